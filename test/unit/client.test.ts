@@ -1,0 +1,97 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BankClient } from '../../services/bank/client';
+import { DEFAULT_TIMEOUT_MS, ServiceCallError, ServiceUnreachableError } from '../../services/client';
+import { closeServer, listen } from '../../services/http';
+
+/** The typed clients' transport rules, against a stand-in server that answers whatever each test needs. */
+
+type Answer = (res: http.ServerResponse) => void;
+let nextAnswer: Answer = (res) => res.end();
+let server: http.Server;
+let baseUrl: string;
+
+beforeAll(async () => {
+  server = http.createServer((req, res) => {
+    req.resume();
+    nextAnswer(res);
+  });
+  baseUrl = await listen(server, 0, '127.0.0.1');
+});
+
+afterAll(() => closeServer(server, 0));
+
+function answerWith(status: number, body: string): void {
+  nextAnswer = (res) => res.writeHead(status, { 'content-type': 'application/json' }).end(body);
+}
+
+async function rejectionOf(call: Promise<unknown>): Promise<unknown> {
+  return call.then(
+    () => expect.fail('expected the call to fail'),
+    (error: unknown) => error,
+  );
+}
+
+describe('service clients', () => {
+  it('answer the parsed JSON body of a 2xx response', async () => {
+    answerWith(200, JSON.stringify({ accountId: 'a', balance: 5 }));
+    expect(await new BankClient({ baseUrl: `${baseUrl}/` }).getAccount('a')).toEqual({ accountId: 'a', balance: 5 });
+  });
+
+  it('turn an ErrorBody into ServiceCallError with service, operation, status, type, message and field', async () => {
+    answerWith(400, JSON.stringify({ error: { type: 'ValidationError', message: 'amount must be …', field: 'amount' } }));
+    const error = await rejectionOf(new BankClient({ baseUrl }).withdraw({ accountId: 'a', amount: -1, idempotencyKey: 'k', referenceId: 'r' }));
+    expect(error).toBeInstanceOf(ServiceCallError);
+    const { service, operation, status, type, message, field } = error as ServiceCallError;
+    expect({ service, operation, status, type, message, field }).toEqual({
+      service: 'bank',
+      operation: 'withdraw',
+      status: 400,
+      type: 'ValidationError',
+      message: 'amount must be …',
+      field: 'amount',
+    });
+  });
+
+  it('turn an error response that is not an ErrorBody into ServiceCallError of type InternalError', async () => {
+    answerWith(502, '<html>Bad Gateway</html>');
+    const error = await rejectionOf(new BankClient({ baseUrl }).audit());
+    expect(error).toBeInstanceOf(ServiceCallError);
+    expect(error).toMatchObject({
+      status: 502,
+      type: 'InternalError',
+      message: 'bank audit: HTTP 502 with an unexpected body: <html>Bad Gateway</html>',
+    });
+  });
+
+  it('give up after timeoutMs with ServiceUnreachableError', async () => {
+    nextAnswer = () => undefined;
+    const error = await rejectionOf(new BankClient({ baseUrl, timeoutMs: 150 }).health());
+    expect(error).toBeInstanceOf(ServiceUnreachableError);
+    expect(error).toMatchObject({ service: 'bank', operation: 'health', message: `no answer from ${baseUrl} (health) within 150 ms` });
+  });
+
+  it('wait 4000 ms by default', () => {
+    expect(DEFAULT_TIMEOUT_MS).toBe(4000);
+    expect(new BankClient({ baseUrl }).timeoutMs).toBe(4000);
+  });
+
+  it('report a refused connection as ServiceUnreachableError carrying the cause', async () => {
+    const closed = http.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as AddressInfo;
+    await closeServer(closed, 0);
+    const url = `http://127.0.0.1:${port}`;
+    const error = await rejectionOf(new BankClient({ baseUrl: url }).health());
+    expect(error).toBeInstanceOf(ServiceUnreachableError);
+    expect((error as Error).message).toMatch(new RegExp(`^cannot reach ${url} \\(health\\): .*ECONNREFUSED`));
+    expect((error as Error).cause).toBeInstanceOf(Error);
+  });
+
+  it('report a connection reset as ServiceUnreachableError', async () => {
+    nextAnswer = (res) => res.socket?.destroy();
+    const error = await rejectionOf(new BankClient({ baseUrl }).health());
+    expect(error).toBeInstanceOf(ServiceUnreachableError);
+  });
+});
