@@ -1,0 +1,233 @@
+/**
+ * Child processes that tempest starts (servers, services, workers): started with a readiness check, their
+ * recent output kept for error messages, stopped gracefully with a deadline, and never left behind when
+ * this process exits.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import net from 'node:net';
+import { createInterface } from 'node:readline';
+
+export class ProcessStartError extends Error {
+  constructor(
+    readonly processName: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ProcessStartError';
+  }
+}
+
+export interface ExitStatus {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export interface StartProcessOptions<T> {
+  /** Short name for messages, e.g. "dev server". */
+  name: string;
+  command: string;
+  args: string[];
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /**
+   * Resolves with the process's readiness value (e.g. the URL it printed) or rejects when it cannot start.
+   * Receives each stdout line as it arrives; return a value to signal readiness.
+   */
+  readyWhen: (probe: ReadinessProbe) => Promise<T>;
+  readyTimeoutMs?: number;
+  /** Append the process's stdout and stderr to this file. */
+  logFile?: string;
+}
+
+export interface ReadinessProbe {
+  /** Resolves with the first stdout line for which `match` returns a value. */
+  line<T>(match: (line: string) => T | undefined): Promise<T>;
+  /** Rejects when the process exits; use in a race to stop polling. */
+  exited: Promise<never>;
+}
+
+const live = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  // Last resort: whatever is still running when Node exits is killed, so no server outlives its harness.
+  process.on('exit', () => {
+    for (const child of live) child.kill('SIGKILL');
+  });
+}
+
+/** A started child process. */
+export class ManagedProcess {
+  readonly exited: Promise<ExitStatus>;
+  private readonly recent: string[] = [];
+
+  constructor(
+    readonly name: string,
+    readonly child: ChildProcess,
+    private readonly log: WriteStream | undefined,
+  ) {
+    this.exited = new Promise((resolve) => {
+      child.once('exit', (code, signal) => {
+        live.delete(child);
+        resolve({ code, signal });
+      });
+    });
+  }
+
+  get pid(): number {
+    return this.child.pid ?? -1;
+  }
+
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** @internal collects output for error messages */
+  remember(line: string): void {
+    this.recent.push(line);
+    if (this.recent.length > 20) this.recent.shift();
+    this.log?.write(`${line}\n`);
+  }
+
+  /** The last lines the process printed, for error messages. */
+  recentOutput(): string {
+    return this.recent.join('\n');
+  }
+
+  /** Send a signal (SIGKILL for a crash, SIGSTOP/SIGCONT for a pause). */
+  signal(signal: NodeJS.Signals): void {
+    if (this.running) this.child.kill(signal);
+  }
+
+  /** SIGTERM, then SIGKILL after `graceMs`. Resolves once the process is gone. */
+  async stop(graceMs = 5000): Promise<ExitStatus> {
+    if (this.running) {
+      this.child.kill('SIGCONT'); // a paused process cannot handle SIGTERM
+      this.child.kill('SIGTERM');
+      const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
+      const status = await this.exited;
+      clearTimeout(timer);
+      this.log?.end();
+      return status;
+    }
+    this.log?.end();
+    return this.exited;
+  }
+}
+
+/** Start a process and wait until `readyWhen` says it is ready; on failure the process is killed. */
+export async function startProcess<T>(options: StartProcessOptions<T>): Promise<{ process: ManagedProcess; ready: T }> {
+  installExitHook();
+  const child = spawn(options.command, options.args, {
+    cwd: options.cwd,
+    env: options.env ?? process.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  live.add(child);
+  const log = options.logFile ? createWriteStream(options.logFile, { flags: 'a' }) : undefined;
+  const managed = new ManagedProcess(options.name, child, log);
+
+  const lineWaiters = new Set<(line: string) => void>();
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    managed.remember(line);
+    for (const waiter of lineWaiters) waiter(line);
+  });
+  createInterface({ input: child.stderr! }).on('line', (line) => managed.remember(line));
+
+  const spawnFailed = new Promise<never>((_, reject) => {
+    child.once('error', (error) => reject(new ProcessStartError(options.name, `cannot start ${options.name} (${options.command}): ${error.message}`)));
+  });
+  const exited: Promise<never> = Promise.race([
+    spawnFailed,
+    managed.exited.then((status) => {
+      throw new ProcessStartError(
+        options.name,
+        `${options.name} exited before it was ready (${status.signal ?? `code ${status.code}`})${lastWords(managed)}`,
+      );
+    }),
+  ]);
+  exited.catch(() => undefined);
+
+  const probe: ReadinessProbe = {
+    exited,
+    line: (match) =>
+      new Promise((resolve) => {
+        const waiter = (line: string): void => {
+          const value = match(line);
+          if (value !== undefined) {
+            lineWaiters.delete(waiter);
+            resolve(value);
+          }
+        };
+        lineWaiters.add(waiter);
+      }),
+  };
+
+  const timeoutMs = options.readyTimeoutMs ?? 30_000;
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new ProcessStartError(options.name, `${options.name} was not ready within ${timeoutMs} ms${lastWords(managed)}`)),
+      timeoutMs,
+    );
+  });
+  try {
+    const ready = await Promise.race([options.readyWhen(probe), exited, timedOut]);
+    return { process: managed, ready };
+  } catch (error) {
+    await managed.stop(1000);
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function lastWords(managed: ManagedProcess): string {
+  const output = managed.recentOutput().trim();
+  return output ? `; its last output:\n${output}` : '';
+}
+
+/** A TCP port that was free a moment ago on 127.0.0.1. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/**
+ * Poll `check` every `intervalMs` until it resolves true, or throw after `timeoutMs`.
+ * Gives up early once `abandon` settles (e.g. the process being polled has exited).
+ */
+export async function waitUntil(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  options: { intervalMs?: number; abandon?: Promise<unknown> } = {},
+): Promise<void> {
+  const { intervalMs = 100, abandon } = options;
+  let abandoned = false;
+  abandon?.then(() => (abandoned = true), () => (abandoned = true));
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check().catch(() => false)) return;
+    if (abandoned) throw new Error(`gave up waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+/** Stop several resources; every one is attempted and the first error is rethrown afterwards. */
+export async function stopAll(stoppers: (() => Promise<unknown>)[]): Promise<void> {
+  const results = await Promise.allSettled(stoppers.map((stop) => stop()));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+}

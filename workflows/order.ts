@@ -1,0 +1,100 @@
+import {
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  defineQuery,
+  defineSignal,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { asFailure, causeOf } from './failures';
+import { ORDER_RETRY_POLICY } from './order-saga';
+import type { OrderApproval, OrderRequest, OrderStatus } from './types';
+
+export const getStatusQuery = defineQuery<OrderStatus>('getStatus');
+/** Cancel the order: undo whatever it holds (cancel activity) and end in state `cancelled`. */
+export const cancelOrderSignal = defineSignal<[reason?: string]>('cancelOrder');
+/** Approve the order for shipping. */
+export const approveSignal = defineSignal<[approver: string]>('approve');
+/** Reject the order: undo it and end in state `rejected`. */
+export const rejectSignal = defineSignal<[reason: string]>('reject');
+
+export const DEFAULT_APPROVAL_TIMEOUT = '24 hours';
+
+const { reserveInventory, chargePayment, createShipment, cancelOrder } = proxyActivities<Activities>({
+  startToCloseTimeout: '5 seconds',
+  retry: ORDER_RETRY_POLICY,
+});
+
+/**
+ * An order with a human in the loop: reserve inventory and charge payment in parallel, wait up to
+ * `approvalTimeout` (24 hours) for an `approve` or `reject` signal (no answer rejects automatically), then ship.
+ * `cancelOrder` at any point before completion undoes everything through the store's cancel activity.
+ * `getStatus` answers the current state at any time.
+ */
+export async function order(request: OrderRequest): Promise<OrderStatus> {
+  const status: OrderStatus = { orderId: request.orderId, state: 'received' };
+  let approval: OrderApproval | undefined;
+  const work = new CancellationScope();
+
+  setHandler(getStatusQuery, () => status);
+  setHandler(approveSignal, (approver) => {
+    approval ??= { decision: 'approved', by: approver };
+  });
+  setHandler(rejectSignal, (reason) => {
+    approval ??= { decision: 'rejected', reason };
+  });
+  setHandler(cancelOrderSignal, (reason) => {
+    if (status.state === 'completed' || status.cancelReason !== undefined) return;
+    status.cancelReason = reason ?? 'cancelled by request';
+    work.cancel();
+  });
+
+  try {
+    await work.run(async () => {
+      status.state = 'reserving';
+      const [reservation, payment] = await Promise.allSettled([reserveInventory(request), chargePayment(request)]);
+      if (reservation.status === 'rejected') throw reservation.reason;
+      if (payment.status === 'rejected') throw payment.reason;
+      status.reservationId = reservation.value;
+      status.paymentId = payment.value;
+
+      status.state = 'awaiting-approval';
+      const decided = await condition(() => approval !== undefined, request.approvalTimeout ?? DEFAULT_APPROVAL_TIMEOUT);
+      status.approval = decided && approval ? approval : { decision: 'auto-rejected', reason: 'no approval in time' };
+      if (status.approval.decision !== 'approved') return;
+
+      status.state = 'shipping';
+      status.trackingNumber = (await createShipment(request)).trackingNumber;
+      status.state = 'completed';
+    });
+  } catch (error) {
+    await undo(request.orderId);
+    if (isCancellation(error)) {
+      status.state = 'cancelled';
+      // Cancelled by our signal: a normal end. Cancelled from outside (handle.cancel()): end as cancelled.
+      if (status.cancelReason !== undefined) return status;
+      throw error;
+    }
+    status.state = 'failed';
+    status.failure = causeOf(error);
+    throw ApplicationFailure.create({
+      type: 'OrderFailed',
+      message: `Order ${request.orderId} failed: ${status.failure}; everything was undone.`,
+      nonRetryable: true,
+      cause: asFailure(error),
+    });
+  }
+
+  if (status.state !== 'completed') {
+    await undo(request.orderId);
+    status.state = 'rejected';
+  }
+  return status;
+}
+
+async function undo(orderId: string): Promise<void> {
+  await CancellationScope.nonCancellable(() => cancelOrder(orderId));
+}
