@@ -1,0 +1,143 @@
+import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { checkKeysAppliedOnce, checkMoneyConserved } from '../../chaos/checkers/money';
+import { installQuietRuntime, NativeConnection, packagedActivities, WorkerGroup } from '../../harness/worker';
+import { BankClient } from '../../services/bank/client';
+import { StoreClient } from '../../services/store/client';
+import { approveSignal, getStatusQuery } from '../../workflows/order';
+import {
+  type OrderDetails,
+  orderSagaWorkflowId,
+  orderWorkflowId,
+  TASK_QUEUES,
+  type TransferDetails,
+  transferWorkflowId,
+} from '../../workflows/types';
+import '../support/provided';
+
+let connection: Connection;
+let nativeConnection: NativeConnection;
+let workers: WorkerGroup;
+let client: Client;
+let bank: BankClient;
+let store: StoreClient;
+
+beforeAll(async () => {
+  installQuietRuntime();
+  const address = inject('temporalAddress');
+  connection = await Connection.connect({ address });
+  nativeConnection = await NativeConnection.connect({ address });
+  client = new Client({ connection });
+  bank = new BankClient({ baseUrl: inject('bankUrl') });
+  store = new StoreClient({ baseUrl: inject('storeUrl') });
+  workers = await WorkerGroup.create({
+    connection: nativeConnection,
+    workflowBundle: { codePath: inject('workflowBundlePath') },
+    activities: packagedActivities({ bankUrl: inject('bankUrl'), storeUrl: inject('storeUrl') }),
+  });
+  void workers.start();
+});
+
+afterAll(async () => {
+  await workers?.shutdown();
+  await Promise.allSettled([connection?.close(), nativeConnection?.close()]);
+});
+
+/** A small deterministic generator (mulberry32), so the batch is the same on every run. */
+function seeded(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('money transfers on the dev server with the real services', () => {
+  it('a concurrent batch of 40 transfers (valid, unknown accounts, insufficient funds) conserves money', async () => {
+    const run = Date.now().toString(36);
+    const accounts = Array.from({ length: 6 }, (_, i) => `e2e-${run}-acct${i}`);
+    await Promise.all(accounts.map((accountId) => bank.openAccount({ accountId, balance: 20_000 })));
+    const openingTotal = (await bank.audit()).totalBalance;
+    const random = seeded(42);
+    const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
+    const transfers: TransferDetails[] = Array.from({ length: 40 }, (_, i) => {
+      const sourceAccount = pick(accounts);
+      const roll = random();
+      const targetAccount = roll < 0.1 ? `e2e-${run}-ghost` : pick(accounts.filter((a) => a !== sourceAccount));
+      const amount = roll > 0.9 ? 50_000 : 100 + Math.floor(random() * 5_000);
+      return { sourceAccount, targetAccount, amount, referenceId: `e2e-${run}-${i}` };
+    });
+
+    const outcomes = await Promise.all(
+      transfers.map((details) =>
+        client.workflow
+          .execute('moneyTransfer', { taskQueue: TASK_QUEUES.moneyTransfer, workflowId: transferWorkflowId(details.referenceId), args: [details] })
+          .then(
+            () => 'completed',
+            (error: unknown) => {
+              if (!(error instanceof WorkflowFailedError)) throw error;
+              return (error.cause as ApplicationFailure).type ?? 'unknown';
+            },
+          ),
+      ),
+    );
+
+    const audit = await bank.audit();
+    expect(checkMoneyConserved(audit, openingTotal)).toEqual({ checker: 'money-conserved', ok: true, evidence: [] });
+    expect(checkKeysAppliedOnce(audit.operations)).toEqual({ checker: 'keys-applied-once', ok: true, evidence: [] });
+    // Each transfer ended exactly one valid way, and the ledger agrees with the workflow's outcome.
+    const kindsByReference = (referenceId: string): string[] =>
+      audit.operations.filter((op) => op.referenceId === referenceId).map((op) => op.kind);
+    transfers.forEach((details, i) => {
+      const expected = { completed: ['withdraw', 'deposit'], DepositFailed: ['withdraw', 'refund'], WithdrawalFailed: [] }[outcomes[i]!];
+      expect(expected, `transfer ${details.referenceId} ended ${outcomes[i]}`).toBeDefined();
+      expect(kindsByReference(details.referenceId), details.referenceId).toEqual(expected);
+    });
+    expect(new Set(outcomes)).toEqual(new Set(['completed', 'DepositFailed', 'WithdrawalFailed']));
+  });
+});
+
+describe('orders on the dev server with the real services', () => {
+  const order = (orderId: string, sku: string, customerId: string): OrderDetails => ({
+    orderId,
+    customerId,
+    items: [{ sku, quantity: 1 }],
+    amount: 1_500,
+    address: { name: 'Ada Lovelace', line1: '12 St James Sq', city: 'London', country: 'GB' },
+  });
+
+  it('an order saga ships and an approved order completes', async () => {
+    const run = Date.now().toString(36);
+    const sku = `e2e-${run}-sku`;
+    const customerId = `e2e-${run}-cust`;
+    await store.setStock({ sku, available: 2 });
+    await store.openCustomer({ customerId, credit: 5_000 });
+
+    const saga = order(`e2e-${run}-saga`, sku, customerId);
+    const sagaResult = await client.workflow.execute('orderSaga', {
+      taskQueue: TASK_QUEUES.orders,
+      workflowId: orderSagaWorkflowId(saga.orderId),
+      args: [saga],
+    });
+    const approved = order(`e2e-${run}-approved`, sku, customerId);
+    const handle = await client.workflow.start('order', {
+      taskQueue: TASK_QUEUES.orders,
+      workflowId: orderWorkflowId(approved.orderId),
+      args: [approved],
+    });
+    while ((await handle.query(getStatusQuery)).state !== 'awaiting-approval') await new Promise((r) => setTimeout(r, 50));
+    await handle.signal(approveSignal, 'e2e');
+    const final = await handle.result();
+
+    expect(sagaResult.trackingNumber).toMatch(/\S/);
+    expect(final.state).toBe('completed');
+    const audit = await store.audit();
+    expect(audit.stock.find((s) => s.sku === sku)?.available).toBe(0);
+    expect(audit.customers.find((c) => c.customerId === customerId)?.credit).toBe(2_000);
+    expect(audit.shipments.filter((s) => s.orderId.startsWith(`e2e-${run}`)).map((s) => s.status)).toEqual(['created', 'created']);
+  });
+});

@@ -1,0 +1,41 @@
+import { defineConfig } from 'vitest/config';
+
+/**
+ * Three projects, each runnable alone with `--project <name>`; `npm test` runs them all.
+ * - unit: services and activities against real in-process service instances, and pure logic. No Temporal server.
+ * - workflows: every workflow branch in the time-skipping test server, against the real services.
+ * - e2e: the real dev server, services as processes, and workers.
+ * Servers are started once per project (globalSetup) or once per file (the time-skipping server: time skipping
+ * is global to a server, so files that run in parallel each need their own), never per test.
+ */
+export default defineConfig({
+  test: {
+    reporters: ['verbose'],
+    projects: [
+      {
+        extends: true,
+        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 30_000, hookTimeout: 60_000 },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'workflows',
+          include: ['test/workflows/**/*.test.ts'],
+          globalSetup: ['test/workflows/global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          globalSetup: ['test/e2e/global-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
+  },
+});
