@@ -1,0 +1,23 @@
+/**
+ * Ctrl-C handling for long-running commands: the first SIGINT (or SIGTERM) aborts the returned signal so the
+ * command can stop its servers cleanly; a second one exits at once (child processes are still killed on exit).
+ */
+export function interruptSignal(): AbortSignal {
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (controller.signal.aborted) process.exit(130);
+    process.stderr.write(`\ntempest: ${signal} received, stopping (press Ctrl-C again to exit at once)\n`);
+    controller.abort(new Error(`interrupted by ${signal}`));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return controller.signal;
+}
+
+/** Resolves when the signal aborts. */
+export function whenAborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+}
