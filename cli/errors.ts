@@ -2,7 +2,7 @@
  * Exit codes: 0 ok, 1 a verdict failed (a check found a problem), 2 a usage or harness error
  * (bad flag or input, a server that would not start, an unreachable cluster).
  */
-export const EXIT = { ok: 0, verdictFailed: 1, usageOrHarness: 2 } as const;
+export const EXIT = { ok: 0, verdictFailed: 1, usageOrHarness: 2, interrupted: 130 } as const;
 
 /** A wrong flag, argument or input file: the message names it and says what would be right. */
 export class UsageError extends Error {
@@ -22,8 +22,14 @@ export class VerdictFailed extends Error {
   override name = 'VerdictFailed';
 }
 
+/** Ctrl-C stopped the command (exit 130, as a shell reports SIGINT). */
+export class Interrupted extends Error {
+  readonly exitCode = EXIT.interrupted;
+  override name = 'Interrupted';
+}
+
 export function exitCodeOf(error: unknown): number {
-  return error instanceof UsageError || error instanceof HarnessError || error instanceof VerdictFailed
+  return error instanceof UsageError || error instanceof HarnessError || error instanceof VerdictFailed || error instanceof Interrupted
     ? error.exitCode
     : EXIT.usageOrHarness;
 }

@@ -43,9 +43,9 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     '--port', String(port),
     '--namespace', namespace,
     '--log-level', 'warn',
-    // Without these the server (and the SDK's createLocal) would phone home for version checks.
+    // Nothing phones home: no server version check, no Web UI newsfeed.
     '--dynamic-config-value', 'frontend.enableServerVersionCheck=false',
-    ...(uiPort === undefined ? ['--headless'] : ['--ui-port', String(uiPort), '--ui-ip', '127.0.0.1']),
+    ...(uiPort === undefined ? ['--headless'] : ['--ui-port', String(uiPort), '--ui-ip', '127.0.0.1', '--ui-disable-news-fetch']),
     ...(options.dbFile ? ['--db-filename', options.dbFile] : []),
   ];
   const { process } = await startProcess({

@@ -23,13 +23,16 @@ export const PACKAGED_WORKFLOWS = path.join(PROJECT_ROOT, 'workflows', 'index.ts
 let runtimeInstalled = false;
 
 /**
- * Keep the SDK's logging to errors (call before the first connection or worker). At WARN the worker logs every
- * failed workflow, which in a test of failure paths is every other test.
+ * Install the SDK runtime the harness wants (call before the first connection or worker):
+ * - logging at ERROR: at WARN the worker logs every failed workflow, which in a test of failure paths is every
+ *   other test;
+ * - no signal handlers: by default the runtime catches SIGINT/SIGTERM, shuts its workers down and re-raises the
+ *   signal, which kills this process before it can stop the servers it started. The CLI owns signals.
  */
 export function installQuietRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  Runtime.install({ logger: new DefaultLogger('ERROR'), shutdownSignals: [] });
 }
 
 /** Bundle a workflows module (TypeScript or JavaScript) once; pass the result to every worker. */

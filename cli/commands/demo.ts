@@ -22,8 +22,8 @@ import {
   type TransferDetails,
   transferWorkflowId,
 } from '../../workflows/types';
-import { EXIT, HarnessError } from '../errors';
-import { interruptSignal, whenAborted } from '../interrupt';
+import { EXIT, HarnessError, Interrupted } from '../errors';
+import { interruptSignal, unlessInterrupted, whenAborted } from '../interrupt';
 import { formatCents } from '../format';
 
 interface DemoOptions {
@@ -57,13 +57,20 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   const run = Date.now().toString(36);
 
   say(`Starting the local stack (state in ${dataDir}) ...`);
-  const stack = await startStack({ dataDir, ui: true }).catch((error: unknown) => {
+  const starting = startStack({ dataDir, ui: true });
+  const stack = await unlessInterrupted(interrupted, starting).catch(async (error: unknown) => {
+    if (error instanceof Interrupted) {
+      await starting.then((s) => s.stop(), () => undefined);
+      throw error;
+    }
     throw new HarnessError(`could not start the local stack: ${error instanceof Error ? error.message : String(error)}`);
   });
-  const connection = await Connection.connect({ address: stack.temporal.address });
-  const nativeConnection = await NativeConnection.connect({ address: stack.temporal.address });
+  let connection: Connection | undefined;
+  let nativeConnection: NativeConnection | undefined;
   let workers: WorkerGroup | undefined;
   try {
+    connection = await Connection.connect({ address: stack.temporal.address });
+    nativeConnection = await NativeConnection.connect({ address: stack.temporal.address });
     say(`  Temporal dev server ${stack.temporal.address}, Web UI ${stack.temporal.uiUrl}`);
     say(`  bank service ${stack.bank.url}, store service ${stack.store.url}`);
     const bank = new BankClient({ baseUrl: stack.bank.url });
@@ -103,7 +110,8 @@ export async function runDemo(options: DemoOptions): Promise<void> {
 
     // The deposit of this transfer fails twice at the bank (a 503), then succeeds on the third attempt.
     await bank.addFault({ operation: 'deposit', effect: 'fail', count: 2, match: { referenceId: `flaky-${run}` } });
-    const outcomes = await Promise.all([
+    // Every client call made for the run is cancelled on Ctrl-C, so none is left retrying on a closed connection.
+    const outcomes = await unlessInterrupted(interrupted, connection.withAbortSignal(interrupted, () => Promise.all([
       transfer('a transfer completes', 'completed', { sourceAccount: 'alice', targetAccount: 'bob', amount: 12_500, referenceId: `ok-${run}` }),
       transfer('unknown target: the deposit is refused and the money refunded', 'failed', { sourceAccount: 'alice', targetAccount: 'mallory', amount: 5_000, referenceId: `refund-${run}` }),
       transfer('insufficient funds: nothing moves, no retry', 'failed', { sourceAccount: 'carol', targetAccount: 'alice', amount: 10_000, referenceId: `poor-${run}` }),
@@ -111,7 +119,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
       saga('an order saga reserves, charges and ships', 'completed', order('saga-ok')),
       saga('payment declined: the saga refunds and releases in reverse', 'failed', { ...order('saga-declined'), customerId: 'cust-bo' }),
       approvedOrder(client, order('approved'), say),
-    ]);
+    ])));
 
     const [bankAudit, storeAudit] = await Promise.all([bank.audit(), store.audit()]);
     const summary = {
@@ -136,7 +144,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     }
   } finally {
     await workers?.shutdown();
-    await Promise.allSettled([connection.close(), nativeConnection.close()]);
+    await Promise.allSettled([connection?.close(), nativeConnection?.close()]);
     await stack.stop();
   }
 }
