@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { compareReports } from '../../bench/compare';
+import { renderHtml } from '../../bench/render-html';
+import { renderMarkdown } from '../../bench/render-markdown';
+import { latencySpec, lognormalSamples, seededRandom, syntheticReport, throughputSpec } from '../support/bench-reports';
+
+const OPTIONS = { thresholdPercent: 10, alpha: 0.05 };
+
+function slowdownComparison() {
+  const random = seededRandom(42);
+  const steady = lognormalSamples(random, 10, 50, 0.05);
+  const base = syntheticReport([latencySpec('moneyTransfer/c4/latency-p50', lognormalSamples(random, 10, 100, 0.07)), throughputSpec('moneyTransfer/c4/throughput', steady)]);
+  const head = syntheticReport([latencySpec('moneyTransfer/c4/latency-p50', lognormalSamples(random, 10, 115, 0.07)), throughputSpec('moneyTransfer/c4/throughput', steady)], {
+    gitSha: 'fedcba9876543210fedcba9876543210fedcba98',
+  });
+  return compareReports(base, head, OPTIONS);
+}
+
+describe('renderMarkdown', () => {
+  it('states the verdict, each benchmark’s medians, change, p and the geomean; `~` where not significant', () => {
+    const markdown = renderMarkdown(slowdownComparison());
+    const lines = markdown.split('\n');
+    expect(lines[0]).toBe('## Benchmarks: ❌ 1 significant regression beyond 10%');
+    expect(markdown).toContain('**base** `0123456789` (2026-11-23T12:00:00.000Z) → **head** `fedcba9876`');
+    const latencyRow = lines.find((line) => line.startsWith('| moneyTransfer/c4/latency-p50 |'))!;
+    expect(latencyRow).toMatch(/^\| moneyTransfer\/c4\/latency-p50 \| ms, lower is better \| [\d.]+ ± [\d.]+ \(n=10\) \| [\d.]+ ± [\d.]+ \(n=10\) \| \+\d+\.\d% \| [−+]\d+% … \+\d+% \| [\d.<]+ \| ❌ regression beyond 10% \|$/);
+    const throughputRow = lines.find((line) => line.startsWith('| moneyTransfer/c4/throughput |'))!;
+    expect(throughputRow).toContain('| ~ |');
+    expect(throughputRow).toContain('| 1.000 |');
+    expect(markdown).toMatch(/\*\*Geometric mean\*\* of the cost ratios over 2 benchmarks: \+\d+\.\d% \(worse/);
+    expect(markdown).toContain('| git sha | 0123456789abcdef0123456789abcdef01234567 | fedcba9876543210fedcba9876543210fedcba98 |');
+  });
+
+  it('lists the harness overhead when the head report has the baseline suite', () => {
+    const comparison = slowdownComparison();
+    const markdown = renderMarkdown(comparison, [
+      { workflow: 'moneyTransfer', concurrency: 4, metric: 'throughput', unit: 'workflows/s', direction: 'higher-is-better', harnessMedian: 24, rawMedian: 25, overheadPercent: 4.1666, p: 0.31 },
+    ]);
+    expect(markdown).toContain('### Harness overhead (head)');
+    expect(markdown).toContain('| moneyTransfer | 4 | throughput (workflows/s) | 24.0 | 25.0 | +4.2% | 0.310 |');
+  });
+});
+
+describe('renderHtml', () => {
+  it('is one self-contained page: uPlot inlined, no external script, style or link', () => {
+    const html = renderHtml(slowdownComparison());
+    expect(html.startsWith('<!doctype html>')).toBe(true);
+    expect(html).toContain('uPlot');
+    expect(html).not.toMatch(/<(script|link|img|iframe)[^>]+(src|href)=/i);
+    expect(html).not.toMatch(/@import|url\(\s*['"]?https?:/i);
+    expect(html).toContain('Fail:</strong> 1 significant regression beyond 10%');
+  });
+
+  it('keeps data that looks like markup inside the data block (no early </script>)', () => {
+    const report = syntheticReport([latencySpec('</script><script>alert(1)</script>', [1, 2, 3])]);
+    const html = renderHtml(compareReports(report, report, OPTIONS));
+    expect(html).not.toContain('<script>alert(1)');
+    expect(html).toContain('&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;');
+    const data = /<script id="bench-data" type="application\/json">(.*?)<\/script>/s.exec(html)![1]!;
+    expect(JSON.parse(data).rows[0].id).toBe('throughput/</script><script>alert(1)</script>');
+  });
+});
