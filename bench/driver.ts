@@ -1,0 +1,70 @@
+/**
+ * The closed-loop driver: `concurrency` callers, each starting its next workflow as soon as its previous one
+ * closed, until `maxCount` workflows were started or `maxDurationMs` passed (whichever first). Bounded in count
+ * and in time, so a run always stops by itself.
+ */
+import { performance } from 'node:perf_hooks';
+
+export interface ClosedLoopOptions {
+  concurrency: number;
+  /** Start at most this many workflows. */
+  maxCount: number;
+  /** Start no new workflow after this long (the ones in flight still finish). */
+  maxDurationMs: number;
+  /** Stop starting new workflows when aborted. */
+  signal?: AbortSignal;
+}
+
+export interface ClosedLoopResult {
+  /** Start-to-close latency of every workflow, seen from the client, in completion order (ms). */
+  latenciesMs: number[];
+  completed: number;
+  /** From the first start until the last close (ms). */
+  elapsedMs: number;
+  /** Workflows closed per second over the whole loop. */
+  throughputPerSec: number;
+}
+
+/** A workflow of the loop failed: a benchmark of a broken run is no benchmark, so the loop stops. */
+export class LoopFailed extends Error {
+  override name = 'LoopFailed';
+}
+
+/**
+ * Run `execute(i)` (start workflow `i` and wait for its result) in a closed loop. Throws LoopFailed with the first
+ * failure after the calls in flight have settled.
+ */
+export async function runClosedLoop(options: ClosedLoopOptions, execute: (index: number) => Promise<unknown>): Promise<ClosedLoopResult> {
+  const { concurrency, maxCount, maxDurationMs, signal } = options;
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`concurrency must be a positive integer, got ${concurrency}`);
+  if (!Number.isInteger(maxCount) || maxCount < 1) throw new RangeError(`maxCount must be a positive integer, got ${maxCount}`);
+  const latenciesMs: number[] = [];
+  let next = 0;
+  let failure: unknown;
+  let failedIndex = -1;
+  const started = performance.now();
+  const mayStart = (): boolean =>
+    next < maxCount && performance.now() - started < maxDurationMs && failure === undefined && !signal?.aborted;
+
+  const caller = async (): Promise<void> => {
+    while (mayStart()) {
+      const index = next++;
+      const t0 = performance.now();
+      try {
+        await execute(index);
+        latenciesMs.push(performance.now() - t0);
+      } catch (error) {
+        if (failure === undefined) {
+          failure = error;
+          failedIndex = index;
+        }
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, maxCount) }, caller));
+  const elapsedMs = performance.now() - started;
+  if (failure !== undefined) {
+    throw new LoopFailed(`workflow #${failedIndex} of the loop failed: ${failure instanceof Error ? failure.message : String(failure)}`, { cause: failure });
+  }
+  return { latenciesMs, completed: latenciesMs.length, elapsedMs, throughputPerSec: latenciesMs.length / (elapsedMs / 1000) };
+}

@@ -1,0 +1,78 @@
+/**
+ * What the end-to-end suites (throughput, baseline) share: the harness's way of running the workloads on the dev
+ * server, seeding them, and turning repeated closed-loop runs into benchmark entries.
+ */
+import { packagedActivities, WorkerGroup } from '../harness/worker';
+import type { BenchContext } from './context';
+import type { ClosedLoopResult } from './driver';
+import { type Benchmark, benchmark } from './report';
+import { quantile } from './stats';
+import { type CallFactory, WORKLOADS, type WorkflowCall, type WorkloadName } from './workload';
+
+/** Throughput and latency p50/p95/p99 benchmarks of repeated closed-loop runs (one sample per run). */
+export function loopBenchmarks(
+  suite: string,
+  workflow: WorkloadName,
+  concurrency: number,
+  runs: ClosedLoopResult[],
+  bounds: { maxCount: number; maxDurationMs: number },
+  extraParams: Benchmark['params'] = {},
+  namePrefix = '',
+): Benchmark[] {
+  const params = { workflow, concurrency, ...bounds, ...extraParams };
+  const name = (metric: string): string => `${workflow}/c${concurrency}/${namePrefix}${metric}`;
+  const micro = (ms: number): number => Math.round(ms * 1000) / 1000;
+  const latency = (q: number, metric: string): Benchmark =>
+    benchmark({
+      suite,
+      name: name(metric),
+      unit: 'ms',
+      direction: 'lower-is-better',
+      samples: runs.map((run) => quantile(run.latenciesMs, q)),
+      params: { ...params, metric },
+    });
+  return [
+    benchmark({
+      suite,
+      name: name('throughput'),
+      unit: 'workflows/s',
+      direction: 'higher-is-better',
+      samples: runs.map((run) => run.throughputPerSec),
+      params: { ...params, metric: 'throughput' },
+      raw: {
+        latencyMs: runs.flatMap((run) => run.latenciesMs.map(micro)),
+        completed: runs.map((run) => run.completed),
+        elapsedMs: runs.map((run) => micro(run.elapsedMs)),
+      },
+    }),
+    latency(0.5, 'latency-p50'),
+    latency(0.95, 'latency-p95'),
+    latency(0.99, 'latency-p99'),
+  ];
+}
+
+export interface HarnessExecutor {
+  /** Start the workflow through the harness's client and wait for its result. */
+  run(call: WorkflowCall): Promise<unknown>;
+  stop(): Promise<void>;
+}
+
+/** The harness way: a WorkerGroup with the packaged activities on a task queue of this run and purpose. */
+export async function harnessWorkers(context: BenchContext, purpose: string): Promise<HarnessExecutor> {
+  const [{ client, nativeConnection }, services, workflowBundle] = await Promise.all([context.devServer(), context.services(), context.workflowBundle()]);
+  const taskQueue = context.taskQueue(purpose);
+  const workers = await WorkerGroup.create({ connection: nativeConnection, workflowBundle, activities: packagedActivities(services.urls), taskQueues: [taskQueue] });
+  const stop = context.defer(() => workers.shutdown());
+  void workers.start();
+  return {
+    run: (call) => client.workflow.execute(call.workflowType, { taskQueue, workflowId: call.workflowId, args: call.args }),
+    stop,
+  };
+}
+
+/** Seed every workload once for this suite; returns each workload's call factory. */
+export async function prepareWorkloads(context: BenchContext, purpose: string): Promise<Map<WorkloadName, CallFactory>> {
+  const { clients } = await context.services();
+  const prepared = await Promise.all(WORKLOADS.map(async (w) => [w.name, await w.prepare(clients, `bench-${context.runId}-${purpose}-${w.name}`)] as const));
+  return new Map(prepared);
+}

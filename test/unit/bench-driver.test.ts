@@ -1,0 +1,71 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { LoopFailed, runClosedLoop } from '../../bench/driver';
+import { configuredBackoffMs } from '../../bench/suites/retry-latency';
+import { TRANSFER_RETRY_POLICY } from '../../workflows/money-transfer';
+
+/** A stand-in workflow call that records how many calls were in flight at once. */
+function tracked(durationMs: number) {
+  let inFlight = 0;
+  let maxInFlight = 0;
+  const started: number[] = [];
+  const execute = async (index: number): Promise<void> => {
+    started.push(index);
+    inFlight++;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    await sleep(durationMs);
+    inFlight--;
+  };
+  return { execute, started, maxInFlight: () => maxInFlight };
+}
+
+describe('runClosedLoop', () => {
+  it('starts exactly maxCount calls, each index once, never more than `concurrency` at a time', async () => {
+    const calls = tracked(2);
+    const result = await runClosedLoop({ concurrency: 3, maxCount: 10, maxDurationMs: 60_000 }, calls.execute);
+    expect(result.completed).toBe(10);
+    expect(result.latenciesMs).toHaveLength(10);
+    expect([...calls.started].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(calls.maxInFlight()).toBe(3);
+    expect(result.throughputPerSec).toBeCloseTo(10 / (result.elapsedMs / 1000), 10);
+  });
+
+  it('starts nothing new once the time bound has passed; the calls in flight finish', async () => {
+    const calls = tracked(30);
+    const result = await runClosedLoop({ concurrency: 2, maxCount: 1_000_000, maxDurationMs: 100 }, calls.execute);
+    expect(result.completed).toBe(calls.started.length);
+    expect(result.completed).toBeGreaterThanOrEqual(2);
+    expect(result.completed).toBeLessThan(1_000_000);
+  });
+
+  it('stops starting calls when aborted', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const calls = tracked(1);
+    const result = await runClosedLoop({ concurrency: 4, maxCount: 100, maxDurationMs: 60_000, signal: controller.signal }, calls.execute);
+    expect(result.completed).toBe(0);
+  });
+
+  it('fails with the first failing call after the others settle, and starts no more', async () => {
+    const started: number[] = [];
+    const loop = runClosedLoop({ concurrency: 2, maxCount: 100, maxDurationMs: 60_000 }, async (index) => {
+      started.push(index);
+      await sleep(1);
+      if (index === 3) throw new Error('WorkflowFailedError: deposit refused');
+    });
+    await expect(loop).rejects.toThrow(LoopFailed);
+    await expect(loop).rejects.toThrow('workflow #3 of the loop failed: WorkflowFailedError: deposit refused');
+    expect(started.length).toBeLessThanOrEqual(5);
+  });
+
+  it('refuses a concurrency or count that is not a positive integer', async () => {
+    await expect(runClosedLoop({ concurrency: 0, maxCount: 1, maxDurationMs: 1 }, async () => undefined)).rejects.toThrow('concurrency must be a positive integer, got 0');
+    await expect(runClosedLoop({ concurrency: 1, maxCount: 1.5, maxDurationMs: 1 }, async () => undefined)).rejects.toThrow('maxCount must be a positive integer, got 1.5');
+  });
+});
+
+describe('configuredBackoffMs', () => {
+  it('follows moneyTransfer’s retry policy: 1 s doubling, capped at 10 s', () => {
+    expect([1, 2, 3, 4, 5].map((retry) => configuredBackoffMs(TRANSFER_RETRY_POLICY, retry))).toEqual([1000, 2000, 4000, 8000, 10000]);
+  });
+});
