@@ -38,6 +38,41 @@ export function buildProgram(): Command {
       process.exitCode = showToolchain(options);
     });
 
+  const bench = program.command('bench').description('Benchmark workflow throughput and retry latency; compare two reports with real statistics.');
+  bench
+    .command('run')
+    .description('Run benchmark suites against real servers and services; write a versioned JSON report (tempest.bench/v1).')
+    .option('--suite <names>', 'comma-separated suites to run (default: all; see `tempest bench suites`)')
+    .option('--out <file>', 'write the report here (default: .tempest/bench/bench-<time>.json)')
+    .option('--quick', 'tiny counts: proves the suites work in seconds; numbers are rough')
+    .option('--data-dir <dir>', 'keep the services\' databases and the servers\' logs here (default: a temporary directory, removed after a successful run)')
+    .option('--json', 'print the report as JSON instead of a summary')
+    .action(async (options: import('./commands/bench').BenchRunOptions) => {
+      const { runBench } = await import('./commands/bench');
+      await runBench(options);
+    });
+  bench
+    .command('compare')
+    .description('Compare two reports: medians with spread, change, Mann-Whitney U (~ when not significant), geometric mean. Exit 1 when a significant regression exceeds the threshold.')
+    .argument('<base>', 'the baseline report (e.g. from main)')
+    .argument('<head>', 'the report to judge (e.g. from your branch)')
+    .option('--threshold <percent>', 'fail on a significant regression larger than this', '10')
+    .option('--alpha <p>', 'significance level of the Mann-Whitney U test', '0.05')
+    .option('--markdown <file>', 'also write the comparison as Markdown to this file (for a CI step summary, append stdout instead)')
+    .option('--html <file>', 'also write a self-contained HTML page with charts')
+    .option('--json', 'print the comparison as JSON instead of Markdown')
+    .action(async (base: string, head: string, options: import('./commands/bench').BenchCompareOptions) => {
+      const { compareBench } = await import('./commands/bench');
+      compareBench(base, head, options);
+    });
+  bench
+    .command('suites')
+    .description('List the benchmark suites.')
+    .action(async () => {
+      const { listSuites } = await import('./commands/bench');
+      listSuites();
+    });
+
   return program;
 }
 

@@ -1,0 +1,114 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { PROJECT_ROOT } from '../../toolchain/tools';
+import { latencySpec, lognormalSamples, seededRandom, syntheticReport } from '../support/bench-reports';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'tempest-bench-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function tempest(...args: string[]) {
+  const result = spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'tempest.mjs'), ...args], { encoding: 'utf8', cwd: dir });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+function writeReport(name: string, report: unknown): string {
+  const file = path.join(dir, name);
+  writeFileSync(file, JSON.stringify(report));
+  return file;
+}
+
+const random = seededRandom(42);
+const base = writeReport('base.json', syntheticReport([latencySpec('moneyTransfer/c4/latency-p50', lognormalSamples(random, 10, 100, 0.07))]));
+const slower = writeReport('slower.json', syntheticReport([latencySpec('moneyTransfer/c4/latency-p50', lognormalSamples(random, 10, 115, 0.07))]));
+
+describe('tempest bench compare', () => {
+  it('exits 1 on a significant regression beyond the threshold, prints Markdown and writes both reports', () => {
+    const markdown = path.join(dir, 'regression.md');
+    const html = path.join(dir, 'out', 'regression.html');
+
+    const { code, stdout, stderr } = tempest('bench', 'compare', base, slower, '--markdown', markdown, '--html', html);
+
+    expect(code).toBe(1);
+    expect(stdout).toContain('## Benchmarks: ❌ 1 significant regression beyond 10%');
+    expect(stderr).toBe('tempest: 1 significant regression beyond 10%: throughput/moneyTransfer/c4/latency-p50\n');
+    expect(readFileSync(markdown, 'utf8')).toBe(stdout);
+    expect(readFileSync(html, 'utf8')).toContain('<!doctype html>');
+  });
+
+  it('exits 0 comparing a report with itself (A/A)', () => {
+    const { code, stdout } = tempest('bench', 'compare', base, base);
+    expect(code).toBe(0);
+    expect(stdout).toContain('✅ no significant regression beyond 10%');
+  });
+
+  it('exits 0 when the regression is within a wider --threshold, and says so', () => {
+    const { code, stdout } = tempest('bench', 'compare', base, slower, '--threshold', '50');
+    expect(code).toBe(0);
+    expect(stdout).toContain('regression within 50%');
+  });
+
+  it('prints the comparison as JSON with --json', () => {
+    const { code, stdout } = tempest('bench', 'compare', base, slower, '--json');
+    expect(code).toBe(1);
+    const comparison = JSON.parse(stdout) as { verdict: string; failures: string[]; rows: { status: string }[] };
+    expect(comparison.verdict).toBe('fail');
+    expect(comparison.failures).toEqual(['throughput/moneyTransfer/c4/latency-p50']);
+  });
+
+  it('exits 2 naming the file and field of a malformed report, and writes nothing', () => {
+    const report = JSON.parse(readFileSync(base, 'utf8')) as { benchmarks: { samples: unknown[] }[] };
+    report.benchmarks[0]!.samples[1] = 'fast';
+    const broken = writeReport('broken.json', report);
+    const markdown = path.join(dir, 'never.md');
+    const html = path.join(dir, 'never.html');
+
+    const { code, stdout, stderr } = tempest('bench', 'compare', base, broken, '--markdown', markdown, '--html', html);
+
+    expect(code).toBe(2);
+    expect(stderr).toBe(`tempest: ${broken}: benchmarks[0].samples[1] must be a finite number, got "fast"\n`);
+    expect(stdout).toBe('');
+    expect(existsSync(markdown)).toBe(false);
+    expect(existsSync(html)).toBe(false);
+  });
+
+  it('exits 2 naming the flag for a threshold that is not a positive number', () => {
+    const { code, stderr } = tempest('bench', 'compare', base, slower, '--threshold', '-3');
+    expect(code).toBe(2);
+    expect(stderr).toBe("tempest: --threshold must be a positive number of percent, e.g. 10, got '-3'\n");
+  });
+
+  it('exits 2 when an output path is a directory', () => {
+    const { code, stderr } = tempest('bench', 'compare', base, slower, '--html', dir);
+    expect(code).toBe(2);
+    expect(stderr).toBe(`tempest: --html ${dir} is a directory; give a file path\n`);
+  });
+});
+
+describe('tempest bench run', () => {
+  it('exits 2 naming an unknown suite before starting anything, and writes no report', () => {
+    const out = path.join(dir, 'never.json');
+    const { code, stderr } = tempest('bench', 'run', '--suite', 'throughput,warp-speed', '--out', out);
+    expect(code).toBe(2);
+    expect(stderr).toBe("tempest: unknown suite 'warp-speed' in --suite; known suites: throughput, baseline, retry-latency, time-skipping\n");
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('exits 2 for an unknown flag', () => {
+    const { code, stderr } = tempest('bench', 'run', '--fast');
+    expect(code).toBe(2);
+    expect(stderr).toContain("unknown option '--fast'");
+  });
+
+  it('lists its suites', () => {
+    const { code, stdout } = tempest('bench', 'suites');
+    expect(code).toBe(0);
+    expect(stdout.split('\n').filter(Boolean).map((line) => line.split(/\s+/)[0])).toEqual(['throughput', 'baseline', 'retry-latency', 'time-skipping']);
+  });
+
+  it('leaves no temporary files behind in the output directories', () => {
+    expect(readdirSync(dir).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+  });
+});
