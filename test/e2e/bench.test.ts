@@ -1,0 +1,104 @@
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { benchmark, type BenchReport, REPORT_SCHEMA } from '../../bench/report';
+import { PROJECT_ROOT } from '../../toolchain/tools';
+import { openOffline } from '../support/browser';
+
+const run = promisify(execFile);
+const dir = mkdtempSync(path.join(os.tmpdir(), 'tempest-bench-e2e-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Run the CLI; resolves with its exit code and output whatever the code. */
+async function tempest(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'tempest.mjs'), ...args], { cwd: dir, maxBuffer: 64 * 2 ** 20 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+const first = path.join(dir, 'first.json');
+const second = path.join(dir, 'second.json');
+
+// Two real quick runs of the cheapest suite (the time-skipping server and the real services), as CI would make
+// on main and on a branch. They run at once: their servers are separate processes on free ports.
+beforeAll(async () => {
+  const runs = await Promise.all([first, second].map((out) => tempest('bench', 'run', '--quick', '--suite', 'time-skipping', '--out', out)));
+  for (const result of runs) expect(result.code, result.stderr).toBe(0);
+});
+
+describe('tempest bench run --quick --suite time-skipping (real servers)', () => {
+  it('writes a tempest.bench/v1 report with the environment and every raw sample', () => {
+    const report = JSON.parse(readFileSync(first, 'utf8')) as BenchReport;
+    expect(report.schema).toBe(REPORT_SCHEMA);
+    expect(report.run).toMatchObject({ suites: ['time-skipping'], quick: true });
+    expect(report.environment.gitSha).toBe(execFileSync('git', ['rev-parse', 'HEAD'], { cwd: PROJECT_ROOT, encoding: 'utf8' }).trim());
+    expect(report.environment.nodeVersion).toBe(process.version);
+    expect(report.environment.sdkVersion).toBe('1.24.0');
+    expect(report.environment.temporalCliVersion).toMatch(/^1\.9\.1 \(Server \d+\.\d+\.\d+/);
+    expect(report.environment.cpuCores).toBe(os.cpus().length);
+    expect(report.benchmarks.map((b) => b.id)).toEqual(['time-skipping/moneyTransfer/latency', 'time-skipping/order-approval-timeout-24h/latency']);
+    for (const b of report.benchmarks) {
+      expect(b.samples.length).toBeGreaterThanOrEqual(10);
+      expect(b.summary.n).toBe(b.samples.length);
+      expect(b.samples.every((ms) => ms > 0)).toBe(true);
+    }
+  });
+
+  it('compares the two runs: the exit code agrees with the verdict, and both reports are written whole', async () => {
+    const markdown = path.join(dir, 'compare.md');
+    const html = path.join(dir, 'compare.html');
+
+    const { code, stdout } = await tempest('bench', 'compare', first, second, '--markdown', markdown, '--html', html);
+
+    // Two real runs on a shared machine may differ for real; what must hold is that the verdict and exit agree.
+    expect(code === 0 ? stdout.includes('✅ no significant regression') : stdout.includes('❌')).toBe(true);
+    expect([0, 1]).toContain(code);
+    expect(readFileSync(markdown, 'utf8')).toBe(stdout);
+    expect(stdout).toContain('| moneyTransfer/latency | ms, lower is better |');
+    expect(stdout).toContain('| order-approval-timeout-24h/latency | ms, lower is better |');
+    expect(readFileSync(html, 'utf8')).toMatch(/^<!doctype html>/);
+  });
+
+  it('flags a real report slowed down threefold (exit 1), and passes it against itself (exit 0)', async () => {
+    const report = JSON.parse(readFileSync(first, 'utf8')) as BenchReport;
+    const slowed: BenchReport = {
+      ...report,
+      benchmarks: report.benchmarks.map(({ id: _id, summary: _summary, ...spec }) => benchmark({ ...spec, samples: spec.samples.map((ms) => ms * 3) })),
+    };
+    const slowedFile = path.join(dir, 'slowed.json');
+    writeFileSync(slowedFile, JSON.stringify(slowed));
+
+    const regression = await tempest('bench', 'compare', first, slowedFile);
+    const same = await tempest('bench', 'compare', first, first);
+
+    expect(regression.code).toBe(1);
+    expect(regression.stderr).toBe('tempest: 2 significant regressions beyond 10%: time-skipping/moneyTransfer/latency, time-skipping/order-approval-timeout-24h/latency\n');
+    expect(same.code).toBe(0);
+  });
+
+  it('the HTML report draws its charts offline in a real browser, without errors', async () => {
+    const html = path.join(dir, 'compare.html');
+    if (!existsSync(html)) await tempest('bench', 'compare', first, second, '--html', html);
+
+    const page = await openOffline(html, { screenshot: path.join(dir, 'compare.png') });
+
+    expect(page.blockedRequests).toEqual([]);
+    expect(page.consoleErrors).toEqual([]);
+    expect(page.pageErrors).toEqual([]);
+    // The overview bars and one distribution chart per benchmark.
+    expect(page.canvases).toHaveLength(3);
+    for (const canvas of page.canvases) {
+      expect(canvas.width).toBeGreaterThan(0);
+      expect(canvas.height).toBeGreaterThan(0);
+      expect(canvas.paintedPixels).toBeGreaterThan(1000);
+    }
+    expect(page.text).toContain('moneyTransfer/latency');
+  });
+});
