@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 /**
  * Three projects, each runnable alone with `--project <name>`; `npm test` runs them all.
  * - unit: services and activities against real in-process service instances, and pure logic. No Temporal server.
+ * - replay: the committed history corpus and deliberately changed workflows, replayed (no server needed).
  * - workflows: every workflow branch in the time-skipping test server, against the real services.
  * - e2e: the real dev server, services as processes, and workers.
  * Servers are started once per project (globalSetup) or once per file (the time-skipping server: time skipping
@@ -15,6 +16,10 @@ export default defineConfig({
       {
         extends: true,
         test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 30_000, hookTimeout: 60_000 },
+      },
+      {
+        extends: true,
+        test: { name: 'replay', include: ['test/replay/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 60_000 },
       },
       {
         extends: true,

@@ -73,6 +73,55 @@ export function buildProgram(): Command {
       listSuites();
     });
 
+  program
+    .command('replay')
+    .description(
+      'Replay recorded histories against workflow code; report where any diverges. Exit 0 all clean, 1 any not, 2 an unusable input.',
+    )
+    .argument('[paths...]', 'history files, directories or globs', ['replay-histories'])
+    .option('--workflows <module>', 'the workflows module to replay against (default: the packaged workflows/index.ts)')
+    .option('--strict', 'also flag changed activity arguments, activity options, timer durations and results, which replay alone accepts')
+    .option('--json <file>', 'also write the results as JSON to this file')
+    .action(async (paths: string[], options: { workflows?: string; strict?: boolean; json?: string }) => {
+      const { runReplay } = await import('./commands/replay');
+      process.exitCode = await runReplay(paths, options);
+    });
+
+  const histories = program.command('histories').description('Record workflow histories into the replay corpus.');
+  histories
+    .command('record')
+    .description('Record histories from a Temporal cluster, one JSON file per execution (the format of `temporal workflow show --output json`).')
+    .option('--address <host:port>', 'the cluster\'s frontend', process.env.TEMPORAL_ADDRESS ?? 'localhost:7233')
+    .option('--namespace <name>', 'the namespace', process.env.TEMPORAL_NAMESPACE ?? 'default')
+    .option('--tls', 'connect with TLS (server certificate checked against the system roots)')
+    .option('--tls-cert <file>', 'client certificate for mTLS (with --tls-key)')
+    .option('--tls-key <file>', 'client private key for mTLS (with --tls-cert)')
+    .option('--tls-ca <file>', 'CA certificate to verify the server with')
+    .option('--tls-server-name <name>', 'server name to verify the server certificate against')
+    .option('--api-key-env <VAR>', 'read an API key from this environment variable (never written anywhere)')
+    .option('--query <visibility-query>', 'select executions, e.g. "WorkflowType = \'moneyTransfer\' AND CloseTime > \'2026-11-01T00:00:00Z\'" (\'\' for all)')
+    .option('--workflow-id <id...>', 'select executions by workflow id (their latest run)')
+    .option('--limit <n>', 'record at most this many executions of the query', '100')
+    .option('--out <dir>', 'the corpus directory', 'replay-histories')
+    .option('--concurrency <n>', 'histories downloaded at once', '8')
+    .option('--redact <fields>', 'comma-separated payload field names to replace with keyed-hash tokens (see README: limits)')
+    .option('--redact-key-env <VAR>', 'environment variable holding the redaction key', 'TEMPEST_REDACTION_KEY')
+    .option('--code-version <version>', 'the code version that produced these histories, for the manifest (default: the history\'s build id)')
+    .option('--json', 'print the summary as JSON')
+    .action(async (options: import('./commands/histories').RecordCommandOptions) => {
+      const { runRecord } = await import('./commands/histories');
+      process.exitCode = await runRecord(options);
+    });
+  histories
+    .command('corpus')
+    .description('Regenerate the packaged workflows\' corpus: run every branch on a fresh local dev server with the real services, and record it.')
+    .option('--out <dir>', 'the corpus directory', 'replay-histories')
+    .option('--json', 'print the summary as JSON')
+    .action(async (options: { out: string; json?: boolean }) => {
+      const { runCorpus } = await import('./commands/histories');
+      process.exitCode = await runCorpus(options);
+    });
+
   return program;
 }
 
@@ -90,5 +139,11 @@ export async function main(argv: string[]): Promise<number> {
     return exitCodeOf(error);
   }
 }
+
+// `tempest ... | head` closes the pipe early: that is the reader's choice, not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+});
 
 process.exitCode = await main(process.argv.slice(2));

@@ -32,7 +32,12 @@ let runtimeInstalled = false;
 export function installQuietRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  Runtime.install({ logger: new DefaultLogger('ERROR'), shutdownSignals: [] });
+  Runtime.install({
+    logger: new DefaultLogger('ERROR'),
+    shutdownSignals: [],
+    // Core (the native side) logs each non-deterministic replay as a warning on its own; replay reports it better.
+    telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, console: {} } },
+  });
 }
 
 /** Bundle a workflows module (TypeScript or JavaScript) once; pass the result to every worker. */

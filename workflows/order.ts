@@ -35,7 +35,8 @@ const { reserveInventory, chargePayment, createShipment, cancelOrder } = proxyAc
  * `getStatus` answers the current state at any time.
  */
 export async function order(request: OrderRequest): Promise<OrderStatus> {
-  const status: OrderStatus = { orderId: request.orderId, state: 'received' };
+  const { approvalTimeout = DEFAULT_APPROVAL_TIMEOUT, ...details } = request;
+  const status: OrderStatus = { orderId: details.orderId, state: 'received' };
   let approval: OrderApproval | undefined;
   const work = new CancellationScope();
 
@@ -55,23 +56,23 @@ export async function order(request: OrderRequest): Promise<OrderStatus> {
   try {
     await work.run(async () => {
       status.state = 'reserving';
-      const [reservation, payment] = await Promise.allSettled([reserveInventory(request), chargePayment(request)]);
+      const [reservation, payment] = await Promise.allSettled([reserveInventory(details), chargePayment(details)]);
       if (reservation.status === 'rejected') throw reservation.reason;
       if (payment.status === 'rejected') throw payment.reason;
       status.reservationId = reservation.value;
       status.paymentId = payment.value;
 
       status.state = 'awaiting-approval';
-      const decided = await condition(() => approval !== undefined, request.approvalTimeout ?? DEFAULT_APPROVAL_TIMEOUT);
+      const decided = await condition(() => approval !== undefined, approvalTimeout);
       status.approval = decided && approval ? approval : { decision: 'auto-rejected', reason: 'no approval in time' };
       if (status.approval.decision !== 'approved') return;
 
       status.state = 'shipping';
-      status.trackingNumber = (await createShipment(request)).trackingNumber;
+      status.trackingNumber = (await createShipment(details)).trackingNumber;
       status.state = 'completed';
     });
   } catch (error) {
-    await undo(request.orderId);
+    await undo(details.orderId);
     if (isCancellation(error)) {
       status.state = 'cancelled';
       // Cancelled by our signal: a normal end. Cancelled from outside (handle.cancel()): end as cancelled.
@@ -82,14 +83,14 @@ export async function order(request: OrderRequest): Promise<OrderStatus> {
     status.failure = causeOf(error);
     throw ApplicationFailure.create({
       type: 'OrderFailed',
-      message: `Order ${request.orderId} failed: ${status.failure}; everything was undone.`,
+      message: `Order ${details.orderId} failed: ${status.failure}; everything was undone.`,
       nonRetryable: true,
       cause: asFailure(error),
     });
   }
 
   if (status.state !== 'completed') {
-    await undo(request.orderId);
+    await undo(details.orderId);
     status.state = 'rejected';
   }
   return status;

@@ -1,10 +1,7 @@
-import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
+import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { checkKeysAppliedOnce, checkMoneyConserved } from '../../chaos/checkers/money';
-import { installQuietRuntime, NativeConnection, packagedActivities, WorkerGroup } from '../../harness/worker';
-import { BankClient } from '../../services/bank/client';
-import { StoreClient } from '../../services/store/client';
 import { approveSignal, getStatusQuery } from '../../workflows/order';
 import {
   type OrderDetails,
@@ -14,35 +11,9 @@ import {
   type TransferDetails,
   transferWorkflowId,
 } from '../../workflows/types';
-import '../support/provided';
+import { useDevServerWorld } from '../support/dev-server';
 
-let connection: Connection;
-let nativeConnection: NativeConnection;
-let workers: WorkerGroup;
-let client: Client;
-let bank: BankClient;
-let store: StoreClient;
-
-beforeAll(async () => {
-  installQuietRuntime();
-  const address = inject('temporalAddress');
-  connection = await Connection.connect({ address });
-  nativeConnection = await NativeConnection.connect({ address });
-  client = new Client({ connection });
-  bank = new BankClient({ baseUrl: inject('bankUrl') });
-  store = new StoreClient({ baseUrl: inject('storeUrl') });
-  workers = await WorkerGroup.create({
-    connection: nativeConnection,
-    workflowBundle: { codePath: inject('workflowBundlePath') },
-    activities: packagedActivities({ bankUrl: inject('bankUrl'), storeUrl: inject('storeUrl') }),
-  });
-  void workers.start();
-});
-
-afterAll(async () => {
-  await workers?.shutdown();
-  await Promise.allSettled([connection?.close(), nativeConnection?.close()]);
-});
+const world = useDevServerWorld();
 
 /** A small deterministic generator (mulberry32), so the batch is the same on every run. */
 function seeded(seed: number): () => number {
@@ -60,8 +31,8 @@ describe('money transfers on the dev server with the real services', () => {
   it('a concurrent batch of 40 transfers (valid, unknown accounts, insufficient funds) conserves money', async () => {
     const run = Date.now().toString(36);
     const accounts = Array.from({ length: 6 }, (_, i) => `e2e-${run}-acct${i}`);
-    await Promise.all(accounts.map((accountId) => bank.openAccount({ accountId, balance: 20_000 })));
-    const openingTotal = (await bank.audit()).totalBalance;
+    await Promise.all(accounts.map((accountId) => world.bank.openAccount({ accountId, balance: 20_000 })));
+    const openingTotal = (await world.bank.audit()).totalBalance;
     const random = seeded(42);
     const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
     const transfers: TransferDetails[] = Array.from({ length: 40 }, (_, i) => {
@@ -74,7 +45,7 @@ describe('money transfers on the dev server with the real services', () => {
 
     const outcomes = await Promise.all(
       transfers.map((details) =>
-        client.workflow
+        world.client.workflow
           .execute('moneyTransfer', { taskQueue: TASK_QUEUES.moneyTransfer, workflowId: transferWorkflowId(details.referenceId), args: [details] })
           .then(
             () => 'completed',
@@ -86,7 +57,7 @@ describe('money transfers on the dev server with the real services', () => {
       ),
     );
 
-    const audit = await bank.audit();
+    const audit = await world.bank.audit();
     expect(checkMoneyConserved(audit, openingTotal)).toEqual({ checker: 'money-conserved', ok: true, evidence: [] });
     expect(checkKeysAppliedOnce(audit.operations)).toEqual({ checker: 'keys-applied-once', ok: true, evidence: [] });
     // Each transfer ended exactly one valid way, and the ledger agrees with the workflow's outcome.
@@ -114,17 +85,17 @@ describe('orders on the dev server with the real services', () => {
     const run = Date.now().toString(36);
     const sku = `e2e-${run}-sku`;
     const customerId = `e2e-${run}-cust`;
-    await store.setStock({ sku, available: 2 });
-    await store.openCustomer({ customerId, credit: 5_000 });
+    await world.store.setStock({ sku, available: 2 });
+    await world.store.openCustomer({ customerId, credit: 5_000 });
 
     const saga = order(`e2e-${run}-saga`, sku, customerId);
-    const sagaResult = await client.workflow.execute('orderSaga', {
+    const sagaResult = await world.client.workflow.execute('orderSaga', {
       taskQueue: TASK_QUEUES.orders,
       workflowId: orderSagaWorkflowId(saga.orderId),
       args: [saga],
     });
     const approved = order(`e2e-${run}-approved`, sku, customerId);
-    const handle = await client.workflow.start('order', {
+    const handle = await world.client.workflow.start('order', {
       taskQueue: TASK_QUEUES.orders,
       workflowId: orderWorkflowId(approved.orderId),
       args: [approved],
@@ -135,7 +106,7 @@ describe('orders on the dev server with the real services', () => {
 
     expect(sagaResult.trackingNumber).toMatch(/\S/);
     expect(final.state).toBe('completed');
-    const audit = await store.audit();
+    const audit = await world.store.audit();
     expect(audit.stock.find((s) => s.sku === sku)?.available).toBe(0);
     expect(audit.customers.find((c) => c.customerId === customerId)?.credit).toBe(2_000);
     expect(audit.shipments.filter((s) => s.orderId.startsWith(`e2e-${run}`)).map((s) => s.status)).toEqual(['created', 'created']);

@@ -1,0 +1,133 @@
+/**
+ * The history corpus on disk: `<root>/<workflowType>/<workflowId>.<runId>.json`, one file per execution, and
+ * `<root>/manifest.json` describing each. Files exported with the Temporal CLI or Web UI can be dropped in
+ * anywhere under the root; the manifest is optional for replay.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { glob } from 'tinyglobby';
+
+export const MANIFEST_FILE = 'manifest.json';
+export const MANIFEST_SCHEMA = 'tempest.histories/v1';
+
+export interface ManifestEntry {
+  /** Path of the history file, relative to the corpus root, with forward slashes. */
+  file: string;
+  workflowType: string;
+  workflowId: string;
+  runId: string;
+  /** Execution status when recorded: completed, failed, running, ... */
+  status: string;
+  eventCount: number;
+  /** sha256 of the file's bytes. */
+  sha256: string;
+  recordedAt: string;
+  /** The code that produced the history: a git sha, or what the recorder was told (--code-version). */
+  codeVersion: string;
+  /** From the history's first workflow task completion. */
+  sdk: { name: string; version: string };
+  /** The producing worker's build id as the history recorded it (by default the SDK version and bundle checksum). */
+  buildId?: string;
+  /** Payload fields that were redacted before writing. */
+  redactedFields?: string[];
+}
+
+export interface Manifest {
+  schema: typeof MANIFEST_SCHEMA;
+  histories: ManifestEntry[];
+}
+
+/** Characters safe in a file name on every platform; anything else in a workflow id becomes `_`. */
+export function safeFileName(text: string): string {
+  return text.replace(/[^A-Za-z0-9._-]/g, '_');
+}
+
+export function historyPath(workflowType: string, workflowId: string, runId: string): string {
+  return `${safeFileName(workflowType)}/${safeFileName(workflowId)}.${safeFileName(runId)}.json`;
+}
+
+export function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+export function readManifest(root: string): Manifest {
+  const file = path.join(root, MANIFEST_FILE);
+  if (!existsSync(file)) return { schema: MANIFEST_SCHEMA, histories: [] };
+  let parsed: Partial<Manifest>;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8')) as Partial<Manifest>;
+  } catch (error) {
+    throw new Error(`${file}: not valid JSON: ${(error as Error).message}`);
+  }
+  if (parsed.schema !== MANIFEST_SCHEMA || !Array.isArray(parsed.histories)) {
+    throw new Error(`${file}: not a tempest history manifest (expected "schema": "${MANIFEST_SCHEMA}" and a "histories" array)`);
+  }
+  return parsed as Manifest;
+}
+
+const PARTIAL = /^\..+\.partial-\d+$/;
+
+/**
+ * Write a file so that a reader never sees a partial one: the text goes to a hidden temporary file beside it,
+ * then is renamed into place. A writer killed mid-way leaves only that hidden file, which history discovery
+ * ignores and removeStalePartials() deletes.
+ */
+export function writeFileAtomic(file: string, text: string): void {
+  mkdirSync(path.dirname(file), { recursive: true });
+  const partial = path.join(path.dirname(file), `.${path.basename(file)}.partial-${process.pid}`);
+  try {
+    writeFileSync(partial, text);
+    renameSync(partial, file);
+  } finally {
+    rmSync(partial, { force: true });
+  }
+}
+
+/** Delete the hidden temporary files that a killed writer left under `root`. Returns how many. */
+export function removeStalePartials(root: string): number {
+  if (!existsSync(root)) return 0;
+  const stale = readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((entry) => PARTIAL.test(path.basename(entry)));
+  for (const entry of stale) rmSync(path.join(root, entry), { force: true });
+  return stale.length;
+}
+
+export function writeManifest(root: string, manifest: Manifest): void {
+  const histories = [...manifest.histories].sort((a, b) => a.file.localeCompare(b.file));
+  writeFileAtomic(path.join(root, MANIFEST_FILE), `${JSON.stringify({ schema: MANIFEST_SCHEMA, histories }, null, 2)}\n`);
+}
+
+/**
+ * Expand files, directories (every *.json under them, except manifests) and globs into history files,
+ * sorted and without duplicates. A path that matches nothing is an error naming it.
+ */
+export async function findHistoryFiles(inputs: readonly string[]): Promise<string[]> {
+  const found = new Set<string>();
+  for (const input of inputs) {
+    const expanded = existsSync(input)
+      ? statSync(input).isDirectory()
+        ? await glob('**/*.json', { cwd: input, absolute: true })
+        : [path.resolve(input)]
+      : await glob(input, { absolute: true });
+    const matches = expanded.filter((file) => path.basename(file) !== MANIFEST_FILE);
+    if (matches.length === 0) throw new Error(`${input}: no such file, and no history files match it`);
+    for (const match of matches) found.add(path.normalize(match));
+  }
+  return [...found].sort();
+}
+
+/** Manifest entries by absolute file path, from the manifest of every corpus root among the files' ancestors. */
+export function manifestIndex(files: readonly string[]): Map<string, ManifestEntry> {
+  const index = new Map<string, ManifestEntry>();
+  const roots = new Set<string>();
+  for (const file of files) {
+    for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
+      if (existsSync(path.join(dir, MANIFEST_FILE))) roots.add(dir);
+      if (path.dirname(dir) === dir) break;
+    }
+  }
+  for (const root of roots) {
+    for (const entry of readManifest(root).histories) index.set(path.join(root, entry.file), entry);
+  }
+  return index;
+}

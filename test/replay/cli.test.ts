@@ -1,0 +1,80 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { PROJECT_ROOT } from '../../toolchain/tools';
+
+function tempest(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const result = spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'tempest.mjs'), ...args], { cwd: PROJECT_ROOT, encoding: 'utf8', env: { ...process.env, ...env } });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'tempest-replay-cli-'));
+
+describe('tempest replay', () => {
+  it('exits 0 for the corpus and writes a JSON report', () => {
+    const report = path.join(tmp, 'report.json');
+    const { code, stdout } = tempest(['replay', 'replay-histories', '--strict', '--json', report]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/19 histories: 19 passed, 0 non-deterministic, 0 drifted, 0 failed/);
+    expect(JSON.parse(readFileSync(report, 'utf8'))).toMatchObject({ schema: 'tempest.replay/v1', strict: true, summary: { total: 19, passed: 19 } });
+  });
+
+  it('exits 1 and explains the divergence when the code is incompatible', () => {
+    const { code, stdout } = tempest(['replay', 'replay-histories/moneyTransfer', '--workflows', 'test/fixtures/workflow-changes/activities-reordered.ts']);
+    expect(code).toBe(1);
+    expect(stdout).toContain('transfer-corpus-completed (replay-histories/moneyTransfer/transfer-corpus-completed.');
+    expect(stdout).toContain('non-deterministic at event 5');
+    expect(stdout).toContain('history: scheduled activity withdraw');
+    expect(stdout).toContain('code:    scheduled activity deposit');
+  });
+
+  it('exits 2 naming the file that is not a history, and replays nothing', () => {
+    const dir = mkdtempSync(path.join(tmp, 'bad-'));
+    writeFileSync(path.join(dir, 'good.json'), readFileSync(path.join(PROJECT_ROOT, 'replay-histories', 'manifest.json'), 'utf8'));
+    writeFileSync(path.join(dir, 'truncated.json'), '{"events": [{"eventId": "1", "eventT');
+    const report = path.join(dir, 'report.json');
+    const { code, stdout, stderr } = tempest(['replay', dir, '--json', report]);
+    expect(code).toBe(2);
+    expect(stderr).toContain(`tempest: ${path.join(dir, 'good.json')}: not a Temporal history: there is no "events" array`);
+    expect(stderr).toContain(`tempest: ${path.join(dir, 'truncated.json')}: not valid JSON (the file looks truncated)`);
+    expect(stdout).toBe('');
+    expect(existsSync(report)).toBe(false);
+  });
+
+  it('exits 2 naming --workflows when the module does not exist', () => {
+    const { code, stderr } = tempest(['replay', '--workflows', 'no/such/workflows.ts']);
+    expect(code).toBe(2);
+    expect(stderr.trim()).toBe('tempest: --workflows no/such/workflows.ts: no such file');
+  });
+});
+
+describe('tempest histories record', () => {
+  it('exits 2 when nothing is selected', () => {
+    const { code, stderr } = tempest(['histories', 'record']);
+    expect(code).toBe(2);
+    expect(stderr).toContain('choose what to record: --query');
+  });
+
+  it('exits 2 naming --api-key-env when that variable is not set', () => {
+    const { code, stderr } = tempest(['histories', 'record', '--query', '', '--api-key-env', 'TEMPEST_TEST_UNSET_KEY']);
+    expect(code).toBe(2);
+    expect(stderr.trim()).toBe('tempest: --api-key-env TEMPEST_TEST_UNSET_KEY: that environment variable is not set');
+  });
+
+  it('exits 2 with one line when the cluster is unreachable, and never prints the API key', () => {
+    const { code, stderr } = tempest(['histories', 'record', '--address', '127.0.0.1:1', '--query', '', '--api-key-env', 'TEMPEST_TEST_KEY', '--out', tmp], {
+      TEMPEST_TEST_KEY: 'sekret-api-key-123',
+    });
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/^tempest: cannot reach Temporal at 127\.0\.0\.1:1: .+\n$/);
+    expect(stderr).not.toContain('sekret-api-key-123');
+  });
+
+  it('exits 2 naming the missing TLS file', () => {
+    const { code, stderr } = tempest(['histories', 'record', '--query', '', '--tls-cert', '/no/cert.pem', '--tls-key', '/no/key.pem']);
+    expect(code).toBe(2);
+    expect(stderr.trim()).toBe('tempest: --tls-cert /no/cert.pem: no such file');
+  });
+});

@@ -1,0 +1,50 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { installQuietRuntime, PACKAGED_WORKFLOWS } from '../../harness/worker';
+import { findHistoryFiles } from '../../replay/corpus';
+import { parseHistory } from '../../replay/history-file';
+import { redactHistoryJson, redactionToken } from '../../replay/redact';
+import { type ReplayOutcome, Replayer } from '../../replay/replayer';
+import { PROJECT_ROOT } from '../../toolchain/tools';
+
+const KEY = 'test-key';
+let text: string;
+let replayer: Replayer;
+
+beforeAll(async () => {
+  installQuietRuntime();
+  const [file] = await findHistoryFiles([path.join(PROJECT_ROOT, 'replay-histories', 'moneyTransfer', 'transfer-corpus-completed.*.json')]);
+  text = readFileSync(file!, 'utf8');
+  replayer = await Replayer.create({ workflowsPath: PACKAGED_WORKFLOWS, strict: true });
+});
+
+function redacted(fields: string[]): string {
+  return JSON.stringify(redactHistoryJson(JSON.parse(text), { fields, key: KEY }), null, 2);
+}
+
+async function replay(historyText: string): Promise<ReplayOutcome> {
+  for await (const outcome of replayer.replay([parseHistory('redacted.json', historyText, 'transfer-corpus-completed')])) return outcome;
+  throw new Error('no outcome');
+}
+
+describe('redaction', () => {
+  it('replaces the named fields in every JSON payload with keyed tokens, equal values with equal tokens', () => {
+    const out = redacted(['sourceAccount']);
+    expect(out).not.toContain(Buffer.from('"corpus-alice"').toString('base64').slice(0, 12));
+    const payloads = [...out.matchAll(/"data": "([^"]+)"/g)].map((m) => Buffer.from(m[1]!, 'base64').toString('utf8'));
+    const withSource = payloads.filter((p) => p.includes('sourceAccount'));
+    expect(withSource.length).toBeGreaterThan(2); // workflow input and each activity's input
+    for (const payload of withSource) expect(JSON.parse(payload)).toMatchObject({ sourceAccount: redactionToken('corpus-alice', KEY) });
+    expect(out).not.toMatch(/corpus-alice/);
+  });
+
+  it('leaves a history that still replays clean, strict included, when the workflow does not branch on the field', async () => {
+    expect((await replay(redacted(['sourceAccount', 'targetAccount']))).status).toBe('passed');
+  });
+
+  it('breaks replay when the workflow branches on the redacted field (the documented limit)', async () => {
+    // moneyTransfer validates that amount is a positive number: a token fails that check during replay.
+    expect((await replay(redacted(['amount']))).status).toBe('nondeterministic');
+  });
+});
