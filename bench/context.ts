@@ -27,6 +27,7 @@ export interface DevServerConnections {
   server: DevServer;
   client: Client;
   nativeConnection: NativeConnection;
+  close(): Promise<void>;
 }
 
 /** A started part and how to stop it; stopped in reverse order of starting. */
@@ -73,17 +74,38 @@ export class BenchContext {
     });
   }
 
-  /** The Temporal dev server, with a client connection and a worker connection to it. */
-  devServer(): Promise<DevServerConnections> {
+  /** The Temporal dev server. */
+  devServer(): Promise<DevServer> {
     return this.once('devServer', async () => {
       const server = await startDevServer({ logFile: path.join(this.dataDir, 'logs', 'temporal.log') });
       this.defer(() => server.stop());
-      const connection = await Connection.connect({ address: server.address });
-      this.defer(() => connection.close());
-      const nativeConnection = await NativeConnection.connect({ address: server.address });
-      this.defer(() => nativeConnection.close());
-      return { server, client: new Client({ connection, namespace: server.namespace }), nativeConnection };
+      return server;
     });
+  }
+
+  /**
+   * New client and worker connections to the dev server, for one suite: suites share the server, never
+   * connections, so what one suite leaves behind on a connection cannot slow the next. `close` them when done
+   * (they are also closed with the run).
+   */
+  async connectToDevServer(): Promise<DevServerConnections> {
+    const server = await this.devServer();
+    const connection = await Connection.connect({ address: server.address });
+    const closeConnection = this.defer(() => connection.close());
+    const nativeConnection = await NativeConnection.connect({ address: server.address }).catch(async (error: unknown) => {
+      await closeConnection();
+      throw error;
+    });
+    const closeNative = this.defer(() => nativeConnection.close());
+    return {
+      server,
+      client: new Client({ connection, namespace: server.namespace }),
+      nativeConnection,
+      close: async () => {
+        await closeNative();
+        await closeConnection();
+      },
+    };
   }
 
   /** The time-skipping test server (pinned binary) with its client and worker connection. */

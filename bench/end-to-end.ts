@@ -2,6 +2,7 @@
  * What the end-to-end suites (throughput, baseline) share: the harness's way of running the workloads on the dev
  * server, seeding them, and turning repeated closed-loop runs into benchmark entries.
  */
+import type { Activities } from '../activities';
 import { packagedActivities, WorkerGroup } from '../harness/worker';
 import type { BenchContext } from './context';
 import type { ClosedLoopResult } from './driver';
@@ -57,16 +58,33 @@ export interface HarnessExecutor {
   stop(): Promise<void>;
 }
 
-/** The harness way: a WorkerGroup with the packaged activities on a task queue of this run and purpose. */
-export async function harnessWorkers(context: BenchContext, purpose: string): Promise<HarnessExecutor> {
-  const [{ client, nativeConnection }, services, workflowBundle] = await Promise.all([context.devServer(), context.services(), context.workflowBundle()]);
+/**
+ * The harness way: a WorkerGroup with the packaged activities (or `activities` made from them) on a task queue of
+ * this run and purpose, with connections of its own; `stop` shuts the workers down and closes the connections.
+ */
+export async function harnessWorkers(
+  context: BenchContext,
+  purpose: string,
+  activities: (packaged: Activities) => object = (packaged) => packaged,
+): Promise<HarnessExecutor> {
+  const [connections, services, workflowBundle] = await Promise.all([context.connectToDevServer(), context.services(), context.workflowBundle()]);
+  const { client, nativeConnection } = connections;
   const taskQueue = context.taskQueue(purpose);
-  const workers = await WorkerGroup.create({ connection: nativeConnection, workflowBundle, activities: packagedActivities(services.urls), taskQueues: [taskQueue] });
-  const stop = context.defer(() => workers.shutdown());
+  const workers = await WorkerGroup.create({
+    connection: nativeConnection,
+    namespace: connections.server.namespace,
+    workflowBundle,
+    activities: activities(packagedActivities(services.urls)),
+    taskQueues: [taskQueue],
+  });
+  const stopWorkers = context.defer(() => workers.shutdown());
   void workers.start();
   return {
     run: (call) => client.workflow.execute(call.workflowType, { taskQueue, workflowId: call.workflowId, args: call.args }),
-    stop,
+    stop: async () => {
+      await stopWorkers();
+      await connections.close();
+    },
   };
 }
 

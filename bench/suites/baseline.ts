@@ -85,7 +85,7 @@ interface RawSdk {
  * the harness's driver. Only the dev server, the services and the bundled workflow code are shared.
  */
 async function startRawSdk(context: BenchContext): Promise<RawSdk> {
-  const [{ server }, services, workflowBundle] = await Promise.all([context.devServer(), context.services(), context.workflowBundle()]);
+  const [server, services, workflowBundle] = await Promise.all([context.devServer(), context.services(), context.workflowBundle()]);
   const connection = await Connection.connect({ address: server.address });
   context.defer(() => connection.close());
   const client = new Client({ connection, namespace: server.namespace });

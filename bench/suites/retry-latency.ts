@@ -9,9 +9,10 @@
 import { performance } from 'node:perf_hooks';
 import { activityInfo } from '@temporalio/activity';
 import { msToNumber } from '@temporalio/common/lib/time';
-import { packagedActivities, WorkerGroup } from '../../harness/worker';
+import type { Activities } from '../../activities';
 import { TRANSFER_RETRY_POLICY } from '../../workflows/money-transfer';
 import type { TransferDetails } from '../../workflows/types';
+import { harnessWorkers } from '../end-to-end';
 import { type Benchmark, benchmark } from '../report';
 import { median } from '../stats';
 import type { BenchSuite } from '../suite';
@@ -52,30 +53,29 @@ export const retryLatencySuite: BenchSuite = {
   description: "moneyTransfer's deposit fails k times (bank fault switch): observed delay between attempts vs the configured backoff",
   async run(context, { quick, progress }) {
     const plan = quick ? QUICK : FULL;
-    const [{ client, nativeConnection }, services, workflowBundle] = await Promise.all([context.devServer(), context.services(), context.workflowBundle()]);
     const attempts = new Map<string, Attempt[]>();
-    const activities = packagedActivities(services.urls);
-    const deposit = async (transfer: TransferDetails): Promise<string> => {
+    /** The packaged deposit, recording each attempt's timing on the activity side. */
+    const timed = (deposit: Activities['deposit']) => async (transfer: TransferDetails): Promise<string> => {
       const info = activityInfo();
-      const record = (failed: boolean, startedAtMs: number): void => {
+      const startedAtMs = nowMs();
+      const record = (failed: boolean): void => {
         const list = attempts.get(transfer.referenceId) ?? [];
         list.push({ attempt: info.attempt, scheduledAtMs: info.currentAttemptScheduledTimestampMs, startedAtMs, endedAtMs: nowMs(), failed });
         attempts.set(transfer.referenceId, list);
       };
-      const startedAtMs = nowMs();
       try {
-        const id = await activities.deposit(transfer);
-        record(false, startedAtMs);
+        const id = await deposit(transfer);
+        record(false);
         return id;
       } catch (error) {
-        record(true, startedAtMs);
+        record(true);
         throw error;
       }
     };
-    const taskQueue = context.taskQueue('retry-latency');
-    const workers = await WorkerGroup.create({ connection: nativeConnection, workflowBundle, activities: { ...activities, deposit }, taskQueues: [taskQueue] });
-    const stopWorkers = context.defer(() => workers.shutdown());
-    void workers.start();
+    const [harness, services] = await Promise.all([
+      harnessWorkers(context, 'retry-latency', (packaged) => ({ ...packaged, deposit: timed(packaged.deposit) })),
+      context.services(),
+    ]);
     try {
       const call = await moneyTransferWorkload.prepare(services.clients, `bench-${context.runId}-retry`);
       const calls = Array.from({ length: plan.transfers }, (_, i) => call('retry', i));
@@ -84,7 +84,7 @@ export const retryLatencySuite: BenchSuite = {
       }
       const schedule = Array.from({ length: plan.failures }, (_, r) => configuredBackoffMs(TRANSFER_RETRY_POLICY, r + 1));
       progress(`retry-latency: ${plan.transfers} transfers whose deposit fails ${plan.failures} times (backoff ${schedule.join(' + ')} ms)`);
-      await Promise.all(calls.map(({ workflowType, workflowId, args }) => client.workflow.execute(workflowType, { taskQueue, workflowId, args })));
+      await Promise.all(calls.map((call) => harness.run(call)));
 
       const gaps = schedule.map(() => ({ observed: [] as number[], overhead: [] as number[], server: [] as number[], dispatch: [] as number[] }));
       for (const { args } of calls) {
@@ -127,7 +127,7 @@ export const retryLatencySuite: BenchSuite = {
         });
       });
     } finally {
-      await stopWorkers();
+      await harness.stop();
     }
   },
 };
