@@ -4,6 +4,7 @@
  */
 import type { BenchSuite } from '../suite';
 import { baselineSuite } from './baseline';
+import { replaySuite } from './replay';
 import { retryLatencySuite } from './retry-latency';
 import { throughputSuite } from './throughput';
 import { timeSkippingSuite } from './time-skipping';
@@ -13,7 +14,7 @@ export const SUITES: readonly BenchSuite[] = [
   baselineSuite,
   retryLatencySuite,
   timeSkippingSuite,
-  // replay: the replay suite (replay throughput of recorded histories) registers here, from bench/suites/replay.ts.
+  replaySuite,
 ];
 
 export function findSuite(name: string): BenchSuite | undefined {

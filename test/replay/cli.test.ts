@@ -78,3 +78,15 @@ describe('tempest histories record', () => {
     expect(stderr.trim()).toBe('tempest: --tls-cert /no/cert.pem: no such file');
   });
 });
+
+describe('tempest bench run --suite replay', () => {
+  it('times a pass over the corpus (plain and strict) and the bundling, keeping every raw sample', () => {
+    const out = path.join(tmp, 'replay-bench.json');
+    const { code } = tempest(['bench', 'run', '--quick', '--suite', 'replay', '--out', out]);
+    expect(code).toBe(0);
+    const report = JSON.parse(readFileSync(out, 'utf8')) as { benchmarks: { id: string; samples: number[]; params: { histories: number } }[] };
+    expect(report.benchmarks.map((b) => b.id)).toEqual(['replay/corpus-pass/latency', 'replay/corpus-pass-strict/latency', 'replay/bundle/latency']);
+    for (const b of report.benchmarks) expect(b.samples.length).toBeGreaterThanOrEqual(3);
+    expect(report.benchmarks[0]!.params.histories).toBe(19);
+  });
+});
