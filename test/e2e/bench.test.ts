@@ -38,7 +38,9 @@ describe('tempest bench run --quick --suite time-skipping (real servers)', () =>
     const report = JSON.parse(readFileSync(first, 'utf8')) as BenchReport;
     expect(report.schema).toBe(REPORT_SCHEMA);
     expect(report.run).toMatchObject({ suites: ['time-skipping'], quick: true });
-    expect(report.environment.gitSha).toBe(execFileSync('git', ['rev-parse', 'HEAD'], { cwd: PROJECT_ROOT, encoding: 'utf8' }).trim());
+    // A commit of this repository (HEAD when the run started; others may commit while the test runs).
+    expect(report.environment.gitSha).toMatch(/^[0-9a-f]{40}$/);
+    expect(execFileSync('git', ['cat-file', '-t', report.environment.gitSha], { cwd: PROJECT_ROOT, encoding: 'utf8' }).trim()).toBe('commit');
     expect(report.environment.nodeVersion).toBe(process.version);
     expect(report.environment.sdkVersion).toBe('1.24.0');
     expect(report.environment.temporalCliVersion).toMatch(/^1\.9\.1 \(Server \d+\.\d+\.\d+/);
