@@ -1,0 +1,27 @@
+/** Every checker by name: the invariants a scenario can require. */
+import type { Observations } from '../observations';
+import type { CheckName } from '../scenario';
+import { checkMoneyConserved } from './money';
+import type { Verdict } from './verdict';
+import {
+  checkAllFinished,
+  checkHistoriesReplay,
+  checkKeysAppliedOnceEverywhere,
+  checkSagasCompletedOrCompensated,
+  checkTransfersEndedValidly,
+} from './workflows';
+
+export const CHECKERS: Record<CheckName, (observations: Observations) => Verdict> = {
+  'money-conserved': (o) => checkMoneyConserved(o.bank, o.openingBankTotal),
+  'transfers-ended-validly': checkTransfersEndedValidly,
+  'keys-applied-once': checkKeysAppliedOnceEverywhere,
+  'sagas-completed-or-compensated': checkSagasCompletedOrCompensated,
+  'all-finished': checkAllFinished,
+  'histories-replay': checkHistoriesReplay,
+};
+
+export function runChecks(names: readonly CheckName[], observations: Observations): Verdict[] {
+  return names.map((name) => CHECKERS[name](observations));
+}
+
+export type { Verdict };
