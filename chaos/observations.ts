@@ -23,6 +23,16 @@ export interface ReplayObservation {
   detail?: string;
 }
 
+/** An activity attempt that followed a failed attempt, from the recorded histories (ActivityTaskStarted.lastFailure). */
+export interface ActivityRetry {
+  workflowId: string;
+  activity: string;
+  /** The attempt that started after the failure. */
+  attempt: number;
+  /** The failure type of the attempt before it. */
+  afterFailure: string;
+}
+
 export interface Observations {
   plan: Plan;
   history: readonly HistoryEntry[];
@@ -37,4 +47,6 @@ export interface Observations {
   unsettled: string[];
   settleWithinMs: number;
   replay: ReplayObservation[];
+  /** Every retried activity attempt the recorded histories show. */
+  retries: ActivityRetry[];
 }

@@ -8,7 +8,7 @@ import { orderSagaWorkflowId, orderWorkflowId, transferWorkflowId } from '../wor
 import { Random } from './random';
 import { durationMs, type FaultAction, type Scenario, timingWindow } from './scenario';
 
-export type Intent = 'valid' | 'invalid-account' | 'insufficient-funds' | 'approve' | 'reject' | 'cancel';
+export type Intent = 'valid' | 'invalid-account' | 'insufficient-funds' | 'invalid-address' | 'approve' | 'reject' | 'cancel';
 
 export type PlannedOperation =
   | { id: string; kind: 'transfer'; intent: Intent; workflowId: string; startAtMs: number; input: TransferDetails }
@@ -46,6 +46,8 @@ const OPENING_BALANCE = 10_000;
 const SKUS = 3;
 const CUSTOMERS = 4;
 const ADDRESS = { name: 'Chaos Monkey', line1: '1 Fault Line', city: 'Berlin', country: 'DE' };
+/** The store does not ship to XX: a saga with this address fails at its last step and must compensate everything. */
+const UNSHIPPABLE = { ...ADDRESS, country: 'XX' };
 
 function resolveAction(action: FaultAction, workers: number, random: Random): FaultAction {
   if ((action.kind === 'kill' || action.kind === 'pause') && action.process === 'worker') {
@@ -95,8 +97,9 @@ export function planScenario(scenario: Scenario, seed: number, runId: string): P
     };
   };
   for (let i = 0; i < (workload.sagas ?? 0); i++) {
-    const input = order(`s${i}`);
-    operations.push({ id: `s${i}`, kind: 'saga', intent: 'valid', workflowId: orderSagaWorkflowId(input.orderId), startAtMs: startAt(), input });
+    const fails = random.chance(workload.mix?.sagaFailure ?? 0);
+    const input = { ...order(`s${i}`), ...(fails ? { address: UNSHIPPABLE } : {}) };
+    operations.push({ id: `s${i}`, kind: 'saga', intent: fails ? 'invalid-address' : 'valid', workflowId: orderSagaWorkflowId(input.orderId), startAtMs: startAt(), input });
   }
   for (let i = 0; i < (workload.orders ?? 0); i++) {
     const input = order(`o${i}`);

@@ -39,8 +39,11 @@ export interface WorkloadSpec {
   orders?: number;
   /** Executions in flight at once. */
   concurrency: number;
-  /** Fractions of the transfers that are invalid (unknown account) or too large (insufficient funds), and of orders that get cancelled. */
-  mix?: { invalidAccount?: number; insufficientFunds?: number; cancel?: number };
+  /**
+   * Fractions of the transfers that are invalid (unknown account) or too large (insufficient funds), of the sagas
+   * that fail (an address the store does not ship to, so they must compensate), and of orders that get cancelled.
+   */
+  mix?: { invalidAccount?: number; insufficientFunds?: number; sagaFailure?: number; cancel?: number };
   /** Spread the starts over this long, so faults meet workflows at every stage. */
   spreadOver?: Duration;
 }
@@ -52,6 +55,7 @@ export const CHECKS = [
   'sagas-completed-or-compensated',
   'all-finished',
   'histories-replay',
+  'business-errors-not-retried',
 ] as const;
 export type CheckName = (typeof CHECKS)[number];
 
@@ -153,7 +157,7 @@ export function defineScenario(spec: ScenarioSpec): Scenario {
   check(Number.isSafeInteger(w!.concurrency) && (w!.concurrency as number) >= 1, 'workload.concurrency', `expected a whole number >= 1, got ${JSON.stringify(w!.concurrency)}`);
   const mix = (w!.mix ?? {}) as Record<string, unknown>;
   for (const key of Object.keys(mix)) {
-    check(['invalidAccount', 'insufficientFunds', 'cancel'].includes(key), `workload.mix.${key}`, 'expected invalidAccount, insufficientFunds or cancel');
+    check(['invalidAccount', 'insufficientFunds', 'sagaFailure', 'cancel'].includes(key), `workload.mix.${key}`, 'expected invalidAccount, insufficientFunds, sagaFailure or cancel');
     check(fraction(mix[key]), `workload.mix.${key}`, `expected a fraction from 0 to 1, got ${JSON.stringify(mix[key])}`);
   }
   check(((mix.invalidAccount as number) ?? 0) + ((mix.insufficientFunds as number) ?? 0) <= 1, 'workload.mix', 'invalidAccount + insufficientFunds exceed 1');

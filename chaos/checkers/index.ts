@@ -5,6 +5,7 @@ import { checkMoneyConserved } from './money';
 import type { Verdict } from './verdict';
 import {
   checkAllFinished,
+  checkBusinessErrorsNotRetried,
   checkHistoriesReplay,
   checkKeysAppliedOnceEverywhere,
   checkSagasCompletedOrCompensated,
@@ -18,6 +19,7 @@ export const CHECKERS: Record<CheckName, (observations: Observations) => Verdict
   'sagas-completed-or-compensated': checkSagasCompletedOrCompensated,
   'all-finished': checkAllFinished,
   'histories-replay': checkHistoriesReplay,
+  'business-errors-not-retried': checkBusinessErrorsNotRetried,
 };
 
 export function runChecks(names: readonly CheckName[], observations: Observations): Verdict[] {

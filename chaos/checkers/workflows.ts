@@ -91,6 +91,19 @@ export function checkKeysAppliedOnceEverywhere(observations: Observations): Verd
   return verdict('keys-applied-once', evidence);
 }
 
+/** Errors that mean "the answer is no": retrying one cannot change it, and may turn a refusal into a late yes. */
+export const BUSINESS_ERRORS: ReadonlySet<string> = new Set(['InvalidAccountError', 'InsufficientFundsError', 'PaymentDeclined', 'OutOfStockError', 'InvalidAddressError']);
+
+/** No activity was retried after a business error (a retry policy that retries a declined payment is a bug). */
+export function checkBusinessErrorsNotRetried(observations: Observations): Verdict {
+  return verdict(
+    'business-errors-not-retried',
+    observations.retries
+      .filter((r) => BUSINESS_ERRORS.has(r.afterFailure))
+      .map((r) => `${r.workflowId}: activity ${r.activity} was retried after ${r.afterFailure} (attempt ${r.attempt})`),
+  );
+}
+
 /** Every workflow reached a terminal state within the settle bound after the faults healed. */
 export function checkAllFinished(observations: Observations): Verdict {
   return verdict(

@@ -49,6 +49,7 @@ function observations(parts: { operations: PlannedOperation[]; outcomes: Workflo
     unsettled: parts.unsettled ?? [],
     settleWithinMs: 60_000,
     replay: [],
+    retries: [],
   };
 }
 
@@ -126,6 +127,19 @@ describe('sagas-completed-or-compensated', () => {
   it('flags stock created or lost', () => {
     const o = observations({ operations: [], outcomes: [], store: { stockTotals: [{ sku: 'k', available: 9 }] } });
     expect(evidenceOf(o, 'sagas-completed-or-compensated').evidence).toEqual(['stock of k totals 9, it opened at 10']);
+  });
+});
+
+describe('business-errors-not-retried', () => {
+  it('names an activity retried after a business error, and ignores retries after transport errors', () => {
+    const o = {
+      ...observations({ operations: [], outcomes: [] }),
+      retries: [
+        { workflowId: 'transfer-t1', activity: 'withdraw', attempt: 2, afterFailure: 'InsufficientFundsError' },
+        { workflowId: 'transfer-t2', activity: 'deposit', attempt: 3, afterFailure: 'ServiceUnreachable' },
+      ],
+    };
+    expect(evidenceOf(o, 'business-errors-not-retried').evidence).toEqual(['transfer-t1: activity withdraw was retried after InsufficientFundsError (attempt 2)']);
   });
 });
 

@@ -24,7 +24,7 @@ function problem(spec: unknown): string {
 describe('defineScenario', () => {
   it('fills in the defaults: every check, a 60 s settle bound, 2 workers', () => {
     const scenario = defineScenario(base);
-    expect(scenario.checks).toHaveLength(6);
+    expect(scenario.checks).toHaveLength(7);
     expect(scenario.settleWithinMs).toBe(60_000);
     expect(scenario.workers).toBe(2);
   });
