@@ -76,10 +76,18 @@ export interface Comparison {
   geomean?: GeomeanSummary;
   /** Environment fields that differ and make the numbers harder to compare (machine, runtime, versions). */
   environmentDifferences: { field: keyof Environment; base: string; head: string }[];
+  /** Reports measured while other work competed for the CPU (see BUSY_LOAD_PER_CORE). */
+  busyMachine: { report: 'base' | 'head'; loadAverageMax: number; cpuCores: number }[];
   verdict: 'pass' | 'fail';
   /** Ids of the rows that failed the verdict. */
   failures: string[];
 }
+
+/**
+ * A run whose 1-minute load average went above this many times the core count shared the machine with other work.
+ * The benchmark alone keeps about two cores busy (server, services, worker), which this leaves room for.
+ */
+export const BUSY_LOAD_PER_CORE = 1.5;
 
 const COMPARED_ENVIRONMENT: readonly (keyof Environment)[] = ['cpuModel', 'cpuCores', 'nodeVersion', 'sdkVersion', 'temporalCliVersion', 'testServerVersion', 'platform', 'arch'];
 
@@ -126,6 +134,12 @@ export function compareReports(base: BenchReport, head: BenchReport, options: Co
       base: String(base.environment[field]),
       head: String(head.environment[field]),
     })),
+    busyMachine: (['base', 'head'] as const).flatMap((side) => {
+      const { run, environment } = side === 'base' ? base : head;
+      return run.loadAverageMax !== undefined && run.loadAverageMax > BUSY_LOAD_PER_CORE * environment.cpuCores
+        ? [{ report: side, loadAverageMax: run.loadAverageMax, cpuCores: environment.cpuCores }]
+        : [];
+    }),
     verdict: failures.length > 0 ? 'fail' : 'pass',
     failures,
   };

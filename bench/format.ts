@@ -1,5 +1,5 @@
 /** Number and label formatting shared by the text, Markdown and HTML renderings of reports and comparisons. */
-import type { ComparisonRow } from './compare';
+import type { Comparison, ComparisonRow } from './compare';
 import type { Direction, Environment, RunInfo } from './report';
 
 /** About three significant figures: 1234, 123.4 -> 123, 12.34 -> 12.3, 1.234 -> 1.23. */
@@ -89,5 +89,16 @@ export function formatEnvironmentValue(value: Environment[keyof Environment]): s
 }
 
 export function formatRun(run: RunInfo): string {
-  return `${run.suites.join(', ')}${run.quick ? ' (quick)' : ''} in ${(run.durationMs / 1000).toFixed(0)} s`;
+  return `${run.suites.join(', ')}${run.quick ? ' (quick)' : ''} in ${(run.durationMs / 1000).toFixed(0)} s${run.loadAverageMax === undefined ? '' : `, highest load average ${run.loadAverageMax}`}`;
+}
+
+/** The notes under a comparison: environments that differ, busy machines, rows that cannot be judged. */
+export function comparisonNotes(comparison: Comparison): string[] {
+  return [
+    ...comparison.environmentDifferences.map((d) => `⚠ the reports were measured with different ${d.field}: base ${d.base}, head ${d.head}.`),
+    ...comparison.busyMachine.map(
+      (b) => `⚠ ${b.report} was measured on a busy machine: the 1-minute load average reached ${b.loadAverageMax} on ${b.cpuCores} cores, so other work competed with the benchmark and its numbers are noisier than usual.`,
+    ),
+    ...comparison.rows.filter((row) => row.note && row.status !== 'incomparable').map((row) => `${row.id}: ${row.note}.`),
+  ];
 }

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Comparison } from './compare';
 import {
+  comparisonNotes,
   directionLabel,
   ENVIRONMENT_ROWS,
   formatChange,
@@ -105,10 +106,7 @@ export function renderHtml(comparison: Comparison, overhead: OverheadRow[] = [])
       )
       .join('')}</tbody>
   </table>`;
-  const notes = [
-    ...comparison.environmentDifferences.map((d) => `⚠ the reports were measured with different ${d.field}: base ${d.base}, head ${d.head}.`),
-    ...comparison.rows.filter((row) => row.note && row.status !== 'incomparable').map((row) => `${row.id}: ${row.note}.`),
-  ];
+  const notes = comparisonNotes(comparison);
 
   return `<!doctype html>
 <html lang="en">
@@ -187,7 +185,8 @@ const CHART_SCRIPT = `
   var overview = [
     xs,
     pick(function (r) { return r.exceedsThreshold; }),
-    pick(function (r) { return !r.exceedsThreshold && (r.status === 'regression' || r.status === 'improvement'); }),
+    pick(function (r) { return r.status === 'regression' && !r.exceedsThreshold; }),
+    pick(function (r) { return r.status === 'improvement'; }),
     pick(function (r) { return r.status === 'unchanged'; }),
     rows.map(function () { return data.threshold; }),
     rows.map(function () { return -data.threshold; })
@@ -205,7 +204,8 @@ const CHART_SCRIPT = `
     series: [
       { label: '#' },
       { label: 'regression beyond threshold', fill: '#cf222e', stroke: '#cf222e', paths: bars, points: { show: false } },
-      { label: 'significant, within threshold or better', fill: '#1a7f37', stroke: '#1a7f37', paths: bars, points: { show: false } },
+      { label: 'regression within threshold', fill: '#bf8700', stroke: '#bf8700', paths: bars, points: { show: false } },
+      { label: 'improvement', fill: '#1a7f37', stroke: '#1a7f37', paths: bars, points: { show: false } },
       { label: 'not significant (~)', fill: '#8c959f', stroke: '#8c959f', paths: bars, points: { show: false } },
       { label: '+threshold', stroke: '#cf222e', dash: [6, 4], width: 1, points: { show: false } },
       { label: '−threshold', stroke: '#1a7f37', dash: [6, 4], width: 1, points: { show: false } }

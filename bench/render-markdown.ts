@@ -4,6 +4,7 @@
  */
 import type { Comparison, ComparisonRow } from './compare';
 import {
+  comparisonNotes,
   directionLabel,
   ENVIRONMENT_ROWS,
   formatChange,
@@ -67,14 +68,9 @@ export function renderMarkdown(comparison: Comparison, overhead: OverheadRow[] =
     }
     lines.push('');
   }
-  const notes = comparison.rows.filter((row) => row.note && row.status !== 'incomparable');
-  if (notes.length > 0 || comparison.environmentDifferences.length > 0) {
-    lines.push('### Notes', '');
-    for (const difference of comparison.environmentDifferences) {
-      lines.push(`- ⚠ the reports were measured with different ${difference.field}: base ${difference.base}, head ${difference.head}.`);
-    }
-    for (const row of notes) lines.push(`- ${escape(row.id)}: ${row.note}.`);
-    lines.push('');
+  const notes = comparisonNotes(comparison);
+  if (notes.length > 0) {
+    lines.push('### Notes', '', ...notes.map((note) => `- ${escape(note)}`), '');
   }
   lines.push('<details><summary>Environment</summary>', '');
   lines.push('| | base | head |', '|---|---|---|');

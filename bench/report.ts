@@ -59,6 +59,12 @@ export interface RunInfo {
   suites: string[];
   quick: boolean;
   durationMs: number;
+  /**
+   * The highest 1-minute load average seen during the run (sampled every few seconds). Well above what the
+   * benchmark itself causes, it means other work competed for the CPU and the numbers are noisier. Optional:
+   * reports written before it was recorded lack it.
+   */
+  loadAverageMax?: number;
 }
 
 export interface BenchReport {
@@ -152,6 +158,7 @@ export function parseReport(value: unknown, source: string): BenchReport {
     suites,
     quick: typeof runInfo.quick === 'boolean' ? runInfo.quick : fail('run.quick', 'true or false', runInfo.quick),
     durationMs: finite(runInfo, 'durationMs', 'run'),
+    ...(runInfo.loadAverageMax === undefined ? {} : { loadAverageMax: finite(runInfo, 'loadAverageMax', 'run') }),
   };
 
   if (!Array.isArray(value.benchmarks)) return fail('benchmarks', 'an array', value.benchmarks);

@@ -2,6 +2,7 @@
  * Run benchmark suites and assemble the report. The real parts are started once per run (by BenchContext, on
  * first use) and stopped at the end whatever happens.
  */
+import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { BenchContext } from './context';
 import { captureEnvironment } from './environment';
@@ -23,6 +24,8 @@ export async function runBenchmarks(options: RunOptions): Promise<BenchReport> {
   const started = performance.now();
   const context = BenchContext.create({ dataDir: options.dataDir, signal: options.signal });
   const benchmarks: Benchmark[] = [];
+  let loadAverageMax = os.loadavg()[0]!;
+  const sampleLoad = setInterval(() => (loadAverageMax = Math.max(loadAverageMax, os.loadavg()[0]!)), 5_000).unref();
   try {
     for (const suite of options.suites) {
       if (context.signal.aborted) break;
@@ -35,12 +38,20 @@ export async function runBenchmarks(options: RunOptions): Promise<BenchReport> {
     // Stop everything, but report the failure that ended the run, not a later one from stopping.
     await context.close().catch(() => undefined);
     throw error;
+  } finally {
+    clearInterval(sampleLoad);
   }
   await context.close();
+  loadAverageMax = Math.max(loadAverageMax, os.loadavg()[0]!);
   return {
     schema: REPORT_SCHEMA,
     environment,
-    run: { suites: options.suites.map((s) => s.name), quick: options.quick, durationMs: Math.round(performance.now() - started) },
+    run: {
+      suites: options.suites.map((s) => s.name),
+      quick: options.quick,
+      durationMs: Math.round(performance.now() - started),
+      loadAverageMax: Math.round(loadAverageMax * 100) / 100,
+    },
     benchmarks,
   };
 }

@@ -137,6 +137,16 @@ describe('compareReports', () => {
   });
 });
 
+describe('a busy machine', () => {
+  it('is named when a run’s load average went above 1.5 times its cores (a 2-core run at 5.96)', () => {
+    const base = syntheticReport([latencySpec('a', [1, 2, 3])]);
+    const quiet = syntheticReport([latencySpec('a', [1, 2, 3])]);
+    const busy = { ...quiet, run: { ...quiet.run, loadAverageMax: 5.96 } };
+    expect(compareReports(base, quiet, OPTIONS).busyMachine).toEqual([]);
+    expect(compareReports(base, busy, OPTIONS).busyMachine).toEqual([{ report: 'head', loadAverageMax: 5.96, cpuCores: 2 }]);
+  });
+});
+
 describe('harnessOverhead', () => {
   it('pairs the baseline suite’s harness and raw benchmarks and gives the overhead in percent', () => {
     const spec = (driver: string, metric: string, samples: number[]) => ({

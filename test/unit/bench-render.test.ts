@@ -39,6 +39,13 @@ describe('renderMarkdown', () => {
     expect(markdown).toContain('### Harness overhead (head)');
     expect(markdown).toContain('| moneyTransfer | 4 | throughput (workflows/s) | 24.0 | 25.0 | +4.2% | 0.310 |');
   });
+  it('notes a report measured on a busy machine', () => {
+    const report = syntheticReport([latencySpec('a', [1, 2, 3])]);
+    const busy = { ...report, run: { ...report.run, loadAverageMax: 5.96 } };
+    expect(renderMarkdown(compareReports(report, busy, OPTIONS))).toContain(
+      '- ⚠ head was measured on a busy machine: the 1-minute load average reached 5.96 on 2 cores, so other work competed with the benchmark and its numbers are noisier than usual.',
+    );
+  });
 });
 
 describe('renderHtml', () => {

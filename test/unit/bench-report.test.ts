@@ -39,9 +39,14 @@ describe('parseReport', () => {
     ['a missing environment field', 'environment.cpuCores', undefined, 'base.json: environment.cpuCores must be a finite number, got nothing'],
     ['a summary out of step with the samples', 'benchmarks.0.samples', [150, 151, 149, 152], 'base.json: benchmarks[0].summary.n is 3 but benchmarks[0].samples holds 4 values'],
     ['a non-numeric raw series', 'benchmarks.0.raw', { latencyMs: [1, null] }, 'base.json: benchmarks[0].raw.latencyMs[1] must be a finite number, got null'],
+    ['a load average that is text', 'run.loadAverageMax', 'high', 'base.json: run.loadAverageMax must be a finite number, got "high"'],
     ['a param that is an object', 'benchmarks.0.params.workflow', { name: 'x' }, 'base.json: benchmarks[0].params.workflow must be a string, number or boolean, got {"name":"x"}'],
   ])('names the field when the report has %s', (_, field, value, message) => {
     expect(() => parseReport(withField(valid(), field, value), 'base.json')).toThrow(message);
+  });
+
+  it('accepts a report without run.loadAverageMax (recorded since; older reports lack it)', () => {
+    expect(parseReport(withField(valid(), 'run.loadAverageMax', undefined), 'base.json').run.loadAverageMax).toBeUndefined();
   });
 
   it('names a benchmark id that appears twice', () => {
