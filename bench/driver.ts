@@ -11,7 +11,7 @@ export interface ClosedLoopOptions {
   maxCount: number;
   /** Start no new workflow after this long (the ones in flight still finish). */
   maxDurationMs: number;
-  /** Stop starting new workflows when aborted. */
+  /** Stop starting new workflows when aborted; the loop then rejects with the signal's reason. */
   signal?: AbortSignal;
 }
 
@@ -63,6 +63,7 @@ export async function runClosedLoop(options: ClosedLoopOptions, execute: (index:
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, maxCount) }, caller));
   const elapsedMs = performance.now() - started;
+  signal?.throwIfAborted();
   if (failure !== undefined) {
     throw new LoopFailed(`workflow #${failedIndex} of the loop failed: ${failure instanceof Error ? failure.message : String(failure)}`, { cause: failure });
   }

@@ -120,6 +120,7 @@ async function startRawSdk(context: BenchContext): Promise<RawSdk> {
         }),
       );
       const elapsedMs = performance.now() - started;
+      context.signal.throwIfAborted();
       return { latenciesMs, completed: latenciesMs.length, elapsedMs, throughputPerSec: latenciesMs.length / (elapsedMs / 1000) };
     },
     stop,

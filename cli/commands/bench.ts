@@ -60,10 +60,15 @@ export async function runBench(options: BenchRunOptions): Promise<void> {
   const progress = (line: string): void => void process.stderr.write(`${line}\n`);
   progress(`tempest bench: ${suites.map((s) => s.name).join(', ')}${options.quick ? ' (quick)' : ''}; servers' state and logs in ${dataDir}`);
   let report: BenchReport;
+  const running = runBenchmarks({ suites, quick: options.quick ?? false, dataDir, signal: interrupted, progress });
   try {
-    report = await unlessInterrupted(interrupted, runBenchmarks({ suites, quick: options.quick ?? false, dataDir, signal: interrupted, progress }));
+    report = await unlessInterrupted(interrupted, running);
   } catch (error) {
-    if (error instanceof Interrupted) throw error;
+    if (error instanceof Interrupted) {
+      // The suites stop at their next step once aborted; wait for them to stop the servers before saying so.
+      await running.catch(() => undefined);
+      throw error;
+    }
     throw new HarnessError(`benchmark run failed: ${error instanceof Error ? error.message : String(error)} (logs in ${path.join(dataDir, 'logs')})`);
   }
   writeFileAtomic(out, `${JSON.stringify(report, null, 2)}\n`);

@@ -1,4 +1,4 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -103,4 +103,38 @@ describe('tempest bench run --quick --suite time-skipping (real servers)', () =>
     }
     expect(page.text).toContain('moneyTransfer/latency');
   });
+
+  it('stops its servers, writes no report and exits 130 when interrupted mid-run', async () => {
+    const out = path.join(dir, 'interrupted.json');
+    const dataDir = mkdtempSync(path.join(dir, 'interrupted-'));
+    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'tempest.mjs'), 'bench', 'run', '--suite', 'time-skipping', '--out', out, '--data-dir', dataDir], {
+      cwd: dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    while (!stderr.includes('time-skipping: timing')) {
+      if (child.exitCode !== null) expect.fail(`bench run exited early:\n${stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(servicesUsing(dataDir, child.pid)).toHaveLength(2); // bank and store
+
+    child.kill('SIGTERM');
+
+    expect(await exit).toBe(130);
+    expect(stderr).toContain('tempest: interrupted; stopped the servers');
+    expect(existsSync(out)).toBe(false);
+    expect(servicesUsing(dataDir, child.pid)).toEqual([]);
+  });
 });
+
+/** Processes other than the run itself (`except`) whose command line names its data directory: its services. */
+function servicesUsing(dataDir: string, except: number | undefined): string[] {
+  try {
+    const pids = execFileSync('pgrep', ['-f', '--', dataDir], { encoding: 'utf8' }).trim().split('\n');
+    return pids.filter((pid) => pid && Number(pid) !== except);
+  } catch {
+    return []; // pgrep exits 1 when nothing matches
+  }
+}

@@ -38,12 +38,17 @@ describe('runClosedLoop', () => {
     expect(result.completed).toBeLessThan(1_000_000);
   });
 
-  it('stops starting calls when aborted', async () => {
+  it('starts no more calls once aborted, lets those in flight finish, and rejects with the abort reason', async () => {
     const controller = new AbortController();
-    controller.abort();
-    const calls = tracked(1);
-    const result = await runClosedLoop({ concurrency: 4, maxCount: 100, maxDurationMs: 60_000, signal: controller.signal }, calls.execute);
-    expect(result.completed).toBe(0);
+    const calls = tracked(5);
+    const loop = runClosedLoop({ concurrency: 2, maxCount: 1_000, maxDurationMs: 60_000, signal: controller.signal }, calls.execute);
+    await sleep(20);
+    controller.abort(new Error('interrupted by SIGINT'));
+    await expect(loop).rejects.toThrow('interrupted by SIGINT');
+    const startedWhenAborted = calls.started.length;
+    await sleep(20);
+    expect(calls.started.length).toBe(startedWhenAborted);
+    expect(startedWhenAborted).toBeLessThan(1_000);
   });
 
   it('fails with the first failing call after the others settle, and starts no more', async () => {
