@@ -38,6 +38,15 @@ export interface StartProcessOptions<T> {
   readyTimeoutMs?: number;
   /** Append the process's stdout and stderr to this file. */
   logFile?: string;
+  /** Called as soon as the process exists (before it is ready), e.g. to record its pid for a later cleanup. */
+  onSpawn?: (spawned: SpawnedProcess) => void;
+}
+
+/** A process that was just spawned: its pid and the exact command line it runs. */
+export interface SpawnedProcess {
+  pid: number;
+  command: string;
+  args: readonly string[];
 }
 
 export interface ReadinessProbe {
@@ -127,6 +136,7 @@ export async function startProcess<T>(options: StartProcessOptions<T>): Promise<
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   live.add(child);
+  if (child.pid !== undefined) options.onSpawn?.({ pid: child.pid, command: options.command, args: options.args });
   const log = options.logFile ? createWriteStream(options.logFile, { flags: 'a' }) : undefined;
   const managed = new ManagedProcess(options.name, child, log);
 

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import type { ReadyLine } from '../services/contract';
 import { PROJECT_ROOT } from '../toolchain/tools';
-import { type ManagedProcess, startProcess } from './process';
+import { type ManagedProcess, type SpawnedProcess, startProcess } from './process';
 
 export type ServiceName = 'bank' | 'store';
 
@@ -15,6 +15,8 @@ export interface ServiceOptions {
   /** Port to listen on; one chosen by the service when absent. Give the old port to restart in place. */
   port?: number;
   logFile?: string;
+  /** Called once the process exists, before it is ready (see StartProcessOptions.onSpawn). */
+  onSpawn?: (spawned: SpawnedProcess) => void;
 }
 
 export interface RunningService {
@@ -35,6 +37,7 @@ export async function startService(name: ServiceName, options: ServiceOptions): 
     args: ['--import', 'tsx', entry, '--port', String(options.port ?? 0), '--data-dir', options.dataDir],
     cwd: PROJECT_ROOT,
     logFile: options.logFile,
+    onSpawn: options.onSpawn,
     readyTimeoutMs: 60_000,
     readyWhen: (probe) => probe.line((line) => parseReadyLine(line, name)),
   });

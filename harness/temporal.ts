@@ -5,7 +5,7 @@
 import { Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { resolveTool } from '../toolchain/tools';
-import { freePort, type ManagedProcess, startProcess, waitUntil } from './process';
+import { freePort, type ManagedProcess, type SpawnedProcess, startProcess, waitUntil } from './process';
 
 export interface DevServerOptions {
   /** gRPC frontend port; a free one when absent. */
@@ -18,6 +18,8 @@ export interface DevServerOptions {
   namespace?: string;
   logFile?: string;
   readyTimeoutMs?: number;
+  /** Called once the process exists, before it is ready (see StartProcessOptions.onSpawn). */
+  onSpawn?: (spawned: SpawnedProcess) => void;
 }
 
 export interface DevServer {
@@ -53,6 +55,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     command: temporal.path,
     args,
     logFile: options.logFile,
+    onSpawn: options.onSpawn,
     readyTimeoutMs: options.readyTimeoutMs ?? 30_000,
     readyWhen: (probe) =>
       waitUntil(`Temporal dev server at ${address} answering`, () => isServing(address), 30_000, { abandon: probe.exited }),

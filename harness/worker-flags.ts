@@ -1,0 +1,133 @@
+/**
+ * The command line of a worker process (harness/worker-process.ts) and the line it prints once polling: written
+ * by the starter (harness/workers.ts), read by the process, so the two cannot drift apart.
+ */
+
+export interface WorkerTls {
+  /** Name the server's certificate is checked against (needed when connecting through a proxy). */
+  serverName?: string;
+  caFile?: string;
+  certFile?: string;
+  keyFile?: string;
+}
+
+export interface WorkerFlags {
+  /** host:port of the Temporal frontend. */
+  address: string;
+  namespace: string;
+  /** One worker per task queue. */
+  taskQueues: readonly string[];
+  /** A workflow bundle written by bundleWorkflows() (its `code`), shared by every worker process of a run. */
+  bundle: string;
+  /** Module exporting `createActivities({ bank, store })`. */
+  activities: string;
+  bankUrl: string;
+  storeUrl: string;
+  /** TLS to the frontend (`--tls`, or any `--tls-*` file); plain TCP when absent. */
+  tls?: WorkerTls;
+}
+
+/** The API key reaches the worker through this environment variable, never its command line (which `ps` shows). */
+export const WORKER_API_KEY_ENV = 'TEMPEST_WORKER_API_KEY';
+
+/** What the worker process prints on stdout, as one JSON line, once every worker polls. */
+export interface WorkerReadyLine {
+  event: 'polling';
+  pid: number;
+  taskQueues: string[];
+}
+
+export class WorkerFlagError extends Error {
+  override name = 'WorkerFlagError';
+}
+
+const USAGE =
+  'usage: --address <host:port> --namespace <ns> --task-queue <q> [--task-queue <q> ...] --bundle <file> --activities <module> ' +
+  '--bank-url <url> --store-url <url> [--tls] [--tls-server-name <name>] [--tls-ca <file>] [--tls-cert <file> --tls-key <file>]';
+
+const SINGLE_VALUED = ['--address', '--namespace', '--bundle', '--activities', '--bank-url', '--store-url'] as const;
+const TLS_VALUED = ['--tls-server-name', '--tls-ca', '--tls-cert', '--tls-key'] as const;
+
+/** The command line for `flags` (the inverse of parseWorkerFlags). */
+export function workerArgs(flags: WorkerFlags): string[] {
+  const args = [
+    '--address', flags.address,
+    '--namespace', flags.namespace,
+    ...flags.taskQueues.flatMap((queue) => ['--task-queue', queue]),
+    '--bundle', flags.bundle,
+    '--activities', flags.activities,
+    '--bank-url', flags.bankUrl,
+    '--store-url', flags.storeUrl,
+  ];
+  const tls = flags.tls;
+  if (tls) {
+    args.push('--tls');
+    if (tls.serverName) args.push('--tls-server-name', tls.serverName);
+    if (tls.caFile) args.push('--tls-ca', tls.caFile);
+    if (tls.certFile) args.push('--tls-cert', tls.certFile);
+    if (tls.keyFile) args.push('--tls-key', tls.keyFile);
+  }
+  return args;
+}
+
+/** Parse a worker process's flags; throws WorkerFlagError with a one-line message naming the flag. */
+export function parseWorkerFlags(args: readonly string[]): WorkerFlags {
+  const values = new Map<string, string>();
+  const taskQueues: string[] = [];
+  let tlsFlag = false;
+  for (let index = 0; index < args.length; index++) {
+    const flag = args[index] as string;
+    if (flag === '--tls') {
+      tlsFlag = true;
+      continue;
+    }
+    const known = flag === '--task-queue' || (SINGLE_VALUED as readonly string[]).includes(flag) || (TLS_VALUED as readonly string[]).includes(flag);
+    if (!known) throw new WorkerFlagError(`unknown flag ${flag} (${USAGE})`);
+    const value = args[++index];
+    if (value === undefined || value === '' || value.startsWith('--')) throw new WorkerFlagError(`${flag} needs a value (${USAGE})`);
+    if (flag === '--task-queue') {
+      taskQueues.push(value);
+      continue;
+    }
+    if (values.has(flag)) throw new WorkerFlagError(`${flag} is given more than once`);
+    values.set(flag, value);
+  }
+  for (const flag of SINGLE_VALUED) {
+    if (!values.has(flag)) throw new WorkerFlagError(`${flag} is required (${USAGE})`);
+  }
+  if (taskQueues.length === 0) throw new WorkerFlagError(`--task-queue is required, once per task queue (${USAGE})`);
+  const address = values.get('--address') as string;
+  if (!/^[^\s:]+:\d{1,5}$/.test(address)) throw new WorkerFlagError(`--address must be host:port, got '${address}'`);
+  for (const flag of ['--bank-url', '--store-url'] as const) {
+    const url = values.get(flag) as string;
+    if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) throw new WorkerFlagError(`${flag} must be an http(s) URL, got '${url}'`);
+  }
+  if (values.has('--tls-cert') !== values.has('--tls-key')) throw new WorkerFlagError('--tls-cert and --tls-key go together: give both or neither');
+  const tlsFiles = { serverName: values.get('--tls-server-name'), caFile: values.get('--tls-ca'), certFile: values.get('--tls-cert'), keyFile: values.get('--tls-key') };
+  const anyTls = tlsFlag || Object.values(tlsFiles).some((value) => value !== undefined);
+  return {
+    address,
+    namespace: values.get('--namespace') as string,
+    taskQueues,
+    bundle: values.get('--bundle') as string,
+    activities: values.get('--activities') as string,
+    bankUrl: values.get('--bank-url') as string,
+    storeUrl: values.get('--store-url') as string,
+    ...(anyTls ? { tls: withoutUndefined(tlsFiles) } : {}),
+  };
+}
+
+function withoutUndefined(tls: Record<keyof WorkerTls, string | undefined>): WorkerTls {
+  return Object.fromEntries(Object.entries(tls).filter(([, value]) => value !== undefined)) as WorkerTls;
+}
+
+/** The ready line, or undefined for any other output. */
+export function parseWorkerReadyLine(line: string): WorkerReadyLine | undefined {
+  if (!line.startsWith('{')) return undefined;
+  try {
+    const parsed = JSON.parse(line) as Partial<WorkerReadyLine>;
+    return parsed.event === 'polling' && typeof parsed.pid === 'number' && Array.isArray(parsed.taskQueues) ? (parsed as WorkerReadyLine) : undefined;
+  } catch {
+    return undefined;
+  }
+}
