@@ -4,6 +4,8 @@
  * providers: `local` (child processes), `docker` (containers through testcontainers), `external` (an existing
  * Temporal cluster, with Toxiproxy in front of it). Scenarios and the runner see only this interface.
  */
+import type { TLSConfig } from '@temporalio/client';
+import type { ClusterOptions as TemporalClusterOptions } from '../../replay/record';
 
 /** The links faults can hit. Each is its own Toxiproxy proxy. */
 export const LINKS = ['worker-temporal', 'client-temporal', 'worker-bank', 'worker-store'] as const;
@@ -44,9 +46,11 @@ export interface ClusterProcess {
   /** True while it runs (paused counts as running). */
   readonly running: boolean;
   readonly paused: boolean;
+  /** The OS process id while it runs, when the provider knows it (a worker's default identity is `pid@host`). */
+  readonly pid?: number;
   /** kill -9 (docker kill -s KILL). */
   kill(): Promise<void>;
-  /** Start it again after a kill or stop, with the same state (data directory / database file) and ports. */
+  /** Start it again after a kill or stop, with the same state (data directory / database file) and ports; a running one is stopped gracefully first. */
   restart(): Promise<void>;
   /** SIGSTOP (docker pause). */
   pause(): Promise<void>;
@@ -69,7 +73,17 @@ export interface ClusterOptions {
   namespace?: string;
   /** Progress for people. */
   log?: (line: string) => void;
+  /**
+   * Where the run records the processes it starts, so that a later run can end them if this harness is killed
+   * (see cleanupStaleRuns); `.tempest/chaos` in the project root by default.
+   */
+  stateDir?: string;
+  /** The existing Temporal cluster, for the external provider (its namespace is `namespace`). */
+  external?: ExternalTemporal;
 }
+
+/** An existing Temporal cluster: its frontend address and, when it needs them, TLS and an API key. */
+export type ExternalTemporal = Omit<TemporalClusterOptions, 'namespace'>;
 
 export interface Cluster {
   provider: 'local' | 'docker' | 'external';
@@ -78,6 +92,8 @@ export interface Cluster {
   clientAddress: string;
   /** Temporal frontend without any proxy, for the harness's own bookkeeping (audits, histories) after faults. */
   directAddress: string;
+  /** TLS and API key for connections to clientAddress and directAddress, when the cluster needs them (an external one may). */
+  connectionOptions?: { tls?: TLSConfig; apiKey?: string };
   /** The Temporal Web UI, when the provider has one. */
   webUiUrl?: string;
   /** Direct URLs of the services, for seeding and audits (workers reach them through the worker-bank / worker-store links). */
