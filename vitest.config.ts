@@ -1,11 +1,12 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Three projects, each runnable alone with `--project <name>`; `npm test` runs them all.
+ * The projects, each runnable alone with `--project <name>`; `npm test` runs them all.
  * - unit: services and activities against real in-process service instances, and pure logic. No Temporal server.
  * - replay: the committed history corpus and deliberately changed workflows, replayed (no server needed).
  * - workflows: every workflow branch in the time-skipping test server, against the real services.
  * - e2e: the real dev server, services as processes, and workers.
+ * - chaos: chaos clusters (dev server, services, Toxiproxy, worker processes), one per file, faulted for real.
  * Servers are started once per project (globalSetup) or once per file (the time-skipping server: time skipping
  * is global to a server, so files that run in parallel each need their own), never per test.
  */
@@ -40,6 +41,10 @@ export default defineConfig({
           testTimeout: 120_000,
           hookTimeout: 120_000,
         },
+      },
+      {
+        extends: true,
+        test: { name: 'chaos', include: ['test/chaos/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 120_000 },
       },
     ],
   },

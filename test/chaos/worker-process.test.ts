@@ -1,0 +1,69 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startDevServer } from '../../harness/temporal';
+import { bundleWorkflows } from '../../harness/worker';
+import { startWorkerProcess } from '../../harness/workers';
+import { PROJECT_ROOT } from '../../toolchain/tools';
+import { TASK_QUEUES } from '../../workflows/types';
+import { PACKAGED_CODE } from '../support/chaos-cluster';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'tempest-worker-process-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function runWorkerProcess(args: string[]): { status: number | null; stderr: string } {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', 'harness/worker-process.ts', ...args], { cwd: PROJECT_ROOT, encoding: 'utf8', timeout: 30_000 });
+  return { status: result.status, stderr: result.stderr };
+}
+
+const validFlags = (overrides: Record<string, string> = {}): string[] =>
+  Object.entries({
+    '--address': '127.0.0.1:7233',
+    '--namespace': 'default',
+    '--task-queue': 'q',
+    '--bundle': 'package.json',
+    '--activities': PACKAGED_CODE.activitiesPath,
+    '--bank-url': 'http://127.0.0.1:1',
+    '--store-url': 'http://127.0.0.1:2',
+    ...overrides,
+  }).flat();
+
+describe('the worker process', () => {
+  it('a bad flag is a one-line error naming it, exit 2', () => {
+    expect(runWorkerProcess([...validFlags(), '--bogus', 'x'])).toEqual({
+      status: 2,
+      stderr: expect.stringMatching(/^worker: unknown flag --bogus \(usage: [^\n]+\)\n$/),
+    });
+  });
+
+  it('an activities module without createActivities is a one-line error naming --activities, exit 2', () => {
+    expect(runWorkerProcess(validFlags({ '--activities': 'workflows/types.ts' }))).toEqual({
+      status: 2,
+      stderr: 'worker: --activities workflows/types.ts does not export createActivities({ bank, store })\n',
+    });
+  });
+
+  it('polls every task queue, then SIGTERM shuts it down gracefully with exit 0', async () => {
+    const [server, bundle] = await Promise.all([startDevServer(), bundleWorkflows()]);
+    try {
+      const bundlePath = path.join(dir, 'workflows.js');
+      writeFileSync(bundlePath, bundle.code);
+      const worker = await startWorkerProcess({
+        name: 'worker-1',
+        address: server.address,
+        namespace: 'default',
+        taskQueues: Object.values(TASK_QUEUES),
+        bundle: bundlePath,
+        activities: PACKAGED_CODE.activitiesPath,
+        bankUrl: 'http://127.0.0.1:1',
+        storeUrl: 'http://127.0.0.1:2',
+      });
+      expect(worker.process.recentOutput()).toBe(JSON.stringify({ event: 'polling', pid: worker.pid, taskQueues: Object.values(TASK_QUEUES) }));
+      expect(await worker.process.stop()).toEqual({ code: 0, signal: null });
+    } finally {
+      await server.stop();
+    }
+  });
+});

@@ -1,0 +1,127 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { afterAll, beforeAll } from 'vitest';
+import type { Cluster, ClusterOptions, ClusterProvider } from '../../chaos/cluster/types';
+import { installQuietRuntime, PACKAGED_WORKFLOWS } from '../../harness/worker';
+import { BankClient } from '../../services/bank/client';
+import { StoreClient } from '../../services/store/client';
+import { PROJECT_ROOT } from '../../toolchain/tools';
+import { TASK_QUEUES, type TransferDetails, transferWorkflowId } from '../../workflows/types';
+import { uniqueId } from './ids';
+
+export const PACKAGED_CODE = { workflowsPath: PACKAGED_WORKFLOWS, activitiesPath: path.join(PROJECT_ROOT, 'activities', 'index.ts') };
+
+export interface ChaosWorld {
+  cluster: Cluster;
+  /** Connected through the client-temporal link. */
+  client: Client;
+  connection: Connection;
+  bank: BankClient;
+  store: StoreClient;
+  /** This file's registry of runs (cleanupStaleRuns). */
+  stateDir: string;
+  /** How long the cluster took to start, in ms. */
+  startMs: number;
+}
+
+/**
+ * One cluster for the calling test file (servers are expensive: never one per test), with the packaged workflows
+ * and activities, started in beforeAll and stopped in afterAll with its data directory removed.
+ */
+export function useChaosCluster(provider: ClusterProvider, options: { workers: number } & Partial<Pick<ClusterOptions, 'external'>>): ChaosWorld {
+  const world = {} as ChaosWorld;
+  let dataDir: string | undefined;
+  beforeAll(async () => {
+    installQuietRuntime();
+    dataDir = mkdtempSync(path.join(os.tmpdir(), `tempest-chaos-${provider.name}-`));
+    world.stateDir = path.join(dataDir, 'state');
+    const started = Date.now();
+    world.cluster = await provider.start({
+      dataDir: path.join(dataDir, 'cluster'),
+      stateDir: world.stateDir,
+      workers: { ...PACKAGED_CODE, count: options.workers, taskQueues: Object.values(TASK_QUEUES) },
+      external: options.external,
+    });
+    world.startMs = Date.now() - started;
+    world.connection = await Connection.connect({ address: world.cluster.clientAddress });
+    world.client = new Client({ connection: world.connection, namespace: world.cluster.namespace });
+    world.bank = new BankClient({ baseUrl: world.cluster.bankUrl });
+    world.store = new StoreClient({ baseUrl: world.cluster.storeUrl });
+  });
+  afterAll(async () => {
+    await world.connection?.close();
+    await world.cluster?.stop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+  return world;
+}
+
+/** Two fresh accounts with 10,000.00 each, and a transfer of 1.00 between them. */
+export async function newTransfer(bank: BankClient): Promise<TransferDetails> {
+  const [sourceAccount, targetAccount] = [uniqueId('src'), uniqueId('dst')];
+  await Promise.all([bank.openAccount({ accountId: sourceAccount, balance: 1_000_000 }), bank.openAccount({ accountId: targetAccount, balance: 1_000_000 })]);
+  return { sourceAccount, targetAccount, amount: 100, referenceId: uniqueId('ref') };
+}
+
+export function startTransfer(client: Client, details: TransferDetails): Promise<WorkflowHandle> {
+  return client.workflow.start('moneyTransfer', { taskQueue: TASK_QUEUES.moneyTransfer, workflowId: transferWorkflowId(details.referenceId), args: [details] });
+}
+
+export interface PendingActivity {
+  type: string;
+  attempt: number;
+  lastFailure?: string;
+  /** `pid@host` of the worker that last took it. */
+  lastWorkerIdentity: string;
+}
+
+/** The workflow's pending activity of this type, once `ready` says it is the state the test waits for. */
+export async function waitForPendingActivity(
+  handle: WorkflowHandle,
+  type: string,
+  ready: (activity: PendingActivity) => boolean,
+  timeoutMs = 30_000,
+): Promise<PendingActivity> {
+  const deadline = Date.now() + timeoutMs;
+  let last: PendingActivity | undefined;
+  while (Date.now() < deadline) {
+    const { raw } = await handle.describe();
+    const pending = raw.pendingActivities?.find((activity) => activity.activityType?.name === type);
+    if (pending) {
+      last = {
+        type,
+        attempt: pending.attempt ?? 0,
+        lastFailure: pending.lastFailure?.message ?? undefined,
+        lastWorkerIdentity: pending.lastWorkerIdentity ?? '',
+      };
+      if (ready(last)) return last;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`pending ${type} of ${handle.workflowId} did not reach the awaited state within ${timeoutMs} ms; last seen ${JSON.stringify(last)}`);
+}
+
+/** Time one call, in ms. */
+export async function timed(call: () => Promise<unknown>): Promise<number> {
+  const started = performance.now();
+  await call();
+  return performance.now() - started;
+}
+
+/** Pids of the live children of a process (Linux /proc). */
+export function childProcessesOf(parentPid: number): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        return state !== 'Z' && Number(ppid) === parentPid;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
