@@ -2,6 +2,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import { checkKeysAppliedOnce, checkMoneyConserved } from '../../chaos/checkers/money';
+import { Random } from '../../chaos/random';
 import { approveSignal, getStatusQuery } from '../../workflows/order';
 import {
   type OrderDetails,
@@ -15,31 +16,18 @@ import { useDevServerWorld } from '../support/dev-server';
 
 const world = useDevServerWorld();
 
-/** A small deterministic generator (mulberry32), so the batch is the same on every run. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 describe('money transfers on the dev server with the real services', () => {
   it('a concurrent batch of 40 transfers (valid, unknown accounts, insufficient funds) conserves money', async () => {
     const run = Date.now().toString(36);
     const accounts = Array.from({ length: 6 }, (_, i) => `e2e-${run}-acct${i}`);
     await Promise.all(accounts.map((accountId) => world.bank.openAccount({ accountId, balance: 20_000 })));
     const openingTotal = (await world.bank.audit()).totalBalance;
-    const random = seeded(42);
-    const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
+    const random = new Random(42);
     const transfers: TransferDetails[] = Array.from({ length: 40 }, (_, i) => {
-      const sourceAccount = pick(accounts);
-      const roll = random();
-      const targetAccount = roll < 0.1 ? `e2e-${run}-ghost` : pick(accounts.filter((a) => a !== sourceAccount));
-      const amount = roll > 0.9 ? 50_000 : 100 + Math.floor(random() * 5_000);
+      const sourceAccount = random.pick(accounts);
+      const roll = random.next();
+      const targetAccount = roll < 0.1 ? `e2e-${run}-ghost` : random.pick(accounts.filter((a) => a !== sourceAccount));
+      const amount = roll > 0.9 ? 50_000 : random.int(100, 5_099);
       return { sourceAccount, targetAccount, amount, referenceId: `e2e-${run}-${i}` };
     });
 
