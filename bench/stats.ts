@@ -1,7 +1,9 @@
 /**
  * The statistics of benchmark reports. Pure functions of their inputs: no clock, no I/O, and every random
- * choice (the bootstrap) comes from a seed, so the same samples always give the same answer.
+ * choice (the bootstrap) comes from a seed, through the harness's seeded generator, so the same samples always
+ * give the same answer.
  */
+import { Random } from '../chaos/random';
 
 /** Location and spread of one set of samples. */
 export interface Summary {
@@ -221,18 +223,6 @@ const ERFC_TAIL_Q = [
   2.33520497626869185443e-3,
 ];
 
-/** A small seeded generator (mulberry32): the same seed gives the same sequence everywhere. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export interface Interval {
   low: number;
   high: number;
@@ -252,9 +242,9 @@ export function bootstrapChangeInterval(
   assertSamples(base, 'base');
   assertSamples(head, 'head');
   const { resamples = 2000, level = 0.95, seed = 1 } = options;
-  const random = seededRandom(seed);
+  const random = new Random(seed);
   const resampleMedian = (values: readonly number[]): number => {
-    const draw = Array.from({ length: values.length }, () => values[Math.floor(random() * values.length)]!);
+    const draw = Array.from({ length: values.length }, () => values[Math.floor(random.next() * values.length)]!);
     return quantileSorted(sorted(draw), 0.5);
   };
   const changes: number[] = [];

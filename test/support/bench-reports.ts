@@ -1,5 +1,5 @@
 import { benchmark, type BenchmarkSpec, type BenchReport, type Environment, REPORT_SCHEMA } from '../../bench/report';
-import { seededRandom } from '../../bench/stats';
+import { Random } from '../../chaos/random';
 
 /** `n` samples around `median` with lognormal noise of scale `sigma` (0.07: about 7%), from a seeded generator. */
 export function lognormalSamples(random: () => number, n: number, median: number, sigma: number): number[] {
@@ -11,7 +11,11 @@ export function lognormalSamples(random: () => number, n: number, median: number
   });
 }
 
-export { seededRandom };
+/** The harness's seeded generator (mulberry32) as a function. */
+export function seededRandom(seed: number): () => number {
+  const random = new Random(seed);
+  return () => random.next();
+}
 
 export const TEST_ENVIRONMENT: Environment = {
   gitSha: '0123456789abcdef0123456789abcdef01234567',
