@@ -96,9 +96,14 @@ async function settle(client: Client, plan: Plan, deadline: number): Promise<{ o
  * Record every workflow of the run; replay them against the code the workers ended with (when the scenario
  * checks it); read every retried activity attempt from them.
  */
-async function observeHistories(cluster: Cluster, plan: Plan, code: WorkerCode, dir: string, replay: boolean): Promise<Pick<Observations, 'replay' | 'retries'>> {
+async function observeHistories(cluster: Cluster, connection: Connection, plan: Plan, code: WorkerCode, dir: string, replay: boolean): Promise<Pick<Observations, 'replay' | 'retries'>> {
   const ids = plan.operations.map((op) => op.workflowId);
-  const summary = await recordHistories({ cluster: { address: cluster.directAddress, namespace: cluster.namespace }, selection: { workflowIds: ids, limit: ids.length }, outDir: dir });
+  const summary = await recordHistories({
+    cluster: { address: cluster.directAddress, namespace: cluster.namespace },
+    connection,
+    selection: { workflowIds: ids, limit: ids.length },
+    outDir: dir,
+  });
   const missing: ReplayObservation[] = summary.failures.map((f) => ({ workflowId: f.workflowId, status: 'not-recorded', detail: f.error }));
   const manifest = readManifest(dir).histories;
   const histories = await Promise.all(manifest.map((entry) => loadHistoryFile(path.join(dir, entry.file), entry.workflowId)));
@@ -143,8 +148,9 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     ]);
     const [openingBank, openingStore] = await Promise.all([bank.audit(), store.audit()]);
 
-    const clientConnection = await Connection.connect({ address: cluster.clientAddress });
-    const directConnection = await Connection.connect({ address: cluster.directAddress });
+    // An external cluster may need TLS or an API key; the provider says which.
+    const clientConnection = await Connection.connect({ address: cluster.clientAddress, ...cluster.connectionOptions });
+    const directConnection = await Connection.connect({ address: cluster.directAddress, ...cluster.connectionOptions });
     connections.push(clientConnection, directConnection);
     const history = new OperationHistory(path.join(options.reportDir, 'history.jsonl'));
     const nemesis = new Nemesis(cluster, history, log, options.code);
@@ -160,6 +166,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
         operationTimeoutMs: plan.faultPhaseEndsMs + scenario.settleWithinMs,
         signal: options.signal,
       });
+      if (options.signal?.aborted) throw new Error('interrupted');
       const untilHealed = plan.faultPhaseEndsMs - history.now();
       if (untilHealed > 0) await new Promise((resolve) => setTimeout(resolve, untilHealed));
       await nemesis.settled();
@@ -180,7 +187,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
 
     const checkStarted = Date.now();
     const [bankAudit, storeAudit] = await Promise.all([bank.audit(), store.audit()]);
-    const recorded = await observeHistories(cluster, plan, nemesis.code, path.join(options.reportDir, 'histories'), scenario.checks.includes('histories-replay'));
+    const recorded = await observeHistories(cluster, directConnection, plan, nemesis.code, path.join(options.reportDir, 'histories'), scenario.checks.includes('histories-replay'));
     const observations: Observations = {
       plan,
       history: history.entries(),

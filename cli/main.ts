@@ -87,6 +87,53 @@ export function buildProgram(): Command {
       process.exitCode = await runReplay(paths, options);
     });
 
+  const chaos = program.command('chaos').description('Run chaos scenarios: real network and process faults, and checkers that prove invariants held.');
+  chaos
+    .command('list')
+    .description('List the scenarios in scenarios/.')
+    .option('--json', 'print as JSON')
+    .action(async (options: { json?: boolean }) => {
+      const { listCommand } = await import('./commands/chaos');
+      process.exitCode = await listCommand(options);
+    });
+  chaos
+    .command('run')
+    .description('Run a scenario (by name or file), or every scenario (--all). Exit 0 every invariant held, 1 one was violated, 2 usage or harness error.')
+    .argument('[scenario]', 'a scenario name (tempest chaos list) or a scenario file')
+    .option('--all', 'run every scenario in scenarios/, one after another')
+    .option('--cluster <provider>', 'local (child processes, the default) or external (an existing Temporal cluster, with Toxiproxy in front)', 'local')
+    .option('--address <host:port>', 'the Temporal frontend, for --cluster external')
+    .option('--namespace <name>', 'the namespace, for --cluster external (default: default)')
+    .option('--seed <n>', 'the seed that decides the workload and every fault\'s timing (default: random, printed); the same seed replays the run')
+    .option('--workflows <module>', 'run your own workflows module (it must export the workflow types the scenario runs)')
+    .option('--activities <module>', 'run your own activities module (it must export createActivities({ bank, store }))')
+    .option('--report <dir>', 'where to write the report (default: .tempest/reports/<scenario>-<seed>)')
+    .option('--json', 'print the report as JSON')
+    .action(async (scenario: string | undefined, options: import('./commands/chaos').ChaosRunOptions) => {
+      const { runCommand } = await import('./commands/chaos');
+      process.exitCode = await runCommand(scenario, options);
+    });
+
+  chaos
+    .command('explore')
+    .description('Generate fault schedules with fast-check and run the scenario\'s workload under each; shrink a failure to a minimal schedule and print how to replay it. Exit 1 when one broke an invariant.')
+    .argument('<scenario>', 'a scenario name or file: its workload is kept, its faults are generated')
+    .option('--runs <n>', 'schedules to try', '5')
+    .option('--seed <n>', 'the seed of the schedules and the workload (default: random, printed)')
+    .option('--path <path>', 'with --seed, replay the schedule fast-check reported (as explore printed it)')
+    .option('--max-faults <n>', 'faults per schedule at most', '3')
+    .option('--time-limit <seconds>', 'stop exploring and shrinking after this long', '900')
+    .option('--cluster <provider>', 'local or external', 'local')
+    .option('--address <host:port>', 'the Temporal frontend, for --cluster external')
+    .option('--namespace <name>', 'the namespace, for --cluster external')
+    .option('--workflows <module>', 'your own workflows module')
+    .option('--activities <module>', 'your own activities module')
+    .option('--report <dir>', 'where to write the reports of every schedule')
+    .action(async (scenario: string, options: import('./commands/chaos').ChaosExploreOptions) => {
+      const { exploreCommand } = await import('./commands/chaos');
+      process.exitCode = await exploreCommand(scenario, options);
+    });
+
   const histories = program.command('histories').description('Record workflow histories into the replay corpus.');
   histories
     .command('record')

@@ -35,6 +35,8 @@ export type RecordEvent =
 
 export interface RecordOptions {
   cluster: ClusterOptions;
+  /** Use this connection (the caller's, left open) instead of connecting to `cluster`. */
+  connection?: Connection;
   selection: Selection;
   /** The corpus root (replay-histories/). */
   outDir: string;
@@ -123,7 +125,7 @@ function producer(history: temporal.api.history.v1.IHistory): Pick<ManifestEntry
 
 /** Record the selected executions into the corpus at `outDir`. */
 export async function recordHistories(options: RecordOptions): Promise<RecordSummary> {
-  const connection = await connectToCluster(options.cluster);
+  const connection = options.connection ?? (await connectToCluster(options.cluster));
   try {
     const client = new Client({ connection, namespace: options.cluster.namespace });
     const executions = await selectExecutions(client, options.selection);
@@ -183,6 +185,6 @@ export async function recordHistories(options: RecordOptions): Promise<RecordSum
     summary.skipped = executions.length - done;
     return summary;
   } finally {
-    await connection.close();
+    if (!options.connection) await connection.close();
   }
 }

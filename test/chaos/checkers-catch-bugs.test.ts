@@ -1,0 +1,115 @@
+/**
+ * Proof that the checkers work: each classic bug is caught under the scenario that exposes it, by the checker
+ * that names it, while the packaged code passes the same scenario with the same seed. Full chaos runs on the
+ * local cluster (real dev server, services, Toxiproxy, worker processes).
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { findScenario } from '../../chaos/catalog';
+import { providers } from '../../chaos/cluster';
+import { buildReport } from '../../chaos/report';
+import { renderChaosHtml } from '../../chaos/report-html';
+import { runScenario, type RunResult } from '../../chaos/runner';
+import { defineScenario, type Scenario } from '../../chaos/scenario';
+import { PROJECT_ROOT } from '../../toolchain/tools';
+import { openOffline } from '../support/browser';
+import { PACKAGED_CODE } from '../support/chaos-cluster';
+
+const fixture = (name: string): string => path.join(PROJECT_ROOT, 'test', 'fixtures', 'chaos', `${name}.ts`);
+
+async function run(scenario: Scenario, seed: number, code: Partial<typeof PACKAGED_CODE> = {}): Promise<RunResult> {
+  return runScenario({
+    scenario,
+    seed,
+    provider: providers.local,
+    code: { ...PACKAGED_CODE, ...code },
+    reportDir: mkdtempSync(path.join(os.tmpdir(), `tempest-proof-${scenario.name}-`)),
+    log: () => undefined,
+  });
+}
+
+const failing = (result: RunResult): Record<string, string[]> =>
+  Object.fromEntries(result.verdicts.filter((v) => !v.ok).map((v) => [v.checker, v.evidence]));
+
+describe('a deposit whose idempotency key changes on every attempt', () => {
+  it('creates money when the bank’s responses are lost, and money-conserved and transfers-ended-validly name it', async () => {
+    const scenario = await findScenario('bank-responses-lost');
+    const buggy = await run(scenario, 2, { activitiesPath: fixture('deposit-key-per-attempt') });
+    const bugs = failing(buggy);
+
+    expect(Object.keys(bugs).sort()).toEqual(['money-conserved', 'transfers-ended-validly']);
+    expect(bugs['money-conserved']![0]).toMatch(/^total balance is \d+, opening total was 80000 \(\+\d+\)$/);
+    expect(bugs['transfers-ended-validly']![0]).toMatch(/ended completed, the bank applied withdraw (\d+), deposit \1, deposit \1/);
+  });
+
+  it('the packaged deposit holds every invariant under the same scenario and seed', async () => {
+    expect(failing(await run(await findScenario('bank-responses-lost'), 2))).toEqual({});
+  });
+});
+
+const sagas = defineScenario({
+  name: 'sagas-that-fail',
+  description: 'sagas half of which fail at the last step and must compensate everything',
+  workload: { sagas: 10, concurrency: 5, mix: { sagaFailure: 0.5 } },
+  faults: [],
+  settleWithin: '30s',
+});
+
+describe('a saga that skips a compensation', () => {
+  let result: RunResult;
+  beforeAll(async () => {
+    result = await run(sagas, 4, { workflowsPath: fixture('saga-skips-compensation') });
+  });
+
+  it('keeps the failed orders’ charges, and sagas-completed-or-compensated names each order', () => {
+    const bugs = failing(result);
+    const failed = result.plan.operations.filter((op) => op.intent === 'invalid-address');
+
+    expect(failed.length).toBeGreaterThan(0);
+    expect(Object.keys(bugs)).toEqual(['sagas-completed-or-compensated']);
+    expect(bugs['sagas-completed-or-compensated']).toEqual(
+      failed.map((op) => `saga ${op.id} (${op.workflowId}): ended failed (OrderFailed) but holds 0 reservation(s), 1 charge(s), 0 shipment(s); expected 0 of each`),
+    );
+  });
+
+  it('writes an HTML report that opens offline, draws its timeline and shows the violation with its evidence', async () => {
+    const report = buildReport(result, { scenario: sagas, provider: 'local', replay: 'tempest chaos run sagas-that-fail --seed 4' });
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'tempest-chaos-html-')), 'report.html');
+    writeFileSync(file, renderChaosHtml(report));
+
+    const page = await openOffline(file, { screenshot: file.replace(/\.html$/, '.png') });
+
+    expect(page.blockedRequests).toEqual([]);
+    expect(page.consoleErrors).toEqual([]);
+    expect(page.pageErrors).toEqual([]);
+    expect(page.canvases.length).toBeGreaterThan(0);
+    expect(page.canvases.every((c) => c.width > 0 && c.height > 0 && c.paintedPixels > 0)).toBe(true);
+    expect(page.text).toContain('An invariant was violated.');
+    expect(page.text).toContain(`saga ${result.plan.operations.find((op) => op.intent === 'invalid-address')!.id} (`);
+    expect(page.text).toContain('tempest chaos run sagas-that-fail --seed 4');
+  });
+});
+
+const refusals = defineScenario({
+  name: 'refused-transfers',
+  description: 'transfers half of which are refused: unknown account or insufficient funds',
+  workload: { transfers: 10, concurrency: 5, mix: { invalidAccount: 0.25, insufficientFunds: 0.25 } },
+  faults: [],
+  settleWithin: '30s',
+});
+
+describe('a retry policy that retries business errors', () => {
+  it('retries refused withdrawals and deposits, and business-errors-not-retried names each retry', async () => {
+    const bugs = failing(await run(refusals, 5, { workflowsPath: fixture('retries-business-errors') }));
+
+    expect(Object.keys(bugs)).toEqual(['business-errors-not-retried']);
+    for (const line of bugs['business-errors-not-retried']!) expect(line).toMatch(/activity (withdraw|deposit) was retried after (InsufficientFundsError|InvalidAccountError) \(attempt [23]\)$/);
+  });
+
+  it('the packaged workflows hold every invariant on the same refusals and sagas', async () => {
+    expect(failing(await run(refusals, 5))).toEqual({});
+    expect(failing(await run(sagas, 4))).toEqual({});
+  });
+});

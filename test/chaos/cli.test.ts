@@ -1,0 +1,81 @@
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { PROJECT_ROOT } from '../../toolchain/tools';
+
+const TEMPEST = path.join(PROJECT_ROOT, 'bin', 'tempest.mjs');
+const tempest = (...args: string[]) => {
+  const r = spawnSync(process.execPath, [TEMPEST, ...args], { cwd: PROJECT_ROOT, encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+};
+const fixture = (name: string): string => path.join('test', 'fixtures', 'chaos', `${name}.ts`);
+
+/** Processes whose command line mentions `text`. */
+function processesMentioning(text: string): string[] {
+  try {
+    return execFileSync('pgrep', ['-f', '--', text], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
+describe('tempest chaos', () => {
+  it('lists the catalogue', () => {
+    const { code, stdout } = tempest('chaos', 'list', '--json');
+    expect(code).toBe(0);
+    const names = (JSON.parse(stdout) as { name: string }[]).map((s) => s.name);
+    expect(names.length).toBeGreaterThanOrEqual(10);
+    expect(names).toEqual(expect.arrayContaining(['server-crash-restart', 'activity-bug-fixed-by-deploy', 'bank-responses-lost']));
+  });
+
+  it.each([
+    [['chaos', 'run', fixture('bad-link-scenario')], `${fixture('bad-link-scenario')}: faults[0].action.link: expected one of worker-temporal, client-temporal, worker-bank, worker-store, got "worker-db"`],
+    [['chaos', 'run', 'no-such-scenario'], 'no scenario named no-such-scenario (known: '],
+    [['chaos', 'run', 'steady-state', '--seed', 'abc'], "--seed must be a whole number from 0 to 4294967295, got 'abc'"],
+    [['chaos', 'run', 'steady-state', '--cluster', 'docker'], "--cluster must be local or external, got 'docker'"],
+    [['chaos', 'run', 'steady-state', '--cluster', 'external'], '--cluster external needs --address <host:port>'],
+    [['chaos', 'run', 'steady-state', '--activities', 'nope.ts'], '--activities nope.ts: no such file'],
+  ])('exits 2 with one line naming what is wrong: %j', (args, message) => {
+    const { code, stderr } = tempest(...args);
+    expect(code).toBe(2);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).toContain(message);
+  });
+
+  it('runs a scenario file, exits 0, and writes the report, the plan, the operation history and the histories', () => {
+    const report = mkdtempSync(path.join(os.tmpdir(), 'tempest-chaos-cli-'));
+    const { code, stdout } = tempest('chaos', 'run', fixture('tiny-scenario'), '--seed', '9', '--report', report);
+
+    expect(code).toBe(0);
+    expect(stdout).toContain('every invariant held; replay this run exactly: tempest chaos run tiny --seed 9');
+    const json = JSON.parse(readFileSync(path.join(report, 'report.json'), 'utf8')) as { schema: string; ok: boolean; seed: number; timeline: { faults: unknown[] } };
+    expect(json).toMatchObject({ schema: 'tempest.chaos/v1', ok: true, seed: 9 });
+    expect(json.timeline.faults).toHaveLength(1);
+    for (const file of ['report.html', 'plan.json', 'history.jsonl']) expect(existsSync(path.join(report, file)), file).toBe(true);
+    const history = readFileSync(path.join(report, 'history.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; process: string });
+    expect(history.filter((e) => e.process.startsWith('client-') && e.type === 'invoke')).toHaveLength(6);
+    expect(history.some((e) => e.process === 'nemesis')).toBe(true);
+  });
+
+  it('stops the whole cluster and exits 130 on Ctrl-C mid-run, leaving no process behind', async () => {
+    const report = mkdtempSync(path.join(os.tmpdir(), 'tempest-chaos-int-'));
+    const child = spawn(process.execPath, [TEMPEST, 'chaos', 'run', 'steady-state', '--seed', '1', '--report', report], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    let runningAtInterrupt = 0;
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      if (stderr.includes('operations (concurrency') && runningAtInterrupt === 0) {
+        runningAtInterrupt = processesMentioning(report).length;
+        child.kill('SIGINT');
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+
+    expect(code).toBe(130);
+    expect(runningAtInterrupt).toBeGreaterThanOrEqual(6); // temporal, toxiproxy, bank, store, two workers
+    // Every process of the run carries its report directory (data dir) on its command line.
+    expect(processesMentioning(report)).toEqual([]);
+  });
+});
