@@ -45,7 +45,8 @@ export async function startService(name: ServiceName, options: ServiceOptions): 
   return { name, url: ready.url, port, dataDir: options.dataDir, process, stop: async () => void (await process.stop()) };
 }
 
-function parseReadyLine(line: string, service: ServiceName): ReadyLine | undefined {
+/** The service's ready line (ReadyLine), or undefined for any other line. */
+export function parseReadyLine(line: string, service: ServiceName): ReadyLine | undefined {
   if (!line.startsWith('{')) return undefined;
   try {
     const parsed = JSON.parse(line) as Partial<ReadyLine>;

@@ -39,17 +39,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   const namespace = options.namespace ?? 'default';
   const uiPort = options.uiPort ?? (options.ui ? await freePort() : undefined);
   const address = `127.0.0.1:${port}`;
-  const args = [
-    'server', 'start-dev',
-    '--ip', '127.0.0.1',
-    '--port', String(port),
-    '--namespace', namespace,
-    '--log-level', 'warn',
-    // Nothing phones home: no server version check, no Web UI newsfeed.
-    '--dynamic-config-value', 'frontend.enableServerVersionCheck=false',
-    ...(uiPort === undefined ? ['--headless'] : ['--ui-port', String(uiPort), '--ui-ip', '127.0.0.1', '--ui-disable-news-fetch']),
-    ...(options.dbFile ? ['--db-filename', options.dbFile] : []),
-  ];
+  const args = devServerArgs({ ip: '127.0.0.1', port, namespace, uiPort, dbFile: options.dbFile });
   const { process } = await startProcess({
     name: 'Temporal dev server',
     command: temporal.path,
@@ -69,6 +59,22 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       await process.stop();
     },
   };
+}
+
+/** The arguments of `temporal` for a dev server listening on `ip` (the docker provider runs the same command in a container). */
+export function devServerArgs(options: { ip: string; port: number; namespace: string; uiPort?: number; dbFile?: string }): string[] {
+  const { ip, port, namespace, uiPort, dbFile } = options;
+  return [
+    'server', 'start-dev',
+    '--ip', ip,
+    '--port', String(port),
+    '--namespace', namespace,
+    '--log-level', 'warn',
+    // Nothing phones home: no server version check, no Web UI newsfeed.
+    '--dynamic-config-value', 'frontend.enableServerVersionCheck=false',
+    ...(uiPort === undefined ? ['--headless'] : ['--ui-port', String(uiPort), '--ui-ip', ip, '--ui-disable-news-fetch']),
+    ...(dbFile ? ['--db-filename', dbFile] : []),
+  ];
 }
 
 /** True when a Temporal frontend at `address` answers a gRPC health check. */

@@ -42,7 +42,8 @@ export async function startToxiproxy(options: ToxiproxyOptions = {}): Promise<To
   return { apiUrl, client: new Toxiproxy(apiUrl), process, stop: async () => void (await process.stop()) };
 }
 
-async function answersVersion(apiUrl: string): Promise<boolean> {
+/** True when the Toxiproxy API at `apiUrl` answers. */
+export async function answersVersion(apiUrl: string): Promise<boolean> {
   const response = await fetch(`${apiUrl}/version`, { signal: AbortSignal.timeout(1000) });
   return response.ok;
 }

@@ -1,9 +1,9 @@
 /**
- * A cluster part run as a local child process, under the chaos engine's control: kill -9, restart with the
- * same state and ports, SIGSTOP/SIGCONT. How it starts is the part's own business (the `launch` function),
- * which is what makes a restart identical to the first start.
+ * A cluster part under the chaos engine's control: kill -9, restart with the same state and ports, SIGSTOP/SIGCONT.
+ * The part is a local child process (harness/process.ts's ManagedProcess) or a container (container-part.ts, where
+ * the signals are docker kill, pause and unpause). How it starts is the part's own business (the `launch`
+ * function), which is what makes a restart identical to the first start.
  */
-import type { ManagedProcess } from '../../harness/process';
 import type { ClusterProcess, ProcessName } from './types';
 
 export class ClusterProcessError extends Error {
@@ -17,13 +17,25 @@ export class ClusterProcessError extends Error {
   }
 }
 
-/** What a launch returns: the started process (startDevServer, startService, startWorkerProcess all fit). */
+/** A started part: what ControlledProcess needs of it. ManagedProcess (a child process) is one. */
+export interface PartHandle {
+  readonly running: boolean;
+  readonly pid: number | undefined;
+  /** Settles once the part has exited. */
+  readonly exited: Promise<unknown>;
+  /** SIGKILL, SIGSTOP or SIGCONT (a container turns them into docker kill, pause, unpause). */
+  signal(signal: NodeJS.Signals): void | Promise<void>;
+  /** Graceful stop with a deadline; resolves once it is gone. */
+  stop(): Promise<unknown>;
+}
+
+/** What a launch returns: the started part (startDevServer, startService, startWorkerProcess all fit). */
 export interface LaunchedPart {
-  process: ManagedProcess;
+  process: PartHandle;
 }
 
 export class ControlledProcess implements ClusterProcess {
-  private current: ManagedProcess | undefined;
+  private current: PartHandle | undefined;
   private stopped = false;
   private isPaused = false;
 
@@ -60,7 +72,7 @@ export class ControlledProcess implements ClusterProcess {
   async kill(): Promise<void> {
     const current = this.current;
     if (!current?.running) return;
-    current.signal('SIGKILL');
+    await current.signal('SIGKILL');
     await current.exited;
     await current.stop(); // gone already: this only closes its log
     this.isPaused = false;
@@ -74,13 +86,13 @@ export class ControlledProcess implements ClusterProcess {
 
   async pause(): Promise<void> {
     if (!this.running) throw new ClusterProcessError(this.name, 'cannot be paused: it is not running');
-    this.current?.signal('SIGSTOP');
+    await this.current?.signal('SIGSTOP');
     this.isPaused = true;
   }
 
   async resume(): Promise<void> {
     if (!this.paused) return;
-    this.current?.signal('SIGCONT');
+    await this.current?.signal('SIGCONT');
     this.isPaused = false;
   }
 

@@ -17,8 +17,8 @@ import { startService } from '../../harness/services';
 import { startToxiproxy, type ToxiproxyServer } from '../../harness/toxiproxy';
 import { bundleWorkflows } from '../../harness/worker';
 import type { WorkerTls } from '../../harness/worker-flags';
-import { startWorkerProcess } from '../../harness/workers';
-import { ControlledProcess } from './controlled-process';
+import { startWorkerProcess, type WorkerProcessOptions } from '../../harness/workers';
+import { ControlledProcess, type LaunchedPart } from './controlled-process';
 import { createLinks } from './links';
 import { cleanupStaleRuns, defaultStateDir, RunRegistry } from './run-registry';
 import type { Cluster, ClusterOptions, ClusterProcess, Link, LinkName, ProcessName, WorkerCode } from './types';
@@ -47,6 +47,24 @@ export interface TemporalFrontend {
   workerTls?: WorkerTls;
 }
 
+/** How the shared parts start: as child processes (the default), or otherwise (the docker provider's containers). */
+export interface PartLaunchers {
+  toxiproxy(context: PartContext): Promise<Pick<ToxiproxyServer, 'client' | 'stop'>>;
+  /** A service on `port` (one of its choice when absent) with its data in <dataDir>/<name>; every restart passes the port of the first start. */
+  service(name: 'bank' | 'store', context: PartContext, port: number | undefined): Promise<LaunchedPart & { port: number }>;
+  worker(options: WorkerProcessOptions, context: PartContext): Promise<LaunchedPart>;
+  /** Called once every part has stopped (cluster stop, or a failed start): remove what the launchers keep. */
+  dispose?(): Promise<void>;
+}
+
+/** The parts as child processes of this harness. */
+export const processLaunchers: PartLaunchers = {
+  toxiproxy: (context) => startToxiproxy({ logFile: context.logFile('toxiproxy'), onSpawn: context.recorder('toxiproxy') }),
+  service: (name, context, port) =>
+    startService(name, { dataDir: path.join(context.dataDir, name), port, logFile: context.logFile(name), onSpawn: context.recorder(name) }),
+  worker: (options) => startWorkerProcess(options),
+};
+
 /** Helpers a provider gets to start its Temporal the way every other part starts. */
 export interface PartContext {
   dataDir: string;
@@ -54,6 +72,8 @@ export interface PartContext {
   logFile(part: string): string;
   /** Records the process in the run registry as soon as it spawns. */
   recorder(part: string): (spawned: SpawnedProcess) => void;
+  /** Labels for a container of this run, so that a later run can remove it if this harness is killed. */
+  containerLabels(): Record<string, string>;
 }
 
 interface Deployment {
@@ -83,11 +103,12 @@ interface ClusterParts {
   store: ControlledProcess;
   bankUrl: string;
   storeUrl: string;
-  toxiproxy: ToxiproxyServer;
+  toxiproxy: Pick<ToxiproxyServer, 'client' | 'stop'>;
   links: Record<LinkName, Link>;
   workers: ControlledProcess[];
   deploy: (code: WorkerCode) => Promise<void>;
   registry: RunRegistry;
+  dispose?: () => Promise<void>;
 }
 
 class ProcessCluster implements Cluster {
@@ -148,6 +169,7 @@ class ProcessCluster implements Cluster {
       () => attemptAll(this.servers.map((part) => () => part.resume())),
       () => stopAll(this.workers.map((worker) => () => worker.stop())),
       () => stopAll([...this.servers.map((part) => () => part.stop()), () => this.parts.toxiproxy.stop()]),
+      () => this.parts.dispose?.() ?? Promise.resolve(),
     ]);
     this.parts.registry.close(); // only once every process is gone: otherwise a later run must still find them
   }
@@ -161,6 +183,7 @@ export async function startProcessCluster(
   provider: Cluster['provider'],
   options: ClusterOptions,
   startTemporal: (context: PartContext) => Promise<TemporalFrontend>,
+  launchers: PartLaunchers = processLaunchers,
 ): Promise<Cluster> {
   const log = options.log ?? (() => undefined);
   const namespace = options.namespace ?? 'default';
@@ -175,7 +198,8 @@ export async function startProcessCluster(
   mkdirSync(bundlesDir, { recursive: true });
 
   for (const stale of await cleanupStaleRuns(stateDir)) {
-    const killed = stale.killed.map((p) => `${p.name} (pid ${p.pid})`).join(', ') || 'nothing was left running';
+    const left = [...stale.killed.map((p) => `${p.name} (pid ${p.pid})`), ...stale.removedContainers.map((id) => `container ${id.slice(0, 12)}`)];
+    const killed = left.join(', ') || 'nothing was left running';
     log(`cleaned up a run whose harness was killed (${stale.dataDir}): ${killed}`);
   }
   const registry = RunRegistry.open(stateDir, dataDir);
@@ -184,6 +208,7 @@ export async function startProcessCluster(
     namespace,
     logFile: (part) => path.join(logsDir, `${part}.log`),
     recorder: (part) => registry.recorder(part),
+    containerLabels: () => registry.containerLabels(),
   };
 
   let bundles = 0;
@@ -192,13 +217,14 @@ export async function startProcessCluster(
     writeFileSync(bundlePath, (await bundleWorkflows(path.resolve(workflowsPath))).code);
     return bundlePath;
   };
-  const bank = controlledService('bank', context);
-  const store = controlledService('store', context);
+  const bank = controlledService('bank', context, launchers);
+  const store = controlledService('store', context, launchers);
 
   const startedAt = Date.now();
   const stoppers: (() => Promise<unknown>)[] = [];
   const fail = async (part: string, error: unknown): Promise<never> => {
     await stopAll(stoppers).catch(() => undefined); // the start failure is the error worth reporting
+    await launchers.dispose?.().catch(() => undefined);
     registry.close();
     throw new ClusterStartError(provider, `${part}: ${errorLine(error)}`, { cause: error });
   };
@@ -206,7 +232,7 @@ export async function startProcessCluster(
   log(`starting the ${provider} cluster (state and logs in ${dataDir}) ...`);
   const [temporal, toxiproxy, bankStarted, storeStarted, firstBundle] = await Promise.allSettled([
     startTemporal(context),
-    startToxiproxy({ logFile: context.logFile('toxiproxy'), onSpawn: context.recorder('toxiproxy') }),
+    launchers.toxiproxy(context),
     bank.process.start(),
     store.process.start(),
     bundle(options.workers.workflowsPath),
@@ -239,7 +265,7 @@ export async function startProcessCluster(
   const workers = Array.from({ length: count }, (_, index) => {
     const name = `worker-${index + 1}`;
     return new ControlledProcess(name, () =>
-      startWorkerProcess({
+      launchers.worker({
         name,
         address: links['worker-temporal'].listen,
         namespace,
@@ -252,7 +278,7 @@ export async function startProcessCluster(
         apiKey: frontend.connectionOptions?.apiKey,
         logFile: context.logFile(name),
         onSpawn: context.recorder(name),
-      }),
+      }, context),
     );
   });
   stoppers.push(...workers.map((worker) => () => worker.stop()));
@@ -281,6 +307,7 @@ export async function startProcessCluster(
     workers,
     deploy,
     registry,
+    dispose: launchers.dispose,
   });
   log(
     `${provider} cluster up in ${((Date.now() - startedAt) / 1000).toFixed(1)} s: Temporal ${frontend.address}` +
@@ -290,15 +317,14 @@ export async function startProcessCluster(
 }
 
 /** A service that restarts on the port and with the data directory of its first start. */
-function controlledService(name: 'bank' | 'store', context: PartContext): { process: ControlledProcess; url: () => string } {
+function controlledService(
+  name: 'bank' | 'store',
+  context: PartContext,
+  launchers: PartLaunchers,
+): { process: ControlledProcess; url: () => string } {
   let port: number | undefined;
   const process = new ControlledProcess(name, async () => {
-    const started = await startService(name, {
-      dataDir: path.join(context.dataDir, name),
-      port,
-      logFile: context.logFile(name),
-      onSpawn: context.recorder(name),
-    });
+    const started = await launchers.service(name, context, port);
     port = started.port;
     return started;
   });

@@ -2,7 +2,8 @@
  * No orphans, even after a kill -9 of the harness: every cluster run records the processes it starts in
  * `<stateDir>/runs/<run>.json`, and the next run ends those of runs whose harness is gone (cleanupStaleRuns).
  * A process is only ever killed when its pid still belongs to the very process that was recorded: same start
- * time and same command line, so a reused pid never leads to killing an unrelated process.
+ * time and same command line, so a reused pid never leads to killing an unrelated process. Containers (the docker
+ * provider) carry the label `tempest.run=<run id>`, and a stale run's containers are removed by that label.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -33,7 +34,12 @@ export interface RunRecord {
   dataDir: string;
   harness: ProcessIdentity;
   processes: Record<string, ProcessIdentity>;
+  /** The run's id in the `tempest.run` label of its containers, once it creates any. */
+  containerRun?: string;
 }
+
+/** The label every container of a run carries (its value: the run's id). */
+export const RUN_LABEL = 'tempest.run';
 
 /** The identity of a live process, or undefined when there is none with this pid (a zombie counts as gone). */
 export function identifyProcess(pid: number): ProcessIdentity | undefined {
@@ -94,6 +100,19 @@ export class RunRegistry {
     };
   }
 
+  /**
+   * Labels for the run's containers; the run is recorded as one with containers before any is created, so a
+   * later cleanup looks for them.
+   */
+  containerLabels(): Record<string, string> {
+    const run = path.basename(this.file, '.json');
+    if (this.record.containerRun !== run) {
+      this.record.containerRun = run;
+      this.write();
+    }
+    return { [RUN_LABEL]: run, 'tempest.harness-pid': String(process.pid), 'tempest.data-dir': this.record.dataDir };
+  }
+
   /** The run stopped every process it started: forget it. */
   close(): void {
     rmSync(this.file, { force: true });
@@ -112,6 +131,8 @@ export interface StaleRunCleanup {
   dataDir: string;
   /** The processes that were still running and were killed. */
   killed: { name: string; pid: number }[];
+  /** The ids of the run's containers that were removed. */
+  removedContainers: string[];
 }
 
 /**
@@ -135,10 +156,31 @@ export async function cleanupStaleRuns(stateDir: string = defaultStateDir()): Pr
     const survivors = Object.entries(record.processes).filter(([, identity]) => isSameProcess(identity));
     for (const [, identity] of survivors) killIfPresent(identity.pid);
     await waitForExit(survivors.map(([, identity]) => identity));
+    let removedContainers: string[] = [];
+    if (record.containerRun) {
+      try {
+        removedContainers = removeContainers(record.containerRun);
+      } catch {
+        continue; // no engine answers now: keep the record, so a later run removes them
+      }
+    }
     rmSync(file, { force: true });
-    cleanups.push({ run: file, dataDir: record.dataDir, killed: survivors.map(([name, identity]) => ({ name, pid: identity.pid })) });
+    cleanups.push({
+      run: file,
+      dataDir: record.dataDir,
+      killed: survivors.map(([name, identity]) => ({ name, pid: identity.pid })),
+      removedContainers,
+    });
   }
   return cleanups;
+}
+
+/** `docker rm -f` every container labelled with this run (running, paused or stopped); their ids. */
+function removeContainers(run: string): string[] {
+  const listed = execFileSync('docker', ['ps', '--all', '--quiet', '--filter', `label=${RUN_LABEL}=${run}`], { encoding: 'utf8', timeout: 30_000 });
+  const ids = listed.split('\n').map((id) => id.trim()).filter(Boolean);
+  if (ids.length > 0) execFileSync('docker', ['rm', '--force', '--volumes', ...ids], { stdio: 'ignore', timeout: 60_000 });
+  return ids;
 }
 
 function killIfPresent(pid: number): void {
