@@ -1,0 +1,141 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { dockerProvider } from '../../chaos/cluster/docker';
+import { cleanupStaleRuns, RUN_LABEL } from '../../chaos/cluster/run-registry';
+import { startProcess, waitUntil } from '../../harness/process';
+import { PROJECT_ROOT } from '../../toolchain/tools';
+import { newTransfer, startTransfer, timed, useChaosCluster, waitForPendingActivity } from '../support/chaos-cluster';
+import { dockerForTests } from '../support/docker';
+
+const docker = await dockerForTests();
+
+/** Ids of the containers carrying every one of these labels (running, paused or stopped). */
+function containers(...labels: string[]): string[] {
+  const filters = labels.flatMap((label) => ['--filter', `label=${label}`]);
+  return execFileSync('docker', ['ps', '--all', '--quiet', '--no-trunc', ...filters], { encoding: 'utf8' }).split('\n').filter(Boolean);
+}
+
+const ours = (): string[] => containers(`tempest.harness-pid=${process.pid}`);
+
+function containerState(id: string): { status: string; startedAt: string } {
+  const [status, startedAt] = execFileSync('docker', ['inspect', '--format', '{{.State.Status}} {{.State.StartedAt}}', id], { encoding: 'utf8' }).trim().split(' ');
+  return { status: status!, startedAt: startedAt! };
+}
+
+describe.skipIf(!docker.ready)(`the docker cluster: every part a container ${docker.reason ? `(skipped: ${docker.reason})` : ''}`, () => {
+  // One cluster for the file; stopped by the last test, which checks that nothing is left.
+  const world = useChaosCluster(dockerProvider, { workers: 2 });
+
+  it('starts the dev server with its Web UI, Toxiproxy, the services and two workers, each in a labelled container', async () => {
+    const { cluster } = world;
+    expect(cluster.provider).toBe('docker');
+    expect([...cluster.processes.keys()]).toEqual(['temporal', 'bank', 'store', 'worker-1', 'worker-2']);
+    expect((await fetch(cluster.webUiUrl!)).ok).toBe(true);
+    // temporal, toxiproxy, bank, store, two workers: one container each, all of this run.
+    expect(ours()).toHaveLength(6);
+    expect(containers(RUN_LABEL)).toEqual(expect.arrayContaining(ours())); // what a later cleanup removes them by
+    for (const part of cluster.processes.values()) expect(part.running && part.pid! > 0).toBe(true);
+    console.log(`docker cluster start-up: ${(world.startMs / 1000).toFixed(1)} s (images already built unless this run built them)`);
+  });
+
+  it('worker-bank down: the transfer waits; up: it completes and withdraws once', async () => {
+    const { client, bank, cluster } = world;
+    const link = cluster.links['worker-bank'];
+    const details = await newTransfer(bank);
+    await link.down();
+    let handle;
+    try {
+      handle = await startTransfer(client, details);
+      const pending = await waitForPendingActivity(handle, 'withdraw', (a) => a.attempt >= 2 && a.lastFailure !== undefined);
+      expect(pending.lastFailure).toContain(link.listen);
+    } finally {
+      await link.up();
+    }
+    await expect(handle.result()).resolves.toMatchObject({ referenceId: details.referenceId });
+    const operations = (await bank.audit()).operations.filter((op) => op.referenceId === details.referenceId);
+    expect(operations.map((op) => op.kind)).toEqual(['withdraw', 'deposit']);
+  });
+
+  it('the temporal container killed with -9 and started again (same container, same database): running transfers complete', async () => {
+    const { client, bank, cluster } = world;
+    const transfers = await Promise.all([newTransfer(bank), newTransfer(bank)]);
+    for (const details of transfers) {
+      await bank.addFault({ operation: 'deposit', effect: 'delay', delayMs: 2000, count: 1, match: { referenceId: details.referenceId } });
+    }
+    const handles = await Promise.all(transfers.map((details) => startTransfer(client, details)));
+    await Promise.all(handles.map((handle) => waitForPendingActivity(handle, 'deposit', (a) => a.lastWorkerIdentity !== '')));
+    const temporal = cluster.processes.get('temporal')!;
+    const [container] = containers(`tempest.harness-pid=${process.pid}`, 'tempest.part=temporal');
+    const before = containerState(container!);
+
+    await temporal.kill();
+    expect(temporal.running).toBe(false);
+    expect(containerState(container!).status).toBe('exited');
+    const restartMs = await timed(() => temporal.restart());
+    const after = containerState(container!);
+    expect(after.status).toBe('running');
+    expect(after.startedAt).not.toBe(before.startedAt);
+    expect(containers(`tempest.harness-pid=${process.pid}`, 'tempest.part=temporal')).toEqual([container]);
+    const results = await Promise.all(handles.map((handle) => handle.result()));
+    expect(results.map((r) => r.referenceId)).toEqual(transfers.map((t) => t.referenceId));
+    console.log(`docker temporal restart after kill -9: ${(restartMs / 1000).toFixed(1)} s`);
+  });
+
+  it('the bank container paused: withdraw waits for it, and completes once it is unpaused', async () => {
+    const { client, bank, cluster } = world;
+    const details = await newTransfer(bank);
+    const bankPart = cluster.processes.get('bank')!;
+    const [container] = containers(`tempest.harness-pid=${process.pid}`, 'tempest.part=bank');
+    await bankPart.pause();
+    expect(containerState(container!).status).toBe('paused');
+    const started = performance.now();
+    const handle = await startTransfer(client, details);
+    try {
+      await waitForPendingActivity(handle, 'withdraw', (a) => a.lastWorkerIdentity !== '');
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+    } finally {
+      await bankPart.resume();
+    }
+    expect(containerState(container!).status).toBe('running');
+    await expect(handle.result()).resolves.toMatchObject({ referenceId: details.referenceId });
+    expect(performance.now() - started).toBeGreaterThanOrEqual(1500);
+  });
+
+  it('stop removes every container of the run', async () => {
+    expect(ours()).toHaveLength(6);
+    await world.cluster.stop();
+    expect(ours()).toEqual([]);
+  });
+});
+
+describe.skipIf(!docker.ready)('the docker provider: no orphan containers after the harness is killed with -9', () => {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'tempest-docker-stale-'));
+  const stateDir = path.join(root, 'state');
+  afterAll(async () => {
+    await cleanupStaleRuns(stateDir);
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('the next run removes the containers of a run whose harness is gone', async () => {
+    const { process: harness } = await startProcess({
+      name: 'harness to be killed',
+      command: process.execPath,
+      args: ['--import', 'tsx', path.join(PROJECT_ROOT, 'test/fixtures/chaos/start-cluster-then-hang.ts'), path.join(root, 'killed-run'), stateDir, 'docker'],
+      cwd: PROJECT_ROOT,
+      readyTimeoutMs: 90_000,
+      readyWhen: (probe) => probe.line((line) => (line.includes('"cluster-started"') ? true : undefined)),
+    });
+    const left = (): string[] => containers(`tempest.harness-pid=${harness.pid}`);
+    expect(left()).toHaveLength(5); // temporal, toxiproxy, bank, store, one worker
+    harness.signal('SIGKILL');
+    await harness.exited;
+    expect(left()).toHaveLength(5); // a kill -9 stops nothing: they are orphans now
+
+    const [cleanup] = await cleanupStaleRuns(stateDir);
+    expect(cleanup?.removedContainers).toHaveLength(5);
+    await waitUntil('the orphans gone', async () => left().length === 0, 10_000);
+  });
+});
