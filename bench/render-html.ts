@@ -3,8 +3,7 @@
  * whose JavaScript and CSS are inlined from the npm package. No external URL at all: the page works offline,
  * from a CI artifact or an e-mail attachment.
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { escapeHtml as esc, jsonForScript, uplotAssets } from '../reports/assets';
 import type { Comparison } from './compare';
 import {
   comparisonNotes,
@@ -24,14 +23,6 @@ import {
 import type { OverheadRow } from './overhead';
 import { groupBySuite, verdictHeadline } from './render-markdown';
 
-const require = createRequire(import.meta.url);
-
-function uplotAssets(): { js: string; css: string } {
-  return {
-    js: readFileSync(require.resolve('uplot/dist/uPlot.iife.min.js'), 'utf8'),
-    css: readFileSync(require.resolve('uplot/dist/uPlot.min.css'), 'utf8'),
-  };
-}
 
 /** What the page's script draws, one entry per benchmark both reports have. */
 interface ChartRow {
@@ -159,7 +150,7 @@ export function renderHtml(comparison: Comparison, overhead: OverheadRow[] = [])
   </table>
 
 <script>${js.replace(/<\/script/gi, '<\\/script')}</script>
-<script id="bench-data" type="application/json">${JSON.stringify(data).replace(/</g, '\\u003c')}</script>
+<script id="bench-data" type="application/json">${jsonForScript(data)}</script>
 <script>${CHART_SCRIPT}</script>
 </body>
 </html>
@@ -245,6 +236,3 @@ function plain(text: string): string {
   return text.replace(/[✅❌]\s*/gu, '');
 }
 
-function esc(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
