@@ -67,8 +67,8 @@ function providerChoice(options: ChaosRunOptions): ProviderChoice {
     return { kind: 'external', address: options.address, namespace: options.namespace ?? 'default' };
   }
   if (options.address) throw new UsageError(`--address is for --cluster external, not ${options.cluster}`);
-  if (options.cluster === 'local') return { kind: 'local' };
-  throw new UsageError(`--cluster must be local or external, got '${options.cluster}'`);
+  if (options.cluster === 'local' || options.cluster === 'docker') return { kind: options.cluster };
+  throw new UsageError(`--cluster must be local, docker or external, got '${options.cluster}'`);
 }
 
 /** Run one scenario, write its report, print its verdicts. Returns the report. */

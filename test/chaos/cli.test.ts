@@ -34,7 +34,7 @@ describe('tempest chaos', () => {
     [['chaos', 'run', fixture('bad-link-scenario')], `${fixture('bad-link-scenario')}: faults[0].action.link: expected one of worker-temporal, client-temporal, worker-bank, worker-store, got "worker-db"`],
     [['chaos', 'run', 'no-such-scenario'], 'no scenario named no-such-scenario (known: '],
     [['chaos', 'run', 'steady-state', '--seed', 'abc'], "--seed must be a whole number from 0 to 4294967295, got 'abc'"],
-    [['chaos', 'run', 'steady-state', '--cluster', 'docker'], "--cluster must be local or external, got 'docker'"],
+    [['chaos', 'run', 'steady-state', '--cluster', 'kubernetes'], "--cluster must be local, docker or external, got 'kubernetes'"],
     [['chaos', 'run', 'steady-state', '--cluster', 'external'], '--cluster external needs --address <host:port>'],
     [['chaos', 'run', 'steady-state', '--activities', 'nope.ts'], '--activities nope.ts: no such file'],
   ])('exits 2 with one line naming what is wrong: %j', (args, message) => {
