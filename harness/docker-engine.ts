@@ -7,7 +7,7 @@
  * caller's environment already says otherwise.
  */
 import { execFile, spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -76,10 +76,45 @@ export async function ensureDockerEngine(options: { start: boolean } = { start: 
   return starting;
 }
 
+/** Test files run in parallel processes: only the one holding this lock starts dockerd; the others wait for it. */
+const START_LOCK = path.join(path.dirname(DOCKERD_LOG), 'start.lock');
+
+function tryLock(): boolean {
+  mkdirSync(path.dirname(START_LOCK), { recursive: true });
+  try {
+    if (Date.now() - statSync(START_LOCK).mtimeMs > 120_000) rmSync(START_LOCK, { force: true }); // left by a killed starter
+  } catch {
+    // no lock yet
+  }
+  try {
+    closeSync(openSync(START_LOCK, 'wx'));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 async function startDockerd(): Promise<DockerEngine> {
   if (!(await onPath('dockerd'))) {
     throw new DockerEngineError('no Docker engine runs and dockerd is not installed (Debian: apt-get install docker.io)');
   }
+  if (!tryLock()) {
+    const deadline = Date.now() + 90_000;
+    while (Date.now() < deadline) {
+      const version = await engineVersion();
+      if (version) return { serverVersion: version, started: false };
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    throw new DockerEngineError(`another process was starting dockerd and no engine answered within 90 s; see ${DOCKERD_LOG}`);
+  }
+  try {
+    return await launchWithFallback();
+  } finally {
+    rmSync(START_LOCK, { force: true });
+  }
+}
+
+async function launchWithFallback(): Promise<DockerEngine> {
   const failures: string[] = [];
   for (const storageDriver of ['overlay2', 'vfs']) {
     const child = launch(storageDriver);
@@ -109,7 +144,7 @@ async function waitForEngine(child: ReturnType<typeof spawn>, timeoutMs: number)
   while (Date.now() < deadline) {
     const version = await engineVersion();
     if (version) return version;
-    if (child.exitCode !== null) return undefined;
+    if (child.exitCode !== null) return engineVersion();
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   return undefined;
