@@ -4,7 +4,8 @@
  * this process exits.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { EventEmitter } from 'node:events';
+import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
 import net from 'node:net';
 import { createInterface } from 'node:readline';
 
@@ -140,10 +141,10 @@ export async function startProcess<T>(options: StartProcessOptions<T>): Promise<
   const log = options.logFile ? createWriteStream(options.logFile, { flags: 'a' }) : undefined;
   const managed = new ManagedProcess(options.name, child, log);
 
-  const lineWaiters = new Set<(line: string) => void>();
+  const stdout = new EventEmitter();
   createInterface({ input: child.stdout! }).on('line', (line) => {
     managed.remember(line);
-    for (const waiter of lineWaiters) waiter(line);
+    stdout.emit('line', line);
   });
   createInterface({ input: child.stderr! }).on('line', (line) => managed.remember(line));
 
@@ -153,43 +154,57 @@ export async function startProcess<T>(options: StartProcessOptions<T>): Promise<
   const exited: Promise<never> = Promise.race([
     spawnFailed,
     managed.exited.then((status) => {
-      throw new ProcessStartError(
-        options.name,
-        `${options.name} exited before it was ready (${status.signal ?? `code ${status.code}`})${lastWords(managed)}`,
-      );
+      throw new ProcessStartError(options.name, `${options.name} exited before it was ready (${status.signal ?? `code ${status.code}`})${lastWords(managed)}`);
     }),
   ]);
-  exited.catch(() => undefined);
+  try {
+    const ready = await awaitReadiness({
+      lines: stdout,
+      exited,
+      readyWhen: options.readyWhen,
+      timeoutMs: options.readyTimeoutMs ?? 30_000,
+      timeoutError: (ms) => new ProcessStartError(options.name, `${options.name} was not ready within ${ms} ms${lastWords(managed)}`),
+    });
+    return { process: managed, ready };
+  } catch (error) {
+    await managed.stop(1000);
+    throw error;
+  }
+}
 
+/**
+ * Wait until `readyWhen` says a starting part (a process, a container) is ready. It gets a probe over the part's
+ * output `lines` (an emitter of 'line' events); `exited` rejects when the part dies first, and `timeoutError`
+ * makes the error after `timeoutMs`. The caller kills the part when this throws.
+ */
+export async function awaitReadiness<T>(options: {
+  lines: EventEmitter;
+  exited: Promise<never>;
+  readyWhen: (probe: ReadinessProbe) => Promise<T>;
+  timeoutMs: number;
+  timeoutError: (timeoutMs: number) => Error;
+}): Promise<T> {
+  const { lines, exited } = options;
+  exited.catch(() => undefined);
   const probe: ReadinessProbe = {
     exited,
     line: (match) =>
       new Promise((resolve) => {
         const waiter = (line: string): void => {
           const value = match(line);
-          if (value !== undefined) {
-            lineWaiters.delete(waiter);
-            resolve(value);
-          }
+          if (value === undefined) return;
+          lines.off('line', waiter);
+          resolve(value);
         };
-        lineWaiters.add(waiter);
+        lines.on('line', waiter);
       }),
   };
-
-  const timeoutMs = options.readyTimeoutMs ?? 30_000;
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new ProcessStartError(options.name, `${options.name} was not ready within ${timeoutMs} ms${lastWords(managed)}`)),
-      timeoutMs,
-    );
+    timer = setTimeout(() => reject(options.timeoutError(options.timeoutMs)), options.timeoutMs);
   });
   try {
-    const ready = await Promise.race([options.readyWhen(probe), exited, timedOut]);
-    return { process: managed, ready };
-  } catch (error) {
-    await managed.stop(1000);
-    throw error;
+    return await Promise.race([options.readyWhen(probe), exited, timedOut]);
   } finally {
     clearTimeout(timer);
   }
@@ -200,17 +215,40 @@ function lastWords(managed: ManagedProcess): string {
   return output ? `; its last output:\n${output}` : '';
 }
 
-/** A TCP port that was free a moment ago on 127.0.0.1. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/** The kernel's range for the local ends of outgoing connections (Linux: /proc/sys/net/ipv4/ip_local_port_range). */
+function ephemeralRange(): [number, number] {
+  try {
+    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    if (low && high) return [low, high];
+  } catch {
+    // not Linux: use the IANA dynamic range
+  }
+  return [49152, 65535];
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = net.createServer();
     server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
+}
+
+/**
+ * A TCP port that is free on 127.0.0.1, for a server that binds it a moment later. It is chosen below the
+ * ephemeral range: a port the kernel hands out for listening (port 0) comes from the range that outgoing
+ * connections also draw their local ports from, and one of those can take it before the server binds.
+ */
+export async function freePort(): Promise<number> {
+  const [ephemeralLow] = ephemeralRange();
+  const high = Math.min(ephemeralLow, 65535) - 1;
+  const low = Math.max(10_000, high - 20_000);
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = low + Math.floor(Math.random() * (high - low + 1));
+    if (await canListen(port)) return port;
+  }
+  throw new Error(`no free TCP port found between ${low} and ${high} on 127.0.0.1`);
 }
 
 /**

@@ -8,7 +8,7 @@ import { createWriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Container } from 'dockerode';
 import { GenericContainer, getContainerRuntimeClient } from 'testcontainers';
-import type { ReadinessProbe } from '../../harness/process';
+import { awaitReadiness, type ReadinessProbe } from '../../harness/process';
 import type { LaunchedPart, PartHandle } from './controlled-process';
 import type { PartImage } from './docker-images';
 
@@ -129,34 +129,20 @@ export class ContainerSlot {
       if (recent.length > 20) recent.shift();
     });
     const lastWords = (): string => (recent.length > 0 ? `; its last output:\n${recent.join('\n')}` : '');
-    const exited = handle.exited.then(() => {
+    const exited = handle.exited.then((): never => {
       throw new ContainerPartError(`${spec.name} exited before it was ready${lastWords()}`);
     });
-    exited.catch(() => undefined);
-    const probe: ReadinessProbe = {
-      exited,
-      line: (match) =>
-        new Promise((resolve) => {
-          const waiter = (line: string): void => {
-            const value = match(line);
-            if (value === undefined) return;
-            lines.off('line', waiter);
-            resolve(value);
-          };
-          lines.on('line', waiter);
-        }),
-    };
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new ContainerPartError(`${spec.name} was not ready within ${spec.readyTimeoutMs} ms${lastWords()}`)), spec.readyTimeoutMs);
-    });
     try {
-      await Promise.race([spec.readyWhen(probe), exited, timedOut]);
+      await awaitReadiness({
+        lines,
+        exited,
+        readyWhen: spec.readyWhen,
+        timeoutMs: spec.readyTimeoutMs,
+        timeoutError: (ms) => new ContainerPartError(`${spec.name} was not ready within ${ms} ms${lastWords()}`),
+      });
     } catch (error) {
       await handle.signal('SIGKILL').catch(() => undefined);
       throw error;
-    } finally {
-      clearTimeout(timer);
     }
     return { process: handle };
   }
