@@ -39,7 +39,9 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   const namespace = options.namespace ?? 'default';
   const uiPort = options.uiPort ?? (options.ui ? await freePort() : undefined);
   const address = `127.0.0.1:${port}`;
-  const args = devServerArgs({ ip: '127.0.0.1', port, namespace, uiPort, dbFile: options.dbFile });
+  // Its HTTP and metrics ports too, or the CLI picks them itself from the ephemeral range (see freePort).
+  const [httpPort, metricsPort] = await Promise.all([freePort(), freePort()]);
+  const args = devServerArgs({ ip: '127.0.0.1', port, namespace, uiPort, dbFile: options.dbFile, httpPort, metricsPort });
   const { process } = await startProcess({
     name: 'Temporal dev server',
     command: temporal.path,
@@ -62,8 +64,8 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
 }
 
 /** The arguments of `temporal` for a dev server listening on `ip` (the docker provider runs the same command in a container). */
-export function devServerArgs(options: { ip: string; port: number; namespace: string; uiPort?: number; dbFile?: string }): string[] {
-  const { ip, port, namespace, uiPort, dbFile } = options;
+export function devServerArgs(options: { ip: string; port: number; namespace: string; uiPort?: number; dbFile?: string; httpPort?: number; metricsPort?: number }): string[] {
+  const { ip, port, namespace, uiPort, dbFile, httpPort, metricsPort } = options;
   return [
     'server', 'start-dev',
     '--ip', ip,
@@ -74,6 +76,8 @@ export function devServerArgs(options: { ip: string; port: number; namespace: st
     '--dynamic-config-value', 'frontend.enableServerVersionCheck=false',
     ...(uiPort === undefined ? ['--headless'] : ['--ui-port', String(uiPort), '--ui-ip', ip, '--ui-disable-news-fetch']),
     ...(dbFile ? ['--db-filename', dbFile] : []),
+    ...(httpPort ? ['--http-port', String(httpPort)] : []),
+    ...(metricsPort ? ['--metrics-port', String(metricsPort)] : []),
   ];
 }
 
