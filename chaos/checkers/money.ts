@@ -21,14 +21,16 @@ export function checkMoneyConserved(audit: BankAudit, openingTotal: number): Ver
   ]);
 }
 
-/** No idempotency key was applied twice. */
-export function checkKeysAppliedOnce(operations: readonly Pick<AppliedBankOperation, 'idempotencyKey' | 'seq'>[]): Verdict {
+/** One line per idempotency key that was applied more than once, naming the operations that applied it. */
+export function keysAppliedTwice(operations: readonly { idempotencyKey: string; seq: number }[]): string[] {
   const seen = new Map<string, number[]>();
   for (const op of operations) seen.set(op.idempotencyKey, [...(seen.get(op.idempotencyKey) ?? []), op.seq]);
-  return verdict(
-    'keys-applied-once',
-    [...seen].filter(([, seqs]) => seqs.length > 1).map(([key, seqs]) => `key ${key} applied ${seqs.length} times (operations ${seqs.join(', ')})`),
-  );
+  return [...seen].filter(([, seqs]) => seqs.length > 1).map(([key, seqs]) => `key ${key} applied ${seqs.length} times (operations ${seqs.join(', ')})`);
+}
+
+/** No idempotency key was applied twice. */
+export function checkKeysAppliedOnce(operations: readonly Pick<AppliedBankOperation, 'idempotencyKey' | 'seq'>[]): Verdict {
+  return verdict('keys-applied-once', keysAppliedTwice(operations));
 }
 
 function signed(n: number): string {

@@ -4,6 +4,7 @@
  * idempotency key applied twice in either service, every workflow finished, every history replays clean.
  */
 import type { Observations, WorkflowOutcome } from '../observations';
+import { keysAppliedTwice } from './money';
 import type { PlannedOperation } from '../plan';
 import { type Verdict, verdict } from './verdict';
 
@@ -82,13 +83,10 @@ export function checkSagasCompletedOrCompensated(observations: Observations): Ve
 
 /** No idempotency key was applied twice, in the bank or in the store. */
 export function checkKeysAppliedOnceEverywhere(observations: Observations): Verdict {
-  const evidence: string[] = [];
-  for (const [service, operations] of [['bank', observations.bank.operations], ['store', observations.store.operations]] as const) {
-    const seen = new Map<string, number[]>();
-    for (const op of operations) seen.set(op.idempotencyKey, [...(seen.get(op.idempotencyKey) ?? []), op.seq]);
-    for (const [key, seqs] of seen) if (seqs.length > 1) evidence.push(`${service}: key ${key} applied ${seqs.length} times (operations ${seqs.join(', ')})`);
-  }
-  return verdict('keys-applied-once', evidence);
+  return verdict('keys-applied-once', [
+    ...keysAppliedTwice(observations.bank.operations).map((line) => `bank: ${line}`),
+    ...keysAppliedTwice(observations.store.operations).map((line) => `store: ${line}`),
+  ]);
 }
 
 /** Errors that mean "the answer is no": retrying one cannot change it, and may turn a refusal into a late yes. */
