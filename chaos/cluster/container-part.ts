@@ -19,6 +19,8 @@ export class ContainerPartError extends Error {
 export interface ContainerSpec {
   /** The part's name, for messages and the container's name label. */
   name: string;
+  /** The container's name (unique on the engine). */
+  containerName: string;
   image: PartImage;
   args: string[];
   env?: Record<string, string>;
@@ -26,8 +28,11 @@ export interface ContainerSpec {
   mounts?: { path: string; writable?: boolean }[];
   workingDir?: string;
   labels: Record<string, string>;
-  /** 'host' here; 'bridge' where the engine has one. */
-  networkMode: string;
+  /**
+   * host: the host's network. bridge: the named network, where the part answers to its alias, each of `ports`
+   * published on the same port of the host's 127.0.0.1 (the same address outside as inside, but for the host).
+   */
+  network: { mode: 'host' } | { mode: 'bridge'; name: string; alias: string; ports: number[] };
   /** Share the host's pid namespace, so a process sees its host pid (a worker's identity is pid@host). */
   hostPid?: boolean;
   logFile: string;
@@ -35,10 +40,26 @@ export interface ContainerSpec {
   readyTimeoutMs: number;
 }
 
-/** GenericContainer with the two host settings it has no builder method for. */
+/** GenericContainer with the settings it has no builder method for. */
 class PartContainer extends GenericContainer {
-  withHostSettings(settings: { PidMode?: string }): this {
-    Object.assign(this.hostConfig, settings);
+  withHostPid(): this {
+    this.hostConfig.PidMode = 'host';
+    return this;
+  }
+
+  /**
+   * Join the network under an alias from the start (testcontainers' own aliases join the default bridge first,
+   * which an engine without one refuses), with the ports published on 127.0.0.1 only (testcontainers publishes on
+   * every interface) and on the same port number, so they stay put when the container is started again.
+   */
+  withPartNetwork(network: ContainerSpec['network']): this {
+    this.withNetworkMode(network.mode === 'host' ? 'host' : network.name);
+    if (network.mode === 'bridge') {
+      this.createOpts.NetworkingConfig = { EndpointsConfig: { [network.name]: { Aliases: [network.alias] } } };
+      const ports = network.ports.map((port) => `${port}/tcp`);
+      this.createOpts.ExposedPorts = Object.fromEntries(ports.map((port) => [port, {}]));
+      this.hostConfig.PortBindings = Object.fromEntries(ports.map((port) => [port, [{ HostIp: '127.0.0.1', HostPort: port.split('/')[0] }]]));
+    }
     return this;
   }
 }
@@ -159,19 +180,30 @@ export class ContainerSlot {
 
   private create(spec: ContainerSpec): PartContainer {
     const container = new PartContainer(spec.image.image)
+      .withName(spec.containerName)
       .withEntrypoint(spec.image.entrypoint)
       .withCommand(spec.args)
-      .withNetworkMode(spec.networkMode)
+      .withPartNetwork(spec.network)
       .withLabels(spec.labels)
       .withEnvironment(spec.env ?? {})
-      .withTmpFs({ '/tmp': 'rw' })
+      // Writable by the harness's user, as a system's /tmp is (the images have none, whose mode the tmpfs would take).
+      .withTmpFs({ '/tmp': 'rw,mode=1777' })
+      .withUser(harnessUser())
       .withBindMounts((spec.mounts ?? []).map((mount) => ({ source: mount.path, target: mount.path, mode: mount.writable ? 'rw' : 'ro' })))
       // Readiness is the part's own probe (scratch images have no shell for the default port check).
       .withStartupTimeout(spec.readyTimeoutMs);
     if (spec.workingDir) container.withWorkingDir(spec.workingDir);
-    if (spec.hostPid) container.withHostSettings({ PidMode: 'host' });
+    if (spec.hostPid) container.withHostPid();
     return container;
   }
+}
+
+/**
+ * The harness's own uid:gid: what a part writes in the bind-mounted data directory belongs to the user who ran
+ * tempest (not to root), so the report directory can be removed or replaced without privileges.
+ */
+function harnessUser(): string {
+  return `${process.getuid?.() ?? 0}:${process.getgid?.() ?? 0}`;
 }
 
 /** The container's output since `startedAt` (this start only), appended to the log file, as lines. */

@@ -80,9 +80,12 @@ function coreBridgeAddon(): string | undefined {
   return triple ? path.join(PROJECT_ROOT, 'node_modules', '@temporalio', 'core-bridge', 'releases', triple, 'index.node') : undefined;
 }
 
+/** Part of every image's tag: a change to how the images are laid out gives new tags, so they are built again. */
+const LAYOUT = 'layout 2: no /tmp (a tmpfs with mode 1777 at run time)';
+
 /** Files to put in an image at their own absolute paths. */
 async function buildScratchImage(repository: string, files: string[], extraKey: string): Promise<{ tag: string; built: boolean }> {
-  const hash = createHash('sha256').update(extraKey);
+  const hash = createHash('sha256').update(`${LAYOUT}\0${extraKey}`);
   for (const file of files) hash.update(`${file}\0${await sha256(file)}\0`);
   const tag = `${repository}:${hash.digest('hex').slice(0, 16)}`;
   const client = await getContainerRuntimeClient();
@@ -94,7 +97,6 @@ async function buildScratchImage(repository: string, files: string[], extraKey: 
       mkdirSync(path.dirname(target), { recursive: true });
       copyFileSync(file, target); // follows symlinks: the image gets the real files
     }
-    mkdirSync(path.join(context, 'rootfs', 'tmp'), { recursive: true });
     writeFileSync(path.join(context, 'Dockerfile'), 'FROM scratch\nCOPY rootfs/ /\n');
     await GenericContainer.fromDockerfile(context).build(tag, { deleteOnExit: false });
   } catch (error) {
@@ -132,15 +134,14 @@ export async function clusterImages(set: ImageSet = imageSetFromEnv()): Promise<
 
 /** One static binary at `target` in a scratch image. */
 async function buildBinaryImage(repository: string, binary: string, target: string): Promise<{ tag: string; built: boolean }> {
-  const hash = createHash('sha256').update(`${target}\0${await sha256(binary)}`).digest('hex').slice(0, 16);
+  const hash = createHash('sha256').update(`${LAYOUT}\0${target}\0${await sha256(binary)}`).digest('hex').slice(0, 16);
   const tag = `${repository}:${hash}`;
   const client = await getContainerRuntimeClient();
   if (await client.image.exists(ImageName.fromString(tag))) return { tag, built: false };
   const context = mkdtempSync(path.join(os.tmpdir(), 'tempest-image-'));
   try {
     copyFileSync(binary, path.join(context, path.basename(target)));
-    mkdirSync(path.join(context, 'tmp'));
-    writeFileSync(path.join(context, 'Dockerfile'), `FROM scratch\nCOPY ${path.basename(target)} ${target}\nCOPY tmp /tmp\n`);
+    writeFileSync(path.join(context, 'Dockerfile'), `FROM scratch\nCOPY ${path.basename(target)} ${target}\n`);
     await GenericContainer.fromDockerfile(context).build(tag, { deleteOnExit: false });
   } catch (error) {
     throw new DockerImageError(`cannot build ${tag}: ${(error as Error).message.split('\n')[0]}`, { cause: error });

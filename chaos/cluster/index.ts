@@ -2,16 +2,26 @@
 import { dockerProvider } from './docker';
 import { externalProvider } from './external';
 import { localProvider } from './local';
-import type { ClusterProvider, ExternalTemporal } from './types';
+import type { ClusterProvider, DockerNetworkMode, ExternalTemporal } from './types';
 
 export const providers = { local: localProvider, docker: dockerProvider, external: externalProvider } as const satisfies Record<string, ClusterProvider>;
 
 /** What a command line picks: a provider, and for `external` the cluster to put Toxiproxy in front of. */
-export type ProviderChoice = { kind: 'local' } | { kind: 'docker' } | ({ kind: 'external'; namespace?: string } & ExternalTemporal);
+export type ProviderChoice =
+  | { kind: 'local' }
+  | { kind: 'docker'; network?: DockerNetworkMode }
+  | ({ kind: 'external'; namespace?: string } & ExternalTemporal);
 
-/** The provider for a choice; an external cluster's address, namespace, TLS and API key are bound into its options. */
+/**
+ * The provider for a choice; the docker network mode, and an external cluster's address, namespace, TLS and API
+ * key, are bound into its options.
+ */
 export function providerFor(choice: ProviderChoice): ClusterProvider {
-  if (choice.kind === 'local' || choice.kind === 'docker') return providers[choice.kind];
+  if (choice.kind === 'local') return providers.local;
+  if (choice.kind === 'docker') {
+    const { network } = choice;
+    return network ? { name: 'docker', start: (options) => providers.docker.start({ ...options, docker: { network } }) } : providers.docker;
+  }
   const { kind, namespace, ...external } = choice;
   return {
     name: kind,

@@ -47,12 +47,22 @@ export interface TemporalFrontend {
   workerTls?: WorkerTls;
 }
 
+/** A started Toxiproxy, and where each link's proxy is to listen (a free port of 127.0.0.1 when it does not say). */
+export interface LaunchedToxiproxy extends Pick<ToxiproxyServer, 'client' | 'stop'> {
+  proxyListen?(link: LinkName): string;
+}
+
 /** How the shared parts start: as child processes (the default), or otherwise (the docker provider's containers). */
 export interface PartLaunchers {
-  toxiproxy(context: PartContext): Promise<Pick<ToxiproxyServer, 'client' | 'stop'>>;
+  toxiproxy(context: PartContext): Promise<LaunchedToxiproxy>;
   /** A service on `port` (one of its choice when absent) with its data in <dataDir>/<name>; every restart passes the port of the first start. */
   service(name: 'bank' | 'store', context: PartContext, port: number | undefined): Promise<LaunchedPart & { port: number }>;
   worker(options: WorkerProcessOptions, context: PartContext): Promise<LaunchedPart>;
+  /**
+   * The address by which the parts (Toxiproxy, the workers) reach what the harness reaches at `address`
+   * (host:port): the same address unless they live on a network of their own.
+   */
+  inside?(address: string): string;
   /** Called once every part has stopped (cluster stop, or a failed start): remove what the launchers keep. */
   dispose?(): Promise<void>;
 }
@@ -103,7 +113,7 @@ interface ClusterParts {
   store: ControlledProcess;
   bankUrl: string;
   storeUrl: string;
-  toxiproxy: Pick<ToxiproxyServer, 'client' | 'stop'>;
+  toxiproxy: LaunchedToxiproxy;
   links: Record<LinkName, Link>;
   workers: ControlledProcess[];
   deploy: (code: WorkerCode) => Promise<void>;
@@ -249,14 +259,16 @@ export async function startProcessCluster(
   if (firstBundle.status === 'rejected') return fail(`bundling ${options.workers.workflowsPath}`, firstBundle.reason);
   const frontend = temporal.value;
 
+  const inside = launchers.inside ?? ((address: string) => address);
   let links: Record<LinkName, Link>;
   try {
-    links = await createLinks(toxiproxy.value.client, {
-      'worker-temporal': frontend.address,
-      'client-temporal': frontend.address,
-      'worker-bank': new URL(bank.url()).host,
-      'worker-store': new URL(store.url()).host,
-    });
+    const upstreams: Record<LinkName, string> = {
+      'worker-temporal': inside(frontend.address),
+      'client-temporal': inside(frontend.address),
+      'worker-bank': inside(new URL(bank.url()).host),
+      'worker-store': inside(new URL(store.url()).host),
+    };
+    links = await createLinks(toxiproxy.value.client, upstreams, toxiproxy.value.proxyListen?.bind(toxiproxy.value));
   } catch (error) {
     return fail('links', error);
   }
@@ -267,13 +279,13 @@ export async function startProcessCluster(
     return new ControlledProcess(name, () =>
       launchers.worker({
         name,
-        address: links['worker-temporal'].listen,
+        address: inside(links['worker-temporal'].listen),
         namespace,
         taskQueues,
         bundle: deployment.bundlePath,
         activities: deployment.activitiesPath,
-        bankUrl: `http://${links['worker-bank'].listen}`,
-        storeUrl: `http://${links['worker-store'].listen}`,
+        bankUrl: `http://${inside(links['worker-bank'].listen)}`,
+        storeUrl: `http://${inside(links['worker-store'].listen)}`,
         tls: frontend.workerTls,
         apiKey: frontend.connectionOptions?.apiKey,
         logFile: context.logFile(name),

@@ -175,11 +175,17 @@ export async function cleanupStaleRuns(stateDir: string = defaultStateDir()): Pr
   return cleanups;
 }
 
-/** `docker rm -f` every container labelled with this run (running, paused or stopped); their ids. */
+/** `docker rm -f` every container labelled with this run (running, paused or stopped), then its network; the containers' ids. */
 function removeContainers(run: string): string[] {
-  const listed = execFileSync('docker', ['ps', '--all', '--quiet', '--filter', `label=${RUN_LABEL}=${run}`], { encoding: 'utf8', timeout: 30_000 });
-  const ids = listed.split('\n').map((id) => id.trim()).filter(Boolean);
+  const labelled = (kind: 'ps' | 'network'): string[] => {
+    const args = kind === 'ps' ? ['ps', '--all'] : ['network', 'ls'];
+    const listed = execFileSync('docker', [...args, '--quiet', '--filter', `label=${RUN_LABEL}=${run}`], { encoding: 'utf8', timeout: 30_000 });
+    return listed.split('\n').map((id) => id.trim()).filter(Boolean);
+  };
+  const ids = labelled('ps');
   if (ids.length > 0) execFileSync('docker', ['rm', '--force', '--volumes', ...ids], { stdio: 'ignore', timeout: 60_000 });
+  const networks = labelled('network'); // a bridge-networked run's own network, empty now
+  if (networks.length > 0) execFileSync('docker', ['network', 'rm', ...networks], { stdio: 'ignore', timeout: 30_000 });
   return ids;
 }
 

@@ -24,9 +24,9 @@ export interface ToxicSpec {
 
 export interface Link {
   name: LinkName;
-  /** host:port that the link's clients connect to (the proxy's listen address). */
+  /** 127.0.0.1:port where the harness reaches the proxy (workers in containers may reach it by another name). */
   listen: string;
-  /** host:port the proxy forwards to. */
+  /** host:port the proxy forwards to, as Toxiproxy reaches it. */
   upstream: string;
   /** Add a toxic at toxicity 1 (timing is decided by the harness, never by Toxiproxy's unseedable randomness). Returns its name. */
   addToxic(spec: ToxicSpec): Promise<string>;
@@ -80,7 +80,16 @@ export interface ClusterOptions {
   stateDir?: string;
   /** The existing Temporal cluster, for the external provider (its namespace is `namespace`). */
   external?: ExternalTemporal;
+  /** For the docker provider: how its containers are networked (by default TEMPEST_DOCKER_NETWORK, else chosen from the engine). */
+  docker?: { network?: DockerNetworkMode };
 }
+
+/**
+ * host: every container on the host's network, listening on 127.0.0.1 (Linux engines).
+ * bridge: a network of the run's own, parts reaching each other by name, every port the harness needs published on
+ * the same port of the host's 127.0.0.1.
+ */
+export type DockerNetworkMode = 'host' | 'bridge';
 
 /** An existing Temporal cluster: its frontend address and, when it needs them, TLS and an API key. */
 export type ExternalTemporal = Omit<TemporalClusterOptions, 'namespace'>;

@@ -22,6 +22,7 @@ export interface ChaosRunOptions {
   cluster: string;
   address?: string;
   namespace?: string;
+  network?: string;
   seed?: string;
   workflows?: string;
   activities?: string;
@@ -67,7 +68,13 @@ function providerChoice(options: ChaosRunOptions): ProviderChoice {
     return { kind: 'external', address: options.address, namespace: options.namespace ?? 'default' };
   }
   if (options.address) throw new UsageError(`--address is for --cluster external, not ${options.cluster}`);
-  if (options.cluster === 'local' || options.cluster === 'docker') return { kind: options.cluster };
+  if (options.network !== undefined && options.cluster !== 'docker') throw new UsageError(`--network is for --cluster docker, not ${options.cluster}`);
+  if (options.cluster === 'docker') {
+    if (options.network === undefined) return { kind: 'docker' };
+    if (options.network !== 'host' && options.network !== 'bridge') throw new UsageError(`--network must be host or bridge, got '${options.network}'`);
+    return { kind: 'docker', network: options.network };
+  }
+  if (options.cluster === 'local') return { kind: 'local' };
   throw new UsageError(`--cluster must be local, docker or external, got '${options.cluster}'`);
 }
 
@@ -90,6 +97,7 @@ export async function runOne(scenario: Scenario, seed: number, options: ChaosRun
   const flags = [
     options.cluster !== 'local' ? `--cluster ${options.cluster}` : '',
     options.address ? `--address ${options.address}` : '',
+    options.network ? `--network ${options.network}` : '',
     options.workflows ? `--workflows ${options.workflows}` : '',
     options.activities ? `--activities ${options.activities}` : '',
   ].filter(Boolean);

@@ -36,6 +36,8 @@ describe('tempest chaos', () => {
     [['chaos', 'run', 'steady-state', '--seed', 'abc'], "--seed must be a whole number from 0 to 4294967295, got 'abc'"],
     [['chaos', 'run', 'steady-state', '--cluster', 'kubernetes'], "--cluster must be local, docker or external, got 'kubernetes'"],
     [['chaos', 'run', 'steady-state', '--cluster', 'external'], '--cluster external needs --address <host:port>'],
+    [['chaos', 'run', 'steady-state', '--network', 'bridge'], '--network is for --cluster docker, not local'],
+    [['chaos', 'run', 'steady-state', '--cluster', 'docker', '--network', 'overlay'], "--network must be host or bridge, got 'overlay'"],
     [['chaos', 'run', 'steady-state', '--activities', 'nope.ts'], '--activities nope.ts: no such file'],
   ])('exits 2 with one line naming what is wrong: %j', (args, message) => {
     const { code, stderr } = tempest(...args);

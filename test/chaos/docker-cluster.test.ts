@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dockerProvider } from '../../chaos/cluster/docker';
+import { portOf } from '../../chaos/cluster/links';
 import { cleanupStaleRuns, RUN_LABEL } from '../../chaos/cluster/run-registry';
 import { startProcess, waitUntil } from '../../harness/process';
 import { PROJECT_ROOT } from '../../toolchain/tools';
@@ -25,9 +26,14 @@ function containerState(id: string): { status: string; startedAt: string } {
   return { status: status!, startedAt: startedAt! };
 }
 
-describe.skipIf(!docker.ready)(`the docker cluster: every part a container ${docker.reason ? `(skipped: ${docker.reason})` : ''}`, () => {
-  // One cluster for the file; stopped by the last test, which checks that nothing is left.
-  const world = useChaosCluster(dockerProvider, { workers: 2 });
+/** The networks of this process's runs. */
+function networks(): string[] {
+  return execFileSync('docker', ['network', 'ls', '--quiet', '--no-trunc', '--filter', `label=tempest.harness-pid=${process.pid}`], { encoding: 'utf8' }).split('\n').filter(Boolean);
+}
+
+describe.skipIf(!docker.ready).each(['host', 'bridge'] as const)(`the docker cluster with %s networking: every part a container ${docker.reason ? `(skipped: ${docker.reason})` : ''}`, (network) => {
+  // One cluster per network mode; stopped by the last test, which checks that nothing is left.
+  const world = useChaosCluster(dockerProvider, { workers: 2, docker: { network } });
 
   it('starts the dev server with its Web UI, Toxiproxy, the services and two workers, each in a labelled container', async () => {
     const { cluster } = world;
@@ -38,7 +44,33 @@ describe.skipIf(!docker.ready)(`the docker cluster: every part a container ${doc
     expect(ours()).toHaveLength(6);
     expect(containers(RUN_LABEL)).toEqual(expect.arrayContaining(ours())); // what a later cleanup removes them by
     for (const part of cluster.processes.values()) expect(part.running && part.pid! > 0).toBe(true);
-    console.log(`docker cluster start-up: ${(world.startMs / 1000).toFixed(1)} s (images already built unless this run built them)`);
+    console.log(`docker cluster start-up (${network}): ${(world.startMs / 1000).toFixed(1)} s (images already built unless this run built them)`);
+  });
+
+  // Defined for bridge only (rather than skipped for host): a skipped test would read as one that could not run.
+  if (network === 'bridge') it('bridge: the parts share a network of the run, reach each other by name, and publish their ports on 127.0.0.1 only', () => {
+    const { cluster } = world;
+    const [own] = networks();
+    expect(networks()).toHaveLength(1);
+    for (const id of ours()) {
+      const inspected = JSON.parse(execFileSync('docker', ['inspect', id], { encoding: 'utf8' }))[0] as {
+        NetworkSettings: { Networks: Record<string, { NetworkID: string; Aliases: string[] | null }>; Ports: Record<string, { HostIp: string; HostPort: string }[] | null> };
+        Config: { Labels: Record<string, string> };
+      };
+      const attached = Object.values(inspected.NetworkSettings.Networks);
+      expect(attached.map((n) => n.NetworkID)).toEqual([own]); // that network alone: no default bridge, no host
+      expect(attached[0]!.Aliases).toContain(inspected.Config.Labels['tempest.part']);
+      for (const [port, bindings] of Object.entries(inspected.NetworkSettings.Ports)) {
+        expect(bindings).toEqual([{ HostIp: '127.0.0.1', HostPort: port.split('/')[0] }]); // the same port, loopback only
+      }
+    }
+    // Toxiproxy forwards to the parts by name; the harness reaches everything on 127.0.0.1.
+    expect(cluster.links['worker-temporal'].upstream).toMatch(/^temporal:\d+$/);
+    expect(cluster.links['worker-bank'].upstream).toMatch(/^bank:\d+$/);
+    expect(cluster.links['worker-store'].upstream).toMatch(/^store:\d+$/);
+    for (const address of [cluster.clientAddress, cluster.directAddress, new URL(cluster.bankUrl).host, new URL(cluster.webUiUrl!).host]) {
+      expect(address).toMatch(/^127\.0\.0\.1:\d+$/);
+    }
   });
 
   it('worker-bank down: the transfer waits; up: it completes and withdraws once', async () => {
@@ -50,7 +82,8 @@ describe.skipIf(!docker.ready)(`the docker cluster: every part a container ${doc
     try {
       handle = await startTransfer(client, details);
       const pending = await waitForPendingActivity(handle, 'withdraw', (a) => a.attempt >= 2 && a.lastFailure !== undefined);
-      expect(pending.lastFailure).toContain(link.listen);
+      // The worker reaches the proxy at 127.0.0.1:<port> (host), or by Toxiproxy's name on the run's network (bridge).
+      expect(pending.lastFailure).toContain(network === 'host' ? link.listen : `toxiproxy:${portOf(link.listen)}`);
     } finally {
       await link.up();
     }
@@ -104,10 +137,12 @@ describe.skipIf(!docker.ready)(`the docker cluster: every part a container ${doc
     expect(performance.now() - started).toBeGreaterThanOrEqual(1500);
   });
 
-  it('stop removes every container of the run', async () => {
+  it('stop removes every container of the run, and its network', async () => {
     expect(ours()).toHaveLength(6);
+    expect(networks()).toHaveLength(network === 'bridge' ? 1 : 0);
     await world.cluster.stop();
     expect(ours()).toEqual([]);
+    expect(networks()).toEqual([]);
   });
 });
 
@@ -119,23 +154,28 @@ describe.skipIf(!docker.ready)('the docker provider: no orphan containers after 
     rmSync(root, { recursive: true, force: true });
   });
 
-  it('the next run removes the containers of a run whose harness is gone', async () => {
+  it('the next run removes the containers (and the bridge network) of a run whose harness is gone', async () => {
+    const fixture = path.join(PROJECT_ROOT, 'test/fixtures/chaos/start-cluster-then-hang.ts');
     const { process: harness } = await startProcess({
       name: 'harness to be killed',
       command: process.execPath,
-      args: ['--import', 'tsx', path.join(PROJECT_ROOT, 'test/fixtures/chaos/start-cluster-then-hang.ts'), path.join(root, 'killed-run'), stateDir, 'docker'],
+      args: ['--import', 'tsx', fixture, path.join(root, 'killed-run'), stateDir, 'docker', 'bridge'],
       cwd: PROJECT_ROOT,
       readyTimeoutMs: 90_000,
       readyWhen: (probe) => probe.line((line) => (line.includes('"cluster-started"') ? true : undefined)),
     });
     const left = (): string[] => containers(`tempest.harness-pid=${harness.pid}`);
+    const leftNetworks = (): string =>
+      execFileSync('docker', ['network', 'ls', '--quiet', '--filter', `label=tempest.harness-pid=${harness.pid}`], { encoding: 'utf8' }).trim();
     expect(left()).toHaveLength(5); // temporal, toxiproxy, bank, store, one worker
     harness.signal('SIGKILL');
     await harness.exited;
     expect(left()).toHaveLength(5); // a kill -9 stops nothing: they are orphans now
+    expect(leftNetworks()).not.toBe('');
 
     const [cleanup] = await cleanupStaleRuns(stateDir);
     expect(cleanup?.removedContainers).toHaveLength(5);
     await waitUntil('the orphans gone', async () => left().length === 0, 10_000);
+    expect(leftNetworks()).toBe('');
   });
 });

@@ -30,7 +30,7 @@ export interface ChaosWorld {
  * One cluster for the calling test file (servers are expensive: never one per test), with the packaged workflows
  * and activities, started in beforeAll and stopped in afterAll with its data directory removed.
  */
-export function useChaosCluster(provider: ClusterProvider, options: { workers: number } & Partial<Pick<ClusterOptions, 'external'>>): ChaosWorld {
+export function useChaosCluster(provider: ClusterProvider, options: { workers: number } & Partial<Pick<ClusterOptions, 'external' | 'docker'>>): ChaosWorld {
   const world = {} as ChaosWorld;
   let dataDir: string | undefined;
   beforeAll(async () => {
@@ -43,6 +43,7 @@ export function useChaosCluster(provider: ClusterProvider, options: { workers: n
       stateDir: world.stateDir,
       workers: { ...PACKAGED_CODE, count: options.workers, taskQueues: Object.values(TASK_QUEUES) },
       external: options.external,
+      docker: options.docker,
     });
     world.startMs = Date.now() - started;
     world.connection = await Connection.connect({ address: world.cluster.clientAddress });
