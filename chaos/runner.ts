@@ -3,7 +3,7 @@
  * outcomes, recorded histories replayed) -> check (pure). Every step's result lands in the report directory:
  * plan.json, history.jsonl, histories/, report.json.
  */
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
@@ -30,6 +30,7 @@ export interface RunOptions {
   seed: number;
   provider: ClusterProvider;
   code: WorkerCode;
+  /** Where the plan, the operation history, the histories and the cluster's state and logs go (a new or empty directory). */
   reportDir: string;
   log: (line: string) => void;
   signal?: AbortSignal;
@@ -122,7 +123,6 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
   const { scenario, seed, log } = options;
   const started = Date.now();
   installQuietRuntime();
-  rmSync(options.reportDir, { recursive: true, force: true });
   mkdirSync(options.reportDir, { recursive: true });
   const runId = `${scenario.name}-${seed}-${Date.now().toString(36)}`;
   const plan = planScenario(scenario, seed, runId);

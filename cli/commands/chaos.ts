@@ -10,6 +10,7 @@ import { cleanupStaleRuns, DEFAULT_STATE_DIR, providerFor, type ProviderChoice }
 import { exploreSchedules, type GeneratedFault, toFaultSpecs } from '../../chaos/explore';
 import { describeAction } from '../../chaos/nemesis';
 import { buildReport, type ChaosReport, renderText } from '../../chaos/report';
+import { ReportDirError, type StagedReportDir, stageReportDir } from '../../chaos/report-dir';
 import { renderChaosHtml } from '../../chaos/report-html';
 import { runScenario } from '../../chaos/runner';
 import type { Scenario } from '../../chaos/scenario';
@@ -87,10 +88,18 @@ export async function runOne(scenario: Scenario, seed: number, options: ChaosRun
   };
   const log = (line: string): void => void process.stderr.write(`${line}\n`);
   const provider = providerFor(choice);
+  let staged: StagedReportDir;
+  try {
+    staged = stageReportDir(reportDir);
+  } catch (error) {
+    if (error instanceof ReportDirError) throw new UsageError(`--report ${error.message}`);
+    throw error;
+  }
   let result;
   try {
-    result = await runScenario({ scenario, seed, provider, code, reportDir, log, signal });
+    result = await runScenario({ scenario, seed, provider, code, reportDir: staged.dir, log, signal });
   } catch (error) {
+    staged.discard(); // nothing half-written: a run that did not finish leaves no report
     if (signal.aborted) throw new Interrupted('interrupted; stopped the cluster');
     throw new HarnessError(`chaos run ${scenario.name} (seed ${seed}) could not complete: ${(error as Error).message.split('\n')[0]}`);
   }
@@ -106,8 +115,9 @@ export async function runOne(scenario: Scenario, seed: number, options: ChaosRun
     provider: choice.kind,
     replay: ['tempest chaos run', scenario.name, '--seed', String(seed), ...flags].join(' '),
   });
-  writeFileAtomic(path.join(reportDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
-  writeFileAtomic(path.join(reportDir, 'report.html'), renderChaosHtml(report));
+  writeFileAtomic(path.join(staged.dir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+  writeFileAtomic(path.join(staged.dir, 'report.html'), renderChaosHtml(report));
+  staged.publish();
   if (!options.json) process.stdout.write(`${renderText(report).join('\n')}\n  report: ${path.relative(process.cwd(), path.join(reportDir, 'report.html'))}\n`);
   return report;
 }

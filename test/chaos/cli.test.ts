@@ -1,5 +1,5 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -69,7 +69,7 @@ describe('tempest chaos', () => {
     child.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
       if (stderr.includes('operations (concurrency') && runningAtInterrupt === 0) {
-        runningAtInterrupt = processesMentioning(report).length;
+        runningAtInterrupt = processesMentioning(path.basename(report)).length;
         child.kill('SIGINT');
       }
     });
@@ -77,7 +77,32 @@ describe('tempest chaos', () => {
 
     expect(code).toBe(130);
     expect(runningAtInterrupt).toBeGreaterThanOrEqual(6); // temporal, toxiproxy, bank, store, two workers
-    // Every process of the run carries its report directory (data dir) on its command line.
-    expect(processesMentioning(report)).toEqual([]);
+    // Every process of the run carries its (partial) report directory, the cluster's data dir, on its command line.
+    expect(processesMentioning(path.basename(report))).toEqual([]);
+    // An interrupted run leaves no report, and no partial one beside it.
+    expect(readdirSync(report)).toEqual([]);
+    expect(readdirSync(path.dirname(report)).filter((entry) => entry.startsWith(`.${path.basename(report)}.partial-`))).toEqual([]);
+  });
+
+  it('refuses a --report directory that holds something other than a tempest report, and leaves it alone', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'tempest-chaos-notreport-'));
+    writeFileSync(path.join(dir, 'precious.txt'), 'keep me');
+    const { code, stderr } = tempest('chaos', 'run', 'steady-state', '--seed', '1', '--report', dir);
+    expect(code).toBe(2);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).toContain(`--report ${dir} exists and is not a tempest report`);
+    expect(readdirSync(dir)).toEqual(['precious.txt']);
+  });
+
+  it('leaves nothing behind when the cluster cannot start (a bad TEMPEST_DOCKER_NETWORK)', () => {
+    const report = path.join(mkdtempSync(path.join(os.tmpdir(), 'tempest-chaos-nostart-')), 'report');
+    const r = spawnSync(process.execPath, [TEMPEST, 'chaos', 'run', 'steady-state', '--cluster', 'docker', '--seed', '1', '--report', report], {
+      cwd: PROJECT_ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, TEMPEST_DOCKER_NETWORK: 'overlay' },
+    });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("docker cluster: TEMPEST_DOCKER_NETWORK must be host or bridge, got 'overlay'");
+    expect(readdirSync(path.dirname(report))).toEqual([]); // no report, no partial one
   });
 });
