@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { PROJECT_ROOT } from '../toolchain/tools';
+import { addConnectionFlags } from './connection-flags';
 import { EXIT, exitCodeOf } from './errors';
 
 const { version } = JSON.parse(readFileSync(`${PROJECT_ROOT}/package.json`, 'utf8')) as { version: string };
@@ -96,14 +97,17 @@ export function buildProgram(): Command {
       const { listCommand } = await import('./commands/chaos');
       process.exitCode = await listCommand(options);
     });
-  chaos
-    .command('run')
-    .description('Run a scenario (by name or file), or every scenario (--all). Exit 0 every invariant held, 1 one was violated, 2 usage or harness error.')
-    .argument('[scenario]', 'a scenario name (tempest chaos list) or a scenario file')
-    .option('--all', 'run every scenario in scenarios/, one after another')
-    .option('--cluster <provider>', 'local (child processes, the default), docker (containers; TEMPEST_START_DOCKER=1 starts dockerd when none runs) or external (an existing Temporal cluster, with Toxiproxy in front)', 'local')
-    .option('--address <host:port>', 'the Temporal frontend, for --cluster external')
-    .option('--namespace <name>', 'the namespace, for --cluster external (default: default)')
+  addConnectionFlags(
+    chaos
+      .command('run')
+      .description('Run a scenario (by name or file), or every scenario (--all). Exit 0 every invariant held, 1 one was violated, 2 usage or harness error.')
+      .argument('[scenario]', 'a scenario name (tempest chaos list) or a scenario file')
+      .option('--all', 'run every scenario in scenarios/, one after another')
+      .option('--cluster <provider>', 'local (child processes, the default), docker (containers; TEMPEST_START_DOCKER=1 starts dockerd when none runs) or external (an existing Temporal cluster, with Toxiproxy in front)', 'local')
+      .option('--address <host:port>', 'the Temporal frontend, for --cluster external')
+      .option('--namespace <name>', 'the namespace, for --cluster external (default: default)'),
+    'for --cluster external: ',
+  )
     .option('--network <mode>', 'for --cluster docker: host or bridge (default: TEMPEST_DOCKER_NETWORK, else bridge when the engine has its default bridge network, host when not)')
     .option('--seed <n>', 'the seed that decides the workload and every fault\'s timing (default: random, printed); the same seed replays the run')
     .option('--workflows <module>', 'run your own workflows module (it must export the workflow types the scenario runs)')
@@ -115,18 +119,21 @@ export function buildProgram(): Command {
       process.exitCode = await runCommand(scenario, options);
     });
 
-  chaos
-    .command('explore')
-    .description('Generate fault schedules with fast-check and run the scenario\'s workload under each; shrink a failure to a minimal schedule and print how to replay it. Exit 1 when one broke an invariant.')
-    .argument('<scenario>', 'a scenario name or file: its workload is kept, its faults are generated')
-    .option('--runs <n>', 'schedules to try', '5')
-    .option('--seed <n>', 'the seed of the schedules and the workload (default: random, printed)')
-    .option('--path <path>', 'with --seed, replay the schedule fast-check reported (as explore printed it)')
-    .option('--max-faults <n>', 'faults per schedule at most', '3')
-    .option('--time-limit <seconds>', 'stop exploring and shrinking after this long', '900')
-    .option('--cluster <provider>', 'local, docker or external', 'local')
-    .option('--address <host:port>', 'the Temporal frontend, for --cluster external')
-    .option('--namespace <name>', 'the namespace, for --cluster external')
+  addConnectionFlags(
+    chaos
+      .command('explore')
+      .description('Generate fault schedules with fast-check and run the scenario\'s workload under each; shrink a failure to a minimal schedule and print how to replay it. Exit 1 when one broke an invariant.')
+      .argument('<scenario>', 'a scenario name or file: its workload is kept, its faults are generated')
+      .option('--runs <n>', 'schedules to try', '5')
+      .option('--seed <n>', 'the seed of the schedules and the workload (default: random, printed)')
+      .option('--path <path>', 'with --seed, replay the schedule fast-check reported (as explore printed it)')
+      .option('--max-faults <n>', 'faults per schedule at most', '3')
+      .option('--time-limit <seconds>', 'stop exploring and shrinking after this long', '900')
+      .option('--cluster <provider>', 'local, docker or external', 'local')
+      .option('--address <host:port>', 'the Temporal frontend, for --cluster external')
+      .option('--namespace <name>', 'the namespace, for --cluster external'),
+    'for --cluster external: ',
+  )
     .option('--network <mode>', 'for --cluster docker: host or bridge')
     .option('--workflows <module>', 'your own workflows module')
     .option('--activities <module>', 'your own activities module')
@@ -137,17 +144,13 @@ export function buildProgram(): Command {
     });
 
   const histories = program.command('histories').description('Record workflow histories into the replay corpus.');
-  histories
-    .command('record')
-    .description('Record histories from a Temporal cluster, one JSON file per execution (the format of `temporal workflow show --output json`).')
-    .option('--address <host:port>', 'the cluster\'s frontend', process.env.TEMPORAL_ADDRESS ?? 'localhost:7233')
-    .option('--namespace <name>', 'the namespace', process.env.TEMPORAL_NAMESPACE ?? 'default')
-    .option('--tls', 'connect with TLS (server certificate checked against the system roots)')
-    .option('--tls-cert <file>', 'client certificate for mTLS (with --tls-key)')
-    .option('--tls-key <file>', 'client private key for mTLS (with --tls-cert)')
-    .option('--tls-ca <file>', 'CA certificate to verify the server with')
-    .option('--tls-server-name <name>', 'server name to verify the server certificate against')
-    .option('--api-key-env <VAR>', 'read an API key from this environment variable (never written anywhere)')
+  addConnectionFlags(
+    histories
+      .command('record')
+      .description('Record histories from a Temporal cluster, one JSON file per execution (the format of `temporal workflow show --output json`).')
+      .option('--address <host:port>', 'the cluster\'s frontend', process.env.TEMPORAL_ADDRESS ?? 'localhost:7233')
+      .option('--namespace <name>', 'the namespace', process.env.TEMPORAL_NAMESPACE ?? 'default'),
+  )
     .option('--query <visibility-query>', 'select executions, e.g. "WorkflowType = \'moneyTransfer\' AND CloseTime > \'2026-11-01T00:00:00Z\'" (\'\' for all)')
     .option('--workflow-id <id...>', 'select executions by workflow id (their latest run)')
     .option('--limit <n>', 'record at most this many executions of the query', '100')

@@ -80,7 +80,8 @@ export async function connectToCluster(cluster: ClusterOptions): Promise<Connect
   } catch (error) {
     // The SDK's message can quote connection options; keep only its first line and never the key.
     const reason = (error as Error).message.split('\n')[0]!.replaceAll(cluster.apiKey ?? '\u0000', '***');
-    throw new ClusterUnreachableError(`cannot reach Temporal at ${cluster.address}: ${reason}`);
+    const hint = /deadline/i.test(reason) ? ' (is the address right, and does the cluster need TLS: --tls, --tls-ca, --tls-cert and --tls-key?)' : '';
+    throw new ClusterUnreachableError(`cannot reach Temporal at ${cluster.address}: ${reason}${hint}`);
   }
 }
 

@@ -16,10 +16,11 @@ import { runScenario } from '../../chaos/runner';
 import type { Scenario } from '../../chaos/scenario';
 import { writeFileAtomic } from '../../replay/corpus';
 import { PROJECT_ROOT } from '../../toolchain/tools';
+import { type ConnectionFlags, connectionFlagArgs, connectionFromFlags } from '../connection-flags';
 import { EXIT, HarnessError, Interrupted, UsageError } from '../errors';
 import { interruptSignal } from '../interrupt';
 
-export interface ChaosRunOptions {
+export interface ChaosRunOptions extends ConnectionFlags {
   cluster: string;
   address?: string;
   namespace?: string;
@@ -66,9 +67,11 @@ function modulePath(flag: string, file: string | undefined, fallback: string): s
 function providerChoice(options: ChaosRunOptions): ProviderChoice {
   if (options.cluster === 'external') {
     if (!options.address) throw new UsageError('--cluster external needs --address <host:port> of the Temporal frontend');
-    return { kind: 'external', address: options.address, namespace: options.namespace ?? 'default' };
+    return { kind: 'external', address: options.address, namespace: options.namespace ?? 'default', ...connectionFromFlags(options) };
   }
-  if (options.address) throw new UsageError(`--address is for --cluster external, not ${options.cluster}`);
+  const given = [...(options.address ? ['--address'] : []), ...(options.namespace ? ['--namespace'] : []), ...connectionFlagArgs(options)];
+  const externalOnly = given.find((arg) => arg.startsWith('--'));
+  if (externalOnly) throw new UsageError(`${externalOnly} is for --cluster external, not ${options.cluster}`);
   if (options.network !== undefined && options.cluster !== 'docker') throw new UsageError(`--network is for --cluster docker, not ${options.cluster}`);
   if (options.cluster === 'docker') {
     if (options.network === undefined) return { kind: 'docker' };
@@ -106,6 +109,8 @@ export async function runOne(scenario: Scenario, seed: number, options: ChaosRun
   const flags = [
     options.cluster !== 'local' ? `--cluster ${options.cluster}` : '',
     options.address ? `--address ${options.address}` : '',
+    options.namespace ? `--namespace ${options.namespace}` : '',
+    ...connectionFlagArgs(options),
     options.network ? `--network ${options.network}` : '',
     options.workflows ? `--workflows ${options.workflows}` : '',
     options.activities ? `--activities ${options.activities}` : '',

@@ -3,23 +3,17 @@
  * `tempest histories corpus`: regenerate the packaged workflows' corpus from real runs on a local dev server.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { installQuietRuntime } from '../../harness/worker';
 import type { ManifestEntry } from '../../replay/corpus';
 import { producePackagedCorpus } from '../../replay/packaged-corpus';
 import { type ClusterOptions, ClusterUnreachableError, type RecordEvent, recordHistories, type RecordSummary } from '../../replay/record';
+import { type ConnectionFlags, connectionFromFlags } from '../connection-flags';
 import { EXIT, HarnessError, UsageError } from '../errors';
 import { interruptSignal } from '../interrupt';
 
-export interface RecordCommandOptions {
+export interface RecordCommandOptions extends ConnectionFlags {
   address: string;
   namespace: string;
-  tls?: boolean;
-  tlsCert?: string;
-  tlsKey?: string;
-  tlsCa?: string;
-  tlsServerName?: string;
-  apiKeyEnv?: string;
   query?: string;
   workflowId?: string[];
   limit: string;
@@ -37,29 +31,9 @@ function positiveInteger(flag: string, value: string): number {
   return n;
 }
 
-function existingFile(flag: string, file: string | undefined): string | undefined {
-  if (file !== undefined && !existsSync(file)) throw new UsageError(`${flag} ${file}: no such file`);
-  return file;
-}
-
 /** Check the flags and turn them into a cluster connection; secrets are read here and nowhere else. */
 export function clusterFromFlags(options: RecordCommandOptions): ClusterOptions {
-  if (Boolean(options.tlsCert) !== Boolean(options.tlsKey)) throw new UsageError('--tls-cert and --tls-key go together (mTLS needs both)');
-  const certFile = existingFile('--tls-cert', options.tlsCert);
-  const keyFile = existingFile('--tls-key', options.tlsKey);
-  const caFile = existingFile('--tls-ca', options.tlsCa);
-  const tlsFiles = certFile || caFile || options.tlsServerName;
-  let apiKey: string | undefined;
-  if (options.apiKeyEnv) {
-    apiKey = process.env[options.apiKeyEnv];
-    if (!apiKey) throw new UsageError(`--api-key-env ${options.apiKeyEnv}: that environment variable is not set`);
-  }
-  return {
-    address: options.address,
-    namespace: options.namespace,
-    tls: tlsFiles ? { certFile, keyFile, caFile, serverName: options.tlsServerName } : options.tls || apiKey ? true : undefined,
-    apiKey,
-  };
+  return { address: options.address, namespace: options.namespace, ...connectionFromFlags(options) };
 }
 
 /** Progress: one updating line on a terminal, one line per history otherwise. */

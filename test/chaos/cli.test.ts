@@ -37,6 +37,8 @@ describe('tempest chaos', () => {
     [['chaos', 'run', 'steady-state', '--cluster', 'kubernetes'], "--cluster must be local, docker or external, got 'kubernetes'"],
     [['chaos', 'run', 'steady-state', '--cluster', 'external'], '--cluster external needs --address <host:port>'],
     [['chaos', 'run', 'steady-state', '--network', 'bridge'], '--network is for --cluster docker, not local'],
+    [['chaos', 'run', 'steady-state', '--cluster', 'docker', '--tls-ca', 'ca.pem'], '--tls-ca is for --cluster external, not docker'],
+    [['chaos', 'run', 'steady-state', '--cluster', 'external', '--address', '127.0.0.1:1', '--tls-cert', 'c.pem'], '--tls-cert and --tls-key go together'],
     [['chaos', 'run', 'steady-state', '--cluster', 'docker', '--network', 'overlay'], "--network must be host or bridge, got 'overlay'"],
     [['chaos', 'run', 'steady-state', '--activities', 'nope.ts'], '--activities nope.ts: no such file'],
   ])('exits 2 with one line naming what is wrong: %j', (args, message) => {
