@@ -6,7 +6,8 @@
  */
 import { type Client, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { approveSignal, cancelOrderSignal, getStatusQuery, rejectSignal } from '../workflows/order';
+import { whenAwaitingApproval } from '../harness/orders';
+import { approveSignal, cancelOrderSignal, rejectSignal } from '../workflows/order';
 import { TASK_QUEUES } from '../workflows/types';
 import type { OperationHistory } from './history';
 import type { PlannedOperation } from './plan';
@@ -35,13 +36,9 @@ async function execute(client: Client, op: PlannedOperation, history: OperationH
       return client.workflow.execute('orderSaga', { ...options, args: [op.input] });
     case 'order': {
       const handle = await client.workflow.start('order', { ...options, args: [op.input] });
-      // Decide once the order waits for approval (or has already ended, e.g. out of stock).
-      for (;;) {
-        const { state } = await handle.query(getStatusQuery);
-        if (state === 'awaiting-approval') break;
-        if (state !== 'received' && state !== 'reserving') return handle.result();
-        await sleep(100);
-      }
+      // Decide once the order waits for approval (or has already ended, e.g. out of stock). The operation's
+      // deadline, on the connection, bounds the wait.
+      if ((await whenAwaitingApproval(handle)).state !== 'awaiting-approval') return handle.result();
       history.record({ process, type: 'invoke', f: op.intent, op: op.id });
       if (op.intent === 'cancel') await handle.signal(cancelOrderSignal, 'chaos workload');
       else if (op.intent === 'reject') await handle.signal(rejectSignal, 'chaos workload');

@@ -13,7 +13,8 @@ import { bundleWorkflows, NativeConnection, packagedActivities, WorkerGroup } fr
 import { BankClient } from '../services/bank/client';
 import { StoreClient } from '../services/store/client';
 import { PROJECT_ROOT } from '../toolchain/tools';
-import { approveSignal, cancelOrderSignal, getStatusQuery, rejectSignal } from '../workflows/order';
+import { whenAwaitingApproval } from '../harness/orders';
+import { approveSignal, cancelOrderSignal, rejectSignal } from '../workflows/order';
 import { TRANSFER_RETRY_POLICY } from '../workflows/money-transfer';
 import {
   type OrderDetails,
@@ -69,11 +70,8 @@ function humanOrder(name: string, drive: Branch['drive'], overrides: Partial<Ord
 }
 
 async function awaitingApproval(handle: WorkflowHandle): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while ((await handle.query(getStatusQuery)).state !== 'awaiting-approval') {
-    if (Date.now() > deadline) throw new Error(`${handle.workflowId} never reached awaiting-approval`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  const { state } = await whenAwaitingApproval(handle, { intervalMs: 50, timeoutMs: 30_000 });
+  if (state !== 'awaiting-approval') throw new Error(`${handle.workflowId} ended ${state} without asking for approval`);
 }
 
 /** Every branch of the packaged workflows, each one execution. */

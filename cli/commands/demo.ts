@@ -13,7 +13,8 @@ import { BankClient } from '../../services/bank/client';
 import type { BankAudit } from '../../services/bank/api';
 import { StoreClient } from '../../services/store/client';
 import type { StoreAudit } from '../../services/store/api';
-import { approveSignal, getStatusQuery } from '../../workflows/order';
+import { whenAwaitingApproval } from '../../harness/orders';
+import { approveSignal } from '../../workflows/order';
 import {
   type OrderDetails,
   orderSagaWorkflowId,
@@ -162,15 +163,11 @@ async function approvedOrder(client: Client, details: OrderDetails, say: (line: 
   const workflowId = orderWorkflowId(details.orderId);
   return outcomeOf({ workflow: 'order', workflowId, scenario: 'an order waits for approval, is approved and ships', expected: 'completed' }, async () => {
     const handle = await client.workflow.start('order', { taskQueue: TASK_QUEUES.orders, workflowId, args: [details] });
-    for (;;) {
-      const status = await handle.query(getStatusQuery);
-      if (status.state === 'awaiting-approval') {
-        say(`  ${workflowId}: getStatus says '${status.state}'; sending approve`);
-        break;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 100));
+    const status = await whenAwaitingApproval(handle, { timeoutMs: 30_000 });
+    if (status.state === 'awaiting-approval') {
+      say(`  ${workflowId}: getStatus says '${status.state}'; sending approve`);
+      await handle.signal(approveSignal, 'demo-operator');
     }
-    await handle.signal(approveSignal, 'demo-operator');
     const final = await handle.result();
     return `state ${final.state}, tracking ${final.trackingNumber}`;
   });
