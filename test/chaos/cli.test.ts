@@ -1,15 +1,12 @@
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../toolchain/tools';
+import { TEMPEST_BIN, tempestSync } from '../support/cli';
 
-const TEMPEST = path.join(PROJECT_ROOT, 'bin', 'tempest.mjs');
-const tempest = (...args: string[]) => {
-  const r = spawnSync(process.execPath, [TEMPEST, ...args], { cwd: PROJECT_ROOT, encoding: 'utf8' });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-};
+const tempest = (...args: string[]) => tempestSync(args);
 const fixture = (name: string): string => path.join('test', 'fixtures', 'chaos', `${name}.ts`);
 
 /** Processes whose command line mentions `text`. */
@@ -65,7 +62,7 @@ describe('tempest chaos', () => {
 
   it('stops the whole cluster and exits 130 on Ctrl-C mid-run, leaving no process behind', async () => {
     const report = mkdtempSync(path.join(os.tmpdir(), 'tempest-chaos-int-'));
-    const child = spawn(process.execPath, [TEMPEST, 'chaos', 'run', 'steady-state', '--seed', '1', '--report', report], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [TEMPEST_BIN, 'chaos', 'run', 'steady-state', '--seed', '1', '--report', report], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     let runningAtInterrupt = 0;
     child.stderr.on('data', (chunk: Buffer) => {
@@ -98,12 +95,8 @@ describe('tempest chaos', () => {
 
   it('leaves nothing behind when the cluster cannot start (a bad TEMPEST_DOCKER_NETWORK)', () => {
     const report = path.join(mkdtempSync(path.join(os.tmpdir(), 'tempest-chaos-nostart-')), 'report');
-    const r = spawnSync(process.execPath, [TEMPEST, 'chaos', 'run', 'steady-state', '--cluster', 'docker', '--seed', '1', '--report', report], {
-      cwd: PROJECT_ROOT,
-      encoding: 'utf8',
-      env: { ...process.env, TEMPEST_DOCKER_NETWORK: 'overlay' },
-    });
-    expect(r.status).toBe(2);
+    const r = tempestSync(['chaos', 'run', 'steady-state', '--cluster', 'docker', '--seed', '1', '--report', report], { env: { TEMPEST_DOCKER_NETWORK: 'overlay' } });
+    expect(r.code).toBe(2);
     expect(r.stderr).toContain("docker cluster: TEMPEST_DOCKER_NETWORK must be host or bridge, got 'overlay'");
     expect(readdirSync(path.dirname(report))).toEqual([]); // no report, no partial one
   });

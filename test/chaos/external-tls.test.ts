@@ -1,25 +1,16 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../harness/process';
 import { type DevServer, startDevServer } from '../../harness/temporal';
-import { PROJECT_ROOT } from '../../toolchain/tools';
+import { tempestAsync } from '../support/cli';
 import { makeTestPki, startTlsFront, type TestPki, type TlsFront } from '../support/tls-front';
 
-const TEMPEST = path.join(PROJECT_ROOT, 'bin', 'tempest.mjs');
 const API_KEY = 'tk_test_0a1b2c3d4e5f-never-printed';
 
 /** The CLI, asynchronously: this process serves the TLS front while the command runs. */
-function tempest(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [TEMPEST, ...args], { cwd: PROJECT_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => void (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => void (stderr += chunk.toString()));
-  return new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })));
-}
+const tempest = (args: string[], env: NodeJS.ProcessEnv = {}) => tempestAsync(args, { env });
 
 // The existing cluster demands mTLS: a dev server behind a TLS terminator that refuses clients without a certificate.
 let pki: TestPki;

@@ -1,27 +1,18 @@
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { benchmark, type BenchReport, REPORT_SCHEMA } from '../../bench/report';
 import { PROJECT_ROOT } from '../../toolchain/tools';
 import { openOffline } from '../support/browser';
+import { TEMPEST_BIN, tempestAsync } from '../support/cli';
 
-const run = promisify(execFile);
 const dir = mkdtempSync(path.join(os.tmpdir(), 'tempest-bench-e2e-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Run the CLI; resolves with its exit code and output whatever the code. */
-async function tempest(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'tempest.mjs'), ...args], { cwd: dir, maxBuffer: 64 * 2 ** 20 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+const tempest = (...args: string[]) => tempestAsync(args, { cwd: dir });
 
 const first = path.join(dir, 'first.json');
 const second = path.join(dir, 'second.json');
@@ -107,7 +98,7 @@ describe('tempest bench run --quick --suite time-skipping (real servers)', () =>
   it('stops its servers, writes no report and exits 130 when interrupted mid-run', async () => {
     const out = path.join(dir, 'interrupted.json');
     const dataDir = mkdtempSync(path.join(dir, 'interrupted-'));
-    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'tempest.mjs'), 'bench', 'run', '--suite', 'time-skipping', '--out', out, '--data-dir', dataDir], {
+    const child = spawn(process.execPath, [TEMPEST_BIN, 'bench', 'run', '--suite', 'time-skipping', '--out', out, '--data-dir', dataDir], {
       cwd: dir,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../toolchain/tools';
+import { TEMPEST_BIN } from '../support/cli';
 
 const dataDirs: string[] = [];
 afterAll(() => dataDirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
@@ -11,7 +12,7 @@ afterAll(() => dataDirs.forEach((dir) => rmSync(dir, { recursive: true, force: t
 function startDemo(...args: string[]): { child: ChildProcess; output: () => string; exit: Promise<number | null>; dataDir: string } {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tempest-demo-test-'));
   dataDirs.push(dataDir);
-  const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'tempest.mjs'), 'demo', '--data-dir', dataDir, ...args], {
+  const child = spawn(process.execPath, [TEMPEST_BIN, 'demo', '--data-dir', dataDir, ...args], {
     cwd: PROJECT_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -13,6 +13,7 @@ import { PROJECT_ROOT, resolveTool } from '../../toolchain/tools';
 import { TASK_QUEUES, type TransferDetails, transferWorkflowId } from '../../workflows/types';
 import { uniqueId } from '../support/ids';
 import { useDevServerWorld } from '../support/dev-server';
+import { TEMPEST_BIN } from '../support/cli';
 
 const world = useDevServerWorld();
 const run = uniqueId('rr');
@@ -91,7 +92,7 @@ describe('record, then replay, against the dev server', () => {
     let recorded: { workflowId: string }[] = [];
     // Visibility is eventually consistent: the closed runs may take a moment to be listed.
     for (let attempt = 0; attempt < 20 && recorded.length < 3; attempt++) {
-      const stdout = execFileSync(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'tempest.mjs'), 'histories', 'record', '--address', world.address, '--query', query, '--out', out, '--json'], { encoding: 'utf8' });
+      const stdout = execFileSync(process.execPath, [TEMPEST_BIN, 'histories', 'record', '--address', world.address, '--query', query, '--out', out, '--json'], { encoding: 'utf8' });
       recorded = [...recorded, ...(JSON.parse(stdout) as { recorded: { workflowId: string }[] }).recorded];
       if (recorded.length < 3) await new Promise((resolve) => setTimeout(resolve, 250));
     }
@@ -101,7 +102,7 @@ describe('record, then replay, against the dev server', () => {
   it('leaves only whole files and a consistent manifest when interrupted (Ctrl-C) mid-recording', async () => {
     const ids = await transfers(12, `${run}-int`);
     const out = mkdtempSync(path.join(os.tmpdir(), 'tempest-recorded-int-'));
-    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'tempest.mjs'), 'histories', 'record', '--address', world.address, '--workflow-id', ...ids, '--concurrency', '1', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [TEMPEST_BIN, 'histories', 'record', '--address', world.address, '--workflow-id', ...ids, '--concurrency', '1', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();

@@ -1,14 +1,11 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../toolchain/tools';
+import { tempestSync } from '../support/cli';
 
-function tempest(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const result = spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'tempest.mjs'), ...args], { cwd: PROJECT_ROOT, encoding: 'utf8', env: { ...process.env, ...env } });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const tempest = (args: string[], env: NodeJS.ProcessEnv = {}) => tempestSync(args, { env });
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'tempest-replay-cli-'));
 

@@ -1,19 +1,15 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SUITES } from '../../bench/suites';
-import { PROJECT_ROOT } from '../../toolchain/tools';
+import { tempestSync } from '../support/cli';
 import { latencySpec, lognormalSamples, seededRandom, syntheticReport } from '../support/bench-reports';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'tempest-bench-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function tempest(...args: string[]) {
-  const result = spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'tempest.mjs'), ...args], { encoding: 'utf8', cwd: dir });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const tempest = (...args: string[]) => tempestSync(args, { cwd: dir });
 
 function writeReport(name: string, report: unknown): string {
   const file = path.join(dir, name);

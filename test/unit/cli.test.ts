@@ -1,12 +1,7 @@
-import { spawnSync } from 'node:child_process';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../../toolchain/tools';
+import { tempestSync } from '../support/cli';
 
-function tempest(...args: string[]) {
-  const result = spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'tempest.mjs'), ...args], { encoding: 'utf8' });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const tempest = (...args: string[]) => tempestSync(args);
 
 describe('tempest CLI', () => {
   it('prints help listing its commands and exits 0', () => {
@@ -36,11 +31,8 @@ describe('tempest CLI', () => {
   });
 
   it('exits 2 naming the variable when a tool override points nowhere', () => {
-    const result = spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'tempest.mjs'), 'toolchain'], {
-      encoding: 'utf8',
-      env: { ...process.env, TEMPEST_TOXIPROXY: '/nowhere/toxiproxy' },
-    });
-    expect(result.status).toBe(2);
+    const result = tempestSync(['toolchain'], { env: { TEMPEST_TOXIPROXY: '/nowhere/toxiproxy' } });
+    expect(result.code).toBe(2);
     expect(result.stdout).toContain('TEMPEST_TOXIPROXY=/nowhere/toxiproxy is not an executable file');
   });
 });

@@ -1,0 +1,40 @@
+/** The `tempest` command as the tests run it: a child process of this Node, with its exit code and output. */
+import { spawn, spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { PROJECT_ROOT } from '../../toolchain/tools';
+
+export const TEMPEST_BIN = path.join(PROJECT_ROOT, 'bin', 'tempest.mjs');
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CliOptions {
+  /** The project root unless given. */
+  cwd?: string;
+  /** Added to this process's environment. */
+  env?: NodeJS.ProcessEnv;
+}
+
+const spawnOptions = (options: CliOptions) => ({ cwd: options.cwd ?? PROJECT_ROOT, env: { ...process.env, ...options.env } });
+
+/** Run the command and wait for it. Blocks this process: not for a test that serves what the command talks to. */
+export function tempestSync(args: string[], options: CliOptions = {}): CliResult {
+  const result = spawnSync(process.execPath, [TEMPEST_BIN, ...args], { ...spawnOptions(options), encoding: 'utf8' });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Run the command without blocking this process (which may be serving a server the command connects to). */
+export function tempestAsync(args: string[], options: CliOptions = {}): Promise<CliResult> {
+  const child = spawn(process.execPath, [TEMPEST_BIN, ...args], { ...spawnOptions(options), stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => void (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => void (stderr += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
