@@ -12,4 +12,4 @@ process.emitWarning = (warning, ...rest) => {
 };
 
 register();
-await import('../cli/main.ts');
+await import('../src/cli/main');

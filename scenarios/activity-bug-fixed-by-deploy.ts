@@ -1,4 +1,4 @@
-import { defineScenario } from '../chaos/scenario';
+import { defineScenario } from '../src/chaos/scenario';
 
 // The Temporal tutorial's second failure: a bug is deployed in an activity; the workflows keep retrying it instead
 // of failing; a fixed worker is deployed and every workflow completes.

@@ -1,4 +1,4 @@
-import { defineScenario } from '../chaos/scenario';
+import { defineScenario } from '../src/chaos/scenario';
 
 export default defineScenario({
   name: 'services-crash-and-pause',

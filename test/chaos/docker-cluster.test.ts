@@ -3,11 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { dockerProvider } from '../../chaos/cluster/docker';
-import { portOf } from '../../chaos/cluster/links';
-import { cleanupStaleRuns, RUN_LABEL } from '../../chaos/cluster/run-registry';
-import { startProcess, waitUntil } from '../../harness/process';
-import { PROJECT_ROOT } from '../../toolchain/tools';
+import { dockerProvider } from '../../src/chaos/cluster/docker';
+import { portOf } from '../../src/chaos/cluster/links';
+import { cleanupStaleRuns, RUN_LABEL } from '../../src/chaos/cluster/run-registry';
+import { startProcess, waitUntil } from '../../src/harness/process';
+import { PROJECT_ROOT } from '../../src/toolchain/tools';
 import { newTransfer, startTransfer, timed, useChaosCluster, waitForPendingActivity } from '../support/chaos-cluster';
 import { dockerForTests } from '../support/docker';
 

@@ -3,9 +3,9 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cleanupStaleRuns, identifyProcess, RunRegistry, type RunRecord } from '../../chaos/cluster/run-registry';
-import { startProcess } from '../../harness/process';
-import { PROJECT_ROOT } from '../../toolchain/tools';
+import { cleanupStaleRuns, identifyProcess, RunRegistry, type RunRecord } from '../../src/chaos/cluster/run-registry';
+import { startProcess } from '../../src/harness/process';
+import { PROJECT_ROOT } from '../../src/toolchain/tools';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'tempest-stale-'));
 const stateDir = path.join(root, 'state');

@@ -2,11 +2,11 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { externalProvider } from '../../chaos/cluster/external';
-import { localProvider } from '../../chaos/cluster/local';
-import { ClusterStartError } from '../../chaos/cluster/process-cluster';
-import type { ClusterOptions } from '../../chaos/cluster/types';
-import { freePort } from '../../harness/process';
+import { externalProvider } from '../../src/chaos/cluster/external';
+import { localProvider } from '../../src/chaos/cluster/local';
+import { ClusterStartError } from '../../src/chaos/cluster/process-cluster';
+import type { ClusterOptions } from '../../src/chaos/cluster/types';
+import { freePort } from '../../src/harness/process';
 import { TASK_QUEUES } from '../../workflows/types';
 import { childProcessesOf, PACKAGED_CODE } from '../support/chaos-cluster';
 

@@ -3,10 +3,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startDevServer } from '../../harness/temporal';
-import { bundleWorkflows } from '../../harness/worker';
-import { startWorkerProcess } from '../../harness/workers';
-import { PROJECT_ROOT } from '../../toolchain/tools';
+import { startDevServer } from '../../src/harness/temporal';
+import { bundleWorkflows } from '../../src/harness/worker';
+import { startWorkerProcess } from '../../src/harness/workers';
+import { PROJECT_ROOT } from '../../src/toolchain/tools';
 import { TASK_QUEUES } from '../../workflows/types';
 import { PACKAGED_CODE } from '../support/chaos-cluster';
 

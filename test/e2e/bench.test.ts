@@ -3,8 +3,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { benchmark, type BenchReport, REPORT_SCHEMA } from '../../bench/report';
-import { PROJECT_ROOT } from '../../toolchain/tools';
+import { benchmark, type BenchReport, REPORT_SCHEMA } from '../../src/bench/report';
+import { PROJECT_ROOT } from '../../src/toolchain/tools';
 import { openOffline } from '../support/browser';
 import { TEMPEST_BIN, tempestAsync } from '../support/cli';
 

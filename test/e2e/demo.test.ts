@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../../toolchain/tools';
+import { PROJECT_ROOT } from '../../src/toolchain/tools';
 import { TEMPEST_BIN } from '../support/cli';
 
 const dataDirs: string[] = [];

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { startStack } from '../../harness/stack';
-import { bundleWorkflows } from '../../harness/worker';
+import { startStack } from '../../src/harness/stack';
+import { bundleWorkflows } from '../../src/harness/worker';
 import '../support/provided';
 
 /** Once for the e2e project: the local stack (dev server, bank, store as processes) and the workflow bundle. */

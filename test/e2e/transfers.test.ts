@@ -1,8 +1,8 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
-import { checkKeysAppliedOnce, checkMoneyConserved } from '../../chaos/checkers/money';
-import { Random } from '../../chaos/random';
+import { checkKeysAppliedOnce, checkMoneyConserved } from '../../src/chaos/checkers/money';
+import { Random } from '../../src/chaos/random';
 import { approveSignal, getStatusQuery } from '../../workflows/order';
 import {
   type OrderDetails,

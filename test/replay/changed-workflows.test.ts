@@ -1,11 +1,11 @@
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadHistories } from '../../cli/commands/replay';
-import { installQuietRuntime, PACKAGED_WORKFLOWS } from '../../harness/worker';
-import type { LoadedHistory } from '../../replay/history-file';
-import { BRANCHES } from '../../replay/packaged-corpus';
-import { type ReplayOutcome, Replayer } from '../../replay/replayer';
-import { PROJECT_ROOT } from '../../toolchain/tools';
+import { loadHistories } from '../../src/cli/commands/replay';
+import { installQuietRuntime, PACKAGED_WORKFLOWS } from '../../src/harness/worker';
+import type { LoadedHistory } from '../../src/replay/history-file';
+import { BRANCHES } from '../../src/replay/packaged-corpus';
+import { type ReplayOutcome, Replayer } from '../../src/replay/replayer';
+import { PROJECT_ROOT } from '../../src/toolchain/tools';
 
 const CORPUS = path.join(PROJECT_ROOT, 'replay-histories');
 const changed = (name: string): string => path.join(PROJECT_ROOT, 'test', 'fixtures', 'workflow-changes', `${name}.ts`);

@@ -2,9 +2,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { findHistoryFiles } from '../../replay/corpus';
-import { HistoryFileError, historyFileText, loadHistoryFile, parseHistory } from '../../replay/history-file';
-import { PROJECT_ROOT } from '../../toolchain/tools';
+import { findHistoryFiles } from '../../src/replay/corpus';
+import { HistoryFileError, historyFileText, loadHistoryFile, parseHistory } from '../../src/replay/history-file';
+import { PROJECT_ROOT } from '../../src/toolchain/tools';
 
 const corpusFile = (await findHistoryFiles([path.join(PROJECT_ROOT, 'replay-histories', 'moneyTransfer')]))[0]!;
 const good = readFileSync(corpusFile, 'utf8');

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { installQuietRuntime, PACKAGED_WORKFLOWS } from '../../harness/worker';
-import { findHistoryFiles } from '../../replay/corpus';
-import { parseHistory } from '../../replay/history-file';
-import { redactHistoryJson, redactionToken } from '../../replay/redact';
-import { type ReplayOutcome, Replayer } from '../../replay/replayer';
-import { PROJECT_ROOT } from '../../toolchain/tools';
+import { installQuietRuntime, PACKAGED_WORKFLOWS } from '../../src/harness/worker';
+import { findHistoryFiles } from '../../src/replay/corpus';
+import { parseHistory } from '../../src/replay/history-file';
+import { redactHistoryJson, redactionToken } from '../../src/replay/redact';
+import { type ReplayOutcome, Replayer } from '../../src/replay/replayer';
+import { PROJECT_ROOT } from '../../src/toolchain/tools';
 
 const KEY = 'test-key';
 let text: string;

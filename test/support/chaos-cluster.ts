@@ -3,11 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { afterAll, beforeAll } from 'vitest';
-import type { Cluster, ClusterOptions, ClusterProvider } from '../../chaos/cluster/types';
-import { installQuietRuntime, PACKAGED_WORKFLOWS } from '../../harness/worker';
+import type { Cluster, ClusterOptions, ClusterProvider } from '../../src/chaos/cluster/types';
+import { installQuietRuntime, PACKAGED_WORKFLOWS } from '../../src/harness/worker';
 import { BankClient } from '../../services/bank/client';
 import { StoreClient } from '../../services/store/client';
-import { PROJECT_ROOT } from '../../toolchain/tools';
+import { PROJECT_ROOT } from '../../src/toolchain/tools';
 import { TASK_QUEUES, type TransferDetails, transferWorkflowId } from '../../workflows/types';
 import { uniqueId } from './ids';
 

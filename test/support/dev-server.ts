@@ -1,6 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, inject } from 'vitest';
-import { installQuietRuntime, NativeConnection, packagedActivities, WorkerGroup } from '../../harness/worker';
+import { installQuietRuntime, NativeConnection, packagedActivities, WorkerGroup } from '../../src/harness/worker';
 import { BankClient } from '../../services/bank/client';
 import { StoreClient } from '../../services/store/client';
 import './provided';

@@ -1,4 +1,4 @@
-import { configureTestcontainers, dockerAvailable, ensureDockerEngine, START_DOCKER_ENV, startRequested } from '../../harness/docker-engine';
+import { configureTestcontainers, dockerAvailable, ensureDockerEngine, START_DOCKER_ENV, startRequested } from '../../src/harness/docker-engine';
 
 /**
  * Whether this test run has a Docker engine for the docker provider's suites. With TEMPEST_START_DOCKER=1 (CI sets

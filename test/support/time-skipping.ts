@@ -1,8 +1,8 @@
 import type { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, inject } from 'vitest';
-import { createTimeSkippingEnvironment } from '../../harness/temporal';
-import { installQuietRuntime, packagedActivities, WorkerGroup } from '../../harness/worker';
+import { createTimeSkippingEnvironment } from '../../src/harness/temporal';
+import { installQuietRuntime, packagedActivities, WorkerGroup } from '../../src/harness/worker';
 import { BankClient } from '../../services/bank/client';
 import { StoreClient } from '../../services/store/client';
 import './provided';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { compareReports, compareSamples } from '../../bench/compare';
-import { harnessOverhead } from '../../bench/overhead';
+import { compareReports, compareSamples } from '../../src/bench/compare';
+import { harnessOverhead } from '../../src/bench/overhead';
 import { latencySpec, lognormalSamples, seededRandom, syntheticReport, throughputSpec } from '../support/bench-reports';
 
 const OPTIONS = { thresholdPercent: 10, alpha: 0.05 };

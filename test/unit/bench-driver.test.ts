@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { LoopFailed, runClosedLoop } from '../../bench/driver';
-import { configuredBackoffMs } from '../../bench/suites/retry-latency';
+import { LoopFailed, runClosedLoop } from '../../src/bench/driver';
+import { configuredBackoffMs } from '../../src/bench/suites/retry-latency';
 import { TRANSFER_RETRY_POLICY } from '../../workflows/money-transfer';
 
 /** A stand-in workflow call that records how many calls were in flight at once. */

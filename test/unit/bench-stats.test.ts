@@ -8,7 +8,7 @@ import {
   quantile,
   smallestPossibleP,
   summarize,
-} from '../../bench/stats';
+} from '../../src/bench/stats';
 
 describe('summarize', () => {
   it('gives the median, quartiles (R type 7), IQR and MAD of the samples', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { runChecks } from '../../chaos/checkers';
-import type { Observations, WorkflowOutcome } from '../../chaos/observations';
-import type { Plan, PlannedOperation } from '../../chaos/plan';
+import { runChecks } from '../../src/chaos/checkers';
+import type { Observations, WorkflowOutcome } from '../../src/chaos/observations';
+import type { Plan, PlannedOperation } from '../../src/chaos/plan';
 import type { AppliedBankOperation } from '../../services/bank/api';
 import type { StoreAudit } from '../../services/store/api';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { exploreSchedules, type GeneratedFault } from '../../chaos/explore';
-import { defineScenario } from '../../chaos/scenario';
+import { exploreSchedules, type GeneratedFault } from '../../src/chaos/explore';
+import { defineScenario } from '../../src/chaos/scenario';
 
 const scenario = defineScenario({ name: 'explore-me', description: 'a workload to explore', workload: { transfers: 5, concurrency: 2 }, faults: [] });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { planScenario } from '../../chaos/plan';
-import { defineScenario, type ScenarioSpec } from '../../chaos/scenario';
+import { planScenario } from '../../src/chaos/plan';
+import { defineScenario, type ScenarioSpec } from '../../src/chaos/scenario';
 
 const base: ScenarioSpec = {
   name: 'worker-dies',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkKeysAppliedOnce, checkMoneyConserved } from '../../chaos/checkers/money';
+import { checkKeysAppliedOnce, checkMoneyConserved } from '../../src/chaos/checkers/money';
 import type { AppliedBankOperation, BankAudit } from '../../services/bank/api';
 
 function op(seq: number, kind: AppliedBankOperation['kind'], referenceId: string, amount: number, key = `${referenceId}:${kind}`): AppliedBankOperation {

@@ -2,8 +2,8 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { installTool, ProvisionError } from '../../toolchain/install';
-import { installedPath, loadManifest, resolveTool, ToolNotFoundError, TOOLS_DIR } from '../../toolchain/tools';
+import { installTool, ProvisionError } from '../../src/toolchain/install';
+import { installedPath, loadManifest, resolveTool, ToolNotFoundError, TOOLS_DIR } from '../../src/toolchain/tools';
 
 const saved = { ...process.env };
 afterEach(() => {

@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { stopAll } from '../../harness/process';
-import { startService } from '../../harness/services';
-import { bundleWorkflows } from '../../harness/worker';
+import { stopAll } from '../../src/harness/process';
+import { startService } from '../../src/harness/services';
+import { bundleWorkflows } from '../../src/harness/worker';
 import '../support/provided';
 
 /** Once for the workflows project: the bank and store as processes, and the workflow bundle. */

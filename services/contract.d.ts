@@ -1,0 +1,68 @@
+/**
+ * The wire contract shared by both services (bank and store): error bodies, fault switches, health.
+ *
+ * Money is always an integer number of cents. Every mutating call carries an idempotency key; a repeated
+ * key returns the first successful result (with `replayed: true`) and changes nothing. A failed call
+ * applies nothing and records nothing.
+ */
+/** Error types a service answers with. Business errors (status 422 or 409) mean "nothing was applied". */
+export type ServiceErrorType = 'ValidationError' | 'IdempotencyKeyReused' | 'InvalidAccountError' | 'InsufficientFundsError' | 'NothingToRefundError' | 'TransferClosedError' | 'PaymentDeclined' | 'OutOfStockError' | 'InvalidAddressError' | 'OrderClosedError' | 'NotFound' | 'InjectedFault' | 'InternalError';
+export interface ErrorBody {
+    error: {
+        type: ServiceErrorType;
+        message: string;
+        /** The request field that was wrong, for ValidationError. */
+        field?: string;
+    };
+}
+/**
+ * A fault switch, as the tutorial's `deposit_that_fails` but controllable at run time:
+ * `POST /_faults` adds a rule (201 FaultRuleState), `GET /_faults` lists rules with what is left of them
+ * (FaultRuleState[]), `DELETE /_faults` clears them (`{ "cleared": <number of rules> }`). A rule with an unknown
+ * field, operation or effect, a `delayMs` outside `delay` rules (where it is required) or a `status` outside 400-599
+ * is a 400 ValidationError naming the field. Only the idempotency-keyed operations consult the rules (seeding calls
+ * such as opening an account never fail on purpose); a call that fails validation answers 400 and uses no rule.
+ *
+ * A rule applies to the next `count` calls of `operation` that match `match` (every matching call when `count`
+ * is absent), in the order the rules were added; the first rule with calls left wins.
+ */
+export interface FaultRule {
+    /** A service operation name (see BankOperation / StoreOperation), or '*' for every mutating operation. */
+    operation: string;
+    /**
+     * - `fail`: answer `status` (default 503 InjectedFault) without applying anything.
+     * - `fail-after-commit`: apply and commit the operation, then answer `status` anyway (a lost response).
+     * - `delay`: wait `delayMs` before handling the call normally.
+     */
+    effect: 'fail' | 'fail-after-commit' | 'delay';
+    count?: number;
+    delayMs?: number;
+    status?: number;
+    /** Only calls whose request has these field values. */
+    match?: {
+        referenceId?: string;
+        accountId?: string;
+        orderId?: string;
+    };
+}
+export interface FaultRuleState extends FaultRule {
+    id: number;
+    /** Calls the rule still affects; null means unlimited. */
+    remaining: number | null;
+    /** Calls the rule has affected so far. */
+    fired: number;
+}
+export interface HealthBody {
+    service: 'bank' | 'store';
+    ok: true;
+}
+/**
+ * The first line a service process prints on stdout once it accepts connections, as JSON.
+ * The harness waits for it to learn the port.
+ */
+export interface ReadyLine {
+    event: 'listening';
+    service: 'bank' | 'store';
+    url: string;
+    pid: number;
+}

@@ -1,0 +1,205 @@
+/**
+ * The benchmark report: a JSON file with a versioned schema (`tempest.bench/v1`), written by `tempest bench run`
+ * and read back by `tempest bench compare`. Reading validates every field and names the one that is wrong.
+ */
+import { readFileSync } from 'node:fs';
+import { type Summary, summarize } from './stats.ts';
+
+export const REPORT_SCHEMA = 'tempest.bench/v1';
+
+export type Direction = 'lower-is-better' | 'higher-is-better';
+
+/** Where and with what the report was measured. */
+export interface Environment {
+  /** `git rev-parse HEAD`, or 'unknown' outside a git checkout. */
+  gitSha: string;
+  /** Uncommitted changes to tracked files when measured; null when unknown. */
+  gitDirty: boolean | null;
+  /** tempest's package.json version. */
+  packageVersion: string;
+  /** The @temporalio/* SDK version in use. */
+  sdkVersion: string;
+  /** `temporal --version` of the dev server binary, or 'unknown'. */
+  temporalCliVersion: string;
+  /** Pinned version of the time-skipping test server. */
+  testServerVersion: string;
+  nodeVersion: string;
+  platform: string;
+  arch: string;
+  cpuModel: string;
+  cpuCores: number;
+  totalMemoryMb: number;
+  /** 1, 5 and 15 minute load averages when the run started: a busy machine makes noisy numbers. */
+  loadAverage: number[];
+  /** ISO 8601 time the run started. */
+  date: string;
+}
+
+export interface Benchmark {
+  /** Unique in a report and stable across versions: benchmarks are matched by id. `<suite>/<name>`. */
+  id: string;
+  suite: string;
+  name: string;
+  unit: string;
+  direction: Direction;
+  /**
+   * The values compared across reports, one per independent repetition (a repeated run of a closed loop, one
+   * iteration, one retry): the significance test treats them as independent draws.
+   */
+  samples: number[];
+  /** Summary of `samples` (recomputed on compare; kept for people and other tools). */
+  summary: Summary;
+  /** What was measured: workflow, concurrency, counts, configured backoff, ... */
+  params: Record<string, string | number | boolean>;
+  /** Every underlying observation behind the samples, by series name (e.g. `latencyMs` of every workflow). */
+  raw?: Record<string, number[]>;
+}
+
+export interface RunInfo {
+  suites: string[];
+  quick: boolean;
+  durationMs: number;
+  /**
+   * The highest 1-minute load average seen during the run (sampled every few seconds). Well above what the
+   * benchmark itself causes, it means other work competed for the CPU and the numbers are noisier. Optional:
+   * reports written before it was recorded lack it.
+   */
+  loadAverageMax?: number;
+}
+
+export interface BenchReport {
+  schema: typeof REPORT_SCHEMA;
+  environment: Environment;
+  run: RunInfo;
+  benchmarks: Benchmark[];
+}
+
+export type BenchmarkSpec = Omit<Benchmark, 'id' | 'summary'>;
+
+/** A benchmark entry with its id and summary filled in from its samples. */
+export function benchmark(spec: BenchmarkSpec): Benchmark {
+  return { id: `${spec.suite}/${spec.name}`, ...spec, summary: summarize(spec.samples) };
+}
+
+/** A report file that cannot be used; the message names the file and the field. */
+export class ReportError extends Error {
+  override name = 'ReportError';
+}
+
+/** Read and validate a report file. Throws ReportError naming the file and what is wrong. */
+export function readReport(file: string): BenchReport {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ReportError(`${file}: cannot read the report (${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (error as Error).message})`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new ReportError(`${file}: not valid JSON (${(error as Error).message})`);
+  }
+  return parseReport(value, file);
+}
+
+type Json = Record<string, unknown>;
+
+const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+const show = (value: unknown): string => (value === undefined ? 'nothing' : JSON.stringify(value));
+
+/** Validate a parsed report; `source` (a file name) prefixes every message. */
+export function parseReport(value: unknown, source: string): BenchReport {
+  const fail = (field: string, expected: string, got: unknown): never => {
+    throw new ReportError(`${source}: ${field} must be ${expected}, got ${show(got)}`);
+  };
+  if (!isObject(value)) return fail('the report', 'a JSON object', value);
+  if (value.schema !== REPORT_SCHEMA) {
+    if (typeof value.schema === 'string' && value.schema.startsWith('tempest.bench/')) {
+      throw new ReportError(`${source}: schema ${show(value.schema)} is not supported (this tempest reads ${REPORT_SCHEMA})`);
+    }
+    return fail('schema', `"${REPORT_SCHEMA}"`, value.schema);
+  }
+  const string = (object: Json, key: string, path: string): string =>
+    typeof object[key] === 'string' ? (object[key] as string) : fail(`${path}.${key}`, 'a string', object[key]);
+  const finite = (object: Json, key: string, path: string): number =>
+    typeof object[key] === 'number' && Number.isFinite(object[key]) ? (object[key] as number) : fail(`${path}.${key}`, 'a finite number', object[key]);
+  const numbers = (list: unknown, path: string, { nonEmpty }: { nonEmpty: boolean }): number[] => {
+    if (!Array.isArray(list)) return fail(path, 'an array of numbers', list);
+    if (nonEmpty && list.length === 0) return fail(path, 'a non-empty array of numbers', list);
+    list.forEach((item, i) => {
+      if (typeof item !== 'number' || !Number.isFinite(item)) fail(`${path}[${i}]`, 'a finite number', item);
+    });
+    return list as number[];
+  };
+
+  const env = isObject(value.environment) ? value.environment : fail('environment', 'an object', value.environment);
+  const environment: Environment = {
+    gitSha: string(env, 'gitSha', 'environment'),
+    gitDirty: env.gitDirty === null || typeof env.gitDirty === 'boolean' ? (env.gitDirty as boolean | null) : fail('environment.gitDirty', 'true, false or null', env.gitDirty),
+    packageVersion: string(env, 'packageVersion', 'environment'),
+    sdkVersion: string(env, 'sdkVersion', 'environment'),
+    temporalCliVersion: string(env, 'temporalCliVersion', 'environment'),
+    testServerVersion: string(env, 'testServerVersion', 'environment'),
+    nodeVersion: string(env, 'nodeVersion', 'environment'),
+    platform: string(env, 'platform', 'environment'),
+    arch: string(env, 'arch', 'environment'),
+    cpuModel: string(env, 'cpuModel', 'environment'),
+    cpuCores: finite(env, 'cpuCores', 'environment'),
+    totalMemoryMb: finite(env, 'totalMemoryMb', 'environment'),
+    loadAverage: numbers(env.loadAverage, 'environment.loadAverage', { nonEmpty: false }),
+    date: string(env, 'date', 'environment'),
+  };
+
+  const runInfo = isObject(value.run) ? value.run : fail('run', 'an object', value.run);
+  const suites = Array.isArray(runInfo.suites) && runInfo.suites.every((s) => typeof s === 'string') ? (runInfo.suites as string[]) : fail('run.suites', 'an array of suite names', runInfo.suites);
+  const run: RunInfo = {
+    suites,
+    quick: typeof runInfo.quick === 'boolean' ? runInfo.quick : fail('run.quick', 'true or false', runInfo.quick),
+    durationMs: finite(runInfo, 'durationMs', 'run'),
+    ...(runInfo.loadAverageMax === undefined ? {} : { loadAverageMax: finite(runInfo, 'loadAverageMax', 'run') }),
+  };
+
+  if (!Array.isArray(value.benchmarks)) return fail('benchmarks', 'an array', value.benchmarks);
+  const seen = new Set<string>();
+  const benchmarks = value.benchmarks.map((item, i): Benchmark => {
+    const path = `benchmarks[${i}]`;
+    if (!isObject(item)) return fail(path, 'an object', item);
+    const id = string(item, 'id', path);
+    if (seen.has(id)) throw new ReportError(`${source}: ${path}.id ${show(id)} appears twice (ids must be unique)`);
+    seen.add(id);
+    const direction = item.direction === 'lower-is-better' || item.direction === 'higher-is-better' ? item.direction : fail(`${path}.direction`, '"lower-is-better" or "higher-is-better"', item.direction);
+    const samples = numbers(item.samples, `${path}.samples`, { nonEmpty: true });
+    const summaryObject = isObject(item.summary) ? item.summary : fail(`${path}.summary`, 'an object', item.summary);
+    const summary = Object.fromEntries(
+      SUMMARY_KEYS.map((key) => [key, finite(summaryObject, key, `${path}.summary`)]),
+    ) as unknown as Summary;
+    if (summary.n !== samples.length) {
+      throw new ReportError(`${source}: ${path}.summary.n is ${summary.n} but ${path}.samples holds ${samples.length} values`);
+    }
+    const paramsObject = item.params === undefined ? {} : isObject(item.params) ? item.params : fail(`${path}.params`, 'an object', item.params);
+    for (const [key, param] of Object.entries(paramsObject)) {
+      if (!['string', 'number', 'boolean'].includes(typeof param)) fail(`${path}.params.${key}`, 'a string, number or boolean', param);
+    }
+    let raw: Record<string, number[]> | undefined;
+    if (item.raw !== undefined) {
+      const rawObject = isObject(item.raw) ? item.raw : fail(`${path}.raw`, 'an object of number arrays', item.raw);
+      raw = Object.fromEntries(Object.entries(rawObject).map(([key, list]) => [key, numbers(list, `${path}.raw.${key}`, { nonEmpty: false })]));
+    }
+    return {
+      id,
+      suite: string(item, 'suite', path),
+      name: string(item, 'name', path),
+      unit: string(item, 'unit', path),
+      direction,
+      samples,
+      summary,
+      params: paramsObject as Benchmark['params'],
+      ...(raw ? { raw } : {}),
+    };
+  });
+  return { schema: REPORT_SCHEMA, environment, run, benchmarks };
+}
+
+const SUMMARY_KEYS: readonly (keyof Summary)[] = ['n', 'min', 'max', 'mean', 'median', 'q1', 'q3', 'iqr', 'mad', 'p95', 'p99'];

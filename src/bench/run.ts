@@ -1,0 +1,57 @@
+/**
+ * Run benchmark suites and assemble the report. The real parts are started once per run (by BenchContext, on
+ * first use) and stopped at the end whatever happens.
+ */
+import os from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { BenchContext } from './context.ts';
+import { captureEnvironment } from './environment.ts';
+import { type Benchmark, type BenchReport, REPORT_SCHEMA } from './report.ts';
+import type { BenchSuite } from './suite.ts';
+
+export interface RunOptions {
+  suites: readonly BenchSuite[];
+  quick: boolean;
+  /** Services' databases and server logs go here. */
+  dataDir: string;
+  signal?: AbortSignal;
+  progress?: (line: string) => void;
+}
+
+export async function runBenchmarks(options: RunOptions): Promise<BenchReport> {
+  const progress = options.progress ?? (() => undefined);
+  const environment = captureEnvironment();
+  const started = performance.now();
+  const context = BenchContext.create({ dataDir: options.dataDir, signal: options.signal });
+  const benchmarks: Benchmark[] = [];
+  let loadAverageMax = os.loadavg()[0]!;
+  const sampleLoad = setInterval(() => (loadAverageMax = Math.max(loadAverageMax, os.loadavg()[0]!)), 5_000).unref();
+  try {
+    for (const suite of options.suites) {
+      if (context.signal.aborted) break;
+      const suiteStarted = performance.now();
+      progress(`${suite.name}: ${suite.description}`);
+      benchmarks.push(...(await suite.run(context, { quick: options.quick, progress })));
+      progress(`${suite.name}: done in ${((performance.now() - suiteStarted) / 1000).toFixed(1)} s`);
+    }
+  } catch (error) {
+    // Stop everything, but report the failure that ended the run, not a later one from stopping.
+    await context.close().catch(() => undefined);
+    throw error;
+  } finally {
+    clearInterval(sampleLoad);
+  }
+  await context.close();
+  loadAverageMax = Math.max(loadAverageMax, os.loadavg()[0]!);
+  return {
+    schema: REPORT_SCHEMA,
+    environment,
+    run: {
+      suites: options.suites.map((s) => s.name),
+      quick: options.quick,
+      durationMs: Math.round(performance.now() - started),
+      loadAverageMax: Math.round(loadAverageMax * 100) / 100,
+    },
+    benchmarks,
+  };
+}

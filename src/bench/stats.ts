@@ -1,0 +1,268 @@
+/**
+ * The statistics of benchmark reports. Pure functions of their inputs: no clock, no I/O, and every random
+ * choice (the bootstrap) comes from a seed, through the harness's seeded generator, so the same samples always
+ * give the same answer.
+ */
+import { Random } from '../chaos/random.ts';
+
+/** Location and spread of one set of samples. */
+export interface Summary {
+  n: number;
+  min: number;
+  max: number;
+  mean: number;
+  median: number;
+  /** First and third quartiles (linear interpolation between order statistics, as R's type 7). */
+  q1: number;
+  q3: number;
+  iqr: number;
+  /** Median absolute deviation from the median (unscaled). */
+  mad: number;
+  p95: number;
+  p99: number;
+}
+
+function assertSamples(samples: readonly number[], what = 'samples'): void {
+  if (samples.length === 0) throw new RangeError(`${what} is empty`);
+  for (const value of samples) if (!Number.isFinite(value)) throw new RangeError(`${what} holds a non-finite value (${value})`);
+}
+
+export function sorted(samples: readonly number[]): number[] {
+  return [...samples].sort((a, b) => a - b);
+}
+
+/** The q-quantile (0 <= q <= 1) of already sorted values, interpolating linearly between order statistics. */
+export function quantileSorted(values: readonly number[], q: number): number {
+  if (values.length === 0) throw new RangeError('no values');
+  const position = (values.length - 1) * q;
+  const below = Math.floor(position);
+  const above = Math.ceil(position);
+  const low = values[below]!;
+  return low + (values[above]! - low) * (position - below);
+}
+
+export function quantile(samples: readonly number[], q: number): number {
+  assertSamples(samples);
+  return quantileSorted(sorted(samples), q);
+}
+
+export function median(samples: readonly number[]): number {
+  return quantile(samples, 0.5);
+}
+
+export function mean(samples: readonly number[]): number {
+  assertSamples(samples);
+  return samples.reduce((a, b) => a + b, 0) / samples.length;
+}
+
+export function summarize(samples: readonly number[]): Summary {
+  assertSamples(samples);
+  const values = sorted(samples);
+  const mid = quantileSorted(values, 0.5);
+  const q1 = quantileSorted(values, 0.25);
+  const q3 = quantileSorted(values, 0.75);
+  return {
+    n: values.length,
+    min: values[0]!,
+    max: values[values.length - 1]!,
+    mean: mean(values),
+    median: mid,
+    q1,
+    q3,
+    iqr: q3 - q1,
+    mad: quantileSorted(sorted(values.map((v) => Math.abs(v - mid))), 0.5),
+    p95: quantileSorted(values, 0.95),
+    p99: quantileSorted(values, 0.99),
+  };
+}
+
+/** Geometric mean of positive values (e.g. ratios head/base). */
+export function geometricMean(values: readonly number[]): number {
+  assertSamples(values, 'values');
+  for (const value of values) if (value <= 0) throw new RangeError(`geometric mean needs positive values, got ${value}`);
+  return Math.exp(values.reduce((sum, v) => sum + Math.log(v), 0) / values.length);
+}
+
+export interface MannWhitneyResult {
+  /** U of the first sample: the number of pairs (x, y) with x > y, ties counting one half. */
+  u: number;
+  /** Two-sided p-value. */
+  p: number;
+  method: 'exact' | 'normal';
+}
+
+/**
+ * The Mann-Whitney U test (Wilcoxon rank-sum), two-sided. Exact (the permutation distribution of U) when both
+ * samples have fewer than 50 values and there are no ties, as R's wilcox.test does; otherwise the normal
+ * approximation with the tie correction of the variance and a continuity correction.
+ */
+export function mannWhitneyU(x: readonly number[], y: readonly number[]): MannWhitneyResult {
+  assertSamples(x, 'x');
+  assertSamples(y, 'y');
+  const m = x.length;
+  const n = y.length;
+  const { ranks, tieGroups } = rank([...x, ...y]);
+  const rankSumX = ranks.slice(0, m).reduce((a, b) => a + b, 0);
+  const u = rankSumX - (m * (m + 1)) / 2;
+  if (m < 50 && n < 50 && tieGroups.length === 0) {
+    const distribution = exactUDistribution(m, n);
+    const lower = cumulative(distribution, Math.floor(u));
+    const upper = 1 - cumulative(distribution, Math.ceil(u) - 1);
+    return { u, p: Math.min(1, 2 * Math.min(lower, upper)), method: 'exact' };
+  }
+  const total = m + n;
+  const tieTerm = tieGroups.reduce((sum, t) => sum + (t * t * t - t), 0);
+  const variance = ((m * n) / 12) * (total + 1 - tieTerm / (total * (total - 1)));
+  if (variance <= 0) return { u, p: 1, method: 'normal' }; // every value equal: no evidence of a difference
+  const centred = u - (m * n) / 2;
+  const z = (Math.abs(centred) - 0.5) / Math.sqrt(variance);
+  return { u, p: Math.min(1, z <= 0 ? 1 : 2 * normalUpperTail(z)), method: 'normal' };
+}
+
+/**
+ * The smallest two-sided p-value the exact test can reach with these sample sizes (all of one sample above all of
+ * the other). When it exceeds alpha, no difference can be significant: more samples are needed.
+ */
+export function smallestPossibleP(m: number, n: number): number {
+  if (m < 1 || n < 1) return 1;
+  // P(U = 0) = 1 / C(m+n, m).
+  let combinations = 1;
+  for (let i = 1; i <= Math.min(m, n); i++) combinations = (combinations * (m + n - Math.min(m, n) + i)) / i;
+  return Math.min(1, 2 / combinations);
+}
+
+/** Mid-ranks (1-based) of the values, and the size of each group of tied values. */
+function rank(values: readonly number[]): { ranks: number[]; tieGroups: number[] } {
+  const order = values.map((value, index) => ({ value, index })).sort((a, b) => a.value - b.value);
+  const ranks = new Array<number>(values.length);
+  const tieGroups: number[] = [];
+  for (let start = 0; start < order.length; ) {
+    let end = start;
+    while (end + 1 < order.length && order[end + 1]!.value === order[start]!.value) end++;
+    const midRank = (start + end) / 2 + 1;
+    for (let k = start; k <= end; k++) ranks[order[k]!.index] = midRank;
+    if (end > start) tieGroups.push(end - start + 1);
+    start = end + 1;
+  }
+  return { ranks, tieGroups };
+}
+
+/**
+ * P(U = u) for u = 0..m*n under the null hypothesis, by the recurrence
+ * p(u; i, j) = i/(i+j) p(u - j; i-1, j) + j/(i+j) p(u; i, j-1)  (the largest value comes from x or from y).
+ */
+function exactUDistribution(m: number, n: number): Float64Array {
+  // previous[j] holds the distribution for (i - 1, j); current[j] for (i, j).
+  let previous: Float64Array[] = Array.from({ length: n + 1 }, () => Float64Array.of(1));
+  for (let i = 1; i <= m; i++) {
+    const current: Float64Array[] = [Float64Array.of(1)];
+    for (let j = 1; j <= n; j++) {
+      const dist = new Float64Array(i * j + 1);
+      const fromX = previous[j]!; // the largest value is an x: it beats all j values of y
+      const fromY = current[j - 1]!;
+      for (let u = 0; u < fromX.length; u++) dist[u + j]! += (i / (i + j)) * fromX[u]!;
+      for (let u = 0; u < fromY.length; u++) dist[u]! += (j / (i + j)) * fromY[u]!;
+      current.push(dist);
+    }
+    previous = current;
+  }
+  return previous[n]!;
+}
+
+function cumulative(distribution: Float64Array, upTo: number): number {
+  let sum = 0;
+  for (let u = 0; u <= upTo && u < distribution.length; u++) sum += distribution[u]!;
+  return Math.min(1, sum);
+}
+
+/** P(Z > z) for a standard normal Z, from erfc (W. J. Cody's rational approximations, relative error < 1e-14). */
+export function normalUpperTail(z: number): number {
+  return 0.5 * erfc(z / Math.SQRT2);
+}
+
+function erfc(x: number): number {
+  if (x < 0) return 2 - erfc(-x);
+  if (x < 0.5) return 1 - erfSmall(x);
+  if (x < 4) return Math.exp(-x * x) * ratio(x, ERFC_MID_P, ERFC_MID_Q);
+  const z = 1 / (x * x);
+  const r = ratio(z, ERFC_TAIL_P, ERFC_TAIL_Q);
+  return (Math.exp(-x * x) / x) * (1 / Math.sqrt(Math.PI) - z * r);
+}
+
+function erfSmall(x: number): number {
+  const z = x * x;
+  return x * ratio(z, ERF_P, ERF_Q);
+}
+
+/** p(x)/q(x) for polynomials given highest degree first. */
+function ratio(x: number, p: readonly number[], q: readonly number[]): number {
+  let num = 0;
+  let den = 0;
+  for (const c of p) num = num * x + c;
+  for (const c of q) den = den * x + c;
+  return num / den;
+}
+
+const ERF_P = [1.857777061846031526730e-1, 3.161123743870565596947e0, 1.138641541510501556495e2, 3.774852376853020208137e2, 3.209377589138469472562e3];
+const ERF_Q = [1, 2.360129095234412093499e1, 2.440246379344441733056e2, 1.282616526077372275645e3, 2.844236833439170622273e3];
+const ERFC_MID_P = [
+  2.15311535474403846343e-8, 5.64188496988670089180e-1, 8.88314979438837594118e0, 6.61191906371416294775e1,
+  2.98635138197400131132e2, 8.81952221241769090411e2, 1.71204761263407058314e3, 2.05107837782607146532e3,
+  1.23033935479799725272e3,
+];
+const ERFC_MID_Q = [
+  1, 1.57449261107098347253e1, 1.17693950891312499305e2, 5.37181101862009857509e2, 1.62138957456669018874e3,
+  3.29079923573345962678e3, 4.36261909014324715820e3, 3.43936767414372163696e3, 1.23033935480374942043e3,
+];
+const ERFC_TAIL_P = [
+  1.63153871373020978498e-2, 3.05326634961232344035e-1, 3.60344899949804439429e-1, 1.25781726111229246204e-1,
+  1.60837851487422766278e-2, 6.58749161529837803157e-4,
+];
+const ERFC_TAIL_Q = [
+  1, 2.56852019228982242072e0, 1.87295284992346047209e0, 5.27905102951428412248e-1, 6.05183413124413191178e-2,
+  2.33520497626869185443e-3,
+];
+
+export interface Interval {
+  low: number;
+  high: number;
+  /** Confidence level, e.g. 0.95. */
+  level: number;
+}
+
+/**
+ * Percentile bootstrap interval of the relative change of medians, median(head)/median(base) - 1, resampling
+ * each side independently. Seeded, so the same samples give the same interval.
+ */
+export function bootstrapChangeInterval(
+  base: readonly number[],
+  head: readonly number[],
+  options: { resamples?: number; level?: number; seed?: number } = {},
+): Interval {
+  assertSamples(base, 'base');
+  assertSamples(head, 'head');
+  const { resamples = 2000, level = 0.95, seed = 1 } = options;
+  const random = new Random(seed);
+  const resampleMedian = (values: readonly number[]): number => {
+    const draw = Array.from({ length: values.length }, () => values[Math.floor(random.next() * values.length)]!);
+    return quantileSorted(sorted(draw), 0.5);
+  };
+  const changes: number[] = [];
+  for (let i = 0; i < resamples; i++) {
+    const baseMedian = resampleMedian(base);
+    const headMedian = resampleMedian(head);
+    if (baseMedian !== 0) changes.push(headMedian / baseMedian - 1);
+  }
+  if (changes.length === 0) return { low: Number.NaN, high: Number.NaN, level };
+  const ordered = sorted(changes);
+  return { low: quantileSorted(ordered, (1 - level) / 2), high: quantileSorted(ordered, 1 - (1 - level) / 2), level };
+}
+
+/** Hodges-Lehmann estimate of the shift head - base: the median of all pairwise differences. */
+export function hodgesLehmannShift(base: readonly number[], head: readonly number[]): number {
+  assertSamples(base, 'base');
+  assertSamples(head, 'head');
+  const differences: number[] = [];
+  for (const h of head) for (const b of base) differences.push(h - b);
+  return median(differences);
+}

@@ -1,0 +1,128 @@
+/**
+ * The raw baseline: the same workloads (same workflows, same inputs, same dev server and services) driven two
+ * ways in alternation: through the harness (WorkerGroup and the closed-loop driver, as the throughput suite
+ * does) and through a bare @temporalio/client Client and @temporalio/worker Worker.create loop with no harness
+ * code in between. The difference is the harness's own overhead (bench/overhead.ts reads it from the report).
+ * The two drivers run on separate task queues, each with its own worker, and take turns sample by sample
+ * (harness first on even samples, raw first on odd ones) so drift of the machine hits both alike.
+ */
+import { performance } from 'node:perf_hooks';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { createActivities } from '../../../activities/index.ts';
+import { BankClient } from '../../../services/bank/client.ts';
+import { StoreClient } from '../../../services/store/client.ts';
+import type { BenchContext } from '../context.ts';
+import { type ClosedLoopResult, runClosedLoop } from '../driver.ts';
+import { harnessWorkers, loopBenchmarks, prepareWorkloads } from '../end-to-end.ts';
+import { quantile } from '../stats.ts';
+import type { BenchSuite } from '../suite.ts';
+import { type CallFactory, WORKLOADS } from '../workload.ts';
+
+interface Plan {
+  concurrency: number;
+  /** Pairs of samples: one harness run and one raw run each. */
+  pairs: number;
+  maxCount: number;
+  maxDurationMs: number;
+}
+
+const FULL: Plan = { concurrency: 4, pairs: 6, maxCount: 32, maxDurationMs: 6_000 };
+const QUICK: Plan = { concurrency: 4, pairs: 3, maxCount: 8, maxDurationMs: 2_000 };
+
+type Driver = 'harness' | 'raw';
+
+export const baselineSuite: BenchSuite = {
+  name: 'baseline',
+  description: 'the same workloads through the harness and through a bare SDK client + worker loop, in alternation: the harness overhead',
+  async run(context, { quick, progress }) {
+    const plan = quick ? QUICK : FULL;
+    const [harness, raw, calls] = await Promise.all([harnessWorkers(context, 'baseline-harness'), startRawSdk(context), prepareWorkloads(context, 'bl')]);
+    try {
+      const bounds = { maxCount: plan.maxCount, maxDurationMs: plan.maxDurationMs };
+      const loop = (driver: Driver, call: CallFactory, run: string): Promise<ClosedLoopResult> =>
+        driver === 'harness'
+          ? runClosedLoop({ concurrency: plan.concurrency, ...bounds, signal: context.signal }, (i) => harness.run(call(`h-${run}`, i)))
+          : raw.closedLoop(call, `r-${run}`, plan.concurrency, bounds);
+      const results = new Map<string, ClosedLoopResult[]>();
+      for (const workload of WORKLOADS) {
+        progress(`baseline: warming up ${workload.name} (harness and raw)`);
+        await loop('harness', calls.get(workload.name)!, 'warmup');
+        await loop('raw', calls.get(workload.name)!, 'warmup');
+      }
+      for (let pair = 0; pair < plan.pairs; pair++) {
+        for (const workload of WORKLOADS) {
+          const order: Driver[] = pair % 2 === 0 ? ['harness', 'raw'] : ['raw', 'harness'];
+          for (const driver of order) {
+            const result = await loop(driver, calls.get(workload.name)!, `s${pair}`);
+            const key = `${workload.name}/${driver}`;
+            results.set(key, [...(results.get(key) ?? []), result]);
+            progress(
+              `baseline: ${workload.name} c${plan.concurrency} ${driver} sample ${pair + 1}/${plan.pairs}: ${result.throughputPerSec.toFixed(1)} workflows/s, p50 ${quantile(result.latenciesMs, 0.5).toFixed(0)} ms`,
+            );
+          }
+        }
+      }
+      return WORKLOADS.flatMap((workload) =>
+        (['harness', 'raw'] as const).flatMap((driver) =>
+          loopBenchmarks('baseline', workload.name, plan.concurrency, results.get(`${workload.name}/${driver}`)!, bounds, { driver }, `${driver}/`),
+        ),
+      );
+    } finally {
+      await Promise.all([harness.stop(), raw.stop()]);
+    }
+  },
+};
+
+interface RawSdk {
+  closedLoop(call: CallFactory, run: string, concurrency: number, bounds: { maxCount: number; maxDurationMs: number }): Promise<ClosedLoopResult>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The bare SDK: its own client connection, its own worker connection, one Worker.create with the packaged
+ * activities built straight from the service clients, and a closed loop written out here on purpose instead of
+ * the harness's driver. Only the dev server, the services and the bundled workflow code are shared.
+ */
+async function startRawSdk(context: BenchContext): Promise<RawSdk> {
+  const [server, services, workflowBundle] = await Promise.all([context.devServer(), context.services(), context.workflowBundle()]);
+  const connection = await Connection.connect({ address: server.address });
+  context.defer(() => connection.close());
+  const client = new Client({ connection, namespace: server.namespace });
+  const nativeConnection = await NativeConnection.connect({ address: server.address });
+  context.defer(() => nativeConnection.close());
+  const taskQueue = context.taskQueue('baseline-raw');
+  const worker = await Worker.create({
+    connection: nativeConnection,
+    namespace: server.namespace,
+    taskQueue,
+    workflowBundle,
+    activities: createActivities({ bank: new BankClient({ baseUrl: services.urls.bankUrl }), store: new StoreClient({ baseUrl: services.urls.storeUrl }) }),
+  });
+  const running = worker.run();
+  const stop = context.defer(async () => {
+    if (worker.getState() === 'RUNNING') worker.shutdown();
+    await running;
+  });
+  return {
+    async closedLoop(call, run, concurrency, { maxCount, maxDurationMs }) {
+      const latenciesMs: number[] = [];
+      let next = 0;
+      const started = performance.now();
+      await Promise.all(
+        Array.from({ length: concurrency }, async () => {
+          while (next < maxCount && performance.now() - started < maxDurationMs && !context.signal.aborted) {
+            const { workflowType, workflowId, args } = call(run, next++);
+            const t0 = performance.now();
+            await client.workflow.execute(workflowType, { taskQueue, workflowId, args });
+            latenciesMs.push(performance.now() - t0);
+          }
+        }),
+      );
+      const elapsedMs = performance.now() - started;
+      context.signal.throwIfAborted();
+      return { latenciesMs, completed: latenciesMs.length, elapsedMs, throughputPerSec: latenciesMs.length / (elapsedMs / 1000) };
+    },
+    stop,
+  };
+}

@@ -1,0 +1,110 @@
+/**
+ * A cluster part under the chaos engine's control: kill -9, restart with the same state and ports, SIGSTOP/SIGCONT.
+ * The part is a local child process (harness/process.ts's ManagedProcess) or a container (container-part.ts, where
+ * the signals are docker kill, pause and unpause). How it starts is the part's own business (the `launch`
+ * function), which is what makes a restart identical to the first start.
+ */
+import type { ClusterProcess, ProcessName } from './types.ts';
+
+export class ClusterProcessError extends Error {
+  override name = 'ClusterProcessError';
+  constructor(
+    readonly processName: ProcessName,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(`${processName}: ${message}`, options);
+  }
+}
+
+/** A started part: what ControlledProcess needs of it. ManagedProcess (a child process) is one. */
+export interface PartHandle {
+  readonly running: boolean;
+  readonly pid: number | undefined;
+  /** Settles once the part has exited. */
+  readonly exited: Promise<unknown>;
+  /** SIGKILL, SIGSTOP or SIGCONT (a container turns them into docker kill, pause, unpause). */
+  signal(signal: NodeJS.Signals): void | Promise<void>;
+  /** Graceful stop with a deadline; resolves once it is gone. */
+  stop(): Promise<unknown>;
+}
+
+/** What a launch returns: the started part (startDevServer, startService, startWorkerProcess all fit). */
+export interface LaunchedPart {
+  process: PartHandle;
+}
+
+export class ControlledProcess implements ClusterProcess {
+  private current: PartHandle | undefined;
+  private stopped = false;
+  private isPaused = false;
+
+  constructor(
+    readonly name: ProcessName,
+    /** Start the part; every call must reuse the same ports and state (the caller's closure keeps them). */
+    private readonly launch: () => Promise<LaunchedPart>,
+  ) {}
+
+  get running(): boolean {
+    return this.current?.running ?? false;
+  }
+
+  get paused(): boolean {
+    return this.isPaused && this.running;
+  }
+
+  get pid(): number | undefined {
+    return this.running ? this.current?.pid : undefined;
+  }
+
+  /** The first start, and every start after a kill or stop. */
+  async start(): Promise<void> {
+    if (this.running) throw new ClusterProcessError(this.name, 'is already running');
+    this.stopped = false;
+    this.isPaused = false;
+    try {
+      this.current = (await this.launch()).process;
+    } catch (error) {
+      throw new ClusterProcessError(this.name, `did not start: ${(error as Error).message.split('\n')[0]}`, { cause: error });
+    }
+  }
+
+  async kill(): Promise<void> {
+    const current = this.current;
+    if (!current?.running) return;
+    await current.signal('SIGKILL');
+    await current.exited;
+    await current.stop(); // gone already: this only closes its log
+    this.isPaused = false;
+  }
+
+  /** Start it again with the same state and ports; a running process is stopped gracefully first. */
+  async restart(): Promise<void> {
+    if (this.running) await this.stop();
+    await this.start();
+  }
+
+  async pause(): Promise<void> {
+    if (!this.running) throw new ClusterProcessError(this.name, 'cannot be paused: it is not running');
+    await this.current?.signal('SIGSTOP');
+    this.isPaused = true;
+  }
+
+  async resume(): Promise<void> {
+    if (!this.paused) return;
+    await this.current?.signal('SIGCONT');
+    this.isPaused = false;
+  }
+
+  /** SIGTERM (after SIGCONT, should it be paused), then SIGKILL after a grace period. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.isPaused = false;
+    await this.current?.stop();
+  }
+
+  /** Killed or crashed, as opposed to stopped on purpose: healAll restarts these. */
+  get needsRestart(): boolean {
+    return !this.stopped && this.current !== undefined && !this.running;
+  }
+}

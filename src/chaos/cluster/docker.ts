@@ -1,0 +1,245 @@
+/**
+ * The `docker` provider: the same parts as `local`, each in its own container (testcontainers-node): the Temporal
+ * dev server (Web UI, state in <dataDir>/temporal.db), Toxiproxy with the four links, bank, store and N workers.
+ * A process fault hits the container: kill -9 is `docker kill -s KILL`, a restart `docker start` of the same
+ * container (same command, ports and bind-mounted state), a pause `docker pause`. A deploy replaces the worker
+ * containers. `stop` removes every container; each is labelled with its run (run-registry.ts), so a later run
+ * removes those of a run whose harness was killed.
+ *
+ * The engine: the running one, or one this call starts when TEMPEST_START_DOCKER=1 (harness/docker-engine.ts).
+ * The images: built here FROM scratch with the pinned binaries and this machine's node, or the official ones with
+ * TEMPEST_DOCKER_IMAGES=official (docker-images.ts). Networking (ClusterOptions.docker.network, else
+ * TEMPEST_DOCKER_NETWORK, else chosen from the engine): host, every part on 127.0.0.1 as with `local`; or bridge,
+ * a network of the run's own where the parts reach each other by name (temporal, toxiproxy, bank, store) and every
+ * port the harness needs is published on the same port of the host's 127.0.0.1. The Node parts run the project bind-mounted read-only at its own path, with the run's data directory writable.
+ */
+import { ownModule } from '../../package-root.ts';
+import path from 'node:path';
+import { getContainerRuntimeClient } from 'testcontainers';
+import { Toxiproxy } from 'toxiproxy-node-client';
+import { ensureDockerEngine } from '../../harness/docker-engine.ts';
+import { freePort, waitUntil } from '../../harness/process.ts';
+import { parseReadyLine } from '../../harness/services.ts';
+import { devServerArgs, isServing } from '../../harness/temporal.ts';
+import { answersVersion } from '../../harness/toxiproxy.ts';
+import { parseWorkerReadyLine, WORKER_API_KEY_ENV, workerArgs } from '../../harness/worker-flags.ts';
+import { PROJECT_ROOT } from '../../toolchain/tools.ts';
+import { ContainerSlot, type ContainerSpec } from './container-part.ts';
+import { ControlledProcess } from './controlled-process.ts';
+import { clusterImages, type ClusterImages } from './docker-images.ts';
+import { portOf } from './links.ts';
+import { ClusterStartError, type PartContext, type PartLaunchers, startProcessCluster, type TemporalFrontend } from './process-cluster.ts';
+import { RUN_LABEL } from './run-registry.ts';
+import { type ClusterProvider, type DockerNetworkMode, LINKS, type LinkName } from './types.ts';
+
+export const NETWORK_ENV = 'TEMPEST_DOCKER_NETWORK';
+
+const WORKER_ENTRY = ownModule(import.meta.url, '../../harness/worker-process');
+
+/** A network mode given by name (the option, or TEMPEST_DOCKER_NETWORK); undefined when neither says. */
+export function networkModeFrom(value: string | undefined, source: string): DockerNetworkMode | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (value === 'host' || value === 'bridge') return value;
+  throw new ClusterStartError('docker', `${source} must be host or bridge, got '${value}'`);
+}
+
+/** Bridge where the engine has its default bridge network (a usual Docker), host where it has none (an engine started with --bridge=none, as here). */
+async function engineDefaultNetwork(): Promise<DockerNetworkMode> {
+  const client = await getContainerRuntimeClient();
+  const hasBridge = await client.network
+    .getById('bridge')
+    .inspect()
+    .then(() => true)
+    .catch(() => false);
+  return hasBridge ? 'bridge' : 'host';
+}
+
+const isInside = (dir: string, file: string): boolean => !path.relative(dir, file).startsWith('..');
+
+/** The containers of one cluster, how each part's container is specified, and how the parts reach each other. */
+class DockerParts {
+  private readonly slots = new Map<string, ContainerSlot>();
+  /** Extra read-only directories the workers need (an activities module outside the project). */
+  private readonly extraMounts = new Set<string>();
+  /** bridge: the run's network, created with the first container. */
+  private network: Promise<string> | undefined;
+  /** bridge: which part listens on each published port (the same port inside as on the host). */
+  private readonly partByPort = new Map<number, string>();
+
+  constructor(
+    private readonly images: ClusterImages,
+    readonly mode: DockerNetworkMode,
+  ) {}
+
+  /** The interface a part listens on inside its container. */
+  get bindIp(): string {
+    return this.mode === 'host' ? '127.0.0.1' : '0.0.0.0';
+  }
+
+  slot(name: string): ContainerSlot {
+    let slot = this.slots.get(name);
+    if (!slot) this.slots.set(name, (slot = new ContainerSlot(name)));
+    return slot;
+  }
+
+  /**
+   * The container of part `name`, which listens on `ports` (for bridge networking: each is published on the same
+   * port of the host's 127.0.0.1, so the harness reaches it at 127.0.0.1:<port>, and the other parts at <name>:<port>).
+   */
+  async spec(
+    context: PartContext,
+    name: string,
+    ports: number[],
+    rest: Pick<ContainerSpec, 'image' | 'args' | 'readyWhen' | 'readyTimeoutMs'> & Partial<ContainerSpec>,
+  ): Promise<ContainerSpec> {
+    for (const port of ports) this.partByPort.set(port, name);
+    const network: ContainerSpec['network'] = this.mode === 'host' ? { mode: 'host' } : { mode: 'bridge', name: await this.bridge(context), alias: name, ports };
+    const labels = context.containerLabels();
+    return {
+      name,
+      containerName: `tempest-${labels[RUN_LABEL]}-${name}`,
+      labels: { ...labels, 'tempest.part': name },
+      network,
+      logFile: context.logFile(name),
+      mounts: [{ path: context.dataDir, writable: true }],
+      ...rest,
+    };
+  }
+
+  /** A Node program of this project (a service or a worker). */
+  nodeSpec(context: PartContext, name: string, ports: number[], args: string[], readyWhen: ContainerSpec['readyWhen'], env: Record<string, string> = {}): Promise<ContainerSpec> {
+    return this.spec(context, name, ports, {
+      image: this.images.node,
+      args: ['--import', 'tsx', ...args],
+      env: { HOME: '/tmp', ...env },
+      workingDir: PROJECT_ROOT,
+      hostPid: true, // a worker's identity is pid@host, as for a local worker process
+      mounts: [
+        { path: PROJECT_ROOT },
+        ...[...this.extraMounts].map((dir) => ({ path: dir })),
+        { path: context.dataDir, writable: true },
+      ],
+      readyWhen,
+      readyTimeoutMs: 60_000,
+    });
+  }
+
+  /** How the parts reach what the harness reaches at 127.0.0.1:<port>: the same with host networking, <part>:<port> on a bridge. */
+  inside(address: string): string {
+    if (this.mode === 'host') return address;
+    const port = portOf(address);
+    const part = this.partByPort.get(port);
+    if (!part) throw new ClusterStartError('docker', `no part of the cluster publishes ${address}`);
+    return `${part}:${port}`;
+  }
+
+  mountForFile(file: string, dataDir: string): void {
+    if (!isInside(PROJECT_ROOT, file) && !isInside(dataDir, file)) this.extraMounts.add(path.dirname(file));
+  }
+
+  /** The run's bridge network, labelled as its containers are (so a later run removes it if this harness is killed). */
+  private bridge(context: PartContext): Promise<string> {
+    this.network ??= (async () => {
+      const labels = context.containerLabels();
+      const name = `tempest-${labels[RUN_LABEL]}`;
+      const client = await getContainerRuntimeClient();
+      await client.network.create({ Name: name, Driver: 'bridge', Labels: labels, CheckDuplicate: true });
+      return name;
+    })();
+    return this.network;
+  }
+
+  launchers(): PartLaunchers {
+    const images = this.images;
+    return {
+      toxiproxy: async (context) => {
+        const port = await freePort();
+        // Every link's port is fixed before the container is created: a bridge network publishes them there.
+        const linkPorts = new Map<LinkName, number>();
+        for (const link of LINKS) linkPorts.set(link, await freePort());
+        const apiUrl = `http://127.0.0.1:${port}`;
+        const spec = await this.spec(context, 'toxiproxy', [port, ...linkPorts.values()], {
+          image: images.toxiproxy,
+          args: ['-host', this.bindIp, '-port', String(port)],
+          env: { LOG_LEVEL: 'warn' },
+          mounts: [],
+          readyTimeoutMs: 15_000,
+          readyWhen: (probe) => waitUntil(`Toxiproxy API at ${apiUrl} answering`, () => answersVersion(apiUrl), 15_000, { intervalMs: 50, abandon: probe.exited }),
+        });
+        const part = new ControlledProcess('toxiproxy', () => this.slot('toxiproxy').launch(spec));
+        await part.start();
+        return { client: new Toxiproxy(apiUrl), stop: () => part.stop(), proxyListen: (link) => `${this.bindIp}:${linkPorts.get(link)}` };
+      },
+      service: async (name, context, port) => {
+        const servicePort = port ?? (await freePort()); // fixed from the start: `docker start` reruns the same command
+        const entry = path.join(PROJECT_ROOT, 'services', name, 'main.ts');
+        const args = [entry, '--port', String(servicePort), '--host', this.bindIp, '--data-dir', path.join(context.dataDir, name)];
+        const spec = await this.nodeSpec(context, name, [servicePort], args, (probe) => probe.line((line) => parseReadyLine(line, name)));
+        const launched = await this.slot(name).launch(spec);
+        return { ...launched, port: servicePort };
+      },
+      worker: async (options, context) => {
+        const { name, apiKey, logFile: _logFile, onSpawn: _onSpawn, ...flags } = options;
+        this.mountForFile(path.resolve(flags.activities), context.dataDir);
+        const env: Record<string, string> = apiKey ? { [WORKER_API_KEY_ENV]: apiKey } : {};
+        const spec = await this.nodeSpec(context, name, [], [WORKER_ENTRY, ...workerArgs(flags)], (probe) => probe.line(parseWorkerReadyLine), env);
+        // New code (a deploy) is a new container; a restart after a kill is the same one.
+        return this.slot(name).launch(spec, `${flags.bundle}\0${flags.activities}`);
+      },
+      inside: (address) => this.inside(address),
+      dispose: async () => {
+        const failures: unknown[] = [];
+        await Promise.all([...this.slots.values()].map((slot) => slot.remove().catch((error: unknown) => void failures.push(error))));
+        const network = await this.network?.catch(() => undefined);
+        if (network) {
+          const client = await getContainerRuntimeClient();
+          await client.network.remove(client.network.getById(network)).catch((error: unknown) => void failures.push(error));
+        }
+        if (failures.length > 0) throw failures[0];
+      },
+    };
+  }
+
+  /** The Temporal dev server, with its Web UI and its state in <dataDir>/temporal.db. */
+  async temporal(context: PartContext): Promise<TemporalFrontend> {
+    // Every port fixed up front: a restart (`docker start`) reruns the same command, and the CLI would pick the
+    // ones it is not given from the ephemeral range (see freePort).
+    const [port, uiPort, httpPort, metricsPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    const address = `127.0.0.1:${port}`;
+    const dbFile = path.join(context.dataDir, 'temporal.db');
+    const spec = await this.spec(context, 'temporal', [port, uiPort], {
+      image: this.images.temporal,
+      args: devServerArgs({ ip: this.bindIp, port, namespace: context.namespace, uiPort, dbFile, httpPort, metricsPort }),
+      // Without cgo, Go finds the current user only through $USER (the server's telemetry resource needs it).
+      env: { USER: 'temporal', HOME: '/tmp' },
+      readyTimeoutMs: 30_000,
+      readyWhen: (probe) => waitUntil(`Temporal dev server at ${address} answering`, () => isServing(address), 30_000, { abandon: probe.exited }),
+    });
+    const temporal = new ControlledProcess('temporal', () => this.slot('temporal').launch(spec));
+    await temporal.start();
+    return { address, webUiUrl: `http://127.0.0.1:${uiPort}`, process: temporal };
+  }
+}
+
+export const dockerProvider: ClusterProvider = {
+  name: 'docker',
+  start: async (options) => {
+    const log = options.log ?? (() => undefined);
+    let images: ClusterImages;
+    let mode: DockerNetworkMode;
+    try {
+      const chosen = networkModeFrom(options.docker?.network, 'the docker network option') ?? networkModeFrom(process.env[NETWORK_ENV], NETWORK_ENV);
+      const engine = await ensureDockerEngine();
+      if (engine.started) log(`started a Docker engine ${engine.serverVersion} (storage ${engine.storageDriver})`);
+      mode = chosen ?? (await engineDefaultNetwork());
+      images = await clusterImages();
+    } catch (error) {
+      if (error instanceof ClusterStartError) throw error;
+      throw new ClusterStartError('docker', (error as Error).message.split('\n')[0]!, { cause: error });
+    }
+    if (images.buildMs > 0) log(`built the cluster's images in ${(images.buildMs / 1000).toFixed(1)} s`);
+    log(`docker networking: ${mode === 'host' ? 'host (every part on 127.0.0.1)' : "bridge (the run's own network, ports published on 127.0.0.1)"}`);
+    const parts = new DockerParts(images, mode);
+    return startProcessCluster('docker', options, (context) => parts.temporal(context), parts.launchers());
+  },
+};

@@ -1,0 +1,33 @@
+/** The cluster providers by name: `local` (child processes), `docker` (containers), `external` (an existing cluster). */
+import { dockerProvider } from './docker.ts';
+import { externalProvider } from './external.ts';
+import { localProvider } from './local.ts';
+import type { ClusterProvider, DockerNetworkMode, ExternalTemporal } from './types.ts';
+
+export const providers = { local: localProvider, docker: dockerProvider, external: externalProvider } as const satisfies Record<string, ClusterProvider>;
+
+/** What a command line picks: a provider, and for `external` the cluster to put Toxiproxy in front of. */
+export type ProviderChoice =
+  | { kind: 'local' }
+  | { kind: 'docker'; network?: DockerNetworkMode }
+  | ({ kind: 'external'; namespace?: string } & ExternalTemporal);
+
+/**
+ * The provider for a choice; the docker network mode, and an external cluster's address, namespace, TLS and API
+ * key, are bound into its options.
+ */
+export function providerFor(choice: ProviderChoice): ClusterProvider {
+  if (choice.kind === 'local') return providers.local;
+  if (choice.kind === 'docker') {
+    const { network } = choice;
+    return network ? { name: 'docker', start: (options) => providers.docker.start({ ...options, docker: { network } }) } : providers.docker;
+  }
+  const { kind, namespace, ...external } = choice;
+  return {
+    name: kind,
+    start: (options) => providers.external.start({ ...options, namespace: namespace ?? options.namespace, external }),
+  };
+}
+
+export { cleanupStaleRuns, DEFAULT_STATE_DIR } from './run-registry.ts';
+export * from './types.ts';

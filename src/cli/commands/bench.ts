@@ -1,0 +1,174 @@
+/**
+ * `tempest bench run` and `tempest bench compare`: measure the suites into a versioned JSON report, and compare two
+ * reports with real statistics (exit 1 when a significant regression exceeds the threshold).
+ */
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { compareReports, DEFAULT_COMPARE_OPTIONS } from '../../bench/compare.ts';
+import { writeFileAtomic } from '../../bench/files.ts';
+import { formatP, formatPercent, formatValue, shortSha } from '../../bench/format.ts';
+import { harnessOverhead } from '../../bench/overhead.ts';
+import { renderHtml } from '../../bench/render-html.ts';
+import { renderMarkdown, verdictHeadline } from '../../bench/render-markdown.ts';
+import { type BenchReport, readReport, ReportError } from '../../bench/report.ts';
+import { runBenchmarks } from '../../bench/run.ts';
+import { quantile } from '../../bench/stats.ts';
+import type { BenchSuite } from '../../bench/suite.ts';
+import { findSuite, SUITES } from '../../bench/suites/index.ts';
+import { HarnessError, Interrupted, UsageError, VerdictFailed } from '../errors.ts';
+import { interruptSignal, unlessInterrupted } from '../interrupt.ts';
+
+export interface BenchRunOptions {
+  suite?: string;
+  out?: string;
+  quick?: boolean;
+  json?: boolean;
+  dataDir?: string;
+}
+
+export interface BenchCompareOptions {
+  threshold?: string;
+  alpha?: string;
+  markdown?: string;
+  html?: string;
+  json?: boolean;
+}
+
+export function listSuites(): void {
+  for (const suite of SUITES) process.stdout.write(`${suite.name.padEnd(15)} ${suite.description}\n`);
+}
+
+/** `--suite a,b`: every name must be a known suite; the default is all of them, in registry order. */
+export function parseSuites(value: string | undefined): BenchSuite[] {
+  if (value === undefined) return [...SUITES];
+  const names = value.split(',').map((name) => name.trim()).filter(Boolean);
+  if (names.length === 0) throw new UsageError(`--suite needs at least one suite name; known suites: ${SUITES.map((s) => s.name).join(', ')}`);
+  return names.map((name) => {
+    const suite = findSuite(name);
+    if (!suite) throw new UsageError(`unknown suite '${name}' in --suite; known suites: ${SUITES.map((s) => s.name).join(', ')}`);
+    return suite;
+  });
+}
+
+export async function runBench(options: BenchRunOptions): Promise<void> {
+  const suites = parseSuites(options.suite);
+  const out = options.out ?? defaultReportPath();
+  checkWritable(out, '--out');
+  const interrupted = interruptSignal();
+  const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'tempest-bench-'));
+  const progress = (line: string): void => void process.stderr.write(`${line}\n`);
+  progress(`tempest bench: ${suites.map((s) => s.name).join(', ')}${options.quick ? ' (quick)' : ''}; servers' state and logs in ${dataDir}`);
+  let report: BenchReport;
+  const running = runBenchmarks({ suites, quick: options.quick ?? false, dataDir, signal: interrupted, progress });
+  try {
+    report = await unlessInterrupted(interrupted, running);
+  } catch (error) {
+    if (error instanceof Interrupted) {
+      // The suites stop at their next step once aborted; wait for them to stop the servers before saying so.
+      await running.catch(() => undefined);
+      throw error;
+    }
+    throw new HarnessError(`benchmark run failed: ${error instanceof Error ? error.message : String(error)} (logs in ${path.join(dataDir, 'logs')})`);
+  }
+  writeFileAtomic(out, `${JSON.stringify(report, null, 2)}\n`);
+  if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+  if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  else process.stdout.write(describeReport(report, out));
+}
+
+export function compareBench(basePath: string, headPath: string, options: BenchCompareOptions): void {
+  const thresholdPercent = parseNumberFlag('--threshold', options.threshold, DEFAULT_COMPARE_OPTIONS.thresholdPercent, (v) => v > 0, 'a positive number of percent, e.g. 10');
+  const alpha = parseNumberFlag('--alpha', options.alpha, DEFAULT_COMPARE_OPTIONS.alpha, (v) => v > 0 && v < 1, 'a significance level between 0 and 1, e.g. 0.05');
+  if (options.markdown) checkWritable(options.markdown, '--markdown');
+  if (options.html) checkWritable(options.html, '--html');
+  let base: BenchReport;
+  let head: BenchReport;
+  try {
+    base = readReport(basePath);
+    head = readReport(headPath);
+  } catch (error) {
+    if (error instanceof ReportError) throw new UsageError(error.message);
+    throw error;
+  }
+  const comparison = compareReports(base, head, { thresholdPercent, alpha });
+  const overhead = harnessOverhead(head);
+  const markdown = renderMarkdown(comparison, overhead);
+  // Render everything before writing anything, so a failure leaves no partial set of outputs.
+  const html = options.html ? renderHtml(comparison, overhead) : undefined;
+  if (options.markdown) writeFileAtomic(options.markdown, markdown);
+  if (options.html && html) writeFileAtomic(options.html, html);
+  if (options.json) process.stdout.write(`${JSON.stringify(comparison, null, 2)}\n`);
+  else process.stdout.write(markdown);
+  if (comparison.verdict === 'fail') {
+    throw new VerdictFailed(`${verdictHeadline(comparison).replace(/^❌ /, '')}: ${comparison.failures.join(', ')}`);
+  }
+}
+
+function parseNumberFlag(flag: string, value: string | undefined, fallback: number, valid: (v: number) => boolean, expected: string): number {
+  if (value === undefined) return fallback;
+  const number = Number(value);
+  if (value.trim() === '' || !Number.isFinite(number) || !valid(number)) throw new UsageError(`${flag} must be ${expected}, got '${value}'`);
+  return number;
+}
+
+/** Fail before any work when an output path cannot be a file: it is a directory, or its parent is a file. */
+function checkWritable(file: string, flag: string): void {
+  const stat = statOrUndefined(file);
+  if (stat?.isDirectory()) throw new UsageError(`${flag} ${file} is a directory; give a file path`);
+  let dir = path.dirname(path.resolve(file));
+  for (;;) {
+    const parent = statOrUndefined(dir);
+    if (parent) {
+      if (!parent.isDirectory()) throw new UsageError(`${flag} ${file}: ${dir} is not a directory`);
+      return;
+    }
+    const up = path.dirname(dir);
+    if (up === dir) return;
+    dir = up;
+  }
+}
+
+function statOrUndefined(file: string): ReturnType<typeof statSync> | undefined {
+  try {
+    return statSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
+function defaultReportPath(): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
+  return path.join('.tempest', 'bench', `bench-${stamp}.json`);
+}
+
+/** The text a person reads after a run: each benchmark's median and spread, latency percentiles, the harness overhead. */
+export function describeReport(report: BenchReport, file: string): string {
+  const lines: string[] = [];
+  const { environment: env } = report;
+  lines.push(`Benchmarks of ${shortSha(env.gitSha)}${env.gitDirty ? ' (with uncommitted changes)' : ''} on ${env.cpuModel} x${env.cpuCores}, Node ${env.nodeVersion}, SDK ${env.sdkVersion}, Temporal CLI ${env.temporalCliVersion}`);
+  lines.push('');
+  const width = Math.max(...report.benchmarks.map((b) => b.id.length), 10);
+  for (const b of report.benchmarks) {
+    const s = b.summary;
+    let extra = '';
+    if (b.raw?.latencyMs && b.raw.latencyMs.length > 0) {
+      const latency = b.raw.latencyMs;
+      extra = `  (all ${latency.length} workflows: p50 ${formatValue(quantile(latency, 0.5))} / p95 ${formatValue(quantile(latency, 0.95))} / p99 ${formatValue(quantile(latency, 0.99))} ms)`;
+    }
+    if (b.unit === 'ms' && b.suite === 'time-skipping') extra = `  (${formatValue(1000 / s.median)} workflows/s)`;
+    if (typeof b.params.configuredBackoffMs === 'number') extra = `  (configured backoff ${b.params.configuredBackoffMs} ms)`;
+    lines.push(`${b.id.padEnd(width)}  ${formatValue(s.median).padStart(8)} ${b.unit.padEnd(11)} IQR ${formatValue(s.iqr).padStart(7)}  n=${String(s.n).padEnd(4)}${extra}`);
+  }
+  const overhead = harnessOverhead(report);
+  if (overhead.length > 0) {
+    lines.push('', 'Harness overhead against the bare SDK loop (same workload, alternating samples):');
+    for (const row of overhead) {
+      lines.push(
+        `  ${row.workflow} c${row.concurrency} ${row.metric.padEnd(12)} harness ${formatValue(row.harnessMedian)} vs bare ${formatValue(row.rawMedian)} ${row.unit}: ${formatPercent(row.overheadPercent)} (p=${formatP(row.p)})`,
+      );
+    }
+  }
+  lines.push('', `Run took ${(report.run.durationMs / 1000).toFixed(1)} s. Report written to ${file}`, '');
+  return lines.join('\n');
+}

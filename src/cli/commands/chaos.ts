@@ -1,0 +1,216 @@
+/**
+ * `tempest chaos list | run | explore`: run chaos scenarios against a cluster and check that every invariant held.
+ * Exit 0 every invariant held, 1 one was violated (with the minimal evidence), 2 a usage or harness error.
+ */
+import { randomInt } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { findScenario, listScenarios, ScenarioFileError } from '../../chaos/catalog.ts';
+import { cleanupStaleRuns, DEFAULT_STATE_DIR, providerFor, type ProviderChoice } from '../../chaos/cluster/index.ts';
+import { exploreSchedules, type GeneratedFault, toFaultSpecs } from '../../chaos/explore.ts';
+import { describeAction } from '../../chaos/nemesis.ts';
+import { buildReport, type ChaosReport, renderText } from '../../chaos/report.ts';
+import { ReportDirError, type StagedReportDir, stageReportDir } from '../../chaos/report-dir.ts';
+import { renderChaosHtml } from '../../chaos/report-html.ts';
+import { runScenario } from '../../chaos/runner.ts';
+import type { Scenario } from '../../chaos/scenario.ts';
+import { writeFileAtomic } from '../../replay/corpus.ts';
+import { PROJECT_ROOT } from '../../toolchain/tools.ts';
+import { type ConnectionFlags, connectionFlagArgs, connectionFromFlags } from '../connection-flags.ts';
+import { EXIT, HarnessError, Interrupted, UsageError } from '../errors.ts';
+import { interruptSignal } from '../interrupt.ts';
+
+export interface ChaosRunOptions extends ConnectionFlags {
+  cluster: string;
+  address?: string;
+  namespace?: string;
+  network?: string;
+  seed?: string;
+  workflows?: string;
+  activities?: string;
+  report?: string;
+  json?: boolean;
+  all?: boolean;
+}
+
+export async function listCommand(options: { json?: boolean }): Promise<number> {
+  const scenarios = await loadOrFail(() => listScenarios());
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify(scenarios.map((s) => ({ name: s.name, description: s.description, workload: s.workload, faults: s.faults, checks: s.checks })), null, 2)}\n`);
+  } else {
+    for (const s of scenarios) process.stdout.write(`${s.name.padEnd(30)} ${s.description}\n`);
+  }
+  return EXIT.ok;
+}
+
+async function loadOrFail<T>(load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (error) {
+    if (error instanceof ScenarioFileError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+function parseSeed(text: string | undefined): number {
+  if (text === undefined) return randomInt(1, 2 ** 31);
+  if (!/^\d+$/.test(text) || Number(text) > 2 ** 32 - 1) throw new UsageError(`--seed must be a whole number from 0 to 4294967295, got '${text}'`);
+  return Number(text);
+}
+
+function modulePath(flag: string, file: string | undefined, fallback: string): string {
+  const resolved = path.resolve(file ?? fallback);
+  if (!existsSync(resolved)) throw new UsageError(`${flag} ${file}: no such file`);
+  return resolved;
+}
+
+function providerChoice(options: ChaosRunOptions): ProviderChoice {
+  if (options.cluster === 'external') {
+    if (!options.address) throw new UsageError('--cluster external needs --address <host:port> of the Temporal frontend');
+    return { kind: 'external', address: options.address, namespace: options.namespace ?? 'default', ...connectionFromFlags(options) };
+  }
+  const given = [...(options.address ? ['--address'] : []), ...(options.namespace ? ['--namespace'] : []), ...connectionFlagArgs(options)];
+  const externalOnly = given.find((arg) => arg.startsWith('--'));
+  if (externalOnly) throw new UsageError(`${externalOnly} is for --cluster external, not ${options.cluster}`);
+  if (options.network !== undefined && options.cluster !== 'docker') throw new UsageError(`--network is for --cluster docker, not ${options.cluster}`);
+  if (options.cluster === 'docker') {
+    if (options.network === undefined) return { kind: 'docker' };
+    if (options.network !== 'host' && options.network !== 'bridge') throw new UsageError(`--network must be host or bridge, got '${options.network}'`);
+    return { kind: 'docker', network: options.network };
+  }
+  if (options.cluster === 'local') return { kind: 'local' };
+  throw new UsageError(`--cluster must be local, docker or external, got '${options.cluster}'`);
+}
+
+/** Run one scenario, write its report, print its verdicts. Returns the report. */
+export async function runOne(scenario: Scenario, seed: number, options: ChaosRunOptions, reportDir: string, signal: AbortSignal): Promise<ChaosReport> {
+  const choice = providerChoice(options);
+  const code = {
+    workflowsPath: modulePath('--workflows', options.workflows, scenario.code?.workflows ?? path.join(PROJECT_ROOT, 'workflows', 'index.ts')),
+    activitiesPath: modulePath('--activities', options.activities, scenario.code?.activities ?? path.join(PROJECT_ROOT, 'activities', 'index.ts')),
+  };
+  const log = (line: string): void => void process.stderr.write(`${line}\n`);
+  const provider = providerFor(choice);
+  let staged: StagedReportDir;
+  try {
+    staged = stageReportDir(reportDir);
+  } catch (error) {
+    if (error instanceof ReportDirError) throw new UsageError(`--report ${error.message}`);
+    throw error;
+  }
+  let result;
+  try {
+    result = await runScenario({ scenario, seed, provider, code, reportDir: staged.dir, log, signal });
+  } catch (error) {
+    staged.discard(); // nothing half-written: a run that did not finish leaves no report
+    if (signal.aborted) throw new Interrupted('interrupted; stopped the cluster');
+    throw new HarnessError(`chaos run ${scenario.name} (seed ${seed}) could not complete: ${(error as Error).message.split('\n')[0]}`);
+  }
+  const flags = [
+    options.cluster !== 'local' ? `--cluster ${options.cluster}` : '',
+    options.address ? `--address ${options.address}` : '',
+    options.namespace ? `--namespace ${options.namespace}` : '',
+    ...connectionFlagArgs(options),
+    options.network ? `--network ${options.network}` : '',
+    options.workflows ? `--workflows ${options.workflows}` : '',
+    options.activities ? `--activities ${options.activities}` : '',
+  ].filter(Boolean);
+  const report = buildReport(result, {
+    scenario: { name: scenario.name, description: scenario.description },
+    provider: choice.kind,
+    replay: ['tempest chaos run', scenario.name, '--seed', String(seed), ...flags].join(' '),
+  });
+  writeFileAtomic(path.join(staged.dir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+  writeFileAtomic(path.join(staged.dir, 'report.html'), renderChaosHtml(report));
+  staged.publish();
+  if (!options.json) process.stdout.write(`${renderText(report).join('\n')}\n  report: ${path.relative(process.cwd(), path.join(reportDir, 'report.html'))}\n`);
+  return report;
+}
+
+export async function runCommand(nameOrFile: string | undefined, options: ChaosRunOptions): Promise<number> {
+  if (!nameOrFile && !options.all) throw new UsageError('name a scenario (tempest chaos list), give a scenario file, or use --all');
+  if (nameOrFile && options.all) throw new UsageError('give a scenario or --all, not both');
+  const scenarios = options.all ? await loadOrFail(() => listScenarios()) : [await loadOrFail(() => findScenario(nameOrFile!))];
+  if (options.all && options.seed === undefined) options.seed = String(randomInt(1, 2 ** 31));
+  const seed = parseSeed(options.seed);
+  const signal = interruptSignal();
+  await cleanupStaleRuns(path.join(PROJECT_ROOT, DEFAULT_STATE_DIR));
+  const reports: ChaosReport[] = [];
+  for (const scenario of scenarios) {
+    const reportDir = path.resolve(options.report && !options.all ? options.report : path.join(options.report ?? path.join(PROJECT_ROOT, '.tempest', 'reports'), `${scenario.name}-${seed}`));
+    reports.push(await runOne(scenario, seed, options, reportDir, signal));
+  }
+  if (options.json) process.stdout.write(`${JSON.stringify(options.all ? reports : reports[0], null, 2)}\n`);
+  else if (options.all) {
+    process.stdout.write(`\n${reports.filter((r) => r.ok).length}/${reports.length} scenarios held every invariant\n`);
+    for (const r of reports) process.stdout.write(`  ${r.ok ? 'ok  ' : 'FAIL'} ${r.scenario.name} (${(r.timings.totalMs / 1000).toFixed(0)} s)\n`);
+  }
+  return reports.every((r) => r.ok) ? EXIT.ok : EXIT.verdictFailed;
+}
+
+export interface ChaosExploreOptions extends ChaosRunOptions {
+  runs: string;
+  path?: string;
+  maxFaults: string;
+  timeLimit: string;
+}
+
+function wholeNumber(flag: string, text: string, min: number): number {
+  if (!/^\d+$/.test(text) || Number(text) < min) throw new UsageError(`${flag} must be a whole number >= ${min}, got '${text}'`);
+  return Number(text);
+}
+
+/** A scenario module that replays the minimal schedule exactly: `tempest chaos run <file> --seed <seed>`. */
+function scenarioFileText(scenario: Scenario, faults: readonly GeneratedFault[]): string {
+  const spec = { ...scenario, name: `${scenario.name}-minimal`, faults: toFaultSpecs(faults), settleWithin: scenario.settleWithinMs };
+  return `// Written by tempest chaos explore: the smallest fault schedule found that breaks an invariant.\nimport { defineScenario } from ${JSON.stringify(path.join(PROJECT_ROOT, 'src', 'chaos', 'scenario.ts'))};\n\nexport default defineScenario(${JSON.stringify(spec, null, 2)});\n`;
+}
+
+export async function exploreCommand(name: string, options: ChaosExploreOptions): Promise<number> {
+  const scenario = await loadOrFail(() => findScenario(name));
+  const seed = parseSeed(options.seed);
+  const runs = wholeNumber('--runs', options.runs, 1);
+  const maxFaults = wholeNumber('--max-faults', options.maxFaults, 1);
+  const timeLimitMs = wholeNumber('--time-limit', options.timeLimit, 1) * 1000;
+  if (options.path !== undefined && !/^\d+(:\d+)*$/.test(options.path)) throw new UsageError(`--path must look like 3:1:0 (as explore printed it), got '${options.path}'`);
+  const signal = interruptSignal();
+  await cleanupStaleRuns(path.join(PROJECT_ROOT, DEFAULT_STATE_DIR));
+  const base = path.resolve(options.report ?? path.join(PROJECT_ROOT, '.tempest', 'reports', `explore-${scenario.name}-${seed}`));
+  let attempt = 0;
+  process.stderr.write(`exploring ${scenario.name}: up to ${runs} fault schedules (seed ${seed}), shrinking any failure for up to ${timeLimitMs / 1000} s\n`);
+  const result = await exploreSchedules({
+    scenario,
+    runs,
+    seed,
+    path: options.path,
+    maxFaults,
+    timeLimitMs,
+    run: async (candidate, schedule) => {
+      if (signal.aborted) throw new Interrupted('interrupted; stopped the cluster');
+      attempt++;
+      process.stderr.write(`\nschedule ${attempt}: ${schedule.map((f) => `${describeAction(f.action)} at ${f.atMs} ms for ${f.forMs} ms`).join('; ')}\n`);
+      // Every schedule runs the same workload: the explore seed plans it.
+      const report = await runOne(candidate, seed, { ...options, json: true }, path.join(base, `schedule-${attempt}`), signal);
+      process.stderr.write(`schedule ${attempt}: ${report.ok ? 'every invariant held' : `VIOLATED: ${report.verdicts.filter((v) => !v.ok).map((v) => v.checker).join(', ')}`}\n`);
+      return report.ok;
+    },
+  });
+  if (!result.failed) {
+    process.stdout.write(`\n${result.runs} fault schedules of ${scenario.name}: every invariant held in each (seed ${result.seed})\n`);
+    return EXIT.ok;
+  }
+  const file = path.join(base, 'minimal-scenario.ts');
+  writeFileAtomic(file, scenarioFileText(scenario, result.minimal));
+  process.stdout.write(
+    [
+      '',
+      `An invariant broke. Smallest fault schedule found (${result.shrinks} shrinks, then unneeded faults dropped):`,
+      ...result.minimal.map((f) => `  ${describeAction(f.action)} at ${f.atMs} ms for ${f.forMs} ms`),
+      `Replay it exactly:        tempest chaos run ${path.relative(process.cwd(), file)} --seed ${seed}`,
+      `Replay fast-check's case: tempest chaos explore ${scenario.name} --seed ${result.seed} --path ${result.path} --runs 1`,
+      `Reports of every schedule: ${path.relative(process.cwd(), base)}`,
+      '',
+    ].join('\n'),
+  );
+  return EXIT.verdictFailed;
+}

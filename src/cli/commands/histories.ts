@@ -1,0 +1,108 @@
+/**
+ * `tempest histories record`: record histories from any cluster into the corpus.
+ * `tempest histories corpus`: regenerate the packaged workflows' corpus from real runs on a local dev server.
+ */
+import { randomBytes } from 'node:crypto';
+import { installQuietRuntime } from '../../harness/worker.ts';
+import type { ManifestEntry } from '../../replay/corpus.ts';
+import { producePackagedCorpus } from '../../replay/packaged-corpus.ts';
+import { type ClusterOptions, ClusterUnreachableError, type RecordEvent, recordHistories, type RecordSummary } from '../../replay/record.ts';
+import { type ConnectionFlags, connectionFromFlags } from '../connection-flags.ts';
+import { EXIT, HarnessError, UsageError } from '../errors.ts';
+import { interruptSignal } from '../interrupt.ts';
+
+export interface RecordCommandOptions extends ConnectionFlags {
+  address: string;
+  namespace: string;
+  query?: string;
+  workflowId?: string[];
+  limit: string;
+  out: string;
+  concurrency: string;
+  redact?: string;
+  redactKeyEnv: string;
+  codeVersion?: string;
+  json?: boolean;
+}
+
+function positiveInteger(flag: string, value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1) throw new UsageError(`${flag} must be a positive integer, got '${value}'`);
+  return n;
+}
+
+/** Check the flags and turn them into a cluster connection; secrets are read here and nowhere else. */
+export function clusterFromFlags(options: RecordCommandOptions): ClusterOptions {
+  return { address: options.address, namespace: options.namespace, ...connectionFromFlags(options) };
+}
+
+/** Progress: one updating line on a terminal, one line per history otherwise. */
+function progressPrinter(json: boolean | undefined): (event: RecordEvent) => void {
+  const tty = process.stderr.isTTY && !json;
+  return (event) => {
+    if (event.type === 'selected') {
+      process.stderr.write(`selected ${event.total} executions\n`);
+      return;
+    }
+    const what = event.type === 'recorded' ? `${event.changed ? 'recorded ' : 'unchanged'} ${event.entry.workflowType} ${event.entry.workflowId}` : `FAILED ${event.workflowId}: ${event.error}`;
+    if (tty && event.type === 'recorded') process.stderr.write(`\r\u001b[2K[${event.done}/${event.total}] ${what}${event.done === event.total ? '\n' : ''}`);
+    else process.stderr.write(`${tty ? '\r\u001b[2K' : ''}[${event.done}/${event.total}] ${what}\n`);
+  };
+}
+
+function report(summary: RecordSummary, outDir: string, json: boolean | undefined): number {
+  if (json) {
+    process.stdout.write(`${JSON.stringify({ outDir, recorded: summary.recorded.map(pick), unchanged: summary.unchanged, failures: summary.failures, skipped: summary.skipped }, null, 2)}\n`);
+  } else {
+    const skipped = summary.skipped > 0 ? `, ${summary.skipped} not recorded (interrupted)` : '';
+    process.stdout.write(`${summary.recorded.length} recorded, ${summary.unchanged} unchanged, ${summary.failures.length} failed${skipped} -> ${outDir}\n`);
+    for (const failure of summary.failures) process.stdout.write(`  failed ${failure.workflowId} (run ${failure.runId}): ${failure.error}\n`);
+  }
+  if (summary.skipped > 0) return EXIT.interrupted;
+  return summary.failures.length === 0 ? EXIT.ok : EXIT.usageOrHarness;
+}
+
+function pick(entry: ManifestEntry) {
+  return { file: entry.file, workflowType: entry.workflowType, workflowId: entry.workflowId, runId: entry.runId, status: entry.status };
+}
+
+export async function runRecord(options: RecordCommandOptions): Promise<number> {
+  const cluster = clusterFromFlags(options);
+  if (options.query === undefined && !options.workflowId?.length) {
+    throw new UsageError("choose what to record: --query '<visibility query>' (e.g. \"WorkflowType = 'moneyTransfer'\") or --workflow-id <id> (repeatable)");
+  }
+  const fields = options.redact?.split(',').map((f) => f.trim()).filter(Boolean);
+  if (options.redact !== undefined && !fields?.length) throw new UsageError('--redact needs a comma-separated list of payload field names');
+  let key = process.env[options.redactKeyEnv];
+  if (fields && !key) {
+    key = randomBytes(32).toString('hex');
+    process.stderr.write(`warning: ${options.redactKeyEnv} is not set; redaction tokens use a one-off key, so re-recording will not reproduce identical files\n`);
+  }
+  installQuietRuntime();
+  try {
+    const summary = await recordHistories({
+      cluster,
+      selection: { query: options.query, workflowIds: options.workflowId, limit: positiveInteger('--limit', options.limit) },
+      outDir: options.out,
+      concurrency: positiveInteger('--concurrency', options.concurrency),
+      redaction: fields && key ? { fields, key } : undefined,
+      codeVersion: options.codeVersion,
+      onEvent: progressPrinter(options.json),
+      signal: interruptSignal(),
+    });
+    return report(summary, options.out, options.json);
+  } catch (error) {
+    if (error instanceof ClusterUnreachableError) throw new HarnessError(error.message);
+    throw error;
+  }
+}
+
+export async function runCorpus(options: { out: string; json?: boolean }): Promise<number> {
+  installQuietRuntime();
+  const summary = await producePackagedCorpus({
+    outDir: options.out,
+    onEvent: progressPrinter(options.json),
+    onProgress: (line) => process.stderr.write(`${line}\n`),
+  });
+  return report(summary, options.out, options.json);
+}

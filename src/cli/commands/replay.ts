@@ -1,0 +1,131 @@
+/**
+ * `tempest replay [paths...] [--workflows <module>] [--strict] [--json <file>]`: replay recorded histories
+ * against workflow code. Exit 0 when all replay clean, 1 when any does not, 2 when an input is unusable.
+ */
+import path from 'node:path';
+import { PACKAGED_WORKFLOWS } from '../../harness/worker.ts';
+import { installQuietRuntime } from '../../harness/worker.ts';
+import type { CommandView } from '../../replay/compare.ts';
+import { findHistoryFiles, manifestIndex, writeFileAtomic } from '../../replay/corpus.ts';
+import { HistoryFileError, type LoadedHistory, loadHistoryFile } from '../../replay/history-file.ts';
+import { type ReplayOutcome, Replayer, WorkflowsModuleError } from '../../replay/replayer.ts';
+import { EXIT, UsageError } from '../errors.ts';
+
+export interface ReplayCommandOptions {
+  workflows?: string;
+  strict?: boolean;
+  json?: string;
+}
+
+export const REPLAY_REPORT_SCHEMA = 'tempest.replay/v1';
+
+export interface ReplayReport {
+  schema: typeof REPLAY_REPORT_SCHEMA;
+  workflows: string;
+  strict: boolean;
+  bundleMs: number;
+  replayMs: number;
+  summary: Record<ReplayOutcome['status'] | 'total', number>;
+  results: ReplayOutcome[];
+}
+
+/** Load every history first: a file that is not a history stops the run before anything is replayed. */
+export async function loadHistories(inputs: readonly string[]): Promise<LoadedHistory[]> {
+  let files: string[];
+  try {
+    files = await findHistoryFiles(inputs);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const manifest = manifestIndex(files);
+  const loaded = await Promise.allSettled(files.map((file) => loadHistoryFile(file, manifest.get(file)?.workflowId ?? path.basename(file, '.json'))));
+  const problems = loaded.flatMap((r) => (r.status === 'rejected' ? [r.reason as Error] : []));
+  if (problems.length > 0) {
+    const unexpected = problems.find((p) => !(p instanceof HistoryFileError));
+    if (unexpected) throw unexpected;
+    throw new UsageError(problems.map((p) => p.message).join('\ntempest: '));
+  }
+  return loaded.map((r) => (r as PromiseFulfilledResult<LoadedHistory>).value);
+}
+
+function describe(view: CommandView | undefined, fallback: string): string {
+  if (!view) return fallback;
+  switch (view.kind) {
+    case 'activity':
+      return `scheduled activity ${view.name}`;
+    case 'timer':
+      return `started a ${view.name} timer`;
+    case 'child-workflow':
+      return `started child workflow ${view.name}`;
+    case 'complete':
+      return `${view.name} the workflow`;
+  }
+}
+
+function formatValue(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/** The lines printed for one history. */
+export function formatOutcome(outcome: ReplayOutcome, root: string): string[] {
+  const name = `${outcome.workflowType.padEnd(14)} ${outcome.workflowId}`;
+  const where = `${name} (${path.relative(root, outcome.file) || outcome.file})`;
+  switch (outcome.status) {
+    case 'passed':
+      return [`  ok     ${name}, ${outcome.eventCount} events`];
+    case 'failed':
+      return [`  FAILED ${where}: the workflow task failed during replay`, `         ${outcome.message}`];
+    case 'nondeterministic':
+    case 'drifted': {
+      const d = outcome.divergence;
+      const lines = [
+        outcome.status === 'nondeterministic'
+          ? `  NONDET ${where}: non-deterministic${d?.eventId ? ` at event ${d.eventId}` : ''}`
+          : `  DRIFT  ${where}: replays, but the code would now do something else`,
+      ];
+      if (d) {
+        lines.push(`         history: ${describe(d.recorded, `nothing more (the history's commands end before this one)`)}`);
+        lines.push(`         code:    ${describe(d.code, 'nothing more (the code issued no further command)')}`);
+      }
+      for (const drift of outcome.drifts) {
+        const change = drift.differences?.length ? drift.differences.join('; ') : `history ${formatValue(drift.recorded)}, code ${formatValue(drift.code)}`;
+        lines.push(`         event ${drift.eventId}, ${drift.what}: ${change}`);
+      }
+      if (outcome.message) lines.push(`         sdk:     ${outcome.message}`);
+      if (outcome.hint) lines.push(`         hint:    ${outcome.hint}`);
+      return lines;
+    }
+  }
+}
+
+export async function runReplay(inputs: readonly string[], options: ReplayCommandOptions): Promise<number> {
+  installQuietRuntime();
+  const histories = await loadHistories(inputs.length > 0 ? inputs : ['replay-histories']);
+  const workflowsPath = options.workflows ?? PACKAGED_WORKFLOWS;
+  let replayer: Replayer;
+  try {
+    replayer = await Replayer.create({ workflowsPath, strict: options.strict });
+  } catch (error) {
+    if (error instanceof WorkflowsModuleError) throw new UsageError(error.message);
+    throw error;
+  }
+  const root = process.cwd();
+  process.stdout.write(`Replaying ${histories.length} histories against ${path.relative(root, workflowsPath) || workflowsPath}${options.strict ? ' (strict)' : ''}\n`);
+  const results: ReplayOutcome[] = [];
+  const started = performance.now();
+  for await (const outcome of replayer.replay(histories)) {
+    results.push(outcome);
+    process.stdout.write(`${formatOutcome(outcome, root).join('\n')}\n`);
+  }
+  const replayMs = performance.now() - started;
+  const summary = { total: results.length, passed: 0, nondeterministic: 0, drifted: 0, failed: 0 };
+  for (const r of results) summary[r.status]++;
+  process.stdout.write(
+    `${summary.total} histories: ${summary.passed} passed, ${summary.nondeterministic} non-deterministic, ${summary.drifted} drifted, ${summary.failed} failed (bundled in ${(replayer.bundleMs / 1000).toFixed(1)} s, replayed in ${(replayMs / 1000).toFixed(1)} s)\n`,
+  );
+  if (options.json) {
+    const report: ReplayReport = { schema: REPLAY_REPORT_SCHEMA, workflows: workflowsPath, strict: options.strict ?? false, bundleMs: replayer.bundleMs, replayMs, summary, results };
+    writeFileAtomic(options.json, `${JSON.stringify(report, null, 2)}\n`);
+  }
+  return summary.passed === summary.total ? EXIT.ok : EXIT.verdictFailed;
+}

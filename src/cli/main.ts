@@ -1,0 +1,201 @@
+/**
+ * The `tempest` command line. Subcommands load their modules lazily, so `--help` stays instant.
+ * Exit codes: 0 ok, 1 a verdict failed, 2 a usage or harness error (see cli/errors.ts).
+ */
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import { PROJECT_ROOT } from '../toolchain/tools.ts';
+import { addConnectionFlags } from './connection-flags.ts';
+import { EXIT, exitCodeOf } from './errors.ts';
+
+const { version } = JSON.parse(readFileSync(`${PROJECT_ROOT}/package.json`, 'utf8')) as { version: string };
+
+export function buildProgram(): Command {
+  const program = new Command('tempest')
+    .description('Prove Temporal workflows correct: time-skipping tests, replay, chaos under real faults, benchmarks.')
+    .version(version)
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+
+  program
+    .command('demo')
+    .description(
+      'Start a local Temporal dev server (with Web UI), the bank and store services and a worker; run money transfers and orders; print the results and the audit.',
+    )
+    .option('--json', 'print the results as JSON instead of text')
+    .option('--keep-running', 'keep the servers up after the run (until Ctrl-C) to explore the Web UI')
+    .option('--data-dir <dir>', 'keep the services\' databases and the logs here (default: a new temporary directory)')
+    .action(async (options: { json?: boolean; keepRunning?: boolean; dataDir?: string }) => {
+      const { runDemo } = await import('./commands/demo.ts');
+      await runDemo(options);
+    });
+
+  program
+    .command('toolchain')
+    .description('Show the pinned external binaries (toolchain/manifest.json) and which copy of each would run.')
+    .addOption(new Option('--json', 'print as JSON'))
+    .action(async (options: { json?: boolean }) => {
+      const { showToolchain } = await import('./commands/toolchain.ts');
+      process.exitCode = showToolchain(options);
+    });
+
+  const bench = program.command('bench').description('Benchmark workflow throughput and retry latency; compare two reports with real statistics.');
+  bench
+    .command('run')
+    .description('Run benchmark suites against real servers and services; write a versioned JSON report (tempest.bench/v1).')
+    .option('--suite <names>', 'comma-separated suites to run (default: all; see `tempest bench suites`)')
+    .option('--out <file>', 'write the report here (default: .tempest/bench/bench-<time>.json)')
+    .option('--quick', 'tiny counts: proves the suites work in seconds; numbers are rough')
+    .option('--data-dir <dir>', 'keep the services\' databases and the servers\' logs here (default: a temporary directory, removed after a successful run)')
+    .option('--json', 'print the report as JSON instead of a summary')
+    .action(async (options: import('./commands/bench.ts').BenchRunOptions) => {
+      const { runBench } = await import('./commands/bench.ts');
+      await runBench(options);
+    });
+  bench
+    .command('compare')
+    .description('Compare two reports: medians with spread, change, Mann-Whitney U (~ when not significant), geometric mean. Exit 1 when a significant regression exceeds the threshold.')
+    .argument('<base>', 'the baseline report (e.g. from main)')
+    .argument('<head>', 'the report to judge (e.g. from your branch)')
+    .option('--threshold <percent>', 'fail on a significant regression larger than this', '10')
+    .option('--alpha <p>', 'significance level of the Mann-Whitney U test', '0.05')
+    .option('--markdown <file>', 'also write the comparison as Markdown to this file (for a CI step summary, append stdout instead)')
+    .option('--html <file>', 'also write a self-contained HTML page with charts')
+    .option('--json', 'print the comparison as JSON instead of Markdown')
+    .action(async (base: string, head: string, options: import('./commands/bench.ts').BenchCompareOptions) => {
+      const { compareBench } = await import('./commands/bench.ts');
+      compareBench(base, head, options);
+    });
+  bench
+    .command('suites')
+    .description('List the benchmark suites.')
+    .action(async () => {
+      const { listSuites } = await import('./commands/bench.ts');
+      listSuites();
+    });
+
+  program
+    .command('replay')
+    .description(
+      'Replay recorded histories against workflow code; report where any diverges. Exit 0 all clean, 1 any not, 2 an unusable input.',
+    )
+    .argument('[paths...]', 'history files, directories or globs', ['replay-histories'])
+    .option('--workflows <module>', 'the workflows module to replay against (default: the packaged workflows/index.ts)')
+    .option('--strict', 'also flag changed activity arguments, activity options, timer durations and results, which replay alone accepts')
+    .option('--json <file>', 'also write the results as JSON to this file')
+    .action(async (paths: string[], options: { workflows?: string; strict?: boolean; json?: string }) => {
+      const { runReplay } = await import('./commands/replay.ts');
+      process.exitCode = await runReplay(paths, options);
+    });
+
+  const chaos = program.command('chaos').description('Run chaos scenarios: real network and process faults, and checkers that prove invariants held.');
+  chaos
+    .command('list')
+    .description('List the scenarios in scenarios/.')
+    .option('--json', 'print as JSON')
+    .action(async (options: { json?: boolean }) => {
+      const { listCommand } = await import('./commands/chaos.ts');
+      process.exitCode = await listCommand(options);
+    });
+  addConnectionFlags(
+    chaos
+      .command('run')
+      .description('Run a scenario (by name or file), or every scenario (--all). Exit 0 every invariant held, 1 one was violated, 2 usage or harness error.')
+      .argument('[scenario]', 'a scenario name (tempest chaos list) or a scenario file')
+      .option('--all', 'run every scenario in scenarios/, one after another')
+      .option('--cluster <provider>', 'local (child processes, the default), docker (containers; TEMPEST_START_DOCKER=1 starts dockerd when none runs) or external (an existing Temporal cluster, with Toxiproxy in front)', 'local')
+      .option('--address <host:port>', 'the Temporal frontend, for --cluster external')
+      .option('--namespace <name>', 'the namespace, for --cluster external (default: default)'),
+    'for --cluster external: ',
+  )
+    .option('--network <mode>', 'for --cluster docker: host or bridge (default: TEMPEST_DOCKER_NETWORK, else bridge when the engine has its default bridge network, host when not)')
+    .option('--seed <n>', 'the seed that decides the workload and every fault\'s timing (default: random, printed); the same seed replays the run')
+    .option('--workflows <module>', 'run your own workflows module (it must export the workflow types the scenario runs)')
+    .option('--activities <module>', 'run your own activities module (it must export createActivities({ bank, store }))')
+    .option('--report <dir>', 'where to write the report (default: .tempest/reports/<scenario>-<seed>)')
+    .option('--json', 'print the report as JSON')
+    .action(async (scenario: string | undefined, options: import('./commands/chaos.ts').ChaosRunOptions) => {
+      const { runCommand } = await import('./commands/chaos.ts');
+      process.exitCode = await runCommand(scenario, options);
+    });
+
+  addConnectionFlags(
+    chaos
+      .command('explore')
+      .description('Generate fault schedules with fast-check and run the scenario\'s workload under each; shrink a failure to a minimal schedule and print how to replay it. Exit 1 when one broke an invariant.')
+      .argument('<scenario>', 'a scenario name or file: its workload is kept, its faults are generated')
+      .option('--runs <n>', 'schedules to try', '5')
+      .option('--seed <n>', 'the seed of the schedules and the workload (default: random, printed)')
+      .option('--path <path>', 'with --seed, replay the schedule fast-check reported (as explore printed it)')
+      .option('--max-faults <n>', 'faults per schedule at most', '3')
+      .option('--time-limit <seconds>', 'stop exploring and shrinking after this long', '900')
+      .option('--cluster <provider>', 'local, docker or external', 'local')
+      .option('--address <host:port>', 'the Temporal frontend, for --cluster external')
+      .option('--namespace <name>', 'the namespace, for --cluster external'),
+    'for --cluster external: ',
+  )
+    .option('--network <mode>', 'for --cluster docker: host or bridge')
+    .option('--workflows <module>', 'your own workflows module')
+    .option('--activities <module>', 'your own activities module')
+    .option('--report <dir>', 'where to write the reports of every schedule')
+    .action(async (scenario: string, options: import('./commands/chaos.ts').ChaosExploreOptions) => {
+      const { exploreCommand } = await import('./commands/chaos.ts');
+      process.exitCode = await exploreCommand(scenario, options);
+    });
+
+  const histories = program.command('histories').description('Record workflow histories into the replay corpus.');
+  addConnectionFlags(
+    histories
+      .command('record')
+      .description('Record histories from a Temporal cluster, one JSON file per execution (the format of `temporal workflow show --output json`).')
+      .option('--address <host:port>', 'the cluster\'s frontend', process.env.TEMPORAL_ADDRESS ?? 'localhost:7233')
+      .option('--namespace <name>', 'the namespace', process.env.TEMPORAL_NAMESPACE ?? 'default'),
+  )
+    .option('--query <visibility-query>', 'select executions, e.g. "WorkflowType = \'moneyTransfer\' AND CloseTime > \'2026-11-01T00:00:00Z\'" (\'\' for all)')
+    .option('--workflow-id <id...>', 'select executions by workflow id (their latest run)')
+    .option('--limit <n>', 'record at most this many executions of the query', '100')
+    .option('--out <dir>', 'the corpus directory', 'replay-histories')
+    .option('--concurrency <n>', 'histories downloaded at once', '8')
+    .option('--redact <fields>', 'comma-separated payload field names to replace with keyed-hash tokens (see README: limits)')
+    .option('--redact-key-env <VAR>', 'environment variable holding the redaction key', 'TEMPEST_REDACTION_KEY')
+    .option('--code-version <version>', 'the code version that produced these histories, for the manifest (default: the history\'s build id)')
+    .option('--json', 'print the summary as JSON')
+    .action(async (options: import('./commands/histories.ts').RecordCommandOptions) => {
+      const { runRecord } = await import('./commands/histories.ts');
+      process.exitCode = await runRecord(options);
+    });
+  histories
+    .command('corpus')
+    .description('Regenerate the packaged workflows\' corpus: run every branch on a fresh local dev server with the real services, and record it.')
+    .option('--out <dir>', 'the corpus directory', 'replay-histories')
+    .option('--json', 'print the summary as JSON')
+    .action(async (options: { out: string; json?: boolean }) => {
+      const { runCorpus } = await import('./commands/histories.ts');
+      process.exitCode = await runCorpus(options);
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version end in a CommanderError too, with exit code 0; anything else is a usage error.
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usageOrHarness;
+    }
+    process.stderr.write(`tempest: ${error instanceof Error ? error.message : String(error)}\n`);
+    return exitCodeOf(error);
+  }
+}
+
+// `tempest ... | head` closes the pipe early: that is the reader's choice, not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+});
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,106 @@
+/**
+ * The Temporal servers tempest runs: the dev server (Temporal CLI `server start-dev`, a full server with the
+ * Web UI) and the time-skipping test server. Both come from the pinned toolchain, never the SDK's download.
+ */
+import { Connection } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { resolveTool } from '../toolchain/tools.ts';
+import { freePort, type ManagedProcess, type SpawnedProcess, startProcess, waitUntil } from './process.ts';
+
+export interface DevServerOptions {
+  /** gRPC frontend port; a free one when absent. */
+  port?: number;
+  /** Serve the Web UI on this port (a free one when `ui` is true and no port is given). */
+  ui?: boolean;
+  uiPort?: number;
+  /** Persist state in this SQLite file so it survives a restart; in memory when absent. */
+  dbFile?: string;
+  namespace?: string;
+  logFile?: string;
+  readyTimeoutMs?: number;
+  /** Called once the process exists, before it is ready (see StartProcessOptions.onSpawn). */
+  onSpawn?: (spawned: SpawnedProcess) => void;
+}
+
+export interface DevServer {
+  /** host:port of the gRPC frontend. */
+  address: string;
+  namespace: string;
+  /** The Web UI, when enabled. */
+  uiUrl?: string;
+  process: ManagedProcess;
+  stop(): Promise<void>;
+}
+
+/** Start `temporal server start-dev` on 127.0.0.1 and wait until its frontend answers health checks. */
+export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
+  const temporal = resolveTool('temporal');
+  const port = options.port ?? (await freePort());
+  const namespace = options.namespace ?? 'default';
+  const uiPort = options.uiPort ?? (options.ui ? await freePort() : undefined);
+  const address = `127.0.0.1:${port}`;
+  // Its HTTP and metrics ports too, or the CLI picks them itself from the ephemeral range (see freePort).
+  const [httpPort, metricsPort] = await Promise.all([freePort(), freePort()]);
+  const args = devServerArgs({ ip: '127.0.0.1', port, namespace, uiPort, dbFile: options.dbFile, httpPort, metricsPort });
+  const { process } = await startProcess({
+    name: 'Temporal dev server',
+    command: temporal.path,
+    args,
+    logFile: options.logFile,
+    onSpawn: options.onSpawn,
+    readyTimeoutMs: options.readyTimeoutMs ?? 30_000,
+    readyWhen: (probe) =>
+      waitUntil(`Temporal dev server at ${address} answering`, () => isServing(address), 30_000, { abandon: probe.exited }),
+  });
+  return {
+    address,
+    namespace,
+    uiUrl: uiPort === undefined ? undefined : `http://127.0.0.1:${uiPort}`,
+    process,
+    stop: async () => {
+      await process.stop();
+    },
+  };
+}
+
+/** The arguments of `temporal` for a dev server listening on `ip` (the docker provider runs the same command in a container). */
+export function devServerArgs(options: { ip: string; port: number; namespace: string; uiPort?: number; dbFile?: string; httpPort?: number; metricsPort?: number }): string[] {
+  const { ip, port, namespace, uiPort, dbFile, httpPort, metricsPort } = options;
+  return [
+    'server', 'start-dev',
+    '--ip', ip,
+    '--port', String(port),
+    '--namespace', namespace,
+    '--log-level', 'warn',
+    // Nothing phones home: no server version check, no Web UI newsfeed.
+    '--dynamic-config-value', 'frontend.enableServerVersionCheck=false',
+    ...(uiPort === undefined ? ['--headless'] : ['--ui-port', String(uiPort), '--ui-ip', ip, '--ui-disable-news-fetch']),
+    ...(dbFile ? ['--db-filename', dbFile] : []),
+    ...(httpPort ? ['--http-port', String(httpPort)] : []),
+    ...(metricsPort ? ['--metrics-port', String(metricsPort)] : []),
+  ];
+}
+
+/** True when a Temporal frontend at `address` answers a gRPC health check. */
+export async function isServing(address: string): Promise<boolean> {
+  const connection = await Connection.connect({ address, connectTimeout: 1000 });
+  try {
+    const response = await connection.healthService.check({});
+    return response.status === 1; // SERVING
+  } finally {
+    await connection.close();
+  }
+}
+
+/**
+ * A time-skipping test environment backed by the pinned test server binary.
+ *
+ * Time skipping is global to one server, so run the tests that share an environment serially; separate test
+ * files each get their own environment and may run in parallel.
+ */
+export async function createTimeSkippingEnvironment(): Promise<TestWorkflowEnvironment> {
+  const testServer = resolveTool('temporal-test-server');
+  return TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: testServer.path } },
+  });
+}

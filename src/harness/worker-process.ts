@@ -1,0 +1,91 @@
+/**
+ * A worker as its own process, so a chaos run can kill -9 it, pause it or restart it:
+ *   node --import tsx harness/worker-process.ts --address <host:port> --namespace <ns> --task-queue <q> ...
+ *     --bundle <file> --activities <module> --bank-url <url> --store-url <url> [--tls ...]
+ * (flags: harness/worker-flags.ts; the API key, if any, comes from $TEMPEST_WORKER_API_KEY). Loads the activities
+ * module's createActivities({ bank, store }), runs one worker per task queue from the pre-built bundle and prints
+ * one WorkerReadyLine once they poll. SIGTERM/SIGINT shut the workers down gracefully (exit 0); a bad flag is a
+ * one-line error naming it (exit 2); a failure to connect or run is exit 1.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { BankClient } from '../../services/bank/client.ts';
+import { StoreClient } from '../../services/store/client.ts';
+import { tlsConfig } from './tls.ts';
+import { installQuietRuntime, NativeConnection, WorkerGroup } from './worker.ts';
+import { parseWorkerFlags, WORKER_API_KEY_ENV, type WorkerFlags, type WorkerReadyLine } from './worker-flags.ts';
+
+const EXIT_FAILED = 1;
+const EXIT_USAGE = 2;
+
+function fail(message: string, exitCode: number): never {
+  process.stderr.write(`worker: ${message}\n`);
+  process.exit(exitCode);
+}
+
+async function loadActivities(flags: WorkerFlags): Promise<object> {
+  const file = path.resolve(flags.activities);
+  let module: { createActivities?: unknown };
+  try {
+    module = (await import(pathToFileURL(file).href)) as { createActivities?: unknown };
+  } catch (error) {
+    fail(`--activities ${flags.activities} cannot be loaded: ${(error as Error).message.split('\n')[0]}`, EXIT_USAGE);
+  }
+  if (typeof module.createActivities !== 'function') {
+    fail(`--activities ${flags.activities} does not export createActivities({ bank, store })`, EXIT_USAGE);
+  }
+  const clients = { bank: new BankClient({ baseUrl: flags.bankUrl }), store: new StoreClient({ baseUrl: flags.storeUrl }) };
+  return (module.createActivities as (c: typeof clients) => object)(clients);
+}
+
+installQuietRuntime();
+let flags: WorkerFlags;
+try {
+  flags = parseWorkerFlags(process.argv.slice(2));
+} catch (error) {
+  fail((error as Error).message, EXIT_USAGE);
+}
+for (const [flag, file] of [['--bundle', flags.bundle], ['--activities', flags.activities]] as const) {
+  if (!existsSync(file)) fail(`${flag} ${file}: no such file`, EXIT_USAGE);
+}
+const activities = await loadActivities(flags);
+
+let connection: NativeConnection;
+try {
+  connection = await NativeConnection.connect({
+    address: flags.address,
+    tls: flags.tls ? tlsConfig(flags.tls) : undefined,
+    apiKey: process.env[WORKER_API_KEY_ENV] || undefined,
+  });
+} catch (error) {
+  fail(`cannot connect to Temporal at ${flags.address}: ${(error as Error).message.split('\n')[0]}`, EXIT_FAILED);
+}
+const workers = await WorkerGroup.create({
+  connection,
+  namespace: flags.namespace,
+  workflowBundle: { codePath: flags.bundle },
+  activities,
+  taskQueues: flags.taskQueues,
+}).catch((error: unknown) => fail(`cannot create the workers: ${(error as Error).message.split('\n')[0]}`, EXIT_FAILED));
+
+let stopping = false;
+const running = workers.start().then(
+  async () => {
+    await connection.close();
+    if (!stopping) fail('the workers stopped without being asked to', EXIT_FAILED);
+    process.exit(0);
+  },
+  (error: unknown) => fail(`a worker failed: ${(error as Error).message.split('\n')[0]}`, EXIT_FAILED),
+);
+const shutdown = (): void => {
+  if (stopping) return;
+  stopping = true;
+  void workers.shutdown();
+};
+process.on('SIGTERM', shutdown);
+process.on('SIGINT', shutdown);
+
+const ready: WorkerReadyLine = { event: 'polling', pid: process.pid, taskQueues: [...flags.taskQueues] };
+process.stdout.write(`${JSON.stringify(ready)}\n`);
+await running;

