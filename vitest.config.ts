@@ -1,4 +1,9 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+import { tempest } from './src/vitest/index.ts';
+
+/** The examples import tempest's public API (`tempest`, `tempest/chaos`, ...): here that is the sources in src/. */
+const sources = fileURLToPath(new URL('./src/', import.meta.url));
 
 /**
  * The projects, each runnable alone with `--project <name>`; `npm test` runs them all.
@@ -7,10 +12,17 @@ import { defineConfig } from 'vitest/config';
  * - workflows: every workflow branch in the time-skipping test server, against the real services.
  * - e2e: the real dev server, services as processes, and workers.
  * - chaos: chaos clusters (dev server, services, Toxiproxy, worker processes), one per file, faulted for real.
- * Servers are started once per project (globalSetup) or once per file (the time-skipping server: time skipping
- * is global to a server, so files that run in parallel each need their own), never per test.
+ * Servers are started once per project (the tempest/vitest plugin, as a team's suite would use it) or once per file
+ * (the time-skipping server: time skipping is global to a server, so files that run in parallel each need their
+ * own), never per test.
  */
 export default defineConfig({
+  resolve: {
+    alias: [
+      { find: /^tempest$/, replacement: `${sources}index.ts` },
+      { find: /^tempest\/([a-z-]+)$/, replacement: `${sources}$1/index.ts` },
+    ],
+  },
   test: {
     reporters: ['verbose'],
     projects: [
@@ -24,20 +36,20 @@ export default defineConfig({
       },
       {
         extends: true,
+        plugins: [tempest({ devServer: false, parts: true, bundle: true })],
         test: {
           name: 'workflows',
           include: ['test/workflows/**/*.test.ts'],
-          globalSetup: ['test/workflows/global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },
       },
       {
         extends: true,
+        plugins: [tempest({ parts: true, bundle: true })],
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
-          globalSetup: ['test/e2e/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
         },

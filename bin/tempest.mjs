@@ -1,5 +1,10 @@
 #!/usr/bin/env node
-// The `tempest` command: runs the TypeScript CLI through tsx, so no build step stands between a change and a run.
+// The `tempest` command. Installed, it runs the built JavaScript (dist/); in tempest's own repository, the
+// TypeScript sources (src/) directly, so no build step stands between a change and a run. Either way tsx is
+// registered first, so a project's own TypeScript (its config, system, scenarios, workloads) loads with no build
+// step of theirs.
+import { existsSync } from 'node:fs';
+import { register as registerHooks } from 'node:module';
 import { register } from 'tsx/esm/api';
 
 // grpc-js sets the TLS server name to the address even when it is an IP (127.0.0.1 through a local proxy), and
@@ -12,4 +17,11 @@ process.emitWarning = (warning, ...rest) => {
 };
 
 register();
-await import('../src/cli/main');
+const source = new URL('../src/cli/main.ts', import.meta.url);
+if (existsSync(source)) {
+  // tempest's own repository: its examples import `tempest/...`, which means these sources, not a build.
+  registerHooks('../scripts/source-hooks.mjs', import.meta.url);
+  await import(source.href);
+} else {
+  await import('../dist/cli/main.js');
+}

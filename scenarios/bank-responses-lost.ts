@@ -1,4 +1,4 @@
-import { defineScenario, type FaultSpec } from '../src/chaos/scenario';
+import { defineScenario, type FaultSpec } from 'tempest/chaos';
 
 // The bank applies each call, but its answers are cut off (TCP reset on the way back) in short pulses spread over
 // the run: calls between pulses succeed, so every step of a transfer (withdraw, deposit, refund) meets lost

@@ -1,4 +1,4 @@
-import { defineScenario } from '../src/chaos/scenario';
+import { defineScenario } from 'tempest/chaos';
 
 // The client (the caller starting workflows) loses its link: some starts and results go unknown (info in the
 // history). The invariants are about what the server and services did, which must still be right.

@@ -1,4 +1,4 @@
-import { defineScenario } from '../src/chaos/scenario';
+import { defineScenario } from 'tempest/chaos';
 
 export default defineScenario({
   name: 'narrow-pipes',

@@ -1,4 +1,4 @@
-import { defineScenario } from '../src/chaos/scenario';
+import { defineScenario } from 'tempest/chaos';
 
 // The Temporal tutorial's first failure: the server crashes mid-workflow and comes back; workflows continue from
 // where they were, because their state is in the server's database, not in the workers.

@@ -3,11 +3,12 @@
  * with a retryable error on every attempt. Workflows keep retrying it until a fixed worker is deployed.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { createActivities as createPackagedActivities, type ServiceClients } from '../../activities';
+import type { ActivityContext } from 'tempest/chaos';
+import { createActivities as createPackagedActivities } from '../../activities/worker';
 
-export function createActivities(clients: ServiceClients) {
+export function createActivities(context: ActivityContext) {
   return {
-    ...createPackagedActivities(clients),
+    ...createPackagedActivities(context),
     async deposit(): Promise<string> {
       throw ApplicationFailure.retryable('deposit is broken in this build (the bug a fixed worker replaces)', 'DepositBug');
     },

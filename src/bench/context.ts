@@ -1,7 +1,7 @@
 /**
  * The real parts a benchmark run needs, each started at most once per run (never per sample) and only when a
- * suite asks for it: the bank and store services, the dev server, the time-skipping server, the workflow bundle.
- * Everything is started through the harness, the one way tests and the CLI start them too.
+ * suite asks for it: the system's parts, the dev server, the time-skipping server, the workflow bundle. Everything
+ * is started through the harness, the one way tests and the CLI start them too.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
@@ -9,18 +9,19 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundle } from '@temporalio/worker';
-import type { ServiceClients } from '../../activities/index.ts';
-import { type RunningService, startService } from '../harness/services.ts';
+import type { LoadedSystem } from '../chaos/catalog.ts';
+import type { PartAddress } from '../chaos/system.ts';
+import type { Project } from '../config/config.ts';
+import { createSystemActivities, startParts } from '../harness/system-parts.ts';
 import { createTimeSkippingEnvironment, type DevServer, startDevServer } from '../harness/temporal.ts';
 import { bundleWorkflows, installQuietRuntime, NativeConnection } from '../harness/worker.ts';
-import { BankClient } from '../../services/bank/client.ts';
-import { StoreClient } from '../../services/store/client.ts';
+import type { Workload, WorkloadSuite } from './workload.ts';
 
-export interface Services {
-  bank: RunningService;
-  store: RunningService;
-  clients: ServiceClients;
-  urls: { bankUrl: string; storeUrl: string };
+/** What a benchmark run measures: the project, its system (when it has one) and its workloads. */
+export interface BenchTarget {
+  project: Project;
+  system?: LoadedSystem;
+  workloads: readonly Workload[];
 }
 
 export interface DevServerConnections {
@@ -41,37 +42,48 @@ export class BenchContext {
   private closed = false;
 
   private constructor(
-    /** Holds the services' databases and the servers' logs. */
+    readonly target: BenchTarget,
+    /** Holds the parts' state and the servers' logs. */
     readonly dataDir: string,
     readonly signal: AbortSignal,
   ) {}
 
-  static create(options: { dataDir: string; signal?: AbortSignal }): BenchContext {
+  static create(options: { target: BenchTarget; dataDir: string; signal?: AbortSignal }): BenchContext {
     installQuietRuntime();
     mkdirSync(path.join(options.dataDir, 'logs'), { recursive: true });
-    return new BenchContext(options.dataDir, options.signal ?? new AbortController().signal);
+    return new BenchContext(options.target, options.dataDir, options.signal ?? new AbortController().signal);
   }
 
-  /** The bank and store, each its own process. */
-  services(): Promise<Services> {
-    return this.once('services', async () => {
-      const logs = path.join(this.dataDir, 'logs');
-      const started = await Promise.allSettled([
-        startService('bank', { dataDir: path.join(this.dataDir, 'bank'), logFile: path.join(logs, 'bank.log') }),
-        startService('store', { dataDir: path.join(this.dataDir, 'store'), logFile: path.join(logs, 'store.log') }),
-      ]);
-      for (const s of started) if (s.status === 'fulfilled') this.defer(() => s.value.stop());
-      const [bank, store] = started;
-      if (bank.status === 'rejected') throw bank.reason;
-      if (store.status === 'rejected') throw store.reason;
-      const urls = { bankUrl: bank.value.url, storeUrl: store.value.url };
-      return {
-        bank: bank.value,
-        store: store.value,
-        urls,
-        clients: { bank: new BankClient({ baseUrl: urls.bankUrl }), store: new StoreClient({ baseUrl: urls.storeUrl }) },
-      };
+  /** The system, which every suite but replay needs. */
+  get system(): LoadedSystem {
+    if (!this.target.system) throw new Error("this suite runs the system's workloads: set `system` in the config");
+    return this.target.system;
+  }
+
+  /** The workflows module: the config's `workflows`, else the system's. */
+  get workflowsPath(): string {
+    const workflows = this.target.project.workflows ?? this.target.system?.workflowsPath;
+    if (!workflows) throw new Error('no workflows module: set `workflows` (or `system`) in the config');
+    return workflows;
+  }
+
+  /** The workloads that run in `suite`. */
+  workloadsFor(suite: WorkloadSuite): Workload[] {
+    return this.target.workloads.filter((workload) => workload.suites.includes(suite));
+  }
+
+  /** The system's parts, each its own process, and their addresses. */
+  parts(): Promise<Record<string, PartAddress>> {
+    return this.once('parts', async () => {
+      const started = await startParts(this.system.parts, { dataDir: path.join(this.dataDir, 'parts'), projectRoot: this.target.project.root });
+      this.defer(() => started.stop());
+      return started.addresses;
     });
+  }
+
+  /** The system's activities, built in this process and talking to its parts. */
+  async activities(): Promise<Record<string, (...args: never[]) => unknown>> {
+    return createSystemActivities(this.system.activitiesPath, await this.parts());
   }
 
   /** The Temporal dev server. */
@@ -117,9 +129,9 @@ export class BenchContext {
     });
   }
 
-  /** The packaged workflows, bundled once per run. */
+  /** The system's workflows, bundled once per run. */
   workflowBundle(): Promise<WorkflowBundle> {
-    return this.once('workflowBundle', () => bundleWorkflows());
+    return this.once('workflowBundle', () => bundleWorkflows(this.system.workflowsPath));
   }
 
   /** A task queue unique to this run and purpose, so workers of different drivers never take each other's tasks. */

@@ -6,15 +6,18 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { createRequire } from 'node:module';
-import { loadManifest, PROJECT_ROOT, resolveTool } from '../toolchain/tools.ts';
+import { PACKAGE_ROOT } from '../package-root.ts';
+import { loadManifest, resolveTool } from '../toolchain/tools.ts';
 import type { Environment } from './report.ts';
 
-export function captureEnvironment(now: Date = new Date()): Environment {
+/** The environment of a run of the project at `projectRoot` (its git version is the project's, not tempest's). */
+export function captureEnvironment(projectRoot: string, now: Date = new Date()): Environment {
   const cpus = os.cpus();
+  const run = (command: string, args: string[]): string | undefined => runIn(projectRoot, command, args);
   return {
     gitSha: run('git', ['rev-parse', 'HEAD']) ?? 'unknown',
-    gitDirty: gitDirty(),
-    packageVersion: packageVersion(`${PROJECT_ROOT}/package.json`),
+    gitDirty: gitDirty(projectRoot),
+    packageVersion: packageVersion(`${PACKAGE_ROOT}/package.json`),
     sdkVersion: sdkVersion(),
     temporalCliVersion: temporalCliVersion(),
     testServerVersion: loadManifest().tools['temporal-test-server'].version,
@@ -29,16 +32,16 @@ export function captureEnvironment(now: Date = new Date()): Environment {
   };
 }
 
-function run(command: string, args: string[]): string | undefined {
+function runIn(cwd: string, command: string, args: string[]): string | undefined {
   try {
-    return execFileSync(command, args, { cwd: PROJECT_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 10_000 }).trim();
+    return execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 10_000 }).trim();
   } catch {
     return undefined;
   }
 }
 
-function gitDirty(): boolean | null {
-  const status = run('git', ['status', '--porcelain', '--untracked-files=no']);
+function gitDirty(cwd: string): boolean | null {
+  const status = runIn(cwd, 'git', ['status', '--porcelain', '--untracked-files=no']);
   return status === undefined ? null : status.length > 0;
 }
 
@@ -52,7 +55,7 @@ function packageVersion(file: string): string {
 
 function sdkVersion(): string {
   try {
-    const require = createRequire(`${PROJECT_ROOT}/package.json`);
+    const require = createRequire(`${PACKAGE_ROOT}/package.json`);
     return packageVersion(require.resolve('@temporalio/client/package.json'));
   } catch {
     return 'unknown';
@@ -62,7 +65,7 @@ function sdkVersion(): string {
 /** e.g. "1.9.1 (Server 1.32.0, UI 2.54.1)" from "temporal version 1.9.1 (Server 1.32.0, UI 2.54.1)". */
 function temporalCliVersion(): string {
   try {
-    const output = run(resolveTool('temporal').path, ['--version']);
+    const output = runIn(process.cwd(), resolveTool('temporal').path, ['--version']);
     return output?.replace(/^temporal version\s+/, '') ?? 'unknown';
   } catch {
     return 'unknown';

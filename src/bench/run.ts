@@ -4,12 +4,14 @@
  */
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { BenchContext } from './context.ts';
+import { BenchContext, type BenchTarget } from './context.ts';
 import { captureEnvironment } from './environment.ts';
 import { type Benchmark, type BenchReport, REPORT_SCHEMA } from './report.ts';
 import type { BenchSuite } from './suite.ts';
 
 export interface RunOptions {
+  /** The project, its system and workloads. */
+  target: BenchTarget;
   suites: readonly BenchSuite[];
   quick: boolean;
   /** Services' databases and server logs go here. */
@@ -20,9 +22,9 @@ export interface RunOptions {
 
 export async function runBenchmarks(options: RunOptions): Promise<BenchReport> {
   const progress = options.progress ?? (() => undefined);
-  const environment = captureEnvironment();
+  const environment = captureEnvironment(options.target.project.root);
   const started = performance.now();
-  const context = BenchContext.create({ dataDir: options.dataDir, signal: options.signal });
+  const context = BenchContext.create({ target: options.target, dataDir: options.dataDir, signal: options.signal });
   const benchmarks: Benchmark[] = [];
   let loadAverageMax = os.loadavg()[0]!;
   const sampleLoad = setInterval(() => (loadAverageMax = Math.max(loadAverageMax, os.loadavg()[0]!)), 5_000).unref();

@@ -1,75 +1,88 @@
 /**
- * The benchmark workloads: which workflow, with which inputs, against which seeded accounts, stock and customers.
- * Shared by the harness driver and the raw SDK baseline, so both run exactly the same workflows with the same
- * inputs and the overhead comparison is apples to apples.
+ * Benchmark workloads, as a team defines its own: which workflow, with which inputs, after which preparation of the
+ * system's parts. The harness driver and the bare-SDK baseline run exactly the same calls, so the overhead
+ * comparison is apples to apples. `defineWorkload` validates eagerly; the config's `benchmarks` module exports them.
  */
-import type { ServiceClients } from '../../activities/index.ts';
-import type { OrderDetails, TransferDetails } from '../../workflows/types.ts';
-import { orderSagaWorkflowId, transferWorkflowId } from '../../workflows/types.ts';
+import type { Project } from '../config/config.ts';
+import { check, DefinitionError, isRecord } from '../chaos/definition.ts';
+import type { PartAddress } from '../chaos/system.ts';
+import { exported, importUserModule, UserModuleError } from '../modules/user-module.ts';
 
-export type WorkloadName = 'moneyTransfer' | 'orderSaga';
+export const SUITE_NAMES = ['throughput', 'baseline', 'retry-latency', 'time-skipping'] as const;
+export type WorkloadSuite = (typeof SUITE_NAMES)[number];
 
-export type WorkloadInput = TransferDetails | OrderDetails;
-
-export interface WorkflowCall<Input extends WorkloadInput = WorkloadInput> {
-  workflowType: WorkloadName;
+/** One workflow to start: its id and arguments (the suite picks the task queue). */
+export interface WorkflowCall {
   workflowId: string;
-  args: [Input];
+  args: unknown[];
 }
 
-/** One call per (run, index): `run` makes ids unique across samples and drivers. */
-export type CallFactory<Input extends WorkloadInput = WorkloadInput> = (run: string, index: number) => WorkflowCall<Input>;
+/** The `index`-th call of a sample; `run` makes ids unique across samples and drivers. */
+export type CallFactory = (run: string, index: number) => WorkflowCall;
 
-export interface Workload<Input extends WorkloadInput = WorkloadInput> {
-  name: WorkloadName;
-  /** Seed the services (under `prefix`) with enough money, stock and credit that no bounded run runs out. */
-  prepare(clients: ServiceClients, prefix: string): Promise<CallFactory<Input>>;
+export interface WorkloadSpec {
+  /** kebab-case or camelCase; benchmark ids are `<suite>/<name>/c<concurrency>/<metric>`. */
+  name: string;
+  workflowType: string;
+  /**
+   * Seed the parts (enough money, stock, credit that no bounded run runs out) under `prefix`, which is unique to
+   * this run and suite, and return how to make each call.
+   */
+  prepare(context: { parts: Record<string, PartAddress>; prefix: string }): CallFactory | Promise<CallFactory>;
+  /** Check a result; throw when it is not what the workload expects (a benchmark of a broken run is no benchmark). */
+  expect?(result: unknown): void;
+  /** The suites it runs in (default: throughput, baseline and time-skipping; retry-latency needs `retry`). */
+  suites?: WorkloadSuite[];
+  /** For retry-latency: the activity that fails (retryably) a few times before it runs, timed against its retry policy. */
+  retry?: { activity: string };
 }
 
-/** Enough for any bounded run: a billion dollars of cents per account and customer, a billion items of stock. */
-const PLENTY_CENTS = 100_000_000_000;
-const PLENTY_STOCK = 1_000_000_000;
-/** Spread the load over a few accounts and customers, as real traffic would, instead of one hot row. */
-const ACCOUNTS = 8;
-const AMOUNT_CENTS = 1_250;
+export type Workload = WorkloadSpec & { suites: WorkloadSuite[] };
 
-export const moneyTransferWorkload: Workload<TransferDetails> = {
-  name: 'moneyTransfer',
-  async prepare({ bank }, prefix) {
-    const accounts = Array.from({ length: ACCOUNTS }, (_, k) => `${prefix}-acct${k}`);
-    await Promise.all(accounts.map((accountId) => bank.openAccount({ accountId, balance: PLENTY_CENTS })));
-    return (run, index) => {
-      const details: TransferDetails = {
-        sourceAccount: accounts[index % ACCOUNTS]!,
-        targetAccount: accounts[(index + 1) % ACCOUNTS]!,
-        amount: AMOUNT_CENTS,
-        referenceId: `${prefix}-${run}-${index}`,
-      };
-      return { workflowType: 'moneyTransfer', workflowId: transferWorkflowId(details.referenceId), args: [details] };
-    };
-  },
-};
+const DEFAULT_SUITES: WorkloadSuite[] = ['throughput', 'baseline', 'time-skipping'];
 
-export const orderSagaWorkload: Workload<OrderDetails> = {
-  name: 'orderSaga',
-  async prepare({ store }, prefix) {
-    const sku = `${prefix}-sku`;
-    const customers = Array.from({ length: ACCOUNTS }, (_, k) => `${prefix}-cust${k}`);
-    await Promise.all([
-      store.setStock({ sku, available: PLENTY_STOCK }),
-      ...customers.map((customerId) => store.openCustomer({ customerId, credit: PLENTY_CENTS })),
-    ]);
-    return (run, index) => {
-      const details: OrderDetails = {
-        orderId: `${prefix}-${run}-${index}`,
-        customerId: customers[index % ACCOUNTS]!,
-        items: [{ sku, quantity: 1 }],
-        amount: AMOUNT_CENTS,
-        address: { name: 'Ada Lovelace', line1: '12 St James Sq', city: 'London', country: 'GB' },
-      };
-      return { workflowType: 'orderSaga', workflowId: orderSagaWorkflowId(details.orderId), args: [details] };
-    };
-  },
-};
+/** Check a workload and fill in its defaults. Throws DefinitionError naming the field. */
+export function defineWorkload(spec: WorkloadSpec): Workload {
+  check(isRecord(spec), 'workload', 'expected { name, workflowType, prepare }');
+  check(typeof spec.name === 'string' && /^[A-Za-z][A-Za-z0-9-]*$/.test(spec.name), 'name', `expected a name of letters, digits and dashes, got ${JSON.stringify(spec.name)}`);
+  check(typeof spec.workflowType === 'string' && spec.workflowType !== '', 'workflowType', 'expected the workflow type to start');
+  check(typeof spec.prepare === 'function', 'prepare', 'expected a function ({ parts, prefix }) => (run, index) => ({ workflowId, args })');
+  check(spec.expect === undefined || typeof spec.expect === 'function', 'expect', 'expected a function (result) => void');
+  const suites = spec.suites ?? (spec.retry ? [...DEFAULT_SUITES, 'retry-latency' as const] : DEFAULT_SUITES);
+  check(Array.isArray(suites) && suites.length > 0, 'suites', `expected a non-empty list of ${SUITE_NAMES.join(', ')}`);
+  suites.forEach((suite, i) => check(SUITE_NAMES.includes(suite), `suites[${i}]`, `expected one of ${SUITE_NAMES.join(', ')}, got ${JSON.stringify(suite)}`));
+  if (spec.retry !== undefined) check(isRecord(spec.retry) && typeof spec.retry.activity === 'string', 'retry', "expected { activity: 'name' }");
+  check(!suites.includes('retry-latency') || spec.retry !== undefined, 'retry', 'the retry-latency suite needs { activity } to fail');
+  return { ...spec, suites };
+}
 
-export const WORKLOADS: readonly Workload[] = [moneyTransferWorkload, orderSagaWorkload];
+export class WorkloadFileError extends Error {
+  override name = 'WorkloadFileError';
+}
+
+/** The project's benchmark workloads: its `benchmarks` module's default export (a list) or `workloads`. */
+export async function loadWorkloads(project: Project): Promise<Workload[]> {
+  if (!project.benchmarks) return [];
+  const shown = (file: string): string => file.replace(`${process.cwd()}/`, '');
+  const file = shown(project.benchmarks);
+  let list: unknown;
+  try {
+    list = exported(await importUserModule(project.benchmarks, { label: 'benchmarks', shown: file }), file, ['default', 'workloads'], 'a list of defineWorkload(...)');
+  } catch (error) {
+    if (error instanceof UserModuleError) throw new WorkloadFileError(error.message, { cause: error });
+    throw error;
+  }
+  if (!Array.isArray(list) || list.length === 0) throw new WorkloadFileError(`${file}: must export a non-empty list of defineWorkload(...)`);
+  const names = new Set<string>();
+  return list.map((spec, i) => {
+    try {
+      const workload = defineWorkload(spec as WorkloadSpec);
+      check(!names.has(workload.name), 'name', `${workload.name} is given twice`);
+      names.add(workload.name);
+      return workload;
+    } catch (error) {
+      if (error instanceof DefinitionError) throw new WorkloadFileError(`${file}: workloads[${i}].${error.message}`, { cause: error });
+      throw error;
+    }
+  });
+}

@@ -4,8 +4,8 @@
  * shorter, simpler). fast-check's seed and path replay that exact schedule.
  */
 import fc from 'fast-check';
-import { LINKS, TOXICS } from './cluster/types.ts';
-import { defineScenario, type FaultAction, type FaultSpec, type Scenario } from './scenario.ts';
+import { bindScenario, type BoundScenario, defineScenario, type FaultAction, type FaultSpec, TOXICS } from './scenario.ts';
+import { linkNames, type System } from './system.ts';
 
 /** One generated fault: what, when, for how long (milliseconds). */
 export interface GeneratedFault {
@@ -14,16 +14,21 @@ export interface GeneratedFault {
   forMs: number;
 }
 
-const actionArbitrary: fc.Arbitrary<FaultAction> = fc.oneof(
-  fc.record({ kind: fc.constant('kill' as const), process: fc.constantFrom('worker' as const, 'bank' as const, 'store' as const, 'temporal' as const) }),
-  fc.record({ kind: fc.constant('link-down' as const), link: fc.constantFrom(...LINKS) }),
-  fc.record({ kind: fc.constant('pause' as const), process: fc.constantFrom('worker' as const, 'bank' as const, 'store' as const) }),
-  fc.record({ kind: fc.constant('toxic' as const), link: fc.constantFrom(...LINKS), toxic: fc.constantFrom(...TOXICS), stream: fc.constantFrom('downstream' as const, 'upstream' as const) }),
-);
+/** The faults a system's cluster can suffer: kill or pause of a worker or a part (kill of Temporal too), and any link. */
+function actionArbitrary(system: Pick<System, 'parts' | 'partLinks'>): fc.Arbitrary<FaultAction> {
+  const links = linkNames(system);
+  const processes = ['worker', ...Object.keys(system.parts)];
+  return fc.oneof(
+    fc.record({ kind: fc.constant('kill' as const), process: fc.constantFrom(...processes, 'temporal') }),
+    fc.record({ kind: fc.constant('link-down' as const), link: fc.constantFrom(...links) }),
+    fc.record({ kind: fc.constant('pause' as const), process: fc.constantFrom(...processes) }),
+    fc.record({ kind: fc.constant('toxic' as const), link: fc.constantFrom(...links), toxic: fc.constantFrom(...TOXICS), stream: fc.constantFrom('downstream' as const, 'upstream' as const) }),
+  );
+}
 
 /** Schedules of 1 to `maxFaults` faults starting within the first `windowMs`, each lasting 0.3 to 4 s. Shrinks toward fewer, earlier, shorter faults. */
-export function scheduleArbitrary(maxFaults = 3, windowMs = 4000): fc.Arbitrary<GeneratedFault[]> {
-  return fc.array(fc.record({ action: actionArbitrary, atMs: fc.integer({ min: 0, max: windowMs }), forMs: fc.integer({ min: 300, max: 4000 }) }), { minLength: 1, maxLength: maxFaults });
+export function scheduleArbitrary(system: Pick<System, 'parts' | 'partLinks'>, maxFaults = 3, windowMs = 4000): fc.Arbitrary<GeneratedFault[]> {
+  return fc.array(fc.record({ action: actionArbitrary(system), atMs: fc.integer({ min: 0, max: windowMs }), forMs: fc.integer({ min: 300, max: 4000 }) }), { minLength: 1, maxLength: maxFaults });
 }
 
 export function toFaultSpecs(schedule: readonly GeneratedFault[]): FaultSpec[] {
@@ -31,12 +36,12 @@ export function toFaultSpecs(schedule: readonly GeneratedFault[]): FaultSpec[] {
 }
 
 /** The scenario with its faults replaced by a generated schedule. */
-export function withSchedule(scenario: Scenario, schedule: readonly GeneratedFault[]): Scenario {
-  return defineScenario({ ...scenario, name: `${scenario.name}-explored`, faults: toFaultSpecs(schedule) });
+export function withSchedule<Params>(scenario: BoundScenario<Params>, schedule: readonly GeneratedFault[]): BoundScenario<Params> {
+  return bindScenario(defineScenario({ ...scenario, name: `${scenario.name}-explored`, faults: toFaultSpecs(schedule) }), scenario.system);
 }
 
 export interface ExploreOptions {
-  scenario: Scenario;
+  scenario: BoundScenario;
   /** Schedules to try. */
   runs: number;
   /** fast-check's seed; with `path`, replays one exact schedule. */
@@ -46,7 +51,7 @@ export interface ExploreOptions {
   /** Stop shrinking after this long and report the smallest failing schedule found so far. */
   timeLimitMs?: number;
   /** Run the scenario under a schedule; true when every invariant held. */
-  run: (scenario: Scenario, schedule: readonly GeneratedFault[]) => Promise<boolean>;
+  run: (scenario: BoundScenario, schedule: readonly GeneratedFault[]) => Promise<boolean>;
 }
 
 export type ExploreResult =
@@ -65,7 +70,7 @@ export type ExploreResult =
     };
 
 export async function exploreSchedules(options: ExploreOptions): Promise<ExploreResult> {
-  const property = fc.asyncProperty(scheduleArbitrary(options.maxFaults), async (schedule) => options.run(withSchedule(options.scenario, schedule), schedule));
+  const property = fc.asyncProperty(scheduleArbitrary(options.scenario.system, options.maxFaults), async (schedule) => options.run(withSchedule(options.scenario, schedule), schedule));
   const details = await fc.check(property, {
     numRuns: options.runs,
     seed: options.seed,

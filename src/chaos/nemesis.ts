@@ -3,7 +3,6 @@
  * recording both in the operation history. Toxics always run at toxicity 1: when they hit is decided by the plan.
  */
 import path from 'node:path';
-import { PROJECT_ROOT } from '../toolchain/tools.ts';
 import type { Cluster, ToxicType, WorkerCode } from './cluster/types.ts';
 import type { OperationHistory } from './history.ts';
 import type { PlannedFault } from './plan.ts';
@@ -44,12 +43,14 @@ export class Nemesis {
   /**
    * @param code the code the workers start with; a deploy replaces the parts it names, and `code` then says
    *   what the workers run (the code the run's histories must replay against).
+   * @param projectRoot where a deploy's module paths start.
    */
   constructor(
     private readonly cluster: Cluster,
     private readonly history: OperationHistory,
     private readonly log: (line: string) => void,
     public code: WorkerCode,
+    private readonly projectRoot: string,
   ) {}
 
   /** Check that every fault's target exists in this cluster before anything starts. */
@@ -58,6 +59,9 @@ export class Nemesis {
       const { action } = fault;
       if ((action.kind === 'kill' || action.kind === 'pause') && !cluster.processes.has(action.process)) {
         throw new Error(`fault ${fault.id} (${describeAction(action)}): the ${cluster.provider} cluster has no process ${action.process} (it has ${[...cluster.processes.keys()].join(', ')})`);
+      }
+      if ((action.kind === 'toxic' || action.kind === 'link-down') && !cluster.links[action.link]) {
+        throw new Error(`fault ${fault.id} (${describeAction(action)}): the cluster has no link ${action.link} (it has ${Object.keys(cluster.links).join(', ')})`);
       }
     }
   }
@@ -100,22 +104,22 @@ export class Nemesis {
     const { action } = fault;
     switch (action.kind) {
       case 'toxic':
-        this.toxics.set(fault.id, await this.cluster.links[action.link].addToxic({
+        this.toxics.set(fault.id, await this.cluster.link(action.link).addToxic({
           type: action.toxic,
           stream: action.stream ?? 'downstream',
           attributes: { ...TOXIC_DEFAULTS[action.toxic], ...action.attributes },
         }));
         return;
       case 'link-down':
-        return this.cluster.links[action.link].down();
+        return this.cluster.link(action.link).down();
       case 'kill':
         return this.process(action.process).kill();
       case 'pause':
         return this.process(action.process).pause();
       case 'deploy': {
         const next: WorkerCode = {
-          workflowsPath: action.workflows ? path.resolve(PROJECT_ROOT, action.workflows) : this.code.workflowsPath,
-          activitiesPath: action.activities ? path.resolve(PROJECT_ROOT, action.activities) : this.code.activitiesPath,
+          workflowsPath: action.workflows ? path.resolve(this.projectRoot, action.workflows) : this.code.workflowsPath,
+          activitiesPath: action.activities ? path.resolve(this.projectRoot, action.activities) : this.code.activitiesPath,
         };
         await this.cluster.deployWorkers(next);
         this.code = next;
@@ -129,11 +133,11 @@ export class Nemesis {
     switch (action.kind) {
       case 'toxic': {
         const name = this.toxics.get(fault.id);
-        if (name) await this.cluster.links[action.link].removeToxic(name);
+        if (name) await this.cluster.link(action.link).removeToxic(name);
         return;
       }
       case 'link-down':
-        return this.cluster.links[action.link].up();
+        return this.cluster.link(action.link).up();
       case 'kill':
         return this.process(action.process).restart();
       case 'pause':

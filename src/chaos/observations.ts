@@ -1,8 +1,7 @@
 /** What a chaos run observed once it settled: the input of every checker. Pure data. */
-import type { BankAudit } from '../../services/bank/api.ts';
-import type { StoreAudit } from '../../services/store/api.ts';
+import type { temporal } from '@temporalio/proto';
 import type { HistoryEntry } from './history.ts';
-import type { Plan } from './plan.ts';
+import type { Plan, PlannedOperation } from './plan.ts';
 
 export type WorkflowStatus = 'completed' | 'failed' | 'cancelled' | 'terminated' | 'timed-out' | 'running' | 'unknown';
 
@@ -11,9 +10,11 @@ export interface WorkflowOutcome {
   /** The planned operation this workflow ran. */
   op: string;
   status: WorkflowStatus;
-  /** The ApplicationFailure type the workflow failed with (DepositFailed, OrderFailed, ...). */
+  /** The ApplicationFailure type the workflow failed with (e.g. DepositFailed), when it failed with one. */
   failureType?: string;
-  /** The workflow's result when it completed (for order: its final status). */
+  /** The failure's message, when it failed. */
+  failureMessage?: string;
+  /** The workflow's result when it completed. */
   result?: unknown;
 }
 
@@ -23,30 +24,40 @@ export interface ReplayObservation {
   detail?: string;
 }
 
-/** An activity attempt that followed a failed attempt, from the recorded histories (ActivityTaskStarted.lastFailure). */
-export interface ActivityRetry {
+/** A workflow's history as the run recorded it from the cluster. */
+export interface RecordedWorkflow {
   workflowId: string;
-  activity: string;
-  /** The attempt that started after the failure. */
-  attempt: number;
-  /** The failure type of the attempt before it. */
-  afterFailure: string;
+  runId: string;
+  workflowType: string;
+  events: temporal.api.history.v1.IHistoryEvent[];
 }
 
-export interface Observations {
-  plan: Plan;
+export interface RunObservations<Snapshot = unknown, Setup = unknown> {
+  plan: Plan<Setup>;
+  /** The operation history: every client invocation and its completion, every fault and heal. */
   history: readonly HistoryEntry[];
+  /** How each operation's workflow ended, after settling. */
   outcomes: WorkflowOutcome[];
-  bank: BankAudit;
-  store: StoreAudit;
-  /** Store totals right after seeding, to check conservation against. */
-  openingStore: Pick<StoreAudit, 'moneyTotal' | 'stockTotals'>;
-  /** Bank total right after seeding. */
-  openingBankTotal: number;
+  /** The system's snapshot after `prepare` (before the workload) and after settling; undefined without a snapshot. */
+  before: Snapshot;
+  after: Snapshot;
+  /** Every workflow's recorded history. */
+  workflows: RecordedWorkflow[];
+  /** The recorded histories replayed against the code the workers ended with (empty when histories-replay is not checked). */
+  replay: ReplayObservation[];
   /** Workflows still not closed when the settle bound ran out. */
   unsettled: string[];
   settleWithinMs: number;
-  replay: ReplayObservation[];
-  /** Every retried activity attempt the recorded histories show. */
-  retries: ActivityRetry[];
+  /** The system's business error types (see SystemSpec.businessErrors). */
+  businessErrors: readonly string[];
+}
+
+/** The outcome of an operation's workflow ('unknown' when the run has none). */
+export function outcomeOf(run: Pick<RunObservations, 'outcomes'>, op: Pick<PlannedOperation, 'id' | 'workflowId'>): WorkflowOutcome {
+  return run.outcomes.find((o) => o.workflowId === op.workflowId) ?? { workflowId: op.workflowId, op: op.id, status: 'unknown' };
+}
+
+/** "completed", or "failed (DepositFailed)". */
+export function describeOutcome(outcome: WorkflowOutcome): string {
+  return outcome.failureType ? `${outcome.status} (${outcome.failureType})` : outcome.status;
 }

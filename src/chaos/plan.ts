@@ -1,19 +1,25 @@
 /**
- * Planning a chaos run (pure): scenario + seed -> every operation the workload will start (with its input and
- * intent), every fault (resolved target, start and heal time), and the data to seed the services with.
- * The same scenario and seed always give the same plan; the run id only namespaces the ids.
+ * Planning a chaos run (pure): a scenario bound to its system, and a seed -> every operation the workload will run
+ * (from the system's workload), every fault (its target resolved, its start and heal times fixed), and the data to
+ * seed the parts with. The same scenario and seed always give the same plan; the run id only namespaces the ids.
  */
-import type { OrderDetails, OrderRequest, TransferDetails } from '../../workflows/types.ts';
-import { orderSagaWorkflowId, orderWorkflowId, transferWorkflowId } from '../../workflows/types.ts';
+import { check, DefinitionError, durationMs, isRecord } from './definition.ts';
 import { Random } from './random.ts';
-import { durationMs, type FaultAction, type Scenario, timingWindow } from './scenario.ts';
+import type { BoundScenario, FaultAction } from './scenario.ts';
+import { timingWindow } from './scenario.ts';
+import type { OperationSpec, StepSpec } from './system.ts';
 
-export type Intent = 'valid' | 'invalid-account' | 'insufficient-funds' | 'invalid-address' | 'approve' | 'reject' | 'cancel';
+export type PlannedStep = StepSpec & {
+  name: string;
+  afterMs: number;
+};
 
-export type PlannedOperation =
-  | { id: string; kind: 'transfer'; intent: Intent; workflowId: string; startAtMs: number; input: TransferDetails }
-  | { id: string; kind: 'saga'; intent: Intent; workflowId: string; startAtMs: number; input: OrderDetails }
-  | { id: string; kind: 'order'; intent: Intent; workflowId: string; startAtMs: number; input: OrderRequest };
+export interface PlannedOperation extends Omit<OperationSpec, 'steps' | 'atMs' | 'args'> {
+  kind: string;
+  args: unknown[];
+  startAtMs: number;
+  steps: PlannedStep[];
+}
 
 /** A fault with its target resolved ('worker' becomes a particular worker) and its times fixed. */
 export interface PlannedFault {
@@ -24,30 +30,20 @@ export interface PlannedFault {
   healAtMs?: number;
 }
 
-export interface Seeding {
-  accounts: { accountId: string; balance: number }[];
-  stock: { sku: string; available: number }[];
-  customers: { customerId: string; credit: number }[];
-}
-
-export interface Plan {
+export interface Plan<Setup = unknown> {
   scenario: string;
   seed: number;
   runId: string;
-  seeding: Seeding;
+  /** What the system's workload seeds its parts with. */
+  setup: Setup;
   operations: PlannedOperation[];
   faults: PlannedFault[];
   /** Every fault is healed by then; the settle bound counts from here. */
   faultPhaseEndsMs: number;
 }
 
-const ACCOUNTS = 8;
-const OPENING_BALANCE = 10_000;
-const SKUS = 3;
-const CUSTOMERS = 4;
-const ADDRESS = { name: 'Chaos Monkey', line1: '1 Fault Line', city: 'Berlin', country: 'DE' };
-/** The store does not ship to XX: a saga with this address fails at its last step and must compensate everything. */
-const UNSHIPPABLE = { ...ADDRESS, country: 'XX' };
+/** The most operations one run may plan: more would not finish in any sensible time. */
+export const MAX_OPERATIONS = 10_000;
 
 function resolveAction(action: FaultAction, workers: number, random: Random): FaultAction {
   if ((action.kind === 'kill' || action.kind === 'pause') && action.process === 'worker') {
@@ -56,58 +52,66 @@ function resolveAction(action: FaultAction, workers: number, random: Random): Fa
   return action;
 }
 
-export function planScenario(scenario: Scenario, seed: number, runId: string): Plan {
+function stepName(step: StepSpec): string {
+  if (step.name) return step.name;
+  if ('signal' in step) return step.signal;
+  if ('update' in step) return step.update;
+  if ('query' in step) return step.query;
+  return 'cancel' in step ? 'cancel' : 'terminate';
+}
+
+/** Check the operations a workload planned: the system's code, so a mistake names the operation and field. */
+function checkOperations(operations: unknown, spreadMs: number, random: Random): PlannedOperation[] {
+  check(Array.isArray(operations), 'operations', 'expected a list of { id, workflowType, workflowId, taskQueue, args }');
+  check(operations.length > 0, 'operations', 'the workload plans nothing: give it something to run');
+  check(operations.length <= MAX_OPERATIONS, 'operations', `${operations.length} operations; a run plans at most ${MAX_OPERATIONS}`);
+  const ids = new Set<string>();
+  const workflowIds = new Set<string>();
+  return operations.map((op: unknown, i) => {
+    const field = `operations[${i}]`;
+    check(isRecord(op), field, 'expected { id, workflowType, workflowId, taskQueue, args }');
+    for (const key of ['id', 'workflowType', 'workflowId', 'taskQueue'] as const) check(typeof op[key] === 'string' && op[key] !== '', `${field}.${key}`, `expected a non-empty string, got ${JSON.stringify(op[key])}`);
+    check(!ids.has(op.id as string), `${field}.id`, `${op.id} is planned twice`);
+    check(!workflowIds.has(op.workflowId as string), `${field}.workflowId`, `${op.workflowId} is planned twice`);
+    ids.add(op.id as string);
+    workflowIds.add(op.workflowId as string);
+    check(op.args === undefined || Array.isArray(op.args), `${field}.args`, 'expected a list of arguments');
+    const steps = (op.steps ?? []) as unknown[];
+    check(Array.isArray(steps), `${field}.steps`, 'expected a list of steps');
+    const planned = steps.map((step, j): PlannedStep => {
+      const at = `${field}.steps[${j}]`;
+      check(isRecord(step), at, 'expected { signal | update | query: name } or { cancel: true } or { terminate: reason }');
+      const actions = ['signal', 'update', 'query', 'cancel', 'terminate'].filter((key) => key in step);
+      check(actions.length === 1, at, 'expected exactly one of signal, update, query, cancel, terminate');
+      if (step.waitFor !== undefined) {
+        check(isRecord(step.waitFor) && typeof step.waitFor.query === 'string' && typeof step.waitFor.until === 'function', `${at}.waitFor`, 'expected { query, until(result) }');
+      }
+      const spec = step as unknown as StepSpec;
+      return { ...spec, name: stepName(spec), afterMs: spec.after === undefined ? 0 : durationMs(spec.after, `${at}.after`) };
+    });
+    const atMs = op.atMs === undefined ? (spreadMs === 0 ? 0 : random.int(0, spreadMs)) : durationMs(op.atMs, `${field}.atMs`);
+    const spec = op as unknown as OperationSpec;
+    const { atMs: _atMs, steps: _steps, ...fields } = spec;
+    return { ...fields, kind: spec.kind ?? spec.workflowType, args: spec.args ?? [], startAtMs: atMs, steps: planned };
+  });
+}
+
+export function planScenario<Params>(scenario: BoundScenario<Params>, seed: number, runId: string): Plan {
   const random = new Random(seed);
-  const id = (name: string): string => `${runId}-${name}`;
-  const seeding: Seeding = {
-    accounts: Array.from({ length: ACCOUNTS }, (_, i) => ({ accountId: id(`acct${i}`), balance: OPENING_BALANCE })),
-    stock: Array.from({ length: SKUS }, (_, i) => ({ sku: id(`sku${i}`), available: 10_000 })),
-    customers: Array.from({ length: CUSTOMERS }, (_, i) => ({ customerId: id(`cust${i}`), credit: 10_000_000 })),
-  };
-  const { workload } = scenario;
-  const spreadMs = workload.spreadOver === undefined ? 0 : durationMs(workload.spreadOver, 'workload.spreadOver');
-  const startAt = (): number => (spreadMs === 0 ? 0 : random.int(0, spreadMs));
-  const operations: PlannedOperation[] = [];
-
-  const accounts = seeding.accounts.map((a) => a.accountId);
-  for (let i = 0; i < (workload.transfers ?? 0); i++) {
-    const roll = random.next();
-    const intent: Intent = roll < (workload.mix?.invalidAccount ?? 0)
-      ? 'invalid-account'
-      : roll < (workload.mix?.invalidAccount ?? 0) + (workload.mix?.insufficientFunds ?? 0)
-        ? 'insufficient-funds'
-        : 'valid';
-    const sourceAccount = random.pick(accounts);
-    const targetAccount = intent === 'invalid-account' ? id('ghost') : random.pick(accounts.filter((a) => a !== sourceAccount));
-    const amount = intent === 'insufficient-funds' ? OPENING_BALANCE * ACCOUNTS + 1 : random.int(1, 2_000);
-    const referenceId = id(`t${i}`);
-    operations.push({ id: `t${i}`, kind: 'transfer', intent, workflowId: transferWorkflowId(referenceId), startAtMs: startAt(), input: { sourceAccount, targetAccount, amount, referenceId } });
+  let planned: { operations: unknown; setup?: unknown };
+  try {
+    planned = scenario.system.workload.plan({ params: scenario.params, random, id: (name) => `${runId}-${name}`, runId });
+  } catch (error) {
+    throw new DefinitionError(`workload.plan threw: ${(error as Error).message.split('\n')[0]}`, { cause: error });
   }
-
-  const order = (name: string): OrderDetails => {
-    const skus = seeding.stock.map((s) => s.sku);
-    const lines = random.int(1, 2);
-    const chosen = Array.from(new Set(Array.from({ length: lines }, () => random.pick(skus))));
-    return {
-      orderId: id(name),
-      customerId: random.pick(seeding.customers).customerId,
-      items: chosen.map((sku) => ({ sku, quantity: random.int(1, 3) })),
-      amount: random.int(100, 5_000),
-      address: ADDRESS,
-    };
-  };
-  for (let i = 0; i < (workload.sagas ?? 0); i++) {
-    const fails = random.chance(workload.mix?.sagaFailure ?? 0);
-    const input = { ...order(`s${i}`), ...(fails ? { address: UNSHIPPABLE } : {}) };
-    operations.push({ id: `s${i}`, kind: 'saga', intent: fails ? 'invalid-address' : 'valid', workflowId: orderSagaWorkflowId(input.orderId), startAtMs: startAt(), input });
-  }
-  for (let i = 0; i < (workload.orders ?? 0); i++) {
-    const input = order(`o${i}`);
-    const roll = random.next();
-    const cancel = workload.mix?.cancel ?? 0;
-    const intent: Intent = roll < cancel ? 'cancel' : roll < cancel + (1 - cancel) * 0.2 ? 'reject' : 'approve';
-    operations.push({ id: `o${i}`, kind: 'order', intent, workflowId: orderWorkflowId(input.orderId), startAtMs: startAt(), input });
-  }
+  check(isRecord(planned), 'workload.plan', 'expected it to return { operations, setup }');
+  const operations = (() => {
+    try {
+      return checkOperations(planned.operations, scenario.spreadOverMs, random);
+    } catch (error) {
+      throw new DefinitionError(`workload.plan returned a bad operation: ${(error as Error).message}`, { cause: error });
+    }
+  })();
   operations.sort((a, b) => a.startAtMs - b.startAtMs || a.id.localeCompare(b.id));
 
   const faults: PlannedFault[] = scenario.faults.map((fault, i) => {
@@ -118,10 +122,10 @@ export function planScenario(scenario: Scenario, seed: number, runId: string): P
     const lasting = fault.for === undefined ? undefined : timingWindow(fault.for, `faults[${i}].for`);
     return { id: `f${i}`, action, atMs, healAtMs: lasting ? atMs + random.int(lasting[0], lasting[1]) : undefined };
   });
-  const lastTimed = Math.max(spreadMs, ...faults.map((f) => f.healAtMs ?? f.atMs));
+  const lastTimed = Math.max(scenario.spreadOverMs, ...operations.map((op) => op.startAtMs), ...faults.map((f) => f.healAtMs ?? f.atMs));
   // A fault without a duration lasts until the fault phase ends: a second after everything else.
   const faultPhaseEndsMs = faults.some((f) => f.healAtMs === undefined && f.action.kind !== 'deploy') ? lastTimed + 1000 : lastTimed;
   for (const fault of faults) if (fault.healAtMs === undefined && fault.action.kind !== 'deploy') fault.healAtMs = faultPhaseEndsMs;
 
-  return { scenario: scenario.name, seed, runId, seeding, operations, faults, faultPhaseEndsMs };
+  return { scenario: scenario.name, seed, runId, setup: planned.setup, operations, faults, faultPhaseEndsMs };
 }

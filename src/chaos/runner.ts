@@ -1,7 +1,7 @@
 /**
- * Running a chaos scenario: plan (pure) -> run (cluster, workload, nemesis) -> settle -> observe (audits,
- * outcomes, recorded histories replayed) -> check (pure). Every step's result lands in the report directory:
- * plan.json, history.jsonl, histories/, report.json.
+ * Running a chaos scenario on a system: plan (pure) -> run (cluster, prepare, workload, nemesis) -> settle ->
+ * observe (the system's snapshot, outcomes, recorded histories replayed) -> check. Every step's result lands in the
+ * report directory: plan.json, history.jsonl, histories/, report.json.
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -12,24 +12,29 @@ import { readManifest, writeFileAtomic } from '../replay/corpus.ts';
 import { loadHistoryFile } from '../replay/history-file.ts';
 import { recordHistories } from '../replay/record.ts';
 import { Replayer } from '../replay/replayer.ts';
-import { BankClient } from '../../services/bank/client.ts';
-import { StoreClient } from '../../services/store/client.ts';
-import { TASK_QUEUES } from '../../workflows/types.ts';
 import { runChecks, type Verdict } from './checkers/index.ts';
 import type { Cluster, ClusterProvider, WorkerCode } from './cluster/types.ts';
 import { type HistoryEntry, OperationHistory } from './history.ts';
 import { Nemesis } from './nemesis.ts';
-import type { Observations, ReplayObservation, WorkflowOutcome, WorkflowStatus } from './observations.ts';
+import type { RecordedWorkflow, ReplayObservation, RunObservations, WorkflowOutcome, WorkflowStatus } from './observations.ts';
 import { type Plan, planScenario } from './plan.ts';
-import { activityRetries } from './retries.ts';
-import type { Scenario } from './scenario.ts';
+import type { BoundScenario } from './scenario.ts';
 import { runWorkload } from './workload.ts';
 
+/** The system's own code (workload.prepare, snapshot) threw: a harness error naming the hook, never a verdict. */
+export class SystemHookError extends Error {
+  override name = 'SystemHookError';
+}
+
 export interface RunOptions {
-  scenario: Scenario;
+  scenario: BoundScenario;
   seed: number;
   provider: ClusterProvider;
   code: WorkerCode;
+  /** The project root: parts and workers run there, and a deploy's module paths start there. */
+  projectRoot: string;
+  /** Where runs register their processes, so a later run can clean up after a killed one. */
+  stateDir: string;
   /** Where the plan, the operation history, the histories and the cluster's state and logs go (a new or empty directory). */
   reportDir: string;
   log: (line: string) => void;
@@ -47,7 +52,7 @@ export interface RunTimings {
 export interface RunResult {
   plan: Plan;
   verdicts: Verdict[];
-  observations: Observations;
+  observations: RunObservations;
   timings: RunTimings;
   webUiUrl?: string;
   namespace: string;
@@ -85,7 +90,10 @@ async function settle(client: Client, plan: Plan, deadline: number): Promise<{ o
     if (status === 'completed') outcome.result = await handle.result();
     if (status === 'failed') {
       const error = await handle.result().then(() => undefined, (e: unknown) => e);
-      if (error instanceof WorkflowFailedError && error.cause instanceof ApplicationFailure) outcome.failureType = error.cause.type ?? undefined;
+      if (error instanceof WorkflowFailedError) {
+        if (error.cause instanceof ApplicationFailure) outcome.failureType = error.cause.type ?? undefined;
+        outcome.failureMessage = error.cause?.message;
+      }
     }
     if (status === 'running') unsettled.push(op.workflowId);
     outcomes.push(outcome);
@@ -94,10 +102,10 @@ async function settle(client: Client, plan: Plan, deadline: number): Promise<{ o
 }
 
 /**
- * Record every workflow of the run; replay them against the code the workers ended with (when the scenario
- * checks it); read every retried activity attempt from them.
+ * Record every workflow of the run, and replay them against the code the workers ended with (when the scenario
+ * checks it).
  */
-async function observeHistories(cluster: Cluster, connection: Connection, plan: Plan, code: WorkerCode, dir: string, replay: boolean): Promise<Pick<Observations, 'replay' | 'retries'>> {
+async function observeHistories(cluster: Cluster, connection: Connection, plan: Plan, code: WorkerCode, dir: string, replay: boolean): Promise<Pick<RunObservations, 'replay' | 'workflows'>> {
   const ids = plan.operations.map((op) => op.workflowId);
   const summary = await recordHistories({
     cluster: { address: cluster.directAddress, namespace: cluster.namespace },
@@ -108,19 +116,29 @@ async function observeHistories(cluster: Cluster, connection: Connection, plan: 
   const missing: ReplayObservation[] = summary.failures.map((f) => ({ workflowId: f.workflowId, status: 'not-recorded', detail: f.error }));
   const manifest = readManifest(dir).histories;
   const histories = await Promise.all(manifest.map((entry) => loadHistoryFile(path.join(dir, entry.file), entry.workflowId)));
-  const retries = histories.flatMap((h) => activityRetries(h.workflowId, h.history));
-  if (!replay) return { replay: [], retries };
+  const workflows: RecordedWorkflow[] = histories.map((h) => ({ workflowId: h.workflowId, runId: h.runId, workflowType: h.workflowType, events: h.history.events ?? [] }));
+  if (!replay) return { replay: [], workflows };
   const replayer = await Replayer.create({ workflowsPath: code.workflowsPath });
   const results: ReplayObservation[] = [];
   for await (const outcome of replayer.replay(histories)) {
     const detail = outcome.divergence?.eventId ? `diverged at event ${outcome.divergence.eventId}` : outcome.message;
     results.push({ workflowId: outcome.workflowId, status: outcome.status, detail });
   }
-  return { replay: [...results, ...missing], retries };
+  return { replay: [...results, ...missing], workflows };
+}
+
+/** Run a hook of the system's (prepare, snapshot); what it throws is named as the hook's failure. */
+async function systemHook<T>(hook: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    throw new SystemHookError(`${hook} threw: ${(error as Error).message?.split('\n')[0] ?? String(error)}`, { cause: error });
+  }
 }
 
 export async function runScenario(options: RunOptions): Promise<RunResult> {
   const { scenario, seed, log } = options;
+  const { system } = scenario;
   const started = Date.now();
   installQuietRuntime();
   mkdirSync(options.reportDir, { recursive: true });
@@ -131,7 +149,10 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
   log(`starting the ${options.provider.name} cluster ...`);
   const cluster = await options.provider.start({
     dataDir: path.join(options.reportDir, 'cluster'),
-    workers: { ...options.code, count: scenario.workers, taskQueues: Object.values(TASK_QUEUES) },
+    projectRoot: options.projectRoot,
+    system,
+    stateDir: options.stateDir,
+    workers: { ...options.code, count: scenario.workers, taskQueues: system.workers.taskQueues },
     log,
   });
   const clusterStartMs = Date.now() - started;
@@ -139,23 +160,19 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
   try {
     Nemesis.validate(cluster, plan.faults);
     log(`cluster up in ${(clusterStartMs / 1000).toFixed(1)} s${cluster.webUiUrl ? `; Temporal Web UI ${cluster.webUiUrl}` : ''}`);
-    const bank = new BankClient({ baseUrl: cluster.bankUrl });
-    const store = new StoreClient({ baseUrl: cluster.storeUrl });
-    await Promise.all([
-      ...plan.seeding.accounts.map((a) => bank.openAccount(a)),
-      ...plan.seeding.stock.map((s) => store.setStock(s)),
-      ...plan.seeding.customers.map((c) => store.openCustomer(c)),
-    ]);
-    const [openingBank, openingStore] = await Promise.all([bank.audit(), store.audit()]);
+    const hookContext = { parts: cluster.parts, setup: plan.setup };
+    if (system.workload.prepare) await systemHook('workload.prepare', () => system.workload.prepare!(hookContext));
+    const snapshot = (): Promise<unknown> => (system.snapshot ? systemHook('snapshot', () => system.snapshot!(hookContext)) : Promise.resolve(undefined));
+    const before = await snapshot();
 
     // An external cluster may need TLS or an API key; the provider says which.
     const clientConnection = await Connection.connect({ address: cluster.clientAddress, ...cluster.connectionOptions });
     const directConnection = await Connection.connect({ address: cluster.directAddress, ...cluster.connectionOptions });
     connections.push(clientConnection, directConnection);
     const history = new OperationHistory(path.join(options.reportDir, 'history.jsonl'));
-    const nemesis = new Nemesis(cluster, history, log, options.code);
+    const nemesis = new Nemesis(cluster, history, log, options.code, options.projectRoot);
     log(`running ${plan.operations.length} operations (concurrency ${scenario.workload.concurrency}) and ${plan.faults.length} faults, seed ${seed}`);
-    const progress = setInterval(() => log(`t+${(history.now() / 1000).toFixed(1)}s ${countDone(history.entries())}/${plan.operations.length} operations done`), 5000);
+    const progress = setInterval(() => log(`t+${(history.now() / 1000).toFixed(1)}s ${countDone(history.entries(), plan)}/${plan.operations.length} operations done`), 5000);
     nemesis.start(plan.faults);
     const workloadStarted = Date.now();
     try {
@@ -186,21 +203,20 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     const settleMs = Date.now() - settleStarted;
 
     const checkStarted = Date.now();
-    const [bankAudit, storeAudit] = await Promise.all([bank.audit(), store.audit()]);
+    const after = await snapshot();
     const recorded = await observeHistories(cluster, directConnection, plan, nemesis.code, path.join(options.reportDir, 'histories'), scenario.checks.includes('histories-replay'));
-    const observations: Observations = {
+    const observations: RunObservations = {
       plan,
       history: history.entries(),
       outcomes,
-      bank: bankAudit,
-      store: storeAudit,
-      openingBankTotal: openingBank.totalBalance,
-      openingStore: { moneyTotal: openingStore.moneyTotal, stockTotals: openingStore.stockTotals },
+      before,
+      after,
       unsettled,
       settleWithinMs: scenario.settleWithinMs,
+      businessErrors: system.businessErrors,
       ...recorded,
     };
-    const verdicts = runChecks(scenario.checks, observations);
+    const verdicts = await runChecks(scenario.checks, system.checkers, observations);
     const checkMs = Date.now() - checkStarted;
     return {
       plan,
@@ -217,6 +233,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
   }
 }
 
-function countDone(entries: readonly HistoryEntry[]): number {
-  return entries.filter((e) => e.process.startsWith('client-') && e.type !== 'invoke' && ['transfer', 'saga', 'order'].includes(e.f)).length;
+function countDone(entries: readonly HistoryEntry[], plan: Plan): number {
+  const kinds = new Set(plan.operations.map((op) => op.kind));
+  return entries.filter((e) => e.process.startsWith('client-') && e.type !== 'invoke' && kinds.has(e.f)).length;
 }

@@ -1,20 +1,26 @@
 /**
- * Chaos scenarios as typed data: a workload, faults with windows for their timing, the invariants that must hold,
- * and a bound for settling. `defineScenario` validates eagerly, so a bad file fails with the field that is wrong.
+ * Chaos scenarios as typed data: a workload (its concurrency and spread, plus fields the system's workload reads),
+ * faults with windows for their timing, the invariants that must hold, and a bound for settling.
+ * `defineScenario` checks the shape eagerly; `bindScenario` then checks it against the system it runs on (its
+ * links, processes, checkers and workload fields), before any cluster starts.
  */
-import { LINKS, type LinkName, TOXICS, type ToxicType } from './cluster/types.ts';
+import { BUILT_IN_CHECKERS } from './checkers/built-in.ts';
+import { check, DefinitionError, type Duration, durationMs, isRecord, type Timing, timingWindow, withFieldPrefix } from './definition.ts';
+import { linkNames, type System } from './system.ts';
 
-/** Milliseconds, or text such as '500ms', '2s', '1.5m'. */
-export type Duration = number | string;
-/** A fixed offset, or a window the seeded generator picks from. */
-export type Timing = Duration | { between: [Duration, Duration] };
+export { DefinitionError as ScenarioError, durationMs, timingWindow };
+export type { Duration, Timing };
 
-/** A process, or 'worker' for one worker the seeded generator picks. */
-export type ProcessTarget = 'temporal' | 'bank' | 'store' | 'worker' | `worker-${number}`;
+/** Every Toxiproxy toxic (toxiproxy 2.12). Attributes are the toxic's own, in its units (ms, KB/s, bytes, µs). */
+export const TOXICS = ['latency', 'bandwidth', 'slow_close', 'timeout', 'reset_peer', 'slicer', 'limit_data'] as const;
+export type ToxicType = (typeof TOXICS)[number];
+
+/** A process of the cluster: 'temporal', a part of the system, 'worker' (one the seeded generator picks) or 'worker-<n>'. */
+export type ProcessTarget = string;
 
 export type FaultAction =
-  | { kind: 'toxic'; link: LinkName; toxic: ToxicType; stream?: 'upstream' | 'downstream'; attributes?: Record<string, number> }
-  | { kind: 'link-down'; link: LinkName }
+  | { kind: 'toxic'; link: string; toxic: ToxicType; stream?: 'upstream' | 'downstream'; attributes?: Record<string, number> }
+  | { kind: 'link-down'; link: string }
   /** kill -9; healed by restarting it. */
   | { kind: 'kill'; process: ProcessTarget }
   /** SIGSTOP; healed by SIGCONT. */
@@ -30,155 +36,145 @@ export interface FaultSpec {
   for?: Timing;
 }
 
-export interface WorkloadSpec {
-  /** Money transfers to run. */
-  transfers?: number;
-  /** orderSaga executions. */
-  sagas?: number;
-  /** order executions (approval step): each is approved, rejected or cancelled by signal. */
-  orders?: number;
-  /** Executions in flight at once. */
+export interface WorkloadFields {
+  /** Operations in flight at once. */
   concurrency: number;
-  /**
-   * Fractions of the transfers that are invalid (unknown account) or too large (insufficient funds), of the sagas
-   * that fail (an address the store does not ship to, so they must compensate), and of orders that get cancelled.
-   */
-  mix?: { invalidAccount?: number; insufficientFunds?: number; sagaFailure?: number; cancel?: number };
   /** Spread the starts over this long, so faults meet workflows at every stage. */
   spreadOver?: Duration;
+  /** Everything else is the system's: its workload's `params` reads it (e.g. `transfers: 20`). */
+  [field: string]: unknown;
 }
-
-export const CHECKS = [
-  'money-conserved',
-  'transfers-ended-validly',
-  'keys-applied-once',
-  'sagas-completed-or-compensated',
-  'all-finished',
-  'histories-replay',
-  'business-errors-not-retried',
-] as const;
-export type CheckName = (typeof CHECKS)[number];
 
 export interface ScenarioSpec {
   name: string;
   description: string;
-  workload: WorkloadSpec;
+  workload: WorkloadFields;
   faults: FaultSpec[];
-  /** Invariants to check; all of them when absent. */
-  checks?: CheckName[];
+  /** Invariants to check: the built-in ones and the system's, by name; all of them when absent. */
+  checks?: string[];
   /** After the faults heal, every workflow must reach a terminal state within this bound (default 60 s). */
   settleWithin?: Duration;
-  /** Worker processes (default 2). */
+  /** Worker processes (default: the system's workers.count, else 2). */
   workers?: number;
-  /** The code the workers start with (default: the packaged workflows and activities; overridden by --workflows/--activities). */
+  /** The code the workers start with, instead of the system's (paths relative to the project root). */
   code?: { workflows?: string; activities?: string };
 }
 
 export interface Scenario extends ScenarioSpec {
-  checks: CheckName[];
+  /** undefined: every checker of the system it runs on. */
+  checks?: string[];
   settleWithinMs: number;
+  spreadOverMs: number;
+}
+
+/** A scenario checked against the system it runs on. */
+export interface BoundScenario<Params = unknown> extends Scenario {
+  system: System<Params>;
+  checks: string[];
   workers: number;
+  /** The workload's fields as the system's `params` returned them. */
+  params: Params;
 }
 
-export class ScenarioError extends Error {
-  override name = 'ScenarioError';
-}
-
-/** Parse a duration; throws naming `field`. */
-export function durationMs(value: unknown, field: string): number {
-  if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return value;
-  const match = typeof value === 'string' ? /^(\d+(?:\.\d+)?)\s*(ms|s|m)$/.exec(value.trim()) : null;
-  if (!match) throw new ScenarioError(`${field}: expected a duration such as 500, '500ms', '2s' or '1m', got ${JSON.stringify(value)}`);
-  return Math.round(Number(match[1]) * { ms: 1, s: 1000, m: 60_000 }[match[2] as 'ms' | 's' | 'm']);
-}
-
-/** A timing as a [min, max] window in ms. */
-export function timingWindow(value: unknown, field: string): [number, number] {
-  if (value && typeof value === 'object' && 'between' in value) {
-    const between = (value as { between: unknown }).between;
-    if (!Array.isArray(between) || between.length !== 2) throw new ScenarioError(`${field}.between: expected two durations, got ${JSON.stringify(between)}`);
-    const [low, high] = [durationMs(between[0], `${field}.between[0]`), durationMs(between[1], `${field}.between[1]`)];
-    if (high < low) throw new ScenarioError(`${field}.between: the window ends before it starts (${JSON.stringify(between)})`);
-    return [low, high];
-  }
-  const fixed = durationMs(value, field);
-  return [fixed, fixed];
-}
-
-function check(condition: boolean, field: string, message: string): void {
-  if (!condition) throw new ScenarioError(`${field}: ${message}`);
-}
-
-const nonNegativeInteger = (value: unknown): boolean => value === undefined || (Number.isSafeInteger(value) && (value as number) >= 0);
-const fraction = (value: unknown): boolean => value === undefined || (typeof value === 'number' && value >= 0 && value <= 1);
-
-function validateProcess(value: unknown, field: string): void {
-  check(typeof value === 'string' && /^(temporal|bank|store|worker|worker-\d+)$/.test(value), field, `expected temporal, bank, store, worker or worker-<n>, got ${JSON.stringify(value)}`);
-}
-
-function validateAction(action: unknown, field: string): void {
-  check(!!action && typeof action === 'object', field, 'expected an object with a kind');
-  const a = action as Record<string, unknown>;
+function checkAction(action: unknown, field: string): void {
+  check(isRecord(action), field, 'expected an object with a kind');
+  const a = action;
+  const name = (key: string): void => check(typeof a[key] === 'string' && a[key] !== '', `${field}.${key}`, `expected a name, got ${JSON.stringify(a[key])}`);
   switch (a.kind) {
     case 'toxic':
-      check(LINKS.includes(a.link as LinkName), `${field}.link`, `expected one of ${LINKS.join(', ')}, got ${JSON.stringify(a.link)}`);
+      name('link');
       check(TOXICS.includes(a.toxic as ToxicType), `${field}.toxic`, `expected one of ${TOXICS.join(', ')}, got ${JSON.stringify(a.toxic)}`);
       check(a.stream === undefined || a.stream === 'upstream' || a.stream === 'downstream', `${field}.stream`, `expected upstream or downstream, got ${JSON.stringify(a.stream)}`);
       check(
-        a.attributes === undefined || (typeof a.attributes === 'object' && a.attributes !== null && Object.values(a.attributes).every((v) => typeof v === 'number' && v >= 0)),
+        a.attributes === undefined || (isRecord(a.attributes) && Object.values(a.attributes).every((v) => typeof v === 'number' && Number.isFinite(v) && v >= 0)),
         `${field}.attributes`,
         'expected an object of non-negative numbers',
       );
       return;
     case 'link-down':
-      check(LINKS.includes(a.link as LinkName), `${field}.link`, `expected one of ${LINKS.join(', ')}, got ${JSON.stringify(a.link)}`);
+      name('link');
       return;
     case 'kill':
     case 'pause':
-      validateProcess(a.process, `${field}.process`);
+      name('process');
       return;
     case 'deploy':
       check(typeof a.workflows === 'string' || typeof a.activities === 'string', field, 'a deploy names the new workflows and/or activities module');
       return;
     default:
-      throw new ScenarioError(`${field}.kind: expected toxic, link-down, kill, pause or deploy, got ${JSON.stringify(a.kind)}`);
+      throw new DefinitionError(`${field}.kind: expected toxic, link-down, kill, pause or deploy, got ${JSON.stringify(a.kind)}`);
   }
 }
 
-/** Validate a scenario and fill in its defaults. Throws ScenarioError naming the field. */
+/** Check a scenario's shape and fill in its defaults. Throws DefinitionError naming the field. */
 export function defineScenario(spec: ScenarioSpec): Scenario {
+  check(isRecord(spec), 'scenario', 'expected an object: defineScenario({ name, description, workload, faults })');
   const s = spec as unknown as Record<string, unknown>;
   check(typeof s.name === 'string' && /^[a-z0-9][a-z0-9-]*$/.test(s.name), 'name', `expected kebab-case, got ${JSON.stringify(s.name)}`);
   check(typeof s.description === 'string' && s.description.length > 0, 'description', 'expected a sentence saying what the scenario proves');
-  const w = s.workload as Record<string, unknown> | undefined;
-  check(!!w && typeof w === 'object', 'workload', 'expected an object');
-  for (const key of ['transfers', 'sagas', 'orders'] as const) check(nonNegativeInteger(w![key]), `workload.${key}`, `expected a whole number, got ${JSON.stringify(w![key])}`);
-  check(((w!.transfers as number) ?? 0) + ((w!.sagas as number) ?? 0) + ((w!.orders as number) ?? 0) > 0, 'workload', 'runs nothing: give transfers, sagas or orders');
-  check(Number.isSafeInteger(w!.concurrency) && (w!.concurrency as number) >= 1, 'workload.concurrency', `expected a whole number >= 1, got ${JSON.stringify(w!.concurrency)}`);
-  const mix = (w!.mix ?? {}) as Record<string, unknown>;
-  for (const key of Object.keys(mix)) {
-    check(['invalidAccount', 'insufficientFunds', 'sagaFailure', 'cancel'].includes(key), `workload.mix.${key}`, 'expected invalidAccount, insufficientFunds, sagaFailure or cancel');
-    check(fraction(mix[key]), `workload.mix.${key}`, `expected a fraction from 0 to 1, got ${JSON.stringify(mix[key])}`);
-  }
-  check(((mix.invalidAccount as number) ?? 0) + ((mix.insufficientFunds as number) ?? 0) <= 1, 'workload.mix', 'invalidAccount + insufficientFunds exceed 1');
-  if (w!.spreadOver !== undefined) durationMs(w!.spreadOver, 'workload.spreadOver');
+  const w = s.workload;
+  check(isRecord(w), 'workload', 'expected an object with concurrency (and the fields the system reads)');
+  check(Number.isSafeInteger(w.concurrency) && (w.concurrency as number) >= 1 && (w.concurrency as number) <= 1000, 'workload.concurrency', `expected a whole number from 1 to 1000, got ${JSON.stringify(w.concurrency)}`);
+  const spreadOverMs = w.spreadOver === undefined ? 0 : durationMs(w.spreadOver, 'workload.spreadOver');
   check(Array.isArray(s.faults), 'faults', 'expected a list (it may be empty)');
   (s.faults as unknown[]).forEach((fault, i) => {
-    const f = fault as Record<string, unknown>;
-    check(!!f && typeof f === 'object', `faults[${i}]`, 'expected an object with action and at');
-    validateAction(f.action, `faults[${i}].action`);
-    timingWindow(f.at, `faults[${i}].at`);
-    if (f.for !== undefined) timingWindow(f.for, `faults[${i}].for`);
+    check(isRecord(fault), `faults[${i}]`, 'expected an object with action and at');
+    checkAction(fault.action, `faults[${i}].action`);
+    timingWindow(fault.at, `faults[${i}].at`);
+    if (fault.for !== undefined) timingWindow(fault.for, `faults[${i}].for`);
   });
-  const checks = (s.checks ?? [...CHECKS]) as unknown[];
-  check(Array.isArray(checks) && checks.length > 0, 'checks', 'expected a non-empty list');
-  checks.forEach((c, i) => check(CHECKS.includes(c as CheckName), `checks[${i}]`, `expected one of ${CHECKS.join(', ')}, got ${JSON.stringify(c)}`));
-  const workers = s.workers ?? 2;
-  check(Number.isSafeInteger(workers) && (workers as number) >= 1 && (workers as number) <= 8, 'workers', `expected 1 to 8, got ${JSON.stringify(workers)}`);
-  return {
-    ...spec,
-    checks: checks as CheckName[],
-    settleWithinMs: durationMs(s.settleWithin ?? '60s', 'settleWithin'),
-    workers: workers as number,
-  };
+  if (s.checks !== undefined) {
+    check(Array.isArray(s.checks) && s.checks.length > 0, 'checks', 'expected a non-empty list of checker names (or leave it out for all)');
+    (s.checks as unknown[]).forEach((c, i) => check(typeof c === 'string' && c !== '', `checks[${i}]`, `expected a checker name, got ${JSON.stringify(c)}`));
+  }
+  check(s.workers === undefined || (Number.isSafeInteger(s.workers) && (s.workers as number) >= 1 && (s.workers as number) <= 8), 'workers', `expected 1 to 8, got ${JSON.stringify(s.workers)}`);
+  if (s.code !== undefined) {
+    check(isRecord(s.code), 'code', 'expected { workflows?, activities? }');
+    for (const key of ['workflows', 'activities'] as const) check(s.code[key] === undefined || typeof s.code[key] === 'string', `code.${key}`, 'expected a module path');
+  }
+  return { ...spec, settleWithinMs: durationMs(s.settleWithin ?? '60s', 'settleWithin'), spreadOverMs };
+}
+
+/** Where each fault's target must be found, as names the system and its cluster give. */
+function checkTargets(scenario: Scenario, system: System, workers: number): void {
+  const links = linkNames(system);
+  const processes = ['temporal', ...Object.keys(system.parts), 'worker', ...Array.from({ length: workers }, (_, i) => `worker-${i + 1}`)];
+  scenario.faults.forEach((fault, i) => {
+    const action = fault.action;
+    const field = `faults[${i}].action`;
+    if (action.kind === 'toxic' || action.kind === 'link-down') {
+      check(links.includes(action.link), `${field}.link`, `expected one of ${links.join(', ')}, got ${JSON.stringify(action.link)}`);
+    }
+    if (action.kind === 'kill' || action.kind === 'pause') {
+      const worker = /^worker-(\d+)$/.exec(action.process);
+      const message = worker
+        ? `the scenario runs ${workers} worker(s): worker-1 to worker-${workers}, or 'worker' for one picked by the seed; got ${JSON.stringify(action.process)}`
+        : `expected one of ${processes.join(', ')}, got ${JSON.stringify(action.process)}`;
+      check(processes.includes(action.process), `${field}.process`, message);
+    }
+  });
+}
+
+/**
+ * Check a scenario against the system it runs on: every fault's link and process exists, every check is a
+ * built-in or system checker, and the system's workload accepts the workload fields. Throws DefinitionError naming
+ * the field.
+ */
+export function bindScenario<Params>(scenario: Scenario, system: System<Params>): BoundScenario<Params> {
+  const workers = scenario.workers ?? system.workers.count ?? 2;
+  checkTargets(scenario, system as System, workers);
+  const available = [...BUILT_IN_CHECKERS.map((c) => c.name), ...system.checkers.map((c) => c.name)];
+  const checks = scenario.checks ?? available;
+  checks.forEach((name, i) => check(available.includes(name), `checks[${i}]`, `expected one of ${available.join(', ')}, got ${JSON.stringify(name)}`));
+  const { concurrency: _concurrency, spreadOver: _spreadOver, ...fields } = scenario.workload;
+  const params = withFieldPrefix('workload.', () => {
+    try {
+      return system.workload.params ? system.workload.params(fields) : (fields as Params);
+    } catch (error) {
+      if (error instanceof DefinitionError) throw error;
+      // A user's params check may throw any Error: its message is meant to start with the field.
+      throw new DefinitionError((error as Error).message, { cause: error });
+    }
+  });
+  return { ...scenario, system, checks, workers, params };
 }

@@ -1,16 +1,14 @@
 /**
- * The workload driver: runs the planned operations through the cluster's client link with bounded
- * concurrency, each at its planned start time, and records every invocation and its completion. A completion is
- * ok (the workflow completed), fail (it ended with a known failure), or info (the client lost track of it: a
- * fault cut it off; the settle phase finds out what really happened).
+ * The workload driver: runs the planned operations through the cluster's client link with bounded concurrency,
+ * each at its planned start time: it starts the workflow, takes the operation's steps (signals, updates, queries,
+ * cancellation) and waits for the result, recording every invocation and completion. A completion is ok (the
+ * workflow completed), fail (it ended with a failure), or info (the client lost track of it: a fault cut it off;
+ * the settle phase finds out what really happened).
  */
-import { type Client, WorkflowFailedError } from '@temporalio/client';
+import { type Client, type WorkflowHandle, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { whenAwaitingApproval } from '../harness/orders.ts';
-import { approveSignal, cancelOrderSignal, rejectSignal } from '../../workflows/order.ts';
-import { TASK_QUEUES } from '../../workflows/types.ts';
 import type { OperationHistory } from './history.ts';
-import type { PlannedOperation } from './plan.ts';
+import type { PlannedOperation, PlannedStep } from './plan.ts';
 
 export interface WorkloadOptions {
   client: Client;
@@ -21,48 +19,66 @@ export interface WorkloadOptions {
   signal?: AbortSignal;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
 
-function taskQueueOf(op: PlannedOperation): string {
-  return op.kind === 'transfer' ? TASK_QUEUES.moneyTransfer : TASK_QUEUES.orders;
+/** Poll the step's query until its condition holds; false when `onlyIf` then says to skip the step. */
+async function awaitCondition(handle: WorkflowHandle, step: PlannedStep, signal: AbortSignal): Promise<boolean> {
+  const wait = step.waitFor;
+  if (!wait) return true;
+  for (;;) {
+    signal.throwIfAborted();
+    const result: unknown = await handle.query(wait.query, ...(wait.args ?? []));
+    if (wait.until(result)) return wait.onlyIf ? wait.onlyIf(result) : true;
+    await sleep(wait.everyMs ?? 100, signal);
+  }
 }
 
-async function execute(client: Client, op: PlannedOperation, history: OperationHistory, process: string): Promise<unknown> {
-  const options = { taskQueue: taskQueueOf(op), workflowId: op.workflowId };
-  switch (op.kind) {
-    case 'transfer':
-      return client.workflow.execute('moneyTransfer', { ...options, args: [op.input] });
-    case 'saga':
-      return client.workflow.execute('orderSaga', { ...options, args: [op.input] });
-    case 'order': {
-      const handle = await client.workflow.start('order', { ...options, args: [op.input] });
-      // Decide once the order waits for approval (or has already ended, e.g. out of stock). The operation's
-      // deadline, on the connection, bounds the wait.
-      if ((await whenAwaitingApproval(handle)).state !== 'awaiting-approval') return handle.result();
-      history.record({ process, type: 'invoke', f: op.intent, op: op.id });
-      if (op.intent === 'cancel') await handle.signal(cancelOrderSignal, 'chaos workload');
-      else if (op.intent === 'reject') await handle.signal(rejectSignal, 'chaos workload');
-      else await handle.signal(approveSignal, 'chaos workload');
-      history.record({ process, type: 'ok', f: op.intent, op: op.id });
-      return handle.result();
-    }
+async function takeStep(handle: WorkflowHandle, step: PlannedStep): Promise<unknown> {
+  const args = step.args ?? [];
+  if ('signal' in step) return handle.signal(step.signal as string, ...args);
+  if ('update' in step) return handle.executeUpdate(step.update as string, { args: args as [unknown, ...unknown[]] });
+  if ('query' in step) return handle.query(step.query as string, ...args);
+  if ('cancel' in step) return handle.cancel();
+  return handle.terminate((step as { terminate: string }).terminate);
+}
+
+async function execute(client: Client, op: PlannedOperation, history: OperationHistory, process: string, signal: AbortSignal): Promise<unknown> {
+  const options = { taskQueue: op.taskQueue, workflowId: op.workflowId, args: op.args };
+  if (op.steps.length === 0) return client.workflow.execute(op.workflowType, options);
+  const handle = await client.workflow.start(op.workflowType, options);
+  for (const step of op.steps) {
+    if (step.afterMs > 0) await sleep(step.afterMs, signal);
+    // Take the step once the workflow is ready for it; skip the rest when it went another way (e.g. it already ended).
+    if (!(await awaitCondition(handle, step, signal))) break;
+    history.record({ process, type: 'invoke', f: step.name, op: op.id, value: step.args });
+    const value = await takeStep(handle, step);
+    history.record({ process, type: 'ok', f: step.name, op: op.id, ...(value === undefined ? {} : { value }) });
   }
+  return handle.result();
 }
 
 /** Run every operation; resolves when each one has completed or been given up on. Never throws for an operation. */
 export async function runWorkload(operations: readonly PlannedOperation[], options: WorkloadOptions): Promise<void> {
   const queue = [...operations];
   const { client, history } = options;
+  const stopped = options.signal ?? new AbortController().signal;
   const drive = async (n: number): Promise<void> => {
     const process = `client-${n}`;
-    for (let op = queue.shift(); op && !options.signal?.aborted; op = queue.shift()) {
+    for (let op = queue.shift(); op && !stopped.aborted; op = queue.shift()) {
       const wait = op.startAtMs - history.now();
-      if (wait > 0) await sleep(wait);
-      history.record({ process, type: 'invoke', f: op.kind, op: op.id, value: op.input });
-      const deadline = AbortSignal.timeout(options.operationTimeoutMs);
-      const abort = options.signal ? AbortSignal.any([deadline, options.signal]) : deadline;
+      if (wait > 0) await sleep(wait, stopped);
+      if (stopped.aborted) return;
+      history.record({ process, type: 'invoke', f: op.kind, op: op.id, value: op.args.length === 1 ? op.args[0] : op.args });
+      const abort = AbortSignal.any([AbortSignal.timeout(options.operationTimeoutMs), stopped]);
       try {
-        const result = await client.connection.withAbortSignal(abort, () => execute(client, op, history, process));
+        const result = await client.connection.withAbortSignal(abort, () => execute(client, op, history, process, abort));
         history.record({ process, type: 'ok', f: op.kind, op: op.id, value: result });
       } catch (error) {
         if (error instanceof WorkflowFailedError) {

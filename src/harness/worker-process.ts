@@ -1,17 +1,19 @@
 /**
  * A worker as its own process, so a chaos run can kill -9 it, pause it or restart it:
- *   node --import tsx harness/worker-process.ts --address <host:port> --namespace <ns> --task-queue <q> ...
- *     --bundle <file> --activities <module> --bank-url <url> --store-url <url> [--tls ...]
+ *   node --import <tsx> worker-process.js --address <host:port> --namespace <ns> --task-queue <q> ...
+ *     --bundle <file> --activities <module> [--part <name>=<host:port> ...] [--tls ...]
  * (flags: harness/worker-flags.ts; the API key, if any, comes from $TEMPEST_WORKER_API_KEY). Loads the activities
- * module's createActivities({ bank, store }), runs one worker per task queue from the pre-built bundle and prints
- * one WorkerReadyLine once they poll. SIGTERM/SIGINT shut the workers down gracefully (exit 0); a bad flag is a
- * one-line error naming it (exit 2); a failure to connect or run is exit 1.
+ * module's createActivities({ parts }) (the user's TypeScript loads through tsx), runs one worker per task queue
+ * from the pre-built bundle and prints one WorkerReadyLine once they poll. SIGTERM/SIGINT shut the workers down
+ * gracefully (exit 0); a bad flag or activities module is a one-line error naming it (exit 2); a failure to
+ * connect or run is exit 1.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { BankClient } from '../../services/bank/client.ts';
-import { StoreClient } from '../../services/store/client.ts';
+import type { ActivityContext } from '../chaos/system.ts';
+import { describeLoadError } from '../modules/user-module.ts';
+import { parseAddress } from './parts.ts';
 import { tlsConfig } from './tls.ts';
 import { installQuietRuntime, NativeConnection, WorkerGroup } from './worker.ts';
 import { parseWorkerFlags, WORKER_API_KEY_ENV, type WorkerFlags, type WorkerReadyLine } from './worker-flags.ts';
@@ -26,17 +28,25 @@ function fail(message: string, exitCode: number): never {
 
 async function loadActivities(flags: WorkerFlags): Promise<object> {
   const file = path.resolve(flags.activities);
-  let module: { createActivities?: unknown };
+  let module: { createActivities?: unknown; default?: unknown };
   try {
-    module = (await import(pathToFileURL(file).href)) as { createActivities?: unknown };
+    module = (await import(pathToFileURL(file).href)) as typeof module;
   } catch (error) {
-    fail(`--activities ${flags.activities} cannot be loaded: ${(error as Error).message.split('\n')[0]}`, EXIT_USAGE);
+    fail(`--activities ${flags.activities} cannot be loaded: ${describeLoadError(error)}`, EXIT_USAGE);
   }
-  if (typeof module.createActivities !== 'function') {
-    fail(`--activities ${flags.activities} does not export createActivities({ bank, store })`, EXIT_USAGE);
+  const create = module.createActivities ?? module.default;
+  if (typeof create !== 'function') {
+    fail(`--activities ${flags.activities} does not export createActivities({ parts }) (or a default export of it)`, EXIT_USAGE);
   }
-  const clients = { bank: new BankClient({ baseUrl: flags.bankUrl }), store: new StoreClient({ baseUrl: flags.storeUrl }) };
-  return (module.createActivities as (c: typeof clients) => object)(clients);
+  const context: ActivityContext = { parts: Object.fromEntries(Object.entries(flags.parts).map(([name, address]) => [name, parseAddress(address)])) };
+  let activities: unknown;
+  try {
+    activities = await (create as (context: ActivityContext) => unknown)(context);
+  } catch (error) {
+    fail(`--activities ${flags.activities}: createActivities threw: ${(error as Error).message.split('\n')[0]}`, EXIT_USAGE);
+  }
+  if (!activities || typeof activities !== 'object') fail(`--activities ${flags.activities}: createActivities returned ${JSON.stringify(activities)}, not an object of activity functions`, EXIT_USAGE);
+  return activities as object;
 }
 
 installQuietRuntime();

@@ -1,8 +1,6 @@
 /**
- * Workers for the packaged (or the user's) workflows: the workflow code is bundled once and shared by one
- * worker per task queue.
+ * Workers for a project's workflows: the workflow code is bundled once and shared by one worker per task queue.
  */
-import path from 'node:path';
 import {
   bundleWorkflowCode,
   DefaultLogger,
@@ -12,13 +10,6 @@ import {
   type WorkflowBundle,
   type WorkflowBundleOption,
 } from '@temporalio/worker';
-import { type Activities, createActivities } from '../../activities/index.ts';
-import { BankClient } from '../../services/bank/client.ts';
-import { StoreClient } from '../../services/store/client.ts';
-import { PROJECT_ROOT } from '../toolchain/tools.ts';
-import { TASK_QUEUES } from '../../workflows/types.ts';
-
-export const PACKAGED_WORKFLOWS = path.join(PROJECT_ROOT, 'workflows', 'index.ts');
 
 let runtimeInstalled = false;
 
@@ -41,14 +32,10 @@ export function installQuietRuntime(): void {
 }
 
 /** Bundle a workflows module (TypeScript or JavaScript) once; pass the result to every worker. */
-export async function bundleWorkflows(workflowsPath: string = PACKAGED_WORKFLOWS): Promise<WorkflowBundle> {
+export async function bundleWorkflows(workflowsPath: string): Promise<WorkflowBundle> {
   return bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
 }
 
-/** The packaged activities, talking to the bank and store at these URLs. */
-export function packagedActivities(urls: { bankUrl: string; storeUrl: string }): Activities {
-  return createActivities({ bank: new BankClient({ baseUrl: urls.bankUrl }), store: new StoreClient({ baseUrl: urls.storeUrl }) });
-}
 
 export interface WorkerGroupOptions {
   connection: NativeConnection;
@@ -56,7 +43,7 @@ export interface WorkerGroupOptions {
   /** A bundle from bundleWorkflows(), or `{ codePath }` of one written to a file. */
   workflowBundle: WorkflowBundleOption;
   activities: object;
-  taskQueues?: readonly string[];
+  taskQueues: readonly string[];
 }
 
 /** One worker per task queue, run and shut down together. */
@@ -66,9 +53,8 @@ export class WorkerGroup {
   private constructor(readonly workers: Worker[]) {}
 
   static async create(options: WorkerGroupOptions): Promise<WorkerGroup> {
-    const taskQueues = options.taskQueues ?? Object.values(TASK_QUEUES);
     const workers = await Promise.all(
-      taskQueues.map((taskQueue) =>
+      options.taskQueues.map((taskQueue) =>
         Worker.create({
           connection: options.connection,
           namespace: options.namespace ?? 'default',

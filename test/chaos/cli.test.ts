@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../../src/toolchain/tools';
+import { REPO_ROOT as PROJECT_ROOT } from '../support/repo';
 import { TEMPEST_BIN, tempestSync } from '../support/cli';
 
 const tempest = (...args: string[]) => tempestSync(args);

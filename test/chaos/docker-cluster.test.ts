@@ -7,7 +7,7 @@ import { dockerProvider } from '../../src/chaos/cluster/docker';
 import { portOf } from '../../src/chaos/cluster/links';
 import { cleanupStaleRuns, RUN_LABEL } from '../../src/chaos/cluster/run-registry';
 import { startProcess, waitUntil } from '../../src/harness/process';
-import { PROJECT_ROOT } from '../../src/toolchain/tools';
+import { REPO_ROOT as PROJECT_ROOT } from '../support/repo';
 import { newTransfer, startTransfer, timed, useChaosCluster, waitForPendingActivity } from '../support/chaos-cluster';
 import { dockerForTests } from '../support/docker';
 
@@ -65,17 +65,17 @@ describe.skipIf(!docker.ready).each(['host', 'bridge'] as const)(`the docker clu
       }
     }
     // Toxiproxy forwards to the parts by name; the harness reaches everything on 127.0.0.1.
-    expect(cluster.links['worker-temporal'].upstream).toMatch(/^temporal:\d+$/);
-    expect(cluster.links['worker-bank'].upstream).toMatch(/^bank:\d+$/);
-    expect(cluster.links['worker-store'].upstream).toMatch(/^store:\d+$/);
-    for (const address of [cluster.clientAddress, cluster.directAddress, new URL(cluster.bankUrl).host, new URL(cluster.webUiUrl!).host]) {
+    expect(cluster.link('worker-temporal').upstream).toMatch(/^temporal:\d+$/);
+    expect(cluster.link('worker-bank').upstream).toMatch(/^bank:\d+$/);
+    expect(cluster.link('worker-store').upstream).toMatch(/^store:\d+$/);
+    for (const address of [cluster.clientAddress, cluster.directAddress, new URL(cluster.parts.bank!.url).host, new URL(cluster.webUiUrl!).host]) {
       expect(address).toMatch(/^127\.0\.0\.1:\d+$/);
     }
   });
 
   it('worker-bank down: the transfer waits; up: it completes and withdraws once', async () => {
     const { client, bank, cluster } = world;
-    const link = cluster.links['worker-bank'];
+    const link = cluster.link('worker-bank');
     const details = await newTransfer(bank);
     await link.down();
     let handle;
@@ -159,7 +159,7 @@ describe.skipIf(!docker.ready)('the docker provider: no orphan containers after 
     const { process: harness } = await startProcess({
       name: 'harness to be killed',
       command: process.execPath,
-      args: ['--import', 'tsx', fixture, path.join(root, 'killed-run'), stateDir, 'docker', 'bridge'],
+      args: ['--import', './scripts/register.mjs', fixture, path.join(root, 'killed-run'), stateDir, 'docker', 'bridge'],
       cwd: PROJECT_ROOT,
       readyTimeoutMs: 90_000,
       readyWhen: (probe) => probe.line((line) => (line.includes('"cluster-started"') ? true : undefined)),

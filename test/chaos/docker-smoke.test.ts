@@ -4,9 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { providers } from '../../src/chaos/cluster';
-import { runScenario } from '../../src/chaos/runner';
 import tiny from '../fixtures/chaos/tiny-scenario';
-import { PACKAGED_CODE } from '../support/chaos-cluster';
+import { onPackagedSystem, runPackaged } from '../support/chaos-cluster';
 import { dockerForTests } from '../support/docker';
 
 const docker = await dockerForTests();
@@ -14,15 +13,10 @@ const docker = await dockerForTests();
 // The chaos smoke on containers: one small scenario through the runner, as `tempest chaos run --cluster docker` does.
 describe.skipIf(!docker.ready)(`chaos smoke on the docker provider ${docker.reason ? `(skipped: ${docker.reason})` : ''}`, () => {
   it('runs the tiny scenario on a docker cluster: every invariant holds, and no container is left', async () => {
-    const reportDir = mkdtempSync(path.join(os.tmpdir(), 'tempest-docker-smoke-'));
-    try {
-      const result = await runScenario({ scenario: tiny, seed: 9, provider: providers.docker, code: PACKAGED_CODE, reportDir, log: () => undefined });
-      expect(result.verdicts.length).toBeGreaterThan(0);
-      expect(result.verdicts.filter((v) => !v.ok)).toEqual([]);
-      console.log(`docker cluster start-up in the smoke run: ${(result.timings.clusterStartMs / 1000).toFixed(1)} s`);
-    } finally {
-      rmSync(reportDir, { recursive: true, force: true });
-    }
+    const result = await runPackaged(onPackagedSystem(tiny), 9, { provider: providers.docker });
+    expect(result.verdicts.length).toBeGreaterThan(0);
+    expect(result.verdicts.filter((v) => !v.ok)).toEqual([]);
+    console.log(`docker cluster start-up in the smoke run: ${(result.timings.clusterStartMs / 1000).toFixed(1)} s`);
     const left = execFileSync('docker', ['ps', '--all', '--quiet', '--filter', `label=tempest.harness-pid=${process.pid}`], { encoding: 'utf8' });
     expect(left.trim()).toBe('');
   });

@@ -23,9 +23,9 @@ describe('the external provider: Toxiproxy in front of an existing Temporal clus
     expect(cluster.provider).toBe('external');
     expect([...cluster.processes.keys()]).toEqual(['bank', 'store', 'worker-1']);
     expect(cluster.directAddress).toBe(address);
-    expect(cluster.links['client-temporal'].upstream).toBe(address);
-    expect(cluster.links['worker-temporal'].upstream).toBe(address);
-    expect(cluster.clientAddress).toBe(cluster.links['client-temporal'].listen);
+    expect(cluster.link('client-temporal').upstream).toBe(address);
+    expect(cluster.link('worker-temporal').upstream).toBe(address);
+    expect(cluster.clientAddress).toBe(cluster.link('client-temporal').listen);
     expect(cluster.webUiUrl).toBeUndefined();
     expect(cluster.connectionOptions).toBeUndefined();
   });
@@ -36,7 +36,7 @@ describe('the external provider: Toxiproxy in front of an existing Temporal clus
     await expect((await startTransfer(client, first)).result()).resolves.toMatchObject({ referenceId: first.referenceId });
 
     const second = await newTransfer(bank);
-    const link = cluster.links['worker-temporal'];
+    const link = cluster.link('worker-temporal');
     await link.down();
     let handle;
     try {

@@ -48,17 +48,17 @@ describe('the local cluster: each link carries its own traffic through Toxiproxy
     expect([...cluster.processes.keys()]).toEqual(['temporal', 'bank', 'store', 'worker-1', 'worker-2']);
     expect(cluster.webUiUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect((await fetch(cluster.webUiUrl!)).ok).toBe(true);
-    expect(cluster.links['client-temporal'].upstream).toBe(cluster.directAddress);
-    expect(cluster.links['worker-temporal'].upstream).toBe(cluster.directAddress);
-    expect(cluster.links['worker-bank'].upstream).toBe(new URL(cluster.bankUrl).host);
-    expect(cluster.links['worker-store'].upstream).toBe(new URL(cluster.storeUrl).host);
+    expect(cluster.link('client-temporal').upstream).toBe(cluster.directAddress);
+    expect(cluster.link('worker-temporal').upstream).toBe(cluster.directAddress);
+    expect(cluster.link('worker-bank').upstream).toBe(new URL(cluster.parts.bank!.url).host);
+    expect(cluster.link('worker-store').upstream).toBe(new URL(cluster.parts.store!.url).host);
     for (const link of Object.values(cluster.links)) expect(link.listen).toMatch(/^127\.0\.0\.1:\d+$/);
     console.log(`local cluster start-up: ${(world.startMs / 1000).toFixed(1)} s`);
   });
 
   it('client-temporal down: a client call fails (bounded by its deadline); up: calls work again', async () => {
     const { connection, cluster } = world;
-    const link = cluster.links['client-temporal'];
+    const link = cluster.link('client-temporal');
     await link.down();
     try {
       await expect(connection.withDeadline(Date.now() + 2000, () => connection.workflowService.getSystemInfo({}))).rejects.toThrow();
@@ -73,7 +73,7 @@ describe('the local cluster: each link carries its own traffic through Toxiproxy
 
   it('client-temporal latency of 400 ms delays every client call by at least that much', async () => {
     const { connection, cluster } = world;
-    const link = cluster.links['client-temporal'];
+    const link = cluster.link('client-temporal');
     const name = await link.addToxic({ type: 'latency', stream: 'downstream', attributes: { latency: 400, jitter: 0 } });
     try {
       expect(await timed(() => connection.workflowService.getSystemInfo({}))).toBeGreaterThanOrEqual(400);
@@ -84,7 +84,7 @@ describe('the local cluster: each link carries its own traffic through Toxiproxy
 
   it('worker-bank timeout: withdraw times out and is retried; once the toxic is removed the transfer completes, withdrawing once', async () => {
     const { client, bank, cluster } = world;
-    const link = cluster.links['worker-bank'];
+    const link = cluster.link('worker-bank');
     const details = await newTransfer(bank);
     // Requests to the bank are dropped, so each call waits for the client's 4 s timeout.
     const name = await link.addToxic({ type: 'timeout', stream: 'upstream', attributes: { timeout: 0 } });
@@ -103,7 +103,7 @@ describe('the local cluster: each link carries its own traffic through Toxiproxy
 
   it('worker-temporal down stalls the workers (a transfer makes no progress); up lets it complete', async () => {
     const { client, bank, cluster } = world;
-    const link = cluster.links['worker-temporal'];
+    const link = cluster.link('worker-temporal');
     const details = await newTransfer(bank);
     await link.down();
     let handle;
@@ -131,7 +131,7 @@ describe('the local cluster: each link carries its own traffic through Toxiproxy
       amount: 500,
       address: { name: 'Ada Lovelace', line1: '12 St James Sq', city: 'London', country: 'GB' },
     };
-    const link = cluster.links['worker-store'];
+    const link = cluster.link('worker-store');
     const name = await link.addToxic({ type: 'latency', stream: 'downstream', attributes: { latency: 300, jitter: 0 } });
     try {
       // Three store calls (reserve, charge, ship), each answer held 300 ms.
@@ -146,7 +146,7 @@ describe('the local cluster: each link carries its own traffic through Toxiproxy
 
   it('heal removes every toxic of a link and brings it up', async () => {
     const { connection, cluster } = world;
-    const link = cluster.links['client-temporal'];
+    const link = cluster.link('client-temporal');
     await link.addToxic({ type: 'latency', stream: 'downstream', attributes: { latency: 5000, jitter: 0 } });
     await link.down();
     await link.heal();
@@ -234,9 +234,9 @@ describe('the local cluster: process faults', () => {
     const details = await newTransfer(bank);
     await (await startTransfer(client, details)).result();
     const before = await bank.audit();
-    const bankUrl = cluster.bankUrl;
+    const bankUrl = cluster.parts.bank!.url;
     await killAndRestart('bank');
-    expect(cluster.bankUrl).toBe(bankUrl);
+    expect(cluster.parts.bank!.url).toBe(bankUrl);
     expect(await bank.audit()).toEqual(before);
   });
 
@@ -251,8 +251,8 @@ describe('the local cluster: process faults', () => {
     const { cluster, client, bank } = world;
     await processNamed('store').pause();
     await processNamed('worker-2').kill();
-    await cluster.links['worker-bank'].down();
-    await cluster.links['client-temporal'].addToxic({ type: 'latency', stream: 'downstream', attributes: { latency: 3000, jitter: 0 } });
+    await cluster.link('worker-bank').down();
+    await cluster.link('client-temporal').addToxic({ type: 'latency', stream: 'downstream', attributes: { latency: 3000, jitter: 0 } });
 
     await cluster.healAll();
     for (const part of cluster.processes.values()) expect({ name: part.name, running: part.running, paused: part.paused }).toEqual({ name: part.name, running: true, paused: false });
@@ -273,8 +273,8 @@ describe('stopping the local cluster', () => {
     const addresses = [
       cluster.directAddress,
       new URL(cluster.webUiUrl!).host,
-      new URL(cluster.bankUrl).host,
-      new URL(cluster.storeUrl).host,
+      new URL(cluster.parts.bank!.url).host,
+      new URL(cluster.parts.store!.url).host,
       ...Object.values(cluster.links).map((link) => link.listen),
     ];
 

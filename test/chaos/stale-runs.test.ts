@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cleanupStaleRuns, identifyProcess, RunRegistry, type RunRecord } from '../../src/chaos/cluster/run-registry';
 import { startProcess } from '../../src/harness/process';
-import { PROJECT_ROOT } from '../../src/toolchain/tools';
+import { REPO_ROOT as PROJECT_ROOT } from '../support/repo';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'tempest-stale-'));
 const stateDir = path.join(root, 'state');
@@ -42,7 +42,7 @@ describe('cleanupStaleRuns: no orphans after a harness is killed with -9', () =>
     const { process: harness } = await startProcess({
       name: 'harness to be killed',
       command: process.execPath,
-      args: ['--import', 'tsx', path.join(PROJECT_ROOT, 'test/fixtures/chaos/start-cluster-then-hang.ts'), killedDataDir, stateDir],
+      args: ['--import', './scripts/register.mjs', path.join(PROJECT_ROOT, 'test/fixtures/chaos/start-cluster-then-hang.ts'), killedDataDir, stateDir],
       cwd: PROJECT_ROOT,
       readyTimeoutMs: 90_000,
       readyWhen: (probe) => probe.line((line) => (line.includes('"cluster-started"') ? true : undefined)),

@@ -8,14 +8,14 @@ import { ClusterStartError } from '../../src/chaos/cluster/process-cluster';
 import type { ClusterOptions } from '../../src/chaos/cluster/types';
 import { freePort } from '../../src/harness/process';
 import { TASK_QUEUES } from '../../workflows/types';
-import { childProcessesOf, PACKAGED_CODE } from '../support/chaos-cluster';
+import { childProcessesOf, PACKAGED_CODE, PACKAGED_SYSTEM } from '../support/chaos-cluster';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'tempest-chaos-failures-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 function options(name: string, overrides: Partial<ClusterOptions> = {}): ClusterOptions {
   const dataDir = path.join(root, name);
-  return { dataDir, stateDir: path.join(dataDir, 'state'), workers: { ...PACKAGED_CODE, count: 1, taskQueues: Object.values(TASK_QUEUES) }, ...overrides };
+  return { ...PACKAGED_SYSTEM, dataDir, stateDir: path.join(dataDir, 'state'), workers: { ...PACKAGED_CODE, count: 1, taskQueues: Object.values(TASK_QUEUES) }, ...overrides };
 }
 
 describe('a cluster that cannot start fails with a one-line ClusterStartError and leaves nothing running', () => {

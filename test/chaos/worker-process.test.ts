@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { startDevServer } from '../../src/harness/temporal';
 import { bundleWorkflows } from '../../src/harness/worker';
 import { startWorkerProcess } from '../../src/harness/workers';
-import { PROJECT_ROOT } from '../../src/toolchain/tools';
+import { REPO_ROOT as PROJECT_ROOT } from '../support/repo';
 import { TASK_QUEUES } from '../../workflows/types';
 import { PACKAGED_CODE } from '../support/chaos-cluster';
 
@@ -14,7 +14,7 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'tempest-worker-process-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function runWorkerProcess(args: string[]): { status: number | null; stderr: string } {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', 'harness/worker-process.ts', ...args], { cwd: PROJECT_ROOT, encoding: 'utf8', timeout: 30_000 });
+  const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/harness/worker-process.ts', ...args], { cwd: PROJECT_ROOT, encoding: 'utf8', timeout: 30_000 });
   return { status: result.status, stderr: result.stderr };
 }
 
@@ -25,8 +25,7 @@ const validFlags = (overrides: Record<string, string> = {}): string[] =>
     '--task-queue': 'q',
     '--bundle': 'package.json',
     '--activities': PACKAGED_CODE.activitiesPath,
-    '--bank-url': 'http://127.0.0.1:1',
-    '--store-url': 'http://127.0.0.1:2',
+    '--part': 'bank=127.0.0.1:1',
     ...overrides,
   }).flat();
 
@@ -41,12 +40,20 @@ describe('the worker process', () => {
   it('an activities module without createActivities is a one-line error naming --activities, exit 2', () => {
     expect(runWorkerProcess(validFlags({ '--activities': 'workflows/types.ts' }))).toEqual({
       status: 2,
-      stderr: 'worker: --activities workflows/types.ts does not export createActivities({ bank, store })\n',
+      stderr: 'worker: --activities workflows/types.ts does not export createActivities({ parts }) (or a default export of it)\n',
     });
   });
 
+  it('an activities module that does not load is a one-line error naming --activities, the line and the cause, exit 2', () => {
+    const broken = path.join(dir, 'broken-activities.ts');
+    writeFileSync(broken, 'export function createActivities() {\n  return { withdraw( };\n}\n');
+    const { status, stderr } = runWorkerProcess(validFlags({ '--activities': broken }));
+    expect(status).toBe(2);
+    expect(stderr).toMatch(new RegExp(`^worker: --activities ${broken} cannot be loaded: line 2, column \\d+: [^\\n]+\\n$`));
+  });
+
   it('polls every task queue, then SIGTERM shuts it down gracefully with exit 0', async () => {
-    const [server, bundle] = await Promise.all([startDevServer(), bundleWorkflows()]);
+    const [server, bundle] = await Promise.all([startDevServer(), bundleWorkflows(PACKAGED_CODE.workflowsPath)]);
     try {
       const bundlePath = path.join(dir, 'workflows.js');
       writeFileSync(bundlePath, bundle.code);
@@ -57,8 +64,8 @@ describe('the worker process', () => {
         taskQueues: Object.values(TASK_QUEUES),
         bundle: bundlePath,
         activities: PACKAGED_CODE.activitiesPath,
-        bankUrl: 'http://127.0.0.1:1',
-        storeUrl: 'http://127.0.0.1:2',
+        parts: { bank: '127.0.0.1:1', store: '127.0.0.1:2' },
+        cwd: PROJECT_ROOT,
       });
       expect(worker.process.recentOutput()).toBe(JSON.stringify({ event: 'polling', pid: worker.pid, taskQueues: Object.values(TASK_QUEUES) }));
       expect(await worker.process.stop()).toEqual({ code: 0, signal: null });

@@ -1,10 +1,9 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../../src/toolchain/tools';
-import { TEMPEST_BIN } from '../support/cli';
+import { REPO_ROOT as PROJECT_ROOT } from '../support/repo';
 
 const dataDirs: string[] = [];
 afterAll(() => dataDirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
@@ -12,7 +11,8 @@ afterAll(() => dataDirs.forEach((dir) => rmSync(dir, { recursive: true, force: t
 function startDemo(...args: string[]): { child: ChildProcess; output: () => string; exit: Promise<number | null>; dataDir: string } {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tempest-demo-test-'));
   dataDirs.push(dataDir);
-  const child = spawn(process.execPath, [TEMPEST_BIN, 'demo', '--data-dir', dataDir, ...args], {
+  // What `npm run demo` runs, after its setup.
+  const child = spawn(process.execPath, ['--import', './scripts/register.mjs', 'scripts/demo.ts', '--data-dir', dataDir, ...args], {
     cwd: PROJECT_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -33,7 +33,7 @@ function processesMentioning(text: string, except: number | undefined): string[]
   }
 }
 
-describe('tempest demo', () => {
+describe('the demo (npm run demo): the packaged system through the public API', () => {
   it('runs every scenario as expected, conserves money and exits 0 (--json)', async () => {
     const demo = startDemo('--json');
 
@@ -43,6 +43,18 @@ describe('tempest demo', () => {
     expect(summary.allAsExpected).toBe(true);
     expect(summary.outcomes.map((o) => o.outcome)).toEqual(['completed', 'failed', 'failed', 'completed', 'completed', 'failed', 'completed']);
     expect(summary.temporal.webUi).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  });
+
+  it('removes its temporary state when it ends, and says the Web UI is gone with the servers', async () => {
+    const child = spawn(process.execPath, ['--import', './scripts/register.mjs', 'scripts/demo.ts'], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(code, output).toBe(0);
+    const stateDir = /\(state in ([^)]+)\)/.exec(output)?.[1];
+    expect(stateDir).toMatch(/tempest-demo-/);
+    expect(existsSync(stateDir!)).toBe(false);
+    expect(output).toMatch(/The servers have stopped \(the Web UI at http:\/\/127\.0\.0\.1:\d+ is gone with them; add --keep-running to keep it up\)\./);
   });
 
   it('stops every server it started and exits 130 when interrupted mid-run', async () => {
@@ -58,7 +70,8 @@ describe('tempest demo', () => {
     demo.child.kill('SIGTERM');
 
     expect(await demo.exit).toBe(130);
-    expect(demo.output()).toContain('tempest: interrupted; stopped the servers');
+    expect(demo.output()).toContain('demo: stopping');
+    expect(demo.output()).toContain('The servers have stopped');
     expect(processesMentioning(demo.dataDir, demo.child.pid)).toEqual([]);
     expect(processesMentioning(`--port ${devServerPort}`, demo.child.pid)).toEqual([]);
   });

@@ -4,12 +4,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { Worker } from '@temporalio/worker';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { bundleWorkflows, packagedActivities, PACKAGED_WORKFLOWS } from '../../src/harness/worker';
+import { createActivities } from '../../activities';
+import { bundleWorkflows } from '../../src/harness/worker';
 import { findHistoryFiles, readManifest } from '../../src/replay/corpus';
 import { loadHistoryFile } from '../../src/replay/history-file';
 import { recordHistories } from '../../src/replay/record';
 import { type ReplayOutcome, Replayer } from '../../src/replay/replayer';
-import { PROJECT_ROOT, resolveTool } from '../../src/toolchain/tools';
+import { resolveTool } from '../../src/toolchain/tools';
+import { PACKAGED_WORKFLOWS, REPO_ROOT as PROJECT_ROOT } from '../support/repo';
 import { TASK_QUEUES, type TransferDetails, transferWorkflowId } from '../../workflows/types';
 import { uniqueId } from '../support/ids';
 import { useDevServerWorld } from '../support/dev-server';
@@ -127,7 +129,7 @@ describe('patching, end to end', () => {
       connection: world.nativeConnection,
       taskQueue,
       workflowBundle: await bundleWorkflows(path.join(PROJECT_ROOT, 'test', 'fixtures', 'workflow-changes', 'patched.ts')),
-      activities: packagedActivities({ bankUrl: world.bank.baseUrl, storeUrl: world.store.baseUrl }),
+      activities: createActivities({ bank: world.bank, store: world.store }),
     });
     const ids = await patchedWorker.runUntil(transfers(2, `${run}-patched`, taskQueue));
     const out = mkdtempSync(path.join(os.tmpdir(), 'tempest-recorded-patched-'));

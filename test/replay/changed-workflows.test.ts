@@ -1,11 +1,11 @@
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadHistories } from '../../src/cli/commands/replay';
-import { installQuietRuntime, PACKAGED_WORKFLOWS } from '../../src/harness/worker';
+import { installQuietRuntime } from '../../src/harness/worker';
 import type { LoadedHistory } from '../../src/replay/history-file';
-import { BRANCHES } from '../../src/replay/packaged-corpus';
+import { BRANCHES } from '../../scripts/corpus-branches';
 import { type ReplayOutcome, Replayer } from '../../src/replay/replayer';
-import { PROJECT_ROOT } from '../../src/toolchain/tools';
+import { PACKAGED_WORKFLOWS, REPO_ROOT as PROJECT_ROOT } from '../support/repo';
 
 const CORPUS = path.join(PROJECT_ROOT, 'replay-histories');
 const changed = (name: string): string => path.join(PROJECT_ROOT, 'test', 'fixtures', 'workflow-changes', `${name}.ts`);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findHistoryFiles } from '../../src/replay/corpus';
 import { HistoryFileError, historyFileText, loadHistoryFile, parseHistory } from '../../src/replay/history-file';
-import { PROJECT_ROOT } from '../../src/toolchain/tools';
+import { REPO_ROOT as PROJECT_ROOT } from '../support/repo';
 
 const corpusFile = (await findHistoryFiles([path.join(PROJECT_ROOT, 'replay-histories', 'moneyTransfer')]))[0]!;
 const good = readFileSync(corpusFile, 'utf8');

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { installQuietRuntime, PACKAGED_WORKFLOWS } from '../../src/harness/worker';
+import { installQuietRuntime } from '../../src/harness/worker';
 import { findHistoryFiles } from '../../src/replay/corpus';
 import { parseHistory } from '../../src/replay/history-file';
 import { redactHistoryJson, redactionToken } from '../../src/replay/redact';
 import { type ReplayOutcome, Replayer } from '../../src/replay/replayer';
-import { PROJECT_ROOT } from '../../src/toolchain/tools';
+import { PACKAGED_WORKFLOWS, REPO_ROOT as PROJECT_ROOT } from '../support/repo';
 
 const KEY = 'test-key';
 let text: string;

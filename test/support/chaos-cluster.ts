@@ -3,15 +3,49 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { afterAll, beforeAll } from 'vitest';
-import type { Cluster, ClusterOptions, ClusterProvider } from '../../src/chaos/cluster/types';
-import { installQuietRuntime, PACKAGED_WORKFLOWS } from '../../src/harness/worker';
+import bankAndStore from '../../chaos/system';
+import { findScenario, loadSystem } from '../../src/chaos/catalog';
+import { providers } from '../../src/chaos/cluster';
+import type { Cluster, ClusterOptions, ClusterProvider, WorkerCode } from '../../src/chaos/cluster/types';
+import { runScenario, type RunResult } from '../../src/chaos/runner';
+import { type BoundScenario, bindScenario, defineScenario, type ScenarioSpec } from '../../src/chaos/scenario';
+import { loadProject } from '../../src/config/config';
+import { installQuietRuntime } from '../../src/harness/worker';
 import { BankClient } from '../../services/bank/client';
 import { StoreClient } from '../../services/store/client';
-import { PROJECT_ROOT } from '../../src/toolchain/tools';
+import { REPO_ROOT as PROJECT_ROOT } from './repo';
 import { TASK_QUEUES, type TransferDetails, transferWorkflowId } from '../../workflows/types';
 import { uniqueId } from './ids';
 
-export const PACKAGED_CODE = { workflowsPath: PACKAGED_WORKFLOWS, activitiesPath: path.join(PROJECT_ROOT, 'activities', 'index.ts') };
+export const PACKAGED_CODE = { workflowsPath: path.join(PROJECT_ROOT, 'workflows', 'index.ts'), activitiesPath: path.join(PROJECT_ROOT, 'activities', 'worker.ts') };
+
+/** What a cluster of the packaged system needs beyond its data directory and workers. */
+export const PACKAGED_SYSTEM = { projectRoot: PROJECT_ROOT, system: bankAndStore } as const;
+
+/** This repository as tempest sees it (tempest.config.ts), and its system. */
+export const PACKAGED_PROJECT = await loadProject({ cwd: PROJECT_ROOT });
+export const PACKAGED = await loadSystem(PACKAGED_PROJECT);
+
+/** A scenario of the packaged catalogue, by name. */
+export const packagedScenario = (name: string): Promise<BoundScenario> => findScenario(name, PACKAGED_PROJECT, PACKAGED);
+
+/** A scenario (a fixture's, or one written in a test) bound to the packaged system. */
+export const onPackagedSystem = (spec: ScenarioSpec): BoundScenario => bindScenario(defineScenario(spec), bankAndStore);
+
+/** Run a scenario of the packaged system as `tempest chaos run` does, with its state and report in a fresh temporary directory. */
+export function runPackaged(scenario: BoundScenario, seed: number, options: { code?: Partial<WorkerCode>; provider?: ClusterProvider } = {}): Promise<RunResult> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), `tempest-proof-${scenario.name}-`));
+  return runScenario({
+    scenario,
+    seed,
+    provider: options.provider ?? providers.local,
+    code: { ...PACKAGED_CODE, ...options.code },
+    projectRoot: PROJECT_ROOT,
+    stateDir: path.join(dir, 'state'),
+    reportDir: path.join(dir, 'report'),
+    log: () => undefined,
+  });
+}
 
 export interface ChaosWorld {
   cluster: Cluster;
@@ -39,6 +73,7 @@ export function useChaosCluster(provider: ClusterProvider, options: { workers: n
     world.stateDir = path.join(dataDir, 'state');
     const started = Date.now();
     world.cluster = await provider.start({
+      ...PACKAGED_SYSTEM,
       dataDir: path.join(dataDir, 'cluster'),
       stateDir: world.stateDir,
       workers: { ...PACKAGED_CODE, count: options.workers, taskQueues: Object.values(TASK_QUEUES) },
@@ -48,8 +83,8 @@ export function useChaosCluster(provider: ClusterProvider, options: { workers: n
     world.startMs = Date.now() - started;
     world.connection = await Connection.connect({ address: world.cluster.clientAddress });
     world.client = new Client({ connection: world.connection, namespace: world.cluster.namespace });
-    world.bank = new BankClient({ baseUrl: world.cluster.bankUrl });
-    world.store = new StoreClient({ baseUrl: world.cluster.storeUrl });
+    world.bank = new BankClient({ baseUrl: world.cluster.parts.bank!.url });
+    world.store = new StoreClient({ baseUrl: world.cluster.parts.store!.url });
   });
   afterAll(async () => {
     await world.connection?.close();

@@ -1,7 +1,7 @@
 /** The `tempest` command as the tests run it: a child process of this Node, with its exit code and output. */
 import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { PROJECT_ROOT } from '../../src/toolchain/tools';
+import { REPO_ROOT as PROJECT_ROOT } from './repo';
 
 export const TEMPEST_BIN = path.join(PROJECT_ROOT, 'bin', 'tempest.mjs');
 

@@ -1,9 +1,9 @@
-import { Client, Connection } from '@temporalio/client';
-import { afterAll, beforeAll, inject } from 'vitest';
-import { installQuietRuntime, NativeConnection, packagedActivities, WorkerGroup } from '../../src/harness/worker';
+import type { Client } from '@temporalio/client';
+import type { NativeConnection } from '@temporalio/worker';
+import { tempestContext, useDevServer, useWorkers } from 'tempest/vitest';
+import { beforeAll } from 'vitest';
 import { BankClient } from '../../services/bank/client';
 import { StoreClient } from '../../services/store/client';
-import './provided';
 
 export interface DevServerWorld {
   address: string;
@@ -11,34 +11,32 @@ export interface DevServerWorld {
   nativeConnection: NativeConnection;
   bank: BankClient;
   store: StoreClient;
+  bankUrl: string;
+  storeUrl: string;
+  workflowBundlePath: string;
 }
 
 /**
- * Connections to the e2e project's dev server and a worker group with the packaged workflows and activities,
- * for the calling test file. The servers themselves are started once by the project's global setup.
+ * The e2e project's world, through tempest/vitest: connections to the dev server the plugin started once for the
+ * run, workers with the packaged workflows and activities on it for the calling file, and clients of the real bank
+ * and store.
  */
 export function useDevServerWorld(): DevServerWorld {
   const world = {} as DevServerWorld;
-  let connection: Connection | undefined;
-  let workers: WorkerGroup | undefined;
-  beforeAll(async () => {
-    installQuietRuntime();
-    world.address = inject('temporalAddress');
-    connection = await Connection.connect({ address: world.address });
-    world.nativeConnection = await NativeConnection.connect({ address: world.address });
-    world.client = new Client({ connection });
-    world.bank = new BankClient({ baseUrl: inject('bankUrl') });
-    world.store = new StoreClient({ baseUrl: inject('storeUrl') });
-    workers = await WorkerGroup.create({
-      connection: world.nativeConnection,
-      workflowBundle: { codePath: inject('workflowBundlePath') },
-      activities: packagedActivities({ bankUrl: inject('bankUrl'), storeUrl: inject('storeUrl') }),
+  const temporal = useDevServer();
+  useWorkers(() => temporal.nativeConnection);
+  beforeAll(() => {
+    const { parts, workflowBundlePath } = tempestContext();
+    Object.assign(world, {
+      address: temporal.address,
+      client: temporal.client,
+      nativeConnection: temporal.nativeConnection,
+      bank: new BankClient({ baseUrl: parts!.bank!.url }),
+      store: new StoreClient({ baseUrl: parts!.store!.url }),
+      bankUrl: parts!.bank!.url,
+      storeUrl: parts!.store!.url,
+      workflowBundlePath: workflowBundlePath!,
     });
-    void workers.start();
-  });
-  afterAll(async () => {
-    await workers?.shutdown();
-    await Promise.allSettled([connection?.close(), world.nativeConnection?.close()]);
   });
   return world;
 }

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type RunningService, startService } from '../../src/harness/services';
+import { type RunningService, startService } from '../support/services';
 import { BankClient } from '../../services/bank/client';
 import { BankLedger, bankSchema } from '../../services/bank/ledger';
 import { openDatabase } from '../../services/db';

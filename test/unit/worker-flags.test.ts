@@ -7,8 +7,7 @@ const flags: WorkerFlags = {
   taskQueues: ['money-transfer', 'orders'],
   bundle: '/tmp/run/bundles/workflows-0.js',
   activities: '/repo/activities/index.ts',
-  bankUrl: 'http://127.0.0.1:4001',
-  storeUrl: 'http://127.0.0.1:4002',
+  parts: { bank: '127.0.0.1:4001', store: '127.0.0.1:4002' },
 };
 
 describe('worker process flags', () => {
@@ -26,6 +25,7 @@ describe('worker process flags', () => {
   it.each([
     [['--bogus'], /^unknown flag --bogus \(usage: /],
     [['--namespace', 'other'], /^--namespace is given more than once$/],
+    [['--part', 'bank=127.0.0.1:1'], /^--part bank is given more than once$/],
     [['--tls-cert', 'c.pem'], /^--tls-cert and --tls-key go together: give both or neither$/],
   ])('reject %j after valid flags with a message naming the flag', (extra, message) => {
     expect(() => parseWorkerFlags([...workerArgs(flags), ...extra])).toThrow(message);
@@ -33,8 +33,8 @@ describe('worker process flags', () => {
 
   it.each([
     [['--address', 'nowhere'], "--address must be host:port, got 'nowhere'"],
-    [['--bank-url', 'ftp://x'], "--bank-url must be an http(s) URL, got 'ftp://x'"],
-    [['--store-url', '--bundle'], '--store-url needs a value'],
+    [['--part', 'bank=http://x'], "--part must be <name>=<host:port>, got 'bank=http://x'"],
+    [['--part', '--bundle'], '--part needs a value'],
   ])('reject a bad value (%j) naming the flag', (replacement, message) => {
     const args = workerArgs(flags);
     const at = args.indexOf(replacement[0]!);

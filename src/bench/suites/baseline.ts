@@ -1,5 +1,5 @@
 /**
- * The raw baseline: the same workloads (same workflows, same inputs, same dev server and services) driven two
+ * The raw baseline: the same workloads (same workflows, same inputs, same dev server and parts) driven two
  * ways in alternation: through the harness (WorkerGroup and the closed-loop driver, as the throughput suite
  * does) and through a bare @temporalio/client Client and @temporalio/worker Worker.create loop with no harness
  * code in between. The difference is the harness's own overhead (bench/overhead.ts reads it from the report).
@@ -9,15 +9,12 @@
 import { performance } from 'node:perf_hooks';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { createActivities } from '../../../activities/index.ts';
-import { BankClient } from '../../../services/bank/client.ts';
-import { StoreClient } from '../../../services/store/client.ts';
 import type { BenchContext } from '../context.ts';
 import { type ClosedLoopResult, runClosedLoop } from '../driver.ts';
 import { harnessWorkers, loopBenchmarks, prepareWorkloads } from '../end-to-end.ts';
 import { quantile } from '../stats.ts';
 import type { BenchSuite } from '../suite.ts';
-import { type CallFactory, WORKLOADS } from '../workload.ts';
+import type { CallFactory, Workload } from '../workload.ts';
 
 interface Plan {
   concurrency: number;
@@ -37,24 +34,28 @@ export const baselineSuite: BenchSuite = {
   description: 'the same workloads through the harness and through a bare SDK client + worker loop, in alternation: the harness overhead',
   async run(context, { quick, progress }) {
     const plan = quick ? QUICK : FULL;
-    const [harness, raw, calls] = await Promise.all([harnessWorkers(context, 'baseline-harness'), startRawSdk(context), prepareWorkloads(context, 'bl')]);
+    const workloads = context.workloadsFor('baseline');
+    if (workloads.length === 0) return [];
+    const [harness, raw, calls] = await Promise.all([harnessWorkers(context, 'baseline-harness'), startRawSdk(context), prepareWorkloads(context, workloads, 'bl')]);
     try {
       const bounds = { maxCount: plan.maxCount, maxDurationMs: plan.maxDurationMs };
-      const loop = (driver: Driver, call: CallFactory, run: string): Promise<ClosedLoopResult> =>
-        driver === 'harness'
-          ? runClosedLoop({ concurrency: plan.concurrency, ...bounds, signal: context.signal }, (i) => harness.run(call(`h-${run}`, i)))
-          : raw.closedLoop(call, `r-${run}`, plan.concurrency, bounds);
+      const loop = (driver: Driver, workload: Workload, run: string): Promise<ClosedLoopResult> => {
+        const call = calls.get(workload.name)!;
+        return driver === 'harness'
+          ? runClosedLoop({ concurrency: plan.concurrency, ...bounds, signal: context.signal }, (i) => harness.run(workload, call(`h-${run}`, i)))
+          : raw.closedLoop(workload, call, `r-${run}`, plan.concurrency, bounds);
+      };
       const results = new Map<string, ClosedLoopResult[]>();
-      for (const workload of WORKLOADS) {
+      for (const workload of workloads) {
         progress(`baseline: warming up ${workload.name} (harness and raw)`);
-        await loop('harness', calls.get(workload.name)!, 'warmup');
-        await loop('raw', calls.get(workload.name)!, 'warmup');
+        await loop('harness', workload, 'warmup');
+        await loop('raw', workload, 'warmup');
       }
       for (let pair = 0; pair < plan.pairs; pair++) {
-        for (const workload of WORKLOADS) {
+        for (const workload of workloads) {
           const order: Driver[] = pair % 2 === 0 ? ['harness', 'raw'] : ['raw', 'harness'];
           for (const driver of order) {
-            const result = await loop(driver, calls.get(workload.name)!, `s${pair}`);
+            const result = await loop(driver, workload, `s${pair}`);
             const key = `${workload.name}/${driver}`;
             results.set(key, [...(results.get(key) ?? []), result]);
             progress(
@@ -63,7 +64,7 @@ export const baselineSuite: BenchSuite = {
           }
         }
       }
-      return WORKLOADS.flatMap((workload) =>
+      return workloads.flatMap((workload) =>
         (['harness', 'raw'] as const).flatMap((driver) =>
           loopBenchmarks('baseline', workload.name, plan.concurrency, results.get(`${workload.name}/${driver}`)!, bounds, { driver }, `${driver}/`),
         ),
@@ -75,17 +76,17 @@ export const baselineSuite: BenchSuite = {
 };
 
 interface RawSdk {
-  closedLoop(call: CallFactory, run: string, concurrency: number, bounds: { maxCount: number; maxDurationMs: number }): Promise<ClosedLoopResult>;
+  closedLoop(workload: Workload, call: CallFactory, run: string, concurrency: number, bounds: { maxCount: number; maxDurationMs: number }): Promise<ClosedLoopResult>;
   stop(): Promise<void>;
 }
 
 /**
- * The bare SDK: its own client connection, its own worker connection, one Worker.create with the packaged
- * activities built straight from the service clients, and a closed loop written out here on purpose instead of
- * the harness's driver. Only the dev server, the services and the bundled workflow code are shared.
+ * The bare SDK: its own client connection, its own worker connection, one Worker.create with the system's
+ * activities, and a closed loop written out here on purpose instead of the harness's driver. Only the dev server,
+ * the parts, the activities module and the bundled workflow code are shared.
  */
 async function startRawSdk(context: BenchContext): Promise<RawSdk> {
-  const [server, services, workflowBundle] = await Promise.all([context.devServer(), context.services(), context.workflowBundle()]);
+  const [server, activities, workflowBundle] = await Promise.all([context.devServer(), context.activities(), context.workflowBundle()]);
   const connection = await Connection.connect({ address: server.address });
   context.defer(() => connection.close());
   const client = new Client({ connection, namespace: server.namespace });
@@ -97,7 +98,7 @@ async function startRawSdk(context: BenchContext): Promise<RawSdk> {
     namespace: server.namespace,
     taskQueue,
     workflowBundle,
-    activities: createActivities({ bank: new BankClient({ baseUrl: services.urls.bankUrl }), store: new StoreClient({ baseUrl: services.urls.storeUrl }) }),
+    activities,
   });
   const running = worker.run();
   const stop = context.defer(async () => {
@@ -105,16 +106,17 @@ async function startRawSdk(context: BenchContext): Promise<RawSdk> {
     await running;
   });
   return {
-    async closedLoop(call, run, concurrency, { maxCount, maxDurationMs }) {
+    async closedLoop(workload, call, run, concurrency, { maxCount, maxDurationMs }) {
       const latenciesMs: number[] = [];
       let next = 0;
       const started = performance.now();
       await Promise.all(
         Array.from({ length: concurrency }, async () => {
           while (next < maxCount && performance.now() - started < maxDurationMs && !context.signal.aborted) {
-            const { workflowType, workflowId, args } = call(run, next++);
+            const { workflowId, args } = call(run, next++);
             const t0 = performance.now();
-            await client.workflow.execute(workflowType, { taskQueue, workflowId, args });
+            const result = await client.workflow.execute(workload.workflowType, { taskQueue, workflowId, args });
+            workload.expect?.(result);
             latenciesMs.push(performance.now() - t0);
           }
         }),

@@ -6,9 +6,7 @@
 import path from 'node:path';
 import { Bench } from 'tinybench';
 import { loadHistories } from '../../cli/commands/replay.ts';
-import { PACKAGED_WORKFLOWS } from '../../harness/worker.ts';
 import { Replayer } from '../../replay/replayer.ts';
-import { PROJECT_ROOT } from '../../toolchain/tools.ts';
 import { benchmark } from '../report.ts';
 import type { BenchSuite } from '../suite.ts';
 
@@ -20,7 +18,8 @@ export const replaySuite: BenchSuite = {
   description: 'replay of the committed history corpus (plain and strict): ms per pass over every history; and the cost of bundling the workflows',
   async run(context, { quick, progress }) {
     const options = quick ? QUICK : FULL;
-    const histories = await loadHistories([path.join(PROJECT_ROOT, 'replay-histories')]);
+    const histories = await loadHistories([context.target.project.corpus]);
+    const PACKAGED_WORKFLOWS = context.workflowsPath;
     const [plain, strict] = await Promise.all([Replayer.create({ workflowsPath: PACKAGED_WORKFLOWS }), Replayer.create({ workflowsPath: PACKAGED_WORKFLOWS, strict: true })]);
     const replayAll = async (replayer: Replayer): Promise<void> => {
       for await (const outcome of replayer.replay(histories)) {

@@ -1,29 +1,38 @@
-/** Every checker by name: the invariants a scenario can require. */
-import type { Observations } from '../observations.ts';
-import type { CheckName } from '../scenario.ts';
-import { checkMoneyConserved } from './money.ts';
-import type { Verdict } from './verdict.ts';
-import {
-  checkAllFinished,
-  checkBusinessErrorsNotRetried,
-  checkHistoriesReplay,
-  checkKeysAppliedOnceEverywhere,
-  checkSagasCompletedOrCompensated,
-  checkTransfersEndedValidly,
-} from './workflows.ts';
+/** Running a scenario's checks: the built-in checkers and the system's, each to a verdict with its evidence. */
+import type { RunObservations } from '../observations.ts';
+import type { CheckerSpec } from '../system.ts';
+import { BUILT_IN_CHECKERS } from './built-in.ts';
+import { type Verdict, verdict } from './verdict.ts';
 
-export const CHECKERS: Record<CheckName, (observations: Observations) => Verdict> = {
-  'money-conserved': (o) => checkMoneyConserved(o.bank, o.openingBankTotal),
-  'transfers-ended-validly': checkTransfersEndedValidly,
-  'keys-applied-once': checkKeysAppliedOnceEverywhere,
-  'sagas-completed-or-compensated': checkSagasCompletedOrCompensated,
-  'all-finished': checkAllFinished,
-  'histories-replay': checkHistoriesReplay,
-  'business-errors-not-retried': checkBusinessErrorsNotRetried,
-};
-
-export function runChecks(names: readonly CheckName[], observations: Observations): Verdict[] {
-  return names.map((name) => CHECKERS[name](observations));
+/** A checker threw (or returned something other than evidence lines): a harness error, never a verdict. */
+export class CheckerError extends Error {
+  override name = 'CheckerError';
 }
 
+/** Run the named checkers (built-in first, then the system's, in the order named). */
+export async function runChecks<Snapshot, Setup>(
+  names: readonly string[],
+  systemCheckers: readonly CheckerSpec<Snapshot, Setup>[],
+  run: RunObservations<Snapshot, Setup>,
+): Promise<Verdict[]> {
+  const all = [...(BUILT_IN_CHECKERS as readonly CheckerSpec<Snapshot, Setup>[]), ...systemCheckers];
+  const verdicts: Verdict[] = [];
+  for (const name of names) {
+    const checker = all.find((c) => c.name === name);
+    if (!checker) throw new CheckerError(`no checker named ${name}`);
+    let evidence: unknown;
+    try {
+      evidence = await checker.check(run);
+    } catch (error) {
+      throw new CheckerError(`checker ${name} threw: ${(error as Error).message?.split('\n')[0] ?? String(error)}`, { cause: error });
+    }
+    if (!Array.isArray(evidence) || !evidence.every((line) => typeof line === 'string')) {
+      throw new CheckerError(`checker ${name} returned ${JSON.stringify(evidence)?.slice(0, 80)}; a checker returns a list of evidence lines (empty when the invariant held)`);
+    }
+    verdicts.push(verdict(name, evidence));
+  }
+  return verdicts;
+}
+
+export { BUILT_IN_CHECKERS };
 export type { Verdict };

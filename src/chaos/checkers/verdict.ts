@@ -2,7 +2,7 @@
 export interface Verdict {
   checker: string;
   ok: boolean;
-  /** One line per violation, naming the transfer, key, account or order involved. */
+  /** One line per violation, naming the workflow, key, account or order involved. */
   evidence: string[];
 }
 

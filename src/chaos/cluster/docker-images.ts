@@ -13,10 +13,11 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, createReadStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { GenericContainer, getContainerRuntimeClient, ImageName } from 'testcontainers';
-import { PROJECT_ROOT, resolveTool } from '../../toolchain/tools.ts';
+import { resolveTool } from '../../toolchain/tools.ts';
 
 export type ImageSet = 'local' | 'official';
 
@@ -77,7 +78,10 @@ function sharedLibraries(file: string): string[] {
 function coreBridgeAddon(): string | undefined {
   const triples: Record<string, string> = { 'linux-x64': 'x86_64-unknown-linux-gnu', 'linux-arm64': 'aarch64-unknown-linux-gnu' };
   const triple = triples[`${process.platform}-${process.arch}`];
-  return triple ? path.join(PROJECT_ROOT, 'node_modules', '@temporalio', 'core-bridge', 'releases', triple, 'index.node') : undefined;
+  if (!triple) return undefined;
+  // Where the worker's SDK resolves it from: next to tempest's own @temporalio/worker.
+  const require = createRequire(createRequire(import.meta.url).resolve('@temporalio/worker'));
+  return path.join(path.dirname(require.resolve('@temporalio/core-bridge/package.json')), 'releases', triple, 'index.node');
 }
 
 /** Part of every image's tag: a change to how the images are laid out gives new tags, so they are built again. */

@@ -1,6 +1,8 @@
 /**
  * The `docker` provider: the same parts as `local`, each in its own container (testcontainers-node): the Temporal
- * dev server (Web UI, state in <dataDir>/temporal.db), Toxiproxy with the four links, bank, store and N workers.
+ * dev server (Web UI, state in <dataDir>/temporal.db), Toxiproxy with every link, the system's parts and N workers.
+ * A part whose command is Node (`nodeCommand`, or this machine's node) runs in tempest's Node image; any other
+ * part names its image (`docker: { image }`), whose entrypoint takes the part's command and arguments.
  * A process fault hits the container: kill -9 is `docker kill -s KILL`, a restart `docker start` of the same
  * container (same command, ports and bind-mounted state), a pause `docker pause`. A deploy replaces the worker
  * containers. `stop` removes every container; each is labelled with its run (run-registry.ts), so a later run
@@ -10,27 +12,28 @@
  * The images: built here FROM scratch with the pinned binaries and this machine's node, or the official ones with
  * TEMPEST_DOCKER_IMAGES=official (docker-images.ts). Networking (ClusterOptions.docker.network, else
  * TEMPEST_DOCKER_NETWORK, else chosen from the engine): host, every part on 127.0.0.1 as with `local`; or bridge,
- * a network of the run's own where the parts reach each other by name (temporal, toxiproxy, bank, store) and every
- * port the harness needs is published on the same port of the host's 127.0.0.1. The Node parts run the project bind-mounted read-only at its own path, with the run's data directory writable.
+ * a network of the run's own where the parts reach each other by name (temporal, toxiproxy, and each part's name)
+ * and every port the harness needs is published on the same port of the host's 127.0.0.1. The Node parts run the
+ * project (and tempest, when it is installed elsewhere) bind-mounted read-only at its own path, with the run's data
+ * directory writable.
  */
-import { ownModule } from '../../package-root.ts';
 import path from 'node:path';
 import { getContainerRuntimeClient } from 'testcontainers';
 import { Toxiproxy } from 'toxiproxy-node-client';
 import { ensureDockerEngine } from '../../harness/docker-engine.ts';
 import { freePort, waitUntil } from '../../harness/process.ts';
-import { parseReadyLine } from '../../harness/services.ts';
+import { partAddress, partCommand, readinessCheck, readyTimeoutMs, TSX_LOADER } from '../../harness/parts.ts';
 import { devServerArgs, isServing } from '../../harness/temporal.ts';
 import { answersVersion } from '../../harness/toxiproxy.ts';
 import { parseWorkerReadyLine, WORKER_API_KEY_ENV, workerArgs } from '../../harness/worker-flags.ts';
-import { PROJECT_ROOT } from '../../toolchain/tools.ts';
+import { ownModule, PACKAGE_ROOT } from '../../package-root.ts';
 import { ContainerSlot, type ContainerSpec } from './container-part.ts';
 import { ControlledProcess } from './controlled-process.ts';
 import { clusterImages, type ClusterImages } from './docker-images.ts';
 import { portOf } from './links.ts';
 import { ClusterStartError, type PartContext, type PartLaunchers, startProcessCluster, type TemporalFrontend } from './process-cluster.ts';
 import { RUN_LABEL } from './run-registry.ts';
-import { type ClusterProvider, type DockerNetworkMode, LINKS, type LinkName } from './types.ts';
+import type { ClusterProvider, DockerNetworkMode } from './types.ts';
 
 export const NETWORK_ENV = 'TEMPEST_DOCKER_NETWORK';
 
@@ -59,7 +62,7 @@ const isInside = (dir: string, file: string): boolean => !path.relative(dir, fil
 /** The containers of one cluster, how each part's container is specified, and how the parts reach each other. */
 class DockerParts {
   private readonly slots = new Map<string, ContainerSlot>();
-  /** Extra read-only directories the workers need (an activities module outside the project). */
+  /** Extra read-only directories the Node parts need (tempest installed outside the project, an activities module elsewhere). */
   private readonly extraMounts = new Set<string>();
   /** bridge: the run's network, created with the first container. */
   private network: Promise<string> | undefined;
@@ -69,7 +72,10 @@ class DockerParts {
   constructor(
     private readonly images: ClusterImages,
     readonly mode: DockerNetworkMode,
-  ) {}
+    private readonly projectRoot: string,
+  ) {
+    if (!isInside(projectRoot, PACKAGE_ROOT)) this.extraMounts.add(PACKAGE_ROOT);
+  }
 
   /** The interface a part listens on inside its container. */
   get bindIp(): string {
@@ -106,22 +112,32 @@ class DockerParts {
     };
   }
 
-  /** A Node program of this project (a service or a worker). */
-  nodeSpec(context: PartContext, name: string, ports: number[], args: string[], readyWhen: ContainerSpec['readyWhen'], env: Record<string, string> = {}): Promise<ContainerSpec> {
+  /** A program run from the project (a Node part, a worker, or a part with an image of its own), in `workingDir`. */
+  programSpec(
+    context: PartContext,
+    name: string,
+    ports: number[],
+    run: { image?: ClusterImages['node']; args: string[]; env?: Record<string, string>; workingDir: string; readyTimeoutMs?: number },
+    readyWhen: ContainerSpec['readyWhen'],
+  ): Promise<ContainerSpec> {
     return this.spec(context, name, ports, {
-      image: this.images.node,
-      args: ['--import', 'tsx', ...args],
-      env: { HOME: '/tmp', ...env },
-      workingDir: PROJECT_ROOT,
+      image: run.image ?? this.images.node,
+      args: run.args,
+      env: { HOME: '/tmp', ...run.env },
+      workingDir: run.workingDir,
       hostPid: true, // a worker's identity is pid@host, as for a local worker process
       mounts: [
-        { path: PROJECT_ROOT },
+        { path: this.projectRoot },
         ...[...this.extraMounts].map((dir) => ({ path: dir })),
         { path: context.dataDir, writable: true },
       ],
       readyWhen,
-      readyTimeoutMs: 60_000,
+      readyTimeoutMs: run.readyTimeoutMs ?? 60_000,
     });
+  }
+
+  announce(part: string, port: number): void {
+    this.partByPort.set(port, part);
   }
 
   /** How the parts reach what the harness reaches at 127.0.0.1:<port>: the same with host networking, <part>:<port> on a bridge. */
@@ -134,7 +150,7 @@ class DockerParts {
   }
 
   mountForFile(file: string, dataDir: string): void {
-    if (!isInside(PROJECT_ROOT, file) && !isInside(dataDir, file)) this.extraMounts.add(path.dirname(file));
+    if (!isInside(this.projectRoot, file) && !isInside(dataDir, file)) this.extraMounts.add(path.dirname(file));
   }
 
   /** The run's bridge network, labelled as its containers are (so a later run removes it if this harness is killed). */
@@ -152,11 +168,11 @@ class DockerParts {
   launchers(): PartLaunchers {
     const images = this.images;
     return {
-      toxiproxy: async (context) => {
+      toxiproxy: async (context, links) => {
         const port = await freePort();
         // Every link's port is fixed before the container is created: a bridge network publishes them there.
-        const linkPorts = new Map<LinkName, number>();
-        for (const link of LINKS) linkPorts.set(link, await freePort());
+        const linkPorts = new Map<string, number>();
+        for (const link of links) linkPorts.set(link, await freePort());
         const apiUrl = `http://127.0.0.1:${port}`;
         const spec = await this.spec(context, 'toxiproxy', [port, ...linkPorts.values()], {
           image: images.toxiproxy,
@@ -170,19 +186,31 @@ class DockerParts {
         await part.start();
         return { client: new Toxiproxy(apiUrl), stop: () => part.stop(), proxyListen: (link) => `${this.bindIp}:${linkPorts.get(link)}` };
       },
-      service: async (name, context, port) => {
-        const servicePort = port ?? (await freePort()); // fixed from the start: `docker start` reruns the same command
-        const entry = path.join(PROJECT_ROOT, 'services', name, 'main.ts');
-        const args = [entry, '--port', String(servicePort), '--host', this.bindIp, '--data-dir', path.join(context.dataDir, name)];
-        const spec = await this.nodeSpec(context, name, [servicePort], args, (probe) => probe.line((line) => parseReadyLine(line, name)));
-        const launched = await this.slot(name).launch(spec);
-        return { ...launched, port: servicePort };
+      part: async ({ name, spec, port, dependencies }, context) => {
+        // The port is fixed from the start: `docker start` reruns the same command.
+        const command = partCommand(name, spec, { port, host: this.bindIp, dataDir: context.partDir(name), dependencies, projectRoot: this.projectRoot });
+        const isNode = command.command === process.execPath || command.command === 'node';
+        if (!isNode && !spec.docker) {
+          throw new ClusterStartError('docker', `part ${name} runs ${command.command}: the docker provider runs Node parts in its own image; give parts.${name}.docker.image for anything else`);
+        }
+        const image = spec.docker ? { image: spec.docker.image, entrypoint: [command.command] } : undefined;
+        const timeoutMs = readyTimeoutMs(name, spec);
+        const containerSpec = await this.programSpec(
+          context,
+          name,
+          [port],
+          { image, args: command.args ?? [], env: command.env, workingDir: command.cwd ? path.resolve(this.projectRoot, command.cwd) : this.projectRoot, readyTimeoutMs: timeoutMs },
+          readinessCheck(name, spec.ready, partAddress('127.0.0.1', port), timeoutMs),
+        );
+        return this.slot(name).launch(containerSpec);
       },
+      announce: (part, port) => this.announce(part, port),
       worker: async (options, context) => {
-        const { name, apiKey, logFile: _logFile, onSpawn: _onSpawn, ...flags } = options;
+        const { name, cwd, apiKey, logFile: _logFile, onSpawn: _onSpawn, ...flags } = options;
         this.mountForFile(path.resolve(flags.activities), context.dataDir);
         const env: Record<string, string> = apiKey ? { [WORKER_API_KEY_ENV]: apiKey } : {};
-        const spec = await this.nodeSpec(context, name, [], [WORKER_ENTRY, ...workerArgs(flags)], (probe) => probe.line(parseWorkerReadyLine), env);
+        const args = ['--import', TSX_LOADER, WORKER_ENTRY, ...workerArgs(flags)];
+        const spec = await this.programSpec(context, name, [], { args, env, workingDir: cwd }, (probe) => probe.line(parseWorkerReadyLine));
         // New code (a deploy) is a new container; a restart after a kill is the same one.
         return this.slot(name).launch(spec, `${flags.bundle}\0${flags.activities}`);
       },
@@ -239,7 +267,7 @@ export const dockerProvider: ClusterProvider = {
     }
     if (images.buildMs > 0) log(`built the cluster's images in ${(images.buildMs / 1000).toFixed(1)} s`);
     log(`docker networking: ${mode === 'host' ? 'host (every part on 127.0.0.1)' : "bridge (the run's own network, ports published on 127.0.0.1)"}`);
-    const parts = new DockerParts(images, mode);
+    const parts = new DockerParts(images, mode, options.projectRoot);
     return startProcessCluster('docker', options, (context) => parts.temporal(context), parts.launchers());
   },
 };

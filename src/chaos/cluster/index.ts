@@ -29,5 +29,6 @@ export function providerFor(choice: ProviderChoice): ClusterProvider {
   };
 }
 
-export { cleanupStaleRuns, DEFAULT_STATE_DIR } from './run-registry.ts';
-export * from './types.ts';
+export { cleanupStaleRuns } from './run-registry.ts';
+export type { Cluster, ClusterOptions, ClusterProcess, ClusterProvider, DockerNetworkMode, ExternalTemporal, Link, ToxicSpec, WorkerCode } from './types.ts';
+export { TOXICS } from './types.ts';

@@ -5,12 +5,12 @@
  * container that is published on the same port of the host's 127.0.0.1).
  */
 import type { Proxy, Toxiproxy } from 'toxiproxy-node-client';
-import { type Link, LINKS, type LinkName, type ToxicSpec } from './types.ts';
+import type { Link, ToxicSpec } from './types.ts';
 
 export class LinkError extends Error {
   override name = 'LinkError';
   constructor(
-    readonly link: LinkName,
+    readonly link: string,
     message: string,
     options?: ErrorOptions,
   ) {
@@ -22,7 +22,7 @@ class ToxiproxyLink implements Link {
   private toxicsAdded = 0;
 
   constructor(
-    readonly name: LinkName,
+    readonly name: string,
     private readonly proxy: Proxy,
   ) {}
 
@@ -92,10 +92,10 @@ export function portOf(address: string): number {
  */
 export async function createLinks(
   toxiproxy: Toxiproxy,
-  upstreams: Record<LinkName, string>,
-  listenOn: (link: LinkName) => string = () => '127.0.0.1:0',
-): Promise<Record<LinkName, Link>> {
-  const create = async (name: LinkName): Promise<Link> => {
+  upstreams: Record<string, string>,
+  listenOn: (link: string) => string = () => '127.0.0.1:0',
+): Promise<Record<string, Link>> {
+  const create = async (name: string): Promise<Link> => {
     const failed = (reason: string, cause?: unknown): LinkError => new LinkError(name, `cannot create its proxy to ${upstreams[name]}: ${reason}`, { cause });
     // Created through the API itself: the client library drops Toxiproxy's reason (a port in use, a bad address).
     const response = await fetch(`${toxiproxy.host}/proxies`, {
@@ -122,7 +122,7 @@ export async function createLinks(
     });
     return new ToxiproxyLink(name, proxy);
   };
-  const links = {} as Record<LinkName, Link>;
-  await Promise.all(LINKS.map(async (name) => void (links[name] = await create(name))));
+  const links: Record<string, Link> = {};
+  await Promise.all(Object.keys(upstreams).map(async (name) => void (links[name] = await create(name))));
   return links;
 }

@@ -1,9 +1,10 @@
 /**
- * What the local and external providers share: around a Temporal frontend (a dev server they run, or an existing
- * cluster), the bank and store services, Toxiproxy with the four links, and N worker processes, all child
- * processes of this harness with their state and logs under the run's data directory:
+ * What the local, docker and external providers share: around a Temporal frontend (a dev server they run, or an
+ * existing cluster), the system's parts, Toxiproxy with a proxy for every link (worker-temporal, client-temporal,
+ * worker-<part>, <part>-<dependency>), and N worker processes, with their state and logs under the run's data
+ * directory:
  *
- *   <dataDir>/bank/, store/     the services' databases (they survive a kill -9 and a restart)
+ *   <dataDir>/parts/<part>/     each part's own state directory (it survives a kill -9 and a restart)
  *   <dataDir>/bundles/          the workflow bundle of each deploy (bundled once, shared by every worker)
  *   <dataDir>/logs/<part>.log   each part's output, appended across restarts
  *
@@ -12,16 +13,17 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { type SpawnedProcess, stopAll } from '../../harness/process.ts';
-import { startService } from '../../harness/services.ts';
+import { freePort, type SpawnedProcess, stopAll } from '../../harness/process.ts';
+import { parseAddress, partAddress, startPart } from '../../harness/parts.ts';
 import { startToxiproxy, type ToxiproxyServer } from '../../harness/toxiproxy.ts';
 import { bundleWorkflows } from '../../harness/worker.ts';
 import type { WorkerTls } from '../../harness/worker-flags.ts';
 import { startWorkerProcess, type WorkerProcessOptions } from '../../harness/workers.ts';
+import { type PartAddress, type PartSpec, startOrder, TEMPORAL_LINKS } from '../system.ts';
 import { ControlledProcess, type LaunchedPart } from './controlled-process.ts';
 import { createLinks } from './links.ts';
-import { cleanupStaleRuns, defaultStateDir, RunRegistry } from './run-registry.ts';
-import type { Cluster, ClusterOptions, ClusterProcess, Link, LinkName, ProcessName, WorkerCode } from './types.ts';
+import { cleanupStaleRuns, RunRegistry } from './run-registry.ts';
+import type { Cluster, ClusterOptions, ClusterProcess, Link, ProcessName, WorkerCode } from './types.ts';
 
 export class ClusterStartError extends Error {
   override name = 'ClusterStartError';
@@ -49,15 +51,26 @@ export interface TemporalFrontend {
 
 /** A started Toxiproxy, and where each link's proxy is to listen (a free port of 127.0.0.1 when it does not say). */
 export interface LaunchedToxiproxy extends Pick<ToxiproxyServer, 'client' | 'stop'> {
-  proxyListen?(link: LinkName): string;
+  proxyListen?(link: string): string;
 }
 
-/** How the shared parts start: as child processes (the default), or otherwise (the docker provider's containers). */
+/** What a part launcher is given: the part, its fixed port, and where its dependencies are (through their links). */
+export interface PartLaunch {
+  name: string;
+  spec: PartSpec;
+  port: number;
+  dependencies: Record<string, PartAddress>;
+}
+
+/** How the parts start: as child processes (the default), or otherwise (the docker provider's containers). */
 export interface PartLaunchers {
-  toxiproxy(context: PartContext): Promise<LaunchedToxiproxy>;
-  /** A service on `port` (one of its choice when absent) with its data in <dataDir>/<name>; every restart passes the port of the first start. */
-  service(name: 'bank' | 'store', context: PartContext, port: number | undefined): Promise<LaunchedPart & { port: number }>;
+  /** Called with every link's name before Toxiproxy starts (the docker provider publishes each link's port). */
+  toxiproxy(context: PartContext, links: readonly string[]): Promise<LaunchedToxiproxy>;
+  /** A part on its port with its data in <dataDir>/parts/<name>; every restart passes the same port. */
+  part(launch: PartLaunch, context: PartContext): Promise<LaunchedPart>;
   worker(options: WorkerProcessOptions, context: PartContext): Promise<LaunchedPart>;
+  /** Told each part's port before anything starts (the docker provider names the part that publishes it). */
+  announce?(part: string, port: number): void;
   /**
    * The address by which the parts (Toxiproxy, the workers) reach what the harness reaches at `address`
    * (host:port): the same address unless they live on a network of their own.
@@ -70,16 +83,19 @@ export interface PartLaunchers {
 /** The parts as child processes of this harness. */
 export const processLaunchers: PartLaunchers = {
   toxiproxy: (context) => startToxiproxy({ logFile: context.logFile('toxiproxy'), onSpawn: context.recorder('toxiproxy') }),
-  service: (name, context, port) =>
-    startService(name, { dataDir: path.join(context.dataDir, name), port, logFile: context.logFile(name), onSpawn: context.recorder(name) }),
+  part: ({ name, spec, port, dependencies }, context) =>
+    startPart({ name, spec, port, dependencies, dataDir: context.partDir(name), projectRoot: context.projectRoot, logFile: context.logFile(name), onSpawn: context.recorder(name) }),
   worker: (options) => startWorkerProcess(options),
 };
 
 /** Helpers a provider gets to start its Temporal the way every other part starts. */
 export interface PartContext {
   dataDir: string;
+  projectRoot: string;
   namespace: string;
   logFile(part: string): string;
+  /** A part's own state directory, kept across its restarts. */
+  partDir(part: string): string;
   /** Records the process in the run registry as soon as it spawns. */
   recorder(part: string): (spawned: SpawnedProcess) => void;
   /** Labels for a container of this run, so that a later run can remove it if this harness is killed. */
@@ -109,12 +125,11 @@ interface ClusterParts {
   provider: Cluster['provider'];
   namespace: string;
   frontend: TemporalFrontend;
-  bank: ControlledProcess;
-  store: ControlledProcess;
-  bankUrl: string;
-  storeUrl: string;
+  /** In start order: every part after the parts it depends on. */
+  parts: ControlledProcess[];
+  partAddresses: Record<string, PartAddress>;
   toxiproxy: LaunchedToxiproxy;
-  links: Record<LinkName, Link>;
+  links: Record<string, Link>;
   workers: ControlledProcess[];
   deploy: (code: WorkerCode) => Promise<void>;
   registry: RunRegistry;
@@ -128,41 +143,45 @@ class ProcessCluster implements Cluster {
   readonly directAddress: string;
   readonly connectionOptions?: Cluster['connectionOptions'];
   readonly webUiUrl?: string;
-  readonly bankUrl: string;
-  readonly storeUrl: string;
-  readonly links: Record<LinkName, Link>;
+  readonly parts: Record<string, PartAddress>;
+  readonly links: Record<string, Link>;
   readonly processes: ReadonlyMap<ProcessName, ClusterProcess>;
-  /** Temporal (when the provider runs it), bank, store: what workers need to start. */
+  /** Temporal (when the provider runs it), then the parts in start order: what workers need to start. */
   private readonly servers: ControlledProcess[];
   private readonly workers: ControlledProcess[];
   private stopping: Promise<void> | undefined;
 
-  constructor(private readonly parts: ClusterParts) {
-    const { frontend } = parts;
-    this.provider = parts.provider;
-    this.namespace = parts.namespace;
-    this.clientAddress = parts.links['client-temporal'].listen;
+  constructor(private readonly cluster: ClusterParts) {
+    const { frontend } = cluster;
+    this.provider = cluster.provider;
+    this.namespace = cluster.namespace;
+    this.clientAddress = cluster.links['client-temporal']!.listen;
     this.directAddress = frontend.address;
     this.connectionOptions = frontend.connectionOptions;
     this.webUiUrl = frontend.webUiUrl;
-    this.bankUrl = parts.bankUrl;
-    this.storeUrl = parts.storeUrl;
-    this.links = parts.links;
-    this.servers = [...(frontend.process ? [frontend.process] : []), parts.bank, parts.store];
-    this.workers = parts.workers;
+    this.parts = cluster.partAddresses;
+    this.links = cluster.links;
+    this.servers = [...(frontend.process ? [frontend.process] : []), ...cluster.parts];
+    this.workers = cluster.workers;
     this.processes = new Map([...this.servers, ...this.workers].map((part) => [part.name, part]));
   }
 
+  link(name: string): Link {
+    const link = this.links[name];
+    if (!link) throw new Error(`the cluster has no link ${name} (it has ${Object.keys(this.links).join(', ')})`);
+    return link;
+  }
+
   deployWorkers(code: WorkerCode): Promise<void> {
-    return this.parts.deploy(code);
+    return this.cluster.deploy(code);
   }
 
   async healAll(): Promise<void> {
     await attemptInOrder([
-      () => this.parts.toxiproxy.client.reset(), // every proxy enabled, every toxic removed
+      () => this.cluster.toxiproxy.client.reset(), // every proxy enabled, every toxic removed
       () => attemptAll([...this.servers, ...this.workers].map((part) => () => part.resume())),
-      // Servers first: a worker cannot start without its Temporal.
-      () => attemptAll(this.servers.filter((part) => part.needsRestart).map((part) => () => part.start())),
+      // Servers first, each after what it depends on: a worker cannot start without its Temporal.
+      ...this.servers.map((part) => () => (part.needsRestart ? part.start() : Promise.resolve())),
       () => attemptAll(this.workers.filter((part) => part.needsRestart).map((part) => () => part.start())),
     ]);
   }
@@ -175,19 +194,20 @@ class ProcessCluster implements Cluster {
   private async stopEverything(): Promise<void> {
     await attemptInOrder([
       // Healed links and running servers let the workers shut down gracefully instead of waiting out their grace period.
-      () => this.parts.toxiproxy.client.reset(),
+      () => this.cluster.toxiproxy.client.reset(),
       () => attemptAll(this.servers.map((part) => () => part.resume())),
       () => stopAll(this.workers.map((worker) => () => worker.stop())),
-      () => stopAll([...this.servers.map((part) => () => part.stop()), () => this.parts.toxiproxy.stop()]),
-      () => this.parts.dispose?.() ?? Promise.resolve(),
+      () => stopAll([...this.servers.map((part) => () => part.stop()), () => this.cluster.toxiproxy.stop()]),
+      () => this.cluster.dispose?.() ?? Promise.resolve(),
     ]);
-    this.parts.registry.close(); // only once every process is gone: otherwise a later run must still find them
+    this.cluster.registry.close(); // only once every process is gone: otherwise a later run must still find them
   }
 }
 
 /**
- * Start the shared parts and the provider's Temporal (`startTemporal`, run in parallel with the services,
- * Toxiproxy and the bundling). On any failure everything already started is stopped before the error is thrown.
+ * Start the shared parts and the provider's Temporal (`startTemporal`, run in parallel with Toxiproxy, the parts
+ * that depend on nothing, and the bundling); then the links, the parts that depend on others (through their
+ * links), and the workers. On any failure everything already started is stopped before the error is thrown.
  */
 export async function startProcessCluster(
   provider: Cluster['provider'],
@@ -198,8 +218,9 @@ export async function startProcessCluster(
   const log = options.log ?? (() => undefined);
   const namespace = options.namespace ?? 'default';
   const dataDir = path.resolve(options.dataDir);
-  const stateDir = options.stateDir ? path.resolve(options.stateDir) : defaultStateDir();
+  const stateDir = path.resolve(options.stateDir);
   const { count, taskQueues } = options.workers;
+  const { parts: partSpecs, partLinks } = options.system;
   if (!Number.isInteger(count) || count < 1) throw new ClusterStartError(provider, `workers.count must be a positive integer, got ${count}`);
   if (taskQueues.length === 0) throw new ClusterStartError(provider, 'workers.taskQueues is empty: give at least one task queue');
   const logsDir = path.join(dataDir, 'logs');
@@ -215,8 +236,10 @@ export async function startProcessCluster(
   const registry = RunRegistry.open(stateDir, dataDir);
   const context: PartContext = {
     dataDir,
+    projectRoot: options.projectRoot,
     namespace,
     logFile: (part) => path.join(logsDir, `${part}.log`),
+    partDir: (part) => path.join(dataDir, 'parts', part),
     recorder: (part) => registry.recorder(part),
     containerLabels: () => registry.containerLabels(),
   };
@@ -227,8 +250,27 @@ export async function startProcessCluster(
     writeFileSync(bundlePath, (await bundleWorkflows(path.resolve(workflowsPath))).code);
     return bundlePath;
   };
-  const bank = controlledService('bank', context, launchers);
-  const store = controlledService('store', context, launchers);
+
+  // Every part's port is fixed before anything starts: links forward to it, and a restart comes back on it.
+  const order = startOrder(partSpecs);
+  const ports = new Map<string, number>();
+  for (const name of order) {
+    const port = await freePort();
+    ports.set(name, port);
+    launchers.announce?.(name, port);
+  }
+  const partAddresses = Object.fromEntries(order.map((name) => [name, partAddress('127.0.0.1', ports.get(name)!)]));
+  const inside = launchers.inside ?? ((address: string) => address);
+  let links: Record<string, Link> = {};
+  const parts = order.map((name) => {
+    const spec = partSpecs[name]!;
+    // Its dependencies through their links, as the part reaches them (a container may reach them by another name).
+    const dependencies = (): Record<string, PartAddress> =>
+      Object.fromEntries((spec.dependsOn ?? []).map((dependency) => [dependency, parseAddress(inside(links[`${name}-${dependency}`]!.listen))]));
+    return new ControlledProcess(name, () => launchers.part({ name, spec, port: ports.get(name)!, dependencies: dependencies() }, context));
+  });
+  const independent = parts.filter((part) => (partSpecs[part.name]!.dependsOn ?? []).length === 0);
+  const dependent = parts.filter((part) => !independent.includes(part));
 
   const startedAt = Date.now();
   const stoppers: (() => Promise<unknown>)[] = [];
@@ -239,53 +281,60 @@ export async function startProcessCluster(
     throw new ClusterStartError(provider, `${part}: ${errorLine(error)}`, { cause: error });
   };
 
+  const linkNames = [...TEMPORAL_LINKS, ...partLinks.map((link) => link.name)];
   log(`starting the ${provider} cluster (state and logs in ${dataDir}) ...`);
-  const [temporal, toxiproxy, bankStarted, storeStarted, firstBundle] = await Promise.allSettled([
+  const [temporal, toxiproxy, firstBundle, ...independentStarts] = await Promise.allSettled([
     startTemporal(context),
-    launchers.toxiproxy(context),
-    bank.process.start(),
-    store.process.start(),
+    launchers.toxiproxy(context, linkNames),
     bundle(options.workers.workflowsPath),
+    ...independent.map((part) => part.start()),
   ]);
   const temporalProcess = temporal.status === 'fulfilled' ? temporal.value.process : undefined;
   if (temporalProcess) stoppers.push(() => temporalProcess.stop());
   if (toxiproxy.status === 'fulfilled') stoppers.push(() => toxiproxy.value.stop());
-  if (bankStarted.status === 'fulfilled') stoppers.push(() => bank.process.stop());
-  if (storeStarted.status === 'fulfilled') stoppers.push(() => store.process.stop());
+  independent.forEach((part, i) => {
+    if (independentStarts[i]!.status === 'fulfilled') stoppers.push(() => part.stop());
+  });
   if (temporal.status === 'rejected') return fail('Temporal', temporal.reason);
   if (toxiproxy.status === 'rejected') return fail('Toxiproxy', toxiproxy.reason);
-  if (bankStarted.status === 'rejected') return fail('bank', bankStarted.reason);
-  if (storeStarted.status === 'rejected') return fail('store', storeStarted.reason);
+  const failedPart = independentStarts.findIndex((result) => result.status === 'rejected');
+  if (failedPart >= 0) return fail(independent[failedPart]!.name, (independentStarts[failedPart] as PromiseRejectedResult).reason);
   if (firstBundle.status === 'rejected') return fail(`bundling ${options.workers.workflowsPath}`, firstBundle.reason);
   const frontend = temporal.value;
 
-  const inside = launchers.inside ?? ((address: string) => address);
-  let links: Record<LinkName, Link>;
   try {
-    const upstreams: Record<LinkName, string> = {
+    const upstreams: Record<string, string> = {
       'worker-temporal': inside(frontend.address),
       'client-temporal': inside(frontend.address),
-      'worker-bank': inside(new URL(bank.url()).host),
-      'worker-store': inside(new URL(store.url()).host),
+      ...Object.fromEntries(partLinks.map((link) => [link.name, inside(partAddresses[link.to]!.address)])),
     };
     links = await createLinks(toxiproxy.value.client, upstreams, toxiproxy.value.proxyListen?.bind(toxiproxy.value));
   } catch (error) {
     return fail('links', error);
   }
+  for (const part of dependent) {
+    try {
+      await part.start(); // in start order: each after the parts it depends on
+      stoppers.push(() => part.stop());
+    } catch (error) {
+      return fail(part.name, error);
+    }
+  }
 
   let deployment: Deployment = { bundlePath: firstBundle.value, activitiesPath: path.resolve(options.workers.activitiesPath) };
+  const workerParts = partLinks.filter((link) => link.from === 'worker').map((link) => link.to);
   const workers = Array.from({ length: count }, (_, index) => {
     const name = `worker-${index + 1}`;
     return new ControlledProcess(name, () =>
       launchers.worker({
         name,
-        address: inside(links['worker-temporal'].listen),
+        cwd: options.projectRoot,
+        address: inside(links['worker-temporal']!.listen),
         namespace,
         taskQueues,
         bundle: deployment.bundlePath,
         activities: deployment.activitiesPath,
-        bankUrl: `http://${inside(links['worker-bank'].listen)}`,
-        storeUrl: `http://${inside(links['worker-store'].listen)}`,
+        parts: Object.fromEntries(workerParts.map((part) => [part, inside(links[`worker-${part}`]!.listen)])),
         tls: frontend.workerTls,
         apiKey: frontend.connectionOptions?.apiKey,
         logFile: context.logFile(name),
@@ -306,39 +355,11 @@ export async function startProcessCluster(
     deployment = { bundlePath, activitiesPath: path.resolve(code.activitiesPath) };
     await attemptAll(workers.map((worker) => () => worker.start()));
   };
-  const cluster = new ProcessCluster({
-    provider,
-    namespace,
-    frontend,
-    bank: bank.process,
-    store: store.process,
-    bankUrl: bank.url(),
-    storeUrl: store.url(),
-    toxiproxy: toxiproxy.value,
-    links,
-    workers,
-    deploy,
-    registry,
-    dispose: launchers.dispose,
-  });
+  const cluster = new ProcessCluster({ provider, namespace, frontend, parts, partAddresses, toxiproxy: toxiproxy.value, links, workers, deploy, registry, dispose: launchers.dispose });
+  const partList = order.map((name) => `${name} ${partAddresses[name]!.address}`).join(', ');
   log(
     `${provider} cluster up in ${((Date.now() - startedAt) / 1000).toFixed(1)} s: Temporal ${frontend.address}` +
-      `${frontend.webUiUrl ? ` (Web UI ${frontend.webUiUrl})` : ''}, bank ${bank.url()}, store ${store.url()}, ${count} worker(s)`,
+      `${frontend.webUiUrl ? ` (Web UI ${frontend.webUiUrl})` : ''}${partList ? `, ${partList}` : ''}, ${count} worker(s)`,
   );
   return cluster;
-}
-
-/** A service that restarts on the port and with the data directory of its first start. */
-function controlledService(
-  name: 'bank' | 'store',
-  context: PartContext,
-  launchers: PartLaunchers,
-): { process: ControlledProcess; url: () => string } {
-  let port: number | undefined;
-  const process = new ControlledProcess(name, async () => {
-    const started = await launchers.service(name, context, port);
-    port = started.port;
-    return started;
-  });
-  return { process, url: () => `http://127.0.0.1:${port}` };
 }

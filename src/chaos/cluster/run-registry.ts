@@ -9,17 +9,10 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { SpawnedProcess } from '../../harness/process.ts';
-import { PROJECT_ROOT } from '../../toolchain/tools.ts';
 
 export class RunRegistryError extends Error {
   override name = 'RunRegistryError';
 }
-
-/** Where runs register their processes unless told otherwise, relative to the project root (git-ignored). */
-export const DEFAULT_STATE_DIR = '.tempest/chaos';
-
-/** DEFAULT_STATE_DIR as an absolute path. */
-export const defaultStateDir = (): string => path.join(PROJECT_ROOT, DEFAULT_STATE_DIR);
 
 /** Who a process is: its pid plus what makes that pid unambiguous. */
 export interface ProcessIdentity {
@@ -140,7 +133,7 @@ export interface StaleRunCleanup {
  * remove their records. Runs whose harness still runs are left alone, and so is any process whose pid now belongs
  * to another program. Call it before starting a run.
  */
-export async function cleanupStaleRuns(stateDir: string = defaultStateDir()): Promise<StaleRunCleanup[]> {
+export async function cleanupStaleRuns(stateDir: string): Promise<StaleRunCleanup[]> {
   const dir = runsDir(stateDir);
   if (!existsSync(dir)) return [];
   const cleanups: StaleRunCleanup[] = [];

@@ -1,19 +1,16 @@
 /**
- * A chaos cluster: the Temporal server, the bank and store services and the workers, with every link that matters
- * going through its own Toxiproxy proxy, and every process under the harness's control. One interface, three
- * providers: `local` (child processes), `docker` (containers through testcontainers), `external` (an existing
- * Temporal cluster, with Toxiproxy in front of it). Scenarios and the runner see only this interface.
+ * A chaos cluster: the Temporal server, the system's parts and the workers, with every link that matters going
+ * through its own Toxiproxy proxy (worker-temporal, client-temporal, worker-<part>, <part>-<dependency>), and every
+ * process under the harness's control. One interface, three providers: `local` (child processes), `docker`
+ * (containers through testcontainers), `external` (an existing Temporal cluster, with Toxiproxy in front of it).
+ * Scenarios and the runner see only this interface.
  */
 import type { TLSConfig } from '@temporalio/client';
 import type { ClusterOptions as TemporalClusterOptions } from '../../replay/record.ts';
+import type { ToxicType } from '../scenario.ts';
+import type { PartAddress, System } from '../system.ts';
 
-/** The links faults can hit. Each is its own Toxiproxy proxy. */
-export const LINKS = ['worker-temporal', 'client-temporal', 'worker-bank', 'worker-store'] as const;
-export type LinkName = (typeof LINKS)[number];
-
-/** Every Toxiproxy toxic (toxiproxy 2.12). Attributes are the toxic's own, in its units (ms, KB/s, bytes, µs). */
-export const TOXICS = ['latency', 'bandwidth', 'slow_close', 'timeout', 'reset_peer', 'slicer', 'limit_data'] as const;
-export type ToxicType = (typeof TOXICS)[number];
+export { TOXICS, type ToxicType } from '../scenario.ts';
 
 export interface ToxicSpec {
   type: ToxicType;
@@ -23,7 +20,7 @@ export interface ToxicSpec {
 }
 
 export interface Link {
-  name: LinkName;
+  name: string;
   /** 127.0.0.1:port where the harness reaches the proxy (workers in containers may reach it by another name). */
   listen: string;
   /** host:port the proxy forwards to, as Toxiproxy reaches it. */
@@ -38,7 +35,7 @@ export interface Link {
   heal(): Promise<void>;
 }
 
-/** Process names: 'temporal', 'bank', 'store', and 'worker-1' .. 'worker-N'. */
+/** Process names: 'temporal', each part's name, and 'worker-1' .. 'worker-N'. */
 export type ProcessName = string;
 
 export interface ClusterProcess {
@@ -58,26 +55,30 @@ export interface ClusterProcess {
   resume(): Promise<void>;
 }
 
-/** What the workers run. The activities module exports createActivities({ bank, store }) (see activities/index.ts). */
+/** What the workers run. */
 export interface WorkerCode {
   /** Workflows module (TypeScript or JavaScript), bundled once by the cluster. */
   workflowsPath: string;
-  /** Activities module exporting `createActivities(clients: ServiceClients)`. */
+  /** Activities module exporting `createActivities({ parts })` (see ActivityContext). */
   activitiesPath: string;
 }
 
 export interface ClusterOptions {
   /** Holds every part's state and logs for this run. */
   dataDir: string;
+  /** The project root: parts and workers run there. */
+  projectRoot: string;
+  /** The system's parts and links (what `defineSystem` gave). */
+  system: Pick<System, 'parts' | 'partLinks'>;
   workers: WorkerCode & { count: number; taskQueues: readonly string[] };
   namespace?: string;
   /** Progress for people. */
   log?: (line: string) => void;
   /**
    * Where the run records the processes it starts, so that a later run can end them if this harness is killed
-   * (see cleanupStaleRuns); `.tempest/chaos` in the project root by default.
+   * (see cleanupStaleRuns).
    */
-  stateDir?: string;
+  stateDir: string;
   /** The existing Temporal cluster, for the external provider (its namespace is `namespace`). */
   external?: ExternalTemporal;
   /** For the docker provider: how its containers are networked (by default TEMPEST_DOCKER_NETWORK, else chosen from the engine). */
@@ -105,10 +106,11 @@ export interface Cluster {
   connectionOptions?: { tls?: TLSConfig; apiKey?: string };
   /** The Temporal Web UI, when the provider has one. */
   webUiUrl?: string;
-  /** Direct URLs of the services, for seeding and audits (workers reach them through the worker-bank / worker-store links). */
-  bankUrl: string;
-  storeUrl: string;
-  links: Record<LinkName, Link>;
+  /** Each part's direct address, for seeding and snapshots (workers and other parts reach it through its links). */
+  parts: Record<string, PartAddress>;
+  links: Record<string, Link>;
+  /** A link by name; throws naming the links there are when it has no such link. */
+  link(name: string): Link;
   /** The processes this provider controls (an external cluster does not control 'temporal'). */
   processes: ReadonlyMap<ProcessName, ClusterProcess>;
   /** Replace every worker with workers running `code` (deploy a fix): old ones stop gracefully first. */

@@ -16,10 +16,15 @@ import { runBenchmarks } from '../../bench/run.ts';
 import { quantile } from '../../bench/stats.ts';
 import type { BenchSuite } from '../../bench/suite.ts';
 import { findSuite, SUITES } from '../../bench/suites/index.ts';
+import type { BenchTarget } from '../../bench/context.ts';
+import { loadWorkloads, WorkloadFileError } from '../../bench/workload.ts';
+import { loadSystem, ScenarioFileError } from '../../chaos/catalog.ts';
+import type { Project } from '../../config/config.ts';
+import { type ProjectFlags, projectOf } from '../project.ts';
 import { HarnessError, Interrupted, UsageError, VerdictFailed } from '../errors.ts';
 import { interruptSignal, unlessInterrupted } from '../interrupt.ts';
 
-export interface BenchRunOptions {
+export interface BenchRunOptions extends ProjectFlags {
   suite?: string;
   out?: string;
   quick?: boolean;
@@ -51,16 +56,35 @@ export function parseSuites(value: string | undefined): BenchSuite[] {
   });
 }
 
+/** What the suites measure: the project's system and workloads (a bad module is a usage error naming it). */
+async function benchTarget(options: ProjectFlags, suites: readonly BenchSuite[]): Promise<BenchTarget> {
+  const project = await projectOf(options);
+  const needsSystem = suites.some((suite) => suite.name !== 'replay');
+  try {
+    const system = project.system ? await loadSystem(project) : undefined;
+    const workloads = await loadWorkloads(project);
+    if (needsSystem && (!system || workloads.length === 0)) {
+      const missing = [...(system ? [] : ['`system`']), ...(workloads.length > 0 ? [] : ['`benchmarks`'])].join(' and ');
+      throw new UsageError(`the ${suites.filter((s) => s.name !== 'replay').map((s) => s.name).join(', ')} suites run your workloads on your system: set ${missing} in ${project.configFile ?? 'a tempest.config.ts'} (or run --suite replay)`);
+    }
+    return { project, system, workloads };
+  } catch (error) {
+    if (error instanceof ScenarioFileError || error instanceof WorkloadFileError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
 export async function runBench(options: BenchRunOptions): Promise<void> {
   const suites = parseSuites(options.suite);
-  const out = options.out ?? defaultReportPath();
+  const target = await benchTarget(options, suites);
+  const out = options.out ?? defaultReportPath(target.project);
   checkWritable(out, '--out');
   const interrupted = interruptSignal();
   const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'tempest-bench-'));
   const progress = (line: string): void => void process.stderr.write(`${line}\n`);
   progress(`tempest bench: ${suites.map((s) => s.name).join(', ')}${options.quick ? ' (quick)' : ''}; servers' state and logs in ${dataDir}`);
   let report: BenchReport;
-  const running = runBenchmarks({ suites, quick: options.quick ?? false, dataDir, signal: interrupted, progress });
+  const running = runBenchmarks({ target, suites, quick: options.quick ?? false, dataDir, signal: interrupted, progress });
   try {
     report = await unlessInterrupted(interrupted, running);
   } catch (error) {
@@ -137,9 +161,9 @@ function statOrUndefined(file: string): ReturnType<typeof statSync> | undefined 
   }
 }
 
-function defaultReportPath(): string {
+function defaultReportPath(project: Project): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
-  return path.join('.tempest', 'bench', `bench-${stamp}.json`);
+  return path.relative(process.cwd(), path.join(project.outDir, 'bench', `bench-${stamp}.json`));
 }
 
 /** The text a person reads after a run: each benchmark's median and spread, latency percentiles, the harness overhead. */

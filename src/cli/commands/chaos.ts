@@ -1,26 +1,30 @@
 /**
- * `tempest chaos list | run | explore`: run chaos scenarios against a cluster and check that every invariant held.
- * Exit 0 every invariant held, 1 one was violated (with the minimal evidence), 2 a usage or harness error.
+ * `tempest chaos list | run | explore`: run a project's chaos scenarios against a cluster of its system and check
+ * that every invariant held. Exit 0 every invariant held, 1 one was violated (with the minimal evidence), 2 a
+ * usage or harness error.
  */
 import { randomInt } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { findScenario, listScenarios, ScenarioFileError } from '../../chaos/catalog.ts';
-import { cleanupStaleRuns, DEFAULT_STATE_DIR, providerFor, type ProviderChoice } from '../../chaos/cluster/index.ts';
+import { findScenario, type LoadedSystem, listScenarios, loadSystem, ScenarioFileError } from '../../chaos/catalog.ts';
+import { CheckerError } from '../../chaos/checkers/index.ts';
+import { cleanupStaleRuns, providerFor, type ProviderChoice } from '../../chaos/cluster/index.ts';
+import { DefinitionError } from '../../chaos/definition.ts';
 import { exploreSchedules, type GeneratedFault, toFaultSpecs } from '../../chaos/explore.ts';
 import { describeAction } from '../../chaos/nemesis.ts';
 import { buildReport, type ChaosReport, renderText } from '../../chaos/report.ts';
 import { ReportDirError, type StagedReportDir, stageReportDir } from '../../chaos/report-dir.ts';
 import { renderChaosHtml } from '../../chaos/report-html.ts';
-import { runScenario } from '../../chaos/runner.ts';
-import type { Scenario } from '../../chaos/scenario.ts';
+import { runScenario, SystemHookError } from '../../chaos/runner.ts';
+import type { BoundScenario } from '../../chaos/scenario.ts';
+import type { Project } from '../../config/config.ts';
 import { writeFileAtomic } from '../../replay/corpus.ts';
-import { PROJECT_ROOT } from '../../toolchain/tools.ts';
 import { type ConnectionFlags, connectionFlagArgs, connectionFromFlags } from '../connection-flags.ts';
 import { EXIT, HarnessError, Interrupted, UsageError } from '../errors.ts';
 import { interruptSignal } from '../interrupt.ts';
+import { type ProjectFlags, projectFlagArgs, projectOf, shownPath } from '../project.ts';
 
-export interface ChaosRunOptions extends ConnectionFlags {
+export interface ChaosRunOptions extends ConnectionFlags, ProjectFlags {
   cluster: string;
   address?: string;
   namespace?: string;
@@ -33,8 +37,32 @@ export interface ChaosRunOptions extends ConnectionFlags {
   all?: boolean;
 }
 
-export async function listCommand(options: { json?: boolean }): Promise<number> {
-  const scenarios = await loadOrFail(() => listScenarios());
+/** The project and its system, loaded once per command: a bad config, system or scenario is a usage error naming it. */
+interface Chaos {
+  project: Project;
+  system: LoadedSystem;
+}
+
+async function loadOrFail<T>(load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (error) {
+    if (error instanceof ScenarioFileError || error instanceof DefinitionError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+async function loadChaos(options: ProjectFlags): Promise<Chaos> {
+  const project = await projectOf(options);
+  return { project, system: await loadOrFail(() => loadSystem(project)) };
+}
+
+/** The run registry of every chaos run of the project (see run-registry.ts). */
+const stateDirOf = (project: Project): string => path.join(project.outDir, 'chaos');
+
+export async function listCommand(options: { json?: boolean } & ProjectFlags): Promise<number> {
+  const { project, system } = await loadChaos(options);
+  const scenarios = await loadOrFail(() => listScenarios(project, system));
   if (options.json) {
     process.stdout.write(`${JSON.stringify(scenarios.map((s) => ({ name: s.name, description: s.description, workload: s.workload, faults: s.faults, checks: s.checks })), null, 2)}\n`);
   } else {
@@ -43,25 +71,25 @@ export async function listCommand(options: { json?: boolean }): Promise<number> 
   return EXIT.ok;
 }
 
-async function loadOrFail<T>(load: () => Promise<T>): Promise<T> {
-  try {
-    return await load();
-  } catch (error) {
-    if (error instanceof ScenarioFileError) throw new UsageError(error.message);
-    throw error;
-  }
-}
-
 function parseSeed(text: string | undefined): number {
   if (text === undefined) return randomInt(1, 2 ** 31);
   if (!/^\d+$/.test(text) || Number(text) > 2 ** 32 - 1) throw new UsageError(`--seed must be a whole number from 0 to 4294967295, got '${text}'`);
   return Number(text);
 }
 
-function modulePath(flag: string, file: string | undefined, fallback: string): string {
-  const resolved = path.resolve(file ?? fallback);
-  if (!existsSync(resolved)) throw new UsageError(`${flag} ${file}: no such file`);
-  return resolved;
+/** A module given by flag (from the working directory), by the scenario (from the project root), or the system's. */
+function modulePath(flag: string, given: string | undefined, fromScenario: string | undefined, project: Project, fallback: string): string {
+  if (given !== undefined) {
+    const resolved = path.resolve(given);
+    if (!existsSync(resolved)) throw new UsageError(`${flag} ${given}: no such file`);
+    return resolved;
+  }
+  if (fromScenario !== undefined) {
+    const resolved = path.resolve(project.root, fromScenario);
+    if (!existsSync(resolved)) throw new UsageError(`the scenario's code.${flag.slice(2)} ${fromScenario}: no such file (paths start at the project root, ${project.root})`);
+    return resolved;
+  }
+  return fallback;
 }
 
 function providerChoice(options: ChaosRunOptions): ProviderChoice {
@@ -82,12 +110,30 @@ function providerChoice(options: ChaosRunOptions): ProviderChoice {
   throw new UsageError(`--cluster must be local, docker or external, got '${options.cluster}'`);
 }
 
-/** Run one scenario, write its report, print its verdicts. Returns the report. */
-export async function runOne(scenario: Scenario, seed: number, options: ChaosRunOptions, reportDir: string, signal: AbortSignal): Promise<ChaosReport> {
+/** The flags of a run as the user gave them, so a printed command replays the same run (never a secret: see connectionFlagArgs). */
+function runFlags(options: ChaosRunOptions): string[] {
+  return [
+    ...projectFlagArgs(options),
+    options.cluster !== 'local' ? `--cluster ${options.cluster}` : '',
+    options.address ? `--address ${options.address}` : '',
+    options.namespace ? `--namespace ${options.namespace}` : '',
+    ...connectionFlagArgs(options),
+    options.network ? `--network ${options.network}` : '',
+    options.workflows ? `--workflows ${options.workflows}` : '',
+    options.activities ? `--activities ${options.activities}` : '',
+  ].filter(Boolean);
+}
+
+/**
+ * Run one scenario, write its report, print its verdicts. Returns the report. `source` is how the user named the
+ * scenario (a catalogue name or a file), for the command that replays it.
+ */
+export async function runOne(chaos: Chaos, scenario: BoundScenario, source: string, seed: number, options: ChaosRunOptions, reportDir: string, signal: AbortSignal): Promise<ChaosReport> {
+  const { project, system } = chaos;
   const choice = providerChoice(options);
   const code = {
-    workflowsPath: modulePath('--workflows', options.workflows, scenario.code?.workflows ?? path.join(PROJECT_ROOT, 'workflows', 'index.ts')),
-    activitiesPath: modulePath('--activities', options.activities, scenario.code?.activities ?? path.join(PROJECT_ROOT, 'activities', 'index.ts')),
+    workflowsPath: modulePath('--workflows', options.workflows, scenario.code?.workflows, project, system.workflowsPath),
+    activitiesPath: modulePath('--activities', options.activities, scenario.code?.activities, project, system.activitiesPath),
   };
   const log = (line: string): void => void process.stderr.write(`${line}\n`);
   const provider = providerFor(choice);
@@ -100,45 +146,42 @@ export async function runOne(scenario: Scenario, seed: number, options: ChaosRun
   }
   let result;
   try {
-    result = await runScenario({ scenario, seed, provider, code, reportDir: staged.dir, log, signal });
+    result = await runScenario({ scenario, seed, provider, code, projectRoot: project.root, stateDir: stateDirOf(project), reportDir: staged.dir, log, signal });
   } catch (error) {
     staged.discard(); // nothing half-written: a run that did not finish leaves no report
     if (signal.aborted) throw new Interrupted('interrupted; stopped the cluster');
-    throw new HarnessError(`chaos run ${scenario.name} (seed ${seed}) could not complete: ${(error as Error).message.split('\n')[0]}`);
+    const message = (error as Error).message.split('\n')[0];
+    // The system's own code failed (its workload, a hook, a checker): name it in the system's file.
+    if (error instanceof DefinitionError || error instanceof SystemHookError || error instanceof CheckerError) throw new UsageError(`${system.file}: ${message}`);
+    throw new HarnessError(`chaos run ${scenario.name} (seed ${seed}) could not complete: ${message}`);
   }
-  const flags = [
-    options.cluster !== 'local' ? `--cluster ${options.cluster}` : '',
-    options.address ? `--address ${options.address}` : '',
-    options.namespace ? `--namespace ${options.namespace}` : '',
-    ...connectionFlagArgs(options),
-    options.network ? `--network ${options.network}` : '',
-    options.workflows ? `--workflows ${options.workflows}` : '',
-    options.activities ? `--activities ${options.activities}` : '',
-  ].filter(Boolean);
   const report = buildReport(result, {
     scenario: { name: scenario.name, description: scenario.description },
     provider: choice.kind,
-    replay: ['tempest chaos run', scenario.name, '--seed', String(seed), ...flags].join(' '),
+    replay: ['tempest chaos run', source, '--seed', String(seed), ...runFlags(options)].join(' '),
   });
   writeFileAtomic(path.join(staged.dir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
   writeFileAtomic(path.join(staged.dir, 'report.html'), renderChaosHtml(report));
   staged.publish();
-  if (!options.json) process.stdout.write(`${renderText(report).join('\n')}\n  report: ${path.relative(process.cwd(), path.join(reportDir, 'report.html'))}\n`);
+  if (!options.json) process.stdout.write(`${renderText(report).join('\n')}\n  report: ${shownPath(path.join(reportDir, 'report.html'))}\n`);
   return report;
 }
 
 export async function runCommand(nameOrFile: string | undefined, options: ChaosRunOptions): Promise<number> {
   if (!nameOrFile && !options.all) throw new UsageError('name a scenario (tempest chaos list), give a scenario file, or use --all');
   if (nameOrFile && options.all) throw new UsageError('give a scenario or --all, not both');
-  const scenarios = options.all ? await loadOrFail(() => listScenarios()) : [await loadOrFail(() => findScenario(nameOrFile!))];
-  if (options.all && options.seed === undefined) options.seed = String(randomInt(1, 2 ** 31));
-  const seed = parseSeed(options.seed);
+  const seed = parseSeed(options.all && options.seed === undefined ? String(randomInt(1, 2 ** 31)) : options.seed);
+  providerChoice(options); // a bad flag is reported before anything loads
+  const chaos = await loadChaos(options);
+  const scenarios = options.all
+    ? (await loadOrFail(() => listScenarios(chaos.project, chaos.system))).map((scenario) => ({ scenario, source: scenario.name }))
+    : [{ scenario: await loadOrFail(() => findScenario(nameOrFile!, chaos.project, chaos.system)), source: nameOrFile! }];
   const signal = interruptSignal();
-  await cleanupStaleRuns(path.join(PROJECT_ROOT, DEFAULT_STATE_DIR));
+  await cleanupStaleRuns(stateDirOf(chaos.project));
   const reports: ChaosReport[] = [];
-  for (const scenario of scenarios) {
-    const reportDir = path.resolve(options.report && !options.all ? options.report : path.join(options.report ?? path.join(PROJECT_ROOT, '.tempest', 'reports'), `${scenario.name}-${seed}`));
-    reports.push(await runOne(scenario, seed, options, reportDir, signal));
+  for (const { scenario, source } of scenarios) {
+    const reportDir = path.resolve(options.report && !options.all ? options.report : path.join(options.report ?? path.join(chaos.project.outDir, 'reports'), `${scenario.name}-${seed}`));
+    reports.push(await runOne(chaos, scenario, source, seed, options, reportDir, signal));
   }
   if (options.json) process.stdout.write(`${JSON.stringify(options.all ? reports : reports[0], null, 2)}\n`);
   else if (options.all) {
@@ -161,21 +204,32 @@ function wholeNumber(flag: string, text: string, min: number): number {
 }
 
 /** A scenario module that replays the minimal schedule exactly: `tempest chaos run <file> --seed <seed>`. */
-function scenarioFileText(scenario: Scenario, faults: readonly GeneratedFault[]): string {
-  const spec = { ...scenario, name: `${scenario.name}-minimal`, faults: toFaultSpecs(faults), settleWithin: scenario.settleWithinMs };
-  return `// Written by tempest chaos explore: the smallest fault schedule found that breaks an invariant.\nimport { defineScenario } from ${JSON.stringify(path.join(PROJECT_ROOT, 'src', 'chaos', 'scenario.ts'))};\n\nexport default defineScenario(${JSON.stringify(spec, null, 2)});\n`;
+function scenarioFileText(scenario: BoundScenario, faults: readonly GeneratedFault[]): string {
+  const spec = {
+    name: `${scenario.name}-minimal`,
+    description: scenario.description,
+    workload: scenario.workload,
+    faults: toFaultSpecs(faults),
+    checks: scenario.checks,
+    settleWithin: scenario.settleWithinMs,
+    workers: scenario.workers,
+    ...(scenario.code ? { code: scenario.code } : {}),
+  };
+  return `// Written by tempest chaos explore: the smallest fault schedule found that breaks an invariant.\nimport { defineScenario } from 'tempest/chaos';\n\nexport default defineScenario(${JSON.stringify(spec, null, 2)});\n`;
 }
 
 export async function exploreCommand(name: string, options: ChaosExploreOptions): Promise<number> {
-  const scenario = await loadOrFail(() => findScenario(name));
   const seed = parseSeed(options.seed);
+  providerChoice(options);
+  const chaos = await loadChaos(options);
+  const scenario = await loadOrFail(() => findScenario(name, chaos.project, chaos.system));
   const runs = wholeNumber('--runs', options.runs, 1);
   const maxFaults = wholeNumber('--max-faults', options.maxFaults, 1);
   const timeLimitMs = wholeNumber('--time-limit', options.timeLimit, 1) * 1000;
   if (options.path !== undefined && !/^\d+(:\d+)*$/.test(options.path)) throw new UsageError(`--path must look like 3:1:0 (as explore printed it), got '${options.path}'`);
   const signal = interruptSignal();
-  await cleanupStaleRuns(path.join(PROJECT_ROOT, DEFAULT_STATE_DIR));
-  const base = path.resolve(options.report ?? path.join(PROJECT_ROOT, '.tempest', 'reports', `explore-${scenario.name}-${seed}`));
+  await cleanupStaleRuns(stateDirOf(chaos.project));
+  const base = path.resolve(options.report ?? path.join(chaos.project.outDir, 'reports', `explore-${scenario.name}-${seed}`));
   let attempt = 0;
   process.stderr.write(`exploring ${scenario.name}: up to ${runs} fault schedules (seed ${seed}), shrinking any failure for up to ${timeLimitMs / 1000} s\n`);
   const result = await exploreSchedules({
@@ -190,7 +244,7 @@ export async function exploreCommand(name: string, options: ChaosExploreOptions)
       attempt++;
       process.stderr.write(`\nschedule ${attempt}: ${schedule.map((f) => `${describeAction(f.action)} at ${f.atMs} ms for ${f.forMs} ms`).join('; ')}\n`);
       // Every schedule runs the same workload: the explore seed plans it.
-      const report = await runOne(candidate, seed, { ...options, json: true }, path.join(base, `schedule-${attempt}`), signal);
+      const report = await runOne(chaos, candidate, name, seed, { ...options, json: true }, path.join(base, `schedule-${attempt}`), signal);
       process.stderr.write(`schedule ${attempt}: ${report.ok ? 'every invariant held' : `VIOLATED: ${report.verdicts.filter((v) => !v.ok).map((v) => v.checker).join(', ')}`}\n`);
       return report.ok;
     },
@@ -206,8 +260,8 @@ export async function exploreCommand(name: string, options: ChaosExploreOptions)
       '',
       `An invariant broke. Smallest fault schedule found (${result.shrinks} shrinks, then unneeded faults dropped):`,
       ...result.minimal.map((f) => `  ${describeAction(f.action)} at ${f.atMs} ms for ${f.forMs} ms`),
-      `Replay it exactly:        tempest chaos run ${path.relative(process.cwd(), file)} --seed ${seed}`,
-      `Replay fast-check's case: tempest chaos explore ${scenario.name} --seed ${result.seed} --path ${result.path} --runs 1`,
+      `Replay it exactly:        ${['tempest chaos run', path.relative(process.cwd(), file), '--seed', String(seed), ...runFlags(options)].join(' ')}`,
+      `Replay fast-check's case: ${['tempest chaos explore', name, '--seed', String(result.seed), '--path', result.path, '--runs', '1', ...runFlags(options)].join(' ')}`,
       `Reports of every schedule: ${path.relative(process.cwd(), base)}`,
       '',
     ].join('\n'),

@@ -1,23 +1,23 @@
 /**
  * `tempest histories record`: record histories from any cluster into the corpus.
- * `tempest histories corpus`: regenerate the packaged workflows' corpus from real runs on a local dev server.
  */
 import { randomBytes } from 'node:crypto';
 import { installQuietRuntime } from '../../harness/worker.ts';
 import type { ManifestEntry } from '../../replay/corpus.ts';
-import { producePackagedCorpus } from '../../replay/packaged-corpus.ts';
 import { type ClusterOptions, ClusterUnreachableError, type RecordEvent, recordHistories, type RecordSummary } from '../../replay/record.ts';
 import { type ConnectionFlags, connectionFromFlags } from '../connection-flags.ts';
 import { EXIT, HarnessError, UsageError } from '../errors.ts';
 import { interruptSignal } from '../interrupt.ts';
+import { type ProjectFlags, projectOf, shownPath } from '../project.ts';
 
-export interface RecordCommandOptions extends ConnectionFlags {
+export interface RecordCommandOptions extends ConnectionFlags, ProjectFlags {
   address: string;
   namespace: string;
   query?: string;
   workflowId?: string[];
   limit: string;
-  out: string;
+  /** The corpus directory; the config's corpus when absent. */
+  out?: string;
   concurrency: string;
   redact?: string;
   redactKeyEnv: string;
@@ -78,31 +78,22 @@ export async function runRecord(options: RecordCommandOptions): Promise<number> 
     key = randomBytes(32).toString('hex');
     process.stderr.write(`warning: ${options.redactKeyEnv} is not set; redaction tokens use a one-off key, so re-recording will not reproduce identical files\n`);
   }
+  const outDir = options.out ?? shownPath((await projectOf(options)).corpus);
   installQuietRuntime();
   try {
     const summary = await recordHistories({
       cluster,
       selection: { query: options.query, workflowIds: options.workflowId, limit: positiveInteger('--limit', options.limit) },
-      outDir: options.out,
+      outDir,
       concurrency: positiveInteger('--concurrency', options.concurrency),
       redaction: fields && key ? { fields, key } : undefined,
       codeVersion: options.codeVersion,
       onEvent: progressPrinter(options.json),
       signal: interruptSignal(),
     });
-    return report(summary, options.out, options.json);
+    return report(summary, outDir, options.json);
   } catch (error) {
     if (error instanceof ClusterUnreachableError) throw new HarnessError(error.message);
     throw error;
   }
-}
-
-export async function runCorpus(options: { out: string; json?: boolean }): Promise<number> {
-  installQuietRuntime();
-  const summary = await producePackagedCorpus({
-    outDir: options.out,
-    onEvent: progressPrinter(options.json),
-    onProgress: (line) => process.stderr.write(`${line}\n`),
-  });
-  return report(summary, options.out, options.json);
 }

@@ -3,15 +3,15 @@
  * against workflow code. Exit 0 when all replay clean, 1 when any does not, 2 when an input is unusable.
  */
 import path from 'node:path';
-import { PACKAGED_WORKFLOWS } from '../../harness/worker.ts';
 import { installQuietRuntime } from '../../harness/worker.ts';
 import type { CommandView } from '../../replay/compare.ts';
 import { findHistoryFiles, manifestIndex, writeFileAtomic } from '../../replay/corpus.ts';
 import { HistoryFileError, type LoadedHistory, loadHistoryFile } from '../../replay/history-file.ts';
 import { type ReplayOutcome, Replayer, WorkflowsModuleError } from '../../replay/replayer.ts';
 import { EXIT, UsageError } from '../errors.ts';
+import { type ProjectFlags, projectOf } from '../project.ts';
 
-export interface ReplayCommandOptions {
+export interface ReplayCommandOptions extends ProjectFlags {
   workflows?: string;
   strict?: boolean;
   json?: string;
@@ -100,8 +100,10 @@ export function formatOutcome(outcome: ReplayOutcome, root: string): string[] {
 
 export async function runReplay(inputs: readonly string[], options: ReplayCommandOptions): Promise<number> {
   installQuietRuntime();
-  const histories = await loadHistories(inputs.length > 0 ? inputs : ['replay-histories']);
-  const workflowsPath = options.workflows ?? PACKAGED_WORKFLOWS;
+  const project = await projectOf(options);
+  const histories = await loadHistories(inputs.length > 0 ? inputs : [project.corpus]);
+  const workflowsPath = options.workflows ?? project.workflows;
+  if (!workflowsPath) throw new UsageError('name the workflows module to replay against: --workflows <module>, or `workflows` in tempest.config.ts');
   let replayer: Replayer;
   try {
     replayer = await Replayer.create({ workflowsPath, strict: options.strict });

@@ -1,0 +1,134 @@
+/**
+ * The bank-and-store invariants, from the services' audits and the workflows' outcomes: money is conserved, each
+ * transfer ended exactly one valid way, no idempotency key was applied twice, each saga completed or was fully
+ * compensated. tempest's built-in checkers (every workflow finished, histories replay, no workflow task failed,
+ * business errors never retried, retries within policy) run alongside them.
+ */
+import { appliedAtMostOnce, conserved, defineChecker, describeOutcome, outcomeOf, type PlannedOperation, type RunObservations, signed } from 'tempest/chaos';
+import type { AppliedBankOperation, BankAudit } from '../services/bank/api';
+import type { StoreAudit } from '../services/store/api';
+import type { OrderDetails, OrderStatus, TransferDetails } from '../workflows/types';
+import type { Intent, Seeding } from './workload';
+
+/** What the system's snapshot reads: both services' audits. */
+export interface Audits {
+  bank: BankAudit;
+  store: StoreAudit;
+}
+
+type Run = RunObservations<Audits, Seeding>;
+
+/**
+ * Money is neither created nor lost: the bank's total equals the opening total. When it does not, the evidence
+ * names each transfer whose withdrawals differ from its deposits plus refunds.
+ */
+export function moneyEvidence(audit: Pick<BankAudit, 'totalBalance' | 'operations'>, openingTotal: number): string[] {
+  if (audit.totalBalance === openingTotal) return [];
+  const flows = new Map<string, { out: number; back: number }>();
+  for (const op of audit.operations) {
+    const flow = flows.get(op.referenceId) ?? { out: 0, back: 0 };
+    if (op.kind === 'withdraw') flow.out += op.amount;
+    else flow.back += op.amount;
+    flows.set(op.referenceId, flow);
+  }
+  return [
+    ...conserved({ 'total balance': { before: openingTotal, after: audit.totalBalance } }),
+    ...[...flows].filter(([, f]) => f.out !== f.back).map(([ref, f]) => `transfer ${ref}: withdrew ${f.out}, deposited or refunded ${f.back} (${signed(f.back - f.out)})`),
+  ];
+}
+
+/** One line per idempotency key applied more than once, naming the operations that applied it. */
+export function keysAppliedTwice(operations: readonly Pick<AppliedBankOperation, 'idempotencyKey' | 'seq'>[]): string[] {
+  return appliedAtMostOnce(operations, (op) => op.idempotencyKey, (op) => `operation ${op.seq}`);
+}
+
+export const moneyConserved = defineChecker<Audits, Seeding>({
+  name: 'money-conserved',
+  description: "the bank's total balance is what it opened with",
+  check: (run) => moneyEvidence(run.after.bank, run.before.bank.totalBalance),
+});
+
+const transfers = (run: Run): (PlannedOperation & { args: [TransferDetails] })[] =>
+  run.plan.operations.filter((op) => op.kind === 'transfer') as (PlannedOperation & { args: [TransferDetails] })[];
+
+/**
+ * Each transfer ended exactly one valid way, and the bank's ledger agrees with how it ended: completed with
+ * [withdraw, deposit] of its amount; failed with [withdraw, refund] (money returned); or rejected with nothing
+ * applied. A transfer that was meant to fail (unknown account, insufficient funds) never completes.
+ */
+export const transfersEndedValidly = defineChecker<Audits, Seeding>({
+  name: 'transfers-ended-validly',
+  description: 'each transfer completed, was refunded, or was refused with nothing applied, and the ledger agrees',
+  check: (run) =>
+    transfers(run).flatMap((op) => {
+      const [transfer] = op.args;
+      const outcome = outcomeOf(run, op);
+      const ledger = run.after.bank.operations.filter((o) => o.referenceId === transfer.referenceId);
+      const kinds = ledger.map((o) => `${o.kind} ${o.amount}`).join(', ') || 'nothing';
+      const amount = transfer.amount;
+      const is = (...expected: string[]): boolean => ledger.length === expected.length && ledger.every((o, i) => `${o.kind} ${o.amount}` === expected[i]);
+      const valid =
+        outcome.status === 'completed'
+          ? (op.intent as Intent) === 'valid' && is(`withdraw ${amount}`, `deposit ${amount}`)
+          : outcome.status === 'failed' && outcome.failureType === 'DepositFailed'
+            ? is(`withdraw ${amount}`, `refund ${amount}`)
+            : outcome.status === 'failed' && (outcome.failureType === 'WithdrawalFailed' || outcome.failureType === 'InvalidTransferError')
+              ? is()
+              : false;
+      return valid
+        ? []
+        : [`transfer ${op.id} (${op.workflowId}, ${op.intent}, ${amount} from ${transfer.sourceAccount} to ${transfer.targetAccount}): ended ${describeOutcome(outcome)}, the bank applied ${kinds}`];
+    }),
+});
+
+/** No idempotency key was applied twice, in the bank or in the store. */
+export const keysAppliedOnce = defineChecker<Audits, Seeding>({
+  name: 'keys-applied-once',
+  description: 'no idempotency key was applied twice, in the bank or in the store',
+  check: (run) => [
+    ...keysAppliedTwice(run.after.bank.operations).map((line) => `bank: ${line}`),
+    ...keysAppliedTwice(run.after.store.operations).map((line) => `store: ${line}`),
+  ],
+});
+
+/**
+ * Each saga (orderSaga, and order with its approval) completed with exactly one reservation, charge and shipment,
+ * or ended without holding any (fully compensated); and the store's money and stock totals are unchanged.
+ */
+export const sagasCompletedOrCompensated = defineChecker<Audits, Seeding>({
+  name: 'sagas-completed-or-compensated',
+  description: "each saga shipped holding one reservation, charge and shipment, or holds none; the store's money and stock are conserved",
+  check: (run) => {
+    const { store } = run.after;
+    const evidence: string[] = [];
+    for (const op of run.plan.operations) {
+      if (op.kind !== 'saga' && op.kind !== 'order') continue;
+      const outcome = outcomeOf(run, op);
+      const { orderId } = op.args[0] as OrderDetails;
+      const held = {
+        reservations: store.reservations.filter((r) => r.orderId === orderId && r.status === 'reserved').length,
+        charges: store.payments.filter((p) => p.orderId === orderId && p.status === 'charged').length,
+        shipments: store.shipments.filter((s) => s.orderId === orderId && s.status === 'created').length,
+      };
+      const state = (outcome.result as OrderStatus | undefined)?.state;
+      const shipped = outcome.status === 'completed' && (op.kind === 'saga' || state === 'completed');
+      const expected = shipped ? 1 : 0;
+      const ended = outcome.status !== 'running' && outcome.status !== 'unknown';
+      if (!ended || held.reservations !== expected || held.charges !== expected || held.shipments !== expected) {
+        const how = op.kind === 'order' && outcome.status === 'completed' ? `completed in state ${state}` : describeOutcome(outcome);
+        evidence.push(
+          `${op.kind} ${op.id} (${op.workflowId}): ended ${how} but holds ${held.reservations} reservation(s), ${held.charges} charge(s), ${held.shipments} shipment(s); expected ${expected} of each`,
+        );
+      }
+    }
+    const opening = run.before.store;
+    evidence.push(...conserved({ 'store money total': { before: opening.moneyTotal, after: store.moneyTotal } }));
+    for (const stock of opening.stockTotals) {
+      const now = store.stockTotals.find((s) => s.sku === stock.sku)?.available ?? 0;
+      evidence.push(...conserved({ [`stock of ${stock.sku}`]: { before: stock.available, after: now } }));
+    }
+    return evidence;
+  },
+});
+
+export const bankStoreCheckers = [moneyConserved, transfersEndedValidly, keysAppliedOnce, sagasCompletedOrCompensated];

@@ -1,0 +1,64 @@
+#!/usr/bin/env node
+// Bootstrap of this repository on a fresh machine (plain Node, no dependencies: it runs before node_modules exists).
+//   node scripts/setup.mjs            npm dependencies (when package-lock.json changed), then `tempest setup`: the
+//                                     pinned Temporal binaries and Toxiproxy, into the per-user cache
+//   node scripts/setup.mjs --tests    also what the test suite needs from the machine: Debian's chromium (the HTML
+//                                     reports are checked in a real browser) and a Docker engine (the docker
+//                                     provider's suites), installed with apt-get when running as root; otherwise
+//                                     it stops and prints the exact command to run.
+// Fast when everything is already in place.
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const stamp = path.join(root, 'node_modules', '.tempest-lock-sha256');
+const lock = path.join(root, 'package-lock.json');
+const forTests = process.argv.includes('--tests');
+
+function fail(message) {
+  console.error(`setup: ${message}`);
+  process.exit(2);
+}
+
+function run(command, args, options = {}) {
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', ...options });
+  if (result.error) fail(`\`${command} ${args.join(' ')}\` could not start: ${result.error.message}`);
+  if (result.status !== 0) fail(`\`${command} ${args.join(' ')}\` failed with exit code ${result.status}`);
+}
+
+const onPath = (command) => spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
+
+const lockHash = createHash('sha256').update(readFileSync(lock)).digest('hex');
+if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== lockHash) {
+  console.log('setup: installing npm dependencies from package-lock.json');
+  // Not `npm ci`: its strict check wants every platform's optional @swc/core binary in the lock file, and some
+  // registries (mirrors) carry only some platforms. `npm install` installs exactly the locked versions too.
+  run(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['install', '--no-audit', '--no-fund', '--loglevel=error']);
+  // npm may have rewritten the lock's formatting: the stamp is of what it wrote, so the next run is quiet.
+  writeFileSync(stamp, createHash('sha256').update(readFileSync(lock)).digest('hex'));
+}
+run(process.execPath, [path.join(root, 'bin', 'tempest.mjs'), 'setup']);
+
+if (forTests) {
+  // What the test suite needs from the machine itself, by Debian package.
+  const needs = [
+    { what: 'Chromium, to check the HTML reports in a real browser', present: () => existsSync('/usr/bin/chromium'), pkg: 'chromium' },
+    { what: 'a Docker engine, for the docker provider\'s suites', present: () => onPath('dockerd') && onPath('docker'), pkg: 'docker.io' },
+  ];
+  const missing = needs.filter((need) => !need.present());
+  if (missing.length > 0) {
+    const packages = missing.map((need) => need.pkg);
+    const isRoot = process.getuid?.() === 0;
+    if (!isRoot || !onPath('apt-get')) {
+      fail(`the tests need ${missing.map((need) => need.what).join(' and ')}; install ${packages.join(' and ')}: sudo apt-get install -y ${packages.join(' ')}`);
+    }
+    console.log(`setup: installing ${packages.join(', ')} (Debian packages) for the tests`);
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    run('apt-get', ['update', '-qq'], { env });
+    run('apt-get', ['install', '-y', '-qq', ...packages], { env });
+    for (const need of missing) if (!need.present()) fail(`installed ${need.pkg}, yet ${need.what} is still missing`);
+  }
+}

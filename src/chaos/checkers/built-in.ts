@@ -1,0 +1,106 @@
+/**
+ * The invariants that need nothing from the user: each is derived from the Temporal histories the run recorded
+ * (and from when the workflows settled), so every system gets them. A system adds its own (system.ts checkers).
+ */
+import proto, { type temporal } from '@temporalio/proto';
+import type { CheckerSpec } from '../system.ts';
+import type { RecordedWorkflow, RunObservations } from '../observations.ts';
+
+type Event = temporal.api.history.v1.IHistoryEvent;
+
+/** An activity attempt that started after a failed attempt, with what the retry policy said about it. */
+export interface ActivityRetry {
+  workflowId: string;
+  activity: string;
+  /** The attempt that started after the failure. */
+  attempt: number;
+  /** The failure type of the attempt before it (an ApplicationFailure type, 'Timeout', or the message). */
+  afterFailure: string;
+  /** The failure was marked non-retryable, or its type is one the retry policy lists as non-retryable. */
+  nonRetryable: boolean;
+  /** The retry policy's maximum attempts (0: unlimited). */
+  maximumAttempts: number;
+}
+
+/** Every activity attempt in a history that followed a failed attempt (pure). */
+export function activityRetries(workflow: Pick<RecordedWorkflow, 'workflowId' | 'events'>): ActivityRetry[] {
+  const scheduled = new Map<string, temporal.api.history.v1.IActivityTaskScheduledEventAttributes>();
+  const retries: ActivityRetry[] = [];
+  for (const event of workflow.events) {
+    const attributes = event.activityTaskScheduledEventAttributes;
+    if (attributes) scheduled.set(String(event.eventId), attributes);
+    const started = event.activityTaskStartedEventAttributes;
+    if (started?.lastFailure && (started.attempt ?? 1) > 1) {
+      const failure = started.lastFailure;
+      const schedule = scheduled.get(String(started.scheduledEventId));
+      const type = failure.applicationFailureInfo?.type || (failure.timeoutFailureInfo ? 'Timeout' : failure.message || 'unknown');
+      retries.push({
+        workflowId: workflow.workflowId,
+        activity: schedule?.activityType?.name ?? '?',
+        attempt: started.attempt ?? 0,
+        afterFailure: type,
+        nonRetryable: Boolean(failure.applicationFailureInfo?.nonRetryable) || (schedule?.retryPolicy?.nonRetryableErrorTypes ?? []).includes(type),
+        maximumAttempts: schedule?.retryPolicy?.maximumAttempts ?? 0,
+      });
+    }
+  }
+  return retries;
+}
+
+/** Workflow task failures that mean a bug in the workflow code, not the ordinary life of a worker. */
+const BENIGN_TASK_FAILURES = new Set(['UNHANDLED_COMMAND', 'RESET_STICKY_TASK_QUEUE', 'RESET_WORKFLOW', 'FORCE_CLOSE_COMMAND', 'FAILOVER_CLOSE_COMMAND']);
+
+/** The workflow task failures in a history that are not benign (a thrown error, non-determinism, a bad command). */
+export function workflowTaskFailures(workflow: Pick<RecordedWorkflow, 'workflowId' | 'events'>): { eventId: number; cause: string; message: string }[] {
+  return workflow.events.flatMap((event: Event) => {
+    const failed = event.workflowTaskFailedEventAttributes;
+    if (!failed) return [];
+    const cause = (proto.temporal.api.enums.v1.WorkflowTaskFailedCause[failed.cause ?? 0] ?? String(failed.cause)).replace(/^WORKFLOW_TASK_FAILED_CAUSE_/, '');
+    if (BENIGN_TASK_FAILURES.has(cause)) return [];
+    return [{ eventId: Number(event.eventId), cause, message: (failed.failure?.message ?? '').split('\n')[0]! }];
+  });
+}
+
+export const allFinished: CheckerSpec = {
+  name: 'all-finished',
+  description: 'every workflow closed within the settle bound after the faults healed',
+  check: (run) => run.unsettled.map((workflowId) => `${workflowId} had not finished ${run.settleWithinMs / 1000} s after the faults healed`),
+};
+
+export const historiesReplay: CheckerSpec = {
+  name: 'histories-replay',
+  description: "the run's recorded histories replay clean against the code the workers ended with",
+  check: (run) => run.replay.filter((r) => r.status !== 'passed').map((r) => `${r.workflowId}: ${r.status}${r.detail ? `: ${r.detail}` : ''}`),
+};
+
+export const noWorkflowTaskFailures: CheckerSpec = {
+  name: 'no-workflow-task-failures',
+  description: 'no workflow task failed (an error thrown in workflow code, non-determinism, a bad command)',
+  check: (run) =>
+    run.workflows.flatMap((workflow) =>
+      workflowTaskFailures(workflow).map((f) => `${workflow.workflowId}: workflow task failed at event ${f.eventId} (${f.cause})${f.message ? `: ${f.message}` : ''}`),
+    ),
+};
+
+export const businessErrorsNotRetried: CheckerSpec = {
+  name: 'business-errors-not-retried',
+  description: "no activity was retried after a non-retryable failure or one of the system's business errors",
+  check: (run: RunObservations) =>
+    run.workflows
+      .flatMap(activityRetries)
+      .filter((r) => r.nonRetryable || run.businessErrors.includes(r.afterFailure))
+      .map((r) => `${r.workflowId}: activity ${r.activity} was retried after ${r.afterFailure} (attempt ${r.attempt})`),
+};
+
+export const retriesWithinPolicy: CheckerSpec = {
+  name: 'retries-within-policy',
+  description: "no activity ran more attempts than its retry policy's maximum",
+  check: (run) =>
+    run.workflows
+      .flatMap(activityRetries)
+      .filter((r) => r.maximumAttempts > 0 && r.attempt > r.maximumAttempts)
+      .map((r) => `${r.workflowId}: activity ${r.activity} ran attempt ${r.attempt}, its retry policy allows ${r.maximumAttempts}`),
+};
+
+/** In the order reports list them. */
+export const BUILT_IN_CHECKERS: readonly CheckerSpec[] = [allFinished, historiesReplay, noWorkflowTaskFailures, businessErrorsNotRetried, retriesWithinPolicy];

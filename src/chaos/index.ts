@@ -1,0 +1,43 @@
+/**
+ * `tempest/chaos`: describe your system (its parts, workers, workload and invariants), write scenarios of real
+ * faults against it, and run them with checkers that prove the invariants held.
+ */
+export { defineChecker, defineSystem, linkNames, startOrder, TEMPORAL_LINKS } from './system.ts';
+export type {
+  ActivityContext,
+  CheckerSpec,
+  OperationSpec,
+  PartAddress,
+  PartCommand,
+  PartLink,
+  PartSpec,
+  PartStartContext,
+  PlanContext,
+  Readiness,
+  StepAction,
+  StepSpec,
+  System,
+  SystemSpec,
+  WorkersSpec,
+  WorkloadSpec,
+} from './system.ts';
+export { bindScenario, defineScenario, TOXICS } from './scenario.ts';
+export type { BoundScenario, FaultAction, FaultSpec, Scenario, ScenarioSpec, ToxicType, WorkloadFields } from './scenario.ts';
+export { check, DefinitionError, durationMs } from './definition.ts';
+export type { Duration, Timing } from './definition.ts';
+export { Random } from './random.ts';
+export { appliedAtMostOnce, conserved, signed } from './checkers/helpers.ts';
+export { activityRetries, BUILT_IN_CHECKERS, workflowTaskFailures } from './checkers/built-in.ts';
+export type { ActivityRetry } from './checkers/built-in.ts';
+export type { Verdict } from './checkers/verdict.ts';
+export { describeOutcome, outcomeOf } from './observations.ts';
+export type { RecordedWorkflow, ReplayObservation, RunObservations, WorkflowOutcome, WorkflowStatus } from './observations.ts';
+export type { Plan, PlannedFault, PlannedOperation, PlannedStep } from './plan.ts';
+export type { EntryType, HistoryEntry } from './history.ts';
+export { findScenario, listScenarios, loadScenarioFile, loadSystem, ScenarioFileError } from './catalog.ts';
+export type { LoadedSystem } from './catalog.ts';
+export { runScenario } from './runner.ts';
+export type { RunOptions, RunResult, RunTimings } from './runner.ts';
+export { cleanupStaleRuns, providerFor, providers } from './cluster/index.ts';
+export type { Cluster, ClusterProcess, ClusterProvider, Link, WorkerCode } from './cluster/index.ts';
+export { nodeCommand } from '../harness/parts.ts';

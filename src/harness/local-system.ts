@@ -1,0 +1,71 @@
+/**
+ * A system running locally, without faults: the pinned dev server (optionally with its Web UI), the system's parts
+ * as processes, and in-process workers with the system's workflows and activities on its task queues. For demos,
+ * recording a corpus, and a team's own end-to-end tests. Stopping stops every part, each attempted.
+ */
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import type { LoadedSystem } from '../chaos/catalog.ts';
+import type { PartAddress } from '../chaos/system.ts';
+import { stopAll } from './process.ts';
+import { createSystemActivities, startParts } from './system-parts.ts';
+import { type DevServer, startDevServer } from './temporal.ts';
+import { bundleWorkflows, installQuietRuntime, NativeConnection, WorkerGroup } from './worker.ts';
+
+export interface LocalSystemOptions {
+  system: LoadedSystem;
+  projectRoot: string;
+  /** Holds the parts' state and every log (<dataDir>/logs). */
+  dataDir: string;
+  /** Serve the Temporal Web UI. */
+  ui?: boolean;
+}
+
+export interface LocalSystem {
+  temporal: DevServer;
+  /** Each part's address. */
+  parts: Record<string, PartAddress>;
+  /** A client on the dev server's namespace. */
+  client: Client;
+  stop(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+export async function startLocalSystem(options: LocalSystemOptions): Promise<LocalSystem> {
+  installQuietRuntime();
+  const { system } = options;
+  const stoppers: (() => Promise<unknown>)[] = [];
+  const stop = async (): Promise<void> => {
+    // Workers first, then connections, then the servers: reverse order of starting.
+    for (const stopper of stoppers.splice(0).reverse()) await stopper().catch(() => undefined);
+  };
+  try {
+    const [temporal, parts, bundle] = await Promise.allSettled([
+      startDevServer({ ui: options.ui, logFile: path.join(options.dataDir, 'logs', 'temporal.log') }),
+      startParts(system.parts, { dataDir: options.dataDir, projectRoot: options.projectRoot }),
+      bundleWorkflows(system.workflowsPath),
+    ]);
+    const servers = [temporal, parts].flatMap((started) => (started.status === 'fulfilled' ? [() => started.value.stop()] : []));
+    stoppers.push(() => stopAll(servers));
+    for (const started of [temporal, parts, bundle]) if (started.status === 'rejected') throw started.reason;
+    const dev = (temporal as PromiseFulfilledResult<DevServer>).value;
+    const addresses = (parts as PromiseFulfilledResult<Awaited<ReturnType<typeof startParts>>>).value.addresses;
+    const connection = await Connection.connect({ address: dev.address });
+    stoppers.push(() => connection.close());
+    const nativeConnection = await NativeConnection.connect({ address: dev.address });
+    stoppers.push(() => nativeConnection.close());
+    const workers = await WorkerGroup.create({
+      connection: nativeConnection,
+      namespace: dev.namespace,
+      workflowBundle: (bundle as PromiseFulfilledResult<Awaited<ReturnType<typeof bundleWorkflows>>>).value,
+      activities: await createSystemActivities(system.activitiesPath, addresses),
+      taskQueues: system.workers.taskQueues,
+    });
+    void workers.start();
+    stoppers.push(() => workers.shutdown());
+    return { temporal: dev, parts: addresses, client: new Client({ connection, namespace: dev.namespace }), stop, [Symbol.asyncDispose]: stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

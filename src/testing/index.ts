@@ -1,0 +1,16 @@
+/**
+ * `tempest/testing`: the real parts for a team's own tests, each started the one way tempest starts it: the pinned
+ * time-skipping test server and dev server (never the SDK's download), workers over a bundle built once, and the
+ * system's own parts and activities.
+ */
+export { createTimeSkippingEnvironment, startDevServer } from '../harness/temporal.ts';
+export type { DevServer, DevServerOptions } from '../harness/temporal.ts';
+export { bundleWorkflows, installQuietRuntime, NativeConnection, WorkerGroup } from '../harness/worker.ts';
+export type { WorkerGroupOptions } from '../harness/worker.ts';
+export { createSystemActivities, startParts } from '../harness/system-parts.ts';
+export type { StartedParts, StartPartsOptions } from '../harness/system-parts.ts';
+export { nodeCommand, startPart } from '../harness/parts.ts';
+export type { RunningPart, StartPartOptions } from '../harness/parts.ts';
+export { resolveTool, ToolNotFoundError } from '../toolchain/tools.ts';
+export { startLocalSystem } from '../harness/local-system.ts';
+export type { LocalSystem, LocalSystemOptions } from '../harness/local-system.ts';

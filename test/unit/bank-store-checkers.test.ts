@@ -1,0 +1,153 @@
+import { describe, expect, it } from 'vitest';
+import { bankStoreCheckers, keysAppliedTwice, moneyEvidence } from '../../chaos/checkers';
+import type { Seeding } from '../../chaos/workload';
+import { runChecks } from '../../src/chaos/checkers';
+import type { RunObservations, WorkflowOutcome } from '../../src/chaos/observations';
+import type { PlannedOperation } from '../../src/chaos/plan';
+import type { AppliedBankOperation, BankAudit } from '../../services/bank/api';
+import type { StoreAudit } from '../../services/store/api';
+import type { Audits } from '../../chaos/checkers';
+
+const operation = (id: string, kind: string, workflowId: string, args: unknown[], intent = 'valid'): PlannedOperation => ({
+  id, kind, intent, workflowId, workflowType: kind, taskQueue: 'q', args, startAtMs: 0, steps: [],
+});
+const transfer = (id: string, amount: number, intent = 'valid'): PlannedOperation =>
+  operation(id, 'transfer', `transfer-${id}`, [{ sourceAccount: 'a', targetAccount: 'b', amount, referenceId: id }], intent);
+const saga = (id: string): PlannedOperation =>
+  operation(id, 'saga', `order-saga-${id}`, [{ orderId: id, customerId: 'c', items: [{ sku: 'k', quantity: 1 }], amount: 100, address: { name: 'n', line1: 'l', city: 'c', country: 'DE' } }]);
+
+let seq = 0;
+const ledger = (referenceId: string, kind: AppliedBankOperation['kind'], amount: number, key = `${referenceId}:${kind}`): AppliedBankOperation => ({
+  seq: ++seq, operationId: `op${seq}`, idempotencyKey: key, kind, accountId: kind === 'deposit' ? 'b' : 'a', amount, referenceId, appliedAt: '2026-01-01T00:00:00Z',
+});
+const bankAudit = (totalBalance: number, operations: AppliedBankOperation[]): BankAudit => ({ accounts: [], totalBalance, operations, closedReferences: [] });
+const emptyStore: StoreAudit = { stock: [], customers: [], reservations: [], payments: [], shipments: [], operations: [], moneyTotal: 1000, stockTotals: [{ sku: 'k', available: 10 }] };
+
+/** A run of the bank-and-store system: what its checkers read. */
+function run(parts: { operations: PlannedOperation[]; outcomes: WorkflowOutcome[]; bankOps?: AppliedBankOperation[]; total?: number; store?: Partial<StoreAudit> }): RunObservations<Audits, Seeding> {
+  return {
+    plan: { scenario: 's', seed: 1, runId: 'r', setup: { accounts: [], stock: [], customers: [] }, operations: parts.operations, faults: [], faultPhaseEndsMs: 0 },
+    history: [],
+    outcomes: parts.outcomes,
+    before: { bank: bankAudit(1000, []), store: emptyStore },
+    after: { bank: bankAudit(parts.total ?? 1000, parts.bankOps ?? []), store: { ...emptyStore, ...parts.store } },
+    workflows: [],
+    replay: [],
+    unsettled: [],
+    settleWithinMs: 60_000,
+    businessErrors: [],
+  };
+}
+
+const verdictOf = async (o: RunObservations<Audits, Seeding>, check: string) => (await runChecks([check], bankStoreCheckers, o))[0]!;
+
+describe('money-conserved', () => {
+  it('holds when the total equals the opening total', () => {
+    expect(moneyEvidence(bankAudit(1_000, [ledger('t1', 'withdraw', 100), ledger('t1', 'deposit', 100)]), 1_000)).toEqual([]);
+  });
+
+  it('names the transfer that deposited twice when money was created', () => {
+    const ops = [ledger('t1', 'withdraw', 100), ledger('t1', 'deposit', 100), ledger('t1', 'deposit', 100, 't1:deposit:attempt-2'), ledger('t2', 'withdraw', 5), ledger('t2', 'deposit', 5)];
+    expect(moneyEvidence(bankAudit(1_100, ops), 1_000)).toEqual(['total balance is 1100, it was 1000 (+100)', 'transfer t1: withdrew 100, deposited or refunded 200 (+100)']);
+  });
+
+  it('names the transfer whose withdrawn money was never deposited nor refunded', () => {
+    expect(moneyEvidence(bankAudit(900, [ledger('t9', 'withdraw', 100)]), 1_000)).toContain('transfer t9: withdrew 100, deposited or refunded 0 (-100)');
+  });
+});
+
+describe('keys applied twice', () => {
+  it('holds when every key appears once, and names a key applied twice with the operations that applied it', () => {
+    expect(keysAppliedTwice([ledger('t1', 'withdraw', 1), ledger('t1', 'deposit', 1)])).toEqual([]);
+    expect(keysAppliedTwice([{ seq: 1, idempotencyKey: 't1:deposit' }, { seq: 2, idempotencyKey: 't2:withdraw' }, { seq: 7, idempotencyKey: 't1:deposit' }])).toEqual([
+      'key t1:deposit applied 2 times (operation 1, operation 7)',
+    ]);
+  });
+});
+
+describe('transfers-ended-validly', () => {
+  it('accepts completed [withdraw, deposit], refunded [withdraw, refund] and rejected with nothing applied', async () => {
+    const o = run({
+      operations: [transfer('t1', 100), transfer('t2', 50, 'invalid-account'), transfer('t3', 9_999, 'insufficient-funds')],
+      outcomes: [
+        { workflowId: 'transfer-t1', op: 't1', status: 'completed' },
+        { workflowId: 'transfer-t2', op: 't2', status: 'failed', failureType: 'DepositFailed' },
+        { workflowId: 'transfer-t3', op: 't3', status: 'failed', failureType: 'WithdrawalFailed' },
+      ],
+      bankOps: [ledger('t1', 'withdraw', 100), ledger('t1', 'deposit', 100), ledger('t2', 'withdraw', 50), ledger('t2', 'refund', 50)],
+    });
+    expect(await verdictOf(o, 'transfers-ended-validly')).toEqual({ checker: 'transfers-ended-validly', ok: true, evidence: [] });
+  });
+
+  it('names the transfer whose deposit was applied twice (a key that changed per attempt)', async () => {
+    const o = run({
+      operations: [transfer('t1', 100)],
+      outcomes: [{ workflowId: 'transfer-t1', op: 't1', status: 'completed' }],
+      bankOps: [ledger('t1', 'withdraw', 100), ledger('t1', 'deposit', 100, 't1:deposit:1'), ledger('t1', 'deposit', 100, 't1:deposit:2')],
+      total: 1100,
+    });
+    expect((await verdictOf(o, 'transfers-ended-validly')).evidence).toEqual([
+      'transfer t1 (transfer-t1, valid, 100 from a to b): ended completed, the bank applied withdraw 100, deposit 100, deposit 100',
+    ]);
+    expect((await verdictOf(o, 'money-conserved')).evidence[0]).toBe('total balance is 1100, it was 1000 (+100)');
+  });
+
+  it('flags a transfer meant to fail that completed, and one whose money was never returned', async () => {
+    const o = run({
+      operations: [transfer('t1', 100, 'insufficient-funds'), transfer('t2', 70)],
+      outcomes: [
+        { workflowId: 'transfer-t1', op: 't1', status: 'completed' },
+        { workflowId: 'transfer-t2', op: 't2', status: 'failed', failureType: 'RefundFailed' },
+      ],
+      bankOps: [ledger('t1', 'withdraw', 100), ledger('t1', 'deposit', 100), ledger('t2', 'withdraw', 70)],
+    });
+    const { evidence } = await verdictOf(o, 'transfers-ended-validly');
+    expect(evidence).toHaveLength(2);
+    expect(evidence[1]).toContain('ended failed (RefundFailed), the bank applied withdraw 70');
+  });
+});
+
+describe('sagas-completed-or-compensated', () => {
+  it('flags a failed saga that still holds its charge (a skipped compensation)', async () => {
+    const o = run({
+      operations: [saga('s1')],
+      outcomes: [{ workflowId: 'order-saga-s1', op: 's1', status: 'failed', failureType: 'OrderFailed' }],
+      store: {
+        reservations: [{ reservationId: 'r', orderId: 's1', items: [], status: 'released' }],
+        payments: [{ paymentId: 'p', orderId: 's1', customerId: 'c', amount: 100, status: 'charged' }],
+      },
+    });
+    expect((await verdictOf(o, 'sagas-completed-or-compensated')).evidence).toEqual([
+      'saga s1 (order-saga-s1): ended failed (OrderFailed) but holds 0 reservation(s), 1 charge(s), 0 shipment(s); expected 0 of each',
+    ]);
+  });
+
+  it('accepts a completed saga holding exactly one of each', async () => {
+    const o = run({
+      operations: [saga('s1')],
+      outcomes: [{ workflowId: 'order-saga-s1', op: 's1', status: 'completed' }],
+      store: {
+        reservations: [{ reservationId: 'r', orderId: 's1', items: [], status: 'reserved' }],
+        payments: [{ paymentId: 'p', orderId: 's1', customerId: 'c', amount: 100, status: 'charged' }],
+        shipments: [{ shipmentId: 'h', orderId: 's1', trackingNumber: 't', status: 'created' }],
+      },
+    });
+    expect((await verdictOf(o, 'sagas-completed-or-compensated')).ok).toBe(true);
+  });
+
+  it('flags stock created or lost', async () => {
+    const o = run({ operations: [], outcomes: [], store: { stockTotals: [{ sku: 'k', available: 9 }] } });
+    expect((await verdictOf(o, 'sagas-completed-or-compensated')).evidence).toEqual(['stock of k is 9, it was 10 (-1)']);
+  });
+});
+
+describe('keys-applied-once', () => {
+  it('names a store key applied twice', async () => {
+    const o = run({
+      operations: [],
+      outcomes: [],
+      store: { operations: [{ seq: 1, idempotencyKey: 's1:charge', kind: 'chargePayment', orderId: 's1', appliedAt: '' }, { seq: 4, idempotencyKey: 's1:charge', kind: 'chargePayment', orderId: 's1', appliedAt: '' }] },
+    });
+    expect((await verdictOf(o, 'keys-applied-once')).evidence).toEqual(['store: key s1:charge applied 2 times (operation 1, operation 4)']);
+  });
+});

@@ -1,0 +1,110 @@
+import proto from '@temporalio/proto';
+import { describe, expect, it } from 'vitest';
+import { appliedAtMostOnce, conserved } from '../../src/chaos/checkers/helpers';
+import { activityRetries, BUILT_IN_CHECKERS, workflowTaskFailures } from '../../src/chaos/checkers/built-in';
+import { runChecks } from '../../src/chaos/checkers';
+import type { RecordedWorkflow, RunObservations } from '../../src/chaos/observations';
+
+const Cause = proto.temporal.api.enums.v1.WorkflowTaskFailedCause;
+
+/** A history of one activity: scheduled with this retry policy, then started at `attempt` after a failure of `type`. */
+function retried(workflowId: string, activity: string, attempt: number, type: string, policy: { maximumAttempts?: number; nonRetryableErrorTypes?: string[] } = {}): RecordedWorkflow {
+  return {
+    workflowId,
+    runId: 'r',
+    workflowType: 'w',
+    events: [
+      { eventId: 5, activityTaskScheduledEventAttributes: { activityType: { name: activity }, retryPolicy: { maximumAttempts: policy.maximumAttempts ?? 0, nonRetryableErrorTypes: policy.nonRetryableErrorTypes ?? [] } } },
+      { eventId: 6, activityTaskStartedEventAttributes: { scheduledEventId: 5, attempt, lastFailure: { message: 'no', applicationFailureInfo: { type } } } },
+    ],
+  } as unknown as RecordedWorkflow;
+}
+
+function run(parts: Partial<RunObservations>): RunObservations {
+  return {
+    plan: { scenario: 's', seed: 1, runId: 'r', setup: undefined, operations: [], faults: [], faultPhaseEndsMs: 0 },
+    history: [],
+    outcomes: [],
+    before: undefined,
+    after: undefined,
+    workflows: [],
+    replay: [],
+    unsettled: [],
+    settleWithinMs: 60_000,
+    businessErrors: [],
+    ...parts,
+  };
+}
+
+const evidenceOf = async (o: RunObservations, check: string) => (await runChecks([check], [], o))[0]!.evidence;
+
+describe('the built-in checkers, derived from the recorded histories', () => {
+  it('name every invariant a run gets without asking the user for anything', () => {
+    expect(BUILT_IN_CHECKERS.map((c) => c.name)).toEqual(['all-finished', 'histories-replay', 'no-workflow-task-failures', 'business-errors-not-retried', 'retries-within-policy']);
+  });
+
+  it('business-errors-not-retried: a retry after a declared business error, or after a type the policy calls non-retryable; not after a transport error', async () => {
+    const o = run({
+      businessErrors: ['InsufficientFundsError'],
+      workflows: [
+        retried('transfer-t1', 'withdraw', 2, 'InsufficientFundsError'),
+        retried('transfer-t2', 'deposit', 3, 'ServiceUnreachable'),
+        retried('order-1', 'charge', 2, 'PaymentDeclined', { nonRetryableErrorTypes: ['PaymentDeclined'] }),
+      ],
+    });
+    expect(await evidenceOf(o, 'business-errors-not-retried')).toEqual([
+      'transfer-t1: activity withdraw was retried after InsufficientFundsError (attempt 2)',
+      'order-1: activity charge was retried after PaymentDeclined (attempt 2)',
+    ]);
+  });
+
+  it('retries-within-policy: an attempt beyond the maximum is named; unlimited attempts are never too many', async () => {
+    const o = run({ workflows: [retried('a', 'deposit', 7, 'X', { maximumAttempts: 6 }), retried('b', 'deposit', 40, 'X', { maximumAttempts: 0 }), retried('c', 'deposit', 6, 'X', { maximumAttempts: 6 })] });
+    expect(await evidenceOf(o, 'retries-within-policy')).toEqual(['a: activity deposit ran attempt 7, its retry policy allows 6']);
+    expect(activityRetries(retried('c', 'deposit', 6, 'X', { maximumAttempts: 6 }))).toEqual([
+      { workflowId: 'c', activity: 'deposit', attempt: 6, afterFailure: 'X', nonRetryable: false, maximumAttempts: 6 },
+    ]);
+  });
+
+  it('no-workflow-task-failures: non-determinism and errors thrown in workflow code, not the ordinary unhandled command', async () => {
+    const workflow = {
+      workflowId: 'w1',
+      runId: 'r',
+      workflowType: 'w',
+      events: [
+        { eventId: 4, workflowTaskFailedEventAttributes: { cause: Cause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND } },
+        { eventId: 9, workflowTaskFailedEventAttributes: { cause: Cause.WORKFLOW_TASK_FAILED_CAUSE_NON_DETERMINISTIC_ERROR, failure: { message: '[TMPRL1100] Nondeterminism error\nmore' } } },
+        { eventId: 12, workflowTaskFailedEventAttributes: { cause: Cause.WORKFLOW_TASK_FAILED_CAUSE_WORKFLOW_WORKER_UNHANDLED_FAILURE, failure: { message: 'boom' } } },
+      ],
+    } as unknown as RecordedWorkflow;
+    expect(workflowTaskFailures(workflow).map((f) => f.cause)).toEqual(['NON_DETERMINISTIC_ERROR', 'WORKFLOW_WORKER_UNHANDLED_FAILURE']);
+    expect(await evidenceOf(run({ workflows: [workflow] }), 'no-workflow-task-failures')).toEqual([
+      'w1: workflow task failed at event 9 (NON_DETERMINISTIC_ERROR): [TMPRL1100] Nondeterminism error',
+      'w1: workflow task failed at event 12 (WORKFLOW_WORKER_UNHANDLED_FAILURE): boom',
+    ]);
+  });
+
+  it('all-finished and histories-replay name the workflow', async () => {
+    expect(await evidenceOf(run({ unsettled: ['transfer-t9'] }), 'all-finished')).toEqual(['transfer-t9 had not finished 60 s after the faults healed']);
+    expect(await evidenceOf(run({ replay: [{ workflowId: 'w', status: 'nondeterministic', detail: 'event 5' }] }), 'histories-replay')).toEqual(['w: nondeterministic: event 5']);
+  });
+
+  it('a checker that throws, or returns anything but evidence lines, is a harness error naming it, never a verdict', async () => {
+    const throwing = { name: 'explodes', check: () => { throw new Error('cannot read property x\nstack'); } };
+    const returningJunk = { name: 'returns-junk', check: () => 42 as unknown as string[] };
+    await expect(runChecks(['explodes'], [throwing], run({}))).rejects.toThrow(/^checker explodes threw: cannot read property x$/);
+    await expect(runChecks(['returns-junk'], [returningJunk], run({}))).rejects.toThrow(/^checker returns-junk returned 42; a checker returns a list of evidence lines/);
+  });
+});
+
+describe('checker helpers', () => {
+  it('appliedAtMostOnce names each key applied more than once, with what applied it', () => {
+    const effects = [{ key: 'a', n: 1 }, { key: 'b', n: 2 }, { key: 'a', n: 3 }];
+    expect(appliedAtMostOnce(effects, (e) => e.key, (e) => `#${e.n}`)).toEqual(['key a applied 2 times (#1, #3)']);
+    expect(appliedAtMostOnce([{ key: 'a' }], (e) => e.key)).toEqual([]);
+  });
+
+  it('conserved names each quantity that changed, with both values and the difference', () => {
+    expect(conserved({ money: { before: 10, after: 12 }, stock: { before: 3, after: 3 } })).toEqual(['money is 12, it was 10 (+2)']);
+  });
+});
