@@ -65,7 +65,7 @@ describe('tempest bench compare', () => {
     const { code, stdout, stderr } = tempest('bench', 'compare', base, broken, '--markdown', markdown, '--html', html);
 
     expect(code).toBe(2);
-    expect(stderr).toBe(`tempest: ${broken}: benchmarks[0].samples[1] must be a finite number, got "fast"\n`);
+    expect(stderr).toBe(`tempest: ${broken}: benchmarks[0].samples[1] must be a finite number, got "fast" (benchmark "throughput/moneyTransfer/c4/latency-p50")\n`);
     expect(stdout).toBe('');
     expect(existsSync(markdown)).toBe(false);
     expect(existsSync(html)).toBe(false);
