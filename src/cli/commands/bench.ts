@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { compareReports, DEFAULT_COMPARE_OPTIONS } from '../../bench/compare.ts';
+import { type Comparison, ComparisonError, compareReports, DEFAULT_COMPARE_OPTIONS } from '../../bench/compare.ts';
 import { writeFileAtomic } from '../../bench/files.ts';
 import { formatP, formatPercent, formatValue, shortSha } from '../../bench/format.ts';
 import { harnessOverhead } from '../../bench/overhead.ts';
@@ -82,23 +82,24 @@ export function compareBench(basePath: string, headPath: string, options: BenchC
   const alpha = parseNumberFlag('--alpha', options.alpha, DEFAULT_COMPARE_OPTIONS.alpha, (v) => v > 0 && v < 1, 'a significance level between 0 and 1, e.g. 0.05');
   if (options.markdown) checkWritable(options.markdown, '--markdown');
   if (options.html) checkWritable(options.html, '--html');
-  let base: BenchReport;
   let head: BenchReport;
+  let comparison: Comparison;
   try {
-    base = readReport(basePath);
+    const base = readReport(basePath);
     head = readReport(headPath);
+    comparison = compareReports(base, head, { thresholdPercent, alpha }, { base: basePath, head: headPath });
   } catch (error) {
-    if (error instanceof ReportError) throw new UsageError(error.message);
+    if (error instanceof ReportError || error instanceof ComparisonError) throw new UsageError(error.message);
     throw error;
   }
-  const comparison = compareReports(base, head, { thresholdPercent, alpha });
   const overhead = harnessOverhead(head);
   const markdown = renderMarkdown(comparison, overhead);
   // Render everything before writing anything, so a failure leaves no partial set of outputs.
   const html = options.html ? renderHtml(comparison, overhead) : undefined;
   if (options.markdown) writeFileAtomic(options.markdown, markdown);
   if (options.html && html) writeFileAtomic(options.html, html);
-  if (options.json) process.stdout.write(`${JSON.stringify(comparison, null, 2)}\n`);
+  // JSON has no Infinity (an unbounded change): it is written as the string "Infinity" rather than a silent null.
+  if (options.json) process.stdout.write(`${JSON.stringify(comparison, (_key, value: unknown) => (typeof value === 'number' && !Number.isFinite(value) ? String(value) : value), 2)}\n`);
   else process.stdout.write(markdown);
   if (comparison.verdict === 'fail') {
     throw new VerdictFailed(`${verdictHeadline(comparison).replace(/^❌ /, '')}: ${comparison.failures.join(', ')}`);
