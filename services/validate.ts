@@ -13,7 +13,7 @@ export const MAX_ID_LENGTH = 200;
 
 /**
  * The largest amount, balance, credit, quantity or total the services hold: Number.MAX_SAFE_INTEGER (2^53 - 1),
- * the largest integer JSON numbers carry exactly.
+ * the largest integer JSON numbers carry exactly. Sums the audits report are kept within it too (see the ledgers).
  */
 export const MAX_EXACT = Number.MAX_SAFE_INTEGER;
 
@@ -96,4 +96,15 @@ export function requireArray(value: unknown, field: string, { nonEmpty }: { nonE
   if (!Array.isArray(value)) throw validationError(field, `${field} must be an array`);
   if (nonEmpty && value.length === 0) throw validationError(field, `${field} must not be empty`);
   return value;
+}
+
+/**
+ * Refuses, naming `field`, an addition that would take a total past MAX_EXACT. Totals are compared as BigInt, so
+ * the check itself is exact whatever the stored total (a database may hold more than a JSON number can).
+ */
+export function requireTotalWithin(total: bigint | number | string, added: number, field: string, what: string): void {
+  const after = BigInt(total) + BigInt(added);
+  if (after > BigInt(MAX_EXACT)) {
+    throw validationError(field, `${field} would take ${what} to ${after}, past ${MAX_EXACT} (the largest amount the service holds exactly)`);
+  }
 }
