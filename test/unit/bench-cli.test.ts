@@ -93,6 +93,14 @@ describe('tempest bench run', () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it('exits 2 for a suite named twice, whose benchmarks would share ids, before starting anything', () => {
+    const out = path.join(dir, 'never.json');
+    const { code, stderr } = tempest('bench', 'run', '--suite', 'time-skipping,replay,time-skipping', '--out', out);
+    expect(code).toBe(2);
+    expect(stderr).toBe("tempest: --suite names 'time-skipping' twice; name each suite once\n");
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('exits 2 for an unknown flag', () => {
     const { code, stderr } = tempest('bench', 'run', '--fast');
     expect(code).toBe(2);

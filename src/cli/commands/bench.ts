@@ -44,9 +44,11 @@ export function parseSuites(value: string | undefined): BenchSuite[] {
   if (value === undefined) return [...SUITES];
   const names = value.split(',').map((name) => name.trim()).filter(Boolean);
   if (names.length === 0) throw new UsageError(`--suite needs at least one suite name; known suites: ${SUITES.map((s) => s.name).join(', ')}`);
-  return names.map((name) => {
+  return names.map((name, index) => {
     const suite = findSuite(name);
     if (!suite) throw new UsageError(`unknown suite '${name}' in --suite; known suites: ${SUITES.map((s) => s.name).join(', ')}`);
+    // Twice would measure every benchmark twice under one id, a report that bench compare refuses.
+    if (names.indexOf(name) !== index) throw new UsageError(`--suite names '${name}' twice; name each suite once`);
     return suite;
   });
 }
