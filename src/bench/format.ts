@@ -44,8 +44,11 @@ export function formatInterval(row: ComparisonRow): string {
 
 export function statusLabel(row: ComparisonRow, thresholdPercent: number): string {
   switch (row.status) {
-    case 'regression':
-      return row.exceedsThreshold ? `❌ regression beyond ${thresholdPercent}%` : `regression within ${thresholdPercent}%`;
+    case 'regression': {
+      // The threshold applies to the cost, which for a higher-is-better row is not the change shown beside it.
+      const cost = row.direction === 'higher-is-better' && row.costPercent !== undefined ? ` (cost ${formatPercent(row.costPercent)})` : '';
+      return row.exceedsThreshold ? `❌ regression beyond ${thresholdPercent}%${cost}` : `regression within ${thresholdPercent}%${cost}`;
+    }
     case 'improvement':
       return '✅ improvement';
     case 'unchanged':

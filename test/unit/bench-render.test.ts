@@ -57,6 +57,14 @@ describe('renderMarkdown of what the gate flags', () => {
     expect(markdown).toContain('- throughput/x: the base median is 0, so the change is unbounded.');
   });
 
+  it('gives the change of cost beside a throughput regression, since the threshold applies to it', () => {
+    const base = syntheticReport([throughputSpec('x', [100, 101, 99, 100, 102])]);
+    const head = syntheticReport([throughputSpec('x', [90.5, 91, 90, 90.5, 91.5])]);
+    const row = renderMarkdown(compareReports(base, head, OPTIONS)).split('\n').find((line) => line.startsWith('| x |'))!;
+    expect(row).toContain('| −9.5% |');
+    expect(row.endsWith('| ❌ regression beyond 10% (cost +10.5%) |')).toBe(true);
+  });
+
   it('warns when one report is a --quick run and the other is not', () => {
     const full = syntheticReport([latencySpec('x', [1, 2, 3, 4, 5])]);
     const quick = { ...full, run: { ...full.run, quick: true } };
