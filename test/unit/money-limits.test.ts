@@ -96,7 +96,7 @@ describe('a reference’s own sums', () => {
   }, SERVICE_START_TIMEOUT_MS);
   afterAll(() => service?.stop());
 
-  it('stop at 2^53 - 1: money withdrawn and deposited back under one reference again and again (before: a 500 once past it)', async () => {
+  it('stop at 2^53 - 1: money withdrawn and deposited back under one reference again and again (before: accepted past it, and the reference’s refund then failed with a 500)', async () => {
     const accountId = uniqueId('acct');
     const half = 2 ** 52;
     await bank.openAccount({ accountId, balance: half });
