@@ -73,7 +73,7 @@ export interface ComparisonRow {
   p?: number;
   test?: 'exact' | 'normal';
   status: RowStatus;
-  /** A significant regression whose change exceeds the threshold: this fails the comparison. */
+  /** A significant regression whose change of cost exceeds the threshold: this fails the comparison. */
   exceedsThreshold: boolean;
   /** What a reader should know about the row: an unbounded change, params that changed between the runs. */
   note?: string;
@@ -162,7 +162,7 @@ export function compareReports(
  * (silently skipping it would pass a benchmark that broke), a changed unit or direction, and sample counts with
  * which no change can be significant at alpha (the gate could never fail on them).
  */
-export function assertJudgeable(base: BenchReport, head: BenchReport, options: CompareOptions, sources: ReportSources = { base: 'base', head: 'head' }): void {
+function assertJudgeable(base: BenchReport, head: BenchReport, options: CompareOptions, sources: ReportSources = { base: 'base', head: 'head' }): void {
   const headById = new Map(head.benchmarks.map((h) => [h.id, h]));
   const missing = base.benchmarks.filter((b) => !headById.has(b.id)).map((b) => b.id);
   if (missing.length > 0) {
@@ -216,7 +216,11 @@ export function compareSamples(
   const significant = p < options.alpha;
   const status: RowStatus = !significant || costPercent === 0 ? 'unchanged' : costPercent > 0 ? 'regression' : 'improvement';
   const exceedsThreshold = status === 'regression' && costPercent > options.thresholdPercent;
-  const note = base.median === 0 && head.median !== 0 ? 'the base median is 0, so the change is unbounded' : undefined;
+  const note = !Number.isFinite(changePercent)
+    ? 'the base median is 0, so the change is unbounded'
+    : !Number.isFinite(costPercent)
+      ? 'the head median is 0, so the change of cost is unbounded'
+      : undefined;
   return {
     ...common,
     base,

@@ -207,6 +207,7 @@ describe('what the gate flags whatever the scale', () => {
     const comparison = compareReports(syntheticReport([throughputSpec('x', real)]), syntheticReport([throughputSpec('x', zeroMostly)]), OPTIONS);
     const [row] = comparison.rows;
     expect([row!.status, row!.changePercent, row!.costPercent, row!.exceedsThreshold]).toEqual(['regression', -100, Infinity, true]);
+    expect(row!.note).toBe('the head median is 0, so the change of cost is unbounded');
     expect(comparison.failures).toEqual(['throughput/x']);
   });
 
