@@ -4,6 +4,21 @@
  * Money is always an integer number of cents. Every mutating call carries an idempotency key; a repeated
  * key returns the first successful result (with `replayed: true`) and changes nothing. A failed call
  * applies nothing and records nothing.
+ *
+ * Bad input is a 400 ValidationError naming the field, never a 500 (a 500 is retryable: it would send a workflow into
+ * retries of a request that can never succeed):
+ * - ids and idempotency keys (and address parts) are strings of at most 200 characters, ids non-blank, with no
+ *   control character (U+0000-U+001F, U+007F-U+009F: storage cannot hold NUL) and no lone surrogate (not Unicode:
+ *   storage would turn it into U+FFFD, so two ids would become one); ids in a path (`/accounts/:accountId`) too;
+ * - amounts, balances, credit and quantities are integers from 0 (or 1) to 2^53 - 1 (Number.MAX_SAFE_INTEGER, the
+ *   largest integer a JSON number carries exactly). Every total the audits report stays within it too, so every
+ *   number the services answer is exact: a call that would take one past it is a 400 naming the field that would
+ *   (the bank: an opening `balance`, a deposit `amount` that is new money, i.e. more than its reference withdrew, or
+ *   a withdraw or deposit `amount` that takes what one reference withdrew or deposited past it; the store: opening
+ *   `credit`, `available` stock that with what is reserved would pass it, or an order's `items[i].quantity` whose sum
+ *   for one SKU would). A transfer, a refund or another compensation is never refused for it. The checks that read
+ *   the state come, like the business errors, after a fault rule has had its say; a request malformed in itself is
+ *   refused before any rule.
  */
 
 /** Error types a service answers with. Business errors (status 422 or 409) mean "nothing was applied". */

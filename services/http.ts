@@ -55,12 +55,17 @@ export function createJsonServer(routes: Route[], log: Log = logToStderr): http.
   return http.createServer((req, res) => {
     void handle(req)
       .catch((error: unknown) => errorResponse(error, log))
-      .then((response) => writeJson(res, response.status ?? 200, response.body));
+      .then((response) => writeJson(res, response.status ?? 200, response.body))
+      // A body that cannot be serialised is a bug: answer 500 rather than let the rejection end the process.
+      .catch((error: unknown) => {
+        const response = errorResponse(error, log);
+        writeJson(res, response.status ?? 500, response.body);
+      });
   });
 
   async function handle(req: http.IncomingMessage): Promise<JsonResponse> {
     const method = req.method ?? 'GET';
-    const pathname = new URL(req.url ?? '/', 'http://service').pathname;
+    const pathname = pathnameOf(req.url ?? '/');
     const segments = pathname.split('/').filter(Boolean);
     for (const route of table) {
       if (route.method !== method) continue;
@@ -72,22 +77,31 @@ export function createJsonServer(routes: Route[], log: Log = logToStderr): http.
   }
 }
 
+/** The path of a request target; an absolute-form target (`GET http://host/path`) that is no URL is a 400. */
+function pathnameOf(target: string): string {
+  try {
+    return new URL(target, 'http://service').pathname;
+  } catch {
+    throw new ServiceError('ValidationError', `request target '${target.slice(0, 100)}' is not a valid URL`);
+  }
+}
+
 function matchSegments(pattern: string[], actual: string[]): Record<string, string> | undefined {
   if (pattern.length !== actual.length) return undefined;
   const params: Record<string, string> = {};
   for (const [index, part] of pattern.entries()) {
     const value = actual[index] as string;
-    if (part.startsWith(':')) params[part.slice(1)] = decodePathSegment(value);
+    if (part.startsWith(':')) params[part.slice(1)] = decodePathSegment(value, part.slice(1));
     else if (part !== value) return undefined;
   }
   return params;
 }
 
-function decodePathSegment(value: string): string {
+function decodePathSegment(value: string, field: string): string {
   try {
     return decodeURIComponent(value);
   } catch {
-    throw new ServiceError('ValidationError', `path segment '${value}' is not valid percent-encoding`);
+    throw new ServiceError('ValidationError', `path segment '${value}' is not valid percent-encoding`, field);
   }
 }
 

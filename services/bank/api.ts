@@ -25,9 +25,15 @@
  * - Deduplication is by idempotency key only: a repeated key returns the first result with `replayed: true`; the same
  *   key with a different request is IdempotencyKeyReused (409). Two different keys are two operations, so a client
  *   that changes its key per attempt can apply money twice, and the audit shows it.
- * - Validation (400 ValidationError naming the field): malformed JSON, an amount that is not a positive safe integer,
- *   an empty id or key, an unknown field type. (Source equal to target is the workflow's concern: the bank sees
- *   one account per call.)
+ * - Validation (400 ValidationError naming the field; see services/contract.ts): malformed JSON, an amount that is
+ *   not a positive integer up to 2^53 - 1, an id or key that is blank, too long, or holds a control character or a
+ *   lone surrogate, an unknown field type. (Source equal to target is the workflow's concern: the bank sees one
+ *   account per call.)
+ * - Exact money: the bank keeps its potential total (every balance plus what open references could still refund)
+ *   within 2^53 - 1, so every balance and the audit's totalBalance are exact. New money past it is a 400: an opening
+ *   `balance`, or a deposit `amount` beyond what its reference withdrew. A transfer (a deposit of what its reference
+ *   withdrew) and a refund are never refused for it. What one reference withdrew, and what it deposited, stay within
+ *   2^53 - 1 too (a 400 on `amount`).
  */
 
 export type BankOperation = 'withdraw' | 'deposit' | 'refund';

@@ -1,6 +1,7 @@
 import type { Database, Transaction } from '../db';
 import { ServiceError, validationError } from '../errors';
 import { listOperations, operationsSchema, runKeyedOperation, sequentialId } from '../idempotency';
+import { requireTotalWithin } from '../validate';
 import type {
   Account,
   AppliedBankOperation,
@@ -28,6 +29,18 @@ create table if not exists transfer_references (
   refunded bigint not null default 0,
   closed boolean not null default false
 );
+-- The most the balances could ever sum to without new money: every balance plus what open references could still
+-- refund (withdrawn - deposited - refunded). Opening balances and deposits that are new money may not take it past
+-- 2^53 - 1, so every balance and the audit's total stay exact JSON numbers, and a refund (a compensation) never
+-- has to be refused for it.
+create table if not exists bank_totals (
+  id integer primary key check (id = 1),
+  potential_total bigint not null
+);
+insert into bank_totals (id, potential_total)
+select 1, coalesce((select sum(balance) from accounts), 0)
+  + coalesce((select sum(greatest(withdrawn - deposited - refunded, 0)) from transfer_references where not closed), 0)
+on conflict (id) do nothing;
 ${operationsSchema}`;
 
 interface TransferReference {
@@ -49,6 +62,7 @@ export class BankLedger {
 
   openAccount(request: OpenAccountRequest): Promise<Account> {
     return this.#db.transaction(async (tx) => {
+      await addToPotentialTotal(tx, request.balance, 'balance');
       const inserted = await tx.query(
         'insert into accounts (account_id, balance) values ($1, $2) on conflict (account_id) do nothing returning account_id',
         [request.accountId, request.balance],
@@ -81,6 +95,10 @@ export class BankLedger {
           `account '${request.accountId}' has ${balance} cents; cannot withdraw ${request.amount}`,
         );
       }
+      requireTotalWithin(reference?.withdrawn ?? 0, request.amount, 'amount', `what reference '${request.referenceId}' withdrew`);
+      const after = { ...(reference ?? NEW_REFERENCE), withdrawn: (reference?.withdrawn ?? 0) + request.amount };
+      // Money leaves the balance and becomes refundable: the potential total never grows.
+      await addToPotentialTotal(tx, refundable(after) - refundable(reference) - request.amount, 'amount');
       await tx.query(
         `insert into transfer_references (reference_id, source_account_id, withdrawn) values ($1, $2, $3)
          on conflict (reference_id) do update
@@ -94,7 +112,12 @@ export class BankLedger {
   deposit(request: MoneyMovementRequest): Promise<OperationResult> {
     return this.#keyed('deposit', request, async (tx) => {
       await balanceOf(tx, request.accountId);
-      assertOpen(await referenceOf(tx, request.referenceId), request.referenceId);
+      const reference = await referenceOf(tx, request.referenceId);
+      assertOpen(reference, request.referenceId);
+      requireTotalWithin(reference?.deposited ?? 0, request.amount, 'amount', `what reference '${request.referenceId}' deposited`);
+      const after = { ...(reference ?? NEW_REFERENCE), deposited: (reference?.deposited ?? 0) + request.amount };
+      // What the reference withdrew moves on; any more than that is new money, which the bank's total must hold.
+      await addToPotentialTotal(tx, request.amount + refundable(after) - refundable(reference), 'amount');
       await tx.query(
         `insert into transfer_references (reference_id, deposited) values ($1, $2)
          on conflict (reference_id) do update set deposited = transfer_references.deposited + excluded.deposited`,
@@ -118,6 +141,7 @@ export class BankLedger {
             `deposited ${reference.deposited}, refunded ${reference.refunded}`,
         );
       }
+      // The amount was refundable and no longer is, and the balance gets it back: the potential total stays.
       await tx.query(
         'update transfer_references set refunded = refunded + $2, closed = true where reference_id = $1',
         [request.referenceId, amount],
@@ -149,6 +173,7 @@ export class BankLedger {
       );
       return {
         accounts: accounts.rows,
+        // Exact: the balances sum to at most the potential total, which stays within 2^53 - 1.
         totalBalance: accounts.rows.reduce((sum, account) => sum + account.balance, 0),
         operations,
         closedReferences: closed.rows.map((row) => row.reference_id),
@@ -183,6 +208,24 @@ async function addToBalance(tx: Transaction, accountId: string, cents: number): 
     [accountId, cents],
   );
   return (rows.rows[0] as { balance: number }).balance;
+}
+
+const NEW_REFERENCE: TransferReference = { sourceAccountId: null, withdrawn: 0, deposited: 0, refunded: 0, closed: false };
+
+/** What an open reference could still refund: withdrawn minus deposited and refunded, never below 0. */
+function refundable(reference: TransferReference | undefined): number {
+  if (!reference || reference.closed) return 0;
+  return Math.max(0, reference.withdrawn - reference.deposited - reference.refunded);
+}
+
+/** Moves the bank's potential total by `cents`; growing it past 2^53 - 1 is a ValidationError on `field`. */
+async function addToPotentialTotal(tx: Transaction, cents: number, field: string): Promise<void> {
+  if (cents === 0) return;
+  if (cents > 0) {
+    const rows = await tx.query<{ total: string }>('select potential_total::text as total from bank_totals where id = 1');
+    requireTotalWithin((rows.rows[0] as { total: string }).total, cents, field, "the bank's total (every balance plus what open transfers could refund)");
+  }
+  await tx.query('update bank_totals set potential_total = potential_total + $1 where id = 1', [cents]);
 }
 
 async function referenceOf(tx: Transaction, referenceId: string): Promise<TransferReference | undefined> {

@@ -3,6 +3,7 @@ import type { HealthBody } from '../contract';
 import type { Database } from '../db';
 import { FaultSwitchboard, operationRoute } from '../faults';
 import { createJsonServer, type Log, type Route } from '../http';
+import { requireId } from '../validate';
 import type { BankOperation } from './api';
 import { BankLedger } from './ledger';
 import { parseMoneyMovement, parseOpenAccount, parseRefund } from './requests';
@@ -30,8 +31,8 @@ export function createBankServer(options: BankServerOptions): http.Server {
     },
     {
       method: 'GET',
-      path: '/accounts/:id',
-      handler: async ({ params }) => ({ body: await ledger.getAccount(params.id ?? '') }),
+      path: '/accounts/:accountId',
+      handler: async ({ params }) => ({ body: await ledger.getAccount(requireId(params.accountId, 'accountId')) }),
     },
     operationRoute(faults, {
       path: '/withdraw',

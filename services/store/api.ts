@@ -27,7 +27,12 @@
  *   like the other business errors (not 409): the order's state forbids the call, and no retry can change that.
  * - Deduplication is by idempotency key only (as in the bank): a repeated key returns the first result with
  *   `replayed: true`; the same key with a different request is IdempotencyKeyReused (409).
- * - Validation (400 ValidationError naming the field) as in the bank.
+ * - Validation (400 ValidationError naming the field) as in the bank (see services/contract.ts); address parts may be
+ *   empty, but are strings of at most 200 characters without control characters or lone surrogates.
+ * - Exact totals: moneyTotal (credit plus active charges) and each SKU's stock total (available plus reserved) stay
+ *   within 2^53 - 1. Opening `credit` or `available` stock that would take one past it is a 400, as is an order whose
+ *   quantities of one SKU sum past it (on the `items[i].quantity` that would). A charge, a refund and a release only
+ *   move money and stock, so they are never refused for it.
  */
 
 export type StoreOperation =

@@ -1,10 +1,20 @@
 import type { Transaction } from '../db';
 import { ServiceError } from '../errors';
+import { requireTotalWithin } from '../validate';
 import type { LineItem, StockLevel, StockRequest, StoreAudit } from './api';
 
 /** Stock and reservations. */
 
 export async function setStock(tx: Transaction, request: StockRequest): Promise<StockLevel> {
+  // Setting stock is the only way a SKU's total (available plus reserved) changes, so checking here keeps every
+  // quantity and the audit's stockTotals within 2^53 - 1.
+  const reserved = await tx.query<{ quantity: string }>(
+    `select coalesce(sum((item->>'quantity')::bigint), 0)::text as quantity
+     from reservations, json_array_elements(items) as item
+     where status = 'reserved' and item->>'sku' = $1`,
+    [request.sku],
+  );
+  requireTotalWithin((reserved.rows[0] as { quantity: string }).quantity, request.available, 'available', `the total of sku '${request.sku}' (available plus reserved)`);
   await tx.query(
     'insert into stock (sku, available) values ($1, $2) on conflict (sku) do update set available = excluded.available',
     [request.sku, request.available],

@@ -1,10 +1,18 @@
 import type { Transaction } from '../db';
 import { ServiceError, validationError } from '../errors';
+import { requireTotalWithin } from '../validate';
 import type { ChargeRequest, Customer, OpenCustomerRequest, StoreAudit } from './api';
 
 /** Customers' credit and the charges against it. */
 
 export async function openCustomer(tx: Transaction, request: OpenCustomerRequest): Promise<Customer> {
+  // Opening credit is the only new money in the store (a charge and its refund move it), so checking here keeps
+  // every credit and the audit's moneyTotal within 2^53 - 1: exact JSON numbers.
+  const total = await tx.query<{ total: string }>(
+    `select (coalesce((select sum(credit) from customers), 0)
+       + coalesce((select sum(amount) from payments where status = 'charged'), 0))::text as total`,
+  );
+  requireTotalWithin((total.rows[0] as { total: string }).total, request.credit, 'credit', "the store's money total (every credit plus every active charge)");
   const inserted = await tx.query(
     'insert into customers (customer_id, credit) values ($1, $2) on conflict (customer_id) do nothing returning customer_id',
     [request.customerId, request.credit],

@@ -8,6 +8,7 @@ import {
   requireId,
   requireNonNegativeCents,
   requireObject,
+  requireTotalWithin,
 } from '../validate';
 import type {
   Address,
@@ -34,11 +35,16 @@ export function parseOpenCustomer(input: unknown): OpenCustomerRequest {
 
 export function parseReserve(input: unknown): ReserveRequest {
   const body = requireBodyObject(input);
-  return {
-    orderId: requireId(body.orderId, 'orderId'),
-    items: requireArray(body.items, 'items', { nonEmpty: true }).map(parseLineItem),
-    idempotencyKey: requireId(body.idempotencyKey, 'idempotencyKey'),
-  };
+  const orderId = requireId(body.orderId, 'orderId');
+  const items = requireArray(body.items, 'items', { nonEmpty: true }).map(parseLineItem);
+  // A SKU listed twice counts once with both quantities; the sum must stay exact too.
+  const totals = new Map<string, number>();
+  items.forEach(({ sku, quantity }, index) => {
+    const total = totals.get(sku) ?? 0;
+    requireTotalWithin(total, quantity, `items[${index}].quantity`, `the order's quantity of sku '${sku}'`);
+    totals.set(sku, total + quantity);
+  });
+  return { orderId, items, idempotencyKey: requireId(body.idempotencyKey, 'idempotencyKey') };
 }
 
 function parseLineItem(value: unknown, index: number): LineItem {

@@ -6,8 +6,12 @@
  * change, and whether a significant regression exceeds the threshold. Then a geometric mean of the cost ratios
  * over every benchmark both reports have, and the verdict: fail when any significant regression exceeds the
  * threshold.
+ *
+ * A gate must be able to fail, so what it cannot judge is an error (ComparisonError, exit 2), never a pass: a
+ * benchmark of the base that the head lacks, a benchmark whose unit or direction changed, and samples too few for
+ * any change to be significant. Reports are validated (report.ts) before they get here.
  */
-import type { BenchReport, Direction, Environment, RunInfo } from './report.ts';
+import type { Benchmark, BenchReport, Direction, Environment, RunInfo } from './report.ts';
 import {
   bootstrapChangeInterval,
   geometricMean,
@@ -29,11 +33,21 @@ export const DEFAULT_COMPARE_OPTIONS: CompareOptions = { thresholdPercent: 10, a
 
 /**
  * - `regression` / `improvement`: the change is significant (p < alpha) and makes things worse / better;
- * - `unchanged`: not significant (`~`);
- * - `only-in-base` / `only-in-head`: the other report has no benchmark with this id;
- * - `incomparable`: the unit or direction changed between the reports.
+ * - `unchanged`: not significant (`~`), or the medians are equal;
+ * - `only-in-head`: a new benchmark, which the base cannot have measured.
  */
-export type RowStatus = 'regression' | 'improvement' | 'unchanged' | 'only-in-base' | 'only-in-head' | 'incomparable';
+export type RowStatus = 'regression' | 'improvement' | 'unchanged' | 'only-in-head';
+
+/** Two reports the gate cannot judge; the message is one line naming the file and the benchmark. */
+export class ComparisonError extends Error {
+  override name = 'ComparisonError';
+}
+
+/** The names of the compared files, for messages. */
+export interface ReportSources {
+  base: string;
+  head: string;
+}
 
 export interface ComparisonRow {
   id: string;
@@ -45,17 +59,23 @@ export interface ComparisonRow {
   head?: Summary;
   baseSamples?: number[];
   headSamples?: number[];
-  /** (median(head) / median(base) - 1) * 100. */
+  /** (median(head) / median(base) - 1) * 100; Infinity when the base median is 0 and the head's is not. */
   changePercent?: number;
+  /**
+   * The change of cost in percent: changePercent for lower-is-better, (median(base) / median(head) - 1) * 100 for
+   * higher-is-better, so positive is always worse and a throughput falling to zero is an infinite cost. The
+   * threshold applies to it.
+   */
+  costPercent?: number;
   /** Bootstrap 95% interval of the change, in percent. */
   interval?: Interval;
   /** Two-sided Mann-Whitney p-value. */
   p?: number;
   test?: 'exact' | 'normal';
   status: RowStatus;
-  /** A significant regression whose change exceeds the threshold: this fails the comparison. */
+  /** A significant regression whose change of cost exceeds the threshold: this fails the comparison. */
   exceedsThreshold: boolean;
-  /** Why a row cannot be judged fully, e.g. too few samples for any difference to be significant. */
+  /** What a reader should know about the row: an unbounded change, params that changed between the runs. */
   note?: string;
 }
 
@@ -64,7 +84,7 @@ export interface GeomeanSummary {
   costRatio: number;
   /** (costRatio - 1) * 100: positive means worse overall. */
   changePercent: number;
-  /** Benchmarks included (both medians positive). */
+  /** Benchmarks included (both medians positive: a ratio with a zero median has no logarithm). */
   count: number;
 }
 
@@ -78,6 +98,8 @@ export interface Comparison {
   environmentDifferences: { field: keyof Environment; base: string; head: string }[];
   /** Reports measured while other work competed for the CPU (see BUSY_LOAD_PER_CORE). */
   busyMachine: { report: 'base' | 'head'; loadAverageMax: number; cpuCores: number }[];
+  /** One report is a `--quick` run and the other is not: their counts differ, so their numbers do too. */
+  quickMismatch: boolean;
   verdict: 'pass' | 'fail';
   /** Ids of the rows that failed the verdict. */
   failures: string[];
@@ -91,37 +113,26 @@ export const BUSY_LOAD_PER_CORE = 1.5;
 
 const COMPARED_ENVIRONMENT: readonly (keyof Environment)[] = ['cpuModel', 'cpuCores', 'nodeVersion', 'sdkVersion', 'temporalCliVersion', 'testServerVersion', 'platform', 'arch'];
 
-export function compareReports(base: BenchReport, head: BenchReport, options: CompareOptions = DEFAULT_COMPARE_OPTIONS): Comparison {
-  const headById = new Map(head.benchmarks.map((b) => [b.id, b]));
+export function compareReports(
+  base: BenchReport,
+  head: BenchReport,
+  options: CompareOptions = DEFAULT_COMPARE_OPTIONS,
+  sources: ReportSources = { base: 'base', head: 'head' },
+): Comparison {
+  assertJudgeable(base, head, options, sources);
+  const headById = new Map(head.benchmarks.map((h) => [h.id, h]));
   const baseIds = new Set(base.benchmarks.map((b) => b.id));
-  const rows: ComparisonRow[] = [];
-  for (const b of base.benchmarks) {
-    const h = headById.get(b.id);
-    const common = { id: b.id, suite: b.suite, name: b.name, unit: b.unit, direction: b.direction };
-    if (!h) {
-      rows.push({ ...common, base: summarize(b.samples), baseSamples: b.samples, status: 'only-in-base', exceedsThreshold: false });
-      continue;
-    }
-    if (h.unit !== b.unit || h.direction !== b.direction) {
-      rows.push({
-        ...common,
-        base: summarize(b.samples),
-        head: summarize(h.samples),
-        baseSamples: b.samples,
-        headSamples: h.samples,
-        status: 'incomparable',
-        exceedsThreshold: false,
-        note: `unit or direction changed (${b.unit}, ${b.direction} -> ${h.unit}, ${h.direction})`,
-      });
-      continue;
-    }
-    rows.push(compareSamples(common, b.samples, h.samples, options));
-  }
-  for (const h of head.benchmarks) {
-    if (!baseIds.has(h.id)) {
-      rows.push({ id: h.id, suite: h.suite, name: h.name, unit: h.unit, direction: h.direction, head: summarize(h.samples), headSamples: h.samples, status: 'only-in-head', exceedsThreshold: false });
-    }
-  }
+  const compared = base.benchmarks.map((b): ComparisonRow => {
+    const h = headById.get(b.id)!;
+    const row = compareSamples({ id: b.id, suite: b.suite, name: b.name, unit: b.unit, direction: b.direction }, b.samples, h.samples, options);
+    const changed = changedParams(b.params, h.params);
+    const note = [row.note, changed && `params changed between the runs (${changed})`].filter(Boolean).join('; ');
+    return { ...row, ...(note ? { note } : {}) };
+  });
+  const added = head.benchmarks
+    .filter((h) => !baseIds.has(h.id))
+    .map((h): ComparisonRow => ({ id: h.id, suite: h.suite, name: h.name, unit: h.unit, direction: h.direction, head: summarize(h.samples), headSamples: h.samples, status: 'only-in-head', exceedsThreshold: false }));
+  const rows = [...compared, ...added];
   const failures = rows.filter((row) => row.exceedsThreshold).map((row) => row.id);
   return {
     base: { environment: base.environment, run: base.run },
@@ -140,9 +151,53 @@ export function compareReports(base: BenchReport, head: BenchReport, options: Co
         ? [{ report: side, loadAverageMax: run.loadAverageMax, cpuCores: environment.cpuCores }]
         : [];
     }),
+    quickMismatch: base.run.quick !== head.run.quick,
     verdict: failures.length > 0 ? 'fail' : 'pass',
     failures,
   };
+}
+
+/**
+ * Refuse what the gate cannot judge, naming the file and the benchmark: a base benchmark missing from the head
+ * (silently skipping it would pass a benchmark that broke), a changed unit or direction, and sample counts with
+ * which no change can be significant at alpha (the gate could never fail on them).
+ */
+function assertJudgeable(base: BenchReport, head: BenchReport, options: CompareOptions, sources: ReportSources = { base: 'base', head: 'head' }): void {
+  const headById = new Map(head.benchmarks.map((h) => [h.id, h]));
+  const missing = base.benchmarks.filter((b) => !headById.has(b.id)).map((b) => b.id);
+  if (missing.length > 0) {
+    const all = missing.length === base.benchmarks.length ? (missing.length === 1 ? 'the only benchmark' : `all ${missing.length} benchmarks`) : missing.length === 1 ? '1 benchmark' : `${missing.length} benchmarks`;
+    const listed = missing.length > 5 ? `${missing.slice(0, 5).join(', ')} and ${missing.length - 5} more` : missing.join(', ');
+    throw new ComparisonError(
+      `${sources.head}: ${all} of ${sources.base} ${missing.length === 1 ? 'is' : 'are'} missing (${listed}); a gate cannot pass what was not measured: ` +
+        `run the same suites for both reports, or remove a retired benchmark from ${sources.base}`,
+    );
+  }
+  for (const b of base.benchmarks) {
+    const h = headById.get(b.id)!;
+    for (const field of ['unit', 'direction'] as const) {
+      if (h[field] !== b[field]) {
+        throw new ComparisonError(
+          `${sources.head}: benchmark "${b.id}" has ${field} "${h[field]}" but in ${sources.base} "${b[field]}"; the two cannot be compared (give a benchmark whose meaning changed a new name)`,
+        );
+      }
+    }
+    const floor = smallestPossibleP(b.samples.length, h.samples.length);
+    if (floor >= options.alpha) {
+      throw new ComparisonError(
+        `benchmark "${b.id}": ${b.samples.length} samples in ${sources.base} against ${h.samples.length} in ${sources.head} can never show a significant change at alpha ${options.alpha} ` +
+          `(the smallest possible p is ${floor.toPrecision(2)}), so the gate could not fail on it; measure more repetitions (a full run, not --quick)`,
+      );
+    }
+  }
+}
+
+function changedParams(base: Benchmark['params'], head: Benchmark['params']): string {
+  const keys = [...new Set([...Object.keys(base), ...Object.keys(head)])];
+  return keys
+    .filter((key) => base[key] !== head[key])
+    .map((key) => `${key} ${base[key] ?? 'none'} -> ${head[key] ?? 'none'}`)
+    .join(', ');
 }
 
 /** One benchmark's two sample sets judged: the heart of the comparison. */
@@ -155,21 +210,25 @@ export function compareSamples(
   const base = summarize(baseSamples);
   const head = summarize(headSamples);
   const { p, method } = mannWhitneyU(headSamples, baseSamples);
-  const changePercent = base.median === 0 ? undefined : (head.median / base.median - 1) * 100;
+  const changePercent = relativeChangePercent(base.median, head.median);
+  const costPercent = costChangePercent(common.direction, base.median, head.median);
   const interval = base.median === 0 ? undefined : scaleInterval(bootstrapChangeInterval(baseSamples, headSamples));
   const significant = p < options.alpha;
-  const worse = changePercent !== undefined && (common.direction === 'lower-is-better' ? changePercent > 0 : changePercent < 0);
-  const status: RowStatus = !significant || changePercent === undefined || changePercent === 0 ? 'unchanged' : worse ? 'regression' : 'improvement';
-  const exceedsThreshold = status === 'regression' && Math.abs(changePercent!) > options.thresholdPercent;
-  const floor = smallestPossibleP(baseSamples.length, headSamples.length);
-  const note = floor >= options.alpha ? `too few samples (${baseSamples.length} vs ${headSamples.length}) for any change to be significant at alpha ${options.alpha}` : undefined;
+  const status: RowStatus = !significant || costPercent === 0 ? 'unchanged' : costPercent > 0 ? 'regression' : 'improvement';
+  const exceedsThreshold = status === 'regression' && costPercent > options.thresholdPercent;
+  const note = !Number.isFinite(changePercent)
+    ? 'the base median is 0, so the change is unbounded'
+    : !Number.isFinite(costPercent)
+      ? 'the head median is 0, so the change of cost is unbounded'
+      : undefined;
   return {
     ...common,
     base,
     head,
     baseSamples,
     headSamples,
-    ...(changePercent === undefined ? {} : { changePercent }),
+    changePercent,
+    costPercent,
     ...(interval ? { interval } : {}),
     p,
     test: method,
@@ -179,6 +238,17 @@ export function compareSamples(
   };
 }
 
+/** (head / base - 1) * 100 of two medians >= 0: 0 when equal, Infinity from a zero base. */
+export function relativeChangePercent(base: number, head: number): number {
+  if (head === base) return 0;
+  return base === 0 ? Infinity : (head / base - 1) * 100;
+}
+
+/** The change of cost in percent (positive is worse whatever the direction); see ComparisonRow.costPercent. */
+export function costChangePercent(direction: Direction, base: number, head: number): number {
+  return direction === 'lower-is-better' ? relativeChangePercent(base, head) : relativeChangePercent(head, base);
+}
+
 function scaleInterval(interval: Interval): Interval | undefined {
   if (!Number.isFinite(interval.low) || !Number.isFinite(interval.high)) return undefined;
   return { low: interval.low * 100, high: interval.high * 100, level: interval.level };
@@ -186,7 +256,7 @@ function scaleInterval(interval: Interval): Interval | undefined {
 
 function geomeanOf(rows: ComparisonRow[]): GeomeanSummary | undefined {
   const ratios = rows.flatMap((row) => {
-    if (!row.base || !row.head || row.status === 'incomparable' || row.base.median <= 0 || row.head.median <= 0) return [];
+    if (!row.base || !row.head || row.base.median <= 0 || row.head.median <= 0) return [];
     const ratio = row.head.median / row.base.median;
     return [row.direction === 'lower-is-better' ? ratio : 1 / ratio];
   });

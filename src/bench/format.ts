@@ -13,6 +13,7 @@ export function formatValue(value: number): string {
 
 export function formatPercent(value: number, digits = 1): string {
   const sign = value > 0 ? '+' : value < 0 ? '−' : '±';
+  if (!Number.isFinite(value)) return `${sign}∞%`;
   return `${sign}${Math.abs(value).toFixed(digits)}%`;
 }
 
@@ -32,9 +33,7 @@ export function formatMedian(summary: { median: number; iqr: number; n: number }
 
 /** The change column: the change in percent when significant, `~` when not (benchstat's convention). */
 export function formatChange(row: ComparisonRow): string {
-  if (row.status === 'only-in-base') return 'removed';
   if (row.status === 'only-in-head') return 'new';
-  if (row.status === 'incomparable') return 'n/a';
   if (row.status === 'unchanged' || row.changePercent === undefined) return '~';
   return formatPercent(row.changePercent);
 }
@@ -45,18 +44,17 @@ export function formatInterval(row: ComparisonRow): string {
 
 export function statusLabel(row: ComparisonRow, thresholdPercent: number): string {
   switch (row.status) {
-    case 'regression':
-      return row.exceedsThreshold ? `❌ regression beyond ${thresholdPercent}%` : `regression within ${thresholdPercent}%`;
+    case 'regression': {
+      // The threshold applies to the cost, which for a higher-is-better row is not the change shown beside it.
+      const cost = row.direction === 'higher-is-better' && row.costPercent !== undefined ? ` (cost ${formatPercent(row.costPercent)})` : '';
+      return row.exceedsThreshold ? `❌ regression beyond ${thresholdPercent}%${cost}` : `regression within ${thresholdPercent}%${cost}`;
+    }
     case 'improvement':
       return '✅ improvement';
     case 'unchanged':
       return '';
-    case 'only-in-base':
-      return 'only in base';
     case 'only-in-head':
       return 'only in head';
-    case 'incomparable':
-      return row.note ?? 'incomparable';
   }
 }
 
@@ -99,6 +97,9 @@ export function comparisonNotes(comparison: Comparison): string[] {
     ...comparison.busyMachine.map(
       (b) => `⚠ ${b.report} was measured on a busy machine: the 1-minute load average reached ${b.loadAverageMax} on ${b.cpuCores} cores, so other work competed with the benchmark and its numbers are noisier than usual.`,
     ),
-    ...comparison.rows.filter((row) => row.note && row.status !== 'incomparable').map((row) => `${row.id}: ${row.note}.`),
+    ...(comparison.quickMismatch
+      ? [`⚠ ${comparison.base.run.quick ? 'base' : 'head'} is a --quick run and the other is not: their counts differ, and so do their numbers.`]
+      : []),
+    ...comparison.rows.filter((row) => row.note).map((row) => `${row.id}: ${row.note}.`),
   ];
 }

@@ -3,6 +3,7 @@
  * alternation, through the harness (WorkerGroup and the closed-loop driver) and through a bare SDK client and
  * worker loop. Pure: a report in, rows out.
  */
+import { costChangePercent } from './compare.ts';
 import type { BenchReport, Direction } from './report.ts';
 import { mannWhitneyU, median } from './stats.ts';
 
@@ -14,7 +15,10 @@ export interface OverheadRow {
   direction: Direction;
   harnessMedian: number;
   rawMedian: number;
-  /** How much worse the harness is than the bare SDK loop, in percent (negative: the harness was better). */
+  /**
+   * How much worse the harness is than the bare SDK loop, in percent (negative: the harness was better); Infinity
+   * when the bare loop's median is 0 and the harness's is not.
+   */
   overheadPercent: number;
   /** Mann-Whitney p-value of harness vs raw samples: a large p means no measurable overhead. */
   p: number;
@@ -31,7 +35,6 @@ export function harnessOverhead(report: BenchReport): OverheadRow[] {
     if (!raw) continue;
     const harnessMedian = median(harness.samples);
     const rawMedian = median(raw.samples);
-    const cost = harness.direction === 'lower-is-better' ? harnessMedian / rawMedian : rawMedian / harnessMedian;
     rows.push({
       workflow: String(harness.params.workflow),
       concurrency: Number(harness.params.concurrency),
@@ -40,7 +43,7 @@ export function harnessOverhead(report: BenchReport): OverheadRow[] {
       direction: harness.direction,
       harnessMedian,
       rawMedian,
-      overheadPercent: (cost - 1) * 100,
+      overheadPercent: costChangePercent(harness.direction, rawMedian, harnessMedian),
       p: mannWhitneyU(harness.samples, raw.samples).p,
     });
   }

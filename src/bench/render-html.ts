@@ -41,7 +41,7 @@ interface ChartRow {
 export function renderHtml(comparison: Comparison, overhead: OverheadRow[] = []): string {
   const { js, css } = uplotAssets();
   const { base, head, options } = comparison;
-  const comparable = comparison.rows.filter((row) => row.baseSamples && row.headSamples && row.status !== 'incomparable');
+  const comparable = comparison.rows.filter((row) => row.baseSamples && row.headSamples);
   const chartRows: ChartRow[] = comparable.map((row, i) => ({
     index: i + 1,
     id: row.id,
@@ -49,7 +49,8 @@ export function renderHtml(comparison: Comparison, overhead: OverheadRow[] = [])
     direction: row.direction,
     status: row.status,
     exceedsThreshold: row.exceedsThreshold,
-    costPercent: row.base && row.head && row.base.median > 0 && row.head.median > 0 ? costPercent(row.direction, row.base.median, row.head.median) : null,
+    // An unbounded change has no bar height; its table row says +∞%.
+    costPercent: row.costPercent !== undefined && Number.isFinite(row.costPercent) ? row.costPercent : null,
     base: row.baseSamples!,
     head: row.headSamples!,
   }));
@@ -155,11 +156,6 @@ export function renderHtml(comparison: Comparison, overhead: OverheadRow[] = [])
 </body>
 </html>
 `;
-}
-
-function costPercent(direction: string, baseMedian: number, headMedian: number): number {
-  const ratio = headMedian / baseMedian;
-  return ((direction === 'lower-is-better' ? ratio : 1 / ratio) - 1) * 100;
 }
 
 /** Runs in the page: draws the overview bars and one quantile chart per benchmark with uPlot. */

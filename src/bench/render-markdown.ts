@@ -88,7 +88,7 @@ export function groupBySuite(rows: ComparisonRow[]): Map<string, ComparisonRow[]
   return groups;
 }
 
-/** Keep table cells intact: a `|` would split the cell. */
+/** Keep table cells and list items intact: a `|` would split the cell, a line break the row. */
 function escape(text: string): string {
-  return text.replace(/\|/g, '\\|');
+  return text.replace(/\|/g, '\\|').replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ');
 }

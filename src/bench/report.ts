@@ -2,7 +2,7 @@
  * The benchmark report: a JSON file with a versioned schema (`tempest.bench/v1`), written by `tempest bench run`
  * and read back by `tempest bench compare`. Reading validates every field and names the one that is wrong.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { type Summary, summarize } from './stats.ts';
 
 export const REPORT_SCHEMA = 'tempest.bench/v1';
@@ -90,14 +90,19 @@ export class ReportError extends Error {
 export function readReport(file: string): BenchReport {
   let text: string;
   try {
+    // A device such as /dev/zero would never end; a pipe (`<(git show main:base.json)`) is fine.
+    const stat = statSync(file);
+    if (!stat.isFile() && !stat.isFIFO()) throw new ReportError(`${file}: cannot read the report (${stat.isDirectory() ? 'is a directory' : 'not a regular file'})`);
     text = readFileSync(file, 'utf8');
   } catch (error) {
+    if (error instanceof ReportError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     throw new ReportError(`${file}: cannot read the report (${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (error as Error).message})`);
   }
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    // Editors on Windows may save a byte order mark, which JSON.parse refuses.
+    value = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (error) {
     throw new ReportError(`${file}: not valid JSON (${(error as Error).message})`);
   }
@@ -107,12 +112,28 @@ export function readReport(file: string): BenchReport {
 type Json = Record<string, unknown>;
 
 const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
-const show = (value: unknown): string => (value === undefined ? 'nothing' : JSON.stringify(value));
 
-/** Validate a parsed report; `source` (a file name) prefixes every message. */
+/** A value as the error shows it: JSON, cut short so that the error stays one readable line. */
+function show(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  // JSON.parse reads 1e400 as Infinity, which JSON.stringify would show as null.
+  const text = typeof value === 'number' ? String(value) : JSON.stringify(value);
+  return text.length > 80 ? `${text.slice(0, 77)}…` : text;
+}
+
+/** Control characters (a newline, say) in an id would break a one-line error and a Markdown table row. */
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
+
+/**
+ * Validate a parsed report field by field; `source` (a file name) prefixes every message, and a message about a
+ * benchmark ends with its id. Besides the types, it refuses what no measurement can be: no benchmarks at all, an id
+ * that is not `<suite>/<name>` or appears twice, a negative sample (every benchmark measures a duration, a rate or a
+ * count), and samples that are all zero (nothing was measured).
+ */
 export function parseReport(value: unknown, source: string): BenchReport {
+  let benchmarkLabel = '';
   const fail = (field: string, expected: string, got: unknown): never => {
-    throw new ReportError(`${source}: ${field} must be ${expected}, got ${show(got)}`);
+    throw new ReportError(`${source}: ${field} must be ${expected}, got ${show(got)}${benchmarkLabel}`);
   };
   if (!isObject(value)) return fail('the report', 'a JSON object', value);
   if (value.schema !== REPORT_SCHEMA) {
@@ -123,18 +144,27 @@ export function parseReport(value: unknown, source: string): BenchReport {
   }
   const string = (object: Json, key: string, path: string): string =>
     typeof object[key] === 'string' ? (object[key] as string) : fail(`${path}.${key}`, 'a string', object[key]);
-  const finite = (object: Json, key: string, path: string): number =>
-    typeof object[key] === 'number' && Number.isFinite(object[key]) ? (object[key] as number) : fail(`${path}.${key}`, 'a finite number', object[key]);
-  const numbers = (list: unknown, path: string, { nonEmpty }: { nonEmpty: boolean }): number[] => {
+  /** An id, suite, name, unit or suite list entry: shown in one-line errors and table rows. */
+  const label = (item: unknown, field: string): string =>
+    typeof item === 'string' && item.trim() !== '' && !CONTROL_CHARACTER.test(item) ? item : fail(field, 'a non-empty string without control characters', item);
+  const number = (object: Json, key: string, path: string, kind: 'finite' | 'non-negative' | 'count'): number => {
+    const item = object[key];
+    const ok = typeof item === 'number' && Number.isFinite(item) && (kind === 'finite' || item >= 0) && (kind !== 'count' || Number.isInteger(item));
+    return ok ? item : fail(`${path}.${key}`, { finite: 'a finite number', 'non-negative': 'a finite number >= 0', count: 'an integer >= 0' }[kind], item);
+  };
+  const numbers = (list: unknown, path: string, { nonEmpty, nonNegative }: { nonEmpty: boolean; nonNegative: false | string }): number[] => {
     if (!Array.isArray(list)) return fail(path, 'an array of numbers', list);
     if (nonEmpty && list.length === 0) return fail(path, 'a non-empty array of numbers', list);
     list.forEach((item, i) => {
       if (typeof item !== 'number' || !Number.isFinite(item)) fail(`${path}[${i}]`, 'a finite number', item);
+      if (nonNegative !== false && item < 0) fail(`${path}[${i}]`, nonNegative, item);
     });
     return list as number[];
   };
 
   const env = isObject(value.environment) ? value.environment : fail('environment', 'an object', value.environment);
+  const date = string(env, 'date', 'environment');
+  if (Number.isNaN(Date.parse(date))) fail('environment.date', 'an ISO 8601 date', date);
   const environment: Environment = {
     gitSha: string(env, 'gitSha', 'environment'),
     gitDirty: env.gitDirty === null || typeof env.gitDirty === 'boolean' ? (env.gitDirty as boolean | null) : fail('environment.gitDirty', 'true, false or null', env.gitDirty),
@@ -146,52 +176,61 @@ export function parseReport(value: unknown, source: string): BenchReport {
     platform: string(env, 'platform', 'environment'),
     arch: string(env, 'arch', 'environment'),
     cpuModel: string(env, 'cpuModel', 'environment'),
-    cpuCores: finite(env, 'cpuCores', 'environment'),
-    totalMemoryMb: finite(env, 'totalMemoryMb', 'environment'),
-    loadAverage: numbers(env.loadAverage, 'environment.loadAverage', { nonEmpty: false }),
-    date: string(env, 'date', 'environment'),
+    cpuCores: number(env, 'cpuCores', 'environment', 'count'),
+    totalMemoryMb: number(env, 'totalMemoryMb', 'environment', 'non-negative'),
+    loadAverage: numbers(env.loadAverage, 'environment.loadAverage', { nonEmpty: false, nonNegative: 'a number >= 0' }),
+    date,
   };
 
   const runInfo = isObject(value.run) ? value.run : fail('run', 'an object', value.run);
-  const suites = Array.isArray(runInfo.suites) && runInfo.suites.every((s) => typeof s === 'string') ? (runInfo.suites as string[]) : fail('run.suites', 'an array of suite names', runInfo.suites);
+  const suites = Array.isArray(runInfo.suites) ? runInfo.suites.map((suite, i) => label(suite, `run.suites[${i}]`)) : fail('run.suites', 'an array of suite names', runInfo.suites);
   const run: RunInfo = {
     suites,
     quick: typeof runInfo.quick === 'boolean' ? runInfo.quick : fail('run.quick', 'true or false', runInfo.quick),
-    durationMs: finite(runInfo, 'durationMs', 'run'),
-    ...(runInfo.loadAverageMax === undefined ? {} : { loadAverageMax: finite(runInfo, 'loadAverageMax', 'run') }),
+    durationMs: number(runInfo, 'durationMs', 'run', 'non-negative'),
+    ...(runInfo.loadAverageMax === undefined ? {} : { loadAverageMax: number(runInfo, 'loadAverageMax', 'run', 'non-negative') }),
   };
 
   if (!Array.isArray(value.benchmarks)) return fail('benchmarks', 'an array', value.benchmarks);
+  if (value.benchmarks.length === 0) return fail('benchmarks', 'a non-empty array (a report without benchmarks measured nothing)', value.benchmarks);
   const seen = new Set<string>();
   const benchmarks = value.benchmarks.map((item, i): Benchmark => {
     const path = `benchmarks[${i}]`;
+    benchmarkLabel = '';
     if (!isObject(item)) return fail(path, 'an object', item);
-    const id = string(item, 'id', path);
+    const id = label(item.id, `${path}.id`);
+    benchmarkLabel = ` (benchmark ${show(id)})`;
     if (seen.has(id)) throw new ReportError(`${source}: ${path}.id ${show(id)} appears twice (ids must be unique)`);
     seen.add(id);
+    const suite = label(item.suite, `${path}.suite`);
+    const name = label(item.name, `${path}.name`);
+    if (id !== `${suite}/${name}`) fail(`${path}.id`, `"${suite}/${name}" (its suite and name)`, id);
+    const unit = label(item.unit, `${path}.unit`);
     const direction = item.direction === 'lower-is-better' || item.direction === 'higher-is-better' ? item.direction : fail(`${path}.direction`, '"lower-is-better" or "higher-is-better"', item.direction);
-    const samples = numbers(item.samples, `${path}.samples`, { nonEmpty: true });
+    const samples = numbers(item.samples, `${path}.samples`, { nonEmpty: true, nonNegative: 'a number >= 0 (a duration, rate or count is never negative)' });
+    if (samples.every((sample) => sample === 0)) fail(`${path}.samples`, 'measurements (all of them are 0: nothing was measured)', samples);
     const summaryObject = isObject(item.summary) ? item.summary : fail(`${path}.summary`, 'an object', item.summary);
     const summary = Object.fromEntries(
-      SUMMARY_KEYS.map((key) => [key, finite(summaryObject, key, `${path}.summary`)]),
+      SUMMARY_KEYS.map((key) => [key, number(summaryObject, key, `${path}.summary`, 'finite')]),
     ) as unknown as Summary;
     if (summary.n !== samples.length) {
-      throw new ReportError(`${source}: ${path}.summary.n is ${summary.n} but ${path}.samples holds ${samples.length} values`);
+      throw new ReportError(`${source}: ${path}.summary.n is ${summary.n} but ${path}.samples holds ${samples.length} values${benchmarkLabel}`);
     }
     const paramsObject = item.params === undefined ? {} : isObject(item.params) ? item.params : fail(`${path}.params`, 'an object', item.params);
     for (const [key, param] of Object.entries(paramsObject)) {
-      if (!['string', 'number', 'boolean'].includes(typeof param)) fail(`${path}.params.${key}`, 'a string, number or boolean', param);
+      const ok = typeof param === 'string' || typeof param === 'boolean' || (typeof param === 'number' && Number.isFinite(param));
+      if (!ok) fail(`${path}.params.${key}`, 'a string, finite number or boolean', param);
     }
     let raw: Record<string, number[]> | undefined;
     if (item.raw !== undefined) {
       const rawObject = isObject(item.raw) ? item.raw : fail(`${path}.raw`, 'an object of number arrays', item.raw);
-      raw = Object.fromEntries(Object.entries(rawObject).map(([key, list]) => [key, numbers(list, `${path}.raw.${key}`, { nonEmpty: false })]));
+      raw = Object.fromEntries(Object.entries(rawObject).map(([key, list]) => [key, numbers(list, `${path}.raw.${key}`, { nonEmpty: false, nonNegative: false })]));
     }
     return {
       id,
-      suite: string(item, 'suite', path),
-      name: string(item, 'name', path),
-      unit: string(item, 'unit', path),
+      suite,
+      name,
+      unit,
       direction,
       samples,
       summary,

@@ -52,7 +52,10 @@ export function median(samples: readonly number[]): number {
 
 export function mean(samples: readonly number[]): number {
   assertSamples(samples);
-  return samples.reduce((a, b) => a + b, 0) / samples.length;
+  const sum = samples.reduce((a, b) => a + b, 0);
+  // Finite values near Number.MAX_VALUE can sum to Infinity; a running mean stays finite.
+  if (Number.isFinite(sum)) return sum / samples.length;
+  return samples.reduce((running, value, i) => running + (value - running) / (i + 1), 0);
 }
 
 export function summarize(samples: readonly number[]): Summary {

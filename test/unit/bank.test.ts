@@ -307,11 +307,11 @@ describe('refund', () => {
 
 describe('validation: 400 ValidationError naming the field, nothing changes', () => {
   const invalidMovements: { name: string; change: Record<string, unknown>; field: string; message: string }[] = [
-    { name: 'a negative amount', change: { amount: -5 }, field: 'amount', message: 'amount must be a positive integer number of cents' },
-    { name: 'a zero amount', change: { amount: 0 }, field: 'amount', message: 'amount must be a positive integer number of cents' },
-    { name: 'a fractional amount', change: { amount: 10.5 }, field: 'amount', message: 'amount must be a positive integer number of cents' },
-    { name: 'an amount given as a string', change: { amount: '10' }, field: 'amount', message: 'amount must be a positive integer number of cents' },
-    { name: 'an unsafe integer amount', change: { amount: 2 ** 53 }, field: 'amount', message: 'amount must be a positive integer number of cents' },
+    { name: 'a negative amount', change: { amount: -5 }, field: 'amount', message: 'amount must be a positive integer number of cents, at most 9007199254740991' },
+    { name: 'a zero amount', change: { amount: 0 }, field: 'amount', message: 'amount must be a positive integer number of cents, at most 9007199254740991' },
+    { name: 'a fractional amount', change: { amount: 10.5 }, field: 'amount', message: 'amount must be a positive integer number of cents, at most 9007199254740991' },
+    { name: 'an amount given as a string', change: { amount: '10' }, field: 'amount', message: 'amount must be a positive integer number of cents, at most 9007199254740991' },
+    { name: 'an unsafe integer amount', change: { amount: 2 ** 53 }, field: 'amount', message: 'amount must be a positive integer number of cents, at most 9007199254740991' },
     { name: 'a missing idempotency key', change: { idempotencyKey: undefined }, field: 'idempotencyKey', message: 'idempotencyKey must be a non-empty string' },
     { name: 'an empty account id', change: { accountId: '' }, field: 'accountId', message: 'accountId must be a non-empty string' },
     { name: 'a blank reference id', change: { referenceId: '  ' }, field: 'referenceId', message: 'referenceId must be a non-empty string' },
@@ -346,7 +346,7 @@ describe('validation: 400 ValidationError naming the field, nothing changes', ()
       type: 'ValidationError',
       field: 'balance',
     });
-    expect(error.message).toBe('balance must be a non-negative integer number of cents');
+    expect(error.message).toBe('balance must be a non-negative integer number of cents, at most 9007199254740991');
   });
 
   it('a malformed JSON body sent raw', async () => {

@@ -65,7 +65,7 @@ describe('tempest bench compare', () => {
     const { code, stdout, stderr } = tempest('bench', 'compare', base, broken, '--markdown', markdown, '--html', html);
 
     expect(code).toBe(2);
-    expect(stderr).toBe(`tempest: ${broken}: benchmarks[0].samples[1] must be a finite number, got "fast"\n`);
+    expect(stderr).toBe(`tempest: ${broken}: benchmarks[0].samples[1] must be a finite number, got "fast" (benchmark "throughput/moneyTransfer/c4/latency-p50")\n`);
     expect(stdout).toBe('');
     expect(existsSync(markdown)).toBe(false);
     expect(existsSync(html)).toBe(false);
@@ -90,6 +90,14 @@ describe('tempest bench run', () => {
     const { code, stderr } = tempest('bench', 'run', '--suite', 'throughput,warp-speed', '--out', out);
     expect(code).toBe(2);
     expect(stderr).toBe(`tempest: unknown suite 'warp-speed' in --suite; known suites: ${SUITES.map((s) => s.name).join(', ')}\n`);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('exits 2 for a suite named twice, whose benchmarks would share ids, before starting anything', () => {
+    const out = path.join(dir, 'never.json');
+    const { code, stderr } = tempest('bench', 'run', '--suite', 'time-skipping,replay,time-skipping', '--out', out);
+    expect(code).toBe(2);
+    expect(stderr).toBe("tempest: --suite names 'time-skipping' twice; name each suite once\n");
     expect(existsSync(out)).toBe(false);
   });
 

@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { compareReports, compareSamples } from '../../src/bench/compare';
+import { ComparisonError, compareReports, compareSamples } from '../../src/bench/compare';
 import { harnessOverhead } from '../../src/bench/overhead';
 import { latencySpec, lognormalSamples, seededRandom, syntheticReport, throughputSpec } from '../support/bench-reports';
 
 const OPTIONS = { thresholdPercent: 10, alpha: 0.05 };
+const FILES = { base: 'base.json', head: 'head.json' };
+/** Five samples: enough for a change to be significant at alpha 0.05 (the smallest possible p is 2/252). */
+const FIVE = [10, 11, 12, 13, 14];
 const LATENCY = { id: 'throughput/x/latency', suite: 'throughput', name: 'x/latency', unit: 'ms', direction: 'lower-is-better' } as const;
 const THROUGHPUT = { id: 'throughput/x/throughput', suite: 'throughput', name: 'x/throughput', unit: 'workflows/s', direction: 'higher-is-better' } as const;
 
@@ -99,37 +102,88 @@ describe('compareReports', () => {
     expect(compareSamples(LATENCY, base, head, { thresholdPercent: 3, alpha: 0.05 }).exceedsThreshold).toBe(true);
   });
 
-  it('lists benchmarks only one report has, and refuses to compare a changed unit', () => {
-    const base = syntheticReport([latencySpec('a', [1, 2, 3]), latencySpec('gone', [1, 2, 3]), latencySpec('unit', [1, 2, 3])]);
-    const head = syntheticReport([latencySpec('a', [1, 2, 3]), latencySpec('new', [1, 2, 3]), { ...latencySpec('unit', [1, 2, 3]), unit: 's' }]);
+  it('lists a benchmark only the head has as new, which neither fails nor counts in the geomean', () => {
+    const base = syntheticReport([latencySpec('a', FIVE)]);
+    const head = syntheticReport([latencySpec('a', FIVE), latencySpec('new', FIVE)]);
     const comparison = compareReports(base, head, OPTIONS);
     expect(comparison.rows.map((r) => [r.id, r.status])).toEqual([
       ['throughput/a', 'unchanged'],
-      ['throughput/gone', 'only-in-base'],
-      ['throughput/unit', 'incomparable'],
       ['throughput/new', 'only-in-head'],
     ]);
-    expect(comparison.rows[2]!.note).toBe('unit or direction changed (ms, lower-is-better -> s, lower-is-better)');
     expect(comparison.geomean?.count).toBe(1);
+    expect(comparison.verdict).toBe('pass');
   });
 
-  it('notes when the samples are too few for any change to be significant', () => {
-    const row = compareSamples(LATENCY, [1, 2, 3], [10, 20, 30], OPTIONS);
-    expect(row.status).toBe('unchanged');
-    expect(row.note).toBe('too few samples (3 vs 3) for any change to be significant at alpha 0.05');
+  it('refuses a head that lacks a benchmark of the base, naming the file and the benchmark', () => {
+    const base = syntheticReport([latencySpec('a', FIVE), latencySpec('gone', FIVE)]);
+    const head = syntheticReport([latencySpec('a', FIVE), latencySpec('new', FIVE)]);
+    expect(() => compareReports(base, head, OPTIONS, FILES)).toThrow(
+      new ComparisonError(
+        'head.json: 1 benchmark of base.json is missing (throughput/gone); a gate cannot pass what was not measured: run the same suites for both reports, or remove a retired benchmark from base.json',
+      ),
+    );
+  });
+
+  it('refuses a head that has none of the base’s benchmarks', () => {
+    const base = syntheticReport([latencySpec('a', FIVE), latencySpec('b', FIVE)]);
+    const head = syntheticReport([latencySpec('renamed', FIVE)]);
+    expect(() => compareReports(base, head, OPTIONS, FILES)).toThrow(
+      'head.json: all 2 benchmarks of base.json are missing (throughput/a, throughput/b); a gate cannot pass what was not measured',
+    );
+  });
+
+  it('lists the first five missing benchmarks and counts the rest', () => {
+    const ids = ['a', 'b', 'c', 'd', 'e', 'f', 'g'];
+    const base = syntheticReport([...ids.map((id) => latencySpec(id, FIVE)), latencySpec('kept', FIVE)]);
+    const head = syntheticReport([latencySpec('kept', FIVE)]);
+    expect(() => compareReports(base, head, OPTIONS, FILES)).toThrow(
+      'head.json: 7 benchmarks of base.json are missing (throughput/a, throughput/b, throughput/c, throughput/d, throughput/e and 2 more);',
+    );
+  });
+
+  it.each([
+    ['unit', { unit: 's' }, 'head.json: benchmark "throughput/x" has unit "s" but in base.json "ms"; the two cannot be compared (give a benchmark whose meaning changed a new name)'],
+    ['direction', { direction: 'higher-is-better' as const }, 'head.json: benchmark "throughput/x" has direction "higher-is-better" but in base.json "lower-is-better"; the two cannot be compared (give a benchmark whose meaning changed a new name)'],
+  ])('refuses a benchmark whose %s changed', (_, change, message) => {
+    const base = syntheticReport([latencySpec('x', FIVE)]);
+    const head = syntheticReport([{ ...latencySpec('x', FIVE), ...change }]);
+    expect(() => compareReports(base, head, OPTIONS, FILES)).toThrow(new ComparisonError(message));
+  });
+
+  it('refuses samples too few for any change to be significant: 3 against 3 could never fail the gate', () => {
+    const base = syntheticReport([latencySpec('x', [1, 2, 3])]);
+    const head = syntheticReport([latencySpec('x', [10, 20, 30])]);
+    expect(() => compareReports(base, head, OPTIONS, FILES)).toThrow(
+      new ComparisonError(
+        'benchmark "throughput/x": 3 samples in base.json against 3 in head.json can never show a significant change at alpha 0.05 (the smallest possible p is 0.10), so the gate could not fail on it; measure more repetitions (a full run, not --quick)',
+      ),
+    );
+  });
+
+  it('accepts 4 against 4, the fewest that can be significant at alpha 0.05, and fails a clear slowdown with them', () => {
+    const base = syntheticReport([latencySpec('x', [10, 11, 12, 13])]);
+    const head = syntheticReport([latencySpec('x', [20, 21, 22, 23])]);
+    expect(compareReports(base, head, OPTIONS).verdict).toBe('fail');
+    expect(() => compareReports(base, head, { thresholdPercent: 10, alpha: 0.02 }, FILES)).toThrow('can never show a significant change at alpha 0.02');
+  });
+
+  it('notes a benchmark whose params changed between the runs', () => {
+    const base = syntheticReport([{ ...latencySpec('x', FIVE), params: { workflow: 'moneyTransfer', maxCount: 24 } }]);
+    const head = syntheticReport([{ ...latencySpec('x', FIVE), params: { workflow: 'moneyTransfer', maxCount: 6, quick: true } }]);
+    expect(compareReports(base, head, OPTIONS).rows[0]!.note).toBe('params changed between the runs (maxCount 24 -> 6, quick none -> true)');
   });
 
   it('the geometric mean counts throughput inverted, so a slower latency and a lower throughput both count as worse', () => {
-    const base = syntheticReport([latencySpec('lat', [100, 100, 100]), throughputSpec('tp', [50, 50, 50])]);
-    const head = syntheticReport([latencySpec('lat', [121, 121, 121]), throughputSpec('tp', [50 / 1.21, 50 / 1.21, 50 / 1.21])]);
+    const base = syntheticReport([latencySpec('lat', [100, 100, 100, 100]), throughputSpec('tp', [50, 50, 50, 50])]);
+    const head = syntheticReport([latencySpec('lat', [121, 121, 121, 121]), throughputSpec('tp', [50 / 1.21, 50 / 1.21, 50 / 1.21, 50 / 1.21])]);
     const { geomean } = compareReports(base, head, OPTIONS);
     expect(geomean!.costRatio).toBeCloseTo(1.21, 12);
     expect(geomean!.changePercent).toBeCloseTo(21, 10);
   });
 
   it('names the environment fields that differ between the reports', () => {
-    const base = syntheticReport([latencySpec('a', [1, 2, 3])]);
-    const head = syntheticReport([latencySpec('a', [1, 2, 3])], { cpuModel: 'Other CPU', nodeVersion: 'v22.12.0' });
+    const base = syntheticReport([latencySpec('a', FIVE)]);
+    const head = syntheticReport([latencySpec('a', FIVE)], { cpuModel: 'Other CPU', nodeVersion: 'v22.12.0' });
     expect(compareReports(base, head, OPTIONS).environmentDifferences).toEqual([
       { field: 'cpuModel', base: 'Test CPU', head: 'Other CPU' },
       { field: 'nodeVersion', base: 'v20.20.2', head: 'v22.12.0' },
@@ -137,10 +191,51 @@ describe('compareReports', () => {
   });
 });
 
+describe('what the gate flags whatever the scale', () => {
+  const zeroMostly = [0, 0, 0, 0, 0, 0, 4, 5];
+  const real = [100, 101, 102, 103, 104, 105, 106, 107];
+
+  it('a zero baseline against a real head is a regression beyond any threshold (unbounded), never `~`', () => {
+    const comparison = compareReports(syntheticReport([latencySpec('x', zeroMostly)]), syntheticReport([latencySpec('x', real)]), { thresholdPercent: 1e6, alpha: 0.05 });
+    const [row] = comparison.rows;
+    expect([row!.status, row!.changePercent, row!.costPercent, row!.exceedsThreshold]).toEqual(['regression', Infinity, Infinity, true]);
+    expect(row!.note).toBe('the base median is 0, so the change is unbounded');
+    expect(comparison.verdict).toBe('fail');
+  });
+
+  it('a throughput falling to a zero median is an unbounded cost: a regression beyond the threshold', () => {
+    const comparison = compareReports(syntheticReport([throughputSpec('x', real)]), syntheticReport([throughputSpec('x', zeroMostly)]), OPTIONS);
+    const [row] = comparison.rows;
+    expect([row!.status, row!.changePercent, row!.costPercent, row!.exceedsThreshold]).toEqual(['regression', -100, Infinity, true]);
+    expect(row!.note).toBe('the head median is 0, so the change of cost is unbounded');
+    expect(comparison.failures).toEqual(['throughput/x']);
+  });
+
+  it('the threshold applies to the change of cost, so a throughput that halves (+100% cost) fails a 60% threshold', () => {
+    const base = syntheticReport([throughputSpec('x', [100, 101, 99, 100, 102])]);
+    const head = syntheticReport([throughputSpec('x', [50, 51, 49, 50, 52])]);
+    const row = compareReports(base, head, { thresholdPercent: 60, alpha: 0.05 }).rows[0]!;
+    expect(row.changePercent).toBeCloseTo(-50, 10);
+    expect(row.costPercent).toBeCloseTo(100, 10);
+    expect(row.exceedsThreshold).toBe(true);
+  });
+
+  it('a threshold above 100% can still fail a throughput regression (to a third: +200% cost)', () => {
+    const base = syntheticReport([throughputSpec('x', [90, 91, 89, 90, 92])]);
+    const head = syntheticReport([throughputSpec('x', [30, 31, 29, 30, 32])]);
+    expect(compareReports(base, head, { thresholdPercent: 150, alpha: 0.05 }).verdict).toBe('fail');
+  });
+
+  it('a zero baseline with a zero head median is no change', () => {
+    const row = compareSamples(LATENCY, [0, 0, 0, 0, 1], [0, 0, 0, 1, 1], OPTIONS);
+    expect([row.status, row.changePercent, row.costPercent]).toEqual(['unchanged', 0, 0]);
+  });
+});
+
 describe('a busy machine', () => {
   it('is named when a run’s load average went above 1.5 times its cores (a 2-core run at 5.96)', () => {
-    const base = syntheticReport([latencySpec('a', [1, 2, 3])]);
-    const quiet = syntheticReport([latencySpec('a', [1, 2, 3])]);
+    const base = syntheticReport([latencySpec('a', FIVE)]);
+    const quiet = syntheticReport([latencySpec('a', FIVE)]);
     const busy = { ...quiet, run: { ...quiet.run, loadAverageMax: 5.96 } };
     expect(compareReports(base, quiet, OPTIONS).busyMachine).toEqual([]);
     expect(compareReports(base, busy, OPTIONS).busyMachine).toEqual([{ report: 'head', loadAverageMax: 5.96, cpuCores: 2 }]);

@@ -40,11 +40,42 @@ describe('renderMarkdown', () => {
     expect(markdown).toContain('| moneyTransfer | 4 | throughput (workflows/s) | 24.0 | 25.0 | +4.2% | 0.310 |');
   });
   it('notes a report measured on a busy machine', () => {
-    const report = syntheticReport([latencySpec('a', [1, 2, 3])]);
+    const report = syntheticReport([latencySpec('a', [1, 2, 3, 4, 5])]);
     const busy = { ...report, run: { ...report.run, loadAverageMax: 5.96 } };
     expect(renderMarkdown(compareReports(report, busy, OPTIONS))).toContain(
       '- ⚠ head was measured on a busy machine: the 1-minute load average reached 5.96 on 2 cores, so other work competed with the benchmark and its numbers are noisier than usual.',
     );
+  });
+});
+
+describe('renderMarkdown of what the gate flags', () => {
+  it('shows an unbounded change as +∞% and says why', () => {
+    const base = syntheticReport([latencySpec('x', [0, 0, 0, 0, 0, 0, 4, 5])]);
+    const head = syntheticReport([latencySpec('x', [100, 101, 102, 103, 104, 105, 106, 107])]);
+    const markdown = renderMarkdown(compareReports(base, head, OPTIONS));
+    expect(markdown.split('\n').find((line) => line.startsWith('| x |'))).toBe('| x | ms, lower is better | 0.00 ± 1.00 (n=8) | 104 ± 3.50 (n=8) | +∞% |  | <0.001 | ❌ regression beyond 10% |');
+    expect(markdown).toContain('- throughput/x: the base median is 0, so the change is unbounded.');
+  });
+
+  it('gives the change of cost beside a throughput regression, since the threshold applies to it', () => {
+    const base = syntheticReport([throughputSpec('x', [100, 101, 99, 100, 102])]);
+    const head = syntheticReport([throughputSpec('x', [90.5, 91, 90, 90.5, 91.5])]);
+    const row = renderMarkdown(compareReports(base, head, OPTIONS)).split('\n').find((line) => line.startsWith('| x |'))!;
+    expect(row).toContain('| −9.5% |');
+    expect(row.endsWith('| ❌ regression beyond 10% (cost +10.5%) |')).toBe(true);
+  });
+
+  it('warns when one report is a --quick run and the other is not', () => {
+    const full = syntheticReport([latencySpec('x', [1, 2, 3, 4, 5])]);
+    const quick = { ...full, run: { ...full.run, quick: true } };
+    expect(renderMarkdown(compareReports(full, quick, OPTIONS))).toContain('- ⚠ head is a --quick run and the other is not: their counts differ, and so do their numbers.');
+  });
+
+  it('keeps a table row on one line when an environment value holds a line break', () => {
+    const base = syntheticReport([latencySpec('x', [1, 2, 3, 4, 5])]);
+    const head = syntheticReport([latencySpec('x', [1, 2, 3, 4, 5])], { cpuModel: 'Evil\n| injected | row |' });
+    const markdown = renderMarkdown(compareReports(base, head, OPTIONS));
+    expect(markdown).toContain('| CPU | Test CPU | Evil \\| injected \\| row \\| |');
   });
 });
 
@@ -59,7 +90,7 @@ describe('renderHtml', () => {
   });
 
   it('keeps data that looks like markup inside the data block (no early </script>)', () => {
-    const report = syntheticReport([latencySpec('</script><script>alert(1)</script>', [1, 2, 3])]);
+    const report = syntheticReport([latencySpec('</script><script>alert(1)</script>', [1, 2, 3, 4, 5])]);
     const html = renderHtml(compareReports(report, report, OPTIONS));
     expect(html).not.toContain('<script>alert(1)');
     expect(html).toContain('&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;');

@@ -10,6 +10,16 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 type Json = { [key: string]: unknown };
 
+/** The message of the error `run` throws. */
+function errorOf(run: () => unknown): string {
+  try {
+    run();
+  } catch (error) {
+    return (error as Error).message;
+  }
+  throw new Error('expected an error, but none was thrown');
+}
+
 const valid = (): Json => JSON.parse(JSON.stringify(syntheticReport([latencySpec('moneyTransfer/c1/latency-p50', [150, 151, 149])]))) as Json;
 
 /** Set (or, for undefined, delete) the value at a dotted path such as `benchmarks.0.samples.1`. */
@@ -30,19 +40,46 @@ describe('parseReport', () => {
     expect(parseReport(report, 'base.json')).toEqual(report);
   });
 
+  const B = ' (benchmark "throughput/moneyTransfer/c1/latency-p50")';
   it.each([
     ['no schema', 'schema', undefined, 'base.json: schema must be "tempest.bench/v1", got nothing'],
     ['another schema version', 'schema', 'tempest.bench/v2', 'base.json: schema "tempest.bench/v2" is not supported (this tempest reads tempest.bench/v1)'],
-    ['a sample that is a string', 'benchmarks.0.samples.1', '151', 'base.json: benchmarks[0].samples[1] must be a finite number, got "151"'],
-    ['no samples', 'benchmarks.0.samples', [], 'base.json: benchmarks[0].samples must be a non-empty array of numbers, got []'],
-    ['an unknown direction', 'benchmarks.0.direction', 'faster', 'base.json: benchmarks[0].direction must be "lower-is-better" or "higher-is-better", got "faster"'],
-    ['a missing environment field', 'environment.cpuCores', undefined, 'base.json: environment.cpuCores must be a finite number, got nothing'],
-    ['a summary out of step with the samples', 'benchmarks.0.samples', [150, 151, 149, 152], 'base.json: benchmarks[0].summary.n is 3 but benchmarks[0].samples holds 4 values'],
-    ['a non-numeric raw series', 'benchmarks.0.raw', { latencyMs: [1, null] }, 'base.json: benchmarks[0].raw.latencyMs[1] must be a finite number, got null'],
-    ['a load average that is text', 'run.loadAverageMax', 'high', 'base.json: run.loadAverageMax must be a finite number, got "high"'],
-    ['a param that is an object', 'benchmarks.0.params.workflow', { name: 'x' }, 'base.json: benchmarks[0].params.workflow must be a string, number or boolean, got {"name":"x"}'],
+    ['a sample that is a string', 'benchmarks.0.samples.1', '151', `base.json: benchmarks[0].samples[1] must be a finite number, got "151"${B}`],
+    ['no samples', 'benchmarks.0.samples', [], `base.json: benchmarks[0].samples must be a non-empty array of numbers, got []${B}`],
+    ['an unknown direction', 'benchmarks.0.direction', 'faster', `base.json: benchmarks[0].direction must be "lower-is-better" or "higher-is-better", got "faster"${B}`],
+    ['a missing environment field', 'environment.cpuCores', undefined, 'base.json: environment.cpuCores must be an integer >= 0, got nothing'],
+    ['a summary out of step with the samples', 'benchmarks.0.samples', [150, 151, 149, 152], `base.json: benchmarks[0].summary.n is 3 but benchmarks[0].samples holds 4 values${B}`],
+    ['a non-numeric raw series', 'benchmarks.0.raw', { latencyMs: [1, null] }, `base.json: benchmarks[0].raw.latencyMs[1] must be a finite number, got null${B}`],
+    ['a load average that is text', 'run.loadAverageMax', 'high', 'base.json: run.loadAverageMax must be a finite number >= 0, got "high"'],
+    ['a param that is an object', 'benchmarks.0.params.workflow', { name: 'x' }, `base.json: benchmarks[0].params.workflow must be a string, finite number or boolean, got {"name":"x"}${B}`],
+    // What no measurement can be.
+    ['no benchmarks at all', 'benchmarks', [], 'base.json: benchmarks must be a non-empty array (a report without benchmarks measured nothing), got []'],
+    ['a negative latency', 'benchmarks.0.samples.2', -149, `base.json: benchmarks[0].samples[2] must be a number >= 0 (a duration, rate or count is never negative), got -149${B}`],
+    ['samples that are all zero', 'benchmarks.0.samples', [0, 0, 0], `base.json: benchmarks[0].samples must be measurements (all of them are 0: nothing was measured), got [0,0,0]${B}`],
+    ['an id that is not its suite and name', 'benchmarks.0.id', 'throughput/other', 'base.json: benchmarks[0].id must be "throughput/moneyTransfer/c1/latency-p50" (its suite and name), got "throughput/other" (benchmark "throughput/other")'],
+    ['an empty id', 'benchmarks.0.id', '', 'base.json: benchmarks[0].id must be a non-empty string without control characters, got ""'],
+    ['an id with a line break', 'benchmarks.0.id', 'throughput/a\nb', 'base.json: benchmarks[0].id must be a non-empty string without control characters, got "throughput/a\\nb"'],
+    ['an empty unit', 'benchmarks.0.unit', ' ', `base.json: benchmarks[0].unit must be a non-empty string without control characters, got " "${B}`],
+    ['a suite that is a number', 'benchmarks.0.suite', 7, `base.json: benchmarks[0].suite must be a non-empty string without control characters, got 7${B}`],
+    ['a param that overflowed to Infinity', 'benchmarks.0.params.maxCount', Infinity, `base.json: benchmarks[0].params.maxCount must be a string, finite number or boolean, got Infinity${B}`],
+    ['a fractional core count', 'environment.cpuCores', 1.5, 'base.json: environment.cpuCores must be an integer >= 0, got 1.5'],
+    ['a negative load average', 'environment.loadAverage.1', -0.4, 'base.json: environment.loadAverage[1] must be a number >= 0, got -0.4'],
+    ['a date that is no date', 'environment.date', 'yesterday', 'base.json: environment.date must be an ISO 8601 date, got "yesterday"'],
+    ['a negative run duration', 'run.durationMs', -1, 'base.json: run.durationMs must be a finite number >= 0, got -1'],
+    ['a suite list with an empty name', 'run.suites', [''], 'base.json: run.suites[0] must be a non-empty string without control characters, got ""'],
+    ['a summary value that is not a number', 'benchmarks.0.summary.median', 'fast', `base.json: benchmarks[0].summary.median must be a finite number, got "fast"${B}`],
+    ['benchmarks that are an object', 'benchmarks', {}, 'base.json: benchmarks must be an array, got {}'],
+    ['a benchmark that is a string', 'benchmarks.0', 'x', 'base.json: benchmarks[0] must be an object, got "x"'],
+    ['quick that is text', 'run.quick', 'no', 'base.json: run.quick must be true or false, got "no"'],
   ])('names the field when the report has %s', (_, field, value, message) => {
-    expect(() => parseReport(withField(valid(), field, value), 'base.json')).toThrow(message);
+    expect(errorOf(() => parseReport(withField(valid(), field, value), 'base.json'))).toBe(message);
+  });
+
+  it('cuts a long value short, so the error stays one line of readable length', () => {
+    const message = errorOf(() => parseReport(withField(valid(), 'benchmarks.0.samples', Array.from({ length: 500 }, () => 'x')), 'base.json'));
+    expect(message).toBe(`base.json: benchmarks[0].samples[0] must be a finite number, got "x"${B}`);
+    const long = errorOf(() => parseReport(withField(valid(), 'run', 'y'.repeat(500)), 'base.json'));
+    expect(long).toBe(`base.json: run must be an object, got "${'y'.repeat(76)}…`);
   });
 
   it('accepts a report without run.loadAverageMax (recorded since; older reports lack it)', () => {
@@ -70,6 +107,20 @@ describe('readReport', () => {
     const file = path.join(dir, 'broken.json');
     writeFileSync(file, '{"schema": "tempest.bench/v1", ');
     expect(() => readReport(file)).toThrow(`${file}: not valid JSON`);
+  });
+
+  it('refuses a device, which would never end, naming the file', () => {
+    expect(errorOf(() => readReport('/dev/zero'))).toBe('/dev/zero: cannot read the report (not a regular file)');
+  });
+
+  it('names a directory', () => {
+    expect(errorOf(() => readReport(dir))).toBe(`${dir}: cannot read the report (is a directory)`);
+  });
+
+  it('reads a file that starts with a byte order mark', () => {
+    const file = path.join(dir, 'bom.json');
+    writeFileSync(file, `\uFEFF${JSON.stringify(valid())}`);
+    expect(readReport(file).benchmarks).toHaveLength(1);
   });
 
   it('reads a valid file', () => {

@@ -159,7 +159,7 @@ describe('reserveInventory', () => {
 
   it.each([
     { problem: 'no items', items: [], field: 'items', message: 'items must not be empty' },
-    { problem: 'a zero quantity', items: [{ sku: 'x', quantity: 0 }], field: 'items[0].quantity', message: 'items[0].quantity must be a positive integer' },
+    { problem: 'a zero quantity', items: [{ sku: 'x', quantity: 0 }], field: 'items[0].quantity', message: 'items[0].quantity must be a positive integer, at most 9007199254740991' },
     { problem: 'an item without a SKU', items: [{ quantity: 1 }], field: 'items[0].sku', message: 'items[0].sku must be a non-empty string' },
     { problem: 'an item that is not an object', items: ['x'], field: 'items[0]', message: 'items[0] must be a JSON object' },
   ])('$problem is a ValidationError naming $field', async ({ items, field, message }) => {

@@ -2,10 +2,10 @@
  * `tempest bench run` and `tempest bench compare`: measure the suites into a versioned JSON report, and compare two
  * reports with real statistics (exit 1 when a significant regression exceeds the threshold).
  */
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { compareReports, DEFAULT_COMPARE_OPTIONS } from '../../bench/compare.ts';
+import { type Comparison, ComparisonError, compareReports, DEFAULT_COMPARE_OPTIONS } from '../../bench/compare.ts';
 import { writeFileAtomic } from '../../bench/files.ts';
 import { formatP, formatPercent, formatValue, shortSha } from '../../bench/format.ts';
 import { harnessOverhead } from '../../bench/overhead.ts';
@@ -49,9 +49,11 @@ export function parseSuites(value: string | undefined): BenchSuite[] {
   if (value === undefined) return [...SUITES];
   const names = value.split(',').map((name) => name.trim()).filter(Boolean);
   if (names.length === 0) throw new UsageError(`--suite needs at least one suite name; known suites: ${SUITES.map((s) => s.name).join(', ')}`);
-  return names.map((name) => {
+  return names.map((name, index) => {
     const suite = findSuite(name);
     if (!suite) throw new UsageError(`unknown suite '${name}' in --suite; known suites: ${SUITES.map((s) => s.name).join(', ')}`);
+    // Twice would measure every benchmark twice under one id, a report that bench compare refuses.
+    if (names.indexOf(name) !== index) throw new UsageError(`--suite names '${name}' twice; name each suite once`);
     return suite;
   });
 }
@@ -104,60 +106,111 @@ export async function runBench(options: BenchRunOptions): Promise<void> {
 export function compareBench(basePath: string, headPath: string, options: BenchCompareOptions): void {
   const thresholdPercent = parseNumberFlag('--threshold', options.threshold, DEFAULT_COMPARE_OPTIONS.thresholdPercent, (v) => v > 0, 'a positive number of percent, e.g. 10');
   const alpha = parseNumberFlag('--alpha', options.alpha, DEFAULT_COMPARE_OPTIONS.alpha, (v) => v > 0 && v < 1, 'a significance level between 0 and 1, e.g. 0.05');
-  if (options.markdown) checkWritable(options.markdown, '--markdown');
-  if (options.html) checkWritable(options.html, '--html');
-  let base: BenchReport;
+  const outputs: [flag: string, file: string | undefined][] = [['--markdown', options.markdown], ['--html', options.html]];
+  const written: [flag: string, file: string][] = [];
+  for (const [flag, file] of outputs) {
+    if (file === undefined) continue;
+    checkWritable(file, flag);
+    for (const [input, what] of [[basePath, 'the base report'], [headPath, 'the head report']] as const) {
+      if (sameFile(file, input)) throw new UsageError(`${flag} ${file} is ${what}, which writing would overwrite; give another path`);
+    }
+    const earlier = written.find(([, other]) => sameFile(file, other));
+    if (earlier) throw new UsageError(`${flag} ${file} is also the ${earlier[0]} file; give each output its own path`);
+    written.push([flag, file]);
+  }
   let head: BenchReport;
+  let comparison: Comparison;
   try {
-    base = readReport(basePath);
+    const base = readReport(basePath);
     head = readReport(headPath);
+    comparison = compareReports(base, head, { thresholdPercent, alpha }, { base: basePath, head: headPath });
   } catch (error) {
-    if (error instanceof ReportError) throw new UsageError(error.message);
+    if (error instanceof ReportError || error instanceof ComparisonError) throw new UsageError(error.message);
     throw error;
   }
-  const comparison = compareReports(base, head, { thresholdPercent, alpha });
   const overhead = harnessOverhead(head);
   const markdown = renderMarkdown(comparison, overhead);
   // Render everything before writing anything, so a failure leaves no partial set of outputs.
-  const html = options.html ? renderHtml(comparison, overhead) : undefined;
-  if (options.markdown) writeFileAtomic(options.markdown, markdown);
-  if (options.html && html) writeFileAtomic(options.html, html);
-  if (options.json) process.stdout.write(`${JSON.stringify(comparison, null, 2)}\n`);
+  const html = options.html === undefined ? undefined : renderHtml(comparison, overhead);
+  if (options.markdown !== undefined) writeFileAtomic(options.markdown, markdown);
+  if (options.html !== undefined && html !== undefined) writeFileAtomic(options.html, html);
+  // JSON has no Infinity (an unbounded change): it is written as the string "Infinity" rather than a silent null.
+  if (options.json) process.stdout.write(`${JSON.stringify(comparison, (_key, value: unknown) => (typeof value === 'number' && !Number.isFinite(value) ? String(value) : value), 2)}\n`);
   else process.stdout.write(markdown);
   if (comparison.verdict === 'fail') {
     throw new VerdictFailed(`${verdictHeadline(comparison).replace(/^❌ /, '')}: ${comparison.failures.join(', ')}`);
   }
 }
 
+/** A decimal number (no hex, no `Infinity`, no units), checked by `valid`. */
 function parseNumberFlag(flag: string, value: string | undefined, fallback: number, valid: (v: number) => boolean, expected: string): number {
   if (value === undefined) return fallback;
   const number = Number(value);
-  if (value.trim() === '' || !Number.isFinite(number) || !valid(number)) throw new UsageError(`${flag} must be ${expected}, got '${value}'`);
+  if (!/^\s*\+?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i.test(value) || !Number.isFinite(number) || !valid(number)) {
+    throw new UsageError(`${flag} must be ${expected}, got '${value}'`);
+  }
   return number;
 }
 
-/** Fail before any work when an output path cannot be a file: it is a directory, or its parent is a file. */
-function checkWritable(file: string, flag: string): void {
-  const stat = statOrUndefined(file);
+/**
+ * Fail before any work when an output path cannot be written: empty, ending in a separator, a directory or another
+ * file that is not a regular one (writing renames a new file over it: a device such as /dev/stdout would be
+ * replaced), under a file, or in a directory where no file can be created (read-only, no permission). The last is
+ * probed by creating and removing a file in the nearest existing directory, where writeFileAtomic will write.
+ */
+export function checkWritable(file: string, flag: string): void {
+  if (file.trim() === '') throw new UsageError(`${flag} needs a file path, got ''`);
+  if (/[\\/]$/.test(file)) throw new UsageError(`${flag} ${file} ends in a path separator, so it names a directory; give a file path`);
+  const stat = statOrUndefined(file, flag);
   if (stat?.isDirectory()) throw new UsageError(`${flag} ${file} is a directory; give a file path`);
+  if (stat && !stat.isFile()) throw new UsageError(`${flag} ${file} is not a regular file, and writing would replace it; give a file path`);
   let dir = path.dirname(path.resolve(file));
   for (;;) {
-    const parent = statOrUndefined(dir);
+    const parent = statOrUndefined(dir, flag);
     if (parent) {
       if (!parent.isDirectory()) throw new UsageError(`${flag} ${file}: ${dir} is not a directory`);
+      probeWritable(dir, file, flag);
       return;
     }
-    const up = path.dirname(dir);
-    if (up === dir) return;
-    dir = up;
+    dir = path.dirname(dir); // the root exists, so this ends
   }
 }
 
-function statOrUndefined(file: string): ReturnType<typeof statSync> | undefined {
+function probeWritable(dir: string, file: string, flag: string): void {
+  const probe = path.join(dir, `.tempest-probe.${process.pid}.${Date.now().toString(36)}.tmp`);
+  try {
+    writeFileSync(probe, '', { flag: 'wx' });
+  } catch (error) {
+    throw new UsageError(`${flag} ${file}: cannot create a file in ${dir} (${reasonOf(error)})`);
+  }
+  rmSync(probe, { force: true });
+}
+
+/** The file's stat; undefined when it does not exist (or a parent is a file); any other failure is refused. */
+function statOrUndefined(file: string, flag: string): ReturnType<typeof statSync> | undefined {
   try {
     return statSync(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw new UsageError(`${flag}: cannot check ${file} (${reasonOf(error)})`);
+  }
+}
+
+function reasonOf(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'EROFS') return 'read-only file system';
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** The same file: the same inode when both exist, else the same absolute path. */
+function sameFile(a: string, b: string): boolean {
+  try {
+    const [x, y] = [statSync(a), statSync(b)];
+    return x.dev === y.dev && x.ino === y.ino;
   } catch {
-    return undefined;
+    return path.resolve(a) === path.resolve(b);
   }
 }
 
