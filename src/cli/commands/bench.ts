@@ -78,6 +78,8 @@ async function benchTarget(options: ProjectFlags, suites: readonly BenchSuite[])
 
 export async function runBench(options: BenchRunOptions): Promise<void> {
   const suites = parseSuites(options.suite);
+  // Flags first: a bad --out is refused before anything of the project loads.
+  if (options.out) checkWritable(options.out, '--out');
   const target = await benchTarget(options, suites);
   const out = options.out ?? defaultReportPath(target.project);
   checkWritable(out, '--out');
