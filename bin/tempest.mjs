@@ -5,6 +5,7 @@
 // step of theirs.
 import { existsSync } from 'node:fs';
 import { register as registerHooks } from 'node:module';
+import { register as registerCommonJs } from 'tsx/cjs/api';
 import { register } from 'tsx/esm/api';
 
 // grpc-js sets the TLS server name to the address even when it is an IP (127.0.0.1 through a local proxy), and
@@ -16,7 +17,9 @@ process.emitWarning = (warning, ...rest) => {
   emitWarning.call(process, warning, ...rest);
 };
 
+// ES modules and CommonJS alike: a .ts file outside a "type": "module" package is CommonJS.
 register();
+registerCommonJs();
 const source = new URL('../src/cli/main.ts', import.meta.url);
 if (existsSync(source)) {
   // tempest's own repository: its examples import `tempest/...`, which means these sources, not a build.

@@ -32,13 +32,24 @@ export function describeLoadError(error: unknown): string {
  * loads; a program that did neither (tempest used as a library from plain Node) gets tsx's scoped import instead.
  */
 export async function importFile(absolute: string): Promise<Record<string, unknown>> {
+  let module: Record<string, unknown>;
   try {
-    return (await import(pathToFileURL(absolute).href)) as Record<string, unknown>;
+    module = (await import(pathToFileURL(absolute).href)) as Record<string, unknown>;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ERR_UNKNOWN_FILE_EXTENSION') throw error;
     const { tsImport } = await import('tsx/esm/api');
-    return (await tsImport(pathToFileURL(absolute).href, import.meta.url)) as Record<string, unknown>;
+    module = (await tsImport(pathToFileURL(absolute).href, import.meta.url)) as Record<string, unknown>;
   }
+  return esModuleExports(module);
+}
+
+/**
+ * A TypeScript file outside an ES-module package (no "type": "module") is compiled to CommonJS; importing it gives
+ * its exports under `default`, marked __esModule. Its own exports are what the user wrote.
+ */
+function esModuleExports(module: Record<string, unknown>): Record<string, unknown> {
+  const inner = module.default as Record<string, unknown> | undefined;
+  return inner && typeof inner === 'object' && inner.__esModule === true ? inner : module;
 }
 
 /**

@@ -282,7 +282,8 @@ export async function startProcessCluster(
     await stopAll(stoppers).catch(() => undefined); // the start failure is the error worth reporting
     await launchers.dispose?.().catch(() => undefined);
     registry.close();
-    throw new ClusterStartError(provider, `${part}: ${errorLine(error)}`, { cause: error });
+    const message = errorLine(error);
+    throw new ClusterStartError(provider, message.startsWith(`${part}: `) ? message : `${part}: ${message}`, { cause: error });
   };
 
   const linkNames = [...TEMPORAL_LINKS, ...partLinks.map((link) => link.name)];

@@ -1,0 +1,95 @@
+/**
+ * What tempest says about a project that goes wrong: a config that does not parse or names an unknown field, a
+ * system missing a field, a workload or a checker that throws, a part that never becomes ready. Each is one line
+ * naming the file and the field (or hook), exit 2, no report written, nothing left running.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { tempestAsync } from '../support/cli';
+import { REPO_ROOT } from '../support/repo';
+
+const fixture = (name: string): string => path.join(REPO_ROOT, 'test', 'fixtures', 'bad-systems', `${name}.ts`);
+const TINY = path.join(REPO_ROOT, 'test', 'fixtures', 'chaos', 'tiny-scenario.ts');
+
+/**
+ * A project in a fresh folder whose config points at `system` (and the packaged workflows and scenarios). The folder
+ * has no package.json, so its TypeScript is CommonJS to Node: tempest loads it all the same.
+ */
+function projectWith(system: string, config?: string): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'tempest-bad-system-'));
+  const text = config ?? `export default { workflows: ${JSON.stringify(path.join(REPO_ROOT, 'workflows', 'index.ts'))}, system: ${JSON.stringify(system)}, scenarios: ${JSON.stringify(path.join(REPO_ROOT, 'scenarios'))} };\n`;
+  writeFileSync(path.join(dir, 'tempest.config.ts'), text);
+  return dir;
+}
+
+function processesMentioning(text: string): string[] {
+  try {
+    return execFileSync('pgrep', ['-f', '--', text], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
+/** Run `tempest chaos run <tiny> --seed 3 --report <dir>` in the project; the report directory must never appear. */
+async function runIn(project: string): Promise<{ code: number | null; stderr: string; report: string }> {
+  const report = path.join(project, 'report');
+  const { code, stderr } = await tempestAsync(['chaos', 'run', TINY, '--seed', '3', '--report', report], { cwd: project });
+  return { code, stderr, report };
+}
+
+function expectOneLine(stderr: string, text: string | RegExp): void {
+  expect(stderr.trim().split('\n'), stderr).toHaveLength(1);
+  if (typeof text === 'string') expect(stderr).toContain(text);
+  else expect(stderr).toMatch(text);
+}
+
+describe('a project that goes wrong before any cluster starts', () => {
+  it('a config with a syntax error: the file and the line', async () => {
+    const project = projectWith('', 'export default {\n  workflows: "w.ts",,\n};\n');
+    const { code, stderr } = await tempestAsync(['chaos', 'list'], { cwd: project });
+    expect(code).toBe(2);
+    expectOneLine(stderr, /^tempest: tempest\.config\.ts: cannot load the config: line 2, column \d+: .+/);
+  });
+
+  it('a config with an unknown field: the field, and the ones there are', async () => {
+    const project = projectWith('', 'export default { sytem: "chaos/system.ts" };\n');
+    const { code, stderr } = await tempestAsync(['chaos', 'list'], { cwd: project });
+    expect(code).toBe(2);
+    expectOneLine(stderr, 'tempest: tempest.config.ts: sytem: not a config field (known: workflows, dataConverter, corpus, system, scenarios, benchmarks, outDir)');
+  });
+
+  it('a system definition missing a field: the file and the field', async () => {
+    const { code, stderr } = await tempestAsync(['chaos', 'list'], { cwd: projectWith(fixture('no-workers')) });
+    expect(code).toBe(2);
+    expectOneLine(stderr, `${fixture('no-workers')}: cannot load the system: workers: expected { workflows, activities, taskQueues }`);
+  });
+
+  it('a workload whose plan throws: named in the system\'s file, before a cluster starts', async () => {
+    const { code, stderr, report } = await runIn(projectWith(fixture('plan-throws')));
+    expect(code).toBe(2);
+    expectOneLine(stderr, `${fixture('plan-throws')}: workload.plan threw: no accounts configured`);
+    expect(stderr).not.toContain('starting the local cluster');
+    expect(existsSync(report)).toBe(false);
+  });
+});
+
+describe('a project that goes wrong once the cluster runs: nothing half-written, nothing left running', () => {
+  it.each([
+    ['prepare-throws', (file: string) => `${file}: workload.prepare threw: the seed file is missing`],
+    ['checker-throws', (file: string) => `${file}: checker explodes threw: cannot read the ledger`],
+    ['part-never-ready', () => 'local cluster: bank: did not start: bank was not ready within 3000 ms'],
+  ] as const)('%s', async (name, message) => {
+    const project = projectWith(fixture(name));
+    const { code, stderr, report } = await runIn(project);
+    expect(code).toBe(2);
+    const last = stderr.trim().split('\n').at(-1)!;
+    const expected = message(fixture(name));
+    if (typeof expected === 'string') expect(last).toContain(expected);
+    else expect(last).toMatch(expected);
+    expect(existsSync(report)).toBe(false);
+    expect(processesMentioning(project)).toEqual([]);
+  });
+});
