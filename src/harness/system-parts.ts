@@ -62,9 +62,15 @@ export class ActivitiesModuleError extends Error {
   override name = 'ActivitiesModuleError';
 }
 
-/** The activities of a system's activities module (its `createActivities({ parts })`), built in this process. */
-export async function createSystemActivities(activitiesPath: string, parts: Record<string, PartAddress>): Promise<Record<string, (...args: never[]) => unknown>> {
-  const shown = path.relative(process.cwd(), activitiesPath) || activitiesPath;
+/**
+ * The activities of a system's activities module (its `createActivities({ parts })`), built in this process.
+ * Errors name the module as `shown` (its path by default).
+ */
+export async function createSystemActivities(
+  activitiesPath: string,
+  parts: Record<string, PartAddress>,
+  shown: string = path.relative(process.cwd(), activitiesPath) || activitiesPath,
+): Promise<Record<string, (...args: never[]) => unknown>> {
   let module: { createActivities?: unknown; default?: unknown };
   try {
     module = (await importFile(path.resolve(activitiesPath))) as typeof module;

@@ -9,11 +9,8 @@
  * connect or run is exit 1.
  */
 import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import type { ActivityContext } from '../chaos/system.ts';
-import { describeLoadError } from '../modules/user-module.ts';
 import { parseAddress } from './parts.ts';
+import { ActivitiesModuleError, createSystemActivities } from './system-parts.ts';
 import { tlsConfig } from './tls.ts';
 import { installQuietRuntime, NativeConnection, WorkerGroup } from './worker.ts';
 import { parseWorkerFlags, WORKER_API_KEY_ENV, type WorkerFlags, type WorkerReadyLine } from './worker-flags.ts';
@@ -27,26 +24,13 @@ function fail(message: string, exitCode: number): never {
 }
 
 async function loadActivities(flags: WorkerFlags): Promise<object> {
-  const file = path.resolve(flags.activities);
-  let module: { createActivities?: unknown; default?: unknown };
+  const parts = Object.fromEntries(Object.entries(flags.parts).map(([name, address]) => [name, parseAddress(address)]));
   try {
-    module = (await import(pathToFileURL(file).href)) as typeof module;
+    return await createSystemActivities(flags.activities, parts, `--activities ${flags.activities}`);
   } catch (error) {
-    fail(`--activities ${flags.activities} cannot be loaded: ${describeLoadError(error)}`, EXIT_USAGE);
+    if (error instanceof ActivitiesModuleError) fail(error.message, EXIT_USAGE);
+    throw error;
   }
-  const create = module.createActivities ?? module.default;
-  if (typeof create !== 'function') {
-    fail(`--activities ${flags.activities} does not export createActivities({ parts }) (or a default export of it)`, EXIT_USAGE);
-  }
-  const context: ActivityContext = { parts: Object.fromEntries(Object.entries(flags.parts).map(([name, address]) => [name, parseAddress(address)])) };
-  let activities: unknown;
-  try {
-    activities = await (create as (context: ActivityContext) => unknown)(context);
-  } catch (error) {
-    fail(`--activities ${flags.activities}: createActivities threw: ${(error as Error).message.split('\n')[0]}`, EXIT_USAGE);
-  }
-  if (!activities || typeof activities !== 'object') fail(`--activities ${flags.activities}: createActivities returned ${JSON.stringify(activities)}, not an object of activity functions`, EXIT_USAGE);
-  return activities as object;
 }
 
 installQuietRuntime();

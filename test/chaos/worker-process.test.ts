@@ -40,7 +40,7 @@ describe('the worker process', () => {
   it('an activities module without createActivities is a one-line error naming --activities, exit 2', () => {
     expect(runWorkerProcess(validFlags({ '--activities': 'workflows/types.ts' }))).toEqual({
       status: 2,
-      stderr: 'worker: --activities workflows/types.ts does not export createActivities({ parts }) (or a default export of it)\n',
+      stderr: 'worker: --activities workflows/types.ts: must export createActivities({ parts }) (or a default export of it)\n',
     });
   });
 
@@ -49,7 +49,7 @@ describe('the worker process', () => {
     writeFileSync(broken, 'export function createActivities() {\n  return { withdraw( };\n}\n');
     const { status, stderr } = runWorkerProcess(validFlags({ '--activities': broken }));
     expect(status).toBe(2);
-    expect(stderr).toMatch(new RegExp(`^worker: --activities ${broken} cannot be loaded: line 2, column \\d+: [^\\n]+\\n$`));
+    expect(stderr).toMatch(new RegExp(`^worker: --activities ${broken}: cannot load the activities: line 2, column \\d+: [^\\n]+\\n$`));
   });
 
   it('polls every task queue, then SIGTERM shuts it down gracefully with exit 0', async () => {
