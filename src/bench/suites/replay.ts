@@ -3,7 +3,6 @@
  * bundling the workflow code costs, which every replay run pays once. Timed per iteration by tinybench with raw
  * samples retained: one iteration replays every history in the corpus (plain, then strict), or bundles once.
  */
-import path from 'node:path';
 import { Bench } from 'tinybench';
 import { loadHistories } from '../../cli/commands/replay.ts';
 import { Replayer } from '../../replay/replayer.ts';
