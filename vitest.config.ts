@@ -12,6 +12,7 @@ const sources = fileURLToPath(new URL('./src/', import.meta.url));
  * - workflows: every workflow branch in the time-skipping test server, against the real services.
  * - e2e: the real dev server, services as processes, and workers.
  * - chaos: chaos clusters (dev server, services, Toxiproxy, worker processes), one per file, faulted for real.
+ * - package: tempest packed and installed into a separate project, which it proves from there.
  * Servers are started once per project (the tempest/vitest plugin, as a team's suite would use it) or once per file
  * (the time-skipping server: time skipping is global to a server, so files that run in parallel each need their
  * own), never per test.
@@ -57,6 +58,10 @@ export default defineConfig({
       {
         extends: true,
         test: { name: 'chaos', include: ['test/chaos/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 120_000 },
+      },
+      {
+        extends: true,
+        test: { name: 'package', include: ['test/package/**/*.test.ts'], testTimeout: 900_000, hookTimeout: 900_000 },
       },
     ],
   },

@@ -82,6 +82,17 @@ function scenarioFiles(dir: string): string[] {
   return readdirSync(dir).filter((f) => SCENARIO_EXTENSIONS.test(f) && !f.endsWith('.d.ts')).sort();
 }
 
+/**
+ * The files a command would load for `which` scenarios ('all', or a name or file), without loading them (so they can
+ * be probed first); a name that matches no file gives none.
+ */
+export function scenarioPaths(project: Project, which: string): string[] {
+  if (which === 'all') return existsSync(project.scenarios) ? scenarioFiles(project.scenarios).map((f) => path.join(project.scenarios, f)) : [];
+  if (SCENARIO_EXTENSIONS.test(which) || which.includes('/')) return [path.resolve(which)];
+  const file = existsSync(project.scenarios) ? scenarioFiles(project.scenarios).find((f) => f.replace(SCENARIO_EXTENSIONS, '') === which) : undefined;
+  return file ? [path.join(project.scenarios, file)] : [];
+}
+
 /** Every scenario in the project's scenarios folder, by name. */
 export async function listScenarios(project: Project, system: System): Promise<BoundScenario[]> {
   const files = scenarioFiles(project.scenarios);

@@ -76,6 +76,22 @@ describe('a project that goes wrong before any cluster starts', () => {
   });
 });
 
+describe('a module that never finishes loading: named, exit 2, never a hang or a silent exit 0', () => {
+  it.each([
+    ['a top-level await that never resolves', 'await new Promise(() => {});\nexport default {};\n'],
+    ['a loop that never ends', 'while (Date.now() > 0) {}\nexport default {};\n'],
+  ])('%s', async (_, text) => {
+    const project = projectWith(path.join(REPO_ROOT, 'chaos', 'system.ts'));
+    const scenario = path.join(project, 'hangs.mts');
+    writeFileSync(scenario, text);
+    const started = Date.now();
+    const { code, stderr } = await tempestAsync(['chaos', 'run', scenario, '--seed', '1'], { cwd: project, env: { TEMPEST_LOAD_TIMEOUT_MS: '3000' } });
+    expect(code).toBe(2);
+    expectOneLine(stderr, `tempest: ${scenario}: loading the system or scenario did not finish within 3 s (a top-level await that never resolves, or a loop that never ends?)`);
+    expect(Date.now() - started).toBeLessThan(60_000);
+  });
+});
+
 describe('a project that goes wrong once the cluster runs: nothing half-written, nothing left running', () => {
   it.each([
     ['prepare-throws', (file: string) => `${file}: workload.prepare threw: the seed file is missing`],

@@ -20,7 +20,7 @@ import type { BenchTarget } from '../../bench/context.ts';
 import { loadWorkloads, WorkloadFileError } from '../../bench/workload.ts';
 import { loadSystem, ScenarioFileError } from '../../chaos/catalog.ts';
 import type { Project } from '../../config/config.ts';
-import { type ProjectFlags, projectOf } from '../project.ts';
+import { type ProjectFlags, probed, projectOf } from '../project.ts';
 import { HarnessError, Interrupted, UsageError, VerdictFailed } from '../errors.ts';
 import { interruptSignal, unlessInterrupted } from '../interrupt.ts';
 
@@ -61,6 +61,7 @@ export function parseSuites(value: string | undefined): BenchSuite[] {
 /** What the suites measure: the project's system and workloads (a bad module is a usage error naming it). */
 async function benchTarget(options: ProjectFlags, suites: readonly BenchSuite[]): Promise<BenchTarget> {
   const project = await projectOf(options);
+  await probed([project.system, project.benchmarks], 'system or benchmarks');
   const needsSystem = suites.some((suite) => suite.name !== 'replay');
   try {
     const system = project.system ? await loadSystem(project) : undefined;

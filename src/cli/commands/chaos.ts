@@ -6,7 +6,7 @@
 import { randomInt } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { findScenario, type LoadedSystem, listScenarios, loadSystem, ScenarioFileError } from '../../chaos/catalog.ts';
+import { findScenario, type LoadedSystem, listScenarios, loadSystem, ScenarioFileError, scenarioPaths } from '../../chaos/catalog.ts';
 import { CheckerError } from '../../chaos/checkers/index.ts';
 import { cleanupStaleRuns, providerFor, type ProviderChoice } from '../../chaos/cluster/index.ts';
 import { DefinitionError } from '../../chaos/definition.ts';
@@ -22,7 +22,7 @@ import { writeFileAtomic } from '../../replay/corpus.ts';
 import { type ConnectionFlags, connectionFlagArgs, connectionFromFlags } from '../connection-flags.ts';
 import { EXIT, HarnessError, Interrupted, UsageError } from '../errors.ts';
 import { interruptSignal } from '../interrupt.ts';
-import { type ProjectFlags, projectFlagArgs, projectOf, shownPath } from '../project.ts';
+import { type ProjectFlags, probed, projectFlagArgs, projectOf, shownPath } from '../project.ts';
 
 export interface ChaosRunOptions extends ConnectionFlags, ProjectFlags {
   cluster: string;
@@ -52,8 +52,10 @@ async function loadOrFail<T>(load: () => Promise<T>): Promise<T> {
   }
 }
 
-async function loadChaos(options: ProjectFlags): Promise<Chaos> {
+/** The project and its system, once the system and the `scenarios` ('all', a name or a file) are known to load. */
+async function loadChaos(options: ProjectFlags, scenarios: string): Promise<Chaos> {
   const project = await projectOf(options);
+  await probed([project.system, ...scenarioPaths(project, scenarios)], 'system or scenario');
   return { project, system: await loadOrFail(() => loadSystem(project)) };
 }
 
@@ -61,7 +63,7 @@ async function loadChaos(options: ProjectFlags): Promise<Chaos> {
 const stateDirOf = (project: Project): string => path.join(project.outDir, 'chaos');
 
 export async function listCommand(options: { json?: boolean } & ProjectFlags): Promise<number> {
-  const { project, system } = await loadChaos(options);
+  const { project, system } = await loadChaos(options, 'all');
   const scenarios = await loadOrFail(() => listScenarios(project, system));
   if (options.json) {
     process.stdout.write(`${JSON.stringify(scenarios.map((s) => ({ name: s.name, description: s.description, workload: s.workload, faults: s.faults, checks: s.checks })), null, 2)}\n`);
@@ -172,7 +174,7 @@ export async function runCommand(nameOrFile: string | undefined, options: ChaosR
   if (nameOrFile && options.all) throw new UsageError('give a scenario or --all, not both');
   const seed = parseSeed(options.all && options.seed === undefined ? String(randomInt(1, 2 ** 31)) : options.seed);
   providerChoice(options); // a bad flag is reported before anything loads
-  const chaos = await loadChaos(options);
+  const chaos = await loadChaos(options, options.all ? 'all' : nameOrFile!);
   const scenarios = options.all
     ? (await loadOrFail(() => listScenarios(chaos.project, chaos.system))).map((scenario) => ({ scenario, source: scenario.name }))
     : [{ scenario: await loadOrFail(() => findScenario(nameOrFile!, chaos.project, chaos.system)), source: nameOrFile! }];
@@ -221,7 +223,7 @@ function scenarioFileText(scenario: BoundScenario, faults: readonly GeneratedFau
 export async function exploreCommand(name: string, options: ChaosExploreOptions): Promise<number> {
   const seed = parseSeed(options.seed);
   providerChoice(options);
-  const chaos = await loadChaos(options);
+  const chaos = await loadChaos(options, name);
   const scenario = await loadOrFail(() => findScenario(name, chaos.project, chaos.system));
   const runs = wholeNumber('--runs', options.runs, 1);
   const maxFaults = wholeNumber('--max-faults', options.maxFaults, 1);
