@@ -1,7 +1,7 @@
 /**
  * The history corpus on disk: `<root>/<workflowType>/<workflowId>.<runId>.json`, one file per execution, and
- * `<root>/manifest.json` describing each. Files exported with the Temporal CLI or Web UI can be dropped in
- * anywhere under the root; the manifest is optional for replay.
+ * `<root>/manifest.json` describing each. Files exported with the Temporal CLI or Web UI (.json, or .jsonl with
+ * one history per line) can be dropped in anywhere under the root; the manifest is optional for replay.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -98,15 +98,15 @@ export function writeManifest(root: string, manifest: Manifest): void {
 }
 
 /**
- * Expand files, directories (every *.json under them, except manifests) and globs into history files,
- * sorted and without duplicates. A path that matches nothing is an error naming it.
+ * Expand files, directories (every *.json and *.jsonl under them, except manifests and hidden files) and globs
+ * into history files, sorted and without duplicates. A path that matches nothing is an error naming it.
  */
 export async function findHistoryFiles(inputs: readonly string[]): Promise<string[]> {
   const found = new Set<string>();
   for (const input of inputs) {
     const expanded = existsSync(input)
       ? statSync(input).isDirectory()
-        ? await glob('**/*.json', { cwd: input, absolute: true })
+        ? await glob(['**/*.json', '**/*.jsonl'], { cwd: input, absolute: true })
         : [path.resolve(input)]
       : await glob(input, { absolute: true });
     const matches = expanded.filter((file) => path.basename(file) !== MANIFEST_FILE);
@@ -116,18 +116,29 @@ export async function findHistoryFiles(inputs: readonly string[]): Promise<strin
   return [...found].sort();
 }
 
-/** Manifest entries by absolute file path, from the manifest of every corpus root among the files' ancestors. */
+/** The manifest at `root`, or undefined when there is none or the file there is not a tempest manifest. */
+function corpusManifestAt(root: string): Manifest | undefined {
+  try {
+    return readManifest(root);
+  } catch {
+    return undefined; // someone else's manifest.json: not ours to judge
+  }
+}
+
+/**
+ * Manifest entries by absolute file path. A recorded history lives at `<root>/<workflowType>/<file>`, so its
+ * manifest is `<root>/manifest.json`, two levels up: only there is one looked for, and only a tempest manifest
+ * that lists the file is used (an unrelated manifest.json further up is none of replay's business).
+ */
 export function manifestIndex(files: readonly string[]): Map<string, ManifestEntry> {
   const index = new Map<string, ManifestEntry>();
-  const roots = new Set<string>();
-  for (const file of files) {
-    for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
-      if (existsSync(path.join(dir, MANIFEST_FILE))) roots.add(dir);
-      if (path.dirname(dir) === dir) break;
-    }
-  }
+  const roots = new Set(files.map((file) => path.dirname(path.dirname(file))));
+  const wanted = new Set(files);
   for (const root of roots) {
-    for (const entry of readManifest(root).histories) index.set(path.join(root, entry.file), entry);
+    for (const entry of corpusManifestAt(root)?.histories ?? []) {
+      const file = path.join(root, entry.file);
+      if (wanted.has(file)) index.set(file, entry);
+    }
   }
   return index;
 }

@@ -1,13 +1,20 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/toolchain/tools';
-import { tempestSync } from '../support/cli';
+import { TEMPEST_BIN, tempestSync } from '../support/cli';
 
 const tempest = (args: string[], env: NodeJS.ProcessEnv = {}) => tempestSync(args, { env });
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'tempest-replay-cli-'));
+
+/** The committed corpus file of one execution. */
+function corpusFile(workflowType: string, workflowId: string): string {
+  const dir = path.join(PROJECT_ROOT, 'replay-histories', workflowType);
+  return path.join(dir, readdirSync(dir).find((file) => file.startsWith(`${workflowId}.`))!);
+}
 
 describe('tempest replay', () => {
   it('exits 0 for the corpus and writes a JSON report', () => {
@@ -38,6 +45,29 @@ describe('tempest replay', () => {
     expect(stderr).toContain(`tempest: ${path.join(dir, 'truncated.json')}: not valid JSON (the file looks truncated)`);
     expect(stdout).toBe('');
     expect(existsSync(report)).toBe(false);
+  });
+
+  it('exits 2 naming the file and the event of a history with an unknown event type, where the SDK would hang', () => {
+    const dir = mkdtempSync(path.join(tmp, 'unknown-event-'));
+    const history = JSON.parse(readFileSync(corpusFile('moneyTransfer', 'transfer-corpus-completed'), 'utf8')) as { events: { eventType: string }[] };
+    history.events[3]!.eventType = 'EVENT_TYPE_FROBNICATED';
+    writeFileSync(path.join(dir, 'unknown.json'), JSON.stringify(history));
+    const { status, stdout, stderr } = spawnSync(process.execPath, [TEMPEST_BIN, 'replay', dir], { cwd: PROJECT_ROOT, encoding: 'utf8', timeout: 60_000 });
+    expect(status).toBe(2);
+    expect(stderr.trim()).toBe(`tempest: ${path.join(dir, 'unknown.json')}: event 4: unknown event type "EVENT_TYPE_FROBNICATED" (this replayer, @temporalio/proto 1.24.0, knows no such event)`);
+    expect(stdout).toBe('');
+  });
+
+  it('replays a folder below an unrelated manifest.json, and a folder of .jsonl exports', () => {
+    const dir = mkdtempSync(path.join(tmp, 'elsewhere-'));
+    writeFileSync(path.join(dir, 'manifest.json'), '{"name": "not a tempest manifest"}');
+    mkdirSync(path.join(dir, 'exports', 'moneyTransfer'), { recursive: true });
+    const lines = ['transfer-corpus-completed', 'transfer-corpus-unknown-source'].map((id) => JSON.stringify(JSON.parse(readFileSync(corpusFile('moneyTransfer', id), 'utf8'))));
+    writeFileSync(path.join(dir, 'exports', 'moneyTransfer', 'transfers.jsonl'), `${lines.join('\n')}\n`);
+    const { code, stdout } = tempest(['replay', path.join(dir, 'exports')]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/2 histories: 2 passed/);
+    expect(stdout).toContain('transfer-corpus-unknown-source');
   });
 
   it('exits 2 naming --workflows when the module does not exist', () => {

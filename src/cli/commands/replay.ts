@@ -7,7 +7,7 @@ import { PACKAGED_WORKFLOWS } from '../../harness/worker.ts';
 import { installQuietRuntime } from '../../harness/worker.ts';
 import type { CommandView } from '../../replay/compare.ts';
 import { findHistoryFiles, manifestIndex, writeFileAtomic } from '../../replay/corpus.ts';
-import { HistoryFileError, type LoadedHistory, loadHistoryFile } from '../../replay/history-file.ts';
+import { HistoryFileError, type LoadedHistory, loadHistories as loadHistoryFile } from '../../replay/history-file.ts';
 import { type ReplayOutcome, Replayer, WorkflowsModuleError } from '../../replay/replayer.ts';
 import { EXIT, UsageError } from '../errors.ts';
 
@@ -38,14 +38,14 @@ export async function loadHistories(inputs: readonly string[]): Promise<LoadedHi
     throw new UsageError((error as Error).message);
   }
   const manifest = manifestIndex(files);
-  const loaded = await Promise.allSettled(files.map((file) => loadHistoryFile(file, manifest.get(file)?.workflowId ?? path.basename(file, '.json'))));
+  const loaded = await Promise.allSettled(files.map((file) => loadHistoryFile(file, (source) => manifest.get(source)?.workflowId)));
   const problems = loaded.flatMap((r) => (r.status === 'rejected' ? [r.reason as Error] : []));
   if (problems.length > 0) {
     const unexpected = problems.find((p) => !(p instanceof HistoryFileError));
     if (unexpected) throw unexpected;
     throw new UsageError(problems.map((p) => p.message).join('\ntempest: '));
   }
-  return loaded.map((r) => (r as PromiseFulfilledResult<LoadedHistory>).value);
+  return loaded.flatMap((r) => (r as PromiseFulfilledResult<LoadedHistory[]>).value);
 }
 
 function describe(view: CommandView | undefined, fallback: string): string {
