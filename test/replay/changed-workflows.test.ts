@@ -74,6 +74,23 @@ describe('incompatible changes are reported as non-deterministic at the right ev
   });
 });
 
+describe('every divergence names the event and what each side did', () => {
+  it.each([
+    ['activity-after-completion', 'transfer-corpus-completed', 17, { kind: 'complete', name: 'completed' }, { kind: 'activity', name: 'sendReceipt' }],
+    ['fails-instead', 'transfer-corpus-completed', 11, { kind: 'activity', name: 'deposit' }, { kind: 'fail', name: 'DepositsPaused' }],
+    ['local-activity-instead', 'transfer-corpus-completed', 5, { kind: 'activity', name: 'withdraw' }, { kind: 'local-activity', name: 'withdraw' }],
+    ['cancel-notifies-first', 'order-corpus-order-cancelled', 19, { kind: 'cancel-timer', name: '1d' }, { kind: 'activity', name: 'notifyCustomer' }],
+  ])('%s: %s, event %i', async (change, workflowId, eventId, recorded, code) => {
+    const outcome = one(await replay(changed(change), { only: [workflowId] }), workflowId);
+
+    expect(outcome.status).toBe('nondeterministic');
+    expect(outcome.divergence).toEqual({ eventId, recorded, code });
+    // The SDK's own words, one line, with no Rust dump of the event.
+    expect(outcome.message).toMatch(/^\[TMPRL1100\] Nondeterminism error: .*event \d+ \([A-Za-z]+\)$/);
+    expect(outcome.message).not.toContain('HistoryEvent');
+  });
+});
+
 describe('a change guarded with patched()', () => {
   it('replays every history recorded before the change, strict included', async () => {
     const outcomes = await replay(changed('patched'), { strict: true });
@@ -104,6 +121,33 @@ describe('--strict sees drift that plain replay accepts', () => {
     expect(plain[0]!.status).toBe('passed');
     expect(strict[0]!.status).toBe('drifted');
     expect(strict[0]!.drifts).toEqual([{ eventId: timerEvent, what: 'timer duration', recorded: '1d', code: '2d' }]);
+  });
+
+  it('removed options are compared with what the server records for an unset one, never shown as 0', async () => {
+    const drifts = async (change: string) =>
+      one(await replay(changed(change), { strict: true, only: ['transfer-corpus-completed'] }), 'transfer-corpus-completed').drifts.map((d) => [d.eventId, d.what, d.recorded, d.code]);
+
+    expect(await drifts('retry-attempts-removed')).toEqual([
+      [5, 'retry maximumAttempts of activity withdraw', '6', 'unset (the server records unlimited)'],
+      [11, 'retry maximumAttempts of activity deposit', '6', 'unset (the server records unlimited)'],
+    ]);
+    expect(await drifts('non-retryable-removed')).toEqual([
+      [5, 'retry nonRetryableErrorTypes of activity withdraw', '[InsufficientFundsError, InvalidAccountError]', 'unset (the server records [])'],
+      [11, 'retry nonRetryableErrorTypes of activity deposit', '[InsufficientFundsError, InvalidAccountError]', 'unset (the server records [])'],
+    ]);
+    expect(await drifts('timeout-replaced')).toEqual(
+      ['withdraw', 'deposit'].flatMap((activity, i) => [
+        [5 + 6 * i, `scheduleToCloseTimeout of activity ${activity}`, 'none', '1min'],
+        [5 + 6 * i, `scheduleToStartTimeout of activity ${activity}`, 'none', 'unset (the server records 1min)'],
+        [5 + 6 * i, `startToCloseTimeout of activity ${activity}`, '5s', 'unset (the server records 1min)'],
+      ]),
+    );
+  });
+
+  it('a changed failure type of the workflow itself is drift', async () => {
+    const outcome = one(await replay(changed('failure-type-changed'), { strict: true, only: ['transfer-corpus-insufficient-funds'] }), 'transfer-corpus-insufficient-funds');
+    expect(outcome.status).toBe('drifted');
+    expect(outcome.drifts).toEqual([{ eventId: 11, what: 'failure type of the workflow', recorded: 'WithdrawalFailed', code: 'TransferFailed' }]);
   });
 
   it('a timer whose duration comes from the input is not drift', async () => {

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { PACKAGED_WORKFLOWS } from '../../harness/worker.ts';
 import { installQuietRuntime } from '../../harness/worker.ts';
-import type { CommandView } from '../../replay/compare.ts';
+import { type CommandView, describeCommand } from '../../replay/compare.ts';
 import { findHistoryFiles, manifestIndex, writeFileAtomic } from '../../replay/corpus.ts';
 import { HistoryFileError, type LoadedHistory, loadHistories as loadHistoryFile } from '../../replay/history-file.ts';
 import { type ReplayOutcome, Replayer, WorkflowsModuleError } from '../../replay/replayer.ts';
@@ -25,7 +25,7 @@ export interface ReplayReport {
   strict: boolean;
   bundleMs: number;
   replayMs: number;
-  summary: Record<ReplayOutcome['status'] | 'total', number>;
+  summary: Record<ReplayOutcome['status'] | 'total' | 'unusable', number>;
   results: ReplayOutcome[];
 }
 
@@ -48,19 +48,7 @@ export async function loadHistories(inputs: readonly string[]): Promise<LoadedHi
   return loaded.flatMap((r) => (r as PromiseFulfilledResult<LoadedHistory[]>).value);
 }
 
-function describe(view: CommandView | undefined, fallback: string): string {
-  if (!view) return fallback;
-  switch (view.kind) {
-    case 'activity':
-      return `scheduled activity ${view.name}`;
-    case 'timer':
-      return `started a ${view.name} timer`;
-    case 'child-workflow':
-      return `started child workflow ${view.name}`;
-    case 'complete':
-      return `${view.name} the workflow`;
-  }
-}
+const show = (view: CommandView | undefined, nothing: string): string => (view ? describeCommand(view) : nothing);
 
 function formatValue(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
@@ -74,18 +62,20 @@ export function formatOutcome(outcome: ReplayOutcome, root: string): string[] {
     case 'passed':
       return [`  ok     ${name}, ${outcome.eventCount} events`];
     case 'failed':
-      return [`  FAILED ${where}: the workflow task failed during replay`, `         ${outcome.message}`];
+      return outcome.unusable
+        ? [`  UNUSABLE ${where}: ${outcome.message}`]
+        : [`  FAILED ${where}: the workflow task failed during replay`, `         ${outcome.message}`];
     case 'nondeterministic':
     case 'drifted': {
       const d = outcome.divergence;
       const lines = [
         outcome.status === 'nondeterministic'
-          ? `  NONDET ${where}: non-deterministic${d?.eventId ? ` at event ${d.eventId}` : ''}`
+          ? `  NONDET ${where}: non-deterministic${d ? ` at event ${d.eventId}` : ''}`
           : `  DRIFT  ${where}: replays, but the code would now do something else`,
       ];
       if (d) {
-        lines.push(`         history: ${describe(d.recorded, `nothing more (the history's commands end before this one)`)}`);
-        lines.push(`         code:    ${describe(d.code, 'nothing more (the code issued no further command)')}`);
+        lines.push(`         history: ${show(d.recorded, `nothing more: its workflow task completed at event ${d.eventId} without this command`)}${d.recorded ? ` (event ${d.eventId})` : ''}`);
+        lines.push(`         code:    ${show(d.code, 'nothing more: the code issued no further command here')}`);
       }
       for (const drift of outcome.drifts) {
         const change = drift.differences?.length ? drift.differences.join('; ') : `history ${formatValue(drift.recorded)}, code ${formatValue(drift.code)}`;
@@ -118,14 +108,19 @@ export async function runReplay(inputs: readonly string[], options: ReplayComman
     process.stdout.write(`${formatOutcome(outcome, root).join('\n')}\n`);
   }
   const replayMs = performance.now() - started;
-  const summary = { total: results.length, passed: 0, nondeterministic: 0, drifted: 0, failed: 0 };
-  for (const r of results) summary[r.status]++;
+  const summary = { total: results.length, passed: 0, nondeterministic: 0, drifted: 0, failed: 0, unusable: 0 };
+  for (const r of results) {
+    summary[r.status]++;
+    if (r.unusable) summary.unusable++;
+  }
+  const unusable = summary.unusable > 0 ? ` (${summary.unusable} unusable)` : '';
   process.stdout.write(
-    `${summary.total} histories: ${summary.passed} passed, ${summary.nondeterministic} non-deterministic, ${summary.drifted} drifted, ${summary.failed} failed (bundled in ${(replayer.bundleMs / 1000).toFixed(1)} s, replayed in ${(replayMs / 1000).toFixed(1)} s)\n`,
+    `${summary.total} histories: ${summary.passed} passed, ${summary.nondeterministic} non-deterministic, ${summary.drifted} drifted, ${summary.failed} failed${unusable} (bundled in ${(replayer.bundleMs / 1000).toFixed(1)} s, replayed in ${(replayMs / 1000).toFixed(1)} s)\n`,
   );
   if (options.json) {
     const report: ReplayReport = { schema: REPLAY_REPORT_SCHEMA, workflows: workflowsPath, strict: options.strict ?? false, bundleMs: replayer.bundleMs, replayMs, summary, results };
     writeFileAtomic(options.json, `${JSON.stringify(report, null, 2)}\n`);
   }
+  if (summary.unusable > 0) return EXIT.usageOrHarness;
   return summary.passed === summary.total ? EXIT.ok : EXIT.verdictFailed;
 }
