@@ -79,11 +79,14 @@ export function buildProgram(): Command {
     .description(
       'Replay recorded histories against workflow code; report where any diverges. Exit 0 all clean, 1 any not, 2 an unusable input.',
     )
-    .argument('[paths...]', 'history files, directories or globs', ['replay-histories'])
+    .argument('[paths...]', 'history files (.json, or .jsonl with one history per line), directories or globs (default: replay-histories)')
     .option('--workflows <module>', 'the workflows module to replay against (default: the packaged workflows/index.ts)')
-    .option('--strict', 'also flag changed activity arguments, activity options, timer durations and results, which replay alone accepts')
+    .option('--strict', 'also flag changed activity and child arguments and options (removed ones included), timer durations, results and failure types, which replay alone accepts')
     .option('--json <file>', 'also write the results as JSON to this file')
-    .action(async (paths: string[], options: { workflows?: string; strict?: boolean; json?: string }) => {
+    .option('--parallel <n>', 'replay in at most this many processes (default: one per core)')
+    .option('--no-bundle-cache', 'bundle the workflows now instead of reusing a cached bundle of the same code')
+    .option('--stall-timeout <seconds>', 'cut off a replay that makes no progress for this long, and report it unusable', '60')
+    .action(async (paths: string[], options: import('./commands/replay.ts').ReplayCommandOptions) => {
       const { runReplay } = await import('./commands/replay.ts');
       process.exitCode = await runReplay(paths, options);
     });

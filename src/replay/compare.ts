@@ -20,6 +20,8 @@ type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 type Payload = temporal.api.common.v1.IPayload;
 type ProtoDuration = { seconds?: unknown; nanos?: unknown } | null | undefined;
 const { EventType } = proto.temporal.api.enums.v1;
+/** The search attribute Core upserts with the ids of the patches a workflow has taken. */
+const PATCH_SEARCH_ATTRIBUTE = 'TemporalChangeVersion';
 
 export type CommandKind =
   | 'activity'
@@ -225,7 +227,9 @@ export function recordedCommands(events: readonly HistoryEvent[]): RecordedComma
         add(a, { kind: 'patch', name: String(data?.id ?? '?') }, 'ignored');
       } else add(a, { kind: 'marker', name });
     } else if (a.upsertWorkflowSearchAttributesEventAttributes) {
-      add(a, { kind: 'search-attributes', name: Object.keys(a.upsertWorkflowSearchAttributesEventAttributes.searchAttributes?.indexedFields ?? {}).sort().join(', ') });
+      const keys = Object.keys(a.upsertWorkflowSearchAttributesEventAttributes.searchAttributes?.indexedFields ?? {}).sort();
+      // Core records the patches in effect this way on its own when the code calls patched(); the code never asks.
+      add(a, { kind: 'search-attributes', name: keys.join(', ') }, keys.every((key) => key === PATCH_SEARCH_ATTRIBUTE) ? 'ignored' : 'position');
     } else if (a.workflowPropertiesModifiedEventAttributes) add(a, { kind: 'properties', name: 'memo' });
     else if (a.workflowExecutionUpdateAcceptedEventAttributes) {
       const accepted = a.workflowExecutionUpdateAcceptedEventAttributes;

@@ -43,17 +43,37 @@ export function describedBy(loaded: Omit<LoadedHistory, 'history'>): Described {
 
 const MAX_MESSAGE = 300;
 
+/** Rust debug dumps of whole events (`HistoryEvent { event_id: 5, ... }`) as `event 5`; the text around them kept. */
+export function collapseEventDumps(text: string): string {
+  let out = '';
+  let at = 0;
+  for (let start = text.indexOf('HistoryEvent {', at); start >= 0; start = text.indexOf('HistoryEvent {', at)) {
+    let depth = 0;
+    let end = start + 'HistoryEvent '.length;
+    for (; end < text.length; end++) {
+      if (text[end] === '{') depth++;
+      else if (text[end] === '}' && --depth === 0) break;
+    }
+    const id = /event_id: (\d+)/.exec(text.slice(start, end))?.[1];
+    out += `${text.slice(at, start)}event ${id ?? '?'}`;
+    at = end + 1;
+  }
+  return (out + text.slice(at)).replace(/(?:event )?HistoryEvent\(id: (\d+), ([A-Za-z]+)\)/g, (_m, id: string, type: string) => `event ${id} (${type})`);
+}
+
+/** A message of Core's on one line: dumps collapsed, at most a few hundred characters. */
+export function oneLine(text: string): string {
+  const line = collapseEventDumps(text.split('\n')[0]!.trim()).replace(/\s*Stack backtrace:.*$/, '');
+  return line.length > MAX_MESSAGE ? `${line.slice(0, MAX_MESSAGE - 3)}...` : line;
+}
+
 /**
  * The SDK's replay error in one readable line: Core's own words without the wrapping, Rust debug dumps of
  * whole events reduced to the event's id and type, at most a few hundred characters.
  */
 export function coreMessage(message: string): string {
   const inner = /message: "((?:[^"\\]|\\.)*)"/.exec(message)?.[1];
-  let text = (inner ? inner.replace(/\\"/g, '"').replace(/\\n/g, '\n') : message).split('\n')[0]!.trim();
-  text = text.replace(/HistoryEvent\s*\{\s*event_id:\s*(\d+)[^]*$/, (_m, id: string) => `event ${id}`);
-  text = text.replace(/(?:event )?HistoryEvent\(id: (\d+), ([A-Za-z]+)\)/g, (_m, id: string, type: string) => `event ${id} (${type})`);
-  text = text.replace(/\s*Stack backtrace:.*$/, '');
-  return text.length > MAX_MESSAGE ? `${text.slice(0, MAX_MESSAGE - 3)}...` : text;
+  return oneLine(inner ? inner.replace(/\\"/g, '"').replace(/\\n/g, '\n') : message);
 }
 
 /** The event id Core names in its message, if any. */

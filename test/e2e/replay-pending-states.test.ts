@@ -142,9 +142,13 @@ afterAll(async () => {
 
 async function replay(workflowsPath: string, states: string[]): Promise<Map<string, ReplayOutcome>> {
   const replayer = await Replayer.create({ workflowsPath, strict: true });
-  const outcomes = new Map<string, ReplayOutcome>();
-  for await (const outcome of replayer.replay(states.map((state) => histories.get(state)!))) outcomes.set(outcome.workflowId.slice(run.length + 1), outcome);
-  return outcomes;
+  try {
+    const outcomes = new Map<string, ReplayOutcome>();
+    for await (const outcome of replayer.replay(states.map((state) => histories.get(state)!))) outcomes.set(outcome.workflowId.slice(run.length + 1), outcome);
+    return outcomes;
+  } finally {
+    replayer.close();
+  }
 }
 
 const lastEvents = (state: string, count: number): string[] => (histories.get(state)!.history.events ?? []).slice(-count).map((e) => eventTypeName(e.eventType));

@@ -19,10 +19,14 @@ beforeAll(async () => {
 
 async function replay(workflowsPath: string, options: { strict?: boolean; only?: string[] } = {}): Promise<ReplayOutcome[]> {
   const replayer = await Replayer.create({ workflowsPath, strict: options.strict });
-  const histories = options.only ? corpus.filter((h) => options.only!.includes(h.workflowId)) : corpus;
-  const outcomes: ReplayOutcome[] = [];
-  for await (const outcome of replayer.replay(histories)) outcomes.push(outcome);
-  return outcomes;
+  try {
+    const histories = options.only ? corpus.filter((h) => options.only!.includes(h.workflowId)) : corpus;
+    const outcomes: ReplayOutcome[] = [];
+    for await (const outcome of replayer.replay(histories)) outcomes.push(outcome);
+    return outcomes;
+  } finally {
+    replayer.close();
+  }
 }
 
 function one(outcomes: ReplayOutcome[], workflowId: string): ReplayOutcome {

@@ -70,6 +70,16 @@ describe('tempest replay', () => {
     expect(stdout).toContain('transfer-corpus-unknown-source');
   });
 
+  it.each([
+    [['--parallel', '0'], "tempest: --parallel must be a positive integer, got '0'"],
+    [['--stall-timeout', 'soon'], "tempest: --stall-timeout must be a positive number of seconds, got 'soon'"],
+  ])('exits 2 naming a bad flag: %s', (flags, message) => {
+    const { code, stdout, stderr } = tempest(['replay', ...flags]);
+    expect(code).toBe(2);
+    expect(stderr.trim()).toBe(message);
+    expect(stdout).toBe('');
+  });
+
   it('exits 2 naming --workflows when the module does not exist', () => {
     const { code, stderr } = tempest(['replay', '--workflows', 'no/such/workflows.ts']);
     expect(code).toBe(2);
@@ -107,13 +117,17 @@ describe('tempest histories record', () => {
 });
 
 describe('tempest bench run --suite replay', () => {
-  it('times a pass over the corpus (plain and strict) and the bundling, keeping every raw sample', () => {
+  it('measures histories/s of tempest (cold and warm bundle cache) and of the bare SDK, on the corpus and on copies of it', () => {
     const out = path.join(tmp, 'replay-bench.json');
-    const { code } = tempest(['bench', 'run', '--quick', '--suite', 'replay', '--out', out]);
-    expect(code).toBe(0);
-    const report = JSON.parse(readFileSync(out, 'utf8')) as { benchmarks: { id: string; samples: number[]; params: { histories: number } }[] };
-    expect(report.benchmarks.map((b) => b.id)).toEqual(['replay/corpus-pass/latency', 'replay/corpus-pass-strict/latency', 'replay/bundle/latency']);
-    for (const b of report.benchmarks) expect(b.samples.length).toBeGreaterThanOrEqual(3);
-    expect(report.benchmarks[0]!.params.histories).toBe(19);
+    const { code, stderr } = tempest(['bench', 'run', '--quick', '--suite', 'replay', '--out', out]);
+    expect(code, stderr).toBe(0);
+    const report = JSON.parse(readFileSync(out, 'utf8')) as { benchmarks: { id: string; unit: string; samples: number[]; params: { histories: number } }[] };
+    const variants = ['tempest-cold', 'tempest-warm', 'bare-sdk', 'bare-sdk-prebundled'];
+    expect(report.benchmarks.map((b) => b.id)).toEqual(['corpus', 'corpus-x4'].flatMap((set) => variants.map((v) => `replay/${set}/${v}/throughput`)));
+    expect(report.benchmarks.map((b) => [b.params.histories, b.samples.length])).toEqual([...variants.map(() => [19, 2]), ...variants.map(() => [76, 1])]);
+    for (const b of report.benchmarks) {
+      expect(b.unit).toBe('histories/s');
+      for (const sample of b.samples) expect(sample).toBeGreaterThan(0);
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installQuietRuntime, PACKAGED_WORKFLOWS } from '../../src/harness/worker';
 import { findHistoryFiles } from '../../src/replay/corpus';
 import { parseHistory } from '../../src/replay/history-file';
@@ -18,6 +18,8 @@ beforeAll(async () => {
   text = readFileSync(file!, 'utf8');
   replayer = await Replayer.create({ workflowsPath: PACKAGED_WORKFLOWS, strict: true });
 });
+
+afterAll(() => replayer?.close());
 
 function redacted(fields: string[]): string {
   return JSON.stringify(redactHistoryJson(JSON.parse(text), { fields, key: KEY }), null, 2);

@@ -1,20 +1,25 @@
 /**
- * `tempest replay [paths...] [--workflows <module>] [--strict] [--json <file>]`: replay recorded histories
- * against workflow code. Exit 0 when all replay clean, 1 when any does not, 2 when an input is unusable.
+ * `tempest replay [paths...] [--workflows <module>] [--strict] [--json <file>]`: replay recorded histories against
+ * workflow code, in parallel processes, with the workflow bundle cached between runs.
+ * Exit 0 when all replay clean, 1 when any does not, 2 when an input is unusable (a file that is not a history,
+ * a history the replayer cannot process or whose replay stalled).
  */
 import path from 'node:path';
 import { PACKAGED_WORKFLOWS } from '../../harness/worker.ts';
-import { installQuietRuntime } from '../../harness/worker.ts';
 import { type CommandView, describeCommand } from '../../replay/compare.ts';
 import { findHistoryFiles, manifestIndex, writeFileAtomic } from '../../replay/corpus.ts';
 import { HistoryFileError, type LoadedHistory, loadHistories as loadHistoryFile } from '../../replay/history-file.ts';
-import { type ReplayOutcome, Replayer, WorkflowsModuleError } from '../../replay/replayer.ts';
+import { DEFAULT_STALL_TIMEOUT_MS, type ReplayOutcome, Replayer, WorkflowsModuleError } from '../../replay/replayer.ts';
 import { EXIT, UsageError } from '../errors.ts';
 
 export interface ReplayCommandOptions {
   workflows?: string;
   strict?: boolean;
   json?: string;
+  parallel?: string;
+  /** False with --no-bundle-cache. */
+  bundleCache?: boolean;
+  stallTimeout?: string;
 }
 
 export const REPLAY_REPORT_SCHEMA = 'tempest.replay/v1';
@@ -23,13 +28,22 @@ export interface ReplayReport {
   schema: typeof REPLAY_REPORT_SCHEMA;
   workflows: string;
   strict: boolean;
+  /** Where the histories came from: the paths given. */
+  source: string;
   bundleMs: number;
+  bundleFromCache: boolean;
   replayMs: number;
   summary: Record<ReplayOutcome['status'] | 'total' | 'unusable', number>;
   results: ReplayOutcome[];
 }
 
-/** Load every history first: a file that is not a history stops the run before anything is replayed. */
+function problemsAsUsageError(problems: readonly Error[]): never {
+  const unexpected = problems.find((p) => !(p instanceof HistoryFileError));
+  if (unexpected) throw unexpected;
+  throw new UsageError(problems.map((p) => p.message).join('\ntempest: '));
+}
+
+/** Load every history first: a file that is not a usable history stops the run before anything is replayed. */
 export async function loadHistories(inputs: readonly string[]): Promise<LoadedHistory[]> {
   let files: string[];
   try {
@@ -40,11 +54,7 @@ export async function loadHistories(inputs: readonly string[]): Promise<LoadedHi
   const manifest = manifestIndex(files);
   const loaded = await Promise.allSettled(files.map((file) => loadHistoryFile(file, (source) => manifest.get(source)?.workflowId)));
   const problems = loaded.flatMap((r) => (r.status === 'rejected' ? [r.reason as Error] : []));
-  if (problems.length > 0) {
-    const unexpected = problems.find((p) => !(p instanceof HistoryFileError));
-    if (unexpected) throw unexpected;
-    throw new UsageError(problems.map((p) => p.message).join('\ntempest: '));
-  }
+  if (problems.length > 0) problemsAsUsageError(problems);
   return loaded.flatMap((r) => (r as PromiseFulfilledResult<LoadedHistory[]>).value);
 }
 
@@ -54,10 +64,17 @@ function formatValue(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
+/** Where a history came from, relative to `root` when it is a file under it. */
+function sourceOf(file: string, root: string): string {
+  if (!path.isAbsolute(file)) return file;
+  const relative = path.relative(root, file);
+  return relative.startsWith('..') ? file : relative;
+}
+
 /** The lines printed for one history. */
 export function formatOutcome(outcome: ReplayOutcome, root: string): string[] {
   const name = `${outcome.workflowType.padEnd(14)} ${outcome.workflowId}`;
-  const where = `${name} (${path.relative(root, outcome.file) || outcome.file})`;
+  const where = `${name} (${sourceOf(outcome.file, root)})`;
   switch (outcome.status) {
     case 'passed':
       return [`  ok     ${name}, ${outcome.eventCount} events`];
@@ -88,39 +105,75 @@ export function formatOutcome(outcome: ReplayOutcome, root: string): string[] {
   }
 }
 
+function positiveInteger(flag: string, value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1) throw new UsageError(`${flag} must be a positive integer, got '${value}'`);
+  return n;
+}
+
+function positiveSeconds(flag: string, value: string): number {
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`${flag} must be a positive number of seconds, got '${value}'`);
+  return seconds * 1000;
+}
+
 export async function runReplay(inputs: readonly string[], options: ReplayCommandOptions): Promise<number> {
-  installQuietRuntime();
-  const histories = await loadHistories(inputs.length > 0 ? inputs : ['replay-histories']);
+  const parallelism = options.parallel === undefined ? undefined : positiveInteger('--parallel', options.parallel);
+  const stallTimeoutMs = options.stallTimeout === undefined ? DEFAULT_STALL_TIMEOUT_MS : positiveSeconds('--stall-timeout', options.stallTimeout);
+  const paths = inputs.length > 0 ? inputs : ['replay-histories'];
+  const histories = await loadHistories(paths);
+  const source = paths.join(' ');
   const workflowsPath = options.workflows ?? PACKAGED_WORKFLOWS;
   let replayer: Replayer;
   try {
-    replayer = await Replayer.create({ workflowsPath, strict: options.strict });
+    replayer = await Replayer.create({
+      workflowsPath,
+      strict: options.strict,
+      parallelism,
+      bundleCache: options.bundleCache === false ? false : undefined,
+      stallTimeoutMs,
+    });
   } catch (error) {
     if (error instanceof WorkflowsModuleError) throw new UsageError(error.message);
     throw error;
   }
-  const root = process.cwd();
-  process.stdout.write(`Replaying ${histories.length} histories against ${path.relative(root, workflowsPath) || workflowsPath}${options.strict ? ' (strict)' : ''}\n`);
-  const results: ReplayOutcome[] = [];
-  const started = performance.now();
-  for await (const outcome of replayer.replay(histories)) {
-    results.push(outcome);
-    process.stdout.write(`${formatOutcome(outcome, root).join('\n')}\n`);
+  try {
+    const root = process.cwd();
+    process.stdout.write(`Replaying ${histories.length} histories against ${sourceOf(path.resolve(workflowsPath), root)}${options.strict ? ' (strict)' : ''}\n`);
+    const results: ReplayOutcome[] = [];
+    const started = performance.now();
+    for await (const outcome of replayer.replay(histories)) {
+      results.push(outcome);
+      process.stdout.write(`${formatOutcome(outcome, root).join('\n')}\n`);
+    }
+    const replayMs = performance.now() - started;
+    const summary = { total: results.length, passed: 0, nondeterministic: 0, drifted: 0, failed: 0, unusable: 0 };
+    for (const r of results) {
+      summary[r.status]++;
+      if (r.unusable) summary.unusable++;
+    }
+    const bundled = replayer.bundleFromCache ? `bundle from the cache in ${(replayer.bundleMs / 1000).toFixed(1)} s` : `bundled in ${(replayer.bundleMs / 1000).toFixed(1)} s`;
+    const unusable = summary.unusable > 0 ? ` (${summary.unusable} unusable)` : '';
+    process.stdout.write(
+      `${summary.total} histories: ${summary.passed} passed, ${summary.nondeterministic} non-deterministic, ${summary.drifted} drifted, ${summary.failed} failed${unusable} (${bundled}, replayed in ${(replayMs / 1000).toFixed(1)} s)\n`,
+    );
+    if (options.json) {
+      const report: ReplayReport = {
+        schema: REPLAY_REPORT_SCHEMA,
+        workflows: workflowsPath,
+        strict: options.strict ?? false,
+        source,
+        bundleMs: replayer.bundleMs,
+        bundleFromCache: replayer.bundleFromCache,
+        replayMs,
+        summary,
+        results,
+      };
+      writeFileAtomic(options.json, `${JSON.stringify(report, null, 2)}\n`);
+    }
+    if (summary.unusable > 0) return EXIT.usageOrHarness;
+    return summary.passed === summary.total ? EXIT.ok : EXIT.verdictFailed;
+  } finally {
+    replayer.close();
   }
-  const replayMs = performance.now() - started;
-  const summary = { total: results.length, passed: 0, nondeterministic: 0, drifted: 0, failed: 0, unusable: 0 };
-  for (const r of results) {
-    summary[r.status]++;
-    if (r.unusable) summary.unusable++;
-  }
-  const unusable = summary.unusable > 0 ? ` (${summary.unusable} unusable)` : '';
-  process.stdout.write(
-    `${summary.total} histories: ${summary.passed} passed, ${summary.nondeterministic} non-deterministic, ${summary.drifted} drifted, ${summary.failed} failed${unusable} (bundled in ${(replayer.bundleMs / 1000).toFixed(1)} s, replayed in ${(replayMs / 1000).toFixed(1)} s)\n`,
-  );
-  if (options.json) {
-    const report: ReplayReport = { schema: REPLAY_REPORT_SCHEMA, workflows: workflowsPath, strict: options.strict ?? false, bundleMs: replayer.bundleMs, replayMs, summary, results };
-    writeFileAtomic(options.json, `${JSON.stringify(report, null, 2)}\n`);
-  }
-  if (summary.unusable > 0) return EXIT.usageOrHarness;
-  return summary.passed === summary.total ? EXIT.ok : EXIT.verdictFailed;
 }
