@@ -39,12 +39,13 @@ export interface LoadedReplayConverter {
 
 const firstLine = (error: unknown): string => (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
 
-async function importModule(file: string, flag: string): Promise<Record<string, unknown>> {
-  if (!existsSync(file)) throw new DataConverterError(`${flag} ${file}: no such file`);
+/** Import a module; `named` is how messages name it (the path as the user gave it). */
+async function importModule(file: string, named: string): Promise<Record<string, unknown>> {
+  if (!existsSync(file)) throw new DataConverterError(`${named}: no such file`);
   try {
     return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
   } catch (error) {
-    throw new DataConverterError(`${flag} ${file}: cannot load it: ${firstLine(error)}`);
+    throw new DataConverterError(`${named}: cannot load it: ${firstLine(error)}`);
   }
 }
 
@@ -54,7 +55,7 @@ const isCodec = (value: unknown): value is PayloadCodec =>
 /** Load and check the module named by `--data-converter`; every problem names the flag, the file and the field. */
 export async function loadReplayConverter(modulePath: string, flag = '--data-converter'): Promise<LoadedReplayConverter> {
   const file = path.resolve(modulePath);
-  const module = await importModule(file, flag);
+  const module = await importModule(file, `${flag} ${modulePath}`);
   const exported = (module.dataConverter ?? (module.default as Record<string, unknown> | undefined)?.dataConverter ?? module.default) as DataConverter | undefined;
   if (!exported || typeof exported !== 'object') {
     throw new DataConverterError(`${flag} ${modulePath}: exports no dataConverter (expected \`export const dataConverter = { payloadCodecs: [...], payloadConverterPath?: '...' }\`)`);
@@ -75,7 +76,7 @@ export async function loadReplayConverter(modulePath: string, flag = '--data-con
   const failureConverterPath = resolveFrom('failureConverterPath');
   let payloadConverter: PayloadConverter = defaultPayloadConverter;
   if (payloadConverterPath) {
-    const converterModule = await importModule(payloadConverterPath, `${flag} ${modulePath}: dataConverter.payloadConverterPath`);
+    const converterModule = await importModule(payloadConverterPath, `${flag} ${modulePath}: dataConverter.payloadConverterPath ${payloadConverterPath}`);
     const candidate = converterModule.payloadConverter as PayloadConverter | undefined;
     if (!candidate || typeof candidate.fromPayload !== 'function' || typeof candidate.toPayload !== 'function') {
       throw new DataConverterError(`${flag} ${modulePath}: dataConverter.payloadConverterPath ${payloadConverterPath} exports no payloadConverter (with toPayload and fromPayload)`);

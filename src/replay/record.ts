@@ -85,7 +85,7 @@ export async function connectToCluster(cluster: ClusterOptions): Promise<Connect
   }
 }
 
-interface Execution {
+export interface Execution {
   workflowId: string;
   runId: string;
   workflowType: string;
@@ -96,7 +96,8 @@ function toExecution(info: Pick<WorkflowExecutionInfo, 'workflowId' | 'runId' | 
   return { workflowId: info.workflowId, runId: info.runId, workflowType: info.type, status: info.status.name.toLowerCase() };
 }
 
-async function selectExecutions(client: Client, selection: Selection): Promise<Execution[]> {
+/** The executions a selection names: by workflow id (their latest run) and by visibility query, up to the limit. */
+export async function selectExecutions(client: Client, selection: Selection): Promise<Execution[]> {
   const executions: Execution[] = [];
   for (const workflowId of selection.workflowIds ?? []) {
     executions.push(toExecution(await client.workflow.getHandle(workflowId).describe()));

@@ -1,25 +1,37 @@
 /**
- * `tempest replay [paths...] [--workflows <module>] [--strict] [--json <file>]`: replay recorded histories against
- * workflow code, in parallel processes, with the workflow bundle cached between runs.
+ * `tempest replay [paths...] [--workflows <module>] [--strict] [--data-converter <module>] [--json <file>]`: replay
+ * recorded histories against workflow code. With `--address` and `--query`/`--workflow-id` instead of paths, the
+ * histories come straight from a cluster (a deploy-time check), with the same report.
  * Exit 0 when all replay clean, 1 when any does not, 2 when an input is unusable (a file that is not a history,
  * a history the replayer cannot process or whose replay stalled).
  */
 import path from 'node:path';
 import { PACKAGED_WORKFLOWS } from '../../harness/worker.ts';
+import { fetchClusterHistories } from '../../replay/cluster-histories.ts';
 import { type CommandView, describeCommand } from '../../replay/compare.ts';
 import { findHistoryFiles, manifestIndex, writeFileAtomic } from '../../replay/corpus.ts';
+import { DataConverterError } from '../../replay/data-converter.ts';
 import { HistoryFileError, type LoadedHistory, loadHistories as loadHistoryFile } from '../../replay/history-file.ts';
+import { type ClusterOptions, ClusterUnreachableError } from '../../replay/record.ts';
 import { DEFAULT_STALL_TIMEOUT_MS, type ReplayOutcome, Replayer, WorkflowsModuleError } from '../../replay/replayer.ts';
-import { EXIT, UsageError } from '../errors.ts';
+import { type ConnectionFlags, connectionFlagArgs, connectionFromFlags } from '../connection-flags.ts';
+import { EXIT, HarnessError, UsageError } from '../errors.ts';
 
-export interface ReplayCommandOptions {
+export interface ReplayCommandOptions extends ConnectionFlags {
   workflows?: string;
   strict?: boolean;
   json?: string;
+  dataConverter?: string;
   parallel?: string;
   /** False with --no-bundle-cache. */
   bundleCache?: boolean;
   stallTimeout?: string;
+  /** Replay straight from a cluster. */
+  address?: string;
+  namespace?: string;
+  query?: string;
+  workflowId?: string[];
+  limit?: string;
 }
 
 export const REPLAY_REPORT_SCHEMA = 'tempest.replay/v1';
@@ -28,7 +40,7 @@ export interface ReplayReport {
   schema: typeof REPLAY_REPORT_SCHEMA;
   workflows: string;
   strict: boolean;
-  /** Where the histories came from: the paths given. */
+  /** Where the histories came from: the paths given, or the cluster query. */
   source: string;
   bundleMs: number;
   bundleFromCache: boolean;
@@ -117,24 +129,50 @@ function positiveSeconds(flag: string, value: string): number {
   return seconds * 1000;
 }
 
+/** The histories to replay: files, or (with --address) a cluster's executions. */
+async function historiesToReplay(inputs: readonly string[], options: ReplayCommandOptions): Promise<{ histories: LoadedHistory[]; source: string }> {
+  const fromCluster = options.address !== undefined || options.query !== undefined || (options.workflowId?.length ?? 0) > 0;
+  if (!fromCluster) {
+    const connectionFlag = connectionFlagArgs(options)[0];
+    if (connectionFlag) throw new UsageError(`${connectionFlag} applies to a cluster: give its --address with --query or --workflow-id`);
+    const paths = inputs.length > 0 ? inputs : ['replay-histories'];
+    return { histories: await loadHistories(paths), source: paths.join(' ') };
+  }
+  if (inputs.length > 0) throw new UsageError(`replay either files (${inputs.join(' ')}) or a cluster (--address with --query or --workflow-id), not both`);
+  if (options.address === undefined) throw new UsageError('--query and --workflow-id replay from a cluster: give its --address too');
+  if (options.query === undefined && !options.workflowId?.length) {
+    throw new UsageError("with --address, choose what to replay: --query '<visibility query>' or --workflow-id <id> (repeatable)");
+  }
+  const cluster: ClusterOptions = { address: options.address, namespace: options.namespace ?? 'default', ...connectionFromFlags(options) };
+  const limit = positiveInteger('--limit', options.limit ?? '100');
+  try {
+    const { histories, problems } = await fetchClusterHistories({ cluster, selection: { query: options.query, workflowIds: options.workflowId, limit } });
+    if (problems.length > 0) problemsAsUsageError(problems);
+    const what = options.query !== undefined ? `query ${JSON.stringify(options.query)}` : `workflow ids ${options.workflowId!.join(', ')}`;
+    return { histories, source: `${cluster.address} (namespace ${cluster.namespace}), ${what}` };
+  } catch (error) {
+    if (error instanceof ClusterUnreachableError) throw new HarnessError(error.message);
+    throw error;
+  }
+}
+
 export async function runReplay(inputs: readonly string[], options: ReplayCommandOptions): Promise<number> {
   const parallelism = options.parallel === undefined ? undefined : positiveInteger('--parallel', options.parallel);
   const stallTimeoutMs = options.stallTimeout === undefined ? DEFAULT_STALL_TIMEOUT_MS : positiveSeconds('--stall-timeout', options.stallTimeout);
-  const paths = inputs.length > 0 ? inputs : ['replay-histories'];
-  const histories = await loadHistories(paths);
-  const source = paths.join(' ');
+  const { histories, source } = await historiesToReplay(inputs, options);
   const workflowsPath = options.workflows ?? PACKAGED_WORKFLOWS;
   let replayer: Replayer;
   try {
     replayer = await Replayer.create({
       workflowsPath,
       strict: options.strict,
+      dataConverterPath: options.dataConverter,
       parallelism,
       bundleCache: options.bundleCache === false ? false : undefined,
       stallTimeoutMs,
     });
   } catch (error) {
-    if (error instanceof WorkflowsModuleError) throw new UsageError(error.message);
+    if (error instanceof WorkflowsModuleError || error instanceof DataConverterError) throw new UsageError(error.message);
     throw error;
   }
   try {
