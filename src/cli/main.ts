@@ -169,6 +169,7 @@ export function buildProgram(): Command {
     .option('--concurrency <n>', 'histories downloaded at once', '8')
     .option('--redact <fields>', 'comma-separated payload field names to replace with keyed-hash tokens (see README: limits)')
     .option('--redact-key-env <VAR>', 'environment variable holding the redaction key', 'TEMPEST_REDACTION_KEY')
+    .option('--stack-traces <mode>', 'failure stack traces carry the worker machine\'s paths: keep, strip, or redact the paths (keep function and file names)', 'keep')
     .option('--code-version <version>', 'the code version that produced these histories, for the manifest (default: the history\'s build id)')
     .option('--json', 'print the summary as JSON')
     .action(async (options: import('./commands/histories.ts').RecordCommandOptions) => {

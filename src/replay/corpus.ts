@@ -31,6 +31,8 @@ export interface ManifestEntry {
   buildId?: string;
   /** Payload fields that were redacted before writing. */
   redactedFields?: string[];
+  /** What recording did to failure stack traces (absent: kept as the server has them). */
+  stackTraces?: 'stripped' | 'redacted';
 }
 
 export interface Manifest {
@@ -90,6 +92,58 @@ export function removeStalePartials(root: string): number {
   const stale = readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((entry) => PARTIAL.test(path.basename(entry)));
   for (const entry of stale) rmSync(path.join(root, entry), { force: true });
   return stale.length;
+}
+
+/**
+ * The journal: before a history file is written, its manifest entry is written to `<root>/.journal/` and removed
+ * once the manifest has it. A writer killed in between (even by SIGKILL) leaves the entry behind, so the next run
+ * can put it into the manifest when the file it describes is there, whole, with that content.
+ */
+const JOURNAL_DIR = '.journal';
+
+function journalFile(root: string, entry: Pick<ManifestEntry, 'file'>): string {
+  return path.join(root, JOURNAL_DIR, `${sha256(entry.file).slice(0, 32)}.json`);
+}
+
+export function journalEntry(root: string, entry: ManifestEntry): void {
+  writeFileAtomic(journalFile(root, entry), `${JSON.stringify(entry)}\n`);
+}
+
+export function clearJournalEntry(root: string, entry: Pick<ManifestEntry, 'file'>): void {
+  rmSync(journalFile(root, entry), { force: true });
+}
+
+/**
+ * Make the manifest agree with the files after an interrupted run: entries a killed writer journaled for files it
+ * did write are added, entries whose file is gone are dropped. Returns what it repaired, one line each.
+ */
+export function repairManifest(root: string): string[] {
+  const journal = path.join(root, JOURNAL_DIR);
+  const manifest = readManifest(root);
+  const entries = new Map(manifest.histories.map((entry) => [entry.file, entry]));
+  const repaired: string[] = [];
+  for (const name of existsSync(journal) ? readdirSync(journal).filter((n) => n.endsWith('.json')) : []) {
+    let entry: ManifestEntry | undefined;
+    try {
+      entry = JSON.parse(readFileSync(path.join(journal, name), 'utf8')) as ManifestEntry;
+    } catch {
+      // a journal entry cut short: its file was not written yet either
+    }
+    const target = entry && path.join(root, entry.file);
+    if (entry && target && existsSync(target) && sha256(readFileSync(target, 'utf8')) === entry.sha256 && entries.get(entry.file)?.sha256 !== entry.sha256) {
+      entries.set(entry.file, entry);
+      repaired.push(`${entry.file}: written by an interrupted run; its entry is now in ${MANIFEST_FILE}`);
+    }
+    rmSync(path.join(journal, name), { force: true });
+  }
+  for (const entry of [...entries.values()]) {
+    if (!existsSync(path.join(root, entry.file))) {
+      entries.delete(entry.file);
+      repaired.push(`${entry.file}: listed in ${MANIFEST_FILE} but missing; its entry is removed`);
+    }
+  }
+  if (repaired.length > 0) writeManifest(root, { schema: manifest.schema, histories: [...entries.values()] });
+  return repaired;
 }
 
 export function writeManifest(root: string, manifest: Manifest): void {

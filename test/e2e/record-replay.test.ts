@@ -1,11 +1,12 @@
 import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Worker } from '@temporalio/worker';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bundleWorkflows, packagedActivities, PACKAGED_WORKFLOWS } from '../../src/harness/worker';
-import { findHistoryFiles, readManifest } from '../../src/replay/corpus';
+import { findHistoryFiles, readManifest, sha256 } from '../../src/replay/corpus';
 import { loadHistoryFile } from '../../src/replay/history-file';
 import { recordHistories } from '../../src/replay/record';
 import { type ReplayOutcome, Replayer } from '../../src/replay/replayer';
@@ -13,7 +14,9 @@ import { PROJECT_ROOT, resolveTool } from '../../src/toolchain/tools';
 import { TASK_QUEUES, type TransferDetails, transferWorkflowId } from '../../workflows/types';
 import { uniqueId } from '../support/ids';
 import { useDevServerWorld } from '../support/dev-server';
-import { TEMPEST_BIN } from '../support/cli';
+import { freePort } from '../../src/harness/process';
+import { TEMPEST_BIN, tempestAsync } from '../support/cli';
+import { makeTestPki, startTlsFront } from '../support/tls-front';
 
 const world = useDevServerWorld();
 const run = uniqueId('rr');
@@ -121,6 +124,80 @@ describe('record, then replay, against the dev server', () => {
     for (const file of files) await loadHistoryFile(file, 'x'); // each one whole
     expect(readManifest(out).histories.map((e) => path.join(out, e.file)).sort()).toEqual(files);
     expect(readdirSync(out, { recursive: true, encoding: 'utf8' }).filter((f) => f.includes('.partial-'))).toEqual([]);
+  });
+});
+
+describe('recording, what it keeps and what it refuses', () => {
+  it('strips failure stack traces, or redacts their paths, and the histories still replay clean', async () => {
+    const failed = recordedIds[0]!; // the transfer to a ghost account: its failure carries stack traces
+    const recordWith = async (stackTraces: 'keep' | 'strip' | 'redact'): Promise<string> => {
+      const out = mkdtempSync(path.join(os.tmpdir(), `tempest-recorded-${stackTraces}-`));
+      await recordHistories({ cluster: { address: world.address, namespace: 'default' }, selection: { workflowIds: [failed], limit: 1 }, outDir: out, stackTraces });
+      expect((await replayDir(out, PACKAGED_WORKFLOWS)).map((o) => o.status)).toEqual(['passed']);
+      return out;
+    };
+    const textOf = (out: string) => readFileSync(path.join(out, readManifest(out).histories[0]!.file), 'utf8');
+    const stackTraces = (text: string) => [...text.matchAll(/"stackTrace": "((?:[^"\\]|\\.)*)"/g)].map((m) => JSON.parse(`"${m[1]}"`) as string);
+
+    const kept = await recordWith('keep');
+    expect(stackTraces(textOf(kept)).join('\n')).toContain(PROJECT_ROOT);
+    expect(readManifest(kept).histories[0]!.stackTraces).toBeUndefined();
+
+    const stripped = await recordWith('strip');
+    expect(textOf(stripped)).not.toContain('"stackTrace"');
+    expect(readManifest(stripped).histories[0]!.stackTraces).toBe('stripped');
+
+    const redacted = await recordWith('redact');
+    const traces = stackTraces(textOf(redacted));
+    expect(traces.length).toBeGreaterThan(0);
+    for (const trace of traces) expect(trace).not.toMatch(/(^|[\s('"])(file:\/\/)?\/[^\s]/);
+    expect(traces.join('\n')).toMatch(/at toActivityError \(\.\.\.\/errors\.ts:\d+:\d+\)/);
+    expect(readManifest(redacted).histories[0]!.stackTraces).toBe('redacted');
+  });
+
+  it('says what the server said about a malformed visibility query or an unknown search attribute (exit 2)', async () => {
+    const runs = await Promise.all(['WorkflowType = ', "NoSuchAttribute = 'x'"].map((query) => tempestAsync(['histories', 'record', '--address', world.address, '--query', query, '--out', path.join(os.tmpdir(), uniqueId('never-written'))])));
+    expect(runs.map((r) => [r.code, r.stderr.trim()])).toEqual([
+      [2, expect.stringMatching(/^tempest: --query "WorkflowType = ": the server rejected it: invalid query: malformed SQL query: syntax error at position \d+$/)],
+      [2, `tempest: --query "NoSuchAttribute = 'x'": the server rejected it: invalid query: invalid search attribute: NoSuchAttribute`],
+    ]);
+  });
+
+  it('names the --tls-ca file when the server\'s certificate is not signed by it', async () => {
+    const [serverPki, otherPki] = [makeTestPki(), makeTestPki()];
+    const front = await startTlsFront(serverPki, await freePort(), world.address);
+    try {
+      const { code, stderr } = await tempestAsync([
+        'histories', 'record', '--address', front.address, '--tls-server-name', serverPki.serverName, '--tls-ca', otherPki.caFile,
+        '--tls-cert', serverPki.clientCertFile, '--tls-key', serverPki.clientKeyFile, '--query', '', '--out', path.join(os.tmpdir(), uniqueId('never-written')),
+      ]);
+      expect(code).toBe(2);
+      expect(stderr).toMatch(new RegExp(`^tempest: cannot reach Temporal at ${front.address}: .+ \\(the server's certificate is not signed by the CA in --tls-ca ${otherPki.caFile}: [A-Z_]+\\)\n$`));
+    } finally {
+      await front.close();
+    }
+  });
+
+  it('a SIGKILL between a history file and the manifest is repaired by the next run, which says what it repaired', async () => {
+    const ids = await transfers(3, `${run}-kill`);
+    const out = mkdtempSync(path.join(os.tmpdir(), 'tempest-recorded-kill-'));
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'test', 'fixtures', 'replay', 'record-then-die.ts'), world.address, out, '2', ...ids], { cwd: PROJECT_ROOT, stdio: 'ignore' });
+    const [, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
+    expect(signal).toBe('SIGKILL');
+    // Killed after the second file, before the manifest: the files and the manifest disagree...
+    const killed = await findHistoryFiles([out]);
+    expect(killed).toHaveLength(2);
+    expect(readManifest(out).histories.map((e) => e.workflowId)).toEqual([ids[0]]);
+
+    // ...until the next run, even one that records something else.
+    const next = await tempestAsync(['histories', 'record', '--address', world.address, '--workflow-id', ids[2]!, '--out', out]);
+    expect(next.code).toBe(0);
+    const second = path.relative(out, killed.find((f) => path.basename(f).startsWith(`${ids[1]}.`))!);
+    expect(next.stderr).toContain(`repaired: ${second}: written by an interrupted run; its entry is now in manifest.json`);
+    const manifest = readManifest(out).histories;
+    expect(manifest.map((e) => path.join(out, e.file)).sort()).toEqual(await findHistoryFiles([out]));
+    expect(manifest.map((e) => e.workflowId).sort()).toEqual([...ids].sort());
+    for (const entry of manifest) expect(sha256(readFileSync(path.join(out, entry.file), 'utf8'))).toBe(entry.sha256);
   });
 });
 

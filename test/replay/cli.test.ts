@@ -10,6 +10,11 @@ const tempest = (args: string[], env: NodeJS.ProcessEnv = {}) => tempestSync(arg
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'tempest-replay-cli-'));
 
+function writeAndReturn(file: string, text: string): string {
+  writeFileSync(file, text);
+  return file;
+}
+
 /** The committed corpus file of one execution. */
 function corpusFile(workflowType: string, workflowId: string): string {
   const dir = path.join(PROJECT_ROOT, 'replay-histories', workflowType);
@@ -107,6 +112,33 @@ describe('tempest histories record', () => {
     expect(code).toBe(2);
     expect(stderr).toMatch(/^tempest: cannot reach Temporal at 127\.0\.0\.1:1: .+\n$/);
     expect(stderr).not.toContain('sekret-api-key-123');
+  });
+
+  it('exits 2 naming a --tls-ca file that is not a certificate, before any handshake', () => {
+    const ca = path.join(tmp, 'not-a-ca.pem');
+    writeFileSync(ca, 'this is not a certificate\n');
+    const { code, stderr } = tempest(['histories', 'record', '--address', '127.0.0.1:1', '--query', '', '--tls-ca', ca, '--out', path.join(tmp, 'never')]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(new RegExp(`^tempest: --tls-ca ${ca}: not a PEM certificate \\(.+\\)\n$`));
+  });
+
+  it.each([
+    ['a file', () => writeAndReturn(path.join(tmp, 'a-file'), 'x'), (out: string) => `tempest: --out ${out}: is a file; the corpus is a directory`],
+    ['inside a file', () => path.join(writeAndReturn(path.join(tmp, 'another-file'), 'x'), 'corpus'), (out: string) => `tempest: --out ${out}: ${path.dirname(out)} is a file, so no directory can be made there`],
+    ['not writable', () => '/proc/1/corpus', (out: string) => `tempest: --out ${out}: /proc/1 is not writable (EPERM)`],
+  ])('refuses an --out that is %s before connecting (exit 2, nothing written)', (_what, makeOut, message) => {
+    const out = makeOut();
+    const started = performance.now();
+    const { code, stderr } = tempest(['histories', 'record', '--address', '127.0.0.1:1', '--query', '', '--out', out]);
+    expect(code).toBe(2);
+    expect(stderr.trim()).toBe(message(out));
+    expect(performance.now() - started).toBeLessThan(4000); // no 5 s connection attempt
+  });
+
+  it('exits 2 naming a --stack-traces mode it does not know', () => {
+    const { code, stderr } = tempest(['histories', 'record', '--query', '', '--stack-traces', 'hide']);
+    expect(code).toBe(2);
+    expect(stderr.trim()).toBe("tempest: --stack-traces must be one of keep, strip, redact, got 'hide'");
   });
 
   it('exits 2 naming the missing TLS file', () => {

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installQuietRuntime, PACKAGED_WORKFLOWS } from '../../src/harness/worker';
 import { findHistoryFiles } from '../../src/replay/corpus';
 import { parseHistory } from '../../src/replay/history-file';
-import { redactHistoryJson, redactionToken } from '../../src/replay/redact';
+import { redactHistoryJson, redactionToken, redactPaths, treatStackTraces } from '../../src/replay/redact';
 import { type ReplayOutcome, Replayer } from '../../src/replay/replayer';
 import { PROJECT_ROOT } from '../../src/toolchain/tools';
 
@@ -48,5 +48,33 @@ describe('redaction', () => {
   it('breaks replay when the workflow branches on the redacted field (the documented limit)', async () => {
     // moneyTransfer validates that amount is a positive number: a token fails that check during replay.
     expect((await replay(redacted(['amount']))).status).toBe('nondeterministic');
+  });
+});
+
+describe('failure stack traces', () => {
+  const trace = [
+    'ApplicationFailure: no account \'ghost\'',
+    '    at Function.create (/work/main/node_modules/@temporalio/common/src/failure.ts:228:12)',
+    '    at toActivityError (/home/ada/bank/activities/errors.ts:27:32)',
+    '    at process.processTicksAndRejections (node:internal/process/task_queues:95:5)',
+    '    at file:///srv/app/dist/worker.mjs:3:4',
+    '    at C:\\Users\\ada\\app\\index.js:5:6',
+  ].join('\n');
+
+  it('redact keeps each frame and file name, and no machine path', () => {
+    expect(redactPaths(trace).split('\n')).toEqual([
+      "ApplicationFailure: no account 'ghost'",
+      '    at Function.create (node_modules/@temporalio/common/src/failure.ts:228:12)',
+      '    at toActivityError (.../errors.ts:27:32)',
+      '    at process.processTicksAndRejections (node:internal/process/task_queues:95:5)',
+      '    at .../worker.mjs:3:4',
+      '    at .../index.js:5:6',
+    ]);
+  });
+
+  it('apply to every failure of a history, causes included; strip removes them', () => {
+    const history = { events: [{ failure: { message: 'outer', stackTrace: trace, cause: { message: 'inner', stackTrace: trace } } }] };
+    expect(JSON.stringify(treatStackTraces(history, 'redact'))).not.toMatch(/\/work\/|\/home\/|\/srv\/|Users/);
+    expect(treatStackTraces(history, 'strip')).toEqual({ events: [{ failure: { message: 'outer', cause: { message: 'inner' } } }] });
   });
 });

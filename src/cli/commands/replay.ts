@@ -12,7 +12,7 @@ import { type CommandView, describeCommand } from '../../replay/compare.ts';
 import { findHistoryFiles, manifestIndex, writeFileAtomic } from '../../replay/corpus.ts';
 import { DataConverterError } from '../../replay/data-converter.ts';
 import { HistoryFileError, type LoadedHistory, loadHistories as loadHistoryFile } from '../../replay/history-file.ts';
-import { type ClusterOptions, ClusterUnreachableError } from '../../replay/record.ts';
+import { type ClusterOptions, ClusterUnreachableError, ConnectionOptionsError, SelectionError } from '../../replay/record.ts';
 import { DEFAULT_STALL_TIMEOUT_MS, type ReplayOutcome, Replayer, WorkflowsModuleError } from '../../replay/replayer.ts';
 import { type ConnectionFlags, connectionFlagArgs, connectionFromFlags } from '../connection-flags.ts';
 import { EXIT, HarnessError, UsageError } from '../errors.ts';
@@ -152,6 +152,7 @@ async function historiesToReplay(inputs: readonly string[], options: ReplayComma
     return { histories, source: `${cluster.address} (namespace ${cluster.namespace}), ${what}` };
   } catch (error) {
     if (error instanceof ClusterUnreachableError) throw new HarnessError(error.message);
+    if (error instanceof SelectionError || error instanceof ConnectionOptionsError) throw new UsageError(error.message);
     throw error;
   }
 }
