@@ -171,6 +171,7 @@ export async function producePackagedCorpus(options: { outDir: string; onEvent?:
       selection: { workflowIds: BRANCHES.map((b) => b.workflowId), limit: BRANCHES.length },
       outDir: options.outDir,
       codeVersion: gitCodeVersion(),
+      stackTraces: 'redact',
       onEvent: options.onEvent,
     });
   } finally {

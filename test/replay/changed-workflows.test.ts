@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadHistories } from '../../src/cli/commands/replay';
 import { installQuietRuntime, PACKAGED_WORKFLOWS } from '../../src/harness/worker';
+import { readManifest } from '../../src/replay/corpus';
 import type { LoadedHistory } from '../../src/replay/history-file';
 import { BRANCHES } from '../../src/replay/packaged-corpus';
 import { type ReplayOutcome, Replayer } from '../../src/replay/replayer';
@@ -39,6 +41,17 @@ describe('the committed corpus', () => {
   it('holds one history for every branch of the packaged workflows', () => {
     expect(corpus.map((h) => h.workflowId).sort()).toEqual(BRANCHES.map((b) => b.workflowId).sort());
     expect(new Set(corpus.map((h) => h.workflowType))).toEqual(new Set(['moneyTransfer', 'orderSaga', 'order']));
+  });
+
+  it('carries no machine path: its failure stack traces were recorded with --stack-traces redact', () => {
+    const strings = (node: unknown): string[] =>
+      typeof node === 'string' ? [node] : node && typeof node === 'object' ? Object.values(node).flatMap(strings) : [];
+    for (const history of corpus) {
+      const text = readFileSync(history.file, 'utf8');
+      const machinePaths = strings(JSON.parse(text)).filter((value) => /(^|[\s('"])(file:\/\/)?(\/|[A-Za-z]:\\)[^\s]*[\\/]/.test(value));
+      expect(machinePaths, history.file).toEqual([]);
+    }
+    expect(new Set(readManifest(CORPUS).histories.map((entry) => entry.stackTraces))).toEqual(new Set(['redacted']));
   });
 
   it('replays clean against the packaged workflows, strict included', async () => {
