@@ -96,7 +96,13 @@ export function explainReplay(loaded: LoadedHistory, run: CodeRun, error: Error 
   }
   if (error) {
     const usable = WORKFLOW_TASK_FAILURE.test(error.message);
-    const message = usable ? coreMessage(error.message) : `the replayer could not process this history: ${coreMessage(error.message)}`;
+    const said = coreMessage(error.message);
+    const timeLimit = Number(/Script execution timed out after (\d+)ms/.exec(said)?.[1]);
+    const message = !usable
+      ? `the replayer could not process this history: ${said}`
+      : timeLimit
+        ? `the workflow code ran for more than ${timeLimit / 1000} s in one activation (an endless loop?): ${said}`
+        : said;
     return { ...base, status: 'failed', ...(usable ? {} : { unusable: true }), message, drifts: [] };
   }
   if (!options.strict) return { ...base, status: 'passed', drifts: [] };

@@ -4,8 +4,9 @@
  * activity and child arguments and options, timer durations, workflow results and failure types.
  *
  * The workflows are bundled once (or found in the bundle cache, keyed by the content of the code) and replayed
- * by the SDK's own replay worker in lanes, one process per core, so a run uses the machine and a replay that
- * stops answering is cut off instead of hanging the run. Outcomes come in input order.
+ * by the SDK's own replay worker in lanes (lanes.ts): one in this process, and for a larger run child processes
+ * up to one per core; a replay that stops making progress is cut off instead of hanging the run. Outcomes come
+ * in input order.
  */
 import { existsSync } from 'node:fs';
 import os from 'node:os';
@@ -21,7 +22,7 @@ import type { ReplayOutcome } from './outcome.ts';
 export { PATCH_HINT, type ReplayOutcome, type ReplayStatus } from './outcome.ts';
 
 const CAPTURE_INTERCEPTOR = ownModule(import.meta.url, './capture-interceptor');
-/** A lane (a process) costs about half a second to start: one per this many histories, up to one per core. */
+/** A child lane (a process) costs about half a second to start: a lane per this many histories, up to one per core. */
 const HISTORIES_PER_LANE = 64;
 export const DEFAULT_STALL_TIMEOUT_MS = 60_000;
 
@@ -104,6 +105,14 @@ export class Replayer implements Disposable {
   replay(histories: readonly LoadedHistory[]): AsyncGenerator<ReplayOutcome> {
     this.lastLanes = Math.min(this.parallelism, Math.max(1, Math.ceil(histories.length / HISTORIES_PER_LANE)));
     return this.lanes.replay(histories, this.lastLanes);
+  }
+
+  /**
+   * A replay in this process stopped answering and was cut off: the SDK's worker behind it never ends, so this
+   * process will not exit by itself (a command should exit explicitly).
+   */
+  get stuck(): boolean {
+    return this.lanes.stuck;
   }
 
   /** Stop the lanes and remove an uncached bundle. */

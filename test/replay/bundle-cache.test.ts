@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadHistories } from '../../src/cli/commands/replay';
+import { installQuietRuntime } from '../../src/harness/worker';
 import { type ReplayOutcome, Replayer } from '../../src/replay/replayer';
 import { PROJECT_ROOT } from '../../src/toolchain/tools';
 import { tempestSync } from '../support/cli';
@@ -17,6 +18,7 @@ const bundleCache = path.join(cacheRoot, 'bundles');
 const code = path.join(PROJECT_ROOT, '.tempest', `bundle-cache-test-${process.pid}`);
 mkdirSync(code, { recursive: true });
 const replayers: Replayer[] = [];
+installQuietRuntime();
 
 afterAll(() => {
   for (const replayer of replayers) replayer.close();

@@ -6,7 +6,7 @@
  * a history the replayer cannot process or whose replay stalled).
  */
 import path from 'node:path';
-import { PACKAGED_WORKFLOWS } from '../../harness/worker.ts';
+import { installQuietRuntime, PACKAGED_WORKFLOWS } from '../../harness/worker.ts';
 import { fetchClusterHistories } from '../../replay/cluster-histories.ts';
 import { type CommandView, describeCommand } from '../../replay/compare.ts';
 import { findHistoryFiles, manifestIndex, writeFileAtomic } from '../../replay/corpus.ts';
@@ -161,6 +161,7 @@ export async function runReplay(inputs: readonly string[], options: ReplayComman
   const parallelism = options.parallel === undefined ? undefined : positiveInteger('--parallel', options.parallel);
   const stallTimeoutMs = options.stallTimeout === undefined ? DEFAULT_STALL_TIMEOUT_MS : positiveSeconds('--stall-timeout', options.stallTimeout);
   const { histories, source } = await historiesToReplay(inputs, options);
+  installQuietRuntime(); // one lane replays in this process
   const workflowsPath = options.workflows ?? PACKAGED_WORKFLOWS;
   let replayer: Replayer;
   try {
@@ -210,8 +211,13 @@ export async function runReplay(inputs: readonly string[], options: ReplayComman
       };
       writeFileAtomic(options.json, `${JSON.stringify(report, null, 2)}\n`);
     }
-    if (summary.unusable > 0) return EXIT.usageOrHarness;
-    return summary.passed === summary.total ? EXIT.ok : EXIT.verdictFailed;
+    const code = summary.unusable > 0 ? EXIT.usageOrHarness : summary.passed === summary.total ? EXIT.ok : EXIT.verdictFailed;
+    if (replayer.stuck) {
+      // The SDK's worker of a replay cut off in this process never returns: only ending the process ends it.
+      await new Promise((resolve) => process.stdout.write('', resolve));
+      process.exit(code);
+    }
+    return code;
   } finally {
     replayer.close();
   }
