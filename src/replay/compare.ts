@@ -512,7 +512,6 @@ function retryOptions(label: string, code: temporal.api.common.v1.IRetryPolicy |
 }
 
 interface Context {
-  events: readonly HistoryEvent[];
   run: CodeRun;
   values: PayloadValues;
   /** The workflow's own task queue, as its start recorded it. */
@@ -616,7 +615,7 @@ function childDrift(eventId: number, recorded: temporal.api.history.v1.IStartChi
  */
 export function findDrift(events: readonly HistoryEvent[], run: CodeRun, values: PayloadValues): Drift[] {
   const started = events[0]?.workflowExecutionStartedEventAttributes;
-  const context: Context = { events, run, values, taskQueue: started?.taskQueue?.name ?? '', runTimeoutMs: protoDurationMs(started?.workflowRunTimeout) ?? 0 };
+  const context: Context = { run, values, taskQueue: started?.taskQueue?.name ?? '', runTimeoutMs: protoDurationMs(started?.workflowRunTimeout) ?? 0 };
   const drifts: Drift[] = [];
   for (const [recorded, issued] of align(events, run).pairs) {
     const { eventId, event } = recorded;

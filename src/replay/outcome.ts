@@ -84,8 +84,11 @@ export function eventNamedBy(message: string): number | undefined {
 
 const WORKFLOW_TASK_FAILURE = /^Replay failed due workflow task failure/;
 
+/** How a replay is judged: plain, or strict with the payload values to compare. */
+export type Judging = { strict: false } | { strict: true; values: PayloadValues };
+
 /** Judge one replay from the SDK's result and what the code did. */
-export function explainReplay(loaded: LoadedHistory, run: CodeRun, error: Error | undefined, options: { strict: boolean; values: PayloadValues }): ReplayOutcome {
+export function explainReplay(loaded: LoadedHistory, run: CodeRun, error: Error | undefined, options: Judging): ReplayOutcome {
   const base = describedBy(loaded);
   const events = loaded.history.events ?? [];
   if (error?.name === 'DeterminismViolationError') {
