@@ -1,10 +1,10 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Worker } from '@temporalio/worker';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleWorkflows, packagedActivities, PACKAGED_WORKFLOWS } from '../../src/harness/worker';
 import { findHistoryFiles, readManifest, sha256 } from '../../src/replay/corpus';
 import { loadHistoryFile } from '../../src/replay/history-file';
@@ -20,6 +20,18 @@ import { makeTestPki, startTlsFront } from '../support/tls-front';
 
 const world = useDevServerWorld();
 const run = uniqueId('rr');
+const temporary: string[] = [];
+
+/** A new temporary directory, removed when the file's tests are done. */
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  temporary.push(dir);
+  return dir;
+}
+
+afterAll(() => {
+  for (const dir of temporary) rmSync(dir, { recursive: true, force: true });
+});
 
 async function transfers(count: number, prefix: string, taskQueue: string = TASK_QUEUES.moneyTransfer): Promise<string[]> {
   const [source, target] = [`${prefix}-src`, `${prefix}-dst`];
@@ -52,7 +64,7 @@ let corpus: string;
 
 beforeAll(async () => {
   recordedIds = await transfers(3, run);
-  corpus = mkdtempSync(path.join(os.tmpdir(), 'tempest-recorded-'));
+  corpus = tempDir('tempest-recorded-');
 });
 
 describe('record, then replay, against the dev server', () => {
@@ -94,7 +106,7 @@ describe('record, then replay, against the dev server', () => {
   });
 
   it('selects by visibility query from the CLI', async () => {
-    const out = mkdtempSync(path.join(os.tmpdir(), 'tempest-recorded-query-'));
+    const out = tempDir('tempest-recorded-query-');
     const query = `WorkflowType = 'moneyTransfer' AND WorkflowId STARTS_WITH 'transfer-${run}'`;
     let recorded: { workflowId: string }[] = [];
     // Visibility is eventually consistent: the closed runs may take a moment to be listed.
@@ -108,7 +120,7 @@ describe('record, then replay, against the dev server', () => {
 
   it('leaves only whole files and a consistent manifest when interrupted (Ctrl-C) mid-recording', async () => {
     const ids = await transfers(12, `${run}-int`);
-    const out = mkdtempSync(path.join(os.tmpdir(), 'tempest-recorded-int-'));
+    const out = tempDir('tempest-recorded-int-');
     const child = spawn(process.execPath, [TEMPEST_BIN, 'histories', 'record', '--address', world.address, '--workflow-id', ...ids, '--concurrency', '1', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => {
@@ -131,7 +143,7 @@ describe('recording, what it keeps and what it refuses', () => {
   it('strips failure stack traces, or redacts their paths, and the histories still replay clean', async () => {
     const failed = recordedIds[0]!; // the transfer to a ghost account: its failure carries stack traces
     const recordWith = async (stackTraces: 'keep' | 'strip' | 'redact'): Promise<string> => {
-      const out = mkdtempSync(path.join(os.tmpdir(), `tempest-recorded-${stackTraces}-`));
+      const out = tempDir(`tempest-recorded-${stackTraces}-`);
       await recordHistories({ cluster: { address: world.address, namespace: 'default' }, selection: { workflowIds: [failed], limit: 1 }, outDir: out, stackTraces });
       expect((await replayDir(out, PACKAGED_WORKFLOWS)).map((o) => o.status)).toEqual(['passed']);
       return out;
@@ -165,6 +177,7 @@ describe('recording, what it keeps and what it refuses', () => {
 
   it('names the --tls-ca file when the server\'s certificate is not signed by it', async () => {
     const [serverPki, otherPki] = [makeTestPki(), makeTestPki()];
+    temporary.push(serverPki.dir, otherPki.dir);
     const front = await startTlsFront(serverPki, await freePort(), world.address);
     try {
       const { code, stderr } = await tempestAsync([
@@ -180,7 +193,7 @@ describe('recording, what it keeps and what it refuses', () => {
 
   it('a SIGKILL between a history file and the manifest is repaired by the next run, which says what it repaired', async () => {
     const ids = await transfers(3, `${run}-kill`);
-    const out = mkdtempSync(path.join(os.tmpdir(), 'tempest-recorded-kill-'));
+    const out = tempDir('tempest-recorded-kill-');
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'test', 'fixtures', 'replay', 'record-then-die.ts'), world.address, out, '2', ...ids], { cwd: PROJECT_ROOT, stdio: 'ignore' });
     const [, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
     expect(signal).toBe('SIGKILL');
@@ -211,7 +224,7 @@ describe('patching, end to end', () => {
       activities: packagedActivities({ bankUrl: world.bank.baseUrl, storeUrl: world.store.baseUrl }),
     });
     const ids = await patchedWorker.runUntil(transfers(2, `${run}-patched`, taskQueue));
-    const out = mkdtempSync(path.join(os.tmpdir(), 'tempest-recorded-patched-'));
+    const out = tempDir('tempest-recorded-patched-');
     await recordHistories({ cluster: { address: world.address, namespace: 'default' }, selection: { workflowIds: ids, limit: 2 }, outDir: out });
     const deprecated = path.join(PROJECT_ROOT, 'test', 'fixtures', 'workflow-changes', 'patch-deprecated.ts');
 

@@ -3,7 +3,7 @@
  * unchanged code with --strict: what the code does past the end of a history is its future, not drift. And a
  * history that ends mid-execution is still compared as far as it goes.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection, WorkflowUpdateStage } from '@temporalio/client';
@@ -138,6 +138,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.allSettled([connection?.close(), nativeConnection?.close()]);
+  for (const dir of [corpus, transfers]) if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 async function replay(workflowsPath: string, states: string[]): Promise<Map<string, ReplayOutcome>> {

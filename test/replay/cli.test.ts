@@ -1,14 +1,15 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/toolchain/tools';
 import { TEMPEST_BIN, tempestSync } from '../support/cli';
 
 const tempest = (args: string[], env: NodeJS.ProcessEnv = {}) => tempestSync(args, { env });
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'tempest-replay-cli-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 function writeAndReturn(file: string, text: string): string {
   writeFileSync(file, text);
