@@ -70,6 +70,7 @@ async function producePackagedCorpus(outDir?: string): Promise<RecordSummary> {
       selection: { workflowIds: BRANCHES.map((b) => b.workflowId), limit: BRANCHES.length },
       outDir: corpus,
       codeVersion: gitCodeVersion(project.root),
+      stackTraces: 'redact', // the corpus is committed: no machine paths in it
       onEvent: (event) => {
         if (event.type === 'recorded') process.stderr.write(`[${event.done}/${event.total}] ${event.changed ? 'recorded ' : 'unchanged'} ${event.entry.workflowType} ${event.entry.workflowId}\n`);
         if (event.type === 'failed') process.stderr.write(`[${event.done}/${event.total}] FAILED ${event.workflowId}: ${event.error}\n`);

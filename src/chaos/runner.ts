@@ -120,9 +120,13 @@ async function observeHistories(cluster: Cluster, connection: Connection, plan: 
   if (!replay) return { replay: [], workflows };
   const replayer = await Replayer.create({ workflowsPath: code.workflowsPath });
   const results: ReplayObservation[] = [];
-  for await (const outcome of replayer.replay(histories)) {
-    const detail = outcome.divergence?.eventId ? `diverged at event ${outcome.divergence.eventId}` : outcome.message;
-    results.push({ workflowId: outcome.workflowId, status: outcome.status, detail });
+  try {
+    for await (const outcome of replayer.replay(histories)) {
+      const detail = outcome.divergence?.eventId ? `diverged at event ${outcome.divergence.eventId}` : outcome.message;
+      results.push({ workflowId: outcome.workflowId, status: outcome.status, detail });
+    }
+  } finally {
+    replayer.close();
   }
   return { replay: [...results, ...missing], workflows };
 }

@@ -75,18 +75,29 @@ export function buildProgram(): Command {
       listSuites();
     });
 
-  withConfig(program.command('replay'))
-    .description(
-      'Replay recorded histories against workflow code; report where any diverges. Exit 0 all clean, 1 any not, 2 an unusable input.',
-    )
-    .argument('[paths...]', 'history files, directories or globs (default: the config\'s corpus, replay-histories/)')
-    .option('--workflows <module>', 'the workflows module to replay against (default: the config\'s workflows)')
-    .option('--strict', 'also flag changed activity arguments, activity options, timer durations and results, which replay alone accepts')
-    .option('--json <file>', 'also write the results as JSON to this file')
-    .action(async (paths: string[], options: import('./commands/replay.ts').ReplayCommandOptions) => {
-      const { runReplay } = await import('./commands/replay.ts');
-      process.exitCode = await runReplay(paths, options);
-    });
+  addConnectionFlags(
+    withConfig(program.command('replay'))
+      .description(
+        'Replay recorded histories (or a cluster\'s, with --address) against workflow code; report where any diverges. Exit 0 all clean, 1 any not, 2 an unusable input.',
+      )
+      .argument('[paths...]', 'history files (.json, or .jsonl with one history per line), directories or globs (default: the config\'s corpus, replay-histories/)')
+      .option('--workflows <module>', 'the workflows module to replay against (default: the config\'s workflows)')
+      .option('--strict', 'also flag changed activity and child arguments and options (removed ones included), timer durations, results and failure types, which replay alone accepts')
+      .option('--data-converter <module>', 'a module exporting the dataConverter your workers use ({ payloadCodecs?, payloadConverterPath? }), for encrypted or custom-encoded payloads (default: the config\'s dataConverter)')
+      .option('--json <file>', 'also write the results as JSON to this file')
+      .option('--parallel <n>', 'replay in at most this many processes (default: one per core)')
+      .option('--no-bundle-cache', 'bundle the workflows now instead of reusing a cached bundle of the same code')
+      .option('--stall-timeout <seconds>', 'cut off a replay that makes no progress for this long, and report it unusable', '60')
+      .option('--address <host:port>', 'replay straight from this cluster instead of files (with --query or --workflow-id)')
+      .option('--namespace <name>', 'with --address: the namespace', 'default')
+      .option('--query <visibility-query>', 'with --address: the executions to replay, e.g. "ExecutionStatus = \'Running\'"')
+      .option('--workflow-id <id...>', 'with --address: executions to replay by workflow id (their latest run)')
+      .option('--limit <n>', 'with --address and --query: replay at most this many executions', '100'),
+    'with --address: ',
+  ).action(async (paths: string[], options: import('./commands/replay.ts').ReplayCommandOptions) => {
+    const { runReplay } = await import('./commands/replay.ts');
+    process.exitCode = await runReplay(paths, options);
+  });
 
   const chaos = program.command('chaos').description('Run chaos scenarios: real network and process faults, and checkers that prove invariants held.');
   withConfig(chaos.command('list'))
@@ -154,6 +165,7 @@ export function buildProgram(): Command {
     .option('--concurrency <n>', 'histories downloaded at once', '8')
     .option('--redact <fields>', 'comma-separated payload field names to replace with keyed-hash tokens (see README: limits)')
     .option('--redact-key-env <VAR>', 'environment variable holding the redaction key', 'TEMPEST_REDACTION_KEY')
+    .option('--stack-traces <mode>', 'failure stack traces carry the worker machine\'s paths: keep, strip, or redact the paths (keep function and file names)', 'keep')
     .option('--code-version <version>', 'the code version that produced these histories, for the manifest (default: the history\'s build id)')
     .option('--json', 'print the summary as JSON')
     .action(async (options: import('./commands/histories.ts').RecordCommandOptions) => {

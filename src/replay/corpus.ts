@@ -1,7 +1,7 @@
 /**
  * The history corpus on disk: `<root>/<workflowType>/<workflowId>.<runId>.json`, one file per execution, and
- * `<root>/manifest.json` describing each. Files exported with the Temporal CLI or Web UI can be dropped in
- * anywhere under the root; the manifest is optional for replay.
+ * `<root>/manifest.json` describing each. Files exported with the Temporal CLI or Web UI (.json, or .jsonl with
+ * one history per line) can be dropped in anywhere under the root; the manifest is optional for replay.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -31,6 +31,8 @@ export interface ManifestEntry {
   buildId?: string;
   /** Payload fields that were redacted before writing. */
   redactedFields?: string[];
+  /** What recording did to failure stack traces (absent: kept as the server has them). */
+  stackTraces?: 'stripped' | 'redacted';
 }
 
 export interface Manifest {
@@ -92,21 +94,73 @@ export function removeStalePartials(root: string): number {
   return stale.length;
 }
 
+/**
+ * The journal: before a history file is written, its manifest entry is written to `<root>/.journal/` and removed
+ * once the manifest has it. A writer killed in between (even by SIGKILL) leaves the entry behind, so the next run
+ * can put it into the manifest when the file it describes is there, whole, with that content.
+ */
+const JOURNAL_DIR = '.journal';
+
+function journalFile(root: string, entry: Pick<ManifestEntry, 'file'>): string {
+  return path.join(root, JOURNAL_DIR, `${sha256(entry.file).slice(0, 32)}.json`);
+}
+
+export function journalEntry(root: string, entry: ManifestEntry): void {
+  writeFileAtomic(journalFile(root, entry), `${JSON.stringify(entry)}\n`);
+}
+
+export function clearJournalEntry(root: string, entry: Pick<ManifestEntry, 'file'>): void {
+  rmSync(journalFile(root, entry), { force: true });
+}
+
+/**
+ * Make the manifest agree with the files after an interrupted run: entries a killed writer journaled for files it
+ * did write are added, entries whose file is gone are dropped. Returns what it repaired, one line each.
+ */
+export function repairManifest(root: string): string[] {
+  const journal = path.join(root, JOURNAL_DIR);
+  const manifest = readManifest(root);
+  const entries = new Map(manifest.histories.map((entry) => [entry.file, entry]));
+  const repaired: string[] = [];
+  for (const name of existsSync(journal) ? readdirSync(journal).filter((n) => n.endsWith('.json')) : []) {
+    let entry: ManifestEntry | undefined;
+    try {
+      entry = JSON.parse(readFileSync(path.join(journal, name), 'utf8')) as ManifestEntry;
+    } catch {
+      // a journal entry cut short: its file was not written yet either
+    }
+    const target = entry && path.join(root, entry.file);
+    if (entry && target && existsSync(target) && sha256(readFileSync(target, 'utf8')) === entry.sha256 && entries.get(entry.file)?.sha256 !== entry.sha256) {
+      entries.set(entry.file, entry);
+      repaired.push(`${entry.file}: written by an interrupted run; its entry is now in ${MANIFEST_FILE}`);
+    }
+    rmSync(path.join(journal, name), { force: true });
+  }
+  for (const entry of [...entries.values()]) {
+    if (!existsSync(path.join(root, entry.file))) {
+      entries.delete(entry.file);
+      repaired.push(`${entry.file}: listed in ${MANIFEST_FILE} but missing; its entry is removed`);
+    }
+  }
+  if (repaired.length > 0) writeManifest(root, { schema: manifest.schema, histories: [...entries.values()] });
+  return repaired;
+}
+
 export function writeManifest(root: string, manifest: Manifest): void {
   const histories = [...manifest.histories].sort((a, b) => a.file.localeCompare(b.file));
   writeFileAtomic(path.join(root, MANIFEST_FILE), `${JSON.stringify({ schema: MANIFEST_SCHEMA, histories }, null, 2)}\n`);
 }
 
 /**
- * Expand files, directories (every *.json under them, except manifests) and globs into history files,
- * sorted and without duplicates. A path that matches nothing is an error naming it.
+ * Expand files, directories (every *.json and *.jsonl under them, except manifests and hidden files) and globs
+ * into history files, sorted and without duplicates. A path that matches nothing is an error naming it.
  */
 export async function findHistoryFiles(inputs: readonly string[]): Promise<string[]> {
   const found = new Set<string>();
   for (const input of inputs) {
     const expanded = existsSync(input)
       ? statSync(input).isDirectory()
-        ? await glob('**/*.json', { cwd: input, absolute: true })
+        ? await glob(['**/*.json', '**/*.jsonl'], { cwd: input, absolute: true })
         : [path.resolve(input)]
       : await glob(input, { absolute: true });
     const matches = expanded.filter((file) => path.basename(file) !== MANIFEST_FILE);
@@ -116,18 +170,29 @@ export async function findHistoryFiles(inputs: readonly string[]): Promise<strin
   return [...found].sort();
 }
 
-/** Manifest entries by absolute file path, from the manifest of every corpus root among the files' ancestors. */
+/** The manifest at `root`, or undefined when there is none or the file there is not a tempest manifest. */
+function corpusManifestAt(root: string): Manifest | undefined {
+  try {
+    return readManifest(root);
+  } catch {
+    return undefined; // someone else's manifest.json: not ours to judge
+  }
+}
+
+/**
+ * Manifest entries by absolute file path. A recorded history lives at `<root>/<workflowType>/<file>`, so its
+ * manifest is `<root>/manifest.json`, two levels up: only there is one looked for, and only a tempest manifest
+ * that lists the file is used (an unrelated manifest.json further up is none of replay's business).
+ */
 export function manifestIndex(files: readonly string[]): Map<string, ManifestEntry> {
   const index = new Map<string, ManifestEntry>();
-  const roots = new Set<string>();
-  for (const file of files) {
-    for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
-      if (existsSync(path.join(dir, MANIFEST_FILE))) roots.add(dir);
-      if (path.dirname(dir) === dir) break;
-    }
-  }
+  const roots = new Set(files.map((file) => path.dirname(path.dirname(file))));
+  const wanted = new Set(files);
   for (const root of roots) {
-    for (const entry of readManifest(root).histories) index.set(path.join(root, entry.file), entry);
+    for (const entry of corpusManifestAt(root)?.histories ?? []) {
+      const file = path.join(root, entry.file);
+      if (wanted.has(file)) index.set(file, entry);
+    }
   }
   return index;
 }

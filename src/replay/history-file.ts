@@ -1,19 +1,29 @@
 /**
  * History files: the JSON that `temporal workflow show --output json` writes (also what the Web UI's
- * "Download JSON" and the SDK's historyToJSON produce). Loading validates enough to say, with the file's
- * name, why a file is not a usable history.
+ * "Download JSON" and the SDK's historyToJSON produce), and `.jsonl` exports with one such history per line
+ * (`temporal workflow show --output jsonl`, appended run after run). Loading validates enough to say, with the
+ * file's name and the event, why a history is unusable: the SDK's Core panics and never answers on some of
+ * them (an unknown event type in place of a workflow task's completion), so they must not reach it.
  */
 import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils';
+import proto from '@temporalio/proto';
 import type { temporal } from '@temporalio/proto';
 
 export type History = temporal.api.history.v1.IHistory;
+type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+
+const { EventType } = proto.temporal.api.enums.v1;
+const PROTO_VERSION = (createRequire(import.meta.url)('@temporalio/proto/package.json') as { version: string }).version;
 
 export interface LoadedHistory {
+  /** Where it came from: a file, `file:line` of a .jsonl export, or an execution on a cluster. */
   file: string;
   history: History;
   workflowType: string;
-  /** From the corpus manifest when known, else the file's name: histories do not record their workflow id. */
+  /** From the corpus manifest when known, else what the history's start recorded, else the file's name. */
   workflowId: string;
   runId: string;
   eventCount: number;
@@ -29,10 +39,95 @@ export class HistoryFileError extends Error {
   }
 }
 
-const STARTED = new Set(['EVENT_TYPE_WORKFLOW_EXECUTION_STARTED', 'WorkflowExecutionStarted']);
+/** `EVENT_TYPE_TIMER_STARTED` -> `TimerStarted`, as the Temporal CLI and Web UI name events. */
+export function eventTypeName(type: number | string | null | undefined): string {
+  const constant = typeof type === 'number' ? EventType[type] : type;
+  if (!constant) return `unknown event type ${JSON.stringify(type ?? null)}`;
+  return constant.replace(/^EVENT_TYPE_/, '').toLowerCase().replace(/(^|_)(.)/g, (_m, _s, c: string) => c.toUpperCase());
+}
 
-/** Parse and check a history file's text. `workflowId` is what to call the execution in reports. */
-export function parseHistory(file: string, text: string, workflowId: string): LoadedHistory {
+/** The attributes field an event of this type carries: `EVENT_TYPE_TIMER_STARTED` -> `timerStartedEventAttributes`. */
+function attributesField(constant: string): string {
+  const name = eventTypeName(constant);
+  return `${name[0]!.toLowerCase()}${name.slice(1)}EventAttributes`;
+}
+
+/** The EventType constant a JSON event names, as the SDK's historyFromJSON reads it (PascalCase or constant). */
+function eventTypeConstant(type: unknown): string | undefined {
+  if (typeof type === 'number') return EventType[type];
+  if (typeof type !== 'string') return undefined;
+  const constant = type.startsWith('EVENT_TYPE') ? type : `EVENT_TYPE_${type.replace(/[^\b][A-Z]/g, (m) => `${m[0]}_${m[1]}`).toUpperCase()}`;
+  return constant in EventType ? constant : undefined;
+}
+
+/** What is wrong with one event of a history in its JSON form, or undefined. */
+function jsonEventProblem(event: Record<string, unknown>, position: number): string | undefined {
+  const constant = eventTypeConstant(event.eventType);
+  if (!constant || constant === 'EVENT_TYPE_UNSPECIFIED') {
+    return `event ${position}: unknown event type ${JSON.stringify(event.eventType ?? null)} (this replayer, @temporalio/proto ${PROTO_VERSION}, knows no such event)`;
+  }
+  const expected = attributesField(constant);
+  if (!event[expected] || typeof event[expected] !== 'object') {
+    const found = Object.keys(event).find((key) => key.endsWith('EventAttributes'));
+    return `event ${position} (${eventTypeName(constant)}): ${found ? `carries ${found} instead of ${expected}` : `has no ${expected}`}`;
+  }
+  return undefined;
+}
+
+const WORKFLOW_TASK_ENDS = new Set([
+  EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
+  EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED,
+  EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT,
+  EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED,
+]);
+
+/**
+ * What makes a decoded history unusable for replay, or undefined. Checks what Core relies on without checking
+ * itself: a start, events numbered 1..n, a known type with its attributes on every event, and a workflow task
+ * that started followed by its completion, failure or timeout (or the end of the history).
+ */
+export function historyProblem(history: History): string | undefined {
+  const events: HistoryEvent[] = history.events ?? [];
+  if (events.length === 0) return 'not a Temporal history: "events" is empty';
+  if (!events[0]!.workflowExecutionStartedEventAttributes) {
+    return `not a Temporal history: the first event must be WorkflowExecutionStarted, found ${eventTypeName(events[0]!.eventType)}`;
+  }
+  for (let i = 0; i < events.length; i++) {
+    const event = events[i]!;
+    if (Number(event.eventId) !== i + 1) return `events are not numbered 1..${events.length}: position ${i + 1} has eventId ${String(event.eventId)} (a hand-edited or spliced file?)`;
+    const constant = typeof event.eventType === 'number' ? EventType[event.eventType] : undefined;
+    if (!constant || event.eventType === EventType.EVENT_TYPE_UNSPECIFIED) return `event ${i + 1}: unknown event type ${JSON.stringify(event.eventType ?? null)}`;
+    const expected = attributesField(constant);
+    if (!(event as Record<string, unknown>)[expected]) return `event ${i + 1} (${eventTypeName(constant)}): has no ${expected}`;
+    const next = events[i + 1];
+    if (event.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED && next && !WORKFLOW_TASK_ENDS.has(next.eventType!)) {
+      return `event ${i + 2} (${eventTypeName(next.eventType)}): a started workflow task must be followed by WorkflowTaskCompleted, WorkflowTaskFailed or WorkflowTaskTimedOut`;
+    }
+    if (event.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED && events[i - 1]?.eventType !== EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED) {
+      return `event ${i + 1} (WorkflowTaskCompleted): does not follow a WorkflowTaskStarted`;
+    }
+  }
+  return undefined;
+}
+
+/** Check a decoded history (from a file or a cluster) and describe it for replay. */
+export function loadedHistory(source: string, history: History, workflowId?: string): LoadedHistory {
+  const problem = historyProblem(history);
+  if (problem) throw new HistoryFileError(source, problem);
+  const events = history.events!;
+  const started = events[0]!.workflowExecutionStartedEventAttributes!;
+  return {
+    file: source,
+    history,
+    workflowType: started.workflowType?.name ?? '(unknown type)',
+    workflowId: workflowId ?? (started.workflowId || path.basename(source).replace(/\.jsonl?$/, '')),
+    runId: started.originalExecutionRunId || started.firstExecutionRunId || '(unknown run)',
+    eventCount: events.length,
+  };
+}
+
+/** Parse and check a history's JSON text. `workflowId` is what to call the execution in reports, when known. */
+export function parseHistory(file: string, text: string, workflowId?: string): LoadedHistory {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -45,13 +140,15 @@ export function parseHistory(file: string, text: string, workflowId: string): Lo
   const events = (json as { events?: unknown } | null)?.events;
   if (!Array.isArray(events)) throw new HistoryFileError(file, 'not a Temporal history: there is no "events" array (expected the output of `temporal workflow show --output json`)');
   if (events.length === 0) throw new HistoryFileError(file, 'not a Temporal history: "events" is empty');
-  const first = events[0] as { eventId?: unknown; eventType?: unknown; workflowExecutionStartedEventAttributes?: unknown };
-  if (typeof first.eventType !== 'string' || !STARTED.has(first.eventType) || !first.workflowExecutionStartedEventAttributes) {
-    throw new HistoryFileError(file, `not a Temporal history: the first event must be WorkflowExecutionStarted, found ${JSON.stringify(first.eventType ?? null)}`);
+  const first = events[0] as { eventType?: unknown; workflowExecutionStartedEventAttributes?: unknown } | null;
+  if (eventTypeConstant(first?.eventType) !== 'EVENT_TYPE_WORKFLOW_EXECUTION_STARTED' || !first?.workflowExecutionStartedEventAttributes) {
+    throw new HistoryFileError(file, `not a Temporal history: the first event must be WorkflowExecutionStarted, found ${JSON.stringify(first?.eventType ?? null)}`);
   }
   for (let i = 0; i < events.length; i++) {
-    const id = (events[i] as { eventId?: unknown }).eventId;
-    if (String(id) !== String(i + 1)) throw new HistoryFileError(file, `events are not numbered 1..${events.length}: position ${i + 1} has eventId ${JSON.stringify(id ?? null)} (a hand-edited or spliced file?)`);
+    const event = events[i] as Record<string, unknown> | null;
+    if (String(event?.eventId) !== String(i + 1)) throw new HistoryFileError(file, `events are not numbered 1..${events.length}: position ${i + 1} has eventId ${JSON.stringify(event?.eventId ?? null)} (a hand-edited or spliced file?)`);
+    const problem = jsonEventProblem(event!, i + 1);
+    if (problem) throw new HistoryFileError(file, problem);
   }
   let history: History;
   try {
@@ -59,26 +156,38 @@ export function parseHistory(file: string, text: string, workflowId: string): Lo
   } catch (error) {
     throw new HistoryFileError(file, `not a Temporal history: ${(error as Error).message}`);
   }
-  const parsed = history.events ?? [];
-  const started = parsed[0]!.workflowExecutionStartedEventAttributes!;
-  return {
-    file,
-    history,
-    workflowType: started.workflowType?.name ?? '(unknown type)',
-    workflowId,
-    runId: started.originalExecutionRunId || started.firstExecutionRunId || '(unknown run)',
-    eventCount: parsed.length,
-  };
+  return loadedHistory(file, history, workflowId);
 }
 
-export async function loadHistoryFile(file: string, workflowId: string): Promise<LoadedHistory> {
-  let text: string;
+/** Every history in a .jsonl export: one per non-empty line, each named `file:line`. */
+export function parseHistoryLines(file: string, text: string, workflowIdOf: (source: string) => string | undefined = () => undefined): LoadedHistory[] {
+  const histories: LoadedHistory[] = [];
+  text.split('\n').forEach((line, i) => {
+    if (line.trim() === '') return;
+    const source = `${file}:${i + 1}`;
+    histories.push(parseHistory(source, line, workflowIdOf(source)));
+  });
+  if (histories.length === 0) throw new HistoryFileError(file, 'not a Temporal history export: the file has no lines');
+  return histories;
+}
+
+async function readHistoryText(file: string): Promise<string> {
   try {
-    text = await readFile(file, 'utf8');
+    return await readFile(file, 'utf8');
   } catch (error) {
     throw new HistoryFileError(file, `cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
-  return parseHistory(file, text, workflowId);
+}
+
+/** One history file (.json). */
+export async function loadHistoryFile(file: string, workflowId?: string): Promise<LoadedHistory> {
+  return parseHistory(file, await readHistoryText(file), workflowId);
+}
+
+/** Every history a file holds: one for .json, one per line for .jsonl. */
+export async function loadHistories(file: string, workflowIdOf: (source: string) => string | undefined = () => undefined): Promise<LoadedHistory[]> {
+  const text = await readHistoryText(file);
+  return file.endsWith('.jsonl') ? parseHistoryLines(file, text, workflowIdOf) : [parseHistory(file, text, workflowIdOf(file))];
 }
 
 /** The exact text `temporal workflow show --output json` prints for this history. */

@@ -4,13 +4,27 @@
  * `temporal workflow show --output json`, with a manifest entry. Re-recording an unchanged run rewrites nothing.
  * Credentials are used for the connection only: never written to files, the manifest, or messages.
  */
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import path from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
 import { Client, Connection, type ConnectionOptions, type WorkflowExecutionInfo } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
-import { historyPath, type ManifestEntry, readManifest, removeStalePartials, sha256, writeFileAtomic, writeManifest } from './corpus.ts';
+import {
+  clearJournalEntry,
+  historyPath,
+  journalEntry,
+  type ManifestEntry,
+  readManifest,
+  removeStalePartials,
+  repairManifest,
+  sha256,
+  writeFileAtomic,
+  writeManifest,
+} from './corpus.ts';
 import { historyFileText } from './history-file.ts';
-import { type Redaction, redactHistoryJson } from './redact.ts';
+import { type Redaction, redactHistoryJson, type StackTraces, treatStackTraces } from './redact.ts';
 
 export interface ClusterOptions {
   address: string;
@@ -29,6 +43,7 @@ export interface Selection {
 }
 
 export type RecordEvent =
+  | { type: 'repaired'; what: string }
   | { type: 'selected'; total: number }
   | { type: 'recorded'; entry: ManifestEntry; changed: boolean; done: number; total: number }
   | { type: 'failed'; workflowId: string; runId: string; error: string; done: number; total: number };
@@ -42,6 +57,8 @@ export interface RecordOptions {
   outDir: string;
   concurrency?: number;
   redaction?: Redaction;
+  /** Failure stack traces carry the worker machine's paths: keep (the default), strip or redact them. */
+  stackTraces?: StackTraces;
   /** What produced these histories (a git sha or release); defaults to the history's build id. */
   codeVersion?: string;
   onEvent?: (event: RecordEvent) => void;
@@ -61,6 +78,35 @@ export class ClusterUnreachableError extends Error {
   override name = 'ClusterUnreachableError';
 }
 
+/** A connection option that cannot work as given (a TLS file that is not what its flag needs): exit 2. */
+export class ConnectionOptionsError extends Error {
+  override name = 'ConnectionOptionsError';
+}
+
+/** A selection the cluster refuses (a malformed visibility query, an unknown search attribute): what it said. */
+export class SelectionError extends Error {
+  override name = 'SelectionError';
+}
+
+const firstLine = (error: unknown): string => (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
+
+/** A TLS file's content, checked to be what its flag needs, so a wrong file is named before any handshake. */
+function tlsFile(flag: string, file: string, kind: 'certificate' | 'private key'): Buffer {
+  let data: Buffer;
+  try {
+    data = readFileSync(file);
+  } catch (error) {
+    throw new ConnectionOptionsError(`${flag} ${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? firstLine(error)})`);
+  }
+  try {
+    if (kind === 'certificate') new X509Certificate(data);
+    else createPrivateKey(data);
+  } catch (error) {
+    throw new ConnectionOptionsError(`${flag} ${file}: not a PEM ${kind} (${firstLine(error)})`);
+  }
+  return data;
+}
+
 export async function connectToCluster(cluster: ClusterOptions): Promise<Connection> {
   const options: ConnectionOptions = { address: cluster.address, connectTimeout: 5000 };
   if (cluster.tls === true) options.tls = cluster.tls;
@@ -68,8 +114,8 @@ export async function connectToCluster(cluster: ClusterOptions): Promise<Connect
     const { certFile, keyFile, caFile, serverName } = cluster.tls;
     options.tls = {
       serverNameOverride: serverName,
-      serverRootCACertificate: caFile ? readFileSync(caFile) : undefined,
-      clientCertPair: certFile && keyFile ? { crt: readFileSync(certFile), key: readFileSync(keyFile) } : undefined,
+      serverRootCACertificate: caFile ? tlsFile('--tls-ca', caFile, 'certificate') : undefined,
+      clientCertPair: certFile && keyFile ? { crt: tlsFile('--tls-cert', certFile, 'certificate'), key: tlsFile('--tls-key', keyFile, 'private key') } : undefined,
     };
   }
   if (cluster.apiKey) options.apiKey = cluster.apiKey;
@@ -79,13 +125,72 @@ export async function connectToCluster(cluster: ClusterOptions): Promise<Connect
     return connection;
   } catch (error) {
     // The SDK's message can quote connection options; keep only its first line and never the key.
-    const reason = (error as Error).message.split('\n')[0]!.replaceAll(cluster.apiKey ?? '\u0000', '***');
-    const hint = /deadline/i.test(reason) ? ' (is the address right, and does the cluster need TLS: --tls, --tls-ca, --tls-cert and --tls-key?)' : '';
+    const reason = firstLine(error).replaceAll(cluster.apiKey ?? '\u0000', '***');
+    const tlsProblem = options.tls ? await diagnoseTls(cluster) : undefined;
+    const hint = tlsProblem
+      ? ` (${tlsProblem})`
+      : /deadline/i.test(reason)
+        ? ' (is the address right, and does the cluster need TLS: --tls, --tls-ca, --tls-cert and --tls-key?)'
+        : '';
     throw new ClusterUnreachableError(`cannot reach Temporal at ${cluster.address}: ${reason}${hint}`);
   }
 }
 
-interface Execution {
+const UNTRUSTED = new Set(['SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_SIGNATURE_FAILURE']);
+
+/**
+ * Why a TLS connection fails, from a TLS handshake of our own with the same files (the SDK only says it could not
+ * connect before the deadline): the server's certificate not signed by the CA given, not naming the server, expired,
+ * or our client certificate refused. Undefined when the handshake succeeds or fails for another reason.
+ */
+async function diagnoseTls(cluster: ClusterOptions): Promise<string | undefined> {
+  const files = typeof cluster.tls === 'object' ? cluster.tls : {};
+  const at = cluster.address.lastIndexOf(':');
+  const host = cluster.address.slice(0, at);
+  const servername = files.serverName ?? (isIP(host) ? undefined : host);
+  const code = await new Promise<string | undefined>((resolve) => {
+    const socket = tlsConnect({
+      host,
+      port: Number(cluster.address.slice(at + 1)),
+      servername,
+      ca: files.caFile ? readFileSync(files.caFile) : undefined,
+      cert: files.certFile ? readFileSync(files.certFile) : undefined,
+      key: files.keyFile ? readFileSync(files.keyFile) : undefined,
+      ALPNProtocols: ['h2'],
+      // With no server name to check (an IP address), still verify who signed the certificate.
+      ...(servername ? {} : { checkServerIdentity: () => undefined }),
+    });
+    const done = (result: string | undefined): void => {
+      socket.destroy();
+      resolve(result);
+    };
+    socket.setTimeout(3000, () => done(undefined));
+    socket.once('secureConnect', () => done(undefined));
+    socket.once('error', (error: NodeJS.ErrnoException) => done(error.code ?? error.message));
+  });
+  if (!code) return undefined;
+  if (UNTRUSTED.has(code)) {
+    return files.caFile ? `the server's certificate is not signed by the CA in --tls-ca ${files.caFile}: ${code}` : `the server's certificate is not signed by a CA this machine trusts: ${code}; give its CA with --tls-ca`;
+  }
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return `the server's certificate does not name ${servername}: give the name it has with --tls-server-name`;
+  if (code === 'CERT_HAS_EXPIRED') return "the server's certificate has expired";
+  if (/ALERT_(CERTIFICATE_REQUIRED|BAD_CERTIFICATE|UNKNOWN_CA|CERTIFICATE_UNKNOWN)/.test(code)) {
+    return files.certFile ? `the server refused the client certificate in --tls-cert ${files.certFile}: ${code}` : `the server requires a client certificate: give --tls-cert and --tls-key (${code})`;
+  }
+  return undefined;
+}
+
+/** What the server said, from an SDK error wrapping a gRPC one. */
+function serverSaid(error: unknown): { code?: number; details: string } {
+  for (let current = error as { cause?: unknown; code?: unknown; details?: unknown } | undefined; current; current = current.cause as typeof current) {
+    if (typeof current.code === 'number' && typeof current.details === 'string') return { code: current.code, details: current.details };
+  }
+  return { details: firstLine(error) };
+}
+
+const INVALID_ARGUMENT = 3;
+
+export interface Execution {
   workflowId: string;
   runId: string;
   workflowType: string;
@@ -96,15 +201,22 @@ function toExecution(info: Pick<WorkflowExecutionInfo, 'workflowId' | 'runId' | 
   return { workflowId: info.workflowId, runId: info.runId, workflowType: info.type, status: info.status.name.toLowerCase() };
 }
 
-async function selectExecutions(client: Client, selection: Selection): Promise<Execution[]> {
+/** The executions a selection names: by workflow id (their latest run) and by visibility query, up to the limit. */
+export async function selectExecutions(client: Client, selection: Selection): Promise<Execution[]> {
   const executions: Execution[] = [];
   for (const workflowId of selection.workflowIds ?? []) {
     executions.push(toExecution(await client.workflow.getHandle(workflowId).describe()));
   }
   if (selection.query !== undefined) {
-    for await (const info of client.workflow.list({ query: selection.query || undefined, pageSize: Math.min(selection.limit, 1000) })) {
-      if (executions.length >= selection.limit) break;
-      executions.push(toExecution(info));
+    try {
+      for await (const info of client.workflow.list({ query: selection.query || undefined, pageSize: Math.min(selection.limit, 1000) })) {
+        if (executions.length >= selection.limit) break;
+        executions.push(toExecution(info));
+      }
+    } catch (error) {
+      const said = serverSaid(error);
+      if (said.code === INVALID_ARGUMENT) throw new SelectionError(`--query ${JSON.stringify(selection.query)}: the server rejected it: ${said.details}`);
+      throw new ClusterUnreachableError(`listing executions with --query ${JSON.stringify(selection.query)} failed: ${said.details}`);
     }
   }
   return executions;
@@ -132,6 +244,7 @@ export async function recordHistories(options: RecordOptions): Promise<RecordSum
     const executions = await selectExecutions(client, options.selection);
     options.onEvent?.({ type: 'selected', total: executions.length });
     removeStalePartials(options.outDir);
+    for (const what of repairManifest(options.outDir)) options.onEvent?.({ type: 'repaired', what });
     const manifest = readManifest(options.outDir);
     const entries = new Map(manifest.histories.map((entry) => [entry.file, entry]));
     const summary: RecordSummary = { recorded: [], unchanged: 0, failures: [], skipped: 0 };
@@ -141,13 +254,17 @@ export async function recordHistories(options: RecordOptions): Promise<RecordSum
       try {
         const history = await client.workflow.getHandle(execution.workflowId, execution.runId).fetchHistory();
         let text = historyFileText(history);
-        if (options.redaction) text = `${JSON.stringify(redactHistoryJson(JSON.parse(text), options.redaction), null, 2)}\n`;
+        if (options.redaction || (options.stackTraces && options.stackTraces !== 'keep')) {
+          let json = JSON.parse(text) as unknown;
+          if (options.stackTraces && options.stackTraces !== 'keep') json = treatStackTraces(json, options.stackTraces);
+          if (options.redaction) json = redactHistoryJson(json, options.redaction);
+          text = `${JSON.stringify(json, null, 2)}\n`;
+        }
         const file = historyPath(execution.workflowType, execution.workflowId, execution.runId);
         const target = path.join(options.outDir, file);
         const digest = sha256(text);
         const previous = entries.get(file);
         const changed = !(previous?.sha256 === digest && existsSync(target) && sha256(readFileSync(target, 'utf8')) === digest);
-        if (changed) writeFileAtomic(target, text);
         const { sdk, buildId } = producer(history);
         const entry: ManifestEntry = changed
           ? {
@@ -163,11 +280,18 @@ export async function recordHistories(options: RecordOptions): Promise<RecordSum
               sdk,
               ...(buildId ? { buildId } : {}),
               ...(options.redaction ? { redactedFields: [...options.redaction.fields] } : {}),
+              ...(options.stackTraces === 'strip' ? { stackTraces: 'stripped' as const } : options.stackTraces === 'redact' ? { stackTraces: 'redacted' as const } : {}),
             }
           : previous!;
+        // Journal the entry before the file, so a kill between the file and the manifest is repaired next run.
+        if (changed) {
+          journalEntry(options.outDir, entry);
+          writeFileAtomic(target, text);
+        }
         entries.set(file, entry);
         // The manifest is rewritten (atomically) after each history, so an interrupted run still describes what it wrote.
         writeManifest(options.outDir, { schema: manifest.schema, histories: [...entries.values()] });
+        if (changed) clearJournalEntry(options.outDir, entry);
         if (changed) summary.recorded.push(entry);
         else summary.unchanged++;
         options.onEvent?.({ type: 'recorded', entry, changed, done: ++done, total: executions.length });

@@ -55,3 +55,36 @@ export function redactHistoryJson(history: unknown, redaction: Redaction): unkno
   };
   return walk(history);
 }
+
+/**
+ * What recording does with failure stack traces, which carry the worker machine's absolute paths:
+ * `keep` them as the server has them, `strip` them, or `redact` the paths (frames keep their function and the
+ * file's name: `at toActivityError (.../errors.ts:27:32)`; files under node_modules keep their package path).
+ */
+export type StackTraces = 'keep' | 'strip' | 'redact';
+export const STACK_TRACE_MODES: readonly StackTraces[] = ['keep', 'strip', 'redact'];
+
+/** An absolute path (POSIX, Windows or file: URL) where a stack frame or a quoted message has one. */
+const ABSOLUTE_PATH = /(?<=^|[\s('"])(?:file:\/\/)?(?:\/|[A-Za-z]:[\\/])[^\s()'":]*(?::(?![0-9])[^\s()'":]*)*/g;
+
+export function redactPaths(text: string): string {
+  return text.replace(ABSOLUTE_PATH, (found) => {
+    const unified = found.replace(/\\/g, '/');
+    const modules = unified.lastIndexOf('/node_modules/');
+    return modules >= 0 ? unified.slice(modules + 1) : `.../${unified.slice(unified.lastIndexOf('/') + 1)}`;
+  });
+}
+
+/** A history in its JSON form with every failure's stack trace stripped or its paths redacted. Returns a new object. */
+export function treatStackTraces(history: unknown, mode: Exclude<StackTraces, 'keep'>): unknown {
+  const walk = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(walk);
+    if (!node || typeof node !== 'object') return node;
+    const entries = Object.entries(node as Record<string, unknown>).flatMap(([name, value]): [string, unknown][] => {
+      if (name !== 'stackTrace' || typeof value !== 'string') return [[name, walk(value)]];
+      return mode === 'strip' ? [] : [[name, redactPaths(value)]];
+    });
+    return Object.fromEntries(entries);
+  };
+  return walk(history);
+}

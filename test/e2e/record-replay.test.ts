@@ -1,24 +1,40 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { once } from 'node:events';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Worker } from '@temporalio/worker';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { createActivities } from '../../activities';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleWorkflows } from '../../src/harness/worker';
-import { findHistoryFiles, readManifest } from '../../src/replay/corpus';
+import { PACKAGED_WORKFLOWS } from '../support/repo';
+import { createActivities } from '../../activities';
+import { findHistoryFiles, readManifest, sha256 } from '../../src/replay/corpus';
 import { loadHistoryFile } from '../../src/replay/history-file';
 import { recordHistories } from '../../src/replay/record';
 import { type ReplayOutcome, Replayer } from '../../src/replay/replayer';
 import { resolveTool } from '../../src/toolchain/tools';
-import { PACKAGED_WORKFLOWS, REPO_ROOT as PROJECT_ROOT } from '../support/repo';
+import { REPO_ROOT as PROJECT_ROOT } from '../support/repo';
 import { TASK_QUEUES, type TransferDetails, transferWorkflowId } from '../../workflows/types';
 import { uniqueId } from '../support/ids';
 import { useDevServerWorld } from '../support/dev-server';
-import { TEMPEST_BIN } from '../support/cli';
+import { freePort } from '../../src/harness/process';
+import { TEMPEST_BIN, tempestAsync } from '../support/cli';
+import { makeTestPki, startTlsFront } from '../support/tls-front';
 
 const world = useDevServerWorld();
 const run = uniqueId('rr');
+const temporary: string[] = [];
+
+/** A new temporary directory, removed when the file's tests are done. */
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  temporary.push(dir);
+  return dir;
+}
+
+afterAll(() => {
+  for (const dir of temporary) rmSync(dir, { recursive: true, force: true });
+});
 
 async function transfers(count: number, prefix: string, taskQueue: string = TASK_QUEUES.moneyTransfer): Promise<string[]> {
   const [source, target] = [`${prefix}-src`, `${prefix}-dst`];
@@ -36,10 +52,14 @@ async function transfers(count: number, prefix: string, taskQueue: string = TASK
 
 async function replayDir(dir: string, workflowsPath: string): Promise<ReplayOutcome[]> {
   const replayer = await Replayer.create({ workflowsPath, strict: true });
-  const files = await findHistoryFiles([dir]);
-  const outcomes: ReplayOutcome[] = [];
-  for await (const o of replayer.replay(await Promise.all(files.map((f) => loadHistoryFile(f, path.basename(f)))))) outcomes.push(o);
-  return outcomes;
+  try {
+    const files = await findHistoryFiles([dir]);
+    const outcomes: ReplayOutcome[] = [];
+    for await (const o of replayer.replay(await Promise.all(files.map((f) => loadHistoryFile(f, path.basename(f)))))) outcomes.push(o);
+    return outcomes;
+  } finally {
+    replayer.close();
+  }
 }
 
 let recordedIds: string[];
@@ -47,7 +67,7 @@ let corpus: string;
 
 beforeAll(async () => {
   recordedIds = await transfers(3, run);
-  corpus = mkdtempSync(path.join(os.tmpdir(), 'tempest-recorded-'));
+  corpus = tempDir('tempest-recorded-');
 });
 
 describe('record, then replay, against the dev server', () => {
@@ -89,7 +109,7 @@ describe('record, then replay, against the dev server', () => {
   });
 
   it('selects by visibility query from the CLI', async () => {
-    const out = mkdtempSync(path.join(os.tmpdir(), 'tempest-recorded-query-'));
+    const out = tempDir('tempest-recorded-query-');
     const query = `WorkflowType = 'moneyTransfer' AND WorkflowId STARTS_WITH 'transfer-${run}'`;
     let recorded: { workflowId: string }[] = [];
     // Visibility is eventually consistent: the closed runs may take a moment to be listed.
@@ -103,7 +123,7 @@ describe('record, then replay, against the dev server', () => {
 
   it('leaves only whole files and a consistent manifest when interrupted (Ctrl-C) mid-recording', async () => {
     const ids = await transfers(12, `${run}-int`);
-    const out = mkdtempSync(path.join(os.tmpdir(), 'tempest-recorded-int-'));
+    const out = tempDir('tempest-recorded-int-');
     const child = spawn(process.execPath, [TEMPEST_BIN, 'histories', 'record', '--address', world.address, '--workflow-id', ...ids, '--concurrency', '1', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => {
@@ -122,6 +142,81 @@ describe('record, then replay, against the dev server', () => {
   });
 });
 
+describe('recording, what it keeps and what it refuses', () => {
+  it('strips failure stack traces, or redacts their paths, and the histories still replay clean', async () => {
+    const failed = recordedIds[0]!; // the transfer to a ghost account: its failure carries stack traces
+    const recordWith = async (stackTraces: 'keep' | 'strip' | 'redact'): Promise<string> => {
+      const out = tempDir(`tempest-recorded-${stackTraces}-`);
+      await recordHistories({ cluster: { address: world.address, namespace: 'default' }, selection: { workflowIds: [failed], limit: 1 }, outDir: out, stackTraces });
+      expect((await replayDir(out, PACKAGED_WORKFLOWS)).map((o) => o.status)).toEqual(['passed']);
+      return out;
+    };
+    const textOf = (out: string) => readFileSync(path.join(out, readManifest(out).histories[0]!.file), 'utf8');
+    const stackTraces = (text: string) => [...text.matchAll(/"stackTrace": "((?:[^"\\]|\\.)*)"/g)].map((m) => JSON.parse(`"${m[1]}"`) as string);
+
+    const kept = await recordWith('keep');
+    expect(stackTraces(textOf(kept)).join('\n')).toContain(PROJECT_ROOT);
+    expect(readManifest(kept).histories[0]!.stackTraces).toBeUndefined();
+
+    const stripped = await recordWith('strip');
+    expect(textOf(stripped)).not.toContain('"stackTrace"');
+    expect(readManifest(stripped).histories[0]!.stackTraces).toBe('stripped');
+
+    const redacted = await recordWith('redact');
+    const traces = stackTraces(textOf(redacted));
+    expect(traces.length).toBeGreaterThan(0);
+    for (const trace of traces) expect(trace).not.toMatch(/(^|[\s('"])(file:\/\/)?\/[^\s]/);
+    expect(traces.join('\n')).toMatch(/at toActivityError \(\.\.\.\/errors\.ts:\d+:\d+\)/);
+    expect(readManifest(redacted).histories[0]!.stackTraces).toBe('redacted');
+  });
+
+  it('says what the server said about a malformed visibility query or an unknown search attribute (exit 2)', async () => {
+    const runs = await Promise.all(['WorkflowType = ', "NoSuchAttribute = 'x'"].map((query) => tempestAsync(['histories', 'record', '--address', world.address, '--query', query, '--out', path.join(os.tmpdir(), uniqueId('never-written'))])));
+    expect(runs.map((r) => [r.code, r.stderr.trim()])).toEqual([
+      [2, expect.stringMatching(/^tempest: --query "WorkflowType = ": the server rejected it: invalid query: malformed SQL query: syntax error at position \d+$/)],
+      [2, `tempest: --query "NoSuchAttribute = 'x'": the server rejected it: invalid query: invalid search attribute: NoSuchAttribute`],
+    ]);
+  });
+
+  it('names the --tls-ca file when the server\'s certificate is not signed by it', async () => {
+    const [serverPki, otherPki] = [makeTestPki(), makeTestPki()];
+    temporary.push(serverPki.dir, otherPki.dir);
+    const front = await startTlsFront(serverPki, await freePort(), world.address);
+    try {
+      const { code, stderr } = await tempestAsync([
+        'histories', 'record', '--address', front.address, '--tls-server-name', serverPki.serverName, '--tls-ca', otherPki.caFile,
+        '--tls-cert', serverPki.clientCertFile, '--tls-key', serverPki.clientKeyFile, '--query', '', '--out', path.join(os.tmpdir(), uniqueId('never-written')),
+      ]);
+      expect(code).toBe(2);
+      expect(stderr).toMatch(new RegExp(`^tempest: cannot reach Temporal at ${front.address}: .+ \\(the server's certificate is not signed by the CA in --tls-ca ${otherPki.caFile}: [A-Z_]+\\)\n$`));
+    } finally {
+      await front.close();
+    }
+  });
+
+  it('a SIGKILL between a history file and the manifest is repaired by the next run, which says what it repaired', async () => {
+    const ids = await transfers(3, `${run}-kill`);
+    const out = tempDir('tempest-recorded-kill-');
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'test', 'fixtures', 'replay', 'record-then-die.ts'), world.address, out, '2', ...ids], { cwd: PROJECT_ROOT, stdio: 'ignore' });
+    const [, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
+    expect(signal).toBe('SIGKILL');
+    // Killed after the second file, before the manifest: the files and the manifest disagree...
+    const killed = await findHistoryFiles([out]);
+    expect(killed).toHaveLength(2);
+    expect(readManifest(out).histories.map((e) => e.workflowId)).toEqual([ids[0]]);
+
+    // ...until the next run, even one that records something else.
+    const next = await tempestAsync(['histories', 'record', '--address', world.address, '--workflow-id', ids[2]!, '--out', out]);
+    expect(next.code).toBe(0);
+    const second = path.relative(out, killed.find((f) => path.basename(f).startsWith(`${ids[1]}.`))!);
+    expect(next.stderr).toContain(`repaired: ${second}: written by an interrupted run; its entry is now in manifest.json`);
+    const manifest = readManifest(out).histories;
+    expect(manifest.map((e) => path.join(out, e.file)).sort()).toEqual(await findHistoryFiles([out]));
+    expect(manifest.map((e) => e.workflowId).sort()).toEqual([...ids].sort());
+    for (const entry of manifest) expect(sha256(readFileSync(path.join(out, entry.file), 'utf8'))).toBe(entry.sha256);
+  });
+});
+
 describe('patching, end to end', () => {
   it('histories of a patched() version replay on its deprecatePatch() successor; histories from before the patch do not', async () => {
     const taskQueue = 'money-transfer-patched';
@@ -132,10 +227,12 @@ describe('patching, end to end', () => {
       activities: createActivities({ bank: world.bank, store: world.store }),
     });
     const ids = await patchedWorker.runUntil(transfers(2, `${run}-patched`, taskQueue));
-    const out = mkdtempSync(path.join(os.tmpdir(), 'tempest-recorded-patched-'));
+    const out = tempDir('tempest-recorded-patched-');
     await recordHistories({ cluster: { address: world.address, namespace: 'default' }, selection: { workflowIds: ids, limit: 2 }, outDir: out });
     const deprecated = path.join(PROJECT_ROOT, 'test', 'fixtures', 'workflow-changes', 'patch-deprecated.ts');
 
+    // patched() makes Core record the patch as a search attribute, which the code itself never asks for.
+    expect((await replayDir(out, path.join(PROJECT_ROOT, 'test', 'fixtures', 'workflow-changes', 'patched.ts'))).map((o) => o.status)).toEqual(['passed', 'passed']);
     expect((await replayDir(out, deprecated)).map((o) => o.status)).toEqual(['passed', 'passed']);
     const beforePatch = await replayDir(corpus, deprecated);
     expect(beforePatch.map((o) => o.status)).toEqual(['nondeterministic', 'nondeterministic', 'nondeterministic']);

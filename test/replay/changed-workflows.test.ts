@@ -1,11 +1,14 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadHistories } from '../../src/cli/commands/replay';
 import { installQuietRuntime } from '../../src/harness/worker';
+import { PACKAGED_WORKFLOWS } from '../support/repo';
+import { readManifest } from '../../src/replay/corpus';
 import type { LoadedHistory } from '../../src/replay/history-file';
 import { BRANCHES } from '../../scripts/corpus-branches';
 import { type ReplayOutcome, Replayer } from '../../src/replay/replayer';
-import { PACKAGED_WORKFLOWS, REPO_ROOT as PROJECT_ROOT } from '../support/repo';
+import { REPO_ROOT as PROJECT_ROOT } from '../support/repo';
 
 const CORPUS = path.join(PROJECT_ROOT, 'replay-histories');
 const changed = (name: string): string => path.join(PROJECT_ROOT, 'test', 'fixtures', 'workflow-changes', `${name}.ts`);
@@ -19,10 +22,14 @@ beforeAll(async () => {
 
 async function replay(workflowsPath: string, options: { strict?: boolean; only?: string[] } = {}): Promise<ReplayOutcome[]> {
   const replayer = await Replayer.create({ workflowsPath, strict: options.strict });
-  const histories = options.only ? corpus.filter((h) => options.only!.includes(h.workflowId)) : corpus;
-  const outcomes: ReplayOutcome[] = [];
-  for await (const outcome of replayer.replay(histories)) outcomes.push(outcome);
-  return outcomes;
+  try {
+    const histories = options.only ? corpus.filter((h) => options.only!.includes(h.workflowId)) : corpus;
+    const outcomes: ReplayOutcome[] = [];
+    for await (const outcome of replayer.replay(histories)) outcomes.push(outcome);
+    return outcomes;
+  } finally {
+    replayer.close();
+  }
 }
 
 function one(outcomes: ReplayOutcome[], workflowId: string): ReplayOutcome {
@@ -35,6 +42,17 @@ describe('the committed corpus', () => {
   it('holds one history for every branch of the packaged workflows', () => {
     expect(corpus.map((h) => h.workflowId).sort()).toEqual(BRANCHES.map((b) => b.workflowId).sort());
     expect(new Set(corpus.map((h) => h.workflowType))).toEqual(new Set(['moneyTransfer', 'orderSaga', 'order']));
+  });
+
+  it('carries no machine path: its failure stack traces were recorded with --stack-traces redact', () => {
+    const strings = (node: unknown): string[] =>
+      typeof node === 'string' ? [node] : node && typeof node === 'object' ? Object.values(node).flatMap(strings) : [];
+    for (const history of corpus) {
+      const text = readFileSync(history.file, 'utf8');
+      const machinePaths = strings(JSON.parse(text)).filter((value) => /(^|[\s('"])(file:\/\/)?(\/|[A-Za-z]:\\)[^\s]*[\\/]/.test(value));
+      expect(machinePaths, history.file).toEqual([]);
+    }
+    expect(new Set(readManifest(CORPUS).histories.map((entry) => entry.stackTraces))).toEqual(new Set(['redacted']));
   });
 
   it('replays clean against the packaged workflows, strict included', async () => {
@@ -74,6 +92,23 @@ describe('incompatible changes are reported as non-deterministic at the right ev
   });
 });
 
+describe('every divergence names the event and what each side did', () => {
+  it.each([
+    ['activity-after-completion', 'transfer-corpus-completed', 17, { kind: 'complete', name: 'completed' }, { kind: 'activity', name: 'sendReceipt' }],
+    ['fails-instead', 'transfer-corpus-completed', 11, { kind: 'activity', name: 'deposit' }, { kind: 'fail', name: 'DepositsPaused' }],
+    ['local-activity-instead', 'transfer-corpus-completed', 5, { kind: 'activity', name: 'withdraw' }, { kind: 'local-activity', name: 'withdraw' }],
+    ['cancel-notifies-first', 'order-corpus-order-cancelled', 19, { kind: 'cancel-timer', name: '1d' }, { kind: 'activity', name: 'notifyCustomer' }],
+  ])('%s: %s, event %i', async (change, workflowId, eventId, recorded, code) => {
+    const outcome = one(await replay(changed(change), { only: [workflowId] }), workflowId);
+
+    expect(outcome.status).toBe('nondeterministic');
+    expect(outcome.divergence).toEqual({ eventId, recorded, code });
+    // The SDK's own words, one line, with no Rust dump of the event.
+    expect(outcome.message).toMatch(/^\[TMPRL1100\] Nondeterminism error: .*event \d+ \([A-Za-z]+\)$/);
+    expect(outcome.message).not.toContain('HistoryEvent');
+  });
+});
+
 describe('a change guarded with patched()', () => {
   it('replays every history recorded before the change, strict included', async () => {
     const outcomes = await replay(changed('patched'), { strict: true });
@@ -104,6 +139,33 @@ describe('--strict sees drift that plain replay accepts', () => {
     expect(plain[0]!.status).toBe('passed');
     expect(strict[0]!.status).toBe('drifted');
     expect(strict[0]!.drifts).toEqual([{ eventId: timerEvent, what: 'timer duration', recorded: '1d', code: '2d' }]);
+  });
+
+  it('removed options are compared with what the server records for an unset one, never shown as 0', async () => {
+    const drifts = async (change: string) =>
+      one(await replay(changed(change), { strict: true, only: ['transfer-corpus-completed'] }), 'transfer-corpus-completed').drifts.map((d) => [d.eventId, d.what, d.recorded, d.code]);
+
+    expect(await drifts('retry-attempts-removed')).toEqual([
+      [5, 'retry maximumAttempts of activity withdraw', '6', 'unset (the server records unlimited)'],
+      [11, 'retry maximumAttempts of activity deposit', '6', 'unset (the server records unlimited)'],
+    ]);
+    expect(await drifts('non-retryable-removed')).toEqual([
+      [5, 'retry nonRetryableErrorTypes of activity withdraw', '[InsufficientFundsError, InvalidAccountError]', 'unset (the server records [])'],
+      [11, 'retry nonRetryableErrorTypes of activity deposit', '[InsufficientFundsError, InvalidAccountError]', 'unset (the server records [])'],
+    ]);
+    expect(await drifts('timeout-replaced')).toEqual(
+      ['withdraw', 'deposit'].flatMap((activity, i) => [
+        [5 + 6 * i, `scheduleToCloseTimeout of activity ${activity}`, 'none', '1min'],
+        [5 + 6 * i, `scheduleToStartTimeout of activity ${activity}`, 'none', 'unset (the server records 1min)'],
+        [5 + 6 * i, `startToCloseTimeout of activity ${activity}`, '5s', 'unset (the server records 1min)'],
+      ]),
+    );
+  });
+
+  it('a changed failure type of the workflow itself is drift', async () => {
+    const outcome = one(await replay(changed('failure-type-changed'), { strict: true, only: ['transfer-corpus-insufficient-funds'] }), 'transfer-corpus-insufficient-funds');
+    expect(outcome.status).toBe('drifted');
+    expect(outcome.drifts).toEqual([{ eventId: 11, what: 'failure type of the workflow', recorded: 'WithdrawalFailed', code: 'TransferFailed' }]);
   });
 
   it('a timer whose duration comes from the input is not drift', async () => {

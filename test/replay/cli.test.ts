@@ -1,13 +1,26 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT as PROJECT_ROOT } from '../support/repo';
-import { tempestSync } from '../support/cli';
+import { TEMPEST_BIN, tempestSync } from '../support/cli';
 
 const tempest = (args: string[], env: NodeJS.ProcessEnv = {}) => tempestSync(args, { env });
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'tempest-replay-cli-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function writeAndReturn(file: string, text: string): string {
+  writeFileSync(file, text);
+  return file;
+}
+
+/** The committed corpus file of one execution. */
+function corpusFile(workflowType: string, workflowId: string): string {
+  const dir = path.join(PROJECT_ROOT, 'replay-histories', workflowType);
+  return path.join(dir, readdirSync(dir).find((file) => file.startsWith(`${workflowId}.`))!);
+}
 
 describe('tempest replay', () => {
   it('exits 0 for the corpus and writes a JSON report', () => {
@@ -40,6 +53,39 @@ describe('tempest replay', () => {
     expect(existsSync(report)).toBe(false);
   });
 
+  it('exits 2 naming the file and the event of a history with an unknown event type, where the SDK would hang', () => {
+    const dir = mkdtempSync(path.join(tmp, 'unknown-event-'));
+    const history = JSON.parse(readFileSync(corpusFile('moneyTransfer', 'transfer-corpus-completed'), 'utf8')) as { events: { eventType: string }[] };
+    history.events[3]!.eventType = 'EVENT_TYPE_FROBNICATED';
+    writeFileSync(path.join(dir, 'unknown.json'), JSON.stringify(history));
+    const { status, stdout, stderr } = spawnSync(process.execPath, [TEMPEST_BIN, 'replay', dir], { cwd: PROJECT_ROOT, encoding: 'utf8', timeout: 60_000 });
+    expect(status).toBe(2);
+    expect(stderr.trim()).toBe(`tempest: ${path.join(dir, 'unknown.json')}: event 4: unknown event type "EVENT_TYPE_FROBNICATED" (this replayer, @temporalio/proto 1.24.0, knows no such event)`);
+    expect(stdout).toBe('');
+  });
+
+  it('replays a folder below an unrelated manifest.json, and a folder of .jsonl exports', () => {
+    const dir = mkdtempSync(path.join(tmp, 'elsewhere-'));
+    writeFileSync(path.join(dir, 'manifest.json'), '{"name": "not a tempest manifest"}');
+    mkdirSync(path.join(dir, 'exports', 'moneyTransfer'), { recursive: true });
+    const lines = ['transfer-corpus-completed', 'transfer-corpus-unknown-source'].map((id) => JSON.stringify(JSON.parse(readFileSync(corpusFile('moneyTransfer', id), 'utf8'))));
+    writeFileSync(path.join(dir, 'exports', 'moneyTransfer', 'transfers.jsonl'), `${lines.join('\n')}\n`);
+    const { code, stdout } = tempest(['replay', path.join(dir, 'exports')]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/2 histories: 2 passed/);
+    expect(stdout).toContain('transfer-corpus-unknown-source');
+  });
+
+  it.each([
+    [['--parallel', '0'], "tempest: --parallel must be a positive integer, got '0'"],
+    [['--stall-timeout', 'soon'], "tempest: --stall-timeout must be a positive number of seconds, got 'soon'"],
+  ])('exits 2 naming a bad flag: %s', (flags, message) => {
+    const { code, stdout, stderr } = tempest(['replay', ...flags]);
+    expect(code).toBe(2);
+    expect(stderr.trim()).toBe(message);
+    expect(stdout).toBe('');
+  });
+
   it('exits 2 naming --workflows when the module does not exist', () => {
     const { code, stderr } = tempest(['replay', '--workflows', 'no/such/workflows.ts']);
     expect(code).toBe(2);
@@ -69,6 +115,33 @@ describe('tempest histories record', () => {
     expect(stderr).not.toContain('sekret-api-key-123');
   });
 
+  it('exits 2 naming a --tls-ca file that is not a certificate, before any handshake', () => {
+    const ca = path.join(tmp, 'not-a-ca.pem');
+    writeFileSync(ca, 'this is not a certificate\n');
+    const { code, stderr } = tempest(['histories', 'record', '--address', '127.0.0.1:1', '--query', '', '--tls-ca', ca, '--out', path.join(tmp, 'never')]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(new RegExp(`^tempest: --tls-ca ${ca}: not a PEM certificate \\(.+\\)\n$`));
+  });
+
+  it.each([
+    ['a file', () => writeAndReturn(path.join(tmp, 'a-file'), 'x'), (out: string) => `tempest: --out ${out}: is a file; the corpus is a directory`],
+    ['inside a file', () => path.join(writeAndReturn(path.join(tmp, 'another-file'), 'x'), 'corpus'), (out: string) => `tempest: --out ${out}: ${path.dirname(out)} is a file, so no directory can be made there`],
+    ['not writable', () => '/proc/1/corpus', (out: string) => `tempest: --out ${out}: /proc/1 is not writable (EPERM)`],
+  ])('refuses an --out that is %s before connecting (exit 2, nothing written)', (_what, makeOut, message) => {
+    const out = makeOut();
+    const started = performance.now();
+    const { code, stderr } = tempest(['histories', 'record', '--address', '127.0.0.1:1', '--query', '', '--out', out]);
+    expect(code).toBe(2);
+    expect(stderr.trim()).toBe(message(out));
+    expect(performance.now() - started).toBeLessThan(4000); // no 5 s connection attempt
+  });
+
+  it('exits 2 naming a --stack-traces mode it does not know', () => {
+    const { code, stderr } = tempest(['histories', 'record', '--query', '', '--stack-traces', 'hide']);
+    expect(code).toBe(2);
+    expect(stderr.trim()).toBe("tempest: --stack-traces must be one of keep, strip, redact, got 'hide'");
+  });
+
   it('exits 2 naming the missing TLS file', () => {
     const { code, stderr } = tempest(['histories', 'record', '--query', '', '--tls-cert', '/no/cert.pem', '--tls-key', '/no/key.pem']);
     expect(code).toBe(2);
@@ -77,13 +150,17 @@ describe('tempest histories record', () => {
 });
 
 describe('tempest bench run --suite replay', () => {
-  it('times a pass over the corpus (plain and strict) and the bundling, keeping every raw sample', () => {
+  it('measures histories/s of tempest (cold and warm bundle cache) and of the bare SDK, on the corpus and on copies of it', () => {
     const out = path.join(tmp, 'replay-bench.json');
-    const { code } = tempest(['bench', 'run', '--quick', '--suite', 'replay', '--out', out]);
-    expect(code).toBe(0);
-    const report = JSON.parse(readFileSync(out, 'utf8')) as { benchmarks: { id: string; samples: number[]; params: { histories: number } }[] };
-    expect(report.benchmarks.map((b) => b.id)).toEqual(['replay/corpus-pass/latency', 'replay/corpus-pass-strict/latency', 'replay/bundle/latency']);
-    for (const b of report.benchmarks) expect(b.samples.length).toBeGreaterThanOrEqual(3);
-    expect(report.benchmarks[0]!.params.histories).toBe(19);
+    const { code, stderr } = tempest(['bench', 'run', '--quick', '--suite', 'replay', '--out', out]);
+    expect(code, stderr).toBe(0);
+    const report = JSON.parse(readFileSync(out, 'utf8')) as { benchmarks: { id: string; unit: string; samples: number[]; params: { histories: number } }[] };
+    const variants = ['tempest-cold', 'tempest-warm', 'bare-sdk', 'bare-sdk-prebundled'];
+    expect(report.benchmarks.map((b) => b.id)).toEqual(['corpus', 'corpus-x4'].flatMap((set) => variants.map((v) => `replay/${set}/${v}/throughput`)));
+    expect(report.benchmarks.map((b) => [b.params.histories, b.samples.length])).toEqual([...variants.map(() => [19, 2]), ...variants.map(() => [76, 1])]);
+    for (const b of report.benchmarks) {
+      expect(b.unit).toBe('histories/s');
+      for (const sample of b.samples) expect(sample).toBeGreaterThan(0);
+    }
   });
 });

@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installQuietRuntime } from '../../src/harness/worker';
+import { PACKAGED_WORKFLOWS } from '../support/repo';
 import { findHistoryFiles } from '../../src/replay/corpus';
 import { parseHistory } from '../../src/replay/history-file';
-import { redactHistoryJson, redactionToken } from '../../src/replay/redact';
+import { redactHistoryJson, redactionToken, redactPaths, treatStackTraces } from '../../src/replay/redact';
 import { type ReplayOutcome, Replayer } from '../../src/replay/replayer';
-import { PACKAGED_WORKFLOWS, REPO_ROOT as PROJECT_ROOT } from '../support/repo';
+import { REPO_ROOT as PROJECT_ROOT } from '../support/repo';
 
 const KEY = 'test-key';
 let text: string;
@@ -18,6 +19,8 @@ beforeAll(async () => {
   text = readFileSync(file!, 'utf8');
   replayer = await Replayer.create({ workflowsPath: PACKAGED_WORKFLOWS, strict: true });
 });
+
+afterAll(() => replayer?.close());
 
 function redacted(fields: string[]): string {
   return JSON.stringify(redactHistoryJson(JSON.parse(text), { fields, key: KEY }), null, 2);
@@ -46,5 +49,33 @@ describe('redaction', () => {
   it('breaks replay when the workflow branches on the redacted field (the documented limit)', async () => {
     // moneyTransfer validates that amount is a positive number: a token fails that check during replay.
     expect((await replay(redacted(['amount']))).status).toBe('nondeterministic');
+  });
+});
+
+describe('failure stack traces', () => {
+  const trace = [
+    'ApplicationFailure: no account \'ghost\'',
+    '    at Function.create (/work/main/node_modules/@temporalio/common/src/failure.ts:228:12)',
+    '    at toActivityError (/home/ada/bank/activities/errors.ts:27:32)',
+    '    at process.processTicksAndRejections (node:internal/process/task_queues:95:5)',
+    '    at file:///srv/app/dist/worker.mjs:3:4',
+    '    at C:\\Users\\ada\\app\\index.js:5:6',
+  ].join('\n');
+
+  it('redact keeps each frame and file name, and no machine path', () => {
+    expect(redactPaths(trace).split('\n')).toEqual([
+      "ApplicationFailure: no account 'ghost'",
+      '    at Function.create (node_modules/@temporalio/common/src/failure.ts:228:12)',
+      '    at toActivityError (.../errors.ts:27:32)',
+      '    at process.processTicksAndRejections (node:internal/process/task_queues:95:5)',
+      '    at .../worker.mjs:3:4',
+      '    at .../index.js:5:6',
+    ]);
+  });
+
+  it('apply to every failure of a history, causes included; strip removes them', () => {
+    const history = { events: [{ failure: { message: 'outer', stackTrace: trace, cause: { message: 'inner', stackTrace: trace } } }] };
+    expect(JSON.stringify(treatStackTraces(history, 'redact'))).not.toMatch(/\/work\/|\/home\/|\/srv\/|Users/);
+    expect(treatStackTraces(history, 'strip')).toEqual({ events: [{ failure: { message: 'outer', cause: { message: 'inner' } } }] });
   });
 });

@@ -1,54 +1,103 @@
 /**
- * Replay throughput: how fast `tempest replay` gets through the committed corpus (replay-histories/), and what
- * bundling the workflow code costs, which every replay run pays once. Timed per iteration by tinybench with raw
- * samples retained: one iteration replays every history in the corpus (plain, then strict), or bundles once.
+ * Replay throughput, tempest against the bare SDK, on the same histories in the same run: the committed corpus
+ * (replay-histories/) and a set of at least a thousand histories (copies of it). Each sample is histories per
+ * second over one whole pass, from nothing to the last outcome, as a CI job would run it:
+ * - tempest, cold: an empty bundle cache, so the pass bundles the workflows; lanes start fresh;
+ * - tempest, warm: the bundle comes from the cache (the usual case once the code was replayed before);
+ * - bare SDK: `Worker.runReplayHistories({ workflowsPath })` in this process, which bundles every time;
+ * - bare SDK, prebundled: the same with a bundle built beforehand, the SDK's replay speed alone.
+ * The variants take turns within each repetition, so they share the machine's conditions.
  */
-import { Bench } from 'tinybench';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { bundleWorkflowCode, DefaultLogger, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { loadHistories } from '../../cli/commands/replay.ts';
+import type { LoadedHistory } from '../../replay/history-file.ts';
 import { Replayer } from '../../replay/replayer.ts';
-import { benchmark } from '../report.ts';
+import { type Benchmark, benchmark } from '../report.ts';
 import type { BenchSuite } from '../suite.ts';
 
-const FULL = { time: 5_000, iterations: 15, warmupTime: 500, warmupIterations: 2 };
-const QUICK = { time: 200, iterations: 3, warmupTime: 0, warmupIterations: 1 };
+const FULL = { repetitions: { corpus: 5, large: 3 }, largeAtLeast: 1000 };
+const QUICK = { repetitions: { corpus: 2, large: 1 }, largeAtLeast: 60 };
+
+type Variant = 'tempest-cold' | 'tempest-warm' | 'bare-sdk' | 'bare-sdk-prebundled';
+const VARIANTS: readonly Variant[] = ['tempest-cold', 'tempest-warm', 'bare-sdk', 'bare-sdk-prebundled'];
+
+function failIfNot(passed: boolean, variant: Variant, workflowId: string): void {
+  if (!passed) throw new Error(`replay (${variant}): ${workflowId} did not replay clean; fix the corpus before benchmarking it`);
+}
+
+async function tempestPass(workflowsPath: string, histories: readonly LoadedHistory[], bundleCache: string, variant: Variant): Promise<void> {
+  const replayer = await Replayer.create({ workflowsPath, bundleCache });
+  try {
+    for await (const outcome of replayer.replay(histories)) failIfNot(outcome.status === 'passed', variant, outcome.workflowId);
+  } finally {
+    replayer.close();
+  }
+}
+
+async function barePass(histories: readonly LoadedHistory[], workflows: { workflowsPath: string } | { workflowBundle: WorkflowBundle }): Promise<void> {
+  const results = Worker.runReplayHistories({ ...workflows, replayName: 'bench-bare-sdk' }, histories.map((h) => ({ workflowId: h.workflowId, history: h.history })));
+  for await (const result of results) failIfNot(result.error === undefined, 'bare-sdk', result.workflowId);
+}
 
 export const replaySuite: BenchSuite = {
   name: 'replay',
-  description: 'replay of the committed history corpus (plain and strict): ms per pass over every history; and the cost of bundling the workflows',
+  description: 'replay throughput in histories/s, tempest (cold and warm bundle cache) against the bare SDK, on the committed corpus and on at least 1000 histories',
   async run(context, { quick, progress }) {
-    const options = quick ? QUICK : FULL;
-    const histories = await loadHistories([context.target.project.corpus]);
-    const PACKAGED_WORKFLOWS = context.workflowsPath;
-    const [plain, strict] = await Promise.all([Replayer.create({ workflowsPath: PACKAGED_WORKFLOWS }), Replayer.create({ workflowsPath: PACKAGED_WORKFLOWS, strict: true })]);
-    const replayAll = async (replayer: Replayer): Promise<void> => {
-      for await (const outcome of replayer.replay(histories)) {
-        if (outcome.status !== 'passed') throw new Error(`replay: ${outcome.workflowId} did not replay clean (${outcome.status}); fix the corpus before benchmarking it`);
+    const settings = quick ? QUICK : FULL;
+    const corpus = await loadHistories([context.target.project.corpus]);
+    const workflowsPath = context.workflowsPath;
+    const copies = Math.ceil(settings.largeAtLeast / corpus.length);
+    const large = Array.from({ length: copies }, () => corpus).flat();
+    const sets = [
+      { name: 'corpus', histories: corpus, repetitions: settings.repetitions.corpus },
+      { name: `corpus-x${copies}`, histories: large, repetitions: settings.repetitions.large },
+    ];
+    const prebundled = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('ERROR') });
+    const warmCache = mkdtempSync(path.join(os.tmpdir(), 'tempest-bench-bundles-'));
+    const benchmarks: Benchmark[] = [];
+    try {
+      await tempestPass(workflowsPath, corpus.slice(0, 1), warmCache, 'tempest-warm');
+      for (const set of sets) {
+        const samples = new Map<Variant, number[]>(VARIANTS.map((v) => [v, []]));
+        progress(`replay: ${set.name}: ${set.histories.length} histories, ${set.repetitions} repetitions of ${VARIANTS.join(', ')}`);
+        for (let repetition = 0; repetition < set.repetitions; repetition++) {
+          for (const variant of VARIANTS) {
+            context.signal.throwIfAborted();
+            const coldCache = mkdtempSync(path.join(os.tmpdir(), 'tempest-bench-cold-'));
+            const started = performance.now();
+            try {
+              if (variant === 'tempest-cold') await tempestPass(workflowsPath, set.histories, coldCache, variant);
+              else if (variant === 'tempest-warm') await tempestPass(workflowsPath, set.histories, warmCache, variant);
+              else if (variant === 'bare-sdk') await barePass(set.histories, { workflowsPath });
+              else await barePass(set.histories, { workflowBundle: prebundled });
+            } finally {
+              rmSync(coldCache, { recursive: true, force: true });
+            }
+            samples.get(variant)!.push((set.histories.length * 1000) / (performance.now() - started));
+          }
+        }
+        for (const variant of VARIANTS) {
+          const values = samples.get(variant)!;
+          const median = [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+          progress(`replay: ${set.name} ${variant}: median ${median.toFixed(0)} histories/s`);
+          benchmarks.push(
+            benchmark({
+              suite: 'replay',
+              name: `${set.name}/${variant}/throughput`,
+              unit: 'histories/s',
+              direction: 'higher-is-better',
+              samples: values,
+              params: { histories: set.histories.length, cores: os.availableParallelism(), bundleCache: variant.startsWith('tempest') ? variant.slice('tempest-'.length) : 'none', timer: 'performance.now' },
+            }),
+          );
+        }
       }
-    };
-    const bench = new Bench({ ...options, retainSamples: true, throws: true, signal: context.signal });
-    bench.add('corpus-pass', () => replayAll(plain));
-    bench.add('corpus-pass-strict', () => replayAll(strict));
-    bench.add('bundle', async () => void (await Replayer.create({ workflowsPath: PACKAGED_WORKFLOWS })));
-    progress(`replay: timing a pass over ${histories.length} histories (plain, strict) and bundling the workflows`);
-    await bench.run();
-    return bench.tasks.map((task) => {
-      const result = task.result;
-      if (result.state !== 'completed') throw new Error(`replay: ${task.name} ${result.state}${result.state === 'errored' ? `: ${result.error.message}` : ''}`);
-      const samples = [...(result.latency.samples ?? [])];
-      const perPass = task.name !== 'bundle';
-      progress(
-        perPass
-          ? `replay: ${task.name}: median ${result.latency.p50.toFixed(0)} ms per pass, ${((histories.length * 1000) / result.latency.p50).toFixed(0)} histories/s`
-          : `replay: bundle: median ${result.latency.p50.toFixed(0)} ms`,
-      );
-      return benchmark({
-        suite: 'replay',
-        name: perPass ? `${task.name}/latency` : 'bundle/latency',
-        unit: 'ms',
-        direction: 'lower-is-better',
-        samples,
-        params: { histories: perPass ? histories.length : 0, strict: task.name === 'corpus-pass-strict', timer: 'tinybench', timestampProvider: result.timestampProviderName },
-      });
-    });
+    } finally {
+      rmSync(warmCache, { recursive: true, force: true });
+    }
+    return benchmarks;
   },
 };

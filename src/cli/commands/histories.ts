@@ -2,9 +2,12 @@
  * `tempest histories record`: record histories from any cluster into the corpus.
  */
 import { randomBytes } from 'node:crypto';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { installQuietRuntime } from '../../harness/worker.ts';
 import type { ManifestEntry } from '../../replay/corpus.ts';
-import { type ClusterOptions, ClusterUnreachableError, type RecordEvent, recordHistories, type RecordSummary } from '../../replay/record.ts';
+import { type ClusterOptions, ClusterUnreachableError, ConnectionOptionsError, type RecordEvent, recordHistories, type RecordSummary, SelectionError } from '../../replay/record.ts';
+import { STACK_TRACE_MODES, type StackTraces } from '../../replay/redact.ts';
 import { type ConnectionFlags, connectionFromFlags } from '../connection-flags.ts';
 import { EXIT, HarnessError, UsageError } from '../errors.ts';
 import { interruptSignal } from '../interrupt.ts';
@@ -21,6 +24,7 @@ export interface RecordCommandOptions extends ConnectionFlags, ProjectFlags {
   concurrency: string;
   redact?: string;
   redactKeyEnv: string;
+  stackTraces: string;
   codeVersion?: string;
   json?: boolean;
 }
@@ -29,6 +33,28 @@ function positiveInteger(flag: string, value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value) || n < 1) throw new UsageError(`${flag} must be a positive integer, got '${value}'`);
   return n;
+}
+
+/**
+ * The corpus folder must be a folder this process can write, or a path one can be made at: checked before
+ * connecting, so a run that could not write its histories never starts (and creates nothing).
+ */
+function checkOutDir(out: string): void {
+  let existing = path.resolve(out);
+  while (!existsSync(existing)) existing = path.dirname(existing);
+  if (!statSync(existing).isDirectory()) {
+    throw new UsageError(existing === path.resolve(out) ? `--out ${out}: is a file; the corpus is a directory` : `--out ${out}: ${existing} is a file, so no directory can be made there`);
+  }
+  try {
+    accessSync(existing, constants.W_OK);
+  } catch (error) {
+    throw new UsageError(`--out ${out}: ${existing === path.resolve(out) ? 'the directory' : existing} is not writable (${(error as NodeJS.ErrnoException).code})`);
+  }
+}
+
+function stackTraceMode(value: string): StackTraces {
+  if (!(STACK_TRACE_MODES as readonly string[]).includes(value)) throw new UsageError(`--stack-traces must be one of ${STACK_TRACE_MODES.join(', ')}, got '${value}'`);
+  return value as StackTraces;
 }
 
 /** Check the flags and turn them into a cluster connection; secrets are read here and nowhere else. */
@@ -42,6 +68,10 @@ function progressPrinter(json: boolean | undefined): (event: RecordEvent) => voi
   return (event) => {
     if (event.type === 'selected') {
       process.stderr.write(`selected ${event.total} executions\n`);
+      return;
+    }
+    if (event.type === 'repaired') {
+      process.stderr.write(`repaired: ${event.what}\n`);
       return;
     }
     const what = event.type === 'recorded' ? `${event.changed ? 'recorded ' : 'unchanged'} ${event.entry.workflowType} ${event.entry.workflowId}` : `FAILED ${event.workflowId}: ${event.error}`;
@@ -78,15 +108,20 @@ export async function runRecord(options: RecordCommandOptions): Promise<number> 
     key = randomBytes(32).toString('hex');
     process.stderr.write(`warning: ${options.redactKeyEnv} is not set; redaction tokens use a one-off key, so re-recording will not reproduce identical files\n`);
   }
+  const limit = positiveInteger('--limit', options.limit);
+  const concurrency = positiveInteger('--concurrency', options.concurrency);
+  const stackTraces = stackTraceMode(options.stackTraces);
   const outDir = options.out ?? shownPath((await projectOf(options)).corpus);
+  checkOutDir(outDir);
   installQuietRuntime();
   try {
     const summary = await recordHistories({
       cluster,
-      selection: { query: options.query, workflowIds: options.workflowId, limit: positiveInteger('--limit', options.limit) },
+      selection: { query: options.query, workflowIds: options.workflowId, limit },
       outDir,
-      concurrency: positiveInteger('--concurrency', options.concurrency),
+      concurrency,
       redaction: fields && key ? { fields, key } : undefined,
+      stackTraces,
       codeVersion: options.codeVersion,
       onEvent: progressPrinter(options.json),
       signal: interruptSignal(),
@@ -94,6 +129,7 @@ export async function runRecord(options: RecordCommandOptions): Promise<number> 
     return report(summary, outDir, options.json);
   } catch (error) {
     if (error instanceof ClusterUnreachableError) throw new HarnessError(error.message);
+    if (error instanceof SelectionError || error instanceof ConnectionOptionsError) throw new UsageError(error.message);
     throw error;
   }
 }

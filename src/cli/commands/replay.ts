@@ -1,20 +1,39 @@
 /**
- * `tempest replay [paths...] [--workflows <module>] [--strict] [--json <file>]`: replay recorded histories
- * against workflow code. Exit 0 when all replay clean, 1 when any does not, 2 when an input is unusable.
+ * `tempest replay [paths...] [--workflows <module>] [--strict] [--data-converter <module>] [--json <file>]`: replay
+ * recorded histories against workflow code. With `--address` and `--query`/`--workflow-id` instead of paths, the
+ * histories come straight from a cluster (a deploy-time check), with the same report.
+ * Exit 0 when all replay clean, 1 when any does not, 2 when an input is unusable (a file that is not a history,
+ * a history the replayer cannot process or whose replay stalled).
  */
 import path from 'node:path';
 import { installQuietRuntime } from '../../harness/worker.ts';
-import type { CommandView } from '../../replay/compare.ts';
+import { fetchClusterHistories } from '../../replay/cluster-histories.ts';
+import { type CommandView, describeCommand } from '../../replay/compare.ts';
 import { findHistoryFiles, manifestIndex, writeFileAtomic } from '../../replay/corpus.ts';
-import { HistoryFileError, type LoadedHistory, loadHistoryFile } from '../../replay/history-file.ts';
-import { type ReplayOutcome, Replayer, WorkflowsModuleError } from '../../replay/replayer.ts';
-import { EXIT, UsageError } from '../errors.ts';
-import { type ProjectFlags, projectOf } from '../project.ts';
+import { DataConverterError } from '../../replay/data-converter.ts';
+import { HistoryFileError, type LoadedHistory, loadHistories as loadHistoryFile } from '../../replay/history-file.ts';
+import { type ClusterOptions, ClusterUnreachableError, ConnectionOptionsError, SelectionError } from '../../replay/record.ts';
+import { DEFAULT_STALL_TIMEOUT_MS, type ReplayOutcome, Replayer, WorkflowsModuleError } from '../../replay/replayer.ts';
+import { type ConnectionFlags, connectionFlagArgs, connectionFromFlags } from '../connection-flags.ts';
+import { EXIT, HarnessError, UsageError } from '../errors.ts';
+import type { Project } from '../../config/config.ts';
+import { type ProjectFlags, projectOf, shownPath } from '../project.ts';
 
-export interface ReplayCommandOptions extends ProjectFlags {
+export interface ReplayCommandOptions extends ConnectionFlags, ProjectFlags {
   workflows?: string;
   strict?: boolean;
   json?: string;
+  dataConverter?: string;
+  parallel?: string;
+  /** False with --no-bundle-cache. */
+  bundleCache?: boolean;
+  stallTimeout?: string;
+  /** Replay straight from a cluster. */
+  address?: string;
+  namespace?: string;
+  query?: string;
+  workflowId?: string[];
+  limit?: string;
 }
 
 export const REPLAY_REPORT_SCHEMA = 'tempest.replay/v1';
@@ -23,13 +42,22 @@ export interface ReplayReport {
   schema: typeof REPLAY_REPORT_SCHEMA;
   workflows: string;
   strict: boolean;
+  /** Where the histories came from: the paths given, or the cluster query. */
+  source: string;
   bundleMs: number;
+  bundleFromCache: boolean;
   replayMs: number;
-  summary: Record<ReplayOutcome['status'] | 'total', number>;
+  summary: Record<ReplayOutcome['status'] | 'total' | 'unusable', number>;
   results: ReplayOutcome[];
 }
 
-/** Load every history first: a file that is not a history stops the run before anything is replayed. */
+function problemsAsUsageError(problems: readonly Error[]): never {
+  const unexpected = problems.find((p) => !(p instanceof HistoryFileError));
+  if (unexpected) throw unexpected;
+  throw new UsageError(problems.map((p) => p.message).join('\ntempest: '));
+}
+
+/** Load every history first: a file that is not a usable history stops the run before anything is replayed. */
 export async function loadHistories(inputs: readonly string[]): Promise<LoadedHistory[]> {
   let files: string[];
   try {
@@ -38,54 +66,47 @@ export async function loadHistories(inputs: readonly string[]): Promise<LoadedHi
     throw new UsageError((error as Error).message);
   }
   const manifest = manifestIndex(files);
-  const loaded = await Promise.allSettled(files.map((file) => loadHistoryFile(file, manifest.get(file)?.workflowId ?? path.basename(file, '.json'))));
+  const loaded = await Promise.allSettled(files.map((file) => loadHistoryFile(file, (source) => manifest.get(source)?.workflowId)));
   const problems = loaded.flatMap((r) => (r.status === 'rejected' ? [r.reason as Error] : []));
-  if (problems.length > 0) {
-    const unexpected = problems.find((p) => !(p instanceof HistoryFileError));
-    if (unexpected) throw unexpected;
-    throw new UsageError(problems.map((p) => p.message).join('\ntempest: '));
-  }
-  return loaded.map((r) => (r as PromiseFulfilledResult<LoadedHistory>).value);
+  if (problems.length > 0) problemsAsUsageError(problems);
+  return loaded.flatMap((r) => (r as PromiseFulfilledResult<LoadedHistory[]>).value);
 }
 
-function describe(view: CommandView | undefined, fallback: string): string {
-  if (!view) return fallback;
-  switch (view.kind) {
-    case 'activity':
-      return `scheduled activity ${view.name}`;
-    case 'timer':
-      return `started a ${view.name} timer`;
-    case 'child-workflow':
-      return `started child workflow ${view.name}`;
-    case 'complete':
-      return `${view.name} the workflow`;
-  }
-}
+const show = (view: CommandView | undefined, nothing: string): string => (view ? describeCommand(view) : nothing);
 
 function formatValue(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
+/** Where a history came from, relative to `root` when it is a file under it. */
+function sourceOf(file: string, root: string): string {
+  if (!path.isAbsolute(file)) return file;
+  const relative = path.relative(root, file);
+  return relative.startsWith('..') ? file : relative;
+}
+
 /** The lines printed for one history. */
 export function formatOutcome(outcome: ReplayOutcome, root: string): string[] {
   const name = `${outcome.workflowType.padEnd(14)} ${outcome.workflowId}`;
-  const where = `${name} (${path.relative(root, outcome.file) || outcome.file})`;
+  const where = `${name} (${sourceOf(outcome.file, root)})`;
   switch (outcome.status) {
     case 'passed':
       return [`  ok     ${name}, ${outcome.eventCount} events`];
     case 'failed':
-      return [`  FAILED ${where}: the workflow task failed during replay`, `         ${outcome.message}`];
+      return outcome.unusable
+        ? [`  UNUSABLE ${where}: ${outcome.message}`]
+        : [`  FAILED ${where}: the workflow task failed during replay`, `         ${outcome.message}`];
     case 'nondeterministic':
     case 'drifted': {
       const d = outcome.divergence;
       const lines = [
         outcome.status === 'nondeterministic'
-          ? `  NONDET ${where}: non-deterministic${d?.eventId ? ` at event ${d.eventId}` : ''}`
+          ? `  NONDET ${where}: non-deterministic${d ? ` at event ${d.eventId}` : ''}`
           : `  DRIFT  ${where}: replays, but the code would now do something else`,
       ];
       if (d) {
-        lines.push(`         history: ${describe(d.recorded, `nothing more (the history's commands end before this one)`)}`);
-        lines.push(`         code:    ${describe(d.code, 'nothing more (the code issued no further command)')}`);
+        lines.push(`         history: ${show(d.recorded, `nothing more: its workflow task completed at event ${d.eventId} without this command`)}${d.recorded ? ` (event ${d.eventId})` : ''}`);
+        lines.push(`         code:    ${show(d.code, 'nothing more: the code issued no further command here')}`);
       }
       for (const drift of outcome.drifts) {
         const change = drift.differences?.length ? drift.differences.join('; ') : `history ${formatValue(drift.recorded)}, code ${formatValue(drift.code)}`;
@@ -98,36 +119,110 @@ export function formatOutcome(outcome: ReplayOutcome, root: string): string[] {
   }
 }
 
-export async function runReplay(inputs: readonly string[], options: ReplayCommandOptions): Promise<number> {
-  installQuietRuntime();
-  const project = await projectOf(options);
-  const histories = await loadHistories(inputs.length > 0 ? inputs : [project.corpus]);
-  const workflowsPath = options.workflows ?? project.workflows;
-  if (!workflowsPath) throw new UsageError('name the workflows module to replay against: --workflows <module>, or `workflows` in tempest.config.ts');
-  let replayer: Replayer;
+function positiveInteger(flag: string, value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1) throw new UsageError(`${flag} must be a positive integer, got '${value}'`);
+  return n;
+}
+
+function positiveSeconds(flag: string, value: string): number {
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`${flag} must be a positive number of seconds, got '${value}'`);
+  return seconds * 1000;
+}
+
+/** The histories to replay: files, or (with --address) a cluster's executions. */
+async function historiesToReplay(inputs: readonly string[], options: ReplayCommandOptions, project: Project): Promise<{ histories: LoadedHistory[]; source: string }> {
+  const fromCluster = options.address !== undefined || options.query !== undefined || (options.workflowId?.length ?? 0) > 0;
+  if (!fromCluster) {
+    const connectionFlag = connectionFlagArgs(options)[0];
+    if (connectionFlag) throw new UsageError(`${connectionFlag} applies to a cluster: give its --address with --query or --workflow-id`);
+    const paths = inputs.length > 0 ? inputs : [shownPath(project.corpus)];
+    return { histories: await loadHistories(paths), source: paths.join(' ') };
+  }
+  if (inputs.length > 0) throw new UsageError(`replay either files (${inputs.join(' ')}) or a cluster (--address with --query or --workflow-id), not both`);
+  if (options.address === undefined) throw new UsageError('--query and --workflow-id replay from a cluster: give its --address too');
+  if (options.query === undefined && !options.workflowId?.length) {
+    throw new UsageError("with --address, choose what to replay: --query '<visibility query>' or --workflow-id <id> (repeatable)");
+  }
+  const cluster: ClusterOptions = { address: options.address, namespace: options.namespace ?? 'default', ...connectionFromFlags(options) };
+  const limit = positiveInteger('--limit', options.limit ?? '100');
   try {
-    replayer = await Replayer.create({ workflowsPath, strict: options.strict });
+    const { histories, problems } = await fetchClusterHistories({ cluster, selection: { query: options.query, workflowIds: options.workflowId, limit } });
+    if (problems.length > 0) problemsAsUsageError(problems);
+    const what = options.query !== undefined ? `query ${JSON.stringify(options.query)}` : `workflow ids ${options.workflowId!.join(', ')}`;
+    return { histories, source: `${cluster.address} (namespace ${cluster.namespace}), ${what}` };
   } catch (error) {
-    if (error instanceof WorkflowsModuleError) throw new UsageError(error.message);
+    if (error instanceof ClusterUnreachableError) throw new HarnessError(error.message);
+    if (error instanceof SelectionError || error instanceof ConnectionOptionsError) throw new UsageError(error.message);
     throw error;
   }
-  const root = process.cwd();
-  process.stdout.write(`Replaying ${histories.length} histories against ${path.relative(root, workflowsPath) || workflowsPath}${options.strict ? ' (strict)' : ''}\n`);
-  const results: ReplayOutcome[] = [];
-  const started = performance.now();
-  for await (const outcome of replayer.replay(histories)) {
-    results.push(outcome);
-    process.stdout.write(`${formatOutcome(outcome, root).join('\n')}\n`);
+}
+
+export async function runReplay(inputs: readonly string[], options: ReplayCommandOptions): Promise<number> {
+  const parallelism = options.parallel === undefined ? undefined : positiveInteger('--parallel', options.parallel);
+  const stallTimeoutMs = options.stallTimeout === undefined ? DEFAULT_STALL_TIMEOUT_MS : positiveSeconds('--stall-timeout', options.stallTimeout);
+  const project = await projectOf(options);
+  const workflowsPath = options.workflows ?? project.workflows;
+  if (!workflowsPath) throw new UsageError('name the workflows module to replay against: --workflows <module>, or `workflows` in tempest.config.ts');
+  const { histories, source } = await historiesToReplay(inputs, options, project);
+  installQuietRuntime(); // one lane replays in this process
+  let replayer: Replayer;
+  try {
+    replayer = await Replayer.create({
+      workflowsPath,
+      strict: options.strict,
+      dataConverterPath: options.dataConverter ?? project.dataConverter,
+      parallelism,
+      bundleCache: options.bundleCache === false ? false : undefined,
+      stallTimeoutMs,
+    });
+  } catch (error) {
+    if (error instanceof WorkflowsModuleError || error instanceof DataConverterError) throw new UsageError(error.message);
+    throw error;
   }
-  const replayMs = performance.now() - started;
-  const summary = { total: results.length, passed: 0, nondeterministic: 0, drifted: 0, failed: 0 };
-  for (const r of results) summary[r.status]++;
-  process.stdout.write(
-    `${summary.total} histories: ${summary.passed} passed, ${summary.nondeterministic} non-deterministic, ${summary.drifted} drifted, ${summary.failed} failed (bundled in ${(replayer.bundleMs / 1000).toFixed(1)} s, replayed in ${(replayMs / 1000).toFixed(1)} s)\n`,
-  );
-  if (options.json) {
-    const report: ReplayReport = { schema: REPLAY_REPORT_SCHEMA, workflows: workflowsPath, strict: options.strict ?? false, bundleMs: replayer.bundleMs, replayMs, summary, results };
-    writeFileAtomic(options.json, `${JSON.stringify(report, null, 2)}\n`);
+  try {
+    const root = process.cwd();
+    process.stdout.write(`Replaying ${histories.length} histories against ${sourceOf(path.resolve(workflowsPath), root)}${options.strict ? ' (strict)' : ''}\n`);
+    const results: ReplayOutcome[] = [];
+    const started = performance.now();
+    for await (const outcome of replayer.replay(histories)) {
+      results.push(outcome);
+      process.stdout.write(`${formatOutcome(outcome, root).join('\n')}\n`);
+    }
+    const replayMs = performance.now() - started;
+    const summary = { total: results.length, passed: 0, nondeterministic: 0, drifted: 0, failed: 0, unusable: 0 };
+    for (const r of results) {
+      summary[r.status]++;
+      if (r.unusable) summary.unusable++;
+    }
+    const bundled = replayer.bundleFromCache ? `bundle from the cache in ${(replayer.bundleMs / 1000).toFixed(1)} s` : `bundled in ${(replayer.bundleMs / 1000).toFixed(1)} s`;
+    const unusable = summary.unusable > 0 ? ` (${summary.unusable} unusable)` : '';
+    process.stdout.write(
+      `${summary.total} histories: ${summary.passed} passed, ${summary.nondeterministic} non-deterministic, ${summary.drifted} drifted, ${summary.failed} failed${unusable} (${bundled}, replayed in ${(replayMs / 1000).toFixed(1)} s)\n`,
+    );
+    if (options.json) {
+      const report: ReplayReport = {
+        schema: REPLAY_REPORT_SCHEMA,
+        workflows: workflowsPath,
+        strict: options.strict ?? false,
+        source,
+        bundleMs: replayer.bundleMs,
+        bundleFromCache: replayer.bundleFromCache,
+        replayMs,
+        summary,
+        results,
+      };
+      writeFileAtomic(options.json, `${JSON.stringify(report, null, 2)}\n`);
+    }
+    const code = summary.unusable > 0 ? EXIT.usageOrHarness : summary.passed === summary.total ? EXIT.ok : EXIT.verdictFailed;
+    if (replayer.stuck) {
+      // The SDK's worker of a replay cut off in this process never returns: only ending the process ends it.
+      await new Promise((resolve) => process.stdout.write('', resolve));
+      process.exit(code);
+    }
+    return code;
+  } finally {
+    replayer.close();
   }
-  return summary.passed === summary.total ? EXIT.ok : EXIT.verdictFailed;
 }
