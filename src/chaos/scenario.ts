@@ -8,7 +8,7 @@ import { BUILT_IN_CHECKERS } from './checkers/built-in.ts';
 import { check, DefinitionError, type Duration, durationMs, isRecord, type Timing, timingWindow, withFieldPrefix } from './definition.ts';
 import { linkNames, type System } from './system.ts';
 
-export { DefinitionError as ScenarioError, durationMs, timingWindow };
+export { durationMs, timingWindow };
 export type { Duration, Timing };
 
 /** Every Toxiproxy toxic (toxiproxy 2.12). Attributes are the toxic's own, in its units (ms, KB/s, bytes, µs). */

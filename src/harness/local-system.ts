@@ -7,8 +7,8 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import type { LoadedSystem } from '../chaos/catalog.ts';
 import type { PartAddress } from '../chaos/system.ts';
-import { stopAll } from './process.ts';
-import { createSystemActivities, startParts } from './system-parts.ts';
+import type { WorkflowBundle } from '@temporalio/worker';
+import { createSystemActivities, type StartedParts, startParts } from './system-parts.ts';
 import { type DevServer, startDevServer } from './temporal.ts';
 import { bundleWorkflows, installQuietRuntime, NativeConnection, WorkerGroup } from './worker.ts';
 
@@ -36,20 +36,25 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
   const { system } = options;
   const stoppers: (() => Promise<unknown>)[] = [];
   const stop = async (): Promise<void> => {
-    // Workers first, then connections, then the servers: reverse order of starting.
-    for (const stopper of stoppers.splice(0).reverse()) await stopper().catch(() => undefined);
+    // Workers first, then connections, then the servers: the reverse of starting. Each is attempted; the first
+    // failure is thrown once all were.
+    const failures: unknown[] = [];
+    for (const stopper of stoppers.splice(0).reverse()) await stopper().catch((error: unknown) => void failures.push(error));
+    if (failures.length > 0) throw failures[0];
   };
   try {
-    const [temporal, parts, bundle] = await Promise.allSettled([
+    const started = await Promise.allSettled([
       startDevServer({ ui: options.ui, logFile: path.join(options.dataDir, 'logs', 'temporal.log') }),
       startParts(system.parts, { dataDir: options.dataDir, projectRoot: options.projectRoot }),
       bundleWorkflows(system.workflowsPath),
-    ]);
-    const servers = [temporal, parts].flatMap((started) => (started.status === 'fulfilled' ? [() => started.value.stop()] : []));
-    stoppers.push(() => stopAll(servers));
-    for (const started of [temporal, parts, bundle]) if (started.status === 'rejected') throw started.reason;
+    ] as const);
+    const [temporal, parts, bundle] = started;
+    if (temporal.status === 'fulfilled') stoppers.push(() => temporal.value.stop());
+    if (parts.status === 'fulfilled') stoppers.push(() => parts.value.stop());
+    for (const result of started) if (result.status === 'rejected') throw result.reason;
     const dev = (temporal as PromiseFulfilledResult<DevServer>).value;
-    const addresses = (parts as PromiseFulfilledResult<Awaited<ReturnType<typeof startParts>>>).value.addresses;
+    const addresses = (parts as PromiseFulfilledResult<StartedParts>).value.addresses;
+    const workflowBundle = (bundle as PromiseFulfilledResult<WorkflowBundle>).value;
     const connection = await Connection.connect({ address: dev.address });
     stoppers.push(() => connection.close());
     const nativeConnection = await NativeConnection.connect({ address: dev.address });
@@ -57,7 +62,7 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
     const workers = await WorkerGroup.create({
       connection: nativeConnection,
       namespace: dev.namespace,
-      workflowBundle: (bundle as PromiseFulfilledResult<Awaited<ReturnType<typeof bundleWorkflows>>>).value,
+      workflowBundle,
       activities: await createSystemActivities(system.activitiesPath, addresses),
       taskQueues: system.workers.taskQueues,
     });
@@ -65,7 +70,7 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
     stoppers.push(() => workers.shutdown());
     return { temporal: dev, parts: addresses, client: new Client({ connection, namespace: dev.namespace }), stop, [Symbol.asyncDispose]: stop };
   } catch (error) {
-    await stop();
+    await stop().catch(() => undefined); // the start failure is the error worth reporting
     throw error;
   }
 }
