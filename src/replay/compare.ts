@@ -6,7 +6,7 @@
  *   durations, and the workflow's result.
  */
 import { defaultPayloadConverter } from '@temporalio/common';
-import { msToNumber } from '@temporalio/common/lib/time';
+import { msToNumber } from '@temporalio/common/lib/time.js';
 import proto from '@temporalio/proto';
 import type { temporal } from '@temporalio/proto';
 import type { CapturedCommand } from './capture-interceptor.ts';
