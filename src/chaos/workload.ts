@@ -19,13 +19,16 @@ export interface WorkloadOptions {
   signal?: AbortSignal;
 }
 
+/** Sleep, or stop sleeping when `signal` aborts (its listener removed either way: many operations share the signal). */
 const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
   new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
+    const done = (): void => {
       clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
       resolve();
-    }, { once: true });
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
   });
 
 /** Poll the step's query until its condition holds; false when `onlyIf` then says to skip the step. */

@@ -92,19 +92,25 @@ describe('tempest installed into a separate project', () => {
   it('holds every invariant under a chaos scenario, and catches its seeded bug with evidence, the same from the same seed', () => {
     const list = tempest('chaos', 'list');
     expect(list.code, list.stderr).toBe(0);
-    const good = tempest('chaos', 'run', 'answers-lost-worker-killed', '--seed', '11');
+    const good = tempest('chaos', 'run', 'answers-lost-inventory-killed', '--seed', '1');
     expect(good.code, `${good.stdout}\n${good.stderr}`).toBe(0);
     expect(good.stdout).toContain('every invariant held');
 
-    const buggy = (): Ran => tempest('chaos', 'run', 'cancellations-lose-answers', '--seed', '5', '--activities', 'src/activities-buggy.ts', '--report', `.tempest/bug-${Date.now()}`);
+    // The seeded bug: a release whose idempotency key changes per attempt gives a hold back twice when its answer is lost.
+    const buggy = (): Ran => tempest('chaos', 'run', 'cancellations-lose-answers', '--seed', '7', '--activities', 'src/activities-buggy.ts', '--report', `.tempest/bug-${Date.now()}`);
     const first = buggy();
     expect(first.code, `${first.stdout}\n${first.stderr}`).toBe(1);
     const failing = (ran: Ran): string[] => ran.stdout.split('\n').filter((line) => line.startsWith('  FAIL '));
-    expect(failing(first).length).toBeGreaterThan(0);
-    expect(first.stdout).toContain('replay this run exactly: tempest chaos run cancellations-lose-answers --seed 5 --activities src/activities-buggy.ts');
+    expect(failing(first)).toEqual(['  FAIL inventory-conserved', '  FAIL released-at-most-once', '  FAIL trips-ended-validly']);
+    // The evidence names the trip, the hold and each operation that gave it back, with its key.
+    expect(first.stdout).toMatch(/trip t\d+ \(\S+\): hold \S+ of (flight|hotel|car) \S+ given back \d+ times by release(Flight|Hotel|Car): operation \d+ under key \S+:attempt-1/);
+    expect(first.stdout).toContain('replay this run exactly: tempest chaos run cancellations-lose-answers --seed 7 --activities src/activities-buggy.ts');
     const again = buggy();
     expect(again.code).toBe(1);
     expect(failing(again)).toEqual(failing(first));
+    // And the correct activities hold every invariant under the same scenario and seed.
+    const correct = tempest('chaos', 'run', 'cancellations-lose-answers', '--seed', '7');
+    expect(correct.code, correct.stdout).toBe(0);
   });
 
   it('benchmarks its workloads and compares two reports', () => {
