@@ -72,6 +72,8 @@ function installExitHook(): void {
 /** A started child process. */
 export class ManagedProcess {
   readonly exited: Promise<ExitStatus>;
+  /** Settles once its output pipes are closed too (after `exited`): nothing more can reach the log. */
+  private readonly outputClosed: Promise<void>;
   private readonly recent: string[] = [];
 
   constructor(
@@ -85,6 +87,7 @@ export class ManagedProcess {
         resolve({ code, signal });
       });
     });
+    this.outputClosed = new Promise((resolve) => child.once('close', () => resolve()));
   }
 
   get pid(): number {
@@ -99,7 +102,7 @@ export class ManagedProcess {
   remember(line: string): void {
     this.recent.push(line);
     if (this.recent.length > 20) this.recent.shift();
-    this.log?.write(`${line}\n`);
+    if (this.log && !this.log.writableEnded) this.log.write(`${line}\n`);
   }
 
   /** The last lines the process printed, for error messages. */
@@ -120,11 +123,17 @@ export class ManagedProcess {
       const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
       const status = await this.exited;
       clearTimeout(timer);
-      this.log?.end();
+      await this.closeLog();
       return status;
     }
-    this.log?.end();
+    await this.closeLog();
     return this.exited;
+  }
+
+  /** End the log once the last of the output has reached it (a grandchild holding the pipes open is not waited for long). */
+  private async closeLog(): Promise<void> {
+    await Promise.race([this.outputClosed, new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
+    this.log?.end();
   }
 }
 
