@@ -17,7 +17,10 @@ const project = path.join(work, 'trip-booking');
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 /** The environment a user's shell would have: none of this test run's vitest variables. */
-const userEnv = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('VITEST') && key !== 'NODE_OPTIONS' && key !== 'TEST'));
+const userEnv = {
+  ...Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('VITEST') && key !== 'NODE_OPTIONS' && key !== 'TEST')),
+  NO_COLOR: '1', // plain text to read
+};
 
 interface Ran {
   code: number | null;
@@ -42,7 +45,7 @@ function run(command: string, args: string[], options: { cwd?: string; timeoutMs
 }
 
 /** `npx tempest ...` in the project: the installed package's command, never a download. */
-const tempest = (...args: string[]): Ran => run('npx', ['--no', 'tempest', ...args]);
+const tempest = (...args: string[]): Ran => run('npx', ['--no', '--', 'tempest', ...args]);
 
 let tarball = '';
 
