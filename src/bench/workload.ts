@@ -6,7 +6,7 @@
 import type { Project } from '../config/config.ts';
 import { check, DefinitionError, isRecord } from '../chaos/definition.ts';
 import type { PartAddress } from '../chaos/system.ts';
-import { exported, importUserModule, UserModuleError } from '../modules/user-module.ts';
+import { exported, importUserModule, shownPath, UserModuleError } from '../modules/user-module.ts';
 
 export const SUITE_NAMES = ['throughput', 'baseline', 'retry-latency', 'time-skipping'] as const;
 export type WorkloadSuite = (typeof SUITE_NAMES)[number];
@@ -63,8 +63,7 @@ export class WorkloadFileError extends Error {
 /** The project's benchmark workloads: its `benchmarks` module's default export (a list) or `workloads`. */
 export async function loadWorkloads(project: Project): Promise<Workload[]> {
   if (!project.benchmarks) return [];
-  const shown = (file: string): string => file.replace(`${process.cwd()}/`, '');
-  const file = shown(project.benchmarks);
+  const file = shownPath(project.benchmarks);
   let list: unknown;
   try {
     list = exported(await importUserModule(project.benchmarks, { label: 'benchmarks', shown: file }), file, ['default', 'workloads'], 'a list of defineWorkload(...)');

@@ -8,7 +8,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Project } from '../config/config.ts';
-import { exported, importUserModule, UserModuleError } from '../modules/user-module.ts';
+import { exported, importUserModule, shownPath, UserModuleError } from '../modules/user-module.ts';
 import { DefinitionError } from './definition.ts';
 import { bindScenario, type BoundScenario, defineScenario, type ScenarioSpec } from './scenario.ts';
 import { defineSystem, type System, type SystemSpec } from './system.ts';
@@ -25,7 +25,7 @@ export interface LoadedSystem extends System {
   activitiesPath: string;
 }
 
-const shown = (file: string): string => path.relative(process.cwd(), file) || file;
+const shown = shownPath;
 
 const SCENARIO_EXTENSIONS = /\.(ts|mts|js|mjs)$/;
 

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, findConfigFile, loadProject, type Project } from '../config/config.ts';
 import { probeModules } from '../modules/probe.ts';
-import { UserModuleError } from '../modules/user-module.ts';
+import { shownPath, UserModuleError } from '../modules/user-module.ts';
 import { UsageError } from './errors.ts';
 
 export interface ProjectFlags {
@@ -39,8 +39,4 @@ export function projectFlagArgs(flags: ProjectFlags): string[] {
   return flags.config ? ['--config', flags.config] : [];
 }
 
-/** A path for messages: relative to the working directory when inside it. */
-export function shownPath(file: string): string {
-  const relative = path.relative(process.cwd(), file);
-  return relative && !relative.startsWith('..') ? relative : file;
-}
+export { shownPath };

@@ -6,7 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { type ActivityContext, type PartAddress, type PartSpec, startOrder } from '../chaos/system.ts';
-import { describeLoadError, importFile } from '../modules/user-module.ts';
+import { describeLoadError, importFile, shownPath } from '../modules/user-module.ts';
 import { freePort, stopAll } from './process.ts';
 import { type RunningPart, startPart } from './parts.ts';
 
@@ -69,7 +69,7 @@ export class ActivitiesModuleError extends Error {
 export async function createSystemActivities(
   activitiesPath: string,
   parts: Record<string, PartAddress>,
-  shown: string = path.relative(process.cwd(), activitiesPath) || activitiesPath,
+  shown: string = shownPath(activitiesPath),
 ): Promise<Record<string, (...args: never[]) => unknown>> {
   let module: { createActivities?: unknown; default?: unknown };
   try {

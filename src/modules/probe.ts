@@ -10,7 +10,7 @@ import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import { TSX_LOADER } from '../harness/parts.ts';
 import { FROM_SOURCE, ownModule, PACKAGE_ROOT } from '../package-root.ts';
-import { UserModuleError } from './user-module.ts';
+import { shownPath, UserModuleError } from './user-module.ts';
 
 /**
  * How long one module may take to load: far more than any module should, far less than a CI job's patience.
@@ -35,7 +35,7 @@ function loaderArgs(): string[] {
 export async function probeModules(files: readonly string[], options: { label: string; show?: (file: string) => string; boundMs?: number; cwd?: string }): Promise<void> {
   if (files.length === 0) return;
   const bound = options.boundMs ?? boundFromEnv() ?? LOAD_BOUND_MS;
-  const show = options.show ?? ((file: string) => path.relative(process.cwd(), file) || file);
+  const show = options.show ?? shownPath;
   const child = spawn(process.execPath, [...loaderArgs(), ownModule(import.meta.url, './probe-entry'), ...files], {
     cwd: options.cwd,
     stdio: ['ignore', 'pipe', 'ignore'],

@@ -18,6 +18,12 @@ export class UserModuleError extends Error {
   }
 }
 
+/** A file as messages show it: relative to the working directory when inside it, else its absolute path. */
+export function shownPath(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : file;
+}
+
 /** The first line of an error, with a syntax error's location when the loader gave one. */
 export function describeLoadError(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);

@@ -20,7 +20,7 @@ import type { BenchTarget } from '../../bench/context.ts';
 import { loadWorkloads, WorkloadFileError } from '../../bench/workload.ts';
 import { loadSystem, ScenarioFileError } from '../../chaos/catalog.ts';
 import type { Project } from '../../config/config.ts';
-import { type ProjectFlags, probed, projectOf } from '../project.ts';
+import { type ProjectFlags, probed, projectOf, shownPath } from '../project.ts';
 import { HarnessError, Interrupted, UsageError, VerdictFailed } from '../errors.ts';
 import { interruptSignal, unlessInterrupted } from '../interrupt.ts';
 
@@ -219,7 +219,7 @@ function sameFile(a: string, b: string): boolean {
 
 function defaultReportPath(project: Project): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
-  return path.relative(process.cwd(), path.join(project.outDir, 'bench', `bench-${stamp}.json`));
+  return shownPath(path.join(project.outDir, 'bench', `bench-${stamp}.json`));
 }
 
 /** The text a person reads after a run: each benchmark's median and spread, latency percentiles, the harness overhead. */

@@ -262,9 +262,9 @@ export async function exploreCommand(name: string, options: ChaosExploreOptions)
       '',
       `An invariant broke. Smallest fault schedule found (${result.shrinks} shrinks, then unneeded faults dropped):`,
       ...result.minimal.map((f) => `  ${describeAction(f.action)} at ${f.atMs} ms for ${f.forMs} ms`),
-      `Replay it exactly:        ${['tempest chaos run', path.relative(process.cwd(), file), '--seed', String(seed), ...runFlags(options)].join(' ')}`,
+      `Replay it exactly:        ${['tempest chaos run', shownPath(file), '--seed', String(seed), ...runFlags(options)].join(' ')}`,
       `Replay fast-check's case: ${['tempest chaos explore', name, '--seed', String(result.seed), '--path', result.path, '--runs', '1', ...runFlags(options)].join(' ')}`,
-      `Reports of every schedule: ${path.relative(process.cwd(), base)}`,
+      `Reports of every schedule: ${shownPath(base)}`,
       '',
     ].join('\n'),
   );
