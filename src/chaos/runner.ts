@@ -19,7 +19,7 @@ import { Nemesis } from './nemesis.ts';
 import type { RecordedWorkflow, ReplayObservation, RunObservations, WorkflowOutcome, WorkflowStatus } from './observations.ts';
 import { type Plan, planScenario } from './plan.ts';
 import type { BoundScenario } from './scenario.ts';
-import { runWorkload } from './workload.ts';
+import { runWorkload, sleep } from './workload.ts';
 
 /** The system's own code (workload.prepare, snapshot) threw: a harness error naming the hook, never a verdict. */
 export class SystemHookError extends Error {
@@ -71,7 +71,7 @@ const STATUS: Record<string, WorkflowStatus> = {
 };
 
 /** Wait until every workflow is closed or the deadline passes; then read each one's outcome. */
-async function settle(client: Client, plan: Plan, deadline: number): Promise<{ outcomes: WorkflowOutcome[]; unsettled: string[] }> {
+async function settle(client: Client, plan: Plan, deadline: number, signal?: AbortSignal): Promise<{ outcomes: WorkflowOutcome[]; unsettled: string[] }> {
   const outcomes: WorkflowOutcome[] = [];
   const unsettled: string[] = [];
   for (const op of plan.operations) {
@@ -84,7 +84,8 @@ async function settle(client: Client, plan: Plan, deadline: number): Promise<{ o
         status = 'unknown'; // never started: the client was cut off before the start reached the server
       }
       if (status !== 'running' || Date.now() > deadline) break;
-      await new Promise((resolve) => setTimeout(resolve, 250));
+      await sleep(250, signal);
+      signal?.throwIfAborted();
     }
     const outcome: WorkflowOutcome = { workflowId: op.workflowId, op: op.id, status };
     if (status === 'completed') outcome.result = await handle.result();
@@ -187,9 +188,11 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
         operationTimeoutMs: plan.faultPhaseEndsMs + scenario.settleWithinMs,
         signal: options.signal,
       });
-      if (options.signal?.aborted) throw new Error('interrupted');
+      options.signal?.throwIfAborted();
+      // Wait out the fault phase, but not an interrupt: no fault fires after one (cancel, below, clears them).
       const untilHealed = plan.faultPhaseEndsMs - history.now();
-      if (untilHealed > 0) await new Promise((resolve) => setTimeout(resolve, untilHealed));
+      if (untilHealed > 0) await sleep(untilHealed, options.signal);
+      options.signal?.throwIfAborted();
       await nemesis.settled();
     } finally {
       clearInterval(progress);
@@ -202,7 +205,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     log(`faults healed; waiting up to ${scenario.settleWithinMs / 1000} s for every workflow to finish`);
     const settleStarted = Date.now();
     const direct = new Client({ connection: directConnection, namespace: cluster.namespace });
-    const { outcomes, unsettled } = await settle(direct, plan, settleStarted + scenario.settleWithinMs);
+    const { outcomes, unsettled } = await settle(direct, plan, settleStarted + scenario.settleWithinMs, options.signal);
     history.record({ process: 'harness', type: unsettled.length === 0 ? 'ok' : 'fail', f: 'settle', value: { unsettled } });
     const settleMs = Date.now() - settleStarted;
 

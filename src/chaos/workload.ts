@@ -20,7 +20,7 @@ export interface WorkloadOptions {
 }
 
 /** Sleep, or stop sleeping when `signal` aborts (its listener removed either way: many operations share the signal). */
-const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+export const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
   new Promise((resolve) => {
     const done = (): void => {
       clearTimeout(timer);

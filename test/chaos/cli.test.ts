@@ -84,6 +84,29 @@ describe('tempest chaos', () => {
     expect(readdirSync(path.dirname(report)).filter((entry) => entry.startsWith(`.${path.basename(report)}.partial-`))).toEqual([]);
   });
 
+  it('stops within seconds on Ctrl-C while it waits for a late fault, and the fault never fires', async () => {
+    const report = mkdtempSync(path.join(os.tmpdir(), 'tempest-chaos-late-'));
+    const child = spawn(process.execPath, [TEMPEST_BIN, 'chaos', 'run', fixture('late-fault-scenario'), '--seed', '1', '--report', report], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    let interruptedAt = 0;
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      // The workload is done: the run now only waits for the fault ten minutes on.
+      if (/2\/2 operations done/.test(stderr) && interruptedAt === 0) {
+        interruptedAt = Date.now();
+        child.kill('SIGINT');
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+
+    expect(code).toBe(130);
+    expect(interruptedAt).toBeGreaterThan(0);
+    console.log(`Ctrl-C to exit while waiting for a late fault: ${((Date.now() - interruptedAt) / 1000).toFixed(1)} s`);
+    expect(Date.now() - interruptedAt).toBeLessThan(60_000);
+    expect(stderr).not.toMatch(/fault f0: worker-bank down/);
+    expect(processesMentioning(path.basename(report))).toEqual([]);
+  });
+
   it('refuses a --report directory that holds something other than a tempest report, and leaves it alone', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'tempest-chaos-notreport-'));
     writeFileSync(path.join(dir, 'precious.txt'), 'keep me');
