@@ -8,13 +8,15 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { WorkflowBundle } from '@temporalio/worker';
 import type { LoadedSystem } from '../chaos/catalog.ts';
 import type { PartAddress } from '../chaos/system.ts';
 import type { Project } from '../config/config.ts';
 import { createSystemActivities, startParts } from '../harness/system-parts.ts';
 import { createTimeSkippingEnvironment, type DevServer, startDevServer } from '../harness/temporal.ts';
-import { bundleWorkflows, installQuietRuntime, NativeConnection } from '../harness/worker.ts';
+import { workflowBundleFile } from '../harness/bundle.ts';
+import { installQuietRuntime, NativeConnection } from '../harness/worker.ts';
+import type { RunRegistry } from '../harness/run-registry.ts';
+import { resolveTool } from '../toolchain/tools.ts';
 import type { Workload, WorkloadSuite } from './workload.ts';
 
 /** What a benchmark run measures: the project, its system (when it has one) and its workloads. */
@@ -46,12 +48,14 @@ export class BenchContext {
     /** Holds the parts' state and the servers' logs. */
     readonly dataDir: string,
     readonly signal: AbortSignal,
+    private readonly registry: RunRegistry | undefined,
   ) {}
 
-  static create(options: { target: BenchTarget; dataDir: string; signal?: AbortSignal }): BenchContext {
+  /** `registry`: where the run records every server it starts, so a later run ends them if this one is killed. */
+  static create(options: { target: BenchTarget; dataDir: string; signal?: AbortSignal; registry?: RunRegistry }): BenchContext {
     installQuietRuntime();
     mkdirSync(path.join(options.dataDir, 'logs'), { recursive: true });
-    return new BenchContext(options.target, options.dataDir, options.signal ?? new AbortController().signal);
+    return new BenchContext(options.target, options.dataDir, options.signal ?? new AbortController().signal, options.registry);
   }
 
   /** The system, which every suite but replay needs. */
@@ -75,7 +79,11 @@ export class BenchContext {
   /** The system's parts, each its own process, and their addresses. */
   parts(): Promise<Record<string, PartAddress>> {
     return this.once('parts', async () => {
-      const started = await startParts(this.system.parts, { dataDir: path.join(this.dataDir, 'parts'), projectRoot: this.target.project.root });
+      const started = await startParts(this.system.parts, {
+        dataDir: path.join(this.dataDir, 'parts'),
+        projectRoot: this.target.project.root,
+        recorder: this.registry && ((part) => this.registry!.recorder(part)),
+      });
       this.defer(() => started.stop());
       return started.addresses;
     });
@@ -89,7 +97,7 @@ export class BenchContext {
   /** The Temporal dev server. */
   devServer(): Promise<DevServer> {
     return this.once('devServer', async () => {
-      const server = await startDevServer({ logFile: path.join(this.dataDir, 'logs', 'temporal.log') });
+      const server = await startDevServer({ logFile: path.join(this.dataDir, 'logs', 'temporal.log'), onSpawn: this.registry?.recorder('temporal') });
       this.defer(() => server.stop());
       return server;
     });
@@ -125,13 +133,14 @@ export class BenchContext {
     return this.once('timeSkipping', async () => {
       const env = await createTimeSkippingEnvironment();
       this.defer(() => env.teardown());
+      this.registry?.recordChildren('time-skipping', resolveTool('temporal-test-server').path); // the SDK spawned it
       return env;
     });
   }
 
-  /** The system's workflows, bundled once per run. */
-  workflowBundle(): Promise<WorkflowBundle> {
-    return this.once('workflowBundle', () => bundleWorkflows(this.system.workflowsPath));
+  /** The system's workflows, bundled once per run (or found in the bundle cache), as a file workers load. */
+  workflowBundle(): Promise<{ codePath: string }> {
+    return this.once('workflowBundle', async () => ({ codePath: await workflowBundleFile(this.system.workflowsPath) }));
   }
 
   /** A task queue unique to this run and purpose, so workers of different drivers never take each other's tasks. */

@@ -4,6 +4,7 @@
  */
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
+import type { RunRegistry } from '../harness/run-registry.ts';
 import { BenchContext, type BenchTarget } from './context.ts';
 import { captureEnvironment } from './environment.ts';
 import { type Benchmark, type BenchReport, REPORT_SCHEMA } from './report.ts';
@@ -17,6 +18,8 @@ export interface RunOptions {
   /** Services' databases and server logs go here. */
   dataDir: string;
   signal?: AbortSignal;
+  /** Where every server the run starts is recorded, so a later run ends them if this one is killed. */
+  registry?: RunRegistry;
   progress?: (line: string) => void;
 }
 
@@ -24,11 +27,13 @@ export async function runBenchmarks(options: RunOptions): Promise<BenchReport> {
   const progress = options.progress ?? (() => undefined);
   const environment = captureEnvironment(options.target.project.root);
   const started = performance.now();
-  const context = BenchContext.create({ target: options.target, dataDir: options.dataDir, signal: options.signal });
+  const context = BenchContext.create({ target: options.target, dataDir: options.dataDir, signal: options.signal, registry: options.registry });
   const benchmarks: Benchmark[] = [];
   let loadAverageMax = os.loadavg()[0]!;
   const sampleLoad = setInterval(() => (loadAverageMax = Math.max(loadAverageMax, os.loadavg()[0]!)), 5_000).unref();
   try {
+    // Workflow code that does not bundle is said (file, line, cause) before any server starts.
+    if (options.target.system) await context.workflowBundle();
     for (const suite of options.suites) {
       if (context.signal.aborted) break;
       const suiteStarted = performance.now();

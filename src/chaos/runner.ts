@@ -7,12 +7,15 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { writeFileAtomic } from '../files.ts';
 import { installQuietRuntime } from '../harness/worker.ts';
-import { readManifest, writeFileAtomic } from '../replay/corpus.ts';
+import { shownPath } from '../modules/user-module.ts';
+import { readManifest } from '../replay/corpus.ts';
 import { loadHistoryFile } from '../replay/history-file.ts';
 import { recordHistories } from '../replay/record.ts';
 import { Replayer } from '../replay/replayer.ts';
 import { runChecks, type Verdict } from './checkers/index.ts';
+import { DefinitionError } from './definition.ts';
 import type { Cluster, ClusterProvider, WorkerCode } from './cluster/types.ts';
 import { type HistoryEntry, OperationHistory } from './history.ts';
 import { Nemesis } from './nemesis.ts';
@@ -39,6 +42,11 @@ export interface RunOptions {
   reportDir: string;
   log: (line: string) => void;
   signal?: AbortSignal;
+  /**
+   * The workflow types the workflows module exports, when known (checkWorkerCode): a plan that starts any other
+   * is refused before any cluster starts, instead of leaving its workflows waiting for a worker that never comes.
+   */
+  workflowTypes?: readonly string[];
 }
 
 export interface RunTimings {
@@ -141,6 +149,17 @@ async function systemHook<T>(hook: string, run: () => Promise<T>): Promise<T> {
   }
 }
 
+/** Every operation of the plan starts a workflow type the workflows module exports (when the exports are known). */
+function checkWorkflowTypes(plan: Plan, types: readonly string[] | undefined, workflowsPath: string): void {
+  if (!types || types.length === 0) return;
+  const unknown = plan.operations.find((op) => !types.includes(op.workflowType));
+  if (unknown) {
+    throw new DefinitionError(
+      `workload.plan: operation ${unknown.id} starts workflow type '${unknown.workflowType}', which ${shownPath(workflowsPath)} does not export (it exports ${types.join(', ')})`,
+    );
+  }
+}
+
 export async function runScenario(options: RunOptions): Promise<RunResult> {
   const { scenario, seed, log } = options;
   const { system } = scenario;
@@ -149,9 +168,9 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
   mkdirSync(options.reportDir, { recursive: true });
   const runId = `${scenario.name}-${seed}-${Date.now().toString(36)}`;
   const plan = planScenario(scenario, seed, runId);
+  checkWorkflowTypes(plan, options.workflowTypes, options.code.workflowsPath);
   writeFileAtomic(path.join(options.reportDir, 'plan.json'), `${JSON.stringify(plan, null, 2)}\n`);
 
-  log(`starting the ${options.provider.name} cluster ...`);
   const cluster = await options.provider.start({
     dataDir: path.join(options.reportDir, 'cluster'),
     projectRoot: options.projectRoot,

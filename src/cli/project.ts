@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, findConfigFile, loadProject, type Project } from '../config/config.ts';
-import { probeModules } from '../modules/probe.ts';
+import { probeModules, type ProbeResult } from '../modules/probe.ts';
 import { shownPath, UserModuleError } from '../modules/user-module.ts';
 import { UsageError } from './errors.ts';
 
@@ -40,3 +40,32 @@ export function projectFlagArgs(flags: ProjectFlags): string[] {
 }
 
 export { shownPath };
+
+/**
+ * The workers' code, imported in a child process before any cluster starts (the workers import it only once they
+ * run): activities that throw on import or lack createActivities, and workflows that throw on import or export no
+ * workflow function, are usage errors naming the file. Returns the workflow types the workflows module exports.
+ *
+ * Workflow code runs in the SDK's sandbox, not in Node; a module that only fails in Node because it reads the
+ * workflow context at its top level (IllegalStateError) is left to the sandbox to judge.
+ */
+export async function checkWorkerCode(code: { workflowsPath: string; activitiesPath: string }): Promise<string[]> {
+  let results: Map<string, ProbeResult>;
+  try {
+    results = await probeModules([code.activitiesPath, code.workflowsPath], { label: 'worker code', show: shownPath });
+  } catch (error) {
+    if (error instanceof UserModuleError) throw new UsageError(error.message);
+    throw error;
+  }
+  const activities = results.get(code.activitiesPath);
+  if (activities && 'error' in activities) throw new UsageError(`${shownPath(code.activitiesPath)}: cannot load the activities: ${activities.error}`);
+  if (activities && activities.exports.createActivities !== 'function' && activities.exports.default !== 'function') {
+    throw new UsageError(`${shownPath(code.activitiesPath)}: must export createActivities({ parts }) (or a default export of it)`);
+  }
+  const workflows = results.get(code.workflowsPath);
+  if (!workflows || ('error' in workflows && workflows.errorName === 'IllegalStateError')) return [];
+  if ('error' in workflows) throw new UsageError(`${shownPath(code.workflowsPath)}: cannot load the workflows: ${workflows.error}`);
+  const types = Object.entries(workflows.exports).filter(([, kind]) => kind === 'function').map(([name]) => name);
+  if (types.length === 0) throw new UsageError(`${shownPath(code.workflowsPath)}: exports no workflow function (each exported function is a workflow type)`);
+  return types;
+}

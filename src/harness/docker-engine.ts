@@ -56,7 +56,7 @@ export function startRequested(env: NodeJS.ProcessEnv = process.env): boolean {
 export function configureTestcontainers(env: NodeJS.ProcessEnv = process.env): void {
   // Without it testcontainers looks for the `bridge` network, which `--bridge=none` engines do not have.
   env.TESTCONTAINERS_HOST_OVERRIDE ??= '127.0.0.1';
-  // Ryuk is an image to pull; the run registry (chaos/cluster/run-registry.ts) removes a killed run's containers instead.
+  // Ryuk is an image to pull; the run registry (harness/run-registry.ts) removes a killed run's containers instead.
   env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
 }
 

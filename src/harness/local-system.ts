@@ -7,10 +7,10 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import type { LoadedSystem } from '../chaos/catalog.ts';
 import type { PartAddress } from '../chaos/system.ts';
-import type { WorkflowBundle } from '@temporalio/worker';
 import { createSystemActivities, type StartedParts, startParts } from './system-parts.ts';
 import { type DevServer, startDevServer } from './temporal.ts';
-import { bundleWorkflows, installQuietRuntime, NativeConnection, WorkerGroup } from './worker.ts';
+import { workflowBundleFile } from './bundle.ts';
+import { installQuietRuntime, NativeConnection, WorkerGroup } from './worker.ts';
 
 export interface LocalSystemOptions {
   system: LoadedSystem;
@@ -42,19 +42,19 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
     for (const stopper of stoppers.splice(0).reverse()) await stopper().catch((error: unknown) => void failures.push(error));
     if (failures.length > 0) throw failures[0];
   };
+  // Workflow code that does not bundle is said (file, line, cause) before any server starts.
+  const workflowBundle = { codePath: await workflowBundleFile(system.workflowsPath) };
   try {
     const started = await Promise.allSettled([
       startDevServer({ ui: options.ui, logFile: path.join(options.dataDir, 'logs', 'temporal.log') }),
       startParts(system.parts, { dataDir: options.dataDir, projectRoot: options.projectRoot }),
-      bundleWorkflows(system.workflowsPath),
     ] as const);
-    const [temporal, parts, bundle] = started;
+    const [temporal, parts] = started;
     if (temporal.status === 'fulfilled') stoppers.push(() => temporal.value.stop());
     if (parts.status === 'fulfilled') stoppers.push(() => parts.value.stop());
     for (const result of started) if (result.status === 'rejected') throw result.reason;
     const dev = (temporal as PromiseFulfilledResult<DevServer>).value;
     const addresses = (parts as PromiseFulfilledResult<StartedParts>).value.addresses;
-    const workflowBundle = (bundle as PromiseFulfilledResult<WorkflowBundle>).value;
     const connection = await Connection.connect({ address: dev.address });
     stoppers.push(() => connection.close());
     const nativeConnection = await NativeConnection.connect({ address: dev.address });

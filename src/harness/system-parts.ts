@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { type ActivityContext, type PartAddress, type PartSpec, startOrder } from '../chaos/system.ts';
 import { describeLoadError, importFile, shownPath } from '../modules/user-module.ts';
-import { freePort, stopAll } from './process.ts';
+import { freePort, type SpawnedProcess, stopAll } from './process.ts';
 import { type RunningPart, startPart } from './parts.ts';
 
 export interface StartedParts {
@@ -23,6 +23,8 @@ export interface StartPartsOptions {
   /** Each part's state goes to <dataDir>/<part>, its log to <dataDir>/logs/<part>.log. */
   dataDir: string;
   projectRoot: string;
+  /** Told of each part's process as it spawns (a run registry's recorder, so a killed run's parts are ended). */
+  recorder?: (part: string) => (spawned: SpawnedProcess) => void;
 }
 
 /** Start every part in dependency order (parts that depend on nothing in parallel first). On a failure, the started ones are stopped. */
@@ -41,6 +43,7 @@ export async function startParts(parts: Record<string, PartSpec>, options: Start
       dataDir: path.join(options.dataDir, name),
       projectRoot: options.projectRoot,
       logFile: path.join(options.dataDir, 'logs', `${name}.log`),
+      onSpawn: options.recorder?.(name),
     });
   };
   try {
@@ -75,7 +78,7 @@ export async function createSystemActivities(
   try {
     module = (await importFile(path.resolve(activitiesPath))) as typeof module;
   } catch (error) {
-    throw new ActivitiesModuleError(`${shown}: cannot load the activities: ${describeLoadError(error)}`, { cause: error });
+    throw new ActivitiesModuleError(`${shown}: cannot load the activities: ${describeLoadError(error, activitiesPath)}`, { cause: error });
   }
   const create = module.createActivities ?? module.default;
   if (typeof create !== 'function') throw new ActivitiesModuleError(`${shown}: must export createActivities({ parts }) (or a default export of it)`);

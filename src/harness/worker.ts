@@ -2,7 +2,6 @@
  * Workers for a project's workflows: the workflow code is bundled once and shared by one worker per task queue.
  */
 import {
-  bundleWorkflowCode,
   DefaultLogger,
   NativeConnection,
   Runtime,
@@ -10,6 +9,7 @@ import {
   type WorkflowBundle,
   type WorkflowBundleOption,
 } from '@temporalio/worker';
+import { bundleWorkflowCodeChecked } from './bundle.ts';
 
 let runtimeInstalled = false;
 
@@ -31,9 +31,12 @@ export function installQuietRuntime(): void {
   });
 }
 
-/** Bundle a workflows module (TypeScript or JavaScript) once; pass the result to every worker. */
+/**
+ * Bundle a workflows module (TypeScript or JavaScript) once; pass the result to every worker. Code that does not
+ * bundle throws a WorkflowBundleError: the file, the line and the cause in one line.
+ */
 export async function bundleWorkflows(workflowsPath: string): Promise<WorkflowBundle> {
-  return bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
+  return { code: (await bundleWorkflowCodeChecked({ workflowsPath })).code };
 }
 
 

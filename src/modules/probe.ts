@@ -3,6 +3,9 @@
  * imported, would hang the command (or, worse, let it exit 0 having run nothing). So before a command imports a
  * user's modules, a child process imports them first, each within a bound; a module that does not finish is named
  * and the child killed. Modules that end, with or without an error, are then imported for real.
+ *
+ * The child also says how each module ended (the error it threw, or the kinds of its exports), so a module the
+ * command never imports itself (a worker's activities, the workflows) is checked before any cluster starts.
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
@@ -28,12 +31,19 @@ function loaderArgs(): string[] {
   return FROM_SOURCE ? ['--import', pathToFileURL(path.join(PACKAGE_ROOT, 'scripts', 'register.mjs')).href] : ['--import', TSX_LOADER];
 }
 
+/** How a module ended when the probe imported it: the error it threw (one line), or the kinds of its exports. */
+export type ProbeResult = { error: string; errorName: string } | { exports: Record<string, string> };
+
 /**
  * Import `files` (absolute paths) in a child process, in order; throw a UserModuleError naming the first that does not
- * finish loading within `boundMs` (shown as `show(file)`).
+ * finish loading within `boundMs` (shown as `show(file)`). Returns how each ended.
  */
-export async function probeModules(files: readonly string[], options: { label: string; show?: (file: string) => string; boundMs?: number; cwd?: string }): Promise<void> {
-  if (files.length === 0) return;
+export async function probeModules(
+  files: readonly string[],
+  options: { label: string; show?: (file: string) => string; boundMs?: number; cwd?: string },
+): Promise<Map<string, ProbeResult>> {
+  const results = new Map<string, ProbeResult>();
+  if (files.length === 0) return results;
   const bound = options.boundMs ?? boundFromEnv() ?? LOAD_BOUND_MS;
   const show = options.show ?? shownPath;
   const child = spawn(process.execPath, [...loaderArgs(), ownModule(import.meta.url, './probe-entry'), ...files], {
@@ -50,8 +60,9 @@ export async function probeModules(files: readonly string[], options: { label: s
     arm();
     createInterface({ input: child.stdout }).on('line', (line) => {
       try {
-        const event = JSON.parse(line) as { loading?: string };
+        const event = JSON.parse(line) as { loading?: string; loaded?: string } & Partial<{ error: string; errorName: string; exports: Record<string, string> }>;
         if (event.loading) current = event.loading;
+        if (event.loaded) results.set(event.loaded, event.error !== undefined ? { error: event.error, errorName: event.errorName ?? 'Error' } : { exports: event.exports ?? {} });
       } catch {
         return; // a module's own output
       }
@@ -64,6 +75,7 @@ export async function probeModules(files: readonly string[], options: { label: s
     if (file !== undefined) {
       throw new UserModuleError(show(file), `loading the ${options.label} did not finish within ${bound / 1000} s (a top-level await that never resolves, or a loop that never ends?)`);
     }
+    return results;
   } finally {
     clearTimeout(timer);
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');

@@ -24,12 +24,18 @@ export function shownPath(file: string): string {
   return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : file;
 }
 
-/** The first line of an error, with a syntax error's location when the loader gave one. */
-export function describeLoadError(error: unknown): string {
+/**
+ * The first line of an error, with a syntax error's location when the loader gave one (`in <file>` too when the
+ * error is in a file other than `file`, the one being loaded).
+ */
+export function describeLoadError(error: unknown, file?: string): string {
   const message = error instanceof Error ? error.message : String(error);
   // tsx (esbuild) reports `<file>:<line>:<column>: ERROR: <what>` on a line of its own.
-  const located = /:(\d+):(\d+): ERROR: (.+)/.exec(message);
-  if (located) return `line ${located[1]}, column ${located[2]}: ${located[3]}`;
+  const located = /^(.*?):(\d+):(\d+): ERROR: (.+)$/m.exec(message);
+  if (located) {
+    const where = located[1] && file !== undefined && path.resolve(located[1]) !== path.resolve(file) ? ` of ${shownPath(located[1])}` : '';
+    return `line ${located[2]}, column ${located[3]}${where}: ${located[4]}`;
+  }
   return message.split('\n').find((line) => line.trim() !== '')?.trim() ?? 'unknown error';
 }
 
@@ -70,7 +76,7 @@ export async function importUserModule(file: string, options: { from?: string; l
     return await importFile(absolute);
   } catch (error) {
     if (error instanceof UserModuleError) throw error;
-    throw new UserModuleError(shown, `cannot load the ${options.label}: ${describeLoadError(error)}`, { cause: error });
+    throw new UserModuleError(shown, `cannot load the ${options.label}: ${describeLoadError(error, absolute)}`, { cause: error });
   }
 }
 

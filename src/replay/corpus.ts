@@ -4,9 +4,10 @@
  * one history per line) can be dropped in anywhere under the root; the manifest is optional for replay.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { glob } from 'tinyglobby';
+import { writeFileAtomic } from '../files.ts';
 
 export const MANIFEST_FILE = 'manifest.json';
 export const MANIFEST_SCHEMA = 'tempest.histories/v1';
@@ -69,22 +70,6 @@ export function readManifest(root: string): Manifest {
 }
 
 const PARTIAL = /^\..+\.partial-\d+$/;
-
-/**
- * Write a file so that a reader never sees a partial one: the text goes to a hidden temporary file beside it,
- * then is renamed into place. A writer killed mid-way leaves only that hidden file, which history discovery
- * ignores and removeStalePartials() deletes.
- */
-export function writeFileAtomic(file: string, text: string): void {
-  mkdirSync(path.dirname(file), { recursive: true });
-  const partial = path.join(path.dirname(file), `.${path.basename(file)}.partial-${process.pid}`);
-  try {
-    writeFileSync(partial, text);
-    renameSync(partial, file);
-  } finally {
-    rmSync(partial, { force: true });
-  }
-}
 
 /** Delete the hidden temporary files that a killed writer left under `root`. Returns how many. */
 export function removeStalePartials(root: string): number {

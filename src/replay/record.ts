@@ -20,9 +20,9 @@ import {
   removeStalePartials,
   repairManifest,
   sha256,
-  writeFileAtomic,
   writeManifest,
 } from './corpus.ts';
+import { writeFileAtomic } from '../files.ts';
 import { historyFileText } from './history-file.ts';
 import { type Redaction, redactHistoryJson, type StackTraces, treatStackTraces } from './redact.ts';
 

@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ownModule } from '../package-root.ts';
 import { cacheRoot } from '../toolchain/cache.ts';
-import { type Bundle, type BundleRequest, cachedBundle, freshBundle } from './bundle-cache.ts';
+import { type Bundle, type BundleRequest, cachedBundle, freshBundle } from '../harness/bundle.ts';
 import { loadReplayConverter } from './data-converter.ts';
 import type { LoadedHistory } from './history-file.ts';
 import { LanePool } from './lanes.ts';

@@ -3,7 +3,7 @@
  * starts what the options ask for (the pinned dev server, the system's parts, the workflow bundle) and hands it to
  * every test through provide/inject; at the end it stops everything, each part attempted.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
@@ -12,7 +12,7 @@ import { loadProject } from '../config/config.ts';
 import { stopAll } from '../harness/process.ts';
 import { startParts } from '../harness/system-parts.ts';
 import { startDevServer } from '../harness/temporal.ts';
-import { bundleWorkflows } from '../harness/worker.ts';
+import { workflowBundleFile } from '../harness/bundle.ts';
 import { OPTIONS_KEY, type TempestContext } from './context.ts';
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
@@ -43,9 +43,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
       })(),
       (async () => {
         if (!options.bundle) return;
-        const bundle = await bundleWorkflows(tempestProject!.workflows ?? system!.workflowsPath);
+        const bundle = await workflowBundleFile(tempestProject!.workflows ?? system!.workflowsPath);
         context.workflowBundlePath = path.join(dataDir, 'workflows.bundle.js');
-        writeFileSync(context.workflowBundlePath, bundle.code);
+        copyFileSync(bundle, context.workflowBundlePath);
       })(),
     ]);
     project.provide('tempest', context);

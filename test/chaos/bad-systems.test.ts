@@ -4,10 +4,10 @@
  * naming the file and the field (or hook), exit 2, no report written, nothing left running.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { tempestAsync } from '../support/cli';
 import { REPO_ROOT } from '../support/repo';
 
@@ -34,9 +34,9 @@ function processesMentioning(text: string): string[] {
 }
 
 /** Run `tempest chaos run <tiny> --seed 3 --report <dir>` in the project; the report directory must never appear. */
-async function runIn(project: string): Promise<{ code: number | null; stderr: string; report: string }> {
+async function runIn(project: string, env: Record<string, string> = {}): Promise<{ code: number | null; stderr: string; report: string }> {
   const report = path.join(project, 'report');
-  const { code, stderr } = await tempestAsync(['chaos', 'run', TINY, '--seed', '3', '--report', report], { cwd: project });
+  const { code, stderr } = await tempestAsync(['chaos', 'run', TINY, '--seed', '3', '--report', report], { cwd: project, env });
   return { code, stderr, report };
 }
 
@@ -105,6 +105,58 @@ describe('a project that goes wrong once the cluster runs: nothing half-written,
     const expected = message(fixture(name));
     if (typeof expected === 'string') expect(last).toContain(expected);
     else expect(last).toMatch(expected);
+    expect(existsSync(report)).toBe(false);
+    expect(processesMentioning(project)).toEqual([]);
+  });
+});
+
+describe('worker code that is broken: the file, the line and the cause in one line, before any cluster starts', () => {
+  const code = (name: string): string => path.join(REPO_ROOT, 'test', 'fixtures', 'bad-systems', 'code', name);
+  // Written here, not kept as a fixture: a file that does not parse would break the project's own type check. It
+  // lives in the repository (its ignored .tempest/) so that its imports resolve as the user's would.
+  const generated = path.join(REPO_ROOT, '.tempest', `bad-code-${process.pid}`);
+  afterAll(() => rmSync(generated, { recursive: true, force: true }));
+
+  it.each([
+    ['workflows that import node:fs through a helper: the helper, the line, fs named', { TEMPEST_TEST_WORKFLOWS: 'workflows-read-files.ts' },
+      `tempest: ${code('workflows-read-files.ts')} cannot be bundled as workflow code: ${code('reads-files.ts')}:3: imports 'node:fs', which workflow code cannot use: it would break determinism; move the code that needs it into an activity, or import only its types (import type)`],
+    ['workflows whose import throws', { TEMPEST_TEST_WORKFLOWS: 'workflows-throw.ts' },
+      `tempest: ${code('workflows-throw.ts')}: cannot load the workflows: the workflows module blew up`],
+    ['workflows without a type the workload starts', { TEMPEST_TEST_WORKFLOWS: 'workflows-without-transfer.ts' },
+      `tempest: ${fixture('broken-code')}: workload.plan: operation t1 starts workflow type 'moneyTransfer', which ${code('workflows-without-transfer.ts')} does not export (it exports order, orderSaga)`],
+    ['activities whose import throws', { TEMPEST_TEST_ACTIVITIES: 'activities-throw.ts' },
+      `tempest: ${code('activities-throw.ts')}: cannot load the activities: no connection string in the environment`],
+    ['activities without createActivities', { TEMPEST_TEST_ACTIVITIES: 'activities-without-create.ts' },
+      `tempest: ${code('activities-without-create.ts')}: must export createActivities({ parts }) (or a default export of it)`],
+  ])('%s', async (_, env, expected) => {
+    const project = projectWith(fixture('broken-code'));
+    const { code: exit, stderr, report } = await runIn(project, env);
+    expect(exit).toBe(2);
+    expectOneLine(stderr, expected);
+    expect(existsSync(report)).toBe(false);
+    expect(readdirSync(project)).toEqual(['tempest.config.ts']);
+  });
+
+  it('workflows with a syntax error in a module they import: that module and the line', async () => {
+    mkdirSync(generated, { recursive: true });
+    const workflows = path.join(generated, 'workflows.ts');
+    const helper = path.join(generated, 'helper.ts');
+    writeFileSync(workflows, "export * from '../../workflows/index';\nexport { broken } from './helper';\n");
+    writeFileSync(helper, '// a helper\n\nexport const broken = ;\n');
+    const { code: exit, stderr } = await runIn(projectWith(fixture('broken-code')), { TEMPEST_TEST_WORKFLOWS: workflows });
+    expect(exit).toBe(2);
+    expectOneLine(stderr, `tempest: ${workflows}: cannot load the workflows: line 3, column 22 of ${helper}: Unexpected ";"`);
+  });
+
+  it('a createActivities that throws: found by the worker, its last output shown and the logs kept', async () => {
+    const project = projectWith(fixture('broken-code'));
+    const { code: exit, stderr, report } = await runIn(project, { TEMPEST_TEST_ACTIVITIES: 'create-activities-throws.ts' });
+    expect(exit).toBe(2);
+    const last = stderr.trim().split('\n').at(-1)!;
+    expect(last).toContain('worker-1 exited before it was ready');
+    expect(last).toContain('createActivities threw: no database configured');
+    expect(last).toContain("the cluster's logs are kept in .tempest/chaos/last-failure/logs");
+    expect(readFileSync(path.join(project, '.tempest', 'chaos', 'last-failure', 'logs', 'worker-1.log'), 'utf8')).toContain('no database configured');
     expect(existsSync(report)).toBe(false);
     expect(processesMentioning(project)).toEqual([]);
   });

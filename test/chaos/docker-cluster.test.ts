@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dockerProvider } from '../../src/chaos/cluster/docker';
 import { portOf } from '../../src/chaos/cluster/links';
-import { cleanupStaleRuns, RUN_LABEL } from '../../src/chaos/cluster/run-registry';
+import { cleanupStaleRuns, RUN_LABEL } from '../../src/harness/run-registry';
 import { startProcess, waitUntil } from '../../src/harness/process';
 import { REPO_ROOT as PROJECT_ROOT } from '../support/repo';
 import { newTransfer, startTransfer, timed, useChaosCluster, waitForPendingActivity } from '../support/chaos-cluster';

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { localProvider } from '../../src/chaos/cluster/local';
-import { identifyProcess } from '../../src/chaos/cluster/run-registry';
+import { identifyProcess } from '../../src/harness/run-registry';
 import { waitUntil } from '../../src/harness/process';
 import { type OrderDetails, orderSagaWorkflowId, TASK_QUEUES } from '../../workflows/types';
 import { WITHDRAW_BUG } from '../fixtures/chaos/withdraw-broken-activities';

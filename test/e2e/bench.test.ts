@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -100,30 +100,64 @@ describe('tempest bench run --quick --suite time-skipping (real servers)', () =>
     expect(page.text).toContain('moneyTransfer/latency');
   });
 
-  it('stops its servers, writes no report and exits 130 when interrupted mid-run', async () => {
+  it('stops its servers, removes its temporary state, writes no report and exits 130 when interrupted mid-run', async () => {
     const out = path.join(dir, 'interrupted.json');
-    const dataDir = mkdtempSync(path.join(dir, 'interrupted-'));
-    const child = spawn(process.execPath, [TEMPEST_BIN, 'bench', 'run', '--suite', 'time-skipping', '--out', out, '--data-dir', dataDir, ...CONFIG], {
-      cwd: dir,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    while (!stderr.includes('time-skipping: timing')) {
-      if (child.exitCode !== null) expect.fail(`bench run exited early:\n${stderr}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    expect(servicesUsing(dataDir, child.pid)).toHaveLength(2); // bank and store
+    const run = startRun(['--suite', 'time-skipping', '--out', out]);
+    const dataDir = await run.serversStarted();
+    expect(servicesUsing(dataDir, run.child.pid)).toHaveLength(2); // bank and store
 
-    child.kill('SIGTERM');
+    run.child.kill('SIGTERM');
 
-    expect(await exit).toBe(130);
-    expect(stderr).toContain('tempest: interrupted; stopped the servers');
+    expect(await run.exit).toBe(130);
+    expect(run.stderr()).toContain('tempest: interrupted; stopped the servers');
     expect(existsSync(out)).toBe(false);
-    expect(servicesUsing(dataDir, child.pid)).toEqual([]);
+    expect(servicesUsing(dataDir, run.child.pid)).toEqual([]);
+    expect(existsSync(dataDir)).toBe(false);
+  });
+
+  it('a run killed with -9 leaves its servers, and the next run ends them and removes its temporary state', async () => {
+    const run = startRun(['--suite', 'time-skipping', '--out', path.join(dir, 'killed.json')]);
+    const dataDir = await run.serversStarted();
+    const record = readdirSync(RUNS).map((file) => path.join(RUNS, file)).find((file) => file.endsWith('.json') && readFileSync(file, 'utf8').includes(dataDir));
+    const recorded = Object.keys((JSON.parse(readFileSync(record!, 'utf8')) as { processes: object }).processes).sort();
+    expect(recorded).toEqual(['bank', 'store', 'time-skipping']); // the last spawned by the SDK, found as this run's child
+
+    run.child.kill('SIGKILL');
+    await run.exit;
+    expect(servicesUsing(dataDir, run.child.pid)).toHaveLength(2); // orphans, until the next run
+
+    const next = await tempest('bench', 'run', '--quick', '--suite', 'time-skipping', '--out', path.join(dir, 'next.json'), ...CONFIG);
+
+    expect(next.code, next.stderr).toBe(0);
+    expect(next.stderr).toMatch(new RegExp(`cleaned up a benchmark run whose harness was killed \\(${dataDir}\\): bank \\(pid \\d+\\), store \\(pid \\d+\\), time-skipping \\(pid \\d+\\)`));
+    expect(servicesUsing(dataDir, undefined)).toEqual([]);
+    expect(existsSync(dataDir)).toBe(false);
+    expect(existsSync(record!)).toBe(false);
   });
 });
+
+/** The run records of the repository's config (its outDir is the repository's .tempest). */
+const RUNS = path.join(PROJECT_ROOT, '.tempest', 'bench', 'runs');
+
+/** A `tempest bench run` in the background; `serversStarted` resolves with its data directory once it is timing. */
+function startRun(args: string[]) {
+  const child = spawn(process.execPath, [TEMPEST_BIN, 'bench', 'run', ...args, ...CONFIG], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return {
+    child,
+    exit,
+    stderr: () => stderr,
+    async serversStarted(): Promise<string> {
+      while (!stderr.includes('time-skipping: timing')) {
+        if (child.exitCode !== null || child.signalCode !== null) expect.fail(`bench run exited early:\n${stderr}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      return /servers' state and logs in (\S+)/.exec(stderr)![1]!;
+    },
+  };
+}
 
 /** Processes other than the run itself (`except`) whose command line names its data directory: its services. */
 function servicesUsing(dataDir: string, except: number | undefined): string[] {

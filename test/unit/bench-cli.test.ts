@@ -116,6 +116,6 @@ describe('tempest bench run', () => {
   });
 
   it('leaves no temporary files behind in the output directories', () => {
-    expect(readdirSync(dir).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+    expect(readdirSync(dir).filter((name) => name.includes('.partial-'))).toEqual([]);
   });
 });

@@ -32,7 +32,7 @@ import { ControlledProcess } from './controlled-process.ts';
 import { clusterImages, type ClusterImages } from './docker-images.ts';
 import { portOf } from './links.ts';
 import { ClusterStartError, type PartContext, type PartLaunchers, startProcessCluster, type TemporalFrontend } from './process-cluster.ts';
-import { RUN_LABEL } from './run-registry.ts';
+import { RUN_LABEL } from '../../harness/run-registry.ts';
 import type { ClusterProvider, DockerNetworkMode } from './types.ts';
 
 export const NETWORK_ENV = 'TEMPEST_DOCKER_NETWORK';

@@ -29,6 +29,6 @@ export function providerFor(choice: ProviderChoice): ClusterProvider {
   };
 }
 
-export { cleanupStaleRuns } from './run-registry.ts';
+export { cleanupStaleRuns } from '../../harness/run-registry.ts';
 export type { Cluster, ClusterOptions, ClusterProcess, ClusterProvider, DockerNetworkMode, ExternalTemporal, Link, ToxicSpec, WorkerCode } from './types.ts';
 export { TOXICS } from './types.ts';

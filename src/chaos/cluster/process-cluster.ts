@@ -11,18 +11,18 @@
  * Every process is recorded in the run registry as it spawns, so a run killed with -9 leaves nothing that the
  * next run cannot clean up.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { freePort, type SpawnedProcess, stopAll } from '../../harness/process.ts';
 import { parseAddress, partAddress, startPart } from '../../harness/parts.ts';
 import { startToxiproxy, type ToxiproxyServer } from '../../harness/toxiproxy.ts';
-import { bundleWorkflows } from '../../harness/worker.ts';
+import { workflowBundleFile } from '../../harness/bundle.ts';
 import type { WorkerTls } from '../../harness/worker-flags.ts';
 import { startWorkerProcess, type WorkerProcessOptions } from '../../harness/workers.ts';
 import { type PartAddress, type PartSpec, startOrder, TEMPORAL_LINKS } from '../system.ts';
 import { ControlledProcess, type LaunchedPart } from './controlled-process.ts';
 import { createLinks } from './links.ts';
-import { cleanupStaleRuns, RunRegistry } from './run-registry.ts';
+import { cleanupStaleRuns, RunRegistry } from '../../harness/run-registry.ts';
 import type { Cluster, ClusterOptions, ClusterProcess, Link, ProcessName, WorkerCode } from './types.ts';
 
 export class ClusterStartError extends Error {
@@ -205,8 +205,8 @@ class ProcessCluster implements Cluster {
 }
 
 /**
- * Start the shared parts and the provider's Temporal (`startTemporal`, run in parallel with Toxiproxy, the parts
- * that depend on nothing, and the bundling); then the links, the parts that depend on others (through their
+ * Bundle the workflows (or find them in the bundle cache); start the shared parts and the provider's Temporal
+ * (`startTemporal`, run in parallel with Toxiproxy and the parts that depend on nothing); then the links, the parts that depend on others (through their
  * links), and the workers. On any failure everything already started is stopped before the error is thrown.
  */
 export async function startProcessCluster(
@@ -223,6 +223,8 @@ export async function startProcessCluster(
   const { parts: partSpecs, partLinks } = options.system;
   if (!Number.isInteger(count) || count < 1) throw new ClusterStartError(provider, `workers.count must be a positive integer, got ${count}`);
   if (taskQueues.length === 0) throw new ClusterStartError(provider, 'workers.taskQueues is empty: give at least one task queue');
+  // Workflow code that does not bundle is said (file, line, cause) before anything starts or is written.
+  const firstCode = await workflowBundleFile(options.workers.workflowsPath);
   const logsDir = path.join(dataDir, 'logs');
   const bundlesDir = path.join(dataDir, 'bundles');
   mkdirSync(logsDir, { recursive: true });
@@ -248,12 +250,15 @@ export async function startProcessCluster(
     containerLabels: () => registry.containerLabels(),
   };
 
+  // Each deploy's bundle is copied into the run's data directory, where a worker in a container can read it too.
   let bundles = 0;
-  const bundle = async (workflowsPath: string): Promise<string> => {
+  const place = (codePath: string): string => {
     const bundlePath = path.join(bundlesDir, `workflows-${bundles++}.js`);
-    writeFileSync(bundlePath, (await bundleWorkflows(path.resolve(workflowsPath))).code);
+    copyFileSync(codePath, bundlePath);
     return bundlePath;
   };
+  const bundle = async (workflowsPath: string): Promise<string> => place(await workflowBundleFile(workflowsPath));
+  const firstBundle = place(firstCode);
 
   // Every part's port is fixed before anything starts: links forward to it, and a restart comes back on it.
   const order = startOrder(partSpecs);
@@ -288,10 +293,9 @@ export async function startProcessCluster(
 
   const linkNames = [...TEMPORAL_LINKS, ...partLinks.map((link) => link.name)];
   log(`starting the ${provider} cluster (state and logs in ${dataDir}) ...`);
-  const [temporal, toxiproxy, firstBundle, ...independentStarts] = await Promise.allSettled([
+  const [temporal, toxiproxy, ...independentStarts] = await Promise.allSettled([
     startTemporal(context),
     launchers.toxiproxy(context, linkNames),
-    bundle(options.workers.workflowsPath),
     ...independent.map((part) => part.start()),
   ]);
   const temporalProcess = temporal.status === 'fulfilled' ? temporal.value.process : undefined;
@@ -304,7 +308,6 @@ export async function startProcessCluster(
   if (toxiproxy.status === 'rejected') return fail('Toxiproxy', toxiproxy.reason);
   const failedPart = independentStarts.findIndex((result) => result.status === 'rejected');
   if (failedPart >= 0) return fail(independent[failedPart]!.name, (independentStarts[failedPart] as PromiseRejectedResult).reason);
-  if (firstBundle.status === 'rejected') return fail(`bundling ${options.workers.workflowsPath}`, firstBundle.reason);
   const frontend = temporal.value;
 
   try {
@@ -326,7 +329,7 @@ export async function startProcessCluster(
     }
   }
 
-  let deployment: Deployment = { bundlePath: firstBundle.value, activitiesPath: path.resolve(options.workers.activitiesPath) };
+  let deployment: Deployment = { bundlePath: firstBundle, activitiesPath: path.resolve(options.workers.activitiesPath) };
   const workerParts = partLinks.filter((link) => link.from === 'worker').map((link) => link.to);
   const workers = Array.from({ length: count }, (_, index) => {
     const name = `worker-${index + 1}`;

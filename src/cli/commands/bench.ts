@@ -6,7 +6,9 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type Comparison, ComparisonError, compareReports, DEFAULT_COMPARE_OPTIONS } from '../../bench/compare.ts';
-import { writeFileAtomic } from '../../bench/files.ts';
+import { keepFailureLogs, writeFileAtomic } from '../../files.ts';
+import { WorkflowBundleError } from '../../harness/bundle.ts';
+import { cleanupStaleRuns, RunRegistry } from '../../harness/run-registry.ts';
 import { formatP, formatPercent, formatValue, shortSha } from '../../bench/format.ts';
 import { harnessOverhead } from '../../bench/overhead.ts';
 import { renderHtml } from '../../bench/render-html.ts';
@@ -20,7 +22,7 @@ import type { BenchTarget } from '../../bench/context.ts';
 import { loadWorkloads, WorkloadFileError } from '../../bench/workload.ts';
 import { loadSystem, ScenarioFileError } from '../../chaos/catalog.ts';
 import type { Project } from '../../config/config.ts';
-import { type ProjectFlags, probed, projectOf, shownPath } from '../project.ts';
+import { checkWorkerCode, type ProjectFlags, probed, projectOf, shownPath } from '../project.ts';
 import { HarnessError, Interrupted, UsageError, VerdictFailed } from '../errors.ts';
 import { interruptSignal, unlessInterrupted } from '../interrupt.ts';
 
@@ -70,6 +72,15 @@ async function benchTarget(options: ProjectFlags, suites: readonly BenchSuite[])
       const missing = [...(system ? [] : ['`system`']), ...(workloads.length > 0 ? [] : ['`benchmarks`'])].join(' and ');
       throw new UsageError(`the ${suites.filter((s) => s.name !== 'replay').map((s) => s.name).join(', ')} suites run your workloads on your system: set ${missing} in ${project.configFile ?? 'a tempest.config.ts'} (or run --suite replay)`);
     }
+    if (system && needsSystem) {
+      const types = await checkWorkerCode(system);
+      const unknown = workloads.find((workload) => types.length > 0 && !types.includes(workload.workflowType));
+      if (unknown) {
+        throw new UsageError(
+          `${shownPath(project.benchmarks!)}: workload ${unknown.name} starts workflow type '${unknown.workflowType}', which ${shownPath(system.workflowsPath)} does not export (it exports ${types.join(', ')})`,
+        );
+      }
+    }
     return { project, system, workloads };
   } catch (error) {
     if (error instanceof ScenarioFileError || error instanceof WorkloadFileError) throw new UsageError(error.message);
@@ -85,23 +96,44 @@ export async function runBench(options: BenchRunOptions): Promise<void> {
   const out = options.out ?? defaultReportPath(target.project);
   checkWritable(out, '--out');
   const interrupted = interruptSignal();
-  const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'tempest-bench-'));
   const progress = (line: string): void => void process.stderr.write(`${line}\n`);
+  // Like chaos runs, bench runs record every server they start: a run killed with -9 is cleaned up by the next.
+  const stateDir = path.join(target.project.outDir, 'bench');
+  for (const stale of await cleanupStaleRuns(stateDir)) {
+    const killed = stale.killed.map((p) => `${p.name} (pid ${p.pid})`).join(', ') || 'nothing was left running';
+    progress(`cleaned up a benchmark run whose harness was killed (${stale.dataDir}): ${killed}`);
+  }
+  const ownsDataDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'tempest-bench-'));
+  const registry = RunRegistry.open(stateDir, dataDir, { ownsDataDir });
+  // Every exit path removes a temporary data directory; a failed run keeps its servers' logs aside first.
+  const removeState = (): void => {
+    if (ownsDataDir) rmSync(dataDir, { recursive: true, force: true });
+    registry.close();
+  };
   progress(`tempest bench: ${suites.map((s) => s.name).join(', ')}${options.quick ? ' (quick)' : ''}; servers' state and logs in ${dataDir}`);
   let report: BenchReport;
-  const running = runBenchmarks({ target, suites, quick: options.quick ?? false, dataDir, signal: interrupted, progress });
+  const running = runBenchmarks({ target, suites, quick: options.quick ?? false, dataDir, signal: interrupted, progress, registry });
   try {
     report = await unlessInterrupted(interrupted, running);
   } catch (error) {
     if (error instanceof Interrupted) {
       // The suites stop at their next step once aborted; wait for them to stop the servers before saying so.
       await running.catch(() => undefined);
+      removeState();
       throw error;
     }
-    throw new HarnessError(`benchmark run failed: ${error instanceof Error ? error.message : String(error)} (logs in ${path.join(dataDir, 'logs')})`);
+    if (error instanceof WorkflowBundleError) {
+      removeState();
+      throw new UsageError(error.message);
+    }
+    const logs = ownsDataDir ? keepFailureLogs(path.join(dataDir, 'logs'), stateDir) : path.join(dataDir, 'logs');
+    removeState();
+    const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    throw new HarnessError(`benchmark run failed: ${message}${logs ? ` (the servers' logs are kept in ${shownPath(logs)})` : ''}`);
   }
   writeFileAtomic(out, `${JSON.stringify(report, null, 2)}\n`);
-  if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+  removeState();
   if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else process.stdout.write(describeReport(report, out));
 }

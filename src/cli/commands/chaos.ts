@@ -18,11 +18,12 @@ import { renderChaosHtml } from '../../chaos/report-html.ts';
 import { runScenario, SystemHookError } from '../../chaos/runner.ts';
 import type { BoundScenario } from '../../chaos/scenario.ts';
 import type { Project } from '../../config/config.ts';
-import { writeFileAtomic } from '../../replay/corpus.ts';
+import { keepFailureLogs, writeFileAtomic } from '../../files.ts';
+import { WorkflowBundleError } from '../../harness/bundle.ts';
 import { type ConnectionFlags, connectionFlagArgs, connectionFromFlags } from '../connection-flags.ts';
 import { EXIT, HarnessError, Interrupted, UsageError } from '../errors.ts';
 import { interruptSignal } from '../interrupt.ts';
-import { type ProjectFlags, probed, projectFlagArgs, projectOf, shownPath } from '../project.ts';
+import { checkWorkerCode, type ProjectFlags, probed, projectFlagArgs, projectOf, shownPath } from '../project.ts';
 
 export interface ChaosRunOptions extends ConnectionFlags, ProjectFlags {
   cluster: string;
@@ -137,6 +138,7 @@ export async function runOne(chaos: Chaos, scenario: BoundScenario, source: stri
     workflowsPath: modulePath('--workflows', options.workflows, scenario.code?.workflows, project, system.workflowsPath),
     activitiesPath: modulePath('--activities', options.activities, scenario.code?.activities, project, system.activitiesPath),
   };
+  const workflowTypes = await checkWorkerCode(code);
   const log = (line: string): void => void process.stderr.write(`${line}\n`);
   const provider = providerFor(choice);
   let staged: StagedReportDir;
@@ -148,14 +150,17 @@ export async function runOne(chaos: Chaos, scenario: BoundScenario, source: stri
   }
   let result;
   try {
-    result = await runScenario({ scenario, seed, provider, code, projectRoot: project.root, stateDir: stateDirOf(project), reportDir: staged.dir, log, signal });
+    result = await runScenario({ scenario, seed, provider, code, projectRoot: project.root, stateDir: stateDirOf(project), reportDir: staged.dir, log, signal, workflowTypes });
   } catch (error) {
-    staged.discard(); // nothing half-written: a run that did not finish leaves no report
+    // Nothing half-written: a run that did not finish leaves no report, only the logs of a cluster that failed.
+    const logs = signal.aborted ? undefined : keepFailureLogs(path.join(staged.dir, 'cluster', 'logs'), stateDirOf(project));
+    staged.discard();
     if (signal.aborted) throw new Interrupted('interrupted; stopped the cluster');
     const message = (error as Error).message.split('\n')[0];
     // The system's own code failed (its workload, a hook, a checker): name it in the system's file.
     if (error instanceof DefinitionError || error instanceof SystemHookError || error instanceof CheckerError) throw new UsageError(`${system.file}: ${message}`);
-    throw new HarnessError(`chaos run ${scenario.name} (seed ${seed}) could not complete: ${message}`);
+    if (error instanceof WorkflowBundleError) throw new UsageError(message);
+    throw new HarnessError(`chaos run ${scenario.name} (seed ${seed}) could not complete: ${message}${logs ? `; the cluster's logs are kept in ${shownPath(logs)}` : ''}`);
   }
   const report = buildReport(result, {
     scenario: { name: scenario.name, description: scenario.description },

@@ -1,6 +1,7 @@
 /**
- * No orphans, even after a kill -9 of the harness: every cluster run records the processes it starts in
- * `<stateDir>/runs/<run>.json`, and the next run ends those of runs whose harness is gone (cleanupStaleRuns).
+ * No orphans, even after a kill -9 of the harness: every run that starts servers (a chaos cluster, a benchmark run)
+ * records the processes it starts in `<stateDir>/runs/<run>.json`, and the next run ends those of runs whose harness
+ * is gone (cleanupStaleRuns), and removes their temporary data directory.
  * A process is only ever killed when its pid still belongs to the very process that was recorded: same start
  * time and same command line, so a reused pid never leads to killing an unrelated process. Containers (the docker
  * provider) carry the label `tempest.run=<run id>`, and a stale run's containers are removed by that label.
@@ -8,7 +9,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { SpawnedProcess } from '../../harness/process.ts';
+import type { SpawnedProcess } from './process.ts';
 
 export class RunRegistryError extends Error {
   override name = 'RunRegistryError';
@@ -29,6 +30,8 @@ export interface RunRecord {
   processes: Record<string, ProcessIdentity>;
   /** The run's id in the `tempest.run` label of its containers, once it creates any. */
   containerRun?: string;
+  /** The data directory is the run's own temporary one: a cleanup after a kill removes it too. */
+  ownsDataDir?: boolean;
 }
 
 /** The label every container of a run carries (its value: the run's id). */
@@ -72,13 +75,16 @@ export class RunRegistry {
     private readonly record: RunRecord,
   ) {}
 
-  /** Register this process as the harness of a run keeping its state in `dataDir`. */
-  static open(stateDir: string, dataDir: string): RunRegistry {
+  /**
+   * Register this process as the harness of a run keeping its state in `dataDir` (`ownsDataDir`: a temporary
+   * directory of the run's own, removed by the cleanup after a kill).
+   */
+  static open(stateDir: string, dataDir: string, options: { ownsDataDir?: boolean } = {}): RunRegistry {
     const harness = identifyProcess(process.pid);
     if (!harness) throw new RunRegistryError(`cannot read this process's own identity (pid ${process.pid})`);
     mkdirSync(runsDir(stateDir), { recursive: true });
     const file = path.join(runsDir(stateDir), `${process.pid}-${Date.now().toString(36)}.json`);
-    const registry = new RunRegistry(file, { dataDir: path.resolve(dataDir), harness, processes: {} });
+    const registry = new RunRegistry(file, { dataDir: path.resolve(dataDir), harness, processes: {}, ...(options.ownsDataDir ? { ownsDataDir: true } : {}) });
     registry.write();
     return registry;
   }
@@ -91,6 +97,17 @@ export class RunRegistry {
       this.record.processes[name] = identity;
       this.write();
     };
+  }
+
+  /**
+   * Record the children of this process whose command line contains `command` (a server the SDK spawned itself,
+   * such as the time-skipping test server, whose pid it does not give), as `name`, `name-2`, ...
+   */
+  recordChildren(name: string, command: string): void {
+    childProcesses(command).forEach((identity, index) => {
+      this.record.processes[index === 0 ? name : `${name}-${index + 1}`] = identity;
+    });
+    this.write();
   }
 
   /**
@@ -116,6 +133,32 @@ export class RunRegistry {
     writeFileSync(partial, `${JSON.stringify(this.record, null, 2)}\n`);
     renameSync(partial, this.file);
   }
+}
+
+/** The live children of this process whose command line contains `command`. */
+function childProcesses(command: string): ProcessIdentity[] {
+  let pids: number[];
+  if (process.platform === 'linux') {
+    pids = readdirSync('/proc')
+      .filter((entry) => /^\d+$/.test(entry))
+      .map(Number)
+      .filter((pid) => {
+        try {
+          const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+          return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === process.pid; // field 4: the parent
+        } catch {
+          return false;
+        }
+      });
+  } else {
+    const listed = execFileSync('ps', ['-o', 'pid=,ppid=', '-A'], { encoding: 'utf8' });
+    pids = listed
+      .split('\n')
+      .map((line) => line.trim().split(/\s+/).map(Number))
+      .filter(([, ppid]) => ppid === process.pid)
+      .map(([pid]) => pid!);
+  }
+  return pids.map(identifyProcess).filter((identity): identity is ProcessIdentity => identity !== undefined && identity.commandLine.includes(command));
 }
 
 export interface StaleRunCleanup {
@@ -157,6 +200,7 @@ export async function cleanupStaleRuns(stateDir: string): Promise<StaleRunCleanu
         continue; // no engine answers now: keep the record, so a later run removes them
       }
     }
+    if (record.ownsDataDir && path.isAbsolute(record.dataDir)) rmSync(record.dataDir, { recursive: true, force: true });
     rmSync(file, { force: true });
     cleanups.push({
       run: file,
