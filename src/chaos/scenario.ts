@@ -116,11 +116,19 @@ export function defineScenario(spec: ScenarioSpec): Scenario {
   check(isRecord(w), 'workload', 'expected an object with concurrency (and the fields the system reads)');
   check(Number.isSafeInteger(w.concurrency) && (w.concurrency as number) >= 1 && (w.concurrency as number) <= 1000, 'workload.concurrency', `expected a whole number from 1 to 1000, got ${JSON.stringify(w.concurrency)}`);
   const spreadOverMs = w.spreadOver === undefined ? 0 : durationMs(w.spreadOver, 'workload.spreadOver');
+  const settleWithinMs = durationMs(s.settleWithin ?? '60s', 'settleWithin');
   check(Array.isArray(s.faults), 'faults', 'expected a list (it may be empty)');
   (s.faults as unknown[]).forEach((fault, i) => {
     check(isRecord(fault), `faults[${i}]`, 'expected an object with action and at');
     checkAction(fault.action, `faults[${i}].action`);
-    timingWindow(fault.at, `faults[${i}].at`);
+    const [, latest] = timingWindow(fault.at, `faults[${i}].at`);
+    // The workload starts within spreadOver and must settle within settleWithin after that: a fault that may start
+    // later would land on a finished run (or keep a finished run waiting for it), and prove nothing.
+    check(
+      latest <= spreadOverMs + settleWithinMs,
+      `faults[${i}].at`,
+      `may start ${latest / 1000} s in, after the run's work is bounded to end (workload.spreadOver ${spreadOverMs / 1000} s + settleWithin ${settleWithinMs / 1000} s); start it earlier or raise settleWithin`,
+    );
     if (fault.for !== undefined) timingWindow(fault.for, `faults[${i}].for`);
   });
   if (s.checks !== undefined) {
@@ -132,7 +140,7 @@ export function defineScenario(spec: ScenarioSpec): Scenario {
     check(isRecord(s.code), 'code', 'expected { workflows?, activities? }');
     for (const key of ['workflows', 'activities'] as const) check(s.code[key] === undefined || typeof s.code[key] === 'string', `code.${key}`, 'expected a module path');
   }
-  return { ...spec, settleWithinMs: durationMs(s.settleWithin ?? '60s', 'settleWithin'), spreadOverMs };
+  return { ...spec, settleWithinMs, spreadOverMs };
 }
 
 /** Where each fault's target must be found, as names the system and its cluster give. */

@@ -50,6 +50,7 @@ describe('defineScenario and bindScenario', () => {
     [{ ...base, faults: [{ action: { kind: 'kill', process: 'bank' }, at: 'soon' }] }, `faults[0].at: expected a duration such as 500, '500ms', '2s' or '1m', got "soon"`],
     [{ ...base, faults: [{ action: { kind: 'kill', process: 'bank' }, at: '25h' }] }, 'faults[0].at: "25h" is longer than a day; a run would not end'],
     [{ ...base, faults: [{ action: { kind: 'pause', process: 'bank' }, at: { between: ['3s', '1s'] } }] }, 'faults[0].at.between: the window ends before it starts'],
+    [{ ...base, faults: [{ action: { kind: 'kill', process: 'bank' }, at: { between: ['1s', '10m'] } }] }, "faults[0].at: may start 600 s in, after the run's work is bounded to end (workload.spreadOver 3 s + settleWithin 60 s)"],
     [{ ...base, faults: [{ action: { kind: 'explode' }, at: 0 }] }, 'faults[0].action.kind: expected toxic, link-down, kill, pause or deploy, got "explode"'],
     [{ ...base, checks: ['money-conserved', 'vibes'] }, 'checks[1]: expected one of all-finished, histories-replay'],
   ])('refuse a bad scenario naming the field (%#)', (spec, message) => {
