@@ -227,6 +227,8 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     const { outcomes, unsettled } = await settle(direct, plan, settleStarted + scenario.settleWithinMs, options.signal);
     history.record({ process: 'harness', type: unsettled.length === 0 ? 'ok' : 'fail', f: 'settle', value: { unsettled } });
     const settleMs = Date.now() - settleStarted;
+    // Interrupted: no checks, no verdicts, whatever state the run reached (the caller writes no report).
+    options.signal?.throwIfAborted();
 
     const checkStarted = Date.now();
     const after = await snapshot();

@@ -1,4 +1,5 @@
 import { setMaxListeners } from 'node:events';
+import { interruptStarts } from '../harness/process.ts';
 import { Interrupted } from './errors.ts';
 
 /**
@@ -12,7 +13,9 @@ export function interruptSignal(): AbortSignal {
   const onSignal = (signal: NodeJS.Signals): void => {
     if (controller.signal.aborted) process.exit(130);
     process.stderr.write(`\ntempest: ${signal} received, stopping (press Ctrl-C again to exit at once)\n`);
-    controller.abort(new Error(`interrupted by ${signal}`));
+    const reason = new Error(`interrupted by ${signal}`);
+    controller.abort(reason);
+    interruptStarts(reason); // a cluster or server still starting stops now, not once it is up
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);

@@ -187,6 +187,21 @@ export async function startProcess<T>(options: StartProcessOptions<T>): Promise<
   }
 }
 
+/** Set once this process is being interrupted; the readiness waits in progress, told through the listeners. */
+let interruption: Error | undefined;
+const interruptionListeners = new Set<(reason: Error) => void>();
+
+/**
+ * This process is being interrupted (Ctrl-C): every wait for a part to become ready, in progress or to come, fails
+ * at once with `reason`, so whoever started the part stops it (and what else it started) and the command exits
+ * within seconds instead of after a whole cluster has come up. Signals are the process's, so this is too.
+ */
+export function interruptStarts(reason: Error): void {
+  interruption ??= reason;
+  for (const listener of interruptionListeners) listener(reason);
+  interruptionListeners.clear();
+}
+
 /**
  * Wait until `readyWhen` says a starting part (a process, a container) is ready. It gets a probe over the part's
  * output `lines` (an emitter of 'line' events); `exited` rejects when the part dies first, and `timeoutError`
@@ -218,10 +233,16 @@ export async function awaitReadiness<T>(options: {
   const timedOut = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(options.timeoutError(options.timeoutMs)), options.timeoutMs);
   });
+  let onInterrupt: ((reason: Error) => void) | undefined;
+  const interrupted = new Promise<never>((_, reject) => {
+    if (interruption) reject(interruption);
+    else interruptionListeners.add((onInterrupt = reject));
+  });
   try {
-    return await Promise.race([options.readyWhen(probe), exited, timedOut]);
+    return await Promise.race([options.readyWhen(probe), exited, timedOut, interrupted]);
   } finally {
     clearTimeout(timer);
+    if (onInterrupt) interruptionListeners.delete(onInterrupt);
   }
 }
 

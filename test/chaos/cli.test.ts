@@ -84,6 +84,33 @@ describe('tempest chaos', () => {
     expect(readdirSync(path.dirname(report)).filter((entry) => entry.startsWith(`.${path.basename(report)}.partial-`))).toEqual([]);
   });
 
+  // The phases either side of the workload: the cluster still starting (it stops without waiting to come up), and
+  // the settle (the run stops there: no checks, no verdict, never an exit 0 after "stopping" was said).
+  it.each([
+    ['while the cluster starts', /starting the local cluster/],
+    ['while it settles', /waiting up to \d+ s for every workflow/],
+  ])('stops within seconds on Ctrl-C %s: exit 130, no report, nothing left running', async (_, phase) => {
+    const report = mkdtempSync(path.join(os.tmpdir(), 'tempest-chaos-phase-'));
+    const child = spawn(process.execPath, [TEMPEST_BIN, 'chaos', 'run', fixture('tiny-scenario'), '--seed', '2', '--report', report], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    let interruptedAt = 0;
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      if (phase.test(stderr) && interruptedAt === 0) {
+        interruptedAt = Date.now();
+        child.kill('SIGINT');
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+
+    expect(interruptedAt, stderr).toBeGreaterThan(0);
+    expect(code, stderr).toBe(130);
+    expect(stderr).not.toContain('every invariant held');
+    expect(Date.now() - interruptedAt).toBeLessThan(30_000);
+    expect(processesMentioning(path.basename(report))).toEqual([]);
+    expect(readdirSync(report)).toEqual([]);
+  });
+
   it('stops within seconds on Ctrl-C while it waits for a late fault, and the fault never fires', async () => {
     const report = mkdtempSync(path.join(os.tmpdir(), 'tempest-chaos-late-'));
     const child = spawn(process.execPath, [TEMPEST_BIN, 'chaos', 'run', fixture('late-fault-scenario'), '--seed', '1', '--report', report], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -126,11 +126,16 @@ describe('record, then replay, against the dev server', () => {
     const out = tempDir('tempest-recorded-int-');
     const child = spawn(process.execPath, [TEMPEST_BIN, 'histories', 'record', '--address', world.address, '--workflow-id', ...ids, '--concurrency', '1', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
+    let interruptedAt = 0;
     child.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
-      if (stderr.includes('[2/12]')) child.kill('SIGINT');
+      if (stderr.includes('[2/12]') && interruptedAt === 0) {
+        interruptedAt = Date.now();
+        child.kill('SIGINT');
+      }
     });
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    console.log(`Ctrl-C to exit mid-recording: ${((Date.now() - interruptedAt) / 1000).toFixed(2)} s`);
 
     expect(code).toBe(130);
     const files = await findHistoryFiles([out]);

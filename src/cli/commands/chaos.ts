@@ -151,6 +151,7 @@ export async function runOne(chaos: Chaos, scenario: BoundScenario, source: stri
   let result;
   try {
     result = await runScenario({ scenario, seed, provider, code, projectRoot: project.root, stateDir: stateDirOf(project), reportDir: staged.dir, log, signal, workflowTypes });
+    signal.throwIfAborted(); // Ctrl-C as the run finished: it stops as promised, with no report and no verdict
   } catch (error) {
     // Nothing half-written: a run that did not finish leaves no report, only the logs of a cluster that failed.
     const logs = signal.aborted ? undefined : keepFailureLogs(path.join(staged.dir, 'cluster', 'logs'), stateDirOf(project));
