@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -6,6 +6,7 @@ import { externalProvider } from '../../src/chaos/cluster/external';
 import { localProvider } from '../../src/chaos/cluster/local';
 import { ClusterStartError } from '../../src/chaos/cluster/process-cluster';
 import type { ClusterOptions } from '../../src/chaos/cluster/types';
+import { WorkflowBundleError } from '../../src/harness/bundle';
 import { freePort } from '../../src/harness/process';
 import { TASK_QUEUES } from '../../workflows/types';
 import { childProcessesOf, PACKAGED_CODE, PACKAGED_SYSTEM } from '../support/chaos-cluster';
@@ -34,11 +35,13 @@ describe('a cluster that cannot start fails with a one-line ClusterStartError an
     );
   });
 
-  it('local: workflows that do not bundle stop the dev server, services and Toxiproxy that had started', async () => {
+  it('local: workflows that do not bundle fail before anything starts or is written', async () => {
     const run = options('broken-workflows', { workers: { ...PACKAGED_CODE, workflowsPath: path.join(root, 'no-such-workflows.ts'), count: 1, taskQueues: ['q'] } });
     const starting = localProvider.start(run);
-    await expect(starting).rejects.toThrow(/^local cluster: bundling .*no-such-workflows\.ts: [^\n]+$/);
+    await expect(starting).rejects.toThrow(WorkflowBundleError);
+    await expect(starting).rejects.toThrow(/no-such-workflows\.ts cannot be bundled as workflow code: [^\n]*no such file[^\n]*$/);
     expect(childProcessesOf(process.pid)).toEqual([]);
-    expect(readdirSync(path.join(run.stateDir!, 'runs'))).toEqual([]);
+    expect(existsSync(run.dataDir)).toBe(false);
+    expect(existsSync(path.join(run.stateDir!, 'runs'))).toBe(false);
   });
 });
