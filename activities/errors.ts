@@ -6,7 +6,6 @@ import type { ServiceErrorType } from '../services/contract';
 const NEVER_ACCEPTED: ReadonlySet<ServiceErrorType> = new Set([
   'ValidationError',
   'IdempotencyKeyReused',
-  'NothingToRefundError',
   'TransferClosedError',
   'OrderClosedError',
   'NotFound',

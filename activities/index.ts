@@ -40,7 +40,10 @@ export function createActivities({ bank, store }: ServiceClients) {
       return result.operationId;
     },
 
-    /** Return the transfer's withdrawn money to its source account. Returns the bank's operation id. */
+    /**
+     * Close the transfer at the bank, returning to its source whatever it withdrew and did not deposit (possibly
+     * nothing), so that no withdraw or deposit of it can apply later. Returns the bank's operation id.
+     */
     async refund(transfer: TransferDetails): Promise<string> {
       const { referenceId } = transfer;
       const result = await toActivityError(() => bank.refund({ referenceId, idempotencyKey: stepKey(referenceId, 'refund') }));

@@ -53,12 +53,14 @@ const transfers = (run: Run): (PlannedOperation & { args: [TransferDetails] })[]
 
 /**
  * Each transfer ended exactly one valid way, and the bank's ledger agrees with how it ended: completed with
- * [withdraw, deposit] of its amount; failed with [withdraw, refund] (money returned); or rejected with nothing
- * applied. A transfer that was meant to fail (unknown account, insufficient funds) never completes.
+ * [withdraw, deposit] of its amount; failed at the deposit with [withdraw, refund] (money returned); failed at the
+ * withdraw with the transfer closed by a refund of whatever the withdraw took ([withdraw, refund] of its amount, or
+ * [refund 0]), or with nothing applied (executions started before that rule, and invalid transfers). A transfer that
+ * was meant to fail (unknown account, insufficient funds) never completes.
  */
 export const transfersEndedValidly = defineChecker<Audits, Seeding>({
   name: 'transfers-ended-validly',
-  description: 'each transfer completed, was refunded, or was refused with nothing applied, and the ledger agrees',
+  description: 'each transfer completed, or failed with its money back at the source, and the ledger agrees',
   check: (run) =>
     transfers(run).flatMap((op) => {
       const [transfer] = op.args;
@@ -72,9 +74,11 @@ export const transfersEndedValidly = defineChecker<Audits, Seeding>({
           ? (op.intent as Intent) === 'valid' && is(`withdraw ${amount}`, `deposit ${amount}`)
           : outcome.status === 'failed' && outcome.failureType === 'DepositFailed'
             ? is(`withdraw ${amount}`, `refund ${amount}`)
-            : outcome.status === 'failed' && (outcome.failureType === 'WithdrawalFailed' || outcome.failureType === 'InvalidTransferError')
-              ? is()
-              : false;
+            : outcome.status === 'failed' && outcome.failureType === 'WithdrawalFailed'
+              ? is() || is('refund 0') || is(`withdraw ${amount}`, `refund ${amount}`)
+              : outcome.status === 'failed' && outcome.failureType === 'InvalidTransferError'
+                ? is()
+                : false;
       return valid
         ? []
         : [`transfer ${op.id} (${op.workflowId}, ${op.intent}, ${amount} from ${transfer.sourceAccount} to ${transfer.targetAccount}): ended ${describeOutcome(outcome)}, the bank applied ${kinds}`];

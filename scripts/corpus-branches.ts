@@ -64,6 +64,13 @@ async function awaitingApproval(handle: WorkflowHandle): Promise<void> {
   if (state !== 'awaiting-approval') throw new Error(`${handle.workflowId} ended ${state} without asking for approval`);
 }
 
+/**
+ * Histories of branches that earlier versions of the workflows had and the current one does not (a deposit or a
+ * refund that gave up after the tutorial's six attempts). They stay in the corpus: executions started then must
+ * still replay.
+ */
+export const EARLIER_BRANCHES: readonly string[] = ['transfer-corpus-deposit-exhausted-refunded', 'transfer-corpus-refund-failed'];
+
 /** Every branch of the packaged workflows, each one execution. */
 export const BRANCHES: readonly Branch[] = [
   transfer('completed', { sourceAccount: 'corpus-alice', targetAccount: 'corpus-bob', amount: 1_000 }),
@@ -72,10 +79,15 @@ export const BRANCHES: readonly Branch[] = [
   transfer('insufficient-funds', { sourceAccount: 'corpus-carol', targetAccount: 'corpus-alice', amount: 5_000 }),
   transfer('deposit-retried', { sourceAccount: 'corpus-bob', targetAccount: 'corpus-carol', amount: 700 }, ({ bank }) =>
     bank.addFault({ operation: 'deposit', effect: 'fail', count: 2, match: { referenceId: 'corpus-deposit-retried' } })),
-  transfer('deposit-exhausted-refunded', { sourceAccount: 'corpus-bob', targetAccount: 'corpus-carol', amount: 300 }, ({ bank }) =>
-    bank.addFault({ operation: 'deposit', effect: 'fail', count: TRANSFER_RETRY_POLICY.maximumAttempts, match: { referenceId: 'corpus-deposit-exhausted-refunded' } })),
-  transfer('refund-failed', { sourceAccount: 'corpus-alice', targetAccount: 'corpus-ghost', amount: 200 }, ({ bank }) =>
-    bank.addFault({ operation: 'refund', effect: 'fail', match: { referenceId: 'corpus-refund-failed' } })),
+  transfer('refund-retried', { sourceAccount: 'corpus-alice', targetAccount: 'corpus-ghost', amount: 200 }, ({ bank }) =>
+    bank.addFault({ operation: 'refund', effect: 'fail', count: 2, match: { referenceId: 'corpus-refund-retried' } })),
+  // The withdraw applied but its answer was lost, then the bank failed until the withdraw's attempts ran out: the
+  // refund that follows returns the money.
+  transfer('withdrawal-answer-lost', { sourceAccount: 'corpus-bob', targetAccount: 'corpus-carol', amount: 400 }, ({ bank }) =>
+    Promise.all([
+      bank.addFault({ operation: 'withdraw', effect: 'fail-after-commit', count: 1, match: { referenceId: 'corpus-withdrawal-answer-lost' } }),
+      bank.addFault({ operation: 'withdraw', effect: 'fail', count: TRANSFER_RETRY_POLICY.maximumAttempts - 1, match: { referenceId: 'corpus-withdrawal-answer-lost' } }),
+    ])),
   transfer('lost-deposit-response', { sourceAccount: 'corpus-alice', targetAccount: 'corpus-bob', amount: 100 }, ({ bank }) =>
     bank.addFault({ operation: 'deposit', effect: 'fail-after-commit', count: 1, match: { referenceId: 'corpus-lost-deposit-response' } })),
   transfer('same-account', { sourceAccount: 'corpus-alice', targetAccount: 'corpus-alice', amount: 100 }),

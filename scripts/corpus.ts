@@ -3,7 +3,9 @@
  * order on the project's system started locally (the pinned dev server, the real services, workers), then records
  * their histories with the same recorder a team points at its own cluster, through tempest's public API.
  *
- *   node --import ./scripts/register.mjs scripts/corpus.ts [--out <dir>]
+ *   node --import ./scripts/register.mjs scripts/corpus.ts [--out <dir>] [--only <workflowId>,...]
+ *
+ * `--only` runs and records just those branches, replacing their histories and leaving every other one alone.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -16,7 +18,9 @@ import { readManifest, recordHistories, type RecordSummary, writeManifest } from
 import { startLocalSystem } from 'tempest/testing';
 import { BankClient } from '../services/bank/client';
 import { StoreClient } from '../services/store/client';
-import { BRANCHES, PACKAGED_WORKFLOW_TYPES } from './corpus-branches';
+import { BRANCHES, EARLIER_BRANCHES, PACKAGED_WORKFLOW_TYPES } from './corpus-branches';
+
+const PACKAGED = new Set<string>(PACKAGED_WORKFLOW_TYPES);
 
 /** The checkout's commit, marked -dirty when the workflows or activities have uncommitted changes. */
 function gitCodeVersion(root: string): string {
@@ -30,10 +34,16 @@ function gitCodeVersion(root: string): string {
 }
 
 /**
- * Run every branch on the system started locally and record the histories into `outDir`, replacing the packaged
- * workflows' earlier corpus (histories of other workflow types are left alone).
+ * Run the branches on the system started locally and record their histories into `outDir`. Without `only`, the
+ * packaged workflows' earlier corpus is replaced (histories of other workflow types, and those of branches earlier
+ * versions had, are left alone); with it, only those branches' histories are.
  */
-async function producePackagedCorpus(outDir?: string): Promise<RecordSummary> {
+async function producePackagedCorpus(outDir?: string, only?: readonly string[]): Promise<RecordSummary> {
+  const unknown = only?.filter((id) => !BRANCHES.some((b) => b.workflowId === id));
+  if (unknown?.length) throw new Error(`--only: no branch ${unknown.join(', ')} (the branches: ${BRANCHES.map((b) => b.workflowId).join(', ')})`);
+  const branches = only ? BRANCHES.filter((b) => only.includes(b.workflowId)) : BRANCHES;
+  const replaced = (entry: { workflowType: string; workflowId: string }): boolean =>
+    only ? only.includes(entry.workflowId) : PACKAGED.has(entry.workflowType) && !EARLIER_BRANCHES.includes(entry.workflowId);
   const project = await loadProject();
   const corpus = outDir ?? project.corpus;
   const system = await loadSystem(project);
@@ -50,9 +60,9 @@ async function producePackagedCorpus(outDir?: string): Promise<RecordSummary> {
       store.openCustomer({ customerId: 'corpus-ada', credit: 100_000 }),
       store.openCustomer({ customerId: 'corpus-bo', credit: 500 }),
     ]);
-    process.stderr.write(`running ${BRANCHES.length} executions on ${local.temporal.address} (retries take real time: about 30 s)\n`);
+    process.stderr.write(`running ${branches.length} executions on ${local.temporal.address} (retries take real time: about 30 s)\n`);
     await Promise.all(
-      BRANCHES.map(async (branch) => {
+      branches.map(async (branch) => {
         await branch.before?.({ bank, store });
         const handle = await branch.start(local.client);
         await branch.drive?.(handle);
@@ -61,13 +71,12 @@ async function producePackagedCorpus(outDir?: string): Promise<RecordSummary> {
     );
 
     const manifest = readManifest(corpus);
-    const packaged = new Set<string>(PACKAGED_WORKFLOW_TYPES);
-    for (const entry of manifest.histories.filter((e) => packaged.has(e.workflowType))) rmSync(path.join(corpus, entry.file), { force: true });
-    writeManifest(corpus, { ...manifest, histories: manifest.histories.filter((e) => !packaged.has(e.workflowType)) });
+    for (const entry of manifest.histories.filter(replaced)) rmSync(path.join(corpus, entry.file), { force: true });
+    writeManifest(corpus, { ...manifest, histories: manifest.histories.filter((e) => !replaced(e)) });
 
     return await recordHistories({
       cluster: { address: local.temporal.address, namespace: 'default' },
-      selection: { workflowIds: BRANCHES.map((b) => b.workflowId), limit: BRANCHES.length },
+      selection: { workflowIds: branches.map((b) => b.workflowId), limit: branches.length },
       outDir: corpus,
       codeVersion: gitCodeVersion(project.root),
       stackTraces: 'redact', // the corpus is committed: no machine paths in it
@@ -82,7 +91,7 @@ async function producePackagedCorpus(outDir?: string): Promise<RecordSummary> {
   }
 }
 
-const { values } = parseArgs({ options: { out: { type: 'string' } } });
-const summary = await producePackagedCorpus(values.out);
+const { values } = parseArgs({ options: { out: { type: 'string' }, only: { type: 'string' } } });
+const summary = await producePackagedCorpus(values.out, values.only?.split(',').map((id) => id.trim()).filter(Boolean));
 process.stdout.write(`${summary.recorded.length} recorded, ${summary.unchanged} unchanged, ${summary.failures.length} failed\n`);
 process.exitCode = summary.failures.length === 0 ? 0 : 1;

@@ -30,7 +30,6 @@ export type ServiceErrorType =
   // 422 business errors (the names the workflows' retry policies know).
   | 'InvalidAccountError'
   | 'InsufficientFundsError'
-  | 'NothingToRefundError'
   | 'TransferClosedError'
   | 'PaymentDeclined'
   | 'OutOfStockError'

@@ -36,7 +36,6 @@ const STATUS_BY_ERROR_TYPE: Record<ServiceErrorType, number> = {
   IdempotencyKeyReused: 409,
   InvalidAccountError: 422,
   InsufficientFundsError: 422,
-  NothingToRefundError: 422,
   TransferClosedError: 422,
   PaymentDeclined: 422,
   OutOfStockError: 422,

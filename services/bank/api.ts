@@ -18,8 +18,11 @@
  *   on `accountId`.
  * - deposit: InvalidAccountError when unknown, TransferClosedError when the reference was already refunded
  *   (so a late deposit can never land after its transfer's money went back).
- * - refund: credits back to the withdrawn account what the reference withdrew minus what it deposited and already
- *   refunded, then closes the reference. NothingToRefundError when that is zero (never withdrawn, or already deposited).
+ * - refund: credits back to the withdrawn account what the reference withdrew minus what it deposited, and closes
+ *   the reference. That may be nothing (the reference never withdrew, or deposited everything): it still closes, so
+ *   a caller that does not know whether its withdraw applied can refund, and a withdraw of it that arrives late can
+ *   never apply (`accountId` and `balance` are null when the reference never withdrew). TransferClosedError when the
+ *   reference is closed already.
  * - TransferClosedError is a 422 like the other business errors (not 409): the request is well-formed and its key
  *   is fresh, but the transfer's state forbids it, and no retry can change that.
  * - Deduplication is by idempotency key only: a repeated key returns the first result with `replayed: true`; the same
@@ -65,10 +68,11 @@ export interface RefundRequest {
 export interface OperationResult {
   operationId: string;
   kind: BankOperation;
-  accountId: string;
+  /** The account the operation moved money in or out of; null for a refund of a reference that never withdrew. */
+  accountId: string | null;
   amount: number;
-  /** The account's balance right after this operation applied. */
-  balance: number;
+  /** The account's balance right after this operation applied; null when accountId is. */
+  balance: number | null;
   referenceId: string;
   idempotencyKey: string;
   /** True when this answer repeats an earlier call with the same key (nothing changed this time). */
@@ -81,7 +85,7 @@ export interface AppliedBankOperation {
   operationId: string;
   idempotencyKey: string;
   kind: BankOperation;
-  accountId: string;
+  accountId: string | null;
   amount: number;
   referenceId: string;
   appliedAt: string;

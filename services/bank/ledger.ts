@@ -130,24 +130,19 @@ export class BankLedger {
   refund(request: RefundRequest): Promise<OperationResult> {
     return this.#keyed('refund', request, async (tx) => {
       const reference = await referenceOf(tx, request.referenceId);
-      if (reference?.sourceAccountId == null) {
-        throw new ServiceError('NothingToRefundError', `reference '${request.referenceId}' never withdrew any money`);
-      }
-      const amount = reference.withdrawn - reference.deposited - reference.refunded;
-      if (amount <= 0) {
-        throw new ServiceError(
-          'NothingToRefundError',
-          `reference '${request.referenceId}' has nothing left to refund: withdrew ${reference.withdrawn} cents, ` +
-            `deposited ${reference.deposited}, refunded ${reference.refunded}`,
-        );
-      }
+      assertOpen(reference, request.referenceId);
+      // Whatever the reference still holds goes back, possibly nothing (it never withdrew, or it deposited it all):
+      // the refund closes it either way, so a withdraw or deposit of it that arrives late can never apply.
+      const amount = refundable(reference);
       // The amount was refundable and no longer is, and the balance gets it back: the potential total stays.
       await tx.query(
-        'update transfer_references set refunded = refunded + $2, closed = true where reference_id = $1',
+        `insert into transfer_references (reference_id, refunded, closed) values ($1, $2, true)
+         on conflict (reference_id) do update set refunded = transfer_references.refunded + excluded.refunded, closed = true`,
         [request.referenceId, amount],
       );
-      const accountId = reference.sourceAccountId;
-      return { ...request, accountId, amount, balance: await addToBalance(tx, accountId, amount) };
+      const accountId = reference?.sourceAccountId ?? null;
+      const balance = accountId === null ? null : await addToBalance(tx, accountId, amount);
+      return { ...request, accountId, amount, balance };
     });
   }
 

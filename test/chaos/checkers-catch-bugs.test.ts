@@ -9,7 +9,9 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildReport } from '../../src/chaos/report';
 import { renderChaosHtml } from '../../src/chaos/report-html';
+import type { RunObservations } from '../../src/chaos/observations';
 import type { RunResult } from '../../src/chaos/runner';
+import type { Audits } from '../../chaos/checkers';
 import type { BoundScenario } from '../../src/chaos/scenario';
 import type { WorkerCode } from '../../src/chaos/cluster';
 import { REPO_ROOT as PROJECT_ROOT } from '../support/repo';
@@ -36,6 +38,31 @@ describe('a deposit whose idempotency key changes on every attempt', () => {
 
   it('the packaged deposit holds every invariant under the same scenario and seed', async () => {
     expect(failing(await run(await packagedScenario('bank-responses-lost'), 2))).toEqual({});
+  });
+});
+
+describe('the Temporal tutorial’s money transfer, when a withdraw that applied gives up while the bank is away', () => {
+  it('loses the money it reports as not moved, and money-conserved and transfers-ended-validly name each transfer', async () => {
+    const scenario = await packagedScenario('bank-outage-after-lost-answers');
+    const buggy = await run(scenario, 7, { workflowsPath: fixture('tutorial-money-transfer') });
+    const bugs = failing(buggy);
+
+    expect(Object.keys(bugs).sort()).toEqual(['money-conserved', 'transfers-ended-validly']);
+    expect(bugs['money-conserved']![0]).toMatch(/^total balance is \d+, it was \d+ \(-\d+\)$/);
+    expect(bugs['money-conserved']!.slice(1).every((line) => /^transfer \S+: withdrew (\d+), deposited or refunded 0 \(-\1\)$/.test(line))).toBe(true);
+    for (const line of bugs['transfers-ended-validly']!) expect(line).toMatch(/ended failed \(WithdrawalFailed\), the bank applied withdraw \d+$/);
+  });
+
+  it('the packaged transfer returns every such withdrawal and holds every invariant under the same scenario and seed', async () => {
+    const result = await run(await packagedScenario('bank-outage-after-lost-answers'), 7);
+    expect(failing(result)).toEqual({});
+    // The scenario did reach the window: some withdraw applied, gave up, and was refunded.
+    const { bank } = (result.observations as RunObservations<Audits>).after;
+    const refunded = result.plan.operations.filter((op) => {
+      const ledger = bank.operations.filter((o) => o.referenceId === (op.args[0] as { referenceId: string }).referenceId);
+      return ledger.length === 2 && ledger[0]!.kind === 'withdraw' && ledger[1]!.kind === 'refund' && ledger[1]!.amount > 0;
+    });
+    expect(refunded.length).toBeGreaterThan(0);
   });
 });
 

@@ -6,7 +6,7 @@ import { installQuietRuntime } from '../../src/harness/worker';
 import { PACKAGED_WORKFLOWS } from '../support/repo';
 import { readManifest } from '../../src/replay/corpus';
 import type { LoadedHistory } from '../../src/replay/history-file';
-import { BRANCHES } from '../../scripts/corpus-branches';
+import { BRANCHES, EARLIER_BRANCHES } from '../../scripts/corpus-branches';
 import { type ReplayOutcome, Replayer } from '../../src/replay/replayer';
 import { REPO_ROOT as PROJECT_ROOT } from '../support/repo';
 
@@ -39,8 +39,8 @@ function one(outcomes: ReplayOutcome[], workflowId: string): ReplayOutcome {
 }
 
 describe('the committed corpus', () => {
-  it('holds one history for every branch of the packaged workflows', () => {
-    expect(corpus.map((h) => h.workflowId).sort()).toEqual(BRANCHES.map((b) => b.workflowId).sort());
+  it('holds one history for every branch of the packaged workflows, and those of branches earlier versions had', () => {
+    expect(corpus.map((h) => h.workflowId).sort()).toEqual([...BRANCHES.map((b) => b.workflowId), ...EARLIER_BRANCHES].sort());
     expect(new Set(corpus.map((h) => h.workflowType))).toEqual(new Set(['moneyTransfer', 'orderSaga', 'order']));
   });
 

@@ -79,6 +79,23 @@ describe('transfers-ended-validly', () => {
     expect(await verdictOf(o, 'transfers-ended-validly')).toEqual({ checker: 'transfers-ended-validly', ok: true, evidence: [] });
   });
 
+  it('accepts a failed withdraw closed by a refund of what it took, and names one that kept the money (the tutorial’s loss)', async () => {
+    const o = run({
+      operations: [transfer('t1', 100), transfer('t2', 80), transfer('t3', 60)],
+      outcomes: [
+        { workflowId: 'transfer-t1', op: 't1', status: 'failed', failureType: 'WithdrawalFailed' },
+        { workflowId: 'transfer-t2', op: 't2', status: 'failed', failureType: 'WithdrawalFailed' },
+        { workflowId: 'transfer-t3', op: 't3', status: 'failed', failureType: 'WithdrawalFailed' },
+      ],
+      bankOps: [ledger('t1', 'withdraw', 100), ledger('t1', 'refund', 100), ledger('t2', 'refund', 0), ledger('t3', 'withdraw', 60)],
+      total: 940,
+    });
+    expect((await verdictOf(o, 'transfers-ended-validly')).evidence).toEqual([
+      'transfer t3 (transfer-t3, valid, 60 from a to b): ended failed (WithdrawalFailed), the bank applied withdraw 60',
+    ]);
+    expect((await verdictOf(o, 'money-conserved')).evidence).toEqual(['total balance is 940, it was 1000 (-60)', 'transfer t3: withdrew 60, deposited or refunded 0 (-60)']);
+  });
+
   it('names the transfer whose deposit was applied twice (a key that changed per attempt)', async () => {
     const o = run({
       operations: [transfer('t1', 100)],

@@ -227,29 +227,31 @@ describe('refund', () => {
     });
   });
 
-  it('after the deposit landed there is nothing to refund: NothingToRefundError, nothing changes', async () => {
+  it('after the deposit landed a refund returns nothing, and closes the reference', async () => {
     const [source, target] = await openAccounts(1000, 0);
     const referenceId = uniqueId('ref');
     await bank.withdraw(movement(source!, 300, { referenceId }));
     await bank.deposit(movement(target!, 300, { referenceId }));
-    const error = await expectServiceError(bank.refund({ referenceId, idempotencyKey: uniqueId('key') }), {
-      status: 422,
-      type: 'NothingToRefundError',
-    });
-    expect(error.message).toBe(
-      `reference '${referenceId}' has nothing left to refund: withdrew 300 cents, deposited 300, refunded 0`,
-    );
+    expect(await bank.refund({ referenceId, idempotencyKey: uniqueId('key') })).toMatchObject({ accountId: source, amount: 0, balance: 700 });
     expect(await balances(source!, target!)).toEqual([700, 300]);
-    expect((await bank.audit()).closedReferences).not.toContain(referenceId);
+    expect((await bank.audit()).closedReferences).toContain(referenceId);
   });
 
-  it('a reference that never withdrew has nothing to refund', async () => {
+  it('a refund of a reference that never withdrew returns nothing and closes it: a withdraw that arrives late never applies', async () => {
+    const [source] = await openAccounts(1000);
     const referenceId = uniqueId('ref');
-    const error = await expectServiceError(bank.refund({ referenceId, idempotencyKey: uniqueId('key') }), {
-      status: 422,
-      type: 'NothingToRefundError',
+    expect(await bank.refund({ referenceId, idempotencyKey: uniqueId('key') })).toMatchObject({
+      kind: 'refund',
+      accountId: null,
+      amount: 0,
+      balance: null,
+      replayed: false,
     });
-    expect(error.message).toBe(`reference '${referenceId}' never withdrew any money`);
+    await expectServiceError(bank.withdraw(movement(source!, 300, { referenceId })), { status: 422, type: 'TransferClosedError' });
+    expect(await balances(source!)).toEqual([1000]);
+    const audit = await bank.audit();
+    expect(audit.closedReferences).toContain(referenceId);
+    expect(audit.operations.filter((op) => op.referenceId === referenceId).map((op) => [op.kind, op.accountId, op.amount])).toEqual([['refund', null, 0]]);
   });
 
   it('after a refund, a late deposit or withdraw under the reference is TransferClosedError and changes nothing', async () => {
@@ -278,7 +280,7 @@ describe('refund', () => {
     expect(await balances(accountId!)).toEqual([1000]);
   });
 
-  it('a second refund with a new key is NothingToRefundError; with the first key it replays', async () => {
+  it('a second refund with a new key is TransferClosedError; with the first key it replays', async () => {
     const [accountId] = await openAccounts(1000);
     const referenceId = uniqueId('ref');
     await bank.withdraw(movement(accountId!, 300, { referenceId }));
@@ -286,7 +288,7 @@ describe('refund', () => {
     const first = await bank.refund(refund);
     await expectServiceError(bank.refund({ referenceId, idempotencyKey: uniqueId('key') }), {
       status: 422,
-      type: 'NothingToRefundError',
+      type: 'TransferClosedError',
     });
     expect(await bank.refund(refund)).toEqual({ ...first, replayed: true });
     expect(await balances(accountId!)).toEqual([1000]);
@@ -400,7 +402,7 @@ describe('audit', () => {
     const audit = await bank.audit();
     expect(audit.operations.map((operation) => operation.seq)).toEqual(audit.operations.map((_, index) => index + 1));
     expect(audit.totalBalance).toBe(audit.accounts.reduce((sum, account) => sum + account.balance, 0));
-    const mine = audit.operations.filter((operation) => [source, target].includes(operation.accountId));
+    const mine = audit.operations.filter((operation) => [source, target].includes(operation.accountId ?? undefined));
     const summary = mine.map(({ kind, accountId, amount, referenceId, idempotencyKey }) => ({
       kind,
       accountId,

@@ -2,6 +2,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import { TRANSFER_RETRY_POLICY } from '../../workflows/money-transfer';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { TASK_QUEUES, type TransferDetails, type TransferResult, transferWorkflowId } from '../../workflows/types';
 import { activityCalls } from '../support/history';
 import { uniqueId, useTimeSkippingWorld } from '../support/time-skipping';
@@ -27,6 +28,12 @@ function start(details: TransferDetails) {
     workflowId: transferWorkflowId(details.referenceId),
     args: [details],
   });
+}
+
+/** What the bank applied under the transfer's reference, in order: e.g. ['withdraw 100', 'deposit 100']. */
+async function ledger(details: TransferDetails): Promise<string[]> {
+  const { operations } = await world.bank.audit();
+  return operations.filter((op) => op.referenceId === details.referenceId).map((op) => `${op.kind} ${op.amount}`);
 }
 
 async function balances(details: TransferDetails): Promise<[number, number]> {
@@ -83,7 +90,7 @@ describe('moneyTransfer', () => {
     expect((await world.bank.getAccount(details.sourceAccount)).balance).toBe(10_000);
   });
 
-  it('fails without retrying or refunding when the source account does not exist', async () => {
+  it('fails without retrying when the source account does not exist, closing the transfer at the bank', async () => {
     const details = { ...(await setUp(1_000)), sourceAccount: uniqueId('nobody') };
     const handle = await start(details);
 
@@ -91,8 +98,12 @@ describe('moneyTransfer', () => {
 
     expect(failure.type).toBe('WithdrawalFailed');
     expect(failure.message).toContain('No money was moved');
-    expect((await activityCalls(handle)).map((c) => [c.activity, c.attempt, c.outcome])).toEqual([['withdraw', 1, 'failed']]);
+    expect((await activityCalls(handle)).map((c) => [c.activity, c.attempt, c.outcome])).toEqual([
+      ['withdraw', 1, 'failed'],
+      ['refund', 1, 'completed'],
+    ]);
     expect((await world.bank.getAccount(details.targetAccount)).balance).toBe(0);
+    expect(await ledger(details)).toEqual(['refund 0']);
   });
 
   it('fails on insufficient funds after one attempt and moves nothing', async () => {
@@ -103,8 +114,31 @@ describe('moneyTransfer', () => {
 
     expect(failure.type).toBe('WithdrawalFailed');
     expect((failure.cause as ApplicationFailure | undefined)?.cause).toMatchObject({ type: 'InsufficientFundsError' });
-    expect((await activityCalls(handle)).map((c) => [c.activity, c.attempt, c.outcome])).toEqual([['withdraw', 1, 'failed']]);
+    expect((await activityCalls(handle)).map((c) => [c.activity, c.attempt, c.outcome])).toEqual([
+      ['withdraw', 1, 'failed'],
+      ['refund', 1, 'completed'],
+    ]);
     expect(await balances(details)).toEqual([5_000, 0]);
+  });
+
+  it('returns a withdrawal whose answer was lost when the bank then fails until the withdraw runs out of attempts', async () => {
+    // The Temporal tutorial's workflow fails here with "No money was moved" while the source has lost the amount.
+    const details = await setUp(2_000);
+    const attempts = TRANSFER_RETRY_POLICY.maximumAttempts;
+    await world.bank.addFault({ operation: 'withdraw', effect: 'fail-after-commit', count: 1, match: { referenceId: details.referenceId } });
+    await world.bank.addFault({ operation: 'withdraw', effect: 'fail', count: attempts - 1, match: { referenceId: details.referenceId } });
+    const handle = await start(details);
+
+    const failure = await failureOf(handle.result());
+
+    expect(failure.type).toBe('WithdrawalFailed');
+    expect(failure.message).toContain('No money was moved');
+    expect((await activityCalls(handle)).map((c) => [c.activity, c.attempt, c.outcome])).toEqual([
+      ['withdraw', attempts, 'failed'],
+      ['refund', 1, 'completed'],
+    ]);
+    expect(await balances(details)).toEqual([10_000, 0]);
+    expect(await ledger(details)).toEqual(['withdraw 2000', 'refund 2000']);
   });
 
   it('retries a deposit that fails 3 times (503) and completes on the 4th attempt', async () => {
@@ -121,43 +155,57 @@ describe('moneyTransfer', () => {
     expect(await balances(details)).toEqual([6_000, 4_000]);
   });
 
-  it(`refunds once the deposit exhausts its ${TRANSFER_RETRY_POLICY.maximumAttempts} attempts`, async () => {
+  it(`keeps retrying a deposit past the withdraw's ${TRANSFER_RETRY_POLICY.maximumAttempts} attempts: money that left the source never stops halfway`, async () => {
     const details = await setUp(3_000);
-    await world.bank.addFault({
-      operation: 'deposit',
-      effect: 'fail',
-      count: TRANSFER_RETRY_POLICY.maximumAttempts,
-      match: { referenceId: details.referenceId },
-    });
+    const failures = TRANSFER_RETRY_POLICY.maximumAttempts + 2;
+    await world.bank.addFault({ operation: 'deposit', effect: 'fail', count: failures, match: { referenceId: details.referenceId } });
+    const handle = await start(details);
+
+    await handle.result();
+
+    expect((await activityCalls(handle)).map((c) => [c.activity, c.attempt, c.outcome])).toEqual([
+      ['withdraw', 1, 'completed'],
+      ['deposit', failures + 1, 'completed'],
+    ]);
+    expect(await balances(details)).toEqual([7_000, 3_000]);
+  });
+
+  it('keeps retrying the refund until the bank takes it', async () => {
+    const details = { ...(await setUp(1_500)), targetAccount: uniqueId('nobody') };
+    const failures = TRANSFER_RETRY_POLICY.maximumAttempts + 2;
+    await world.bank.addFault({ operation: 'refund', effect: 'fail', count: failures, match: { referenceId: details.referenceId } });
     const handle = await start(details);
 
     const failure = await failureOf(handle.result());
 
     expect(failure.type).toBe('DepositFailed');
-    expect(failure.message).toContain('The money was returned');
+    expect(failure.message).toContain(`The money was returned to ${details.sourceAccount}`);
     expect((await activityCalls(handle)).map((c) => [c.activity, c.attempt, c.outcome])).toEqual([
       ['withdraw', 1, 'completed'],
-      ['deposit', TRANSFER_RETRY_POLICY.maximumAttempts, 'failed'],
-      ['refund', 1, 'completed'],
+      ['deposit', 1, 'failed'],
+      ['refund', failures + 1, 'completed'],
     ]);
-    expect(await balances(details)).toEqual([10_000, 0]);
+    expect(await balances(details).catch(() => undefined)).toBeUndefined(); // the target does not exist
+    expect((await world.bank.getAccount(details.sourceAccount)).balance).toBe(10_000);
   });
 
-  it('says the money could not be returned when the refund fails too, and the audit shows it missing', async () => {
+  it('says the money could not be returned when the bank refuses the refund, naming its reason', async () => {
     const details = { ...(await setUp(1_500)), targetAccount: uniqueId('nobody') };
-    await world.bank.addFault({ operation: 'refund', effect: 'fail', match: { referenceId: details.referenceId } });
+    // The workflow's refund is held back while someone else closes the transfer under another key.
+    const held = await world.bank.addFault({ operation: 'refund', effect: 'delay', delayMs: 2_000, count: 1, match: { referenceId: details.referenceId } });
     const handle = await start(details);
+    while (!(await world.bank.listFaults()).some((rule) => rule.id === held.id && rule.fired === 1)) await sleep(20);
+    await world.bank.refund({ referenceId: details.referenceId, idempotencyKey: uniqueId('someone-else') });
 
     const failure = await failureOf(handle.result());
 
     expect(failure.type).toBe('RefundFailed');
-    expect(failure.message).toContain(`The money could not be returned to ${details.sourceAccount}`);
-    expect((await activityCalls(handle)).map((c) => [c.activity, c.outcome])).toEqual([
-      ['withdraw', 'completed'],
-      ['deposit', 'failed'],
-      ['refund', 'failed'],
+    expect(failure.message).toContain(`The money could not be returned to ${details.sourceAccount}: reference '${details.referenceId}' was refunded and is closed`);
+    expect((await activityCalls(handle)).map((c) => [c.activity, c.attempt, c.outcome])).toEqual([
+      ['withdraw', 1, 'completed'],
+      ['deposit', 1, 'failed'],
+      ['refund', 1, 'failed'],
     ]);
-    expect((await world.bank.getAccount(details.sourceAccount)).balance).toBe(8_500);
   });
 
   it('deposits exactly once when the first deposit response is lost after the bank applied it', async () => {
