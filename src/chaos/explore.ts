@@ -26,9 +26,67 @@ function actionArbitrary(system: Pick<System, 'parts' | 'partLinks'>): fc.Arbitr
   );
 }
 
-/** Schedules of 1 to `maxFaults` faults starting within the first `windowMs`, each lasting 0.3 to 4 s. Shrinks toward fewer, earlier, shorter faults. */
-export function scheduleArbitrary(system: Pick<System, 'parts' | 'partLinks'>, maxFaults = 3, windowMs = 4000): fc.Arbitrary<GeneratedFault[]> {
-  return fc.array(fc.record({ action: actionArbitrary(system), atMs: fc.integer({ min: 0, max: windowMs }), forMs: fc.integer({ min: 300, max: 4000 }) }), { minLength: 1, maxLength: maxFaults });
+export interface ScheduleShape {
+  /** Faults in one schedule at most. */
+  maxFaults?: number;
+  /** Faults start within this long of the workload's start. */
+  windowMs?: number;
+  /** The longest outage to try: past the retry budgets and timeouts in play (the default, 40 s, is past the SDK's default activity budgets of a few tries). */
+  longestMs?: number;
+}
+
+/**
+ * How long a fault lasts: mostly short (0.3 to 4 s, under most retry budgets), one time in four long (up to
+ * `longestMs`, past them), so that both sides of every budget get tried.
+ */
+function durationArbitrary(longestMs: number): fc.Arbitrary<number> {
+  return fc.oneof({ arbitrary: fc.integer({ min: 300, max: 4000 }), weight: 3 }, { arbitrary: fc.integer({ min: 4001, max: Math.max(4001, longestMs) }), weight: 1 });
+}
+
+/**
+ * Fault schedules, of four kinds (the nemesis schedules that find bugs fastest in the literature, next to plain
+ * random ones):
+ * - any faults, anywhere, at random times;
+ * - partitions of one link at a time in sequence, healed in a random order ("clog one, unclog in random order");
+ * - cycles of killing and restarting a worker;
+ * - bursts of lost responses: a link between the workers and a part resets each answer for a few hundred
+ *   milliseconds at a time, after the part applied the call.
+ * Every schedule holds 1 to `maxFaults` faults. Shrinks toward fewer, earlier, shorter faults.
+ */
+export function scheduleArbitrary(system: Pick<System, 'parts' | 'partLinks'>, shape: ScheduleShape = {}): fc.Arbitrary<GeneratedFault[]> {
+  const maxFaults = shape.maxFaults ?? 3;
+  const windowMs = shape.windowMs ?? 4000;
+  const duration = durationArbitrary(shape.longestMs ?? 40_000);
+  const links = linkNames(system);
+  const partLinks = system.partLinks.filter((link) => link.from === 'worker').map((link) => link.name);
+  const count = fc.integer({ min: 1, max: maxFaults });
+  const random = fc.array(fc.record({ action: actionArbitrary(system), atMs: fc.integer({ min: 0, max: windowMs }), forMs: duration }), { minLength: 1, maxLength: maxFaults });
+  const partitions = fc
+    .record({ links: fc.shuffledSubarray(links, { minLength: 1, maxLength: Math.min(maxFaults, links.length) }), atMs: fc.integer({ min: 0, max: windowMs }), gapMs: fc.integer({ min: 0, max: 2000 }), forMs: duration, order: fc.nat() })
+    .map(({ links: chosen, atMs, gapMs, forMs, order }) => {
+      // Link i goes down at atMs + i * gap; they come back in a random order, one gap apart, after forMs.
+      const healOrder = rotate(chosen.map((_, i) => i), order);
+      return chosen.map((link, i): GeneratedFault => ({ action: { kind: 'link-down', link }, atMs: atMs + i * gapMs, forMs: forMs + (chosen.length - i + healOrder[i]!) * gapMs }));
+    });
+  const killCycles = fc.record({ cycles: count, atMs: fc.integer({ min: 0, max: windowMs }), forMs: fc.integer({ min: 300, max: 3000 }), gapMs: fc.integer({ min: 200, max: 3000 }) }).map(({ cycles, atMs, forMs, gapMs }) =>
+    Array.from({ length: cycles }, (_, i): GeneratedFault => ({ action: { kind: 'kill', process: 'worker' }, atMs: atMs + i * (forMs + gapMs), forMs })),
+  );
+  const bursts = partLinks.length === 0
+    ? random
+    : fc.record({ link: fc.constantFrom(...partLinks), pulses: count, atMs: fc.integer({ min: 0, max: windowMs }), forMs: fc.integer({ min: 300, max: 700 }), gapMs: fc.integer({ min: 300, max: 1500 }) }).map(({ link, pulses, atMs, forMs, gapMs }) =>
+        Array.from({ length: pulses }, (_, i): GeneratedFault => ({
+          action: { kind: 'toxic', link, toxic: 'reset_peer', stream: 'downstream' },
+          atMs: atMs + i * (forMs + gapMs),
+          forMs,
+        })),
+      );
+  return fc.oneof(random, partitions, killCycles, bursts);
+}
+
+/** `items` rotated left by `by` places: a cheap seeded permutation that shrinks to the identity. */
+function rotate<T>(items: T[], by: number): T[] {
+  const k = items.length === 0 ? 0 : by % items.length;
+  return [...items.slice(k), ...items.slice(0, k)];
 }
 
 export function toFaultSpecs(schedule: readonly GeneratedFault[]): FaultSpec[] {
@@ -48,6 +106,8 @@ export interface ExploreOptions {
   seed: number;
   path?: string;
   maxFaults?: number;
+  /** The longest outage a generated fault may be (ms); see ScheduleShape. */
+  longestMs?: number;
   /** Stop shrinking after this long and report the smallest failing schedule found so far. */
   timeLimitMs?: number;
   /** Run the scenario under a schedule; true when every invariant held. */
@@ -70,7 +130,15 @@ export type ExploreResult =
     };
 
 export async function exploreSchedules(options: ExploreOptions): Promise<ExploreResult> {
-  const property = fc.asyncProperty(scheduleArbitrary(options.scenario.system, options.maxFaults), async (schedule) => options.run(withSchedule(options.scenario, schedule), schedule));
+  const shape = { maxFaults: options.maxFaults, windowMs: Math.max(options.scenario.spreadOverMs, 4000), longestMs: options.longestMs };
+  // fast-check's time limit stops waiting for a run, it does not stop the run: wait for it before anything else
+  // runs, or two runs would share the cluster.
+  let inFlight: Promise<unknown> = Promise.resolve();
+  const property = fc.asyncProperty(scheduleArbitrary(options.scenario.system, shape), async (schedule) => {
+    const run = options.run(withSchedule(options.scenario, schedule), schedule);
+    inFlight = run.catch(() => undefined);
+    return run;
+  });
   const details = await fc.check(property, {
     numRuns: options.runs,
     seed: options.seed,
@@ -79,6 +147,7 @@ export async function exploreSchedules(options: ExploreOptions): Promise<Explore
     interruptAfterTimeLimit: options.timeLimitMs,
     markInterruptAsFailure: false,
   });
+  await inFlight;
   if (!details.failed || !details.counterexample || details.counterexamplePath === null) return { failed: false, runs: details.numRuns, seed: details.seed };
   const shrunk = details.counterexample[0];
   return { failed: true, runs: details.numRuns, seed: details.seed, path: details.counterexamplePath, shrunk, minimal: await dropUnneeded(shrunk, options), shrinks: details.numShrinks };

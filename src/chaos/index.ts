@@ -12,6 +12,7 @@ export type {
   PartLink,
   PartSpec,
   PartStartContext,
+  HookContext,
   PlanContext,
   Readiness,
   StepAction,

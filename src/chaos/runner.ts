@@ -3,7 +3,7 @@
  * observe (the system's snapshot, outcomes, recorded histories replayed) -> check. Every step's result lands in the
  * report directory: plan.json, history.jsonl, histories/, report.json.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
@@ -160,31 +160,98 @@ function checkWorkflowTypes(plan: Plan, types: readonly string[] | undefined, wo
   }
 }
 
-export async function runScenario(options: RunOptions): Promise<RunResult> {
-  const { scenario, seed, log } = options;
-  const { system } = scenario;
-  const started = Date.now();
-  installQuietRuntime();
-  mkdirSync(options.reportDir, { recursive: true });
+/** The plan of a run, checked against the workflow types the workers export: refused before any cluster starts. */
+export function planRun(scenario: BoundScenario, seed: number, workflowTypes: readonly string[] | undefined, workflowsPath: string): Plan {
   const runId = `${scenario.name}-${seed}-${Date.now().toString(36)}`;
   const plan = planScenario(scenario, seed, runId);
-  checkWorkflowTypes(plan, options.workflowTypes, options.code.workflowsPath);
-  writeFileAtomic(path.join(options.reportDir, 'plan.json'), `${JSON.stringify(plan, null, 2)}\n`);
+  checkWorkflowTypes(plan, workflowTypes, workflowsPath);
+  return plan;
+}
 
+export interface SessionOptions {
+  provider: ClusterProvider;
+  /** The system every run of the session belongs to. */
+  system: BoundScenario['system'];
+  /** The code the workers run at the start of every run. */
+  code: WorkerCode;
+  /** Workers to start. */
+  workers: number;
+  projectRoot: string;
+  stateDir: string;
+  /** The cluster's state and logs. */
+  dataDir: string;
+  log: (line: string) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * A cluster kept for run after run (`chaos explore` runs every schedule on one). Each run plans fresh ids (its
+ * runId), and the system's snapshot reads only the run's own state. After each run every fault is healed, every
+ * process restored, the session's code deployed again when the run deployed other code, and the run's workflows
+ * that had not finished are terminated, so the next run starts from a cluster like a new one.
+ */
+export interface ChaosSession {
+  readonly cluster: Cluster;
+  /** How long the cluster took to start. */
+  readonly startMs: number;
+  run(options: { scenario: BoundScenario; seed: number; plan: Plan; reportDir: string }): Promise<RunResult>;
+  /** Stop the cluster. */
+  close(): Promise<void>;
+}
+
+export async function openSession(options: SessionOptions): Promise<ChaosSession> {
+  installQuietRuntime();
+  const started = Date.now();
   const cluster = await options.provider.start({
-    dataDir: path.join(options.reportDir, 'cluster'),
+    dataDir: options.dataDir,
     projectRoot: options.projectRoot,
-    system,
+    system: options.system,
     stateDir: options.stateDir,
-    workers: { ...options.code, count: scenario.workers, taskQueues: system.workers.taskQueues },
-    log,
+    workers: { ...options.code, count: options.workers, taskQueues: options.system.workers.taskQueues },
+    log: options.log,
   });
-  const clusterStartMs = Date.now() - started;
+  const startMs = Date.now() - started;
+  options.log(`cluster up in ${(startMs / 1000).toFixed(1)} s${cluster.webUiUrl ? `; Temporal Web UI ${cluster.webUiUrl}` : ''}`);
+  return {
+    cluster,
+    startMs,
+    run: (run) => runOnCluster(cluster, options, run),
+    close: async () => {
+      await cluster.stop();
+      // What a report keeps of its cluster: the logs and Temporal's database. The parts' own data (tens of MB each)
+      // and the bundles go; the snapshots in the report say what the parts held.
+      for (const bulky of ['parts', 'bundles']) rmSync(path.join(options.dataDir, bulky), { recursive: true, force: true });
+    },
+  };
+}
+
+export async function runScenario(options: RunOptions): Promise<RunResult> {
+  const { scenario, seed } = options;
+  const started = Date.now();
+  mkdirSync(options.reportDir, { recursive: true });
+  const plan = planRun(scenario, seed, options.workflowTypes, options.code.workflowsPath);
+  const session = await openSession({ ...options, system: scenario.system, workers: scenario.workers, dataDir: path.join(options.reportDir, 'cluster') });
+  try {
+    const result = await session.run({ scenario, seed, plan, reportDir: options.reportDir });
+    return { ...result, timings: { ...result.timings, clusterStartMs: session.startMs, totalMs: Date.now() - started } };
+  } finally {
+    await session.close();
+  }
+}
+
+async function runOnCluster(cluster: Cluster, session: SessionOptions, options: { scenario: BoundScenario; seed: number; plan: Plan; reportDir: string }): Promise<RunResult> {
+  const { scenario, seed, plan } = options;
+  const { system } = scenario;
+  const { log, signal } = session;
+  const started = Date.now();
+  mkdirSync(options.reportDir, { recursive: true });
+  writeFileAtomic(path.join(options.reportDir, 'plan.json'), `${JSON.stringify(plan, null, 2)}\n`);
   const connections: Connection[] = [];
+  let nemesis: Nemesis | undefined;
+  let unsettled: string[] = plan.operations.map((op) => op.workflowId);
   try {
     Nemesis.validate(cluster, plan.faults);
-    log(`cluster up in ${(clusterStartMs / 1000).toFixed(1)} s${cluster.webUiUrl ? `; Temporal Web UI ${cluster.webUiUrl}` : ''}`);
-    const hookContext = { parts: cluster.parts, setup: plan.setup };
+    const hookContext = { parts: cluster.parts, setup: plan.setup, runId: plan.runId };
     if (system.workload.prepare) await systemHook('workload.prepare', () => system.workload.prepare!(hookContext));
     const snapshot = (): Promise<unknown> => (system.snapshot ? systemHook('snapshot', () => system.snapshot!(hookContext)) : Promise.resolve(undefined));
     const before = await snapshot();
@@ -194,25 +261,28 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     const directConnection = await Connection.connect({ address: cluster.directAddress, ...cluster.connectionOptions });
     connections.push(clientConnection, directConnection);
     const history = new OperationHistory(path.join(options.reportDir, 'history.jsonl'));
-    const nemesis = new Nemesis(cluster, history, log, options.code, options.projectRoot);
+    nemesis = new Nemesis(cluster, history, log, session.code, session.projectRoot);
     log(`running ${plan.operations.length} operations (concurrency ${scenario.workload.concurrency}) and ${plan.faults.length} faults, seed ${seed}`);
     const progress = setInterval(() => log(`t+${(history.now() / 1000).toFixed(1)}s ${countDone(history.entries(), plan)}/${plan.operations.length} operations done`), 5000);
     nemesis.start(plan.faults);
     const workloadStarted = Date.now();
+    // One deadline for every wait on a workflow, the workload's and the settle's: a stuck workflow costs the settle
+    // bound once, not twice.
+    const deadline = workloadStarted + plan.faultPhaseEndsMs + scenario.settleWithinMs;
+    const faultsOver = untilFaultsOver(plan, history, nemesis, signal);
+    faultsOver.catch(() => undefined); // awaited below, unless the workload failed first
+    let healedAt: number;
     try {
       await runWorkload(plan.operations, {
         client: new Client({ connection: clientConnection, namespace: cluster.namespace }),
         history,
         concurrency: scenario.workload.concurrency,
-        operationTimeoutMs: plan.faultPhaseEndsMs + scenario.settleWithinMs,
-        signal: options.signal,
+        deadline,
+        signal,
       });
-      options.signal?.throwIfAborted();
-      // Wait out the fault phase, but not an interrupt: no fault fires after one (cancel, below, clears them).
-      const untilHealed = plan.faultPhaseEndsMs - history.now();
-      if (untilHealed > 0) await sleep(untilHealed, options.signal);
-      options.signal?.throwIfAborted();
-      await nemesis.settled();
+      signal?.throwIfAborted();
+      healedAt = await faultsOver;
+      signal?.throwIfAborted();
     } finally {
       clearInterval(progress);
       nemesis.cancel();
@@ -221,14 +291,19 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     history.record({ process: 'harness', type: 'ok', f: 'heal-all' });
     const workloadMs = Date.now() - workloadStarted;
 
-    log(`faults healed; waiting up to ${scenario.settleWithinMs / 1000} s for every workflow to finish`);
+    // settleWithin after the faults were over (later than planned when a restart took long), counted from there
+    // even when the workload kept waiting past it.
     const settleStarted = Date.now();
+    const settleBy = Math.max(deadline, healedAt + scenario.settleWithinMs);
+    log(`faults healed; waiting up to ${Math.max(0, Math.round((settleBy - settleStarted) / 1000))} s for every workflow to finish`);
     const direct = new Client({ connection: directConnection, namespace: cluster.namespace });
-    const { outcomes, unsettled } = await settle(direct, plan, settleStarted + scenario.settleWithinMs, options.signal);
+    const settled = await settle(direct, plan, settleBy, signal);
+    const { outcomes } = settled;
+    unsettled = settled.unsettled;
     history.record({ process: 'harness', type: unsettled.length === 0 ? 'ok' : 'fail', f: 'settle', value: { unsettled } });
     const settleMs = Date.now() - settleStarted;
     // Interrupted: no checks, no verdicts, whatever state the run reached (the caller writes no report).
-    options.signal?.throwIfAborted();
+    signal?.throwIfAborted();
 
     const checkStarted = Date.now();
     const after = await snapshot();
@@ -250,15 +325,34 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
       plan,
       verdicts,
       observations,
-      timings: { clusterStartMs, workloadMs, settleMs, checkMs, totalMs: Date.now() - started },
+      timings: { clusterStartMs: 0, workloadMs, settleMs, checkMs, totalMs: Date.now() - started },
       webUiUrl: cluster.webUiUrl,
       namespace: cluster.namespace,
       finalCode: nemesis.code,
     };
   } finally {
+    if (!signal?.aborted) await restore(cluster, session.code, nemesis?.code, connections[1], unsettled);
     await Promise.allSettled(connections.map((c) => c.close()));
-    await cluster.stop();
   }
+}
+
+/** Resolves when the plan's fault phase has passed and every fault the nemesis started has ended: that time. */
+async function untilFaultsOver(plan: Plan, history: OperationHistory, nemesis: Nemesis, signal?: AbortSignal): Promise<number> {
+  // Wait out the fault phase, but not an interrupt: no fault fires after one (cancel clears them).
+  const untilHealed = plan.faultPhaseEndsMs - history.now();
+  if (untilHealed > 0) await sleep(untilHealed, signal);
+  signal?.throwIfAborted();
+  await nemesis.settled();
+  return Date.now();
+}
+
+/** After a run: the cluster as the next run expects it (see ChaosSession). */
+async function restore(cluster: Cluster, code: WorkerCode, ranCode: WorkerCode | undefined, direct: Connection | undefined, unsettled: readonly string[]): Promise<void> {
+  await cluster.healAll();
+  if (ranCode && (ranCode.workflowsPath !== code.workflowsPath || ranCode.activitiesPath !== code.activitiesPath)) await cluster.deployWorkers(code);
+  if (!direct || unsettled.length === 0) return;
+  const client = new Client({ connection: direct, namespace: cluster.namespace });
+  await Promise.allSettled(unsettled.map((id) => client.workflow.getHandle(id).terminate('tempest: the chaos run ended before this workflow finished')));
 }
 
 function countDone(entries: readonly HistoryEntry[], plan: Plan): number {

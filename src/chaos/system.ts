@@ -121,6 +121,16 @@ export interface PlanContext<Params> {
   runId: string;
 }
 
+/** What the system's hooks (prepare, snapshot) are given. */
+export interface HookContext<Setup = unknown> {
+  /** Each part's direct address (no link in between). */
+  parts: Record<string, PartAddress>;
+  /** The plan's setup. */
+  setup: Setup;
+  /** The run's id: every id the plan made with `id(name)` is `${runId}-${name}`. */
+  runId: string;
+}
+
 export interface WorkloadSpec<Params = Record<string, unknown>, Setup = unknown> {
   /**
    * Check the scenario's workload fields (all but `concurrency` and `spreadOver`) and fill in defaults. Throw an
@@ -130,7 +140,7 @@ export interface WorkloadSpec<Params = Record<string, unknown>, Setup = unknown>
   /** Pure: the run's operations and the data to seed the parts with, from the seeded generator. */
   plan(context: PlanContext<Params>): { operations: OperationSpec[]; setup?: Setup };
   /** Seed the parts with the plan's setup before the workload starts (the parts' direct addresses, no link). */
-  prepare?(context: { parts: Record<string, PartAddress>; setup: Setup }): Promise<void>;
+  prepare?(context: HookContext<Setup>): Promise<void>;
 }
 
 export interface CheckerSpec<Snapshot = unknown, Setup = unknown> {
@@ -146,8 +156,12 @@ export interface SystemSpec<Params = Record<string, unknown>, Setup = unknown, S
   parts?: Record<string, PartSpec>;
   workers: WorkersSpec;
   workload: WorkloadSpec<Params, Setup>;
-  /** The system's state, read from the parts directly: taken after `prepare` and again after the workflows settled. */
-  snapshot?(context: { parts: Record<string, PartAddress>; setup: Setup }): Promise<Snapshot>;
+  /**
+   * The system's state, read from the parts directly: taken after `prepare` and again after the workflows settled.
+   * Parts can outlive a run (`chaos explore` runs every schedule on one cluster): read only the run's own state,
+   * the ids its plan made with `id()` (they start with `${runId}-`), so that no other run's state reaches a checker.
+   */
+  snapshot?(context: HookContext<Setup>): Promise<Snapshot>;
   checkers?: CheckerSpec<Snapshot, Setup>[];
   /**
    * Failure types that mean "no" (a declined payment, an unknown account): retrying one cannot change the answer, so

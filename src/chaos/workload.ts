@@ -14,8 +14,11 @@ export interface WorkloadOptions {
   client: Client;
   history: OperationHistory;
   concurrency: number;
-  /** Give up waiting on any one operation after this long (the client may be cut off by a fault). */
-  operationTimeoutMs: number;
+  /**
+   * Stop waiting on operations at this time (epoch ms): the client may be cut off by a fault, or a workflow may be
+   * stuck. The run's settle waits until the same time, so a stuck workflow costs the bound once.
+   */
+  deadline: number;
   signal?: AbortSignal;
 }
 
@@ -79,7 +82,7 @@ export async function runWorkload(operations: readonly PlannedOperation[], optio
       if (wait > 0) await sleep(wait, stopped);
       if (stopped.aborted) return;
       history.record({ process, type: 'invoke', f: op.kind, op: op.id, value: op.args.length === 1 ? op.args[0] : op.args });
-      const abort = AbortSignal.any([AbortSignal.timeout(options.operationTimeoutMs), stopped]);
+      const abort = AbortSignal.any([AbortSignal.timeout(Math.max(0, options.deadline - Date.now())), stopped]);
       try {
         const result = await client.connection.withAbortSignal(abort, () => execute(client, op, history, process, abort));
         history.record({ process, type: 'ok', f: op.kind, op: op.id, value: result });

@@ -136,6 +136,8 @@ export function buildProgram(): Command {
       .option('--seed <n>', 'the seed of the schedules and the workload (default: random, printed)')
       .option('--path <path>', 'with --seed, replay the schedule fast-check reported (as explore printed it)')
       .option('--max-faults <n>', 'faults per schedule at most', '3')
+      .option('--longest-outage <seconds>', 'the longest a generated fault may last: past every retry budget and timeout in play', '40')
+      .option('--tries <n>', 'once a schedule broke an invariant: runs of each smaller schedule before it counts as holding, and re-runs of the smallest one', '3')
       .option('--time-limit <seconds>', 'stop exploring and shrinking after this long', '900')
       .option('--cluster <provider>', 'local, docker or external', 'local')
       .option('--address <host:port>', 'the Temporal frontend, for --cluster external')

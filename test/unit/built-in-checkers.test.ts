@@ -84,6 +84,20 @@ describe('the built-in checkers, derived from the recorded histories', () => {
     ]);
   });
 
+  it("no-workflow-task-failures: the sandbox's time limit is the fault's doing when the run paused a worker, and a failure otherwise", async () => {
+    const workflow = {
+      workflowId: 'w1',
+      runId: 'r',
+      workflowType: 'w',
+      events: [{ eventId: 12, workflowTaskFailedEventAttributes: { cause: Cause.WORKFLOW_TASK_FAILED_CAUSE_WORKFLOW_WORKER_UNHANDLED_FAILURE, failure: { message: 'Script execution timed out after 5000ms' } } }],
+    } as unknown as RecordedWorkflow;
+    const fault = (action: object) => ({ index: 1, timeMs: 300, process: 'nemesis', type: 'invoke' as const, f: 'fault', op: 'f0', value: action });
+    expect(await evidenceOf(run({ workflows: [workflow], history: [fault({ kind: 'pause', process: 'worker-2' })] }), 'no-workflow-task-failures')).toEqual([]);
+    const named = ['w1: workflow task failed at event 12 (WORKFLOW_WORKER_UNHANDLED_FAILURE): Script execution timed out after 5000ms'];
+    expect(await evidenceOf(run({ workflows: [workflow], history: [fault({ kind: 'pause', process: 'bank' })] }), 'no-workflow-task-failures')).toEqual(named);
+    expect(await evidenceOf(run({ workflows: [workflow] }), 'no-workflow-task-failures')).toEqual(named);
+  });
+
   it('all-finished and histories-replay name the workflow', async () => {
     expect(await evidenceOf(run({ unsettled: ['transfer-t9'] }), 'all-finished')).toEqual(['transfer-t9 had not finished 60 s after the faults healed']);
     expect(await evidenceOf(run({ replay: [{ workflowId: 'w', status: 'nondeterministic', detail: 'event 5' }] }), 'histories-replay')).toEqual(['w: nondeterministic: event 5']);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { exploreSchedules, type GeneratedFault } from '../../src/chaos/explore';
+import fc from 'fast-check';
+import { exploreSchedules, type GeneratedFault, scheduleArbitrary } from '../../src/chaos/explore';
 import bankAndStore from '../../chaos/system';
 import { bindScenario, defineScenario } from '../../src/chaos/scenario';
 
@@ -26,7 +27,70 @@ describe('exploreSchedules', () => {
     expect(replayed.failed).toBe(true);
   });
 
+  it('never runs two schedules at once, not even when the time limit stops the search mid-run', async () => {
+    let running = 0;
+    let most = 0;
+    let finished = 0;
+    const slow = async (_s: unknown, schedule: readonly GeneratedFault[]): Promise<boolean> => {
+      most = Math.max(most, ++running);
+      await new Promise((resolve) => setTimeout(resolve, 60));
+      running--;
+      finished++;
+      return breaksWhenBankDiesLong(_s, schedule);
+    };
+    await exploreSchedules({ scenario, runs: 200, seed: 7, timeLimitMs: 100, run: slow });
+    expect(running).toBe(0); // the run the time limit interrupted had ended before explore returned
+    expect(most).toBe(1);
+    expect(finished).toBeGreaterThan(0);
+  });
+
   it('reports no failure when every schedule holds', async () => {
     expect(await exploreSchedules({ scenario, runs: 20, seed: 1, run: async () => true })).toEqual({ failed: false, runs: 20, seed: 1 });
+  });
+});
+
+describe('the generated schedules', () => {
+  const sample = fc.sample(scheduleArbitrary(bankAndStore, { maxFaults: 3, longestMs: 40_000 }), { numRuns: 400, seed: 11 });
+  const faults = sample.flat();
+
+  it('hold 1 to maxFaults faults each', () => {
+    expect(sample.every((schedule) => schedule.length >= 1 && schedule.length <= 3)).toBe(true);
+  });
+
+  it('last both less and more than the retry budgets in play: 0.3 to 4 s mostly, up to the longest outage sometimes', () => {
+    const durations = faults.filter((f) => f.action.kind !== 'toxic' || f.action.toxic !== 'reset_peer').map((f) => f.forMs);
+    expect(Math.min(...durations)).toBeLessThan(1000);
+    expect(durations.filter((d) => d > 25_000).length).toBeGreaterThan(10);
+    expect(durations.filter((d) => d <= 4000).length).toBeGreaterThan(durations.length / 2);
+  });
+
+  it('include partitions of one link after another, kill-restart cycles of a worker and bursts of lost responses', () => {
+    const linkSequence = sample.some((s) => s.length > 1 && s.every((f) => f.action.kind === 'link-down') && new Set(s.map((f) => (f.action as { link: string }).link)).size === s.length);
+    const killCycle = sample.some((s) => s.length > 1 && s.every((f) => f.action.kind === 'kill' && f.action.process === 'worker') && s.every((f, i) => i === 0 || f.atMs >= s[i - 1]!.atMs + s[i - 1]!.forMs));
+    const burst = sample.some((s) => s.length > 1 && s.every((f) => f.action.kind === 'toxic' && f.action.toxic === 'reset_peer' && f.action.stream === 'downstream' && f.action.link === (s[0]!.action as { link: string }).link));
+    expect([linkSequence, killCycle, burst]).toEqual([true, true, true]);
+  });
+
+  it('find a bug that needs a lost answer from the bank within a few schedules', async () => {
+    const losesAnAnswer = async (_s: unknown, schedule: readonly GeneratedFault[]): Promise<boolean> =>
+      !schedule.some((f) => f.action.kind === 'toxic' && f.action.toxic === 'reset_peer' && f.action.stream === 'downstream' && f.action.link === 'worker-bank');
+    // Schedules run until the first failure, for ten seeds (the seeds fix the schedules: this is deterministic).
+    const firstFailure = await Promise.all(Array.from({ length: 10 }, async (_, seed) => {
+      let runs = 0;
+      let found = 0;
+      await exploreSchedules({ scenario, runs: 100, seed, run: async (s, schedule) => {
+        runs++;
+        const held = await losesAnAnswer(s, schedule);
+        if (!held && found === 0) found = runs;
+        return held;
+      } });
+      return found;
+    }));
+    console.log(`schedules until a lost bank answer, seeds 0-9: ${firstFailure.join(', ')}`);
+    expect(Math.max(...firstFailure)).toBeLessThanOrEqual(30);
+    expect(firstFailure.every((n) => n > 0)).toBe(true);
+    const result = await exploreSchedules({ scenario, runs: 30, seed: 1, run: losesAnAnswer });
+    expect(result.failed).toBe(true);
+    if (result.failed) expect(result.minimal).toHaveLength(1);
   });
 });

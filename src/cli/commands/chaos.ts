@@ -4,18 +4,19 @@
  * usage or harness error.
  */
 import { randomInt } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { findScenario, type LoadedSystem, listScenarios, loadSystem, ScenarioFileError, scenarioPaths } from '../../chaos/catalog.ts';
 import { CheckerError } from '../../chaos/checkers/index.ts';
 import { cleanupStaleRuns, providerFor, type ProviderChoice } from '../../chaos/cluster/index.ts';
 import { DefinitionError } from '../../chaos/definition.ts';
-import { exploreSchedules, type GeneratedFault, toFaultSpecs } from '../../chaos/explore.ts';
+import { type ExploreResult, exploreSchedules, type GeneratedFault, toFaultSpecs, withSchedule } from '../../chaos/explore.ts';
 import { describeAction } from '../../chaos/nemesis.ts';
 import { buildReport, type ChaosReport, renderText } from '../../chaos/report.ts';
 import { ReportDirError, type StagedReportDir, stageReportDir } from '../../chaos/report-dir.ts';
 import { renderChaosHtml } from '../../chaos/report-html.ts';
-import { runScenario, SystemHookError } from '../../chaos/runner.ts';
+import { type ChaosSession, openSession, planRun, runScenario, SystemHookError } from '../../chaos/runner.ts';
+import type { WorkerCode } from '../../chaos/cluster/types.ts';
 import type { BoundScenario } from '../../chaos/scenario.ts';
 import type { Project } from '../../config/config.ts';
 import { keepFailureLogs, writeFileAtomic } from '../../files.ts';
@@ -127,18 +128,31 @@ function runFlags(options: ChaosRunOptions): string[] {
   ].filter(Boolean);
 }
 
+/** A cluster kept across runs (explore), and the workflow types its workers' code exports. */
+interface Reuse {
+  session: ChaosSession;
+  workflowTypes: readonly string[];
+}
+
+/** The code a scenario's workers run: the flags, else the scenario's own, else the system's. */
+function workerCode(chaos: Chaos, scenario: BoundScenario, options: ChaosRunOptions): WorkerCode {
+  const { project, system } = chaos;
+  return {
+    workflowsPath: modulePath('--workflows', options.workflows, scenario.code?.workflows, project, system.workflowsPath),
+    activitiesPath: modulePath('--activities', options.activities, scenario.code?.activities, project, system.activitiesPath),
+  };
+}
+
 /**
  * Run one scenario, write its report, print its verdicts. Returns the report. `source` is how the user named the
  * scenario (a catalogue name or a file), for the command that replays it.
  */
-export async function runOne(chaos: Chaos, scenario: BoundScenario, source: string, seed: number, options: ChaosRunOptions, reportDir: string, signal: AbortSignal): Promise<ChaosReport> {
+export async function runOne(chaos: Chaos, scenario: BoundScenario, source: string, seed: number, options: ChaosRunOptions, reportDir: string, signal: AbortSignal, reuse?: Reuse): Promise<ChaosReport> {
   const { project, system } = chaos;
   const choice = providerChoice(options);
-  const code = {
-    workflowsPath: modulePath('--workflows', options.workflows, scenario.code?.workflows, project, system.workflowsPath),
-    activitiesPath: modulePath('--activities', options.activities, scenario.code?.activities, project, system.activitiesPath),
-  };
-  const workflowTypes = await checkWorkerCode(code);
+  const code = workerCode(chaos, scenario, options);
+  const workflowTypes = reuse?.workflowTypes ?? (await checkWorkerCode(code));
+  const session = reuse?.session;
   const log = (line: string): void => void process.stderr.write(`${line}\n`);
   const provider = providerFor(choice);
   let staged: StagedReportDir;
@@ -150,7 +164,9 @@ export async function runOne(chaos: Chaos, scenario: BoundScenario, source: stri
   }
   let result;
   try {
-    result = await runScenario({ scenario, seed, provider, code, projectRoot: project.root, stateDir: stateDirOf(project), reportDir: staged.dir, log, signal, workflowTypes });
+    result = session
+      ? await session.run({ scenario, seed, plan: planRun(scenario, seed, workflowTypes, code.workflowsPath), reportDir: staged.dir })
+      : await runScenario({ scenario, seed, provider, code, projectRoot: project.root, stateDir: stateDirOf(project), reportDir: staged.dir, log, signal, workflowTypes });
     signal.throwIfAborted(); // Ctrl-C as the run finished: it stops as promised, with no report and no verdict
   } catch (error) {
     // Nothing half-written: a run that did not finish leaves no report, only the logs of a cluster that failed.
@@ -203,6 +219,8 @@ export interface ChaosExploreOptions extends ChaosRunOptions {
   runs: string;
   path?: string;
   maxFaults: string;
+  longestOutage: string;
+  tries: string;
   timeLimit: string;
 }
 
@@ -233,34 +251,99 @@ export async function exploreCommand(name: string, options: ChaosExploreOptions)
   const scenario = await loadOrFail(() => findScenario(name, chaos.project, chaos.system));
   const runs = wholeNumber('--runs', options.runs, 1);
   const maxFaults = wholeNumber('--max-faults', options.maxFaults, 1);
+  const tries = wholeNumber('--tries', options.tries, 1);
+  const longestMs = wholeNumber('--longest-outage', options.longestOutage, 5) * 1000;
   const timeLimitMs = wholeNumber('--time-limit', options.timeLimit, 1) * 1000;
   if (options.path !== undefined && !/^\d+(:\d+)*$/.test(options.path)) throw new UsageError(`--path must look like 3:1:0 (as explore printed it), got '${options.path}'`);
+  const code = workerCode(chaos, scenario, options);
+  const workflowTypes = await checkWorkerCode(code);
   const signal = interruptSignal();
   await cleanupStaleRuns(stateDirOf(chaos.project));
   const base = path.resolve(options.report ?? path.join(chaos.project.outDir, 'reports', `explore-${scenario.name}-${seed}`));
+  const session = await openExploreSession(chaos, scenario, code, options, path.join(base, 'cluster'), signal);
   let attempt = 0;
-  process.stderr.write(`exploring ${scenario.name}: up to ${runs} fault schedules (seed ${seed}), shrinking any failure for up to ${timeLimitMs / 1000} s\n`);
-  const result = await exploreSchedules({
-    scenario,
-    runs,
-    seed,
-    path: options.path,
-    maxFaults,
-    timeLimitMs,
-    run: async (candidate, schedule) => {
-      if (signal.aborted) throw new Interrupted('interrupted; stopped the cluster');
-      attempt++;
-      process.stderr.write(`\nschedule ${attempt}: ${schedule.map((f) => `${describeAction(f.action)} at ${f.atMs} ms for ${f.forMs} ms`).join('; ')}\n`);
-      // Every schedule runs the same workload: the explore seed plans it.
-      const report = await runOne(chaos, candidate, name, seed, { ...options, json: true }, path.join(base, `schedule-${attempt}`), signal);
-      process.stderr.write(`schedule ${attempt}: ${report.ok ? 'every invariant held' : `VIOLATED: ${report.verdicts.filter((v) => !v.ok).map((v) => v.checker).join(', ')}`}\n`);
-      return report.ok;
-    },
-  });
-  if (!result.failed) {
-    process.stdout.write(`\n${result.runs} fault schedules of ${scenario.name}: every invariant held in each (seed ${result.seed})\n`);
-    return EXIT.ok;
+  /** Runs one schedule on the session's cluster; true when every invariant held. */
+  const runSchedule = async (candidate: BoundScenario, schedule: readonly GeneratedFault[], label: string): Promise<boolean> => {
+    if (signal.aborted) throw new Interrupted('interrupted; stopped the cluster');
+    attempt++;
+    process.stderr.write(`\nschedule ${attempt}${label}: ${schedule.map((f) => `${describeAction(f.action)} at ${f.atMs} ms for ${f.forMs} ms`).join('; ')}\n`);
+    // Every schedule runs the same workload (the explore seed plans it), under fresh ids on the same cluster.
+    const report = await runOne(chaos, candidate, name, seed, { ...options, json: true }, path.join(base, `schedule-${attempt}`), signal, { session, workflowTypes });
+    process.stderr.write(`schedule ${attempt}: ${report.ok ? 'every invariant held' : `VIOLATED: ${report.verdicts.filter((v) => !v.ok).map((v) => v.checker).join(', ')}`}\n`);
+    if (report.ok) pruneSchedule(path.join(base, `schedule-${attempt}`));
+    return report.ok;
+  };
+  try {
+    process.stderr.write(`exploring ${scenario.name}: up to ${runs} fault schedules (seed ${seed}) on one cluster, shrinking any failure for up to ${timeLimitMs / 1000} s\n`);
+    let failureSeen = false;
+    const result = await exploreSchedules({
+      scenario,
+      runs,
+      seed,
+      path: options.path,
+      maxFaults,
+      longestMs,
+      timeLimitMs,
+      // A violation is a violation: the first one found fails the search. After it, a smaller schedule counts as
+      // holding only when it held `tries` times, so a failure that does not always repeat still shrinks.
+      run: async (candidate, schedule) => {
+        for (let i = 1; i <= (failureSeen ? tries : 1); i++) {
+          if (!(await runSchedule(candidate, schedule, failureSeen && i > 1 ? ` (try ${i} of ${tries})` : ''))) {
+            failureSeen = true;
+            return false;
+          }
+        }
+        return true;
+      },
+    });
+    if (!result.failed) {
+      process.stdout.write(`\n${result.runs} fault schedules of ${scenario.name}: every invariant held in each (seed ${result.seed})\n`);
+      return EXIT.ok;
+    }
+    // How often the smallest schedule fails: a seed fixes the plan, not what the cluster does with it.
+    let failedAgain = 0;
+    for (let i = 1; i <= tries; i++) {
+      if (!(await runSchedule(withSchedule(scenario, result.minimal), result.minimal, ` (re-run ${i} of ${tries} of the smallest schedule)`))) failedAgain++;
+    }
+    return reportExploreFailure(result, { scenario, name, seed, base, options, failedAgain, tries });
+  } finally {
+    await session.close();
   }
+}
+
+/** The cluster every schedule of an explore runs on: a failure to start it is a harness error naming its kept logs. */
+async function openExploreSession(chaos: Chaos, scenario: BoundScenario, code: WorkerCode, options: ChaosExploreOptions, dataDir: string, signal: AbortSignal): Promise<ChaosSession> {
+  const log = (line: string): void => void process.stderr.write(`${line}\n`);
+  try {
+    return await openSession({
+      provider: providerFor(providerChoice(options)),
+      system: scenario.system,
+      code,
+      workers: scenario.workers,
+      projectRoot: chaos.project.root,
+      stateDir: stateDirOf(chaos.project),
+      dataDir,
+      log,
+      signal,
+    });
+  } catch (error) {
+    if (signal.aborted) throw new Interrupted('interrupted; stopped the cluster');
+    if (error instanceof WorkflowBundleError) throw new UsageError(error.message);
+    const logs = keepFailureLogs(path.join(dataDir, 'logs'), stateDirOf(chaos.project));
+    throw new HarnessError(`chaos explore ${scenario.name} could not start its cluster: ${(error as Error).message.split('\n')[0]}${logs ? `; the cluster's logs are kept in ${shownPath(logs)}` : ''}`);
+  }
+}
+
+/** A schedule that held keeps its report, its plan and its operation history; its recorded histories go. */
+function pruneSchedule(dir: string): void {
+  rmSync(path.join(dir, 'histories'), { recursive: true, force: true });
+}
+
+function reportExploreFailure(
+  result: Extract<ExploreResult, { failed: true }>,
+  context: { scenario: BoundScenario; name: string; seed: number; base: string; options: ChaosExploreOptions; failedAgain: number; tries: number },
+): number {
+  const { scenario, name, seed, base, options, failedAgain, tries } = context;
   const file = path.join(base, 'minimal-scenario.ts');
   writeFileAtomic(file, scenarioFileText(scenario, result.minimal));
   process.stdout.write(
@@ -268,8 +351,9 @@ export async function exploreCommand(name: string, options: ChaosExploreOptions)
       '',
       `An invariant broke. Smallest fault schedule found (${result.shrinks} shrinks, then unneeded faults dropped):`,
       ...result.minimal.map((f) => `  ${describeAction(f.action)} at ${f.atMs} ms for ${f.forMs} ms`),
-      `Replay it exactly:        ${['tempest chaos run', shownPath(file), '--seed', String(seed), ...runFlags(options)].join(' ')}`,
-      `Replay fast-check's case: ${['tempest chaos explore', name, '--seed', String(result.seed), '--path', result.path, '--runs', '1', ...runFlags(options)].join(' ')}`,
+      `Re-run ${tries} more times, it broke an invariant ${failedAgain} of ${tries} times${failedAgain < tries ? ' (a seed fixes the plan, not the timing of what the cluster does: re-run it to see it again)' : ''}.`,
+      `Run it again:             ${['tempest chaos run', shownPath(file), '--seed', String(seed), ...runFlags(options)].join(' ')}`,
+      `Run fast-check's case:    ${['tempest chaos explore', name, '--seed', String(result.seed), '--path', result.path, '--runs', '1', ...runFlags(options)].join(' ')}`,
       `Reports of every schedule: ${shownPath(base)}`,
       '',
     ].join('\n'),
