@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Bootstrap of this repository on a fresh machine (plain Node, no dependencies: it runs before node_modules exists).
-//   node scripts/setup.mjs            npm dependencies (when package-lock.json changed), then `tempest setup`: the
+//   node scripts/setup.mjs            npm dependencies (`npm ci`, when package-lock.json changed), then `tempest setup`: the
 //                                     pinned Temporal binaries and Toxiproxy, into the per-user cache
 //   node scripts/setup.mjs --tests    also what the test suite needs from the machine: Debian's chromium (the HTML
 //                                     reports are checked in a real browser) and a Docker engine (the docker
@@ -23,22 +23,22 @@ function fail(message) {
   process.exit(2);
 }
 
-function run(command, args, options = {}) {
+function run(command, args, options = {}, hint = '') {
   const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', ...options });
   if (result.error) fail(`\`${command} ${args.join(' ')}\` could not start: ${result.error.message}`);
-  if (result.status !== 0) fail(`\`${command} ${args.join(' ')}\` failed with exit code ${result.status}`);
+  if (result.status !== 0) fail(`\`${command} ${args.join(' ')}\` failed with exit code ${result.status}${hint}`);
 }
 
 const onPath = (command) => spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
 
 const lockHash = createHash('sha256').update(readFileSync(lock)).digest('hex');
 if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== lockHash) {
-  console.log('setup: installing npm dependencies from package-lock.json');
-  // Not `npm ci`: its strict check wants every platform's optional @swc/core binary in the lock file, and some
-  // registries (mirrors) carry only some platforms. `npm install` installs exactly the locked versions too.
-  run(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['install', '--no-audit', '--no-fund', '--loglevel=error']);
-  // npm may have rewritten the lock's formatting: the stamp is of what it wrote, so the next run is quiet.
-  writeFileSync(stamp, createHash('sha256').update(readFileSync(lock)).digest('hex'));
+  console.log('setup: installing npm dependencies from package-lock.json (npm ci)');
+  // `npm ci`, never `npm install`: install rewrites the lock whenever its npm writes one differently (npm 10, which
+  // Node 20 ships, drops the `libc` fields npm 11 writes), so a clean checkout was dirty after setup and every
+  // benchmark report said "uncommitted changes". ci installs exactly the lock and never writes it.
+  run(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], {}, ' (when package.json changed, run `npm install` to update package-lock.json, and commit both)');
+  writeFileSync(stamp, lockHash);
 }
 /** Install what is missing of `needs` from Debian's packages (as root), or stop and say exactly what to install. */
 function provide(needs) {

@@ -11,6 +11,7 @@
  * benchmark of the base that the head lacks, a benchmark whose unit or direction changed, and samples too few for
  * any change to be significant. Reports are validated (report.ts) before they get here.
  */
+import { formatEnvironmentValue } from './format.ts';
 import type { Benchmark, BenchReport, Direction, Environment, RunInfo } from './report.ts';
 import {
   bootstrapChangeInterval,
@@ -34,9 +35,11 @@ export const DEFAULT_COMPARE_OPTIONS: CompareOptions = { thresholdPercent: 10, a
 /**
  * - `regression` / `improvement`: the change is significant (p < alpha) and makes things worse / better;
  * - `unchanged`: not significant (`~`), or the medians are equal;
- * - `only-in-head`: a new benchmark, which the base cannot have measured.
+ * - `only-in-head`: a new benchmark, which the base cannot have measured;
+ * - `omitted-in-head`: the head report says why it did not report this benchmark of the base (a percentile its
+ *   samples cannot support, say): shown with the reason, judged by nothing.
  */
-export type RowStatus = 'regression' | 'improvement' | 'unchanged' | 'only-in-head';
+export type RowStatus = 'regression' | 'improvement' | 'unchanged' | 'only-in-head' | 'omitted-in-head';
 
 /** Two reports the gate cannot judge; the message is one line naming the file and the benchmark. */
 export class ComparisonError extends Error {
@@ -111,7 +114,7 @@ export interface Comparison {
  */
 export const BUSY_LOAD_PER_CORE = 1.5;
 
-const COMPARED_ENVIRONMENT: readonly (keyof Environment)[] = ['cpuModel', 'cpuCores', 'nodeVersion', 'sdkVersion', 'temporalCliVersion', 'testServerVersion', 'platform', 'arch'];
+const COMPARED_ENVIRONMENT: readonly (keyof Environment)[] = ['cpuModel', 'cpuCores', 'nodeVersion', 'sdkVersion', 'temporalCliVersion', 'testServerVersion', 'platform', 'arch', 'devServerConfig'];
 
 export function compareReports(
   base: BenchReport,
@@ -121,9 +124,14 @@ export function compareReports(
 ): Comparison {
   assertJudgeable(base, head, options, sources);
   const headById = new Map(head.benchmarks.map((h) => [h.id, h]));
+  const omittedInHead = new Map((head.omitted ?? []).map((o) => [o.id, o.reason]));
   const baseIds = new Set(base.benchmarks.map((b) => b.id));
   const compared = base.benchmarks.map((b): ComparisonRow => {
-    const h = headById.get(b.id)!;
+    const h = headById.get(b.id);
+    if (!h) {
+      const reason = omittedInHead.get(b.id)!;
+      return { id: b.id, suite: b.suite, name: b.name, unit: b.unit, direction: b.direction, base: summarize(b.samples), baseSamples: b.samples, status: 'omitted-in-head', exceedsThreshold: false, note: `not reported by head: ${reason}` };
+    }
     const row = compareSamples({ id: b.id, suite: b.suite, name: b.name, unit: b.unit, direction: b.direction }, b.samples, h.samples, options);
     const changed = changedParams(b.params, h.params);
     const note = [row.note, changed && `params changed between the runs (${changed})`].filter(Boolean).join('; ');
@@ -140,11 +148,11 @@ export function compareReports(
     options,
     rows,
     geomean: geomeanOf(rows),
-    environmentDifferences: COMPARED_ENVIRONMENT.filter((field) => String(base.environment[field]) !== String(head.environment[field])).map((field) => ({
+    environmentDifferences: COMPARED_ENVIRONMENT.map((field) => ({
       field,
-      base: String(base.environment[field]),
-      head: String(head.environment[field]),
-    })),
+      base: formatEnvironmentValue(base.environment[field]),
+      head: formatEnvironmentValue(head.environment[field]),
+    })).filter((difference) => difference.base !== difference.head),
     busyMachine: (['base', 'head'] as const).flatMap((side) => {
       const { run, environment } = side === 'base' ? base : head;
       return run.loadAverageMax !== undefined && run.loadAverageMax > BUSY_LOAD_PER_CORE * environment.cpuCores
@@ -164,7 +172,8 @@ export function compareReports(
  */
 function assertJudgeable(base: BenchReport, head: BenchReport, options: CompareOptions, sources: ReportSources = { base: 'base', head: 'head' }): void {
   const headById = new Map(head.benchmarks.map((h) => [h.id, h]));
-  const missing = base.benchmarks.filter((b) => !headById.has(b.id)).map((b) => b.id);
+  const omittedInHead = new Set((head.omitted ?? []).map((o) => o.id));
+  const missing = base.benchmarks.filter((b) => !headById.has(b.id) && !omittedInHead.has(b.id)).map((b) => b.id);
   if (missing.length > 0) {
     const all = missing.length === base.benchmarks.length ? (missing.length === 1 ? 'the only benchmark' : `all ${missing.length} benchmarks`) : missing.length === 1 ? '1 benchmark' : `${missing.length} benchmarks`;
     const listed = missing.length > 5 ? `${missing.slice(0, 5).join(', ')} and ${missing.length - 5} more` : missing.join(', ');
@@ -174,7 +183,8 @@ function assertJudgeable(base: BenchReport, head: BenchReport, options: CompareO
     );
   }
   for (const b of base.benchmarks) {
-    const h = headById.get(b.id)!;
+    const h = headById.get(b.id);
+    if (!h) continue; // omitted by the head, which says why
     for (const field of ['unit', 'direction'] as const) {
       if (h[field] !== b[field]) {
         throw new ComparisonError(

@@ -4,6 +4,7 @@
  * and in time, so a run always stops by itself.
  */
 import { performance } from 'node:perf_hooks';
+import { isSteady } from './stats.ts';
 
 export interface ClosedLoopOptions {
   concurrency: number;
@@ -68,4 +69,46 @@ export async function runClosedLoop(options: ClosedLoopOptions, execute: (index:
     throw new LoopFailed(`workflow #${failedIndex} of the loop failed: ${failure instanceof Error ? failure.message : String(failure)}`, { cause: failure });
   }
   return { latenciesMs, completed: latenciesMs.length, elapsedMs, throughputPerSec: latenciesMs.length / (elapsedMs / 1000) };
+}
+
+export interface WarmUpOptions {
+  concurrency: number;
+  /** Each window is a closed loop of this long (the calls in flight then finish). */
+  windowMs: number;
+  /** Steady: the rates of the last `windows` windows agree within `tolerance` of their median (isSteady). */
+  windows: number;
+  tolerance: number;
+  /** Stop after this long even when not steady; the result says so. */
+  maxMs: number;
+  signal?: AbortSignal;
+}
+
+export interface WarmUpResult {
+  steady: boolean;
+  durationMs: number;
+  /** Workflows per second of each window in turn. */
+  rates: number[];
+}
+
+/**
+ * Warm up until the rate is steady: closed-loop windows one after another until the last few agree, or `maxMs`
+ * passed. A fixed count is not enough: caches, JIT and the server's rate limiters (which allow a burst after idle)
+ * make the first seconds faster or slower than the rest, and by how much depends on the machine. `execute` gets
+ * indexes that keep counting across windows, so each call can be unique.
+ */
+export async function warmUpUntilSteady(options: WarmUpOptions, execute: (index: number) => Promise<unknown>): Promise<WarmUpResult> {
+  const { concurrency, windowMs, windows, tolerance, maxMs, signal } = options;
+  const started = performance.now();
+  const rates: number[] = [];
+  let next = 0;
+  for (;;) {
+    const offset = next;
+    // Bounded by time: enough calls that the window always ends by its duration.
+    const result = await runClosedLoop({ concurrency, maxCount: Number.MAX_SAFE_INTEGER, maxDurationMs: windowMs, signal }, (index) => execute(offset + index));
+    next += result.completed;
+    rates.push(result.throughputPerSec);
+    const durationMs = performance.now() - started;
+    const steady = isSteady(rates, { windows, tolerance });
+    if (steady || durationMs >= maxMs) return { steady, durationMs, rates };
+  }
 }

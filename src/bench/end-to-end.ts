@@ -5,12 +5,19 @@
 import type { Client } from '@temporalio/client';
 import { WorkerGroup } from '../harness/worker.ts';
 import type { BenchContext } from './context.ts';
-import type { ClosedLoopResult } from './driver.ts';
-import { type Benchmark, benchmark } from './report.ts';
-import { quantile } from './stats.ts';
+import { type ClosedLoopResult, warmUpUntilSteady } from './driver.ts';
+import { type Benchmark, benchmark, type Omission, type WarmUp } from './report.ts';
+import { minSamplesForPercentile, quantile } from './stats.ts';
 import type { CallFactory, WorkflowCall, Workload } from './workload.ts';
 
-/** Throughput and latency p50/p95/p99 benchmarks of repeated closed-loop runs (one sample per run). */
+/** The latency percentiles a run reports, each only when every run has the workflows to support it. */
+const LATENCY_PERCENTILES = [50, 95, 99] as const;
+
+/**
+ * Throughput and latency percentile benchmarks of repeated closed-loop runs (one sample per run). A percentile is
+ * reported only when every run closed enough workflows to support it (minSamplesForPercentile: 40 for p95, 200 for
+ * p99); otherwise it is omitted, with the reason.
+ */
 export function loopBenchmarks(
   suite: string,
   workflow: string,
@@ -19,20 +26,27 @@ export function loopBenchmarks(
   bounds: { maxCount: number; maxDurationMs: number },
   extraParams: Benchmark['params'] = {},
   namePrefix = '',
-): Benchmark[] {
+): { benchmarks: Benchmark[]; omitted: Omission[] } {
   const params = { workflow, concurrency, ...bounds, ...extraParams };
   const name = (metric: string): string => `${workflow}/c${concurrency}/${namePrefix}${metric}`;
   const micro = (ms: number): number => Math.round(ms * 1000) / 1000;
-  const latency = (q: number, metric: string): Benchmark =>
+  const fewest = Math.min(...runs.map((run) => run.completed));
+  const most = Math.max(...runs.map((run) => run.completed));
+  const supported = LATENCY_PERCENTILES.filter((p) => fewest >= minSamplesForPercentile(p));
+  const omitted = LATENCY_PERCENTILES.filter((p) => !supported.includes(p)).map((p) => ({
+    id: `${suite}/${name(`latency-p${p}`)}`,
+    reason: `a run's p${p} needs at least ${minSamplesForPercentile(p)} workflows, and these runs closed ${fewest === most ? fewest : `${fewest} to ${most}`}`,
+  }));
+  const latency = (p: number): Benchmark =>
     benchmark({
       suite,
-      name: name(metric),
+      name: name(`latency-p${p}`),
       unit: 'ms',
       direction: 'lower-is-better',
-      samples: runs.map((run) => quantile(run.latenciesMs, q)),
-      params: { ...params, metric },
+      samples: runs.map((run) => quantile(run.latenciesMs, p / 100)),
+      params: { ...params, metric: `latency-p${p}` },
     });
-  return [
+  const benchmarks = [
     benchmark({
       suite,
       name: name('throughput'),
@@ -46,10 +60,30 @@ export function loopBenchmarks(
         elapsedMs: runs.map((run) => micro(run.elapsedMs)),
       },
     }),
-    latency(0.5, 'latency-p50'),
-    latency(0.95, 'latency-p95'),
-    latency(0.99, 'latency-p99'),
+    ...supported.map(latency),
   ];
+  return { benchmarks, omitted };
+}
+
+/** How long warm-ups run: windows until three agree within 10% (full) or two within 20% (quick), bounded. */
+const WARM_UP = {
+  full: { windowMs: 1_000, windows: 3, tolerance: 0.1, maxMs: 30_000 },
+  quick: { windowMs: 400, windows: 2, tolerance: 0.2, maxMs: 2_000 },
+} as const;
+
+/** Warm `subject` up at `concurrency` until its rate is steady (warmUpUntilSteady), and say how it went. */
+export async function warmUp(
+  context: BenchContext,
+  subject: string,
+  options: { concurrency: number; quick: boolean; progress: (line: string) => void },
+  execute: (index: number) => Promise<unknown>,
+): Promise<WarmUp> {
+  const result = await warmUpUntilSteady({ ...(options.quick ? WARM_UP.quick : WARM_UP.full), concurrency: options.concurrency, signal: context.signal }, execute);
+  const rates = result.rates.map((rate) => Math.round(rate * 100) / 100);
+  options.progress(
+    `${subject}: warm-up ${result.steady ? 'steady' : 'NOT steady'} after ${(result.durationMs / 1000).toFixed(1)} s (${rates.map((r) => r.toFixed(1)).join(', ')} workflows/s)`,
+  );
+  return { subject, steady: result.steady, durationMs: Math.round(result.durationMs), rates };
 }
 
 export interface HarnessExecutor {

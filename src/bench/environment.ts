@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { createRequire } from 'node:module';
+import { DEV_SERVER_DYNAMIC_CONFIG } from '../harness/temporal.ts';
 import { PACKAGE_ROOT } from '../package-root.ts';
 import { loadManifest, resolveTool } from '../toolchain/tools.ts';
 import type { Environment } from './report.ts';
@@ -29,6 +30,7 @@ export function captureEnvironment(projectRoot: string, now: Date = new Date()):
     totalMemoryMb: Math.round(os.totalmem() / 2 ** 20),
     loadAverage: os.loadavg().map((load) => Math.round(load * 100) / 100),
     date: now.toISOString(),
+    devServerConfig: { ...DEV_SERVER_DYNAMIC_CONFIG },
   };
 }
 

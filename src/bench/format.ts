@@ -1,5 +1,6 @@
 /** Number and label formatting shared by the text, Markdown and HTML renderings of reports and comparisons. */
 import type { Comparison, ComparisonRow } from './compare.ts';
+import type { OverheadRow } from './overhead.ts';
 import type { Direction, Environment, RunInfo } from './report.ts';
 
 /** About three significant figures: 1234, 123.4 -> 123, 12.34 -> 12.3, 1.234 -> 1.23. */
@@ -34,6 +35,7 @@ export function formatMedian(summary: { median: number; iqr: number; n: number }
 /** The change column: the change in percent when significant, `~` when not (benchstat's convention). */
 export function formatChange(row: ComparisonRow): string {
   if (row.status === 'only-in-head') return 'new';
+  if (row.status === 'omitted-in-head') return 'not reported';
   if (row.status === 'unchanged' || row.changePercent === undefined) return '~';
   return formatPercent(row.changePercent);
 }
@@ -55,6 +57,8 @@ export function statusLabel(row: ComparisonRow, thresholdPercent: number): strin
       return '';
     case 'only-in-head':
       return 'only in head';
+    case 'omitted-in-head':
+      return 'omitted by head (see notes)';
   }
 }
 
@@ -78,12 +82,24 @@ export const ENVIRONMENT_ROWS: readonly [string, keyof Environment][] = [
   ['memory (MiB)', 'totalMemoryMb'],
   ['load average at start (1, 5, 15 min)', 'loadAverage'],
   ['date', 'date'],
+  ['dev server settings (dynamic config)', 'devServerConfig'],
 ];
 
 export function formatEnvironmentValue(value: Environment[keyof Environment]): string {
   if (Array.isArray(value)) return value.join(', ');
   if (value === null) return 'unknown';
+  // Reports written before the dev server's settings were recorded lack them.
+  if (value === undefined) return 'not recorded';
+  if (typeof value === 'object') return formatSettings(value);
   return String(value);
+}
+
+/** `key=value, ...` sorted by key, so the same settings always read the same. */
+export function formatSettings(settings: Record<string, string | number | boolean>): string {
+  return Object.keys(settings)
+    .sort()
+    .map((key) => `${key}=${String(settings[key])}`)
+    .join(', ');
 }
 
 export function formatRun(run: RunInfo): string {
@@ -93,9 +109,18 @@ export function formatRun(run: RunInfo): string {
 /** The notes under a comparison: environments that differ, busy machines, rows that cannot be judged. */
 export function comparisonNotes(comparison: Comparison): string[] {
   return [
-    ...comparison.environmentDifferences.map((d) => `⚠ the reports were measured with different ${d.field}: base ${d.base}, head ${d.head}.`),
+    ...comparison.environmentDifferences.map((d) =>
+      d.field === 'devServerConfig'
+        ? `⚠ the dev servers ran with different settings (dynamic config), which change what a workflow costs: base ${d.base}, head ${d.head}.`
+        : `⚠ the reports were measured with different ${d.field}: base ${d.base}, head ${d.head}.`,
+    ),
     ...comparison.busyMachine.map(
       (b) => `⚠ ${b.report} was measured on a busy machine: the 1-minute load average reached ${b.loadAverageMax} on ${b.cpuCores} cores, so other work competed with the benchmark and its numbers are noisier than usual.`,
+    ),
+    ...(['base', 'head'] as const).flatMap((side) =>
+      (comparison[side].run.warmUps ?? [])
+        .filter((warmUp) => !warmUp.steady)
+        .map((warmUp) => `⚠ ${side}'s warm-up of ${warmUp.subject} did not reach a steady rate in ${(warmUp.durationMs / 1000).toFixed(0)} s (${warmUp.rates.map(formatValue).join(', ')} workflows/s): its first samples may still be warming up.`),
     ),
     ...(comparison.quickMismatch
       ? [`⚠ ${comparison.base.run.quick ? 'base' : 'head'} is a --quick run and the other is not: their counts differ, and so do their numbers.`]
@@ -103,3 +128,22 @@ export function comparisonNotes(comparison: Comparison): string[] {
     ...comparison.rows.filter((row) => row.note).map((row) => `${row.id}: ${row.note}.`),
   ];
 }
+
+/** The cells of a harness overhead row after its medians: overhead, its interval, p (and the test), what it detects. */
+export function overheadCells(row: OverheadRow): { overhead: string; interval: string; p: string; detects: string } {
+  return {
+    overhead: formatPercent(row.overheadPercent),
+    // From few pairs no interval reaches 95%: say the coverage it has.
+    interval: row.interval
+      ? `${formatPercent(row.interval.low)} … ${formatPercent(row.interval.high)}${row.interval.level < 0.95 ? ` (covers ${(row.interval.level * 100).toFixed(0)}%)` : ''}`
+      : '',
+    p: `${formatP(row.p)}${row.test === 'paired signed-rank' ? ` (${row.pairs} pairs)` : ' (unpaired)'}`,
+    detects: row.detectablePercent === undefined ? '' : `±${row.detectablePercent.toFixed(1)}%`,
+  };
+}
+
+/** What the overhead table's columns mean, said under its heading. */
+export const OVERHEAD_EXPLAINED =
+  'The same workload through the harness and through a bare SDK client + worker loop, in pairs of samples run back to back in the head run. ' +
+  'Overhead: the median of the pairs’ cost ratios (throughput inverted: positive is worse), with a distribution-free interval and the signed-rank test; ' +
+  '"detects": the smallest overhead this run finds 80% of the time at p < 0.05, from how much the pairs varied.';

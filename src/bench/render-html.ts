@@ -17,6 +17,8 @@ import {
   formatPercent,
   formatRun,
   formatValue,
+  OVERHEAD_EXPLAINED,
+  overheadCells,
   shortSha,
   statusLabel,
 } from './format.ts';
@@ -88,14 +90,14 @@ export function renderHtml(comparison: Comparison, overhead: OverheadRow[] = [])
       ? ''
       : `
   <h2>Harness overhead (head)</h2>
-  <p>The same workload through the harness and through a bare SDK client + worker loop, measured in alternation in the head run.</p>
+  <p>${esc(OVERHEAD_EXPLAINED)}</p>
   <table>
-    <thead><tr><th>workflow</th><th>concurrency</th><th>metric</th><th>harness</th><th>bare SDK</th><th>overhead</th><th>p</th></tr></thead>
+    <thead><tr><th>workflow</th><th>concurrency</th><th>metric</th><th>harness</th><th>bare SDK</th><th>overhead</th><th>95% interval</th><th>p</th><th>detects</th></tr></thead>
     <tbody>${overhead
-      .map(
-        (row) =>
-          `<tr><td>${esc(row.workflow)}</td><td class="num">${row.concurrency}</td><td>${esc(row.metric)} (${esc(row.unit)})</td><td class="num">${formatValue(row.harnessMedian)}</td><td class="num">${formatValue(row.rawMedian)}</td><td class="num">${esc(formatPercent(row.overheadPercent))}</td><td class="num">${formatP(row.p)}</td></tr>`,
-      )
+      .map((row) => {
+        const cells = overheadCells(row);
+        return `<tr><td>${esc(row.workflow)}</td><td class="num">${row.concurrency}</td><td>${esc(row.metric)} (${esc(row.unit)})</td><td class="num">${formatValue(row.harnessMedian)}</td><td class="num">${formatValue(row.rawMedian)}</td><td class="num">${esc(cells.overhead)}</td><td class="num">${esc(cells.interval)}</td><td class="num">${esc(cells.p)}</td><td class="num">${esc(cells.detects)}</td></tr>`;
+      })
       .join('')}</tbody>
   </table>`;
   const notes = comparisonNotes(comparison);

@@ -15,6 +15,8 @@ import {
   formatPercent,
   formatRun,
   formatValue,
+  OVERHEAD_EXPLAINED,
+  overheadCells,
   shortSha,
   statusLabel,
 } from './format.ts';
@@ -58,12 +60,13 @@ export function renderMarkdown(comparison: Comparison, overhead: OverheadRow[] =
   }
   if (overhead.length > 0) {
     lines.push('### Harness overhead (head)', '');
-    lines.push('The same workload through the harness and through a bare SDK client + worker loop, measured in alternation in the head run.', '');
-    lines.push('| workflow | concurrency | metric | harness | bare SDK | overhead | p |');
-    lines.push('|---|--:|---|--:|--:|--:|--:|');
+    lines.push(OVERHEAD_EXPLAINED, '');
+    lines.push('| workflow | concurrency | metric | harness | bare SDK | overhead | 95% interval | p | detects |');
+    lines.push('|---|--:|---|--:|--:|--:|:-:|--:|--:|');
     for (const row of overhead) {
+      const cells = overheadCells(row);
       lines.push(
-        `| ${row.workflow} | ${row.concurrency} | ${row.metric} (${row.unit}) | ${formatValue(row.harnessMedian)} | ${formatValue(row.rawMedian)} | ${formatPercent(row.overheadPercent)} | ${formatP(row.p)} |`,
+        `| ${row.workflow} | ${row.concurrency} | ${row.metric} (${row.unit}) | ${formatValue(row.harnessMedian)} | ${formatValue(row.rawMedian)} | ${cells.overhead} | ${cells.interval} | ${cells.p} | ${cells.detects} |`,
       );
     }
     lines.push('');

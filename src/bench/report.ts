@@ -33,6 +33,11 @@ export interface Environment {
   loadAverage: number[];
   /** ISO 8601 time the run started. */
   date: string;
+  /**
+   * The dynamic config every dev server of the run started with (DEV_SERVER_DYNAMIC_CONFIG). Absent from reports
+   * written before it was recorded: their servers ran with the server's throttling defaults.
+   */
+  devServerConfig?: Record<string, string | number | boolean>;
 }
 
 export interface Benchmark {
@@ -65,6 +70,27 @@ export interface RunInfo {
    * reports written before it was recorded lack it.
    */
   loadAverageMax?: number;
+  /** How each warm-up went (absent from reports written before warm-ups ran until steady). */
+  warmUps?: WarmUp[];
+  /** The activities module the run used instead of the system's (`bench run --activities`), as the user named it. */
+  activities?: string;
+}
+
+/** A warm-up runs windows of the workload until their rates agree (steady) or its time bound passes. */
+export interface WarmUp {
+  /** What warmed up, e.g. `throughput/moneyTransfer c16`. */
+  subject: string;
+  steady: boolean;
+  durationMs: number;
+  /** The rate of each window in turn (workflows/s). */
+  rates: number[];
+}
+
+/** A benchmark the run did not report, and why: a percentile its samples are too few to support, say. */
+export interface Omission {
+  /** The id the benchmark would have had. */
+  id: string;
+  reason: string;
 }
 
 export interface BenchReport {
@@ -72,6 +98,8 @@ export interface BenchReport {
   environment: Environment;
   run: RunInfo;
   benchmarks: Benchmark[];
+  /** Benchmarks not reported, and why; `bench compare` shows a base benchmark the head omitted instead of refusing it. */
+  omitted?: Omission[];
 }
 
 export type BenchmarkSpec = Omit<Benchmark, 'id' | 'summary'>;
@@ -142,6 +170,28 @@ export function parseReport(value: unknown, source: string): BenchReport {
     }
     return fail('schema', `"${REPORT_SCHEMA}"`, value.schema);
   }
+  /** An object of setting names to strings, finite numbers or booleans (params, dynamic config). */
+  const settings = (item: unknown, path: string): Record<string, string | number | boolean> => {
+    const object = isObject(item) ? item : fail(path, 'an object', item);
+    for (const [key, setting] of Object.entries(object)) {
+      const ok = typeof setting === 'string' || typeof setting === 'boolean' || (typeof setting === 'number' && Number.isFinite(setting));
+      if (!ok) fail(`${path}.${key}`, 'a string, finite number or boolean', setting);
+    }
+    return object as Record<string, string | number | boolean>;
+  };
+  const warmUps = (list: unknown): WarmUp[] => {
+    if (!Array.isArray(list)) return fail('run.warmUps', 'an array', list);
+    return list.map((item, i): WarmUp => {
+      const path = `run.warmUps[${i}]`;
+      const warmUp = isObject(item) ? item : fail(path, 'an object', item);
+      return {
+        subject: label(warmUp.subject, `${path}.subject`),
+        steady: typeof warmUp.steady === 'boolean' ? warmUp.steady : fail(`${path}.steady`, 'true or false', warmUp.steady),
+        durationMs: number(warmUp, 'durationMs', path, 'non-negative'),
+        rates: numbers(warmUp.rates, `${path}.rates`, { nonEmpty: false, nonNegative: 'a number >= 0' }),
+      };
+    });
+  };
   const string = (object: Json, key: string, path: string): string =>
     typeof object[key] === 'string' ? (object[key] as string) : fail(`${path}.${key}`, 'a string', object[key]);
   /** An id, suite, name, unit or suite list entry: shown in one-line errors and table rows. */
@@ -180,6 +230,7 @@ export function parseReport(value: unknown, source: string): BenchReport {
     totalMemoryMb: number(env, 'totalMemoryMb', 'environment', 'non-negative'),
     loadAverage: numbers(env.loadAverage, 'environment.loadAverage', { nonEmpty: false, nonNegative: 'a number >= 0' }),
     date,
+    ...(env.devServerConfig === undefined ? {} : { devServerConfig: settings(env.devServerConfig, 'environment.devServerConfig') }),
   };
 
   const runInfo = isObject(value.run) ? value.run : fail('run', 'an object', value.run);
@@ -189,6 +240,8 @@ export function parseReport(value: unknown, source: string): BenchReport {
     quick: typeof runInfo.quick === 'boolean' ? runInfo.quick : fail('run.quick', 'true or false', runInfo.quick),
     durationMs: number(runInfo, 'durationMs', 'run', 'non-negative'),
     ...(runInfo.loadAverageMax === undefined ? {} : { loadAverageMax: number(runInfo, 'loadAverageMax', 'run', 'non-negative') }),
+    ...(runInfo.warmUps === undefined ? {} : { warmUps: warmUps(runInfo.warmUps) }),
+    ...(runInfo.activities === undefined ? {} : { activities: label(runInfo.activities, 'run.activities') }),
   };
 
   if (!Array.isArray(value.benchmarks)) return fail('benchmarks', 'an array', value.benchmarks);
@@ -210,17 +263,15 @@ export function parseReport(value: unknown, source: string): BenchReport {
     const samples = numbers(item.samples, `${path}.samples`, { nonEmpty: true, nonNegative: 'a number >= 0 (a duration, rate or count is never negative)' });
     if (samples.every((sample) => sample === 0)) fail(`${path}.samples`, 'measurements (all of them are 0: nothing was measured)', samples);
     const summaryObject = isObject(item.summary) ? item.summary : fail(`${path}.summary`, 'an object', item.summary);
-    const summary = Object.fromEntries(
-      SUMMARY_KEYS.map((key) => [key, number(summaryObject, key, `${path}.summary`, 'finite')]),
-    ) as unknown as Summary;
+    const summary = Object.fromEntries([
+      ...SUMMARY_KEYS.map((key) => [key, number(summaryObject, key, `${path}.summary`, 'finite')]),
+      // Reports written before percentiles needed enough samples carry them always; newer ones only when supported.
+      ...OPTIONAL_SUMMARY_KEYS.filter((key) => summaryObject[key] !== undefined).map((key) => [key, number(summaryObject, key, `${path}.summary`, 'finite')]),
+    ]) as unknown as Summary;
     if (summary.n !== samples.length) {
       throw new ReportError(`${source}: ${path}.summary.n is ${summary.n} but ${path}.samples holds ${samples.length} values${benchmarkLabel}`);
     }
-    const paramsObject = item.params === undefined ? {} : isObject(item.params) ? item.params : fail(`${path}.params`, 'an object', item.params);
-    for (const [key, param] of Object.entries(paramsObject)) {
-      const ok = typeof param === 'string' || typeof param === 'boolean' || (typeof param === 'number' && Number.isFinite(param));
-      if (!ok) fail(`${path}.params.${key}`, 'a string, finite number or boolean', param);
-    }
+    const paramsObject = item.params === undefined ? {} : settings(item.params, `${path}.params`);
     let raw: Record<string, number[]> | undefined;
     if (item.raw !== undefined) {
       const rawObject = isObject(item.raw) ? item.raw : fail(`${path}.raw`, 'an object of number arrays', item.raw);
@@ -238,7 +289,21 @@ export function parseReport(value: unknown, source: string): BenchReport {
       ...(raw ? { raw } : {}),
     };
   });
-  return { schema: REPORT_SCHEMA, environment, run, benchmarks };
+  benchmarkLabel = '';
+  let omitted: Omission[] | undefined;
+  if (value.omitted !== undefined) {
+    if (!Array.isArray(value.omitted)) return fail('omitted', 'an array', value.omitted);
+    omitted = value.omitted.map((item, i): Omission => {
+      const path = `omitted[${i}]`;
+      const omission = isObject(item) ? item : fail(path, 'an object', item);
+      const id = label(omission.id, `${path}.id`);
+      if (!id.includes('/')) fail(`${path}.id`, 'a benchmark id, <suite>/<name>', id);
+      if (seen.has(id)) throw new ReportError(`${source}: ${path}.id ${show(id)} is also a benchmark of the report; a benchmark is reported or omitted, not both`);
+      return { id, reason: label(omission.reason, `${path}.reason`) };
+    });
+  }
+  return { schema: REPORT_SCHEMA, environment, run, benchmarks, ...(omitted ? { omitted } : {}) };
 }
 
-const SUMMARY_KEYS: readonly (keyof Summary)[] = ['n', 'min', 'max', 'mean', 'median', 'q1', 'q3', 'iqr', 'mad', 'p95', 'p99'];
+const SUMMARY_KEYS: readonly (keyof Summary)[] = ['n', 'min', 'max', 'mean', 'median', 'q1', 'q3', 'iqr', 'mad'];
+const OPTIONAL_SUMMARY_KEYS: readonly (keyof Summary)[] = ['p95', 'p99'];

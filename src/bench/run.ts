@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import type { RunRegistry } from '../harness/run-registry.ts';
 import { BenchContext, type BenchTarget } from './context.ts';
 import { captureEnvironment } from './environment.ts';
-import { type Benchmark, type BenchReport, REPORT_SCHEMA } from './report.ts';
+import { type Benchmark, type BenchReport, type Omission, REPORT_SCHEMA, type WarmUp } from './report.ts';
 import type { BenchSuite } from './suite.ts';
 
 export interface RunOptions {
@@ -15,6 +15,10 @@ export interface RunOptions {
   target: BenchTarget;
   suites: readonly BenchSuite[];
   quick: boolean;
+  /** The throughput suite's concurrency levels, instead of its own. */
+  concurrency?: readonly number[];
+  /** The activities module used instead of the system's, as the user named it (recorded in the report). */
+  activitiesShown?: string;
   /** Services' databases and server logs go here. */
   dataDir: string;
   signal?: AbortSignal;
@@ -29,6 +33,8 @@ export async function runBenchmarks(options: RunOptions): Promise<BenchReport> {
   const started = performance.now();
   const context = BenchContext.create({ target: options.target, dataDir: options.dataDir, signal: options.signal, registry: options.registry });
   const benchmarks: Benchmark[] = [];
+  const warmUps: WarmUp[] = [];
+  const omitted: Omission[] = [];
   let loadAverageMax = os.loadavg()[0]!;
   const sampleLoad = setInterval(() => (loadAverageMax = Math.max(loadAverageMax, os.loadavg()[0]!)), 5_000).unref();
   try {
@@ -38,7 +44,10 @@ export async function runBenchmarks(options: RunOptions): Promise<BenchReport> {
       if (context.signal.aborted) break;
       const suiteStarted = performance.now();
       progress(`${suite.name}: ${suite.description}`);
-      benchmarks.push(...(await suite.run(context, { quick: options.quick, progress })));
+      const result = await suite.run(context, { quick: options.quick, concurrency: options.concurrency, progress });
+      benchmarks.push(...result.benchmarks);
+      warmUps.push(...(result.warmUps ?? []));
+      omitted.push(...(result.omitted ?? []));
       progress(`${suite.name}: done in ${((performance.now() - suiteStarted) / 1000).toFixed(1)} s`);
     }
   } catch (error) {
@@ -58,7 +67,10 @@ export async function runBenchmarks(options: RunOptions): Promise<BenchReport> {
       quick: options.quick,
       durationMs: Math.round(performance.now() - started),
       loadAverageMax: Math.round(loadAverageMax * 100) / 100,
+      warmUps,
+      ...(options.activitiesShown ? { activities: options.activitiesShown } : {}),
     },
     benchmarks,
+    ...(omitted.length > 0 ? { omitted } : {}),
   };
 }

@@ -18,8 +18,9 @@ export interface Summary {
   iqr: number;
   /** Median absolute deviation from the median (unscaled). */
   mad: number;
-  p95: number;
-  p99: number;
+  /** Only where the sample supports them (see minSamplesForPercentile): absent from fewer than 40 and 200 samples. */
+  p95?: number;
+  p99?: number;
 }
 
 function assertSamples(samples: readonly number[], what = 'samples'): void {
@@ -64,6 +65,8 @@ export function summarize(samples: readonly number[]): Summary {
   const mid = quantileSorted(values, 0.5);
   const q1 = quantileSorted(values, 0.25);
   const q3 = quantileSorted(values, 0.75);
+  const p95 = percentile(values, 95);
+  const p99 = percentile(values, 99);
   return {
     n: values.length,
     min: values[0]!,
@@ -74,9 +77,32 @@ export function summarize(samples: readonly number[]): Summary {
     q3,
     iqr: q3 - q1,
     mad: quantileSorted(sorted(values.map((v) => Math.abs(v - mid))), 0.5),
-    p95: quantileSorted(values, 0.95),
-    p99: quantileSorted(values, 0.99),
+    ...(p95 === undefined ? {} : { p95 }),
+    ...(p99 === undefined ? {} : { p99 }),
   };
+}
+
+/**
+ * Observations a percentile needs beyond it (on average) before it says more than the sample's extreme: with one,
+ * a "p99" of 100 values is the maximum or next to it more often than not.
+ */
+export const TAIL_OBSERVATIONS = 2;
+
+/**
+ * The fewest samples from which the `percent`-th percentile is reported: enough that TAIL_OBSERVATIONS of them are
+ * expected beyond it, n * min(q, 1 - q) >= 2. p50 from 4 samples, p90 from 20, p95 from 40, p99 from 200.
+ */
+export function minSamplesForPercentile(percent: number): number {
+  if (!(percent > 0 && percent < 100)) throw new RangeError(`a percentile is between 0 and 100 (exclusive), got ${percent}`);
+  const tail = Math.min(percent, 100 - percent);
+  // Percent in integers where possible, so 100 / (100 - 99) is exactly 100, not 100.00000000000001.
+  return Math.ceil((TAIL_OBSERVATIONS * 100) / tail - 1e-9);
+}
+
+/** The `percent`-th percentile of the samples, or undefined when they are too few to support it (minSamplesForPercentile). */
+export function percentile(samples: readonly number[], percent: number): number | undefined {
+  if (samples.length < minSamplesForPercentile(percent)) return undefined;
+  return quantile(samples, percent / 100);
 }
 
 /** Geometric mean of positive values (e.g. ratios head/base). */
@@ -268,4 +294,129 @@ export function hodgesLehmannShift(base: readonly number[], head: readonly numbe
   const differences: number[] = [];
   for (const h of head) for (const b of base) differences.push(h - b);
   return median(differences);
+}
+
+/**
+ * A distribution-free interval for the median: the order statistics x(k) and x(n+1-k) with the largest k whose
+ * coverage 1 - 2 P(Binomial(n, 1/2) < k) is at least `level`. `level` of the result is the coverage achieved: from
+ * fewer than 6 samples no interval reaches 95%, and [min, max] is returned with the coverage it has.
+ */
+export function medianInterval(samples: readonly number[], level = 0.95): Interval {
+  assertSamples(samples);
+  const values = sorted(samples);
+  const n = values.length;
+  const below = binomialHalfCdf(n); // below[k] = P(Binomial(n, 1/2) <= k)
+  // [x(k), x(n+1-k)] misses the median when at most k-1 samples lie on one side of it.
+  const coverage = (k: number): number => 1 - 2 * below[k - 1]!;
+  let k = 1;
+  while (k + 1 <= Math.floor((n + 1) / 2) && coverage(k + 1) >= level) k++;
+  return { low: values[k - 1]!, high: values[n - k]!, level: coverage(k) };
+}
+
+/** P(Binomial(n, 1/2) <= k) for k = 0..n. */
+function binomialHalfCdf(n: number): number[] {
+  const cdf: number[] = [];
+  let term = 0.5 ** n; // C(n, 0) / 2^n
+  let sum = 0;
+  for (let k = 0; k <= n; k++) {
+    sum += term;
+    cdf.push(Math.min(1, sum));
+    term = (term * (n - k)) / (k + 1);
+  }
+  return cdf;
+}
+
+export interface SignedRankResult {
+  /** The sum of the ranks of the positive differences (R's V). */
+  v: number;
+  /** Two-sided p-value. */
+  p: number;
+  method: 'exact' | 'normal';
+  /** Differences used: zeros are dropped, as Wilcoxon's test does. */
+  n: number;
+}
+
+/**
+ * The Wilcoxon signed-rank test of paired differences against 0, two-sided: exact (the permutation distribution of
+ * V) for fewer than 50 non-zero differences without ties, as R's wilcox.test(paired = TRUE) does; otherwise the
+ * normal approximation with the tie correction and a continuity correction. Zeros are dropped.
+ */
+export function signedRankTest(differences: readonly number[]): SignedRankResult {
+  assertSamples(differences, 'differences');
+  const nonZero = differences.filter((d) => d !== 0);
+  const n = nonZero.length;
+  if (n === 0) return { v: 0, p: 1, method: 'exact', n: 0 };
+  const { ranks, tieGroups } = rank(nonZero.map(Math.abs));
+  const v = nonZero.reduce((sum, d, i) => sum + (d > 0 ? ranks[i]! : 0), 0);
+  if (n < 50 && tieGroups.length === 0) {
+    const distribution = exactSignedRankDistribution(n);
+    const lower = cumulative(distribution, Math.floor(v));
+    const upper = 1 - cumulative(distribution, Math.ceil(v) - 1);
+    return { v, p: Math.min(1, 2 * Math.min(lower, upper)), method: 'exact', n };
+  }
+  const tieTerm = tieGroups.reduce((sum, t) => sum + (t * t * t - t), 0);
+  const variance = (n * (n + 1) * (2 * n + 1)) / 24 - tieTerm / 48;
+  if (variance <= 0) return { v, p: 1, method: 'normal', n };
+  const z = (Math.abs(v - (n * (n + 1)) / 4) - 0.5) / Math.sqrt(variance);
+  return { v, p: Math.min(1, z <= 0 ? 1 : 2 * normalUpperTail(z)), method: 'normal', n };
+}
+
+/** P(V = v) for v = 0..n(n+1)/2: each rank 1..n is positive with probability 1/2. */
+function exactSignedRankDistribution(n: number): Float64Array {
+  let dist = Float64Array.of(1);
+  for (let r = 1; r <= n; r++) {
+    const next = new Float64Array(dist.length + r);
+    for (let v = 0; v < dist.length; v++) {
+      next[v]! += dist[v]! / 2;
+      next[v + r]! += dist[v]! / 2;
+    }
+    dist = next;
+  }
+  return dist;
+}
+
+/** The z with P(Z > z) = p for a standard normal Z (0 < p < 1), by bisection on normalUpperTail. */
+export function normalUpperQuantile(p: number): number {
+  if (!(p > 0 && p < 1)) throw new RangeError(`a probability between 0 and 1 (exclusive), got ${p}`);
+  let low = -40;
+  let high = 40;
+  for (let i = 0; i < 200; i++) {
+    const mid = (low + high) / 2;
+    if (normalUpperTail(mid) > p) low = mid;
+    else high = mid;
+  }
+  return (low + high) / 2;
+}
+
+/**
+ * The smallest shift of paired differences that a two-sided signed-rank test at `alpha` detects with probability
+ * `power`, for n pairs whose differences have standard deviation `sd`: (z(alpha/2) + z(1 - power)) * sd / sqrt(n),
+ * inflated for the signed-rank test's efficiency against the t test on normal data (3/pi). In the units of `sd`.
+ */
+export function minimumDetectableShift(options: { n: number; sd: number; alpha?: number; power?: number }): number {
+  const { n, sd, alpha = 0.05, power = 0.8 } = options;
+  if (!(Number.isInteger(n) && n >= 1)) throw new RangeError(`n must be a positive integer, got ${n}`);
+  if (!(sd >= 0 && Number.isFinite(sd))) throw new RangeError(`sd must be a finite number >= 0, got ${sd}`);
+  const z = normalUpperQuantile(alpha / 2) + normalUpperQuantile(1 - power);
+  return (z * sd) / Math.sqrt((n * 3) / Math.PI);
+}
+
+/** Sample standard deviation (n - 1 in the denominator); 0 for a single value. */
+export function standardDeviation(samples: readonly number[]): number {
+  assertSamples(samples);
+  if (samples.length < 2) return 0;
+  const m = mean(samples);
+  return Math.sqrt(samples.reduce((sum, v) => sum + (v - m) ** 2, 0) / (samples.length - 1));
+}
+
+/**
+ * Whether the last `windows` rates agree within `tolerance`: their range is at most `tolerance` times their median.
+ * A warm-up runs until this holds (or its bound).
+ */
+export function isSteady(rates: readonly number[], options: { windows: number; tolerance: number }): boolean {
+  if (rates.length < options.windows) return false;
+  const last = rates.slice(-options.windows);
+  const mid = median(last);
+  if (mid <= 0) return false;
+  return (Math.max(...last) - Math.min(...last)) / mid <= options.tolerance;
 }

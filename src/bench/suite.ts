@@ -3,17 +3,26 @@
  * parts and returns benchmark entries. Suites are registered in bench/suites/index.ts.
  */
 import type { BenchContext } from './context.ts';
-import type { Benchmark } from './report.ts';
+import type { Benchmark, Omission, WarmUp } from './report.ts';
 
 export interface SuiteSettings {
   /** Tiny counts for tests and CI smoke runs: proves the suite works, numbers are rough. */
   quick: boolean;
+  /** The concurrency levels of the throughput suite, instead of its own (`bench run --concurrency`). */
+  concurrency?: readonly number[];
   /** Progress for people (stderr); one line per step. */
   progress: (line: string) => void;
+}
+
+/** What a suite measured: its benchmarks, how its warm-ups went, and what it did not report and why. */
+export interface SuiteResult {
+  benchmarks: Benchmark[];
+  warmUps?: WarmUp[];
+  omitted?: Omission[];
 }
 
 export interface BenchSuite {
   name: string;
   description: string;
-  run(context: BenchContext, settings: SuiteSettings): Promise<Benchmark[]>;
+  run(context: BenchContext, settings: SuiteSettings): Promise<SuiteResult>;
 }

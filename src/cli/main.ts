@@ -47,6 +47,8 @@ export function buildProgram(): Command {
     .option('--suite <names>', 'comma-separated suites to run (default: all; see `tempest bench suites`)')
     .option('--out <file>', 'write the report here (default: <outDir>/bench/bench-<time>.json, outDir .tempest)')
     .option('--quick', 'tiny counts: proves the suites work in seconds; numbers are rough')
+    .option('--concurrency <levels>', 'comma-separated concurrency levels of the throughput suite (default: 1,4,16; quick 1,4)')
+    .option('--activities <module>', 'measure with this activities module instead of the system\'s (it must export createActivities({ parts })), e.g. a changed one')
     .option('--data-dir <dir>', 'keep the parts\' state and the servers\' logs here (default: a temporary directory, removed after a successful run)')
     .option('--json', 'print the report as JSON instead of a summary')
     .action(async (options: import('./commands/bench.ts').BenchRunOptions) => {

@@ -63,6 +63,23 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   };
 }
 
+/**
+ * The dynamic config of every dev server tempest starts (tests, chaos clusters, benchmarks, the demo), on top of the
+ * CLI's own: the server's defaults throttle a one-shard dev server in ways that hide what a workflow costs. Each key
+ * exists in the pinned server (Temporal CLI 1.9.1, Server 1.32.0); each benchmark report records them.
+ */
+export const DEV_SERVER_DYNAMIC_CONFIG: Readonly<Record<string, string | number | boolean>> = {
+  // Nothing phones home: no server version check (the Web UI's newsfeed is off by flag).
+  'frontend.enableServerVersionCheck': false,
+  // Transfer tasks (each workflow task and activity task to dispatch) are loaded at most 20 times a second per shard
+  // by default, and a dev server has one shard: every workflow task waited for the next 50 ms slot.
+  'history.transferProcessorMaxPollRPS': 1000,
+  // Timer tasks likewise (a timer, an activity retry's backoff, a timeout): 20 loads a second.
+  'history.timerProcessorMaxPollRPS': 1000,
+  // A timer due sooner than this after its creation fires only this late (default 1 s): a 20 ms sleep took a second.
+  'history.timerProcessorMaxTimeShift': '10ms',
+};
+
 /** The arguments of `temporal` for a dev server listening on `ip` (the docker provider runs the same command in a container). */
 export function devServerArgs(options: { ip: string; port: number; namespace: string; uiPort?: number; dbFile?: string; httpPort?: number; metricsPort?: number }): string[] {
   const { ip, port, namespace, uiPort, dbFile, httpPort, metricsPort } = options;
@@ -72,8 +89,7 @@ export function devServerArgs(options: { ip: string; port: number; namespace: st
     '--port', String(port),
     '--namespace', namespace,
     '--log-level', 'warn',
-    // Nothing phones home: no server version check, no Web UI newsfeed.
-    '--dynamic-config-value', 'frontend.enableServerVersionCheck=false',
+    ...Object.entries(DEV_SERVER_DYNAMIC_CONFIG).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${JSON.stringify(value)}`]),
     ...(uiPort === undefined ? ['--headless'] : ['--ui-port', String(uiPort), '--ui-ip', ip, '--ui-disable-news-fetch']),
     ...(dbFile ? ['--db-filename', dbFile] : []),
     ...(httpPort ? ['--http-port', String(httpPort)] : []),

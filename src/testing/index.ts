@@ -3,7 +3,7 @@
  * time-skipping test server and dev server (never the SDK's download), workers over a bundle built once, and the
  * system's own parts and activities.
  */
-export { createTimeSkippingEnvironment, startDevServer } from '../harness/temporal.ts';
+export { createTimeSkippingEnvironment, DEV_SERVER_DYNAMIC_CONFIG, startDevServer } from '../harness/temporal.ts';
 export type { DevServer, DevServerOptions } from '../harness/temporal.ts';
 export { bundleWorkflows, installQuietRuntime, NativeConnection, WorkerGroup } from '../harness/worker.ts';
 export type { WorkerGroupOptions } from '../harness/worker.ts';

@@ -101,6 +101,28 @@ describe('tempest bench run', () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it.each([
+    ['0', "tempest: --concurrency must be comma-separated whole numbers from 1 to 9999, e.g. 1,4,16; got '0'\n"],
+    ['1,four', "tempest: --concurrency must be comma-separated whole numbers from 1 to 9999, e.g. 1,4,16; got '1,four'\n"],
+    ['1,,4', "tempest: --concurrency must be comma-separated whole numbers from 1 to 9999, e.g. 1,4,16; got '1,,4'\n"],
+    ['4,4', 'tempest: --concurrency names 4 twice; name each level once\n'],
+  ])('exits 2 for --concurrency %s before starting anything, and writes no report', (levels, message) => {
+    const out = path.join(dir, 'never.json');
+    const { code, stderr } = tempest('bench', 'run', '--concurrency', levels, '--out', out);
+    expect([code, stderr]).toEqual([2, message]);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('exits 2 for --concurrency when --suite leaves the throughput suite out', () => {
+    const { code, stderr } = tempest('bench', 'run', '--suite', 'replay', '--concurrency', '1');
+    expect([code, stderr]).toEqual([2, "tempest: --concurrency sets the throughput suite's levels, and --suite leaves it out\n"]);
+  });
+
+  it('exits 2 naming an --activities module that does not exist, before any server starts', () => {
+    const { code, stderr } = tempestSync(['bench', 'run', '--suite', 'throughput', '--activities', 'no-such-activities.ts', '--out', path.join(dir, 'never.json')]);
+    expect([code, stderr]).toEqual([2, 'tempest: --activities no-such-activities.ts: no such file\n']);
+  });
+
   it('exits 2 for an unknown flag', () => {
     const { code, stderr } = tempest('bench', 'run', '--fast');
     expect(code).toBe(2);

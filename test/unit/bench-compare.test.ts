@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ComparisonError, compareReports, compareSamples } from '../../src/bench/compare';
 import { harnessOverhead } from '../../src/bench/overhead';
+import { mannWhitneyU } from '../../src/bench/stats';
 import { latencySpec, lognormalSamples, seededRandom, syntheticReport, throughputSpec } from '../support/bench-reports';
 
 const OPTIONS = { thresholdPercent: 10, alpha: 0.05 };
@@ -189,6 +190,32 @@ describe('compareReports', () => {
       { field: 'nodeVersion', base: 'v20.20.2', head: 'v22.12.0' },
     ]);
   });
+
+  it('compares a report from before the dev server settings were recorded, saying the settings differ', () => {
+    const base = syntheticReport([latencySpec('a', FIVE)]);
+    const head = syntheticReport([latencySpec('a', FIVE)], { devServerConfig: { 'history.transferProcessorMaxPollRPS': 1000, 'frontend.enableServerVersionCheck': false } });
+    const comparison = compareReports(base, head, OPTIONS);
+    expect(comparison.verdict).toBe('pass');
+    expect(comparison.environmentDifferences).toEqual([
+      { field: 'devServerConfig', base: 'not recorded', head: 'frontend.enableServerVersionCheck=false, history.transferProcessorMaxPollRPS=1000' },
+    ]);
+    expect(compareReports(head, head, OPTIONS).environmentDifferences).toEqual([]);
+  });
+
+  it('shows a base benchmark the head omitted with the head’s reason, instead of refusing it', () => {
+    const base = syntheticReport([latencySpec('a', FIVE), latencySpec('moneyTransfer/c1/latency-p99', FIVE)]);
+    const reason = "a run's p99 needs at least 200 workflows, and these runs closed 40";
+    const head = { ...syntheticReport([latencySpec('a', FIVE)]), omitted: [{ id: 'throughput/moneyTransfer/c1/latency-p99', reason }] };
+    const comparison = compareReports(base, head, OPTIONS, FILES);
+    expect(comparison.rows.map((r) => [r.id, r.status, r.exceedsThreshold])).toEqual([
+      ['throughput/a', 'unchanged', false],
+      ['throughput/moneyTransfer/c1/latency-p99', 'omitted-in-head', false],
+    ]);
+    expect(comparison.rows[1]!.note).toBe(`not reported by head: ${reason}`);
+    expect(comparison.geomean?.count).toBe(1);
+    // Omitted is said, never silent: a benchmark that is merely missing is still refused.
+    expect(() => compareReports(syntheticReport([latencySpec('gone', FIVE)]), head, OPTIONS, FILES)).toThrow('head.json: the only benchmark of base.json is missing (throughput/gone)');
+  });
 });
 
 describe('what the gate flags whatever the scale', () => {
@@ -259,5 +286,38 @@ describe('harnessOverhead', () => {
       ['throughput', 18, 20, 11.111],
       ['latency-p50', 110, 100, 10],
     ]);
+  });
+
+  it('tests the pairs’ ratios, so a 5% overhead shows through drift that hides it from the unpaired test', () => {
+    const random = seededRandom(5);
+    // The machine drifts by ±30% over the run; each pair ran back to back, the harness 5% slower with 2% noise.
+    const drift = Array.from({ length: 24 }, (_, i) => 100 * (1 + 0.3 * Math.sin(i / 3)));
+    const raw = drift.map((level) => level * (1 + 0.02 * (random() - 0.5)));
+    const harness = drift.map((level) => level * 1.05 * (1 + 0.02 * (random() - 0.5)));
+    const report = syntheticReport([
+      { ...latencySpec('moneyTransfer/c4/harness/latency-p50', harness, 'baseline'), params: { workflow: 'moneyTransfer', concurrency: 4, driver: 'harness', metric: 'latency-p50' } },
+      { ...latencySpec('moneyTransfer/c4/raw/latency-p50', raw, 'baseline'), params: { workflow: 'moneyTransfer', concurrency: 4, driver: 'raw', metric: 'latency-p50' } },
+    ]);
+
+    const [row] = harnessOverhead(report);
+
+    expect(mannWhitneyU(harness, raw).p).toBeGreaterThan(0.05); // unpaired, the drift hides it
+    expect(row!.test).toBe('paired signed-rank');
+    expect(row!.pairs).toBe(24);
+    expect(row!.p).toBeLessThan(0.001);
+    expect(row!.overheadPercent).toBeCloseTo(5, 0);
+    expect(row!.interval!.low).toBeGreaterThan(3);
+    expect(row!.interval!.high).toBeLessThan(7);
+    expect(row!.detectablePercent).toBeLessThan(1); // 24 pairs with ~1% noise in their ratios see well under 5%
+  });
+
+  it('falls back to the two medians and Mann-Whitney when the samples cannot be paired', () => {
+    const report = syntheticReport([
+      { ...latencySpec('w/c4/harness/latency-p50', [110, 111, 109], 'baseline'), params: { workflow: 'w', concurrency: 4, driver: 'harness', metric: 'latency-p50' } },
+      { ...latencySpec('w/c4/raw/latency-p50', [100, 101], 'baseline'), params: { workflow: 'w', concurrency: 4, driver: 'raw', metric: 'latency-p50' } },
+    ]);
+    const [row] = harnessOverhead(report);
+    expect(row).toMatchObject({ test: 'Mann-Whitney', harnessMedian: 110, rawMedian: 100.5 });
+    expect(row).not.toHaveProperty('detectablePercent');
   });
 });

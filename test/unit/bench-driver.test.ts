@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { LoopFailed, runClosedLoop } from '../../src/bench/driver';
-import { configuredBackoffMs, recordedRetryPolicy } from '../../src/bench/suites/retry-latency';
+import { LoopFailed, runClosedLoop, warmUpUntilSteady } from '../../src/bench/driver';
+import { loopBenchmarks } from '../../src/bench/end-to-end';
+import { configuredBackoffMs, recordedRetryPolicy, staggeredStarts } from '../../src/bench/suites/retry-latency';
 
 /** A stand-in workflow call that records how many calls were in flight at once. */
 function tracked(durationMs: number) {
@@ -68,6 +69,23 @@ describe('runClosedLoop', () => {
   });
 });
 
+describe('warmUpUntilSteady', () => {
+  it('runs windows until their rates agree, with every call index used once', async () => {
+    const calls = tracked(3);
+    const result = await warmUpUntilSteady({ concurrency: 2, windowMs: 60, windows: 3, tolerance: 0.5, maxMs: 10_000 }, calls.execute);
+    expect(result.steady).toBe(true);
+    expect(result.rates.length).toBeGreaterThanOrEqual(3);
+    expect([...calls.started].sort((a, b) => a - b)).toEqual(calls.started.map((_, i) => i));
+  });
+
+  it('stops at its bound and says it never got steady when every window is slower than the last', async () => {
+    const result = await warmUpUntilSteady({ concurrency: 1, windowMs: 40, windows: 3, tolerance: 0.1, maxMs: 300 }, (index) => sleep(2 * index));
+    expect(result.steady).toBe(false);
+    expect(result.durationMs).toBeGreaterThanOrEqual(300);
+    expect(result.rates[0]!).toBeGreaterThan(result.rates.at(-1)!);
+  });
+});
+
 describe('configuredBackoffMs and recordedRetryPolicy', () => {
   it('read the retry policy the server recorded for the activity, and follow it: 1 s doubling, capped at 10 s', () => {
     const history = {
@@ -80,5 +98,32 @@ describe('configuredBackoffMs and recordedRetryPolicy', () => {
     expect(policy).toEqual({ initialIntervalMs: 1000, backoffCoefficient: 2, maximumIntervalMs: 10_000 });
     expect([1, 2, 3, 4, 5].map((retry) => configuredBackoffMs(policy, retry))).toEqual([1000, 2000, 4000, 8000, 10000]);
     expect(recordedRetryPolicy(history as never, 'refund')).toBeUndefined();
+  });
+});
+
+describe('staggeredStarts', () => {
+  it('keeps every attempt of one workflow 250 ms from every attempt of another (attempts at 0, 1, 3 and 7 s)', () => {
+    const offsets = [0, 1000, 3000, 7000];
+    const starts = staggeredStarts(offsets, 20, 250);
+    expect(starts[0]).toBe(0);
+    expect(starts).toEqual([...starts].sort((a, b) => a - b));
+    const moments = starts.flatMap((start, workflow) => offsets.map((offset) => ({ workflow, at: start + offset })));
+    for (const a of moments) for (const b of moments) if (a.workflow !== b.workflow) expect(Math.abs(a.at - b.at)).toBeGreaterThanOrEqual(250);
+    expect(starts.at(-1)! + 7000).toBeLessThan(30_000); // twenty workflows in under half a minute
+  });
+});
+
+describe('loopBenchmarks', () => {
+  const run = (completed: number) => ({ latenciesMs: Array.from({ length: completed }, (_, i) => 50 + i), completed, elapsedMs: completed * 50, throughputPerSec: 20 });
+
+  it('reports p50 and p95 of runs of 40 workflows, and omits p99 saying why', () => {
+    const { benchmarks, omitted } = loopBenchmarks('throughput', 'moneyTransfer', 1, [run(40), run(40), run(41)], { maxCount: 40, maxDurationMs: 6000 });
+    expect(benchmarks.map((b) => b.id)).toEqual(['throughput/moneyTransfer/c1/throughput', 'throughput/moneyTransfer/c1/latency-p50', 'throughput/moneyTransfer/c1/latency-p95']);
+    expect(omitted).toEqual([{ id: 'throughput/moneyTransfer/c1/latency-p99', reason: "a run's p99 needs at least 200 workflows, and these runs closed 40 to 41" }]);
+  });
+
+  it('goes by the shortest run: one run of 20 leaves p95 out', () => {
+    const { omitted } = loopBenchmarks('baseline', 'w', 4, [run(40), run(20)], { maxCount: 40, maxDurationMs: 6000 }, { driver: 'raw' }, 'raw/');
+    expect(omitted.map((o) => o.id)).toEqual(['baseline/w/c4/raw/latency-p95', 'baseline/w/c4/raw/latency-p99']);
   });
 });

@@ -34,11 +34,39 @@ describe('renderMarkdown', () => {
   it('lists the harness overhead when the head report has the baseline suite', () => {
     const comparison = slowdownComparison();
     const markdown = renderMarkdown(comparison, [
-      { workflow: 'moneyTransfer', concurrency: 4, metric: 'throughput', unit: 'workflows/s', direction: 'higher-is-better', harnessMedian: 24, rawMedian: 25, overheadPercent: 4.1666, p: 0.31 },
+      {
+        workflow: 'moneyTransfer',
+        concurrency: 4,
+        metric: 'throughput',
+        unit: 'workflows/s',
+        direction: 'higher-is-better',
+        harnessMedian: 24,
+        rawMedian: 25,
+        overheadPercent: 4.1666,
+        p: 0.31,
+        test: 'paired signed-rank',
+        pairs: 24,
+        interval: { low: -1.25, high: 7.5, level: 0.957 },
+        detectablePercent: 3.94,
+      },
     ]);
     expect(markdown).toContain('### Harness overhead (head)');
-    expect(markdown).toContain('| moneyTransfer | 4 | throughput (workflows/s) | 24.0 | 25.0 | +4.2% | 0.310 |');
+    expect(markdown).toContain('| moneyTransfer | 4 | throughput (workflows/s) | 24.0 | 25.0 | +4.2% | −1.3% … +7.5% | 0.310 (24 pairs) | ±3.9% |');
   });
+  it('notes a warm-up that never got steady, and a benchmark the head omitted', () => {
+    const base = syntheticReport([latencySpec('a', [1, 2, 3, 4, 5]), latencySpec('a-p99', [1, 2, 3, 4, 5])]);
+    const report = syntheticReport([latencySpec('a', [1, 2, 3, 4, 5])]);
+    const head = {
+      ...report,
+      run: { ...report.run, warmUps: [{ subject: 'throughput/moneyTransfer c16', steady: false, durationMs: 30_012, rates: [22, 31, 26, 35] }] },
+      omitted: [{ id: 'throughput/a-p99', reason: "a run's p99 needs at least 200 workflows, and these runs closed 40" }],
+    };
+    const markdown = renderMarkdown(compareReports(base, head, OPTIONS));
+    expect(markdown).toContain("- ⚠ head's warm-up of throughput/moneyTransfer c16 did not reach a steady rate in 30 s (22.0, 31.0, 26.0, 35.0 workflows/s): its first samples may still be warming up.");
+    expect(markdown).toContain('| a-p99 | ms, lower is better | 3.00 ± 2.00 (n=5) |  | not reported |  |  | omitted by head (see notes) |');
+    expect(markdown).toContain("- throughput/a-p99: not reported by head: a run's p99 needs at least 200 workflows, and these runs closed 40.");
+  });
+
   it('notes a report measured on a busy machine', () => {
     const report = syntheticReport([latencySpec('a', [1, 2, 3, 4, 5])]);
     const busy = { ...report, run: { ...report.run, loadAverageMax: 5.96 } };

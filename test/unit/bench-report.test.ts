@@ -93,6 +93,32 @@ describe('parseReport', () => {
     expect(() => parseReport(report, 'base.json')).toThrow('base.json: benchmarks[1].id "throughput/moneyTransfer/c1/latency-p50" appears twice (ids must be unique)');
   });
 
+  it('reads a report written before percentiles needed enough samples and the dev server settings were recorded', () => {
+    const old = withField(withField(valid(), 'environment.devServerConfig', undefined), 'benchmarks.0.summary.p95', 150.9);
+    (old.benchmarks as Json[])[0]!.summary = { ...((old.benchmarks as Json[])[0]!.summary as Json), p99: 150.98 };
+    const report = parseReport(old, 'old.json');
+    expect(report.environment).not.toHaveProperty('devServerConfig');
+    expect(report.benchmarks[0]!.summary).toMatchObject({ p95: 150.9, p99: 150.98 });
+  });
+
+  it('reads the dev server settings, warm-ups and omitted benchmarks', () => {
+    const report = valid();
+    withField(report, 'environment.devServerConfig', { 'history.transferProcessorMaxPollRPS': 1000, 'history.timerProcessorMaxTimeShift': '10ms', 'frontend.enableServerVersionCheck': false });
+    withField(report, 'run.warmUps', [{ subject: 'throughput/moneyTransfer c16', steady: true, durationMs: 4210, rates: [30.1, 35.2, 35.9, 35.4] }]);
+    withField(report, 'omitted', [{ id: 'throughput/moneyTransfer/c1/latency-p99', reason: "a run's p99 needs at least 200 workflows, and these runs closed 40" }]);
+    expect(parseReport(report, 'head.json')).toEqual(report);
+  });
+
+  it.each([
+    ['a dev server setting that is an object', 'environment.devServerConfig', { 'history.rps': { x: 1 } }, 'head.json: environment.devServerConfig.history.rps must be a string, finite number or boolean, got {"x":1}'],
+    ['warm-ups that are no list', 'run.warmUps', 'fast', 'head.json: run.warmUps must be an array, got "fast"'],
+    ['a warm-up without its verdict', 'run.warmUps', [{ subject: 'x', durationMs: 1, rates: [] }], 'head.json: run.warmUps[0].steady must be true or false, got nothing'],
+    ['an omission without a reason', 'omitted', [{ id: 'throughput/x' }], 'head.json: omitted[0].reason must be a non-empty string without control characters, got nothing'],
+    ['an omission of a benchmark the report has', 'omitted', [{ id: 'throughput/moneyTransfer/c1/latency-p50', reason: 'r' }], 'head.json: omitted[0].id "throughput/moneyTransfer/c1/latency-p50" is also a benchmark of the report; a benchmark is reported or omitted, not both'],
+  ])('refuses %s, naming the field', (_what, field, value, message) => {
+    expect(errorOf(() => parseReport(withField(valid(), field, value), 'head.json'))).toBe(message);
+  });
+
   it('says what a report must be when it is not an object', () => {
     expect(() => parseReport([], 'base.json')).toThrow('base.json: the report must be a JSON object, got []');
   });

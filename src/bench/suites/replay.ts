@@ -98,6 +98,6 @@ export const replaySuite: BenchSuite = {
     } finally {
       rmSync(warmCache, { recursive: true, force: true });
     }
-    return benchmarks;
+    return { benchmarks };
   },
 };

@@ -4,27 +4,52 @@
  * when each attempt started and failed, and when the server scheduled it (currentAttemptScheduledTimestampMs).
  * Per retry r: observed delay = start of attempt r+1 - failure of attempt r, against the configured backoff
  * min(initialInterval * backoffCoefficient^(r-1), maximumInterval), read from the retry policy the history
- * recorded; the overhead is the difference. Several workflows run at once (they mostly wait on timers).
+ * recorded; the overhead is the difference. The workflows are staggered so that no attempt of one comes within
+ * `gapMs` of an attempt of another (staggeredStarts): each retry is timed on a server and worker with nothing else to
+ * do, so the figure is the retry's own cost, not queueing behind the others. One workflow runs alone first, to warm up
+ * and to read the retry policy the schedule follows.
  */
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { activityInfo } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { google, temporal } from '@temporalio/proto';
 import { harnessWorkers, prepareWorkloads } from '../end-to-end.ts';
 import { type Benchmark, benchmark } from '../report.ts';
-import { median } from '../stats.ts';
+import { median, medianInterval } from '../stats.ts';
 import type { BenchSuite } from '../suite.ts';
 import type { Workload } from '../workload.ts';
 
 interface Plan {
   /** Failures before the activity runs: k retries per workflow. */
   failures: number;
-  /** Workflows run at once; each gives one sample per retry. */
+  /** Workflows measured (after one alone to warm up); each gives one sample per retry. */
   workflows: number;
+  /** No attempt of one workflow within this long of an attempt of another. */
+  gapMs: number;
 }
 
-const FULL: Plan = { failures: 3, workflows: 10 };
-const QUICK: Plan = { failures: 2, workflows: 3 };
+const FULL: Plan = { failures: 3, workflows: 20, gapMs: 250 };
+const QUICK: Plan = { failures: 2, workflows: 3, gapMs: 250 };
+
+/**
+ * When to start each of `count` workflows (ms from the first) whose busy moments come at `offsetsMs` after their start
+ * (here each attempt of the retried activity), so that no busy moment of one is within `gapMs` of another's: the
+ * earliest start after the previous one, in steps of 10 ms, that keeps the gap. Pure, so the schedule is tested.
+ */
+export function staggeredStarts(offsetsMs: readonly number[], count: number, gapMs: number): number[] {
+  const step = 10;
+  const starts: number[] = [];
+  const busy: number[] = [];
+  let start = 0;
+  for (let i = 0; i < count; i++) {
+    while (offsetsMs.some((offset) => busy.some((moment) => Math.abs(start + offset - moment) < gapMs))) start += step;
+    starts.push(start);
+    busy.push(...offsetsMs.map((offset) => start + offset));
+    start += step;
+  }
+  return starts;
+}
 
 interface Attempt {
   attempt: number;
@@ -69,7 +94,7 @@ export const retryLatencySuite: BenchSuite = {
     const plan = quick ? QUICK : FULL;
     const benchmarks: Benchmark[] = [];
     for (const workload of context.workloadsFor('retry-latency')) benchmarks.push(...(await measure(context, workload, plan, progress)));
-    return benchmarks;
+    return { benchmarks };
   },
 };
 
@@ -101,13 +126,26 @@ async function measure(context: Parameters<BenchSuite['run']>[0], workload: Work
   });
   try {
     const call = (await prepareWorkloads(context, [workload], 'retry')).get(workload.name)!;
-    const calls = Array.from({ length: plan.workflows }, (_, i) => call('retry', i));
-    progress(`retry-latency: ${plan.workflows} ${workload.name} workflows whose ${activity} fails ${plan.failures} times`);
-    await Promise.all(calls.map((c) => harness.run(workload, c)));
-    const history = await harness.client.workflow.getHandle(calls[0]!.workflowId).fetchHistory();
+    const first = call('retry-warmup', 0);
+    progress(`retry-latency: one ${workload.name} workflow alone, whose ${activity} fails ${plan.failures} times (warm-up, and its retry policy)`);
+    await harness.run(workload, first);
+    const history = await harness.client.workflow.getHandle(first.workflowId).fetchHistory();
     const policy = recordedRetryPolicy(history, activity);
     if (!policy) throw new Error(`retry-latency: ${workload.name}'s history records no retry policy for ${activity}`);
     const schedule = Array.from({ length: plan.failures }, (_, r) => configuredBackoffMs(policy, r + 1));
+    const attemptOffsets = schedule.reduce<number[]>((offsets, backoff) => [...offsets, offsets.at(-1)! + backoff], [0]);
+    const starts = staggeredStarts(attemptOffsets, plan.workflows, plan.gapMs);
+    const calls = Array.from({ length: plan.workflows }, (_, i) => call('retry', i));
+    progress(
+      `retry-latency: ${plan.workflows} ${workload.name} workflows staggered over ${((starts.at(-1)! + attemptOffsets.at(-1)!) / 1000).toFixed(0)} s, no two ${activity} attempts within ${plan.gapMs} ms`,
+    );
+    const begun = performance.now();
+    await Promise.all(
+      calls.map(async (c, i) => {
+        await sleep(Math.max(0, starts[i]! - (performance.now() - begun)), undefined, { signal: context.signal });
+        await harness.run(workload, c);
+      }),
+    );
 
     const gaps = schedule.map(() => ({ observed: [] as number[], overhead: [] as number[], server: [] as number[], dispatch: [] as number[] }));
     for (const { workflowId } of calls) {
@@ -127,7 +165,11 @@ async function measure(context: Parameters<BenchSuite['run']>[0], workload: Work
     }
     return schedule.map((backoff, r): Benchmark => {
       const gap = gaps[r]!;
-      progress(`retry-latency: ${workload.name}.${activity} retry ${r + 1}: configured ${backoff} ms, observed median ${median(gap.observed).toFixed(1)} ms, overhead median ${median(gap.overhead).toFixed(1)} ms`);
+      const interval = medianInterval(gap.overhead);
+      progress(
+        `retry-latency: ${workload.name}.${activity} retry ${r + 1}: configured ${backoff} ms, observed median ${median(gap.observed).toFixed(1)} ms, ` +
+          `overhead median ${median(gap.overhead).toFixed(1)} ms (${Math.round(interval.level * 100)}% interval ${interval.low.toFixed(1)} to ${interval.high.toFixed(1)} ms, n=${gap.overhead.length})`,
+      );
       return benchmark({
         suite: 'retry-latency',
         name: `${workload.name}.${activity}/retry-${r + 1}/overhead`,
@@ -141,6 +183,8 @@ async function measure(context: Parameters<BenchSuite['run']>[0], workload: Work
           configuredBackoffMs: backoff,
           failuresBeforeSuccess: plan.failures,
           workflows: plan.workflows,
+          // Staggered: the retries of different workflows never overlap, so none queues behind another.
+          minGapBetweenWorkflowsMs: plan.gapMs,
           retryPolicy: `initialInterval ${policy.initialIntervalMs} ms, backoffCoefficient ${policy.backoffCoefficient}, maximumInterval ${policy.maximumIntervalMs} ms`,
         },
         // observed = failure reported to the next attempt starting; server = failure to the time the server

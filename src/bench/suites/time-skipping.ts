@@ -20,7 +20,7 @@ export const timeSkippingSuite: BenchSuite = {
   async run(context, { quick, progress }) {
     const options = quick ? QUICK : FULL;
     const workloads = context.workloadsFor('time-skipping');
-    if (workloads.length === 0) return [];
+    if (workloads.length === 0) return { benchmarks: [] };
     const [env, activities, workflowBundle, calls] = await Promise.all([
       context.timeSkipping(),
       context.activities(),
@@ -45,7 +45,7 @@ export const timeSkippingSuite: BenchSuite = {
       }
       progress(`time-skipping: timing ${bench.tasks.length} workflow tests (${quick ? 'quick' : `at least ${options.iterations} iterations or ${options.time / 1000} s each`})`);
       await bench.run();
-      return bench.tasks.map((task) => {
+      const benchmarks = bench.tasks.map((task) => {
         const result = task.result;
         if (result.state !== 'completed') {
           throw new Error(`time-skipping: ${task.name} ${result.state}${result.state === 'errored' ? `: ${result.error.message}` : ''}`);
@@ -62,6 +62,7 @@ export const timeSkippingSuite: BenchSuite = {
           params: { workflow: workload.workflowType, timer: 'tinybench', timestampProvider: result.timestampProviderName },
         });
       });
+      return { benchmarks };
     } finally {
       await stopWorkers();
     }

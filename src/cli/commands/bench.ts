@@ -2,20 +2,20 @@
  * `tempest bench run` and `tempest bench compare`: measure the suites into a versioned JSON report, and compare two
  * reports with real statistics (exit 1 when a significant regression exceeds the threshold).
  */
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type Comparison, ComparisonError, compareReports, DEFAULT_COMPARE_OPTIONS } from '../../bench/compare.ts';
 import { keepFailureLogs, writeFileAtomic } from '../../files.ts';
 import { WorkflowBundleError } from '../../harness/bundle.ts';
 import { cleanupStaleRuns, RunRegistry } from '../../harness/run-registry.ts';
-import { formatP, formatPercent, formatValue, shortSha } from '../../bench/format.ts';
+import { formatEnvironmentValue, formatValue, overheadCells, shortSha } from '../../bench/format.ts';
 import { harnessOverhead } from '../../bench/overhead.ts';
 import { renderHtml } from '../../bench/render-html.ts';
 import { renderMarkdown, verdictHeadline } from '../../bench/render-markdown.ts';
 import { type BenchReport, readReport, ReportError } from '../../bench/report.ts';
 import { runBenchmarks } from '../../bench/run.ts';
-import { quantile } from '../../bench/stats.ts';
+import { medianInterval, minSamplesForPercentile, percentile } from '../../bench/stats.ts';
 import type { BenchSuite } from '../../bench/suite.ts';
 import { findSuite, SUITES } from '../../bench/suites/index.ts';
 import type { BenchTarget } from '../../bench/context.ts';
@@ -32,6 +32,8 @@ export interface BenchRunOptions extends ProjectFlags {
   quick?: boolean;
   json?: boolean;
   dataDir?: string;
+  concurrency?: string;
+  activities?: string;
 }
 
 export interface BenchCompareOptions {
@@ -60,13 +62,27 @@ export function parseSuites(value: string | undefined): BenchSuite[] {
   });
 }
 
+/** `--concurrency 1,4`: positive integers, each once; undefined when not given. */
+export function parseConcurrency(value: string | undefined): number[] | undefined {
+  if (value === undefined) return undefined;
+  const items = value.split(',').map((item) => item.trim());
+  const levels = items.map((item) => (/^[1-9]\d{0,3}$/.test(item) ? Number(item) : Number.NaN));
+  const bad = items.find((_, i) => Number.isNaN(levels[i]!));
+  if (bad !== undefined || items.length === 0) throw new UsageError(`--concurrency must be comma-separated whole numbers from 1 to 9999, e.g. 1,4,16; got '${value}'`);
+  const twice = levels.find((level, i) => levels.indexOf(level) !== i);
+  if (twice !== undefined) throw new UsageError(`--concurrency names ${twice} twice; name each level once`);
+  return levels;
+}
+
 /** What the suites measure: the project's system and workloads (a bad module is a usage error naming it). */
-async function benchTarget(options: ProjectFlags, suites: readonly BenchSuite[]): Promise<BenchTarget> {
+async function benchTarget(options: ProjectFlags & { activities?: string }, suites: readonly BenchSuite[]): Promise<BenchTarget> {
   const project = await projectOf(options);
   await probed([project.system, project.benchmarks], 'system or benchmarks');
   const needsSystem = suites.some((suite) => suite.name !== 'replay');
   try {
-    const system = project.system ? await loadSystem(project) : undefined;
+    const loaded = project.system ? await loadSystem(project) : undefined;
+    if (options.activities !== undefined && !loaded) throw new UsageError(`--activities replaces the system's activities, and ${project.configFile ?? 'the project'} sets no \`system\``);
+    const system = loaded && options.activities !== undefined ? { ...loaded, activitiesPath: existingFile('--activities', options.activities) } : loaded;
     const workloads = await loadWorkloads(project);
     if (needsSystem && (!system || workloads.length === 0)) {
       const missing = [...(system ? [] : ['`system`']), ...(workloads.length > 0 ? [] : ['`benchmarks`'])].join(' and ');
@@ -88,8 +104,17 @@ async function benchTarget(options: ProjectFlags, suites: readonly BenchSuite[])
   }
 }
 
+/** A module path the user gave, resolved from the working directory; refused when there is no such file. */
+function existingFile(flag: string, given: string): string {
+  const resolved = path.resolve(given);
+  if (!existsSync(resolved)) throw new UsageError(`${flag} ${given}: no such file`);
+  return resolved;
+}
+
 export async function runBench(options: BenchRunOptions): Promise<void> {
   const suites = parseSuites(options.suite);
+  const concurrency = parseConcurrency(options.concurrency);
+  if (concurrency && !suites.some((suite) => suite.name === 'throughput')) throw new UsageError('--concurrency sets the throughput suite\'s levels, and --suite leaves it out');
   // Flags first: a bad --out is refused before anything of the project loads.
   if (options.out) checkWritable(options.out, '--out');
   const target = await benchTarget(options, suites);
@@ -113,7 +138,7 @@ export async function runBench(options: BenchRunOptions): Promise<void> {
   };
   progress(`tempest bench: ${suites.map((s) => s.name).join(', ')}${options.quick ? ' (quick)' : ''}; servers' state and logs in ${dataDir}`);
   let report: BenchReport;
-  const running = runBenchmarks({ target, suites, quick: options.quick ?? false, dataDir, signal: interrupted, progress, registry });
+  const running = runBenchmarks({ target, suites, quick: options.quick ?? false, concurrency, activitiesShown: options.activities, dataDir, signal: interrupted, progress, registry });
   try {
     report = await unlessInterrupted(interrupted, running);
   } catch (error) {
@@ -254,33 +279,63 @@ function defaultReportPath(project: Project): string {
   return shownPath(path.join(project.outDir, 'bench', `bench-${stamp}.json`));
 }
 
-/** The text a person reads after a run: each benchmark's median and spread, latency percentiles, the harness overhead. */
+/**
+ * The text a person reads after a run: each benchmark's median and spread, latency percentiles the sample supports,
+ * retry overheads with their interval, the harness overhead and what it could detect, warm-ups, and what was omitted.
+ */
 export function describeReport(report: BenchReport, file: string): string {
   const lines: string[] = [];
   const { environment: env } = report;
   lines.push(`Benchmarks of ${shortSha(env.gitSha)}${env.gitDirty ? ' (with uncommitted changes)' : ''} on ${env.cpuModel} x${env.cpuCores}, Node ${env.nodeVersion}, SDK ${env.sdkVersion}, Temporal CLI ${env.temporalCliVersion}`);
+  lines.push(`Dev server settings: ${formatEnvironmentValue(env.devServerConfig)}${report.run.activities ? `; activities: ${report.run.activities}` : ''}`);
   lines.push('');
   const width = Math.max(...report.benchmarks.map((b) => b.id.length), 10);
   for (const b of report.benchmarks) {
     const s = b.summary;
     let extra = '';
-    if (b.raw?.latencyMs && b.raw.latencyMs.length > 0) {
-      const latency = b.raw.latencyMs;
-      extra = `  (all ${latency.length} workflows: p50 ${formatValue(quantile(latency, 0.5))} / p95 ${formatValue(quantile(latency, 0.95))} / p99 ${formatValue(quantile(latency, 0.99))} ms)`;
-    }
+    if (b.raw?.latencyMs && b.raw.latencyMs.length > 0) extra = `  (all ${b.raw.latencyMs.length} workflows: ${pooledPercentiles(b.raw.latencyMs)} ms)`;
     if (b.unit === 'ms' && b.suite === 'time-skipping') extra = `  (${formatValue(1000 / s.median)} workflows/s)`;
-    if (typeof b.params.configuredBackoffMs === 'number') extra = `  (configured backoff ${b.params.configuredBackoffMs} ms)`;
+    if (typeof b.params.configuredBackoffMs === 'number') {
+      const interval = medianInterval(b.samples);
+      extra = `  (configured backoff ${b.params.configuredBackoffMs} ms; median's ${Math.round(interval.level * 100)}% interval ${formatValue(interval.low)} to ${formatValue(interval.high)} ms)`;
+    }
     lines.push(`${b.id.padEnd(width)}  ${formatValue(s.median).padStart(8)} ${b.unit.padEnd(11)} IQR ${formatValue(s.iqr).padStart(7)}  n=${String(s.n).padEnd(4)}${extra}`);
+  }
+  const omitted = report.omitted ?? [];
+  if (omitted.length > 0) {
+    const byMetric = new Map<string, number>();
+    for (const { id } of omitted) byMetric.set(id.split('/').at(-1)!, (byMetric.get(id.split('/').at(-1)!) ?? 0) + 1);
+    lines.push(
+      '',
+      `Not reported, their runs too short to support them (p95 needs 40 workflows a run, p99 200; the report's omitted list gives each reason): ${[...byMetric].map(([metric, count]) => `${count} ${metric}`).join(', ')}`,
+    );
   }
   const overhead = harnessOverhead(report);
   if (overhead.length > 0) {
-    lines.push('', 'Harness overhead against the bare SDK loop (same workload, alternating samples):');
+    lines.push('', 'Harness overhead against the bare SDK loop (same workload, pairs of samples back to back; "detects": the smallest overhead found 80% of the time):');
     for (const row of overhead) {
+      const cells = overheadCells(row);
       lines.push(
-        `  ${row.workflow} c${row.concurrency} ${row.metric.padEnd(12)} harness ${formatValue(row.harnessMedian)} vs bare ${formatValue(row.rawMedian)} ${row.unit}: ${formatPercent(row.overheadPercent)} (p=${formatP(row.p)})`,
+        `  ${row.workflow} c${row.concurrency} ${row.metric.padEnd(12)} harness ${formatValue(row.harnessMedian)} vs bare ${formatValue(row.rawMedian)} ${row.unit}: ${cells.overhead}${cells.interval ? ` (interval ${cells.interval})` : ''}, p=${cells.p}${cells.detects ? `, detects ${cells.detects}` : ''}`,
       );
     }
   }
+  const warmUps = report.run.warmUps ?? [];
+  if (warmUps.length > 0) {
+    lines.push('', 'Warm-ups (windows of the workload until their rates agree):');
+    for (const w of warmUps) lines.push(`  ${w.subject}: ${w.steady ? 'steady' : 'NOT steady'} after ${(w.durationMs / 1000).toFixed(1)} s (${w.rates.map(formatValue).join(', ')} workflows/s)`);
+  }
   lines.push('', `Run took ${(report.run.durationMs / 1000).toFixed(1)} s. Report written to ${file}`, '');
   return lines.join('\n');
+}
+
+/** p50, p95 and p99 of every workflow of a benchmark's runs, each only where the count supports it (else the maximum, named so). */
+function pooledPercentiles(latencyMs: readonly number[]): string {
+  const shown = [50, 95, 99].map((p) => {
+    const value = percentile(latencyMs, p);
+    return value === undefined ? undefined : `p${p} ${formatValue(value)}`;
+  });
+  const missing = [50, 95, 99].filter((_, i) => shown[i] === undefined);
+  const max = `max ${formatValue(Math.max(...latencyMs))} (a p${missing[0]} needs ${minSamplesForPercentile(missing[0] ?? 99)})`;
+  return [...shown.filter(Boolean), ...(missing.length > 0 ? [max] : [])].join(' / ');
 }
