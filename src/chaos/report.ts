@@ -102,7 +102,7 @@ export function renderText(report: ChaosReport, maxEvidence = 8): string[] {
     if (verdict.evidence.length > maxEvidence) lines.push(`         ... and ${verdict.evidence.length - maxEvidence} more (see the report)`);
   }
   if (report.failingWorkflows.length > 0 && report.webUiUrl) {
-    lines.push("  failing workflows in the Temporal Web UI (gone with the cluster once the run ends; their histories are in the report's histories/):");
+    lines.push("  failing workflows in the Temporal Web UI (up while the cluster runs: --keep-running; their histories are in the report's histories/):");
     for (const w of report.failingWorkflows.slice(0, maxEvidence)) lines.push(`         ${w.webUi}`);
   }
   const t = report.timings;

@@ -114,6 +114,7 @@ export function buildProgram(): Command {
       .description('Run a scenario (by name or file), or every scenario (--all). Exit 0 every invariant held, 1 one was violated, 2 usage or harness error.')
       .argument('[scenario]', 'a scenario name (tempest chaos list) or a scenario file')
       .option('--all', 'run every scenario of the project, one after another')
+      .option('--keep-running', 'after the report, keep the cluster (and its Temporal Web UI) up until Ctrl-C')
       .option('--cluster <provider>', 'local (child processes, the default), docker (containers; TEMPEST_START_DOCKER=1 starts dockerd when none runs) or external (an existing Temporal cluster, with Toxiproxy in front)', 'local')
       .option('--address <host:port>', 'the Temporal frontend, for --cluster external')
       .option('--namespace <name>', 'the namespace, for --cluster external (default: default)'),

@@ -38,6 +38,7 @@ describe('tempest chaos', () => {
     [['chaos', 'run', 'steady-state', '--cluster', 'external', '--address', '127.0.0.1:1', '--tls-cert', 'c.pem'], '--tls-cert and --tls-key go together'],
     [['chaos', 'run', 'steady-state', '--cluster', 'docker', '--network', 'overlay'], "--network must be host or bridge, got 'overlay'"],
     [['chaos', 'run', 'steady-state', '--activities', 'nope.ts'], '--activities nope.ts: no such file'],
+    [['chaos', 'run', '--all', '--keep-running'], '--keep-running keeps the cluster of one scenario: name one, not --all'],
   ])('exits 2 with one line naming what is wrong: %j', (args, message) => {
     const { code, stderr } = tempest(...args);
     expect(code).toBe(2);
@@ -82,6 +83,34 @@ describe('tempest chaos', () => {
     // An interrupted run leaves no report, and no partial one beside it.
     expect(readdirSync(report)).toEqual([]);
     expect(readdirSync(path.dirname(report)).filter((entry) => entry.startsWith(`.${path.basename(report)}.partial-`))).toEqual([]);
+  });
+
+  it('keeps the cluster and its Web UI up after the report with --keep-running, until Ctrl-C stops everything', async () => {
+    const report = mkdtempSync(path.join(os.tmpdir(), 'tempest-chaos-keep-'));
+    const child = spawn(process.execPath, [TEMPEST_BIN, 'chaos', 'run', fixture('tiny-scenario'), '--seed', '3', '--keep-running', '--report', report], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => void (stdout += chunk.toString()));
+    const kept = new Promise<{ ui: number; running: number; reportWritten: boolean }>((resolve) => {
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        const ui = /the cluster keeps running: Temporal Web UI (http:\/\/127\.0\.0\.1:\d+); press Ctrl-C to stop it/.exec(stderr);
+        if (ui) {
+          child.stderr.removeAllListeners('data');
+          void fetch(ui[1]!).then((response) => resolve({ ui: response.status, running: processesMentioning(path.basename(report)).length, reportWritten: existsSync(path.join(report, 'report.json')) }));
+        }
+      });
+    });
+    const state = await kept;
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+
+    expect(state).toEqual({ ui: 200, running: expect.any(Number), reportWritten: true });
+    expect(state.running).toBeGreaterThanOrEqual(5); // temporal, toxiproxy, bank, store, a worker
+    expect(code).toBe(0); // the verdict's exit code: every invariant held
+    expect(stdout).toContain('every invariant held');
+    expect(processesMentioning(path.basename(report))).toEqual([]);
+    expect(existsSync(path.join(report, 'report.json'))).toBe(true);
   });
 
   // The phases either side of the workload: the cluster still starting (it stops without waiting to come up), and

@@ -23,7 +23,7 @@ import { keepFailureLogs, writeFileAtomic } from '../../files.ts';
 import { WorkflowBundleError } from '../../harness/bundle.ts';
 import { type ConnectionFlags, connectionFlagArgs, connectionFromFlags } from '../connection-flags.ts';
 import { EXIT, HarnessError, Interrupted, UsageError } from '../errors.ts';
-import { interruptSignal } from '../interrupt.ts';
+import { interruptSignal, whenAborted } from '../interrupt.ts';
 import { checkWorkerCode, type ProjectFlags, probed, projectFlagArgs, projectOf, shownPath } from '../project.ts';
 
 export interface ChaosRunOptions extends ConnectionFlags, ProjectFlags {
@@ -37,6 +37,7 @@ export interface ChaosRunOptions extends ConnectionFlags, ProjectFlags {
   report?: string;
   json?: boolean;
   all?: boolean;
+  keepRunning?: boolean;
 }
 
 /** The project and its system, loaded once per command: a bad config, system or scenario is a usage error naming it. */
@@ -163,12 +164,22 @@ export async function runOne(chaos: Chaos, scenario: BoundScenario, source: stri
     throw error;
   }
   let result;
+  // --keep-running: the run's own session, kept up after the report until Ctrl-C.
+  let kept: ChaosSession | undefined;
   try {
-    result = session
-      ? await session.run({ scenario, seed, plan: planRun(scenario, seed, workflowTypes, code.workflowsPath), reportDir: staged.dir })
-      : await runScenario({ scenario, seed, provider, code, projectRoot: project.root, stateDir: stateDirOf(project), reportDir: staged.dir, log, signal, workflowTypes });
+    if (options.keepRunning && !session) {
+      const plan = planRun(scenario, seed, workflowTypes, code.workflowsPath);
+      kept = await openSession({ provider, system: scenario.system, code, workers: scenario.workers, projectRoot: project.root, stateDir: stateDirOf(project), dataDir: path.join(staged.dir, 'cluster'), log, signal });
+      result = await kept.run({ scenario, seed, plan, reportDir: staged.dir });
+      result = { ...result, timings: { ...result.timings, clusterStartMs: kept.startMs } };
+    } else {
+      result = session
+        ? await session.run({ scenario, seed, plan: planRun(scenario, seed, workflowTypes, code.workflowsPath), reportDir: staged.dir })
+        : await runScenario({ scenario, seed, provider, code, projectRoot: project.root, stateDir: stateDirOf(project), reportDir: staged.dir, log, signal, workflowTypes });
+    }
     signal.throwIfAborted(); // Ctrl-C as the run finished: it stops as promised, with no report and no verdict
   } catch (error) {
+    await kept?.close();
     // Nothing half-written: a run that did not finish leaves no report, only the logs of a cluster that failed.
     const logs = signal.aborted ? undefined : keepFailureLogs(path.join(staged.dir, 'cluster', 'logs'), stateDirOf(project));
     staged.discard();
@@ -188,12 +199,19 @@ export async function runOne(chaos: Chaos, scenario: BoundScenario, source: stri
   writeFileAtomic(path.join(staged.dir, 'report.html'), renderChaosHtml(report));
   staged.publish();
   if (!options.json) process.stdout.write(`${renderText(report).join('\n')}\n  report: ${shownPath(path.join(reportDir, 'report.html'))}\n`);
+  if (kept) {
+    log(`the cluster keeps running${report.webUiUrl ? `: Temporal Web UI ${report.webUiUrl}` : ''}; press Ctrl-C to stop it`);
+    await whenAborted(signal);
+    await kept.close();
+    log('stopped the cluster');
+  }
   return report;
 }
 
 export async function runCommand(nameOrFile: string | undefined, options: ChaosRunOptions): Promise<number> {
   if (!nameOrFile && !options.all) throw new UsageError('name a scenario (tempest chaos list), give a scenario file, or use --all');
   if (nameOrFile && options.all) throw new UsageError('give a scenario or --all, not both');
+  if (options.keepRunning && options.all) throw new UsageError('--keep-running keeps the cluster of one scenario: name one, not --all');
   const seed = parseSeed(options.all && options.seed === undefined ? String(randomInt(1, 2 ** 31)) : options.seed);
   providerChoice(options); // a bad flag is reported before anything loads
   const chaos = await loadChaos(options, options.all ? 'all' : nameOrFile!);
