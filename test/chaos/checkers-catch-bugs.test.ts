@@ -66,6 +66,21 @@ describe('the Temporal tutorial’s money transfer, when a withdraw that applied
   });
 });
 
+describe('a deposit whose idempotency key lives only in the worker’s memory', () => {
+  it('deposits twice when its worker dies after the bank applied a deposit, and money-conserved names it', async () => {
+    const buggy = await run(await packagedScenario('worker-killed'), 3, { activitiesPath: fixture('keys-in-worker-memory') });
+    const bugs = failing(buggy);
+
+    expect(Object.keys(bugs)).toContain('money-conserved');
+    expect(bugs['money-conserved']![0]).toMatch(/^total balance is \d+, it was \d+ \(\+\d+\)$/);
+    expect(bugs['transfers-ended-validly']!.some((line) => /the bank applied withdraw (\d+), deposit \1, deposit \1$/.test(line))).toBe(true);
+  });
+
+  it('the packaged deposit holds every invariant under the same scenario and seed', async () => {
+    expect(failing(await run(await packagedScenario('worker-killed'), 3))).toEqual({});
+  });
+});
+
 const sagas = onPackagedSystem({
   name: 'sagas-that-fail',
   description: 'sagas half of which fail at the last step and must compensate everything',
