@@ -5,6 +5,7 @@
  * workflow completed), fail (it ended with a failure), or info (the client lost track of it: a fault cut it off;
  * the settle phase finds out what really happened).
  */
+import { setMaxListeners } from 'node:events';
 import { type Client, type WorkflowHandle, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { OperationHistory } from './history.ts';
@@ -80,8 +81,14 @@ export async function runWorkload(operations: readonly PlannedOperation[], optio
       if (stopped.aborted) return;
       history.record({ process, type: 'invoke', f: op.kind, op: op.id, value: op.args.length === 1 ? op.args[0] : op.args });
       const abort = AbortSignal.any([AbortSignal.timeout(options.operationTimeoutMs), stopped]);
+      // The client adds a listener to it for each call it makes and never removes it: an operation that polls its
+      // result for long makes many. They go with the operation's signal.
+      setMaxListeners(0, abort);
+      // The deadline ends every call of the operation, the result's long poll included: a signal that aborted before
+      // a call started never cancels it, so a workflow that never ends would keep its driver polling forever.
+      const deadline = Date.now() + options.operationTimeoutMs;
       try {
-        const result = await client.connection.withAbortSignal(abort, () => execute(client, op, history, process, abort));
+        const result = await client.connection.withDeadline(deadline, () => client.connection.withAbortSignal(abort, () => execute(client, op, history, process, abort)));
         history.record({ process, type: 'ok', f: op.kind, op: op.id, value: result });
       } catch (error) {
         if (error instanceof WorkflowFailedError) {
