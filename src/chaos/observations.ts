@@ -30,6 +30,12 @@ export interface RecordedWorkflow {
   runId: string;
   workflowType: string;
   events: temporal.api.history.v1.IHistoryEvent[];
+  /**
+   * Its activities still scheduled or running when it was recorded, as describe() showed them, for a workflow that
+   * had not finished: an activity that keeps retrying leaves no event after ActivityTaskScheduled, and its attempt
+   * and last failure are only here.
+   */
+  pendingActivities?: temporal.api.workflow.v1.IPendingActivityInfo[];
 }
 
 export interface RunObservations<Snapshot = unknown, Setup = unknown> {

@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import type { temporal } from '@temporalio/proto';
 import { writeFileAtomic } from '../files.ts';
 import { installQuietRuntime } from '../harness/worker.ts';
 import { shownPath } from '../modules/user-module.ts';
@@ -111,11 +112,26 @@ async function settle(client: Client, plan: Plan, deadline: number, signal?: Abo
 }
 
 /**
- * Record every workflow of the run, and replay them against the code the workers ended with (when the scenario
- * checks it).
+ * Record every workflow of the run, with the pending activities of those still running, and replay them against
+ * the code the workers ended with (when the scenario checks it).
  */
-async function observeHistories(cluster: Cluster, connection: Connection, plan: Plan, code: WorkerCode, dir: string, replay: boolean): Promise<Pick<RunObservations, 'replay' | 'workflows'>> {
+async function observeHistories(
+  cluster: Cluster,
+  connection: Connection,
+  plan: Plan,
+  unsettled: readonly string[],
+  code: WorkerCode,
+  dir: string,
+  replay: boolean,
+): Promise<Pick<RunObservations, 'replay' | 'workflows'>> {
   const ids = plan.operations.map((op) => op.workflowId);
+  // Before the histories: an attempt seen pending here and then in its history is counted once (activityRetries).
+  const client = new Client({ connection, namespace: cluster.namespace });
+  const pending = new Map<string, temporal.api.workflow.v1.IPendingActivityInfo[]>();
+  for (const workflowId of unsettled) {
+    const described = await client.workflow.getHandle(workflowId).describe().catch(() => undefined);
+    if (described?.raw.pendingActivities?.length) pending.set(workflowId, described.raw.pendingActivities);
+  }
   const summary = await recordHistories({
     cluster: { address: cluster.directAddress, namespace: cluster.namespace },
     connection,
@@ -125,7 +141,13 @@ async function observeHistories(cluster: Cluster, connection: Connection, plan: 
   const missing: ReplayObservation[] = summary.failures.map((f) => ({ workflowId: f.workflowId, status: 'not-recorded', detail: f.error }));
   const manifest = readManifest(dir).histories;
   const histories = await Promise.all(manifest.map((entry) => loadHistoryFile(path.join(dir, entry.file), entry.workflowId)));
-  const workflows: RecordedWorkflow[] = histories.map((h) => ({ workflowId: h.workflowId, runId: h.runId, workflowType: h.workflowType, events: h.history.events ?? [] }));
+  const workflows: RecordedWorkflow[] = histories.map((h) => ({
+    workflowId: h.workflowId,
+    runId: h.runId,
+    workflowType: h.workflowType,
+    events: h.history.events ?? [],
+    ...(pending.has(h.workflowId) ? { pendingActivities: pending.get(h.workflowId) } : {}),
+  }));
   if (!replay) return { replay: [], workflows };
   const replayer = await Replayer.create({ workflowsPath: code.workflowsPath });
   const results: ReplayObservation[] = [];
@@ -232,7 +254,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
 
     const checkStarted = Date.now();
     const after = await snapshot();
-    const recorded = await observeHistories(cluster, directConnection, plan, nemesis.code, path.join(options.reportDir, 'histories'), scenario.checks.includes('histories-replay'));
+    const recorded = await observeHistories(cluster, directConnection, plan, unsettled, nemesis.code, path.join(options.reportDir, 'histories'), scenario.checks.includes('histories-replay'));
     const observations: RunObservations = {
       plan,
       history: history.entries(),

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildReport } from '../../src/chaos/report';
 import { renderChaosHtml } from '../../src/chaos/report-html';
+import { activityRetries } from '../../src/chaos/checkers/built-in';
 import type { RunObservations } from '../../src/chaos/observations';
 import type { RunResult } from '../../src/chaos/runner';
 import type { Audits } from '../../chaos/checkers';
@@ -128,5 +129,34 @@ describe('a retry policy that retries business errors', () => {
   it('the packaged workflows hold every invariant on the same refusals and sagas', async () => {
     expect(failing(await run(refusals, 5))).toEqual({});
     expect(failing(await run(sagas, 4))).toEqual({});
+  });
+});
+
+const declines = onPackagedSystem({
+  name: 'declined-withdrawals',
+  description: 'transfers half of which are declined for insufficient funds; a short settle bound',
+  workload: { transfers: 4, concurrency: 4, mix: { insufficientFunds: 0.5 } },
+  faults: [],
+  settleWithin: '6s',
+});
+
+describe('a retry policy that retries business errors without limit', () => {
+  it('never finishes the declined transfers, and business-errors-not-retried names each from its pending activity', async () => {
+    const result = await run(declines, 3, { workflowsPath: fixture('retries-business-errors-forever') });
+    const bugs = failing(result);
+    const declined = result.plan.operations.filter((op) => op.intent === 'insufficient-funds');
+
+    expect(declined.length).toBe(2);
+    expect(bugs['all-finished']).toEqual(declined.map((op) => `${op.workflowId} had not finished 6 s after the faults healed`));
+    expect(bugs['business-errors-not-retried']).toEqual(
+      declined.map((op) => expect.stringMatching(new RegExp(`^${op.workflowId}: activity withdraw was retried after InsufficientFundsError \\(attempt \\d+, still retrying when the run ended\\)$`))),
+    );
+    // The histories alone show no retry: each ends at the withdraw's ActivityTaskScheduled.
+    const histories = result.observations.workflows.filter((w) => declined.some((op) => op.workflowId === w.workflowId));
+    expect(histories.map((w) => activityRetries({ ...w, pendingActivities: undefined }))).toEqual([[], []]);
+  });
+
+  it('the packaged transfer refuses the same declines at once, and every invariant holds', async () => {
+    expect(failing(await run(declines, 3))).toEqual({});
   });
 });

@@ -58,6 +58,28 @@ describe('the built-in checkers, derived from the recorded histories', () => {
     ]);
   });
 
+  it('business-errors-not-retried: an activity still retrying a business error when the run ended is named from its pending state, its history ending at ActivityTaskScheduled', async () => {
+    const unlimited = {
+      workflowId: 'transfer-t4',
+      runId: 'r',
+      workflowType: 'moneyTransfer',
+      events: [{ eventId: 5, activityTaskScheduledEventAttributes: { activityId: '1', activityType: { name: 'withdraw' }, retryPolicy: { maximumAttempts: 0, nonRetryableErrorTypes: [] } } }],
+      pendingActivities: [{ activityId: '1', activityType: { name: 'withdraw' }, attempt: 14, lastFailure: { message: 'declined', applicationFailureInfo: { type: 'InsufficientFundsError' } } }],
+    } as unknown as RecordedWorkflow;
+    const o = run({ businessErrors: ['InsufficientFundsError'], workflows: [unlimited] });
+    expect(await evidenceOf(o, 'business-errors-not-retried')).toEqual(['transfer-t4: activity withdraw was retried after InsufficientFundsError (attempt 14, still retrying when the run ended)']);
+    expect(await evidenceOf(o, 'retries-within-policy')).toEqual([]);
+  });
+
+  it('activityRetries counts an attempt seen both pending and then started in the history once', () => {
+    const workflow = {
+      ...retried('w', 'deposit', 3, 'Timeout'),
+      pendingActivities: [{ activityId: '1', activityType: { name: 'deposit' }, attempt: 3, lastFailure: { message: 'timed out', timeoutFailureInfo: {} } }],
+    } as RecordedWorkflow;
+    (workflow.events[0]!.activityTaskScheduledEventAttributes as { activityId: string }).activityId = '1';
+    expect(activityRetries(workflow)).toEqual([{ workflowId: 'w', activity: 'deposit', attempt: 3, afterFailure: 'Timeout', nonRetryable: false, maximumAttempts: 0 }]);
+  });
+
   it('retries-within-policy: an attempt beyond the maximum is named; unlimited attempts are never too many', async () => {
     const o = run({ workflows: [retried('a', 'deposit', 7, 'X', { maximumAttempts: 6 }), retried('b', 'deposit', 40, 'X', { maximumAttempts: 0 }), retried('c', 'deposit', 6, 'X', { maximumAttempts: 6 })] });
     expect(await evidenceOf(o, 'retries-within-policy')).toEqual(['a: activity deposit ran attempt 7, its retry policy allows 6']);
