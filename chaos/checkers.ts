@@ -1,10 +1,10 @@
 /**
  * The bank-and-store invariants, from the services' audits and the workflows' outcomes: money is conserved, each
  * transfer ended exactly one valid way, no idempotency key was applied twice, each saga completed or was fully
- * compensated. tempest's built-in checkers (every workflow finished, histories replay, no workflow task failed,
+ * compensated, in reverse order of its steps. tempest's built-in checkers (every workflow finished, histories replay, no workflow task failed,
  * business errors never retried, retries within policy) run alongside them.
  */
-import { appliedAtMostOnce, conserved, defineChecker, describeOutcome, outcomeOf, type PlannedOperation, type RunObservations, signed } from 'tempest/chaos';
+import { appliedAtMostOnce, compensatedInReverse, conserved, defineChecker, describeOutcome, outcomeOf, type PlannedOperation, type RunObservations, signed } from 'tempest/chaos';
 import type { AppliedBankOperation, BankAudit } from '../services/bank/api';
 import type { StoreAudit } from '../services/store/api';
 import type { OrderDetails, OrderStatus, TransferDetails } from '../workflows/types';
@@ -135,4 +135,29 @@ export const sagasCompletedOrCompensated = defineChecker<Audits, Seeding>({
   },
 });
 
-export const bankStoreCheckers = [moneyConserved, transfersEndedValidly, keysAppliedOnce, sagasCompletedOrCompensated];
+/** The order saga's steps, in the order it takes them, each with the store operation that undoes it. */
+export const SAGA_STEPS = [
+  { step: 'reserveInventory', compensation: 'releaseInventory' },
+  { step: 'chargePayment', compensation: 'refundPayment' },
+  { step: 'createShipment', compensation: 'cancelShipment' },
+] as const;
+
+/**
+ * Each saga's compensations took effect in the store in reverse order of its steps (its audit lists the applied
+ * operations in order). Forward order leaves the same end state, so only the order of effects shows it: a refund
+ * before the shipment is cancelled pays back an order that may still ship.
+ */
+export const compensationsInReverse = defineChecker<Audits, Seeding>({
+  name: 'compensations-in-reverse',
+  description: "each saga's compensations took effect in reverse order of its steps, as the store's operation log shows",
+  check: (run) =>
+    run.plan.operations
+      .filter((op) => op.kind === 'saga')
+      .flatMap((op) => {
+        const { orderId } = op.args[0] as OrderDetails;
+        const applied = run.after.store.operations.filter((o) => o.orderId === orderId).sort((a, b) => a.seq - b.seq).map((o) => o.kind);
+        return compensatedInReverse(SAGA_STEPS, applied).map((line) => `saga ${op.id} (${op.workflowId}): ${line}`);
+      }),
+});
+
+export const bankStoreCheckers = [moneyConserved, transfersEndedValidly, keysAppliedOnce, sagasCompletedOrCompensated, compensationsInReverse];

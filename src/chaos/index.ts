@@ -26,7 +26,7 @@ export type { BoundScenario, FaultAction, FaultSpec, Scenario, ScenarioSpec, Tox
 export { check, DefinitionError, durationMs } from './definition.ts';
 export type { Duration, Timing } from './definition.ts';
 export { Random } from './random.ts';
-export { appliedAtMostOnce, conserved, signed } from './checkers/helpers.ts';
+export { appliedAtMostOnce, compensatedInReverse, conserved, signed } from './checkers/helpers.ts';
 export { activityRetries, BUILT_IN_CHECKERS, workflowTaskFailures } from './checkers/built-in.ts';
 export type { ActivityRetry } from './checkers/built-in.ts';
 export type { Verdict } from './checkers/verdict.ts';

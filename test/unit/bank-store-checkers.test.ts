@@ -168,3 +168,35 @@ describe('keys-applied-once', () => {
     expect((await verdictOf(o, 'keys-applied-once')).evidence).toEqual(['store: key s1:charge applied 2 times (operation 1, operation 4)']);
   });
 });
+
+describe('compensations-in-reverse', () => {
+  const applied = (orderId: string, ...kinds: StoreAudit['operations'][number]['kind'][]): StoreAudit['operations'] =>
+    kinds.map((kind, i) => ({ seq: i + 1, idempotencyKey: `${orderId}:${kind}`, kind, orderId, appliedAt: '' }));
+
+  it('accepts compensations in reverse of the steps, including a saga that failed before its last step', async () => {
+    const o = run({
+      operations: [saga('s1'), saga('s2'), saga('s3')],
+      outcomes: [],
+      store: {
+        operations: [
+          ...applied('s1', 'reserveInventory', 'chargePayment', 'cancelShipment', 'refundPayment', 'releaseInventory'),
+          ...applied('s2', 'reserveInventory', 'refundPayment', 'releaseInventory'),
+          ...applied('s3', 'reserveInventory', 'chargePayment', 'createShipment'),
+        ],
+      },
+    });
+    expect(await verdictOf(o, 'compensations-in-reverse')).toEqual({ checker: 'compensations-in-reverse', ok: true, evidence: [] });
+  });
+
+  it('names a saga whose compensations took effect in the order of its steps, though it ends holding nothing', async () => {
+    const o = run({
+      operations: [saga('s1')],
+      outcomes: [{ workflowId: 'order-saga-s1', op: 's1', status: 'failed', failureType: 'OrderFailed' }],
+      store: { operations: applied('s1', 'reserveInventory', 'chargePayment', 'releaseInventory', 'refundPayment', 'cancelShipment') },
+    });
+    expect((await verdictOf(o, 'compensations-in-reverse')).evidence).toEqual([
+      'saga s1 (order-saga-s1): compensations took effect as releaseInventory, refundPayment, cancelShipment; in reverse order of its steps they are cancelShipment, refundPayment, releaseInventory',
+    ]);
+    expect((await verdictOf(o, 'sagas-completed-or-compensated')).ok).toBe(true);
+  });
+});

@@ -1,6 +1,6 @@
 import proto from '@temporalio/proto';
 import { describe, expect, it } from 'vitest';
-import { appliedAtMostOnce, conserved } from '../../src/chaos/checkers/helpers';
+import { appliedAtMostOnce, compensatedInReverse, conserved } from '../../src/chaos/checkers/helpers';
 import { activityRetries, BUILT_IN_CHECKERS, workflowTaskFailures } from '../../src/chaos/checkers/built-in';
 import { runChecks } from '../../src/chaos/checkers';
 import type { RecordedWorkflow, RunObservations } from '../../src/chaos/observations';
@@ -124,6 +124,13 @@ describe('checker helpers', () => {
     const effects = [{ key: 'a', n: 1 }, { key: 'b', n: 2 }, { key: 'a', n: 3 }];
     expect(appliedAtMostOnce(effects, (e) => e.key, (e) => `#${e.n}`)).toEqual(['key a applied 2 times (#1, #3)']);
     expect(appliedAtMostOnce([{ key: 'a' }], (e) => e.key)).toEqual([]);
+  });
+
+  it('compensatedInReverse names compensations out of reverse order, ignoring what is no compensation', () => {
+    const steps = [{ step: 'book', compensation: 'unbook' }, { step: 'pay', compensation: 'refund' }];
+    expect(compensatedInReverse(steps, ['book', 'pay', 'refund', 'unbook'])).toEqual([]);
+    expect(compensatedInReverse(steps, ['book', 'unbook'])).toEqual([]);
+    expect(compensatedInReverse(steps, ['book', 'pay', 'unbook', 'note', 'refund'])).toEqual(['compensations took effect as unbook, refund; in reverse order of its steps they are refund, unbook']);
   });
 
   it('conserved names each quantity that changed, with both values and the difference', () => {

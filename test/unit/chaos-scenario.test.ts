@@ -29,7 +29,7 @@ describe('defineScenario and bindScenario', () => {
     const scenario = bindScenario(defineScenario(base), bankAndStore);
     expect(scenario.checks).toEqual([
       'all-finished', 'histories-replay', 'no-workflow-task-failures', 'business-errors-not-retried', 'retries-within-policy',
-      'money-conserved', 'transfers-ended-validly', 'keys-applied-once', 'sagas-completed-or-compensated',
+      'money-conserved', 'transfers-ended-validly', 'keys-applied-once', 'sagas-completed-or-compensated', 'compensations-in-reverse',
     ]);
     expect(scenario.settleWithinMs).toBe(60_000);
     expect(scenario.workers).toBe(2);
