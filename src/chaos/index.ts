@@ -30,8 +30,8 @@ export { appliedAtMostOnce, compensatedInReverse, conserved, signed } from './ch
 export { activityRetries, BUILT_IN_CHECKERS, workflowTaskFailures } from './checkers/built-in.ts';
 export type { ActivityRetry } from './checkers/built-in.ts';
 export type { Verdict } from './checkers/verdict.ts';
-export { describeOutcome, outcomeOf } from './observations.ts';
-export type { RecordedWorkflow, ReplayObservation, RunObservations, WorkflowOutcome, WorkflowStatus } from './observations.ts';
+export { clientView, describeClientView, describeOutcome, outcomeOf } from './observations.ts';
+export type { ClientView, RecordedWorkflow, ReplayObservation, RunObservations, WorkflowOutcome, WorkflowStatus } from './observations.ts';
 export type { Plan, PlannedFault, PlannedOperation, PlannedStep } from './plan.ts';
 export type { EntryType, HistoryEntry } from './history.ts';
 export { findScenario, listScenarios, loadScenarioFile, loadSystem, ScenarioFileError } from './catalog.ts';

@@ -68,6 +68,13 @@ async function execute(client: Client, op: PlannedOperation, history: OperationH
   return handle.result();
 }
 
+/** The ApplicationFailure types down a failure's chain of causes: ['OrderFailed', 'InvalidAddressError']. */
+function failureTypes(failure: Error | undefined): string[] {
+  const types: string[] = [];
+  for (let cause: unknown = failure; cause instanceof Error; cause = cause.cause) if (cause instanceof ApplicationFailure && cause.type) types.push(cause.type);
+  return types;
+}
+
 /** Run every operation; resolves when each one has completed or been given up on. Never throws for an operation. */
 export async function runWorkload(operations: readonly PlannedOperation[], options: WorkloadOptions): Promise<void> {
   const queue = [...operations];
@@ -93,7 +100,8 @@ export async function runWorkload(operations: readonly PlannedOperation[], optio
       } catch (error) {
         if (error instanceof WorkflowFailedError) {
           const failure = error.cause instanceof ApplicationFailure ? error.cause : undefined;
-          history.record({ process, type: 'fail', f: op.kind, op: op.id, value: { failureType: failure?.type ?? error.cause?.name, message: error.cause?.message } });
+          const value = { failureType: failure?.type ?? error.cause?.name, failureTypes: failureTypes(error.cause), message: error.cause?.message };
+          history.record({ process, type: 'fail', f: op.kind, op: op.id, value });
         } else {
           history.record({ process, type: 'info', f: op.kind, op: op.id, value: { error: (error as Error).message.split('\n')[0] } });
         }

@@ -43,12 +43,15 @@ describe('a deposit whose idempotency key changes on every attempt', () => {
 });
 
 describe('the Temporal tutorial’s money transfer, when a withdraw that applied gives up while the bank is away', () => {
-  it('loses the money it reports as not moved, and money-conserved and transfers-ended-validly name each transfer', async () => {
+  it('loses the money it reports as not moved, and money-conserved, transfers-ended-validly and failed-operations-applied-nothing name each transfer', async () => {
     const scenario = await packagedScenario('bank-outage-after-lost-answers');
     const buggy = await run(scenario, 7, { workflowsPath: fixture('tutorial-money-transfer') });
     const bugs = failing(buggy);
 
-    expect(Object.keys(bugs).sort()).toEqual(['money-conserved', 'transfers-ended-validly']);
+    expect(Object.keys(bugs).sort()).toEqual(['failed-operations-applied-nothing', 'money-conserved', 'transfers-ended-validly']);
+    // The client was told the transfer failed (a Jepsen fail: no effect), yet the bank kept the withdrawal.
+    expect(bugs['failed-operations-applied-nothing']!.length).toBe(bugs['transfers-ended-validly']!.length);
+    for (const line of bugs['failed-operations-applied-nothing']!) expect(line).toMatch(/: the client saw fail \(WithdrawalFailed[^)]*\), but the bank applied withdraw \d+$/);
     expect(bugs['money-conserved']![0]).toMatch(/^total balance is \d+, it was \d+ \(-\d+\)$/);
     expect(bugs['money-conserved']!.slice(1).every((line) => /^transfer \S+: withdrew (\d+), deposited or refunded 0 \(-\1\)$/.test(line))).toBe(true);
     for (const line of bugs['transfers-ended-validly']!) expect(line).toMatch(/ended failed \(WithdrawalFailed\), the bank applied withdraw \d+$/);
@@ -85,14 +88,17 @@ describe('a saga that skips a compensation', () => {
     result = await run(sagas, 4, { workflowsPath: fixture('saga-skips-compensation') });
   });
 
-  it('keeps the failed orders’ charges, and sagas-completed-or-compensated names each order', () => {
+  it('keeps the failed orders’ charges, and sagas-completed-or-compensated and failed-operations-applied-nothing name each order', () => {
     const bugs = failing(result);
     const failed = result.plan.operations.filter((op) => op.intent === 'invalid-address');
 
     expect(failed.length).toBeGreaterThan(0);
-    expect(Object.keys(bugs)).toEqual(['sagas-completed-or-compensated']);
+    expect(Object.keys(bugs).sort()).toEqual(['failed-operations-applied-nothing', 'sagas-completed-or-compensated']);
     expect(bugs['sagas-completed-or-compensated']).toEqual(
       failed.map((op) => `saga ${op.id} (${op.workflowId}): ended failed (OrderFailed) but holds 0 reservation(s), 1 charge(s), 0 shipment(s); expected 0 of each`),
+    );
+    expect(bugs['failed-operations-applied-nothing']).toEqual(
+      failed.map((op) => `saga ${op.id} (${op.workflowId}): the client saw fail (OrderFailed: InvalidAddressError), but the store holds 0 reservation(s), 1 charge(s), 0 shipment(s) for it`),
     );
   });
 

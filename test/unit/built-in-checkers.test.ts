@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { appliedAtMostOnce, compensatedInReverse, conserved } from '../../src/chaos/checkers/helpers';
 import { activityRetries, BUILT_IN_CHECKERS, workflowTaskFailures } from '../../src/chaos/checkers/built-in';
 import { runChecks } from '../../src/chaos/checkers';
-import type { RecordedWorkflow, RunObservations } from '../../src/chaos/observations';
+import type { HistoryEntry } from '../../src/chaos/history';
+import { clientView, type RecordedWorkflow, type RunObservations } from '../../src/chaos/observations';
+import type { PlannedOperation } from '../../src/chaos/plan';
 
 const Cause = proto.temporal.api.enums.v1.WorkflowTaskFailedCause;
 
@@ -40,7 +42,9 @@ const evidenceOf = async (o: RunObservations, check: string) => (await runChecks
 
 describe('the built-in checkers, derived from the recorded histories', () => {
   it('name every invariant a run gets without asking the user for anything', () => {
-    expect(BUILT_IN_CHECKERS.map((c) => c.name)).toEqual(['all-finished', 'histories-replay', 'no-workflow-task-failures', 'business-errors-not-retried', 'retries-within-policy']);
+    expect(BUILT_IN_CHECKERS.map((c) => c.name)).toEqual([
+      'all-finished', 'histories-replay', 'no-workflow-task-failures', 'business-errors-not-retried', 'retries-within-policy', 'client-agrees-with-outcome',
+    ]);
   });
 
   it('business-errors-not-retried: a retry after a declared business error, or after a type the policy calls non-retryable; not after a transport error', async () => {
@@ -104,6 +108,54 @@ describe('the built-in checkers, derived from the recorded histories', () => {
       'w1: workflow task failed at event 9 (NON_DETERMINISTIC_ERROR): [TMPRL1100] Nondeterminism error',
       'w1: workflow task failed at event 12 (WORKFLOW_WORKER_UNHANDLED_FAILURE): boom',
     ]);
+  });
+
+  it('client-agrees-with-outcome: an ok must be a completed workflow, a fail a failed one with the failure the client saw; info promises nothing', async () => {
+    const op = (id: string): PlannedOperation => ({ id, kind: 'transfer', workflowId: `transfer-${id}`, workflowType: 'moneyTransfer', taskQueue: 'q', args: [], startAtMs: 0, steps: [] });
+    const ended = (id: string, type: 'ok' | 'fail' | 'info', value?: unknown): HistoryEntry[] => [
+      { index: 0, timeMs: 0, process: 'client-1', type: 'invoke', f: 'transfer', op: id },
+      { index: 1, timeMs: 9, process: 'client-1', type, f: 'transfer', op: id, value },
+    ];
+    const operations = ['a', 'b', 'c', 'd', 'e', 'f'].map(op);
+    const o = run({
+      plan: { scenario: 's', seed: 1, runId: 'r', setup: undefined, operations, faults: [], faultPhaseEndsMs: 0 },
+      history: [
+        ...ended('a', 'ok'),
+        ...ended('b', 'fail', { failureType: 'DepositFailed', failureTypes: ['DepositFailed', 'InvalidAccountError'] }),
+        ...ended('c', 'info', { error: 'cut off' }),
+        ...ended('d', 'ok'),
+        ...ended('e', 'fail', { failureType: 'DepositFailed', failureTypes: ['DepositFailed'] }),
+        ...ended('f', 'fail', { failureType: 'CancelledFailure', failureTypes: [] }),
+      ],
+      outcomes: [
+        { workflowId: 'transfer-a', op: 'a', status: 'completed' },
+        { workflowId: 'transfer-b', op: 'b', status: 'failed', failureType: 'DepositFailed' },
+        { workflowId: 'transfer-c', op: 'c', status: 'completed' },
+        { workflowId: 'transfer-d', op: 'd', status: 'failed', failureType: 'WithdrawalFailed' },
+        { workflowId: 'transfer-e', op: 'e', status: 'failed', failureType: 'WithdrawalFailed' },
+        { workflowId: 'transfer-f', op: 'f', status: 'cancelled' },
+      ],
+    });
+    expect(await evidenceOf(o, 'client-agrees-with-outcome')).toEqual([
+      'transfer d (transfer-d): the client saw ok, but the workflow ended failed (WithdrawalFailed)',
+      'transfer e (transfer-e): the client saw fail (DepositFailed), but the workflow ended failed (WithdrawalFailed)',
+    ]);
+  });
+
+  it('clientView reads an operation\'s completion and its steps, acknowledged or not, from the operation history', () => {
+    const order = { id: 'o1', kind: 'order' };
+    const history: HistoryEntry[] = [
+      { index: 0, timeMs: 0, process: 'client-2', type: 'invoke', f: 'order', op: 'o1' },
+      { index: 1, timeMs: 1, process: 'nemesis', type: 'invoke', f: 'fault', op: 'f0' },
+      { index: 2, timeMs: 2, process: 'client-2', type: 'invoke', f: 'approve', op: 'o1', value: ['me'] },
+      { index: 3, timeMs: 3, process: 'client-2', type: 'ok', f: 'approve', op: 'o1' },
+      { index: 4, timeMs: 4, process: 'client-2', type: 'invoke', f: 'ship', op: 'o1' },
+      { index: 5, timeMs: 9, process: 'client-2', type: 'info', f: 'order', op: 'o1', value: { error: 'cut off' } },
+    ];
+    expect(clientView({ history }, order)).toEqual({
+      op: 'o1', type: 'info', value: { error: 'cut off' }, failureTypes: [], steps: [{ name: 'approve', acknowledged: true }, { name: 'ship', acknowledged: false }],
+    });
+    expect(clientView({ history: [] }, order)).toEqual({ op: 'o1', failureTypes: [], steps: [] });
   });
 
   it('all-finished and histories-replay name the workflow', async () => {

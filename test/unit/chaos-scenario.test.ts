@@ -28,8 +28,9 @@ describe('defineScenario and bindScenario', () => {
   it('fill in the defaults: every check of the system and the built-in ones, a 60 s settle bound, the system\'s worker count', () => {
     const scenario = bindScenario(defineScenario(base), bankAndStore);
     expect(scenario.checks).toEqual([
-      'all-finished', 'histories-replay', 'no-workflow-task-failures', 'business-errors-not-retried', 'retries-within-policy',
+      'all-finished', 'histories-replay', 'no-workflow-task-failures', 'business-errors-not-retried', 'retries-within-policy', 'client-agrees-with-outcome',
       'money-conserved', 'transfers-ended-validly', 'keys-applied-once', 'sagas-completed-or-compensated', 'compensations-in-reverse',
+      'ok-operations-applied', 'failed-operations-applied-nothing',
     ]);
     expect(scenario.settleWithinMs).toBe(60_000);
     expect(scenario.workers).toBe(2);

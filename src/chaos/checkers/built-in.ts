@@ -1,10 +1,10 @@
 /**
- * The invariants that need nothing from the user: each is derived from the Temporal histories the run recorded
- * (and from when the workflows settled), so every system gets them. A system adds its own (system.ts checkers).
+ * The invariants that need nothing from the user: each is derived from the Temporal histories the run recorded,
+ * from when the workflows settled and from the operation history, so every system gets them. A system adds its own (system.ts checkers).
  */
 import proto, { type temporal } from '@temporalio/proto';
 import type { CheckerSpec } from '../system.ts';
-import type { RecordedWorkflow, RunObservations } from '../observations.ts';
+import { clientView, describeClientView, describeOutcome, outcomeOf, type RecordedWorkflow, type RunObservations, type WorkflowStatus } from '../observations.ts';
 
 type Event = temporal.api.history.v1.IHistoryEvent;
 
@@ -130,5 +130,25 @@ export const retriesWithinPolicy: CheckerSpec = {
       .map((r) => `${r.workflowId}: activity ${r.activity} ran attempt ${r.attempt}, its retry policy allows ${r.maximumAttempts}`),
 };
 
+/** How a workflow may have ended when its client saw it fail: WorkflowFailedError covers each. */
+const FAILED_ENDINGS: readonly WorkflowStatus[] = ['failed', 'cancelled', 'terminated', 'timed-out'];
+
+export const clientAgreesWithOutcome: CheckerSpec = {
+  name: 'client-agrees-with-outcome',
+  description: 'every operation the client saw complete completed, and every one it saw fail ended failed with the failure the client saw (from the operation history)',
+  check: (run) =>
+    run.plan.operations.flatMap((op) => {
+      const view = clientView(run, op);
+      const outcome = outcomeOf(run, op);
+      const disagrees =
+        view.type === 'ok'
+          ? outcome.status !== 'completed'
+          : view.type === 'fail' &&
+            (!FAILED_ENDINGS.includes(outcome.status) ||
+              (outcome.status === 'failed' && outcome.failureType !== undefined && view.failureTypes[0] !== undefined && view.failureTypes[0] !== outcome.failureType));
+      return disagrees ? [`${op.kind} ${op.id} (${op.workflowId}): the client saw ${describeClientView(view)}, but the workflow ended ${describeOutcome(outcome)}`] : [];
+    }),
+};
+
 /** In the order reports list them. */
-export const BUILT_IN_CHECKERS: readonly CheckerSpec[] = [allFinished, historiesReplay, noWorkflowTaskFailures, businessErrorsNotRetried, retriesWithinPolicy];
+export const BUILT_IN_CHECKERS: readonly CheckerSpec[] = [allFinished, historiesReplay, noWorkflowTaskFailures, businessErrorsNotRetried, retriesWithinPolicy, clientAgreesWithOutcome];
