@@ -1,7 +1,8 @@
 /**
  * Running a chaos scenario on a system: plan (pure) -> run (cluster, prepare, workload, nemesis) -> settle ->
  * observe (the system's snapshot, outcomes, recorded histories replayed) -> check. Every step's result lands in the
- * report directory: plan.json, history.jsonl, histories/, report.json.
+ * report directory: plan.json, history.jsonl (and history.elle.json, the same in Jepsen's shape), histories/,
+ * report.json.
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -18,7 +19,7 @@ import { Replayer } from '../replay/replayer.ts';
 import { runChecks, type Verdict } from './checkers/index.ts';
 import { DefinitionError } from './definition.ts';
 import type { Cluster, ClusterProvider, WorkerCode } from './cluster/types.ts';
-import { type HistoryEntry, OperationHistory } from './history.ts';
+import { type HistoryEntry, OperationHistory, toJepsenHistory } from './history.ts';
 import { Nemesis } from './nemesis.ts';
 import type { RecordedWorkflow, ReplayObservation, RunObservations, WorkflowOutcome, WorkflowStatus } from './observations.ts';
 import { type Plan, planScenario } from './plan.ts';
@@ -252,6 +253,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     // Interrupted: no checks, no verdicts, whatever state the run reached (the caller writes no report).
     options.signal?.throwIfAborted();
 
+    writeFileAtomic(path.join(options.reportDir, 'history.elle.json'), `[${toJepsenHistory(history.entries()).map((op) => JSON.stringify(op)).join(',\n')}]\n`);
     const checkStarted = Date.now();
     const after = await snapshot();
     const recorded = await observeHistories(cluster, directConnection, plan, unsettled, nemesis.code, path.join(options.reportDir, 'histories'), scenario.checks.includes('histories-replay'));
