@@ -68,8 +68,8 @@ export interface JepsenOp {
 }
 
 /**
- * The operation history in Jepsen's shape (pure), for Jepsen-family checkers (elle-cli, Knossos, Porcupine's Jepsen
- * reader). Jepsen's rules, and how tempest's history is mapped onto them:
+ * The operation history in Jepsen's shape (pure), for Jepsen-family checkers such as elle-cli. Jepsen's rules, and
+ * how tempest's history is mapped onto them:
  * - A process is single-threaded: one invoke, then its completion. Each workload driver `client-<n>` is two logical
  *   threads: `n - 1` runs its operations and `C + n - 1` (C drivers) the steps it takes within them (signals,
  *   updates, queries), which overlap their operation. A step still open when its operation ends completes as info.
