@@ -22,7 +22,7 @@ import {
 import type { AppliedBankOperation, BankAudit } from '../services/bank/api';
 import type { StoreAudit } from '../services/store/api';
 import type { OrderDetails, OrderSagaResult, OrderStatus, TransferDetails, TransferResult } from '../workflows/types';
-import type { Intent, Seeding } from './workload';
+import { branch, type Intent, type Seeding } from './workload';
 
 /** What the system's snapshot reads: both services' audits. */
 export interface Audits {
@@ -269,6 +269,40 @@ export const failedOperationsAppliedNothing = defineChecker<Audits, Seeding>({
     }),
 });
 
+/** The endings each intent of a saga or order may reach (names as `branch` gives them). */
+const INTENDED: Partial<Record<`${'saga' | 'order'} ${Intent}`, string[]>> = {
+  'saga invalid-address': ['failed (OrderFailed)'],
+  'saga out-of-stock': ['failed (OrderFailed)'],
+  'saga payment-declined': ['failed (OrderFailed)'],
+  // An approved order may still fail for good at its shipment; one nobody decided may fail before it waits.
+  'order approve': ['completed (completed, approved)', 'failed (OrderFailed)'],
+  'order reject': ['completed (rejected, rejected)'],
+  'order cancel': ['completed (cancelled)'],
+  'order auto-reject': ['completed (rejected, auto-rejected)', 'failed (OrderFailed)'],
+  'order out-of-stock': ['failed (OrderFailed)'],
+};
+
+/**
+ * Each saga meant to fail failed, and each order ended as it was decided: approved ones shipped, rejected ones
+ * rejected, cancelled ones cancelled, those nobody decided rejected automatically once their approval timed out,
+ * out-of-stock ones failed. A decision counts once the server acknowledged it (the operation history); an order
+ * still running is all-finished's to name.
+ */
+export const endedAsIntended = defineChecker<Audits, Seeding>({
+  name: 'ended-as-intended',
+  description: 'each saga meant to fail failed, and each order ended as it was decided (approved, rejected, cancelled, or rejected automatically when nobody decided)',
+  check: (run) =>
+    run.plan.operations.flatMap((op) => {
+      const expected = INTENDED[`${op.kind} ${op.intent}` as keyof typeof INTENDED];
+      const outcome = outcomeOf(run, op);
+      if (!expected || outcome.status === 'running' || outcome.status === 'unknown') return [];
+      // A decision the server did not acknowledge (never sent: the order went past waiting; or unanswered) proves nothing.
+      if (op.steps.length > 0 && !clientView(run, op).steps.some((step) => step.acknowledged)) return [];
+      const reached = branch(op, outcome);
+      return expected.includes(reached) ? [] : [`${op.kind} ${op.id} (${op.workflowId}, ${op.intent}): ended ${reached}; expected ${expected.join(' or ')}`];
+    }),
+});
+
 export const bankStoreCheckers = [
   moneyConserved,
   transfersEndedValidly,
@@ -277,4 +311,5 @@ export const bankStoreCheckers = [
   compensationsInReverse,
   okOperationsApplied,
   failedOperationsAppliedNothing,
+  endedAsIntended,
 ];

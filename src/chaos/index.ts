@@ -37,6 +37,8 @@ export { toJepsenHistory } from './history.ts';
 export type { EntryType, HistoryEntry, JepsenOp } from './history.ts';
 export { findScenario, listScenarios, loadScenarioFile, loadSystem, ScenarioFileError } from './catalog.ts';
 export type { LoadedSystem } from './catalog.ts';
+export { branchesReached } from './branches.ts';
+export type { BranchesReached } from './branches.ts';
 export { runScenario } from './runner.ts';
 export type { RunOptions, RunResult, RunTimings } from './runner.ts';
 export { cleanupStaleRuns, providerFor, providers } from './cluster/index.ts';

@@ -16,13 +16,14 @@ import { readManifest } from '../replay/corpus.ts';
 import { loadHistoryFile } from '../replay/history-file.ts';
 import { recordHistories } from '../replay/record.ts';
 import { Replayer } from '../replay/replayer.ts';
+import { type BranchesReached, type BranchOf, branchesReached } from './branches.ts';
 import { runChecks, type Verdict } from './checkers/index.ts';
 import { DefinitionError } from './definition.ts';
 import type { Cluster, ClusterProvider, WorkerCode } from './cluster/types.ts';
 import { type HistoryEntry, OperationHistory, toJepsenHistory } from './history.ts';
 import { Nemesis } from './nemesis.ts';
 import type { RecordedWorkflow, ReplayObservation, RunObservations, WorkflowOutcome, WorkflowStatus } from './observations.ts';
-import { type Plan, planScenario } from './plan.ts';
+import { type Plan, type PlannedOperation, planScenario } from './plan.ts';
 import type { BoundScenario } from './scenario.ts';
 import { runWorkload, sleep } from './workload.ts';
 
@@ -62,6 +63,8 @@ export interface RunTimings {
 export interface RunResult {
   plan: Plan;
   verdicts: Verdict[];
+  /** The endings each workflow type and intent reached. */
+  branches: BranchesReached[];
   observations: RunObservations;
   timings: RunTimings;
   webUiUrl?: string;
@@ -172,6 +175,16 @@ async function systemHook<T>(hook: string, run: () => Promise<T>): Promise<T> {
   }
 }
 
+/** The system's `workload.branch`, made to throw on anything but a name (default: status and failure type). */
+function namedBranch(branch: ((operation: PlannedOperation, outcome: WorkflowOutcome) => string) | undefined): BranchOf | undefined {
+  if (!branch) return undefined;
+  return (operation, outcome) => {
+    const name: unknown = branch(operation, outcome);
+    if (typeof name !== 'string' || name === '') throw new Error(`it returned ${JSON.stringify(name)} for operation ${operation.id}; expected the name of the ending it reached`);
+    return name;
+  };
+}
+
 /** Every operation of the plan starts a workflow type the workflows module exports (when the exports are known). */
 function checkWorkflowTypes(plan: Plan, types: readonly string[] | undefined, workflowsPath: string): void {
   if (!types || types.length === 0) return;
@@ -252,6 +265,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     const settleMs = Date.now() - settleStarted;
     // Interrupted: no checks, no verdicts, whatever state the run reached (the caller writes no report).
     options.signal?.throwIfAborted();
+    const branches = await systemHook('workload.branch', async () => branchesReached(plan, outcomes, namedBranch(system.workload.branch)));
 
     writeFileAtomic(path.join(options.reportDir, 'history.elle.json'), `[${toJepsenHistory(history.entries()).map((op) => JSON.stringify(op)).join(',\n')}]\n`);
     const checkStarted = Date.now();
@@ -273,6 +287,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     return {
       plan,
       verdicts,
+      branches,
       observations,
       timings: { clusterStartMs, workloadMs, settleMs, checkMs, totalMs: Date.now() - started },
       webUiUrl: cluster.webUiUrl,

@@ -288,3 +288,53 @@ describe('failed-operations-applied-nothing (from the operation history)', () =>
     ]);
   });
 });
+
+describe('ended-as-intended', () => {
+  const decided = (op: PlannedOperation, acknowledged: boolean): HistoryEntry[] => [
+    { index: 0, timeMs: 0, process: 'client-1', type: 'invoke', f: 'order', op: op.id },
+    { index: 1, timeMs: 1, process: 'client-1', type: 'invoke', f: op.intent!, op: op.id },
+    ...(acknowledged ? [{ index: 2, timeMs: 2, process: 'client-1', type: 'ok' as const, f: op.intent!, op: op.id }] : []),
+  ];
+  const withStep = (op: PlannedOperation): PlannedOperation => ({ ...op, steps: [{ signal: op.intent!, name: op.intent!, afterMs: 0 }] });
+  const completed = (op: PlannedOperation, state: string, decision?: string): WorkflowOutcome => ({
+    workflowId: op.workflowId, op: op.id, status: 'completed', result: { orderId: op.id, state, ...(decision ? { approval: { decision } } : {}) },
+  });
+
+  it('accepts orders that ended as decided, an automatic rejection, and sagas meant to fail that failed', async () => {
+    const [approve, reject, cancel, auto, failing] = [withStep(order('o1', 'approve')), withStep(order('o2', 'reject')), withStep(order('o3', 'cancel')), order('o4', 'auto-reject'), { ...saga('s1'), intent: 'payment-declined' }];
+    const o = run({
+      operations: [approve, reject, cancel, auto, failing],
+      outcomes: [
+        completed(approve, 'completed', 'approved'),
+        completed(reject, 'rejected', 'rejected'),
+        completed(cancel, 'cancelled'),
+        completed(auto, 'rejected', 'auto-rejected'),
+        { workflowId: failing.workflowId, op: 's1', status: 'failed', failureType: 'OrderFailed' },
+      ],
+      history: [...decided(approve, true), ...decided(reject, true), ...decided(cancel, true)],
+    });
+    expect(await verdictOf(o, 'ended-as-intended')).toEqual({ checker: 'ended-as-intended', ok: true, evidence: [] });
+  });
+
+  it('names an order nobody decided that shipped when its approval timed out (a bug in the automatic rejection), and a saga meant to fail that completed', async () => {
+    const [auto, failing] = [order('o4', 'auto-reject'), { ...saga('s1'), intent: 'out-of-stock' }];
+    const o = run({
+      operations: [auto, failing],
+      outcomes: [completed(auto, 'completed', 'auto-rejected'), { workflowId: failing.workflowId, op: 's1', status: 'completed' }],
+    });
+    expect((await verdictOf(o, 'ended-as-intended')).evidence).toEqual([
+      'order o4 (order-o4, auto-reject): ended completed (completed, auto-rejected); expected completed (rejected, auto-rejected) or failed (OrderFailed)',
+      'saga s1 (order-saga-s1, out-of-stock): ended completed; expected failed (OrderFailed)',
+    ]);
+  });
+
+  it('judges a decision only once the server acknowledged it', async () => {
+    const [unanswered, acknowledged] = [withStep(order('o1', 'reject')), withStep(order('o2', 'reject'))];
+    const o = run({
+      operations: [unanswered, acknowledged],
+      outcomes: [completed(unanswered, 'completed', 'approved'), completed(acknowledged, 'completed', 'approved')],
+      history: [...decided(unanswered, false), ...decided(acknowledged, true)],
+    });
+    expect((await verdictOf(o, 'ended-as-intended')).evidence).toEqual(['order o2 (order-o2, reject): ended completed (completed, approved); expected completed (rejected, rejected)']);
+  });
+});
