@@ -197,3 +197,28 @@ describe('a retry policy that retries business errors without limit', () => {
     expect(failing(await run(declines, 3))).toEqual({});
   });
 });
+
+describe('an order that ships when nobody decides (its approval timed out)', () => {
+  const timedOut = (result: RunResult) => result.plan.operations.filter((op) => op.intent === 'auto-reject');
+
+  it('holds every other invariant under latency and a paused worker, and ended-as-intended names each order left to time out', async () => {
+    const result = await run(await packagedScenario('orders-under-latency'), 11, { workflowsPath: fixture('order-ships-when-nobody-decides') });
+    const orders = timedOut(result);
+
+    expect(orders.length).toBeGreaterThan(0);
+    expect(failing(result)).toEqual({
+      'ended-as-intended': orders.map(
+        (op) => `order ${op.id} (${op.workflowId}, auto-reject): ended completed (completed, auto-rejected); expected completed (rejected, auto-rejected) or failed (OrderFailed)`,
+      ),
+    });
+  });
+
+  it('the packaged order rejects them automatically, and every invariant holds under the same scenario and seed', async () => {
+    const result = await run(await packagedScenario('orders-under-latency'), 11);
+
+    expect(failing(result)).toEqual({});
+    expect(result.branches.find((g) => g.workflowType === 'order' && g.intent === 'auto-reject')!.reached).toEqual([
+      { branch: 'completed (rejected, auto-rejected)', count: timedOut(result).length },
+    ]);
+  });
+});
