@@ -102,7 +102,7 @@ describe('a saga that skips a compensation', () => {
     );
   });
 
-  it('writes an HTML report that opens offline, draws its timeline and shows the violation with its evidence', async () => {
+  it('writes an HTML report that opens offline, draws its timeline, lists the branches reached and shows the violation with its evidence', async () => {
     const report = buildReport(result, { scenario: sagas, provider: 'local', replay: 'tempest chaos run sagas-that-fail --seed 4' });
     const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'tempest-chaos-html-')), 'report.html');
     writeFileSync(file, renderChaosHtml(report));
@@ -117,6 +117,8 @@ describe('a saga that skips a compensation', () => {
     expect(page.text).toContain('An invariant was violated.');
     expect(page.text).toContain(`saga ${result.plan.operations.find((op) => op.intent === 'invalid-address')!.id} (`);
     expect(page.text).toContain('tempest chaos run sagas-that-fail --seed 4');
+    expect(page.text).toContain('Branches reached');
+    expect(page.text).toContain('failed (OrderFailed): ');
   });
 });
 
