@@ -5,6 +5,7 @@ import type { WorkflowOutcome } from '../../src/chaos/observations';
 import type { PlannedOperation } from '../../src/chaos/plan';
 import { buildReport, renderText } from '../../src/chaos/report';
 import { renderChaosHtml } from '../../src/chaos/report-html';
+import { defineSystem } from '../../src/chaos/system';
 import type { RunResult } from '../../src/chaos/runner';
 
 const op = (id: string, workflowType: string, intent?: string): PlannedOperation => ({
@@ -60,5 +61,13 @@ describe('the branches a run reached, per workflow type and intent', () => {
       '         transfer, valid (3): completed 2, failed (WithdrawalFailed) 1',
     ]));
     expect(renderChaosHtml(report)).toContain('<tr><td>transfer</td><td>valid</td><td>3</td><td><ul><li>completed: 2</li><li>failed (WithdrawalFailed): 1</li></ul></td></tr>');
+  });
+});
+
+describe('workload.branch', () => {
+  it('is optional, and must be a function when given: a system is refused naming the field', () => {
+    const system = { name: 'trips', workers: { activities: 'a.ts', taskQueues: ['q'] }, workload: { plan: () => ({ operations: [] }) } };
+    expect(defineSystem(system).workload.branch).toBeUndefined();
+    expect(() => defineSystem({ ...system, workload: { ...system.workload, branch: 42 as unknown as () => string } })).toThrow(/^workload\.branch: expected a function$/);
   });
 });
