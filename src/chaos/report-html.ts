@@ -1,7 +1,7 @@
 /**
  * A chaos run's report as one self-contained HTML page that works offline: the timeline of faults (shaded) against
- * workflow progress (in flight, completed, errors), each invariant's verdict with its evidence, the failing
- * workflows with their Web UI addresses, and the command that replays the run.
+ * workflow progress (in flight, completed, errors), the branches the workflows reached, each invariant's verdict
+ * with its evidence, the failing workflows with their Web UI addresses, and the command that replays the run.
  */
 import { escapeHtml, jsonForScript, uplotAssets } from '../reports/assets.ts';
 import type { ChaosReport } from './report.ts';
@@ -36,6 +36,13 @@ export function renderChaosHtml(report: ChaosReport): string {
   const failing = report.failingWorkflows
     .map((w) => `<li>${w.webUi ? `<a href="${escapeHtml(w.webUi)}">${escapeHtml(w.workflowId)}</a>` : escapeHtml(w.workflowId)}</li>`)
     .join('');
+  const branches = report.branches
+    .map(
+      (g) => `<tr><td>${escapeHtml(g.workflowType)}</td><td>${g.intent === undefined ? '' : escapeHtml(g.intent)}</td><td>${g.planned}</td><td><ul>${g.reached
+        .map((r) => `<li>${escapeHtml(r.branch)}: ${r.count}</li>`)
+        .join('')}</ul></td></tr>`,
+    )
+    .join('\n');
   const t = report.timings;
   return `<!doctype html>
 <html lang="en">
@@ -62,6 +69,11 @@ ${report.counts.operations} workflows (${report.counts.completed} completed, ${r
 <h2>Timeline</h2>
 <p class="sub">Shaded bands are faults (hover a band for its name). Lines: workflows in flight, completed, and errors (failed or unknown) as the client saw them.</p>
 <div id="timeline"></div>
+<h2>Branches reached</h2>
+<p class="sub">How the operations of each workflow type and intent ended: which branches of the workflows this run exercised.</p>
+<table><thead><tr><th>workflow type</th><th>intent</th><th>planned</th><th>ended</th></tr></thead><tbody>
+${branches || '<tr><td colspan="4">none</td></tr>'}
+</tbody></table>
 <h2>Invariants</h2>
 <table><thead><tr><th>verdict</th><th>invariant</th><th>evidence</th></tr></thead><tbody>
 ${verdicts}

@@ -1,7 +1,9 @@
 /**
  * The report of a chaos run (pure): verdicts with their evidence, the timeline of faults against workflow
- * progress, the failing workflows with their Web UI addresses, and how to replay the run exactly.
+ * progress, the branches the workflows reached, the failing workflows with their Web UI addresses, and how to
+ * replay the run exactly.
  */
+import { type BranchesReached, describeBranches } from './branches.ts';
 import type { Verdict } from './checkers/verdict.ts';
 import type { HistoryEntry } from './history.ts';
 import { describeAction } from './nemesis.ts';
@@ -44,6 +46,8 @@ export interface ChaosReport {
   failingWorkflows: { workflowId: string; webUi?: string }[];
   timeline: { operations: TimelineOperation[]; faults: TimelineFault[] };
   counts: { operations: number; completed: number; failed: number; unknownToClient: number };
+  /** The endings each workflow type and intent reached: which branches of the workflows the run exercised. */
+  branches: BranchesReached[];
 }
 
 function timeline(result: RunResult, history: readonly HistoryEntry[]): ChaosReport['timeline'] {
@@ -87,6 +91,7 @@ export function buildReport(result: RunResult, meta: { scenario: { name: string;
       failed: tl.operations.filter((o) => o.status === 'failed').length,
       unknownToClient: tl.operations.filter((o) => o.result === 'info' || o.result === undefined).length,
     },
+    branches: result.branches,
   };
 }
 
@@ -96,6 +101,8 @@ export function renderText(report: ChaosReport, maxEvidence = 8): string[] {
     '',
     `${report.scenario.name} (seed ${report.seed}, ${report.provider}): ${report.counts.operations} workflows, ${report.counts.completed} completed, ${report.counts.failed} failed, ${report.counts.unknownToClient} unknown to the client; ${report.timeline.faults.length} faults`,
   ];
+  lines.push('  branches reached (workflow type, intent (planned): each ending and how many reached it):');
+  for (const group of report.branches) lines.push(`         ${describeBranches(group)}`);
   for (const verdict of report.verdicts) {
     lines.push(`  ${verdict.ok ? 'ok  ' : 'FAIL'} ${verdict.checker}`);
     for (const line of verdict.evidence.slice(0, maxEvidence)) lines.push(`         ${line}`);

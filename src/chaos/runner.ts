@@ -1,12 +1,14 @@
 /**
  * Running a chaos scenario on a system: plan (pure) -> run (cluster, prepare, workload, nemesis) -> settle ->
  * observe (the system's snapshot, outcomes, recorded histories replayed) -> check. Every step's result lands in the
- * report directory: plan.json, history.jsonl, histories/, report.json.
+ * report directory: plan.json, history.jsonl (and history.elle.json, the same in Jepsen's shape), histories/,
+ * report.json.
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import type { temporal } from '@temporalio/proto';
 import { writeFileAtomic } from '../files.ts';
 import { installQuietRuntime } from '../harness/worker.ts';
 import { shownPath } from '../modules/user-module.ts';
@@ -14,13 +16,14 @@ import { readManifest } from '../replay/corpus.ts';
 import { loadHistoryFile } from '../replay/history-file.ts';
 import { recordHistories } from '../replay/record.ts';
 import { Replayer } from '../replay/replayer.ts';
+import { type BranchesReached, type BranchOf, branchesReached } from './branches.ts';
 import { runChecks, type Verdict } from './checkers/index.ts';
 import { DefinitionError } from './definition.ts';
 import type { Cluster, ClusterProvider, WorkerCode } from './cluster/types.ts';
-import { type HistoryEntry, OperationHistory } from './history.ts';
+import { type HistoryEntry, OperationHistory, toJepsenHistory } from './history.ts';
 import { Nemesis } from './nemesis.ts';
 import type { RecordedWorkflow, ReplayObservation, RunObservations, WorkflowOutcome, WorkflowStatus } from './observations.ts';
-import { type Plan, planScenario } from './plan.ts';
+import { type Plan, type PlannedOperation, planScenario } from './plan.ts';
 import type { BoundScenario } from './scenario.ts';
 import { runWorkload, sleep } from './workload.ts';
 
@@ -60,6 +63,8 @@ export interface RunTimings {
 export interface RunResult {
   plan: Plan;
   verdicts: Verdict[];
+  /** The endings each workflow type and intent reached. */
+  branches: BranchesReached[];
   observations: RunObservations;
   timings: RunTimings;
   webUiUrl?: string;
@@ -111,11 +116,26 @@ async function settle(client: Client, plan: Plan, deadline: number, signal?: Abo
 }
 
 /**
- * Record every workflow of the run, and replay them against the code the workers ended with (when the scenario
- * checks it).
+ * Record every workflow of the run, with the pending activities of those still running, and replay them against
+ * the code the workers ended with (when the scenario checks it).
  */
-async function observeHistories(cluster: Cluster, connection: Connection, plan: Plan, code: WorkerCode, dir: string, replay: boolean): Promise<Pick<RunObservations, 'replay' | 'workflows'>> {
+async function observeHistories(
+  cluster: Cluster,
+  connection: Connection,
+  plan: Plan,
+  unsettled: readonly string[],
+  code: WorkerCode,
+  dir: string,
+  replay: boolean,
+): Promise<Pick<RunObservations, 'replay' | 'workflows'>> {
   const ids = plan.operations.map((op) => op.workflowId);
+  // Before the histories: an attempt seen pending here and then in its history is counted once (activityRetries).
+  const client = new Client({ connection, namespace: cluster.namespace });
+  const pending = new Map<string, temporal.api.workflow.v1.IPendingActivityInfo[]>();
+  for (const workflowId of unsettled) {
+    const described = await client.workflow.getHandle(workflowId).describe().catch(() => undefined);
+    if (described?.raw.pendingActivities?.length) pending.set(workflowId, described.raw.pendingActivities);
+  }
   const summary = await recordHistories({
     cluster: { address: cluster.directAddress, namespace: cluster.namespace },
     connection,
@@ -125,7 +145,13 @@ async function observeHistories(cluster: Cluster, connection: Connection, plan: 
   const missing: ReplayObservation[] = summary.failures.map((f) => ({ workflowId: f.workflowId, status: 'not-recorded', detail: f.error }));
   const manifest = readManifest(dir).histories;
   const histories = await Promise.all(manifest.map((entry) => loadHistoryFile(path.join(dir, entry.file), entry.workflowId)));
-  const workflows: RecordedWorkflow[] = histories.map((h) => ({ workflowId: h.workflowId, runId: h.runId, workflowType: h.workflowType, events: h.history.events ?? [] }));
+  const workflows: RecordedWorkflow[] = histories.map((h) => ({
+    workflowId: h.workflowId,
+    runId: h.runId,
+    workflowType: h.workflowType,
+    events: h.history.events ?? [],
+    ...(pending.has(h.workflowId) ? { pendingActivities: pending.get(h.workflowId) } : {}),
+  }));
   if (!replay) return { replay: [], workflows };
   const replayer = await Replayer.create({ workflowsPath: code.workflowsPath });
   const results: ReplayObservation[] = [];
@@ -147,6 +173,16 @@ async function systemHook<T>(hook: string, run: () => Promise<T>): Promise<T> {
   } catch (error) {
     throw new SystemHookError(`${hook} threw: ${(error as Error).message?.split('\n')[0] ?? String(error)}`, { cause: error });
   }
+}
+
+/** The system's `workload.branch`, made to throw on anything but a name (default: status and failure type). */
+function namedBranch(branch: ((operation: PlannedOperation, outcome: WorkflowOutcome) => string) | undefined): BranchOf | undefined {
+  if (!branch) return undefined;
+  return (operation, outcome) => {
+    const name: unknown = branch(operation, outcome);
+    if (typeof name !== 'string' || name === '') throw new Error(`it returned ${JSON.stringify(name)} for operation ${operation.id}; expected the name of the ending it reached`);
+    return name;
+  };
 }
 
 /** Every operation of the plan starts a workflow type the workflows module exports (when the exports are known). */
@@ -304,10 +340,12 @@ async function runOnCluster(cluster: Cluster, session: SessionOptions, options: 
     const settleMs = Date.now() - settleStarted;
     // Interrupted: no checks, no verdicts, whatever state the run reached (the caller writes no report).
     signal?.throwIfAborted();
+    const branches = await systemHook('workload.branch', async () => branchesReached(plan, outcomes, namedBranch(system.workload.branch)));
 
+    writeFileAtomic(path.join(options.reportDir, 'history.elle.json'), `[${toJepsenHistory(history.entries()).map((op) => JSON.stringify(op)).join(',\n')}]\n`);
     const checkStarted = Date.now();
     const after = await snapshot();
-    const recorded = await observeHistories(cluster, directConnection, plan, nemesis.code, path.join(options.reportDir, 'histories'), scenario.checks.includes('histories-replay'));
+    const recorded = await observeHistories(cluster, directConnection, plan, unsettled, nemesis.code, path.join(options.reportDir, 'histories'), scenario.checks.includes('histories-replay'));
     const observations: RunObservations = {
       plan,
       history: history.entries(),
@@ -324,6 +362,7 @@ async function runOnCluster(cluster: Cluster, session: SessionOptions, options: 
     return {
       plan,
       verdicts,
+      branches,
       observations,
       timings: { clusterStartMs: 0, workloadMs, settleMs, checkMs, totalMs: Date.now() - started },
       webUiUrl: cluster.webUiUrl,

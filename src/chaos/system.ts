@@ -10,7 +10,8 @@
 import type { ProjectPath } from '../config/config.ts';
 import type { Verdict } from './checkers/verdict.ts';
 import { check, DefinitionError, type Duration, durationMs, isRecord } from './definition.ts';
-import type { RunObservations } from './observations.ts';
+import type { RunObservations, WorkflowOutcome } from './observations.ts';
+import type { PlannedOperation } from './plan.ts';
 import type { Random } from './random.ts';
 
 /** Where a part listens, as the caller reaches it (directly, or through a link's proxy). */
@@ -141,6 +142,12 @@ export interface WorkloadSpec<Params = Record<string, unknown>, Setup = unknown>
   plan(context: PlanContext<Params>): { operations: OperationSpec[]; setup?: Setup };
   /** Seed the parts with the plan's setup before the workload starts (the parts' direct addresses, no link). */
   prepare?(context: HookContext<Setup>): Promise<void>;
+  /**
+   * Pure: the ending an operation's workflow reached (its branch), as the report lists them per workflow type and
+   * intent. By default its status and failure type ('completed', 'failed (DepositFailed)'); name here what those do
+   * not tell apart, such as the state a workflow completed in ('completed (rejected, auto-rejected)').
+   */
+  branch?(operation: PlannedOperation, outcome: WorkflowOutcome): string;
 }
 
 export interface CheckerSpec<Snapshot = unknown, Setup = unknown> {
@@ -258,7 +265,7 @@ export function defineSystem<Params = Record<string, unknown>, Setup = unknown, 
   const workload = s.workload as Record<string, unknown> | undefined;
   check(isRecord(workload), 'workload', 'expected { plan(context) => ({ operations }) }');
   check(typeof workload.plan === 'function', 'workload.plan', 'expected a function ({ params, random, id }) => ({ operations, setup })');
-  for (const hook of ['params', 'prepare'] as const) check(workload[hook] === undefined || typeof workload[hook] === 'function', `workload.${hook}`, 'expected a function');
+  for (const hook of ['params', 'prepare', 'branch'] as const) check(workload[hook] === undefined || typeof workload[hook] === 'function', `workload.${hook}`, 'expected a function');
   check(s.snapshot === undefined || typeof s.snapshot === 'function', 'snapshot', 'expected a function ({ parts, setup }) => Promise<state>');
 
   const checkers = (s.checkers ?? []) as unknown[];

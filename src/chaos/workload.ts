@@ -5,6 +5,7 @@
  * workflow completed), fail (it ended with a failure), or info (the client lost track of it: a fault cut it off;
  * the settle phase finds out what really happened).
  */
+import { setMaxListeners } from 'node:events';
 import { type Client, type WorkflowHandle, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { OperationHistory } from './history.ts';
@@ -70,6 +71,13 @@ async function execute(client: Client, op: PlannedOperation, history: OperationH
   return handle.result();
 }
 
+/** The ApplicationFailure types down a failure's chain of causes: ['OrderFailed', 'InvalidAddressError']. */
+function failureTypes(failure: Error | undefined): string[] {
+  const types: string[] = [];
+  for (let cause: unknown = failure; cause instanceof Error; cause = cause.cause) if (cause instanceof ApplicationFailure && cause.type) types.push(cause.type);
+  return types;
+}
+
 /** Run every operation; resolves when each one has completed or been given up on. Never throws for an operation. */
 export async function runWorkload(operations: readonly PlannedOperation[], options: WorkloadOptions): Promise<void> {
   const queue = [...operations];
@@ -83,13 +91,20 @@ export async function runWorkload(operations: readonly PlannedOperation[], optio
       if (stopped.aborted) return;
       history.record({ process, type: 'invoke', f: op.kind, op: op.id, value: op.args.length === 1 ? op.args[0] : op.args });
       const abort = AbortSignal.any([AbortSignal.timeout(Math.max(0, options.deadline - Date.now())), stopped]);
+      // The client adds a listener to it for each call it makes and never removes it: an operation that polls its
+      // result for long makes many. They go with the operation's signal.
+      setMaxListeners(0, abort);
+      // The deadline ends every call of the operation, the result's long poll included: a signal that aborted before
+      // a call started never cancels it, so a workflow that never ends would keep its driver polling forever.
+      const deadline = options.deadline;
       try {
-        const result = await client.connection.withAbortSignal(abort, () => execute(client, op, history, process, abort));
+        const result = await client.connection.withDeadline(deadline, () => client.connection.withAbortSignal(abort, () => execute(client, op, history, process, abort)));
         history.record({ process, type: 'ok', f: op.kind, op: op.id, value: result });
       } catch (error) {
         if (error instanceof WorkflowFailedError) {
           const failure = error.cause instanceof ApplicationFailure ? error.cause : undefined;
-          history.record({ process, type: 'fail', f: op.kind, op: op.id, value: { failureType: failure?.type ?? error.cause?.name, message: error.cause?.message } });
+          const value = { failureType: failure?.type ?? error.cause?.name, failureTypes: failureTypes(error.cause), message: error.cause?.message };
+          history.record({ process, type: 'fail', f: op.kind, op: op.id, value });
         } else {
           history.record({ process, type: 'info', f: op.kind, op: op.id, value: { error: (error as Error).message.split('\n')[0] } });
         }

@@ -46,7 +46,7 @@ describe('tempest chaos', () => {
     expect(stderr).toContain(message);
   });
 
-  it('runs a scenario file, exits 0, and writes the report, the plan, the operation history and the histories', () => {
+  it('runs a scenario file, exits 0, and writes the report, the plan, the operation history (also in Jepsen’s shape) and the histories', () => {
     const report = mkdtempSync(path.join(os.tmpdir(), 'tempest-chaos-cli-'));
     const { code, stdout } = tempest('chaos', 'run', fixture('tiny-scenario'), '--seed', '9', '--report', report);
 
@@ -60,6 +60,11 @@ describe('tempest chaos', () => {
     const history = readFileSync(path.join(report, 'history.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; process: string });
     expect(history.filter((e) => e.process.startsWith('client-') && e.type === 'invoke')).toHaveLength(6);
     expect(history.some((e) => e.process === 'nemesis')).toBe(true);
+    // The same history in Jepsen's shape, as elle-cli reads it: one JSON array of operation maps.
+    const jepsen = JSON.parse(readFileSync(path.join(report, 'history.elle.json'), 'utf8')) as { index: number; type: string; f: string; process: number | string; time: number }[];
+    expect(jepsen.map((op) => op.index)).toEqual(jepsen.map((_, i) => i));
+    expect(jepsen.filter((op) => typeof op.process === 'number' && op.type === 'invoke' && op.f === 'transfer')).toHaveLength(6);
+    expect(jepsen.filter((op) => op.process === 'nemesis').every((op) => op.type === 'info')).toBe(true);
   });
 
   it('stops the whole cluster and exits 130 on Ctrl-C mid-run, leaving no process behind', async () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { bankStoreCheckers, keysAppliedTwice, moneyEvidence } from '../../chaos/checkers';
 import type { Seeding } from '../../chaos/workload';
 import { runChecks } from '../../src/chaos/checkers';
+import type { HistoryEntry } from '../../src/chaos/history';
 import type { RunObservations, WorkflowOutcome } from '../../src/chaos/observations';
 import type { PlannedOperation } from '../../src/chaos/plan';
 import type { AppliedBankOperation, BankAudit } from '../../services/bank/api';
@@ -24,10 +25,10 @@ const bankAudit = (totalBalance: number, operations: AppliedBankOperation[]): Ba
 const emptyStore: StoreAudit = { stock: [], customers: [], reservations: [], payments: [], shipments: [], operations: [], moneyTotal: 1000, stockTotals: [{ sku: 'k', available: 10 }] };
 
 /** A run of the bank-and-store system: what its checkers read. */
-function run(parts: { operations: PlannedOperation[]; outcomes: WorkflowOutcome[]; bankOps?: AppliedBankOperation[]; total?: number; store?: Partial<StoreAudit> }): RunObservations<Audits, Seeding> {
+function run(parts: { operations: PlannedOperation[]; outcomes: WorkflowOutcome[]; bankOps?: AppliedBankOperation[]; total?: number; store?: Partial<StoreAudit>; history?: HistoryEntry[] }): RunObservations<Audits, Seeding> {
   return {
     plan: { scenario: 's', seed: 1, runId: 'r', setup: { accounts: [], stock: [], customers: [] }, operations: parts.operations, faults: [], faultPhaseEndsMs: 0 },
-    history: [],
+    history: parts.history ?? [],
     outcomes: parts.outcomes,
     before: { bank: bankAudit(1000, []), store: emptyStore },
     after: { bank: bankAudit(parts.total ?? 1000, parts.bankOps ?? []), store: { ...emptyStore, ...parts.store } },
@@ -166,5 +167,174 @@ describe('keys-applied-once', () => {
       store: { operations: [{ seq: 1, idempotencyKey: 's1:charge', kind: 'chargePayment', orderId: 's1', appliedAt: '' }, { seq: 4, idempotencyKey: 's1:charge', kind: 'chargePayment', orderId: 's1', appliedAt: '' }] },
     });
     expect((await verdictOf(o, 'keys-applied-once')).evidence).toEqual(['store: key s1:charge applied 2 times (operation 1, operation 4)']);
+  });
+});
+
+describe('compensations-in-reverse', () => {
+  const applied = (orderId: string, ...kinds: StoreAudit['operations'][number]['kind'][]): StoreAudit['operations'] =>
+    kinds.map((kind, i) => ({ seq: i + 1, idempotencyKey: `${orderId}:${kind}`, kind, orderId, appliedAt: '' }));
+
+  it('accepts compensations in reverse of the steps, including a saga that failed before its last step', async () => {
+    const o = run({
+      operations: [saga('s1'), saga('s2'), saga('s3')],
+      outcomes: [],
+      store: {
+        operations: [
+          ...applied('s1', 'reserveInventory', 'chargePayment', 'cancelShipment', 'refundPayment', 'releaseInventory'),
+          ...applied('s2', 'reserveInventory', 'refundPayment', 'releaseInventory'),
+          ...applied('s3', 'reserveInventory', 'chargePayment', 'createShipment'),
+        ],
+      },
+    });
+    expect(await verdictOf(o, 'compensations-in-reverse')).toEqual({ checker: 'compensations-in-reverse', ok: true, evidence: [] });
+  });
+
+  it('names a saga whose compensations took effect in the order of its steps, though it ends holding nothing', async () => {
+    const o = run({
+      operations: [saga('s1')],
+      outcomes: [{ workflowId: 'order-saga-s1', op: 's1', status: 'failed', failureType: 'OrderFailed' }],
+      store: { operations: applied('s1', 'reserveInventory', 'chargePayment', 'releaseInventory', 'refundPayment', 'cancelShipment') },
+    });
+    expect((await verdictOf(o, 'compensations-in-reverse')).evidence).toEqual([
+      'saga s1 (order-saga-s1): compensations took effect as releaseInventory, refundPayment, cancelShipment; in reverse order of its steps they are cancelShipment, refundPayment, releaseInventory',
+    ]);
+    expect((await verdictOf(o, 'sagas-completed-or-compensated')).ok).toBe(true);
+  });
+});
+
+/** The client's invocation of an operation and how it ended, as the workload records them. */
+const sawEnd = (op: PlannedOperation, type: 'ok' | 'fail' | 'info', value?: unknown): HistoryEntry[] => [
+  { index: 0, timeMs: 0, process: 'client-1', type: 'invoke', f: op.kind, op: op.id, value: op.args[0] },
+  { index: 1, timeMs: 5, process: 'client-1', type, f: op.kind, op: op.id, value },
+];
+const failure = (...failureTypes: string[]) => ({ failureType: failureTypes[0], failureTypes, message: 'no' });
+const order = (id: string, intent: string): PlannedOperation => ({ ...saga(id), kind: 'order', workflowId: `order-${id}`, workflowType: 'order', intent });
+
+describe('ok-operations-applied (from the operation history)', () => {
+  it('accepts a transfer, saga and orders whose answers name what the bank and store hold', async () => {
+    const [t1, s1, o1, o2] = [transfer('t1', 100), saga('s1'), order('o1', 'approve'), order('o2', 'reject')];
+    const o = run({
+      operations: [t1, s1, o1, o2],
+      outcomes: [],
+      bankOps: [{ ...ledger('t1', 'withdraw', 100), operationId: 'W-1' }, { ...ledger('t1', 'deposit', 100), operationId: 'D-2' }],
+      store: {
+        reservations: [{ reservationId: 'R-1', orderId: 's1', items: [], status: 'reserved' }, { reservationId: 'R-2', orderId: 'o1', items: [], status: 'reserved' }, { reservationId: 'R-3', orderId: 'o2', items: [], status: 'released' }],
+        payments: [{ paymentId: 'P-1', orderId: 's1', customerId: 'c', amount: 100, status: 'charged' }, { paymentId: 'P-2', orderId: 'o1', customerId: 'c', amount: 100, status: 'charged' }],
+        shipments: [{ shipmentId: 'S-1', orderId: 's1', trackingNumber: 'T-1', status: 'created' }, { shipmentId: 'S-2', orderId: 'o1', trackingNumber: 'T-2', status: 'created' }],
+      },
+      history: [
+        ...sawEnd(t1, 'ok', { referenceId: 't1', withdrawalId: 'W-1', depositId: 'D-2' }),
+        ...sawEnd(s1, 'ok', { orderId: 's1', reservationId: 'R-1', paymentId: 'P-1', shipmentId: 'S-1', trackingNumber: 'T-1' }),
+        ...sawEnd(o1, 'ok', { orderId: 'o1', state: 'completed', reservationId: 'R-2', paymentId: 'P-2', trackingNumber: 'T-2' }),
+        ...sawEnd(o2, 'ok', { orderId: 'o2', state: 'rejected', reservationId: 'R-3' }),
+      ],
+    });
+    expect(await verdictOf(o, 'ok-operations-applied')).toEqual({ checker: 'ok-operations-applied', ok: true, evidence: [] });
+  });
+
+  it('names a transfer answered ok whose deposit never applied, and a saga answered ok whose payment was refunded', async () => {
+    const [t1, s1] = [transfer('t1', 100), saga('s1')];
+    const o = run({
+      operations: [t1, s1],
+      outcomes: [],
+      bankOps: [{ ...ledger('t1', 'withdraw', 100), operationId: 'W-1' }],
+      store: {
+        reservations: [{ reservationId: 'R-1', orderId: 's1', items: [], status: 'reserved' }],
+        payments: [{ paymentId: 'P-1', orderId: 's1', customerId: 'c', amount: 100, status: 'refunded' }],
+        shipments: [{ shipmentId: 'S-1', orderId: 's1', trackingNumber: 'T-1', status: 'created' }],
+      },
+      history: [
+        ...sawEnd(t1, 'ok', { referenceId: 't1', withdrawalId: 'W-1', depositId: 'D-9' }),
+        ...sawEnd(s1, 'ok', { orderId: 's1', reservationId: 'R-1', paymentId: 'P-1', shipmentId: 'S-1', trackingNumber: 'T-1' }),
+      ],
+    });
+    expect((await verdictOf(o, 'ok-operations-applied')).evidence).toEqual([
+      'transfer t1 (transfer-t1): the client saw ok; it was answered withdrawal W-1 and deposit D-9 of 100, but the bank applied withdraw 100',
+      'saga s1 (order-saga-s1): the client saw ok; it was answered reservation R-1, payment P-1 and shipment S-1, but the store holds 1 reservation(s), 0 charge(s), 1 shipment(s) for it',
+    ]);
+  });
+});
+
+describe('failed-operations-applied-nothing (from the operation history)', () => {
+  it('accepts refusals that moved nothing or returned everything, and ignores what the client lost track of', async () => {
+    const [t1, t2, t3, s1] = [transfer('t1', 100, 'insufficient-funds'), transfer('t2', 50, 'invalid-account'), transfer('t3', 70), saga('s1')];
+    const o = run({
+      operations: [t1, t2, t3, s1],
+      outcomes: [],
+      bankOps: [ledger('t2', 'withdraw', 50), ledger('t2', 'refund', 50), ledger('t3', 'withdraw', 70)],
+      store: { reservations: [{ reservationId: 'R-1', orderId: 's1', items: [], status: 'released' }] },
+      history: [
+        ...sawEnd(t1, 'fail', failure('WithdrawalFailed', 'InsufficientFundsError')),
+        ...sawEnd(t2, 'fail', failure('DepositFailed', 'InvalidAccountError')),
+        ...sawEnd(t3, 'info', { error: 'deadline exceeded' }),
+        ...sawEnd(s1, 'fail', failure('OrderFailed', 'InvalidAddressError')),
+      ],
+    });
+    expect(await verdictOf(o, 'failed-operations-applied-nothing')).toEqual({ checker: 'failed-operations-applied-nothing', ok: true, evidence: [] });
+  });
+
+  it('names a refused transfer that kept the money, and a failed saga that kept its charge, with the business error', async () => {
+    const [t1, s1] = [transfer('t1', 60), saga('s1')];
+    const o = run({
+      operations: [t1, s1],
+      outcomes: [],
+      bankOps: [ledger('t1', 'withdraw', 60)],
+      store: { payments: [{ paymentId: 'P-1', orderId: 's1', customerId: 'c', amount: 100, status: 'charged' }] },
+      history: [...sawEnd(t1, 'fail', failure('WithdrawalFailed', 'ServiceUnavailable')), ...sawEnd(s1, 'fail', failure('OrderFailed', 'InvalidAddressError'))],
+    });
+    expect((await verdictOf(o, 'failed-operations-applied-nothing')).evidence).toEqual([
+      'transfer t1 (transfer-t1): the client saw fail (WithdrawalFailed: ServiceUnavailable), but the bank applied withdraw 60',
+      'saga s1 (order-saga-s1): the client saw fail (OrderFailed: InvalidAddressError), but the store holds 0 reservation(s), 1 charge(s), 0 shipment(s) for it',
+    ]);
+  });
+});
+
+describe('ended-as-intended', () => {
+  const decided = (op: PlannedOperation, acknowledged: boolean): HistoryEntry[] => [
+    { index: 0, timeMs: 0, process: 'client-1', type: 'invoke', f: 'order', op: op.id },
+    { index: 1, timeMs: 1, process: 'client-1', type: 'invoke', f: op.intent!, op: op.id },
+    ...(acknowledged ? [{ index: 2, timeMs: 2, process: 'client-1', type: 'ok' as const, f: op.intent!, op: op.id }] : []),
+  ];
+  const withStep = (op: PlannedOperation): PlannedOperation => ({ ...op, steps: [{ signal: op.intent!, name: op.intent!, afterMs: 0 }] });
+  const completed = (op: PlannedOperation, state: string, decision?: string): WorkflowOutcome => ({
+    workflowId: op.workflowId, op: op.id, status: 'completed', result: { orderId: op.id, state, ...(decision ? { approval: { decision } } : {}) },
+  });
+
+  it('accepts orders that ended as decided, an automatic rejection, and sagas meant to fail that failed', async () => {
+    const [approve, reject, cancel, auto, failing] = [withStep(order('o1', 'approve')), withStep(order('o2', 'reject')), withStep(order('o3', 'cancel')), order('o4', 'auto-reject'), { ...saga('s1'), intent: 'payment-declined' }];
+    const o = run({
+      operations: [approve, reject, cancel, auto, failing],
+      outcomes: [
+        completed(approve, 'completed', 'approved'),
+        completed(reject, 'rejected', 'rejected'),
+        completed(cancel, 'cancelled'),
+        completed(auto, 'rejected', 'auto-rejected'),
+        { workflowId: failing.workflowId, op: 's1', status: 'failed', failureType: 'OrderFailed' },
+      ],
+      history: [...decided(approve, true), ...decided(reject, true), ...decided(cancel, true)],
+    });
+    expect(await verdictOf(o, 'ended-as-intended')).toEqual({ checker: 'ended-as-intended', ok: true, evidence: [] });
+  });
+
+  it('names an order nobody decided that shipped when its approval timed out (a bug in the automatic rejection), and a saga meant to fail that completed', async () => {
+    const [auto, failing] = [order('o4', 'auto-reject'), { ...saga('s1'), intent: 'out-of-stock' }];
+    const o = run({
+      operations: [auto, failing],
+      outcomes: [completed(auto, 'completed', 'auto-rejected'), { workflowId: failing.workflowId, op: 's1', status: 'completed' }],
+    });
+    expect((await verdictOf(o, 'ended-as-intended')).evidence).toEqual([
+      'order o4 (order-o4, auto-reject): ended completed (completed, auto-rejected); expected completed (rejected, auto-rejected) or failed (OrderFailed)',
+      'saga s1 (order-saga-s1, out-of-stock): ended completed; expected failed (OrderFailed)',
+    ]);
+  });
+
+  it('judges a decision only once the server acknowledged it', async () => {
+    const [unanswered, acknowledged] = [withStep(order('o1', 'reject')), withStep(order('o2', 'reject'))];
+    const o = run({
+      operations: [unanswered, acknowledged],
+      outcomes: [completed(unanswered, 'completed', 'approved'), completed(acknowledged, 'completed', 'approved')],
+      history: [...decided(unanswered, false), ...decided(acknowledged, true)],
+    });
+    expect((await verdictOf(o, 'ended-as-intended')).evidence).toEqual(['order o2 (order-o2, reject): ended completed (completed, approved); expected completed (rejected, rejected)']);
   });
 });

@@ -1,9 +1,11 @@
 import proto from '@temporalio/proto';
 import { describe, expect, it } from 'vitest';
-import { appliedAtMostOnce, conserved } from '../../src/chaos/checkers/helpers';
+import { appliedAtMostOnce, compensatedInReverse, conserved } from '../../src/chaos/checkers/helpers';
 import { activityRetries, BUILT_IN_CHECKERS, workflowTaskFailures } from '../../src/chaos/checkers/built-in';
 import { runChecks } from '../../src/chaos/checkers';
-import type { RecordedWorkflow, RunObservations } from '../../src/chaos/observations';
+import type { HistoryEntry } from '../../src/chaos/history';
+import { clientView, type RecordedWorkflow, type RunObservations } from '../../src/chaos/observations';
+import type { PlannedOperation } from '../../src/chaos/plan';
 
 const Cause = proto.temporal.api.enums.v1.WorkflowTaskFailedCause;
 
@@ -40,7 +42,9 @@ const evidenceOf = async (o: RunObservations, check: string) => (await runChecks
 
 describe('the built-in checkers, derived from the recorded histories', () => {
   it('name every invariant a run gets without asking the user for anything', () => {
-    expect(BUILT_IN_CHECKERS.map((c) => c.name)).toEqual(['all-finished', 'histories-replay', 'no-workflow-task-failures', 'business-errors-not-retried', 'retries-within-policy']);
+    expect(BUILT_IN_CHECKERS.map((c) => c.name)).toEqual([
+      'all-finished', 'histories-replay', 'no-workflow-task-failures', 'business-errors-not-retried', 'retries-within-policy', 'client-agrees-with-outcome',
+    ]);
   });
 
   it('business-errors-not-retried: a retry after a declared business error, or after a type the policy calls non-retryable; not after a transport error', async () => {
@@ -56,6 +60,28 @@ describe('the built-in checkers, derived from the recorded histories', () => {
       'transfer-t1: activity withdraw was retried after InsufficientFundsError (attempt 2)',
       'order-1: activity charge was retried after PaymentDeclined (attempt 2)',
     ]);
+  });
+
+  it('business-errors-not-retried: an activity still retrying a business error when the run ended is named from its pending state, its history ending at ActivityTaskScheduled', async () => {
+    const unlimited = {
+      workflowId: 'transfer-t4',
+      runId: 'r',
+      workflowType: 'moneyTransfer',
+      events: [{ eventId: 5, activityTaskScheduledEventAttributes: { activityId: '1', activityType: { name: 'withdraw' }, retryPolicy: { maximumAttempts: 0, nonRetryableErrorTypes: [] } } }],
+      pendingActivities: [{ activityId: '1', activityType: { name: 'withdraw' }, attempt: 14, lastFailure: { message: 'declined', applicationFailureInfo: { type: 'InsufficientFundsError' } } }],
+    } as unknown as RecordedWorkflow;
+    const o = run({ businessErrors: ['InsufficientFundsError'], workflows: [unlimited] });
+    expect(await evidenceOf(o, 'business-errors-not-retried')).toEqual(['transfer-t4: activity withdraw was retried after InsufficientFundsError (attempt 14, still retrying when the run ended)']);
+    expect(await evidenceOf(o, 'retries-within-policy')).toEqual([]);
+  });
+
+  it('activityRetries counts an attempt seen both pending and then started in the history once', () => {
+    const workflow = {
+      ...retried('w', 'deposit', 3, 'Timeout'),
+      pendingActivities: [{ activityId: '1', activityType: { name: 'deposit' }, attempt: 3, lastFailure: { message: 'timed out', timeoutFailureInfo: {} } }],
+    } as RecordedWorkflow;
+    (workflow.events[0]!.activityTaskScheduledEventAttributes as { activityId: string }).activityId = '1';
+    expect(activityRetries(workflow)).toEqual([{ workflowId: 'w', activity: 'deposit', attempt: 3, afterFailure: 'Timeout', nonRetryable: false, maximumAttempts: 0 }]);
   });
 
   it('retries-within-policy: an attempt beyond the maximum is named; unlimited attempts are never too many', async () => {
@@ -98,6 +124,54 @@ describe('the built-in checkers, derived from the recorded histories', () => {
     expect(await evidenceOf(run({ workflows: [workflow] }), 'no-workflow-task-failures')).toEqual(named);
   });
 
+  it('client-agrees-with-outcome: an ok must be a completed workflow, a fail a failed one with the failure the client saw; info promises nothing', async () => {
+    const op = (id: string): PlannedOperation => ({ id, kind: 'transfer', workflowId: `transfer-${id}`, workflowType: 'moneyTransfer', taskQueue: 'q', args: [], startAtMs: 0, steps: [] });
+    const ended = (id: string, type: 'ok' | 'fail' | 'info', value?: unknown): HistoryEntry[] => [
+      { index: 0, timeMs: 0, process: 'client-1', type: 'invoke', f: 'transfer', op: id },
+      { index: 1, timeMs: 9, process: 'client-1', type, f: 'transfer', op: id, value },
+    ];
+    const operations = ['a', 'b', 'c', 'd', 'e', 'f'].map(op);
+    const o = run({
+      plan: { scenario: 's', seed: 1, runId: 'r', setup: undefined, operations, faults: [], faultPhaseEndsMs: 0 },
+      history: [
+        ...ended('a', 'ok'),
+        ...ended('b', 'fail', { failureType: 'DepositFailed', failureTypes: ['DepositFailed', 'InvalidAccountError'] }),
+        ...ended('c', 'info', { error: 'cut off' }),
+        ...ended('d', 'ok'),
+        ...ended('e', 'fail', { failureType: 'DepositFailed', failureTypes: ['DepositFailed'] }),
+        ...ended('f', 'fail', { failureType: 'CancelledFailure', failureTypes: [] }),
+      ],
+      outcomes: [
+        { workflowId: 'transfer-a', op: 'a', status: 'completed' },
+        { workflowId: 'transfer-b', op: 'b', status: 'failed', failureType: 'DepositFailed' },
+        { workflowId: 'transfer-c', op: 'c', status: 'completed' },
+        { workflowId: 'transfer-d', op: 'd', status: 'failed', failureType: 'WithdrawalFailed' },
+        { workflowId: 'transfer-e', op: 'e', status: 'failed', failureType: 'WithdrawalFailed' },
+        { workflowId: 'transfer-f', op: 'f', status: 'cancelled' },
+      ],
+    });
+    expect(await evidenceOf(o, 'client-agrees-with-outcome')).toEqual([
+      'transfer d (transfer-d): the client saw ok, but the workflow ended failed (WithdrawalFailed)',
+      'transfer e (transfer-e): the client saw fail (DepositFailed), but the workflow ended failed (WithdrawalFailed)',
+    ]);
+  });
+
+  it('clientView reads an operation\'s completion and its steps, acknowledged or not, from the operation history', () => {
+    const order = { id: 'o1', kind: 'order' };
+    const history: HistoryEntry[] = [
+      { index: 0, timeMs: 0, process: 'client-2', type: 'invoke', f: 'order', op: 'o1' },
+      { index: 1, timeMs: 1, process: 'nemesis', type: 'invoke', f: 'fault', op: 'f0' },
+      { index: 2, timeMs: 2, process: 'client-2', type: 'invoke', f: 'approve', op: 'o1', value: ['me'] },
+      { index: 3, timeMs: 3, process: 'client-2', type: 'ok', f: 'approve', op: 'o1' },
+      { index: 4, timeMs: 4, process: 'client-2', type: 'invoke', f: 'ship', op: 'o1' },
+      { index: 5, timeMs: 9, process: 'client-2', type: 'info', f: 'order', op: 'o1', value: { error: 'cut off' } },
+    ];
+    expect(clientView({ history }, order)).toEqual({
+      op: 'o1', type: 'info', value: { error: 'cut off' }, failureTypes: [], steps: [{ name: 'approve', acknowledged: true }, { name: 'ship', acknowledged: false }],
+    });
+    expect(clientView({ history: [] }, order)).toEqual({ op: 'o1', failureTypes: [], steps: [] });
+  });
+
   it('all-finished and histories-replay name the workflow', async () => {
     expect(await evidenceOf(run({ unsettled: ['transfer-t9'] }), 'all-finished')).toEqual(['transfer-t9 had not finished 60 s after the faults healed']);
     expect(await evidenceOf(run({ replay: [{ workflowId: 'w', status: 'nondeterministic', detail: 'event 5' }] }), 'histories-replay')).toEqual(['w: nondeterministic: event 5']);
@@ -116,6 +190,13 @@ describe('checker helpers', () => {
     const effects = [{ key: 'a', n: 1 }, { key: 'b', n: 2 }, { key: 'a', n: 3 }];
     expect(appliedAtMostOnce(effects, (e) => e.key, (e) => `#${e.n}`)).toEqual(['key a applied 2 times (#1, #3)']);
     expect(appliedAtMostOnce([{ key: 'a' }], (e) => e.key)).toEqual([]);
+  });
+
+  it('compensatedInReverse names compensations out of reverse order, ignoring what is no compensation', () => {
+    const steps = [{ step: 'book', compensation: 'unbook' }, { step: 'pay', compensation: 'refund' }];
+    expect(compensatedInReverse(steps, ['book', 'pay', 'refund', 'unbook'])).toEqual([]);
+    expect(compensatedInReverse(steps, ['book', 'unbook'])).toEqual([]);
+    expect(compensatedInReverse(steps, ['book', 'pay', 'unbook', 'note', 'refund'])).toEqual(['compensations took effect as unbook, refund; in reverse order of its steps they are refund, unbook']);
   });
 
   it('conserved names each quantity that changed, with both values and the difference', () => {

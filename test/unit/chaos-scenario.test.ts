@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import bankAndStore from '../../chaos/system';
 import { planScenario } from '../../src/chaos/plan';
 import { bindScenario, defineScenario, type ScenarioSpec } from '../../src/chaos/scenario';
-import type { TransferDetails } from '../../workflows/types';
+import { AUTO_REJECT_AFTER } from '../../chaos/workload';
+import type { OrderRequest, TransferDetails } from '../../workflows/types';
 
 const base: ScenarioSpec = {
   name: 'worker-dies',
@@ -28,12 +29,18 @@ describe('defineScenario and bindScenario', () => {
   it('fill in the defaults: every check of the system and the built-in ones, a 60 s settle bound, the system\'s worker count', () => {
     const scenario = bindScenario(defineScenario(base), bankAndStore);
     expect(scenario.checks).toEqual([
-      'all-finished', 'histories-replay', 'no-workflow-task-failures', 'business-errors-not-retried', 'retries-within-policy',
-      'money-conserved', 'transfers-ended-validly', 'keys-applied-once', 'sagas-completed-or-compensated',
+      'all-finished', 'histories-replay', 'no-workflow-task-failures', 'business-errors-not-retried', 'retries-within-policy', 'client-agrees-with-outcome',
+      'money-conserved', 'transfers-ended-validly', 'keys-applied-once', 'sagas-completed-or-compensated', 'compensations-in-reverse',
+      'ok-operations-applied', 'failed-operations-applied-nothing', 'ended-as-intended',
     ]);
     expect(scenario.settleWithinMs).toBe(60_000);
     expect(scenario.workers).toBe(2);
-    expect(scenario.params).toEqual({ transfers: 20, sagas: 5, orders: 5, mix: { invalidAccount: 0.1, insufficientFunds: 0.1, sagaFailure: 0, cancel: 0.3 } });
+    expect(scenario.params).toEqual({
+      transfers: 20,
+      sagas: 5,
+      orders: 5,
+      mix: { invalidAccount: 0.1, insufficientFunds: 0.1, invalidTransfer: 0, sagaFailure: 0, outOfStock: 0, paymentDeclined: 0, cancel: 0.3, autoReject: 0, orderFailure: 0 },
+    });
   });
 
   it.each([
@@ -42,6 +49,8 @@ describe('defineScenario and bindScenario', () => {
     [{ ...base, workload: { concurrency: 2 } }, 'workload.transfers: runs nothing: give transfers, sagas or orders'],
     [{ ...base, workload: { ...base.workload, transfers: 100_000_000 } }, 'workload.transfers: 100000010 operations; a run takes at most 5000'],
     [{ ...base, workload: { ...base.workload, mix: { cancel: 2 } } }, 'workload.mix.cancel: expected a fraction from 0 to 1, got 2'],
+    [{ ...base, workload: { ...base.workload, mix: { cancel: 0.6, autoReject: 0.5 } } }, 'workload.mix: cancel + autoReject + orderFailure exceed 1'],
+    [{ ...base, workload: { ...base.workload, mix: { timeout: 0.5 } } }, 'workload.mix.timeout: expected invalidAccount, insufficientFunds, invalidTransfer, sagaFailure, outOfStock, paymentDeclined, cancel, autoReject, orderFailure'],
     [{ ...base, workload: { ...base.workload, refunds: 3 } }, 'workload.refunds: not a workload field'],
     [{ ...base, faults: [{ action: { kind: 'toxic', link: 'worker-db', toxic: 'latency' }, at: 0 }] }, 'faults[0].action.link: expected one of worker-temporal, client-temporal, worker-bank, worker-store, got "worker-db"'],
     [{ ...base, faults: [{ action: { kind: 'toxic', link: 'worker-bank', toxic: 'jitter' }, at: 0 }] }, 'faults[0].action.toxic: expected one of latency, bandwidth, slow_close, timeout, reset_peer, slicer, limit_data, got "jitter"'],
@@ -93,6 +102,39 @@ describe('planScenario on the bank-and-store workload', () => {
       expect(transfer.sourceAccount).not.toBe(transfer.targetAccount);
     }
     expect(new Set(plan.operations.map((o) => o.intent))).toEqual(new Set(['valid', 'invalid-account', 'insufficient-funds']));
+  });
+
+  it('reaches every ending of each workflow it drives, the automatic rejection included', () => {
+    const mix = { invalidAccount: 0.2, insufficientFunds: 0.2, invalidTransfer: 0.2, sagaFailure: 0.2, outOfStock: 0.2, paymentDeclined: 0.2, cancel: 0.2, autoReject: 0.2, orderFailure: 0.2 };
+    const plan = planScenario(bindScenario(defineScenario({ ...base, workload: { transfers: 60, sagas: 60, orders: 60, concurrency: 1, mix } }), bankAndStore), 3, 'run');
+    const intents = (kind: string): Set<string | undefined> => new Set(plan.operations.filter((o) => o.kind === kind).map((o) => o.intent));
+    expect(intents('transfer')).toEqual(new Set(['valid', 'invalid-account', 'insufficient-funds', 'invalid-transfer']));
+    expect(intents('saga')).toEqual(new Set(['valid', 'invalid-address', 'out-of-stock', 'payment-declined']));
+    expect(intents('order')).toEqual(new Set(['approve', 'reject', 'cancel', 'auto-reject', 'out-of-stock']));
+
+    const setup = plan.setup as { stock: { available: number }[]; customers: { credit: number }[] };
+    for (const op of plan.operations) {
+      const [args] = op.args as [TransferDetails & OrderRequest];
+      if (op.intent === 'invalid-transfer') expect(args.targetAccount).toBe(args.sourceAccount);
+      if (op.intent === 'out-of-stock') expect(Math.max(...args.items.map((i) => i.quantity))).toBeGreaterThan(Math.max(...setup.stock.map((s) => s.available)));
+      if (op.intent === 'payment-declined') expect(args.amount).toBeGreaterThan(Math.max(...setup.customers.map((c) => c.credit)));
+      if (op.kind !== 'order') continue;
+      // Nobody decides an order left to time out, or one that fails before it waits; each other order gets its decision.
+      expect(op.steps.map((s) => s.name)).toEqual(['auto-reject', 'out-of-stock'].includes(op.intent!) ? [] : [op.intent]);
+      expect(args.approvalTimeout).toBe(op.intent === 'auto-reject' ? AUTO_REJECT_AFTER : undefined);
+    }
+  });
+
+  it('gives every intent with a share at least one operation, also in a run too small for the draws to reach each', () => {
+    const mix = { invalidAccount: 0.05, insufficientFunds: 0.05, invalidTransfer: 0.05, sagaFailure: 0.05, outOfStock: 0.05, paymentDeclined: 0.05, cancel: 0.05, autoReject: 0.05, orderFailure: 0.05 };
+    const scenario = bindScenario(defineScenario({ ...base, workload: { transfers: 5, sagas: 4, orders: 6, concurrency: 1, mix } }), bankAndStore);
+    for (let seed = 1; seed <= 20; seed++) {
+      const operations = planScenario(scenario, seed, 'run').operations;
+      const intents = (kind: string): string[] => [...new Set(operations.filter((o) => o.kind === kind).map((o) => o.intent!))].sort();
+      expect(intents('transfer'), `seed ${seed}`).toEqual(['insufficient-funds', 'invalid-account', 'invalid-transfer', 'valid']);
+      expect(intents('saga'), `seed ${seed}`).toEqual(['invalid-address', 'out-of-stock', 'payment-declined', 'valid']);
+      expect(intents('order'), `seed ${seed}`).toEqual(['approve', 'auto-reject', 'cancel', 'out-of-stock', 'reject']);
+    }
   });
 
   it('gives each order one approval step, taken only once the order asks for approval', () => {

@@ -1,14 +1,14 @@
 /**
- * The invariants that need nothing from the user: each is derived from the Temporal histories the run recorded
- * (and from when the workflows settled), so every system gets them. A system adds its own (system.ts checkers).
+ * The invariants that need nothing from the user: each is derived from the Temporal histories the run recorded,
+ * from when the workflows settled and from the operation history, so every system gets them. A system adds its own (system.ts checkers).
  */
 import proto, { type temporal } from '@temporalio/proto';
 import type { CheckerSpec } from '../system.ts';
-import type { RecordedWorkflow, RunObservations } from '../observations.ts';
+import { clientView, describeClientView, describeOutcome, outcomeOf, type RecordedWorkflow, type RunObservations, type WorkflowStatus } from '../observations.ts';
 
 type Event = temporal.api.history.v1.IHistoryEvent;
 
-/** An activity attempt that started after a failed attempt, with what the retry policy said about it. */
+/** An activity attempt that started (or waits to start) after a failed attempt, with what the retry policy said about it. */
 export interface ActivityRetry {
   workflowId: string;
   activity: string;
@@ -20,29 +20,57 @@ export interface ActivityRetry {
   nonRetryable: boolean;
   /** The retry policy's maximum attempts (0: unlimited). */
   maximumAttempts: number;
+  /**
+   * The activity was still retrying when the run recorded its workflow: its history ends at ActivityTaskScheduled,
+   * and the attempt and failure come from the pending activity (describe).
+   */
+  pending?: true;
 }
 
-/** Every activity attempt in a history that followed a failed attempt (pure). */
-export function activityRetries(workflow: Pick<RecordedWorkflow, 'workflowId' | 'events'>): ActivityRetry[] {
+type Failure = temporal.api.failure.v1.IFailure;
+
+/** What a failure was: its ApplicationFailure type, 'Timeout', or its message. */
+function failureType(failure: Failure): string {
+  return failure.applicationFailureInfo?.type || (failure.timeoutFailureInfo ? 'Timeout' : failure.message || 'unknown');
+}
+
+/**
+ * Every activity attempt of a workflow that followed a failed attempt (pure): those its history shows
+ * (ActivityTaskStarted after a failure) and, for an activity still retrying, the attempt its pending state shows
+ * (a retrying activity's history ends at ActivityTaskScheduled; its failures are only in its pending state).
+ */
+export function activityRetries(workflow: Pick<RecordedWorkflow, 'workflowId' | 'events' | 'pendingActivities'>): ActivityRetry[] {
   const scheduled = new Map<string, temporal.api.history.v1.IActivityTaskScheduledEventAttributes>();
+  const byActivityId = new Map<string, temporal.api.history.v1.IActivityTaskScheduledEventAttributes>();
   const retries: ActivityRetry[] = [];
+  const seen = new Set<string>();
+  const retry = (schedule: temporal.api.history.v1.IActivityTaskScheduledEventAttributes | undefined, attempt: number, failure: Failure, pending: boolean): void => {
+    const type = failureType(failure);
+    seen.add(`${schedule?.activityId ?? '?'}#${attempt}`);
+    retries.push({
+      workflowId: workflow.workflowId,
+      activity: schedule?.activityType?.name ?? '?',
+      attempt,
+      afterFailure: type,
+      nonRetryable: Boolean(failure.applicationFailureInfo?.nonRetryable) || (schedule?.retryPolicy?.nonRetryableErrorTypes ?? []).includes(type),
+      maximumAttempts: schedule?.retryPolicy?.maximumAttempts ?? 0,
+      ...(pending ? { pending: true as const } : {}),
+    });
+  };
   for (const event of workflow.events) {
     const attributes = event.activityTaskScheduledEventAttributes;
-    if (attributes) scheduled.set(String(event.eventId), attributes);
-    const started = event.activityTaskStartedEventAttributes;
-    if (started?.lastFailure && (started.attempt ?? 1) > 1) {
-      const failure = started.lastFailure;
-      const schedule = scheduled.get(String(started.scheduledEventId));
-      const type = failure.applicationFailureInfo?.type || (failure.timeoutFailureInfo ? 'Timeout' : failure.message || 'unknown');
-      retries.push({
-        workflowId: workflow.workflowId,
-        activity: schedule?.activityType?.name ?? '?',
-        attempt: started.attempt ?? 0,
-        afterFailure: type,
-        nonRetryable: Boolean(failure.applicationFailureInfo?.nonRetryable) || (schedule?.retryPolicy?.nonRetryableErrorTypes ?? []).includes(type),
-        maximumAttempts: schedule?.retryPolicy?.maximumAttempts ?? 0,
-      });
+    if (attributes) {
+      scheduled.set(String(event.eventId), attributes);
+      if (attributes.activityId) byActivityId.set(attributes.activityId, attributes);
     }
+    const started = event.activityTaskStartedEventAttributes;
+    if (started?.lastFailure && (started.attempt ?? 1) > 1) retry(scheduled.get(String(started.scheduledEventId)), started.attempt ?? 0, started.lastFailure, false);
+  }
+  for (const pending of workflow.pendingActivities ?? []) {
+    const attempt = pending.attempt ?? 1;
+    if (!pending.lastFailure || attempt <= 1 || seen.has(`${pending.activityId}#${attempt}`)) continue;
+    const schedule = byActivityId.get(pending.activityId ?? '') ?? { activityId: pending.activityId, activityType: pending.activityType };
+    retry(schedule, attempt, pending.lastFailure, true);
   }
   return retries;
 }
@@ -106,7 +134,7 @@ export const businessErrorsNotRetried: CheckerSpec = {
     run.workflows
       .flatMap(activityRetries)
       .filter((r) => r.nonRetryable || run.businessErrors.includes(r.afterFailure))
-      .map((r) => `${r.workflowId}: activity ${r.activity} was retried after ${r.afterFailure} (attempt ${r.attempt})`),
+      .map((r) => `${r.workflowId}: activity ${r.activity} was retried after ${r.afterFailure} (attempt ${r.attempt}${r.pending ? ', still retrying when the run ended' : ''})`),
 };
 
 export const retriesWithinPolicy: CheckerSpec = {
@@ -119,5 +147,25 @@ export const retriesWithinPolicy: CheckerSpec = {
       .map((r) => `${r.workflowId}: activity ${r.activity} ran attempt ${r.attempt}, its retry policy allows ${r.maximumAttempts}`),
 };
 
+/** How a workflow may have ended when its client saw it fail: WorkflowFailedError covers each. */
+const FAILED_ENDINGS: readonly WorkflowStatus[] = ['failed', 'cancelled', 'terminated', 'timed-out'];
+
+export const clientAgreesWithOutcome: CheckerSpec = {
+  name: 'client-agrees-with-outcome',
+  description: 'every operation the client saw complete completed, and every one it saw fail ended failed with the failure the client saw (from the operation history)',
+  check: (run) =>
+    run.plan.operations.flatMap((op) => {
+      const view = clientView(run, op);
+      const outcome = outcomeOf(run, op);
+      const disagrees =
+        view.type === 'ok'
+          ? outcome.status !== 'completed'
+          : view.type === 'fail' &&
+            (!FAILED_ENDINGS.includes(outcome.status) ||
+              (outcome.status === 'failed' && outcome.failureType !== undefined && view.failureTypes[0] !== undefined && view.failureTypes[0] !== outcome.failureType));
+      return disagrees ? [`${op.kind} ${op.id} (${op.workflowId}): the client saw ${describeClientView(view)}, but the workflow ended ${describeOutcome(outcome)}`] : [];
+    }),
+};
+
 /** In the order reports list them. */
-export const BUILT_IN_CHECKERS: readonly CheckerSpec[] = [allFinished, historiesReplay, noWorkflowTaskFailures, businessErrorsNotRetried, retriesWithinPolicy];
+export const BUILT_IN_CHECKERS: readonly CheckerSpec[] = [allFinished, historiesReplay, noWorkflowTaskFailures, businessErrorsNotRetried, retriesWithinPolicy, clientAgreesWithOutcome];

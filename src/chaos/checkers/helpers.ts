@@ -29,3 +29,17 @@ export function conserved(quantities: Record<string, { before: number; after: nu
     .filter(([, q]) => q.before !== q.after)
     .map(([name, q]) => `${name} is ${q.after}, it was ${q.before} (${signed(q.after - q.before)})`);
 }
+
+/**
+ * A saga's compensations took effect in reverse order of the steps they undo. `steps` are the saga's steps in the
+ * order it takes them, each with the compensation that undoes it; `applied` is what took effect, in order (an
+ * operation log): names that are no compensation of `steps` are ignored. One line when the compensations are out
+ * of that order, naming both orders.
+ */
+export function compensatedInReverse(steps: readonly { step: string; compensation: string }[], applied: readonly string[]): string[] {
+  const position = new Map(steps.map((s, i) => [s.compensation, i]));
+  const compensations = applied.filter((name) => position.has(name));
+  const reversed = [...compensations].sort((a, b) => position.get(b)! - position.get(a)!);
+  if (compensations.every((name, i) => name === reversed[i])) return [];
+  return [`compensations took effect as ${compensations.join(', ')}; in reverse order of its steps they are ${reversed.join(', ')}`];
+}
