@@ -193,5 +193,21 @@ export async function loadHistories(file: string, workflowIdOf: (source: string)
 /** The exact text `temporal workflow show --output json` prints for this history. */
 export function historyFileText(history: History): string {
   // Histories from fetchHistory() and historyFromJSON() are History messages, which is what historyToJSON reads.
-  return `${historyToJSON(history as temporal.api.history.v1.History)}\n`;
+  const json = JSON.parse(historyToJSON(history as temporal.api.history.v1.History)) as unknown;
+  return `${JSON.stringify(sortMapFields(json), null, 2)}\n`;
+}
+
+/**
+ * The history's protobuf map fields (a payload's metadata, a header's or memo's fields, search attributes' indexed
+ * fields), their keys in order. The server sends map entries in any order, so the same history fetched twice could
+ * differ in its bytes; `temporal workflow show` (Go's protojson) writes them sorted by key, and so does this.
+ */
+const MAP_FIELDS = new Set(['metadata', 'fields', 'indexedFields']);
+
+function sortMapFields(node: unknown, isMap = false): unknown {
+  if (Array.isArray(node)) return node.map((item) => sortMapFields(item));
+  if (node === null || typeof node !== 'object') return node;
+  const entries = Object.entries(node as Record<string, unknown>);
+  if (isMap) entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return Object.fromEntries(entries.map(([key, value]) => [key, sortMapFields(value, !isMap && MAP_FIELDS.has(key))]));
 }

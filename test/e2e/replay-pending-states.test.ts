@@ -166,7 +166,7 @@ describe('histories recorded in every pending state', () => {
       'signal-received': ['WorkflowExecutionSignaled', 'WorkflowTaskScheduled'],
       'timer-fired': ['TimerFired', 'WorkflowTaskScheduled'],
       'timer-started': ['WorkflowTaskCompleted', 'TimerStarted'],
-      'transfer-activity-scheduled': ['WorkflowTaskCompleted', 'ActivityTaskScheduled'],
+      'transfer-activity-scheduled': ['UpsertWorkflowSearchAttributes', 'ActivityTaskScheduled'], // the patch marker's search attribute, then the withdraw
       'update-awaited': ['WorkflowTaskStarted', 'WorkflowTaskCompleted'],
       'update-running': ['TimerStarted', 'ActivityTaskScheduled'], // the handler's timer; the main body's activity
       'workflow-task-scheduled': ['WorkflowExecutionStarted', 'WorkflowTaskScheduled'],
