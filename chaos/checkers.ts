@@ -69,8 +69,9 @@ const transfers = (run: Run): (PlannedOperation & { args: [TransferDetails] })[]
  * Each transfer ended exactly one valid way, and the bank's ledger agrees with how it ended: completed with
  * [withdraw, deposit] of its amount; failed at the deposit with [withdraw, refund] (money returned); failed at the
  * withdraw with the transfer closed by a refund of whatever the withdraw took ([withdraw, refund] of its amount, or
- * [refund 0]), or with nothing applied (executions started before that rule, and invalid transfers). A transfer that
- * was meant to fail (unknown account, insufficient funds) never completes.
+ * [refund 0]), or with nothing applied (executions started before that rule, and invalid transfers); or never started
+ * (its client cut off before the start reached the server), with nothing applied. A transfer that was meant to fail
+ * (unknown account, insufficient funds) never completes.
  */
 export const transfersEndedValidly = defineChecker<Audits, Seeding>({
   name: 'transfers-ended-validly',
@@ -92,7 +93,10 @@ export const transfersEndedValidly = defineChecker<Audits, Seeding>({
               ? is() || is('refund 0') || is(`withdraw ${amount}`, `refund ${amount}`)
               : outcome.status === 'failed' && outcome.failureType === 'InvalidTransferError'
                 ? is()
-                : false;
+                : // Never started: a fault cut its client off before the start reached the server.
+                  outcome.status === 'unknown'
+                  ? is()
+                  : false;
       return valid
         ? []
         : [`transfer ${op.id} (${op.workflowId}, ${op.intent}, ${amount} from ${transfer.sourceAccount} to ${transfer.targetAccount}): ended ${describeOutcome(outcome)}, the bank applied ${kinds}`];
@@ -138,7 +142,8 @@ export const sagasCompletedOrCompensated = defineChecker<Audits, Seeding>({
       const state = (outcome.result as OrderStatus | undefined)?.state;
       const shipped = outcome.status === 'completed' && (op.kind === 'saga' || state === 'completed');
       const expected = shipped ? 1 : 0;
-      const ended = outcome.status !== 'running' && outcome.status !== 'unknown';
+      // A saga that never started (its client cut off before the start reached the server) must hold nothing.
+      const ended = outcome.status !== 'running';
       if (!ended || held.reservations !== expected || held.charges !== expected || held.shipments !== expected) {
         const how = op.kind === 'order' && outcome.status === 'completed' ? `completed in state ${state}` : describeOutcome(outcome);
         evidence.push(

@@ -134,10 +134,19 @@ export async function exploreSchedules(options: ExploreOptions): Promise<Explore
   // fast-check's time limit stops waiting for a run, it does not stop the run: wait for it before anything else
   // runs, or two runs would share the cluster.
   let inFlight: Promise<unknown> = Promise.resolve();
+  // A run that throws did not run (the harness failed, or an interrupt): that is no counterexample to shrink. The
+  // search stops and the error is thrown once fast-check returns.
+  let harnessError: { error: unknown } | undefined;
   const property = fc.asyncProperty(scheduleArbitrary(options.scenario.system, shape), async (schedule) => {
+    if (harnessError) return true;
     const run = options.run(withSchedule(options.scenario, schedule), schedule);
     inFlight = run.catch(() => undefined);
-    return run;
+    try {
+      return await run;
+    } catch (error) {
+      harnessError = { error };
+      return true;
+    }
   });
   const details = await fc.check(property, {
     numRuns: options.runs,
@@ -148,6 +157,7 @@ export async function exploreSchedules(options: ExploreOptions): Promise<Explore
     markInterruptAsFailure: false,
   });
   await inFlight;
+  if (harnessError) throw harnessError.error;
   if (!details.failed || !details.counterexample || details.counterexamplePath === null) return { failed: false, runs: details.numRuns, seed: details.seed };
   const shrunk = details.counterexample[0];
   return { failed: true, runs: details.numRuns, seed: details.seed, path: details.counterexamplePath, shrunk, minimal: await dropUnneeded(shrunk, options), shrinks: details.numShrinks };

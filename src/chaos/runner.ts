@@ -116,19 +116,20 @@ async function settle(client: Client, plan: Plan, deadline: number, signal?: Abo
 }
 
 /**
- * Record every workflow of the run, with the pending activities of those still running, and replay them against
- * the code the workers ended with (when the scenario checks it).
+ * Record every workflow the run started, with the pending activities of those still running, and replay them
+ * against the code the workers ended with (when the scenario checks it). A workflow whose start never reached the
+ * server (a fault cut its client off) has no history: its outcome says so ('unknown').
  */
 async function observeHistories(
   cluster: Cluster,
   connection: Connection,
-  plan: Plan,
+  outcomes: readonly WorkflowOutcome[],
   unsettled: readonly string[],
   code: WorkerCode,
   dir: string,
   replay: boolean,
 ): Promise<Pick<RunObservations, 'replay' | 'workflows'>> {
-  const ids = plan.operations.map((op) => op.workflowId);
+  const ids = outcomes.filter((o) => o.status !== 'unknown').map((o) => o.workflowId);
   // Before the histories: an attempt seen pending here and then in its history is counted once (activityRetries).
   const client = new Client({ connection, namespace: cluster.namespace });
   const pending = new Map<string, temporal.api.workflow.v1.IPendingActivityInfo[]>();
@@ -345,7 +346,7 @@ async function runOnCluster(cluster: Cluster, session: SessionOptions, options: 
     writeFileAtomic(path.join(options.reportDir, 'history.elle.json'), `[${toJepsenHistory(history.entries()).map((op) => JSON.stringify(op)).join(',\n')}]\n`);
     const checkStarted = Date.now();
     const after = await snapshot();
-    const recorded = await observeHistories(cluster, directConnection, plan, unsettled, nemesis.code, path.join(options.reportDir, 'histories'), scenario.checks.includes('histories-replay'));
+    const recorded = await observeHistories(cluster, directConnection, outcomes, unsettled, nemesis.code, path.join(options.reportDir, 'histories'), scenario.checks.includes('histories-replay'));
     const observations: RunObservations = {
       plan,
       history: history.entries(),

@@ -97,6 +97,21 @@ describe('transfers-ended-validly', () => {
     expect((await verdictOf(o, 'money-conserved')).evidence).toEqual(['total balance is 940, it was 1000 (-60)', 'transfer t3: withdrew 60, deposited or refunded 0 (-60)']);
   });
 
+  it('accepts a transfer that never started (its client cut off) with nothing applied, and names one that applied something', async () => {
+    const o = run({
+      operations: [transfer('t1', 100), transfer('t2', 40)],
+      outcomes: [
+        { workflowId: 'transfer-t1', op: 't1', status: 'unknown' },
+        { workflowId: 'transfer-t2', op: 't2', status: 'unknown' },
+      ],
+      bankOps: [ledger('t2', 'withdraw', 40)],
+      total: 960,
+    });
+    expect((await verdictOf(o, 'transfers-ended-validly')).evidence).toEqual([
+      'transfer t2 (transfer-t2, valid, 40 from a to b): ended unknown, the bank applied withdraw 40',
+    ]);
+  });
+
   it('names the transfer whose deposit was applied twice (a key that changed per attempt)', async () => {
     const o = run({
       operations: [transfer('t1', 100)],

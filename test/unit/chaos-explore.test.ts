@@ -44,6 +44,17 @@ describe('exploreSchedules', () => {
     expect(finished).toBeGreaterThan(0);
   });
 
+  it('stops at a run that throws (the harness failed: nothing ran) and throws its error, never shrinking it as a counterexample', async () => {
+    let runs = 0;
+    const broken = async (): Promise<boolean> => {
+      runs++;
+      if (runs === 2) throw new Error('the cluster went away');
+      return true;
+    };
+    await expect(exploreSchedules({ scenario, runs: 50, seed: 3, run: broken })).rejects.toThrow('the cluster went away');
+    expect(runs).toBe(2);
+  });
+
   it('reports no failure when every schedule holds', async () => {
     expect(await exploreSchedules({ scenario, runs: 20, seed: 1, run: async () => true })).toEqual({ failed: false, runs: 20, seed: 1 });
   });
