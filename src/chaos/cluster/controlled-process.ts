@@ -38,6 +38,18 @@ export class ControlledProcess implements ClusterProcess {
   private current: PartHandle | undefined;
   private stopped = false;
   private isPaused = false;
+  /**
+   * Every start, kill, stop, pause and resume waits for the one before it. Faults can overlap on one process (a
+   * kill lands while the restart after the previous kill is still starting it): unserialised, the kill found nothing
+   * running and the two starts left a process no one tracked, which outlived the cluster.
+   */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private serial<T>(operation: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(operation, operation);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
 
   constructor(
     readonly name: ProcessName,
@@ -58,7 +70,11 @@ export class ControlledProcess implements ClusterProcess {
   }
 
   /** The first start, and every start after a kill or stop. */
-  async start(): Promise<void> {
+  start(): Promise<void> {
+    return this.serial(() => this.startNow());
+  }
+
+  private async startNow(): Promise<void> {
     if (this.running) throw new ClusterProcessError(this.name, 'is already running');
     this.stopped = false;
     this.isPaused = false;
@@ -69,7 +85,11 @@ export class ControlledProcess implements ClusterProcess {
     }
   }
 
-  async kill(): Promise<void> {
+  kill(): Promise<void> {
+    return this.serial(() => this.killNow());
+  }
+
+  private async killNow(): Promise<void> {
     const current = this.current;
     if (!current?.running) return;
     await current.signal('SIGKILL');
@@ -79,25 +99,37 @@ export class ControlledProcess implements ClusterProcess {
   }
 
   /** Start it again with the same state and ports; a running process is stopped gracefully first. */
-  async restart(): Promise<void> {
-    if (this.running) await this.stop();
-    await this.start();
+  restart(): Promise<void> {
+    return this.serial(async () => {
+      if (this.running) await this.stopNow();
+      await this.startNow();
+    });
   }
 
-  async pause(): Promise<void> {
-    if (!this.running) throw new ClusterProcessError(this.name, 'cannot be paused: it is not running');
-    await this.current?.signal('SIGSTOP');
-    this.isPaused = true;
+  pause(): Promise<void> {
+    return this.serial(async () => {
+      if (!this.running) throw new ClusterProcessError(this.name, 'cannot be paused: it is not running');
+      await this.current?.signal('SIGSTOP');
+      this.isPaused = true;
+    });
   }
 
-  async resume(): Promise<void> {
+  resume(): Promise<void> {
+    return this.serial(() => this.resumeNow());
+  }
+
+  private async resumeNow(): Promise<void> {
     if (!this.paused) return;
     await this.current?.signal('SIGCONT');
     this.isPaused = false;
   }
 
   /** SIGTERM (after SIGCONT, should it be paused), then SIGKILL after a grace period. */
-  async stop(): Promise<void> {
+  stop(): Promise<void> {
+    return this.serial(() => this.stopNow());
+  }
+
+  private async stopNow(): Promise<void> {
     this.stopped = true;
     this.isPaused = false;
     await this.current?.stop();
