@@ -40,17 +40,20 @@ export interface ScheduleShape {
  * `longestMs`, past them), so that both sides of every budget get tried.
  */
 function durationArbitrary(longestMs: number): fc.Arbitrary<number> {
-  return fc.oneof({ arbitrary: fc.integer({ min: 300, max: 4000 }), weight: 3 }, { arbitrary: fc.integer({ min: 4001, max: Math.max(4001, longestMs) }), weight: 1 });
+  return fc.oneof({ withCrossShrink: true }, { arbitrary: fc.integer({ min: 300, max: 4000 }), weight: 3 }, { arbitrary: fc.integer({ min: 4001, max: Math.max(4001, longestMs) }), weight: 1 });
 }
 
 /**
- * Fault schedules, of four kinds (the nemesis schedules that find bugs fastest in the literature, next to plain
+ * Fault schedules, of five kinds (the nemesis schedules that find bugs fastest in the literature, next to plain
  * random ones):
  * - any faults, anywhere, at random times;
  * - partitions of one link at a time in sequence, healed in a random order ("clog one, unclog in random order");
  * - cycles of killing and restarting a worker;
  * - bursts of lost responses: a link between the workers and a part resets each answer for a few hundred
- *   milliseconds at a time, after the part applied the call.
+ *   milliseconds at a time, after the part applied the call;
+ * - lost answers, then an outage of the same link: a call that applied but whose answer was lost is followed by an
+ *   outage that lasts past the retry budget, so the workflow gives up on a step that in fact happened (the bug a
+ *   workflow without compensation for uncertain steps has, which neither fault finds alone).
  * Every schedule holds 1 to `maxFaults` faults. Shrinks toward fewer, earlier, shorter faults.
  */
 export function scheduleArbitrary(system: Pick<System, 'parts' | 'partLinks'>, shape: ScheduleShape = {}): fc.Arbitrary<GeneratedFault[]> {
@@ -80,7 +83,16 @@ export function scheduleArbitrary(system: Pick<System, 'parts' | 'partLinks'>, s
           forMs,
         })),
       );
-  return fc.oneof(random, partitions, killCycles, bursts);
+  const lostThenDown = partLinks.length === 0
+    ? random
+    : fc.record({ link: fc.constantFrom(...partLinks), pulses: fc.integer({ min: 1, max: Math.max(1, maxFaults - 1) }), atMs: fc.integer({ min: 0, max: windowMs }), gapMs: fc.integer({ min: 300, max: 1500 }), outageMs: fc.integer({ min: 4001, max: Math.max(4001, shape.longestMs ?? 40_000) }) })
+        .map(({ link, pulses, atMs, gapMs, outageMs }) => {
+          const pulseMs = 500;
+          const lost = Array.from({ length: pulses }, (_, i): GeneratedFault => ({ action: { kind: 'toxic', link, toxic: 'reset_peer', stream: 'downstream' }, atMs: atMs + i * (pulseMs + gapMs), forMs: pulseMs }));
+          const outage: GeneratedFault = { action: { kind: 'link-down', link }, atMs: atMs + pulses * (pulseMs + gapMs), forMs: outageMs };
+          return [...lost, outage];
+        });
+  return fc.oneof(random, partitions, killCycles, bursts, lostThenDown);
 }
 
 /** `items` rotated left by `by` places: a cheap seeded permutation that shrinks to the identity. */

@@ -75,11 +75,15 @@ describe('the generated schedules', () => {
     expect(durations.filter((d) => d <= 4000).length).toBeGreaterThan(durations.length / 2);
   });
 
-  it('include partitions of one link after another, kill-restart cycles of a worker and bursts of lost responses', () => {
+  it('include partitions of one link after another, kill-restart cycles of a worker, bursts of lost responses, and lost responses followed by an outage of that link', () => {
     const linkSequence = sample.some((s) => s.length > 1 && s.every((f) => f.action.kind === 'link-down') && new Set(s.map((f) => (f.action as { link: string }).link)).size === s.length);
     const killCycle = sample.some((s) => s.length > 1 && s.every((f) => f.action.kind === 'kill' && f.action.process === 'worker') && s.every((f, i) => i === 0 || f.atMs >= s[i - 1]!.atMs + s[i - 1]!.forMs));
     const burst = sample.some((s) => s.length > 1 && s.every((f) => f.action.kind === 'toxic' && f.action.toxic === 'reset_peer' && f.action.stream === 'downstream' && f.action.link === (s[0]!.action as { link: string }).link));
-    expect([linkSequence, killCycle, burst]).toEqual([true, true, true]);
+    const lostThenDown = sample.some((s) => {
+      const last = s.at(-1)!;
+      return s.length > 1 && last.action.kind === 'link-down' && last.forMs > 25_000 && s.slice(0, -1).every((f) => f.action.kind === 'toxic' && f.action.toxic === 'reset_peer' && f.action.link === (last.action as { link: string }).link && f.atMs + f.forMs <= last.atMs);
+    });
+    expect([linkSequence, killCycle, burst, lostThenDown]).toEqual([true, true, true, true]);
   });
 
   it('find a bug that needs a lost answer from the bank within a few schedules', async () => {
@@ -103,5 +107,29 @@ describe('the generated schedules', () => {
     const result = await exploreSchedules({ scenario, runs: 30, seed: 1, run: losesAnAnswer });
     expect(result.failed).toBe(true);
     if (result.failed) expect(result.minimal).toHaveLength(1);
+  });
+
+  it('find a bug that needs a lost bank answer and then a bank outage past the retry budget, and shrink it to those two faults', async () => {
+    // The tutorial transfer's bug: a withdraw applied but its answer lost, then the bank unreachable for longer than the withdraw's 6 attempts.
+    const givesUpOnAnAppliedWithdraw = async (_s: unknown, schedule: readonly GeneratedFault[]): Promise<boolean> => {
+      const lost = schedule.find((f) => f.action.kind === 'toxic' && f.action.toxic === 'reset_peer' && f.action.stream === 'downstream' && f.action.link === 'worker-bank');
+      return !lost || !schedule.some((f) => f.action.kind === 'link-down' && f.action.link === 'worker-bank' && f.atMs >= lost.atMs && f.forMs >= 25_000);
+    };
+    const firstFailure = await Promise.all(Array.from({ length: 10 }, async (_, seed) => {
+      let runs = 0;
+      let found = 0;
+      await exploreSchedules({ scenario, runs: 100, seed, run: async (s, schedule) => {
+        runs++;
+        const held = await givesUpOnAnAppliedWithdraw(s, schedule);
+        if (!held && found === 0) found = runs;
+        return held;
+      } });
+      return found;
+    }));
+    console.log(`schedules until a lost bank answer then a long bank outage, seeds 0-9: ${firstFailure.join(', ')}`);
+    expect(firstFailure.every((n) => n > 0)).toBe(true);
+    const result = await exploreSchedules({ scenario, runs: 100, seed: 1, run: givesUpOnAnAppliedWithdraw });
+    expect(result.failed).toBe(true);
+    if (result.failed) expect(result.minimal.map((f) => f.action.kind)).toEqual(['toxic', 'link-down']);
   });
 });
