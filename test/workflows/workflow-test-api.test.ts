@@ -7,6 +7,7 @@ import { uniqueId } from '../support/ids';
 
 const timeSkipping = useTimeSkipping();
 const WORKFLOWS = 'workflows/index.ts';
+const FIXTURES = 'test/fixtures/workflow-test/workflows.ts';
 const HOUR = 3_600_000;
 
 const orderRequest = (): OrderRequest => ({
@@ -109,6 +110,29 @@ describe('testWorkflow: actions on the workflow clock', () => {
     const cancel = run.events.find((event) => event.type === 'cancelRequested')!;
     expect(cancel.eventId).toBeLessThan(run.events.find((event) => event.type === 'activityScheduled' && event.name === 'refundPayment')!.eventId);
   });
+
+  it('updates at offsets answer in run.actions, and the listener log has them accepted and completed in order', async () => {
+    const run = await testWorkflow(timeSkipping.env, {
+      workflow: 'tally',
+      workflowsPath: FIXTURES,
+      at: [at('+10m').update('add', 2), at('+20m').update('add', 3), at('+30m').signal('close')],
+    });
+
+    expect(run.outcome).toEqual({ status: 'completed', result: 5 });
+    expect(run.actions.map(({ label, result }) => [label, result])).toEqual([
+      ['at(\'+10m\').update("add", 2)', 2],
+      ['at(\'+20m\').update("add", 3)', 5],
+      ['at(\'+30m\').signal("close")', undefined],
+    ]);
+    expect(run.events.filter((event) => !event.type.startsWith('timer')).map((event) => `${event.type} ${event.name ?? ''}`.trim())).toEqual([
+      'updateAccepted add',
+      'updateCompleted add',
+      'updateAccepted add',
+      'updateCompleted add',
+      'signalReceived close',
+      'workflowCompleted',
+    ]);
+  });
 });
 
 describe('testWorkflow: activity doubles', () => {
@@ -153,7 +177,7 @@ describe('testWorkflow: activity doubles', () => {
     const run = await testWorkflow(timeSkipping.env, {
       workflow: 'nightlyReport',
       args: ['2026-12-01'],
-      workflowsPath: 'test/fixtures/workflow-test/workflows.ts',
+      workflowsPath: FIXTURES,
       activities: { buildReport: activity.calls((day: string) => `report for ${day}`).takes('6h') },
     });
     const wallMs = performance.now() - wallStart;
@@ -188,6 +212,29 @@ describe('testWorkflow: activity doubles', () => {
 });
 
 describe('testWorkflow: replay at the end of each run', () => {
+  it('catches code that does something else on replay, although the run itself went well', async () => {
+    const failed = testWorkflow(timeSkipping.env, {
+      workflow: 'replaySensitiveReport',
+      args: ['2026-12-01'],
+      workflowsPath: FIXTURES,
+      activities: { buildReport: activity.returns('report') },
+    });
+
+    await expect(failed).rejects.toThrow(/^the run's history does not replay against test\/fixtures\/workflow-test\/workflows\.ts: nondeterministic at event \d+; history: started a 1min timer; code: scheduled activity buildReport; sdk: /);
+  });
+
+  it('replays nothing when the test opts out', async () => {
+    const run = await testWorkflow(timeSkipping.env, {
+      workflow: 'replaySensitiveReport',
+      args: ['2026-12-01'],
+      workflowsPath: FIXTURES,
+      activities: { buildReport: activity.returns('report') },
+      replay: false,
+    });
+
+    expect(run.outcome).toEqual({ status: 'completed', result: 'report' });
+  });
+
   it('replays the history against another version of the code and fails the run where they part', async () => {
     const failed = testWorkflow(timeSkipping.env, {
       workflow: 'moneyTransfer',
@@ -197,7 +244,7 @@ describe('testWorkflow: replay at the end of each run', () => {
       replay: { workflowsPath: 'test/fixtures/workflow-changes/timer-added.ts' },
     });
 
-    await expect(failed).rejects.toThrow(/^the run's history does not replay against test\/fixtures\/workflow-changes\/timer-added\.ts: nondeterministic at event \d+: .*patched/);
+    await expect(failed).rejects.toThrow(/^the run's history does not replay against test\/fixtures\/workflow-changes\/timer-added\.ts: nondeterministic at event \d+; history: scheduled activity withdraw; code: started a 1min timer; sdk: .*; hint: .*patched/);
   });
 });
 

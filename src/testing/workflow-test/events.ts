@@ -3,11 +3,15 @@
  * them (activity scheduled/started/completed/failed, timer started/fired, signal received, update accepted and
  * completed, cancel requested, and how the workflow closed).
  */
-import { tsToMs } from '@temporalio/common/lib/time.js';
 import type { temporal } from '@temporalio/proto';
 import { formatOffset } from './offsets.ts';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+
+/** Milliseconds of a protobuf Timestamp or Duration, whether its seconds came as a Long (from a server) or a string (from a JSON file). */
+export function millisOf(time: { seconds?: unknown; nanos?: number | null } | null | undefined): number {
+  return Number(String(time?.seconds ?? 0)) * 1000 + Math.floor((time?.nanos ?? 0) / 1e6);
+}
 
 export type WorkflowTestEventType =
   | 'activityScheduled'
@@ -62,7 +66,7 @@ export class HistoryReader {
 
   /** The events these history events stand for (most history events stand for none). */
   read(event: HistoryEvent): WorkflowTestEvent[] {
-    const time = tsToMs(event.eventTime);
+    const time = millisOf(event.eventTime);
     this.startMs ??= time;
     const base = { at: time - this.startMs, eventId: Number(event.eventId) };
     const named = (type: WorkflowTestEventType, name?: string, extra: Partial<WorkflowTestEvent> = {}): WorkflowTestEvent[] => [
@@ -83,7 +87,7 @@ export class HistoryReader {
     if (event.activityTaskTimedOutEventAttributes) return named('activityTimedOut', activity(event.activityTaskTimedOutEventAttributes.scheduledEventId));
     if (event.activityTaskCanceledEventAttributes) return named('activityCancelled', activity(event.activityTaskCanceledEventAttributes.scheduledEventId));
     if (event.timerStartedEventAttributes) {
-      return named('timerStarted', event.timerStartedEventAttributes.timerId ?? undefined, { durationMs: tsToMs(event.timerStartedEventAttributes.startToFireTimeout) });
+      return named('timerStarted', event.timerStartedEventAttributes.timerId ?? undefined, { durationMs: millisOf(event.timerStartedEventAttributes.startToFireTimeout) });
     }
     if (event.timerFiredEventAttributes) return named('timerFired', event.timerFiredEventAttributes.timerId ?? undefined);
     if (event.timerCanceledEventAttributes) return named('timerCancelled', event.timerCanceledEventAttributes.timerId ?? undefined);

@@ -13,16 +13,16 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { type WorkflowHandleWithFirstExecutionRunId, WorkflowFailedError } from '@temporalio/client';
 import { CancelledFailure, TerminatedFailure, TimeoutFailure } from '@temporalio/common';
-import { tsToMs } from '@temporalio/common/lib/time.js';
 import proto, { type temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { workflowBundleFile } from '../../harness/bundle.ts';
 import { WorkerGroup } from '../../harness/worker.ts';
+import { describeCommand } from '../../replay/compare.ts';
 import { type History, loadedHistory } from '../../replay/history-file.ts';
 import { Replayer } from '../../replay/replayer.ts';
 import type { WorkflowAction } from './actions.ts';
 import { type ActivityCall, type ActivityDouble, DoubleInRun } from './doubles.ts';
-import { describeEvent, HistoryReader, type WorkflowTestEvent } from './events.ts';
+import { describeEvent, HistoryReader, millisOf, type WorkflowTestEvent } from './events.ts';
 import { WorkflowTestInputError } from './offsets.ts';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
@@ -253,7 +253,7 @@ class Run {
   }
 
   private async take(event: HistoryEvent): Promise<void> {
-    const at = tsToMs(event.eventTime);
+    const at = millisOf(event.eventTime);
     if (event.workflowTaskScheduledEventAttributes) this.workflowTaskPending = true;
     if (event.workflowTaskCompletedEventAttributes || event.workflowTaskFailedEventAttributes || event.workflowTaskTimedOutEventAttributes) this.workflowTaskPending = false;
     const scheduled = event.activityTaskScheduledEventAttributes;
@@ -268,7 +268,7 @@ class Run {
     const ended = event.activityTaskCompletedEventAttributes ?? event.activityTaskFailedEventAttributes ?? event.activityTaskTimedOutEventAttributes ?? event.activityTaskCanceledEventAttributes;
     if (ended) this.openActivities.delete(this.scheduledIds.get(String(ended.scheduledEventId)) ?? '');
     const timer = event.timerStartedEventAttributes;
-    if (timer) this.pendingTimers.set(timer.timerId ?? '', at + tsToMs(timer.startToFireTimeout));
+    if (timer) this.pendingTimers.set(timer.timerId ?? '', at + millisOf(timer.startToFireTimeout));
     const timerEnded = event.timerFiredEventAttributes ?? event.timerCanceledEventAttributes;
     if (timerEnded) this.pendingTimers.delete(timerEnded.timerId ?? '');
 
@@ -354,14 +354,21 @@ class Run {
 
   private async replayProblems(history: History): Promise<string[]> {
     const workflowsPath = typeof this.options.replay === 'object' ? this.options.replay.workflowsPath : this.options.workflowsPath;
+    const shown = path.relative(process.cwd(), path.resolve(workflowsPath)) || workflowsPath;
     const replayer = await Replayer.create({ workflowsPath });
     try {
-      for await (const outcome of replayer.replay([loadedHistory(`run of ${this.options.workflow}`, history, this.workflowId)])) {
-        if (outcome.status === 'passed') continue;
-        const where = outcome.divergence?.eventId ? ` at event ${outcome.divergence.eventId}` : '';
-        return [`the run's history does not replay against ${path.relative(process.cwd(), path.resolve(workflowsPath)) || workflowsPath}: ${outcome.status}${where}: ${outcome.message ?? ''}${outcome.hint ? ` (${outcome.hint})` : ''}`];
-      }
-      return [];
+      const outcomes = [];
+      for await (const outcome of replayer.replay([loadedHistory(`run of ${this.options.workflow}`, history, this.workflowId)])) outcomes.push(outcome);
+      const [outcome] = outcomes;
+      if (outcomes.length !== 1 || !outcome) return [`the replay against ${shown} gave ${outcomes.length} outcomes for one history`];
+      if (outcome.status === 'passed') return [];
+      const divergence = outcome.divergence;
+      const parts = divergence
+        ? [`${outcome.status} at event ${divergence.eventId}`, `history: ${divergence.recorded ? describeCommand(divergence.recorded) : 'nothing more'}`, `code: ${divergence.code ? describeCommand(divergence.code) : 'nothing more'}`]
+        : [outcome.status];
+      if (outcome.message) parts.push(`sdk: ${outcome.message}`);
+      if (outcome.hint) parts.push(`hint: ${outcome.hint}`);
+      return [`the run's history does not replay against ${shown}: ${parts.join('; ')}`];
     } finally {
       replayer.close();
     }
