@@ -248,7 +248,7 @@ describe('testWorkflow: replay at the end of each run', () => {
   });
 });
 
-describe('testWorkflow: bad input', () => {
+describe('testWorkflow: bad input and broken code', () => {
   it('a malformed offset is refused when written', () => {
     expect(() => at('+3x')).toThrow(new WorkflowTestInputError("at(\"+3x\"): not an offset on the workflow clock; write '+' then numbers with units d, h, m, s or ms, such as '+3h', '+23h59m' or '+90s'"));
   });
@@ -263,6 +263,12 @@ describe('testWorkflow: bad input', () => {
     });
 
     await expect(run).rejects.toThrow(new WorkflowTestInputError(`at('+1h').signal("aprove", "ops"): order defines no signal 'aprove' (it defines: approve, cancelOrder, reject)`));
+  });
+
+  it('workflow code that throws stops the run at once, with its message, instead of being retried until the bound', async () => {
+    const run = testWorkflow(timeSkipping.env, { workflow: 'brokenReport', args: ['2026-12-01'], workflowsPath: FIXTURES });
+
+    await expect(run).rejects.toThrow(/^a workflow task of brokenReport failed \(the worker retries it forever\): Cannot read properties of undefined \(reading 'sum'\)$/);
   });
 
   it('an activity the workflow calls without a double is named', async () => {

@@ -146,7 +146,8 @@ class Run {
   private readonly scheduledIds = new Map<string, string>();
   private history: History = {};
   private readonly pendingTimers = new Map<string, number>();
-  private inputError: WorkflowTestInputError | undefined;
+  /** Stops the run: bad input found while it ran, or workflow code that threw (its task would be retried forever). */
+  private stopError: WorkflowTestInputError | WorkflowTestError | undefined;
 
   constructor(
     private readonly env: TestWorkflowEnvironment,
@@ -185,7 +186,7 @@ class Run {
       const outcome = await this.bounded('the workflow to close', outcomeOf(handle.result()));
       await this.readHistory();
       const history = this.history;
-      if (this.inputError) throw this.inputError;
+      if (this.stopError) throw this.stopError;
       const run = this.result(outcome, history);
       const problems = [...this.unmet(), ...[...this.doubles.values()].flatMap((d) => d.unmetExpectations())];
       if (this.options.replay !== false) problems.push(...(await this.replayProblems(history)));
@@ -203,7 +204,7 @@ class Run {
     for (;;) {
       this.checkDeadline('the workflow to reach its next action');
       quiet = (await this.readHistory()) === 0 ? quiet + 1 : 0;
-      if (this.inputError) throw this.inputError;
+      if (this.stopError) throw this.stopError;
       if (!this.closed && !(quiet >= QUIET_POLLS && this.waiting())) {
         await delay(POLL_MS);
         continue;
@@ -256,13 +257,17 @@ class Run {
     const at = millisOf(event.eventTime);
     if (event.workflowTaskScheduledEventAttributes) this.workflowTaskPending = true;
     if (event.workflowTaskCompletedEventAttributes || event.workflowTaskFailedEventAttributes || event.workflowTaskTimedOutEventAttributes) this.workflowTaskPending = false;
+    const taskFailure = event.workflowTaskFailedEventAttributes;
+    if (taskFailure && CODE_FAILURES.has(taskFailure.cause ?? 0)) {
+      this.stopError ??= new WorkflowTestError([`a workflow task of ${this.options.workflow} failed (the worker retries it forever): ${taskFailure.failure?.message ?? 'no message'}`]);
+    }
     const scheduled = event.activityTaskScheduledEventAttributes;
     if (scheduled) {
       const name = scheduled.activityType?.name ?? '';
       this.openActivities.set(scheduled.activityId ?? '', name);
       this.scheduledIds.set(String(event.eventId), scheduled.activityId ?? '');
       if (!this.doubles.has(name)) {
-        this.inputError ??= new WorkflowTestInputError(`${this.options.workflow} scheduled activity '${name}', which has no double: give activities.${name} (doubles given: ${[...this.doubles.keys()].join(', ') || 'none'})`);
+        this.stopError ??= new WorkflowTestInputError(`${this.options.workflow} scheduled activity '${name}', which has no double: give activities.${name} (doubles given: ${[...this.doubles.keys()].join(', ') || 'none'})`);
       }
     }
     const ended = event.activityTaskCompletedEventAttributes ?? event.activityTaskFailedEventAttributes ?? event.activityTaskTimedOutEventAttributes ?? event.activityTaskCanceledEventAttributes;
@@ -305,7 +310,7 @@ class Run {
       this.outcomes.push({ label: action.label, at, ...(result === undefined ? {} : { result }) });
     } catch (error) {
       if (error instanceof WorkflowTestInputError) {
-        this.inputError ??= error;
+        this.stopError ??= error;
         return;
       }
       this.outcomes.push({ label: action.label, at, error: (error as Error).message });
@@ -418,6 +423,12 @@ class Run {
 interface WorkflowMetadata {
   definition?: Partial<Record<'signalDefinitions' | 'updateDefinitions' | 'queryDefinitions', { name: string }[]>>;
 }
+
+/** Workflow task failures that mean the code threw, or did something else than its history: a bug, not a race the server resolves. */
+const CODE_FAILURES: ReadonlySet<number> = new Set([
+  proto.temporal.api.enums.v1.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_WORKFLOW_WORKER_UNHANDLED_FAILURE,
+  proto.temporal.api.enums.v1.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_NON_DETERMINISTIC_ERROR,
+]);
 
 const offsetOf = (action: WorkflowAction): number => (action.trigger.kind === 'offset' ? action.trigger.ms : 0);
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
