@@ -189,6 +189,27 @@ describe('testWorkflow: activity doubles', () => {
     expect(wallMs).toBeLessThan(60_000);
   });
 
+  it('a charge that takes longer than its 5-second timeout is timed out on every attempt, on the workflow clock, and the saga compensates', async () => {
+    const run = await testWorkflow(timeSkipping.env, {
+      workflow: 'orderSaga',
+      args: [orderRequest()],
+      workflowsPath: WORKFLOWS,
+      activities: {
+        reserveInventory: activity.returns('res-1'),
+        chargePayment: activity.returns('pay-1').takes('10s').expectCalls(6),
+        createShipment: activity.returns(undefined).expectCalls(0),
+        refundPayment: activity.returns(true).expectCalls(1),
+        releaseInventory: activity.returns(true).expectCalls(1),
+      },
+    });
+
+    expect(run.outcome.status === 'failed' && (run.outcome.error.cause as ApplicationFailure).details?.[0]).toMatchObject({ failedStep: 'chargePayment' });
+    expect(run.events.filter((event) => event.name === 'chargePayment').map((event) => event.type)).toEqual(['activityScheduled', 'activityTimedOut']);
+    const starts = run.activity('chargePayment').calls.map((call) => call.at);
+    // Each attempt runs its 5 s and is timed out; the next starts after the policy's backoff (1 s, 2 s, 4 s, 8 s, 10 s).
+    expect(starts.slice(1).map((at, i) => at - starts[i]!)).toEqual([6, 7, 9, 13, 15].map((seconds) => expect.closeTo(seconds * 1000, -3)));
+  });
+
   it('an expectation that is not met fails the run with a message naming the activity, the count and each call', async () => {
     const failed = testWorkflow(timeSkipping.env, {
       workflow: 'moneyTransfer',

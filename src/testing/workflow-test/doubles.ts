@@ -4,7 +4,7 @@
  * description, reusable across tests; each run records its own calls.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { Context } from '@temporalio/activity';
+import { Context, type Info } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { formatOffset, parseDuration, WorkflowTestInputError } from './offsets.ts';
 
@@ -82,6 +82,22 @@ export const activity = {
     new ActivityDouble({ failFirst: 0, then: { kind: 'calls', fn: fn as (...args: never[]) => unknown }, takesMs: 0 }),
 };
 
+/**
+ * How long before its timeout an attempt that outlives it wakes: more than the calls between reading the clock and
+ * starting the sleep take, which the clock counts in real time.
+ */
+const OUTLIVED_WAKE_MARGIN_MS = 200;
+
+/**
+ * When the server times this attempt out, in epoch ms: its start-to-close or schedule-to-close timeout or, as a
+ * double never heartbeats, its heartbeat timeout.
+ */
+function attemptDeadline(info: Info, startedAt: number): number {
+  const deadlines = [info.scheduledTimestampMs + info.scheduleToCloseTimeoutMs, startedAt + info.startToCloseTimeoutMs];
+  if (info.heartbeatTimeoutMs) deadlines.push(startedAt + info.heartbeatTimeoutMs);
+  return Math.min(...deadlines.filter((deadline) => Number.isFinite(deadline) && deadline > 0));
+}
+
 /** One call of a double: an attempt of the activity as the worker ran it. */
 export interface ActivityCall {
   args: unknown[];
@@ -93,6 +109,10 @@ export interface ActivityCall {
 
 /** What a double needs from the run it is part of. */
 export interface DoubleHooks {
+  /** The workflow clock, in epoch milliseconds. */
+  now(): Promise<number>;
+  /** When the server started the running attempt of activity `activityId`, in epoch milliseconds. */
+  attemptStartedAt(activityId: string): Promise<number>;
   /** Milliseconds on the workflow clock since the workflow started. */
   elapsed(): Promise<number>;
   /** Let the workflow clock move on by `ms` while this attempt runs. */
@@ -110,7 +130,8 @@ export interface SleepingAttempt {
 /** A double in one run: its calls, and which activities (by activity id) it is running now, or sleeping on the workflow clock. */
 export class DoubleInRun {
   readonly calls: ActivityCall[] = [];
-  readonly runningIds = new Set<string>();
+  /** The attempt running now, by activity id (attempts of one activity share its id). */
+  readonly running = new Map<string, ActivityCall>();
   readonly sleeping = new Map<string, SleepingAttempt>();
 
   constructor(
@@ -124,22 +145,35 @@ export class DoubleInRun {
       const context = Context.current();
       const call: ActivityCall = { args, attempt: context.info.attempt, at: await hooks.elapsed(), activityId: context.info.activityId };
       this.calls.push(call);
-      this.runningIds.add(call.activityId);
+      this.running.set(call.activityId, call);
+      const done = () => {
+        if (this.running.get(call.activityId) === call) this.running.delete(call.activityId);
+      };
       try {
         await hooks.started(this.name, call);
         if (this.spec.takesMs > 0) {
-          const wakeAt = (await hooks.elapsed()) + this.spec.takesMs;
-          const woke = hooks.sleep(this.spec.takesMs).finally(() => this.sleeping.delete(call.activityId));
+          const remaining = attemptDeadline(context.info, await hooks.attemptStartedAt(call.activityId)) - (await hooks.now());
+          // An attempt that outlives its timeout wakes shortly before it and never answers: the server times it out. A
+          // sleep still running then, or an answer the server could take for the next attempt's, would leave the
+          // server's clock held for good.
+          const outlives = this.spec.takesMs >= remaining - OUTLIVED_WAKE_MARGIN_MS;
+          const sleepMs = outlives ? Math.max(0, remaining - OUTLIVED_WAKE_MARGIN_MS) : this.spec.takesMs;
+          const wakeAt = (await hooks.elapsed()) + sleepMs;
+          const woke = hooks.sleep(sleepMs).finally(() => this.sleeping.delete(call.activityId));
           this.sleeping.set(call.activityId, { wakeAt, woke });
           // A worker shutting down stops waiting (the run lets sleeping attempts wake before it shuts its worker down).
           await Promise.race([woke, context.cancelled]);
+          if (outlives) {
+            done();
+            await context.cancelled;
+          }
         }
         if (call.attempt <= this.spec.failFirst) throw this.spec.failure;
         const then = this.spec.then;
         if (then.kind === 'fails') throw then.error;
         return then.kind === 'returns' ? then.value : await (then.fn as (...args: unknown[]) => unknown)(...args);
       } finally {
-        this.runningIds.delete(call.activityId);
+        done();
       }
     };
   }

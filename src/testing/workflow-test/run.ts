@@ -161,6 +161,12 @@ class Run {
   }
 
   readonly hooks = {
+    now: () => this.env.currentTimeMs(),
+    attemptStartedAt: async (activityId: string) => {
+      const { raw } = await this.handle!.describe();
+      const pending = raw.pendingActivities?.find((activity) => activity.activityId === activityId);
+      return pending?.lastStartedTime ? millisOf(pending.lastStartedTime) : await this.env.currentTimeMs();
+    },
     elapsed: async () => {
       await this.clockStarted;
       return (await this.env.currentTimeMs()) - this.clockStart;
@@ -226,7 +232,7 @@ class Run {
     return [...this.openActivities].every(([activityId, name]) => {
       const double = this.doubles.get(name);
       if (!double) return false;
-      return double.sleeping.has(activityId) || (!double.runningIds.has(activityId) && double.calls.some((call) => call.activityId === activityId));
+      return double.sleeping.has(activityId) || (!double.running.has(activityId) && double.calls.some((call) => call.activityId === activityId));
     });
   }
 
@@ -334,7 +340,7 @@ class Run {
   async releaseClock(): Promise<void> {
     if (!this.handle) return;
     const doubles = [...this.doubles.values()];
-    const busy = () => doubles.some((double) => [...double.runningIds].some((id) => !double.sleeping.has(id)));
+    const busy = () => doubles.some((double) => [...double.running.keys()].some((id) => !double.sleeping.has(id)));
     for (const stop = Date.now() + RELEASE_WAIT_MS; busy() && Date.now() < stop; ) await delay(POLL_MS);
     const { raw } = await this.handle.describe();
     const { PENDING_ACTIVITY_STATE_STARTED, PENDING_ACTIVITY_STATE_CANCEL_REQUESTED } = proto.temporal.api.enums.v1.PendingActivityState;
