@@ -5,9 +5,9 @@
  * How the clock moves: the test server skips time only while nothing holds it (a running activity, a workflow
  * task, or a client that has not released it all hold it). The run holds it while the workflow is busy, so
  * every action and listener sees the moment it asked for; once the workflow has nothing to do but wait, the run
- * lets the clock jump to the next moment that matters (the next action's offset, or the next timer when an action
- * waits for a timer to start), and at the end to the workflow's close. A double that takes '6h' lets the clock
- * move while it waits, so hours of activity cost no wall time.
+ * lets the clock jump to the next moment that matters (the next action's offset, a sleeping double's wake, or the
+ * next timer when an action waits for a timer to start), and at the end to the workflow's close. A double that
+ * takes '6h' lets the clock move while it waits, so hours of activity cost no wall time.
  */
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
@@ -195,7 +195,7 @@ class Run {
       if (this.stopError) throw this.stopError;
       const run = this.result(outcome, history);
       const problems = [...this.unmet(), ...[...this.doubles.values()].flatMap((d) => d.unmetExpectations())];
-      if (this.options.replay !== false) problems.push(...(await this.replayProblems(history)));
+      if (this.options.replay !== false) problems.push(...(await this.bounded('the replay of the history', this.replayProblems(history))));
       if (problems.length > 0) throw new WorkflowTestError(problems, run);
       return run;
     } catch (error) {
