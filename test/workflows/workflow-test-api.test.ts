@@ -87,6 +87,19 @@ describe('testWorkflow: actions on the workflow clock', () => {
     expect(run.outcome.status === 'completed' && (run.outcome.result as OrderStatus)).toMatchObject({ state: 'rejected', approval: { decision: 'rejected', reason: 'no stock promise' } });
   });
 
+  it('waits out the retries of a failing charge for the approval timer to start, and approves there', async () => {
+    const run = await testWorkflow(timeSkipping.env, {
+      workflow: 'order',
+      args: [orderRequest()],
+      workflowsPath: WORKFLOWS,
+      activities: { ...orderDoubles(), chargePayment: activity.failsFirst(2, new Error('gateway down')).thenReturns('pay-1').expectCalls(3) },
+      at: [at(timerStarted()).signal('approve', 'ops')],
+    });
+
+    expect(run.outcome.status === 'completed' && (run.outcome.result as OrderStatus)).toMatchObject({ state: 'completed', approval: { decision: 'approved' } });
+    expect(run.events.filter((event) => event.type.startsWith('timer') || event.type === 'signalReceived').map((event) => event.type)).toEqual(['timerStarted', 'signalReceived', 'timerCancelled']);
+  });
+
   it('a cancel at the moment chargePayment starts: the saga refunds and releases, in reverse order, and fails at chargePayment', async () => {
     const run = await testWorkflow(timeSkipping.env, {
       workflow: 'orderSaga',

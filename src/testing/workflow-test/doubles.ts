@@ -104,6 +104,8 @@ export interface ActivityCall {
   attempt: number;
   /** When it started, in milliseconds on the workflow clock after the workflow started. */
   at: number;
+  /** When it answered (or, for one that outlived its timeout, was timed out), likewise; absent while it runs. */
+  endedAt?: number;
   activityId: string;
 }
 
@@ -164,6 +166,7 @@ export class DoubleInRun {
           // A worker shutting down stops waiting (the run lets sleeping attempts wake before it shuts its worker down).
           await Promise.race([woke, context.cancelled]);
           if (outlives) {
+            call.endedAt = wakeAt + OUTLIVED_WAKE_MARGIN_MS;
             done();
             await context.cancelled;
           }
@@ -173,6 +176,7 @@ export class DoubleInRun {
         if (then.kind === 'fails') throw then.error;
         return then.kind === 'returns' ? then.value : await (then.fn as (...args: unknown[]) => unknown)(...args);
       } finally {
+        call.endedAt ??= await hooks.elapsed();
         done();
       }
     };

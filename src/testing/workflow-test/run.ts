@@ -144,7 +144,10 @@ class Run {
   /** Activities scheduled and not yet ended: activity id -> type; and the activity id of each scheduled event. */
   private readonly openActivities = new Map<string, string>();
   private readonly scheduledIds = new Map<string, string>();
+  private readonly retryPolicies = new Map<string, temporal.api.common.v1.IRetryPolicy>();
   private history: History = {};
+  /** Timers that fired among the events being read: an action on their start would come too late. */
+  private firedInBatch = new Set<string>();
   private readonly pendingTimers = new Map<string, number>();
   /** Stops the run: bad input found while it ran, or workflow code that threw (its task would be retried forever). */
   private stopError: WorkflowTestInputError | WorkflowTestError | undefined;
@@ -238,15 +241,37 @@ class Run {
 
   /**
    * The next workflow-clock time the run must stop at: the next offset action, the next wake of a sleeping double,
-   * or the next timer while an action waits for a timer to start.
+   * or, while an action waits for a timer to start, the next timer or retry of an activity between attempts (either
+   * may lead the workflow to start that timer).
    */
   private nextMoment(): number | undefined {
     const offset = this.offsetActions.find((action) => !this.fired.has(action));
     const candidates = offset ? [this.clockStart + offsetOf(offset)] : [];
     for (const double of this.doubles.values()) candidates.push(...[...double.sleeping.values()].map((attempt) => this.clockStart + attempt.wakeAt));
     const awaitsTimer = (this.options.at ?? []).some((action) => action.trigger.kind === 'timerStarted' && !this.fired.has(action));
-    if (awaitsTimer && !this.closed) candidates.push(...this.pendingTimers.values());
+    if (awaitsTimer && !this.closed) {
+      candidates.push(...this.pendingTimers.values());
+      for (const [activityId, name] of this.openActivities) {
+        const retry = this.nextRetry(activityId, name);
+        if (retry !== undefined) candidates.push(this.clockStart + retry);
+      }
+    }
     return candidates.length === 0 ? undefined : Math.min(...candidates);
+  }
+
+  /**
+   * When an activity between attempts is retried (ms after the start): its last attempt's end plus the backoff its
+   * retry policy gives (the test server does not tell).
+   */
+  private nextRetry(activityId: string, name: string): number | undefined {
+    const double = this.doubles.get(name);
+    if (!double || double.running.has(activityId)) return undefined;
+    const last = double.calls.filter((call) => call.activityId === activityId).at(-1);
+    const policy = this.retryPolicies.get(activityId);
+    if (last?.endedAt === undefined || !policy) return undefined;
+    const initial = millisOf(policy.initialInterval);
+    const maximum = policy.maximumInterval ? millisOf(policy.maximumInterval) : 100 * initial;
+    return last.endedAt + Math.min(initial * (policy.backoffCoefficient ?? 2) ** (last.attempt - 1), maximum);
   }
 
   /** Read the events not read yet; returns how many there were. */
@@ -254,6 +279,7 @@ class Run {
     const history = await this.handle!.fetchHistory();
     const fresh = (history.events ?? []).slice(this.seen);
     this.seen += fresh.length;
+    this.firedInBatch = new Set(fresh.flatMap((event) => (event.timerFiredEventAttributes ? [event.timerFiredEventAttributes.timerId ?? ''] : [])));
     for (const event of fresh) await this.take(event);
     this.history = history;
     return fresh.length;
@@ -271,6 +297,7 @@ class Run {
     if (scheduled) {
       const name = scheduled.activityType?.name ?? '';
       this.openActivities.set(scheduled.activityId ?? '', name);
+      if (scheduled.retryPolicy) this.retryPolicies.set(scheduled.activityId ?? '', scheduled.retryPolicy);
       this.scheduledIds.set(String(event.eventId), scheduled.activityId ?? '');
       if (!this.doubles.has(name)) {
         this.stopError ??= new WorkflowTestInputError(`${this.options.workflow} scheduled activity '${name}', which has no double: give activities.${name} (doubles given: ${[...this.doubles.keys()].join(', ') || 'none'})`);
@@ -291,7 +318,14 @@ class Run {
     if (timer) {
       this.timersStarted++;
       for (const action of this.options.at ?? []) {
-        if (action.trigger.kind === 'timerStarted' && action.trigger.nth === this.timersStarted && !this.fired.has(action)) await this.perform(action);
+        if (action.trigger.kind !== 'timerStarted' || action.trigger.nth !== this.timersStarted || this.fired.has(action)) continue;
+        if (this.firedInBatch.has(timer.timerId ?? '')) {
+          // Never expected: the run stops the clock at every timer while an action waits for one. Said, not hidden.
+          this.fired.add(action);
+          this.stopError ??= new WorkflowTestError([`${action.label} came too late: the run saw timer ${timer.timerId} start only after it had fired`]);
+          continue;
+        }
+        await this.perform(action);
       }
     }
   }
