@@ -1,5 +1,5 @@
 import { loadHistoryFile } from 'tempest/replay';
-import { activity, describeEvent, formatOffset, parseOffset, WorkflowTestInputError } from 'tempest/testing';
+import { activity, activityStarted, at, describeEvent, formatOffset, parseOffset, timerStarted, WorkflowTestInputError } from 'tempest/testing';
 import { describe, expect, it } from 'vitest';
 import { DoubleInRun } from '../../src/testing/workflow-test/doubles.ts';
 import { HistoryReader } from '../../src/testing/workflow-test/events.ts';
@@ -28,6 +28,21 @@ describe('offsets on the workflow clock', () => {
   it('formats the largest units first, and nothing as +0s', () => {
     expect(formatOffset(26 * HOUR + 1)).toBe('+1d2h1ms');
     expect(formatOffset(0)).toBe('+0s');
+  });
+});
+
+describe('actions', () => {
+  it('read in messages as they were written', () => {
+    expect(at('+23h59m').signal('approve', 'ops').label).toBe(`at('+23h59m').signal("approve", "ops")`);
+    expect(at(activityStarted('chargePayment', { attempt: 2 })).cancel().label).toBe('at(activityStarted("chargePayment", { attempt: 2 })).cancel()');
+    expect(at(timerStarted()).terminate().label).toBe('at(timerStarted()).terminate()');
+    expect(at(timerStarted(2)).update('add', 1)).toMatchObject({ kind: 'update', name: 'add', args: [1], trigger: { kind: 'timerStarted', nth: 2 } });
+  });
+
+  it('refuse a missing name, an attempt or a timer counted from 0', () => {
+    expect(() => at('+1h').signal('')).toThrow(new WorkflowTestInputError(`at('+1h').signal(): give the signal's name`));
+    expect(() => activityStarted('charge', { attempt: 0 })).toThrow(new WorkflowTestInputError('activityStarted("charge", { attempt: 0 }): attempts count from 1'));
+    expect(() => timerStarted(0)).toThrow(new WorkflowTestInputError('timerStarted(0): timers count from 1'));
   });
 });
 
