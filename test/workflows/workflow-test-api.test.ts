@@ -124,6 +124,28 @@ describe('testWorkflow: actions on the workflow clock', () => {
     expect(cancel.eventId).toBeLessThan(run.events.find((event) => event.type === 'activityScheduled' && event.name === 'refundPayment')!.eventId);
   });
 
+  it('a terminate the moment the deposit starts ends the transfer terminated, and leaves the server\'s clock free for the next test', async () => {
+    const run = await testWorkflow(timeSkipping.env, {
+      workflow: 'moneyTransfer',
+      args: [transfer()],
+      workflowsPath: WORKFLOWS,
+      activities: { withdraw: activity.returns('w-1'), deposit: activity.returns('d-1'), refund: activity.returns(undefined).expectCalls(0) },
+      at: [at(activityStarted('deposit')).terminate('operator stopped it')],
+    });
+
+    expect(run.outcome.status).toBe('terminated');
+    expect(run.events.map((event) => event.type).at(-1)).toBe('workflowTerminated');
+    // The deposit was still open when the workflow closed; were its hold on the clock kept, this would take 24 hours.
+    const next = await testWorkflow(timeSkipping.env, {
+      workflow: 'order',
+      args: [orderRequest()],
+      workflowsPath: WORKFLOWS,
+      activities: orderDoubles(),
+      timeoutMs: 20_000,
+    });
+    expect(next.outcome.status === 'completed' && (next.outcome.result as OrderStatus).approval).toEqual({ decision: 'auto-rejected', reason: 'no approval in time' });
+  });
+
   it('updates at offsets answer in run.actions, and the listener log has them accepted and completed in order', async () => {
     const run = await testWorkflow(timeSkipping.env, {
       workflow: 'tally',
