@@ -280,12 +280,12 @@ class Run {
     const fresh = (history.events ?? []).slice(this.seen);
     this.seen += fresh.length;
     this.firedInBatch = new Set(fresh.flatMap((event) => (event.timerFiredEventAttributes ? [event.timerFiredEventAttributes.timerId ?? ''] : [])));
-    for (const event of fresh) await this.take(event);
+    for (const event of fresh) await this.readEvent(event);
     this.history = history;
     return fresh.length;
   }
 
-  private async take(event: HistoryEvent): Promise<void> {
+  private async readEvent(event: HistoryEvent): Promise<void> {
     const at = millisOf(event.eventTime);
     if (event.workflowTaskScheduledEventAttributes) this.workflowTaskPending = true;
     if (event.workflowTaskCompletedEventAttributes || event.workflowTaskFailedEventAttributes || event.workflowTaskTimedOutEventAttributes) this.workflowTaskPending = false;
@@ -332,21 +332,10 @@ class Run {
 
   private async perform(action: WorkflowAction): Promise<void> {
     this.fired.add(action);
-    const handle = this.handle!;
     const at = (await this.env.currentTimeMs()) - this.clockStart;
-    const { name = '', args } = action;
     try {
-      if (action.kind === 'signal' || action.kind === 'update' || action.kind === 'query') await this.checkDefined(action, action.kind, name);
-      const result =
-        action.kind === 'signal'
-          ? await handle.signal(name, ...args)
-          : action.kind === 'update'
-            ? await (args.length > 0 ? handle.executeUpdate(name, { args: args as [unknown, ...unknown[]] }) : handle.executeUpdate(name))
-            : action.kind === 'query'
-              ? await handle.query(name, ...args)
-              : action.kind === 'cancel'
-                ? await handle.cancel()
-                : await handle.terminate(String(args[0]));
+      if (action.kind === 'signal' || action.kind === 'update' || action.kind === 'query') await this.checkDefined(action, action.kind, action.name ?? '');
+      const result = await act(this.handle!, action);
       this.outcomes.push({ label: action.label, at, ...(result === undefined ? {} : { result }) });
     } catch (error) {
       if (error instanceof WorkflowTestInputError) {
@@ -356,6 +345,7 @@ class Run {
       this.outcomes.push({ label: action.label, at, error: (error as Error).message });
     }
   }
+
 
   /** The workflow defines the signal, update or query by now (its own metadata query says which it does). */
   private async checkDefined(action: WorkflowAction, kind: 'signal' | 'update' | 'query', name: string): Promise<void> {
@@ -472,6 +462,22 @@ const CODE_FAILURES: ReadonlySet<number> = new Set([
 
 const offsetOf = (action: WorkflowAction): number => (action.trigger.kind === 'offset' ? action.trigger.ms : 0);
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Take an action on the workflow; what it answered (an update's result, a query's answer). */
+async function act(handle: WorkflowHandleWithFirstExecutionRunId, { kind, name = '', args }: WorkflowAction): Promise<unknown> {
+  switch (kind) {
+    case 'signal':
+      return handle.signal(name, ...args);
+    case 'update':
+      return args.length > 0 ? handle.executeUpdate(name, { args: args as [unknown, ...unknown[]] }) : handle.executeUpdate(name);
+    case 'query':
+      return handle.query(name, ...args);
+    case 'cancel':
+      return handle.cancel();
+    case 'terminate':
+      return handle.terminate(String(args[0]));
+  }
+}
 
 /** How the workflow ended: its result, or the failure with what kind of end it was. */
 async function outcomeOf(result: Promise<unknown>): Promise<WorkflowOutcome> {
