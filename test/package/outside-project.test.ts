@@ -1,9 +1,9 @@
 /**
  * tempest from outside this repository, as a team would use it: pack it, install the tarball into a separate
  * project (test/fixtures/trip-booking, a trip-booking saga with its own service and database, written only against
- * the public API), and prove there: its types, its time-skipping suite through tempest/vitest, replay of histories
- * recorded from it and a changed workflow caught, a chaos scenario that holds and a seeded bug caught with evidence
- * from its seed, and a benchmark run and comparison.
+ * the public API), and prove there: its types, its time-skipping suite through tempest/vitest (and tempest/testing's
+ * testWorkflow), replay of histories recorded from it and a changed workflow caught, a chaos scenario that holds and
+ * a seeded bug caught with evidence from its seed, and a benchmark run and comparison.
  */
 import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -79,6 +79,8 @@ describe('tempest installed into a separate project', () => {
     const tests = run('npx', ['--no', 'vitest', 'run']);
     expect(tests.code, `${tests.stdout}\n${tests.stderr}`).toBe(0);
     expect(tests.stdout).toMatch(/Tests\s+\d+ passed/);
+    // Among them, testWorkflow from tempest/testing: activity doubles, actions at moments of the run, replay at the end.
+    expect(tests.stdout).toMatch(/✓ test\/workflow-doubles\.test\.ts \(2 tests\)/);
   });
 
   it('replays histories recorded from it, and catches a workflow change that breaks them', () => {
