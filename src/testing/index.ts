@@ -14,3 +14,7 @@ export type { RunningPart, StartPartOptions } from '../harness/parts.ts';
 export { resolveTool, ToolNotFoundError } from '../toolchain/tools.ts';
 export { startLocalSystem } from '../harness/local-system.ts';
 export type { LocalSystem, LocalSystemOptions } from '../harness/local-system.ts';
+export { defineInterleavings } from '../interleave/definition.ts';
+export type { ActivityDoubleSpec, ActivityFailureSpec, EventSpec, InterleavingsDefinition, PropertySpec, VirtualDuration } from '../interleave/definition.ts';
+export type { ActivityCall, InterleavingRun, Step, TimedStep } from '../interleave/run-record.ts';
+export type { Outcome } from '../interleave/history-state.ts';
