@@ -86,6 +86,36 @@ export function replayChooser(steps: readonly Step[], describe: (step: Step) => 
   };
 }
 
+interface WorkflowMetadata {
+  definition?: { signalDefinitions?: { name?: string }[] };
+}
+
+/**
+ * Run the canonical ordering with every event once, asking the workflow at each settled point which signals it
+ * defines (its built-in metadata query): an event naming a signal it never defines is a mistake in the definition,
+ * which would otherwise only be buffered, unread, in every run.
+ */
+export async function checkSignalsDefined(session: InterleaveSession, interleavings: Interleavings, workflowId: string): Promise<void> {
+  const signals = interleavings.events.flatMap((event, i) => (event.kind === 'signal' ? [{ name: event.signal, i }] : []));
+  if (signals.length === 0) return;
+  const defined = new Set<string>();
+  await runOrdering({
+    session,
+    interleavings,
+    workflowId,
+    events: new Set(interleavings.events.map((_, i) => i)),
+    choose: chooserOf([]),
+    onSettled: async (handle) => {
+      const metadata = await handle.query<WorkflowMetadata>('__temporal_workflow_metadata');
+      for (const signal of metadata.definition?.signalDefinitions ?? []) if (signal.name) defined.add(signal.name);
+    },
+  });
+  const unknown = signals.find((signal) => !defined.has(signal.name));
+  if (unknown) {
+    throw new InterleaveError(`events[${unknown.i}].signal: the workflow ${interleavings.workflowType} defines no signal '${unknown.name}' (it defines ${[...defined].sort().join(', ') || 'none'})`);
+  }
+}
+
 export interface ExploreOptions {
   session: InterleaveSession;
   interleavings: Interleavings;
@@ -123,6 +153,31 @@ export type ExploreResult = {
     }
 );
 
+/**
+ * fast-check shrinks to a local minimum: an event that does not matter can survive, because dropping it shifts
+ * which step each later choice picks. Try the failing run's own steps without each event sent, and keep it out
+ * when the run still breaks a property.
+ */
+async function dropUnneededEvents(
+  failing: { run: InterleavingRun; violations: Violation[] },
+  runSteps: (steps: readonly Step[]) => Promise<{ run: InterleavingRun; violations: Violation[] }>,
+): Promise<{ run: InterleavingRun; violations: Violation[] }> {
+  let best = failing;
+  const decisions = (run: InterleavingRun): Step[] => run.timeline.flatMap(({ step }) => (step.kind === 'called' ? [] : [step]));
+  for (let i = decisions(best.run).length - 1; i >= 0; i--) {
+    const steps = decisions(best.run);
+    if (steps[i]?.kind !== 'send') continue;
+    try {
+      const without = await runSteps(steps.filter((_, j) => j !== i));
+      if (without.violations.length > 0) best = without;
+    } catch (error) {
+      if (!(error instanceof InterleaveError) || error instanceof PropertyError) throw error;
+      // without it, the rest of the ordering is no longer possible: it is needed
+    }
+  }
+  return best;
+}
+
 export async function exploreInterleavings(options: ExploreOptions): Promise<ExploreResult> {
   const { session, interleavings } = options;
   const started = performance.now();
@@ -140,6 +195,11 @@ export async function exploreInterleavings(options: ExploreOptions): Promise<Exp
     if (!shapes.has(shape)) shapes.set(shape, run);
     options.onRun?.(run, violations);
     return { run, violations };
+  };
+  const runSteps = async (steps: readonly Step[]): Promise<{ run: InterleavingRun; violations: Violation[] }> => {
+    const events = new Set(steps.flatMap((step) => (step.kind === 'send' ? [step.event] : [])));
+    const run = await runOrdering({ session, interleavings, workflowId: `${options.idPrefix}-${++counter}`, events, choose: replayChooser(steps, (step) => step.kind) });
+    return { run, violations: await judgeRun(run, interleavings, session) };
   };
   const property = fc.asyncProperty(orderingArbitrary(interleavings), async (ordering) => {
     if (stopped) return true;
@@ -163,9 +223,9 @@ export async function exploreInterleavings(options: ExploreOptions): Promise<Exp
   if (stopped) throw stopped.error;
   const base = { runs: counter, seed: details.seed, shapes };
   if (!details.failed || !details.counterexample || details.counterexamplePath === null) return { ...base, ms: performance.now() - started, failed: false };
-  const shrunkMs = performance.now() - started;
   const ordering = details.counterexample[0];
-  const again = await runOnce(ordering);
+  const again = await dropUnneededEvents(await runOnce(ordering), (steps) => runSteps(steps));
+  const shrunkMs = performance.now() - started;
   return {
     ...base,
     ms: performance.now() - started,

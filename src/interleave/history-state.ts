@@ -4,7 +4,6 @@
  * The explorer decides its next step from this once the workflow has settled.
  */
 import { defaultFailureConverter, defaultPayloadConverter } from '@temporalio/common';
-import { tsToMs } from '@temporalio/common/lib/time.js';
 import proto from '@temporalio/proto';
 import type { temporal } from '@temporalio/proto';
 import { eventTypeName, type History } from '../replay/history-file.ts';
@@ -52,6 +51,14 @@ const ACTIVITY_ENDS = new Map<number, keyof HistoryEvent>([
   [EventType.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT, 'activityTaskTimedOutEventAttributes'],
   [EventType.EVENT_TYPE_ACTIVITY_TASK_CANCELED, 'activityTaskCanceledEventAttributes'],
 ]);
+
+type Seconds = number | string | { toNumber(): number } | null | undefined;
+
+/** A timestamp or duration in milliseconds, whether its seconds came as a Long (from the server) or a number (from JSON). */
+export function protoMs(value: { seconds?: Seconds; nanos?: number | null } | null | undefined): number {
+  const seconds = value?.seconds;
+  return (typeof seconds === 'object' && seconds !== null ? seconds.toNumber() : Number(seconds ?? 0)) * 1000 + Math.floor((value?.nanos ?? 0) / 1e6);
+}
 
 function eventType(event: HistoryEvent): number {
   const type = event.eventType;
@@ -109,7 +116,7 @@ export function readHistoryState(history: History): HistoryState {
     } else if (type === EventType.EVENT_TYPE_TIMER_STARTED) {
       const attributes = event.timerStartedEventAttributes;
       const timerId = attributes?.timerId ?? '';
-      timers.set(timerId, { timerId, firesAtMs: tsToMs(event.eventTime) + tsToMs(attributes?.startToFireTimeout) });
+      timers.set(timerId, { timerId, firesAtMs: protoMs(event.eventTime) + protoMs(attributes?.startToFireTimeout) });
     } else if (type === EventType.EVENT_TYPE_TIMER_FIRED) timers.delete(event.timerFiredEventAttributes?.timerId ?? '');
     else if (type === EventType.EVENT_TYPE_TIMER_CANCELED) timers.delete(event.timerCanceledEventAttributes?.timerId ?? '');
   }

@@ -5,11 +5,10 @@
  * nothing is left to happen.
  */
 import type { WorkflowHandle } from '@temporalio/client';
-import { tsToMs } from '@temporalio/common/lib/time.js';
 import type { History } from '../replay/history-file.ts';
 import type { Interleavings } from './definition.ts';
 import type { RunCalls } from './doubles.ts';
-import { type HistoryState, readHistoryState } from './history-state.ts';
+import { type HistoryState, protoMs, readHistoryState } from './history-state.ts';
 import type { InterleavingRun, Step, TimedStep } from './run-record.ts';
 import type { InterleaveSession } from './session.ts';
 
@@ -100,7 +99,7 @@ export async function runOrdering(options: RunOptions): Promise<InterleavingRun>
     const args = typeof interleavings.args === 'function' ? interleavings.args(workflowId) : interleavings.args;
     const handle = await session.workflow.start(interleavings.workflowType, { workflowId, taskQueue: session.taskQueue, args: [...args] });
     let settled = await settle(handle, calls, interleavings);
-    const startMs = tsToMs(settled.history.events?.[0]?.eventTime);
+    const startMs = protoMs(settled.history.events?.[0]?.eventTime);
     let seenCalls = 0;
     let stuck: string | undefined;
     for (let taken = 0; ; taken++) {
