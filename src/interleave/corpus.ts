@@ -8,11 +8,10 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../files.ts';
 import { clearJournalEntry, findHistoryFiles, historyPath, journalEntry, type ManifestEntry, readManifest, repairManifest, sha256, writeManifest } from '../replay/corpus.ts';
-import { historyFileText, loadHistoryFile } from '../replay/history-file.ts';
+import { type History, historyFileText, loadHistoryFile } from '../replay/history-file.ts';
 import { producer } from '../replay/record.ts';
 import { treatStackTraces } from '../replay/redact.ts';
-import { historyShape } from './history-state.ts';
-import type { InterleavingRun } from './run-record.ts';
+import { historyShape, type Outcome, readHistoryState } from './history-state.ts';
 
 /** The distinct shapes of the corpus's histories of one workflow type (none when there is no corpus yet). */
 export async function corpusShapes(corpus: string, workflowType: string): Promise<Set<string>> {
@@ -38,7 +37,7 @@ export interface ShapeCount {
   corpusAfter: number;
 }
 
-const STATUS: Record<InterleavingRun['outcome']['status'], string> = {
+const STATUS: Record<Outcome['status'], string> = {
   completed: 'completed',
   failed: 'failed',
   cancelled: 'canceled',
@@ -48,13 +47,36 @@ const STATUS: Record<InterleavingRun['outcome']['status'], string> = {
   running: 'running',
 };
 
+/** One history of each distinct shape among `histories`, keyed by the shape. */
+export function distinctShapes(histories: Iterable<History>): Map<string, History> {
+  const shapes = new Map<string, History>();
+  for (const history of histories) {
+    const shape = historyShape(history);
+    if (!shapes.has(shape)) shapes.set(shape, history);
+  }
+  return shapes;
+}
+
+export interface SynthesizeOptions {
+  /** The corpus folder (replay-histories/). */
+  corpus: string;
+  workflowType: string;
+  /** Histories of that workflow type from exploration or a time-skipping suite (`handle.fetchHistory()`), any number of each shape. */
+  histories: Iterable<History>;
+  /** Write the shapes the corpus lacks; without it, only count. */
+  write: boolean;
+  /** What the manifest records as the code that produced them. */
+  codeVersion: string;
+}
+
 /**
- * Count the explored shapes against the corpus; with `write`, add a history of each shape it lacks (named
- * `<workflowType>/<workflowType>-interleaved-<shape hash>.<runId>.json`, stack traces redacted as the committed
+ * Count the histories' shapes against the corpus; with `write`, add a history of each shape it lacks (named
+ * `<workflowType>/<workflowType>-shape-<shape hash>.<runId>.json`, stack traces redacted as the committed
  * corpus is, each journaled before it is written as `tempest histories record` does).
  */
-export async function synthesizeCorpus(options: { corpus: string; workflowType: string; shapes: ReadonlyMap<string, InterleavingRun>; write: boolean; codeVersion: string }): Promise<ShapeCount> {
-  const { corpus, workflowType, shapes } = options;
+export async function synthesizeCorpus(options: SynthesizeOptions): Promise<ShapeCount> {
+  const { corpus, workflowType } = options;
+  const shapes = distinctShapes(options.histories);
   const before = await corpusShapes(corpus, workflowType);
   const missing = [...shapes].filter(([shape]) => !before.has(shape));
   const written: string[] = [];
@@ -62,20 +84,20 @@ export async function synthesizeCorpus(options: { corpus: string; workflowType: 
     repairManifest(corpus);
     const manifest = readManifest(corpus);
     const entries = new Map(manifest.histories.map((entry) => [entry.file, entry]));
-    for (const [shape, run] of missing) {
-      const start = run.history.events?.[0]?.workflowExecutionStartedEventAttributes;
+    for (const [shape, history] of missing) {
+      const start = history.events?.[0]?.workflowExecutionStartedEventAttributes;
       const runId = start?.originalExecutionRunId || start?.firstExecutionRunId || 'run';
-      const workflowId = `${workflowType}-interleaved-${createHash('sha256').update(shape).digest('hex').slice(0, 12)}`;
-      const text = `${JSON.stringify(treatStackTraces(JSON.parse(historyFileText(run.history)), 'redact'), null, 2)}\n`;
+      const workflowId = `${workflowType}-shape-${createHash('sha256').update(shape).digest('hex').slice(0, 12)}`;
+      const text = `${JSON.stringify(treatStackTraces(JSON.parse(historyFileText(history)), 'redact'), null, 2)}\n`;
       const file = historyPath(workflowType, workflowId, runId);
-      const { sdk, buildId } = producer(run.history);
+      const { sdk, buildId } = producer(history);
       const entry: ManifestEntry = {
         file,
         workflowType,
         workflowId,
         runId,
-        status: STATUS[run.outcome.status],
-        eventCount: run.history.events?.length ?? 0,
+        status: STATUS[readHistoryState(history).outcome.status],
+        eventCount: history.events?.length ?? 0,
         sha256: sha256(text),
         recordedAt: new Date().toISOString(),
         codeVersion: options.codeVersion,

@@ -22,3 +22,5 @@ export { exploreWorkflow, readOrdering, replayOrdering, saveOrdering } from '../
 export type { ExploreWorkflowOptions, SavedOrdering } from '../interleave/api.ts';
 export type { ExploreResult, Violation } from '../interleave/explore.ts';
 export { formatRun } from '../interleave/timeline.ts';
+export { corpusShapes, synthesizeCorpus } from '../interleave/corpus.ts';
+export type { ShapeCount, SynthesizeOptions } from '../interleave/corpus.ts';

@@ -108,7 +108,7 @@ export async function runInterleave(file: string, options: InterleaveOptions): P
       return violations.length === 0 ? EXIT.ok : EXIT.verdictFailed;
     }
     const result: ExploreResult = await exploreWorkflow({ interleavings: definition, workflowsPath, runs, seed, path: options.path, timeLimitMs });
-    const shapes = await synthesizeCorpus({ corpus: project.corpus, workflowType: definition.workflowType, shapes: result.shapes, write: options.corpus === true && !result.failed, codeVersion: `tempest interleave ${definition.name}` });
+    const shapes = await synthesizeCorpus({ corpus: project.corpus, workflowType: definition.workflowType, histories: [...result.shapes.values()].map((run) => run.history), write: options.corpus === true && !result.failed, codeVersion: `tempest interleave ${definition.name}` });
     if (result.failed && options.save !== undefined) saveOrdering(options.save, definition, result);
     const perSecond = result.runs / (result.ms / 1000);
     if (options.json) {
