@@ -52,5 +52,5 @@ export function timelineLines(timeline: readonly TimedStep[]): string[] {
 
 /** The run as a timeline, then how it ended. */
 export function formatRun(run: InterleavingRun): string[] {
-  return [...timelineLines(run.timeline), `${''.padEnd(10)}ended ${run.stuck ? `stuck: ${run.stuck}` : describeOutcome(run.outcome)}`];
+  return [...timelineLines(run.timeline), `${''.padEnd(10)}${run.stuck ? `stuck: ${run.stuck}` : `ended ${describeOutcome(run.outcome)}`}`];
 }

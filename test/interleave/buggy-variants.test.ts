@@ -38,6 +38,18 @@ describe('buggy variants, right under the obvious order, are found and shrunk to
     ]);
   });
 
+  it('an order that waits for a decision with no deadline: left alone, it never ends', async () => {
+    const { result, timeline } = await found(order, 'order-waits-forever', 1);
+    expect(result.violations.map((v) => v.property)).toContain('ended');
+    expect(timeline).toEqual([
+      '+0s       workflow called reserveInventory',
+      '+0s       workflow called chargePayment',
+      '+0s       reserveInventory completed',
+      '+0s       chargePayment completed',
+      '          stuck: still running with nothing left to happen: no activity to answer, no timer, no event left to send',
+    ]);
+  });
+
   it('an order that accepts an approval arriving while its auto-reject undoes it: ships an undone order; saved, the ordering replays', async () => {
     const { result, timeline } = await found(order, 'order-approves-after-auto-reject', 3);
     expect(result.violations.map((v) => v.property)).toEqual(['ships-only-when-approved']);
