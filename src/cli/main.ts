@@ -164,7 +164,7 @@ export function buildProgram(): Command {
     .option('--path <path>', 'with --seed, replay the ordering a failure printed')
     .option('--workflows <module>', 'run this workflows module instead of the config\'s (e.g. a changed or buggy one)')
     .option('--time-limit <seconds>', 'stop exploring and shrinking after this long')
-    .option('--save <file>', 'when a property breaks, save the shrunk ordering here as a regression (replay it with --ordering)')
+    .option('--save <file>', 'when a property breaks, save the shrunk ordering here: a .test.ts file is a vitest regression test that fails until the bug is fixed; any other file is JSON for --ordering')
     .option('--ordering <file>', 'replay one saved ordering instead of exploring: exit 1 while it still breaks a property')
     .option('--corpus', 'write a history of each explored shape the replay corpus lacks into it (the config\'s corpus, replay-histories/)')
     .option('--json', 'print the result as JSON')

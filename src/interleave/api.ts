@@ -3,6 +3,7 @@
  * worker) for the whole exploration, the definition's signals checked against the workflow first.
  */
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { writeFileAtomic } from '../files.ts';
 import { type InterleavingsDefinition, resolveInterleavings } from './definition.ts';
 import { checkSignalsDefined, exploreInterleavings, type ExploreResult, judgeRun, replayChooser, type Violation } from './explore.ts';
@@ -61,10 +62,46 @@ export interface SavedOrdering {
   violations: Violation[];
 }
 
-export function saveOrdering(file: string, interleavings: InterleavingsDefinition, result: Extract<ExploreResult, { failed: true }>): void {
+function savedOrdering(interleavings: InterleavingsDefinition, result: Extract<ExploreResult, { failed: true }>): SavedOrdering {
   const steps = result.run.timeline.flatMap(({ step }) => (step.kind === 'called' ? [] : [step]));
-  const saved: SavedOrdering = { schema: ORDERING_SCHEMA, interleavings: interleavings.name, workflowType: interleavings.workflowType, seed: result.seed, path: result.path, steps, timeline: formatRun(result.run), violations: result.violations };
-  writeFileAtomic(file, `${JSON.stringify(saved, null, 2)}\n`);
+  return { schema: ORDERING_SCHEMA, interleavings: interleavings.name, workflowType: interleavings.workflowType, seed: result.seed, path: result.path, steps, timeline: formatRun(result.run), violations: result.violations };
+}
+
+export function saveOrdering(file: string, interleavings: InterleavingsDefinition, result: Extract<ExploreResult, { failed: true }>): void {
+  writeFileAtomic(file, `${JSON.stringify(savedOrdering(interleavings, result), null, 2)}\n`);
+}
+
+/** `from` as an import specifier relative to the folder of `file`. */
+function relativeSpecifier(file: string, from: string): string {
+  const relative = path.relative(path.dirname(file), from).split(path.sep).join('/');
+  return relative.startsWith('.') ? relative : `./${relative}`;
+}
+
+/**
+ * The failing ordering as a vitest regression test: it replays the ordering against the workflows and fails while
+ * any property still breaks under it. `definitionFile` and `workflowsPath` are imported relative to the test file.
+ */
+export function saveRegressionTest(file: string, definitionFile: string, workflowsPath: string, interleavings: InterleavingsDefinition, result: Extract<ExploreResult, { failed: true }>): void {
+  const saved = savedOrdering(interleavings, result);
+  const broke = [...new Set(result.violations.map((v) => v.property))].join(', ');
+  const text = [
+    `// Saved by tempest interleave: the ordering of ${interleavings.name} that broke ${broke}, shrunk.`,
+    ...saved.timeline.map((line) => `//   ${line}`),
+    "import { fileURLToPath } from 'node:url';",
+    "import { replayOrdering, type SavedOrdering } from 'tempest/testing';",
+    "import { expect, it } from 'vitest';",
+    `import interleavings from '${relativeSpecifier(file, definitionFile).replace(/\.ts$/, '')}';`,
+    '',
+    `const workflowsPath = fileURLToPath(new URL('${relativeSpecifier(file, workflowsPath)}', import.meta.url));`,
+    `const saved: SavedOrdering = ${JSON.stringify(saved, null, 2)};`,
+    '',
+    `it('${interleavings.name}: the ordering that broke ${broke} now keeps every property', async () => {`,
+    '  const { violations } = await replayOrdering({ interleavings, workflowsPath, saved });',
+    '  expect(violations).toEqual([]);',
+    '}, 60_000);',
+    '',
+  ].join('\n');
+  writeFileAtomic(file, text);
 }
 
 export function readOrdering(file: string, interleavings: InterleavingsDefinition): SavedOrdering {

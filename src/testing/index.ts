@@ -18,7 +18,7 @@ export { defineInterleavings } from '../interleave/definition.ts';
 export type { ActivityDoubleSpec, ActivityFailureSpec, EventSpec, InterleavingsDefinition, PropertySpec, VirtualDuration } from '../interleave/definition.ts';
 export type { ActivityCall, InterleavingRun, Step, TimedStep } from '../interleave/run-record.ts';
 export type { Outcome } from '../interleave/history-state.ts';
-export { exploreWorkflow, readOrdering, replayOrdering, saveOrdering } from '../interleave/api.ts';
+export { exploreWorkflow, readOrdering, replayOrdering, saveOrdering, saveRegressionTest } from '../interleave/api.ts';
 export type { ExploreWorkflowOptions, SavedOrdering } from '../interleave/api.ts';
 export type { ExploreResult, Violation } from '../interleave/explore.ts';
 export { formatRun } from '../interleave/timeline.ts';

@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -50,5 +50,19 @@ describe('tempest interleave --corpus: the shapes exploration found and the corp
     expect(replay.stderr).toBe('');
     expect(replay.code).toBe(0);
     expect(readdirSync(path.join(dir, 'corpus', 'orderSaga')).length).toBe(shapes.corpusBefore + shapes.written.length);
+  });
+});
+
+describe('tempest interleave --save', () => {
+  it('writes a failing ordering as a vitest regression test that replays it against the same workflows', async () => {
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'tempest-regression-')), 'saga-cancelled.test.ts');
+    const { code, stdout } = await tempestAsync(['interleave', 'interleavings/order-saga.ts', '--workflows', 'test/fixtures/interleavings/saga-compensation-after-step.ts', '--runs', '200', '--seed', '1', '--save', file]);
+    expect(code).toBe(1);
+    expect(stdout).toContain(`saved: ${file} (a regression test: it fails until the bug is fixed)`);
+    const text = readFileSync(file, 'utf8');
+    expect(text).toContain(`import interleavings from '${path.relative(path.dirname(file), path.join(REPO_ROOT, 'interleavings', 'order-saga'))}';`);
+    expect(text).toContain(`new URL('${path.relative(path.dirname(file), path.join(REPO_ROOT, 'test', 'fixtures', 'interleavings', 'saga-compensation-after-step.ts'))}', import.meta.url)`);
+    expect(text).toContain('const { violations } = await replayOrdering({ interleavings, workflowsPath, saved });');
+    expect(text).toContain('"kind": "send"');
   });
 });

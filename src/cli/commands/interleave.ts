@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { DefinitionError } from '../../chaos/definition.ts';
 import { WorkflowBundleError } from '../../harness/bundle.ts';
-import { exploreWorkflow, readOrdering, replayOrdering, saveOrdering } from '../../interleave/api.ts';
+import { exploreWorkflow, readOrdering, replayOrdering, saveOrdering, saveRegressionTest } from '../../interleave/api.ts';
 import { synthesizeCorpus, type ShapeCount } from '../../interleave/corpus.ts';
 import { type InterleavingsDefinition, resolveInterleavings } from '../../interleave/definition.ts';
 import type { ExploreResult, Violation } from '../../interleave/explore.ts';
@@ -109,7 +109,10 @@ export async function runInterleave(file: string, options: InterleaveOptions): P
     }
     const result: ExploreResult = await exploreWorkflow({ interleavings: definition, workflowsPath, runs, seed, path: options.path, timeLimitMs });
     const shapes = await synthesizeCorpus({ corpus: project.corpus, workflowType: definition.workflowType, histories: [...result.shapes.values()].map((run) => run.history), write: options.corpus === true && !result.failed, codeVersion: `tempest interleave ${definition.name}` });
-    if (result.failed && options.save !== undefined) saveOrdering(options.save, definition, result);
+    if (result.failed && options.save !== undefined) {
+      if (/\.test\.[cm]?[jt]s$/.test(options.save)) saveRegressionTest(path.resolve(options.save), path.resolve(file), workflowsPath, definition, result);
+      else saveOrdering(options.save, definition, result);
+    }
     const perSecond = result.runs / (result.ms / 1000);
     if (options.json) {
       const failure = result.failed
@@ -124,7 +127,7 @@ export async function runInterleave(file: string, options: InterleaveOptions): P
             ...formatRun(result.run).map((l) => `  ${l}`),
             ...violationLines(result.violations),
             `replay it: ${replayCommand(file, options, result.seed, result.path)}`,
-            ...(options.save ? [`saved: ${options.save} (replay it with --ordering ${options.save})`] : []),
+            ...(options.save ? [`saved: ${options.save} (${/\.test\.[cm]?[jt]s$/.test(options.save) ? 'a regression test: it fails until the bug is fixed' : `replay it with --ordering ${options.save}`})`] : []),
           ]
         : [`${head}: every property held (${definition.properties?.length ?? 0} of the definition's, and ended, no-workflow-task-failure, replays-clean)`];
       process.stdout.write(`${[...lines, ...shapeLines(shapes)].join('\n')}\n`);
