@@ -1,7 +1,7 @@
 /**
  * The order saga under every ordering of its answers and of a cancellation request: each step may succeed, fail
- * with its business error or never answer, and the workflow may be cancelled before, during or after any step
- * and during the compensations. A call never answered may have applied (its answer may only have been lost).
+ * with its business error or never answer, each compensation may succeed or fail, and the workflow may be cancelled
+ * before, during or after any step and during the compensations. A call never answered may have applied (its answer may only have been lost).
  */
 import { defineInterleavings, type InterleavingRun } from 'tempest/testing';
 import { activityCalls, mayHaveApplied } from './properties';
@@ -28,9 +28,10 @@ export default defineInterleavings({
     reserveInventory: { returns: 'reservation-1', fails: [{ type: 'OutOfStockError' }] },
     chargePayment: { returns: 'payment-1', fails: [{ type: 'PaymentDeclined' }] },
     createShipment: { returns: { shipmentId: 'shipment-1', trackingNumber: 'TRACK-1' }, fails: [{ type: 'InvalidAddressError' }] },
-    releaseInventory: { returns: true },
-    refundPayment: { returns: true },
-    cancelShipment: { returns: true },
+    // A compensation may fail too: the saga logs it and still runs the others.
+    releaseInventory: { returns: true, fails: [{ type: 'StoreUnavailable' }] },
+    refundPayment: { returns: true, fails: [{ type: 'StoreUnavailable' }] },
+    cancelShipment: { returns: true, fails: [{ type: 'StoreUnavailable' }] },
   },
   events: [{ cancel: true }],
   properties: [
