@@ -15,6 +15,10 @@ import { ActivityDoubles } from './doubles.ts';
 
 export const INTERLEAVE_TASK_QUEUE = 'tempest-interleave';
 
+const silent = { fn: (): void => undefined };
+/** Workflow code's logs (`log.error(...)` in a saga's compensation), hundreds of runs of them: not for the terminal (the SDK takes its deprecated sink name for its logger sink). */
+const QUIET_WORKFLOW_LOGS = { defaultWorkerLogger: { trace: silent, debug: silent, info: silent, warn: silent, error: silent } };
+
 export interface SessionOptions {
   workflowsPath: string;
   activities: Record<string, ActivityDoubleSpec>;
@@ -80,7 +84,7 @@ export async function openSession(options: SessionOptions): Promise<InterleaveSe
   const doubles = new ActivityDoubles(options.activities);
   let workers: WorkerGroup | undefined;
   try {
-    workers = await WorkerGroup.create({ connection: env.nativeConnection, workflowBundle: { codePath }, activities: doubles.activities(), taskQueues: [INTERLEAVE_TASK_QUEUE] });
+    workers = await WorkerGroup.create({ connection: env.nativeConnection, workflowBundle: { codePath }, activities: doubles.activities(), taskQueues: [INTERLEAVE_TASK_QUEUE], sinks: QUIET_WORKFLOW_LOGS });
   } catch (error) {
     await env.teardown();
     throw error;
