@@ -25,6 +25,12 @@ describe('buggy variants, right under the obvious order, are found and shrunk to
       '+0s       cancellation requested',
       '          ended failed: OrderFailed: Order … failed',
     ]);
+
+    // Its seed and path replay it exactly: the same ordering, the same timeline, the same violation.
+    const replayed = await exploreWorkflow({ interleavings: orderSaga, workflowsPath: fixture('saga-compensation-after-step'), runs: 1, seed: result.seed, path: result.path });
+    if (!replayed.failed) return expect.fail('the seed and path did not replay the failure');
+    expect(formatRun(replayed.run).slice(0, -1)).toEqual(timeline.slice(0, -1));
+    expect(replayed.violations).toEqual(result.violations.map((v) => ({ ...v, message: expect.any(String) })));
   });
 
   it('an order that undoes only the answers it has seen: cancelled while reserve and charge run, it undoes neither', async () => {
