@@ -120,7 +120,7 @@ export async function runInterleave(file: string, options: InterleaveOptions): P
         : undefined;
       process.stdout.write(`${JSON.stringify({ interleavings: definition.name, runs: result.runs, seed: result.seed, ms: Math.round(result.ms), perSecond: Number(perSecond.toFixed(1)), failed: result.failed, failure, shapes }, null, 2)}\n`);
     } else {
-      const head = `interleavings ${definition.name}: ${result.runs} orderings in ${(result.ms / 1000).toFixed(1)} s (${perSecond.toFixed(1)} a second), seed ${result.seed}`;
+      const head = `interleavings ${definition.name}: ${result.runs} ordering${result.runs === 1 ? '' : 's'} in ${(result.ms / 1000).toFixed(1)} s (${perSecond.toFixed(1)} a second), seed ${result.seed}`;
       const lines = result.failed
         ? [
             `${head}: a property broke (found after ${(result.foundMs / 1000).toFixed(1)} s, shrunk ${result.shrinks} times by ${(result.shrunkMs / 1000).toFixed(1)} s) under this ordering:`,
