@@ -3,7 +3,7 @@
  * nothing of the examples; the examples use the engine only through its public entry points, exactly as a team's
  * project does; workflow code stays deterministic.
  */
-const EXAMPLES = '^(workflows|activities|services|chaos|scenarios|bench|scripts)/';
+const EXAMPLES = '^(workflows|activities|services|chaos|scenarios|interleavings|bench|scripts)/';
 const PUBLIC_ENTRIES = '^src/(index|testing/index|vitest/index|replay/index|chaos/index|bench/index)[.]ts$';
 
 module.exports = {

@@ -10,6 +10,7 @@ const sources = fileURLToPath(new URL('./src/', import.meta.url));
  * - unit: services and activities against real in-process service instances, and pure logic. No Temporal server.
  * - replay: the committed history corpus and deliberately changed workflows, replayed (no server needed).
  * - workflows: every workflow branch in the time-skipping test server, against the real services.
+ * - interleave: workflows explored under many orderings in the time-skipping test server, activities as doubles.
  * - e2e: the real dev server, services as processes, and workers.
  * - chaos: chaos clusters (dev server, services, Toxiproxy, worker processes), one per file, faulted for real.
  * - package: tempest packed and installed into a separate project, which it proves from there.
@@ -44,6 +45,10 @@ export default defineConfig({
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },
+      },
+      {
+        extends: true,
+        test: { name: 'interleave', include: ['test/interleave/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 60_000 },
       },
       {
         extends: true,

@@ -156,6 +156,23 @@ export function buildProgram(): Command {
       process.exitCode = await exploreCommand(scenario, options);
     });
 
+  withConfig(program.command('interleave'))
+    .description('Run a workflow under many orderings of its activity answers, signals, cancellation and timers in virtual time (a defineInterleavings file); check every run\'s properties and shrink a failure to a minimal timeline. Exit 0 all held, 1 one broke, 2 usage or harness error.')
+    .argument('<file>', 'a module default-exporting defineInterleavings({...})')
+    .option('--runs <n>', 'orderings to try', '200')
+    .option('--seed <n>', 'fast-check\'s seed (default: random, printed)')
+    .option('--path <path>', 'with --seed, replay the ordering a failure printed')
+    .option('--workflows <module>', 'run this workflows module instead of the config\'s (e.g. a changed or buggy one)')
+    .option('--time-limit <seconds>', 'stop exploring and shrinking after this long')
+    .option('--save <file>', 'when a property breaks, save the shrunk ordering here: a .test.ts file is a vitest regression test that fails until the bug is fixed; any other file is JSON for --ordering')
+    .option('--ordering <file>', 'replay one saved ordering instead of exploring: exit 1 while it still breaks a property')
+    .option('--corpus', 'write a history of each explored shape the replay corpus lacks into it (the config\'s corpus, replay-histories/)')
+    .option('--json', 'print the result as JSON')
+    .action(async (file: string, options: import('./commands/interleave.ts').InterleaveOptions) => {
+      const { runInterleave } = await import('./commands/interleave.ts');
+      process.exitCode = await runInterleave(file, options);
+    });
+
   const histories = program.command('histories').description('Record workflow histories into the replay corpus.');
   addConnectionFlags(
     withConfig(histories.command('record'))

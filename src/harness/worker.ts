@@ -6,6 +6,7 @@ import {
   NativeConnection,
   Runtime,
   Worker,
+  type WorkerOptions,
   type WorkflowBundle,
   type WorkflowBundleOption,
 } from '@temporalio/worker';
@@ -47,6 +48,8 @@ export interface WorkerGroupOptions {
   workflowBundle: WorkflowBundleOption;
   activities: object;
   taskQueues: readonly string[];
+  /** Sinks of the workers' workflow code (e.g. one that silences workflow logs); the SDK's own when absent. */
+  sinks?: WorkerOptions['sinks'];
 }
 
 /** One worker per task queue, run and shut down together. */
@@ -64,6 +67,7 @@ export class WorkerGroup {
           taskQueue,
           workflowBundle: options.workflowBundle,
           activities: options.activities,
+          ...(options.sinks ? { sinks: options.sinks } : {}),
         }),
       ),
     );

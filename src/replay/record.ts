@@ -223,7 +223,7 @@ export async function selectExecutions(client: Client, selection: Selection): Pr
 }
 
 /** The SDK and build id the history recorded for its first completed workflow task. */
-function producer(history: temporal.api.history.v1.IHistory): Pick<ManifestEntry, 'sdk' | 'buildId'> {
+export function producer(history: temporal.api.history.v1.IHistory): Pick<ManifestEntry, 'sdk' | 'buildId'> {
   for (const event of history.events ?? []) {
     const completed = event.workflowTaskCompletedEventAttributes;
     if (completed?.sdkMetadata?.sdkName) {

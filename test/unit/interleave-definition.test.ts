@@ -1,0 +1,96 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import order from '../../interleavings/order';
+import { defineInterleavings, type InterleavingsDefinition, resolveInterleavings, virtualMs } from '../../src/interleave/definition';
+import { historyShape, readHistoryState } from '../../src/interleave/history-state';
+import { RunCalls } from '../../src/interleave/doubles';
+import { possibleSteps } from '../../src/interleave/run';
+import { describeStep, formatOffset } from '../../src/interleave/timeline';
+import { parseHistory } from '../../src/replay/history-file';
+
+const base: InterleavingsDefinition = { name: 'x', workflowType: 'order', args: [], activities: { charge: { returns: 'p-1', fails: [{ type: 'Declined' }] } } };
+
+describe('defineInterleavings', () => {
+  it.each([
+    [{ ...base, name: 'has spaces' }, /^name: expected letters/],
+    [{ ...base, activities: {} }, /^activities: expected the activities/],
+    [{ ...base, activities: { charge: { fails: [{}] } } }, /^activities\.charge\.fails\[0\]\.type: expected a failure type name/],
+    [{ ...base, events: [{ signal: '' }] }, /^events\[0\]\.signal: expected a signal name/],
+    [{ ...base, events: [{ signal: 'approve', after: '-1h' }] }, /^events\[0\]\.after: expected a duration of virtual time/],
+    [{ ...base, events: [{ signal: 'approve', after: '8d' }] }, /^events\[0\]\.after: "8d" is at or past the time bound/],
+    [{ ...base, timeBound: 'soon' }, /^timeBound: expected a duration/],
+    [{ ...base, properties: [{ name: 'p', check: 'yes' }] }, /^properties\[0\]\.check: expected a function/],
+    [{ ...base, maxSteps: 0 }, /^maxSteps: expected a whole number above zero/],
+  ])('refuses a wrong field, naming it (%#)', (definition, message) => {
+    expect(() => defineInterleavings(definition as InterleavingsDefinition)).toThrow(message);
+  });
+
+  it('returns the definition as given, and resolves durations of virtual time', () => {
+    expect(defineInterleavings(base)).toBe(base);
+    expect(virtualMs('23h', 'f')).toBe(23 * 3_600_000);
+    expect(virtualMs('7d', 'f')).toBe(7 * 86_400_000);
+    expect(resolveInterleavings({ ...base, events: [{ signal: 'approve', after: '23h' }, { cancel: true }] }).events).toEqual([
+      { kind: 'signal', signal: 'approve', args: [], afterMs: 23 * 3_600_000, label: 'approve' },
+      { kind: 'cancel', afterMs: 0, label: 'cancel request' },
+    ]);
+  });
+});
+
+describe('possible steps', () => {
+  const interleavings = resolveInterleavings({ ...base, events: [{ signal: 'approve' }, { signal: 'reject', after: '1h' }] });
+  const state = { outcome: { status: 'running' as const }, workflowTaskOutstanding: false, unanswered: [], timers: [{ timerId: '1', firesAtMs: 86_400_000 }] };
+
+  it('puts the canonical step first: answer the oldest call, then send, then move time, then fail', () => {
+    const calls = new RunCalls(interleavings.activities);
+    // Parked calls are answered by release() below; their promises are not this test's subject.
+    calls.park('charge', [], 2).catch(() => undefined);
+    calls.park('charge', [], 1).catch(() => undefined);
+    const steps = possibleSteps({ interleavings, calls, state, events: new Set([0, 1]), sent: new Set(), nowMs: 0, startMs: 0 }).map(describeStep);
+    expect(steps).toEqual(['charge completed', 'charge (call 2) completed', 'signal approve sent', 'charge failed: Declined', 'charge (call 2) failed: Declined']);
+    calls.release();
+  });
+
+  it('moves time only while no activity runs, to the next timer or event, within the time bound', () => {
+    const calls = new RunCalls(interleavings.activities);
+    const at = (nowMs: number) => possibleSteps({ interleavings, calls, state, events: new Set([1]), sent: new Set(), nowMs, startMs: 0 }).map(describeStep);
+    expect(at(0)).toEqual(['time moved: reject may be sent']);
+    expect(at(3_600_000)).toEqual(['signal reject sent', 'time moved: timer 1 fires']);
+  });
+});
+
+describe('reading a history', () => {
+  const file = 'replay-histories/order/order-corpus-order-rejected.01a20ae3-f179-76fe-ba1b-613eb43d9436.json';
+  const { history } = parseHistory(file, readFileSync(file, 'utf8'));
+
+  it('says how it ended and that nothing is outstanding', () => {
+    const state = readHistoryState(history);
+    expect(state.outcome).toMatchObject({ status: 'completed', result: { state: 'rejected' } });
+    expect(state).toMatchObject({ workflowTaskOutstanding: false, unanswered: [], timers: [] });
+  });
+
+  it('sees a workflow task, activities and a timer outstanding in a history cut short', () => {
+    const events = history.events!;
+    const cut = events.findIndex((e) => e.timerStartedEventAttributes) + 1;
+    const state = readHistoryState({ events: events.slice(0, cut) });
+    expect(state.outcome).toEqual({ status: 'running' });
+    expect(state.timers).toHaveLength(1);
+    const started = readHistoryState({ events: events.slice(0, 3) });
+    expect(started.workflowTaskOutstanding).toBe(true);
+  });
+
+  it('has a shape without the events whose place the server decides', () => {
+    expect(historyShape(history)).toBe(
+      'WorkflowExecutionStarted WorkflowTaskCompleted ActivityTaskScheduled(reserveInventory) ActivityTaskScheduled(chargePayment) ActivityTaskCompleted ActivityTaskCompleted WorkflowTaskCompleted TimerStarted WorkflowExecutionSignaled(reject) WorkflowTaskCompleted TimerCanceled ActivityTaskScheduled(cancelOrder) ActivityTaskCompleted WorkflowTaskCompleted WorkflowExecutionCompleted',
+    );
+  });
+});
+
+describe('the timeline', () => {
+  it('says virtual time since the start to the second', () => {
+    expect([0, 1_400, 86_400_000, 23 * 3_600_000 + 59 * 60_000].map(formatOffset)).toEqual(['+0s', '+1s', '+1d', '+23h 59m']);
+  });
+
+  it('is what the packaged order definition names', () => {
+    expect(resolveInterleavings(order).events.map((e) => e.label)).toEqual(['approve', 'reject', 'cancelOrder']);
+  });
+});
