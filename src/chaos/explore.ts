@@ -5,6 +5,7 @@
  */
 import fc from 'fast-check';
 import { bindScenario, type BoundScenario, defineScenario, type FaultAction, type FaultSpec, TOXICS } from './scenario.ts';
+import { searchOneAtATime } from '../search.ts';
 import { linkNames, type System } from './system.ts';
 
 /** One generated fault: what, when, for how long (milliseconds). */
@@ -143,36 +144,10 @@ export type ExploreResult =
 
 export async function exploreSchedules(options: ExploreOptions): Promise<ExploreResult> {
   const shape = { maxFaults: options.maxFaults, windowMs: Math.max(options.scenario.spreadOverMs, 4000), longestMs: options.longestMs };
-  // fast-check's time limit stops waiting for a run, it does not stop the run: wait for it before anything else
-  // runs, or two runs would share the cluster.
-  let inFlight: Promise<unknown> = Promise.resolve();
-  // A run that throws did not run (the harness failed, or an interrupt): that is no counterexample to shrink. The
-  // search stops and the error is thrown once fast-check returns.
-  let harnessError: { error: unknown } | undefined;
-  const property = fc.asyncProperty(scheduleArbitrary(options.scenario.system, shape), async (schedule) => {
-    if (harnessError) return true;
-    const run = options.run(withSchedule(options.scenario, schedule), schedule);
-    inFlight = run.catch(() => undefined);
-    try {
-      return await run;
-    } catch (error) {
-      harnessError = { error };
-      return true;
-    }
-  });
-  const details = await fc.check(property, {
-    numRuns: options.runs,
-    seed: options.seed,
-    path: options.path,
-    endOnFailure: options.path !== undefined,
-    interruptAfterTimeLimit: options.timeLimitMs,
-    markInterruptAsFailure: false,
-  });
-  await inFlight;
-  if (harnessError) throw harnessError.error;
-  if (!details.failed || !details.counterexample || details.counterexamplePath === null) return { failed: false, runs: details.numRuns, seed: details.seed };
-  const shrunk = details.counterexample[0];
-  return { failed: true, runs: details.numRuns, seed: details.seed, path: details.counterexamplePath, shrunk, minimal: await dropUnneeded(shrunk, options), shrinks: details.numShrinks };
+  const search = await searchOneAtATime(scheduleArbitrary(options.scenario.system, shape), (schedule) => options.run(withSchedule(options.scenario, schedule), schedule), options);
+  if (!search.failed) return search;
+  const shrunk = search.counterexample;
+  return { failed: true, runs: search.runs, seed: search.seed, path: search.path, shrunk, minimal: await dropUnneeded(shrunk, options), shrinks: search.shrinks };
 }
 
 /**

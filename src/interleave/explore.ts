@@ -6,6 +6,7 @@
  * Its seed and path replay it exactly.
  */
 import fc from 'fast-check';
+import { searchOneAtATime } from '../search.ts';
 import type { Interleavings } from './definition.ts';
 import { historyShape } from './history-state.ts';
 import { type Chooser, InterleaveError, runOrdering } from './run.ts';
@@ -184,9 +185,6 @@ export async function exploreInterleavings(options: ExploreOptions): Promise<Exp
   const shapes = new Map<string, InterleavingRun>();
   let counter = 0;
   let foundMs: number | undefined;
-  // A run that throws (a harness problem, a property that throws, an activity the definition lacks) is no
-  // counterexample: the search stops and the error is thrown once fast-check returns.
-  let stopped: { error: unknown } | undefined;
   const runOnce = async (ordering: GeneratedOrdering): Promise<{ run: InterleavingRun; violations: Violation[] }> => {
     const events = new Set(ordering.events.flatMap((on, i) => (on ? [i] : [])));
     const run = await runOrdering({ session, interleavings, workflowId: `${options.idPrefix}-${++counter}`, events, choose: chooserOf(ordering.choices) });
@@ -201,37 +199,24 @@ export async function exploreInterleavings(options: ExploreOptions): Promise<Exp
     const run = await runOrdering({ session, interleavings, workflowId: `${options.idPrefix}-${++counter}`, events, choose: replayChooser(steps, (step) => step.kind) });
     return { run, violations: await judgeRun(run, interleavings, session) };
   };
-  const property = fc.asyncProperty(orderingArbitrary(interleavings), async (ordering) => {
-    if (stopped) return true;
-    try {
-      const { violations } = await runOnce(ordering);
-      if (violations.length > 0) foundMs ??= performance.now() - started;
-      return violations.length === 0;
-    } catch (error) {
-      stopped = { error };
-      return true;
-    }
-  });
-  const details = await fc.check(property, {
-    numRuns: options.runs,
-    seed: options.seed,
-    path: options.path,
-    endOnFailure: options.path !== undefined,
-    interruptAfterTimeLimit: options.timeLimitMs,
-    markInterruptAsFailure: false,
-  });
-  if (stopped) throw stopped.error;
-  const base = { runs: counter, seed: details.seed, shapes };
-  if (!details.failed || !details.counterexample || details.counterexamplePath === null) return { ...base, ms: performance.now() - started, failed: false };
-  const ordering = details.counterexample[0];
+  // A run that throws (a harness problem, a property that throws, an activity the definition lacks) is no
+  // counterexample: the search stops and throws it.
+  const search = await searchOneAtATime(orderingArbitrary(interleavings), async (ordering) => {
+    const { violations } = await runOnce(ordering);
+    if (violations.length > 0) foundMs ??= performance.now() - started;
+    return violations.length === 0;
+  }, options);
+  const base = { runs: counter, seed: search.seed, shapes };
+  if (!search.failed) return { ...base, ms: performance.now() - started, failed: false };
+  const ordering = search.counterexample;
   const again = await dropUnneededEvents(await runOnce(ordering), (steps) => runSteps(steps));
   const shrunkMs = performance.now() - started;
   return {
     ...base,
     ms: performance.now() - started,
     failed: true,
-    path: details.counterexamplePath,
-    shrinks: details.numShrinks,
+    path: search.path,
+    shrinks: search.shrinks,
     ordering,
     run: again.run,
     violations: again.violations,
