@@ -31,7 +31,7 @@ describe('tempest chaos', () => {
     [['chaos', 'run', fixture('bad-link-scenario')], `${fixture('bad-link-scenario')}: faults[0].action.link: expected one of worker-temporal, client-temporal, worker-bank, worker-store, got "worker-db"`],
     [['chaos', 'run', 'no-such-scenario'], 'no scenario named no-such-scenario in scenarios (known: '],
     [['chaos', 'run', 'steady-state', '--seed', 'abc'], "--seed must be a whole number from 0 to 4294967295, got 'abc'"],
-    [['chaos', 'run', 'steady-state', '--cluster', 'kubernetes'], "--cluster must be local, docker or external, got 'kubernetes'"],
+    [['chaos', 'run', 'steady-state', '--cluster', 'kubernetes'], "--cluster must be local, services, docker or external, got 'kubernetes'"],
     [['chaos', 'run', 'steady-state', '--cluster', 'external'], '--cluster external needs --address <host:port>'],
     [['chaos', 'run', 'steady-state', '--network', 'bridge'], '--network is for --cluster docker, not local'],
     [['chaos', 'run', 'steady-state', '--cluster', 'docker', '--tls-ca', 'ca.pem'], '--tls-ca is for --cluster external, not docker'],

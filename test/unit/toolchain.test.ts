@@ -14,7 +14,7 @@ afterEach(() => {
 describe('toolchain manifest', () => {
   it('pins every tool with a version and a checksum', () => {
     const { tools } = loadManifest();
-    expect(Object.keys(tools).sort()).toEqual(['temporal', 'temporal-test-server', 'toxiproxy']);
+    expect(Object.keys(tools).sort()).toEqual(['temporal', 'temporal-server', 'temporal-sql-tool', 'temporal-test-server', 'toxiproxy']);
     for (const spec of Object.values(tools)) {
       expect(spec.version).toMatch(/^\d+\.\d+\.\d+$/);
       const checksums = 'sha256' in spec ? Object.values(spec.sha256) : [spec.moduleSum];

@@ -1,0 +1,9 @@
+/** The processes and links the services cluster adds to a system's (services.ts), by name, for checking scenarios. */
+import { TEMPORAL_SERVICES, type TemporalService } from '../../harness/temporal-services.ts';
+
+/** The process of a Temporal service in the services cluster, and the link from it to the database. */
+export const serviceProcess = (service: TemporalService): string => `temporal-${service}`;
+export const databaseLink = (service: TemporalService): string => `${serviceProcess(service)}-postgres`;
+
+export const SERVICES_PROCESSES: readonly string[] = ['postgres', ...TEMPORAL_SERVICES.map(serviceProcess)];
+export const SERVICES_LINKS: readonly string[] = TEMPORAL_SERVICES.map(databaseLink);
