@@ -4,7 +4,7 @@
  * local connections. Run as root (CI), it runs as the `postgres` user, or `nobody`, since PostgreSQL refuses root.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type ManagedProcess, type SpawnedProcess, startProcess } from './process.ts';
@@ -101,9 +101,77 @@ export function postgresDataDir(partDir: string): { dir: string; remove(): void 
   return { dir: path.join(parent, 'data'), remove: () => rmSync(parent, { recursive: true, force: true }) };
 }
 
+/** The processes the postmaster `pid` forked (its backends and helpers), from /proc, or `pgrep -P` where there is none. */
+export function postgresChildren(pid: number): number[] {
+  if (existsSync('/proc')) {
+    const children: number[] = [];
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        // The command may hold spaces and parentheses: the fields after the last ')' are state, ppid, ...
+        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+        if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) children.push(Number(entry));
+      } catch {
+        // gone meanwhile
+      }
+    }
+    return children;
+  }
+  const found = spawnSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' });
+  return found.stdout.split('\n').filter(Boolean).map(Number);
+}
+
+function signalIfAlive(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // exited meanwhile
+  }
+}
+
+/**
+ * PostgreSQL under the harness's signals: each backend is a session of its own (PostgreSQL makes it so), so a
+ * pause or kill -9 of the postmaster alone would leave the connections the services hold still answering. Every
+ * signal goes to the postmaster and to every process it forked: stops and kills to the postmaster first (so it
+ * forks nothing more), continues to it last.
+ */
+export class PostgresProcess {
+  constructor(private readonly postmaster: ManagedProcess) {}
+
+  get running(): boolean {
+    return this.postmaster.running;
+  }
+
+  get pid(): number {
+    return this.postmaster.pid;
+  }
+
+  get exited(): Promise<unknown> {
+    return this.postmaster.exited;
+  }
+
+  signal(signal: NodeJS.Signals): void {
+    if (!this.running) return;
+    const children = postgresChildren(this.pid);
+    const send = (pid: number): void => signalIfAlive(pid, signal);
+    if (signal === 'SIGCONT') {
+      children.forEach(send);
+      this.postmaster.signal(signal);
+    } else {
+      this.postmaster.signal(signal);
+      children.forEach(send);
+    }
+  }
+
+  async stop(): Promise<unknown> {
+    if (this.running) for (const child of postgresChildren(this.pid)) signalIfAlive(child, 'SIGCONT'); // a paused backend holds the shutdown up
+    return this.postmaster.stop();
+  }
+}
+
 export interface Postgres {
   address: string;
-  process: ManagedProcess;
+  process: PostgresProcess;
 }
 
 /** Start PostgreSQL on 127.0.0.1:`port` (initialising its directory the first time); ready once it accepts connections. */
@@ -128,10 +196,9 @@ export async function startPostgres(options: PostgresOptions): Promise<Postgres>
     args: server.args,
     logFile: options.logFile,
     onSpawn: options.onSpawn,
-    processGroup: true,
     stopSignal: 'SIGINT', // fast shutdown: open connections are closed rather than waited for
     readyTimeoutMs: options.readyTimeoutMs ?? 60_000,
     readyWhen: (probe) => probe.line((line) => (line.includes('ready to accept connections') ? true : undefined)),
   });
-  return { address, process };
+  return { address, process: new PostgresProcess(process) };
 }

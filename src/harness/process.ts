@@ -41,11 +41,6 @@ export interface StartProcessOptions<T> {
   logFile?: string;
   /** Called as soon as the process exists (before it is ready), e.g. to record its pid for a later cleanup. */
   onSpawn?: (spawned: SpawnedProcess) => void;
-  /**
-   * Run it in a process group of its own and signal the whole group (PostgreSQL: a pause or kill -9 must reach
-   * every backend, not only the postmaster).
-   */
-  processGroup?: boolean;
   /** What asks it to stop (default SIGTERM; PostgreSQL's fast shutdown is SIGINT). */
   stopSignal?: NodeJS.Signals;
 }
@@ -65,20 +60,6 @@ export interface ReadinessProbe {
 }
 
 const live = new Set<ChildProcess>();
-/** Children started in a process group of their own: signals go to the group. */
-const groups = new WeakSet<ChildProcess>();
-
-function signalChild(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (groups.has(child) && child.pid !== undefined) {
-    try {
-      process.kill(-child.pid, signal);
-      return;
-    } catch {
-      // the group is gone: signal the child itself, which is a no-op when it has exited
-    }
-  }
-  child.kill(signal);
-}
 let exitHookInstalled = false;
 
 function installExitHook(): void {
@@ -86,7 +67,7 @@ function installExitHook(): void {
   exitHookInstalled = true;
   // Last resort: whatever is still running when Node exits is killed, so no server outlives its harness.
   process.on('exit', () => {
-    for (const child of live) signalChild(child, 'SIGKILL');
+    for (const child of live) child.kill('SIGKILL');
   });
 }
 
@@ -134,15 +115,15 @@ export class ManagedProcess {
 
   /** Send a signal (SIGKILL for a crash, SIGSTOP/SIGCONT for a pause). */
   signal(signal: NodeJS.Signals): void {
-    if (this.running) signalChild(this.child, signal);
+    if (this.running) this.child.kill(signal);
   }
 
   /** SIGTERM, then SIGKILL after `graceMs`. Resolves once the process is gone. */
   async stop(graceMs = 5000): Promise<ExitStatus> {
     if (this.running) {
-      signalChild(this.child, 'SIGCONT'); // a paused process cannot handle SIGTERM
-      signalChild(this.child, this.stopSignal);
-      const timer = setTimeout(() => signalChild(this.child, 'SIGKILL'), graceMs);
+      this.child.kill('SIGCONT'); // a paused process cannot handle SIGTERM
+      this.child.kill(this.stopSignal);
+      const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
       const status = await this.exited;
       clearTimeout(timer);
       await this.closeLog();
@@ -166,10 +147,8 @@ export async function startProcess<T>(options: StartProcessOptions<T>): Promise<
     cwd: options.cwd,
     env: options.env ?? process.env,
     stdio: ['ignore', 'pipe', 'pipe'],
-    detached: options.processGroup ?? false,
   });
   live.add(child);
-  if (options.processGroup) groups.add(child);
   if (child.pid !== undefined) options.onSpawn?.({ pid: child.pid, command: options.command, args: options.args });
   const log = options.logFile ? createWriteStream(options.logFile, { flags: 'a' }) : undefined;
   const managed = new ManagedProcess(options.name, child, log, options.stopSignal);
