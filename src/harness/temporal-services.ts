@@ -4,7 +4,7 @@
  * Each service gets a config file of its own (JSON, which the server's YAML loader reads), differing only in the
  * database address (each service reaches PostgreSQL through its own link) and in the persistence faults it injects.
  */
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { execFile } from 'node:child_process';
@@ -12,7 +12,8 @@ import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time.js';
 import { resolveTool } from '../toolchain/tools.ts';
-import { type ManagedProcess, type SpawnedProcess, startProcess, waitUntil } from './process.ts';
+import { type Postgres, postgresDataDir, startPostgres } from './postgres.ts';
+import { freePort, type ManagedProcess, type SpawnedProcess, startProcess, stopAll, waitUntil } from './process.ts';
 import { DEV_SERVER_DYNAMIC_CONFIG, isServing } from './temporal.ts';
 
 const execFileAsync = promisify(execFile);
@@ -21,6 +22,9 @@ export const TEMPORAL_SERVICES = ['frontend', 'history', 'matching', 'worker'] a
 export type TemporalService = (typeof TEMPORAL_SERVICES)[number];
 
 export const DATABASES = { default: 'temporal', visibility: 'temporal_visibility' } as const;
+
+const DATABASE_USER = 'temporal';
+const HISTORY_SHARDS = 4;
 
 /** Error names the server's fault injection knows (common/persistence/faultinjection); ExecuteAndTimeout commits the write, then answers with a timeout. */
 export const PERSISTENCE_ERRORS = ['Timeout', 'ExecuteAndTimeout', 'ResourceExhausted', 'Unavailable'] as const;
@@ -170,32 +174,141 @@ export async function startTemporalService(options: StartServiceOptions): Promis
   return { process };
 }
 
+/** Workflow ids probed by waitUntilServing: enough that every one of the cluster's shards is asked (1 in 10^4 misses one of 4). */
+const SHARD_PROBES = 32;
+
 /**
- * Register `namespace` (a fresh database has none) and wait until the cluster serves it end to end: the frontend
- * knows it, matching answers for a task queue, history answers for a workflow (NotFound is an answer).
+ * Wait until the cluster at `frontend` serves `namespace` end to end: the frontend knows it, matching answers for a
+ * task queue, and history answers for workflows spread over every shard (NotFound is an answer; a history that has
+ * just started does not own its shards yet and answers Unavailable).
  */
-export async function registerNamespace(frontend: string, namespace: string, timeoutMs = 60_000): Promise<void> {
+export async function waitUntilServing(frontend: string, namespace: string, timeoutMs = 60_000): Promise<void> {
   const connection = await Connection.connect({ address: frontend, connectTimeout: 5000 });
   try {
     const { workflowService } = connection;
+    const notFound = (call: Promise<unknown>): Promise<boolean> => call.then(() => false, (error: { code?: number }) => error.code === 5);
+    await waitUntil(`Temporal at ${frontend} serving namespace ${namespace} on every shard`, async () => {
+      await workflowService.describeTaskQueue({ namespace, taskQueue: { name: 'tempest-readiness' } });
+      const shards = await Promise.all(
+        Array.from({ length: SHARD_PROBES }, (_, i) => notFound(workflowService.getWorkflowExecutionHistory({ namespace, execution: { workflowId: `tempest-readiness-${i}` } }))),
+      );
+      return shards.every(Boolean);
+    }, timeoutMs, { intervalMs: 250 });
+  } finally {
+    await connection.close();
+  }
+}
+
+/** Register `namespace` (a fresh database has none) and wait until the cluster serves it on every shard. */
+export async function registerNamespace(frontend: string, namespace: string, timeoutMs = 60_000): Promise<void> {
+  const connection = await Connection.connect({ address: frontend, connectTimeout: 5000 });
+  try {
     await waitUntil(`namespace ${namespace} registered at ${frontend}`, async () => {
       try {
-        await workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs('1 day') });
+        await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs('1 day') });
         return true;
       } catch (error) {
         return (error as { code?: number }).code === 6; // ALREADY_EXISTS
       }
     }, timeoutMs);
-    await waitUntil(`history and matching of ${frontend} serving namespace ${namespace}`, async () => {
-      try {
-        await workflowService.describeTaskQueue({ namespace, taskQueue: { name: 'tempest-readiness' } });
-        await workflowService.getWorkflowExecutionHistory({ namespace, execution: { workflowId: 'tempest-readiness' } });
-        return false;
-      } catch (error) {
-        return (error as { code?: number }).code === 5; // NOT_FOUND: history looked and found nothing
-      }
-    }, timeoutMs);
   } finally {
     await connection.close();
   }
+  await waitUntilServing(frontend, namespace, timeoutMs);
+}
+
+export interface TemporalServicesOptions {
+  /** The services' configs (<dir>/<service>.json, rewritten at every start) and, unless root, the database. */
+  dir: string;
+  namespace: string;
+  /** Each process's log file: postgres, schema (the schema tool), temporal-<service>. */
+  logFile(name: string): string;
+  /** Told of each process as it spawns (the run registry). */
+  onSpawn?(name: string): ((spawned: SpawnedProcess) => void) | undefined;
+}
+
+/**
+ * The pieces of a services cluster, each a start function that reuses the same ports and state on every call (what
+ * a restart needs): PostgreSQL, the schemas, each service (given the address where it reaches the database: the
+ * database itself or a link to it, and the persistence faults it injects), the namespace. `start` below, and the
+ * chaos provider (which wraps each in a process under its control), put them together.
+ */
+export interface TemporalServicesLayout {
+  /** host:port of the frontend. */
+  frontend: string;
+  /** host:port of PostgreSQL. */
+  database: string;
+  startPostgres(): Promise<Postgres>;
+  setupSchemas(): Promise<void>;
+  startService(service: TemporalService, databaseAddress: string, faults?: PersistenceFaults): Promise<{ process: ManagedProcess }>;
+  registerNamespace(): Promise<void>;
+  /** Wait until the cluster serves the namespace on every shard (after a service restarted). */
+  waitUntilServing(): Promise<void>;
+  /** Remove what lives outside `dir` (the database, when root). */
+  dispose(): void;
+}
+
+export async function layoutTemporalServices(options: TemporalServicesOptions): Promise<TemporalServicesLayout> {
+  const ports = {} as Record<TemporalService, ServicePorts>;
+  for (const service of TEMPORAL_SERVICES) ports[service] = { grpc: await freePort(), membership: await freePort(), ...(service === 'frontend' ? { http: await freePort() } : {}) };
+  const databasePort = await freePort();
+  mkdirSync(options.dir, { recursive: true });
+  const config: ServicesConfig = { ports, numHistoryShards: HISTORY_SHARDS, user: DATABASE_USER, dynamicConfigFile: path.join(options.dir, 'dynamic-config.yaml') };
+  writeDynamicConfig(config.dynamicConfigFile);
+  const frontend = `127.0.0.1:${ports.frontend.grpc}`;
+  const database = `127.0.0.1:${databasePort}`;
+  const data = postgresDataDir(options.dir);
+  return {
+    frontend,
+    database,
+    startPostgres: () => startPostgres({ dataDir: data.dir, port: databasePort, user: DATABASE_USER, logFile: options.logFile('postgres'), onSpawn: options.onSpawn?.('postgres') }),
+    setupSchemas: () => setupSchemas(database, DATABASE_USER, options.logFile('schema')),
+    startService: (service, databaseAddress, faults) => {
+      const configFile = path.join(options.dir, `${service}.json`);
+      writeFileSync(configFile, `${JSON.stringify(serviceConfig(config, databaseAddress, faults), null, 2)}\n`);
+      const name = `temporal-${service}`;
+      return startTemporalService({ service, configFile, address: `127.0.0.1:${ports[service].grpc}`, logFile: options.logFile(name), onSpawn: options.onSpawn?.(name) });
+    },
+    registerNamespace: () => registerNamespace(frontend, options.namespace),
+    waitUntilServing: () => waitUntilServing(frontend, options.namespace),
+    dispose: () => data.remove(),
+  };
+}
+
+/**
+ * Start services in the order a fresh cluster needs: history first (the first service to start writes the
+ * cluster's metadata, and two at once race to, one failing), then the others together (each finds the others
+ * through membership).
+ */
+export async function startInOrder<T extends { service: TemporalService }>(services: readonly T[], start: (service: T) => Promise<unknown>): Promise<void> {
+  const history = services.find((s) => s.service === 'history');
+  if (history) await start(history);
+  await Promise.all(services.filter((s) => s !== history).map(start));
+}
+
+export interface TemporalServices {
+  address: string;
+  namespace: string;
+  stop(): Promise<void>;
+}
+
+/** A whole services cluster, each service reaching PostgreSQL directly (the benchmarks' server); stop ends it all. */
+export async function startTemporalServices(options: TemporalServicesOptions): Promise<TemporalServices> {
+  const layout = await layoutTemporalServices(options);
+  const running: { stop(): Promise<unknown> }[] = [];
+  const stop = async (): Promise<void> => {
+    await stopAll(running.slice(1).map((part) => () => part.stop()));
+    await running[0]?.stop(); // the database last, once no service holds a connection
+    layout.dispose();
+  };
+  try {
+    running.push((await layout.startPostgres()).process);
+    await layout.setupSchemas();
+    await startInOrder(TEMPORAL_SERVICES.map((service) => ({ service })), async ({ service }) => void running.push((await layout.startService(service, layout.database)).process));
+    await layout.registerNamespace();
+  } catch (error) {
+    await stop().catch(() => undefined);
+    throw error;
+  }
+  return { address: layout.frontend, namespace: options.namespace, stop };
 }

@@ -1,4 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
+import { type Client, WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
+import { type TransferDetails, transferWorkflowId } from '../../workflows/types';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { providers } from '../../src/chaos/cluster';
@@ -17,6 +19,25 @@ function postgresStates(pid: number): string[] {
   const pids = [pid, ...postgresChildren(pid)];
   const out = spawnSync('ps', ['-o', 'stat=', '-p', pids.join(',')], { encoding: 'utf8' }).stdout;
   return out.split('\n').map((line) => line.trim()).filter(Boolean).map((stat) => stat[0]!);
+}
+
+/**
+ * Start a transfer on a cluster that has just been faulted (a history that restarted does not own its shards yet, a
+ * database that was stalled may have committed a start whose answer was lost): try again for a bounded while; a
+ * start that went through counts once.
+ */
+async function startEventually(client: Client, details: TransferDetails): Promise<WorkflowHandle> {
+  let handle: WorkflowHandle | undefined;
+  await waitUntil(`transfer ${details.referenceId} started`, async () => {
+    try {
+      handle = await startTransfer(client, details);
+    } catch (error) {
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+      handle = client.workflow.getHandle(transferWorkflowId(details.referenceId));
+    }
+    return true;
+  }, 30_000, { intervalMs: 500 });
+  return handle!;
 }
 
 const alive = (pid: number): boolean => {
@@ -56,7 +77,7 @@ describe('the services cluster: Temporal as separate services on PostgreSQL, eac
     expect(new Set(postgresStates(postgres.pid!))).not.toContain('T');
     // The start waited for the database (the client gave up, or it went through once postgres was back): either
     // way the transfer runs to completion now.
-    handle ??= await startTransfer(client, details);
+    handle ??= await startEventually(client, details);
     await expect(handle.result()).resolves.toMatchObject({ referenceId: details.referenceId });
   });
 
@@ -66,7 +87,7 @@ describe('the services cluster: Temporal as separate services on PostgreSQL, eac
     await cluster.injectPersistenceFaults!({ ExecutionStore: { UpdateWorkflowExecution: { Unavailable: 1 } } }, ['history']);
     let handle;
     try {
-      handle = await startTransfer(client, details);
+      handle = await startEventually(client, details);
       await new Promise((resolve) => setTimeout(resolve, 2000));
       // Created, but no step could be recorded: nothing reached the bank.
       expect((await bank.audit()).operations.filter((op) => op.referenceId === details.referenceId)).toEqual([]);

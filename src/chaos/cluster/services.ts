@@ -11,93 +11,73 @@
  * written into a service's config and take effect when it restarts with it (injectPersistenceFaults).
  *
  *   <dataDir>/parts/temporal/<service>.json   each service's config, rewritten at every start
+ *   <dataDir>/parts/temporal/data/            the database (as root: a directory of the system's temporary
+ *                                             directory the postgres user can reach, removed with the cluster)
  */
-import path from 'node:path';
-import { freePort } from '../../harness/process.ts';
-import { postgresDataDir, startPostgres } from '../../harness/postgres.ts';
 import {
+  layoutTemporalServices,
   type PersistenceFaults,
-  registerNamespace,
-  type ServicePorts,
-  type ServicesConfig,
-  serviceConfig,
-  setupSchemas,
-  startTemporalService,
+  startInOrder,
   TEMPORAL_SERVICES,
   type TemporalService,
-  writeDynamicConfig,
 } from '../../harness/temporal-services.ts';
-import { writeFileSync } from 'node:fs';
 import { ControlledProcess } from './controlled-process.ts';
 import { databaseLink, serviceProcess } from './services-names.ts';
-import { startProcessCluster, type TemporalFrontend } from './process-cluster.ts';
+import { type PartContext, startProcessCluster, type TemporalFrontend } from './process-cluster.ts';
 import type { ClusterProvider } from './types.ts';
 
-const DATABASE_USER = 'temporal';
-const HISTORY_SHARDS = 4;
-
-
-async function startServices(context: Parameters<Parameters<typeof startProcessCluster>[2]>[0]): Promise<TemporalFrontend> {
-  const portsOf = async (http: boolean): Promise<ServicePorts> => ({ grpc: await freePort(), membership: await freePort(), ...(http ? { http: await freePort() } : {}) });
-  const ports = {} as Record<TemporalService, ServicePorts>;
-  for (const service of TEMPORAL_SERVICES) ports[service] = await portsOf(service === 'frontend');
-  const databasePort = await freePort();
-  const temporalDir = context.partDir('temporal');
-  const config: ServicesConfig = { ports, numHistoryShards: HISTORY_SHARDS, user: DATABASE_USER, dynamicConfigFile: path.join(temporalDir, 'dynamic-config.yaml') };
-  writeDynamicConfig(config.dynamicConfigFile);
-  const frontend = `127.0.0.1:${ports.frontend.grpc}`;
-
-  const database = postgresDataDir(context.partDir('postgres'));
-  const postgres = new ControlledProcess('postgres', () =>
-    startPostgres({ dataDir: database.dir, port: databasePort, user: DATABASE_USER, logFile: context.logFile('postgres'), onSpawn: context.recorder('postgres') }),
-  );
+async function startServices(context: PartContext): Promise<TemporalFrontend> {
+  const layout = await layoutTemporalServices({
+    dir: context.partDir('temporal'),
+    namespace: context.namespace,
+    logFile: context.logFile,
+    onSpawn: (name) => context.recorder(name),
+  });
+  const postgres = new ControlledProcess('postgres', () => layout.startPostgres());
   const faults = new Map<TemporalService, PersistenceFaults>();
   const started: ControlledProcess[] = [];
-  const dispose = async (): Promise<void> => database.remove();
+  const dispose = async (): Promise<void> => layout.dispose();
   try {
     const [links] = await Promise.all([
-      context.createLinks(Object.fromEntries(TEMPORAL_SERVICES.map((service) => [databaseLink(service), `127.0.0.1:${databasePort}`]))),
+      context.createLinks(Object.fromEntries(TEMPORAL_SERVICES.map((service) => [databaseLink(service), layout.database]))),
       postgres.start().then(() => void started.push(postgres)),
     ]);
-    await setupSchemas(`127.0.0.1:${databasePort}`, DATABASE_USER, context.logFile('schema'));
-    const services = TEMPORAL_SERVICES.map((service) =>
-      new ControlledProcess(serviceProcess(service), () => {
-        // Written at every start: a restart picks up the persistence faults injected since.
-        const configFile = path.join(temporalDir, `${service}.json`);
-        writeFileSync(configFile, `${JSON.stringify(serviceConfig(config, links[databaseLink(service)]!.listen, faults.get(service)), null, 2)}\n`);
-        return startTemporalService({
-          service,
-          configFile,
-          address: `127.0.0.1:${ports[service].grpc}`,
-          logFile: context.logFile(serviceProcess(service)),
-          onSpawn: context.recorder(serviceProcess(service)),
-        });
-      }),
-    );
-    // History first: the first service to start writes the cluster's metadata, and two at once race to (and one
-    // fails). The others then together: each finds the others through membership.
-    const [first, ...others] = [...services].sort((a, b) => Number(b.name === serviceProcess('history')) - Number(a.name === serviceProcess('history')));
-    await first!.start();
-    started.push(first!);
-    await Promise.all(others.map((service) => service.start().then(() => void started.push(service))));
-    await registerNamespace(frontend, context.namespace);
+    await layout.setupSchemas();
+    // Each start writes the service's config again: a restart picks up the persistence faults injected since.
+    const services = TEMPORAL_SERVICES.map((service) => ({
+      service,
+      process: new ControlledProcess(serviceProcess(service), () => layout.startService(service, links[databaseLink(service)]!.listen, faults.get(service))),
+    }));
+    await startInOrder(services, async ({ process }) => {
+      await process.start();
+      started.push(process);
+    });
+    await layout.registerNamespace();
+    const restart = async (targets: readonly TemporalService[]): Promise<void> => {
+      // One at a time, as an operator rolls a config change: the cluster keeps serving meanwhile.
+      for (const service of targets) await services.find((s) => s.service === service)!.process.restart();
+    };
+    // Healed once every shard is served again (with the faults in force, the data stores they hit may never answer).
+    const restartHealed = async (targets: readonly TemporalService[]): Promise<void> => {
+      await restart(targets);
+      if (targets.length > 0) await layout.waitUntilServing();
+    };
     return {
-      address: frontend,
-      processes: [postgres, ...services],
+      address: layout.frontend,
+      processes: [postgres, ...services.map((s) => s.process)],
       links,
       dispose,
       heal: async () => {
         const faulted = [...faults.keys()];
         faults.clear();
-        for (const service of faulted) await services[TEMPORAL_SERVICES.indexOf(service)]!.restart();
+        await restartHealed(faulted);
       },
       injectPersistenceFaults: async (injected, targets) => {
         for (const service of targets) {
           if (injected) faults.set(service, injected);
           else faults.delete(service);
         }
-        // One at a time, as an operator rolls a config change: the cluster keeps serving meanwhile.
-        for (const service of targets) await services[TEMPORAL_SERVICES.indexOf(service)]!.restart();
+        await (injected ? restart(targets) : restartHealed(targets));
       },
     };
   } catch (error) {
