@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { exploreSchedules, type GeneratedFault, scheduleArbitrary } from '../../src/chaos/explore';
+import { exploreSchedules, type GeneratedFault, scheduleArbitrary, withSchedule } from '../../src/chaos/explore';
 import bankAndStore from '../../chaos/system';
 import { bindScenario, defineScenario } from '../../src/chaos/scenario';
 
@@ -80,6 +80,18 @@ describe('the generated schedules', () => {
     const killCycle = sample.some((s) => s.length > 1 && s.every((f) => f.action.kind === 'kill' && f.action.process === 'worker') && s.every((f, i) => i === 0 || f.atMs >= s[i - 1]!.atMs + s[i - 1]!.forMs));
     const burst = sample.some((s) => s.length > 1 && s.every((f) => f.action.kind === 'toxic' && f.action.toxic === 'reset_peer' && f.action.stream === 'downstream' && f.action.link === (s[0]!.action as { link: string }).link));
     expect([linkSequence, killCycle, burst]).toEqual([true, true, true]);
+  });
+
+  it('on the services cluster, fault its processes and database links instead of the dev server, and bind to a services scenario', () => {
+    const services = fc.sample(scheduleArbitrary(bankAndStore, { maxFaults: 3 }, 'services'), { numRuns: 400, seed: 11 }).flat();
+    const killed = new Set(services.flatMap((f) => (f.action.kind === 'kill' ? [f.action.process] : [])));
+    const linked = new Set(services.flatMap((f) => (f.action.kind === 'link-down' || f.action.kind === 'toxic' ? [f.action.link] : [])));
+    expect(killed.has('temporal')).toBe(false);
+    expect(['postgres', 'temporal-history', 'temporal-matching'].every((p) => killed.has(p))).toBe(true);
+    expect(linked.has('temporal-history-postgres')).toBe(true);
+    expect(faults.some((f) => f.action.kind === 'kill' && f.action.process === 'temporal')).toBe(true);
+    const onServices = bindScenario(defineScenario({ ...scenario, cluster: 'services', faults: [] }), bankAndStore);
+    expect(() => withSchedule(onServices, services.slice(0, 3))).not.toThrow();
   });
 
   it('find a bug that needs a lost answer from the bank within a few schedules', async () => {

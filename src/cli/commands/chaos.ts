@@ -69,9 +69,9 @@ export async function listCommand(options: { json?: boolean } & ProjectFlags): P
   const { project, system } = await loadChaos(options, 'all');
   const scenarios = await loadOrFail(() => listScenarios(project, system));
   if (options.json) {
-    process.stdout.write(`${JSON.stringify(scenarios.map((s) => ({ name: s.name, description: s.description, workload: s.workload, faults: s.faults, checks: s.checks })), null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify(scenarios.map((s) => ({ name: s.name, description: s.description, workload: s.workload, faults: s.faults, checks: s.checks, ...(s.cluster ? { cluster: s.cluster } : {}) })), null, 2)}\n`);
   } else {
-    for (const s of scenarios) process.stdout.write(`${s.name.padEnd(30)} ${s.description}\n`);
+    for (const s of scenarios) process.stdout.write(`${s.name.padEnd(30)} ${s.description}${s.cluster ? ` (--cluster ${s.cluster})` : ''}\n`);
   }
   return EXIT.ok;
 }
@@ -264,6 +264,7 @@ function scenarioFileText(scenario: BoundScenario, faults: readonly GeneratedFau
     settleWithin: scenario.settleWithinMs,
     workers: scenario.workers,
     ...(scenario.code ? { code: scenario.code } : {}),
+    ...(scenario.cluster ? { cluster: scenario.cluster } : {}),
   };
   return `// Written by tempest chaos explore: the smallest fault schedule found that breaks an invariant.\nimport { defineScenario } from 'tempest/chaos';\n\nexport default defineScenario(${JSON.stringify(spec, null, 2)});\n`;
 }
