@@ -4,7 +4,7 @@
  * local connections. Run as root (CI), it runs as the `postgres` user, or `nobody`, since PostgreSQL refuses root.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type ManagedProcess, type SpawnedProcess, startProcess } from './process.ts';
@@ -91,14 +91,23 @@ function initialise(binaries: PostgresBinaries, options: PostgresOptions): void 
 
 /**
  * Where a run's database cluster lives: in the run's own `partDir`, or, when this harness is root, in a directory of
- * the system's temporary directory that the unprivileged user can reach (a run's directory may sit under /root).
- * `remove` deletes it when it is not the run's own.
+ * the system's temporary directory that the unprivileged user can reach (a run's directory may sit under /root, and
+ * $TMPDIR may be private too, as `npm test` makes it: then /tmp). `remove` deletes it when it is not the run's own.
  */
 export function postgresDataDir(partDir: string): { dir: string; remove(): void } {
   if (!isRoot()) return { dir: path.join(partDir, 'data'), remove: () => undefined };
-  const parent = mkdtempSync(path.join(os.tmpdir(), 'tempest-postgres-'));
+  const base = reachableByOthers(os.tmpdir()) ? os.tmpdir() : '/tmp';
+  const parent = mkdtempSync(path.join(base, 'tempest-postgres-'));
   chmodSync(parent, 0o711);
   return { dir: path.join(parent, 'data'), remove: () => rmSync(parent, { recursive: true, force: true }) };
+}
+
+/** True when another user may pass through `dir` and every directory above it. */
+function reachableByOthers(dir: string): boolean {
+  for (let at = path.resolve(dir); ; at = path.dirname(at)) {
+    if ((statSync(at).mode & 0o001) === 0) return false;
+    if (path.dirname(at) === at) return true;
+  }
 }
 
 /** The processes the postmaster `pid` forked (its backends and helpers), from /proc, or `pgrep -P` where there is none. */
