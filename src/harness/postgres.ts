@@ -204,10 +204,12 @@ export async function startPostgres(options: PostgresOptions): Promise<Postgres>
     command: server.command,
     args: server.args,
     logFile: options.logFile,
-    onSpawn: options.onSpawn,
     stopSignal: 'SIGINT', // fast shutdown: open connections are closed rather than waited for
     readyTimeoutMs: options.readyTimeoutMs ?? 60_000,
     readyWhen: (probe) => probe.line((line) => (line.includes('ready to accept connections') ? true : undefined)),
   });
+  // Recorded once ready, not at spawn: as root, setpriv has by then become postgres, the command line a later run's
+  // cleanup checks the process by (recorded at spawn, it named setpriv, and the cleanup would spare the postmaster).
+  options.onSpawn?.({ pid: process.pid, command: server.command, args: server.args });
   return { address, process: new PostgresProcess(process) };
 }
