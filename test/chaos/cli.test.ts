@@ -39,6 +39,9 @@ describe('tempest chaos', () => {
     [['chaos', 'run', 'steady-state', '--cluster', 'docker', '--network', 'overlay'], "--network must be host or bridge, got 'overlay'"],
     [['chaos', 'run', 'steady-state', '--activities', 'nope.ts'], '--activities nope.ts: no such file'],
     [['chaos', 'run', '--all', '--keep-running'], '--keep-running keeps the cluster of one scenario: name one, not --all'],
+    [['chaos', 'run', 'temporal-history-killed'], 'cluster: scenario temporal-history-killed faults the inside of a Temporal cluster: run it with --cluster services (this run has local)'],
+    [['chaos', 'explore', 'postgres-stalled', '--cluster', 'docker'], 'run it with --cluster services (this run has docker)'],
+    [['chaos', 'run', 'server-crash-restart', '--cluster', 'services'], "faults[0].action.process: scenario server-crash-restart faults 'temporal', the dev server, which the services cluster does not run"],
   ])('exits 2 with one line naming what is wrong: %j', (args, message) => {
     const { code, stderr } = tempest(...args);
     expect(code).toBe(2);
