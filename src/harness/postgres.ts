@@ -4,10 +4,11 @@
  * local connections. Run as root (CI), it runs as the `postgres` user, or `nobody`, since PostgreSQL refuses root.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type ManagedProcess, type SpawnedProcess, startProcess } from './process.ts';
+import { identifyProcess, type ProcessIdentity } from './run-registry.ts';
 
 export class PostgresNotFoundError extends Error {
   override name = 'PostgresNotFoundError';
@@ -90,16 +91,35 @@ function initialise(binaries: PostgresBinaries, options: PostgresOptions): void 
 }
 
 /**
- * Where a run's database cluster lives: in the run's own `partDir`, or, when this harness is root, in a directory of
- * the system's temporary directory that the unprivileged user can reach (a run's directory may sit under /root, and
- * $TMPDIR may be private too, as `npm test` makes it: then /tmp). `remove` deletes it when it is not the run's own.
+ * Where a run's database cluster lives: in the run's own `partDir`, or, when this harness is root, under
+ * `tempest-postgres/` of the system's temporary directory, which the unprivileged user can reach (a run's directory
+ * may sit under /root, and $TMPDIR may be private too, as `npm test` makes it: then /tmp). Each such directory names
+ * the harness that made it, and the next one removes those whose harness is gone (killed with -9: nothing else
+ * would). `remove` deletes it when it is not the run's own.
  */
 export function postgresDataDir(partDir: string): { dir: string; remove(): void } {
   if (!isRoot()) return { dir: path.join(partDir, 'data'), remove: () => undefined };
-  const base = reachableByOthers(os.tmpdir()) ? os.tmpdir() : '/tmp';
-  const parent = mkdtempSync(path.join(base, 'tempest-postgres-'));
+  const shared = path.join(reachableByOthers(os.tmpdir()) ? os.tmpdir() : '/tmp', 'tempest-postgres');
+  mkdirSync(shared, { recursive: true, mode: 0o711 });
+  for (const entry of readdirSync(shared)) {
+    if (!harnessAlive(path.join(shared, entry, HARNESS_FILE))) rmSync(path.join(shared, entry), { recursive: true, force: true });
+  }
+  const parent = mkdtempSync(path.join(shared, 'run-'));
   chmodSync(parent, 0o711);
+  writeFileSync(path.join(parent, HARNESS_FILE), JSON.stringify(identifyProcess(process.pid)));
   return { dir: path.join(parent, 'data'), remove: () => rmSync(parent, { recursive: true, force: true }) };
+}
+
+const HARNESS_FILE = 'harness.json';
+
+function harnessAlive(file: string): boolean {
+  try {
+    const recorded = JSON.parse(readFileSync(file, 'utf8')) as ProcessIdentity;
+    const now = identifyProcess(recorded.pid);
+    return now !== undefined && now.startedAt === recorded.startedAt && now.commandLine === recorded.commandLine;
+  } catch {
+    return false; // no record (a directory half made): nobody's
+  }
 }
 
 /** True when another user may pass through `dir` and every directory above it. */

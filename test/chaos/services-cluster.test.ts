@@ -1,17 +1,21 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { type Client, WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
 import { type TransferDetails, transferWorkflowId } from '../../workflows/types';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { providers } from '../../src/chaos/cluster';
 import { servicesProvider } from '../../src/chaos/cluster/services';
-import { waitUntil } from '../../src/harness/process';
-import { postgresChildren } from '../../src/harness/postgres';
+import { startProcess, waitUntil } from '../../src/harness/process';
+import { cleanupStaleRuns, identifyProcess, type RunRecord } from '../../src/harness/run-registry';
+import { postgresChildren, postgresDataDir } from '../../src/harness/postgres';
 import { REPO_ROOT as PROJECT_ROOT } from '../support/repo';
 import { newTransfer, packagedScenario, runPackaged, startTransfer, useChaosCluster } from '../support/chaos-cluster';
 
-// The services cluster (Temporal as separate services on PostgreSQL): its processes and links under faults, then a
-// scenario inside it through the runner, and a checker that still names a bug there. Three clusters, one at a time.
+// The services cluster (Temporal as separate services on PostgreSQL): its processes and links under faults, what a
+// harness killed with -9 leaves (and the next run ends), then a scenario inside it through the runner, and a checker
+// that still names a bug there. Four clusters, one at a time.
 const world = useChaosCluster(servicesProvider, { workers: 1 });
 
 /** The state letter (ps) of PostgreSQL's postmaster `pid` and of each process it forked (its backends). */
@@ -38,6 +42,16 @@ async function startEventually(client: Client, details: TransferDetails): Promis
     return true;
   }, 30_000, { intervalMs: 500 });
   return handle!;
+}
+
+/** As root, the directory under <tmp>/tempest-postgres/ that the harness `pid` made for its database (see postgresDataDir). */
+function databaseDirOf(pid: number): string | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  const shared = ['/tmp', os.tmpdir()].map((base) => path.join(base, 'tempest-postgres')).filter(existsSync);
+  const dirs = shared.flatMap((dir) => readdirSync(dir).map((entry) => path.join(dir, entry)));
+  const found = dirs.find((dir) => existsSync(path.join(dir, 'harness.json')) && (JSON.parse(readFileSync(path.join(dir, 'harness.json'), 'utf8')) as { pid: number }).pid === pid);
+  expect(found, `the database directory of harness ${pid}`).toBeDefined();
+  return found;
 }
 
 const alive = (pid: number): boolean => {
@@ -107,6 +121,45 @@ describe('the services cluster: Temporal as separate services on PostgreSQL, eac
     expect(pids.every(alive)).toBe(true);
     await cluster.stop();
     await waitUntil('every process of the cluster gone', async () => pids.every((pid) => !alive(pid)), 10_000);
+  });
+});
+
+describe('a harness of the services cluster killed with -9', () => {
+  it('leaves processes that the next run ends: postgres (and with it every backend), each Temporal service', async () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), 'tempest-services-stale-'));
+    const stateDir = path.join(root, 'state');
+    try {
+      const { process: harness } = await startProcess({
+        name: 'harness to be killed',
+        command: process.execPath,
+        args: ['--import', './scripts/register.mjs', path.join(PROJECT_ROOT, 'test/fixtures/chaos/start-cluster-then-hang.ts'), path.join(root, 'killed-run'), stateDir, 'services'],
+        cwd: PROJECT_ROOT,
+        readyTimeoutMs: 120_000,
+        readyWhen: (probe) => probe.line((line) => (line.includes('"cluster-started"') ? true : undefined)),
+      });
+      const [run] = readdirSync(path.join(stateDir, 'runs')).map((file) => JSON.parse(readFileSync(path.join(stateDir, 'runs', file), 'utf8')) as RunRecord);
+      const orphans = Object.entries(run!.processes);
+      expect(orphans.map(([name]) => name).sort()).toEqual(['bank', 'postgres', 'store', 'temporal-frontend', 'temporal-history', 'temporal-matching', 'temporal-worker', 'toxiproxy', 'worker-1']);
+      const backends = postgresChildren(run!.processes.postgres!.pid);
+      const database = databaseDirOf(harness.pid);
+      harness.signal('SIGKILL');
+      await harness.exited;
+      for (const [name, { pid }] of orphans) expect(identifyProcess(pid), `${name} outlived its harness`).toBeDefined();
+
+      const [cleanup] = await cleanupStaleRuns(stateDir);
+      expect(cleanup!.killed.map((k) => k.name).sort()).toEqual(orphans.map(([name]) => name).sort());
+      // A backend notices its postmaster is gone and exits by itself.
+      await waitUntil('every process of the killed run gone', async () => [...orphans.map(([, { pid }]) => pid), ...backends].every((pid) => !alive(pid)), 10_000);
+      // As root the database lives outside the run's directory: the next cluster's start removes it.
+      if (database) {
+        expect(existsSync(database)).toBe(true);
+        postgresDataDir(root).remove();
+        expect(existsSync(database)).toBe(false);
+      }
+    } finally {
+      await cleanupStaleRuns(stateDir);
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
 
