@@ -175,11 +175,15 @@ export interface SetupResult {
   /** Installed now, or found in place. */
   installed: boolean;
   ms: number;
+  /** An optional tool that could not be installed (setup without names goes on without it): why, and what needs it. */
+  skipped?: string;
 }
 
 /**
  * Install the pinned tools that are missing (all of them by default). Every tool is attempted; the first failure
- * is thrown after the others were tried (a ProvisionError naming the tool, registry and remedy).
+ * is thrown after the others were tried (a ProvisionError naming the tool, registry and remedy). Without names, an
+ * optional tool that cannot be installed is a result with `skipped` saying why, not a failure: what does not need it
+ * still gets set up.
  */
 export function setupTools(tools?: readonly ToolName[], onResult: (result: SetupResult) => void = () => undefined): SetupResult[] {
   const manifest = loadManifest();
@@ -195,7 +199,12 @@ export function setupTools(tools?: readonly ToolName[], onResult: (result: Setup
       results.push(result);
       onResult(result);
     } catch (error) {
-      failures.push(error);
+      if (!tools?.length && spec.optional) {
+        const reason = (error as Error).message.split('\n')[0]!;
+        const result = { tool: name, version: spec.version, path: installedPath(name, spec), installed: false, ms: Date.now() - started, skipped: `${reason} (needed only for ${spec.optional})` };
+        results.push(result);
+        onResult(result);
+      } else failures.push(error);
     }
   }
   if (failures.length > 0) throw failures[0];

@@ -16,6 +16,8 @@ export type Platform = 'linux-x64' | 'linux-arm64' | 'darwin-x64' | 'darwin-arm6
 
 interface ToolBase {
   description: string;
+  /** What needs it, when not every use of tempest does: `tempest setup` without names goes on without it when it cannot be installed. */
+  optional?: string;
   version: string;
   /** File name of the installed binary under .tools/<name>-<version>/. */
   binary: string;
