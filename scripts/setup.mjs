@@ -77,4 +77,6 @@ if (forTests) {
     { what: "a Docker engine, for the docker provider's suites", present: () => onPath('dockerd') && onPath('docker'), pkg: 'docker.io' },
     { what: "PostgreSQL, the services cluster's database", present: hasPostgres, pkg: 'postgresql' },
   ]);
+  // Optional for `tempest setup`, needed by the services cluster's tests: named, a failure to build them stops here.
+  run(process.execPath, [path.join(root, 'bin', 'tempest.mjs'), 'setup', 'temporal-server', 'temporal-sql-tool']);
 }
