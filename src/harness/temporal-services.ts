@@ -27,7 +27,7 @@ const DATABASE_USER = 'temporal';
 const HISTORY_SHARDS = 4;
 
 /** Error names the server's fault injection knows (common/persistence/faultinjection); ExecuteAndTimeout commits the write, then answers with a timeout. */
-export const PERSISTENCE_ERRORS = ['Timeout', 'ExecuteAndTimeout', 'ResourceExhausted', 'Unavailable'] as const;
+export const PERSISTENCE_ERRORS = ['Timeout', 'ExecuteAndTimeout', 'ResourceExhausted', 'Unavailable', 'ShardOwnershipLost'] as const;
 export type PersistenceError = (typeof PERSISTENCE_ERRORS)[number];
 
 /** Per data store (ExecutionStore, TaskStore, ShardStore, ...), per method, the probability of each error. */
