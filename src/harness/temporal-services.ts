@@ -53,8 +53,18 @@ export function writeDynamicConfig(file: string): void {
   writeFileSync(file, `${JSON.stringify(entries, null, 2)}\n`);
 }
 
-/** One service's config: the cluster's ports, the database at `databaseAddress`, and the persistence faults it injects. */
-export function serviceConfig(config: ServicesConfig, databaseAddress: string, faults?: PersistenceFaults): object {
+/** Where one service reaches the others (the database, and the frontend for the internal worker), and the faults it injects. */
+export interface ServiceWiring {
+  /** host:port of PostgreSQL as this service reaches it (the database itself, or a link to it). */
+  database: string;
+  /** host:port of the frontend as the internal worker reaches it (its public client); the frontend itself when absent. */
+  frontend?: string;
+  faults?: PersistenceFaults;
+}
+
+/** One service's config: the cluster's ports, and its wiring. */
+export function serviceConfig(config: ServicesConfig, wiring: ServiceWiring): object {
+  const { database: databaseAddress, faults } = wiring;
   const [host, port] = [databaseAddress.slice(0, databaseAddress.lastIndexOf(':')), databaseAddress.slice(databaseAddress.lastIndexOf(':') + 1)];
   const store = (databaseName: string, maxConns: number) => ({
     sql: { pluginName: 'postgres12', databaseName, connectAddr: `${host}:${port}`, connectProtocol: 'tcp', user: config.user, password: '', maxConns, maxIdleConns: maxConns, maxConnLifetime: '1h' },
@@ -85,7 +95,7 @@ export function serviceConfig(config: ServicesConfig, databaseAddress: string, f
     dcRedirectionPolicy: { policy: 'noop' },
     archival: { history: disabled, visibility: disabled },
     namespaceDefaults: { archival: { history: disabled, visibility: disabled } },
-    publicClient: { hostPort: frontend },
+    publicClient: { hostPort: wiring.frontend ?? frontend },
     dynamicConfigClient: { filepath: config.dynamicConfigFile, pollInterval: '10s' },
   };
 }
@@ -240,7 +250,7 @@ export interface TemporalServicesLayout {
   database: string;
   startPostgres(): Promise<Postgres>;
   setupSchemas(): Promise<void>;
-  startService(service: TemporalService, databaseAddress: string, faults?: PersistenceFaults): Promise<{ process: ManagedProcess }>;
+  startService(service: TemporalService, wiring: ServiceWiring): Promise<{ process: ManagedProcess }>;
   registerNamespace(): Promise<void>;
   /** Wait until the cluster serves the namespace on every shard (after a service restarted). */
   waitUntilServing(): Promise<void>;
@@ -263,9 +273,9 @@ export async function layoutTemporalServices(options: TemporalServicesOptions): 
     database,
     startPostgres: () => startPostgres({ dataDir: data.dir, port: databasePort, user: DATABASE_USER, logFile: options.logFile('postgres'), onSpawn: options.onSpawn?.('postgres') }),
     setupSchemas: () => setupSchemas(database, DATABASE_USER, options.logFile('schema')),
-    startService: (service, databaseAddress, faults) => {
+    startService: (service, wiring) => {
       const configFile = path.join(options.dir, `${service}.json`);
-      writeFileSync(configFile, `${JSON.stringify(serviceConfig(config, databaseAddress, faults), null, 2)}\n`);
+      writeFileSync(configFile, `${JSON.stringify(serviceConfig(config, wiring), null, 2)}\n`);
       const name = `temporal-${service}`;
       return startTemporalService({ service, configFile, address: `127.0.0.1:${ports[service].grpc}`, logFile: options.logFile(name), onSpawn: options.onSpawn?.(name) });
     },
@@ -304,7 +314,7 @@ export async function startTemporalServices(options: TemporalServicesOptions): P
   try {
     running.push((await layout.startPostgres()).process);
     await layout.setupSchemas();
-    await startInOrder(TEMPORAL_SERVICES.map((service) => ({ service })), async ({ service }) => void running.push((await layout.startService(service, layout.database)).process));
+    await startInOrder(TEMPORAL_SERVICES.map((service) => ({ service })), async ({ service }) => void running.push((await layout.startService(service, { database: layout.database })).process));
     await layout.registerNamespace();
   } catch (error) {
     await stop().catch(() => undefined);

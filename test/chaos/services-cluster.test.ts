@@ -71,6 +71,7 @@ describe('the services cluster: Temporal as separate services on PostgreSQL, eac
     const database = cluster.link('temporal-history-postgres').upstream;
     for (const service of ['frontend', 'history', 'matching', 'worker']) expect(cluster.link(`temporal-${service}-postgres`).upstream).toBe(database);
     expect(cluster.link('client-temporal').upstream).toBe(cluster.directAddress);
+    expect(cluster.link('temporal-worker-frontend').upstream).toBe(cluster.directAddress); // the internal worker's client
     console.log(`services cluster start-up: ${(world.startMs / 1000).toFixed(1)} s`);
   });
 

@@ -16,7 +16,7 @@ type Config = {
 
 describe('the config of a Temporal service of the services cluster', () => {
   it('puts both stores on the database address it is given (its link), with 4 shards and every service on its own ports', () => {
-    const written = serviceConfig(config, '127.0.0.1:6001') as Config;
+    const written = serviceConfig(config, { database: '127.0.0.1:6001' }) as Config;
     expect(written.persistence.numHistoryShards).toBe(4);
     expect(written.persistence.datastores.default!.sql).toMatchObject({ connectAddr: '127.0.0.1:6001', databaseName: 'temporal' });
     expect(written.persistence.datastores.visibility!.sql).toMatchObject({ connectAddr: '127.0.0.1:6001', databaseName: 'temporal_visibility' });
@@ -26,8 +26,12 @@ describe('the config of a Temporal service of the services cluster', () => {
     expect(written.publicClient.hostPort).toBe('127.0.0.1:7001');
   });
 
+  it("points the internal worker's client at the frontend link it is given", () => {
+    expect((serviceConfig(config, { database: '127.0.0.1:6001', frontend: '127.0.0.1:6002' }) as Config).publicClient.hostPort).toBe('127.0.0.1:6002');
+  });
+
   it("writes persistence faults in the server's fault-injection shape, on the default store only", () => {
-    const written = serviceConfig(config, '127.0.0.1:6001', { ExecutionStore: { UpdateWorkflowExecution: { ExecuteAndTimeout: 0.2 } } }) as Config;
+    const written = serviceConfig(config, { database: '127.0.0.1:6001', faults: { ExecutionStore: { UpdateWorkflowExecution: { ExecuteAndTimeout: 0.2 } } } }) as Config;
     expect(written.persistence.datastores.default!.faultInjection).toEqual({
       targets: { dataStores: { ExecutionStore: { methods: { UpdateWorkflowExecution: { errors: { ExecuteAndTimeout: 0.2 } } } } } },
     });

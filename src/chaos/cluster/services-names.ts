@@ -5,5 +5,8 @@ import { TEMPORAL_SERVICES, type TemporalService } from '../../harness/temporal-
 export const serviceProcess = (service: TemporalService): string => `temporal-${service}`;
 export const databaseLink = (service: TemporalService): string => `${serviceProcess(service)}-postgres`;
 
+/** The internal worker service's client of the frontend (system workflows: namespace deletion, scanners, ...). */
+export const INTERNAL_WORKER_LINK = 'temporal-worker-frontend';
+
 export const SERVICES_PROCESSES: readonly string[] = ['postgres', ...TEMPORAL_SERVICES.map(serviceProcess)];
-export const SERVICES_LINKS: readonly string[] = TEMPORAL_SERVICES.map(databaseLink);
+export const SERVICES_LINKS: readonly string[] = [...TEMPORAL_SERVICES.map(databaseLink), INTERNAL_WORKER_LINK];

@@ -5,7 +5,8 @@
  * of the pinned server with 4 history shards, each reaching the database through a link of its own:
  *
  *   processes  postgres, temporal-frontend, temporal-history, temporal-matching, temporal-worker (+ parts, workers)
- *   links      temporal-<service>-postgres for each service (+ worker-temporal, client-temporal, the parts' links)
+ *   links      temporal-<service>-postgres for each service, temporal-worker-frontend (the internal worker's
+ *              client of the frontend) (+ worker-temporal, client-temporal, the parts' links)
  *
  * Persistence faults (the server's own fault injection: per data store and method, error probabilities) are
  * written into a service's config and take effect when it restarts with it (injectPersistenceFaults).
@@ -22,7 +23,7 @@ import {
   type TemporalService,
 } from '../../harness/temporal-services.ts';
 import { ControlledProcess } from './controlled-process.ts';
-import { databaseLink, serviceProcess } from './services-names.ts';
+import { databaseLink, INTERNAL_WORKER_LINK, serviceProcess } from './services-names.ts';
 import { type PartContext, startProcessCluster, type TemporalFrontend } from './process-cluster.ts';
 import type { ClusterProvider } from './types.ts';
 
@@ -39,14 +40,23 @@ async function startServices(context: PartContext): Promise<TemporalFrontend> {
   const dispose = async (): Promise<void> => layout.dispose();
   try {
     const [links] = await Promise.all([
-      context.createLinks(Object.fromEntries(TEMPORAL_SERVICES.map((service) => [databaseLink(service), layout.database]))),
+      context.createLinks({
+        ...Object.fromEntries(TEMPORAL_SERVICES.map((service) => [databaseLink(service), layout.database])),
+        [INTERNAL_WORKER_LINK]: layout.frontend,
+      }),
       postgres.start().then(() => void started.push(postgres)),
     ]);
     await layout.setupSchemas();
     // Each start writes the service's config again: a restart picks up the persistence faults injected since.
     const services = TEMPORAL_SERVICES.map((service) => ({
       service,
-      process: new ControlledProcess(serviceProcess(service), () => layout.startService(service, links[databaseLink(service)]!.listen, faults.get(service))),
+      process: new ControlledProcess(serviceProcess(service), () =>
+        layout.startService(service, {
+          database: links[databaseLink(service)]!.listen,
+          frontend: service === 'worker' ? links[INTERNAL_WORKER_LINK]!.listen : undefined,
+          faults: faults.get(service),
+        }),
+      ),
     }));
     await startInOrder(services, async ({ process }) => {
       await process.start();
