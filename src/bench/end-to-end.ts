@@ -4,7 +4,7 @@
  */
 import type { Client } from '@temporalio/client';
 import { WorkerGroup } from '../harness/worker.ts';
-import type { BenchContext } from './context.ts';
+import type { BenchContext, BenchServer } from './context.ts';
 import { type ClosedLoopResult, warmUpUntilSteady } from './driver.ts';
 import { type Benchmark, benchmark, type Omission, type WarmUp } from './report.ts';
 import { minSamplesForPercentile, quantile } from './stats.ts';
@@ -104,8 +104,9 @@ export async function harnessWorkers(
   context: BenchContext,
   purpose: string,
   activities: (system: Activities) => object = (system) => system,
+  on: BenchServer = 'dev',
 ): Promise<HarnessExecutor> {
-  const [connections, systemActivities, workflowBundle] = await Promise.all([context.connectToDevServer(), context.activities(), context.workflowBundle()]);
+  const [connections, systemActivities, workflowBundle] = await Promise.all([context.connectToDevServer(on), context.activities(), context.workflowBundle()]);
   const { client, nativeConnection } = connections;
   const taskQueue = context.taskQueue(purpose);
   const workers = await WorkerGroup.create({

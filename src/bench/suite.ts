@@ -24,5 +24,7 @@ export interface SuiteResult {
 export interface BenchSuite {
   name: string;
   description: string;
+  /** Run only when --suite names it (it needs more than the default toolchain, or more of the machine). */
+  optIn?: boolean;
   run(context: BenchContext, settings: SuiteSettings): Promise<SuiteResult>;
 }

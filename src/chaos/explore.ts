@@ -4,9 +4,12 @@
  * shorter, simpler). fast-check's seed and path replay that exact schedule.
  */
 import fc from 'fast-check';
-import { bindScenario, type BoundScenario, defineScenario, type FaultAction, type FaultSpec, TOXICS } from './scenario.ts';
 import { searchOneAtATime } from '../search.ts';
+import { SERVICES_LINKS, SERVICES_PROCESSES } from './cluster/services-names.ts';
+import { bindScenario, type BoundScenario, defineScenario, type FaultAction, type FaultSpec, type Scenario, TOXICS } from './scenario.ts';
 import { linkNames, type System } from './system.ts';
+
+const clusterLinks = (system: Pick<System, 'partLinks'>, cluster: Scenario['cluster']): string[] => [...linkNames(system), ...(cluster === 'services' ? SERVICES_LINKS : [])];
 
 /** One generated fault: what, when, for how long (milliseconds). */
 export interface GeneratedFault {
@@ -15,12 +18,16 @@ export interface GeneratedFault {
   forMs: number;
 }
 
-/** The faults a system's cluster can suffer: kill or pause of a worker or a part (kill of Temporal too), and any link. */
-function actionArbitrary(system: Pick<System, 'parts' | 'partLinks'>): fc.Arbitrary<FaultAction> {
-  const links = linkNames(system);
+/**
+ * The faults a system's cluster can suffer: kill or pause of a worker or a part (kill of Temporal too: the dev
+ * server, or on the services cluster each of its processes, whose database links join the system's), and any link.
+ */
+function actionArbitrary(system: Pick<System, 'parts' | 'partLinks'>, cluster: Scenario['cluster']): fc.Arbitrary<FaultAction> {
+  const links = clusterLinks(system, cluster);
   const processes = ['worker', ...Object.keys(system.parts)];
+  const temporal = cluster === 'services' ? SERVICES_PROCESSES : ['temporal'];
   return fc.oneof(
-    fc.record({ kind: fc.constant('kill' as const), process: fc.constantFrom(...processes, 'temporal') }),
+    fc.record({ kind: fc.constant('kill' as const), process: fc.constantFrom(...processes, ...temporal) }),
     fc.record({ kind: fc.constant('link-down' as const), link: fc.constantFrom(...links) }),
     fc.record({ kind: fc.constant('pause' as const), process: fc.constantFrom(...processes) }),
     fc.record({ kind: fc.constant('toxic' as const), link: fc.constantFrom(...links), toxic: fc.constantFrom(...TOXICS), stream: fc.constantFrom('downstream' as const, 'upstream' as const) }),
@@ -57,14 +64,14 @@ function durationArbitrary(longestMs: number): fc.Arbitrary<number> {
  *   workflow without compensation for uncertain steps has, which neither fault finds alone).
  * Every schedule holds 1 to `maxFaults` faults. Shrinks toward fewer, earlier, shorter faults.
  */
-export function scheduleArbitrary(system: Pick<System, 'parts' | 'partLinks'>, shape: ScheduleShape = {}): fc.Arbitrary<GeneratedFault[]> {
+export function scheduleArbitrary(system: Pick<System, 'parts' | 'partLinks'>, shape: ScheduleShape = {}, cluster?: Scenario['cluster']): fc.Arbitrary<GeneratedFault[]> {
   const maxFaults = shape.maxFaults ?? 3;
   const windowMs = shape.windowMs ?? 4000;
   const duration = durationArbitrary(shape.longestMs ?? 40_000);
-  const links = linkNames(system);
+  const links = clusterLinks(system, cluster);
   const partLinks = system.partLinks.filter((link) => link.from === 'worker').map((link) => link.name);
   const count = fc.integer({ min: 1, max: maxFaults });
-  const random = fc.array(fc.record({ action: actionArbitrary(system), atMs: fc.integer({ min: 0, max: windowMs }), forMs: duration }), { minLength: 1, maxLength: maxFaults });
+  const random = fc.array(fc.record({ action: actionArbitrary(system, cluster), atMs: fc.integer({ min: 0, max: windowMs }), forMs: duration }), { minLength: 1, maxLength: maxFaults });
   const partitions = fc
     .record({ links: fc.shuffledSubarray(links, { minLength: 1, maxLength: Math.min(maxFaults, links.length) }), atMs: fc.integer({ min: 0, max: windowMs }), gapMs: fc.integer({ min: 0, max: 2000 }), forMs: duration, order: fc.nat() })
     .map(({ links: chosen, atMs, gapMs, forMs, order }) => {
@@ -144,7 +151,7 @@ export type ExploreResult =
 
 export async function exploreSchedules(options: ExploreOptions): Promise<ExploreResult> {
   const shape = { maxFaults: options.maxFaults, windowMs: Math.max(options.scenario.spreadOverMs, 4000), longestMs: options.longestMs };
-  const search = await searchOneAtATime(scheduleArbitrary(options.scenario.system, shape), (schedule) => options.run(withSchedule(options.scenario, schedule), schedule), options);
+  const search = await searchOneAtATime(scheduleArbitrary(options.scenario.system, shape, options.scenario.cluster), (schedule) => options.run(withSchedule(options.scenario, schedule), schedule), options);
   if (!search.failed) return search;
   const shrunk = search.counterexample;
   return { failed: true, runs: search.runs, seed: search.seed, path: search.path, shrunk, minimal: await dropUnneeded(shrunk, options), shrinks: search.shrinks };

@@ -22,7 +22,7 @@ export type {
   WorkersSpec,
   WorkloadSpec,
 } from './system.ts';
-export { bindScenario, defineScenario, TOXICS } from './scenario.ts';
+export { bindScenario, checkScenarioCluster, defineScenario, TOXICS } from './scenario.ts';
 export type { BoundScenario, FaultAction, FaultSpec, Scenario, ScenarioSpec, ToxicType, WorkloadFields } from './scenario.ts';
 export { check, DefinitionError, durationMs } from './definition.ts';
 export type { Duration, Timing } from './definition.ts';
@@ -42,6 +42,8 @@ export { branchesReached } from './branches.ts';
 export type { BranchesReached } from './branches.ts';
 export { runScenario } from './runner.ts';
 export type { RunOptions, RunResult, RunTimings } from './runner.ts';
-export { cleanupStaleRuns, providerFor, providers } from './cluster/index.ts';
+export { cleanupStaleRuns, providerFor, providers, SERVICES_LINKS, SERVICES_PROCESSES } from './cluster/index.ts';
+export { PERSISTENCE_ERRORS, TEMPORAL_SERVICES } from '../harness/temporal-services.ts';
+export type { PersistenceError, PersistenceFaults, TemporalService } from '../harness/temporal-services.ts';
 export type { Cluster, ClusterProcess, ClusterProvider, Link, WorkerCode } from './cluster/index.ts';
 export { nodeCommand } from '../harness/parts.ts';

@@ -7,6 +7,7 @@ import type { Cluster, ToxicType, WorkerCode } from './cluster/types.ts';
 import type { OperationHistory } from './history.ts';
 import type { PlannedFault } from './plan.ts';
 import type { FaultAction } from './scenario.ts';
+import type { TemporalService } from '../harness/temporal-services.ts';
 
 /** Attributes a toxic gets when the scenario gives none (Toxiproxy's units: ms, KB/s, bytes, µs for slicer delay). */
 export const TOXIC_DEFAULTS: Record<ToxicType, Record<string, number>> = {
@@ -29,10 +30,17 @@ export function describeAction(action: FaultAction): string {
       return `kill -9 ${action.process}`;
     case 'pause':
       return `pause ${action.process}`;
+    case 'restart':
+      return `restart ${action.process}`;
     case 'deploy':
       return `deploy workers with ${[action.workflows, action.activities].filter(Boolean).join(' and ')}`;
+    case 'persistence':
+      return `persistence faults ${JSON.stringify(action.errors)} in ${persistenceTargets(action).join(', ')}`;
   }
 }
+
+/** The services a persistence fault restarts with its errors: history unless it says. */
+const persistenceTargets = (action: Extract<FaultAction, { kind: 'persistence' }>): TemporalService[] => action.services ?? ['history'];
 
 export class Nemesis {
   private readonly timers: NodeJS.Timeout[] = [];
@@ -57,8 +65,11 @@ export class Nemesis {
   static validate(cluster: Cluster, faults: readonly PlannedFault[]): void {
     for (const fault of faults) {
       const { action } = fault;
-      if ((action.kind === 'kill' || action.kind === 'pause') && !cluster.processes.has(action.process)) {
+      if ((action.kind === 'kill' || action.kind === 'pause' || action.kind === 'restart') && !cluster.processes.has(action.process)) {
         throw new Error(`fault ${fault.id} (${describeAction(action)}): the ${cluster.provider} cluster has no process ${action.process} (it has ${[...cluster.processes.keys()].join(', ')})`);
+      }
+      if (action.kind === 'persistence' && !cluster.injectPersistenceFaults) {
+        throw new Error(`fault ${fault.id} (${describeAction(action)}): the ${cluster.provider} cluster cannot inject persistence faults (the services cluster can)`);
       }
       if ((action.kind === 'toxic' || action.kind === 'link-down') && !cluster.links[action.link]) {
         throw new Error(`fault ${fault.id} (${describeAction(action)}): the cluster has no link ${action.link} (it has ${Object.keys(cluster.links).join(', ')})`);
@@ -116,6 +127,8 @@ export class Nemesis {
         return this.process(action.process).kill();
       case 'pause':
         return this.process(action.process).pause();
+      case 'restart':
+        return this.process(action.process).restart();
       case 'deploy': {
         const next: WorkerCode = {
           workflowsPath: action.workflows ? path.resolve(this.projectRoot, action.workflows) : this.code.workflowsPath,
@@ -125,6 +138,8 @@ export class Nemesis {
         this.code = next;
         return;
       }
+      case 'persistence':
+        return this.cluster.injectPersistenceFaults!(action.errors, persistenceTargets(action));
     }
   }
 
@@ -143,7 +158,10 @@ export class Nemesis {
       case 'pause':
         return this.process(action.process).resume();
       case 'deploy':
+      case 'restart':
         return;
+      case 'persistence':
+        return this.cluster.injectPersistenceFaults!(undefined, persistenceTargets(action));
     }
   }
 

@@ -46,7 +46,7 @@ export interface Plan<Setup = unknown> {
 export const MAX_OPERATIONS = 10_000;
 
 function resolveAction(action: FaultAction, workers: number, random: Random): FaultAction {
-  if ((action.kind === 'kill' || action.kind === 'pause') && action.process === 'worker') {
+  if ((action.kind === 'kill' || action.kind === 'pause' || action.kind === 'restart') && action.process === 'worker') {
     return { ...action, process: `worker-${random.int(1, workers)}` };
   }
   return action;
@@ -118,14 +118,15 @@ export function planScenario<Params>(scenario: BoundScenario<Params>, seed: numb
     const [atLow, atHigh] = timingWindow(fault.at, `faults[${i}].at`);
     const atMs = random.int(atLow, atHigh);
     const action = resolveAction(fault.action, scenario.workers, random);
-    if (action.kind === 'deploy') return { id: `f${i}`, action, atMs };
+    if (action.kind === 'deploy' || action.kind === 'restart') return { id: `f${i}`, action, atMs };
     const lasting = fault.for === undefined ? undefined : timingWindow(fault.for, `faults[${i}].for`);
     return { id: `f${i}`, action, atMs, healAtMs: lasting ? atMs + random.int(lasting[0], lasting[1]) : undefined };
   });
   const lastTimed = Math.max(scenario.spreadOverMs, ...operations.map((op) => op.startAtMs), ...faults.map((f) => f.healAtMs ?? f.atMs));
   // A fault without a duration lasts until the fault phase ends: a second after everything else.
-  const faultPhaseEndsMs = faults.some((f) => f.healAtMs === undefined && f.action.kind !== 'deploy') ? lastTimed + 1000 : lastTimed;
-  for (const fault of faults) if (fault.healAtMs === undefined && fault.action.kind !== 'deploy') fault.healAtMs = faultPhaseEndsMs;
+  const lasts = (fault: PlannedFault): boolean => fault.action.kind !== 'deploy' && fault.action.kind !== 'restart';
+  const faultPhaseEndsMs = faults.some((f) => f.healAtMs === undefined && lasts(f)) ? lastTimed + 1000 : lastTimed;
+  for (const fault of faults) if (fault.healAtMs === undefined && lasts(fault)) fault.healAtMs = faultPhaseEndsMs;
 
   return { scenario: scenario.name, seed, runId, setup: planned.setup, operations, faults, faultPhaseEndsMs };
 }

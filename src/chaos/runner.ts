@@ -24,7 +24,7 @@ import { type HistoryEntry, OperationHistory, toJepsenHistory } from './history.
 import { Nemesis } from './nemesis.ts';
 import type { RecordedWorkflow, ReplayObservation, RunObservations, WorkflowOutcome, WorkflowStatus } from './observations.ts';
 import { type Plan, type PlannedOperation, planScenario } from './plan.ts';
-import type { BoundScenario } from './scenario.ts';
+import { type BoundScenario, checkScenarioCluster } from './scenario.ts';
 import { runWorkload, sleep } from './workload.ts';
 
 /** The system's own code (workload.prepare, snapshot) threw: a harness error naming the hook, never a verdict. */
@@ -266,6 +266,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
   const { scenario, seed } = options;
   const started = Date.now();
   mkdirSync(options.reportDir, { recursive: true });
+  checkScenarioCluster(scenario, options.provider.name);
   const plan = planRun(scenario, seed, options.workflowTypes, options.code.workflowsPath);
   const session = await openSession({ ...options, system: scenario.system, workers: scenario.workers, dataDir: path.join(options.reportDir, 'cluster') });
   try {

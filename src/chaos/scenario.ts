@@ -7,6 +7,8 @@
 import { BUILT_IN_CHECKERS } from './checkers/built-in.ts';
 import { check, DefinitionError, type Duration, durationMs, isRecord, type Timing, timingWindow, withFieldPrefix } from './definition.ts';
 import { linkNames, type System } from './system.ts';
+import { PERSISTENCE_ERRORS, TEMPORAL_SERVICES, type PersistenceFaults, type TemporalService } from '../harness/temporal-services.ts';
+import { SERVICES_LINKS, SERVICES_PROCESSES } from './cluster/services-names.ts';
 
 export { durationMs, timingWindow };
 export type { Duration, Timing };
@@ -25,8 +27,16 @@ export type FaultAction =
   | { kind: 'kill'; process: ProcessTarget }
   /** SIGSTOP; healed by SIGCONT. */
   | { kind: 'pause'; process: ProcessTarget }
+  /** A graceful restart (SIGTERM, wait for it to exit, start it again), as an operator's rolling restart does; nothing to heal. */
+  | { kind: 'restart'; process: ProcessTarget }
   /** Replace every worker's code (e.g. deploy a fix); permanent. Paths are relative to the project root. */
-  | { kind: 'deploy'; workflows?: string; activities?: string };
+  | { kind: 'deploy'; workflows?: string; activities?: string }
+  /**
+   * The services cluster only: the server's own persistence fault injection. Each of `services` (default: history)
+   * restarts with `errors` (data store -> method -> error -> probability; e.g. ExecutionStore.UpdateWorkflowExecution
+   * ExecuteAndTimeout: 0.1 commits the write and answers with a timeout); healed by restarting without them.
+   */
+  | { kind: 'persistence'; errors: PersistenceFaults; services?: TemporalService[] };
 
 export interface FaultSpec {
   action: FaultAction;
@@ -58,6 +68,11 @@ export interface ScenarioSpec {
   workers?: number;
   /** The code the workers start with, instead of the system's (paths relative to the project root). */
   code?: { workflows?: string; activities?: string };
+  /**
+   * The cluster the scenario needs: 'services' for faults inside a production-shaped Temporal (its services,
+   * PostgreSQL, the links between them); absent for any cluster with a Temporal frontend.
+   */
+  cluster?: 'services';
 }
 
 export interface Scenario extends ScenarioSpec {
@@ -96,13 +111,38 @@ function checkAction(action: unknown, field: string): void {
       return;
     case 'kill':
     case 'pause':
+    case 'restart':
       name('process');
       return;
     case 'deploy':
       check(typeof a.workflows === 'string' || typeof a.activities === 'string', field, 'a deploy names the new workflows and/or activities module');
       return;
+    case 'persistence':
+      checkPersistenceFaults(a.errors, `${field}.errors`);
+      check(
+        a.services === undefined || (Array.isArray(a.services) && a.services.length > 0 && a.services.every((svc) => TEMPORAL_SERVICES.includes(svc as TemporalService))),
+        `${field}.services`,
+        `expected a non-empty list of ${TEMPORAL_SERVICES.join(', ')}, got ${JSON.stringify(a.services)}`,
+      );
+      return;
     default:
-      throw new DefinitionError(`${field}.kind: expected toxic, link-down, kill, pause or deploy, got ${JSON.stringify(a.kind)}`);
+      throw new DefinitionError(`${field}.kind: expected toxic, link-down, kill, pause, restart, deploy or persistence, got ${JSON.stringify(a.kind)}`);
+  }
+}
+
+function checkPersistenceFaults(errors: unknown, field: string): void {
+  const example = 'e.g. { ExecutionStore: { UpdateWorkflowExecution: { ExecuteAndTimeout: 0.1 } } }';
+  check(isRecord(errors) && Object.keys(errors).length > 0, field, `expected data store -> method -> error -> probability, ${example}`);
+  for (const [store, methods] of Object.entries(errors as Record<string, unknown>)) {
+    check(/^[A-Z][A-Za-z]*Store$|^Queue(V2)?$/.test(store) && isRecord(methods) && Object.keys(methods).length > 0, `${field}.${store}`, `expected a data store (ExecutionStore, TaskStore, ShardStore, ...) holding methods, ${example}`);
+    for (const [method, byError] of Object.entries(methods as Record<string, unknown>)) {
+      check(isRecord(byError) && Object.keys(byError).length > 0, `${field}.${store}.${method}`, `expected error -> probability, ${example}`);
+      for (const [error, p] of Object.entries(byError as Record<string, unknown>)) {
+        const at = `${field}.${store}.${method}.${error}`;
+        check(PERSISTENCE_ERRORS.includes(error as (typeof PERSISTENCE_ERRORS)[number]), at, `expected one of ${PERSISTENCE_ERRORS.join(', ')}`);
+        check(typeof p === 'number' && p > 0 && p <= 1, at, `expected a probability in (0, 1], got ${JSON.stringify(p)}`);
+      }
+    }
   }
 }
 
@@ -135,6 +175,12 @@ export function defineScenario(spec: ScenarioSpec): Scenario {
     check(Array.isArray(s.checks) && s.checks.length > 0, 'checks', 'expected a non-empty list of checker names (or leave it out for all)');
     (s.checks as unknown[]).forEach((c, i) => check(typeof c === 'string' && c !== '', `checks[${i}]`, `expected a checker name, got ${JSON.stringify(c)}`));
   }
+  check(s.cluster === undefined || s.cluster === 'services', 'cluster', `expected 'services' (or leave it out for any cluster), got ${JSON.stringify(s.cluster)}`);
+  if (s.cluster !== 'services') {
+    (s.faults as FaultSpec[]).forEach((fault, i) =>
+      check(fault.action.kind !== 'persistence', `faults[${i}].action.kind`, "a persistence fault needs the services cluster: add cluster: 'services' to the scenario"),
+    );
+  }
   check(s.workers === undefined || (Number.isSafeInteger(s.workers) && (s.workers as number) >= 1 && (s.workers as number) <= 8), 'workers', `expected 1 to 8, got ${JSON.stringify(s.workers)}`);
   if (s.code !== undefined) {
     check(isRecord(s.code), 'code', 'expected { workflows?, activities? }');
@@ -145,21 +191,43 @@ export function defineScenario(spec: ScenarioSpec): Scenario {
 
 /** Where each fault's target must be found, as names the system and its cluster give. */
 function checkTargets(scenario: Scenario, system: System, workers: number): void {
-  const links = linkNames(system);
-  const processes = ['temporal', ...Object.keys(system.parts), 'worker', ...Array.from({ length: workers }, (_, i) => `worker-${i + 1}`)];
+  const services = scenario.cluster === 'services';
+  const links = [...linkNames(system), ...(services ? SERVICES_LINKS : [])];
+  const temporal = services ? SERVICES_PROCESSES : ['temporal'];
+  const processes = [...temporal, ...Object.keys(system.parts), 'worker', ...Array.from({ length: workers }, (_, i) => `worker-${i + 1}`)];
   scenario.faults.forEach((fault, i) => {
     const action = fault.action;
     const field = `faults[${i}].action`;
     if (action.kind === 'toxic' || action.kind === 'link-down') {
       check(links.includes(action.link), `${field}.link`, `expected one of ${links.join(', ')}, got ${JSON.stringify(action.link)}`);
     }
-    if (action.kind === 'kill' || action.kind === 'pause') {
+    if (action.kind === 'kill' || action.kind === 'pause' || action.kind === 'restart') {
       const worker = /^worker-(\d+)$/.exec(action.process);
       const message = worker
         ? `the scenario runs ${workers} worker(s): worker-1 to worker-${workers}, or 'worker' for one picked by the seed; got ${JSON.stringify(action.process)}`
         : `expected one of ${processes.join(', ')}, got ${JSON.stringify(action.process)}`;
       check(processes.includes(action.process), `${field}.process`, message);
     }
+  });
+}
+
+/**
+ * Check that a scenario can run on the cluster a provider gives: a services scenario only on the services
+ * cluster, and a scenario that kills or pauses the dev server ('temporal') not there. Throws DefinitionError.
+ */
+export function checkScenarioCluster(scenario: Scenario, provider: string): void {
+  if (scenario.cluster === 'services') {
+    check(provider === 'services', 'cluster', `scenario ${scenario.name} faults the inside of a Temporal cluster: run it with --cluster services (this run has ${provider})`);
+    return;
+  }
+  if (provider !== 'services') return;
+  scenario.faults.forEach((fault, i) => {
+    const { action } = fault;
+    check(
+      !((action.kind === 'kill' || action.kind === 'pause' || action.kind === 'restart') && action.process === 'temporal'),
+      `faults[${i}].action.process`,
+      `scenario ${scenario.name} faults 'temporal', the dev server, which the services cluster does not run: run it on another cluster (its Temporal processes are ${SERVICES_PROCESSES.join(', ')})`,
+    );
   });
 }
 

@@ -115,7 +115,7 @@ export function buildProgram(): Command {
       .argument('[scenario]', 'a scenario name (tempest chaos list) or a scenario file')
       .option('--all', 'run every scenario of the project, one after another')
       .option('--keep-running', 'after the report, keep the cluster (and its Temporal Web UI) up until Ctrl-C')
-      .option('--cluster <provider>', 'local (child processes, the default), docker (containers; TEMPEST_START_DOCKER=1 starts dockerd when none runs) or external (an existing Temporal cluster, with Toxiproxy in front)', 'local')
+      .option('--cluster <provider>', 'local (child processes, the default), services (Temporal as separate services on PostgreSQL), docker (containers; TEMPEST_START_DOCKER=1 starts dockerd when none runs) or external (an existing Temporal cluster, with Toxiproxy in front)', 'local')
       .option('--address <host:port>', 'the Temporal frontend, for --cluster external')
       .option('--namespace <name>', 'the namespace, for --cluster external (default: default)'),
     'for --cluster external: ',
@@ -142,7 +142,7 @@ export function buildProgram(): Command {
       .option('--longest-outage <seconds>', 'the longest a generated fault may last: past every retry budget and timeout in play', '40')
       .option('--tries <n>', 'once a schedule broke an invariant: runs of each smaller schedule before it counts as holding, and re-runs of the smallest one', '3')
       .option('--time-limit <seconds>', 'stop exploring and shrinking after this long', '900')
-      .option('--cluster <provider>', 'local, docker or external', 'local')
+      .option('--cluster <provider>', 'local, services, docker or external', 'local')
       .option('--address <host:port>', 'the Temporal frontend, for --cluster external')
       .option('--namespace <name>', 'the namespace, for --cluster external'),
     'for --cluster external: ',

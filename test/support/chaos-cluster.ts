@@ -58,6 +58,8 @@ export interface ChaosWorld {
   stateDir: string;
   /** How long the cluster took to start, in ms. */
   startMs: number;
+  /** The cluster's state and logs (logs/<process>.log). */
+  dataDir: string;
 }
 
 /**
@@ -72,9 +74,10 @@ export function useChaosCluster(provider: ClusterProvider, options: { workers: n
     dataDir = mkdtempSync(path.join(os.tmpdir(), `tempest-chaos-${provider.name}-`));
     world.stateDir = path.join(dataDir, 'state');
     const started = Date.now();
+    world.dataDir = path.join(dataDir, 'cluster');
     world.cluster = await provider.start({
       ...PACKAGED_SYSTEM,
-      dataDir: path.join(dataDir, 'cluster'),
+      dataDir: world.dataDir,
       stateDir: world.stateDir,
       workers: { ...PACKAGED_CODE, count: options.workers, taskQueues: Object.values(TASK_QUEUES) },
       external: options.external,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { exploreSchedules, type GeneratedFault, scheduleArbitrary } from '../../src/chaos/explore';
+import { exploreSchedules, type GeneratedFault, scheduleArbitrary, withSchedule } from '../../src/chaos/explore';
 import bankAndStore from '../../chaos/system';
 import { bindScenario, defineScenario } from '../../src/chaos/scenario';
 
@@ -84,6 +84,18 @@ describe('the generated schedules', () => {
       return s.length > 1 && last.action.kind === 'link-down' && last.forMs > 25_000 && s.slice(0, -1).every((f) => f.action.kind === 'toxic' && f.action.toxic === 'reset_peer' && f.action.link === (last.action as { link: string }).link && f.atMs + f.forMs <= last.atMs);
     });
     expect([linkSequence, killCycle, burst, lostThenDown]).toEqual([true, true, true, true]);
+  });
+
+  it('on the services cluster, fault its processes and database links instead of the dev server, and bind to a services scenario', () => {
+    const services = fc.sample(scheduleArbitrary(bankAndStore, { maxFaults: 3 }, 'services'), { numRuns: 400, seed: 11 }).flat();
+    const killed = new Set(services.flatMap((f) => (f.action.kind === 'kill' ? [f.action.process] : [])));
+    const linked = new Set(services.flatMap((f) => (f.action.kind === 'link-down' || f.action.kind === 'toxic' ? [f.action.link] : [])));
+    expect(killed.has('temporal')).toBe(false);
+    expect(['postgres', 'temporal-history', 'temporal-matching'].every((p) => killed.has(p))).toBe(true);
+    expect(linked.has('temporal-history-postgres')).toBe(true);
+    expect(faults.some((f) => f.action.kind === 'kill' && f.action.process === 'temporal')).toBe(true);
+    const onServices = bindScenario(defineScenario({ ...scenario, cluster: 'services', faults: [] }), bankAndStore);
+    expect(() => withSchedule(onServices, services.slice(0, 3))).not.toThrow();
   });
 
   it('find a bug that needs a lost answer from the bank within a few schedules', async () => {

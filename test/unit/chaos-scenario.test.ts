@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import bankAndStore from '../../chaos/system';
 import { planScenario } from '../../src/chaos/plan';
-import { bindScenario, defineScenario, type ScenarioSpec } from '../../src/chaos/scenario';
+import { bindScenario, checkScenarioCluster, defineScenario, type ScenarioSpec } from '../../src/chaos/scenario';
 import { AUTO_REJECT_AFTER } from '../../chaos/workload';
 import type { OrderRequest, TransferDetails } from '../../workflows/types';
 
@@ -60,10 +60,35 @@ describe('defineScenario and bindScenario', () => {
     [{ ...base, faults: [{ action: { kind: 'kill', process: 'bank' }, at: '25h' }] }, 'faults[0].at: "25h" is longer than a day; a run would not end'],
     [{ ...base, faults: [{ action: { kind: 'pause', process: 'bank' }, at: { between: ['3s', '1s'] } }] }, 'faults[0].at.between: the window ends before it starts'],
     [{ ...base, faults: [{ action: { kind: 'kill', process: 'bank' }, at: { between: ['1s', '10m'] } }] }, "faults[0].at: may start 600 s in, after the run's work is bounded to end (workload.spreadOver 3 s + settleWithin 60 s)"],
-    [{ ...base, faults: [{ action: { kind: 'explode' }, at: 0 }] }, 'faults[0].action.kind: expected toxic, link-down, kill, pause or deploy, got "explode"'],
+    [{ ...base, faults: [{ action: { kind: 'explode' }, at: 0 }] }, 'faults[0].action.kind: expected toxic, link-down, kill, pause, restart, deploy or persistence, got "explode"'],
+    [{ ...base, cluster: 'kubernetes' }, `cluster: expected 'services' (or leave it out for any cluster), got "kubernetes"`],
+    [{ ...base, faults: [{ action: { kind: 'kill', process: 'temporal-history' }, at: 0 }] }, 'faults[0].action.process: expected one of temporal, bank, store, worker, worker-1, worker-2, got "temporal-history"'],
+    [{ ...base, cluster: 'services', faults: [{ action: { kind: 'kill', process: 'temporal' }, at: 0 }] }, 'faults[0].action.process: expected one of postgres, temporal-frontend, temporal-history, temporal-matching, temporal-worker, bank, store, worker, worker-1, worker-2, got "temporal"'],
+    [{ ...base, cluster: 'services', faults: [{ action: { kind: 'link-down', link: 'history-db' }, at: 0 }] }, 'faults[0].action.link: expected one of worker-temporal, client-temporal, worker-bank, worker-store, temporal-frontend-postgres, temporal-history-postgres, temporal-matching-postgres, temporal-worker-postgres, temporal-worker-frontend, got "history-db"'],
+    [{ ...base, faults: [{ action: { kind: 'persistence', errors: { ExecutionStore: { UpdateWorkflowExecution: { Timeout: 0.1 } } } }, at: 0 }] }, "faults[0].action.kind: a persistence fault needs the services cluster: add cluster: 'services' to the scenario"],
+    [{ ...base, cluster: 'services', faults: [{ action: { kind: 'persistence', errors: { ExecutionStore: { UpdateWorkflowExecution: { Explode: 0.1 } } } }, at: 0 }] }, 'faults[0].action.errors.ExecutionStore.UpdateWorkflowExecution.Explode: expected one of Timeout, ExecuteAndTimeout, ResourceExhausted, Unavailable'],
+    [{ ...base, cluster: 'services', faults: [{ action: { kind: 'persistence', errors: { ExecutionStore: { UpdateWorkflowExecution: { Timeout: 2 } } } }, at: 0 }] }, 'faults[0].action.errors.ExecutionStore.UpdateWorkflowExecution.Timeout: expected a probability in (0, 1], got 2'],
+    [{ ...base, cluster: 'services', faults: [{ action: { kind: 'persistence', errors: { Executions: { Update: { Timeout: 0.5 } } } }, at: 0 }] }, 'faults[0].action.errors.Executions: expected a data store (ExecutionStore, TaskStore, ShardStore, ...)'],
+    [{ ...base, cluster: 'services', faults: [{ action: { kind: 'persistence', errors: { TaskStore: { CreateTasks: { Timeout: 0.5 } } }, services: ['gateway'] }, at: 0 }] }, 'faults[0].action.services: expected a non-empty list of frontend, history, matching, worker, got ["gateway"]'],
     [{ ...base, checks: ['money-conserved', 'vibes'] }, 'checks[1]: expected one of all-finished, histories-replay'],
   ])('refuse a bad scenario naming the field (%#)', (spec, message) => {
     expect(problem(spec)).toContain(message);
+  });
+});
+
+describe('checkScenarioCluster', () => {
+  const services = defineScenario({ ...base, cluster: 'services', faults: [{ action: { kind: 'kill', process: 'temporal-history' }, at: '1s', for: '2s' }] });
+  const devServerCrash = defineScenario({ ...base, faults: [{ action: { kind: 'kill', process: 'temporal' }, at: '1s', for: '2s' }] });
+
+  it('runs a services scenario only on the services cluster, naming the flag', () => {
+    expect(() => checkScenarioCluster(services, 'services')).not.toThrow();
+    expect(() => checkScenarioCluster(services, 'local')).toThrow('cluster: scenario worker-dies faults the inside of a Temporal cluster: run it with --cluster services (this run has local)');
+  });
+
+  it('refuses a scenario that kills the dev server on the services cluster, naming its Temporal processes', () => {
+    expect(() => checkScenarioCluster(devServerCrash, 'local')).not.toThrow();
+    expect(() => checkScenarioCluster(defineScenario(base), 'services')).not.toThrow();
+    expect(() => checkScenarioCluster(devServerCrash, 'services')).toThrow("faults[0].action.process: scenario worker-dies faults 'temporal', the dev server, which the services cluster does not run: run it on another cluster (its Temporal processes are postgres, temporal-frontend, temporal-history, temporal-matching, temporal-worker)");
   });
 });
 

@@ -27,18 +27,18 @@ describe('tempest CLI', () => {
     const { code, stdout } = tempest('toolchain', '--json');
     expect(code).toBe(0);
     const rows = JSON.parse(stdout) as { tool: string; origin: string }[];
-    expect(rows.map((r) => r.tool)).toEqual(['temporal', 'temporal-test-server', 'toxiproxy']);
+    expect(rows.map((r) => r.tool)).toEqual(['temporal', 'temporal-test-server', 'toxiproxy', 'temporal-server', 'temporal-sql-tool']);
   });
 
   it('setup: installs nothing when the pinned tools are in the cache, and names an unknown tool with exit 2', () => {
     const present = tempest('setup', '--json');
     expect(present.code).toBe(0);
     expect((JSON.parse(present.stdout) as { tool: string; installed: boolean }[]).map((r) => [r.tool, r.installed])).toEqual([
-      ['temporal', false], ['temporal-test-server', false], ['toxiproxy', false],
+      ['temporal', false], ['temporal-test-server', false], ['toxiproxy', false], ['temporal-server', false], ['temporal-sql-tool', false],
     ]);
     const unknown = tempest('setup', 'postgres');
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toBe('tempest: unknown tool postgres (known: temporal, temporal-test-server, toxiproxy)\n');
+    expect(unknown.stderr).toBe('tempest: unknown tool postgres (known: temporal, temporal-test-server, toxiproxy, temporal-server, temporal-sql-tool)\n');
   });
 
   it('exits 2 naming the variable when a tool override points nowhere', () => {

@@ -1,8 +1,8 @@
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { installTool, ProvisionError } from '../../src/toolchain/install';
+import { installTool, ProvisionError, setupTools } from '../../src/toolchain/install';
 import { cacheRoot } from '../../src/toolchain/cache';
 import { installedPath, loadManifest, resolveTool, ToolNotFoundError, toolsDir } from '../../src/toolchain/tools';
 
@@ -14,7 +14,7 @@ afterEach(() => {
 describe('toolchain manifest', () => {
   it('pins every tool with a version and a checksum', () => {
     const { tools } = loadManifest();
-    expect(Object.keys(tools).sort()).toEqual(['temporal', 'temporal-test-server', 'toxiproxy']);
+    expect(Object.keys(tools).sort()).toEqual(['temporal', 'temporal-server', 'temporal-sql-tool', 'temporal-test-server', 'toxiproxy']);
     for (const spec of Object.values(tools)) {
       expect(spec.version).toMatch(/^\d+\.\d+\.\d+$/);
       const checksums = 'sha256' in spec ? Object.values(spec.sha256) : [spec.moduleSum];
@@ -78,6 +78,30 @@ describe('installTool', () => {
       expect((error as ProvisionError).message).toContain('set TEMPEST_TEMPORAL to an existing temporal binary');
     } finally {
       rmSync(path.join(toolsDir(), 'temporal-0.0.1'), { recursive: true, force: true });
+    }
+  });
+});
+
+describe('setupTools without names', () => {
+  it('goes on without an optional tool it cannot install, saying why and what needs it; named, the same tool is an error', () => {
+    const cache = mkdtempSync(path.join(os.tmpdir(), 'tempest-cache-'));
+    const { tools } = loadManifest();
+    // The tools every use needs are in place (the real cache's); Go is nowhere, so the optional server builds fail.
+    mkdirSync(path.join(cache, 'tools'));
+    for (const name of ['temporal', 'temporal-test-server', 'toxiproxy'] as const) {
+      symlinkSync(path.dirname(installedPath(name, tools[name])), path.join(cache, 'tools', path.basename(path.dirname(installedPath(name, tools[name])))));
+    }
+    process.env.TEMPEST_CACHE = cache;
+    process.env.PATH = '/nonexistent';
+    try {
+      const results = setupTools();
+      expect(results.filter((r) => !r.skipped).map((r) => [r.tool, r.installed])).toEqual([['temporal', false], ['temporal-test-server', false], ['toxiproxy', false]]);
+      const skipped = results.filter((r) => r.skipped);
+      expect(skipped.map((r) => r.tool)).toEqual(['temporal-server', 'temporal-sql-tool']);
+      expect(skipped[0]!.skipped).toMatch(/^cannot install temporal-server from the Go module proxy: `go mod download go.temporal.io\/server@v1.32.1` failed: .* \(needed only for the services cluster \(--cluster services\) and the throughput-services benchmark\)$/);
+      expect(() => setupTools(['temporal-server'])).toThrow(ProvisionError);
+    } finally {
+      rmSync(cache, { recursive: true, force: true });
     }
   });
 });

@@ -6,11 +6,12 @@ import type { BenchSuite } from '../suite.ts';
 import { baselineSuite } from './baseline.ts';
 import { replaySuite } from './replay.ts';
 import { retryLatencySuite } from './retry-latency.ts';
-import { throughputSuite } from './throughput.ts';
+import { servicesThroughputSuite, throughputSuite } from './throughput.ts';
 import { timeSkippingSuite } from './time-skipping.ts';
 
 export const SUITES: readonly BenchSuite[] = [
   throughputSuite,
+  servicesThroughputSuite,
   baselineSuite,
   retryLatencySuite,
   timeSkippingSuite,

@@ -43,6 +43,19 @@ export interface TemporalFrontend {
   webUiUrl?: string;
   /** The Temporal server process, when the provider runs it. */
   process?: ControlledProcess;
+  /**
+   * Or the processes of a Temporal cluster the provider runs (its database, then its services), in start order:
+   * each restarts after those before it.
+   */
+  processes?: ControlledProcess[];
+  /** Links inside the Temporal cluster the provider made (context.createLinks), added to the cluster's links. */
+  links?: Record<string, Link>;
+  /** Called once everything has stopped: remove what the provider keeps outside the run's directory. */
+  dispose?: () => Promise<void>;
+  /** Undo the faults only the provider knows of (healAll, after every process is back). */
+  heal?: () => Promise<void>;
+  /** See Cluster.injectPersistenceFaults. */
+  injectPersistenceFaults?: Cluster['injectPersistenceFaults'];
   /** For the cluster's clients (Cluster.connectionOptions). */
   connectionOptions?: Cluster['connectionOptions'];
   /** TLS for the worker processes, which connect through the worker-temporal link. */
@@ -100,6 +113,8 @@ export interface PartContext {
   recorder(part: string): (spawned: SpawnedProcess) => void;
   /** Labels for a container of this run, so that a later run can remove it if this harness is killed. */
   containerLabels(): Record<string, string>;
+  /** Proxies of the run's Toxiproxy for links the provider needs before its Temporal starts (each upstream is host:port). */
+  createLinks(upstreams: Record<string, string>): Promise<Record<string, Link>>;
 }
 
 interface Deployment {
@@ -161,10 +176,13 @@ class ProcessCluster implements Cluster {
     this.webUiUrl = frontend.webUiUrl;
     this.parts = cluster.partAddresses;
     this.links = cluster.links;
-    this.servers = [...(frontend.process ? [frontend.process] : []), ...cluster.parts];
+    this.servers = [...(frontend.processes ?? (frontend.process ? [frontend.process] : [])), ...cluster.parts];
     this.workers = cluster.workers;
     this.processes = new Map([...this.servers, ...this.workers].map((part) => [part.name, part]));
+    this.injectPersistenceFaults = frontend.injectPersistenceFaults;
   }
+
+  readonly injectPersistenceFaults?: Cluster['injectPersistenceFaults'];
 
   link(name: string): Link {
     const link = this.links[name];
@@ -183,6 +201,7 @@ class ProcessCluster implements Cluster {
       // Servers first, each after what it depends on: a worker cannot start without its Temporal.
       ...this.servers.map((part) => () => (part.needsRestart ? part.start() : Promise.resolve())),
       () => attemptAll(this.workers.filter((part) => part.needsRestart).map((part) => () => part.start())),
+      () => this.cluster.frontend.heal?.() ?? Promise.resolve(),
     ]);
   }
 
@@ -199,6 +218,7 @@ class ProcessCluster implements Cluster {
       () => stopAll(this.workers.map((worker) => () => worker.stop())),
       () => stopAll([...this.servers.map((part) => () => part.stop()), () => this.cluster.toxiproxy.stop()]),
       () => this.cluster.dispose?.() ?? Promise.resolve(),
+      () => this.cluster.frontend.dispose?.() ?? Promise.resolve(),
     ]);
     this.cluster.registry.close(); // only once every process is gone: otherwise a later run must still find them
   }
@@ -236,6 +256,9 @@ export async function startProcessCluster(
     log(`cleaned up a run whose harness was killed (${stale.dataDir}): ${killed}`);
   }
   const registry = RunRegistry.open(stateDir, dataDir);
+  const linkNames = [...TEMPORAL_LINKS, ...partLinks.map((link) => link.name)];
+  // Started first thing below; a provider's Temporal may need links before it starts (createLinks waits for it).
+  let toxiproxyStart: Promise<LaunchedToxiproxy> | undefined;
   const context: PartContext = {
     dataDir,
     projectRoot: options.projectRoot,
@@ -248,6 +271,10 @@ export async function startProcessCluster(
     },
     recorder: (part) => registry.recorder(part),
     containerLabels: () => registry.containerLabels(),
+    createLinks: async (upstreams) => {
+      const started = await toxiproxyStart!;
+      return createLinks(started.client, upstreams, started.proxyListen?.bind(started));
+    },
   };
 
   // Each deploy's bundle is copied into the run's data directory, where a worker in a container can read it too.
@@ -283,23 +310,28 @@ export async function startProcessCluster(
 
   const startedAt = Date.now();
   const stoppers: (() => Promise<unknown>)[] = [];
+  let disposeTemporal: (() => Promise<void>) | undefined;
   const fail = async (part: string, error: unknown): Promise<never> => {
     await stopAll(stoppers).catch(() => undefined); // the start failure is the error worth reporting
     await launchers.dispose?.().catch(() => undefined);
+    await disposeTemporal?.().catch(() => undefined);
     registry.close();
     const message = errorLine(error);
     throw new ClusterStartError(provider, message.startsWith(`${part}: `) ? message : `${part}: ${message}`, { cause: error });
   };
 
-  const linkNames = [...TEMPORAL_LINKS, ...partLinks.map((link) => link.name)];
   log(`starting the ${provider} cluster (state and logs in ${dataDir}) ...`);
+  toxiproxyStart = launchers.toxiproxy(context, linkNames);
   const [temporal, toxiproxy, ...independentStarts] = await Promise.allSettled([
     startTemporal(context),
-    launchers.toxiproxy(context, linkNames),
+    toxiproxyStart,
     ...independent.map((part) => part.start()),
   ]);
-  const temporalProcess = temporal.status === 'fulfilled' ? temporal.value.process : undefined;
-  if (temporalProcess) stoppers.push(() => temporalProcess.stop());
+  if (temporal.status === 'fulfilled') {
+    const { process, processes = process ? [process] : [], dispose } = temporal.value;
+    stoppers.push(...processes.map((part) => () => part.stop()));
+    disposeTemporal = dispose;
+  }
   if (toxiproxy.status === 'fulfilled') stoppers.push(() => toxiproxy.value.stop());
   independent.forEach((part, i) => {
     if (independentStarts[i]!.status === 'fulfilled') stoppers.push(() => part.stop());
@@ -316,7 +348,7 @@ export async function startProcessCluster(
       'client-temporal': inside(frontend.address),
       ...Object.fromEntries(partLinks.map((link) => [link.name, inside(partAddresses[link.to]!.address)])),
     };
-    links = await createLinks(toxiproxy.value.client, upstreams, toxiproxy.value.proxyListen?.bind(toxiproxy.value));
+    links = { ...frontend.links, ...(await createLinks(toxiproxy.value.client, upstreams, toxiproxy.value.proxyListen?.bind(toxiproxy.value))) };
   } catch (error) {
     return fail('links', error);
   }

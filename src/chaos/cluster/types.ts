@@ -1,14 +1,16 @@
 /**
  * A chaos cluster: the Temporal server, the system's parts and the workers, with every link that matters going
  * through its own Toxiproxy proxy (worker-temporal, client-temporal, worker-<part>, <part>-<dependency>), and every
- * process under the harness's control. One interface, three providers: `local` (child processes), `docker`
- * (containers through testcontainers), `external` (an existing Temporal cluster, with Toxiproxy in front of it).
+ * process under the harness's control. One interface, four providers: `local` (child processes), `services` (the
+ * same, with Temporal as separate services on PostgreSQL), `docker` (containers through testcontainers),
+ * `external` (an existing Temporal cluster, with Toxiproxy in front of it).
  * Scenarios and the runner see only this interface.
  */
 import type { TLSConfig } from '@temporalio/client';
 import type { ClusterOptions as TemporalClusterOptions } from '../../replay/record.ts';
 import type { ToxicType } from '../scenario.ts';
 import type { PartAddress, System } from '../system.ts';
+import type { PersistenceFaults, TemporalService } from '../../harness/temporal-services.ts';
 
 export { TOXICS, type ToxicType } from '../scenario.ts';
 
@@ -96,7 +98,7 @@ export type DockerNetworkMode = 'host' | 'bridge';
 export type ExternalTemporal = Omit<TemporalClusterOptions, 'namespace'>;
 
 export interface Cluster {
-  provider: 'local' | 'docker' | 'external';
+  provider: 'local' | 'docker' | 'external' | 'services';
   namespace: string;
   /** Temporal frontend for the workload driver (through the client-temporal link). */
   clientAddress: string;
@@ -119,6 +121,11 @@ export interface Cluster {
   healAll(): Promise<void>;
   /** Stop everything this provider started; each part is attempted even when another fails. */
   stop(): Promise<void>;
+  /**
+   * The services provider's persistence faults: restart each of `services` (one at a time) with the server's fault
+   * injection set to `faults`, or cleared when `faults` is undefined.
+   */
+  injectPersistenceFaults?(faults: PersistenceFaults | undefined, services: readonly TemporalService[]): Promise<void>;
 }
 
 export interface ClusterProvider {

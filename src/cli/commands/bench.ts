@@ -45,12 +45,12 @@ export interface BenchCompareOptions {
 }
 
 export function listSuites(): void {
-  for (const suite of SUITES) process.stdout.write(`${suite.name.padEnd(15)} ${suite.description}\n`);
+  for (const suite of SUITES) process.stdout.write(`${suite.name.padEnd(20)} ${suite.description}${suite.optIn ? ' (only with --suite)' : ''}\n`);
 }
 
-/** `--suite a,b`: every name must be a known suite; the default is all of them, in registry order. */
+/** `--suite a,b`: every name must be a known suite; the default is all of them but the opt-in ones, in registry order. */
 export function parseSuites(value: string | undefined): BenchSuite[] {
-  if (value === undefined) return [...SUITES];
+  if (value === undefined) return SUITES.filter((suite) => !suite.optIn);
   const names = value.split(',').map((name) => name.trim()).filter(Boolean);
   if (names.length === 0) throw new UsageError(`--suite needs at least one suite name; known suites: ${SUITES.map((s) => s.name).join(', ')}`);
   return names.map((name, index) => {
@@ -114,7 +114,7 @@ function existingFile(flag: string, given: string): string {
 export async function runBench(options: BenchRunOptions): Promise<void> {
   const suites = parseSuites(options.suite);
   const concurrency = parseConcurrency(options.concurrency);
-  if (concurrency && !suites.some((suite) => suite.name === 'throughput')) throw new UsageError('--concurrency sets the throughput suite\'s levels, and --suite leaves it out');
+  if (concurrency && !suites.some((suite) => suite.name.startsWith('throughput'))) throw new UsageError('--concurrency sets the throughput suite\'s levels, and --suite leaves it out');
   // Flags first: a bad --out is refused before anything of the project loads.
   if (options.out) checkWritable(options.out, '--out');
   const target = await benchTarget(options, suites);

@@ -17,7 +17,7 @@ import { ReportDirError, type StagedReportDir, stageReportDir } from '../../chao
 import { renderChaosHtml } from '../../chaos/report-html.ts';
 import { type ChaosSession, openSession, planRun, runScenario, SystemHookError } from '../../chaos/runner.ts';
 import type { WorkerCode } from '../../chaos/cluster/types.ts';
-import type { BoundScenario } from '../../chaos/scenario.ts';
+import { type BoundScenario, checkScenarioCluster } from '../../chaos/scenario.ts';
 import type { Project } from '../../config/config.ts';
 import { keepFailureLogs, writeFileAtomic } from '../../files.ts';
 import { WorkflowBundleError } from '../../harness/bundle.ts';
@@ -69,9 +69,9 @@ export async function listCommand(options: { json?: boolean } & ProjectFlags): P
   const { project, system } = await loadChaos(options, 'all');
   const scenarios = await loadOrFail(() => listScenarios(project, system));
   if (options.json) {
-    process.stdout.write(`${JSON.stringify(scenarios.map((s) => ({ name: s.name, description: s.description, workload: s.workload, faults: s.faults, checks: s.checks })), null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify(scenarios.map((s) => ({ name: s.name, description: s.description, workload: s.workload, faults: s.faults, checks: s.checks, ...(s.cluster ? { cluster: s.cluster } : {}) })), null, 2)}\n`);
   } else {
-    for (const s of scenarios) process.stdout.write(`${s.name.padEnd(30)} ${s.description}\n`);
+    for (const s of scenarios) process.stdout.write(`${s.name.padEnd(30)} ${s.description}${s.cluster ? ` (--cluster ${s.cluster})` : ''}\n`);
   }
   return EXIT.ok;
 }
@@ -112,7 +112,8 @@ function providerChoice(options: ChaosRunOptions): ProviderChoice {
     return { kind: 'docker', network: options.network };
   }
   if (options.cluster === 'local') return { kind: 'local' };
-  throw new UsageError(`--cluster must be local, docker or external, got '${options.cluster}'`);
+  if (options.cluster === 'services') return { kind: 'services' };
+  throw new UsageError(`--cluster must be local, services, docker or external, got '${options.cluster}'`);
 }
 
 /** The flags of a run as the user gave them, so a printed command replays the same run (never a secret: see connectionFlagArgs). */
@@ -215,9 +216,14 @@ export async function runCommand(nameOrFile: string | undefined, options: ChaosR
   const seed = parseSeed(options.all && options.seed === undefined ? String(randomInt(1, 2 ** 31)) : options.seed);
   providerChoice(options); // a bad flag is reported before anything loads
   const chaos = await loadChaos(options, options.all ? 'all' : nameOrFile!);
+  const provider = providerFor(providerChoice(options)).name;
+  // --all: the scenarios of the chosen cluster (the services cluster's own on it, every other one elsewhere).
   const scenarios = options.all
-    ? (await loadOrFail(() => listScenarios(chaos.project, chaos.system))).map((scenario) => ({ scenario, source: scenario.name }))
+    ? (await loadOrFail(() => listScenarios(chaos.project, chaos.system)))
+        .filter((scenario) => (scenario.cluster === 'services') === (provider === 'services'))
+        .map((scenario) => ({ scenario, source: scenario.name }))
     : [{ scenario: await loadOrFail(() => findScenario(nameOrFile!, chaos.project, chaos.system)), source: nameOrFile! }];
+  for (const { scenario } of scenarios) await loadOrFail(async () => checkScenarioCluster(scenario, provider));
   const signal = interruptSignal();
   await cleanupStaleRuns(stateDirOf(chaos.project));
   const reports: ChaosReport[] = [];
@@ -258,6 +264,7 @@ function scenarioFileText(scenario: BoundScenario, faults: readonly GeneratedFau
     settleWithin: scenario.settleWithinMs,
     workers: scenario.workers,
     ...(scenario.code ? { code: scenario.code } : {}),
+    ...(scenario.cluster ? { cluster: scenario.cluster } : {}),
   };
   return `// Written by tempest chaos explore: the smallest fault schedule found that breaks an invariant.\nimport { defineScenario } from 'tempest/chaos';\n\nexport default defineScenario(${JSON.stringify(spec, null, 2)});\n`;
 }
@@ -267,6 +274,7 @@ export async function exploreCommand(name: string, options: ChaosExploreOptions)
   providerChoice(options);
   const chaos = await loadChaos(options, name);
   const scenario = await loadOrFail(() => findScenario(name, chaos.project, chaos.system));
+  await loadOrFail(async () => checkScenarioCluster(scenario, providerFor(providerChoice(options)).name));
   const runs = wholeNumber('--runs', options.runs, 1);
   const maxFaults = wholeNumber('--max-faults', options.maxFaults, 1);
   const tries = wholeNumber('--tries', options.tries, 1);

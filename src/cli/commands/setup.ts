@@ -13,13 +13,17 @@ export function runSetup(tools: readonly string[], options: { json?: boolean }):
   let results;
   try {
     results = setupTools(tools as ToolName[], (result) =>
-      say(`${result.installed ? 'installed' : 'present  '} ${result.tool} ${result.version}${result.installed ? ` in ${(result.ms / 1000).toFixed(1)} s` : ''} -> ${result.path}`),
+      say(
+        result.skipped
+          ? `skipped   ${result.tool} ${result.version}: ${result.skipped}; \`tempest setup ${result.tool}\` tries again`
+          : `${result.installed ? 'installed' : 'present  '} ${result.tool} ${result.version}${result.installed ? ` in ${(result.ms / 1000).toFixed(1)} s` : ''} -> ${result.path}`,
+      ),
     );
   } catch (error) {
     // A ProvisionError names the tool, the registry, the command that failed and the remedy.
     throw new HarnessError((error as Error).message.replace(/\n\s*/g, '; '));
   }
   if (options.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
-  else say(`toolchain ready (${results.map((r) => `${r.tool} ${r.version}`).join(', ')})`);
+  else say(`toolchain ready (${results.filter((r) => !r.skipped).map((r) => `${r.tool} ${r.version}`).join(', ')})`);
   return EXIT.ok;
 }
