@@ -175,36 +175,39 @@ export interface SetupResult {
   /** Installed now, or found in place. */
   installed: boolean;
   ms: number;
-  /** An optional tool that could not be installed (setup without names goes on without it): why, and what needs it. */
+  /** An optional tool that setup without names left out: what needs it. */
   skipped?: string;
 }
 
 /**
- * Install the pinned tools that are missing (all of them by default). Every tool is attempted; the first failure
- * is thrown after the others were tried (a ProvisionError naming the tool, registry and remedy). Without names, an
- * optional tool that cannot be installed is a result with `skipped` saying why, not a failure: what does not need it
- * still gets set up.
+ * Install the pinned tools that are missing: the named ones, or by default every tool but the optional ones (a
+ * Temporal server built from source takes minutes, and only the services cluster needs it), which are reported as
+ * `skipped` unless already in place. Every tool is attempted; the first failure is thrown after the others were
+ * tried (a ProvisionError naming the tool, registry and remedy).
  */
 export function setupTools(tools?: readonly ToolName[], onResult: (result: SetupResult) => void = () => undefined): SetupResult[] {
   const manifest = loadManifest();
-  const wanted = tools && tools.length > 0 ? tools : (Object.keys(manifest.tools) as ToolName[]);
+  const named = tools !== undefined && tools.length > 0;
+  const wanted = named ? tools : (Object.keys(manifest.tools) as ToolName[]);
   const results: SetupResult[] = [];
   const failures: unknown[] = [];
   for (const name of wanted) {
     const spec = manifest.tools[name];
     const started = Date.now();
+    const base = { tool: name, version: spec.version, path: installedPath(name, spec) };
+    if (!named && spec.optional && !isInstalled(name, spec)) {
+      const result = { ...base, installed: false, ms: 0, skipped: `needed only for ${spec.optional}` };
+      results.push(result);
+      onResult(result);
+      continue;
+    }
     try {
       const installed = installTool(name, spec);
-      const result = { tool: name, version: spec.version, path: installedPath(name, spec), installed, ms: Date.now() - started };
+      const result = { ...base, installed, ms: Date.now() - started };
       results.push(result);
       onResult(result);
     } catch (error) {
-      if (!tools?.length && spec.optional) {
-        const reason = (error as Error).message.split('\n')[0]!;
-        const result = { tool: name, version: spec.version, path: installedPath(name, spec), installed: false, ms: Date.now() - started, skipped: `${reason} (needed only for ${spec.optional})` };
-        results.push(result);
-        onResult(result);
-      } else failures.push(error);
+      failures.push(error);
     }
   }
   if (failures.length > 0) throw failures[0];

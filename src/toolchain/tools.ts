@@ -135,6 +135,6 @@ export function resolveTool(name: ToolName, manifest: Manifest = loadManifest())
   if (onPath) return { name, path: onPath, origin: 'path', pinnedVersion: spec.version };
   throw new ToolNotFoundError(
     name,
-    `${name} ${spec.version} is not installed (looked for ${pinned}, $${spec.env}, and PATH); run \`npx tempest setup\` to install the pinned toolchain`,
+    `${name} ${spec.version} is not installed (looked for ${pinned}, $${spec.env}, and PATH); run \`npx tempest setup${spec.optional ? ` ${name}` : ''}\` to install it`,
   );
 }

@@ -53,7 +53,7 @@ describe('resolveTool', () => {
     process.env.TEMPEST_CACHE = empty;
     process.env.PATH = '/nonexistent';
     delete process.env.TEMPEST_TOXIPROXY;
-    expect(() => resolveTool('toxiproxy')).toThrow(`toxiproxy 2.12.0 is not installed (looked for ${empty}/tools/toxiproxy-2.12.0/toxiproxy-server, $TEMPEST_TOXIPROXY, and PATH); run \`npx tempest setup\` to install the pinned toolchain`);
+    expect(() => resolveTool('toxiproxy')).toThrow(`toxiproxy 2.12.0 is not installed (looked for ${empty}/tools/toxiproxy-2.12.0/toxiproxy-server, $TEMPEST_TOXIPROXY, and PATH); run \`npx tempest setup\` to install it`);
     rmSync(empty, { recursive: true });
   });
 });
@@ -83,10 +83,10 @@ describe('installTool', () => {
 });
 
 describe('setupTools without names', () => {
-  it('goes on without an optional tool it cannot install, saying why and what needs it; named, the same tool is an error', () => {
+  it('leaves out the optional tools that are not in place, saying what needs them; named, an optional tool is installed (here: an error, with no Go)', () => {
     const cache = mkdtempSync(path.join(os.tmpdir(), 'tempest-cache-'));
     const { tools } = loadManifest();
-    // The tools every use needs are in place (the real cache's); Go is nowhere, so the optional server builds fail.
+    // The tools every use needs are in place (the real cache's); Go is nowhere, so building the optional server fails.
     mkdirSync(path.join(cache, 'tools'));
     for (const name of ['temporal', 'temporal-test-server', 'toxiproxy'] as const) {
       symlinkSync(path.dirname(installedPath(name, tools[name])), path.join(cache, 'tools', path.basename(path.dirname(installedPath(name, tools[name])))));
@@ -98,7 +98,10 @@ describe('setupTools without names', () => {
       expect(results.filter((r) => !r.skipped).map((r) => [r.tool, r.installed])).toEqual([['temporal', false], ['temporal-test-server', false], ['toxiproxy', false]]);
       const skipped = results.filter((r) => r.skipped);
       expect(skipped.map((r) => r.tool)).toEqual(['temporal-server', 'temporal-sql-tool']);
-      expect(skipped[0]!.skipped).toMatch(/^cannot install temporal-server from the Go module proxy: `go mod download go.temporal.io\/server@v1.32.1` failed: .* \(needed only for the services cluster \(--cluster services\) and the throughput-services benchmark\)$/);
+      expect(skipped.map((r) => [r.installed, r.skipped])).toEqual([
+        [false, 'needed only for the services cluster (--cluster services) and the throughput-services benchmark'],
+        [false, 'needed only for the services cluster (--cluster services) and the throughput-services benchmark'],
+      ]);
       expect(() => setupTools(['temporal-server'])).toThrow(ProvisionError);
     } finally {
       rmSync(cache, { recursive: true, force: true });
