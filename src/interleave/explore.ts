@@ -185,6 +185,7 @@ export async function exploreInterleavings(options: ExploreOptions): Promise<Exp
   const shapes = new Map<string, InterleavingRun>();
   let counter = 0;
   let foundMs: number | undefined;
+  let lastFailure: { run: InterleavingRun; violations: Violation[] } | undefined;
   const runOnce = async (ordering: GeneratedOrdering): Promise<{ run: InterleavingRun; violations: Violation[] }> => {
     const events = new Set(ordering.events.flatMap((on, i) => (on ? [i] : [])));
     const run = await runOrdering({ session, interleavings, workflowId: `${options.idPrefix}-${++counter}`, events, choose: chooserOf(ordering.choices) });
@@ -202,14 +203,19 @@ export async function exploreInterleavings(options: ExploreOptions): Promise<Exp
   // A run that throws (a harness problem, a property that throws, an activity the definition lacks) is no
   // counterexample: the search stops and throws it.
   const search = await searchOneAtATime(orderingArbitrary(interleavings), async (ordering) => {
-    const { violations } = await runOnce(ordering);
-    if (violations.length > 0) foundMs ??= performance.now() - started;
-    return violations.length === 0;
+    const judged = await runOnce(ordering);
+    if (judged.violations.length > 0) {
+      foundMs ??= performance.now() - started;
+      lastFailure = judged;
+    }
+    return judged.violations.length === 0;
   }, options);
   const base = { runs: counter, seed: search.seed, shapes };
   if (!search.failed) return { ...base, ms: performance.now() - started, failed: false };
   const ordering = search.counterexample;
-  const again = await dropUnneededEvents(await runOnce(ordering), (steps) => runSteps(steps));
+  // The last run that failed is the shrunk counterexample's own run: start from it rather than run it again, so
+  // what is reported is a failure that happened (a run's timing under load can differ from one run to the next).
+  const again = await dropUnneededEvents(lastFailure ?? (await runOnce(ordering)), (steps) => runSteps(steps));
   const shrunkMs = performance.now() - started;
   return {
     ...base,

@@ -39,7 +39,12 @@ interface Settled {
   state: HistoryState;
 }
 
-async function settle(handle: WorkflowHandle, calls: RunCalls, interleavings: Interleavings): Promise<Settled> {
+/**
+ * Wait until the workflow has reacted to everything: no workflow task outstanding, every activity it scheduled
+ * parked at its double, and (after time moved to `timersDueBeforeMs`) every timer due before then fired. A history
+ * read a moment too early would otherwise offer steps that depend on the machine's speed, not on the ordering.
+ */
+async function settle(handle: WorkflowHandle, calls: RunCalls, interleavings: Interleavings, timersDueBeforeMs = -Infinity): Promise<Settled> {
   const deadline = Date.now() + SETTLE_BOUND_MS;
   for (let wait = 1; ; wait = Math.min(wait * 2, 20)) {
     const history = await handle.fetchHistory();
@@ -47,9 +52,11 @@ async function settle(handle: WorkflowHandle, calls: RunCalls, interleavings: In
     const unknown = state.unanswered.find((a) => !(a.activityType in interleavings.activities));
     if (unknown) throw new InterleaveError(`the workflow called activity '${unknown.activityType}', which the definition's activities do not name (they name ${Object.keys(interleavings.activities).join(', ')})`);
     const ended = state.outcome.status !== 'running' || state.workflowTaskFailure !== undefined;
-    if (ended || (!state.workflowTaskOutstanding && state.unanswered.length === calls.parked.length)) return { history, state };
+    const timersFired = state.timers.every((t) => t.firesAtMs >= timersDueBeforeMs);
+    if (ended || (!state.workflowTaskOutstanding && state.unanswered.length === calls.parked.length && timersFired)) return { history, state };
     if (Date.now() > deadline) {
-      throw new Error(`workflow ${handle.workflowId} did not settle within ${SETTLE_BOUND_MS / 1000} s: ${state.workflowTaskOutstanding ? 'a workflow task is outstanding' : `${state.unanswered.length} activities scheduled, ${calls.parked.length} reached their doubles`}`);
+      const waitingFor = state.workflowTaskOutstanding ? 'a workflow task is outstanding' : !timersFired ? 'a timer due has not fired' : `${state.unanswered.length} activities scheduled, ${calls.parked.length} reached their doubles`;
+      throw new Error(`workflow ${handle.workflowId} did not settle within ${SETTLE_BOUND_MS / 1000} s: ${waitingFor}`);
     }
     await new Promise((resolve) => setTimeout(resolve, wait));
   }
@@ -85,8 +92,8 @@ async function take(step: Step, handle: WorkflowHandle, options: RunOptions, cal
       return handle.signal(event.signal, ...event.args);
     }
     case 'advance':
-      // At least a millisecond: a timer due now fires once time moves.
-      return options.session.env.sleep(Math.max(1, startMs + step.toMs - nowMs));
+      // A millisecond past the point: a timer due then fires even where its history rounds its time down.
+      return options.session.env.sleep(Math.max(1, startMs + step.toMs - nowMs + 1));
   }
 }
 
@@ -123,7 +130,7 @@ export async function runOrdering(options: RunOptions): Promise<InterleavingRun>
       if (step.kind === 'send') sent.add(step.event);
       timeline.push({ atMs: step.kind === 'advance' ? step.toMs : nowMs - startMs, step });
       await take(step, handle, options, calls, taken, nowMs, startMs);
-      settled = await settle(handle, calls, interleavings);
+      settled = await settle(handle, calls, interleavings, step.kind === 'advance' ? startMs + step.toMs + 1 : undefined);
     }
     if (settled.state.outcome.status === 'running') await handle.terminate('exploration run over');
     await session.releaseTimeLocks(settled.state.unanswered.length);
