@@ -28,10 +28,10 @@ describe('tempest chaos explore', () => {
   beforeAll(() => {
     report = mkdtempSync(path.join(os.tmpdir(), 'tempest-explore-'));
     startedAt = Date.now();
-    // Seed 25's first schedule is three pulses of lost answers on the workers' link to the bank, 3 to 7 s into the
-    // workload (fc.sample of scheduleArbitrary shows it); whether one lands on a deposit depends on the cluster's
-    // timing, so it takes a few schedules at most.
-    explored = tempestSync(['chaos', 'explore', 'bank-responses-lost', '--activities', buggyDeposit, '--seed', '25', '--runs', '8', '--tries', '1', '--time-limit', '45', '--report', report]);
+    // Seed 90's first two schedules are five pulses of lost answers on the workers' link to the bank in the first
+    // 2.2 s of the workload, when most operations are in flight (fc.sample of scheduleArbitrary shows them);
+    // whether one lands on a deposit depends on the cluster's timing, so it takes a few schedules at most.
+    explored = tempestSync(['chaos', 'explore', 'bank-responses-lost', '--activities', buggyDeposit, '--seed', '90', '--runs', '8', '--tries', '1', '--time-limit', '60', '--report', report]);
     minutes = (Date.now() - startedAt) / 60_000;
     console.log(`explore found and shrank the per-attempt key in ${minutes.toFixed(1)} min`);
   });
