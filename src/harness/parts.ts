@@ -55,7 +55,8 @@ export function partCommand(name: string, spec: PartSpec, context: PartStartCont
   return command;
 }
 
-function accepts(port: number, host: string): Promise<boolean> {
+/** True when something accepts TCP connections at host:port (within a second). */
+export function accepts(port: number, host: string): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect({ port, host });
     socket.setTimeout(1000);

@@ -5,13 +5,13 @@
  * database address (each service reaches PostgreSQL through its own link) and in the persistence faults it injects.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time.js';
 import { resolveTool } from '../toolchain/tools.ts';
+import { accepts } from './parts.ts';
 import { type Postgres, postgresDataDir, startPostgres } from './postgres.ts';
 import { freePort, type ManagedProcess, type SpawnedProcess, startProcess, stopAll, waitUntil } from './process.ts';
 import { DEV_SERVER_DYNAMIC_CONFIG, isServing } from './temporal.ts';
@@ -149,23 +149,6 @@ export interface StartServiceOptions {
   readyTimeoutMs?: number;
 }
 
-/** True when something accepts TCP connections at host:port. */
-async function accepts(address: string): Promise<boolean> {
-  const port = Number(address.slice(address.lastIndexOf(':') + 1));
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port, timeout: 1000 });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-    socket.once('timeout', () => {
-      socket.destroy();
-      resolve(false);
-    });
-  });
-}
-
 /** Start one service; ready when its gRPC port answers (the frontend: when it reports SERVING). */
 export async function startTemporalService(options: StartServiceOptions): Promise<{ process: ManagedProcess }> {
   const server = resolveTool('temporal-server');
@@ -179,7 +162,7 @@ export async function startTemporalService(options: StartServiceOptions): Promis
     onSpawn: options.onSpawn,
     readyTimeoutMs: timeoutMs,
     readyWhen: (probe) =>
-      waitUntil(`${name} at ${options.address} answering`, () => (options.service === 'frontend' ? isServing(options.address) : accepts(options.address)), timeoutMs, { abandon: probe.exited }),
+      waitUntil(`${name} at ${options.address} answering`, () => (options.service === 'frontend' ? isServing(options.address) : accepts(Number(options.address.slice(options.address.lastIndexOf(':') + 1)), '127.0.0.1')), timeoutMs, { abandon: probe.exited }),
   });
   return { process };
 }

@@ -10,6 +10,21 @@ const scenario = bindScenario(defineScenario({ name: 'explore-me', description: 
 const breaksWhenBankDiesLong = async (_s: unknown, schedule: readonly GeneratedFault[]): Promise<boolean> =>
   !schedule.some((f) => f.action.kind === 'kill' && f.action.process === 'bank' && f.forMs > 1000);
 
+/** For seeds 0 to 9, the number of the first schedule `holds` fails on (0: none in 100); the seeds fix the schedules, so this is deterministic. */
+function schedulesUntilFirstFailure(holds: (s: unknown, schedule: readonly GeneratedFault[]) => Promise<boolean>): Promise<number[]> {
+  return Promise.all(Array.from({ length: 10 }, async (_, seed) => {
+    let runs = 0;
+    let found = 0;
+    await exploreSchedules({ scenario, runs: 100, seed, run: async (s, schedule) => {
+      runs++;
+      const held = await holds(s, schedule);
+      if (!held && found === 0) found = runs;
+      return held;
+    } });
+    return found;
+  }));
+}
+
 describe('exploreSchedules', () => {
   it('shrinks a failing schedule to the one fault that matters, at its smallest', async () => {
     const result = await exploreSchedules({ scenario, runs: 200, seed: 7, run: breaksWhenBankDiesLong });
@@ -101,18 +116,7 @@ describe('the generated schedules', () => {
   it('find a bug that needs a lost answer from the bank within a few schedules', async () => {
     const losesAnAnswer = async (_s: unknown, schedule: readonly GeneratedFault[]): Promise<boolean> =>
       !schedule.some((f) => f.action.kind === 'toxic' && f.action.toxic === 'reset_peer' && f.action.stream === 'downstream' && f.action.link === 'worker-bank');
-    // Schedules run until the first failure, for ten seeds (the seeds fix the schedules: this is deterministic).
-    const firstFailure = await Promise.all(Array.from({ length: 10 }, async (_, seed) => {
-      let runs = 0;
-      let found = 0;
-      await exploreSchedules({ scenario, runs: 100, seed, run: async (s, schedule) => {
-        runs++;
-        const held = await losesAnAnswer(s, schedule);
-        if (!held && found === 0) found = runs;
-        return held;
-      } });
-      return found;
-    }));
+    const firstFailure = await schedulesUntilFirstFailure(losesAnAnswer);
     console.log(`schedules until a lost bank answer, seeds 0-9: ${firstFailure.join(', ')}`);
     expect(Math.max(...firstFailure)).toBeLessThanOrEqual(30);
     expect(firstFailure.every((n) => n > 0)).toBe(true);
@@ -127,17 +131,7 @@ describe('the generated schedules', () => {
       const lost = schedule.find((f) => f.action.kind === 'toxic' && f.action.toxic === 'reset_peer' && f.action.stream === 'downstream' && f.action.link === 'worker-bank');
       return !lost || !schedule.some((f) => f.action.kind === 'link-down' && f.action.link === 'worker-bank' && f.atMs >= lost.atMs && f.forMs >= 25_000);
     };
-    const firstFailure = await Promise.all(Array.from({ length: 10 }, async (_, seed) => {
-      let runs = 0;
-      let found = 0;
-      await exploreSchedules({ scenario, runs: 100, seed, run: async (s, schedule) => {
-        runs++;
-        const held = await givesUpOnAnAppliedWithdraw(s, schedule);
-        if (!held && found === 0) found = runs;
-        return held;
-      } });
-      return found;
-    }));
+    const firstFailure = await schedulesUntilFirstFailure(givesUpOnAnAppliedWithdraw);
     console.log(`schedules until a lost bank answer then a long bank outage, seeds 0-9: ${firstFailure.join(', ')}`);
     expect(firstFailure.every((n) => n > 0)).toBe(true);
     const result = await exploreSchedules({ scenario, runs: 100, seed: 1, run: givesUpOnAnAppliedWithdraw });
