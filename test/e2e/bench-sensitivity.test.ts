@@ -34,9 +34,11 @@ describe('a deposit 20 ms slower, measured at concurrency 1 (real dev server and
 
     expect(code, stdout).toBe(1);
     expect(stderr).toMatch(/^tempest: \d+ significant regressions? beyond 10%: /);
-    // Both measures see the slower deposit; under the load of the test files running beside this one, the noisier
-    // of the two (the p50 from a short run) may miss significance, so at least one of them must be flagged.
-    expect(stderr).toMatch(/throughput\/moneyTransfer\/c1\/(throughput|latency-p50)/);
+    expect(stderr).toContain('throughput/moneyTransfer/c1/throughput');
+    // The p50 of a short run under the load of the test files beside this one can miss significance (it did once in
+    // CI), so it is held to the direction of the change: the head's median is the slower one.
+    const medianP50 = (file: string): number => (JSON.parse(readFileSync(file, 'utf8')) as BenchReport).benchmarks.find((b) => b.id === 'throughput/moneyTransfer/c1/latency-p50')!.summary.median;
+    expect(medianP50(head)).toBeGreaterThan(medianP50(base));
   });
 
   it('both reports record the dev server settings that make it visible, and the head names its activities', () => {
