@@ -5,6 +5,7 @@
  */
 import { defineInterleavings, type InterleavingRun } from 'tempest/testing';
 import { activityCalls, mayHaveApplied } from './properties';
+import { orderRequest } from './order-request';
 
 /** Each step and the compensation that undoes it. */
 const COMPENSATION = { reserveInventory: 'releaseInventory', chargePayment: 'refundPayment', createShipment: 'cancelShipment' } as const;
@@ -15,15 +16,7 @@ export default defineInterleavings({
   name: 'order-saga-cancelled',
   description: 'a cancellation request at every point relative to reserve, charge, ship and the compensations',
   workflowType: 'orderSaga',
-  args: (workflowId) => [
-    {
-      orderId: workflowId,
-      customerId: 'ada',
-      items: [{ sku: 'tee', quantity: 1 }],
-      amount: 2_000,
-      address: { name: 'Ada Lovelace', line1: '12 St James Sq', city: 'London', country: 'GB' },
-    },
-  ],
+  args: (workflowId) => [orderRequest(workflowId)],
   activities: {
     reserveInventory: { returns: 'reservation-1', fails: [{ type: 'OutOfStockError' }] },
     chargePayment: { returns: 'payment-1', fails: [{ type: 'PaymentDeclined' }] },

@@ -5,6 +5,7 @@
  */
 import { defineInterleavings, type InterleavingRun } from 'tempest/testing';
 import { activityCalls, mayHaveApplied, resultState } from './properties';
+import { orderRequest } from './order-request';
 
 /** Each step of an order, and the activities that undo it (the store's cancel undoes everything). */
 const UNDONE_BY = {
@@ -16,15 +17,7 @@ export default defineInterleavings({
   name: 'order-decisions',
   description: 'approve, reject and cancelOrder at every point relative to reserve, charge, the approval timer and the undo',
   workflowType: 'order',
-  args: (workflowId) => [
-    {
-      orderId: workflowId,
-      customerId: 'ada',
-      items: [{ sku: 'tee', quantity: 1 }],
-      amount: 2_000,
-      address: { name: 'Ada Lovelace', line1: '12 St James Sq', city: 'London', country: 'GB' },
-    },
-  ],
+  args: (workflowId) => [orderRequest(workflowId)],
   activities: {
     reserveInventory: { returns: 'reservation-1', fails: [{ type: 'OutOfStockError' }] },
     chargePayment: { returns: 'payment-1', fails: [{ type: 'PaymentDeclined' }] },
