@@ -1,9 +1,9 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
-import { tempest } from './src/vitest/index.ts';
+import { tempest } from './src/entries/vitest/index.ts';
 
-/** The examples import tempest's public API (`tempest`, `tempest/chaos`, ...): here that is the sources in src/. */
-const sources = fileURLToPath(new URL('./src/', import.meta.url));
+/** The examples import tempest's public API (`tempest`, `tempest/chaos`, ...): here that is the entries' sources in src/entries/. */
+const sources = fileURLToPath(new URL('./src/entries/', import.meta.url));
 
 /**
  * The projects, each runnable alone with `--project <name>`; `npm test` runs them all.

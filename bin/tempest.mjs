@@ -20,11 +20,11 @@ process.emitWarning = (warning, ...rest) => {
 // ES modules and CommonJS alike: a .ts file outside a "type": "module" package is CommonJS.
 register();
 registerCommonJs();
-const source = new URL('../src/cli/main.ts', import.meta.url);
+const source = new URL('../src/entries/cli/main.ts', import.meta.url);
 if (existsSync(source)) {
   // tempest's own repository: its examples import `tempest/...`, which means these sources, not a build.
   registerHooks('../scripts/source-hooks.mjs', import.meta.url);
   await import(source.href);
 } else {
-  await import('../dist/cli/main.js');
+  await import('../dist/entries/cli/main.js');
 }

@@ -3,7 +3,7 @@
  * succeed or fail for good. No money is created or lost: a deposit that did not happen leaves the withdrawn money
  * refunded, a withdraw that failed is settled by a refund before the transfer says no money moved.
  */
-import { defineInterleavings, type InterleavingRun } from 'tempest/testing';
+import { defineInterleavings, type InterleavingRun } from 'tempest/interleave';
 import { activityCalls, mayHaveApplied } from './properties';
 
 export default defineInterleavings({

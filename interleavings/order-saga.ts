@@ -3,7 +3,7 @@
  * with its business error or never answer, each compensation may succeed or fail, and the workflow may be cancelled
  * before, during or after any step and during the compensations. A call never answered may have applied (its answer may only have been lost).
  */
-import { defineInterleavings, type InterleavingRun } from 'tempest/testing';
+import { defineInterleavings, type InterleavingRun } from 'tempest/interleave';
 import { activityCalls, mayHaveApplied } from './properties';
 import { orderRequest } from './order-request';
 

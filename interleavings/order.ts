@@ -3,7 +3,7 @@
  * any point relative to the reservation, the charge, the 24-hour approval timer and the undo that follows a
  * rejection or a cancellation. Activities answer when the explorer says; a call never answered may have applied.
  */
-import { defineInterleavings, type InterleavingRun } from 'tempest/testing';
+import { defineInterleavings, type InterleavingRun } from 'tempest/interleave';
 import { activityCalls, mayHaveApplied, resultState } from './properties';
 import { orderRequest } from './order-request';
 

@@ -1,5 +1,5 @@
 /** What the packaged interleavings' properties ask of a run. */
-import type { InterleavingCall, InterleavingRun } from 'tempest/testing';
+import type { InterleavingCall, InterleavingRun } from 'tempest/interleave';
 
 export function activityCalls(run: InterleavingRun, activity: string): InterleavingCall[] {
   return run.calls.filter((c) => c.activity === activity);

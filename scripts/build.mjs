@@ -13,5 +13,5 @@ if (tsc.status !== 0) {
   console.error('build: tsc failed (see above)');
   process.exit(tsc.status ?? 2);
 }
-cpSync(path.join(root, 'src', 'toolchain', 'manifest.json'), path.join(root, 'dist', 'toolchain', 'manifest.json'));
+cpSync(path.join(root, 'src', 'base', 'toolchain', 'manifest.json'), path.join(root, 'dist', 'base', 'toolchain', 'manifest.json'));
 console.log('build: dist/ written');

@@ -56,7 +56,7 @@ function provide(needs) {
   for (const need of missing) if (!need.present()) fail(`installed ${need.pkg}, yet ${need.what} is still missing`);
 }
 
-/** Debian's PostgreSQL server (what the services cluster looks for first; see src/harness/postgres.ts). */
+/** Debian's PostgreSQL server (what the services cluster looks for first; see src/base/harness/postgres.ts). */
 function hasPostgres() {
   const debian = '/usr/lib/postgresql';
   return existsSync(debian) && readdirSync(debian).some((version) => existsSync(path.join(debian, version, 'bin', 'postgres')));

@@ -1,6 +1,6 @@
 // In tempest's own repository only (never shipped): `tempest` and `tempest/<entry>` resolve to the TypeScript
 // sources, so the examples use the public API exactly as a team does, without a build in between.
-const sources = new URL('../src/', import.meta.url);
+const sources = new URL('../src/entries/', import.meta.url);
 
 export async function resolve(specifier, context, nextResolve) {
   const entry = /^tempest(?:\/([a-z-]+))?$/.exec(specifier);

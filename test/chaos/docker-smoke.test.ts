@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { providers } from '../../src/chaos/cluster';
+import { providers } from '../../src/features/chaos/cluster';
 import tiny from '../fixtures/chaos/tiny-scenario';
 import { onPackagedSystem, runPackaged } from '../support/chaos-cluster';
 import { dockerForTests } from '../support/docker';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { externalProvider } from '../../src/chaos/cluster/external';
-import { freePort } from '../../src/harness/process';
-import { type DevServer, isServing, startDevServer } from '../../src/harness/temporal';
+import { externalProvider } from '../../src/features/chaos/cluster/external';
+import { freePort } from '../../src/base/harness/process';
+import { type DevServer, isServing, startDevServer } from '../../src/base/harness/temporal';
 import { childProcessesOf, newTransfer, startTransfer, useChaosCluster } from '../support/chaos-cluster';
 
 // The "existing cluster": a dev server this file starts itself, on a port known before the chaos cluster starts.

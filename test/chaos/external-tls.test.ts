@@ -2,8 +2,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../src/harness/process';
-import { type DevServer, startDevServer } from '../../src/harness/temporal';
+import { freePort } from '../../src/base/harness/process';
+import { type DevServer, startDevServer } from '../../src/base/harness/temporal';
 import { tempestAsync } from '../support/cli';
 import { makeTestPki, startTlsFront, type TestPki, type TlsFront } from '../support/tls-front';
 

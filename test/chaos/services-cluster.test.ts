@@ -5,11 +5,11 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { providers } from '../../src/chaos/cluster';
-import { servicesProvider } from '../../src/chaos/cluster/services';
-import { startProcess, waitUntil } from '../../src/harness/process';
-import { cleanupStaleRuns, identifyProcess, type RunRecord } from '../../src/harness/run-registry';
-import { postgresChildren, postgresDataDir } from '../../src/harness/postgres';
+import { providers } from '../../src/features/chaos/cluster';
+import { servicesProvider } from '../../src/features/chaos/cluster/services';
+import { startProcess, waitUntil } from '../../src/base/harness/process';
+import { cleanupStaleRuns, identifyProcess, type RunRecord } from '../../src/base/harness/run-registry';
+import { postgresChildren, postgresDataDir } from '../../src/base/harness/postgres';
 import { REPO_ROOT as PROJECT_ROOT } from '../support/repo';
 import { newTransfer, packagedScenario, runPackaged, startTransfer, useChaosCluster } from '../support/chaos-cluster';
 

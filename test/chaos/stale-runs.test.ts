@@ -3,8 +3,8 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cleanupStaleRuns, identifyProcess, RunRegistry, type RunRecord } from '../../src/harness/run-registry';
-import { startProcess } from '../../src/harness/process';
+import { cleanupStaleRuns, identifyProcess, RunRegistry, type RunRecord } from '../../src/base/harness/run-registry';
+import { startProcess } from '../../src/base/harness/process';
 import { REPO_ROOT as PROJECT_ROOT } from '../support/repo';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'tempest-stale-'));

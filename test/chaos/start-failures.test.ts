@@ -2,12 +2,12 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { externalProvider } from '../../src/chaos/cluster/external';
-import { localProvider } from '../../src/chaos/cluster/local';
-import { ClusterStartError } from '../../src/chaos/cluster/process-cluster';
-import type { ClusterOptions } from '../../src/chaos/cluster/types';
-import { WorkflowBundleError } from '../../src/harness/bundle';
-import { freePort } from '../../src/harness/process';
+import { externalProvider } from '../../src/features/chaos/cluster/external';
+import { localProvider } from '../../src/features/chaos/cluster/local';
+import { ClusterStartError } from '../../src/features/chaos/cluster/process-cluster';
+import type { ClusterOptions } from '../../src/features/chaos/cluster/types';
+import { WorkflowBundleError } from '../../src/base/harness/bundle';
+import { freePort } from '../../src/base/harness/process';
 import { TASK_QUEUES } from '../../workflows/types';
 import { childProcessesOf, PACKAGED_CODE, PACKAGED_SYSTEM } from '../support/chaos-cluster';
 

@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startDevServer } from '../../src/harness/temporal';
-import { bundleWorkflows } from '../../src/harness/worker';
-import { startWorkerProcess } from '../../src/harness/workers';
+import { startDevServer } from '../../src/base/harness/temporal';
+import { bundleWorkflows } from '../../src/base/harness/worker';
+import { startWorkerProcess } from '../../src/base/harness/workers';
 import { REPO_ROOT as PROJECT_ROOT } from '../support/repo';
 import { TASK_QUEUES } from '../../workflows/types';
 import { PACKAGED_CODE } from '../support/chaos-cluster';
@@ -14,7 +14,7 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'tempest-worker-process-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function runWorkerProcess(args: string[]): { status: number | null; stderr: string } {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/harness/worker-process.ts', ...args], { cwd: PROJECT_ROOT, encoding: 'utf8', timeout: 30_000 });
+  const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/base/harness/worker-process.ts', ...args], { cwd: PROJECT_ROOT, encoding: 'utf8', timeout: 30_000 });
   return { status: result.status, stderr: result.stderr };
 }
 

@@ -7,8 +7,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BenchReport } from '../../src/bench/report';
-import { DEV_SERVER_DYNAMIC_CONFIG } from '../../src/harness/temporal';
+import type { BenchReport } from '../../src/features/bench/report';
+import { DEV_SERVER_DYNAMIC_CONFIG } from '../../src/base/harness/temporal';
 import { tempestAsync } from '../support/cli';
 import { REPO_ROOT } from '../support/repo';
 

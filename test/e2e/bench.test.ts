@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { benchmark, type BenchReport, REPORT_SCHEMA } from '../../src/bench/report';
+import { benchmark, type BenchReport, REPORT_SCHEMA } from '../../src/features/bench/report';
 import { REPO_ROOT as PROJECT_ROOT } from '../support/repo';
 import { openOffline } from '../support/browser';
 import { TEMPEST_BIN, tempestAsync } from '../support/cli';

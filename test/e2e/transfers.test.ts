@@ -2,7 +2,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import { keysAppliedTwice, moneyEvidence } from '../../chaos/checkers';
-import { Random } from '../../src/chaos/random';
+import { Random } from '../../src/base/random';
 import { approveSignal, getStatusQuery } from '../../workflows/order';
 import {
   type OrderDetails,

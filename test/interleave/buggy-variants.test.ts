@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import order from '../../interleavings/order';
 import orderSaga from '../../interleavings/order-saga';
-import { exploreWorkflow, formatRun, type InterleavingsDefinition, readOrdering, replayOrdering, saveOrdering } from 'tempest/testing';
+import { exploreWorkflow, formatRun, type InterleavingsDefinition, readOrdering, replayOrdering, saveOrdering } from 'tempest/interleave';
 import { REPO_ROOT } from '../support/repo';
 
 const fixture = (name: string): string => path.join(REPO_ROOT, 'test', 'fixtures', 'interleavings', `${name}.ts`);

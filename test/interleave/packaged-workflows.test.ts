@@ -2,7 +2,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import order from '../../interleavings/order';
 import orderSaga from '../../interleavings/order-saga';
-import { exploreWorkflow, formatRun } from 'tempest/testing';
+import { exploreWorkflow, formatRun } from 'tempest/interleave';
 import { REPO_ROOT } from '../support/repo';
 
 const workflowsPath = path.join(REPO_ROOT, 'workflows', 'index.ts');

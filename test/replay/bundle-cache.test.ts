@@ -6,9 +6,9 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadHistories } from '../../src/cli/commands/replay';
-import { installQuietRuntime } from '../../src/harness/worker';
-import { type ReplayOutcome, Replayer } from '../../src/replay/replayer';
+import { loadCorpusHistories } from '../../src/features/replay/corpus';
+import { installQuietRuntime } from '../../src/base/harness/worker';
+import { type ReplayOutcome, Replayer } from '../../src/features/replay/replayer';
 import { REPO_ROOT as PROJECT_ROOT } from '../support/repo';
 import { tempestSync } from '../support/cli';
 
@@ -33,7 +33,7 @@ function writeWorkflows(from: string): string {
 }
 
 async function replayCompleted(workflowsPath: string): Promise<{ replayer: Replayer; outcome: ReplayOutcome }> {
-  const histories = await loadHistories([path.join(PROJECT_ROOT, 'replay-histories', 'moneyTransfer')]);
+  const histories = await loadCorpusHistories([path.join(PROJECT_ROOT, 'replay-histories', 'moneyTransfer')]);
   const replayer = await Replayer.create({ workflowsPath, bundleCache });
   replayers.push(replayer);
   for await (const outcome of replayer.replay(histories.filter((h) => h.workflowId === 'transfer-corpus-completed'))) return { replayer, outcome };

@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadHistories } from '../../src/cli/commands/replay';
-import { installQuietRuntime } from '../../src/harness/worker';
+import { loadCorpusHistories } from '../../src/features/replay/corpus';
+import { installQuietRuntime } from '../../src/base/harness/worker';
 import { PACKAGED_WORKFLOWS } from '../support/repo';
-import { readManifest } from '../../src/replay/corpus';
-import type { LoadedHistory } from '../../src/replay/history-file';
+import { readManifest } from '../../src/features/replay/corpus';
+import type { LoadedHistory } from '../../src/base/history/history-file';
 import { BRANCHES, EARLIER_BRANCHES } from '../../scripts/corpus-branches';
-import { type ReplayOutcome, Replayer } from '../../src/replay/replayer';
+import { type ReplayOutcome, Replayer } from '../../src/features/replay/replayer';
 import { REPO_ROOT as PROJECT_ROOT } from '../support/repo';
 
 const CORPUS = path.join(PROJECT_ROOT, 'replay-histories');
@@ -17,7 +17,7 @@ let corpus: LoadedHistory[];
 
 beforeAll(async () => {
   installQuietRuntime();
-  corpus = await loadHistories([CORPUS]);
+  corpus = await loadCorpusHistories([CORPUS]);
 });
 
 async function replay(workflowsPath: string, options: { strict?: boolean; only?: string[] } = {}): Promise<ReplayOutcome[]> {

@@ -2,8 +2,8 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { findHistoryFiles, manifestIndex } from '../../src/replay/corpus';
-import { HistoryFileError, historyFileText, loadHistories, loadHistoryFile, parseHistory } from '../../src/replay/history-file';
+import { findHistoryFiles, manifestIndex } from '../../src/features/replay/corpus';
+import { HistoryFileError, historyFileText, loadHistories, loadHistoryFile, parseHistory } from '../../src/base/history/history-file';
 import { REPO_ROOT as PROJECT_ROOT } from '../support/repo';
 
 const corpusFile = (await findHistoryFiles([path.join(PROJECT_ROOT, 'replay-histories', 'moneyTransfer')]))[0]!;

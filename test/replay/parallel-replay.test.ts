@@ -7,11 +7,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadHistories } from '../../src/cli/commands/replay';
-import { installQuietRuntime } from '../../src/harness/worker';
+import { loadCorpusHistories } from '../../src/features/replay/corpus';
+import { installQuietRuntime } from '../../src/base/harness/worker';
 import { PACKAGED_WORKFLOWS } from '../support/repo';
-import type { LoadedHistory } from '../../src/replay/history-file';
-import { type ReplayOutcome, Replayer } from '../../src/replay/replayer';
+import type { LoadedHistory } from '../../src/base/history/history-file';
+import { type ReplayOutcome, Replayer } from '../../src/features/replay/replayer';
 import { REPO_ROOT as PROJECT_ROOT } from '../support/repo';
 
 const bundleCache = mkdtempSync(path.join(os.tmpdir(), 'tempest-bundles-'));
@@ -20,7 +20,7 @@ let replayer: Replayer;
 
 beforeAll(async () => {
   installQuietRuntime();
-  corpus = await loadHistories([path.join(PROJECT_ROOT, 'replay-histories')]);
+  corpus = await loadCorpusHistories([path.join(PROJECT_ROOT, 'replay-histories')]);
   replayer = await Replayer.create({ workflowsPath: PACKAGED_WORKFLOWS, strict: true, parallelism: 2, bundleCache, stallTimeoutMs: 3000 });
 });
 

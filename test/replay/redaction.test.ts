@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { installQuietRuntime } from '../../src/harness/worker';
+import { installQuietRuntime } from '../../src/base/harness/worker';
 import { PACKAGED_WORKFLOWS } from '../support/repo';
-import { findHistoryFiles } from '../../src/replay/corpus';
-import { parseHistory } from '../../src/replay/history-file';
-import { redactHistoryJson, redactionToken, redactPaths, treatStackTraces } from '../../src/replay/redact';
-import { type ReplayOutcome, Replayer } from '../../src/replay/replayer';
+import { findHistoryFiles } from '../../src/features/replay/corpus';
+import { parseHistory } from '../../src/base/history/history-file';
+import { redactHistoryJson, redactionToken, redactPaths, treatStackTraces } from '../../src/features/replay/redact';
+import { type ReplayOutcome, Replayer } from '../../src/features/replay/replayer';
 import { REPO_ROOT as PROJECT_ROOT } from '../support/repo';
 
 const KEY = 'test-key';

@@ -1,5 +1,5 @@
-import { benchmark, type BenchmarkSpec, type BenchReport, type Environment, REPORT_SCHEMA } from '../../src/bench/report';
-import { Random } from '../../src/chaos/random';
+import { benchmark, type BenchmarkSpec, type BenchReport, type Environment, REPORT_SCHEMA } from '../../src/features/bench/report';
+import { Random } from '../../src/base/random';
 
 /** `n` samples around `median` with lognormal noise of scale `sigma` (0.07: about 7%), from a seeded generator. */
 export function lognormalSamples(random: () => number, n: number, median: number, sigma: number): number[] {

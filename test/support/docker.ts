@@ -1,4 +1,4 @@
-import { ensureDockerEngine } from '../../src/harness/docker-engine';
+import { ensureDockerEngine } from '../../src/base/harness/docker-engine';
 
 /**
  * The Docker engine the docker provider's suites run on: the running one, or one the tests start (dockerd, as

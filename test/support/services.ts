@@ -3,8 +3,8 @@
  * definition (chaos/system.ts), through the public `startPart`.
  */
 import bankAndStore from '../../chaos/system';
-import { type RunningPart, startPart } from '../../src/harness/parts';
-import { freePort } from '../../src/harness/process';
+import { type RunningPart, startPart } from '../../src/base/harness/parts';
+import { freePort } from '../../src/base/harness/process';
 import { REPO_ROOT } from './repo';
 
 export interface RunningService extends RunningPart {

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { bankStoreCheckers, keysAppliedTwice, moneyEvidence } from '../../chaos/checkers';
 import type { Seeding } from '../../chaos/workload';
-import { runChecks } from '../../src/chaos/checkers';
-import type { HistoryEntry } from '../../src/chaos/history';
-import type { RunObservations, WorkflowOutcome } from '../../src/chaos/observations';
-import type { PlannedOperation } from '../../src/chaos/plan';
+import { runChecks } from '../../src/features/chaos/checkers';
+import type { HistoryEntry } from '../../src/features/chaos/history';
+import type { RunObservations, WorkflowOutcome } from '../../src/features/chaos/observations';
+import type { PlannedOperation } from '../../src/features/chaos/plan';
 import type { AppliedBankOperation, BankAudit } from '../../services/bank/api';
 import type { StoreAudit } from '../../services/store/api';
 import type { Audits } from '../../chaos/checkers';

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SUITES } from '../../src/bench/suites';
+import { SUITES } from '../../src/features/bench/suites';
 import { tempestSync } from '../support/cli';
 import { latencySpec, lognormalSamples, seededRandom, syntheticReport } from '../support/bench-reports';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ComparisonError, compareReports, compareSamples } from '../../src/bench/compare';
-import { harnessOverhead } from '../../src/bench/overhead';
-import { mannWhitneyU } from '../../src/bench/stats';
+import { ComparisonError, compareReports, compareSamples } from '../../src/features/bench/compare';
+import { harnessOverhead } from '../../src/features/bench/overhead';
+import { mannWhitneyU } from '../../src/features/bench/stats';
 import { latencySpec, lognormalSamples, seededRandom, syntheticReport, throughputSpec } from '../support/bench-reports';
 
 const OPTIONS = { thresholdPercent: 10, alpha: 0.05 };

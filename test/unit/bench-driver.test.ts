@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { LoopFailed, runClosedLoop, warmUpUntilSteady } from '../../src/bench/driver';
-import { loopBenchmarks } from '../../src/bench/end-to-end';
-import { configuredBackoffMs, recordedRetryPolicy, staggeredStarts } from '../../src/bench/suites/retry-latency';
+import { LoopFailed, runClosedLoop, warmUpUntilSteady } from '../../src/features/bench/driver';
+import { loopBenchmarks } from '../../src/features/bench/end-to-end';
+import { configuredBackoffMs, recordedRetryPolicy, staggeredStarts } from '../../src/features/bench/suites/retry-latency';
 
 /** A stand-in workflow call that records how many calls were in flight at once. */
 function tracked(durationMs: number) {

@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { captureEnvironment } from '../../src/bench/environment';
-import { DEV_SERVER_DYNAMIC_CONFIG } from '../../src/harness/temporal';
+import { captureEnvironment } from '../../src/features/bench/environment';
+import { DEV_SERVER_DYNAMIC_CONFIG } from '../../src/base/harness/temporal';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'tempest-bench-environment-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

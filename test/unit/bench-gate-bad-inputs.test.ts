@@ -2,7 +2,7 @@
  * The catalogue of bad inputs to the benchmark gate (`tempest bench compare`, and the output flags of `bench run`):
  * each must end in one line naming the file and the field or benchmark (or the flag), exit 2, and nothing written;
  * or, where a regression is the truth, exit 1 naming the benchmark. `compareBench` runs in this process, and its
- * error is turned into an exit code and a line as `tempest` does (src/cli/main.ts; bench-cli.test.ts runs the real
+ * error is turned into an exit code and a line as `tempest` does (src/entries/cli/main.ts; bench-cli.test.ts runs the real
  * command for a few of these).
  */
 import { execFileSync } from 'node:child_process';
@@ -10,9 +10,9 @@ import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { type BenchmarkSpec, REPORT_SCHEMA } from '../../src/bench/report';
-import { type BenchCompareOptions, checkWritable, compareBench } from '../../src/cli/commands/bench';
-import { exitCodeOf } from '../../src/cli/errors';
+import { type BenchmarkSpec, REPORT_SCHEMA } from '../../src/features/bench/report';
+import { type BenchCompareOptions, checkWritable, compareBench } from '../../src/entries/cli/commands/bench';
+import { exitCodeOf } from '../../src/base/errors';
 import { tempestSync } from '../support/cli';
 import { latencySpec, syntheticReport, throughputSpec } from '../support/bench-reports';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { compareReports } from '../../src/bench/compare';
-import { renderHtml } from '../../src/bench/render-html';
-import { renderMarkdown } from '../../src/bench/render-markdown';
+import { compareReports } from '../../src/features/bench/compare';
+import { renderHtml } from '../../src/features/bench/render-html';
+import { renderMarkdown } from '../../src/features/bench/render-markdown';
 import { latencySpec, lognormalSamples, seededRandom, syntheticReport, throughputSpec } from '../support/bench-reports';
 
 const OPTIONS = { thresholdPercent: 10, alpha: 0.05 };

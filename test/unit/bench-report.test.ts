@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseReport, readReport, REPORT_SCHEMA } from '../../src/bench/report';
+import { parseReport, readReport, REPORT_SCHEMA } from '../../src/features/bench/report';
 import { latencySpec, syntheticReport } from '../support/bench-reports';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'tempest-bench-report-'));

@@ -15,7 +15,7 @@ import {
   signedRankTest,
   smallestPossibleP,
   summarize,
-} from '../../src/bench/stats';
+} from '../../src/features/bench/stats';
 import { seededRandom } from '../support/bench-reports';
 
 describe('summarize', () => {

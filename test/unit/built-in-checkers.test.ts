@@ -1,11 +1,11 @@
 import proto from '@temporalio/proto';
 import { describe, expect, it } from 'vitest';
-import { appliedAtMostOnce, compensatedInReverse, conserved } from '../../src/chaos/checkers/helpers';
-import { activityRetries, BUILT_IN_CHECKERS, workflowTaskFailures } from '../../src/chaos/checkers/built-in';
-import { runChecks } from '../../src/chaos/checkers';
-import type { HistoryEntry } from '../../src/chaos/history';
-import { clientView, type RecordedWorkflow, type RunObservations } from '../../src/chaos/observations';
-import type { PlannedOperation } from '../../src/chaos/plan';
+import { appliedAtMostOnce, compensatedInReverse, conserved } from '../../src/features/chaos/checkers/helpers';
+import { activityRetries, BUILT_IN_CHECKERS, workflowTaskFailures } from '../../src/features/chaos/checkers/built-in';
+import { runChecks } from '../../src/features/chaos/checkers';
+import type { HistoryEntry } from '../../src/features/chaos/history';
+import { clientView, type RecordedWorkflow, type RunObservations } from '../../src/features/chaos/observations';
+import type { PlannedOperation } from '../../src/features/chaos/plan';
 
 const Cause = proto.temporal.api.enums.v1.WorkflowTaskFailedCause;
 

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { branch } from '../../chaos/workload';
-import { branchesReached } from '../../src/chaos/branches';
-import type { WorkflowOutcome } from '../../src/chaos/observations';
-import type { PlannedOperation } from '../../src/chaos/plan';
-import { buildReport, renderText } from '../../src/chaos/report';
-import { renderChaosHtml } from '../../src/chaos/report-html';
-import { defineSystem } from '../../src/chaos/system';
-import type { RunResult } from '../../src/chaos/runner';
+import { branchesReached } from '../../src/features/chaos/branches';
+import type { WorkflowOutcome } from '../../src/features/chaos/observations';
+import type { PlannedOperation } from '../../src/features/chaos/plan';
+import { buildReport, renderText } from '../../src/features/chaos/report';
+import { renderChaosHtml } from '../../src/features/chaos/report-html';
+import { defineSystem } from '../../src/features/chaos/system';
+import type { RunResult } from '../../src/features/chaos/runner';
 
 const op = (id: string, workflowType: string, intent?: string): PlannedOperation => ({
   id, kind: workflowType, workflowType, workflowId: `${workflowType}-${id}`, taskQueue: 'q', args: [], startAtMs: 0, steps: [], ...(intent ? { intent } : {}),

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { exploreSchedules, type GeneratedFault, scheduleArbitrary, withSchedule } from '../../src/chaos/explore';
+import { exploreSchedules, type GeneratedFault, scheduleArbitrary, withSchedule } from '../../src/features/chaos/explore';
 import bankAndStore from '../../chaos/system';
-import { bindScenario, defineScenario } from '../../src/chaos/scenario';
+import { bindScenario, defineScenario } from '../../src/features/chaos/scenario';
 
 const scenario = bindScenario(defineScenario({ name: 'explore-me', description: 'a workload to explore', workload: { transfers: 5, concurrency: 2 }, faults: [] }), bankAndStore);
 

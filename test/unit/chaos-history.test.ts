@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type HistoryEntry, type JepsenOp, toJepsenHistory } from '../../src/chaos/history';
+import { type HistoryEntry, type JepsenOp, toJepsenHistory } from '../../src/features/chaos/history';
 
 let index = 0;
 const at = (timeMs: number, process: string, type: HistoryEntry['type'], f: string, op?: string, value?: unknown): HistoryEntry => ({

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import bankAndStore from '../../chaos/system';
-import { planScenario } from '../../src/chaos/plan';
-import { bindScenario, checkScenarioCluster, defineScenario, type ScenarioSpec } from '../../src/chaos/scenario';
+import { planScenario } from '../../src/features/chaos/plan';
+import { bindScenario, checkScenarioCluster, defineScenario, type ScenarioSpec } from '../../src/features/chaos/scenario';
 import { AUTO_REJECT_AFTER } from '../../chaos/workload';
 import type { OrderRequest, TransferDetails } from '../../workflows/types';
 

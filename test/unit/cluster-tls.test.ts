@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { tlsThroughProxy } from '../../src/chaos/cluster/external';
+import { tlsThroughProxy } from '../../src/features/chaos/cluster/external';
 
 describe('TLS to an external cluster through a local proxy', () => {
   it('is off without TLS or an API key', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ControlledProcess, type PartHandle } from '../../src/chaos/cluster/controlled-process';
+import { ControlledProcess, type PartHandle } from '../../src/features/chaos/cluster/controlled-process';
 
 /** A part that takes `startMs` to start and dies on SIGKILL (pure stand-in: the logic under test is the ordering). */
 function fakeLauncher(startMs: number) {

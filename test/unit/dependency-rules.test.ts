@@ -1,5 +1,6 @@
 /**
  * The dependency direction, checked by a kept library (dependency-cruiser, rules in .dependency-cruiser.cjs): the
+ * engine's layers (base, features, entries) import only downward and features only replay among themselves, the
  * engine imports nothing of the examples, the examples use only its public entry points, workflows stay
  * deterministic. And proof that the rules bite, on a fixture tree that breaks each once.
  */
@@ -24,7 +25,7 @@ function cruise(cwd: string, folders: string[]): { violations: Violation[]; modu
 }
 
 describe('the dependency rules', () => {
-  it('hold on this repository: the engine knows no example, the examples use the public API, workflows are deterministic', () => {
+  it('hold on this repository: the engine layers import downward only, the engine knows no example, the examples use the public API, workflows are deterministic', () => {
     const { violations, modules } = cruise(REPO_ROOT, ['src', 'workflows', 'activities', 'services', 'chaos', 'scenarios', 'interleavings', 'bench', 'scripts']);
     expect(modules).toBeGreaterThan(150);
     expect(violations.map((v) => `${v.rule.name}: ${v.from} -> ${v.to}`)).toEqual([]);
@@ -33,8 +34,11 @@ describe('the dependency rules', () => {
   it('bite: each rule names the import that breaks it', () => {
     const { violations } = cruise(path.join(REPO_ROOT, 'test', 'fixtures', 'dependency-rules'), ['src', 'workflows', 'chaos']);
     expect(violations.map((v) => `${v.rule.name}: ${v.from} -> ${v.to}`).sort()).toEqual([
-      'engine-knows-no-example: src/chaos/plan.ts -> workflows/money.ts',
-      'examples-use-the-public-api: chaos/system.ts -> src/chaos/plan.ts',
+      'base-imports-no-feature-or-entry: src/base/harness/parts.ts -> src/features/chaos/plan.ts',
+      'engine-knows-no-example: src/features/chaos/plan.ts -> workflows/money.ts',
+      'examples-use-the-public-api: chaos/system.ts -> src/features/chaos/plan.ts',
+      'features-are-independent-but-replay: src/features/chaos/plan.ts -> src/features/bench/run.ts',
+      'features-import-no-entry: src/features/chaos/plan.ts -> src/entries/chaos/index.ts',
       'workflows-are-deterministic: workflows/money.ts -> fs',
     ]);
   });

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import order from '../../interleavings/order';
-import { defineInterleavings, type InterleavingsDefinition, resolveInterleavings, virtualMs } from '../../src/interleave/definition';
-import { historyShape, readHistoryState } from '../../src/interleave/history-state';
-import { RunCalls } from '../../src/interleave/doubles';
-import { possibleSteps } from '../../src/interleave/run';
-import { describeStep, formatOffset } from '../../src/interleave/timeline';
-import { parseHistory } from '../../src/replay/history-file';
+import { defineInterleavings, type InterleavingsDefinition, resolveInterleavings, virtualMs } from '../../src/features/interleave/definition';
+import { historyShape, readHistoryState } from '../../src/features/interleave/history-state';
+import { RunCalls } from '../../src/features/interleave/doubles';
+import { possibleSteps } from '../../src/features/interleave/run';
+import { describeStep, formatOffset } from '../../src/features/interleave/timeline';
+import { parseHistory } from '../../src/base/history/history-file';
 
 const base: InterleavingsDefinition = { name: 'x', workflowType: 'order', args: [], activities: { charge: { returns: 'p-1', fails: [{ type: 'Declined' }] } } };
 

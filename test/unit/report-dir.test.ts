@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFil
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ReportDirError, stageReportDir } from '../../src/chaos/report-dir';
+import { ReportDirError, stageReportDir } from '../../src/features/chaos/report-dir';
 
 const scratch = (): string => mkdtempSync(path.join(os.tmpdir(), 'tempest-report-dir-'));
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { serviceConfig, type ServicesConfig } from '../../src/harness/temporal-services';
+import { serviceConfig, type ServicesConfig } from '../../src/base/harness/temporal-services';
 
 const config: ServicesConfig = {
   ports: { frontend: { grpc: 7001, membership: 7002, http: 7003 }, history: { grpc: 7011, membership: 7012 }, matching: { grpc: 7021, membership: 7022 }, worker: { grpc: 7031, membership: 7032 } },

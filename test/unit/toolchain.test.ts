@@ -2,9 +2,9 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync }
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { installTool, ProvisionError, setupTools } from '../../src/toolchain/install';
-import { cacheRoot } from '../../src/toolchain/cache';
-import { installedPath, loadManifest, resolveTool, ToolNotFoundError, toolsDir } from '../../src/toolchain/tools';
+import { installTool, ProvisionError, setupTools } from '../../src/base/toolchain/install';
+import { cacheRoot } from '../../src/base/toolchain/cache';
+import { installedPath, loadManifest, resolveTool, ToolNotFoundError, toolsDir } from '../../src/base/toolchain/tools';
 
 const saved = { ...process.env };
 afterEach(() => {

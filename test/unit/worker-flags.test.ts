@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseWorkerFlags, parseWorkerReadyLine, type WorkerFlags, workerArgs } from '../../src/harness/worker-flags';
+import { parseWorkerFlags, parseWorkerReadyLine, type WorkerFlags, workerArgs } from '../../src/base/harness/worker-flags';
 
 const flags: WorkerFlags = {
   address: '127.0.0.1:7233',

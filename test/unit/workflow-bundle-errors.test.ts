@@ -5,7 +5,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { bundleWorkflowCodeChecked, WorkflowBundleError } from '../../src/harness/bundle';
+import { bundleWorkflowCodeChecked, WorkflowBundleError } from '../../src/base/harness/bundle';
 import { REPO_ROOT } from '../support/repo';
 
 // Inside the repository (its ignored .tempest/) so that the code resolves @temporalio/workflow as a user's would.

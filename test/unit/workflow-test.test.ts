@@ -1,8 +1,8 @@
 import { loadHistoryFile } from 'tempest/replay';
 import { activity, activityStarted, at, describeEvent, formatOffset, parseOffset, timerStarted, WorkflowTestInputError } from 'tempest/testing';
 import { describe, expect, it } from 'vitest';
-import { DoubleInRun } from '../../src/testing/workflow-test/doubles.ts';
-import { HistoryReader } from '../../src/testing/workflow-test/events.ts';
+import { DoubleInRun } from '../../src/features/testing/doubles.ts';
+import { HistoryReader } from '../../src/features/testing/events.ts';
 
 const HOUR = 3_600_000;
 

@@ -1,0 +1,341 @@
+/**
+ * `tempest bench run` and `tempest bench compare`: measure the suites into a versioned JSON report, and compare two
+ * reports with real statistics (exit 1 when a significant regression exceeds the threshold).
+ */
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { type Comparison, ComparisonError, compareReports, DEFAULT_COMPARE_OPTIONS } from '../../../features/bench/compare.ts';
+import { keepFailureLogs, writeFileAtomic } from '../../../base/files.ts';
+import { WorkflowBundleError } from '../../../base/harness/bundle.ts';
+import { cleanupStaleRuns, RunRegistry } from '../../../base/harness/run-registry.ts';
+import { formatEnvironmentValue, formatValue, overheadCells, shortSha } from '../../../features/bench/format.ts';
+import { harnessOverhead } from '../../../features/bench/overhead.ts';
+import { renderHtml } from '../../../features/bench/render-html.ts';
+import { renderMarkdown, verdictHeadline } from '../../../features/bench/render-markdown.ts';
+import { type BenchReport, readReport, ReportError } from '../../../features/bench/report.ts';
+import { runBenchmarks } from '../../../features/bench/run.ts';
+import { medianInterval, minSamplesForPercentile, percentile } from '../../../features/bench/stats.ts';
+import type { BenchSuite } from '../../../features/bench/suite.ts';
+import { findSuite, SUITES } from '../../../features/bench/suites/index.ts';
+import type { BenchTarget } from '../../../features/bench/context.ts';
+import { loadWorkloads, WorkloadFileError } from '../../../features/bench/workload.ts';
+import { loadSystem, ScenarioFileError } from '../../../features/chaos/catalog.ts';
+import type { Project } from '../../../base/config/config.ts';
+import { checkWorkerCode, type ProjectFlags, probed, projectOf, shownPath } from '../project.ts';
+import { HarnessError, Interrupted, UsageError, VerdictFailed } from '../../../base/errors.ts';
+import { interruptSignal, unlessInterrupted } from '../interrupt.ts';
+
+export interface BenchRunOptions extends ProjectFlags {
+  suite?: string;
+  out?: string;
+  quick?: boolean;
+  json?: boolean;
+  dataDir?: string;
+  concurrency?: string;
+  activities?: string;
+}
+
+export interface BenchCompareOptions {
+  threshold?: string;
+  alpha?: string;
+  markdown?: string;
+  html?: string;
+  json?: boolean;
+}
+
+export function listSuites(): void {
+  for (const suite of SUITES) process.stdout.write(`${suite.name.padEnd(20)} ${suite.description}${suite.optIn ? ' (only with --suite)' : ''}\n`);
+}
+
+/** `--suite a,b`: every name must be a known suite; the default is all of them but the opt-in ones, in registry order. */
+export function parseSuites(value: string | undefined): BenchSuite[] {
+  if (value === undefined) return SUITES.filter((suite) => !suite.optIn);
+  const names = value.split(',').map((name) => name.trim()).filter(Boolean);
+  if (names.length === 0) throw new UsageError(`--suite needs at least one suite name; known suites: ${SUITES.map((s) => s.name).join(', ')}`);
+  return names.map((name, index) => {
+    const suite = findSuite(name);
+    if (!suite) throw new UsageError(`unknown suite '${name}' in --suite; known suites: ${SUITES.map((s) => s.name).join(', ')}`);
+    // Twice would measure every benchmark twice under one id, a report that bench compare refuses.
+    if (names.indexOf(name) !== index) throw new UsageError(`--suite names '${name}' twice; name each suite once`);
+    return suite;
+  });
+}
+
+/** `--concurrency 1,4`: positive integers, each once; undefined when not given. */
+export function parseConcurrency(value: string | undefined): number[] | undefined {
+  if (value === undefined) return undefined;
+  const items = value.split(',').map((item) => item.trim());
+  const levels = items.map((item) => (/^[1-9]\d{0,3}$/.test(item) ? Number(item) : Number.NaN));
+  const bad = items.find((_, i) => Number.isNaN(levels[i]!));
+  if (bad !== undefined || items.length === 0) throw new UsageError(`--concurrency must be comma-separated whole numbers from 1 to 9999, e.g. 1,4,16; got '${value}'`);
+  const twice = levels.find((level, i) => levels.indexOf(level) !== i);
+  if (twice !== undefined) throw new UsageError(`--concurrency names ${twice} twice; name each level once`);
+  return levels;
+}
+
+/** What the suites measure: the project's system and workloads (a bad module is a usage error naming it). */
+async function benchTarget(options: ProjectFlags & { activities?: string }, suites: readonly BenchSuite[]): Promise<BenchTarget> {
+  const project = await projectOf(options);
+  await probed([project.system, project.benchmarks], 'system or benchmarks');
+  const needsSystem = suites.some((suite) => suite.name !== 'replay');
+  try {
+    const loaded = project.system ? await loadSystem(project) : undefined;
+    if (options.activities !== undefined && !loaded) throw new UsageError(`--activities replaces the system's activities, and ${project.configFile ?? 'the project'} sets no \`system\``);
+    const system = loaded && options.activities !== undefined ? { ...loaded, activitiesPath: existingFile('--activities', options.activities) } : loaded;
+    const workloads = await loadWorkloads(project);
+    if (needsSystem && (!system || workloads.length === 0)) {
+      const missing = [...(system ? [] : ['`system`']), ...(workloads.length > 0 ? [] : ['`benchmarks`'])].join(' and ');
+      throw new UsageError(`the ${suites.filter((s) => s.name !== 'replay').map((s) => s.name).join(', ')} suites run your workloads on your system: set ${missing} in ${project.configFile ?? 'a tempest.config.ts'} (or run --suite replay)`);
+    }
+    if (system && needsSystem) {
+      const types = await checkWorkerCode(system);
+      const unknown = workloads.find((workload) => types.length > 0 && !types.includes(workload.workflowType));
+      if (unknown) {
+        throw new UsageError(
+          `${shownPath(project.benchmarks!)}: workload ${unknown.name} starts workflow type '${unknown.workflowType}', which ${shownPath(system.workflowsPath)} does not export (it exports ${types.join(', ')})`,
+        );
+      }
+    }
+    return { project, system, workloads };
+  } catch (error) {
+    if (error instanceof ScenarioFileError || error instanceof WorkloadFileError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+/** A module path the user gave, resolved from the working directory; refused when there is no such file. */
+function existingFile(flag: string, given: string): string {
+  const resolved = path.resolve(given);
+  if (!existsSync(resolved)) throw new UsageError(`${flag} ${given}: no such file`);
+  return resolved;
+}
+
+export async function runBench(options: BenchRunOptions): Promise<void> {
+  const suites = parseSuites(options.suite);
+  const concurrency = parseConcurrency(options.concurrency);
+  if (concurrency && !suites.some((suite) => suite.name.startsWith('throughput'))) throw new UsageError('--concurrency sets the throughput suite\'s levels, and --suite leaves it out');
+  // Flags first: a bad --out is refused before anything of the project loads.
+  if (options.out) checkWritable(options.out, '--out');
+  const target = await benchTarget(options, suites);
+  const out = options.out ?? defaultReportPath(target.project);
+  checkWritable(out, '--out');
+  const interrupted = interruptSignal();
+  const progress = (line: string): void => void process.stderr.write(`${line}\n`);
+  // Like chaos runs, bench runs record every server they start: a run killed with -9 is cleaned up by the next.
+  const stateDir = path.join(target.project.outDir, 'bench');
+  for (const stale of await cleanupStaleRuns(stateDir)) {
+    const killed = stale.killed.map((p) => `${p.name} (pid ${p.pid})`).join(', ') || 'nothing was left running';
+    progress(`cleaned up a benchmark run whose harness was killed (${stale.dataDir}): ${killed}`);
+  }
+  const ownsDataDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'tempest-bench-'));
+  const registry = RunRegistry.open(stateDir, dataDir, { ownsDataDir });
+  // Every exit path removes a temporary data directory; a failed run keeps its servers' logs aside first.
+  const removeState = (): void => {
+    if (ownsDataDir) rmSync(dataDir, { recursive: true, force: true });
+    registry.close();
+  };
+  progress(`tempest bench: ${suites.map((s) => s.name).join(', ')}${options.quick ? ' (quick)' : ''}; servers' state and logs in ${dataDir}`);
+  let report: BenchReport;
+  const running = runBenchmarks({ target, suites, quick: options.quick ?? false, concurrency, activitiesShown: options.activities, dataDir, signal: interrupted, progress, registry });
+  try {
+    report = await unlessInterrupted(interrupted, running);
+  } catch (error) {
+    if (error instanceof Interrupted) {
+      // The suites stop at their next step once aborted; wait for them to stop the servers before saying so.
+      await running.catch(() => undefined);
+      removeState();
+      throw error;
+    }
+    if (error instanceof WorkflowBundleError) {
+      removeState();
+      throw new UsageError(error.message);
+    }
+    const logs = ownsDataDir ? keepFailureLogs(path.join(dataDir, 'logs'), stateDir) : path.join(dataDir, 'logs');
+    removeState();
+    const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    throw new HarnessError(`benchmark run failed: ${message}${logs ? ` (the servers' logs are kept in ${shownPath(logs)})` : ''}`);
+  }
+  writeFileAtomic(out, `${JSON.stringify(report, null, 2)}\n`);
+  removeState();
+  if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  else process.stdout.write(describeReport(report, out));
+}
+
+export function compareBench(basePath: string, headPath: string, options: BenchCompareOptions): void {
+  const thresholdPercent = parseNumberFlag('--threshold', options.threshold, DEFAULT_COMPARE_OPTIONS.thresholdPercent, (v) => v > 0, 'a positive number of percent, e.g. 10');
+  const alpha = parseNumberFlag('--alpha', options.alpha, DEFAULT_COMPARE_OPTIONS.alpha, (v) => v > 0 && v < 1, 'a significance level between 0 and 1, e.g. 0.05');
+  const outputs: [flag: string, file: string | undefined][] = [['--markdown', options.markdown], ['--html', options.html]];
+  const written: [flag: string, file: string][] = [];
+  for (const [flag, file] of outputs) {
+    if (file === undefined) continue;
+    checkWritable(file, flag);
+    for (const [input, what] of [[basePath, 'the base report'], [headPath, 'the head report']] as const) {
+      if (sameFile(file, input)) throw new UsageError(`${flag} ${file} is ${what}, which writing would overwrite; give another path`);
+    }
+    const earlier = written.find(([, other]) => sameFile(file, other));
+    if (earlier) throw new UsageError(`${flag} ${file} is also the ${earlier[0]} file; give each output its own path`);
+    written.push([flag, file]);
+  }
+  let head: BenchReport;
+  let comparison: Comparison;
+  try {
+    const base = readReport(basePath);
+    head = readReport(headPath);
+    comparison = compareReports(base, head, { thresholdPercent, alpha }, { base: basePath, head: headPath });
+  } catch (error) {
+    if (error instanceof ReportError || error instanceof ComparisonError) throw new UsageError(error.message);
+    throw error;
+  }
+  const overhead = harnessOverhead(head);
+  const markdown = renderMarkdown(comparison, overhead);
+  // Render everything before writing anything, so a failure leaves no partial set of outputs.
+  const html = options.html === undefined ? undefined : renderHtml(comparison, overhead);
+  if (options.markdown !== undefined) writeFileAtomic(options.markdown, markdown);
+  if (options.html !== undefined && html !== undefined) writeFileAtomic(options.html, html);
+  // JSON has no Infinity (an unbounded change): it is written as the string "Infinity" rather than a silent null.
+  if (options.json) process.stdout.write(`${JSON.stringify(comparison, (_key, value: unknown) => (typeof value === 'number' && !Number.isFinite(value) ? String(value) : value), 2)}\n`);
+  else process.stdout.write(markdown);
+  if (comparison.verdict === 'fail') {
+    throw new VerdictFailed(`${verdictHeadline(comparison).replace(/^❌ /, '')}: ${comparison.failures.join(', ')}`);
+  }
+}
+
+/** A decimal number (no hex, no `Infinity`, no units), checked by `valid`. */
+function parseNumberFlag(flag: string, value: string | undefined, fallback: number, valid: (v: number) => boolean, expected: string): number {
+  if (value === undefined) return fallback;
+  const number = Number(value);
+  if (!/^\s*\+?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i.test(value) || !Number.isFinite(number) || !valid(number)) {
+    throw new UsageError(`${flag} must be ${expected}, got '${value}'`);
+  }
+  return number;
+}
+
+/**
+ * Fail before any work when an output path cannot be written: empty, ending in a separator, a directory or another
+ * file that is not a regular one (writing renames a new file over it: a device such as /dev/stdout would be
+ * replaced), under a file, or in a directory where no file can be created (read-only, no permission). The last is
+ * probed by creating and removing a file in the nearest existing directory, where writeFileAtomic will write.
+ */
+export function checkWritable(file: string, flag: string): void {
+  if (file.trim() === '') throw new UsageError(`${flag} needs a file path, got ''`);
+  if (/[\\/]$/.test(file)) throw new UsageError(`${flag} ${file} ends in a path separator, so it names a directory; give a file path`);
+  const stat = statOrUndefined(file, flag);
+  if (stat?.isDirectory()) throw new UsageError(`${flag} ${file} is a directory; give a file path`);
+  if (stat && !stat.isFile()) throw new UsageError(`${flag} ${file} is not a regular file, and writing would replace it; give a file path`);
+  let dir = path.dirname(path.resolve(file));
+  for (;;) {
+    const parent = statOrUndefined(dir, flag);
+    if (parent) {
+      if (!parent.isDirectory()) throw new UsageError(`${flag} ${file}: ${dir} is not a directory`);
+      probeWritable(dir, file, flag);
+      return;
+    }
+    dir = path.dirname(dir); // the root exists, so this ends
+  }
+}
+
+function probeWritable(dir: string, file: string, flag: string): void {
+  const probe = path.join(dir, `.tempest-probe.${process.pid}.${Date.now().toString(36)}.tmp`);
+  try {
+    writeFileSync(probe, '', { flag: 'wx' });
+  } catch (error) {
+    throw new UsageError(`${flag} ${file}: cannot create a file in ${dir} (${reasonOf(error)})`);
+  }
+  rmSync(probe, { force: true });
+}
+
+/** The file's stat; undefined when it does not exist (or a parent is a file); any other failure is refused. */
+function statOrUndefined(file: string, flag: string): ReturnType<typeof statSync> | undefined {
+  try {
+    return statSync(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw new UsageError(`${flag}: cannot check ${file} (${reasonOf(error)})`);
+  }
+}
+
+function reasonOf(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'EROFS') return 'read-only file system';
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** The same file: the same inode when both exist, else the same absolute path. */
+function sameFile(a: string, b: string): boolean {
+  try {
+    const [x, y] = [statSync(a), statSync(b)];
+    return x.dev === y.dev && x.ino === y.ino;
+  } catch {
+    return path.resolve(a) === path.resolve(b);
+  }
+}
+
+function defaultReportPath(project: Project): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
+  return shownPath(path.join(project.outDir, 'bench', `bench-${stamp}.json`));
+}
+
+/**
+ * The text a person reads after a run: each benchmark's median and spread, latency percentiles the sample supports,
+ * retry overheads with their interval, the harness overhead and what it could detect, warm-ups, and what was omitted.
+ */
+export function describeReport(report: BenchReport, file: string): string {
+  const lines: string[] = [];
+  const { environment: env } = report;
+  lines.push(`Benchmarks of ${shortSha(env.gitSha)}${env.gitDirty ? ' (with uncommitted changes)' : ''} on ${env.cpuModel} x${env.cpuCores}, Node ${env.nodeVersion}, SDK ${env.sdkVersion}, Temporal CLI ${env.temporalCliVersion}`);
+  lines.push(`Dev server settings: ${formatEnvironmentValue(env.devServerConfig)}${report.run.activities ? `; activities: ${report.run.activities}` : ''}`);
+  lines.push('');
+  const width = Math.max(...report.benchmarks.map((b) => b.id.length), 10);
+  for (const b of report.benchmarks) {
+    const s = b.summary;
+    let extra = '';
+    if (b.raw?.latencyMs && b.raw.latencyMs.length > 0) extra = `  (all ${b.raw.latencyMs.length} workflows: ${pooledPercentiles(b.raw.latencyMs)} ms)`;
+    if (b.unit === 'ms' && b.suite === 'time-skipping') extra = `  (${formatValue(1000 / s.median)} workflows/s)`;
+    if (typeof b.params.configuredBackoffMs === 'number') {
+      const interval = medianInterval(b.samples);
+      extra = `  (configured backoff ${b.params.configuredBackoffMs} ms; median's ${Math.round(interval.level * 100)}% interval ${formatValue(interval.low)} to ${formatValue(interval.high)} ms)`;
+    }
+    lines.push(`${b.id.padEnd(width)}  ${formatValue(s.median).padStart(8)} ${b.unit.padEnd(11)} IQR ${formatValue(s.iqr).padStart(7)}  n=${String(s.n).padEnd(4)}${extra}`);
+  }
+  const omitted = report.omitted ?? [];
+  if (omitted.length > 0) {
+    const byMetric = new Map<string, number>();
+    for (const { id } of omitted) byMetric.set(id.split('/').at(-1)!, (byMetric.get(id.split('/').at(-1)!) ?? 0) + 1);
+    lines.push(
+      '',
+      `Not reported, their runs too short to support them (p95 needs 40 workflows a run, p99 200; the report's omitted list gives each reason): ${[...byMetric].map(([metric, count]) => `${count} ${metric}`).join(', ')}`,
+    );
+  }
+  const overhead = harnessOverhead(report);
+  if (overhead.length > 0) {
+    lines.push('', 'Harness overhead against the bare SDK loop (same workload, pairs of samples back to back; "detects": the smallest overhead found 80% of the time):');
+    for (const row of overhead) {
+      const cells = overheadCells(row);
+      lines.push(
+        `  ${row.workflow} c${row.concurrency} ${row.metric.padEnd(12)} harness ${formatValue(row.harnessMedian)} vs bare ${formatValue(row.rawMedian)} ${row.unit}: ${cells.overhead}${cells.interval ? ` (interval ${cells.interval})` : ''}, p=${cells.p}${cells.detects ? `, detects ${cells.detects}` : ''}`,
+      );
+    }
+  }
+  const warmUps = report.run.warmUps ?? [];
+  if (warmUps.length > 0) {
+    lines.push('', 'Warm-ups (windows of the workload until their rates agree):');
+    for (const w of warmUps) lines.push(`  ${w.subject}: ${w.steady ? 'steady' : 'NOT steady'} after ${(w.durationMs / 1000).toFixed(1)} s (${w.rates.map(formatValue).join(', ')} workflows/s)`);
+  }
+  lines.push('', `Run took ${(report.run.durationMs / 1000).toFixed(1)} s. Report written to ${file}`, '');
+  return lines.join('\n');
+}
+
+/** p50, p95 and p99 of every workflow of a benchmark's runs, each only where the count supports it (else the maximum, named so). */
+function pooledPercentiles(latencyMs: readonly number[]): string {
+  const shown = [50, 95, 99].map((p) => {
+    const value = percentile(latencyMs, p);
+    return value === undefined ? undefined : `p${p} ${formatValue(value)}`;
+  });
+  const missing = [50, 95, 99].filter((_, i) => shown[i] === undefined);
+  const max = `max ${formatValue(Math.max(...latencyMs))} (a p${missing[0]} needs ${minSamplesForPercentile(missing[0] ?? 99)})`;
+  return [...shown.filter(Boolean), ...(missing.length > 0 ? [max] : [])].join(' / ');
+}

@@ -1,0 +1,388 @@
+/**
+ * `tempest chaos list | run | explore`: run a project's chaos scenarios against a cluster of its system and check
+ * that every invariant held. Exit 0 every invariant held, 1 one was violated (with the minimal evidence), 2 a
+ * usage or harness error.
+ */
+import { randomInt } from 'node:crypto';
+import { existsSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { findScenario, type LoadedSystem, listScenarios, loadSystem, ScenarioFileError, scenarioPaths } from '../../../features/chaos/catalog.ts';
+import { CheckerError } from '../../../features/chaos/checkers/index.ts';
+import { cleanupStaleRuns, providerFor, type ProviderChoice } from '../../../features/chaos/cluster/index.ts';
+import { DefinitionError } from '../../../base/definition.ts';
+import { type ExploreResult, exploreSchedules, type GeneratedFault, toFaultSpecs, withSchedule } from '../../../features/chaos/explore.ts';
+import { describeAction } from '../../../features/chaos/nemesis.ts';
+import { buildReport, type ChaosReport, renderText } from '../../../features/chaos/report.ts';
+import { ReportDirError, type StagedReportDir, stageReportDir } from '../../../features/chaos/report-dir.ts';
+import { renderChaosHtml } from '../../../features/chaos/report-html.ts';
+import { type ChaosSession, openSession, planRun, runScenario, SystemHookError } from '../../../features/chaos/runner.ts';
+import type { WorkerCode } from '../../../features/chaos/cluster/types.ts';
+import { type BoundScenario, checkScenarioCluster } from '../../../features/chaos/scenario.ts';
+import type { Project } from '../../../base/config/config.ts';
+import { keepFailureLogs, writeFileAtomic } from '../../../base/files.ts';
+import { WorkflowBundleError } from '../../../base/harness/bundle.ts';
+import { type ConnectionFlags, connectionFlagArgs, connectionFromFlags } from '../connection-flags.ts';
+import { EXIT, HarnessError, Interrupted, UsageError } from '../../../base/errors.ts';
+import { interruptSignal, whenAborted } from '../interrupt.ts';
+import { checkWorkerCode, type ProjectFlags, probed, projectFlagArgs, projectOf, shownPath } from '../project.ts';
+
+export interface ChaosRunOptions extends ConnectionFlags, ProjectFlags {
+  cluster: string;
+  address?: string;
+  namespace?: string;
+  network?: string;
+  seed?: string;
+  workflows?: string;
+  activities?: string;
+  report?: string;
+  json?: boolean;
+  all?: boolean;
+  keepRunning?: boolean;
+}
+
+/** The project and its system, loaded once per command: a bad config, system or scenario is a usage error naming it. */
+interface Chaos {
+  project: Project;
+  system: LoadedSystem;
+}
+
+async function loadOrFail<T>(load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (error) {
+    if (error instanceof ScenarioFileError || error instanceof DefinitionError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+/** The project and its system, once the system and the `scenarios` ('all', a name or a file) are known to load. */
+async function loadChaos(options: ProjectFlags, scenarios: string): Promise<Chaos> {
+  const project = await projectOf(options);
+  await probed([project.system, ...scenarioPaths(project, scenarios)], 'system or scenario');
+  return { project, system: await loadOrFail(() => loadSystem(project)) };
+}
+
+/** The run registry of every chaos run of the project (see run-registry.ts). */
+const stateDirOf = (project: Project): string => path.join(project.outDir, 'chaos');
+
+export async function listCommand(options: { json?: boolean } & ProjectFlags): Promise<number> {
+  const { project, system } = await loadChaos(options, 'all');
+  const scenarios = await loadOrFail(() => listScenarios(project, system));
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify(scenarios.map((s) => ({ name: s.name, description: s.description, workload: s.workload, faults: s.faults, checks: s.checks, ...(s.cluster ? { cluster: s.cluster } : {}) })), null, 2)}\n`);
+  } else {
+    for (const s of scenarios) process.stdout.write(`${s.name.padEnd(30)} ${s.description}${s.cluster ? ` (--cluster ${s.cluster})` : ''}\n`);
+  }
+  return EXIT.ok;
+}
+
+function parseSeed(text: string | undefined): number {
+  if (text === undefined) return randomInt(1, 2 ** 31);
+  if (!/^\d+$/.test(text) || Number(text) > 2 ** 32 - 1) throw new UsageError(`--seed must be a whole number from 0 to 4294967295, got '${text}'`);
+  return Number(text);
+}
+
+/** A module given by flag (from the working directory), by the scenario (from the project root), or the system's. */
+function modulePath(flag: string, given: string | undefined, fromScenario: string | undefined, project: Project, fallback: string): string {
+  if (given !== undefined) {
+    const resolved = path.resolve(given);
+    if (!existsSync(resolved)) throw new UsageError(`${flag} ${given}: no such file`);
+    return resolved;
+  }
+  if (fromScenario !== undefined) {
+    const resolved = path.resolve(project.root, fromScenario);
+    if (!existsSync(resolved)) throw new UsageError(`the scenario's code.${flag.slice(2)} ${fromScenario}: no such file (paths start at the project root, ${project.root})`);
+    return resolved;
+  }
+  return fallback;
+}
+
+function providerChoice(options: ChaosRunOptions): ProviderChoice {
+  if (options.cluster === 'external') {
+    if (!options.address) throw new UsageError('--cluster external needs --address <host:port> of the Temporal frontend');
+    return { kind: 'external', address: options.address, namespace: options.namespace ?? 'default', ...connectionFromFlags(options) };
+  }
+  const given = [...(options.address ? ['--address'] : []), ...(options.namespace ? ['--namespace'] : []), ...connectionFlagArgs(options)];
+  const externalOnly = given.find((arg) => arg.startsWith('--'));
+  if (externalOnly) throw new UsageError(`${externalOnly} is for --cluster external, not ${options.cluster}`);
+  if (options.network !== undefined && options.cluster !== 'docker') throw new UsageError(`--network is for --cluster docker, not ${options.cluster}`);
+  if (options.cluster === 'docker') {
+    if (options.network === undefined) return { kind: 'docker' };
+    if (options.network !== 'host' && options.network !== 'bridge') throw new UsageError(`--network must be host or bridge, got '${options.network}'`);
+    return { kind: 'docker', network: options.network };
+  }
+  if (options.cluster === 'local') return { kind: 'local' };
+  if (options.cluster === 'services') return { kind: 'services' };
+  throw new UsageError(`--cluster must be local, services, docker or external, got '${options.cluster}'`);
+}
+
+/** The flags of a run as the user gave them, so a printed command replays the same run (never a secret: see connectionFlagArgs). */
+function runFlags(options: ChaosRunOptions): string[] {
+  return [
+    ...projectFlagArgs(options),
+    options.cluster !== 'local' ? `--cluster ${options.cluster}` : '',
+    options.address ? `--address ${options.address}` : '',
+    options.namespace ? `--namespace ${options.namespace}` : '',
+    ...connectionFlagArgs(options),
+    options.network ? `--network ${options.network}` : '',
+    options.workflows ? `--workflows ${options.workflows}` : '',
+    options.activities ? `--activities ${options.activities}` : '',
+  ].filter(Boolean);
+}
+
+/** A cluster kept across runs (explore), and the workflow types its workers' code exports. */
+interface Reuse {
+  session: ChaosSession;
+  workflowTypes: readonly string[];
+}
+
+/** The code a scenario's workers run: the flags, else the scenario's own, else the system's. */
+function workerCode(chaos: Chaos, scenario: BoundScenario, options: ChaosRunOptions): WorkerCode {
+  const { project, system } = chaos;
+  return {
+    workflowsPath: modulePath('--workflows', options.workflows, scenario.code?.workflows, project, system.workflowsPath),
+    activitiesPath: modulePath('--activities', options.activities, scenario.code?.activities, project, system.activitiesPath),
+  };
+}
+
+/**
+ * Run one scenario, write its report, print its verdicts. Returns the report. `source` is how the user named the
+ * scenario (a catalogue name or a file), for the command that replays it.
+ */
+export async function runOne(chaos: Chaos, scenario: BoundScenario, source: string, seed: number, options: ChaosRunOptions, reportDir: string, signal: AbortSignal, reuse?: Reuse): Promise<ChaosReport> {
+  const { project, system } = chaos;
+  const choice = providerChoice(options);
+  const code = workerCode(chaos, scenario, options);
+  const workflowTypes = reuse?.workflowTypes ?? (await checkWorkerCode(code));
+  const session = reuse?.session;
+  const log = (line: string): void => void process.stderr.write(`${line}\n`);
+  const provider = providerFor(choice);
+  let staged: StagedReportDir;
+  try {
+    staged = stageReportDir(reportDir);
+  } catch (error) {
+    if (error instanceof ReportDirError) throw new UsageError(`--report ${error.message}`);
+    throw error;
+  }
+  let result;
+  // --keep-running: the run's own session, kept up after the report until Ctrl-C.
+  let kept: ChaosSession | undefined;
+  try {
+    if (options.keepRunning && !session) {
+      const plan = planRun(scenario, seed, workflowTypes, code.workflowsPath);
+      kept = await openSession({ provider, system: scenario.system, code, workers: scenario.workers, projectRoot: project.root, stateDir: stateDirOf(project), dataDir: path.join(staged.dir, 'cluster'), log, signal });
+      result = await kept.run({ scenario, seed, plan, reportDir: staged.dir });
+      result = { ...result, timings: { ...result.timings, clusterStartMs: kept.startMs } };
+    } else {
+      result = session
+        ? await session.run({ scenario, seed, plan: planRun(scenario, seed, workflowTypes, code.workflowsPath), reportDir: staged.dir })
+        : await runScenario({ scenario, seed, provider, code, projectRoot: project.root, stateDir: stateDirOf(project), reportDir: staged.dir, log, signal, workflowTypes });
+    }
+    signal.throwIfAborted(); // Ctrl-C as the run finished: it stops as promised, with no report and no verdict
+  } catch (error) {
+    await kept?.close();
+    // Nothing half-written: a run that did not finish leaves no report, only the logs of a cluster that failed.
+    const logs = signal.aborted ? undefined : keepFailureLogs(path.join(staged.dir, 'cluster', 'logs'), stateDirOf(project));
+    staged.discard();
+    if (signal.aborted) throw new Interrupted('interrupted; stopped the cluster');
+    const message = (error as Error).message.split('\n')[0];
+    // The system's own code failed (its workload, a hook, a checker): name it in the system's file.
+    if (error instanceof DefinitionError || error instanceof SystemHookError || error instanceof CheckerError) throw new UsageError(`${system.file}: ${message}`);
+    if (error instanceof WorkflowBundleError) throw new UsageError(message);
+    throw new HarnessError(`chaos run ${scenario.name} (seed ${seed}) could not complete: ${message}${logs ? `; the cluster's logs are kept in ${shownPath(logs)}` : ''}`);
+  }
+  const report = buildReport(result, {
+    scenario: { name: scenario.name, description: scenario.description },
+    provider: choice.kind,
+    replay: ['tempest chaos run', source, '--seed', String(seed), ...runFlags(options)].join(' '),
+  });
+  writeFileAtomic(path.join(staged.dir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+  writeFileAtomic(path.join(staged.dir, 'report.html'), renderChaosHtml(report));
+  staged.publish();
+  if (!options.json) process.stdout.write(`${renderText(report).join('\n')}\n  report: ${shownPath(path.join(reportDir, 'report.html'))}\n`);
+  if (kept) {
+    log(`the cluster keeps running${report.webUiUrl ? `: Temporal Web UI ${report.webUiUrl}` : ''}; press Ctrl-C to stop it`);
+    await whenAborted(signal);
+    await kept.close();
+    log('stopped the cluster');
+  }
+  return report;
+}
+
+export async function runCommand(nameOrFile: string | undefined, options: ChaosRunOptions): Promise<number> {
+  if (!nameOrFile && !options.all) throw new UsageError('name a scenario (tempest chaos list), give a scenario file, or use --all');
+  if (nameOrFile && options.all) throw new UsageError('give a scenario or --all, not both');
+  if (options.keepRunning && options.all) throw new UsageError('--keep-running keeps the cluster of one scenario: name one, not --all');
+  const seed = parseSeed(options.all && options.seed === undefined ? String(randomInt(1, 2 ** 31)) : options.seed);
+  providerChoice(options); // a bad flag is reported before anything loads
+  const chaos = await loadChaos(options, options.all ? 'all' : nameOrFile!);
+  const provider = providerFor(providerChoice(options)).name;
+  // --all: the scenarios of the chosen cluster (the services cluster's own on it, every other one elsewhere).
+  const scenarios = options.all
+    ? (await loadOrFail(() => listScenarios(chaos.project, chaos.system)))
+        .filter((scenario) => (scenario.cluster === 'services') === (provider === 'services'))
+        .map((scenario) => ({ scenario, source: scenario.name }))
+    : [{ scenario: await loadOrFail(() => findScenario(nameOrFile!, chaos.project, chaos.system)), source: nameOrFile! }];
+  for (const { scenario } of scenarios) await loadOrFail(async () => checkScenarioCluster(scenario, provider));
+  const signal = interruptSignal();
+  await cleanupStaleRuns(stateDirOf(chaos.project));
+  const reports: ChaosReport[] = [];
+  for (const { scenario, source } of scenarios) {
+    const reportDir = path.resolve(options.report && !options.all ? options.report : path.join(options.report ?? path.join(chaos.project.outDir, 'reports'), `${scenario.name}-${seed}`));
+    reports.push(await runOne(chaos, scenario, source, seed, options, reportDir, signal));
+  }
+  if (options.json) process.stdout.write(`${JSON.stringify(options.all ? reports : reports[0], null, 2)}\n`);
+  else if (options.all) {
+    process.stdout.write(`\n${reports.filter((r) => r.ok).length}/${reports.length} scenarios held every invariant\n`);
+    for (const r of reports) process.stdout.write(`  ${r.ok ? 'ok  ' : 'FAIL'} ${r.scenario.name} (${(r.timings.totalMs / 1000).toFixed(0)} s)\n`);
+  }
+  return reports.every((r) => r.ok) ? EXIT.ok : EXIT.verdictFailed;
+}
+
+export interface ChaosExploreOptions extends ChaosRunOptions {
+  runs: string;
+  path?: string;
+  maxFaults: string;
+  longestOutage: string;
+  tries: string;
+  timeLimit: string;
+}
+
+function wholeNumber(flag: string, text: string, min: number): number {
+  if (!/^\d+$/.test(text) || Number(text) < min) throw new UsageError(`${flag} must be a whole number >= ${min}, got '${text}'`);
+  return Number(text);
+}
+
+/** A scenario module that replays the minimal schedule exactly: `tempest chaos run <file> --seed <seed>`. */
+function scenarioFileText(scenario: BoundScenario, faults: readonly GeneratedFault[]): string {
+  const spec = {
+    name: `${scenario.name}-minimal`,
+    description: scenario.description,
+    workload: scenario.workload,
+    faults: toFaultSpecs(faults),
+    checks: scenario.checks,
+    settleWithin: scenario.settleWithinMs,
+    workers: scenario.workers,
+    ...(scenario.code ? { code: scenario.code } : {}),
+    ...(scenario.cluster ? { cluster: scenario.cluster } : {}),
+  };
+  return `// Written by tempest chaos explore: the smallest fault schedule found that breaks an invariant.\nimport { defineScenario } from 'tempest/chaos';\n\nexport default defineScenario(${JSON.stringify(spec, null, 2)});\n`;
+}
+
+export async function exploreCommand(name: string, options: ChaosExploreOptions): Promise<number> {
+  const seed = parseSeed(options.seed);
+  providerChoice(options);
+  const chaos = await loadChaos(options, name);
+  const scenario = await loadOrFail(() => findScenario(name, chaos.project, chaos.system));
+  await loadOrFail(async () => checkScenarioCluster(scenario, providerFor(providerChoice(options)).name));
+  const runs = wholeNumber('--runs', options.runs, 1);
+  const maxFaults = wholeNumber('--max-faults', options.maxFaults, 1);
+  const tries = wholeNumber('--tries', options.tries, 1);
+  const longestMs = wholeNumber('--longest-outage', options.longestOutage, 5) * 1000;
+  const timeLimitMs = wholeNumber('--time-limit', options.timeLimit, 1) * 1000;
+  if (options.path !== undefined && !/^\d+(:\d+)*$/.test(options.path)) throw new UsageError(`--path must look like 3:1:0 (as explore printed it), got '${options.path}'`);
+  const code = workerCode(chaos, scenario, options);
+  const workflowTypes = await checkWorkerCode(code);
+  const signal = interruptSignal();
+  await cleanupStaleRuns(stateDirOf(chaos.project));
+  const base = path.resolve(options.report ?? path.join(chaos.project.outDir, 'reports', `explore-${scenario.name}-${seed}`));
+  const session = await openExploreSession(chaos, scenario, code, options, path.join(base, 'cluster'), signal);
+  let attempt = 0;
+  /** Runs one schedule on the session's cluster; true when every invariant held. */
+  const runSchedule = async (candidate: BoundScenario, schedule: readonly GeneratedFault[], label: string): Promise<boolean> => {
+    if (signal.aborted) throw new Interrupted('interrupted; stopped the cluster');
+    attempt++;
+    process.stderr.write(`\nschedule ${attempt}${label}: ${schedule.map((f) => `${describeAction(f.action)} at ${f.atMs} ms for ${f.forMs} ms`).join('; ')}\n`);
+    // Every schedule runs the same workload (the explore seed plans it), under fresh ids on the same cluster.
+    const report = await runOne(chaos, candidate, name, seed, { ...options, json: true }, path.join(base, `schedule-${attempt}`), signal, { session, workflowTypes });
+    process.stderr.write(`schedule ${attempt}: ${report.ok ? 'every invariant held' : `VIOLATED: ${report.verdicts.filter((v) => !v.ok).map((v) => v.checker).join(', ')}`}\n`);
+    if (report.ok) pruneSchedule(path.join(base, `schedule-${attempt}`));
+    return report.ok;
+  };
+  try {
+    process.stderr.write(`exploring ${scenario.name}: up to ${runs} fault schedules (seed ${seed}) on one cluster, shrinking any failure for up to ${timeLimitMs / 1000} s\n`);
+    let failureSeen = false;
+    const result = await exploreSchedules({
+      scenario,
+      runs,
+      seed,
+      path: options.path,
+      maxFaults,
+      longestMs,
+      timeLimitMs,
+      // A violation is a violation: the first one found fails the search. After it, a smaller schedule counts as
+      // holding only when it held `tries` times, so a failure that does not always repeat still shrinks.
+      run: async (candidate, schedule) => {
+        for (let i = 1; i <= (failureSeen ? tries : 1); i++) {
+          if (!(await runSchedule(candidate, schedule, failureSeen && i > 1 ? ` (try ${i} of ${tries})` : ''))) {
+            failureSeen = true;
+            return false;
+          }
+        }
+        return true;
+      },
+    });
+    if (!result.failed) {
+      process.stdout.write(`\n${result.runs} fault schedules of ${scenario.name}: every invariant held in each (seed ${result.seed})\n`);
+      return EXIT.ok;
+    }
+    // How often the smallest schedule fails: a seed fixes the plan, not what the cluster does with it.
+    let failedAgain = 0;
+    for (let i = 1; i <= tries; i++) {
+      if (!(await runSchedule(withSchedule(scenario, result.minimal), result.minimal, ` (re-run ${i} of ${tries} of the smallest schedule)`))) failedAgain++;
+    }
+    return reportExploreFailure(result, { scenario, name, seed, base, options, failedAgain, tries });
+  } finally {
+    await session.close();
+  }
+}
+
+/** The cluster every schedule of an explore runs on: a failure to start it is a harness error naming its kept logs. */
+async function openExploreSession(chaos: Chaos, scenario: BoundScenario, code: WorkerCode, options: ChaosExploreOptions, dataDir: string, signal: AbortSignal): Promise<ChaosSession> {
+  const log = (line: string): void => void process.stderr.write(`${line}\n`);
+  try {
+    return await openSession({
+      provider: providerFor(providerChoice(options)),
+      system: scenario.system,
+      code,
+      workers: scenario.workers,
+      projectRoot: chaos.project.root,
+      stateDir: stateDirOf(chaos.project),
+      dataDir,
+      log,
+      signal,
+    });
+  } catch (error) {
+    if (signal.aborted) throw new Interrupted('interrupted; stopped the cluster');
+    if (error instanceof WorkflowBundleError) throw new UsageError(error.message);
+    const logs = keepFailureLogs(path.join(dataDir, 'logs'), stateDirOf(chaos.project));
+    throw new HarnessError(`chaos explore ${scenario.name} could not start its cluster: ${(error as Error).message.split('\n')[0]}${logs ? `; the cluster's logs are kept in ${shownPath(logs)}` : ''}`);
+  }
+}
+
+/** A schedule that held keeps its report, its plan and its operation history; its recorded histories go. */
+function pruneSchedule(dir: string): void {
+  rmSync(path.join(dir, 'histories'), { recursive: true, force: true });
+}
+
+function reportExploreFailure(
+  result: Extract<ExploreResult, { failed: true }>,
+  context: { scenario: BoundScenario; name: string; seed: number; base: string; options: ChaosExploreOptions; failedAgain: number; tries: number },
+): number {
+  const { scenario, name, seed, base, options, failedAgain, tries } = context;
+  const file = path.join(base, 'minimal-scenario.ts');
+  writeFileAtomic(file, scenarioFileText(scenario, result.minimal));
+  process.stdout.write(
+    [
+      '',
+      `An invariant broke. Smallest fault schedule found (${result.shrinks} shrinks, then unneeded faults dropped):`,
+      ...result.minimal.map((f) => `  ${describeAction(f.action)} at ${f.atMs} ms for ${f.forMs} ms`),
+      `Re-run ${tries} more times, it broke an invariant ${failedAgain} of ${tries} times${failedAgain < tries ? ' (a seed fixes the plan, not the timing of what the cluster does: re-run it to see it again)' : ''}.`,
+      `Run it again:             ${['tempest chaos run', shownPath(file), '--seed', String(seed), ...runFlags(options)].join(' ')}`,
+      `Run fast-check's case:    ${['tempest chaos explore', name, '--seed', String(result.seed), '--path', result.path, '--runs', '1', ...runFlags(options)].join(' ')}`,
+      `Reports of every schedule: ${shownPath(base)}`,
+      '',
+    ].join('\n'),
+  );
+  return EXIT.verdictFailed;
+}

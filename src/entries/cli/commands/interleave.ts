@@ -1,0 +1,140 @@
+/**
+ * `tempest interleave <file>`: run a workflow under many orderings of its activity answers, signals, cancellation
+ * and timers in virtual time, check every run's properties, and shrink a failure to a minimal timeline. Exit 0 every
+ * property held, 1 one did not (with the timeline, seed and path), 2 a usage or harness error.
+ */
+import { randomInt } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { DefinitionError } from '../../../base/definition.ts';
+import { WorkflowBundleError } from '../../../base/harness/bundle.ts';
+import { exploreWorkflow, readOrdering, replayOrdering, saveOrdering, saveRegressionTest } from '../../../features/interleave/api.ts';
+import { synthesizeCorpus, type ShapeCount } from '../../../features/interleave/corpus.ts';
+import { type InterleavingsDefinition, resolveInterleavings } from '../../../features/interleave/definition.ts';
+import type { ExploreResult, Violation } from '../../../features/interleave/explore.ts';
+import { InterleaveError } from '../../../features/interleave/run.ts';
+import { formatRun } from '../../../features/interleave/timeline.ts';
+import { probeModules } from '../../../base/modules/probe.ts';
+import { importUserModule, UserModuleError } from '../../../base/modules/user-module.ts';
+import { EXIT, UsageError } from '../../../base/errors.ts';
+import { type ProjectFlags, probed, projectFlagArgs, projectOf, shownPath } from '../project.ts';
+
+export interface InterleaveOptions extends ProjectFlags {
+  runs: string;
+  seed?: string;
+  path?: string;
+  workflows?: string;
+  timeLimit?: string;
+  save?: string;
+  ordering?: string;
+  corpus?: boolean;
+  json?: boolean;
+}
+
+function wholeNumber(flag: string, text: string, min: number, max: number): number {
+  if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) throw new UsageError(`${flag} must be a whole number from ${min} to ${max}, got '${text}'`);
+  return Number(text);
+}
+
+async function loadInterleavings(file: string): Promise<InterleavingsDefinition> {
+  await probed([path.resolve(file)], 'interleavings');
+  let module: Record<string, unknown>;
+  try {
+    module = await importUserModule(file, { label: 'interleavings', shown: file });
+  } catch (error) {
+    if (error instanceof UserModuleError) throw new UsageError(error.message);
+    throw error;
+  }
+  const definition = module.default as InterleavingsDefinition | undefined;
+  if (!definition || typeof definition !== 'object') throw new UsageError(`${file}: must default-export defineInterleavings({...})`);
+  try {
+    resolveInterleavings(definition); // again: a file may export a plain object instead of calling defineInterleavings
+  } catch (error) {
+    if (error instanceof DefinitionError) throw new UsageError(`${file}: ${error.message}`);
+    throw error;
+  }
+  return definition;
+}
+
+/** The workflows module, checked to export the workflow type before any server starts. */
+async function workflowsModule(given: string | undefined, fallback: string | undefined, workflowType: string): Promise<string> {
+  const file = given !== undefined ? path.resolve(given) : fallback;
+  if (file === undefined) throw new UsageError('no workflows module: pass --workflows <module>, or set `workflows` in tempest.config.ts');
+  if (!existsSync(file)) throw new UsageError(`${given !== undefined ? '--workflows ' : 'the config\'s workflows '}${shownPath(file)}: no such file`);
+  let probe;
+  try {
+    probe = (await probeModules([file], { label: 'workflows', show: shownPath })).get(file);
+  } catch (error) {
+    if (error instanceof UserModuleError) throw new UsageError(error.message);
+    throw error;
+  }
+  if (probe && 'exports' in probe && probe.exports[workflowType] !== 'function') {
+    const types = Object.entries(probe.exports).filter(([, kind]) => kind === 'function').map(([name]) => name);
+    throw new UsageError(`workflowType '${workflowType}': ${shownPath(file)} exports no such workflow (it exports ${types.join(', ') || 'none'})`);
+  }
+  return file;
+}
+
+function replayCommand(file: string, options: InterleaveOptions, seed: number, fcPath: string): string {
+  return ['tempest interleave', file, ...projectFlagArgs(options), options.workflows ? `--workflows ${options.workflows}` : '', `--seed ${seed}`, `--path ${fcPath}`].filter(Boolean).join(' ');
+}
+
+const violationLines = (violations: readonly Violation[]): string[] => violations.map((v) => `  violated: ${v.property}: ${v.message}`);
+
+function shapeLines(count: ShapeCount): string[] {
+  const lines = [`shapes: ${count.explored} distinct histories of ${count.workflowType} explored; the corpus held ${count.coveredBefore} of them (${count.corpusBefore} shapes of ${count.workflowType} in all)`];
+  if (count.written.length > 0) lines.push(`corpus: ${count.written.length} histories of new shapes written; it now holds ${count.corpusAfter} shapes of ${count.workflowType}`);
+  return lines;
+}
+
+export async function runInterleave(file: string, options: InterleaveOptions): Promise<number> {
+  const project = await projectOf(options);
+  const definition = await loadInterleavings(file);
+  const runs = wholeNumber('--runs', options.runs, 1, 100_000);
+  const seed = options.seed === undefined ? randomInt(1, 2 ** 31) : wholeNumber('--seed', options.seed, 0, 2 ** 32 - 1);
+  if (options.path !== undefined && options.seed === undefined) throw new UsageError('--path replays an ordering of one seed: give its --seed too');
+  if (options.path !== undefined && !/^\d+(:\d+)*$/.test(options.path)) throw new UsageError(`--path must be fast-check's path as explore printed it (numbers separated by ':'), got '${options.path}'`);
+  const timeLimitMs = options.timeLimit === undefined ? undefined : wholeNumber('--time-limit', options.timeLimit, 1, 86_400) * 1000;
+  if (options.ordering !== undefined && !existsSync(options.ordering)) throw new UsageError(`--ordering ${options.ordering}: no such file`);
+  if (options.save !== undefined && !existsSync(path.dirname(path.resolve(options.save)))) throw new UsageError(`--save ${options.save}: its folder does not exist`);
+  const workflowsPath = await workflowsModule(options.workflows, project.workflows, definition.workflowType);
+
+  try {
+    if (options.ordering !== undefined) {
+      const saved = readOrdering(options.ordering, definition);
+      const { run, violations } = await replayOrdering({ interleavings: definition, workflowsPath, saved });
+      if (options.json) process.stdout.write(`${JSON.stringify({ ordering: options.ordering, violations, timeline: formatRun(run) }, null, 2)}\n`);
+      else process.stdout.write([`ordering ${options.ordering} (${definition.name}):`, ...formatRun(run).map((l) => `  ${l}`), ...(violations.length ? violationLines(violations) : ['  every property held'])].join('\n') + '\n');
+      return violations.length === 0 ? EXIT.ok : EXIT.verdictFailed;
+    }
+    const result: ExploreResult = await exploreWorkflow({ interleavings: definition, workflowsPath, runs, seed, path: options.path, timeLimitMs });
+    const shapes = await synthesizeCorpus({ corpus: project.corpus, workflowType: definition.workflowType, histories: [...result.shapes.values()].map((run) => run.history), write: options.corpus === true && !result.failed, codeVersion: `tempest interleave ${definition.name}` });
+    if (result.failed && options.save !== undefined) {
+      if (/\.test\.[cm]?[jt]s$/.test(options.save)) saveRegressionTest(path.resolve(options.save), path.resolve(file), workflowsPath, definition, result);
+      else saveOrdering(options.save, definition, result);
+    }
+    const perSecond = result.runs / (result.ms / 1000);
+    if (options.json) {
+      const failure = result.failed
+        ? { path: result.path, shrinks: result.shrinks, violations: result.violations, timeline: formatRun(result.run), foundMs: Math.round(result.foundMs), shrunkMs: Math.round(result.shrunkMs), replay: replayCommand(file, options, result.seed, result.path) }
+        : undefined;
+      process.stdout.write(`${JSON.stringify({ interleavings: definition.name, runs: result.runs, seed: result.seed, ms: Math.round(result.ms), perSecond: Number(perSecond.toFixed(1)), failed: result.failed, failure, shapes }, null, 2)}\n`);
+    } else {
+      const head = `interleavings ${definition.name}: ${result.runs} ordering${result.runs === 1 ? '' : 's'} in ${(result.ms / 1000).toFixed(1)} s (${perSecond.toFixed(1)} a second), seed ${result.seed}`;
+      const lines = result.failed
+        ? [
+            `${head}: a property broke (found after ${(result.foundMs / 1000).toFixed(1)} s, shrunk ${result.shrinks} times by ${(result.shrunkMs / 1000).toFixed(1)} s) under this ordering:`,
+            ...formatRun(result.run).map((l) => `  ${l}`),
+            ...violationLines(result.violations),
+            `replay it: ${replayCommand(file, options, result.seed, result.path)}`,
+            ...(options.save ? [`saved: ${options.save} (${/\.test\.[cm]?[jt]s$/.test(options.save) ? 'a regression test: it fails until the bug is fixed' : `replay it with --ordering ${options.save}`})`] : []),
+          ]
+        : [`${head}: every property held (${definition.properties?.length ?? 0} of the definition's, and ended, no-workflow-task-failure, replays-clean)`];
+      process.stdout.write(`${[...lines, ...shapeLines(shapes)].join('\n')}\n`);
+    }
+    return result.failed ? EXIT.verdictFailed : EXIT.ok;
+  } catch (error) {
+    if (error instanceof InterleaveError || error instanceof WorkflowBundleError) throw new UsageError(`${file}: ${error.message}`);
+    throw error;
+  }
+}

@@ -1,0 +1,208 @@
+/**
+ * `tempest replay [paths...] [--workflows <module>] [--strict] [--data-converter <module>] [--json <file>]`: replay
+ * recorded histories against workflow code. With `--address` and `--query`/`--workflow-id` instead of paths, the
+ * histories come straight from a cluster (a deploy-time check), with the same report.
+ * Exit 0 when all replay clean, 1 when any does not, 2 when an input is unusable (a file that is not a history,
+ * a history the replayer cannot process or whose replay stalled).
+ */
+import path from 'node:path';
+import { installQuietRuntime } from '../../../base/harness/worker.ts';
+import { fetchClusterHistories } from '../../../features/replay/cluster-histories.ts';
+import { type CommandView, describeCommand } from '../../../features/replay/compare.ts';
+import { writeFileAtomic } from '../../../base/files.ts';
+import type { LoadedHistory } from '../../../base/history/history-file.ts';
+import { loadCorpusHistories, throwHistoryProblems } from '../../../features/replay/corpus.ts';
+import { DataConverterError } from '../../../features/replay/data-converter.ts';
+import { type ClusterOptions, ClusterUnreachableError, ConnectionOptionsError, SelectionError } from '../../../features/replay/record.ts';
+import { DEFAULT_STALL_TIMEOUT_MS, type ReplayOutcome, Replayer, WorkflowsModuleError } from '../../../features/replay/replayer.ts';
+import { type ConnectionFlags, connectionFlagArgs, connectionFromFlags } from '../connection-flags.ts';
+import { EXIT, HarnessError, UsageError } from '../../../base/errors.ts';
+import type { Project } from '../../../base/config/config.ts';
+import { type ProjectFlags, projectOf, shownPath } from '../project.ts';
+
+export interface ReplayCommandOptions extends ConnectionFlags, ProjectFlags {
+  workflows?: string;
+  strict?: boolean;
+  json?: string;
+  dataConverter?: string;
+  parallel?: string;
+  /** False with --no-bundle-cache. */
+  bundleCache?: boolean;
+  stallTimeout?: string;
+  /** Replay straight from a cluster. */
+  address?: string;
+  namespace?: string;
+  query?: string;
+  workflowId?: string[];
+  limit?: string;
+}
+
+export const REPLAY_REPORT_SCHEMA = 'tempest.replay/v1';
+
+export interface ReplayReport {
+  schema: typeof REPLAY_REPORT_SCHEMA;
+  workflows: string;
+  strict: boolean;
+  /** Where the histories came from: the paths given, or the cluster query. */
+  source: string;
+  bundleMs: number;
+  bundleFromCache: boolean;
+  replayMs: number;
+  summary: Record<ReplayOutcome['status'] | 'total' | 'unusable', number>;
+  results: ReplayOutcome[];
+}
+
+const show = (view: CommandView | undefined, nothing: string): string => (view ? describeCommand(view) : nothing);
+
+function formatValue(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/** Where a history came from, relative to `root` when it is a file under it. */
+function sourceOf(file: string, root: string): string {
+  if (!path.isAbsolute(file)) return file;
+  const relative = path.relative(root, file);
+  return relative.startsWith('..') ? file : relative;
+}
+
+/** The lines printed for one history. */
+export function formatOutcome(outcome: ReplayOutcome, root: string): string[] {
+  const name = `${outcome.workflowType.padEnd(14)} ${outcome.workflowId}`;
+  const where = `${name} (${sourceOf(outcome.file, root)})`;
+  switch (outcome.status) {
+    case 'passed':
+      return [`  ok     ${name}, ${outcome.eventCount} events`];
+    case 'failed':
+      return outcome.unusable
+        ? [`  UNUSABLE ${where}: ${outcome.message}`]
+        : [`  FAILED ${where}: the workflow task failed during replay`, `         ${outcome.message}`];
+    case 'nondeterministic':
+    case 'drifted': {
+      const d = outcome.divergence;
+      const lines = [
+        outcome.status === 'nondeterministic'
+          ? `  NONDET ${where}: non-deterministic${d ? ` at event ${d.eventId}` : ''}`
+          : `  DRIFT  ${where}: replays, but the code would now do something else`,
+      ];
+      if (d) {
+        lines.push(`         history: ${show(d.recorded, `nothing more: its workflow task completed at event ${d.eventId} without this command`)}${d.recorded ? ` (event ${d.eventId})` : ''}`);
+        lines.push(`         code:    ${show(d.code, 'nothing more: the code issued no further command here')}`);
+      }
+      for (const drift of outcome.drifts) {
+        const change = drift.differences?.length ? drift.differences.join('; ') : `history ${formatValue(drift.recorded)}, code ${formatValue(drift.code)}`;
+        lines.push(`         event ${drift.eventId}, ${drift.what}: ${change}`);
+      }
+      if (outcome.message) lines.push(`         sdk:     ${outcome.message}`);
+      if (outcome.hint) lines.push(`         hint:    ${outcome.hint}`);
+      return lines;
+    }
+  }
+}
+
+function positiveInteger(flag: string, value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1) throw new UsageError(`${flag} must be a positive integer, got '${value}'`);
+  return n;
+}
+
+function positiveSeconds(flag: string, value: string): number {
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`${flag} must be a positive number of seconds, got '${value}'`);
+  return seconds * 1000;
+}
+
+/** The histories to replay: files, or (with --address) a cluster's executions. */
+async function historiesToReplay(inputs: readonly string[], options: ReplayCommandOptions, project: Project): Promise<{ histories: LoadedHistory[]; source: string }> {
+  const fromCluster = options.address !== undefined || options.query !== undefined || (options.workflowId?.length ?? 0) > 0;
+  if (!fromCluster) {
+    const connectionFlag = connectionFlagArgs(options)[0];
+    if (connectionFlag) throw new UsageError(`${connectionFlag} applies to a cluster: give its --address with --query or --workflow-id`);
+    const paths = inputs.length > 0 ? inputs : [shownPath(project.corpus)];
+    return { histories: await loadCorpusHistories(paths), source: paths.join(' ') };
+  }
+  if (inputs.length > 0) throw new UsageError(`replay either files (${inputs.join(' ')}) or a cluster (--address with --query or --workflow-id), not both`);
+  if (options.address === undefined) throw new UsageError('--query and --workflow-id replay from a cluster: give its --address too');
+  if (options.query === undefined && !options.workflowId?.length) {
+    throw new UsageError("with --address, choose what to replay: --query '<visibility query>' or --workflow-id <id> (repeatable)");
+  }
+  const cluster: ClusterOptions = { address: options.address, namespace: options.namespace ?? 'default', ...connectionFromFlags(options) };
+  const limit = positiveInteger('--limit', options.limit ?? '100');
+  try {
+    const { histories, problems } = await fetchClusterHistories({ cluster, selection: { query: options.query, workflowIds: options.workflowId, limit } });
+    if (problems.length > 0) throwHistoryProblems(problems);
+    const what = options.query !== undefined ? `query ${JSON.stringify(options.query)}` : `workflow ids ${options.workflowId!.join(', ')}`;
+    return { histories, source: `${cluster.address} (namespace ${cluster.namespace}), ${what}` };
+  } catch (error) {
+    if (error instanceof ClusterUnreachableError) throw new HarnessError(error.message);
+    if (error instanceof SelectionError || error instanceof ConnectionOptionsError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+export async function runReplay(inputs: readonly string[], options: ReplayCommandOptions): Promise<number> {
+  const parallelism = options.parallel === undefined ? undefined : positiveInteger('--parallel', options.parallel);
+  const stallTimeoutMs = options.stallTimeout === undefined ? DEFAULT_STALL_TIMEOUT_MS : positiveSeconds('--stall-timeout', options.stallTimeout);
+  const project = await projectOf(options);
+  const workflowsPath = options.workflows ?? project.workflows;
+  if (!workflowsPath) throw new UsageError('name the workflows module to replay against: --workflows <module>, or `workflows` in tempest.config.ts');
+  const { histories, source } = await historiesToReplay(inputs, options, project);
+  installQuietRuntime(); // one lane replays in this process
+  let replayer: Replayer;
+  try {
+    replayer = await Replayer.create({
+      workflowsPath,
+      strict: options.strict,
+      dataConverterPath: options.dataConverter ?? project.dataConverter,
+      parallelism,
+      bundleCache: options.bundleCache === false ? false : undefined,
+      stallTimeoutMs,
+    });
+  } catch (error) {
+    if (error instanceof WorkflowsModuleError || error instanceof DataConverterError) throw new UsageError(error.message);
+    throw error;
+  }
+  try {
+    const root = process.cwd();
+    process.stdout.write(`Replaying ${histories.length} histories against ${sourceOf(path.resolve(workflowsPath), root)}${options.strict ? ' (strict)' : ''}\n`);
+    const results: ReplayOutcome[] = [];
+    const started = performance.now();
+    for await (const outcome of replayer.replay(histories)) {
+      results.push(outcome);
+      process.stdout.write(`${formatOutcome(outcome, root).join('\n')}\n`);
+    }
+    const replayMs = performance.now() - started;
+    const summary = { total: results.length, passed: 0, nondeterministic: 0, drifted: 0, failed: 0, unusable: 0 };
+    for (const r of results) {
+      summary[r.status]++;
+      if (r.unusable) summary.unusable++;
+    }
+    const bundled = replayer.bundleFromCache ? `bundle from the cache in ${(replayer.bundleMs / 1000).toFixed(1)} s` : `bundled in ${(replayer.bundleMs / 1000).toFixed(1)} s`;
+    const unusable = summary.unusable > 0 ? ` (${summary.unusable} unusable)` : '';
+    process.stdout.write(
+      `${summary.total} histories: ${summary.passed} passed, ${summary.nondeterministic} non-deterministic, ${summary.drifted} drifted, ${summary.failed} failed${unusable} (${bundled}, replayed in ${(replayMs / 1000).toFixed(1)} s)\n`,
+    );
+    if (options.json) {
+      const report: ReplayReport = {
+        schema: REPLAY_REPORT_SCHEMA,
+        workflows: workflowsPath,
+        strict: options.strict ?? false,
+        source,
+        bundleMs: replayer.bundleMs,
+        bundleFromCache: replayer.bundleFromCache,
+        replayMs,
+        summary,
+        results,
+      };
+      writeFileAtomic(options.json, `${JSON.stringify(report, null, 2)}\n`);
+    }
+    const code = summary.unusable > 0 ? EXIT.usageOrHarness : summary.passed === summary.total ? EXIT.ok : EXIT.verdictFailed;
+    if (replayer.stuck) {
+      // The SDK's worker of a replay cut off in this process never returns: only ending the process ends it.
+      await new Promise((resolve) => process.stdout.write('', resolve));
+      process.exit(code);
+    }
+    return code;
+  } finally {
+    replayer.close();
+  }
+}

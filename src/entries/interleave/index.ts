@@ -1,0 +1,15 @@
+/**
+ * `tempest/interleave`: a workflow run under many orderings of its activity answers, signals, cancellation and
+ * timers in virtual time (a `defineInterleavings` definition), every run's properties checked, and a failure shrunk
+ * to a minimal timeline that replays exactly; and the histories it explored written into the replay corpus.
+ */
+export { defineInterleavings } from '../../features/interleave/definition.ts';
+export type { ActivityDoubleSpec, ActivityFailureSpec, EventSpec, InterleavingsDefinition, PropertySpec, VirtualDuration } from '../../features/interleave/definition.ts';
+export type { InterleavingCall, InterleavingRun, Step, TimedStep } from '../../features/interleave/run-record.ts';
+export type { Outcome } from '../../features/interleave/history-state.ts';
+export { exploreWorkflow, readOrdering, replayOrdering, saveOrdering, saveRegressionTest } from '../../features/interleave/api.ts';
+export type { ExploreWorkflowOptions, SavedOrdering } from '../../features/interleave/api.ts';
+export type { ExploreResult, Violation } from '../../features/interleave/explore.ts';
+export { formatRun } from '../../features/interleave/timeline.ts';
+export { corpusShapes, synthesizeCorpus } from '../../features/interleave/corpus.ts';
+export type { ShapeCount, SynthesizeOptions } from '../../features/interleave/corpus.ts';

@@ -1,0 +1,148 @@
+/**
+ * What the end-to-end suites (throughput, baseline) share: the harness's way of running the workloads on the dev
+ * server, seeding them, and turning repeated closed-loop runs into benchmark entries.
+ */
+import type { Client } from '@temporalio/client';
+import { WorkerGroup } from '../../base/harness/worker.ts';
+import type { BenchContext, BenchServer } from './context.ts';
+import { type ClosedLoopResult, warmUpUntilSteady } from './driver.ts';
+import { type Benchmark, benchmark, type Omission, type WarmUp } from './report.ts';
+import { minSamplesForPercentile, quantile } from './stats.ts';
+import type { CallFactory, WorkflowCall, Workload } from './workload.ts';
+
+/** The latency percentiles a run reports, each only when every run has the workflows to support it. */
+const LATENCY_PERCENTILES = [50, 95, 99] as const;
+
+/**
+ * Throughput and latency percentile benchmarks of repeated closed-loop runs (one sample per run). A percentile is
+ * reported only when every run closed enough workflows to support it (minSamplesForPercentile: 40 for p95, 200 for
+ * p99); otherwise it is omitted, with the reason.
+ */
+export function loopBenchmarks(
+  suite: string,
+  workflow: string,
+  concurrency: number,
+  runs: ClosedLoopResult[],
+  bounds: { maxCount: number; maxDurationMs: number },
+  extraParams: Benchmark['params'] = {},
+  namePrefix = '',
+): { benchmarks: Benchmark[]; omitted: Omission[] } {
+  const params = { workflow, concurrency, ...bounds, ...extraParams };
+  const name = (metric: string): string => `${workflow}/c${concurrency}/${namePrefix}${metric}`;
+  const micro = (ms: number): number => Math.round(ms * 1000) / 1000;
+  const fewest = Math.min(...runs.map((run) => run.completed));
+  const most = Math.max(...runs.map((run) => run.completed));
+  const supported = LATENCY_PERCENTILES.filter((p) => fewest >= minSamplesForPercentile(p));
+  const omitted = LATENCY_PERCENTILES.filter((p) => !supported.includes(p)).map((p) => ({
+    id: `${suite}/${name(`latency-p${p}`)}`,
+    reason: `a run's p${p} needs at least ${minSamplesForPercentile(p)} workflows, and these runs closed ${fewest === most ? fewest : `${fewest} to ${most}`}`,
+  }));
+  const latency = (p: number): Benchmark =>
+    benchmark({
+      suite,
+      name: name(`latency-p${p}`),
+      unit: 'ms',
+      direction: 'lower-is-better',
+      samples: runs.map((run) => quantile(run.latenciesMs, p / 100)),
+      params: { ...params, metric: `latency-p${p}` },
+    });
+  const benchmarks = [
+    benchmark({
+      suite,
+      name: name('throughput'),
+      unit: 'workflows/s',
+      direction: 'higher-is-better',
+      samples: runs.map((run) => run.throughputPerSec),
+      params: { ...params, metric: 'throughput' },
+      raw: {
+        latencyMs: runs.flatMap((run) => run.latenciesMs.map(micro)),
+        completed: runs.map((run) => run.completed),
+        elapsedMs: runs.map((run) => micro(run.elapsedMs)),
+      },
+    }),
+    ...supported.map(latency),
+  ];
+  return { benchmarks, omitted };
+}
+
+/** How long warm-ups run: windows until three agree within 10% (full) or two within 20% (quick), bounded. */
+const WARM_UP = {
+  full: { windowMs: 1_000, windows: 3, tolerance: 0.1, maxMs: 30_000 },
+  quick: { windowMs: 400, windows: 2, tolerance: 0.2, maxMs: 2_000 },
+} as const;
+
+/** Warm `subject` up at `concurrency` until its rate is steady (warmUpUntilSteady), and say how it went. */
+export async function warmUp(
+  context: BenchContext,
+  subject: string,
+  options: { concurrency: number; quick: boolean; progress: (line: string) => void },
+  execute: (index: number) => Promise<unknown>,
+): Promise<WarmUp> {
+  const result = await warmUpUntilSteady({ ...(options.quick ? WARM_UP.quick : WARM_UP.full), concurrency: options.concurrency, signal: context.signal }, execute);
+  const rates = result.rates.map((rate) => Math.round(rate * 100) / 100);
+  options.progress(
+    `${subject}: warm-up ${result.steady ? 'steady' : 'NOT steady'} after ${(result.durationMs / 1000).toFixed(1)} s (${rates.map((r) => r.toFixed(1)).join(', ')} workflows/s)`,
+  );
+  return { subject, steady: result.steady, durationMs: Math.round(result.durationMs), rates };
+}
+
+export interface HarnessExecutor {
+  /** The harness's client, on the dev server. */
+  client: Client;
+  /** Start the workload's workflow through the harness's client and wait for its result (checked by the workload's `expect`). */
+  run(workload: Workload, call: WorkflowCall): Promise<unknown>;
+  stop(): Promise<void>;
+}
+
+type Activities = Record<string, (...args: never[]) => unknown>;
+
+/**
+ * The harness way: a WorkerGroup with the system's activities (or `activities` made from them) on a task queue of
+ * this run and purpose, with connections of its own; `stop` shuts the workers down and closes the connections.
+ */
+export async function harnessWorkers(
+  context: BenchContext,
+  purpose: string,
+  activities: (system: Activities) => object = (system) => system,
+  on: BenchServer = 'dev',
+): Promise<HarnessExecutor> {
+  const [connections, systemActivities, workflowBundle] = await Promise.all([context.connectToDevServer(on), context.activities(), context.workflowBundle()]);
+  const { client, nativeConnection } = connections;
+  const taskQueue = context.taskQueue(purpose);
+  const workers = await WorkerGroup.create({
+    connection: nativeConnection,
+    namespace: connections.server.namespace,
+    workflowBundle,
+    activities: activities(systemActivities),
+    taskQueues: [taskQueue],
+  });
+  const stopWorkers = context.defer(() => workers.shutdown());
+  void workers.start();
+  return {
+    client,
+    run: async (workload, call) => {
+      const result = await client.workflow.execute(workload.workflowType, { taskQueue, workflowId: call.workflowId, args: call.args });
+      workload.expect?.(result);
+      return result;
+    },
+    stop: async () => {
+      await stopWorkers();
+      await connections.close();
+    },
+  };
+}
+
+/** Prepare every workload of a suite once (seeding the parts); returns each workload's call factory, by name. */
+export async function prepareWorkloads(context: BenchContext, workloads: readonly Workload[], purpose: string): Promise<Map<string, CallFactory>> {
+  const parts = await context.parts();
+  const prepared = await Promise.all(
+    workloads.map(async (w) => {
+      try {
+        return [w.name, await w.prepare({ parts, prefix: `bench-${context.runId}-${purpose}-${w.name}` })] as const;
+      } catch (error) {
+        throw new Error(`workload ${w.name}: prepare threw: ${(error as Error).message.split('\n')[0]}`, { cause: error });
+      }
+    }),
+  );
+  return new Map(prepared);
+}

@@ -1,0 +1,171 @@
+/**
+ * Exploring fault schedules with fast-check: generate schedules of faults, run the scenario's workload under each
+ * on a real cluster, and when an invariant breaks, shrink the schedule to a minimal one (fewer faults, earlier,
+ * shorter, simpler). fast-check's seed and path replay that exact schedule.
+ */
+import fc from 'fast-check';
+import { searchOneAtATime } from '../../base/search.ts';
+import { SERVICES_LINKS, SERVICES_PROCESSES } from './cluster/services-names.ts';
+import { bindScenario, type BoundScenario, defineScenario, type FaultAction, type FaultSpec, type Scenario, TOXICS } from './scenario.ts';
+import { linkNames, type System } from './system.ts';
+
+const clusterLinks = (system: Pick<System, 'partLinks'>, cluster: Scenario['cluster']): string[] => [...linkNames(system), ...(cluster === 'services' ? SERVICES_LINKS : [])];
+
+/** One generated fault: what, when, for how long (milliseconds). */
+export interface GeneratedFault {
+  action: FaultAction;
+  atMs: number;
+  forMs: number;
+}
+
+/**
+ * The faults a system's cluster can suffer: kill or pause of a worker or a part (kill of Temporal too: the dev
+ * server, or on the services cluster each of its processes, whose database links join the system's), and any link.
+ */
+function actionArbitrary(system: Pick<System, 'parts' | 'partLinks'>, cluster: Scenario['cluster']): fc.Arbitrary<FaultAction> {
+  const links = clusterLinks(system, cluster);
+  const processes = ['worker', ...Object.keys(system.parts)];
+  const temporal = cluster === 'services' ? SERVICES_PROCESSES : ['temporal'];
+  return fc.oneof(
+    fc.record({ kind: fc.constant('kill' as const), process: fc.constantFrom(...processes, ...temporal) }),
+    fc.record({ kind: fc.constant('link-down' as const), link: fc.constantFrom(...links) }),
+    fc.record({ kind: fc.constant('pause' as const), process: fc.constantFrom(...processes) }),
+    fc.record({ kind: fc.constant('toxic' as const), link: fc.constantFrom(...links), toxic: fc.constantFrom(...TOXICS), stream: fc.constantFrom('downstream' as const, 'upstream' as const) }),
+  );
+}
+
+export interface ScheduleShape {
+  /** Faults in one schedule at most. */
+  maxFaults?: number;
+  /** Faults start within this long of the workload's start. */
+  windowMs?: number;
+  /** The longest outage to try: past the retry budgets and timeouts in play (the default, 40 s, is past the SDK's default activity budgets of a few tries). */
+  longestMs?: number;
+}
+
+/**
+ * How long a fault lasts: mostly short (0.3 to 4 s, under most retry budgets), one time in four long (up to
+ * `longestMs`, past them), so that both sides of every budget get tried.
+ */
+function durationArbitrary(longestMs: number): fc.Arbitrary<number> {
+  return fc.oneof({ withCrossShrink: true }, { arbitrary: fc.integer({ min: 300, max: 4000 }), weight: 3 }, { arbitrary: fc.integer({ min: 4001, max: Math.max(4001, longestMs) }), weight: 1 });
+}
+
+/**
+ * Fault schedules, of five kinds (the nemesis schedules that find bugs fastest in the literature, next to plain
+ * random ones):
+ * - any faults, anywhere, at random times;
+ * - partitions of one link at a time in sequence, healed in a random order ("clog one, unclog in random order");
+ * - cycles of killing and restarting a worker;
+ * - bursts of lost responses: a link between the workers and a part resets each answer for a few hundred
+ *   milliseconds at a time, after the part applied the call;
+ * - lost answers, then an outage of the same link: a call that applied but whose answer was lost is followed by an
+ *   outage that lasts past the retry budget, so the workflow gives up on a step that in fact happened (the bug a
+ *   workflow without compensation for uncertain steps has, which neither fault finds alone).
+ * Every schedule holds 1 to `maxFaults` faults. Shrinks toward fewer, earlier, shorter faults.
+ */
+export function scheduleArbitrary(system: Pick<System, 'parts' | 'partLinks'>, shape: ScheduleShape = {}, cluster?: Scenario['cluster']): fc.Arbitrary<GeneratedFault[]> {
+  const maxFaults = shape.maxFaults ?? 3;
+  const windowMs = shape.windowMs ?? 4000;
+  const duration = durationArbitrary(shape.longestMs ?? 40_000);
+  const links = clusterLinks(system, cluster);
+  const partLinks = system.partLinks.filter((link) => link.from === 'worker').map((link) => link.name);
+  const count = fc.integer({ min: 1, max: maxFaults });
+  const random = fc.array(fc.record({ action: actionArbitrary(system, cluster), atMs: fc.integer({ min: 0, max: windowMs }), forMs: duration }), { minLength: 1, maxLength: maxFaults });
+  const partitions = fc
+    .record({ links: fc.shuffledSubarray(links, { minLength: 1, maxLength: Math.min(maxFaults, links.length) }), atMs: fc.integer({ min: 0, max: windowMs }), gapMs: fc.integer({ min: 0, max: 2000 }), forMs: duration, order: fc.nat() })
+    .map(({ links: chosen, atMs, gapMs, forMs, order }) => {
+      // Link i goes down at atMs + i * gap; they come back in a random order, one gap apart, after forMs.
+      const healOrder = rotate(chosen.map((_, i) => i), order);
+      return chosen.map((link, i): GeneratedFault => ({ action: { kind: 'link-down', link }, atMs: atMs + i * gapMs, forMs: forMs + (chosen.length - i + healOrder[i]!) * gapMs }));
+    });
+  const killCycles = fc.record({ cycles: count, atMs: fc.integer({ min: 0, max: windowMs }), forMs: fc.integer({ min: 300, max: 3000 }), gapMs: fc.integer({ min: 200, max: 3000 }) }).map(({ cycles, atMs, forMs, gapMs }) =>
+    Array.from({ length: cycles }, (_, i): GeneratedFault => ({ action: { kind: 'kill', process: 'worker' }, atMs: atMs + i * (forMs + gapMs), forMs })),
+  );
+  const bursts = partLinks.length === 0
+    ? random
+    : fc.record({ link: fc.constantFrom(...partLinks), pulses: count, atMs: fc.integer({ min: 0, max: windowMs }), forMs: fc.integer({ min: 300, max: 700 }), gapMs: fc.integer({ min: 300, max: 1500 }) }).map(({ link, pulses, atMs, forMs, gapMs }) =>
+        Array.from({ length: pulses }, (_, i): GeneratedFault => ({
+          action: { kind: 'toxic', link, toxic: 'reset_peer', stream: 'downstream' },
+          atMs: atMs + i * (forMs + gapMs),
+          forMs,
+        })),
+      );
+  const lostThenDown = partLinks.length === 0
+    ? random
+    : fc.record({ link: fc.constantFrom(...partLinks), pulses: fc.integer({ min: 1, max: Math.max(1, maxFaults - 1) }), atMs: fc.integer({ min: 0, max: windowMs }), gapMs: fc.integer({ min: 300, max: 1500 }), outageMs: fc.integer({ min: 4001, max: Math.max(4001, shape.longestMs ?? 40_000) }) })
+        .map(({ link, pulses, atMs, gapMs, outageMs }) => {
+          const pulseMs = 500;
+          const lost = Array.from({ length: pulses }, (_, i): GeneratedFault => ({ action: { kind: 'toxic', link, toxic: 'reset_peer', stream: 'downstream' }, atMs: atMs + i * (pulseMs + gapMs), forMs: pulseMs }));
+          const outage: GeneratedFault = { action: { kind: 'link-down', link }, atMs: atMs + pulses * (pulseMs + gapMs), forMs: outageMs };
+          return [...lost, outage];
+        });
+  return fc.oneof(random, partitions, killCycles, bursts, lostThenDown);
+}
+
+/** `items` rotated left by `by` places: a cheap seeded permutation that shrinks to the identity. */
+function rotate<T>(items: T[], by: number): T[] {
+  const k = items.length === 0 ? 0 : by % items.length;
+  return [...items.slice(k), ...items.slice(0, k)];
+}
+
+export function toFaultSpecs(schedule: readonly GeneratedFault[]): FaultSpec[] {
+  return schedule.map((f) => ({ action: f.action, at: f.atMs, for: f.forMs }));
+}
+
+/** The scenario with its faults replaced by a generated schedule. */
+export function withSchedule<Params>(scenario: BoundScenario<Params>, schedule: readonly GeneratedFault[]): BoundScenario<Params> {
+  return bindScenario(defineScenario({ ...scenario, name: `${scenario.name}-explored`, faults: toFaultSpecs(schedule) }), scenario.system);
+}
+
+export interface ExploreOptions {
+  scenario: BoundScenario;
+  /** Schedules to try. */
+  runs: number;
+  /** fast-check's seed; with `path`, replays one exact schedule. */
+  seed: number;
+  path?: string;
+  maxFaults?: number;
+  /** The longest outage a generated fault may be (ms); see ScheduleShape. */
+  longestMs?: number;
+  /** Stop shrinking after this long and report the smallest failing schedule found so far. */
+  timeLimitMs?: number;
+  /** Run the scenario under a schedule; true when every invariant held. */
+  run: (scenario: BoundScenario, schedule: readonly GeneratedFault[]) => Promise<boolean>;
+}
+
+export type ExploreResult =
+  | { failed: false; runs: number; seed: number }
+  | {
+      failed: true;
+      runs: number;
+      seed: number;
+      /** fast-check's path to its shrunk counterexample: with the seed, it replays that schedule. */
+      path: string;
+      /** fast-check's shrunk counterexample. */
+      shrunk: GeneratedFault[];
+      /** The shrunk schedule with every fault that is not needed for the failure removed. */
+      minimal: GeneratedFault[];
+      shrinks: number;
+    };
+
+export async function exploreSchedules(options: ExploreOptions): Promise<ExploreResult> {
+  const shape = { maxFaults: options.maxFaults, windowMs: Math.max(options.scenario.spreadOverMs, 4000), longestMs: options.longestMs };
+  const search = await searchOneAtATime(scheduleArbitrary(options.scenario.system, shape, options.scenario.cluster), (schedule) => options.run(withSchedule(options.scenario, schedule), schedule), options);
+  if (!search.failed) return search;
+  const shrunk = search.counterexample;
+  return { failed: true, runs: search.runs, seed: search.seed, path: search.path, shrunk, minimal: await dropUnneeded(shrunk, options), shrinks: search.shrinks };
+}
+
+/**
+ * fast-check shrinks to a local minimum: a fault that does not matter can survive next to one that does. Try
+ * the schedule without each fault in turn, and keep it out when the run still fails.
+ */
+async function dropUnneeded(schedule: GeneratedFault[], options: ExploreOptions): Promise<GeneratedFault[]> {
+  let minimal = schedule;
+  for (let i = minimal.length - 1; i >= 0 && minimal.length > 1; i--) {
+    const without = minimal.filter((_, j) => j !== i);
+    if (!(await options.run(withSchedule(options.scenario, without), without))) minimal = without;
+  }
+  return minimal;
+}

@@ -1,0 +1,402 @@
+/**
+ * Running a chaos scenario on a system: plan (pure) -> run (cluster, prepare, workload, nemesis) -> settle ->
+ * observe (the system's snapshot, outcomes, recorded histories replayed) -> check. Every step's result lands in the
+ * report directory: plan.json, history.jsonl (and history.elle.json, the same in Jepsen's shape), histories/,
+ * report.json.
+ */
+import { mkdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { temporal } from '@temporalio/proto';
+import { writeFileAtomic } from '../../base/files.ts';
+import { installQuietRuntime } from '../../base/harness/worker.ts';
+import { shownPath } from '../../base/modules/user-module.ts';
+import { readManifest } from '../replay/corpus.ts';
+import { loadHistoryFile } from '../../base/history/history-file.ts';
+import { recordHistories } from '../replay/record.ts';
+import { Replayer } from '../replay/replayer.ts';
+import { type BranchesReached, type BranchOf, branchesReached } from './branches.ts';
+import { runChecks, type Verdict } from './checkers/index.ts';
+import { DefinitionError } from '../../base/definition.ts';
+import type { Cluster, ClusterProvider, WorkerCode } from './cluster/types.ts';
+import { type HistoryEntry, OperationHistory, toJepsenHistory } from './history.ts';
+import { Nemesis } from './nemesis.ts';
+import type { RecordedWorkflow, ReplayObservation, RunObservations, WorkflowOutcome, WorkflowStatus } from './observations.ts';
+import { type Plan, type PlannedOperation, planScenario } from './plan.ts';
+import { type BoundScenario, checkScenarioCluster } from './scenario.ts';
+import { runWorkload, sleep } from './workload.ts';
+
+/** The system's own code (workload.prepare, snapshot) threw: a harness error naming the hook, never a verdict. */
+export class SystemHookError extends Error {
+  override name = 'SystemHookError';
+}
+
+export interface RunOptions {
+  scenario: BoundScenario;
+  seed: number;
+  provider: ClusterProvider;
+  code: WorkerCode;
+  /** The project root: parts and workers run there, and a deploy's module paths start there. */
+  projectRoot: string;
+  /** Where runs register their processes, so a later run can clean up after a killed one. */
+  stateDir: string;
+  /** Where the plan, the operation history, the histories and the cluster's state and logs go (a new or empty directory). */
+  reportDir: string;
+  log: (line: string) => void;
+  signal?: AbortSignal;
+  /**
+   * The workflow types the workflows module exports, when known (checkWorkerCode): a plan that starts any other
+   * is refused before any cluster starts, instead of leaving its workflows waiting for a worker that never comes.
+   */
+  workflowTypes?: readonly string[];
+}
+
+export interface RunTimings {
+  clusterStartMs: number;
+  workloadMs: number;
+  settleMs: number;
+  checkMs: number;
+  totalMs: number;
+}
+
+export interface RunResult {
+  plan: Plan;
+  verdicts: Verdict[];
+  /** The endings each workflow type and intent reached. */
+  branches: BranchesReached[];
+  observations: RunObservations;
+  timings: RunTimings;
+  webUiUrl?: string;
+  namespace: string;
+  /** The code the workers ran at the end (after any deploy). */
+  finalCode: WorkerCode;
+}
+
+const STATUS: Record<string, WorkflowStatus> = {
+  COMPLETED: 'completed',
+  FAILED: 'failed',
+  CANCELLED: 'cancelled',
+  TERMINATED: 'terminated',
+  TIMED_OUT: 'timed-out',
+  CONTINUED_AS_NEW: 'completed',
+  RUNNING: 'running',
+};
+
+/** Wait until every workflow is closed or the deadline passes; then read each one's outcome. */
+async function settle(client: Client, plan: Plan, deadline: number, signal?: AbortSignal): Promise<{ outcomes: WorkflowOutcome[]; unsettled: string[] }> {
+  const outcomes: WorkflowOutcome[] = [];
+  const unsettled: string[] = [];
+  for (const op of plan.operations) {
+    const handle = client.workflow.getHandle(op.workflowId);
+    let status: WorkflowStatus = 'unknown';
+    for (;;) {
+      try {
+        status = STATUS[(await handle.describe()).status.name] ?? 'unknown';
+      } catch {
+        status = 'unknown'; // never started: the client was cut off before the start reached the server
+      }
+      if (status !== 'running' || Date.now() > deadline) break;
+      await sleep(250, signal);
+      signal?.throwIfAborted();
+    }
+    const outcome: WorkflowOutcome = { workflowId: op.workflowId, op: op.id, status };
+    if (status === 'completed') outcome.result = await handle.result();
+    if (status === 'failed') {
+      const error = await handle.result().then(() => undefined, (e: unknown) => e);
+      if (error instanceof WorkflowFailedError) {
+        if (error.cause instanceof ApplicationFailure) outcome.failureType = error.cause.type ?? undefined;
+        outcome.failureMessage = error.cause?.message;
+      }
+    }
+    if (status === 'running') unsettled.push(op.workflowId);
+    outcomes.push(outcome);
+  }
+  return { outcomes, unsettled };
+}
+
+/**
+ * Record every workflow the run started, with the pending activities of those still running, and replay them
+ * against the code the workers ended with (when the scenario checks it). A workflow whose start never reached the
+ * server (a fault cut its client off) has no history: its outcome says so ('unknown').
+ */
+async function observeHistories(
+  cluster: Cluster,
+  connection: Connection,
+  outcomes: readonly WorkflowOutcome[],
+  unsettled: readonly string[],
+  code: WorkerCode,
+  dir: string,
+  replay: boolean,
+): Promise<Pick<RunObservations, 'replay' | 'workflows'>> {
+  const ids = outcomes.filter((o) => o.status !== 'unknown').map((o) => o.workflowId);
+  // Before the histories: an attempt seen pending here and then in its history is counted once (activityRetries).
+  const client = new Client({ connection, namespace: cluster.namespace });
+  const pending = new Map<string, temporal.api.workflow.v1.IPendingActivityInfo[]>();
+  for (const workflowId of unsettled) {
+    const described = await client.workflow.getHandle(workflowId).describe().catch(() => undefined);
+    if (described?.raw.pendingActivities?.length) pending.set(workflowId, described.raw.pendingActivities);
+  }
+  const summary = await recordHistories({
+    cluster: { address: cluster.directAddress, namespace: cluster.namespace },
+    connection,
+    selection: { workflowIds: ids, limit: ids.length },
+    outDir: dir,
+  });
+  const missing: ReplayObservation[] = summary.failures.map((f) => ({ workflowId: f.workflowId, status: 'not-recorded', detail: f.error }));
+  const manifest = readManifest(dir).histories;
+  const histories = await Promise.all(manifest.map((entry) => loadHistoryFile(path.join(dir, entry.file), entry.workflowId)));
+  const workflows: RecordedWorkflow[] = histories.map((h) => ({
+    workflowId: h.workflowId,
+    runId: h.runId,
+    workflowType: h.workflowType,
+    events: h.history.events ?? [],
+    ...(pending.has(h.workflowId) ? { pendingActivities: pending.get(h.workflowId) } : {}),
+  }));
+  if (!replay) return { replay: [], workflows };
+  const replayer = await Replayer.create({ workflowsPath: code.workflowsPath });
+  const results: ReplayObservation[] = [];
+  try {
+    for await (const outcome of replayer.replay(histories)) {
+      const detail = outcome.divergence?.eventId ? `diverged at event ${outcome.divergence.eventId}` : outcome.message;
+      results.push({ workflowId: outcome.workflowId, status: outcome.status, detail });
+    }
+  } finally {
+    replayer.close();
+  }
+  return { replay: [...results, ...missing], workflows };
+}
+
+/** Run a hook of the system's (prepare, snapshot); what it throws is named as the hook's failure. */
+async function systemHook<T>(hook: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    throw new SystemHookError(`${hook} threw: ${(error as Error).message?.split('\n')[0] ?? String(error)}`, { cause: error });
+  }
+}
+
+/** The system's `workload.branch`, made to throw on anything but a name (default: status and failure type). */
+function namedBranch(branch: ((operation: PlannedOperation, outcome: WorkflowOutcome) => string) | undefined): BranchOf | undefined {
+  if (!branch) return undefined;
+  return (operation, outcome) => {
+    const name: unknown = branch(operation, outcome);
+    if (typeof name !== 'string' || name === '') throw new Error(`it returned ${JSON.stringify(name)} for operation ${operation.id}; expected the name of the ending it reached`);
+    return name;
+  };
+}
+
+/** Every operation of the plan starts a workflow type the workflows module exports (when the exports are known). */
+function checkWorkflowTypes(plan: Plan, types: readonly string[] | undefined, workflowsPath: string): void {
+  if (!types || types.length === 0) return;
+  const unknown = plan.operations.find((op) => !types.includes(op.workflowType));
+  if (unknown) {
+    throw new DefinitionError(
+      `workload.plan: operation ${unknown.id} starts workflow type '${unknown.workflowType}', which ${shownPath(workflowsPath)} does not export (it exports ${types.join(', ')})`,
+    );
+  }
+}
+
+/** The plan of a run, checked against the workflow types the workers export: refused before any cluster starts. */
+export function planRun(scenario: BoundScenario, seed: number, workflowTypes: readonly string[] | undefined, workflowsPath: string): Plan {
+  const runId = `${scenario.name}-${seed}-${Date.now().toString(36)}`;
+  const plan = planScenario(scenario, seed, runId);
+  checkWorkflowTypes(plan, workflowTypes, workflowsPath);
+  return plan;
+}
+
+export interface SessionOptions {
+  provider: ClusterProvider;
+  /** The system every run of the session belongs to. */
+  system: BoundScenario['system'];
+  /** The code the workers run at the start of every run. */
+  code: WorkerCode;
+  /** Workers to start. */
+  workers: number;
+  projectRoot: string;
+  stateDir: string;
+  /** The cluster's state and logs. */
+  dataDir: string;
+  log: (line: string) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * A cluster kept for run after run (`chaos explore` runs every schedule on one). Each run plans fresh ids (its
+ * runId), and the system's snapshot reads only the run's own state. After each run every fault is healed, every
+ * process restored, the session's code deployed again when the run deployed other code, and the run's workflows
+ * that had not finished are terminated, so the next run starts from a cluster like a new one.
+ */
+export interface ChaosSession {
+  readonly cluster: Cluster;
+  /** How long the cluster took to start. */
+  readonly startMs: number;
+  run(options: { scenario: BoundScenario; seed: number; plan: Plan; reportDir: string }): Promise<RunResult>;
+  /** Stop the cluster. */
+  close(): Promise<void>;
+}
+
+export async function openSession(options: SessionOptions): Promise<ChaosSession> {
+  installQuietRuntime();
+  const started = Date.now();
+  const cluster = await options.provider.start({
+    dataDir: options.dataDir,
+    projectRoot: options.projectRoot,
+    system: options.system,
+    stateDir: options.stateDir,
+    workers: { ...options.code, count: options.workers, taskQueues: options.system.workers.taskQueues },
+    log: options.log,
+  });
+  const startMs = Date.now() - started;
+  options.log(`cluster up in ${(startMs / 1000).toFixed(1)} s${cluster.webUiUrl ? `; Temporal Web UI ${cluster.webUiUrl}` : ''}`);
+  return {
+    cluster,
+    startMs,
+    run: (run) => runOnCluster(cluster, options, run),
+    close: async () => {
+      await cluster.stop();
+      // What a report keeps of its cluster: the logs and Temporal's database. The parts' own data (tens of MB each)
+      // and the bundles go; the snapshots in the report say what the parts held.
+      for (const bulky of ['parts', 'bundles']) rmSync(path.join(options.dataDir, bulky), { recursive: true, force: true });
+    },
+  };
+}
+
+export async function runScenario(options: RunOptions): Promise<RunResult> {
+  const { scenario, seed } = options;
+  const started = Date.now();
+  mkdirSync(options.reportDir, { recursive: true });
+  checkScenarioCluster(scenario, options.provider.name);
+  const plan = planRun(scenario, seed, options.workflowTypes, options.code.workflowsPath);
+  const session = await openSession({ ...options, system: scenario.system, workers: scenario.workers, dataDir: path.join(options.reportDir, 'cluster') });
+  try {
+    const result = await session.run({ scenario, seed, plan, reportDir: options.reportDir });
+    return { ...result, timings: { ...result.timings, clusterStartMs: session.startMs, totalMs: Date.now() - started } };
+  } finally {
+    await session.close();
+  }
+}
+
+async function runOnCluster(cluster: Cluster, session: SessionOptions, options: { scenario: BoundScenario; seed: number; plan: Plan; reportDir: string }): Promise<RunResult> {
+  const { scenario, seed, plan } = options;
+  const { system } = scenario;
+  const { log, signal } = session;
+  const started = Date.now();
+  mkdirSync(options.reportDir, { recursive: true });
+  writeFileAtomic(path.join(options.reportDir, 'plan.json'), `${JSON.stringify(plan, null, 2)}\n`);
+  const connections: Connection[] = [];
+  let nemesis: Nemesis | undefined;
+  let unsettled: string[] = plan.operations.map((op) => op.workflowId);
+  try {
+    Nemesis.validate(cluster, plan.faults);
+    const hookContext = { parts: cluster.parts, setup: plan.setup, runId: plan.runId };
+    if (system.workload.prepare) await systemHook('workload.prepare', () => system.workload.prepare!(hookContext));
+    const snapshot = (): Promise<unknown> => (system.snapshot ? systemHook('snapshot', () => system.snapshot!(hookContext)) : Promise.resolve(undefined));
+    const before = await snapshot();
+
+    // An external cluster may need TLS or an API key; the provider says which.
+    const clientConnection = await Connection.connect({ address: cluster.clientAddress, ...cluster.connectionOptions });
+    const directConnection = await Connection.connect({ address: cluster.directAddress, ...cluster.connectionOptions });
+    connections.push(clientConnection, directConnection);
+    const history = new OperationHistory(path.join(options.reportDir, 'history.jsonl'));
+    nemesis = new Nemesis(cluster, history, log, session.code, session.projectRoot);
+    log(`running ${plan.operations.length} operations (concurrency ${scenario.workload.concurrency}) and ${plan.faults.length} faults, seed ${seed}`);
+    const progress = setInterval(() => log(`t+${(history.now() / 1000).toFixed(1)}s ${countDone(history.entries(), plan)}/${plan.operations.length} operations done`), 5000);
+    nemesis.start(plan.faults);
+    const workloadStarted = Date.now();
+    // One deadline for every wait on a workflow, the workload's and the settle's: a stuck workflow costs the settle
+    // bound once, not twice.
+    const deadline = workloadStarted + plan.faultPhaseEndsMs + scenario.settleWithinMs;
+    const faultsOver = untilFaultsOver(plan, history, nemesis, signal);
+    faultsOver.catch(() => undefined); // awaited below, unless the workload failed first
+    let healedAt: number;
+    try {
+      await runWorkload(plan.operations, {
+        client: new Client({ connection: clientConnection, namespace: cluster.namespace }),
+        history,
+        concurrency: scenario.workload.concurrency,
+        deadline,
+        signal,
+      });
+      signal?.throwIfAborted();
+      healedAt = await faultsOver;
+      signal?.throwIfAborted();
+    } finally {
+      clearInterval(progress);
+      nemesis.cancel();
+    }
+    await cluster.healAll();
+    history.record({ process: 'harness', type: 'ok', f: 'heal-all' });
+    const workloadMs = Date.now() - workloadStarted;
+
+    // settleWithin after the faults were over (later than planned when a restart took long), counted from there
+    // even when the workload kept waiting past it.
+    const settleStarted = Date.now();
+    const settleBy = Math.max(deadline, healedAt + scenario.settleWithinMs);
+    log(`faults healed; waiting up to ${Math.max(0, Math.round((settleBy - settleStarted) / 1000))} s for every workflow to finish`);
+    const direct = new Client({ connection: directConnection, namespace: cluster.namespace });
+    const settled = await settle(direct, plan, settleBy, signal);
+    const { outcomes } = settled;
+    unsettled = settled.unsettled;
+    history.record({ process: 'harness', type: unsettled.length === 0 ? 'ok' : 'fail', f: 'settle', value: { unsettled } });
+    const settleMs = Date.now() - settleStarted;
+    // Interrupted: no checks, no verdicts, whatever state the run reached (the caller writes no report).
+    signal?.throwIfAborted();
+    const branches = await systemHook('workload.branch', async () => branchesReached(plan, outcomes, namedBranch(system.workload.branch)));
+
+    writeFileAtomic(path.join(options.reportDir, 'history.elle.json'), `[${toJepsenHistory(history.entries()).map((op) => JSON.stringify(op)).join(',\n')}]\n`);
+    const checkStarted = Date.now();
+    const after = await snapshot();
+    const recorded = await observeHistories(cluster, directConnection, outcomes, unsettled, nemesis.code, path.join(options.reportDir, 'histories'), scenario.checks.includes('histories-replay'));
+    const observations: RunObservations = {
+      plan,
+      history: history.entries(),
+      outcomes,
+      before,
+      after,
+      unsettled,
+      settleWithinMs: scenario.settleWithinMs,
+      businessErrors: system.businessErrors,
+      ...recorded,
+    };
+    const verdicts = await runChecks(scenario.checks, system.checkers, observations);
+    const checkMs = Date.now() - checkStarted;
+    return {
+      plan,
+      verdicts,
+      branches,
+      observations,
+      timings: { clusterStartMs: 0, workloadMs, settleMs, checkMs, totalMs: Date.now() - started },
+      webUiUrl: cluster.webUiUrl,
+      namespace: cluster.namespace,
+      finalCode: nemesis.code,
+    };
+  } finally {
+    if (!signal?.aborted) await restore(cluster, session.code, nemesis?.code, connections[1], unsettled);
+    await Promise.allSettled(connections.map((c) => c.close()));
+  }
+}
+
+/** Resolves when the plan's fault phase has passed and every fault the nemesis started has ended: that time. */
+async function untilFaultsOver(plan: Plan, history: OperationHistory, nemesis: Nemesis, signal?: AbortSignal): Promise<number> {
+  // Wait out the fault phase, but not an interrupt: no fault fires after one (cancel clears them).
+  const untilHealed = plan.faultPhaseEndsMs - history.now();
+  if (untilHealed > 0) await sleep(untilHealed, signal);
+  signal?.throwIfAborted();
+  await nemesis.settled();
+  return Date.now();
+}
+
+/** After a run: the cluster as the next run expects it (see ChaosSession). */
+async function restore(cluster: Cluster, code: WorkerCode, ranCode: WorkerCode | undefined, direct: Connection | undefined, unsettled: readonly string[]): Promise<void> {
+  await cluster.healAll();
+  if (ranCode && (ranCode.workflowsPath !== code.workflowsPath || ranCode.activitiesPath !== code.activitiesPath)) await cluster.deployWorkers(code);
+  if (!direct || unsettled.length === 0) return;
+  const client = new Client({ connection: direct, namespace: cluster.namespace });
+  await Promise.allSettled(unsettled.map((id) => client.workflow.getHandle(id).terminate('tempest: the chaos run ended before this workflow finished')));
+}
+
+function countDone(entries: readonly HistoryEntry[], plan: Plan): number {
+  const kinds = new Set(plan.operations.map((op) => op.kind));
+  return entries.filter((e) => e.process.startsWith('client-') && e.type !== 'invoke' && kinds.has(e.f)).length;
+}

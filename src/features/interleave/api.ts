@@ -1,0 +1,130 @@
+/**
+ * Exploring a workflow's interleavings from a test or the CLI: one session (time-skipping server, worker, replay
+ * worker) for the whole exploration, the definition's signals checked against the workflow first.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { writeFileAtomic } from '../../base/files.ts';
+import { type InterleavingsDefinition, resolveInterleavings } from './definition.ts';
+import { checkSignalsDefined, exploreInterleavings, type ExploreResult, judgeRun, replayChooser, type Violation } from './explore.ts';
+import { InterleaveError, runOrdering } from './run.ts';
+import type { InterleavingRun, Step } from './run-record.ts';
+import { openSession } from './session.ts';
+import { describeStep, formatRun } from './timeline.ts';
+
+export const ORDERING_SCHEMA = 'tempest.interleaving/v1';
+
+export interface ExploreWorkflowOptions {
+  interleavings: InterleavingsDefinition;
+  /** The workflows module to run (TypeScript or JavaScript); bundled once. */
+  workflowsPath: string;
+  runs?: number;
+  seed?: number;
+  path?: string;
+  timeLimitMs?: number;
+  onRun?: (run: InterleavingRun, violations: readonly Violation[]) => void;
+}
+
+const idPrefix = (name: string): string => `${name}-${Date.now().toString(36)}`;
+
+/** Explore: hundreds of orderings a minute; a failure comes back shrunk, with its timeline, seed and path. */
+export async function exploreWorkflow(options: ExploreWorkflowOptions): Promise<ExploreResult> {
+  const interleavings = resolveInterleavings(options.interleavings);
+  const session = await openSession({ workflowsPath: options.workflowsPath, activities: interleavings.activities });
+  try {
+    const prefix = idPrefix(interleavings.name);
+    await checkSignalsDefined(session, interleavings, `${prefix}-signals`);
+    return await exploreInterleavings({
+      session,
+      interleavings,
+      runs: options.runs ?? 200,
+      seed: options.seed ?? Math.floor(Math.random() * 2 ** 31),
+      path: options.path,
+      timeLimitMs: options.timeLimitMs,
+      idPrefix: prefix,
+      onRun: options.onRun,
+    });
+  } finally {
+    await session.close();
+  }
+}
+
+/** A failing ordering saved as a regression: its steps replay it on any later code, no fast-check involved. */
+export interface SavedOrdering {
+  schema: typeof ORDERING_SCHEMA;
+  interleavings: string;
+  workflowType: string;
+  seed: number;
+  path: string;
+  steps: Step[];
+  /** What it looked like when saved, for people. */
+  timeline: string[];
+  violations: Violation[];
+}
+
+function savedOrdering(interleavings: InterleavingsDefinition, result: Extract<ExploreResult, { failed: true }>): SavedOrdering {
+  const steps = result.run.timeline.flatMap(({ step }) => (step.kind === 'called' ? [] : [step]));
+  return { schema: ORDERING_SCHEMA, interleavings: interleavings.name, workflowType: interleavings.workflowType, seed: result.seed, path: result.path, steps, timeline: formatRun(result.run), violations: result.violations };
+}
+
+export function saveOrdering(file: string, interleavings: InterleavingsDefinition, result: Extract<ExploreResult, { failed: true }>): void {
+  writeFileAtomic(file, `${JSON.stringify(savedOrdering(interleavings, result), null, 2)}\n`);
+}
+
+/** `from` as an import specifier relative to the folder of `file`. */
+function relativeSpecifier(file: string, from: string): string {
+  const relative = path.relative(path.dirname(file), from).split(path.sep).join('/');
+  return relative.startsWith('.') ? relative : `./${relative}`;
+}
+
+/**
+ * The failing ordering as a vitest regression test: it replays the ordering against the workflows and fails while
+ * any property still breaks under it. `definitionFile` and `workflowsPath` are imported relative to the test file.
+ */
+export function saveRegressionTest(file: string, definitionFile: string, workflowsPath: string, interleavings: InterleavingsDefinition, result: Extract<ExploreResult, { failed: true }>): void {
+  const saved = savedOrdering(interleavings, result);
+  const broke = [...new Set(result.violations.map((v) => v.property))].join(', ');
+  const text = [
+    `// Saved by tempest interleave: the ordering of ${interleavings.name} that broke ${broke}, shrunk.`,
+    ...saved.timeline.map((line) => `//   ${line}`),
+    "import { fileURLToPath } from 'node:url';",
+    "import { replayOrdering, type SavedOrdering } from 'tempest/interleave';",
+    "import { expect, it } from 'vitest';",
+    `import interleavings from '${relativeSpecifier(file, definitionFile).replace(/\.ts$/, '')}';`,
+    '',
+    `const workflowsPath = fileURLToPath(new URL('${relativeSpecifier(file, workflowsPath)}', import.meta.url));`,
+    `const saved: SavedOrdering = ${JSON.stringify(saved, null, 2)};`,
+    '',
+    `it('${interleavings.name}: the ordering that broke ${broke} now keeps every property', async () => {`,
+    '  const { violations } = await replayOrdering({ interleavings, workflowsPath, saved });',
+    '  expect(violations).toEqual([]);',
+    '}, 60_000);',
+    '',
+  ].join('\n');
+  writeFileAtomic(file, text);
+}
+
+export function readOrdering(file: string, interleavings: InterleavingsDefinition): SavedOrdering {
+  let saved: Partial<SavedOrdering>;
+  try {
+    saved = JSON.parse(readFileSync(file, 'utf8')) as Partial<SavedOrdering>;
+  } catch (error) {
+    throw new InterleaveError(`${file}: not a saved ordering: ${(error as Error).message.split('\n')[0]}`);
+  }
+  if (saved.schema !== ORDERING_SCHEMA || !Array.isArray(saved.steps)) throw new InterleaveError(`${file}: not a saved ordering (expected "schema": "${ORDERING_SCHEMA}" and its "steps")`);
+  if (saved.interleavings !== interleavings.name) throw new InterleaveError(`${file}: saved from the interleavings '${saved.interleavings}', not '${interleavings.name}'`);
+  return saved as SavedOrdering;
+}
+
+/** Run one saved ordering again and judge it: its violations, none when the bug it caught is gone. */
+export async function replayOrdering(options: { interleavings: InterleavingsDefinition; workflowsPath: string; saved: SavedOrdering }): Promise<{ run: InterleavingRun; violations: Violation[] }> {
+  const interleavings = resolveInterleavings(options.interleavings);
+  const session = await openSession({ workflowsPath: options.workflowsPath, activities: interleavings.activities });
+  try {
+    const events = new Set(options.saved.steps.flatMap((step) => (step.kind === 'send' ? [step.event] : [])));
+    const run = await runOrdering({ session, interleavings, workflowId: `${idPrefix(interleavings.name)}-saved`, events, choose: replayChooser(options.saved.steps, describeStep) });
+    return { run, violations: await judgeRun(run, interleavings, session) };
+  } finally {
+    await session.close();
+  }
+}
