@@ -12,21 +12,24 @@ module.exports = {
   forbidden: [
     {
       name: 'base-imports-no-feature-or-entry',
-      comment: 'src/base/ is the lowest layer (the shared vocabulary, history reading, the harness that starts real parts, toolchain, config, modules): it imports nothing above it.',
+      comment:
+        'src/base/ is the lowest layer (the shared vocabulary, history reading, the harness that starts real parts, toolchain, config, modules): it imports nothing above it.',
       severity: 'error',
       from: { path: '^src/base/' },
       to: { path: '^src/(features|entries)/' },
     },
     {
       name: 'features-import-no-entry',
-      comment: 'src/features/ (replay, testing, interleave, chaos, bench) sit under the entries (the public barrels, vitest, cli): they never import one.',
+      comment:
+        'src/features/ (replay, testing, interleave, chaos, bench) sit under the entries (the public barrels, vitest, cli): they never import one.',
       severity: 'error',
       from: { path: '^src/features/' },
       to: { path: '^src/entries/' },
     },
     {
       name: 'features-are-independent-but-replay',
-      comment: 'A feature imports another only to replay (testing, interleave, chaos and bench all replay histories); so replay itself imports no other feature.',
+      comment:
+        'A feature imports another only to replay (testing, interleave, chaos and bench all replay histories); so replay itself imports no other feature.',
       severity: 'error',
       from: { path: '^src/features/([a-z-]+)/' },
       to: { path: '^src/features/([a-z-]+)/', pathNot: ['^src/features/$1/', '^src/features/replay/'] },

@@ -53,9 +53,7 @@ export function createActivities({ bank, store }: ServiceClients) {
     /** Reserve all of the order's items, or none. Returns the reservation id. */
     async reserveInventory(order: OrderDetails): Promise<string> {
       const { orderId, items } = order;
-      const result = await toActivityError(() =>
-        store.reserveInventory({ orderId, items, idempotencyKey: stepKey(orderId, 'reserve') }),
-      );
+      const result = await toActivityError(() => store.reserveInventory({ orderId, items, idempotencyKey: stepKey(orderId, 'reserve') }));
       return result.reservationId;
     },
 
@@ -71,9 +69,7 @@ export function createActivities({ bank, store }: ServiceClients) {
     /** Create the order's shipment. */
     async createShipment(order: OrderDetails): Promise<{ shipmentId: string; trackingNumber: string }> {
       const { orderId, address } = order;
-      const result = await toActivityError(() =>
-        store.createShipment({ orderId, address, idempotencyKey: stepKey(orderId, 'ship') }),
-      );
+      const result = await toActivityError(() => store.createShipment({ orderId, address, idempotencyKey: stepKey(orderId, 'ship') }));
       return { shipmentId: result.shipmentId, trackingNumber: result.trackingNumber };
     },
 
@@ -91,9 +87,7 @@ export function createActivities({ bank, store }: ServiceClients) {
 
     /** Compensation: cancel the order's shipment. Returns false when none was created. */
     async cancelShipment(orderId: string): Promise<boolean> {
-      const result = await toActivityError(() =>
-        store.cancelShipment({ orderId, idempotencyKey: stepKey(orderId, 'cancel-shipment') }),
-      );
+      const result = await toActivityError(() => store.cancelShipment({ orderId, idempotencyKey: stepKey(orderId, 'cancel-shipment') }));
       return result.undone;
     },
 

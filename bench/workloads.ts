@@ -6,7 +6,14 @@
 import { defineWorkload } from 'tempest/bench';
 import { BankClient } from '../services/bank/client';
 import { StoreClient } from '../services/store/client';
-import { orderSagaWorkflowId, type OrderDetails, type OrderStatus, orderWorkflowId, type TransferDetails, transferWorkflowId } from '../workflows/types';
+import {
+  orderSagaWorkflowId,
+  type OrderDetails,
+  type OrderStatus,
+  orderWorkflowId,
+  type TransferDetails,
+  transferWorkflowId,
+} from '../workflows/types';
 
 /** Enough for any bounded run: a billion dollars of cents per account and customer, a billion items of stock. */
 const PLENTY_CENTS = 100_000_000_000;
@@ -20,7 +27,10 @@ async function orders(storeUrl: string, prefix: string): Promise<(run: string, i
   const store = new StoreClient({ baseUrl: storeUrl });
   const sku = `${prefix}-sku`;
   const customers = Array.from({ length: ACCOUNTS }, (_, k) => `${prefix}-cust${k}`);
-  await Promise.all([store.setStock({ sku, available: PLENTY_STOCK }), ...customers.map((customerId) => store.openCustomer({ customerId, credit: PLENTY_CENTS }))]);
+  await Promise.all([
+    store.setStock({ sku, available: PLENTY_STOCK }),
+    ...customers.map((customerId) => store.openCustomer({ customerId, credit: PLENTY_CENTS })),
+  ]);
   return (run, index) => ({
     orderId: `${prefix}-${run}-${index}`,
     customerId: customers[index % ACCOUNTS]!,
@@ -38,7 +48,12 @@ export const moneyTransfer = defineWorkload({
     const accounts = Array.from({ length: ACCOUNTS }, (_, k) => `${prefix}-acct${k}`);
     await Promise.all(accounts.map((accountId) => bank.openAccount({ accountId, balance: PLENTY_CENTS })));
     return (run, index) => {
-      const details: TransferDetails = { sourceAccount: accounts[index % ACCOUNTS]!, targetAccount: accounts[(index + 1) % ACCOUNTS]!, amount: AMOUNT_CENTS, referenceId: `${prefix}-${run}-${index}` };
+      const details: TransferDetails = {
+        sourceAccount: accounts[index % ACCOUNTS]!,
+        targetAccount: accounts[(index + 1) % ACCOUNTS]!,
+        amount: AMOUNT_CENTS,
+        referenceId: `${prefix}-${run}-${index}`,
+      };
       return { workflowId: transferWorkflowId(details.referenceId), args: [details] };
     };
   },
@@ -74,7 +89,9 @@ export const orderApprovalTimeout = defineWorkload({
     // The 24-hour timer must really have fired: anything else means time did not skip as expected.
     const status = result as OrderStatus;
     if (status.state !== 'rejected' || status.approval?.decision !== 'auto-rejected') {
-      throw new Error(`order ${status.orderId} ended ${status.state} (${status.approval?.decision ?? 'no decision'}), expected rejected by the 24-hour timeout`);
+      throw new Error(
+        `order ${status.orderId} ended ${status.state} (${status.approval?.decision ?? 'no decision'}), expected rejected by the 24-hour timeout`,
+      );
     }
   },
 });

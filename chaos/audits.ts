@@ -27,7 +27,11 @@ export function storeSlice(audit: StoreAudit, prefix: string): StoreAudit {
   const payments = mine(audit.payments);
   // As the store defines them: credit plus active charges; per SKU, available plus actively reserved.
   const reserved = (sku: string): number =>
-    sum(reservations.filter((r) => r.status === 'reserved').flatMap((r) => r.items.filter((item) => item.sku === sku).map((item) => item.quantity)));
+    sum(
+      reservations
+        .filter((r) => r.status === 'reserved')
+        .flatMap((r) => r.items.filter((item) => item.sku === sku).map((item) => item.quantity)),
+    );
   return {
     stock,
     customers,

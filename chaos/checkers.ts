@@ -47,13 +47,19 @@ export function moneyEvidence(audit: Pick<BankAudit, 'totalBalance' | 'operation
   }
   return [
     ...conserved({ 'total balance': { before: openingTotal, after: audit.totalBalance } }),
-    ...[...flows].filter(([, f]) => f.out !== f.back).map(([ref, f]) => `transfer ${ref}: withdrew ${f.out}, deposited or refunded ${f.back} (${signed(f.back - f.out)})`),
+    ...[...flows]
+      .filter(([, f]) => f.out !== f.back)
+      .map(([ref, f]) => `transfer ${ref}: withdrew ${f.out}, deposited or refunded ${f.back} (${signed(f.back - f.out)})`),
   ];
 }
 
 /** One line per idempotency key applied more than once, naming the operations that applied it. */
 export function keysAppliedTwice(operations: readonly Pick<AppliedBankOperation, 'idempotencyKey' | 'seq'>[]): string[] {
-  return appliedAtMostOnce(operations, (op) => op.idempotencyKey, (op) => `operation ${op.seq}`);
+  return appliedAtMostOnce(
+    operations,
+    (op) => op.idempotencyKey,
+    (op) => `operation ${op.seq}`,
+  );
 }
 
 export const moneyConserved = defineChecker<Audits, Seeding>({
@@ -83,7 +89,8 @@ export const transfersEndedValidly = defineChecker<Audits, Seeding>({
       const ledger = run.after.bank.operations.filter((o) => o.referenceId === transfer.referenceId);
       const kinds = ledger.map((o) => `${o.kind} ${o.amount}`).join(', ') || 'nothing';
       const amount = transfer.amount;
-      const is = (...expected: string[]): boolean => ledger.length === expected.length && ledger.every((o, i) => `${o.kind} ${o.amount}` === expected[i]);
+      const is = (...expected: string[]): boolean =>
+        ledger.length === expected.length && ledger.every((o, i) => `${o.kind} ${o.amount}` === expected[i]);
       const valid =
         outcome.status === 'completed'
           ? (op.intent as Intent) === 'valid' && is(`withdraw ${amount}`, `deposit ${amount}`)
@@ -99,7 +106,9 @@ export const transfersEndedValidly = defineChecker<Audits, Seeding>({
                   : false;
       return valid
         ? []
-        : [`transfer ${op.id} (${op.workflowId}, ${op.intent}, ${amount} from ${transfer.sourceAccount} to ${transfer.targetAccount}): ended ${describeOutcome(outcome)}, the bank applied ${kinds}`];
+        : [
+            `transfer ${op.id} (${op.workflowId}, ${op.intent}, ${amount} from ${transfer.sourceAccount} to ${transfer.targetAccount}): ended ${describeOutcome(outcome)}, the bank applied ${kinds}`,
+          ];
     }),
 });
 
@@ -122,7 +131,8 @@ function heldBy(store: StoreAudit, orderId: string): { reservations: number; cha
   };
 }
 
-const describeHeld = (held: ReturnType<typeof heldBy>): string => `${held.reservations} reservation(s), ${held.charges} charge(s), ${held.shipments} shipment(s)`;
+const describeHeld = (held: ReturnType<typeof heldBy>): string =>
+  `${held.reservations} reservation(s), ${held.charges} charge(s), ${held.shipments} shipment(s)`;
 
 /**
  * Each saga (orderSaga, and order with its approval) completed with exactly one reservation, charge and shipment,
@@ -146,9 +156,7 @@ export const sagasCompletedOrCompensated = defineChecker<Audits, Seeding>({
       const ended = outcome.status !== 'running';
       if (!ended || held.reservations !== expected || held.charges !== expected || held.shipments !== expected) {
         const how = op.kind === 'order' && outcome.status === 'completed' ? `completed in state ${state}` : describeOutcome(outcome);
-        evidence.push(
-          `${op.kind} ${op.id} (${op.workflowId}): ended ${how} but holds ${describeHeld(held)}; expected ${expected} of each`,
-        );
+        evidence.push(`${op.kind} ${op.id} (${op.workflowId}): ended ${how} but holds ${describeHeld(held)}; expected ${expected} of each`);
       }
     }
     const opening = run.before.store;
@@ -181,7 +189,10 @@ export const compensationsInReverse = defineChecker<Audits, Seeding>({
       .filter((op) => op.kind === 'saga')
       .flatMap((op) => {
         const { orderId } = op.args[0] as OrderDetails;
-        const applied = run.after.store.operations.filter((o) => o.orderId === orderId).sort((a, b) => a.seq - b.seq).map((o) => o.kind);
+        const applied = run.after.store.operations
+          .filter((o) => o.orderId === orderId)
+          .sort((a, b) => a.seq - b.seq)
+          .map((o) => o.kind);
         return compensatedInReverse(SAGA_STEPS, applied).map((line) => `saga ${op.id} (${op.workflowId}): ${line}`);
       }),
 });
@@ -198,14 +209,20 @@ function okButNotApplied(run: Run, op: PlannedOperation, view: ClientView): stri
     const { referenceId, amount } = op.args[0] as TransferDetails;
     const result = view.value as Partial<TransferResult> | undefined;
     const ledger = ledgerOf(run, referenceId);
-    const applied = (id: string | undefined, kind: string): boolean => ledger.ops.some((o) => o.operationId === id && o.kind === kind && o.amount === amount);
-    const held = applied(result?.withdrawalId, 'withdraw') && applied(result?.depositId, 'deposit') && !ledger.ops.some((o) => o.kind === 'refund');
-    return held ? undefined : `was answered withdrawal ${result?.withdrawalId} and deposit ${result?.depositId} of ${amount}, but the bank applied ${ledger.text}`;
+    const applied = (id: string | undefined, kind: string): boolean =>
+      ledger.ops.some((o) => o.operationId === id && o.kind === kind && o.amount === amount);
+    const held =
+      applied(result?.withdrawalId, 'withdraw') && applied(result?.depositId, 'deposit') && !ledger.ops.some((o) => o.kind === 'refund');
+    return held
+      ? undefined
+      : `was answered withdrawal ${result?.withdrawalId} and deposit ${result?.depositId} of ${amount}, but the bank applied ${ledger.text}`;
   }
   const { orderId } = op.args[0] as OrderDetails;
   const { store } = run.after;
-  const reserved = (id: string | undefined): boolean => store.reservations.some((r) => r.reservationId === id && r.orderId === orderId && r.status === 'reserved');
-  const charged = (id: string | undefined): boolean => store.payments.some((p) => p.paymentId === id && p.orderId === orderId && p.status === 'charged');
+  const reserved = (id: string | undefined): boolean =>
+    store.reservations.some((r) => r.reservationId === id && r.orderId === orderId && r.status === 'reserved');
+  const charged = (id: string | undefined): boolean =>
+    store.payments.some((p) => p.paymentId === id && p.orderId === orderId && p.status === 'charged');
   if (op.kind === 'saga') {
     const result = view.value as Partial<OrderSagaResult> | undefined;
     const shipped = store.shipments.some((s) => s.shipmentId === result?.shipmentId && s.orderId === orderId && s.status === 'created');
@@ -217,13 +234,22 @@ function okButNotApplied(run: Run, op: PlannedOperation, view: ClientView): stri
     const status = view.value as Partial<OrderStatus> | undefined;
     const held = heldBy(store, orderId);
     if (status?.state === 'completed') {
-      const shipped = store.shipments.some((s) => s.trackingNumber === status.trackingNumber && s.orderId === orderId && s.status === 'created');
-      return reserved(status.reservationId) && charged(status.paymentId) && shipped && held.reservations === 1 && held.charges === 1 && held.shipments === 1
+      const shipped = store.shipments.some(
+        (s) => s.trackingNumber === status.trackingNumber && s.orderId === orderId && s.status === 'created',
+      );
+      return reserved(status.reservationId) &&
+        charged(status.paymentId) &&
+        shipped &&
+        held.reservations === 1 &&
+        held.charges === 1 &&
+        held.shipments === 1
         ? undefined
         : `was answered completed (reservation ${status.reservationId}, payment ${status.paymentId}, tracking ${status.trackingNumber}), but the store holds ${describeHeld(held)} for it`;
     }
     if (status?.state === 'rejected' || status?.state === 'cancelled') {
-      return held.reservations + held.charges + held.shipments === 0 ? undefined : `was answered ${status.state}, but the store holds ${describeHeld(held)} for it`;
+      return held.reservations + held.charges + held.shipments === 0
+        ? undefined
+        : `was answered ${status.state}, but the store holds ${describeHeld(held)} for it`;
     }
     return `was answered state ${status?.state}, which is no end of an order`;
   }
@@ -295,7 +321,8 @@ const INTENDED: Partial<Record<`${'saga' | 'order'} ${Intent}`, string[]>> = {
  */
 export const endedAsIntended = defineChecker<Audits, Seeding>({
   name: 'ended-as-intended',
-  description: 'each saga meant to fail failed, and each order ended as it was decided (approved, rejected, cancelled, or rejected automatically when nobody decided)',
+  description:
+    'each saga meant to fail failed, and each order ended as it was decided (approved, rejected, cancelled, or rejected automatically when nobody decided)',
   check: (run) =>
     run.plan.operations.flatMap((op) => {
       const expected = INTENDED[`${op.kind} ${op.intent}` as keyof typeof INTENDED];
@@ -304,7 +331,9 @@ export const endedAsIntended = defineChecker<Audits, Seeding>({
       // A decision the server did not acknowledge (never sent: the order went past waiting; or unanswered) proves nothing.
       if (op.steps.length > 0 && !clientView(run, op).steps.some((step) => step.acknowledged)) return [];
       const reached = branch(op, outcome);
-      return expected.includes(reached) ? [] : [`${op.kind} ${op.id} (${op.workflowId}, ${op.intent}): ended ${reached}; expected ${expected.join(' or ')}`];
+      return expected.includes(reached)
+        ? []
+        : [`${op.kind} ${op.id} (${op.workflowId}, ${op.intent}): ended ${reached}; expected ${expected.join(' or ')}`];
     }),
 });
 

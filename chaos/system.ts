@@ -25,11 +25,19 @@ const service = (name: 'bank' | 'store') => ({
 export default defineSystem({
   name: 'bank-and-store',
   parts: { bank: service('bank'), store: service('store') },
-  workers: { workflows: here('../workflows/index.ts'), activities: here('../activities/worker.ts'), taskQueues: Object.values(TASK_QUEUES), count: 2 },
+  workers: {
+    workflows: here('../workflows/index.ts'),
+    activities: here('../activities/worker.ts'),
+    taskQueues: Object.values(TASK_QUEUES),
+    count: 2,
+  },
   workload: bankStoreWorkload,
   // The run's own slice of both audits: the services may hold earlier runs' state (explore reuses one cluster).
   snapshot: async ({ parts, runId }): Promise<Audits> => {
-    const [bank, store] = await Promise.all([new BankClient({ baseUrl: parts.bank!.url }).audit(), new StoreClient({ baseUrl: parts.store!.url }).audit()]);
+    const [bank, store] = await Promise.all([
+      new BankClient({ baseUrl: parts.bank!.url }).audit(),
+      new StoreClient({ baseUrl: parts.store!.url }).audit(),
+    ]);
     return { bank: bankSlice(bank, `${runId}-`), store: storeSlice(store, `${runId}-`) };
   },
   checkers: bankStoreCheckers,

@@ -13,7 +13,15 @@
  *   (`auto-reject`, with a short `approvalTimeout`), cancelled (`cancel`), or OrderFailed before it waits for an
  *   approval (`out-of-stock`).
  */
-import { check, describeOutcome, type OperationSpec, type PlanContext, type PlannedOperation, type WorkflowOutcome, type WorkloadSpec } from 'tempest/chaos';
+import {
+  check,
+  describeOutcome,
+  type OperationSpec,
+  type PlanContext,
+  type PlannedOperation,
+  type WorkflowOutcome,
+  type WorkloadSpec,
+} from 'tempest/chaos';
 import { BankClient } from '../services/bank/client';
 import { StoreClient } from '../services/store/client';
 import type { OrderDetails, OrderRequest, OrderStatus, TransferDetails } from '../workflows/types';
@@ -86,10 +94,25 @@ const MAX_OPERATIONS = 5_000;
 const ADDRESS = { name: 'Chaos Monkey', line1: '1 Fault Line', city: 'Berlin', country: 'DE' };
 /** The store does not ship to XX: a saga with this address fails at its last step and must compensate everything. */
 const UNSHIPPABLE = { ...ADDRESS, country: 'XX' };
-const MIX_FIELDS = ['invalidAccount', 'insufficientFunds', 'invalidTransfer', 'sagaFailure', 'outOfStock', 'paymentDeclined', 'cancel', 'autoReject', 'orderFailure'] as const;
+const MIX_FIELDS = [
+  'invalidAccount',
+  'insufficientFunds',
+  'invalidTransfer',
+  'sagaFailure',
+  'outOfStock',
+  'paymentDeclined',
+  'cancel',
+  'autoReject',
+  'orderFailure',
+] as const;
 
 function params(fields: Record<string, unknown>): BankStoreParams {
-  for (const key of Object.keys(fields)) check(['transfers', 'sagas', 'orders', 'mix'].includes(key), key, 'not a workload field (known: transfers, sagas, orders, mix, concurrency, spreadOver)');
+  for (const key of Object.keys(fields))
+    check(
+      ['transfers', 'sagas', 'orders', 'mix'].includes(key),
+      key,
+      'not a workload field (known: transfers, sagas, orders, mix, concurrency, spreadOver)',
+    );
   const count = (key: 'transfers' | 'sagas' | 'orders'): number => {
     const value = fields[key] ?? 0;
     check(Number.isSafeInteger(value) && (value as number) >= 0, key, `expected a whole number, got ${JSON.stringify(value)}`);
@@ -97,16 +120,35 @@ function params(fields: Record<string, unknown>): BankStoreParams {
   };
   const [transfers, sagas, orders] = [count('transfers'), count('sagas'), count('orders')];
   check(transfers + sagas + orders > 0, 'transfers', 'runs nothing: give transfers, sagas or orders');
-  check(transfers + sagas + orders <= MAX_OPERATIONS, 'transfers', `${transfers + sagas + orders} operations; a run takes at most ${MAX_OPERATIONS}`);
+  check(
+    transfers + sagas + orders <= MAX_OPERATIONS,
+    'transfers',
+    `${transfers + sagas + orders} operations; a run takes at most ${MAX_OPERATIONS}`,
+  );
   const given = (fields.mix ?? {}) as Record<string, unknown>;
   check(typeof given === 'object' && given !== null, 'mix', `expected fractions of ${MIX_FIELDS.join(', ')}`);
-  const mix: Mix = { invalidAccount: 0, insufficientFunds: 0, invalidTransfer: 0, sagaFailure: 0, outOfStock: 0, paymentDeclined: 0, cancel: 0, autoReject: 0, orderFailure: 0 };
+  const mix: Mix = {
+    invalidAccount: 0,
+    insufficientFunds: 0,
+    invalidTransfer: 0,
+    sagaFailure: 0,
+    outOfStock: 0,
+    paymentDeclined: 0,
+    cancel: 0,
+    autoReject: 0,
+    orderFailure: 0,
+  };
   for (const [key, value] of Object.entries(given)) {
     check((MIX_FIELDS as readonly string[]).includes(key), `mix.${key}`, `expected ${MIX_FIELDS.join(', ')}`);
-    check(typeof value === 'number' && value >= 0 && value <= 1, `mix.${key}`, `expected a fraction from 0 to 1, got ${JSON.stringify(value)}`);
+    check(
+      typeof value === 'number' && value >= 0 && value <= 1,
+      `mix.${key}`,
+      `expected a fraction from 0 to 1, got ${JSON.stringify(value)}`,
+    );
     mix[key as keyof Mix] = value;
   }
-  const atMostOne = (...keys: (keyof Mix)[]): void => check(keys.reduce((sum, key) => sum + mix[key], 0) <= 1, 'mix', `${keys.join(' + ')} exceed 1`);
+  const atMostOne = (...keys: (keyof Mix)[]): void =>
+    check(keys.reduce((sum, key) => sum + mix[key], 0) <= 1, 'mix', `${keys.join(' + ')} exceed 1`);
   atMostOne('invalidAccount', 'insufficientFunds', 'invalidTransfer');
   atMostOne('sagaFailure', 'outOfStock', 'paymentDeclined');
   atMostOne('cancel', 'autoReject', 'orderFailure');
@@ -124,14 +166,22 @@ function plan({ params: p, random, id }: PlanContext<BankStoreParams>): { operat
   // then are the operations built, so that a plan is the same whichever intents the draws missed.
   const transfers: Drawn<TransferDetails>[] = [];
   for (let i = 0; i < p.transfers; i++) {
-    const intent = pick(random.next(), [
-      [p.mix.invalidAccount, 'invalid-account'],
-      [p.mix.insufficientFunds, 'insufficient-funds'],
-      [p.mix.invalidTransfer, 'invalid-transfer'],
-    ], 'valid');
+    const intent = pick(
+      random.next(),
+      [
+        [p.mix.invalidAccount, 'invalid-account'],
+        [p.mix.insufficientFunds, 'insufficient-funds'],
+        [p.mix.invalidTransfer, 'invalid-transfer'],
+      ],
+      'valid',
+    );
     const sourceAccount = random.pick(accounts);
     const targetAccount =
-      intent === 'invalid-account' ? id('ghost') : intent === 'invalid-transfer' ? sourceAccount : random.pick(accounts.filter((a) => a !== sourceAccount));
+      intent === 'invalid-account'
+        ? id('ghost')
+        : intent === 'invalid-transfer'
+          ? sourceAccount
+          : random.pick(accounts.filter((a) => a !== sourceAccount));
     const amount = intent === 'insufficient-funds' ? OPENING_BALANCE * ACCOUNTS + 1 : random.int(1, 2_000);
     transfers.push({ intent, details: { sourceAccount, targetAccount, amount, referenceId: id(`t${i}`) } });
   }
@@ -149,11 +199,15 @@ function plan({ params: p, random, id }: PlanContext<BankStoreParams>): { operat
   };
   const sagas: Drawn<OrderDetails>[] = [];
   for (let i = 0; i < p.sagas; i++) {
-    const intent = pick(random.next(), [
-      [p.mix.sagaFailure, 'invalid-address'],
-      [p.mix.outOfStock, 'out-of-stock'],
-      [p.mix.paymentDeclined, 'payment-declined'],
-    ], 'valid');
+    const intent = pick(
+      random.next(),
+      [
+        [p.mix.sagaFailure, 'invalid-address'],
+        [p.mix.outOfStock, 'out-of-stock'],
+        [p.mix.paymentDeclined, 'payment-declined'],
+      ],
+      'valid',
+    );
     sagas.push({ intent, details: order(`s${i}`) });
   }
   const orders: Drawn<OrderDetails>[] = [];
@@ -161,31 +215,80 @@ function plan({ params: p, random, id }: PlanContext<BankStoreParams>): { operat
   const decided = 1 - p.mix.cancel - p.mix.autoReject - p.mix.orderFailure;
   for (let i = 0; i < p.orders; i++) {
     const details = order(`o${i}`);
-    const intent = pick(random.next(), [
+    const intent = pick(
+      random.next(),
+      [
+        [p.mix.cancel, 'cancel'],
+        [p.mix.autoReject, 'auto-reject'],
+        [p.mix.orderFailure, 'out-of-stock'],
+        [decided * 0.2, 'reject'],
+      ],
+      'approve',
+    );
+    orders.push({ intent, details });
+  }
+  cover(
+    transfers,
+    [
+      [p.mix.invalidAccount, 'invalid-account'],
+      [p.mix.insufficientFunds, 'insufficient-funds'],
+      [p.mix.invalidTransfer, 'invalid-transfer'],
+    ],
+    'valid',
+    ['valid'],
+  );
+  cover(
+    sagas,
+    [
+      [p.mix.sagaFailure, 'invalid-address'],
+      [p.mix.outOfStock, 'out-of-stock'],
+      [p.mix.paymentDeclined, 'payment-declined'],
+    ],
+    'valid',
+  );
+  cover(
+    orders,
+    [
       [p.mix.cancel, 'cancel'],
       [p.mix.autoReject, 'auto-reject'],
       [p.mix.orderFailure, 'out-of-stock'],
       [decided * 0.2, 'reject'],
-    ], 'approve');
-    orders.push({ intent, details });
-  }
-  cover(transfers, [[p.mix.invalidAccount, 'invalid-account'], [p.mix.insufficientFunds, 'insufficient-funds'], [p.mix.invalidTransfer, 'invalid-transfer']], 'valid', ['valid']);
-  cover(sagas, [[p.mix.sagaFailure, 'invalid-address'], [p.mix.outOfStock, 'out-of-stock'], [p.mix.paymentDeclined, 'payment-declined']], 'valid');
-  cover(orders, [[p.mix.cancel, 'cancel'], [p.mix.autoReject, 'auto-reject'], [p.mix.orderFailure, 'out-of-stock'], [decided * 0.2, 'reject']], 'approve');
+    ],
+    'approve',
+  );
 
   const operations: OperationSpec[] = [
     ...transfers.map(({ intent, details }, i): OperationSpec => {
       // A transfer drawn valid and aimed elsewhere by cover gets what its intent needs, with no further draw.
       const aimed: TransferDetails =
-        intent === 'invalid-account' ? { ...details, targetAccount: id('ghost') }
-        : intent === 'insufficient-funds' ? { ...details, amount: OPENING_BALANCE * ACCOUNTS + 1 }
-        : intent === 'invalid-transfer' ? { ...details, targetAccount: details.sourceAccount }
-        : details;
-      return { id: `t${i}`, kind: 'transfer', intent, workflowType: 'moneyTransfer', workflowId: transferWorkflowId(aimed.referenceId), taskQueue: TASK_QUEUES.moneyTransfer, args: [aimed] };
+        intent === 'invalid-account'
+          ? { ...details, targetAccount: id('ghost') }
+          : intent === 'insufficient-funds'
+            ? { ...details, amount: OPENING_BALANCE * ACCOUNTS + 1 }
+            : intent === 'invalid-transfer'
+              ? { ...details, targetAccount: details.sourceAccount }
+              : details;
+      return {
+        id: `t${i}`,
+        kind: 'transfer',
+        intent,
+        workflowType: 'moneyTransfer',
+        workflowId: transferWorkflowId(aimed.referenceId),
+        taskQueue: TASK_QUEUES.moneyTransfer,
+        args: [aimed],
+      };
     }),
     ...sagas.map(({ intent, details }, i): OperationSpec => {
       const aimed = failing(details, intent);
-      return { id: `s${i}`, kind: 'saga', intent, workflowType: 'orderSaga', workflowId: orderSagaWorkflowId(aimed.orderId), taskQueue: TASK_QUEUES.orders, args: [aimed] };
+      return {
+        id: `s${i}`,
+        kind: 'saga',
+        intent,
+        workflowType: 'orderSaga',
+        workflowId: orderSagaWorkflowId(aimed.orderId),
+        taskQueue: TASK_QUEUES.orders,
+        args: [aimed],
+      };
     }),
     ...orders.map(({ intent, details }, i) => orderOperation(`o${i}`, intent, details)),
   ];
@@ -235,22 +338,32 @@ function failing(details: OrderDetails, intent: Intent): OrderDetails {
  */
 function orderOperation(id: string, intent: Intent, planned: OrderDetails): OperationSpec {
   const details: OrderRequest = intent === 'auto-reject' ? { ...planned, approvalTimeout: AUTO_REJECT_AFTER } : failing(planned, intent);
-  const operation = { id, kind: 'order', intent, workflowType: 'order', workflowId: orderWorkflowId(details.orderId), taskQueue: TASK_QUEUES.orders, args: [details] };
+  const operation = {
+    id,
+    kind: 'order',
+    intent,
+    workflowType: 'order',
+    workflowId: orderWorkflowId(details.orderId),
+    taskQueue: TASK_QUEUES.orders,
+    args: [details],
+  };
   if (intent === 'auto-reject' || intent === 'out-of-stock') return operation;
   const signal = { cancel: 'cancelOrder', reject: 'reject', approve: 'approve' }[intent as 'cancel' | 'reject' | 'approve'];
   return {
     ...operation,
     // Decide once the order waits for approval; an order that went past that point (it failed) is left alone.
-    steps: [{
-      signal,
-      args: ['chaos workload'],
-      name: intent,
-      waitFor: {
-        query: 'getStatus',
-        until: (status) => !['received', 'reserving'].includes((status as OrderStatus).state),
-        onlyIf: (status) => (status as OrderStatus).state === 'awaiting-approval',
+    steps: [
+      {
+        signal,
+        args: ['chaos workload'],
+        name: intent,
+        waitFor: {
+          query: 'getStatus',
+          until: (status) => !['received', 'reserving'].includes((status as OrderStatus).state),
+          onlyIf: (status) => (status as OrderStatus).state === 'awaiting-approval',
+        },
       },
-    }],
+    ],
   };
 }
 
@@ -271,7 +384,9 @@ function pick(roll: number, shares: readonly [number, Intent][], otherwise: Inte
 export function branch(op: Pick<PlannedOperation, 'kind'>, outcome: WorkflowOutcome): string {
   const status = outcome.result as OrderStatus | undefined;
   if (op.kind !== 'order' || outcome.status !== 'completed' || !status?.state) return describeOutcome(outcome);
-  return status.approval && status.state !== 'cancelled' ? `completed (${status.state}, ${status.approval.decision})` : `completed (${status.state})`;
+  return status.approval && status.state !== 'cancelled'
+    ? `completed (${status.state}, ${status.approval.decision})`
+    : `completed (${status.state})`;
 }
 
 async function prepare({ parts, setup }: { parts: Record<string, { url: string }>; setup: Seeding }): Promise<void> {

@@ -30,7 +30,10 @@ export default defineInterleavings({
     },
     {
       name: 'completes-only-when-deposited',
-      check: (run: InterleavingRun) => run.outcome.status !== 'completed' || activityCalls(run, 'deposit').some((c) => c.answer?.kind === 'completed') || 'completed without a deposit',
+      check: (run: InterleavingRun) =>
+        run.outcome.status !== 'completed' ||
+        activityCalls(run, 'deposit').some((c) => c.answer?.kind === 'completed') ||
+        'completed without a deposit',
     },
   ],
 });

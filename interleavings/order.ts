@@ -41,7 +41,8 @@ export default defineInterleavings({
         for (const [step, undoers] of Object.entries(UNDONE_BY)) {
           for (const call of activityCalls(run, step).filter(mayHaveApplied)) {
             const undone = run.calls.some((c) => (undoers as readonly string[]).includes(c.activity) && c.index > call.index);
-            if (!undone) return `${step} (call ${call.call}) may have applied and nothing undid it; the order ended ${resultState(run) ?? run.outcome.status}`;
+            if (!undone)
+              return `${step} (call ${call.call}) may have applied and nothing undid it; the order ended ${resultState(run) ?? run.outcome.status}`;
           }
         }
         return true;
@@ -57,7 +58,8 @@ export default defineInterleavings({
         if (!run.sent.includes('approve')) return 'created a shipment although no approve signal was sent';
         const undo = run.calls.find((c) => c.activity === 'cancelOrder' && c.index < shipment.index);
         if (undo) return 'created a shipment after the order was undone (cancelOrder ran first)';
-        const approval = (run.outcome.status === 'completed' ? (run.outcome.result as { approval?: { decision?: string } }).approval?.decision : undefined);
+        const approval =
+          run.outcome.status === 'completed' ? (run.outcome.result as { approval?: { decision?: string } }).approval?.decision : undefined;
         return approval === undefined || approval === 'approved' || `created a shipment although the order's approval is ${approval}`;
       },
     },

@@ -12,7 +12,8 @@ const pulse = (fromMs: number): FaultSpec => ({
 
 export default defineScenario({
   name: 'bank-responses-lost',
-  description: "The bank's answers are lost in short pulses (TCP reset on the way back) after it applied the calls; retries must never apply money twice.",
+  description:
+    "The bank's answers are lost in short pulses (TCP reset on the way back) after it applied the calls; retries must never apply money twice.",
   workload: { transfers: 40, concurrency: 10, mix: { invalidAccount: 0.1 }, spreadOver: '6s' },
   faults: [0, 1000, 2000, 3000, 4000, 5000, 6000, 7000].map(pulse),
 });

@@ -4,9 +4,17 @@ import { defineScenario } from 'tempest/chaos';
 // injection, ExecuteAndTimeout). History must treat the outcome as unknown, not as failed.
 export default defineScenario({
   name: 'database-writes-time-out',
-  description: "History's workflow writes commit but answer with a timeout (the server's persistence fault injection, ExecuteAndTimeout) for a window: no step is lost or applied twice, and every workflow ends as intended.",
+  description:
+    "History's workflow writes commit but answer with a timeout (the server's persistence fault injection, ExecuteAndTimeout) for a window: no step is lost or applied twice, and every workflow ends as intended.",
   cluster: 'services',
-  workload: { transfers: 20, sagas: 6, orders: 4, concurrency: 8, mix: { invalidAccount: 0.1, sagaFailure: 0.2, cancel: 0.25 }, spreadOver: '4s' },
+  workload: {
+    transfers: 20,
+    sagas: 6,
+    orders: 4,
+    concurrency: 8,
+    mix: { invalidAccount: 0.1, sagaFailure: 0.2, cancel: 0.25 },
+    spreadOver: '4s',
+  },
   faults: [
     {
       action: {

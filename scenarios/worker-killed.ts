@@ -6,10 +6,15 @@ import { defineScenario } from 'tempest/chaos';
 // the dead worker's memory held would.
 export default defineScenario({
   name: 'worker-killed',
-  description: "A worker is killed (kill -9) while the bank holds its answers back, then restarted: calls it made applied, their answers never reached it, and the retries elsewhere must apply nothing twice.",
+  description:
+    'A worker is killed (kill -9) while the bank holds its answers back, then restarted: calls it made applied, their answers never reached it, and the retries elsewhere must apply nothing twice.',
   workload: { transfers: 30, sagas: 8, concurrency: 8, mix: { sagaFailure: 0.25 }, spreadOver: '3s' },
   faults: [
-    { action: { kind: 'toxic', link: 'worker-bank', toxic: 'latency', stream: 'downstream', attributes: { latency: 2000 } }, at: '500ms', for: '5s' },
+    {
+      action: { kind: 'toxic', link: 'worker-bank', toxic: 'latency', stream: 'downstream', attributes: { latency: 2000 } },
+      at: '500ms',
+      for: '5s',
+    },
     { action: { kind: 'kill', process: 'worker' }, at: { between: ['1500ms', '3500ms'] }, for: { between: ['1s', '3s'] } },
   ],
 });

@@ -39,24 +39,40 @@ function transfer(name: string, details: Omit<TransferDetails, 'referenceId'>, b
   return {
     workflowId,
     before,
-    start: (client) => client.workflow.start('moneyTransfer', { taskQueue: TASK_QUEUES.moneyTransfer, workflowId, args: [{ ...details, referenceId }] }),
+    start: (client) =>
+      client.workflow.start('moneyTransfer', { taskQueue: TASK_QUEUES.moneyTransfer, workflowId, args: [{ ...details, referenceId }] }),
   };
 }
 
 function order(name: string, overrides: Partial<OrderDetails> = {}): OrderDetails {
-  return { orderId: `corpus-${name}`, customerId: 'corpus-ada', items: [{ sku: 'corpus-tee', quantity: 1 }], amount: 2_000, address: ADDRESS, ...overrides };
+  return {
+    orderId: `corpus-${name}`,
+    customerId: 'corpus-ada',
+    items: [{ sku: 'corpus-tee', quantity: 1 }],
+    amount: 2_000,
+    address: ADDRESS,
+    ...overrides,
+  };
 }
 
 function saga(name: string, overrides: Partial<OrderDetails> = {}, before?: Branch['before']): Branch {
   const details = order(name, overrides);
   const workflowId = orderSagaWorkflowId(details.orderId);
-  return { workflowId, before, start: (client) => client.workflow.start('orderSaga', { taskQueue: TASK_QUEUES.orders, workflowId, args: [details] }) };
+  return {
+    workflowId,
+    before,
+    start: (client) => client.workflow.start('orderSaga', { taskQueue: TASK_QUEUES.orders, workflowId, args: [details] }),
+  };
 }
 
 function humanOrder(name: string, drive: Branch['drive'], overrides: Partial<OrderRequest> = {}): Branch {
   const request: OrderRequest = { ...order(`order-${name}`), ...overrides };
   const workflowId = orderWorkflowId(request.orderId);
-  return { workflowId, drive, start: (client) => client.workflow.start('order', { taskQueue: TASK_QUEUES.orders, workflowId, args: [request] }) };
+  return {
+    workflowId,
+    drive,
+    start: (client) => client.workflow.start('order', { taskQueue: TASK_QUEUES.orders, workflowId, args: [request] }),
+  };
 }
 
 async function awaitingApproval(handle: WorkflowHandle): Promise<void> {
@@ -78,25 +94,40 @@ export const BRANCHES: readonly Branch[] = [
   transfer('unknown-source', { sourceAccount: 'corpus-ghost', targetAccount: 'corpus-bob', amount: 500 }),
   transfer('insufficient-funds', { sourceAccount: 'corpus-carol', targetAccount: 'corpus-alice', amount: 5_000 }),
   transfer('deposit-retried', { sourceAccount: 'corpus-bob', targetAccount: 'corpus-carol', amount: 700 }, ({ bank }) =>
-    bank.addFault({ operation: 'deposit', effect: 'fail', count: 2, match: { referenceId: 'corpus-deposit-retried' } })),
+    bank.addFault({ operation: 'deposit', effect: 'fail', count: 2, match: { referenceId: 'corpus-deposit-retried' } }),
+  ),
   transfer('refund-retried', { sourceAccount: 'corpus-alice', targetAccount: 'corpus-ghost', amount: 200 }, ({ bank }) =>
-    bank.addFault({ operation: 'refund', effect: 'fail', count: 2, match: { referenceId: 'corpus-refund-retried' } })),
+    bank.addFault({ operation: 'refund', effect: 'fail', count: 2, match: { referenceId: 'corpus-refund-retried' } }),
+  ),
   // The withdraw applied but its answer was lost, then the bank failed until the withdraw's attempts ran out: the
   // refund that follows returns the money.
   transfer('withdrawal-answer-lost', { sourceAccount: 'corpus-bob', targetAccount: 'corpus-carol', amount: 400 }, ({ bank }) =>
     Promise.all([
-      bank.addFault({ operation: 'withdraw', effect: 'fail-after-commit', count: 1, match: { referenceId: 'corpus-withdrawal-answer-lost' } }),
-      bank.addFault({ operation: 'withdraw', effect: 'fail', count: TRANSFER_RETRY_POLICY.maximumAttempts - 1, match: { referenceId: 'corpus-withdrawal-answer-lost' } }),
-    ])),
+      bank.addFault({
+        operation: 'withdraw',
+        effect: 'fail-after-commit',
+        count: 1,
+        match: { referenceId: 'corpus-withdrawal-answer-lost' },
+      }),
+      bank.addFault({
+        operation: 'withdraw',
+        effect: 'fail',
+        count: TRANSFER_RETRY_POLICY.maximumAttempts - 1,
+        match: { referenceId: 'corpus-withdrawal-answer-lost' },
+      }),
+    ]),
+  ),
   transfer('lost-deposit-response', { sourceAccount: 'corpus-alice', targetAccount: 'corpus-bob', amount: 100 }, ({ bank }) =>
-    bank.addFault({ operation: 'deposit', effect: 'fail-after-commit', count: 1, match: { referenceId: 'corpus-lost-deposit-response' } })),
+    bank.addFault({ operation: 'deposit', effect: 'fail-after-commit', count: 1, match: { referenceId: 'corpus-lost-deposit-response' } }),
+  ),
   transfer('same-account', { sourceAccount: 'corpus-alice', targetAccount: 'corpus-alice', amount: 100 }),
   saga('completed'),
   saga('out-of-stock', { items: [{ sku: 'corpus-tee', quantity: 10_000 }] }),
   saga('payment-declined', { customerId: 'corpus-bo' }),
   saga('invalid-address', { address: NOWHERE }),
   saga('compensation-failed', { address: NOWHERE }, ({ store }) =>
-    store.addFault({ operation: 'refundPayment', effect: 'fail', match: { orderId: 'corpus-compensation-failed' } })),
+    store.addFault({ operation: 'refundPayment', effect: 'fail', match: { orderId: 'corpus-compensation-failed' } }),
+  ),
   humanOrder('approved', async (handle) => {
     await awaitingApproval(handle);
     await handle.signal(approveSignal, 'corpus-operator');
@@ -113,4 +144,3 @@ export const BRANCHES: readonly Branch[] = [
   humanOrder('auto-rejected', undefined, { approvalTimeout: '2 seconds' }),
   humanOrder('out-of-stock', undefined, { items: [{ sku: 'corpus-tee', quantity: 10_000 }] }),
 ];
-

@@ -40,7 +40,8 @@ function gitCodeVersion(root: string): string {
  */
 async function producePackagedCorpus(outDir?: string, only?: readonly string[]): Promise<RecordSummary> {
   const unknown = only?.filter((id) => !BRANCHES.some((b) => b.workflowId === id));
-  if (unknown?.length) throw new Error(`--only: no branch ${unknown.join(', ')} (the branches: ${BRANCHES.map((b) => b.workflowId).join(', ')})`);
+  if (unknown?.length)
+    throw new Error(`--only: no branch ${unknown.join(', ')} (the branches: ${BRANCHES.map((b) => b.workflowId).join(', ')})`);
   const branches = only ? BRANCHES.filter((b) => only.includes(b.workflowId)) : BRANCHES;
   const replaced = (entry: { workflowType: string; workflowId: string }): boolean =>
     only ? only.includes(entry.workflowId) : PACKAGED.has(entry.workflowType) && !EARLIER_BRANCHES.includes(entry.workflowId);
@@ -81,7 +82,10 @@ async function producePackagedCorpus(outDir?: string, only?: readonly string[]):
       codeVersion: gitCodeVersion(project.root),
       stackTraces: 'redact', // the corpus is committed: no machine paths in it
       onEvent: (event) => {
-        if (event.type === 'recorded') process.stderr.write(`[${event.done}/${event.total}] ${event.changed ? 'recorded ' : 'unchanged'} ${event.entry.workflowType} ${event.entry.workflowId}\n`);
+        if (event.type === 'recorded')
+          process.stderr.write(
+            `[${event.done}/${event.total}] ${event.changed ? 'recorded ' : 'unchanged'} ${event.entry.workflowType} ${event.entry.workflowId}\n`,
+          );
         if (event.type === 'failed') process.stderr.write(`[${event.done}/${event.total}] FAILED ${event.workflowId}: ${event.error}\n`);
       },
     });
@@ -92,6 +96,12 @@ async function producePackagedCorpus(outDir?: string, only?: readonly string[]):
 }
 
 const { values } = parseArgs({ options: { out: { type: 'string' }, only: { type: 'string' } } });
-const summary = await producePackagedCorpus(values.out, values.only?.split(',').map((id) => id.trim()).filter(Boolean));
+const summary = await producePackagedCorpus(
+  values.out,
+  values.only
+    ?.split(',')
+    .map((id) => id.trim())
+    .filter(Boolean),
+);
 process.stdout.write(`${summary.recorded.length} recorded, ${summary.unchanged} unchanged, ${summary.failures.length} failed\n`);
 process.exitCode = summary.failures.length === 0 ? 0 : 1;

@@ -22,7 +22,14 @@ import { BankClient } from '../services/bank/client';
 import type { StoreAudit } from '../services/store/api';
 import { StoreClient } from '../services/store/client';
 import { approveSignal } from '../workflows/order';
-import { type OrderDetails, orderSagaWorkflowId, orderWorkflowId, TASK_QUEUES, type TransferDetails, transferWorkflowId } from '../workflows/types';
+import {
+  type OrderDetails,
+  orderSagaWorkflowId,
+  orderWorkflowId,
+  TASK_QUEUES,
+  type TransferDetails,
+  transferWorkflowId,
+} from '../workflows/types';
 import { formatCents, whenAwaitingApproval } from './orders';
 
 type Outcome = 'completed' | 'failed';
@@ -42,7 +49,9 @@ const CUSTOMERS = { 'cust-ada': 20_000, 'cust-bo': 1_000 } as const;
 
 function options(): { json: boolean; keepRunning: boolean; dataDir?: string } {
   try {
-    const { values } = parseArgs({ options: { json: { type: 'boolean' }, 'keep-running': { type: 'boolean' }, 'data-dir': { type: 'string' } } });
+    const { values } = parseArgs({
+      options: { json: { type: 'boolean' }, 'keep-running': { type: 'boolean' }, 'data-dir': { type: 'string' } },
+    });
     return { json: values.json ?? false, keepRunning: values['keep-running'] ?? false, dataDir: values['data-dir'] };
   } catch (error) {
     process.stderr.write(`demo: ${(error as Error).message} (usage: [--json] [--keep-running] [--data-dir <dir>])\n`);
@@ -86,7 +95,10 @@ try {
   if (!interrupted.signal.aborted) process.stderr.write(`demo: ${(error as Error).message.split('\n')[0]}\n`);
 } finally {
   await local?.stop();
-  if (local) say(`The servers have stopped${flags.keepRunning ? '' : ` (the Web UI at ${local.temporal.uiUrl} is gone with them; add --keep-running to keep it up)`}.`);
+  if (local)
+    say(
+      `The servers have stopped${flags.keepRunning ? '' : ` (the Web UI at ${local.temporal.uiUrl} is gone with them; add --keep-running to keep it up)`}.`,
+    );
   if (!flags.dataDir) rmSync(dataDir, { recursive: true, force: true });
 }
 
@@ -118,7 +130,10 @@ async function runDemo({ client, parts, temporal }: LocalSystem): Promise<number
   const order = (id: string): OrderDetails => ({
     orderId: `${id}-${run}`,
     customerId: 'cust-ada',
-    items: [{ sku: 'tempest-tee', quantity: 2 }, { sku: 'tempest-mug', quantity: 1 }],
+    items: [
+      { sku: 'tempest-tee', quantity: 2 },
+      { sku: 'tempest-mug', quantity: 1 },
+    ],
     amount: 4_500,
     address: { name: 'Ada Lovelace', line1: '12 St James Sq', city: 'London', country: 'GB' },
   });
@@ -126,15 +141,37 @@ async function runDemo({ client, parts, temporal }: LocalSystem): Promise<number
   // The deposit of this transfer fails twice at the bank (a 503), then succeeds on the third attempt.
   await bank.addFault({ operation: 'deposit', effect: 'fail', count: 2, match: { referenceId: `flaky-${run}` } });
   // Every client call is cancelled on Ctrl-C, so none is left retrying on a closed connection.
-  const outcomes = await client.connection.withAbortSignal(interrupted.signal, () => Promise.all([
-    transfer('a transfer completes', 'completed', { sourceAccount: 'alice', targetAccount: 'bob', amount: 12_500, referenceId: `ok-${run}` }),
-    transfer('unknown target: the deposit is refused and the money refunded', 'failed', { sourceAccount: 'alice', targetAccount: 'mallory', amount: 5_000, referenceId: `refund-${run}` }),
-    transfer('insufficient funds: nothing moves, no retry', 'failed', { sourceAccount: 'carol', targetAccount: 'alice', amount: 10_000, referenceId: `poor-${run}` }),
-    transfer('the deposit fails twice (503), is retried, and completes', 'completed', { sourceAccount: 'bob', targetAccount: 'carol', amount: 3_000, referenceId: `flaky-${run}` }),
-    saga('an order saga reserves, charges and ships', 'completed', order('saga-ok')),
-    saga('payment declined: the saga refunds and releases in reverse', 'failed', { ...order('saga-declined'), customerId: 'cust-bo' }),
-    approvedOrder(client, order('approved')),
-  ]));
+  const outcomes = await client.connection.withAbortSignal(interrupted.signal, () =>
+    Promise.all([
+      transfer('a transfer completes', 'completed', {
+        sourceAccount: 'alice',
+        targetAccount: 'bob',
+        amount: 12_500,
+        referenceId: `ok-${run}`,
+      }),
+      transfer('unknown target: the deposit is refused and the money refunded', 'failed', {
+        sourceAccount: 'alice',
+        targetAccount: 'mallory',
+        amount: 5_000,
+        referenceId: `refund-${run}`,
+      }),
+      transfer('insufficient funds: nothing moves, no retry', 'failed', {
+        sourceAccount: 'carol',
+        targetAccount: 'alice',
+        amount: 10_000,
+        referenceId: `poor-${run}`,
+      }),
+      transfer('the deposit fails twice (503), is retried, and completes', 'completed', {
+        sourceAccount: 'bob',
+        targetAccount: 'carol',
+        amount: 3_000,
+        referenceId: `flaky-${run}`,
+      }),
+      saga('an order saga reserves, charges and ships', 'completed', order('saga-ok')),
+      saga('payment declined: the saga refunds and releases in reverse', 'failed', { ...order('saga-declined'), customerId: 'cust-bo' }),
+      approvedOrder(client, order('approved')),
+    ]),
+  );
 
   const [bankAudit, storeAudit] = await Promise.all([bank.audit(), store.audit()]);
   const opening = Object.values(ACCOUNTS).reduce((a, b) => a + b, 0);
@@ -156,16 +193,19 @@ async function runDemo({ client, parts, temporal }: LocalSystem): Promise<number
 /** Run the order workflow, show its status while it waits for approval, approve it, and wait for the end. */
 function approvedOrder(client: Client, details: OrderDetails): Promise<RunOutcome> {
   const workflowId = orderWorkflowId(details.orderId);
-  return outcomeOf({ workflow: 'order', workflowId, scenario: 'an order waits for approval, is approved and ships', expected: 'completed' }, async () => {
-    const handle = await client.workflow.start('order', { taskQueue: TASK_QUEUES.orders, workflowId, args: [details] });
-    const status = await whenAwaitingApproval(handle, { timeoutMs: 30_000 });
-    if (status.state === 'awaiting-approval') {
-      say(`  ${workflowId}: getStatus says '${status.state}'; sending approve`);
-      await handle.signal(approveSignal, 'demo-operator');
-    }
-    const final = await handle.result();
-    return `state ${final.state}, tracking ${final.trackingNumber}`;
-  });
+  return outcomeOf(
+    { workflow: 'order', workflowId, scenario: 'an order waits for approval, is approved and ships', expected: 'completed' },
+    async () => {
+      const handle = await client.workflow.start('order', { taskQueue: TASK_QUEUES.orders, workflowId, args: [details] });
+      const status = await whenAwaitingApproval(handle, { timeoutMs: 30_000 });
+      if (status.state === 'awaiting-approval') {
+        say(`  ${workflowId}: getStatus says '${status.state}'; sending approve`);
+        await handle.signal(approveSignal, 'demo-operator');
+      }
+      const final = await handle.result();
+      return `state ${final.state}, tracking ${final.trackingNumber}`;
+    },
+  );
 }
 
 async function outcomeOf(run: Omit<RunOutcome, 'outcome' | 'detail'>, execute: () => Promise<string>): Promise<RunOutcome> {
@@ -186,8 +226,12 @@ function printSummary(outcomes: RunOutcome[], bank: BankAudit, store: StoreAudit
   }
   say('\nBank audit');
   for (const account of bank.accounts) say(`  ${account.accountId.padEnd(8)} ${formatCents(account.balance).padStart(12)}`);
-  say(`  total    ${formatCents(bank.totalBalance).padStart(12)}  (opened with ${formatCents(opening)}: ${bank.totalBalance === opening ? 'money conserved' : 'MONEY NOT CONSERVED'})`);
-  say(`  ${bank.operations.length} operations applied, each idempotency key once: ${new Set(bank.operations.map((o) => o.idempotencyKey)).size === bank.operations.length}`);
+  say(
+    `  total    ${formatCents(bank.totalBalance).padStart(12)}  (opened with ${formatCents(opening)}: ${bank.totalBalance === opening ? 'money conserved' : 'MONEY NOT CONSERVED'})`,
+  );
+  say(
+    `  ${bank.operations.length} operations applied, each idempotency key once: ${new Set(bank.operations.map((o) => o.idempotencyKey)).size === bank.operations.length}`,
+  );
   say('\nStore audit');
   for (const s of store.stock) say(`  ${s.sku.padEnd(12)} ${String(s.available).padStart(3)} available`);
   for (const c of store.customers) say(`  ${c.customerId.padEnd(12)} ${formatCents(c.credit).padStart(12)} credit`);

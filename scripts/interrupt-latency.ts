@@ -25,7 +25,12 @@ interface Phase {
 
 const late = path.join(root, 'test', 'fixtures', 'chaos', 'late-fault-scenario.ts');
 const phases: Phase[] = [
-  { command: 'chaos run', phase: 'cluster start', args: ['chaos', 'run', 'worker-killed', '--seed', '1'], begun: /starting the local cluster/ },
+  {
+    command: 'chaos run',
+    phase: 'cluster start',
+    args: ['chaos', 'run', 'worker-killed', '--seed', '1'],
+    begun: /starting the local cluster/,
+  },
   { command: 'chaos run', phase: 'workload under faults', args: ['chaos', 'run', 'worker-killed', '--seed', '1'], begun: /fault f0:/ },
   { command: 'chaos run', phase: 'waiting for a late fault', args: ['chaos', 'run', late, '--seed', '1'], begun: /2\/2 operations done/ },
   { command: 'chaos run', phase: 'settle', args: ['chaos', 'run', 'worker-killed', '--seed', '1'], begun: /waiting up to/ },
@@ -35,7 +40,10 @@ const phases: Phase[] = [
 ];
 
 async function measure(phase: Phase, index: number): Promise<{ seconds: number; code: number | null } | undefined> {
-  const extra = phase.command === 'chaos run' ? ['--report', path.join(scratch, `report-${index}`)] : ['--out', path.join(scratch, `bench-${index}.json`)];
+  const extra =
+    phase.command === 'chaos run'
+      ? ['--report', path.join(scratch, `report-${index}`)]
+      : ['--out', path.join(scratch, `bench-${index}.json`)];
   const child = spawn(process.execPath, [bin, ...phase.args, ...extra], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   let interruptedAt = 0;
@@ -60,7 +68,9 @@ try {
   process.stdout.write('| command | phase | Ctrl-C to exit | exit code |\n|---|---|---|---|\n');
   for (const [index, phase] of phases.entries()) {
     const result = await measure(phase, index);
-    process.stdout.write(`| ${phase.command} | ${phase.phase} | ${result ? `${result.seconds.toFixed(2)} s` : 'not reached'} | ${result?.code ?? '-'} |\n`);
+    process.stdout.write(
+      `| ${phase.command} | ${phase.phase} | ${result ? `${result.seconds.toFixed(2)} s` : 'not reached'} | ${result?.code ?? '-'} |\n`,
+    );
   }
 } finally {
   rmSync(scratch, { recursive: true, force: true });

@@ -10,13 +10,17 @@ const BEFORE_APPROVAL: readonly OrderState[] = ['received', 'reserving'];
  * Poll the order's `getStatus` until it waits for approval, and return that status; or return the status of an
  * order that went past that point without asking (it failed to reserve, or was cancelled). Throws after `timeoutMs`.
  */
-export async function whenAwaitingApproval(handle: WorkflowHandle, options: { intervalMs?: number; timeoutMs: number }): Promise<OrderStatus> {
+export async function whenAwaitingApproval(
+  handle: WorkflowHandle,
+  options: { intervalMs?: number; timeoutMs: number },
+): Promise<OrderStatus> {
   const { intervalMs = 100, timeoutMs } = options;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const status = await handle.query(getStatusQuery);
     if (!BEFORE_APPROVAL.includes(status.state)) return status;
-    if (Date.now() > deadline) throw new Error(`${handle.workflowId} did not reach awaiting-approval within ${timeoutMs} ms (state ${status.state})`);
+    if (Date.now() > deadline)
+      throw new Error(`${handle.workflowId} did not reach awaiting-approval within ${timeoutMs} ms (state ${status.state})`);
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }

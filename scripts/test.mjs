@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `npm test`: the type check, then every vitest project (or the vitest arguments given), with every temporary file
+ * `npm test`: the type check and the formatter's check, then every vitest project (or the vitest arguments given), with every temporary file
  * of the run (the tests' own, and those of the servers, CLIs and browsers they start) under one directory that is
  * removed when the run ends, however it ends: a test run leaves nothing behind in the machine's temporary folder.
  */
@@ -23,7 +23,9 @@ function run(command, args) {
 }
 
 const bin = (name) => path.join(import.meta.dirname, '..', 'node_modules', '.bin', name);
+// The static checks first: types, then the formatter's check (a file it would change fails the run).
 let code = await run(bin('tsc'), ['--noEmit', '-p', '.']);
+if (code === 0) code = await run(bin('prettier'), ['--check', '--log-level', 'warn', '.']);
 if (code === 0) code = await run(bin('vitest'), ['run', ...process.argv.slice(2)]);
 rmSync(root, { recursive: true, force: true });
 process.exit(code);

@@ -61,10 +61,13 @@ export function runKeyedOperation<Result extends { replayed: boolean }, Request>
     const next = await tx.query<{ seq: number }>('select coalesce(max(seq), 0)::bigint + 1 as seq from operations');
     const seq = (next.rows[0] as { seq: number }).seq;
     const result = await apply(tx, seq);
-    await tx.query(
-      'insert into operations (seq, idempotency_key, kind, fingerprint, result) values ($1, $2, $3, $4, $5::json)',
-      [seq, call.idempotencyKey, call.kind, fingerprint, JSON.stringify(result)],
-    );
+    await tx.query('insert into operations (seq, idempotency_key, kind, fingerprint, result) values ($1, $2, $3, $4, $5::json)', [
+      seq,
+      call.idempotencyKey,
+      call.kind,
+      fingerprint,
+      JSON.stringify(result),
+    ]);
     return { ...result, replayed: false } as Result;
   });
 }

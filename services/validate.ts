@@ -105,6 +105,9 @@ export function requireArray(value: unknown, field: string, { nonEmpty }: { nonE
 export function requireTotalWithin(total: bigint | number | string, added: number, field: string, what: string): void {
   const after = BigInt(total) + BigInt(added);
   if (after > BigInt(MAX_EXACT)) {
-    throw validationError(field, `${field} would take ${what} to ${after}, past ${MAX_EXACT} (the largest amount the service holds exactly)`);
+    throw validationError(
+      field,
+      `${field} would take ${what} to ${after}, past ${MAX_EXACT} (the largest amount the service holds exactly)`,
+    );
   }
 }

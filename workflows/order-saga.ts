@@ -12,8 +12,10 @@ export const ORDER_RETRY_POLICY = {
   nonRetryableErrorTypes: ['OutOfStockError', 'PaymentDeclined', 'InvalidAddressError'],
 } satisfies RetryPolicy;
 
-const { reserveInventory, chargePayment, createShipment, releaseInventory, refundPayment, cancelShipment } =
-  proxyActivities<Activities>({ startToCloseTimeout: '5 seconds', retry: ORDER_RETRY_POLICY });
+const { reserveInventory, chargePayment, createShipment, releaseInventory, refundPayment, cancelShipment } = proxyActivities<Activities>({
+  startToCloseTimeout: '5 seconds',
+  retry: ORDER_RETRY_POLICY,
+});
 
 interface Compensation {
   step: CompensationStep;
@@ -47,7 +49,10 @@ export async function orderSaga(order: OrderDetails): Promise<OrderSagaResult> {
   } catch (error) {
     const outcome = await compensate(compensations);
     const details: SagaFailureDetails = { orderId: order.orderId, failedStep: step, ...outcome };
-    const undone = outcome.compensationFailures.length === 0 ? 'everything was undone' : `compensation failed for ${outcome.compensationFailures.map((f) => f.step).join(', ')}`;
+    const undone =
+      outcome.compensationFailures.length === 0
+        ? 'everything was undone'
+        : `compensation failed for ${outcome.compensationFailures.map((f) => f.step).join(', ')}`;
     throw ApplicationFailure.create({
       type: 'OrderFailed',
       message: `Order ${order.orderId} failed at ${step}: ${causeOf(error)}; ${undone}.`,

@@ -78,15 +78,7 @@ export interface OrderRequest extends OrderDetails {
   approvalTimeout?: string | number;
 }
 
-export type OrderState =
-  | 'received'
-  | 'reserving'
-  | 'awaiting-approval'
-  | 'shipping'
-  | 'completed'
-  | 'rejected'
-  | 'cancelled'
-  | 'failed';
+export type OrderState = 'received' | 'reserving' | 'awaiting-approval' | 'shipping' | 'completed' | 'rejected' | 'cancelled' | 'failed';
 
 export interface OrderApproval {
   decision: 'approved' | 'rejected' | 'auto-rejected';

@@ -1,12 +1,5 @@
 import { ServiceClient, type ServiceClientOptions } from '../client';
-import type {
-  Account,
-  BankAudit,
-  MoneyMovementRequest,
-  OpenAccountRequest,
-  OperationResult,
-  RefundRequest,
-} from './api';
+import type { Account, BankAudit, MoneyMovementRequest, OpenAccountRequest, OperationResult, RefundRequest } from './api';
 
 /** Typed client of the bank service (routes and rules in ./api.ts). Errors: ServiceCallError, ServiceUnreachableError. */
 export class BankClient extends ServiceClient {

@@ -148,24 +148,20 @@ export class BankLedger {
 
   audit(): Promise<BankAudit> {
     return this.#db.transaction(async (tx) => {
-      const accounts = await tx.query<Account>(
-        'select account_id as "accountId", balance from accounts order by account_id',
-      );
+      const accounts = await tx.query<Account>('select account_id as "accountId", balance from accounts order by account_id');
       const closed = await tx.query<{ reference_id: string }>(
         'select reference_id from transfer_references where closed order by reference_id',
       );
-      const operations = (await listOperations<OperationResult>(tx)).map(
-        ({ seq, result, appliedAt }): AppliedBankOperation => ({
-          seq,
-          operationId: result.operationId,
-          idempotencyKey: result.idempotencyKey,
-          kind: result.kind,
-          accountId: result.accountId,
-          amount: result.amount,
-          referenceId: result.referenceId,
-          appliedAt,
-        }),
-      );
+      const operations = (await listOperations<OperationResult>(tx)).map(({ seq, result, appliedAt }): AppliedBankOperation => ({
+        seq,
+        operationId: result.operationId,
+        idempotencyKey: result.idempotencyKey,
+        kind: result.kind,
+        accountId: result.accountId,
+        amount: result.amount,
+        referenceId: result.referenceId,
+        appliedAt,
+      }));
       return {
         accounts: accounts.rows,
         // Exact: the balances sum to at most the potential total, which stays within 2^53 - 1.
@@ -198,10 +194,10 @@ async function balanceOf(tx: Transaction, accountId: string): Promise<number> {
 }
 
 async function addToBalance(tx: Transaction, accountId: string, cents: number): Promise<number> {
-  const rows = await tx.query<{ balance: number }>(
-    'update accounts set balance = balance + $2 where account_id = $1 returning balance',
-    [accountId, cents],
-  );
+  const rows = await tx.query<{ balance: number }>('update accounts set balance = balance + $2 where account_id = $1 returning balance', [
+    accountId,
+    cents,
+  ]);
   return (rows.rows[0] as { balance: number }).balance;
 }
 
@@ -218,7 +214,12 @@ async function addToPotentialTotal(tx: Transaction, cents: number, field: string
   if (cents === 0) return;
   if (cents > 0) {
     const rows = await tx.query<{ total: string }>('select potential_total::text as total from bank_totals where id = 1');
-    requireTotalWithin((rows.rows[0] as { total: string }).total, cents, field, "the bank's total (every balance plus what open transfers could refund)");
+    requireTotalWithin(
+      (rows.rows[0] as { total: string }).total,
+      cents,
+      field,
+      "the bank's total (every balance plus what open transfers could refund)",
+    );
   }
   await tx.query('update bank_totals set potential_total = potential_total + $1 where id = 1', [cents]);
 }
@@ -234,9 +235,6 @@ async function referenceOf(tx: Transaction, referenceId: string): Promise<Transf
 
 function assertOpen(reference: TransferReference | undefined, referenceId: string): void {
   if (reference?.closed) {
-    throw new ServiceError(
-      'TransferClosedError',
-      `reference '${referenceId}' was refunded and is closed; no more money moves under it`,
-    );
+    throw new ServiceError('TransferClosedError', `reference '${referenceId}' was refunded and is closed; no more money moves under it`);
   }
 }

@@ -36,13 +36,7 @@
  */
 
 export type StoreOperation =
-  | 'reserveInventory'
-  | 'releaseInventory'
-  | 'chargePayment'
-  | 'refundPayment'
-  | 'createShipment'
-  | 'cancelShipment'
-  | 'cancelOrder';
+  'reserveInventory' | 'releaseInventory' | 'chargePayment' | 'refundPayment' | 'createShipment' | 'cancelShipment' | 'cancelOrder';
 
 export const SHIPPING_COUNTRIES = ['DE', 'FR', 'GB', 'NL', 'US'] as const;
 

@@ -14,11 +14,16 @@ export async function setStock(tx: Transaction, request: StockRequest): Promise<
      where status = 'reserved' and item->>'sku' = $1`,
     [request.sku],
   );
-  requireTotalWithin((reserved.rows[0] as { quantity: string }).quantity, request.available, 'available', `the total of sku '${request.sku}' (available plus reserved)`);
-  await tx.query(
-    'insert into stock (sku, available) values ($1, $2) on conflict (sku) do update set available = excluded.available',
-    [request.sku, request.available],
+  requireTotalWithin(
+    (reserved.rows[0] as { quantity: string }).quantity,
+    request.available,
+    'available',
+    `the total of sku '${request.sku}' (available plus reserved)`,
   );
+  await tx.query('insert into stock (sku, available) values ($1, $2) on conflict (sku) do update set available = excluded.available', [
+    request.sku,
+    request.available,
+  ]);
   return { sku: request.sku, available: request.available };
 }
 
@@ -39,10 +44,12 @@ export async function reserveItems(
   for (const [sku, quantity] of needed) {
     await tx.query('update stock set available = available - $2 where sku = $1', [sku, quantity]);
   }
-  await tx.query(
-    `insert into reservations (reservation_id, seq, order_id, items, status) values ($1, $2, $3, $4::json, 'reserved')`,
-    [reservation.reservationId, reservation.seq, reservation.orderId, JSON.stringify(reservation.items)],
-  );
+  await tx.query(`insert into reservations (reservation_id, seq, order_id, items, status) values ($1, $2, $3, $4::json, 'reserved')`, [
+    reservation.reservationId,
+    reservation.seq,
+    reservation.orderId,
+    JSON.stringify(reservation.items),
+  ]);
 }
 
 /** Puts back every active reservation of the order; false when there was none. */
@@ -58,9 +65,7 @@ export async function releaseReservations(tx: Transaction, orderId: string): Pro
   return released.rows.length > 0;
 }
 
-export async function inventoryAudit(
-  tx: Transaction,
-): Promise<Pick<StoreAudit, 'stock' | 'reservations' | 'stockTotals'>> {
+export async function inventoryAudit(tx: Transaction): Promise<Pick<StoreAudit, 'stock' | 'reservations' | 'stockTotals'>> {
   const stock = await tx.query<StockLevel>('select sku, available from stock order by sku');
   const reservations = await tx.query<StoreAudit['reservations'][number]>(
     `select reservation_id as "reservationId", order_id as "orderId", items, status from reservations order by seq`,

@@ -18,8 +18,5 @@ export async function assertStepOpen(tx: Transaction, orderId: string, step: Ord
 }
 
 export async function closeStep(tx: Transaction, orderId: string, step: OrderStep): Promise<void> {
-  await tx.query('insert into closed_order_steps (order_id, step) values ($1, $2) on conflict do nothing', [
-    orderId,
-    step,
-  ]);
+  await tx.query('insert into closed_order_steps (order_id, step) values ($1, $2) on conflict do nothing', [orderId, step]);
 }

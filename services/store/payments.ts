@@ -12,7 +12,12 @@ export async function openCustomer(tx: Transaction, request: OpenCustomerRequest
     `select (coalesce((select sum(credit) from customers), 0)
        + coalesce((select sum(amount) from payments where status = 'charged'), 0))::text as total`,
   );
-  requireTotalWithin((total.rows[0] as { total: string }).total, request.credit, 'credit', "the store's money total (every credit plus every active charge)");
+  requireTotalWithin(
+    (total.rows[0] as { total: string }).total,
+    request.credit,
+    'credit',
+    "the store's money total (every credit plus every active charge)",
+  );
   const inserted = await tx.query(
     'insert into customers (customer_id, credit) values ($1, $2) on conflict (customer_id) do nothing returning customer_id',
     [request.customerId, request.credit],
@@ -24,10 +29,7 @@ export async function openCustomer(tx: Transaction, request: OpenCustomerRequest
 }
 
 /** Takes the amount from the customer's credit: PaymentDeclined when the customer is unknown or short. */
-export async function charge(
-  tx: Transaction,
-  payment: { paymentId: string; seq: number; request: ChargeRequest },
-): Promise<void> {
+export async function charge(tx: Transaction, payment: { paymentId: string; seq: number; request: ChargeRequest }): Promise<void> {
   const { orderId, customerId, amount } = payment.request;
   const rows = await tx.query<{ credit: number }>('select credit from customers where customer_id = $1', [customerId]);
   const credit = rows.rows[0]?.credit;
@@ -36,10 +38,13 @@ export async function charge(
     throw new ServiceError('PaymentDeclined', `customer '${customerId}' has ${credit} cents of credit; cannot charge ${amount}`);
   }
   await tx.query('update customers set credit = credit - $2 where customer_id = $1', [customerId, amount]);
-  await tx.query(
-    `insert into payments (payment_id, seq, order_id, customer_id, amount, status) values ($1, $2, $3, $4, $5, 'charged')`,
-    [payment.paymentId, payment.seq, orderId, customerId, amount],
-  );
+  await tx.query(`insert into payments (payment_id, seq, order_id, customer_id, amount, status) values ($1, $2, $3, $4, $5, 'charged')`, [
+    payment.paymentId,
+    payment.seq,
+    orderId,
+    customerId,
+    amount,
+  ]);
 }
 
 /** Gives back every active charge of the order; false when there was none. */

@@ -4,14 +4,7 @@ import type { Database } from '../db';
 import { FaultSwitchboard, operationRoute } from '../faults';
 import { createJsonServer, type Log, type Route } from '../http';
 import type { StoreOperation } from './api';
-import {
-  parseCharge,
-  parseOpenCustomer,
-  parseOrderStep,
-  parseReserve,
-  parseShipment,
-  parseStock,
-} from './requests';
+import { parseCharge, parseOpenCustomer, parseOrderStep, parseReserve, parseShipment, parseStock } from './requests';
 import { Store } from './store';
 
 const STORE_OPERATIONS: readonly StoreOperation[] = [

@@ -22,7 +22,8 @@ export function withFieldPrefix<T>(prefix: string, fn: () => T): T {
   }
 }
 
-export const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+export const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Milliseconds, or text such as '500ms', '2s', '1.5m'. */
 export type Duration = number | string;
@@ -42,7 +43,8 @@ export function durationMs(value: unknown, field: string): number {
       : match
         ? Math.round(Number(match[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] as 'ms' | 's' | 'm' | 'h'])
         : undefined;
-  if (ms === undefined) throw new DefinitionError(`${field}: expected a duration such as 500, '500ms', '2s' or '1m', got ${JSON.stringify(value)}`);
+  if (ms === undefined)
+    throw new DefinitionError(`${field}: expected a duration such as 500, '500ms', '2s' or '1m', got ${JSON.stringify(value)}`);
   if (ms > MAX_DURATION_MS) throw new DefinitionError(`${field}: ${JSON.stringify(value)} is longer than a day; a run would not end`);
   return ms;
 }
@@ -51,7 +53,8 @@ export function durationMs(value: unknown, field: string): number {
 export function timingWindow(value: unknown, field: string): [number, number] {
   if (isRecord(value) && 'between' in value) {
     const between = value.between;
-    if (!Array.isArray(between) || between.length !== 2) throw new DefinitionError(`${field}.between: expected two durations, got ${JSON.stringify(between)}`);
+    if (!Array.isArray(between) || between.length !== 2)
+      throw new DefinitionError(`${field}.between: expected two durations, got ${JSON.stringify(between)}`);
     const [low, high] = [durationMs(between[0], `${field}.between[0]`), durationMs(between[1], `${field}.between[1]`)];
     if (high < low) throw new DefinitionError(`${field}.between: the window ends before it starts (${JSON.stringify(between)})`);
     return [low, high];

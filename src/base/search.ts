@@ -17,13 +17,24 @@ export interface SearchOptions {
 
 export type SearchResult<T> =
   | { failed: false; runs: number; seed: number }
-  | { failed: true; runs: number; seed: number; /** With the seed, replays the shrunk counterexample. */ path: string; counterexample: T; shrinks: number };
+  | {
+      failed: true;
+      runs: number;
+      seed: number;
+      /** With the seed, replays the shrunk counterexample. */ path: string;
+      counterexample: T;
+      shrinks: number;
+    };
 
 /**
  * Search `arbitrary` for a value that `holds` is false for, and shrink it. A `holds` that throws stops the search
  * and the error is thrown once fast-check returns: a run that could not run found nothing to shrink.
  */
-export async function searchOneAtATime<T>(arbitrary: fc.Arbitrary<T>, holds: (value: T) => Promise<boolean>, options: SearchOptions): Promise<SearchResult<T>> {
+export async function searchOneAtATime<T>(
+  arbitrary: fc.Arbitrary<T>,
+  holds: (value: T) => Promise<boolean>,
+  options: SearchOptions,
+): Promise<SearchResult<T>> {
   // fast-check's time limit stops waiting for a run, it does not stop the run: wait for it before anything else
   // runs, or two runs would share one server.
   let inFlight: Promise<unknown> = Promise.resolve();
@@ -49,6 +60,14 @@ export async function searchOneAtATime<T>(arbitrary: fc.Arbitrary<T>, holds: (va
   });
   await inFlight;
   if (stopped) throw stopped.error;
-  if (!details.failed || !details.counterexample || details.counterexamplePath === null) return { failed: false, runs: details.numRuns, seed: details.seed };
-  return { failed: true, runs: details.numRuns, seed: details.seed, path: details.counterexamplePath, counterexample: details.counterexample[0], shrinks: details.numShrinks };
+  if (!details.failed || !details.counterexample || details.counterexamplePath === null)
+    return { failed: false, runs: details.numRuns, seed: details.seed };
+  return {
+    failed: true,
+    runs: details.numRuns,
+    seed: details.seed,
+    path: details.counterexamplePath,
+    counterexample: details.counterexample[0],
+    shrinks: details.numShrinks,
+  };
 }

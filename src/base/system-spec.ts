@@ -86,25 +86,39 @@ const RESERVED_PARTS = new Set(['temporal', 'toxiproxy', 'worker', 'client', 'ha
 
 function checkPart(name: string, part: unknown, names: readonly string[]): void {
   const field = `parts.${name}`;
-  check(KEBAB.test(name) && !RESERVED_PARTS.has(name) && !/^worker-\d+$/.test(name), field, `a part is named in kebab-case and not ${[...RESERVED_PARTS].join(', ')} or worker-<n>`);
+  check(
+    KEBAB.test(name) && !RESERVED_PARTS.has(name) && !/^worker-\d+$/.test(name),
+    field,
+    `a part is named in kebab-case and not ${[...RESERVED_PARTS].join(', ')} or worker-<n>`,
+  );
   check(isRecord(part), field, 'expected an object with start(context) returning { command, args }');
-  check(typeof part.start === 'function', `${field}.start`, 'expected a function ({ port, host, dataDir, dependencies }) => ({ command, args })');
+  check(
+    typeof part.start === 'function',
+    `${field}.start`,
+    'expected a function ({ port, host, dataDir, dependencies }) => ({ command, args })',
+  );
   const ready = part.ready;
   if (ready !== undefined) {
-    const ok = isRecord(ready) && (
-      ('log' in ready && (typeof ready.log === 'string' || ready.log instanceof RegExp)) ||
-      ('http' in ready && typeof ready.http === 'string' && ready.http.startsWith('/')) ||
-      ('tcp' in ready && ready.tcp === true));
+    const ok =
+      isRecord(ready) &&
+      (('log' in ready && (typeof ready.log === 'string' || ready.log instanceof RegExp)) ||
+        ('http' in ready && typeof ready.http === 'string' && ready.http.startsWith('/')) ||
+        ('tcp' in ready && ready.tcp === true));
     check(ok, `${field}.ready`, "expected { log: 'text' | /regexp/ }, { http: '/path' } or { tcp: true }");
   }
   if (part.readyTimeout !== undefined) durationMs(part.readyTimeout, `${field}.readyTimeout`);
   if (part.dependsOn !== undefined) {
     check(Array.isArray(part.dependsOn), `${field}.dependsOn`, 'expected a list of part names');
     part.dependsOn.forEach((dependency: unknown, i: number) => {
-      check(typeof dependency === 'string' && names.includes(dependency) && dependency !== name, `${field}.dependsOn[${i}]`, `expected another part (${names.filter((n) => n !== name).join(', ') || 'there is none'}), got ${JSON.stringify(dependency)}`);
+      check(
+        typeof dependency === 'string' && names.includes(dependency) && dependency !== name,
+        `${field}.dependsOn[${i}]`,
+        `expected another part (${names.filter((n) => n !== name).join(', ') || 'there is none'}), got ${JSON.stringify(dependency)}`,
+      );
     });
   }
-  if (part.docker !== undefined) check(isRecord(part.docker) && typeof part.docker.image === 'string', `${field}.docker`, "expected { image: 'name:tag' }");
+  if (part.docker !== undefined)
+    check(isRecord(part.docker) && typeof part.docker.image === 'string', `${field}.docker`, "expected { image: 'name:tag' }");
 }
 
 /** Parts in an order where every part comes after the parts it depends on; throws naming a cycle. */
@@ -123,7 +137,6 @@ export function startOrder(parts: Record<string, Pick<PartSpec, 'dependsOn'>>): 
   return order;
 }
 
-
 /** What starting a system needs: its parts, and its workers with their modules resolved from the project root. */
 export interface RunnableSystem {
   name: string;
@@ -134,7 +147,11 @@ export interface RunnableSystem {
 }
 
 /** The name, parts and workers of a system definition, checked, with `workers.uses` filled in and the part links named. */
-export function checkSystemParts(s: Record<string, unknown>): { parts: Record<string, PartSpec>; workers: WorkersSpec & { uses: string[] }; partLinks: PartLink[] } {
+export function checkSystemParts(s: Record<string, unknown>): {
+  parts: Record<string, PartSpec>;
+  workers: WorkersSpec & { uses: string[] };
+  partLinks: PartLink[];
+} {
   check(typeof s.name === 'string' && KEBAB.test(s.name), 'name', `expected kebab-case, got ${JSON.stringify(s.name)}`);
   const parts = (s.parts ?? {}) as Record<string, unknown>;
   check(isRecord(parts), 'parts', 'expected an object of parts by name');
@@ -147,15 +164,38 @@ export function checkSystemParts(s: Record<string, unknown>): { parts: Record<st
   const isPath = (value: unknown): boolean => value instanceof URL || (typeof value === 'string' && value.trim() !== '');
   check(workers.workflows === undefined || isPath(workers.workflows), 'workers.workflows', 'expected the path of the workflows module');
   check(isPath(workers.activities), 'workers.activities', 'expected the path of a module exporting createActivities({ parts })');
-  check(Array.isArray(workers.taskQueues) && workers.taskQueues.length > 0 && workers.taskQueues.every((q) => typeof q === 'string' && q !== ''), 'workers.taskQueues', 'expected a non-empty list of task queue names');
-  check(workers.count === undefined || (Number.isSafeInteger(workers.count) && (workers.count as number) >= 1 && (workers.count as number) <= 8), 'workers.count', `expected 1 to 8, got ${JSON.stringify(workers.count)}`);
+  check(
+    Array.isArray(workers.taskQueues) &&
+      workers.taskQueues.length > 0 &&
+      workers.taskQueues.every((q) => typeof q === 'string' && q !== ''),
+    'workers.taskQueues',
+    'expected a non-empty list of task queue names',
+  );
+  check(
+    workers.count === undefined ||
+      (Number.isSafeInteger(workers.count) && (workers.count as number) >= 1 && (workers.count as number) <= 8),
+    'workers.count',
+    `expected 1 to 8, got ${JSON.stringify(workers.count)}`,
+  );
   const uses = (workers.uses ?? names) as unknown;
   check(Array.isArray(uses), 'workers.uses', 'expected a list of part names');
-  uses.forEach((part: unknown, i: number) => check(typeof part === 'string' && names.includes(part), `workers.uses[${i}]`, `expected one of the parts (${names.join(', ') || 'there is none'}), got ${JSON.stringify(part)}`));
+  uses.forEach((part: unknown, i: number) =>
+    check(
+      typeof part === 'string' && names.includes(part),
+      `workers.uses[${i}]`,
+      `expected one of the parts (${names.join(', ') || 'there is none'}), got ${JSON.stringify(part)}`,
+    ),
+  );
 
   const partLinks: PartLink[] = [
     ...(uses as string[]).map((part) => ({ name: `worker-${part}`, from: 'worker', to: part })),
-    ...names.flatMap((name) => ((parts[name] as PartSpec).dependsOn ?? []).map((dependency) => ({ name: `${name}-${dependency}`, from: name, to: dependency }))),
+    ...names.flatMap((name) =>
+      ((parts[name] as PartSpec).dependsOn ?? []).map((dependency) => ({ name: `${name}-${dependency}`, from: name, to: dependency })),
+    ),
   ];
-  return { parts: parts as Record<string, PartSpec>, workers: { ...(workers as unknown as WorkersSpec), uses: uses as string[] }, partLinks };
+  return {
+    parts: parts as Record<string, PartSpec>,
+    workers: { ...(workers as unknown as WorkersSpec), uses: uses as string[] },
+    partLinks,
+  };
 }

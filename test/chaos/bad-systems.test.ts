@@ -20,7 +20,9 @@ const TINY = path.join(REPO_ROOT, 'test', 'fixtures', 'chaos', 'tiny-scenario.ts
  */
 function projectWith(system: string, config?: string): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tempest-bad-system-'));
-  const text = config ?? `export default { workflows: ${JSON.stringify(path.join(REPO_ROOT, 'workflows', 'index.ts'))}, system: ${JSON.stringify(system)}, scenarios: ${JSON.stringify(path.join(REPO_ROOT, 'scenarios'))} };\n`;
+  const text =
+    config ??
+    `export default { workflows: ${JSON.stringify(path.join(REPO_ROOT, 'workflows', 'index.ts'))}, system: ${JSON.stringify(system)}, scenarios: ${JSON.stringify(path.join(REPO_ROOT, 'scenarios'))} };\n`;
   writeFileSync(path.join(dir, 'tempest.config.ts'), text);
   return dir;
 }
@@ -58,7 +60,10 @@ describe('a project that goes wrong before any cluster starts', () => {
     const project = projectWith('', 'export default { sytem: "chaos/system.ts" };\n');
     const { code, stderr } = await tempestAsync(['chaos', 'list'], { cwd: project });
     expect(code).toBe(2);
-    expectOneLine(stderr, 'tempest: tempest.config.ts: sytem: not a config field (known: workflows, dataConverter, corpus, system, scenarios, benchmarks, outDir)');
+    expectOneLine(
+      stderr,
+      'tempest: tempest.config.ts: sytem: not a config field (known: workflows, dataConverter, corpus, system, scenarios, benchmarks, outDir)',
+    );
   });
 
   it('a system definition missing a field: the file and the field', async () => {
@@ -67,7 +72,7 @@ describe('a project that goes wrong before any cluster starts', () => {
     expectOneLine(stderr, `${fixture('no-workers')}: cannot load the system: workers: expected { workflows, activities, taskQueues }`);
   });
 
-  it('a workload whose plan throws: named in the system\'s file, before a cluster starts', async () => {
+  it("a workload whose plan throws: named in the system's file, before a cluster starts", async () => {
     const { code, stderr, report } = await runIn(projectWith(fixture('plan-throws')));
     expect(code).toBe(2);
     expectOneLine(stderr, `${fixture('plan-throws')}: workload.plan threw: no accounts configured`);
@@ -85,9 +90,15 @@ describe('a module that never finishes loading: named, exit 2, never a hang or a
     const scenario = path.join(project, 'hangs.mts');
     writeFileSync(scenario, text);
     const started = Date.now();
-    const { code, stderr } = await tempestAsync(['chaos', 'run', scenario, '--seed', '1'], { cwd: project, env: { TEMPEST_LOAD_TIMEOUT_MS: '3000' } });
+    const { code, stderr } = await tempestAsync(['chaos', 'run', scenario, '--seed', '1'], {
+      cwd: project,
+      env: { TEMPEST_LOAD_TIMEOUT_MS: '3000' },
+    });
     expect(code).toBe(2);
-    expectOneLine(stderr, `tempest: hangs.mts: loading the system or scenario did not finish within 3 s (a top-level await that never resolves, or a loop that never ends?)`);
+    expectOneLine(
+      stderr,
+      `tempest: hangs.mts: loading the system or scenario did not finish within 3 s (a top-level await that never resolves, or a loop that never ends?)`,
+    );
     expect(Date.now() - started).toBeLessThan(60_000);
   });
 });
@@ -118,16 +129,31 @@ describe('worker code that is broken: the file, the line and the cause in one li
   afterAll(() => rmSync(generated, { recursive: true, force: true }));
 
   it.each([
-    ['workflows that import node:fs through a helper: the helper, the line, fs named', { TEMPEST_TEST_WORKFLOWS: 'workflows-read-files.ts' },
-      `tempest: ${code('workflows-read-files.ts')} cannot be bundled as workflow code: ${code('reads-files.ts')}:3: imports 'node:fs', which workflow code cannot use: it would break determinism; move the code that needs it into an activity, or import only its types (import type)`],
-    ['workflows whose import throws', { TEMPEST_TEST_WORKFLOWS: 'workflows-throw.ts' },
-      `tempest: ${code('workflows-throw.ts')}: cannot load the workflows: the workflows module blew up`],
-    ['workflows without a type the workload starts', { TEMPEST_TEST_WORKFLOWS: 'workflows-without-transfer.ts' },
-      `tempest: ${fixture('broken-code')}: workload.plan: operation t1 starts workflow type 'moneyTransfer', which ${code('workflows-without-transfer.ts')} does not export (it exports order, orderSaga)`],
-    ['activities whose import throws', { TEMPEST_TEST_ACTIVITIES: 'activities-throw.ts' },
-      `tempest: ${code('activities-throw.ts')}: cannot load the activities: no connection string in the environment`],
-    ['activities without createActivities', { TEMPEST_TEST_ACTIVITIES: 'activities-without-create.ts' },
-      `tempest: ${code('activities-without-create.ts')}: must export createActivities({ parts }) (or a default export of it)`],
+    [
+      'workflows that import node:fs through a helper: the helper, the line, fs named',
+      { TEMPEST_TEST_WORKFLOWS: 'workflows-read-files.ts' },
+      `tempest: ${code('workflows-read-files.ts')} cannot be bundled as workflow code: ${code('reads-files.ts')}:3: imports 'node:fs', which workflow code cannot use: it would break determinism; move the code that needs it into an activity, or import only its types (import type)`,
+    ],
+    [
+      'workflows whose import throws',
+      { TEMPEST_TEST_WORKFLOWS: 'workflows-throw.ts' },
+      `tempest: ${code('workflows-throw.ts')}: cannot load the workflows: the workflows module blew up`,
+    ],
+    [
+      'workflows without a type the workload starts',
+      { TEMPEST_TEST_WORKFLOWS: 'workflows-without-transfer.ts' },
+      `tempest: ${fixture('broken-code')}: workload.plan: operation t1 starts workflow type 'moneyTransfer', which ${code('workflows-without-transfer.ts')} does not export (it exports order, orderSaga)`,
+    ],
+    [
+      'activities whose import throws',
+      { TEMPEST_TEST_ACTIVITIES: 'activities-throw.ts' },
+      `tempest: ${code('activities-throw.ts')}: cannot load the activities: no connection string in the environment`,
+    ],
+    [
+      'activities without createActivities',
+      { TEMPEST_TEST_ACTIVITIES: 'activities-without-create.ts' },
+      `tempest: ${code('activities-without-create.ts')}: must export createActivities({ parts }) (or a default export of it)`,
+    ],
   ])('%s', async (_, env, expected) => {
     const project = projectWith(fixture('broken-code'));
     const { code: exit, stderr, report } = await runIn(project, env);
@@ -156,7 +182,9 @@ describe('worker code that is broken: the file, the line and the cause in one li
     expect(last).toContain('worker-1 exited before it was ready');
     expect(last).toContain('createActivities threw: no database configured');
     expect(last).toContain("the cluster's logs are kept in .tempest/chaos/last-failure/logs");
-    expect(readFileSync(path.join(project, '.tempest', 'chaos', 'last-failure', 'logs', 'worker-1.log'), 'utf8')).toContain('no database configured');
+    expect(readFileSync(path.join(project, '.tempest', 'chaos', 'last-failure', 'logs', 'worker-1.log'), 'utf8')).toContain(
+      'no database configured',
+    );
     expect(existsSync(report)).toBe(false);
     expect(processesMentioning(project)).toEqual([]);
   });

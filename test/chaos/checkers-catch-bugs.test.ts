@@ -21,7 +21,8 @@ import { onPackagedSystem, packagedScenario, runPackaged } from '../support/chao
 
 const fixture = (name: string): string => path.join(PROJECT_ROOT, 'test', 'fixtures', 'chaos', `${name}.ts`);
 
-const run = (scenario: BoundScenario, seed: number, code: Partial<WorkerCode> = {}): Promise<RunResult> => runPackaged(scenario, seed, { code });
+const run = (scenario: BoundScenario, seed: number, code: Partial<WorkerCode> = {}): Promise<RunResult> =>
+  runPackaged(scenario, seed, { code });
 
 const failing = (result: RunResult): Record<string, string[]> =>
   Object.fromEntries(result.verdicts.filter((v) => !v.ok).map((v) => [v.checker, v.evidence]));
@@ -51,10 +52,14 @@ describe('the Temporal tutorial’s money transfer, when a withdraw that applied
     expect(Object.keys(bugs).sort()).toEqual(['failed-operations-applied-nothing', 'money-conserved', 'transfers-ended-validly']);
     // The client was told the transfer failed (a Jepsen fail: no effect), yet the bank kept the withdrawal.
     expect(bugs['failed-operations-applied-nothing']!.length).toBe(bugs['transfers-ended-validly']!.length);
-    for (const line of bugs['failed-operations-applied-nothing']!) expect(line).toMatch(/: the client saw fail \(WithdrawalFailed[^)]*\), but the bank applied withdraw \d+$/);
+    for (const line of bugs['failed-operations-applied-nothing']!)
+      expect(line).toMatch(/: the client saw fail \(WithdrawalFailed[^)]*\), but the bank applied withdraw \d+$/);
     expect(bugs['money-conserved']![0]).toMatch(/^total balance is \d+, it was \d+ \(-\d+\)$/);
-    expect(bugs['money-conserved']!.slice(1).every((line) => /^transfer \S+: withdrew (\d+), deposited or refunded 0 \(-\1\)$/.test(line))).toBe(true);
-    for (const line of bugs['transfers-ended-validly']!) expect(line).toMatch(/ended failed \(WithdrawalFailed\), the bank applied withdraw \d+$/);
+    expect(
+      bugs['money-conserved']!.slice(1).every((line) => /^transfer \S+: withdrew (\d+), deposited or refunded 0 \(-\1\)$/.test(line)),
+    ).toBe(true);
+    for (const line of bugs['transfers-ended-validly']!)
+      expect(line).toMatch(/ended failed \(WithdrawalFailed\), the bank applied withdraw \d+$/);
   });
 
   it('the packaged transfer returns every such withdrawal and holds every invariant under the same scenario and seed', async () => {
@@ -77,7 +82,9 @@ describe('a deposit whose idempotency key lives only in the worker’s memory', 
 
     expect(Object.keys(bugs)).toContain('money-conserved');
     expect(bugs['money-conserved']![0]).toMatch(/^total balance is \d+, it was \d+ \(\+\d+\)$/);
-    expect(bugs['transfers-ended-validly']!.some((line) => /the bank applied withdraw (\d+), deposit \1, deposit \1$/.test(line))).toBe(true);
+    expect(bugs['transfers-ended-validly']!.some((line) => /the bank applied withdraw (\d+), deposit \1, deposit \1$/.test(line))).toBe(
+      true,
+    );
   });
 
   it('the packaged deposit holds every invariant under the same scenario and seed', async () => {
@@ -110,10 +117,16 @@ describe('a saga that skips a compensation', () => {
     expect(failed.length).toBeGreaterThan(0);
     expect(Object.keys(bugs).sort()).toEqual(['failed-operations-applied-nothing', 'sagas-completed-or-compensated']);
     expect(bugs['sagas-completed-or-compensated']).toEqual(
-      failed.map((op) => `saga ${op.id} (${op.workflowId}): ended failed (OrderFailed) but holds 0 reservation(s), 1 charge(s), 0 shipment(s); expected 0 of each`),
+      failed.map(
+        (op) =>
+          `saga ${op.id} (${op.workflowId}): ended failed (OrderFailed) but holds 0 reservation(s), 1 charge(s), 0 shipment(s); expected 0 of each`,
+      ),
     );
     expect(bugs['failed-operations-applied-nothing']).toEqual(
-      failed.map((op) => `saga ${op.id} (${op.workflowId}): the client saw fail (OrderFailed: InvalidAddressError), but the store holds 0 reservation(s), 1 charge(s), 0 shipment(s) for it`),
+      failed.map(
+        (op) =>
+          `saga ${op.id} (${op.workflowId}): the client saw fail (OrderFailed: InvalidAddressError), but the store holds 0 reservation(s), 1 charge(s), 0 shipment(s) for it`,
+      ),
     );
   });
 
@@ -150,7 +163,8 @@ describe('a retry policy that retries business errors', () => {
     const bugs = failing(await run(refusals, 5, { workflowsPath: fixture('retries-business-errors') }));
 
     expect(Object.keys(bugs)).toEqual(['business-errors-not-retried']);
-    for (const line of bugs['business-errors-not-retried']!) expect(line).toMatch(/activity (withdraw|deposit) was retried after (InsufficientFundsError|InvalidAccountError) \(attempt [23]\)$/);
+    for (const line of bugs['business-errors-not-retried']!)
+      expect(line).toMatch(/activity (withdraw|deposit) was retried after (InsufficientFundsError|InvalidAccountError) \(attempt [23]\)$/);
   });
 
   it('the packaged workflows hold every invariant on the same refusals and sagas', async () => {
@@ -173,7 +187,8 @@ describe('a saga that compensates in the order of its steps', () => {
     expect(failed.length).toBeGreaterThan(0);
     expect(failing(result)).toEqual({
       'compensations-in-reverse': failed.map(
-        (op) => `saga ${op.id} (${op.workflowId}): compensations took effect as releaseInventory, refundPayment, cancelShipment; in reverse order of its steps they are cancelShipment, refundPayment, releaseInventory`,
+        (op) =>
+          `saga ${op.id} (${op.workflowId}): compensations took effect as releaseInventory, refundPayment, cancelShipment; in reverse order of its steps they are cancelShipment, refundPayment, releaseInventory`,
       ),
     });
   });
@@ -182,7 +197,12 @@ describe('a saga that compensates in the order of its steps', () => {
     const result = await packagedSagas();
 
     expect(failing(result)).toEqual({});
-    for (const op of failedSagas(result)) expect(compensations(result, (op.args[0] as { orderId: string }).orderId)).toEqual(['cancelShipment', 'refundPayment', 'releaseInventory']);
+    for (const op of failedSagas(result))
+      expect(compensations(result, (op.args[0] as { orderId: string }).orderId)).toEqual([
+        'cancelShipment',
+        'refundPayment',
+        'releaseInventory',
+      ]);
   });
 });
 
@@ -203,7 +223,13 @@ describe('a retry policy that retries business errors without limit', () => {
     expect(declined.length).toBe(2);
     expect(bugs['all-finished']).toEqual(declined.map((op) => `${op.workflowId} had not finished 6 s after the faults healed`));
     expect(bugs['business-errors-not-retried']).toEqual(
-      declined.map((op) => expect.stringMatching(new RegExp(`^${op.workflowId}: activity withdraw was retried after InsufficientFundsError \\(attempt \\d+, still retrying when the run ended\\)$`))),
+      declined.map((op) =>
+        expect.stringMatching(
+          new RegExp(
+            `^${op.workflowId}: activity withdraw was retried after InsufficientFundsError \\(attempt \\d+, still retrying when the run ended\\)$`,
+          ),
+        ),
+      ),
     );
     // The histories alone show no retry: each ends at the withdraw's ActivityTaskScheduled.
     const histories = result.observations.workflows.filter((w) => declined.some((op) => op.workflowId === w.workflowId));
@@ -219,13 +245,16 @@ describe('an order that ships when nobody decides (its approval timed out)', () 
   const timedOut = (result: RunResult) => result.plan.operations.filter((op) => op.intent === 'auto-reject');
 
   it('holds every other invariant under latency and a paused worker, and ended-as-intended names each order left to time out', async () => {
-    const result = await run(await packagedScenario('orders-under-latency'), 11, { workflowsPath: fixture('order-ships-when-nobody-decides') });
+    const result = await run(await packagedScenario('orders-under-latency'), 11, {
+      workflowsPath: fixture('order-ships-when-nobody-decides'),
+    });
     const orders = timedOut(result);
 
     expect(orders.length).toBeGreaterThan(0);
     expect(failing(result)).toEqual({
       'ended-as-intended': orders.map(
-        (op) => `order ${op.id} (${op.workflowId}, auto-reject): ended completed (completed, auto-rejected); expected completed (rejected, auto-rejected) or failed (OrderFailed)`,
+        (op) =>
+          `order ${op.id} (${op.workflowId}, auto-reject): ended completed (completed, auto-rejected); expected completed (rejected, auto-rejected) or failed (OrderFailed)`,
       ),
     });
   });

@@ -28,20 +28,35 @@ describe('tempest chaos', () => {
   });
 
   it.each([
-    [['chaos', 'run', fixture('bad-link-scenario')], `${fixture('bad-link-scenario')}: faults[0].action.link: expected one of worker-temporal, client-temporal, worker-bank, worker-store, got "worker-db"`],
+    [
+      ['chaos', 'run', fixture('bad-link-scenario')],
+      `${fixture('bad-link-scenario')}: faults[0].action.link: expected one of worker-temporal, client-temporal, worker-bank, worker-store, got "worker-db"`,
+    ],
     [['chaos', 'run', 'no-such-scenario'], 'no scenario named no-such-scenario in scenarios (known: '],
     [['chaos', 'run', 'steady-state', '--seed', 'abc'], "--seed must be a whole number from 0 to 4294967295, got 'abc'"],
-    [['chaos', 'run', 'steady-state', '--cluster', 'kubernetes'], "--cluster must be local, services, docker or external, got 'kubernetes'"],
+    [
+      ['chaos', 'run', 'steady-state', '--cluster', 'kubernetes'],
+      "--cluster must be local, services, docker or external, got 'kubernetes'",
+    ],
     [['chaos', 'run', 'steady-state', '--cluster', 'external'], '--cluster external needs --address <host:port>'],
     [['chaos', 'run', 'steady-state', '--network', 'bridge'], '--network is for --cluster docker, not local'],
     [['chaos', 'run', 'steady-state', '--cluster', 'docker', '--tls-ca', 'ca.pem'], '--tls-ca is for --cluster external, not docker'],
-    [['chaos', 'run', 'steady-state', '--cluster', 'external', '--address', '127.0.0.1:1', '--tls-cert', 'c.pem'], '--tls-cert and --tls-key go together'],
+    [
+      ['chaos', 'run', 'steady-state', '--cluster', 'external', '--address', '127.0.0.1:1', '--tls-cert', 'c.pem'],
+      '--tls-cert and --tls-key go together',
+    ],
     [['chaos', 'run', 'steady-state', '--cluster', 'docker', '--network', 'overlay'], "--network must be host or bridge, got 'overlay'"],
     [['chaos', 'run', 'steady-state', '--activities', 'nope.ts'], '--activities nope.ts: no such file'],
     [['chaos', 'run', '--all', '--keep-running'], '--keep-running keeps the cluster of one scenario: name one, not --all'],
-    [['chaos', 'run', 'temporal-history-killed'], 'cluster: scenario temporal-history-killed faults the inside of a Temporal cluster: run it with --cluster services (this run has local)'],
+    [
+      ['chaos', 'run', 'temporal-history-killed'],
+      'cluster: scenario temporal-history-killed faults the inside of a Temporal cluster: run it with --cluster services (this run has local)',
+    ],
     [['chaos', 'explore', 'postgres-stalled', '--cluster', 'docker'], 'run it with --cluster services (this run has docker)'],
-    [['chaos', 'run', 'server-crash-restart', '--cluster', 'services'], "faults[0].action.process: scenario server-crash-restart faults 'temporal', the dev server, which the services cluster does not run"],
+    [
+      ['chaos', 'run', 'server-crash-restart', '--cluster', 'services'],
+      "faults[0].action.process: scenario server-crash-restart faults 'temporal', the dev server, which the services cluster does not run",
+    ],
   ])('exits 2 with one line naming what is wrong: %j', (args, message) => {
     const { code, stderr } = tempest(...args);
     expect(code).toBe(2);
@@ -56,15 +71,29 @@ describe('tempest chaos', () => {
     expect(code).toBe(0);
     // The command replays the run as printed: the scenario named as it was given (a file here), the same seed.
     expect(stdout).toContain(`every invariant held; replay this run exactly: tempest chaos run ${fixture('tiny-scenario')} --seed 9`);
-    const json = JSON.parse(readFileSync(path.join(report, 'report.json'), 'utf8')) as { schema: string; ok: boolean; seed: number; timeline: { faults: unknown[] } };
+    const json = JSON.parse(readFileSync(path.join(report, 'report.json'), 'utf8')) as {
+      schema: string;
+      ok: boolean;
+      seed: number;
+      timeline: { faults: unknown[] };
+    };
     expect(json).toMatchObject({ schema: 'tempest.chaos/v1', ok: true, seed: 9 });
     expect(json.timeline.faults).toHaveLength(1);
     for (const file of ['report.html', 'plan.json', 'history.jsonl']) expect(existsSync(path.join(report, file)), file).toBe(true);
-    const history = readFileSync(path.join(report, 'history.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; process: string });
+    const history = readFileSync(path.join(report, 'history.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; process: string });
     expect(history.filter((e) => e.process.startsWith('client-') && e.type === 'invoke')).toHaveLength(6);
     expect(history.some((e) => e.process === 'nemesis')).toBe(true);
     // The same history in Jepsen's shape, as elle-cli reads it: one JSON array of operation maps.
-    const jepsen = JSON.parse(readFileSync(path.join(report, 'history.elle.json'), 'utf8')) as { index: number; type: string; f: string; process: number | string; time: number }[];
+    const jepsen = JSON.parse(readFileSync(path.join(report, 'history.elle.json'), 'utf8')) as {
+      index: number;
+      type: string;
+      f: string;
+      process: number | string;
+      time: number;
+    }[];
     expect(jepsen.map((op) => op.index)).toEqual(jepsen.map((_, i) => i));
     expect(jepsen.filter((op) => typeof op.process === 'number' && op.type === 'invoke' && op.f === 'transfer')).toHaveLength(6);
     expect(jepsen.filter((op) => op.process === 'nemesis').every((op) => op.type === 'info')).toBe(true);
@@ -72,7 +101,10 @@ describe('tempest chaos', () => {
 
   it('stops the whole cluster and exits 130 on Ctrl-C mid-run, leaving no process behind', async () => {
     const report = mkdtempSync(path.join(os.tmpdir(), 'tempest-chaos-int-'));
-    const child = spawn(process.execPath, [TEMPEST_BIN, 'chaos', 'run', 'steady-state', '--seed', '1', '--report', report], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [TEMPEST_BIN, 'chaos', 'run', 'steady-state', '--seed', '1', '--report', report], {
+      cwd: PROJECT_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     let runningAtInterrupt = 0;
     child.stderr.on('data', (chunk: Buffer) => {
@@ -95,7 +127,11 @@ describe('tempest chaos', () => {
 
   it('keeps the cluster and its Web UI up after the report with --keep-running, until Ctrl-C stops everything', async () => {
     const report = mkdtempSync(path.join(os.tmpdir(), 'tempest-chaos-keep-'));
-    const child = spawn(process.execPath, [TEMPEST_BIN, 'chaos', 'run', fixture('tiny-scenario'), '--seed', '3', '--keep-running', '--report', report], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [TEMPEST_BIN, 'chaos', 'run', fixture('tiny-scenario'), '--seed', '3', '--keep-running', '--report', report],
+      { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let stderr = '';
     let stdout = '';
     child.stdout.on('data', (chunk: Buffer) => void (stdout += chunk.toString()));
@@ -105,7 +141,13 @@ describe('tempest chaos', () => {
         const ui = /the cluster keeps running: Temporal Web UI (http:\/\/127\.0\.0\.1:\d+); press Ctrl-C to stop it/.exec(stderr);
         if (ui) {
           child.stderr.removeAllListeners('data');
-          void fetch(ui[1]!).then((response) => resolve({ ui: response.status, running: processesMentioning(path.basename(report)).length, reportWritten: existsSync(path.join(report, 'report.json')) }));
+          void fetch(ui[1]!).then((response) =>
+            resolve({
+              ui: response.status,
+              running: processesMentioning(path.basename(report)).length,
+              reportWritten: existsSync(path.join(report, 'report.json')),
+            }),
+          );
         }
       });
     });
@@ -128,7 +170,10 @@ describe('tempest chaos', () => {
     ['while it settles', /waiting up to \d+ s for every workflow/],
   ])('stops within seconds on Ctrl-C %s: exit 130, no report, nothing left running', async (_, phase) => {
     const report = mkdtempSync(path.join(os.tmpdir(), 'tempest-chaos-phase-'));
-    const child = spawn(process.execPath, [TEMPEST_BIN, 'chaos', 'run', fixture('tiny-scenario'), '--seed', '2', '--report', report], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [TEMPEST_BIN, 'chaos', 'run', fixture('tiny-scenario'), '--seed', '2', '--report', report], {
+      cwd: PROJECT_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     let interruptedAt = 0;
     child.stderr.on('data', (chunk: Buffer) => {
@@ -150,7 +195,11 @@ describe('tempest chaos', () => {
 
   it('stops within seconds on Ctrl-C while it waits for a late fault, and the fault never fires', async () => {
     const report = mkdtempSync(path.join(os.tmpdir(), 'tempest-chaos-late-'));
-    const child = spawn(process.execPath, [TEMPEST_BIN, 'chaos', 'run', fixture('late-fault-scenario'), '--seed', '1', '--report', report], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [TEMPEST_BIN, 'chaos', 'run', fixture('late-fault-scenario'), '--seed', '1', '--report', report],
+      { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let stderr = '';
     let interruptedAt = 0;
     child.stderr.on('data', (chunk: Buffer) => {
@@ -183,7 +232,9 @@ describe('tempest chaos', () => {
 
   it('leaves nothing behind when the cluster cannot start (a bad TEMPEST_DOCKER_NETWORK)', () => {
     const report = path.join(mkdtempSync(path.join(os.tmpdir(), 'tempest-chaos-nostart-')), 'report');
-    const r = tempestSync(['chaos', 'run', 'steady-state', '--cluster', 'docker', '--seed', '1', '--report', report], { env: { TEMPEST_DOCKER_NETWORK: 'overlay' } });
+    const r = tempestSync(['chaos', 'run', 'steady-state', '--cluster', 'docker', '--seed', '1', '--report', report], {
+      env: { TEMPEST_DOCKER_NETWORK: 'overlay' },
+    });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("docker cluster: TEMPEST_DOCKER_NETWORK must be host or bridge, got 'overlay'");
     expect(readdirSync(path.dirname(report))).toEqual([]); // no report, no partial one

@@ -16,19 +16,29 @@ await dockerForTests();
 /** Ids of the containers carrying every one of these labels (running, paused or stopped). */
 function containers(...labels: string[]): string[] {
   const filters = labels.flatMap((label) => ['--filter', `label=${label}`]);
-  return execFileSync('docker', ['ps', '--all', '--quiet', '--no-trunc', ...filters], { encoding: 'utf8' }).split('\n').filter(Boolean);
+  return execFileSync('docker', ['ps', '--all', '--quiet', '--no-trunc', ...filters], { encoding: 'utf8' })
+    .split('\n')
+    .filter(Boolean);
 }
 
 const ours = (): string[] => containers(`tempest.harness-pid=${process.pid}`);
 
 function containerState(id: string): { status: string; startedAt: string } {
-  const [status, startedAt] = execFileSync('docker', ['inspect', '--format', '{{.State.Status}} {{.State.StartedAt}}', id], { encoding: 'utf8' }).trim().split(' ');
+  const [status, startedAt] = execFileSync('docker', ['inspect', '--format', '{{.State.Status}} {{.State.StartedAt}}', id], {
+    encoding: 'utf8',
+  })
+    .trim()
+    .split(' ');
   return { status: status!, startedAt: startedAt! };
 }
 
 /** The networks of the runs of a harness (this process by default). */
 function networks(harnessPid = process.pid): string[] {
-  return execFileSync('docker', ['network', 'ls', '--quiet', '--no-trunc', '--filter', `label=tempest.harness-pid=${harnessPid}`], { encoding: 'utf8' }).split('\n').filter(Boolean);
+  return execFileSync('docker', ['network', 'ls', '--quiet', '--no-trunc', '--filter', `label=tempest.harness-pid=${harnessPid}`], {
+    encoding: 'utf8',
+  })
+    .split('\n')
+    .filter(Boolean);
 }
 
 describe.each(['host', 'bridge'] as const)('the docker cluster with %s networking: every part a container', (network) => {
@@ -44,34 +54,45 @@ describe.each(['host', 'bridge'] as const)('the docker cluster with %s networkin
     expect(ours()).toHaveLength(6);
     expect(containers(RUN_LABEL)).toEqual(expect.arrayContaining(ours())); // what a later cleanup removes them by
     for (const part of cluster.processes.values()) expect(part.running && part.pid! > 0).toBe(true);
-    console.log(`docker cluster start-up (${network}): ${(world.startMs / 1000).toFixed(1)} s (images already built unless this run built them)`);
+    console.log(
+      `docker cluster start-up (${network}): ${(world.startMs / 1000).toFixed(1)} s (images already built unless this run built them)`,
+    );
   });
 
   // Defined for bridge only (rather than skipped for host): a skipped test would read as one that could not run.
-  if (network === 'bridge') it('bridge: the parts share a network of the run, reach each other by name, and publish their ports on 127.0.0.1 only', () => {
-    const { cluster } = world;
-    const [own] = networks();
-    expect(networks()).toHaveLength(1);
-    for (const id of ours()) {
-      const inspected = JSON.parse(execFileSync('docker', ['inspect', id], { encoding: 'utf8' }))[0] as {
-        NetworkSettings: { Networks: Record<string, { NetworkID: string; Aliases: string[] | null }>; Ports: Record<string, { HostIp: string; HostPort: string }[] | null> };
-        Config: { Labels: Record<string, string> };
-      };
-      const attached = Object.values(inspected.NetworkSettings.Networks);
-      expect(attached.map((n) => n.NetworkID)).toEqual([own]); // that network alone: no default bridge, no host
-      expect(attached[0]!.Aliases).toContain(inspected.Config.Labels['tempest.part']);
-      for (const [port, bindings] of Object.entries(inspected.NetworkSettings.Ports)) {
-        expect(bindings).toEqual([{ HostIp: '127.0.0.1', HostPort: port.split('/')[0] }]); // the same port, loopback only
+  if (network === 'bridge')
+    it('bridge: the parts share a network of the run, reach each other by name, and publish their ports on 127.0.0.1 only', () => {
+      const { cluster } = world;
+      const [own] = networks();
+      expect(networks()).toHaveLength(1);
+      for (const id of ours()) {
+        const inspected = JSON.parse(execFileSync('docker', ['inspect', id], { encoding: 'utf8' }))[0] as {
+          NetworkSettings: {
+            Networks: Record<string, { NetworkID: string; Aliases: string[] | null }>;
+            Ports: Record<string, { HostIp: string; HostPort: string }[] | null>;
+          };
+          Config: { Labels: Record<string, string> };
+        };
+        const attached = Object.values(inspected.NetworkSettings.Networks);
+        expect(attached.map((n) => n.NetworkID)).toEqual([own]); // that network alone: no default bridge, no host
+        expect(attached[0]!.Aliases).toContain(inspected.Config.Labels['tempest.part']);
+        for (const [port, bindings] of Object.entries(inspected.NetworkSettings.Ports)) {
+          expect(bindings).toEqual([{ HostIp: '127.0.0.1', HostPort: port.split('/')[0] }]); // the same port, loopback only
+        }
       }
-    }
-    // Toxiproxy forwards to the parts by name; the harness reaches everything on 127.0.0.1.
-    expect(cluster.link('worker-temporal').upstream).toMatch(/^temporal:\d+$/);
-    expect(cluster.link('worker-bank').upstream).toMatch(/^bank:\d+$/);
-    expect(cluster.link('worker-store').upstream).toMatch(/^store:\d+$/);
-    for (const address of [cluster.clientAddress, cluster.directAddress, new URL(cluster.parts.bank!.url).host, new URL(cluster.webUiUrl!).host]) {
-      expect(address).toMatch(/^127\.0\.0\.1:\d+$/);
-    }
-  });
+      // Toxiproxy forwards to the parts by name; the harness reaches everything on 127.0.0.1.
+      expect(cluster.link('worker-temporal').upstream).toMatch(/^temporal:\d+$/);
+      expect(cluster.link('worker-bank').upstream).toMatch(/^bank:\d+$/);
+      expect(cluster.link('worker-store').upstream).toMatch(/^store:\d+$/);
+      for (const address of [
+        cluster.clientAddress,
+        cluster.directAddress,
+        new URL(cluster.parts.bank!.url).host,
+        new URL(cluster.webUiUrl!).host,
+      ]) {
+        expect(address).toMatch(/^127\.0\.0\.1:\d+$/);
+      }
+    });
 
   it('worker-bank down: the transfer waits; up: it completes and withdraws once', async () => {
     const { client, bank, cluster } = world;

@@ -14,7 +14,9 @@ describe('chaos smoke on the docker provider', () => {
     expect(result.verdicts.length).toBeGreaterThan(0);
     expect(result.verdicts.filter((v) => !v.ok)).toEqual([]);
     console.log(`docker cluster start-up in the smoke run: ${(result.timings.clusterStartMs / 1000).toFixed(1)} s`);
-    const left = execFileSync('docker', ['ps', '--all', '--quiet', '--filter', `label=tempest.harness-pid=${process.pid}`], { encoding: 'utf8' });
+    const left = execFileSync('docker', ['ps', '--all', '--quiet', '--filter', `label=tempest.harness-pid=${process.pid}`], {
+      encoding: 'utf8',
+    });
     expect(left.trim()).toBe('');
   });
 });

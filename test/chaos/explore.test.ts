@@ -31,7 +31,23 @@ describe('tempest chaos explore', () => {
     // Seed 90's first two schedules are five pulses of lost answers on the workers' link to the bank in the first
     // 2.2 s of the workload, when most operations are in flight (fc.sample of scheduleArbitrary shows them);
     // whether one lands on a deposit depends on the cluster's timing, so it takes a few schedules at most.
-    explored = tempestSync(['chaos', 'explore', 'bank-responses-lost', '--activities', buggyDeposit, '--seed', '90', '--runs', '8', '--tries', '1', '--time-limit', '60', '--report', report]);
+    explored = tempestSync([
+      'chaos',
+      'explore',
+      'bank-responses-lost',
+      '--activities',
+      buggyDeposit,
+      '--seed',
+      '90',
+      '--runs',
+      '8',
+      '--tries',
+      '1',
+      '--time-limit',
+      '60',
+      '--report',
+      report,
+    ]);
     minutes = (Date.now() - startedAt) / 60_000;
     console.log(`explore found and shrank the per-attempt key in ${minutes.toFixed(1)} min`);
   });
@@ -60,9 +76,16 @@ describe('tempest chaos explore', () => {
     for (const label of ['Run it again:', "Run fast-check's case:"]) {
       const args = printed(explored.stdout, label);
       expect(args).toEqual(expect.arrayContaining(['--activities', buggyDeposit]));
-      const again = tempestSync([...args, ...(args[1] === 'explore' ? ['--tries', '1', '--report', path.join(report, 'again')] : ['--report', path.join(report, 'run-again')])]);
+      const again = tempestSync([
+        ...args,
+        ...(args[1] === 'explore'
+          ? ['--tries', '1', '--report', path.join(report, 'again')]
+          : ['--report', path.join(report, 'run-again')]),
+      ]);
       expect([0, 1], `${label} ${args.join(' ')}\n${again.stderr.slice(-2000)}`).toContain(again.code);
-      expect(again.stdout).toMatch(args[1] === 'explore' ? /fault schedules? of bank-responses-lost|An invariant broke/ : /money-conserved/);
+      expect(again.stdout).toMatch(
+        args[1] === 'explore' ? /fault schedules? of bank-responses-lost|An invariant broke/ : /money-conserved/,
+      );
     }
   });
 });

@@ -34,16 +34,37 @@ describe('chaos run --cluster external against a cluster that demands mTLS and a
     const report = path.join(scratch, 'report');
     const { code, stdout, stderr } = await tempest(
       [
-        'chaos', 'run', path.join('test', 'fixtures', 'chaos', 'temporal-links-scenario.ts'), '--seed', '5',
-        '--cluster', 'external', '--address', front!.address,
-        '--tls-ca', pki.caFile, '--tls-cert', pki.clientCertFile, '--tls-key', pki.clientKeyFile, '--tls-server-name', pki.serverName,
-        '--api-key-env', 'TEMPEST_TEST_API_KEY', '--report', report,
+        'chaos',
+        'run',
+        path.join('test', 'fixtures', 'chaos', 'temporal-links-scenario.ts'),
+        '--seed',
+        '5',
+        '--cluster',
+        'external',
+        '--address',
+        front!.address,
+        '--tls-ca',
+        pki.caFile,
+        '--tls-cert',
+        pki.clientCertFile,
+        '--tls-key',
+        pki.clientKeyFile,
+        '--tls-server-name',
+        pki.serverName,
+        '--api-key-env',
+        'TEMPEST_TEST_API_KEY',
+        '--report',
+        report,
       ],
       { TEMPEST_TEST_API_KEY: API_KEY },
     );
     expect(code, stderr).toBe(0);
     expect(stdout).toContain('every invariant held');
-    const json = JSON.parse(readFileSync(path.join(report, 'report.json'), 'utf8')) as { ok: boolean; provider: string; verdicts: { checker: string; ok: boolean }[] };
+    const json = JSON.parse(readFileSync(path.join(report, 'report.json'), 'utf8')) as {
+      ok: boolean;
+      provider: string;
+      verdicts: { checker: string; ok: boolean }[];
+    };
     expect(json.provider).toBe('external');
     expect(json.ok).toBe(true);
     expect(json.verdicts.map((v) => [v.checker, v.ok])).toContainEqual(['histories-replay', true]);
@@ -60,11 +81,28 @@ describe('chaos run --cluster external against a cluster that demands mTLS and a
   it('without the client certificate the cluster refuses the handshake: exit 2, one line naming the address, no report', async () => {
     const report = path.join(scratch, 'refused');
     const refusedBefore = front!.refused;
-    const { code, stderr } = await tempest(
-      ['chaos', 'run', 'steady-state', '--seed', '1', '--cluster', 'external', '--address', front!.address, '--tls-ca', pki.caFile, '--tls-server-name', pki.serverName, '--report', report],
-    );
+    const { code, stderr } = await tempest([
+      'chaos',
+      'run',
+      'steady-state',
+      '--seed',
+      '1',
+      '--cluster',
+      'external',
+      '--address',
+      front!.address,
+      '--tls-ca',
+      pki.caFile,
+      '--tls-server-name',
+      pki.serverName,
+      '--report',
+      report,
+    ]);
     expect(code).toBe(2);
-    const errors = stderr.trim().split('\n').filter((line) => line.startsWith('tempest:'));
+    const errors = stderr
+      .trim()
+      .split('\n')
+      .filter((line) => line.startsWith('tempest:'));
     expect(errors).toHaveLength(1);
     expect(errors[0]).toContain(`cannot reach Temporal at ${front!.address}`);
     expect(front!.refused).toBeGreaterThan(refusedBefore);

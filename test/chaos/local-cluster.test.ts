@@ -65,10 +65,15 @@ describe('the local cluster: each link carries its own traffic through Toxiproxy
     } finally {
       await link.up();
     }
-    await waitUntil('a client call through client-temporal succeeding', async () => {
-      await connection.withDeadline(Date.now() + 2000, () => connection.workflowService.getSystemInfo({}));
-      return true;
-    }, 30_000, { intervalMs: 250 });
+    await waitUntil(
+      'a client call through client-temporal succeeding',
+      async () => {
+        await connection.withDeadline(Date.now() + 2000, () => connection.workflowService.getSystemInfo({}));
+        return true;
+      },
+      30_000,
+      { intervalMs: 250 },
+    );
   });
 
   it('client-temporal latency of 400 ms delays every client call by at least that much', async () => {
@@ -136,7 +141,11 @@ describe('the local cluster: each link carries its own traffic through Toxiproxy
     try {
       // Three store calls (reserve, charge, ship), each answer held 300 ms.
       const elapsed = await timed(() =>
-        client.workflow.execute('orderSaga', { taskQueue: TASK_QUEUES.orders, workflowId: orderSagaWorkflowId(order.orderId), args: [order] }),
+        client.workflow.execute('orderSaga', {
+          taskQueue: TASK_QUEUES.orders,
+          workflowId: orderSagaWorkflowId(order.orderId),
+          args: [order],
+        }),
       );
       expect(elapsed).toBeGreaterThanOrEqual(900);
     } finally {
@@ -150,9 +159,14 @@ describe('the local cluster: each link carries its own traffic through Toxiproxy
     await link.addToxic({ type: 'latency', stream: 'downstream', attributes: { latency: 5000, jitter: 0 } });
     await link.down();
     await link.heal();
-    await waitUntil('a fast client call after heal', async () => (await timed(() => connection.workflowService.getSystemInfo({}))) < 5000, 30_000, {
-      intervalMs: 250,
-    });
+    await waitUntil(
+      'a fast client call after heal',
+      async () => (await timed(() => connection.workflowService.getSystemInfo({}))) < 5000,
+      30_000,
+      {
+        intervalMs: 250,
+      },
+    );
   });
 });
 
@@ -160,7 +174,10 @@ describe('deployWorkers: the tutorial\'s "deploy a fixed worker"', () => {
   it('a transfer retries against workers with a broken withdraw, and completes once the fixed activities are deployed', async () => {
     const { client, bank, cluster } = world;
     const pidsBefore = [...cluster.processes.values()].filter((p) => p.name.startsWith('worker-')).map((p) => p.pid);
-    await cluster.deployWorkers({ ...PACKAGED_CODE, activitiesPath: path.join(import.meta.dirname, '../fixtures/chaos/withdraw-broken-activities.ts') });
+    await cluster.deployWorkers({
+      ...PACKAGED_CODE,
+      activitiesPath: path.join(import.meta.dirname, '../fixtures/chaos/withdraw-broken-activities.ts'),
+    });
     const details = await newTransfer(bank);
     const handle = await startTransfer(client, details);
     const pending = await waitForPendingActivity(handle, 'withdraw', (a) => a.attempt >= 2 && a.lastFailure !== undefined);
@@ -255,12 +272,14 @@ describe('the local cluster: process faults', () => {
     await cluster.link('client-temporal').addToxic({ type: 'latency', stream: 'downstream', attributes: { latency: 3000, jitter: 0 } });
 
     await cluster.healAll();
-    for (const part of cluster.processes.values()) expect({ name: part.name, running: part.running, paused: part.paused }).toEqual({ name: part.name, running: true, paused: false });
+    for (const part of cluster.processes.values())
+      expect({ name: part.name, running: part.running, paused: part.paused }).toEqual({ name: part.name, running: true, paused: false });
     const details = await newTransfer(bank);
     await expect((await startTransfer(client, details)).result()).resolves.toMatchObject({ referenceId: details.referenceId });
-    console.log(`restart times (ms, kill -9 then restart): ${JSON.stringify(Object.fromEntries(Object.entries(restartMs).map(([k, v]) => [k, Math.round(v)])))}`);
+    console.log(
+      `restart times (ms, kill -9 then restart): ${JSON.stringify(Object.fromEntries(Object.entries(restartMs).map(([k, v]) => [k, Math.round(v)])))}`,
+    );
   });
-
 });
 
 describe('stopping the local cluster', () => {

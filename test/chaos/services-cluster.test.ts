@@ -22,7 +22,11 @@ const world = useChaosCluster(servicesProvider, { workers: 1 });
 function postgresStates(pid: number): string[] {
   const pids = [pid, ...postgresChildren(pid)];
   const out = spawnSync('ps', ['-o', 'stat=', '-p', pids.join(',')], { encoding: 'utf8' }).stdout;
-  return out.split('\n').map((line) => line.trim()).filter(Boolean).map((stat) => stat[0]!);
+  return out
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .map((stat) => stat[0]!);
 }
 
 /**
@@ -32,15 +36,20 @@ function postgresStates(pid: number): string[] {
  */
 async function startEventually(client: Client, details: TransferDetails): Promise<WorkflowHandle> {
   let handle: WorkflowHandle | undefined;
-  await waitUntil(`transfer ${details.referenceId} started`, async () => {
-    try {
-      handle = await startTransfer(client, details);
-    } catch (error) {
-      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-      handle = client.workflow.getHandle(transferWorkflowId(details.referenceId));
-    }
-    return true;
-  }, 30_000, { intervalMs: 500 });
+  await waitUntil(
+    `transfer ${details.referenceId} started`,
+    async () => {
+      try {
+        handle = await startTransfer(client, details);
+      } catch (error) {
+        if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+        handle = client.workflow.getHandle(transferWorkflowId(details.referenceId));
+      }
+      return true;
+    },
+    30_000,
+    { intervalMs: 500 },
+  );
   return handle!;
 }
 
@@ -49,7 +58,11 @@ function databaseDirOf(pid: number): string | undefined {
   if (process.getuid?.() !== 0) return undefined;
   const shared = ['/tmp', os.tmpdir()].map((base) => path.join(base, 'tempest-postgres')).filter(existsSync);
   const dirs = shared.flatMap((dir) => readdirSync(dir).map((entry) => path.join(dir, entry)));
-  const found = dirs.find((dir) => existsSync(path.join(dir, 'harness.json')) && (JSON.parse(readFileSync(path.join(dir, 'harness.json'), 'utf8')) as { pid: number }).pid === pid);
+  const found = dirs.find(
+    (dir) =>
+      existsSync(path.join(dir, 'harness.json')) &&
+      (JSON.parse(readFileSync(path.join(dir, 'harness.json'), 'utf8')) as { pid: number }).pid === pid,
+  );
   expect(found, `the database directory of harness ${pid}`).toBeDefined();
   return found;
 }
@@ -67,9 +80,19 @@ describe('the services cluster: Temporal as separate services on PostgreSQL, eac
   it('runs postgres and the four Temporal services as processes of their own, each service linked to the database', () => {
     const { cluster } = world;
     expect(cluster.provider).toBe('services');
-    expect([...cluster.processes.keys()]).toEqual(['postgres', 'temporal-frontend', 'temporal-history', 'temporal-matching', 'temporal-worker', 'bank', 'store', 'worker-1']);
+    expect([...cluster.processes.keys()]).toEqual([
+      'postgres',
+      'temporal-frontend',
+      'temporal-history',
+      'temporal-matching',
+      'temporal-worker',
+      'bank',
+      'store',
+      'worker-1',
+    ]);
     const database = cluster.link('temporal-history-postgres').upstream;
-    for (const service of ['frontend', 'history', 'matching', 'worker']) expect(cluster.link(`temporal-${service}-postgres`).upstream).toBe(database);
+    for (const service of ['frontend', 'history', 'matching', 'worker'])
+      expect(cluster.link(`temporal-${service}-postgres`).upstream).toBe(database);
     expect(cluster.link('client-temporal').upstream).toBe(cluster.directAddress);
     expect(cluster.link('temporal-worker-frontend').upstream).toBe(cluster.directAddress); // the internal worker's client
     console.log(`services cluster start-up: ${(world.startMs / 1000).toFixed(1)} s`);
@@ -107,7 +130,9 @@ describe('the services cluster: Temporal as separate services on PostgreSQL, eac
       // Created, but no step could be recorded: nothing reached the bank.
       expect((await bank.audit()).operations.filter((op) => op.referenceId === details.referenceId)).toEqual([]);
       const log = path.join(world.dataDir, 'logs', 'temporal-history.log');
-      expect(execFileSync('grep', ['-c', 'fault injection error at UpdateWorkflowExecution', log], { encoding: 'utf8' }).trim()).not.toBe('0');
+      expect(execFileSync('grep', ['-c', 'fault injection error at UpdateWorkflowExecution', log], { encoding: 'utf8' }).trim()).not.toBe(
+        '0',
+      );
     } finally {
       await cluster.injectPersistenceFaults!(undefined, ['history']);
     }
@@ -133,14 +158,33 @@ describe('a harness of the services cluster killed with -9', () => {
       const { process: harness } = await startProcess({
         name: 'harness to be killed',
         command: process.execPath,
-        args: ['--import', './scripts/register.mjs', path.join(PROJECT_ROOT, 'test/fixtures/chaos/start-cluster-then-hang.ts'), path.join(root, 'killed-run'), stateDir, 'services'],
+        args: [
+          '--import',
+          './scripts/register.mjs',
+          path.join(PROJECT_ROOT, 'test/fixtures/chaos/start-cluster-then-hang.ts'),
+          path.join(root, 'killed-run'),
+          stateDir,
+          'services',
+        ],
         cwd: PROJECT_ROOT,
         readyTimeoutMs: 120_000,
         readyWhen: (probe) => probe.line((line) => (line.includes('"cluster-started"') ? true : undefined)),
       });
-      const [run] = readdirSync(path.join(stateDir, 'runs')).map((file) => JSON.parse(readFileSync(path.join(stateDir, 'runs', file), 'utf8')) as RunRecord);
+      const [run] = readdirSync(path.join(stateDir, 'runs')).map(
+        (file) => JSON.parse(readFileSync(path.join(stateDir, 'runs', file), 'utf8')) as RunRecord,
+      );
       const orphans = Object.entries(run!.processes);
-      expect(orphans.map(([name]) => name).sort()).toEqual(['bank', 'postgres', 'store', 'temporal-frontend', 'temporal-history', 'temporal-matching', 'temporal-worker', 'toxiproxy', 'worker-1']);
+      expect(orphans.map(([name]) => name).sort()).toEqual([
+        'bank',
+        'postgres',
+        'store',
+        'temporal-frontend',
+        'temporal-history',
+        'temporal-matching',
+        'temporal-worker',
+        'toxiproxy',
+        'worker-1',
+      ]);
       const backends = postgresChildren(run!.processes.postgres!.pid);
       const database = databaseDirOf(harness.pid);
       harness.signal('SIGKILL');
@@ -150,7 +194,11 @@ describe('a harness of the services cluster killed with -9', () => {
       const [cleanup] = await cleanupStaleRuns(stateDir);
       expect(cleanup!.killed.map((k) => k.name).sort()).toEqual(orphans.map(([name]) => name).sort());
       // A backend notices its postmaster is gone and exits by itself.
-      await waitUntil('every process of the killed run gone', async () => [...orphans.map(([, { pid }]) => pid), ...backends].every((pid) => !alive(pid)), 10_000);
+      await waitUntil(
+        'every process of the killed run gone',
+        async () => [...orphans.map(([, { pid }]) => pid), ...backends].every((pid) => !alive(pid)),
+        10_000,
+      );
       // As root the database lives outside the run's directory: the next cluster's start removes it.
       if (database) {
         expect(existsSync(database)).toBe(true);
@@ -169,13 +217,21 @@ describe('scenarios on the services cluster, through the runner', () => {
     const result = await runPackaged(await packagedScenario('temporal-history-killed'), 1, { provider: providers.services });
     expect(result.verdicts.length).toBeGreaterThan(0);
     expect(result.verdicts.filter((v) => !v.ok)).toEqual([]);
-    console.log(`temporal-history-killed on the services cluster: start ${(result.timings.clusterStartMs / 1000).toFixed(1)} s, total ${(result.timings.totalMs / 1000).toFixed(1)} s`);
+    console.log(
+      `temporal-history-killed on the services cluster: start ${(result.timings.clusterStartMs / 1000).toFixed(1)} s, total ${(result.timings.totalMs / 1000).toFixed(1)} s`,
+    );
   });
 
   it('a deposit whose idempotency key changes on every attempt still breaks money-conserved there (the checkers bite)', async () => {
     const fixture = path.join(PROJECT_ROOT, 'test', 'fixtures', 'chaos', 'deposit-key-per-attempt.ts');
-    const result = await runPackaged(await packagedScenario('bank-responses-lost'), 2, { provider: providers.services, code: { activitiesPath: fixture } });
-    const failing = result.verdicts.filter((v) => !v.ok).map((v) => v.checker).sort();
+    const result = await runPackaged(await packagedScenario('bank-responses-lost'), 2, {
+      provider: providers.services,
+      code: { activitiesPath: fixture },
+    });
+    const failing = result.verdicts
+      .filter((v) => !v.ok)
+      .map((v) => v.checker)
+      .sort();
     expect(failing).toEqual(['money-conserved', 'transfers-ended-validly']);
   });
 });

@@ -42,7 +42,13 @@ describe('cleanupStaleRuns: no orphans after a harness is killed with -9', () =>
     const { process: harness } = await startProcess({
       name: 'harness to be killed',
       command: process.execPath,
-      args: ['--import', './scripts/register.mjs', path.join(PROJECT_ROOT, 'test/fixtures/chaos/start-cluster-then-hang.ts'), killedDataDir, stateDir],
+      args: [
+        '--import',
+        './scripts/register.mjs',
+        path.join(PROJECT_ROOT, 'test/fixtures/chaos/start-cluster-then-hang.ts'),
+        killedDataDir,
+        stateDir,
+      ],
       cwd: PROJECT_ROOT,
       readyTimeoutMs: 90_000,
       readyWhen: (probe) => probe.line((line) => (line.includes('"cluster-started"') ? true : undefined)),
@@ -68,7 +74,11 @@ describe('cleanupStaleRuns: no orphans after a harness is killed with -9', () =>
 
     const cleanups = await cleanupStaleRuns(stateDir);
 
-    expect(cleanups.map((c) => ({ dataDir: c.dataDir, killed: c.killed.map((k) => k.name).sort() })).sort((a, b) => a.dataDir.localeCompare(b.dataDir))).toEqual([
+    expect(
+      cleanups
+        .map((c) => ({ dataDir: c.dataDir, killed: c.killed.map((k) => k.name).sort() }))
+        .sort((a, b) => a.dataDir.localeCompare(b.dataDir)),
+    ).toEqual([
       { dataDir: deadRun.dataDir, killed: [] },
       { dataDir: killedDataDir, killed: ['bank', 'store', 'temporal', 'toxiproxy', 'worker-1'] },
     ]);

@@ -16,7 +16,13 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 function options(name: string, overrides: Partial<ClusterOptions> = {}): ClusterOptions {
   const dataDir = path.join(root, name);
-  return { ...PACKAGED_SYSTEM, dataDir, stateDir: path.join(dataDir, 'state'), workers: { ...PACKAGED_CODE, count: 1, taskQueues: Object.values(TASK_QUEUES) }, ...overrides };
+  return {
+    ...PACKAGED_SYSTEM,
+    dataDir,
+    stateDir: path.join(dataDir, 'state'),
+    workers: { ...PACKAGED_CODE, count: 1, taskQueues: Object.values(TASK_QUEUES) },
+    ...overrides,
+  };
 }
 
 describe('a cluster that cannot start fails with a one-line ClusterStartError and leaves nothing running', () => {
@@ -36,7 +42,9 @@ describe('a cluster that cannot start fails with a one-line ClusterStartError an
   });
 
   it('local: workflows that do not bundle fail before anything starts or is written', async () => {
-    const run = options('broken-workflows', { workers: { ...PACKAGED_CODE, workflowsPath: path.join(root, 'no-such-workflows.ts'), count: 1, taskQueues: ['q'] } });
+    const run = options('broken-workflows', {
+      workers: { ...PACKAGED_CODE, workflowsPath: path.join(root, 'no-such-workflows.ts'), count: 1, taskQueues: ['q'] },
+    });
     const starting = localProvider.start(run);
     await expect(starting).rejects.toThrow(WorkflowBundleError);
     await expect(starting).rejects.toThrow(/no-such-workflows\.ts cannot be bundled as workflow code: [^\n]*no such file[^\n]*$/);

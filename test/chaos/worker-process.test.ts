@@ -14,7 +14,11 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'tempest-worker-process-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function runWorkerProcess(args: string[]): { status: number | null; stderr: string } {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/base/harness/worker-process.ts', ...args], { cwd: PROJECT_ROOT, encoding: 'utf8', timeout: 30_000 });
+  const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/base/harness/worker-process.ts', ...args], {
+    cwd: PROJECT_ROOT,
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
   return { status: result.status, stderr: result.stderr };
 }
 
@@ -67,7 +71,9 @@ describe('the worker process', () => {
         parts: { bank: '127.0.0.1:1', store: '127.0.0.1:2' },
         cwd: PROJECT_ROOT,
       });
-      expect(worker.process.recentOutput()).toBe(JSON.stringify({ event: 'polling', pid: worker.pid, taskQueues: Object.values(TASK_QUEUES) }));
+      expect(worker.process.recentOutput()).toBe(
+        JSON.stringify({ event: 'polling', pid: worker.pid, taskQueues: Object.values(TASK_QUEUES) }),
+      );
       expect(await worker.process.stop()).toEqual({ code: 0, signal: null });
     } finally {
       await server.stop();

@@ -22,8 +22,23 @@ const head = path.join(dir, 'head.json');
 
 // One after the other, never at once: two runs sharing the CPU would measure each other.
 beforeAll(async () => {
-  for (const [out, extra] of [[base, []], [head, ['--activities', path.join(FIXTURES, 'deposit-20ms-slower.ts')]]] as const) {
-    const run = await tempest('bench', 'run', '--suite', 'throughput', '--concurrency', '1', '--config', path.join(FIXTURES, 'tempest.config.ts'), '--out', out, ...extra);
+  for (const [out, extra] of [
+    [base, []],
+    [head, ['--activities', path.join(FIXTURES, 'deposit-20ms-slower.ts')]],
+  ] as const) {
+    const run = await tempest(
+      'bench',
+      'run',
+      '--suite',
+      'throughput',
+      '--concurrency',
+      '1',
+      '--config',
+      path.join(FIXTURES, 'tempest.config.ts'),
+      '--out',
+      out,
+      ...extra,
+    );
     expect(run.code, run.stderr).toBe(0);
   }
 }, 300_000);
@@ -37,7 +52,9 @@ describe('a deposit 20 ms slower, measured at concurrency 1 (real dev server and
     expect(stderr).toContain('throughput/moneyTransfer/c1/throughput');
     // The p50 of a short run under the load of the test files beside this one can miss significance (it did once in
     // CI), so it is held to the direction of the change: the head's median is the slower one.
-    const medianP50 = (file: string): number => (JSON.parse(readFileSync(file, 'utf8')) as BenchReport).benchmarks.find((b) => b.id === 'throughput/moneyTransfer/c1/latency-p50')!.summary.median;
+    const medianP50 = (file: string): number =>
+      (JSON.parse(readFileSync(file, 'utf8')) as BenchReport).benchmarks.find((b) => b.id === 'throughput/moneyTransfer/c1/latency-p50')!
+        .summary.median;
     expect(medianP50(head)).toBeGreaterThan(medianP50(base));
   });
 

@@ -22,7 +22,9 @@ const second = path.join(dir, 'second.json');
 // Two real quick runs of the cheapest suite (the time-skipping server and the real services), as CI would make
 // on main and on a branch. They run at once: their servers are separate processes on free ports.
 beforeAll(async () => {
-  const runs = await Promise.all([first, second].map((out) => tempest('bench', 'run', '--quick', '--suite', 'time-skipping', '--out', out, ...CONFIG)));
+  const runs = await Promise.all(
+    [first, second].map((out) => tempest('bench', 'run', '--quick', '--suite', 'time-skipping', '--out', out, ...CONFIG)),
+  );
   for (const result of runs) expect(result.code, result.stderr).toBe(0);
 });
 
@@ -33,12 +35,18 @@ describe('tempest bench run --quick --suite time-skipping (real servers)', () =>
     expect(report.run).toMatchObject({ suites: ['time-skipping'], quick: true });
     // A commit of this repository (HEAD when the run started; others may commit while the test runs).
     expect(report.environment.gitSha).toMatch(/^[0-9a-f]{40}$/);
-    expect(execFileSync('git', ['cat-file', '-t', report.environment.gitSha], { cwd: PROJECT_ROOT, encoding: 'utf8' }).trim()).toBe('commit');
+    expect(execFileSync('git', ['cat-file', '-t', report.environment.gitSha], { cwd: PROJECT_ROOT, encoding: 'utf8' }).trim()).toBe(
+      'commit',
+    );
     expect(report.environment.nodeVersion).toBe(process.version);
     expect(report.environment.sdkVersion).toBe('1.24.0');
     expect(report.environment.temporalCliVersion).toMatch(/^1\.9\.1 \(Server \d+\.\d+\.\d+/);
     expect(report.environment.cpuCores).toBe(os.cpus().length);
-    expect(report.benchmarks.map((b) => b.id)).toEqual(['time-skipping/moneyTransfer/latency', 'time-skipping/orderSaga/latency', 'time-skipping/order-approval-timeout-24h/latency']);
+    expect(report.benchmarks.map((b) => b.id)).toEqual([
+      'time-skipping/moneyTransfer/latency',
+      'time-skipping/orderSaga/latency',
+      'time-skipping/order-approval-timeout-24h/latency',
+    ]);
     for (const b of report.benchmarks) {
       expect(b.samples.length).toBeGreaterThanOrEqual(10);
       expect(b.summary.n).toBe(b.samples.length);
@@ -67,7 +75,9 @@ describe('tempest bench run --quick --suite time-skipping (real servers)', () =>
     const report = JSON.parse(readFileSync(first, 'utf8')) as BenchReport;
     const slowed: BenchReport = {
       ...report,
-      benchmarks: report.benchmarks.map(({ id: _id, summary: _summary, ...spec }) => benchmark({ ...spec, samples: spec.samples.map((ms) => ms * 3) })),
+      benchmarks: report.benchmarks.map(({ id: _id, summary: _summary, ...spec }) =>
+        benchmark({ ...spec, samples: spec.samples.map((ms) => ms * 3) }),
+      ),
     };
     const slowedFile = path.join(dir, 'slowed.json');
     writeFileSync(slowedFile, JSON.stringify(slowed));
@@ -76,7 +86,9 @@ describe('tempest bench run --quick --suite time-skipping (real servers)', () =>
     const same = await tempest('bench', 'compare', first, first);
 
     expect(regression.code).toBe(1);
-    expect(regression.stderr).toBe('tempest: 3 significant regressions beyond 10%: time-skipping/moneyTransfer/latency, time-skipping/orderSaga/latency, time-skipping/order-approval-timeout-24h/latency\n');
+    expect(regression.stderr).toBe(
+      'tempest: 3 significant regressions beyond 10%: time-skipping/moneyTransfer/latency, time-skipping/orderSaga/latency, time-skipping/order-approval-timeout-24h/latency\n',
+    );
     expect(same.code).toBe(0);
   });
 
@@ -118,7 +130,9 @@ describe('tempest bench run --quick --suite time-skipping (real servers)', () =>
   it('a run killed with -9 leaves its servers, and the next run ends them and removes its temporary state', async () => {
     const run = startRun(['--suite', 'time-skipping', '--out', path.join(dir, 'killed.json')]);
     const dataDir = await run.serversStarted();
-    const record = readdirSync(RUNS).map((file) => path.join(RUNS, file)).find((file) => file.endsWith('.json') && readFileSync(file, 'utf8').includes(dataDir));
+    const record = readdirSync(RUNS)
+      .map((file) => path.join(RUNS, file))
+      .find((file) => file.endsWith('.json') && readFileSync(file, 'utf8').includes(dataDir));
     const recorded = Object.keys((JSON.parse(readFileSync(record!, 'utf8')) as { processes: object }).processes).sort();
     expect(recorded).toEqual(['bank', 'store', 'time-skipping']); // the last spawned by the SDK, found as this run's child
 
@@ -129,7 +143,11 @@ describe('tempest bench run --quick --suite time-skipping (real servers)', () =>
     const next = await tempest('bench', 'run', '--quick', '--suite', 'time-skipping', '--out', path.join(dir, 'next.json'), ...CONFIG);
 
     expect(next.code, next.stderr).toBe(0);
-    expect(next.stderr).toMatch(new RegExp(`cleaned up a benchmark run whose harness was killed \\(${dataDir}\\): bank \\(pid \\d+\\), store \\(pid \\d+\\), time-skipping \\(pid \\d+\\)`));
+    expect(next.stderr).toMatch(
+      new RegExp(
+        `cleaned up a benchmark run whose harness was killed \\(${dataDir}\\): bank \\(pid \\d+\\), store \\(pid \\d+\\), time-skipping \\(pid \\d+\\)`,
+      ),
+    );
     expect(servicesUsing(dataDir, undefined)).toEqual([]);
     expect(existsSync(dataDir)).toBe(false);
     expect(existsSync(record!)).toBe(false);

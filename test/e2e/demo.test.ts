@@ -38,15 +38,31 @@ describe('the demo (npm run demo): the packaged system through the public API', 
     const demo = startDemo('--json');
 
     expect(await demo.exit).toBe(0);
-    const summary = JSON.parse(demo.output()) as { moneyConserved: boolean; allAsExpected: boolean; outcomes: { outcome: string; expected: string }[]; temporal: { webUi: string } };
+    const summary = JSON.parse(demo.output()) as {
+      moneyConserved: boolean;
+      allAsExpected: boolean;
+      outcomes: { outcome: string; expected: string }[];
+      temporal: { webUi: string };
+    };
     expect(summary.moneyConserved).toBe(true);
     expect(summary.allAsExpected).toBe(true);
-    expect(summary.outcomes.map((o) => o.outcome)).toEqual(['completed', 'failed', 'failed', 'completed', 'completed', 'failed', 'completed']);
+    expect(summary.outcomes.map((o) => o.outcome)).toEqual([
+      'completed',
+      'failed',
+      'failed',
+      'completed',
+      'completed',
+      'failed',
+      'completed',
+    ]);
     expect(summary.temporal.webUi).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
   });
 
   it('removes its temporary state when it ends, and says the Web UI is gone with the servers', async () => {
-    const child = spawn(process.execPath, ['--import', './scripts/register.mjs', 'scripts/demo.ts'], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', './scripts/register.mjs', 'scripts/demo.ts'], {
+      cwd: PROJECT_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
@@ -54,7 +70,9 @@ describe('the demo (npm run demo): the packaged system through the public API', 
     const stateDir = /\(state in ([^)]+)\)/.exec(output)?.[1];
     expect(stateDir).toMatch(/tempest-demo-/);
     expect(existsSync(stateDir!)).toBe(false);
-    expect(output).toMatch(/The servers have stopped \(the Web UI at http:\/\/127\.0\.0\.1:\d+ is gone with them; add --keep-running to keep it up\)\./);
+    expect(output).toMatch(
+      /The servers have stopped \(the Web UI at http:\/\/127\.0\.0\.1:\d+ is gone with them; add --keep-running to keep it up\)\./,
+    );
   });
 
   it('stops every server it started and exits 130 when interrupted mid-run', async () => {

@@ -42,7 +42,12 @@ async function transfers(count: number, prefix: string, taskQueue: string = TASK
   await world.bank.openAccount({ accountId: target, balance: 0 });
   return Promise.all(
     Array.from({ length: count }, async (_, i) => {
-      const details: TransferDetails = { sourceAccount: source, targetAccount: i === 0 ? `${prefix}-ghost` : target, amount: 100 + i, referenceId: `${prefix}-${i}` };
+      const details: TransferDetails = {
+        sourceAccount: source,
+        targetAccount: i === 0 ? `${prefix}-ghost` : target,
+        amount: 100 + i,
+        referenceId: `${prefix}-${i}`,
+      };
       const workflowId = transferWorkflowId(details.referenceId);
       await world.client.workflow.execute('moneyTransfer', { taskQueue, workflowId, args: [details] }).catch(() => undefined);
       return workflowId;
@@ -82,7 +87,11 @@ describe('record, then replay, against the dev server', () => {
     expect(summary.failures).toEqual([]);
     expect(summary.recorded).toHaveLength(3);
     for (const entry of summary.recorded) {
-      const cli = execFileSync(resolveTool('temporal').path, ['workflow', 'show', '--workflow-id', entry.workflowId, '--run-id', entry.runId, '--output', 'json', '--address', world.address], { encoding: 'utf8' });
+      const cli = execFileSync(
+        resolveTool('temporal').path,
+        ['workflow', 'show', '--workflow-id', entry.workflowId, '--run-id', entry.runId, '--output', 'json', '--address', world.address],
+        { encoding: 'utf8' },
+      );
       expect(readFileSync(path.join(corpus, entry.file), 'utf8')).toBe(cli);
     }
     const manifest = readManifest(corpus).histories;
@@ -97,9 +106,15 @@ describe('record, then replay, against the dev server', () => {
 
   it('records the same runs again without rewriting anything', async () => {
     const before = readdirSync(corpus, { recursive: true, encoding: 'utf8' }).map((f) => [f, statSync(path.join(corpus, f)).mtimeMs]);
-    const summary = await recordHistories({ cluster: { address: world.address, namespace: 'default' }, selection: { workflowIds: recordedIds, limit: 10 }, outDir: corpus });
+    const summary = await recordHistories({
+      cluster: { address: world.address, namespace: 'default' },
+      selection: { workflowIds: recordedIds, limit: 10 },
+      outDir: corpus,
+    });
     expect({ recorded: summary.recorded.length, unchanged: summary.unchanged }).toEqual({ recorded: 0, unchanged: 3 });
-    const after = readdirSync(corpus, { recursive: true, encoding: 'utf8' }).filter((f) => f !== 'manifest.json').map((f) => [f, statSync(path.join(corpus, f)).mtimeMs]);
+    const after = readdirSync(corpus, { recursive: true, encoding: 'utf8' })
+      .filter((f) => f !== 'manifest.json')
+      .map((f) => [f, statSync(path.join(corpus, f)).mtimeMs]);
     expect(after).toEqual(before.filter(([f]) => f !== 'manifest.json'));
   });
 
@@ -114,7 +129,11 @@ describe('record, then replay, against the dev server', () => {
     let recorded: { workflowId: string }[] = [];
     // Visibility is eventually consistent: the closed runs may take a moment to be listed.
     for (let attempt = 0; attempt < 20 && recorded.length < 3; attempt++) {
-      const stdout = execFileSync(process.execPath, [TEMPEST_BIN, 'histories', 'record', '--address', world.address, '--query', query, '--out', out, '--json'], { encoding: 'utf8' });
+      const stdout = execFileSync(
+        process.execPath,
+        [TEMPEST_BIN, 'histories', 'record', '--address', world.address, '--query', query, '--out', out, '--json'],
+        { encoding: 'utf8' },
+      );
       recorded = [...recorded, ...(JSON.parse(stdout) as { recorded: { workflowId: string }[] }).recorded];
       if (recorded.length < 3) await new Promise((resolve) => setTimeout(resolve, 250));
     }
@@ -124,7 +143,11 @@ describe('record, then replay, against the dev server', () => {
   it('leaves only whole files and a consistent manifest when interrupted (Ctrl-C) mid-recording', async () => {
     const ids = await transfers(12, `${run}-int`);
     const out = tempDir('tempest-recorded-int-');
-    const child = spawn(process.execPath, [TEMPEST_BIN, 'histories', 'record', '--address', world.address, '--workflow-id', ...ids, '--concurrency', '1', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [TEMPEST_BIN, 'histories', 'record', '--address', world.address, '--workflow-id', ...ids, '--concurrency', '1', '--out', out],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let stderr = '';
     let interruptedAt = 0;
     child.stderr.on('data', (chunk: Buffer) => {
@@ -142,7 +165,11 @@ describe('record, then replay, against the dev server', () => {
     expect(files.length).toBeGreaterThanOrEqual(2);
     expect(files.length).toBeLessThan(12);
     for (const file of files) await loadHistoryFile(file, 'x'); // each one whole
-    expect(readManifest(out).histories.map((e) => path.join(out, e.file)).sort()).toEqual(files);
+    expect(
+      readManifest(out)
+        .histories.map((e) => path.join(out, e.file))
+        .sort(),
+    ).toEqual(files);
     expect(readdirSync(out, { recursive: true, encoding: 'utf8' }).filter((f) => f.includes('.partial-'))).toEqual([]);
   });
 });
@@ -152,12 +179,18 @@ describe('recording, what it keeps and what it refuses', () => {
     const failed = recordedIds[0]!; // the transfer to a ghost account: its failure carries stack traces
     const recordWith = async (stackTraces: 'keep' | 'strip' | 'redact'): Promise<string> => {
       const out = tempDir(`tempest-recorded-${stackTraces}-`);
-      await recordHistories({ cluster: { address: world.address, namespace: 'default' }, selection: { workflowIds: [failed], limit: 1 }, outDir: out, stackTraces });
+      await recordHistories({
+        cluster: { address: world.address, namespace: 'default' },
+        selection: { workflowIds: [failed], limit: 1 },
+        outDir: out,
+        stackTraces,
+      });
       expect((await replayDir(out, PACKAGED_WORKFLOWS)).map((o) => o.status)).toEqual(['passed']);
       return out;
     };
     const textOf = (out: string) => readFileSync(path.join(out, readManifest(out).histories[0]!.file), 'utf8');
-    const stackTraces = (text: string) => [...text.matchAll(/"stackTrace": "((?:[^"\\]|\\.)*)"/g)].map((m) => JSON.parse(`"${m[1]}"`) as string);
+    const stackTraces = (text: string) =>
+      [...text.matchAll(/"stackTrace": "((?:[^"\\]|\\.)*)"/g)].map((m) => JSON.parse(`"${m[1]}"`) as string);
 
     const kept = await recordWith('keep');
     expect(stackTraces(textOf(kept)).join('\n')).toContain(PROJECT_ROOT);
@@ -176,24 +209,60 @@ describe('recording, what it keeps and what it refuses', () => {
   });
 
   it('says what the server said about a malformed visibility query or an unknown search attribute (exit 2)', async () => {
-    const runs = await Promise.all(['WorkflowType = ', "NoSuchAttribute = 'x'"].map((query) => tempestAsync(['histories', 'record', '--address', world.address, '--query', query, '--out', path.join(os.tmpdir(), uniqueId('never-written'))])));
+    const runs = await Promise.all(
+      ['WorkflowType = ', "NoSuchAttribute = 'x'"].map((query) =>
+        tempestAsync([
+          'histories',
+          'record',
+          '--address',
+          world.address,
+          '--query',
+          query,
+          '--out',
+          path.join(os.tmpdir(), uniqueId('never-written')),
+        ]),
+      ),
+    );
     expect(runs.map((r) => [r.code, r.stderr.trim()])).toEqual([
-      [2, expect.stringMatching(/^tempest: --query "WorkflowType = ": the server rejected it: invalid query: malformed SQL query: syntax error at position \d+$/)],
+      [
+        2,
+        expect.stringMatching(
+          /^tempest: --query "WorkflowType = ": the server rejected it: invalid query: malformed SQL query: syntax error at position \d+$/,
+        ),
+      ],
       [2, `tempest: --query "NoSuchAttribute = 'x'": the server rejected it: invalid query: invalid search attribute: NoSuchAttribute`],
     ]);
   });
 
-  it('names the --tls-ca file when the server\'s certificate is not signed by it', async () => {
+  it("names the --tls-ca file when the server's certificate is not signed by it", async () => {
     const [serverPki, otherPki] = [makeTestPki(), makeTestPki()];
     temporary.push(serverPki.dir, otherPki.dir);
     const front = await startTlsFront(serverPki, await freePort(), world.address);
     try {
       const { code, stderr } = await tempestAsync([
-        'histories', 'record', '--address', front.address, '--tls-server-name', serverPki.serverName, '--tls-ca', otherPki.caFile,
-        '--tls-cert', serverPki.clientCertFile, '--tls-key', serverPki.clientKeyFile, '--query', '', '--out', path.join(os.tmpdir(), uniqueId('never-written')),
+        'histories',
+        'record',
+        '--address',
+        front.address,
+        '--tls-server-name',
+        serverPki.serverName,
+        '--tls-ca',
+        otherPki.caFile,
+        '--tls-cert',
+        serverPki.clientCertFile,
+        '--tls-key',
+        serverPki.clientKeyFile,
+        '--query',
+        '',
+        '--out',
+        path.join(os.tmpdir(), uniqueId('never-written')),
       ]);
       expect(code).toBe(2);
-      expect(stderr).toMatch(new RegExp(`^tempest: cannot reach Temporal at ${front.address}: .+ \\(the server's certificate is not signed by the CA in --tls-ca ${otherPki.caFile}: [A-Z_]+\\)\n$`));
+      expect(stderr).toMatch(
+        new RegExp(
+          `^tempest: cannot reach Temporal at ${front.address}: .+ \\(the server's certificate is not signed by the CA in --tls-ca ${otherPki.caFile}: [A-Z_]+\\)\n$`,
+        ),
+      );
     } finally {
       await front.close();
     }
@@ -202,7 +271,11 @@ describe('recording, what it keeps and what it refuses', () => {
   it('a SIGKILL between a history file and the manifest is repaired by the next run, which says what it repaired', async () => {
     const ids = await transfers(3, `${run}-kill`);
     const out = tempDir('tempest-recorded-kill-');
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'test', 'fixtures', 'replay', 'record-then-die.ts'), world.address, out, '2', ...ids], { cwd: PROJECT_ROOT, stdio: 'ignore' });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(PROJECT_ROOT, 'test', 'fixtures', 'replay', 'record-then-die.ts'), world.address, out, '2', ...ids],
+      { cwd: PROJECT_ROOT, stdio: 'ignore' },
+    );
     const [, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
     expect(signal).toBe('SIGKILL');
     // Killed after the second file, before the manifest: the files and the manifest disagree...
@@ -213,7 +286,10 @@ describe('recording, what it keeps and what it refuses', () => {
     // ...until the next run, even one that records something else.
     const next = await tempestAsync(['histories', 'record', '--address', world.address, '--workflow-id', ids[2]!, '--out', out]);
     expect(next.code).toBe(0);
-    const second = path.relative(out, killed.find((f) => path.basename(f).startsWith(`${ids[1]}.`))!);
+    const second = path.relative(
+      out,
+      killed.find((f) => path.basename(f).startsWith(`${ids[1]}.`))!,
+    );
     expect(next.stderr).toContain(`repaired: ${second}: written by an interrupted run; its entry is now in manifest.json`);
     const manifest = readManifest(out).histories;
     expect(manifest.map((e) => path.join(out, e.file)).sort()).toEqual(await findHistoryFiles([out]));
@@ -233,11 +309,17 @@ describe('patching, end to end', () => {
     });
     const ids = await patchedWorker.runUntil(transfers(2, `${run}-patched`, taskQueue));
     const out = tempDir('tempest-recorded-patched-');
-    await recordHistories({ cluster: { address: world.address, namespace: 'default' }, selection: { workflowIds: ids, limit: 2 }, outDir: out });
+    await recordHistories({
+      cluster: { address: world.address, namespace: 'default' },
+      selection: { workflowIds: ids, limit: 2 },
+      outDir: out,
+    });
     const deprecated = path.join(PROJECT_ROOT, 'test', 'fixtures', 'workflow-changes', 'patch-deprecated.ts');
 
     // patched() makes Core record the patch as a search attribute, which the code itself never asks for.
-    expect((await replayDir(out, path.join(PROJECT_ROOT, 'test', 'fixtures', 'workflow-changes', 'patched.ts'))).map((o) => o.status)).toEqual(['passed', 'passed']);
+    expect(
+      (await replayDir(out, path.join(PROJECT_ROOT, 'test', 'fixtures', 'workflow-changes', 'patched.ts'))).map((o) => o.status),
+    ).toEqual(['passed', 'passed']);
     expect((await replayDir(out, deprecated)).map((o) => o.status)).toEqual(['passed', 'passed']);
     const beforePatch = await replayDir(corpus, deprecated);
     expect(beforePatch.map((o) => o.status)).toEqual(['nondeterministic', 'nondeterministic', 'nondeterministic']);

@@ -40,17 +40,28 @@ beforeAll(async () => {
     const worker = await Worker.create({
       connection: nativeConnection,
       taskQueue,
-      workflowBundle: await bundleWorkflowCode({ workflowsPath: path.join(PROJECT_ROOT, GREETINGS), payloadConverterPath: dataConverter.payloadConverterPath, logger: new DefaultLogger('ERROR') }),
+      workflowBundle: await bundleWorkflowCode({
+        workflowsPath: path.join(PROJECT_ROOT, GREETINGS),
+        payloadConverterPath: dataConverter.payloadConverterPath,
+        logger: new DefaultLogger('ERROR'),
+      }),
       activities: { compose: async (text: string) => `${text}!` },
       dataConverter,
     });
-    const results = await worker.runUntil(Promise.all(names.map((name, i) => client.workflow.execute('greet', { taskQueue, workflowId: ids[i]!, args: [name] }))));
+    const results = await worker.runUntil(
+      Promise.all(names.map((name, i) => client.workflow.execute('greet', { taskQueue, workflowId: ids[i]!, args: [name] }))),
+    );
     expect(results).toEqual(['Hello, Ada!', 'Hello, Grace!']);
   } finally {
     await nativeConnection.close();
   }
   corpus = mkdtempSync(path.join(os.tmpdir(), 'tempest-encrypted-'));
-  const summary = await recordHistories({ cluster: { address, namespace: 'default' }, connection, selection: { workflowIds: ids, limit: 2 }, outDir: corpus });
+  const summary = await recordHistories({
+    cluster: { address, namespace: 'default' },
+    connection,
+    selection: { workflowIds: ids, limit: 2 },
+    outDir: corpus,
+  });
   expect(summary.failures).toEqual([]);
 });
 
@@ -93,7 +104,11 @@ describe('--data-converter', () => {
   });
 
   it.each([
-    ['a module without a dataConverter export', GREETINGS, `tempest: --data-converter ${GREETINGS}: exports no dataConverter (expected \`export const dataConverter = { payloadCodecs: [...], payloadConverterPath?: '...' }\`)`],
+    [
+      'a module without a dataConverter export',
+      GREETINGS,
+      `tempest: --data-converter ${GREETINGS}: exports no dataConverter (expected \`export const dataConverter = { payloadCodecs: [...], payloadConverterPath?: '...' }\`)`,
+    ],
     ['a file that does not exist', 'no/such/converter.ts', 'tempest: --data-converter no/such/converter.ts: no such file'],
   ])('exits 2 naming the flag for %s', async (_what, module, message) => {
     const { code, stdout, stderr } = await replay(corpus, '--workflows', GREETINGS, '--data-converter', module);
@@ -106,7 +121,19 @@ describe('--data-converter', () => {
 describe('replay straight from a cluster', () => {
   it('by workflow id: the same report and exit codes as from files', async () => {
     const report = path.join(corpus, '..', `${path.basename(corpus)}-report.json`);
-    const clean = await replay('--address', tempestContext().devServer!.address, '--workflow-id', ...ids, '--workflows', GREETINGS, '--data-converter', CONVERTER, '--strict', '--json', report);
+    const clean = await replay(
+      '--address',
+      tempestContext().devServer!.address,
+      '--workflow-id',
+      ...ids,
+      '--workflows',
+      GREETINGS,
+      '--data-converter',
+      CONVERTER,
+      '--strict',
+      '--json',
+      report,
+    );
     expect(clean.stdout).toMatch(/2 histories: 2 passed/);
     expect(clean.code).toBe(0);
     const json = JSON.parse(readFileSync(report, 'utf8')) as { source: string; results: { file: string }[] };
@@ -114,7 +141,17 @@ describe('replay straight from a cluster', () => {
     expect(json.source).toBe(`${tempestContext().devServer!.address} (namespace default), workflow ids ${ids.join(', ')}`);
     expect(json.results[0]!.file).toMatch(new RegExp(`^${tempestContext().devServer!.address}/default/${ids[0]}/[0-9a-f-]{36}$`));
 
-    const drifted = await replay('--address', tempestContext().devServer!.address, '--workflow-id', ...ids, '--workflows', CHANGED, '--data-converter', CONVERTER, '--strict');
+    const drifted = await replay(
+      '--address',
+      tempestContext().devServer!.address,
+      '--workflow-id',
+      ...ids,
+      '--workflows',
+      CHANGED,
+      '--data-converter',
+      CONVERTER,
+      '--strict',
+    );
     expect(drifted.code).toBe(1);
     expect(drifted.stdout).toContain('arguments of activity compose: [0]: "Hello, Ada" -> "Hi, Ada"');
   });
@@ -123,7 +160,16 @@ describe('replay straight from a cluster', () => {
     // Visibility is eventually consistent: the closed runs may take a moment to be listed.
     let result = { code: null as number | null, stdout: '', stderr: '' };
     for (let attempt = 0; attempt < 20 && !/2 histories/.test(result.stdout); attempt++) {
-      result = await replay('--address', tempestContext().devServer!.address, '--query', `TaskQueue = '${taskQueue}'`, '--workflows', GREETINGS, '--data-converter', CONVERTER);
+      result = await replay(
+        '--address',
+        tempestContext().devServer!.address,
+        '--query',
+        `TaskQueue = '${taskQueue}'`,
+        '--workflows',
+        GREETINGS,
+        '--data-converter',
+        CONVERTER,
+      );
       if (!/2 histories/.test(result.stdout)) await new Promise((resolve) => setTimeout(resolve, 250));
     }
     expect(result.stdout).toMatch(/2 histories: 2 passed/);
@@ -133,7 +179,10 @@ describe('replay straight from a cluster', () => {
   it.each([
     [['--address', '127.0.0.1:1', '--query', ''], /^tempest: cannot reach Temporal at 127\.0\.0\.1:1: .+\n$/],
     [['--query', 'WorkflowType = x'], /^tempest: --query and --workflow-id replay from a cluster: give its --address too\n$/],
-    [[CONVERTER, '--address', '127.0.0.1:1', '--query', ''], /^tempest: replay either files \(.+\) or a cluster \(--address with --query or --workflow-id\), not both\n$/],
+    [
+      [CONVERTER, '--address', '127.0.0.1:1', '--query', ''],
+      /^tempest: replay either files \(.+\) or a cluster \(--address with --query or --workflow-id\), not both\n$/,
+    ],
   ])('exits 2 with one line for %j', async (args, message) => {
     const { code, stdout, stderr } = await replay(...args);
     expect(code).toBe(2);

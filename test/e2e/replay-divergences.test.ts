@@ -27,7 +27,11 @@ beforeAll(async () => {
   connection = await Connection.connect({ address: tempestContext().devServer!.address });
   const client = new Client({ connection });
   const nativeConnection = await NativeConnection.connect({ address: tempestContext().devServer!.address });
-  const worker = await Worker.create({ connection: nativeConnection, taskQueue, workflowBundle: await bundleWorkflows(path.join(FIXTURES, 'messaging-workflows.ts')) });
+  const worker = await Worker.create({
+    connection: nativeConnection,
+    taskQueue,
+    workflowBundle: await bundleWorkflows(path.join(FIXTURES, 'messaging-workflows.ts')),
+  });
   const firstRun = await worker.runUntil(async () => {
     const listening = await client.workflow.start('listener', { taskQueue, workflowId: id('listener') });
     await client.workflow.execute('signaller', { taskQueue, workflowId: id('signaller'), args: [id('listener')] });

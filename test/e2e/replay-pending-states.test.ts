@@ -76,7 +76,8 @@ async function driveIntoEveryState(): Promise<string[]> {
     await until(id('activity-scheduled'), has('ActivityTaskScheduled'));
     await until(id('timer-started'), has('TimerStarted'));
     await until(id('timer-fired'), has('TimerStarted'));
-    for (const state of ['signal-awaited', 'signal-received', 'cancel-requested', 'update-awaited', 'update-running']) await until(id(state), has('WorkflowTaskCompleted'));
+    for (const state of ['signal-awaited', 'signal-received', 'cancel-requested', 'update-awaited', 'update-running'])
+      await until(id(state), has('WorkflowTaskCompleted'));
     await updated.startUpdate('approve', { args: ['ada'], waitForStage: WorkflowUpdateStage.ACCEPTED });
     await until(id('update-running'), has('TimerStarted'));
     await until(id('child-running'), has('ChildWorkflowExecutionStarted'));
@@ -87,19 +88,37 @@ async function driveIntoEveryState(): Promise<string[]> {
   await client.workflow.getHandle(id('cancel-requested')).cancel();
   await until(id('timer-fired'), has('TimerFired'));
   // The packaged transfer of the issue: started on a queue whose worker runs no activities.
-  const packaged = await Worker.create({ connection: nativeConnection, taskQueue: queue('transfers'), workflowBundle: { codePath: tempestContext().workflowBundlePath! } });
+  const packaged = await Worker.create({
+    connection: nativeConnection,
+    taskQueue: queue('transfers'),
+    workflowBundle: { codePath: tempestContext().workflowBundlePath! },
+  });
   await packaged.runUntil(async () => {
     const details = { sourceAccount: `${run}-a`, targetAccount: `${run}-b`, amount: 100, referenceId: run };
-    await client.workflow.start('moneyTransfer', { taskQueue: queue('transfers'), workflowId: id('transfer-activity-scheduled'), args: [details] });
+    await client.workflow.start('moneyTransfer', {
+      taskQueue: queue('transfers'),
+      workflowId: id('transfer-activity-scheduled'),
+      args: [details],
+    });
     await until(id('transfer-activity-scheduled'), has('ActivityTaskScheduled'));
   });
   // An activity that runs (and blocks) while the history is recorded.
-  const running = await Worker.create({ connection: nativeConnection, taskQueue: queue('running'), workflowBundle: bundle, activities: blockingStep });
+  const running = await Worker.create({
+    connection: nativeConnection,
+    taskQueue: queue('running'),
+    workflowBundle: bundle,
+    activities: blockingStep,
+  });
   await running.runUntil(async () => {
     await start('awaitsActivity', 'activity-running', ['x'], queue('running'));
     await until(id('activity-running'), has('ActivityTaskScheduled'));
     await new Promise((resolve) => setTimeout(resolve, 500)); // the worker has picked the activity up
-    await recordHistories({ cluster: { address: tempestContext().devServer!.address, namespace: 'default' }, connection, selection: { workflowIds: [id('activity-running')], limit: 1 }, outDir: corpus });
+    await recordHistories({
+      cluster: { address: tempestContext().devServer!.address, namespace: 'default' },
+      connection,
+      selection: { workflowIds: [id('activity-running')], limit: 1 },
+      outDir: corpus,
+    });
     release();
   });
   return [
@@ -126,7 +145,12 @@ beforeAll(async () => {
   transfers = mkdtempSync(path.join(os.tmpdir(), 'tempest-pending-transfers-'));
   const ids = await driveIntoEveryState();
   const record = async (workflowIds: string[], outDir: string) => {
-    const summary = await recordHistories({ cluster: { address: tempestContext().devServer!.address, namespace: 'default' }, connection, selection: { workflowIds, limit: workflowIds.length }, outDir });
+    const summary = await recordHistories({
+      cluster: { address: tempestContext().devServer!.address, namespace: 'default' },
+      connection,
+      selection: { workflowIds, limit: workflowIds.length },
+      outDir,
+    });
     expect(summary.failures).toEqual([]);
   };
   await record(ids, corpus);
@@ -145,14 +169,16 @@ async function replay(workflowsPath: string, states: string[]): Promise<Map<stri
   const replayer = await Replayer.create({ workflowsPath, strict: true });
   try {
     const outcomes = new Map<string, ReplayOutcome>();
-    for await (const outcome of replayer.replay(states.map((state) => histories.get(state)!))) outcomes.set(outcome.workflowId.slice(run.length + 1), outcome);
+    for await (const outcome of replayer.replay(states.map((state) => histories.get(state)!)))
+      outcomes.set(outcome.workflowId.slice(run.length + 1), outcome);
     return outcomes;
   } finally {
     replayer.close();
   }
 }
 
-const lastEvents = (state: string, count: number): string[] => (histories.get(state)!.history.events ?? []).slice(-count).map((e) => eventTypeName(e.eventType));
+const lastEvents = (state: string, count: number): string[] =>
+  (histories.get(state)!.history.events ?? []).slice(-count).map((e) => eventTypeName(e.eventType));
 
 describe('histories recorded in every pending state', () => {
   it('end where each state says', () => {
@@ -192,8 +218,19 @@ describe('histories recorded in every pending state', () => {
   });
 
   it('are compared as far as they go: drift and divergence inside the history are found, changes past its end are not', async () => {
-    const outcomes = await replay(path.join(FIXTURES, 'pending-workflows-changed.ts'), ['activity-scheduled', 'workflow-task-scheduled', 'signal-awaited', 'timer-started', 'timer-fired']);
-    const retryDrift = { eventId: 5, what: 'retry maximumAttempts of activity step', recorded: '3', code: 'unset (the server records unlimited)' };
+    const outcomes = await replay(path.join(FIXTURES, 'pending-workflows-changed.ts'), [
+      'activity-scheduled',
+      'workflow-task-scheduled',
+      'signal-awaited',
+      'timer-started',
+      'timer-fired',
+    ]);
+    const retryDrift = {
+      eventId: 5,
+      what: 'retry maximumAttempts of activity step',
+      recorded: '3',
+      code: 'unset (the server records unlimited)',
+    };
     expect(outcomes.get('activity-scheduled')).toMatchObject({ status: 'drifted', drifts: [retryDrift] });
     // Its workflow task never ran: the changed activity is still in its future.
     expect(outcomes.get('workflow-task-scheduled')?.status).toBe('passed');

@@ -34,7 +34,11 @@ describe('money transfers on the dev server with the real services', () => {
     const outcomes = await Promise.all(
       transfers.map((details) =>
         world.client.workflow
-          .execute('moneyTransfer', { taskQueue: TASK_QUEUES.moneyTransfer, workflowId: transferWorkflowId(details.referenceId), args: [details] })
+          .execute('moneyTransfer', {
+            taskQueue: TASK_QUEUES.moneyTransfer,
+            workflowId: transferWorkflowId(details.referenceId),
+            args: [details],
+          })
           .then(
             () => 'completed',
             (error: unknown) => {
@@ -53,7 +57,9 @@ describe('money transfers on the dev server with the real services', () => {
       audit.operations.filter((op) => op.referenceId === referenceId).map((op) => `${op.kind}${op.amount === 0 ? ' 0' : ''}`);
     transfers.forEach((details, i) => {
       // A failed withdraw is followed by a refund that closes the transfer, here with nothing to return.
-      const expected = { completed: ['withdraw', 'deposit'], DepositFailed: ['withdraw', 'refund'], WithdrawalFailed: ['refund 0'] }[outcomes[i]!];
+      const expected = { completed: ['withdraw', 'deposit'], DepositFailed: ['withdraw', 'refund'], WithdrawalFailed: ['refund 0'] }[
+        outcomes[i]!
+      ];
       expect(expected, `transfer ${details.referenceId} ended ${outcomes[i]}`).toBeDefined();
       expect(kindsByReference(details.referenceId), details.referenceId).toEqual(expected);
     });

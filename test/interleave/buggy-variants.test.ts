@@ -13,7 +13,12 @@ const fixture = (name: string): string => path.join(REPO_ROOT, 'test', 'fixtures
 async function found(interleavings: InterleavingsDefinition, workflows: string, seed: number) {
   const result = await exploreWorkflow({ interleavings, workflowsPath: fixture(workflows), runs: 400, seed });
   if (!result.failed) return expect.fail(`${workflows}: no ordering broke a property in ${result.runs} runs`);
-  return { result, timeline: formatRun(result.run).map((line) => line.replace(/"orderId":"[^"]+"/, '"orderId":"…"').replace(/Order \S+ failed/, 'Order … failed')) };
+  return {
+    result,
+    timeline: formatRun(result.run).map((line) =>
+      line.replace(/"orderId":"[^"]+"/, '"orderId":"…"').replace(/Order \S+ failed/, 'Order … failed'),
+    ),
+  };
 }
 
 describe('buggy variants, right under the obvious order, are found and shrunk to the interleaving that breaks them', () => {
@@ -27,7 +32,13 @@ describe('buggy variants, right under the obvious order, are found and shrunk to
     ]);
 
     // Its seed and path replay it exactly: the same ordering, the same timeline, the same violation.
-    const replayed = await exploreWorkflow({ interleavings: orderSaga, workflowsPath: fixture('saga-compensation-after-step'), runs: 1, seed: result.seed, path: result.path });
+    const replayed = await exploreWorkflow({
+      interleavings: orderSaga,
+      workflowsPath: fixture('saga-compensation-after-step'),
+      runs: 1,
+      seed: result.seed,
+      path: result.path,
+    });
     if (!replayed.failed) return expect.fail('the seed and path did not replay the failure');
     expect(formatRun(replayed.run).slice(0, -1)).toEqual(timeline.slice(0, -1));
     expect(replayed.violations).toEqual(result.violations.map((v) => ({ ...v, message: expect.any(String) })));

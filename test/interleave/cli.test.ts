@@ -9,18 +9,49 @@ const bad = (name: string): string => `test/fixtures/interleavings/bad/${name}.t
 
 describe('tempest interleave: bad input is one line naming it, exit 2', () => {
   it.each([
-    ['an impossible offset', [bad('impossible-offset'), '--runs', '5'], /^tempest: test\/fixtures\/interleavings\/bad\/impossible-offset\.ts: cannot load the interleavings: events\[0\]\.after: "3d" is at or past the time bound/],
-    ['a signal the workflow does not define', [bad('unknown-signal'), '--runs', '5'], /^tempest: test\/fixtures\/interleavings\/bad\/unknown-signal\.ts: events\[0\]\.signal: the workflow order defines no signal 'aprove' \(it defines approve, cancelOrder, reject\)$/],
-    ['a property that throws', [bad('property-throws'), '--runs', '5', '--seed', '1'], /^tempest: test\/fixtures\/interleavings\/bad\/property-throws\.ts: property 'tracking-number-format' threw instead of answering true, false or a message: Cannot read properties of undefined/],
-    ['an activity the definition lacks', [bad('missing-activity'), '--runs', '5', '--seed', '1'], /^tempest: test\/fixtures\/interleavings\/bad\/missing-activity\.ts: the workflow called activity 'cancelOrder', which the definition's activities do not name/],
-    ['a workflow type the module does not export', ['interleavings/order.ts', '--workflows', 'test/fixtures/interleavings/saga-compensation-after-step.ts'], /^tempest: workflowType 'order': test\/fixtures\/interleavings\/saga-compensation-after-step\.ts exports no such workflow \(it exports orderSaga\)$/],
-    ['a --runs that is no number', ['interleavings/order.ts', '--runs', 'many'], /^tempest: --runs must be a whole number from 1 to 100000, got 'many'$/],
-    ['a --path without its seed', ['interleavings/order.ts', '--path', '1:2'], /^tempest: --path replays an ordering of one seed: give its --seed too$/],
+    [
+      'an impossible offset',
+      [bad('impossible-offset'), '--runs', '5'],
+      /^tempest: test\/fixtures\/interleavings\/bad\/impossible-offset\.ts: cannot load the interleavings: events\[0\]\.after: "3d" is at or past the time bound/,
+    ],
+    [
+      'a signal the workflow does not define',
+      [bad('unknown-signal'), '--runs', '5'],
+      /^tempest: test\/fixtures\/interleavings\/bad\/unknown-signal\.ts: events\[0\]\.signal: the workflow order defines no signal 'aprove' \(it defines approve, cancelOrder, reject\)$/,
+    ],
+    [
+      'a property that throws',
+      [bad('property-throws'), '--runs', '5', '--seed', '1'],
+      /^tempest: test\/fixtures\/interleavings\/bad\/property-throws\.ts: property 'tracking-number-format' threw instead of answering true, false or a message: Cannot read properties of undefined/,
+    ],
+    [
+      'an activity the definition lacks',
+      [bad('missing-activity'), '--runs', '5', '--seed', '1'],
+      /^tempest: test\/fixtures\/interleavings\/bad\/missing-activity\.ts: the workflow called activity 'cancelOrder', which the definition's activities do not name/,
+    ],
+    [
+      'a workflow type the module does not export',
+      ['interleavings/order.ts', '--workflows', 'test/fixtures/interleavings/saga-compensation-after-step.ts'],
+      /^tempest: workflowType 'order': test\/fixtures\/interleavings\/saga-compensation-after-step\.ts exports no such workflow \(it exports orderSaga\)$/,
+    ],
+    [
+      'a --runs that is no number',
+      ['interleavings/order.ts', '--runs', 'many'],
+      /^tempest: --runs must be a whole number from 1 to 100000, got 'many'$/,
+    ],
+    [
+      'a --path without its seed',
+      ['interleavings/order.ts', '--path', '1:2'],
+      /^tempest: --path replays an ordering of one seed: give its --seed too$/,
+    ],
   ])('%s', async (_what, args, message) => {
     const { code, stderr, stdout } = await tempestAsync(['interleave', ...args]);
     expect(code).toBe(2);
     expect(stdout).toBe('');
-    const lines = stderr.trim().split('\n').filter((l) => l.startsWith('tempest:'));
+    const lines = stderr
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('tempest:'));
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(message);
   });
@@ -31,20 +62,31 @@ describe('tempest interleave --corpus: the shapes exploration found and the corp
     const dir = mkdtempSync(path.join(os.tmpdir(), 'tempest-interleave-corpus-'));
     cpSync(path.join(REPO_ROOT, 'replay-histories'), path.join(dir, 'corpus'), { recursive: true });
     const config = path.join(dir, 'tempest.config.ts');
-    writeFileSync(config, `export default { workflows: ${JSON.stringify(path.join(REPO_ROOT, 'workflows', 'index.ts'))}, corpus: './corpus' };\n`);
-    const explore = () => tempestAsync(['interleave', 'interleavings/order-saga.ts', '--config', config, '--runs', '40', '--seed', '5', '--corpus', '--json']);
+    writeFileSync(
+      config,
+      `export default { workflows: ${JSON.stringify(path.join(REPO_ROOT, 'workflows', 'index.ts'))}, corpus: './corpus' };\n`,
+    );
+    const explore = () =>
+      tempestAsync(['interleave', 'interleavings/order-saga.ts', '--config', config, '--runs', '40', '--seed', '5', '--corpus', '--json']);
 
     const first = await explore();
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
-    const shapes = (JSON.parse(first.stdout) as { shapes: { explored: number; coveredBefore: number; corpusBefore: number; written: string[]; corpusAfter: number } }).shapes;
+    const shapes = (
+      JSON.parse(first.stdout) as {
+        shapes: { explored: number; coveredBefore: number; corpusBefore: number; written: string[]; corpusAfter: number };
+      }
+    ).shapes;
     expect(shapes.written).toHaveLength(shapes.explored - shapes.coveredBefore);
     expect(shapes.written.length).toBeGreaterThan(0);
     expect(shapes.corpusAfter).toBe(shapes.corpusBefore + shapes.written.length);
     for (const file of shapes.written) expect(existsSync(path.join(dir, 'corpus', file))).toBe(true);
 
     const second = await explore();
-    expect((JSON.parse(second.stdout) as { shapes: { written: string[]; coveredBefore: number; explored: number } }).shapes).toMatchObject({ written: [], coveredBefore: shapes.explored });
+    expect((JSON.parse(second.stdout) as { shapes: { written: string[]; coveredBefore: number; explored: number } }).shapes).toMatchObject({
+      written: [],
+      coveredBefore: shapes.explored,
+    });
 
     const replay = await tempestAsync(['replay', path.join(dir, 'corpus', 'orderSaga'), '--workflows', 'workflows/index.ts', '--strict']);
     expect(replay.stderr).toBe('');
@@ -56,12 +98,27 @@ describe('tempest interleave --corpus: the shapes exploration found and the corp
 describe('tempest interleave --save', () => {
   it('writes a failing ordering as a vitest regression test that replays it against the same workflows', async () => {
     const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'tempest-regression-')), 'saga-cancelled.test.ts');
-    const { code, stdout } = await tempestAsync(['interleave', 'interleavings/order-saga.ts', '--workflows', 'test/fixtures/interleavings/saga-compensation-after-step.ts', '--runs', '200', '--seed', '1', '--save', file]);
+    const { code, stdout } = await tempestAsync([
+      'interleave',
+      'interleavings/order-saga.ts',
+      '--workflows',
+      'test/fixtures/interleavings/saga-compensation-after-step.ts',
+      '--runs',
+      '200',
+      '--seed',
+      '1',
+      '--save',
+      file,
+    ]);
     expect(code).toBe(1);
     expect(stdout).toContain(`saved: ${file} (a regression test: it fails until the bug is fixed)`);
     const text = readFileSync(file, 'utf8');
-    expect(text).toContain(`import interleavings from '${path.relative(path.dirname(file), path.join(REPO_ROOT, 'interleavings', 'order-saga'))}';`);
-    expect(text).toContain(`new URL('${path.relative(path.dirname(file), path.join(REPO_ROOT, 'test', 'fixtures', 'interleavings', 'saga-compensation-after-step.ts'))}', import.meta.url)`);
+    expect(text).toContain(
+      `import interleavings from '${path.relative(path.dirname(file), path.join(REPO_ROOT, 'interleavings', 'order-saga'))}';`,
+    );
+    expect(text).toContain(
+      `new URL('${path.relative(path.dirname(file), path.join(REPO_ROOT, 'test', 'fixtures', 'interleavings', 'saga-compensation-after-step.ts'))}', import.meta.url)`,
+    );
     expect(text).toContain('const { violations } = await replayOrdering({ interleavings, workflowsPath, saved });');
     expect(text).toContain('"kind": "send"');
   });

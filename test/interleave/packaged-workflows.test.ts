@@ -31,7 +31,9 @@ describe('the packaged workflows under every interleaving explored', () => {
     const result = await exploreWorkflow({ interleavings: orderSaga, workflowsPath, runs: 100, seed: 20261201 });
     expect(result.failed ? formatRun(result.run) : []).toEqual([]);
     expect(result.runs).toBe(100);
-    const cancelledMidStep = [...result.shapes.values()].filter((run) => run.sent.includes('cancel request') && run.calls.some((c) => !c.answer));
+    const cancelledMidStep = [...result.shapes.values()].filter(
+      (run) => run.sent.includes('cancel request') && run.calls.some((c) => !c.answer),
+    );
     expect(cancelledMidStep.length).toBeGreaterThan(0);
   });
 });

@@ -18,7 +18,9 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 /** The environment a user's shell would have: none of this test run's vitest variables. */
 const userEnv = {
-  ...Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('VITEST') && key !== 'NODE_OPTIONS' && key !== 'TEST')),
+  ...Object.fromEntries(
+    Object.entries(process.env).filter(([key]) => !key.startsWith('VITEST') && key !== 'NODE_OPTIONS' && key !== 'TEST'),
+  ),
   NO_COLOR: '1', // plain text to read
 };
 
@@ -52,7 +54,10 @@ let tarball = '';
 beforeAll(() => {
   const packed = run('npm', ['pack', '--pack-destination', work, '--loglevel=error'], { cwd: REPO_ROOT });
   expect(packed.code, packed.stderr).toBe(0);
-  tarball = path.join(work, readdirSync(work).find((f) => f.endsWith('.tgz'))!);
+  tarball = path.join(
+    work,
+    readdirSync(work).find((f) => f.endsWith('.tgz'))!,
+  );
   console.log(`[outside] tarball ${path.basename(tarball)}: ${(statSync(tarball).size / 1024).toFixed(0)} KB`);
 
   cpSync(path.join(REPO_ROOT, 'test', 'fixtures', 'trip-booking'), project, {
@@ -68,7 +73,9 @@ beforeAll(() => {
 
 describe('tempest installed into a separate project', () => {
   it('is a typed package: the project typechecks against its .d.ts, and its command answers', () => {
-    const manifest = JSON.parse(readFileSync(path.join(project, 'node_modules', 'tempest', 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
+    const manifest = JSON.parse(readFileSync(path.join(project, 'node_modules', 'tempest', 'package.json'), 'utf8')) as {
+      exports: Record<string, unknown>;
+    };
     expect(Object.keys(manifest.exports)).toEqual(['.', './testing', './vitest', './replay', './chaos', './bench', './package.json']);
     const typecheck = run('npx', ['--no', 'tsc', '--noEmit']);
     expect(typecheck.code, typecheck.stdout).toBe(0);
@@ -102,14 +109,29 @@ describe('tempest installed into a separate project', () => {
     expect(good.stdout).toContain('every invariant held');
 
     // The seeded bug: a release whose idempotency key changes per attempt gives a hold back twice when its answer is lost.
-    const buggy = (): Ran => tempest('chaos', 'run', 'cancellations-lose-answers', '--seed', '7', '--activities', 'src/activities-buggy.ts', '--report', `.tempest/bug-${Date.now()}`);
+    const buggy = (): Ran =>
+      tempest(
+        'chaos',
+        'run',
+        'cancellations-lose-answers',
+        '--seed',
+        '7',
+        '--activities',
+        'src/activities-buggy.ts',
+        '--report',
+        `.tempest/bug-${Date.now()}`,
+      );
     const first = buggy();
     expect(first.code, `${first.stdout}\n${first.stderr}`).toBe(1);
     const failing = (ran: Ran): string[] => ran.stdout.split('\n').filter((line) => line.startsWith('  FAIL '));
     expect(failing(first)).toEqual(['  FAIL inventory-conserved', '  FAIL released-at-most-once', '  FAIL trips-ended-validly']);
     // The evidence names the trip, the hold and each operation that gave it back, with its key.
-    expect(first.stdout).toMatch(/trip t\d+ \(\S+\): hold \S+ of (flight|hotel|car) \S+ given back \d+ times by release(Flight|Hotel|Car): operation \d+ under key \S+:attempt-1/);
-    expect(first.stdout).toContain('replay this run exactly: tempest chaos run cancellations-lose-answers --seed 7 --activities src/activities-buggy.ts');
+    expect(first.stdout).toMatch(
+      /trip t\d+ \(\S+\): hold \S+ of (flight|hotel|car) \S+ given back \d+ times by release(Flight|Hotel|Car): operation \d+ under key \S+:attempt-1/,
+    );
+    expect(first.stdout).toContain(
+      'replay this run exactly: tempest chaos run cancellations-lose-answers --seed 7 --activities src/activities-buggy.ts',
+    );
     const again = buggy();
     expect(again.code).toBe(1);
     expect(failing(again)).toEqual(failing(first));

@@ -36,7 +36,8 @@ async function replayCompleted(workflowsPath: string): Promise<{ replayer: Repla
   const histories = await loadCorpusHistories([path.join(PROJECT_ROOT, 'replay-histories', 'moneyTransfer')]);
   const replayer = await Replayer.create({ workflowsPath, bundleCache });
   replayers.push(replayer);
-  for await (const outcome of replayer.replay(histories.filter((h) => h.workflowId === 'transfer-corpus-completed'))) return { replayer, outcome };
+  for await (const outcome of replayer.replay(histories.filter((h) => h.workflowId === 'transfer-corpus-completed')))
+    return { replayer, outcome };
   throw new Error('no outcome');
 }
 
@@ -65,7 +66,11 @@ describe('the bundle cache', () => {
     const env = { TEMPEST_CACHE: path.join(cacheRoot, 'cli') };
     const runs = [[], [], ['--no-bundle-cache']].map((extra) => tempestSync(['replay', 'replay-histories/order', ...extra], { env }));
     expect(runs.map((r) => r.code)).toEqual([0, 0, 0]);
-    expect(runs.map((r) => /\((bundled|bundle from the cache) in /.exec(r.stdout)?.[1])).toEqual(['bundled', 'bundle from the cache', 'bundled']);
+    expect(runs.map((r) => /\((bundled|bundle from the cache) in /.exec(r.stdout)?.[1])).toEqual([
+      'bundled',
+      'bundle from the cache',
+      'bundled',
+    ]);
     expect(readdirSync(path.join(env.TEMPEST_CACHE, 'bundles'))).toHaveLength(1);
   });
 });

@@ -65,10 +65,28 @@ describe('the committed corpus', () => {
 describe('incompatible changes are reported as non-deterministic at the right event', () => {
   it.each([
     ['activities-reordered', 'transfer-corpus-completed', 5, { kind: 'activity', name: 'withdraw' }, { kind: 'activity', name: 'deposit' }],
-    ['activity-renamed', 'transfer-corpus-completed', 5, { kind: 'activity', name: 'withdraw' }, { kind: 'activity', name: 'withdrawFunds' }],
+    [
+      'activity-renamed',
+      'transfer-corpus-completed',
+      5,
+      { kind: 'activity', name: 'withdraw' },
+      { kind: 'activity', name: 'withdrawFunds' },
+    ],
     ['timer-added', 'transfer-corpus-completed', 5, { kind: 'activity', name: 'withdraw' }, { kind: 'timer', name: '1min' }],
-    ['step-removed', 'order-saga-corpus-completed', 11, { kind: 'activity', name: 'chargePayment' }, { kind: 'activity', name: 'createShipment' }],
-    ['branch-changed', 'order-saga-corpus-invalid-address', 23, { kind: 'activity', name: 'cancelShipment' }, { kind: 'activity', name: 'releaseInventory' }],
+    [
+      'step-removed',
+      'order-saga-corpus-completed',
+      11,
+      { kind: 'activity', name: 'chargePayment' },
+      { kind: 'activity', name: 'createShipment' },
+    ],
+    [
+      'branch-changed',
+      'order-saga-corpus-invalid-address',
+      23,
+      { kind: 'activity', name: 'cancelShipment' },
+      { kind: 'activity', name: 'releaseInventory' },
+    ],
   ])('%s: %s diverges at event %i', async (change, workflowId, eventId, recorded, code) => {
     const outcome = one(await replay(changed(change), { only: [workflowId] }), workflowId);
 
@@ -94,10 +112,28 @@ describe('incompatible changes are reported as non-deterministic at the right ev
 
 describe('every divergence names the event and what each side did', () => {
   it.each([
-    ['activity-after-completion', 'transfer-corpus-completed', 17, { kind: 'complete', name: 'completed' }, { kind: 'activity', name: 'sendReceipt' }],
+    [
+      'activity-after-completion',
+      'transfer-corpus-completed',
+      17,
+      { kind: 'complete', name: 'completed' },
+      { kind: 'activity', name: 'sendReceipt' },
+    ],
     ['fails-instead', 'transfer-corpus-completed', 11, { kind: 'activity', name: 'deposit' }, { kind: 'fail', name: 'DepositsPaused' }],
-    ['local-activity-instead', 'transfer-corpus-completed', 5, { kind: 'activity', name: 'withdraw' }, { kind: 'local-activity', name: 'withdraw' }],
-    ['cancel-notifies-first', 'order-corpus-order-cancelled', 19, { kind: 'cancel-timer', name: '1d' }, { kind: 'activity', name: 'notifyCustomer' }],
+    [
+      'local-activity-instead',
+      'transfer-corpus-completed',
+      5,
+      { kind: 'activity', name: 'withdraw' },
+      { kind: 'local-activity', name: 'withdraw' },
+    ],
+    [
+      'cancel-notifies-first',
+      'order-corpus-order-cancelled',
+      19,
+      { kind: 'cancel-timer', name: '1d' },
+      { kind: 'activity', name: 'notifyCustomer' },
+    ],
   ])('%s: %s, event %i', async (change, workflowId, eventId, recorded, code) => {
     const outcome = one(await replay(changed(change), { only: [workflowId] }), workflowId);
 
@@ -143,15 +179,27 @@ describe('--strict sees drift that plain replay accepts', () => {
 
   it('removed options are compared with what the server records for an unset one, never shown as 0', async () => {
     const drifts = async (change: string) =>
-      one(await replay(changed(change), { strict: true, only: ['transfer-corpus-completed'] }), 'transfer-corpus-completed').drifts.map((d) => [d.eventId, d.what, d.recorded, d.code]);
+      one(await replay(changed(change), { strict: true, only: ['transfer-corpus-completed'] }), 'transfer-corpus-completed').drifts.map(
+        (d) => [d.eventId, d.what, d.recorded, d.code],
+      );
 
     expect(await drifts('retry-attempts-removed')).toEqual([
       [5, 'retry maximumAttempts of activity withdraw', '6', 'unset (the server records unlimited)'],
       [11, 'retry maximumAttempts of activity deposit', '6', 'unset (the server records unlimited)'],
     ]);
     expect(await drifts('non-retryable-removed')).toEqual([
-      [5, 'retry nonRetryableErrorTypes of activity withdraw', '[InsufficientFundsError, InvalidAccountError]', 'unset (the server records [])'],
-      [11, 'retry nonRetryableErrorTypes of activity deposit', '[InsufficientFundsError, InvalidAccountError]', 'unset (the server records [])'],
+      [
+        5,
+        'retry nonRetryableErrorTypes of activity withdraw',
+        '[InsufficientFundsError, InvalidAccountError]',
+        'unset (the server records [])',
+      ],
+      [
+        11,
+        'retry nonRetryableErrorTypes of activity deposit',
+        '[InsufficientFundsError, InvalidAccountError]',
+        'unset (the server records [])',
+      ],
     ]);
     expect(await drifts('timeout-replaced')).toEqual(
       ['withdraw', 'deposit'].flatMap((activity, i) => [
@@ -163,9 +211,14 @@ describe('--strict sees drift that plain replay accepts', () => {
   });
 
   it('a changed failure type of the workflow itself is drift', async () => {
-    const outcome = one(await replay(changed('failure-type-changed'), { strict: true, only: ['transfer-corpus-insufficient-funds'] }), 'transfer-corpus-insufficient-funds');
+    const outcome = one(
+      await replay(changed('failure-type-changed'), { strict: true, only: ['transfer-corpus-insufficient-funds'] }),
+      'transfer-corpus-insufficient-funds',
+    );
     expect(outcome.status).toBe('drifted');
-    expect(outcome.drifts).toEqual([{ eventId: 11, what: 'failure type of the workflow', recorded: 'WithdrawalFailed', code: 'TransferFailed' }]);
+    expect(outcome.drifts).toEqual([
+      { eventId: 11, what: 'failure type of the workflow', recorded: 'WithdrawalFailed', code: 'TransferFailed' },
+    ]);
   });
 
   it('a timer whose duration comes from the input is not drift', async () => {

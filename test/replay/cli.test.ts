@@ -19,7 +19,10 @@ function writeAndReturn(file: string, text: string): string {
 /** The committed corpus file of one execution. */
 function corpusFile(workflowType: string, workflowId: string): string {
   const dir = path.join(PROJECT_ROOT, 'replay-histories', workflowType);
-  return path.join(dir, readdirSync(dir).find((file) => file.startsWith(`${workflowId}.`))!);
+  return path.join(
+    dir,
+    readdirSync(dir).find((file) => file.startsWith(`${workflowId}.`))!,
+  );
 }
 
 describe('tempest replay', () => {
@@ -28,11 +31,20 @@ describe('tempest replay', () => {
     const { code, stdout } = tempest(['replay', 'replay-histories', '--strict', '--json', report]);
     expect(code).toBe(0);
     expect(stdout).toMatch(/21 histories: 21 passed, 0 non-deterministic, 0 drifted, 0 failed/);
-    expect(JSON.parse(readFileSync(report, 'utf8'))).toMatchObject({ schema: 'tempest.replay/v1', strict: true, summary: { total: 21, passed: 21 } });
+    expect(JSON.parse(readFileSync(report, 'utf8'))).toMatchObject({
+      schema: 'tempest.replay/v1',
+      strict: true,
+      summary: { total: 21, passed: 21 },
+    });
   });
 
   it('exits 1 and explains the divergence when the code is incompatible', () => {
-    const { code, stdout } = tempest(['replay', 'replay-histories/moneyTransfer', '--workflows', 'test/fixtures/workflow-changes/activities-reordered.ts']);
+    const { code, stdout } = tempest([
+      'replay',
+      'replay-histories/moneyTransfer',
+      '--workflows',
+      'test/fixtures/workflow-changes/activities-reordered.ts',
+    ]);
     expect(code).toBe(1);
     expect(stdout).toContain('transfer-corpus-completed (replay-histories/moneyTransfer/transfer-corpus-completed.');
     expect(stdout).toContain('non-deterministic at event 5');
@@ -55,12 +67,20 @@ describe('tempest replay', () => {
 
   it('exits 2 naming the file and the event of a history with an unknown event type, where the SDK would hang', () => {
     const dir = mkdtempSync(path.join(tmp, 'unknown-event-'));
-    const history = JSON.parse(readFileSync(corpusFile('moneyTransfer', 'transfer-corpus-completed'), 'utf8')) as { events: { eventType: string }[] };
+    const history = JSON.parse(readFileSync(corpusFile('moneyTransfer', 'transfer-corpus-completed'), 'utf8')) as {
+      events: { eventType: string }[];
+    };
     history.events[3]!.eventType = 'EVENT_TYPE_FROBNICATED';
     writeFileSync(path.join(dir, 'unknown.json'), JSON.stringify(history));
-    const { status, stdout, stderr } = spawnSync(process.execPath, [TEMPEST_BIN, 'replay', dir], { cwd: PROJECT_ROOT, encoding: 'utf8', timeout: 60_000 });
+    const { status, stdout, stderr } = spawnSync(process.execPath, [TEMPEST_BIN, 'replay', dir], {
+      cwd: PROJECT_ROOT,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     expect(status).toBe(2);
-    expect(stderr.trim()).toBe(`tempest: ${path.join(dir, 'unknown.json')}: event 4: unknown event type "EVENT_TYPE_FROBNICATED" (this replayer, @temporalio/proto 1.24.0, knows no such event)`);
+    expect(stderr.trim()).toBe(
+      `tempest: ${path.join(dir, 'unknown.json')}: event 4: unknown event type "EVENT_TYPE_FROBNICATED" (this replayer, @temporalio/proto 1.24.0, knows no such event)`,
+    );
     expect(stdout).toBe('');
   });
 
@@ -68,7 +88,9 @@ describe('tempest replay', () => {
     const dir = mkdtempSync(path.join(tmp, 'elsewhere-'));
     writeFileSync(path.join(dir, 'manifest.json'), '{"name": "not a tempest manifest"}');
     mkdirSync(path.join(dir, 'exports', 'moneyTransfer'), { recursive: true });
-    const lines = ['transfer-corpus-completed', 'transfer-corpus-unknown-source'].map((id) => JSON.stringify(JSON.parse(readFileSync(corpusFile('moneyTransfer', id), 'utf8'))));
+    const lines = ['transfer-corpus-completed', 'transfer-corpus-unknown-source'].map((id) =>
+      JSON.stringify(JSON.parse(readFileSync(corpusFile('moneyTransfer', id), 'utf8'))),
+    );
     writeFileSync(path.join(dir, 'exports', 'moneyTransfer', 'transfers.jsonl'), `${lines.join('\n')}\n`);
     const { code, stdout } = tempest(['replay', path.join(dir, 'exports')]);
     expect(code).toBe(0);
@@ -107,9 +129,12 @@ describe('tempest histories record', () => {
   });
 
   it('exits 2 with one line when the cluster is unreachable, and never prints the API key', () => {
-    const { code, stderr } = tempest(['histories', 'record', '--address', '127.0.0.1:1', '--query', '', '--api-key-env', 'TEMPEST_TEST_KEY', '--out', tmp], {
-      TEMPEST_TEST_KEY: 'sekret-api-key-123',
-    });
+    const { code, stderr } = tempest(
+      ['histories', 'record', '--address', '127.0.0.1:1', '--query', '', '--api-key-env', 'TEMPEST_TEST_KEY', '--out', tmp],
+      {
+        TEMPEST_TEST_KEY: 'sekret-api-key-123',
+      },
+    );
     expect(code).toBe(2);
     expect(stderr).toMatch(/^tempest: cannot reach Temporal at 127\.0\.0\.1:1: .+\n$/);
     expect(stderr).not.toContain('sekret-api-key-123');
@@ -118,14 +143,33 @@ describe('tempest histories record', () => {
   it('exits 2 naming a --tls-ca file that is not a certificate, before any handshake', () => {
     const ca = path.join(tmp, 'not-a-ca.pem');
     writeFileSync(ca, 'this is not a certificate\n');
-    const { code, stderr } = tempest(['histories', 'record', '--address', '127.0.0.1:1', '--query', '', '--tls-ca', ca, '--out', path.join(tmp, 'never')]);
+    const { code, stderr } = tempest([
+      'histories',
+      'record',
+      '--address',
+      '127.0.0.1:1',
+      '--query',
+      '',
+      '--tls-ca',
+      ca,
+      '--out',
+      path.join(tmp, 'never'),
+    ]);
     expect(code).toBe(2);
     expect(stderr).toMatch(new RegExp(`^tempest: --tls-ca ${ca}: not a PEM certificate \\(.+\\)\n$`));
   });
 
   it.each([
-    ['a file', () => writeAndReturn(path.join(tmp, 'a-file'), 'x'), (out: string) => `tempest: --out ${out}: is a file; the corpus is a directory`],
-    ['inside a file', () => path.join(writeAndReturn(path.join(tmp, 'another-file'), 'x'), 'corpus'), (out: string) => `tempest: --out ${out}: ${path.dirname(out)} is a file, so no directory can be made there`],
+    [
+      'a file',
+      () => writeAndReturn(path.join(tmp, 'a-file'), 'x'),
+      (out: string) => `tempest: --out ${out}: is a file; the corpus is a directory`,
+    ],
+    [
+      'inside a file',
+      () => path.join(writeAndReturn(path.join(tmp, 'another-file'), 'x'), 'corpus'),
+      (out: string) => `tempest: --out ${out}: ${path.dirname(out)} is a file, so no directory can be made there`,
+    ],
     ['not writable', () => '/proc/1/corpus', (out: string) => `tempest: --out ${out}: /proc/1 is not writable (EPERM)`],
   ])('refuses an --out that is %s before connecting (exit 2, nothing written)', (_what, makeOut, message) => {
     const out = makeOut();
@@ -154,12 +198,19 @@ describe('tempest bench run --suite replay', () => {
     const out = path.join(tmp, 'replay-bench.json');
     const { code, stderr } = tempest(['bench', 'run', '--quick', '--suite', 'replay', '--out', out]);
     expect(code, stderr).toBe(0);
-    const report = JSON.parse(readFileSync(out, 'utf8')) as { benchmarks: { id: string; unit: string; samples: number[]; params: { histories: number } }[] };
+    const report = JSON.parse(readFileSync(out, 'utf8')) as {
+      benchmarks: { id: string; unit: string; samples: number[]; params: { histories: number } }[];
+    };
     const variants = ['tempest-cold', 'tempest-warm', 'bare-sdk', 'bare-sdk-prebundled'];
     // --quick's large set: the corpus copied until it holds at least 60 histories.
     const copies = Math.ceil(60 / 21);
-    expect(report.benchmarks.map((b) => b.id)).toEqual(['corpus', `corpus-x${copies}`].flatMap((set) => variants.map((v) => `replay/${set}/${v}/throughput`)));
-    expect(report.benchmarks.map((b) => [b.params.histories, b.samples.length])).toEqual([...variants.map(() => [21, 2]), ...variants.map(() => [21 * copies, 1])]);
+    expect(report.benchmarks.map((b) => b.id)).toEqual(
+      ['corpus', `corpus-x${copies}`].flatMap((set) => variants.map((v) => `replay/${set}/${v}/throughput`)),
+    );
+    expect(report.benchmarks.map((b) => [b.params.histories, b.samples.length])).toEqual([
+      ...variants.map(() => [21, 2]),
+      ...variants.map(() => [21 * copies, 1]),
+    ]);
     for (const b of report.benchmarks) {
       expect(b.unit).toBe('histories/s');
       for (const sample of b.samples) expect(sample).toBeGreaterThan(0);

@@ -42,7 +42,11 @@ describe('history files', () => {
     ['an empty file', '', 'bad.json: not valid JSON'],
     ['JSON without events', '{"workflowId":"x"}', 'bad.json: not a Temporal history: there is no "events" array'],
     ['an empty history', '{"events":[]}', 'bad.json: not a Temporal history: "events" is empty'],
-    ['a history that does not start with WorkflowExecutionStarted', '{"events":[{"eventId":"1","eventType":"EVENT_TYPE_TIMER_STARTED"}]}', 'the first event must be WorkflowExecutionStarted, found "EVENT_TYPE_TIMER_STARTED"'],
+    [
+      'a history that does not start with WorkflowExecutionStarted',
+      '{"events":[{"eventId":"1","eventType":"EVENT_TYPE_TIMER_STARTED"}]}',
+      'the first event must be WorkflowExecutionStarted, found "EVENT_TYPE_TIMER_STARTED"',
+    ],
     ['spliced events', good.replace('"eventId": "3"', '"eventId": "7"'), 'events are not numbered 1..'],
     // The SDK's Core panics and never answers on this one (an unknown type in place of WorkflowTaskCompleted).
     [
@@ -66,7 +70,11 @@ describe('history files', () => {
       'bad.json: event 4 (WorkflowExecutionPaused): a started workflow task must be followed by WorkflowTaskCompleted, WorkflowTaskFailed or WorkflowTaskTimedOut',
     ],
     // Replaced by an unknown type, the workflow's completion used to pass replay as if the history ended there.
-    ['an unknown type in place of the completion', withEvent(17, (e) => void (e.eventType = 'EVENT_TYPE_FROBNICATED')), 'bad.json: event 17: unknown event type "EVENT_TYPE_FROBNICATED"'],
+    [
+      'an unknown type in place of the completion',
+      withEvent(17, (e) => void (e.eventType = 'EVENT_TYPE_FROBNICATED')),
+      'bad.json: event 17: unknown event type "EVENT_TYPE_FROBNICATED"',
+    ],
   ])('rejects %s with a message naming the file', (_name, text, message) => {
     expect(problemWith(text)).toContain(message);
   });
@@ -82,7 +90,9 @@ describe('history files', () => {
     writeFileSync(path.join(dir, '.a.json.partial-123'), 'half');
     expect(await findHistoryFiles([dir])).toEqual([path.join(dir, 'a.json')]);
     expect(await findHistoryFiles([`${dir}/*.json`])).toEqual([path.join(dir, 'a.json')]);
-    await expect(findHistoryFiles([`${dir}/nothing-*.json`])).rejects.toThrow(`${dir}/nothing-*.json: no such file, and no history files match it`);
+    await expect(findHistoryFiles([`${dir}/nothing-*.json`])).rejects.toThrow(
+      `${dir}/nothing-*.json: no such file, and no history files match it`,
+    );
   });
 
   it('names the execution as its start recorded it when no manifest does', () => {

@@ -64,26 +64,39 @@ describe('a replay that stops making progress', () => {
       ['hangs-the-sdk.json', 'failed', true],
       [good!.file, 'passed', false],
     ]);
-    expect(outcomes[1]!.message).toMatch(/^its replay made no progress for 3 s and was cut off \(the SDK's replayer stopped answering(; its last output: .+)?\)$/);
+    expect(outcomes[1]!.message).toMatch(
+      /^its replay made no progress for 3 s and was cut off \(the SDK's replayer stopped answering(; its last output: .+)?\)$/,
+    );
     expect(performance.now() - started).toBeLessThan(30_000);
 
     // The replay worker in this process cannot be stopped: from now on child processes replay, and one that
     // stalls is killed, its last words (Core's panic) in the message.
     expect(replayer.stuck).toBe(true);
     const again = await replayAll([hanging, good!]);
-    expect(again.map((o) => [o.status, o.unusable ?? false])).toEqual([['failed', true], ['passed', false]]);
-    expect(again[0]!.message).toContain("its last output: called `Result::unwrap()` on an `Err` value: Invalid history! Event Some(event 4) should be WFT completed, failed, or timed out");
+    expect(again.map((o) => [o.status, o.unusable ?? false])).toEqual([
+      ['failed', true],
+      ['passed', false],
+    ]);
+    expect(again[0]!.message).toContain(
+      'its last output: called `Result::unwrap()` on an `Err` value: Invalid history! Event Some(event 4) should be WFT completed, failed, or timed out',
+    );
   });
 });
 
 describe('workflow code that never yields', () => {
   it('fails its replay once an activation runs past the time limit, instead of hanging the run', async () => {
-    const spinning = await Replayer.create({ workflowsPath: path.join(PROJECT_ROOT, 'test', 'fixtures', 'workflow-changes', 'spins-forever.ts'), bundleCache });
+    const spinning = await Replayer.create({
+      workflowsPath: path.join(PROJECT_ROOT, 'test', 'fixtures', 'workflow-changes', 'spins-forever.ts'),
+      bundleCache,
+    });
     try {
       const outcomes: ReplayOutcome[] = [];
-      for await (const outcome of spinning.replay(corpus.filter((h) => h.workflowId === 'transfer-corpus-completed'))) outcomes.push(outcome);
+      for await (const outcome of spinning.replay(corpus.filter((h) => h.workflowId === 'transfer-corpus-completed')))
+        outcomes.push(outcome);
       expect(outcomes.map((o) => [o.status, o.unusable ?? false])).toEqual([['failed', false]]);
-      expect(outcomes[0]!.message).toBe('the workflow code ran for more than 10 s in one activation (an endless loop?): Script execution timed out after 10000ms');
+      expect(outcomes[0]!.message).toBe(
+        'the workflow code ran for more than 10 s in one activation (an endless loop?): Script execution timed out after 10000ms',
+      );
     } finally {
       spinning.close();
     }

@@ -54,7 +54,7 @@ describe('redaction', () => {
 
 describe('failure stack traces', () => {
   const trace = [
-    'ApplicationFailure: no account \'ghost\'',
+    "ApplicationFailure: no account 'ghost'",
     '    at Function.create (/work/main/node_modules/@temporalio/common/src/failure.ts:228:12)',
     '    at toActivityError (/home/ada/bank/activities/errors.ts:27:32)',
     '    at process.processTicksAndRejections (node:internal/process/task_queues:95:5)',

@@ -51,7 +51,8 @@ export interface OfflinePage {
  * and report what it drew and what went wrong. Optionally save a full-page screenshot.
  */
 export async function openOffline(file: string, options: { screenshot?: string } = {}): Promise<OfflinePage> {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium; .ci/run does)`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium; .ci/run does)`);
   const userDataDir = mkdtempSync(path.join(os.tmpdir(), 'tempest-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,

@@ -17,7 +17,10 @@ import { REPO_ROOT as PROJECT_ROOT } from './repo';
 import { TASK_QUEUES, type TransferDetails, transferWorkflowId } from '../../workflows/types';
 import { uniqueId } from './ids';
 
-export const PACKAGED_CODE = { workflowsPath: path.join(PROJECT_ROOT, 'workflows', 'index.ts'), activitiesPath: path.join(PROJECT_ROOT, 'activities', 'worker.ts') };
+export const PACKAGED_CODE = {
+  workflowsPath: path.join(PROJECT_ROOT, 'workflows', 'index.ts'),
+  activitiesPath: path.join(PROJECT_ROOT, 'activities', 'worker.ts'),
+};
 
 /** What a cluster of the packaged system needs beyond its data directory and workers. */
 export const PACKAGED_SYSTEM = { projectRoot: PROJECT_ROOT, system: bankAndStore } as const;
@@ -33,7 +36,11 @@ export const packagedScenario = (name: string): Promise<BoundScenario> => findSc
 export const onPackagedSystem = (spec: ScenarioSpec): BoundScenario => bindScenario(defineScenario(spec), bankAndStore);
 
 /** Run a scenario of the packaged system as `tempest chaos run` does, with its state and report in a fresh temporary directory. */
-export function runPackaged(scenario: BoundScenario, seed: number, options: { code?: Partial<WorkerCode>; provider?: ClusterProvider } = {}): Promise<RunResult> {
+export function runPackaged(
+  scenario: BoundScenario,
+  seed: number,
+  options: { code?: Partial<WorkerCode>; provider?: ClusterProvider } = {},
+): Promise<RunResult> {
   const dir = mkdtempSync(path.join(os.tmpdir(), `tempest-proof-${scenario.name}-`));
   return runScenario({
     scenario,
@@ -66,7 +73,10 @@ export interface ChaosWorld {
  * One cluster for the calling test file (servers are expensive: never one per test), with the packaged workflows
  * and activities, started in beforeAll and stopped in afterAll with its data directory removed.
  */
-export function useChaosCluster(provider: ClusterProvider, options: { workers: number } & Partial<Pick<ClusterOptions, 'external' | 'docker'>>): ChaosWorld {
+export function useChaosCluster(
+  provider: ClusterProvider,
+  options: { workers: number } & Partial<Pick<ClusterOptions, 'external' | 'docker'>>,
+): ChaosWorld {
   const world = {} as ChaosWorld;
   let dataDir: string | undefined;
   beforeAll(async () => {
@@ -100,12 +110,19 @@ export function useChaosCluster(provider: ClusterProvider, options: { workers: n
 /** Two fresh accounts with 10,000.00 each, and a transfer of 1.00 between them. */
 export async function newTransfer(bank: BankClient): Promise<TransferDetails> {
   const [sourceAccount, targetAccount] = [uniqueId('src'), uniqueId('dst')];
-  await Promise.all([bank.openAccount({ accountId: sourceAccount, balance: 1_000_000 }), bank.openAccount({ accountId: targetAccount, balance: 1_000_000 })]);
+  await Promise.all([
+    bank.openAccount({ accountId: sourceAccount, balance: 1_000_000 }),
+    bank.openAccount({ accountId: targetAccount, balance: 1_000_000 }),
+  ]);
   return { sourceAccount, targetAccount, amount: 100, referenceId: uniqueId('ref') };
 }
 
 export function startTransfer(client: Client, details: TransferDetails): Promise<WorkflowHandle> {
-  return client.workflow.start('moneyTransfer', { taskQueue: TASK_QUEUES.moneyTransfer, workflowId: transferWorkflowId(details.referenceId), args: [details] });
+  return client.workflow.start('moneyTransfer', {
+    taskQueue: TASK_QUEUES.moneyTransfer,
+    workflowId: transferWorkflowId(details.referenceId),
+    args: [details],
+  });
 }
 
 export interface PendingActivity {
@@ -139,7 +156,9 @@ export async function waitForPendingActivity(
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new Error(`pending ${type} of ${handle.workflowId} did not reach the awaited state within ${timeoutMs} ms; last seen ${JSON.stringify(last)}`);
+  throw new Error(
+    `pending ${type} of ${handle.workflowId} did not reach the awaited state within ${timeoutMs} ms; last seen ${JSON.stringify(last)}`,
+  );
 }
 
 /** Time one call, in ms. */

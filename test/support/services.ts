@@ -13,8 +13,18 @@ export interface RunningService extends RunningPart {
 }
 
 /** Start the bank or store on `port` (a free one when absent) with its database in `dataDir`. */
-export async function startService(name: 'bank' | 'store', options: { dataDir: string; port?: number; logFile?: string }): Promise<RunningService> {
+export async function startService(
+  name: 'bank' | 'store',
+  options: { dataDir: string; port?: number; logFile?: string },
+): Promise<RunningService> {
   const port = options.port ?? (await freePort());
-  const part = await startPart({ name, spec: bankAndStore.parts[name]!, port, dataDir: options.dataDir, projectRoot: REPO_ROOT, logFile: options.logFile });
+  const part = await startPart({
+    name,
+    spec: bankAndStore.parts[name]!,
+    port,
+    dataDir: options.dataDir,
+    projectRoot: REPO_ROOT,
+    logFile: options.logFile,
+  });
   return { ...part, url: part.address.url, port };
 }

@@ -24,7 +24,12 @@ export function useTimeSkippingWorld(): TimeSkippingWorld {
   useWorkers(() => timeSkipping.nativeConnection);
   beforeAll(() => {
     const parts = tempestContext().parts!;
-    Object.assign(world, { env: timeSkipping.env, client: timeSkipping.client, bank: new BankClient({ baseUrl: parts.bank!.url }), store: new StoreClient({ baseUrl: parts.store!.url }) });
+    Object.assign(world, {
+      env: timeSkipping.env,
+      client: timeSkipping.client,
+      bank: new BankClient({ baseUrl: parts.bank!.url }),
+      store: new StoreClient({ baseUrl: parts.store!.url }),
+    });
   });
   return world;
 }

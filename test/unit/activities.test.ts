@@ -63,11 +63,13 @@ describe('bank activities', () => {
 
     expect(refundId).toMatch(/\S/);
     expect((await bank.client.getAccount(details.sourceAccount)).balance).toBe(10_000);
-    const keys = (await bank.client.audit()).operations.filter((op) => op.referenceId === details.referenceId).map((op) => op.idempotencyKey);
+    const keys = (await bank.client.audit()).operations
+      .filter((op) => op.referenceId === details.referenceId)
+      .map((op) => op.idempotencyKey);
     expect(keys).toEqual([`${details.referenceId}:withdraw`, `${details.referenceId}:refund`]);
   });
 
-  it('keeps a business error\'s type and leaves retrying to the workflow\'s policy', async () => {
+  it("keeps a business error's type and leaves retrying to the workflow's policy", async () => {
     const details = await transfer(100);
 
     const failure = await failureOf(runActivity(activities.withdraw, [details]));
@@ -165,14 +167,14 @@ describe('store activities', () => {
     expect(audit.customers.find((c) => c.customerId === details.customerId)?.credit).toBe(5_000);
   });
 
-  it('keeps PaymentDeclined as a typed failure that the workflow\'s policy decides to retry or not', async () => {
+  it("keeps PaymentDeclined as a typed failure that the workflow's policy decides to retry or not", async () => {
     const details = await order({ amount: 999_999 });
     const failure = await failureOf(runActivity(activities.chargePayment, [details]));
     expect(failure.type).toBe('PaymentDeclined');
     expect(failure.nonRetryable).toBe(false);
   });
 
-  it('keeps InvalidAddressError as a typed failure that the workflow\'s policy decides to retry or not', async () => {
+  it("keeps InvalidAddressError as a typed failure that the workflow's policy decides to retry or not", async () => {
     const details = await order({ address: { name: 'X', line1: 'Y', city: 'Z', country: 'XX' } });
     const failure = await failureOf(runActivity(activities.createShipment, [details]));
     expect(failure.type).toBe('InvalidAddressError');

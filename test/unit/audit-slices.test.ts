@@ -4,15 +4,30 @@ import type { BankAudit } from '../../services/bank/api';
 import type { StoreAudit } from '../../services/store/api';
 
 const op = (seq: number, referenceId: string, kind: 'withdraw' | 'deposit' | 'refund', amount: number, accountId: string | null) => ({
-  seq, operationId: `X${seq}`, idempotencyKey: `${referenceId}:${kind}`, kind, accountId, amount, referenceId, appliedAt: '2026-12-01T00:00:00Z',
+  seq,
+  operationId: `X${seq}`,
+  idempotencyKey: `${referenceId}:${kind}`,
+  kind,
+  accountId,
+  amount,
+  referenceId,
+  appliedAt: '2026-12-01T00:00:00Z',
 });
 
 describe("the run's slice of the audits", () => {
   it("keeps the bank's accounts and operations of the run's ids, with the total over them", () => {
     const audit: BankAudit = {
-      accounts: [{ accountId: 'r1-acct0', balance: 700 }, { accountId: 'r1-acct1', balance: 1300 }, { accountId: 'r2-acct0', balance: 5 }],
+      accounts: [
+        { accountId: 'r1-acct0', balance: 700 },
+        { accountId: 'r1-acct1', balance: 1300 },
+        { accountId: 'r2-acct0', balance: 5 },
+      ],
       totalBalance: 2005,
-      operations: [op(1, 'r1-t0', 'withdraw', 300, 'r1-acct0'), op(2, 'r2-t0', 'withdraw', 9, 'r2-acct0'), op(3, 'r1-t0', 'deposit', 300, 'r1-acct1')],
+      operations: [
+        op(1, 'r1-t0', 'withdraw', 300, 'r1-acct0'),
+        op(2, 'r2-t0', 'withdraw', 9, 'r2-acct0'),
+        op(3, 'r1-t0', 'deposit', 300, 'r1-acct1'),
+      ],
       closedReferences: ['r2-t1', 'r1-t3'],
     };
     const slice = bankSlice(audit, 'r1-');
@@ -26,8 +41,14 @@ describe("the run's slice of the audits", () => {
 
   it("recomputes the store's money and stock totals over the run's customers, SKUs and orders, as the store defines them", () => {
     const audit: StoreAudit = {
-      stock: [{ sku: 'r1-sku0', available: 7 }, { sku: 'r2-sku0', available: 100 }],
-      customers: [{ customerId: 'r1-cust0', credit: 900 }, { customerId: 'r2-cust0', credit: 50 }],
+      stock: [
+        { sku: 'r1-sku0', available: 7 },
+        { sku: 'r2-sku0', available: 100 },
+      ],
+      customers: [
+        { customerId: 'r1-cust0', credit: 900 },
+        { customerId: 'r2-cust0', credit: 50 },
+      ],
       reservations: [
         { reservationId: 'V1', orderId: 'r1-s0', items: [{ sku: 'r1-sku0', quantity: 2 }], status: 'reserved' },
         { reservationId: 'V2', orderId: 'r1-s1', items: [{ sku: 'r1-sku0', quantity: 1 }], status: 'released' },
@@ -39,9 +60,15 @@ describe("the run's slice of the audits", () => {
         { paymentId: 'P3', orderId: 'r2-s0', customerId: 'r2-cust0', amount: 10, status: 'charged' },
       ],
       shipments: [{ shipmentId: 'S1', orderId: 'r2-s0', trackingNumber: 'T', status: 'created' }],
-      operations: [{ seq: 1, idempotencyKey: 'r1-s0:reserve', kind: 'reserveInventory', orderId: 'r1-s0', appliedAt: '' }, { seq: 2, idempotencyKey: 'r2-s0:reserve', kind: 'reserveInventory', orderId: 'r2-s0', appliedAt: '' }],
+      operations: [
+        { seq: 1, idempotencyKey: 'r1-s0:reserve', kind: 'reserveInventory', orderId: 'r1-s0', appliedAt: '' },
+        { seq: 2, idempotencyKey: 'r2-s0:reserve', kind: 'reserveInventory', orderId: 'r2-s0', appliedAt: '' },
+      ],
       moneyTotal: 1060,
-      stockTotals: [{ sku: 'r1-sku0', available: 9 }, { sku: 'r2-sku0', available: 104 }],
+      stockTotals: [
+        { sku: 'r1-sku0', available: 9 },
+        { sku: 'r2-sku0', available: 104 },
+      ],
     };
     const slice = storeSlice(audit, 'r1-');
     expect(slice.moneyTotal).toBe(1000);

@@ -10,24 +10,81 @@ import type { StoreAudit } from '../../services/store/api';
 import type { Audits } from '../../chaos/checkers';
 
 const operation = (id: string, kind: string, workflowId: string, args: unknown[], intent = 'valid'): PlannedOperation => ({
-  id, kind, intent, workflowId, workflowType: kind, taskQueue: 'q', args, startAtMs: 0, steps: [],
+  id,
+  kind,
+  intent,
+  workflowId,
+  workflowType: kind,
+  taskQueue: 'q',
+  args,
+  startAtMs: 0,
+  steps: [],
 });
 const transfer = (id: string, amount: number, intent = 'valid'): PlannedOperation =>
   operation(id, 'transfer', `transfer-${id}`, [{ sourceAccount: 'a', targetAccount: 'b', amount, referenceId: id }], intent);
 const saga = (id: string): PlannedOperation =>
-  operation(id, 'saga', `order-saga-${id}`, [{ orderId: id, customerId: 'c', items: [{ sku: 'k', quantity: 1 }], amount: 100, address: { name: 'n', line1: 'l', city: 'c', country: 'DE' } }]);
+  operation(id, 'saga', `order-saga-${id}`, [
+    {
+      orderId: id,
+      customerId: 'c',
+      items: [{ sku: 'k', quantity: 1 }],
+      amount: 100,
+      address: { name: 'n', line1: 'l', city: 'c', country: 'DE' },
+    },
+  ]);
 
 let seq = 0;
-const ledger = (referenceId: string, kind: AppliedBankOperation['kind'], amount: number, key = `${referenceId}:${kind}`): AppliedBankOperation => ({
-  seq: ++seq, operationId: `op${seq}`, idempotencyKey: key, kind, accountId: kind === 'deposit' ? 'b' : 'a', amount, referenceId, appliedAt: '2026-01-01T00:00:00Z',
+const ledger = (
+  referenceId: string,
+  kind: AppliedBankOperation['kind'],
+  amount: number,
+  key = `${referenceId}:${kind}`,
+): AppliedBankOperation => ({
+  seq: ++seq,
+  operationId: `op${seq}`,
+  idempotencyKey: key,
+  kind,
+  accountId: kind === 'deposit' ? 'b' : 'a',
+  amount,
+  referenceId,
+  appliedAt: '2026-01-01T00:00:00Z',
 });
-const bankAudit = (totalBalance: number, operations: AppliedBankOperation[]): BankAudit => ({ accounts: [], totalBalance, operations, closedReferences: [] });
-const emptyStore: StoreAudit = { stock: [], customers: [], reservations: [], payments: [], shipments: [], operations: [], moneyTotal: 1000, stockTotals: [{ sku: 'k', available: 10 }] };
+const bankAudit = (totalBalance: number, operations: AppliedBankOperation[]): BankAudit => ({
+  accounts: [],
+  totalBalance,
+  operations,
+  closedReferences: [],
+});
+const emptyStore: StoreAudit = {
+  stock: [],
+  customers: [],
+  reservations: [],
+  payments: [],
+  shipments: [],
+  operations: [],
+  moneyTotal: 1000,
+  stockTotals: [{ sku: 'k', available: 10 }],
+};
 
 /** A run of the bank-and-store system: what its checkers read. */
-function run(parts: { operations: PlannedOperation[]; outcomes: WorkflowOutcome[]; bankOps?: AppliedBankOperation[]; total?: number; store?: Partial<StoreAudit>; history?: HistoryEntry[] }): RunObservations<Audits, Seeding> {
+function run(parts: {
+  operations: PlannedOperation[];
+  outcomes: WorkflowOutcome[];
+  bankOps?: AppliedBankOperation[];
+  total?: number;
+  store?: Partial<StoreAudit>;
+  history?: HistoryEntry[];
+}): RunObservations<Audits, Seeding> {
   return {
-    plan: { scenario: 's', seed: 1, runId: 'r', setup: { accounts: [], stock: [], customers: [] }, operations: parts.operations, faults: [], faultPhaseEndsMs: 0 },
+    plan: {
+      scenario: 's',
+      seed: 1,
+      runId: 'r',
+      setup: { accounts: [], stock: [], customers: [] },
+      operations: parts.operations,
+      faults: [],
+      faultPhaseEndsMs: 0,
+    },
     history: parts.history ?? [],
     outcomes: parts.outcomes,
     before: { bank: bankAudit(1000, []), store: emptyStore },
@@ -48,21 +105,36 @@ describe('money-conserved', () => {
   });
 
   it('names the transfer that deposited twice when money was created', () => {
-    const ops = [ledger('t1', 'withdraw', 100), ledger('t1', 'deposit', 100), ledger('t1', 'deposit', 100, 't1:deposit:attempt-2'), ledger('t2', 'withdraw', 5), ledger('t2', 'deposit', 5)];
-    expect(moneyEvidence(bankAudit(1_100, ops), 1_000)).toEqual(['total balance is 1100, it was 1000 (+100)', 'transfer t1: withdrew 100, deposited or refunded 200 (+100)']);
+    const ops = [
+      ledger('t1', 'withdraw', 100),
+      ledger('t1', 'deposit', 100),
+      ledger('t1', 'deposit', 100, 't1:deposit:attempt-2'),
+      ledger('t2', 'withdraw', 5),
+      ledger('t2', 'deposit', 5),
+    ];
+    expect(moneyEvidence(bankAudit(1_100, ops), 1_000)).toEqual([
+      'total balance is 1100, it was 1000 (+100)',
+      'transfer t1: withdrew 100, deposited or refunded 200 (+100)',
+    ]);
   });
 
   it('names the transfer whose withdrawn money was never deposited nor refunded', () => {
-    expect(moneyEvidence(bankAudit(900, [ledger('t9', 'withdraw', 100)]), 1_000)).toContain('transfer t9: withdrew 100, deposited or refunded 0 (-100)');
+    expect(moneyEvidence(bankAudit(900, [ledger('t9', 'withdraw', 100)]), 1_000)).toContain(
+      'transfer t9: withdrew 100, deposited or refunded 0 (-100)',
+    );
   });
 });
 
 describe('keys applied twice', () => {
   it('holds when every key appears once, and names a key applied twice with the operations that applied it', () => {
     expect(keysAppliedTwice([ledger('t1', 'withdraw', 1), ledger('t1', 'deposit', 1)])).toEqual([]);
-    expect(keysAppliedTwice([{ seq: 1, idempotencyKey: 't1:deposit' }, { seq: 2, idempotencyKey: 't2:withdraw' }, { seq: 7, idempotencyKey: 't1:deposit' }])).toEqual([
-      'key t1:deposit applied 2 times (operation 1, operation 7)',
-    ]);
+    expect(
+      keysAppliedTwice([
+        { seq: 1, idempotencyKey: 't1:deposit' },
+        { seq: 2, idempotencyKey: 't2:withdraw' },
+        { seq: 7, idempotencyKey: 't1:deposit' },
+      ]),
+    ).toEqual(['key t1:deposit applied 2 times (operation 1, operation 7)']);
   });
 });
 
@@ -94,7 +166,10 @@ describe('transfers-ended-validly', () => {
     expect((await verdictOf(o, 'transfers-ended-validly')).evidence).toEqual([
       'transfer t3 (transfer-t3, valid, 60 from a to b): ended failed (WithdrawalFailed), the bank applied withdraw 60',
     ]);
-    expect((await verdictOf(o, 'money-conserved')).evidence).toEqual(['total balance is 940, it was 1000 (-60)', 'transfer t3: withdrew 60, deposited or refunded 0 (-60)']);
+    expect((await verdictOf(o, 'money-conserved')).evidence).toEqual([
+      'total balance is 940, it was 1000 (-60)',
+      'transfer t3: withdrew 60, deposited or refunded 0 (-60)',
+    ]);
   });
 
   it('accepts a transfer that never started (its client cut off) with nothing applied, and names one that applied something', async () => {
@@ -179,7 +254,12 @@ describe('keys-applied-once', () => {
     const o = run({
       operations: [],
       outcomes: [],
-      store: { operations: [{ seq: 1, idempotencyKey: 's1:charge', kind: 'chargePayment', orderId: 's1', appliedAt: '' }, { seq: 4, idempotencyKey: 's1:charge', kind: 'chargePayment', orderId: 's1', appliedAt: '' }] },
+      store: {
+        operations: [
+          { seq: 1, idempotencyKey: 's1:charge', kind: 'chargePayment', orderId: 's1', appliedAt: '' },
+          { seq: 4, idempotencyKey: 's1:charge', kind: 'chargePayment', orderId: 's1', appliedAt: '' },
+        ],
+      },
     });
     expect((await verdictOf(o, 'keys-applied-once')).evidence).toEqual(['store: key s1:charge applied 2 times (operation 1, operation 4)']);
   });
@@ -223,7 +303,13 @@ const sawEnd = (op: PlannedOperation, type: 'ok' | 'fail' | 'info', value?: unkn
   { index: 1, timeMs: 5, process: 'client-1', type, f: op.kind, op: op.id, value },
 ];
 const failure = (...failureTypes: string[]) => ({ failureType: failureTypes[0], failureTypes, message: 'no' });
-const order = (id: string, intent: string): PlannedOperation => ({ ...saga(id), kind: 'order', workflowId: `order-${id}`, workflowType: 'order', intent });
+const order = (id: string, intent: string): PlannedOperation => ({
+  ...saga(id),
+  kind: 'order',
+  workflowId: `order-${id}`,
+  workflowType: 'order',
+  intent,
+});
 
 describe('ok-operations-applied (from the operation history)', () => {
   it('accepts a transfer, saga and orders whose answers name what the bank and store hold', async () => {
@@ -231,11 +317,24 @@ describe('ok-operations-applied (from the operation history)', () => {
     const o = run({
       operations: [t1, s1, o1, o2],
       outcomes: [],
-      bankOps: [{ ...ledger('t1', 'withdraw', 100), operationId: 'W-1' }, { ...ledger('t1', 'deposit', 100), operationId: 'D-2' }],
+      bankOps: [
+        { ...ledger('t1', 'withdraw', 100), operationId: 'W-1' },
+        { ...ledger('t1', 'deposit', 100), operationId: 'D-2' },
+      ],
       store: {
-        reservations: [{ reservationId: 'R-1', orderId: 's1', items: [], status: 'reserved' }, { reservationId: 'R-2', orderId: 'o1', items: [], status: 'reserved' }, { reservationId: 'R-3', orderId: 'o2', items: [], status: 'released' }],
-        payments: [{ paymentId: 'P-1', orderId: 's1', customerId: 'c', amount: 100, status: 'charged' }, { paymentId: 'P-2', orderId: 'o1', customerId: 'c', amount: 100, status: 'charged' }],
-        shipments: [{ shipmentId: 'S-1', orderId: 's1', trackingNumber: 'T-1', status: 'created' }, { shipmentId: 'S-2', orderId: 'o1', trackingNumber: 'T-2', status: 'created' }],
+        reservations: [
+          { reservationId: 'R-1', orderId: 's1', items: [], status: 'reserved' },
+          { reservationId: 'R-2', orderId: 'o1', items: [], status: 'reserved' },
+          { reservationId: 'R-3', orderId: 'o2', items: [], status: 'released' },
+        ],
+        payments: [
+          { paymentId: 'P-1', orderId: 's1', customerId: 'c', amount: 100, status: 'charged' },
+          { paymentId: 'P-2', orderId: 'o1', customerId: 'c', amount: 100, status: 'charged' },
+        ],
+        shipments: [
+          { shipmentId: 'S-1', orderId: 's1', trackingNumber: 'T-1', status: 'created' },
+          { shipmentId: 'S-2', orderId: 'o1', trackingNumber: 'T-2', status: 'created' },
+        ],
       },
       history: [
         ...sawEnd(t1, 'ok', { referenceId: 't1', withdrawalId: 'W-1', depositId: 'D-2' }),
@@ -272,7 +371,12 @@ describe('ok-operations-applied (from the operation history)', () => {
 
 describe('failed-operations-applied-nothing (from the operation history)', () => {
   it('accepts refusals that moved nothing or returned everything, and ignores what the client lost track of', async () => {
-    const [t1, t2, t3, s1] = [transfer('t1', 100, 'insufficient-funds'), transfer('t2', 50, 'invalid-account'), transfer('t3', 70), saga('s1')];
+    const [t1, t2, t3, s1] = [
+      transfer('t1', 100, 'insufficient-funds'),
+      transfer('t2', 50, 'invalid-account'),
+      transfer('t3', 70),
+      saga('s1'),
+    ];
     const o = run({
       operations: [t1, t2, t3, s1],
       outcomes: [],
@@ -285,7 +389,11 @@ describe('failed-operations-applied-nothing (from the operation history)', () =>
         ...sawEnd(s1, 'fail', failure('OrderFailed', 'InvalidAddressError')),
       ],
     });
-    expect(await verdictOf(o, 'failed-operations-applied-nothing')).toEqual({ checker: 'failed-operations-applied-nothing', ok: true, evidence: [] });
+    expect(await verdictOf(o, 'failed-operations-applied-nothing')).toEqual({
+      checker: 'failed-operations-applied-nothing',
+      ok: true,
+      evidence: [],
+    });
   });
 
   it('names a refused transfer that kept the money, and a failed saga that kept its charge, with the business error', async () => {
@@ -295,7 +403,10 @@ describe('failed-operations-applied-nothing (from the operation history)', () =>
       outcomes: [],
       bankOps: [ledger('t1', 'withdraw', 60)],
       store: { payments: [{ paymentId: 'P-1', orderId: 's1', customerId: 'c', amount: 100, status: 'charged' }] },
-      history: [...sawEnd(t1, 'fail', failure('WithdrawalFailed', 'ServiceUnavailable')), ...sawEnd(s1, 'fail', failure('OrderFailed', 'InvalidAddressError'))],
+      history: [
+        ...sawEnd(t1, 'fail', failure('WithdrawalFailed', 'ServiceUnavailable')),
+        ...sawEnd(s1, 'fail', failure('OrderFailed', 'InvalidAddressError')),
+      ],
     });
     expect((await verdictOf(o, 'failed-operations-applied-nothing')).evidence).toEqual([
       'transfer t1 (transfer-t1): the client saw fail (WithdrawalFailed: ServiceUnavailable), but the bank applied withdraw 60',
@@ -312,11 +423,20 @@ describe('ended-as-intended', () => {
   ];
   const withStep = (op: PlannedOperation): PlannedOperation => ({ ...op, steps: [{ signal: op.intent!, name: op.intent!, afterMs: 0 }] });
   const completed = (op: PlannedOperation, state: string, decision?: string): WorkflowOutcome => ({
-    workflowId: op.workflowId, op: op.id, status: 'completed', result: { orderId: op.id, state, ...(decision ? { approval: { decision } } : {}) },
+    workflowId: op.workflowId,
+    op: op.id,
+    status: 'completed',
+    result: { orderId: op.id, state, ...(decision ? { approval: { decision } } : {}) },
   });
 
   it('accepts orders that ended as decided, an automatic rejection, and sagas meant to fail that failed', async () => {
-    const [approve, reject, cancel, auto, failing] = [withStep(order('o1', 'approve')), withStep(order('o2', 'reject')), withStep(order('o3', 'cancel')), order('o4', 'auto-reject'), { ...saga('s1'), intent: 'payment-declined' }];
+    const [approve, reject, cancel, auto, failing] = [
+      withStep(order('o1', 'approve')),
+      withStep(order('o2', 'reject')),
+      withStep(order('o3', 'cancel')),
+      order('o4', 'auto-reject'),
+      { ...saga('s1'), intent: 'payment-declined' },
+    ];
     const o = run({
       operations: [approve, reject, cancel, auto, failing],
       outcomes: [
@@ -350,6 +470,8 @@ describe('ended-as-intended', () => {
       outcomes: [completed(unanswered, 'completed', 'approved'), completed(acknowledged, 'completed', 'approved')],
       history: [...decided(unanswered, false), ...decided(acknowledged, true)],
     });
-    expect((await verdictOf(o, 'ended-as-intended')).evidence).toEqual(['order o2 (order-o2, reject): ended completed (completed, approved); expected completed (rejected, rejected)']);
+    expect((await verdictOf(o, 'ended-as-intended')).evidence).toEqual([
+      'order o2 (order-o2, reject): ended completed (completed, approved); expected completed (rejected, rejected)',
+    ]);
   });
 });

@@ -1,14 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BankClient } from '../../services/bank/client';
 import type { MoneyMovementRequest } from '../../services/bank/api';
-import {
-  type InProcessService,
-  SERVICE_START_TIMEOUT_MS,
-  expectServiceError,
-  postRaw,
-  startBank,
-  uniqueId,
-} from './support/services';
+import { type InProcessService, SERVICE_START_TIMEOUT_MS, expectServiceError, postRaw, startBank, uniqueId } from './support/services';
 
 let service: InProcessService<BankClient>;
 let bank: BankClient;
@@ -232,7 +225,11 @@ describe('refund', () => {
     const referenceId = uniqueId('ref');
     await bank.withdraw(movement(source!, 300, { referenceId }));
     await bank.deposit(movement(target!, 300, { referenceId }));
-    expect(await bank.refund({ referenceId, idempotencyKey: uniqueId('key') })).toMatchObject({ accountId: source, amount: 0, balance: 700 });
+    expect(await bank.refund({ referenceId, idempotencyKey: uniqueId('key') })).toMatchObject({
+      accountId: source,
+      amount: 0,
+      balance: 700,
+    });
     expect(await balances(source!, target!)).toEqual([700, 300]);
     expect((await bank.audit()).closedReferences).toContain(referenceId);
   });
@@ -251,7 +248,9 @@ describe('refund', () => {
     expect(await balances(source!)).toEqual([1000]);
     const audit = await bank.audit();
     expect(audit.closedReferences).toContain(referenceId);
-    expect(audit.operations.filter((op) => op.referenceId === referenceId).map((op) => [op.kind, op.accountId, op.amount])).toEqual([['refund', null, 0]]);
+    expect(audit.operations.filter((op) => op.referenceId === referenceId).map((op) => [op.kind, op.accountId, op.amount])).toEqual([
+      ['refund', null, 0],
+    ]);
   });
 
   it('after a refund, a late deposit or withdraw under the reference is TransferClosedError and changes nothing', async () => {
@@ -309,14 +308,49 @@ describe('refund', () => {
 
 describe('validation: 400 ValidationError naming the field, nothing changes', () => {
   const invalidMovements: { name: string; change: Record<string, unknown>; field: string; message: string }[] = [
-    { name: 'a negative amount', change: { amount: -5 }, field: 'amount', message: 'amount must be a positive integer number of cents, at most 9007199254740991' },
-    { name: 'a zero amount', change: { amount: 0 }, field: 'amount', message: 'amount must be a positive integer number of cents, at most 9007199254740991' },
-    { name: 'a fractional amount', change: { amount: 10.5 }, field: 'amount', message: 'amount must be a positive integer number of cents, at most 9007199254740991' },
-    { name: 'an amount given as a string', change: { amount: '10' }, field: 'amount', message: 'amount must be a positive integer number of cents, at most 9007199254740991' },
-    { name: 'an unsafe integer amount', change: { amount: 2 ** 53 }, field: 'amount', message: 'amount must be a positive integer number of cents, at most 9007199254740991' },
-    { name: 'a missing idempotency key', change: { idempotencyKey: undefined }, field: 'idempotencyKey', message: 'idempotencyKey must be a non-empty string' },
+    {
+      name: 'a negative amount',
+      change: { amount: -5 },
+      field: 'amount',
+      message: 'amount must be a positive integer number of cents, at most 9007199254740991',
+    },
+    {
+      name: 'a zero amount',
+      change: { amount: 0 },
+      field: 'amount',
+      message: 'amount must be a positive integer number of cents, at most 9007199254740991',
+    },
+    {
+      name: 'a fractional amount',
+      change: { amount: 10.5 },
+      field: 'amount',
+      message: 'amount must be a positive integer number of cents, at most 9007199254740991',
+    },
+    {
+      name: 'an amount given as a string',
+      change: { amount: '10' },
+      field: 'amount',
+      message: 'amount must be a positive integer number of cents, at most 9007199254740991',
+    },
+    {
+      name: 'an unsafe integer amount',
+      change: { amount: 2 ** 53 },
+      field: 'amount',
+      message: 'amount must be a positive integer number of cents, at most 9007199254740991',
+    },
+    {
+      name: 'a missing idempotency key',
+      change: { idempotencyKey: undefined },
+      field: 'idempotencyKey',
+      message: 'idempotencyKey must be a non-empty string',
+    },
     { name: 'an empty account id', change: { accountId: '' }, field: 'accountId', message: 'accountId must be a non-empty string' },
-    { name: 'a blank reference id', change: { referenceId: '  ' }, field: 'referenceId', message: 'referenceId must be a non-empty string' },
+    {
+      name: 'a blank reference id',
+      change: { referenceId: '  ' },
+      field: 'referenceId',
+      message: 'referenceId must be a non-empty string',
+    },
     { name: 'a numeric account id', change: { accountId: 42 }, field: 'accountId', message: 'accountId must be a non-empty string' },
   ];
 

@@ -18,8 +18,14 @@ function writeReport(name: string, report: unknown): string {
 }
 
 const random = seededRandom(42);
-const base = writeReport('base.json', syntheticReport([latencySpec('moneyTransfer/c4/latency-p50', lognormalSamples(random, 10, 100, 0.07))]));
-const slower = writeReport('slower.json', syntheticReport([latencySpec('moneyTransfer/c4/latency-p50', lognormalSamples(random, 10, 115, 0.07))]));
+const base = writeReport(
+  'base.json',
+  syntheticReport([latencySpec('moneyTransfer/c4/latency-p50', lognormalSamples(random, 10, 100, 0.07))]),
+);
+const slower = writeReport(
+  'slower.json',
+  syntheticReport([latencySpec('moneyTransfer/c4/latency-p50', lognormalSamples(random, 10, 115, 0.07))]),
+);
 
 describe('tempest bench compare', () => {
   it('exits 1 on a significant regression beyond the threshold, prints Markdown and writes both reports', () => {
@@ -65,7 +71,9 @@ describe('tempest bench compare', () => {
     const { code, stdout, stderr } = tempest('bench', 'compare', base, broken, '--markdown', markdown, '--html', html);
 
     expect(code).toBe(2);
-    expect(stderr).toBe(`tempest: ${broken}: benchmarks[0].samples[1] must be a finite number, got "fast" (benchmark "throughput/moneyTransfer/c4/latency-p50")\n`);
+    expect(stderr).toBe(
+      `tempest: ${broken}: benchmarks[0].samples[1] must be a finite number, got "fast" (benchmark "throughput/moneyTransfer/c4/latency-p50")\n`,
+    );
     expect(stdout).toBe('');
     expect(existsSync(markdown)).toBe(false);
     expect(existsSync(html)).toBe(false);
@@ -119,7 +127,16 @@ describe('tempest bench run', () => {
   });
 
   it('exits 2 naming an --activities module that does not exist, before any server starts', () => {
-    const { code, stderr } = tempestSync(['bench', 'run', '--suite', 'throughput', '--activities', 'no-such-activities.ts', '--out', path.join(dir, 'never.json')]);
+    const { code, stderr } = tempestSync([
+      'bench',
+      'run',
+      '--suite',
+      'throughput',
+      '--activities',
+      'no-such-activities.ts',
+      '--out',
+      path.join(dir, 'never.json'),
+    ]);
     expect([code, stderr]).toEqual([2, 'tempest: --activities no-such-activities.ts: no such file\n']);
   });
 
@@ -132,7 +149,10 @@ describe('tempest bench run', () => {
   it('lists its suites', () => {
     const { code, stdout } = tempest('bench', 'suites');
     expect(code).toBe(0);
-    const listed = stdout.split('\n').filter(Boolean).map((line) => line.split(/\s+/)[0]);
+    const listed = stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => line.split(/\s+/)[0]);
     expect(listed).toEqual(SUITES.map((s) => s.name));
     expect(listed).toEqual(expect.arrayContaining(['throughput', 'baseline', 'retry-latency', 'time-skipping']));
   });

@@ -9,7 +9,13 @@ const FILES = { base: 'base.json', head: 'head.json' };
 /** Five samples: enough for a change to be significant at alpha 0.05 (the smallest possible p is 2/252). */
 const FIVE = [10, 11, 12, 13, 14];
 const LATENCY = { id: 'throughput/x/latency', suite: 'throughput', name: 'x/latency', unit: 'ms', direction: 'lower-is-better' } as const;
-const THROUGHPUT = { id: 'throughput/x/throughput', suite: 'throughput', name: 'x/throughput', unit: 'workflows/s', direction: 'higher-is-better' } as const;
+const THROUGHPUT = {
+  id: 'throughput/x/throughput',
+  suite: 'throughput',
+  name: 'x/throughput',
+  unit: 'workflows/s',
+  direction: 'higher-is-better',
+} as const;
 
 /** Base and head of `n` samples each, with lognormal noise `sigma`, head's median `factor` times base's. */
 function trial(seed: number, n: number, sigma: number, factor: number): { base: number[]; head: number[] } {
@@ -143,8 +149,16 @@ describe('compareReports', () => {
   });
 
   it.each([
-    ['unit', { unit: 's' }, 'head.json: benchmark "throughput/x" has unit "s" but in base.json "ms"; the two cannot be compared (give a benchmark whose meaning changed a new name)'],
-    ['direction', { direction: 'higher-is-better' as const }, 'head.json: benchmark "throughput/x" has direction "higher-is-better" but in base.json "lower-is-better"; the two cannot be compared (give a benchmark whose meaning changed a new name)'],
+    [
+      'unit',
+      { unit: 's' },
+      'head.json: benchmark "throughput/x" has unit "s" but in base.json "ms"; the two cannot be compared (give a benchmark whose meaning changed a new name)',
+    ],
+    [
+      'direction',
+      { direction: 'higher-is-better' as const },
+      'head.json: benchmark "throughput/x" has direction "higher-is-better" but in base.json "lower-is-better"; the two cannot be compared (give a benchmark whose meaning changed a new name)',
+    ],
   ])('refuses a benchmark whose %s changed', (_, change, message) => {
     const base = syntheticReport([latencySpec('x', FIVE)]);
     const head = syntheticReport([{ ...latencySpec('x', FIVE), ...change }]);
@@ -165,18 +179,25 @@ describe('compareReports', () => {
     const base = syntheticReport([latencySpec('x', [10, 11, 12, 13])]);
     const head = syntheticReport([latencySpec('x', [20, 21, 22, 23])]);
     expect(compareReports(base, head, OPTIONS).verdict).toBe('fail');
-    expect(() => compareReports(base, head, { thresholdPercent: 10, alpha: 0.02 }, FILES)).toThrow('can never show a significant change at alpha 0.02');
+    expect(() => compareReports(base, head, { thresholdPercent: 10, alpha: 0.02 }, FILES)).toThrow(
+      'can never show a significant change at alpha 0.02',
+    );
   });
 
   it('notes a benchmark whose params changed between the runs', () => {
     const base = syntheticReport([{ ...latencySpec('x', FIVE), params: { workflow: 'moneyTransfer', maxCount: 24 } }]);
     const head = syntheticReport([{ ...latencySpec('x', FIVE), params: { workflow: 'moneyTransfer', maxCount: 6, quick: true } }]);
-    expect(compareReports(base, head, OPTIONS).rows[0]!.note).toBe('params changed between the runs (maxCount 24 -> 6, quick none -> true)');
+    expect(compareReports(base, head, OPTIONS).rows[0]!.note).toBe(
+      'params changed between the runs (maxCount 24 -> 6, quick none -> true)',
+    );
   });
 
   it('the geometric mean counts throughput inverted, so a slower latency and a lower throughput both count as worse', () => {
     const base = syntheticReport([latencySpec('lat', [100, 100, 100, 100]), throughputSpec('tp', [50, 50, 50, 50])]);
-    const head = syntheticReport([latencySpec('lat', [121, 121, 121, 121]), throughputSpec('tp', [50 / 1.21, 50 / 1.21, 50 / 1.21, 50 / 1.21])]);
+    const head = syntheticReport([
+      latencySpec('lat', [121, 121, 121, 121]),
+      throughputSpec('tp', [50 / 1.21, 50 / 1.21, 50 / 1.21, 50 / 1.21]),
+    ]);
     const { geomean } = compareReports(base, head, OPTIONS);
     expect(geomean!.costRatio).toBeCloseTo(1.21, 12);
     expect(geomean!.changePercent).toBeCloseTo(21, 10);
@@ -193,11 +214,17 @@ describe('compareReports', () => {
 
   it('compares a report from before the dev server settings were recorded, saying the settings differ', () => {
     const base = syntheticReport([latencySpec('a', FIVE)]);
-    const head = syntheticReport([latencySpec('a', FIVE)], { devServerConfig: { 'history.transferProcessorMaxPollRPS': 1000, 'frontend.enableServerVersionCheck': false } });
+    const head = syntheticReport([latencySpec('a', FIVE)], {
+      devServerConfig: { 'history.transferProcessorMaxPollRPS': 1000, 'frontend.enableServerVersionCheck': false },
+    });
     const comparison = compareReports(base, head, OPTIONS);
     expect(comparison.verdict).toBe('pass');
     expect(comparison.environmentDifferences).toEqual([
-      { field: 'devServerConfig', base: 'not recorded', head: 'frontend.enableServerVersionCheck=false, history.transferProcessorMaxPollRPS=1000' },
+      {
+        field: 'devServerConfig',
+        base: 'not recorded',
+        head: 'frontend.enableServerVersionCheck=false, history.transferProcessorMaxPollRPS=1000',
+      },
     ]);
     expect(compareReports(head, head, OPTIONS).environmentDifferences).toEqual([]);
   });
@@ -214,7 +241,9 @@ describe('compareReports', () => {
     expect(comparison.rows[1]!.note).toBe(`not reported by head: ${reason}`);
     expect(comparison.geomean?.count).toBe(1);
     // Omitted is said, never silent: a benchmark that is merely missing is still refused.
-    expect(() => compareReports(syntheticReport([latencySpec('gone', FIVE)]), head, OPTIONS, FILES)).toThrow('head.json: the only benchmark of base.json is missing (throughput/gone)');
+    expect(() => compareReports(syntheticReport([latencySpec('gone', FIVE)]), head, OPTIONS, FILES)).toThrow(
+      'head.json: the only benchmark of base.json is missing (throughput/gone)',
+    );
   });
 });
 
@@ -223,7 +252,10 @@ describe('what the gate flags whatever the scale', () => {
   const real = [100, 101, 102, 103, 104, 105, 106, 107];
 
   it('a zero baseline against a real head is a regression beyond any threshold (unbounded), never `~`', () => {
-    const comparison = compareReports(syntheticReport([latencySpec('x', zeroMostly)]), syntheticReport([latencySpec('x', real)]), { thresholdPercent: 1e6, alpha: 0.05 });
+    const comparison = compareReports(syntheticReport([latencySpec('x', zeroMostly)]), syntheticReport([latencySpec('x', real)]), {
+      thresholdPercent: 1e6,
+      alpha: 0.05,
+    });
     const [row] = comparison.rows;
     expect([row!.status, row!.changePercent, row!.costPercent, row!.exceedsThreshold]).toEqual(['regression', Infinity, Infinity, true]);
     expect(row!.note).toBe('the base median is 0, so the change is unbounded');
@@ -231,7 +263,11 @@ describe('what the gate flags whatever the scale', () => {
   });
 
   it('a throughput falling to a zero median is an unbounded cost: a regression beyond the threshold', () => {
-    const comparison = compareReports(syntheticReport([throughputSpec('x', real)]), syntheticReport([throughputSpec('x', zeroMostly)]), OPTIONS);
+    const comparison = compareReports(
+      syntheticReport([throughputSpec('x', real)]),
+      syntheticReport([throughputSpec('x', zeroMostly)]),
+      OPTIONS,
+    );
     const [row] = comparison.rows;
     expect([row!.status, row!.changePercent, row!.costPercent, row!.exceedsThreshold]).toEqual(['regression', -100, Infinity, true]);
     expect(row!.note).toBe('the head median is 0, so the change of cost is unbounded');
@@ -272,7 +308,9 @@ describe('a busy machine', () => {
 describe('harnessOverhead', () => {
   it('pairs the baseline suite’s harness and raw benchmarks and gives the overhead in percent', () => {
     const spec = (driver: string, metric: string, samples: number[]) => ({
-      ...(metric === 'throughput' ? throughputSpec(`moneyTransfer/c4/${driver}/${metric}`, samples, 'baseline') : latencySpec(`moneyTransfer/c4/${driver}/${metric}`, samples, 'baseline')),
+      ...(metric === 'throughput'
+        ? throughputSpec(`moneyTransfer/c4/${driver}/${metric}`, samples, 'baseline')
+        : latencySpec(`moneyTransfer/c4/${driver}/${metric}`, samples, 'baseline')),
       params: { workflow: 'moneyTransfer', concurrency: 4, driver, metric },
     });
     const report = syntheticReport([
@@ -295,8 +333,14 @@ describe('harnessOverhead', () => {
     const raw = drift.map((level) => level * (1 + 0.02 * (random() - 0.5)));
     const harness = drift.map((level) => level * 1.05 * (1 + 0.02 * (random() - 0.5)));
     const report = syntheticReport([
-      { ...latencySpec('moneyTransfer/c4/harness/latency-p50', harness, 'baseline'), params: { workflow: 'moneyTransfer', concurrency: 4, driver: 'harness', metric: 'latency-p50' } },
-      { ...latencySpec('moneyTransfer/c4/raw/latency-p50', raw, 'baseline'), params: { workflow: 'moneyTransfer', concurrency: 4, driver: 'raw', metric: 'latency-p50' } },
+      {
+        ...latencySpec('moneyTransfer/c4/harness/latency-p50', harness, 'baseline'),
+        params: { workflow: 'moneyTransfer', concurrency: 4, driver: 'harness', metric: 'latency-p50' },
+      },
+      {
+        ...latencySpec('moneyTransfer/c4/raw/latency-p50', raw, 'baseline'),
+        params: { workflow: 'moneyTransfer', concurrency: 4, driver: 'raw', metric: 'latency-p50' },
+      },
     ]);
 
     const [row] = harnessOverhead(report);
@@ -313,8 +357,14 @@ describe('harnessOverhead', () => {
 
   it('falls back to the two medians and Mann-Whitney when the samples cannot be paired', () => {
     const report = syntheticReport([
-      { ...latencySpec('w/c4/harness/latency-p50', [110, 111, 109], 'baseline'), params: { workflow: 'w', concurrency: 4, driver: 'harness', metric: 'latency-p50' } },
-      { ...latencySpec('w/c4/raw/latency-p50', [100, 101], 'baseline'), params: { workflow: 'w', concurrency: 4, driver: 'raw', metric: 'latency-p50' } },
+      {
+        ...latencySpec('w/c4/harness/latency-p50', [110, 111, 109], 'baseline'),
+        params: { workflow: 'w', concurrency: 4, driver: 'harness', metric: 'latency-p50' },
+      },
+      {
+        ...latencySpec('w/c4/raw/latency-p50', [100, 101], 'baseline'),
+        params: { workflow: 'w', concurrency: 4, driver: 'raw', metric: 'latency-p50' },
+      },
     ]);
     const [row] = harnessOverhead(report);
     expect(row).toMatchObject({ test: 'Mann-Whitney', harnessMedian: 110, rawMedian: 100.5 });

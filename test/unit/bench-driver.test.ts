@@ -64,8 +64,12 @@ describe('runClosedLoop', () => {
   });
 
   it('refuses a concurrency or count that is not a positive integer', async () => {
-    await expect(runClosedLoop({ concurrency: 0, maxCount: 1, maxDurationMs: 1 }, async () => undefined)).rejects.toThrow('concurrency must be a positive integer, got 0');
-    await expect(runClosedLoop({ concurrency: 1, maxCount: 1.5, maxDurationMs: 1 }, async () => undefined)).rejects.toThrow('maxCount must be a positive integer, got 1.5');
+    await expect(runClosedLoop({ concurrency: 0, maxCount: 1, maxDurationMs: 1 }, async () => undefined)).rejects.toThrow(
+      'concurrency must be a positive integer, got 0',
+    );
+    await expect(runClosedLoop({ concurrency: 1, maxCount: 1.5, maxDurationMs: 1 }, async () => undefined)).rejects.toThrow(
+      'maxCount must be a positive integer, got 1.5',
+    );
   });
 });
 
@@ -79,7 +83,9 @@ describe('warmUpUntilSteady', () => {
   });
 
   it('stops at its bound and says it never got steady when every window is slower than the last', async () => {
-    const result = await warmUpUntilSteady({ concurrency: 1, windowMs: 40, windows: 3, tolerance: 0.1, maxMs: 300 }, (index) => sleep(2 * index));
+    const result = await warmUpUntilSteady({ concurrency: 1, windowMs: 40, windows: 3, tolerance: 0.1, maxMs: 300 }, (index) =>
+      sleep(2 * index),
+    );
     expect(result.steady).toBe(false);
     expect(result.durationMs).toBeGreaterThanOrEqual(300);
     expect(result.rates[0]!).toBeGreaterThan(result.rates.at(-1)!);
@@ -90,8 +96,18 @@ describe('configuredBackoffMs and recordedRetryPolicy', () => {
   it('read the retry policy the server recorded for the activity, and follow it: 1 s doubling, capped at 10 s', () => {
     const history = {
       events: [
-        { activityTaskScheduledEventAttributes: { activityType: { name: 'withdraw' }, retryPolicy: { initialInterval: { seconds: 9 }, backoffCoefficient: 3, maximumInterval: { seconds: 90 } } } },
-        { activityTaskScheduledEventAttributes: { activityType: { name: 'deposit' }, retryPolicy: { initialInterval: { seconds: 1 }, backoffCoefficient: 2, maximumInterval: { seconds: 10, nanos: 0 } } } },
+        {
+          activityTaskScheduledEventAttributes: {
+            activityType: { name: 'withdraw' },
+            retryPolicy: { initialInterval: { seconds: 9 }, backoffCoefficient: 3, maximumInterval: { seconds: 90 } },
+          },
+        },
+        {
+          activityTaskScheduledEventAttributes: {
+            activityType: { name: 'deposit' },
+            retryPolicy: { initialInterval: { seconds: 1 }, backoffCoefficient: 2, maximumInterval: { seconds: 10, nanos: 0 } },
+          },
+        },
       ],
     };
     const policy = recordedRetryPolicy(history as never, 'deposit')!;
@@ -108,22 +124,45 @@ describe('staggeredStarts', () => {
     expect(starts[0]).toBe(0);
     expect(starts).toEqual([...starts].sort((a, b) => a - b));
     const moments = starts.flatMap((start, workflow) => offsets.map((offset) => ({ workflow, at: start + offset })));
-    for (const a of moments) for (const b of moments) if (a.workflow !== b.workflow) expect(Math.abs(a.at - b.at)).toBeGreaterThanOrEqual(250);
+    for (const a of moments)
+      for (const b of moments) if (a.workflow !== b.workflow) expect(Math.abs(a.at - b.at)).toBeGreaterThanOrEqual(250);
     expect(starts.at(-1)! + 7000).toBeLessThan(30_000); // twenty workflows in under half a minute
   });
 });
 
 describe('loopBenchmarks', () => {
-  const run = (completed: number) => ({ latenciesMs: Array.from({ length: completed }, (_, i) => 50 + i), completed, elapsedMs: completed * 50, throughputPerSec: 20 });
+  const run = (completed: number) => ({
+    latenciesMs: Array.from({ length: completed }, (_, i) => 50 + i),
+    completed,
+    elapsedMs: completed * 50,
+    throughputPerSec: 20,
+  });
 
   it('reports p50 and p95 of runs of 40 workflows, and omits p99 saying why', () => {
-    const { benchmarks, omitted } = loopBenchmarks('throughput', 'moneyTransfer', 1, [run(40), run(40), run(41)], { maxCount: 40, maxDurationMs: 6000 });
-    expect(benchmarks.map((b) => b.id)).toEqual(['throughput/moneyTransfer/c1/throughput', 'throughput/moneyTransfer/c1/latency-p50', 'throughput/moneyTransfer/c1/latency-p95']);
-    expect(omitted).toEqual([{ id: 'throughput/moneyTransfer/c1/latency-p99', reason: "a run's p99 needs at least 200 workflows, and these runs closed 40 to 41" }]);
+    const { benchmarks, omitted } = loopBenchmarks('throughput', 'moneyTransfer', 1, [run(40), run(40), run(41)], {
+      maxCount: 40,
+      maxDurationMs: 6000,
+    });
+    expect(benchmarks.map((b) => b.id)).toEqual([
+      'throughput/moneyTransfer/c1/throughput',
+      'throughput/moneyTransfer/c1/latency-p50',
+      'throughput/moneyTransfer/c1/latency-p95',
+    ]);
+    expect(omitted).toEqual([
+      { id: 'throughput/moneyTransfer/c1/latency-p99', reason: "a run's p99 needs at least 200 workflows, and these runs closed 40 to 41" },
+    ]);
   });
 
   it('goes by the shortest run: one run of 20 leaves p95 out', () => {
-    const { omitted } = loopBenchmarks('baseline', 'w', 4, [run(40), run(20)], { maxCount: 40, maxDurationMs: 6000 }, { driver: 'raw' }, 'raw/');
+    const { omitted } = loopBenchmarks(
+      'baseline',
+      'w',
+      4,
+      [run(40), run(20)],
+      { maxCount: 40, maxDurationMs: 6000 },
+      { driver: 'raw' },
+      'raw/',
+    );
     expect(omitted.map((o) => o.id)).toEqual(['baseline/w/c4/raw/latency-p95', 'baseline/w/c4/raw/latency-p99']);
   });
 });

@@ -9,7 +9,8 @@ import { DEV_SERVER_DYNAMIC_CONFIG } from '../../src/base/harness/temporal';
 const dir = mkdtempSync(path.join(os.tmpdir(), 'tempest-bench-environment-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const git = (cwd: string, ...args: string[]): string => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd, encoding: 'utf8' });
+const git = (cwd: string, ...args: string[]): string =>
+  execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd, encoding: 'utf8' });
 
 describe('captureEnvironment', () => {
   it('says "uncommitted changes" only when a tracked file changed: an untracked one (a report, a log) is no change', () => {
@@ -41,6 +42,10 @@ describe('captureEnvironment', () => {
   it('records the dynamic config every dev server of the run starts with', () => {
     const { devServerConfig } = captureEnvironment(dir);
     expect(devServerConfig).toEqual(DEV_SERVER_DYNAMIC_CONFIG);
-    expect(devServerConfig).toMatchObject({ 'history.transferProcessorMaxPollRPS': 1000, 'history.timerProcessorMaxPollRPS': 1000, 'history.timerProcessorMaxTimeShift': '10ms' });
+    expect(devServerConfig).toMatchObject({
+      'history.transferProcessorMaxPollRPS': 1000,
+      'history.timerProcessorMaxPollRPS': 1000,
+      'history.timerProcessorMaxTimeShift': '10ms',
+    });
   });
 });

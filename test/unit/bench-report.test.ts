@@ -20,7 +20,8 @@ function errorOf(run: () => unknown): string {
   throw new Error('expected an error, but none was thrown');
 }
 
-const valid = (): Json => JSON.parse(JSON.stringify(syntheticReport([latencySpec('moneyTransfer/c1/latency-p50', [150, 151, 149])]))) as Json;
+const valid = (): Json =>
+  JSON.parse(JSON.stringify(syntheticReport([latencySpec('moneyTransfer/c1/latency-p50', [150, 151, 149])]))) as Json;
 
 /** Set (or, for undefined, delete) the value at a dotted path such as `benchmarks.0.samples.1`. */
 function withField(report: Json, dotted: string, value: unknown): Json {
@@ -43,31 +44,116 @@ describe('parseReport', () => {
   const B = ' (benchmark "throughput/moneyTransfer/c1/latency-p50")';
   it.each([
     ['no schema', 'schema', undefined, 'base.json: schema must be "tempest.bench/v1", got nothing'],
-    ['another schema version', 'schema', 'tempest.bench/v2', 'base.json: schema "tempest.bench/v2" is not supported (this tempest reads tempest.bench/v1)'],
-    ['a sample that is a string', 'benchmarks.0.samples.1', '151', `base.json: benchmarks[0].samples[1] must be a finite number, got "151"${B}`],
+    [
+      'another schema version',
+      'schema',
+      'tempest.bench/v2',
+      'base.json: schema "tempest.bench/v2" is not supported (this tempest reads tempest.bench/v1)',
+    ],
+    [
+      'a sample that is a string',
+      'benchmarks.0.samples.1',
+      '151',
+      `base.json: benchmarks[0].samples[1] must be a finite number, got "151"${B}`,
+    ],
     ['no samples', 'benchmarks.0.samples', [], `base.json: benchmarks[0].samples must be a non-empty array of numbers, got []${B}`],
-    ['an unknown direction', 'benchmarks.0.direction', 'faster', `base.json: benchmarks[0].direction must be "lower-is-better" or "higher-is-better", got "faster"${B}`],
-    ['a missing environment field', 'environment.cpuCores', undefined, 'base.json: environment.cpuCores must be an integer >= 0, got nothing'],
-    ['a summary out of step with the samples', 'benchmarks.0.samples', [150, 151, 149, 152], `base.json: benchmarks[0].summary.n is 3 but benchmarks[0].samples holds 4 values${B}`],
-    ['a non-numeric raw series', 'benchmarks.0.raw', { latencyMs: [1, null] }, `base.json: benchmarks[0].raw.latencyMs[1] must be a finite number, got null${B}`],
+    [
+      'an unknown direction',
+      'benchmarks.0.direction',
+      'faster',
+      `base.json: benchmarks[0].direction must be "lower-is-better" or "higher-is-better", got "faster"${B}`,
+    ],
+    [
+      'a missing environment field',
+      'environment.cpuCores',
+      undefined,
+      'base.json: environment.cpuCores must be an integer >= 0, got nothing',
+    ],
+    [
+      'a summary out of step with the samples',
+      'benchmarks.0.samples',
+      [150, 151, 149, 152],
+      `base.json: benchmarks[0].summary.n is 3 but benchmarks[0].samples holds 4 values${B}`,
+    ],
+    [
+      'a non-numeric raw series',
+      'benchmarks.0.raw',
+      { latencyMs: [1, null] },
+      `base.json: benchmarks[0].raw.latencyMs[1] must be a finite number, got null${B}`,
+    ],
     ['a load average that is text', 'run.loadAverageMax', 'high', 'base.json: run.loadAverageMax must be a finite number >= 0, got "high"'],
-    ['a param that is an object', 'benchmarks.0.params.workflow', { name: 'x' }, `base.json: benchmarks[0].params.workflow must be a string, finite number or boolean, got {"name":"x"}${B}`],
+    [
+      'a param that is an object',
+      'benchmarks.0.params.workflow',
+      { name: 'x' },
+      `base.json: benchmarks[0].params.workflow must be a string, finite number or boolean, got {"name":"x"}${B}`,
+    ],
     // What no measurement can be.
-    ['no benchmarks at all', 'benchmarks', [], 'base.json: benchmarks must be a non-empty array (a report without benchmarks measured nothing), got []'],
-    ['a negative latency', 'benchmarks.0.samples.2', -149, `base.json: benchmarks[0].samples[2] must be a number >= 0 (a duration, rate or count is never negative), got -149${B}`],
-    ['samples that are all zero', 'benchmarks.0.samples', [0, 0, 0], `base.json: benchmarks[0].samples must be measurements (all of them are 0: nothing was measured), got [0,0,0]${B}`],
-    ['an id that is not its suite and name', 'benchmarks.0.id', 'throughput/other', 'base.json: benchmarks[0].id must be "throughput/moneyTransfer/c1/latency-p50" (its suite and name), got "throughput/other" (benchmark "throughput/other")'],
+    [
+      'no benchmarks at all',
+      'benchmarks',
+      [],
+      'base.json: benchmarks must be a non-empty array (a report without benchmarks measured nothing), got []',
+    ],
+    [
+      'a negative latency',
+      'benchmarks.0.samples.2',
+      -149,
+      `base.json: benchmarks[0].samples[2] must be a number >= 0 (a duration, rate or count is never negative), got -149${B}`,
+    ],
+    [
+      'samples that are all zero',
+      'benchmarks.0.samples',
+      [0, 0, 0],
+      `base.json: benchmarks[0].samples must be measurements (all of them are 0: nothing was measured), got [0,0,0]${B}`,
+    ],
+    [
+      'an id that is not its suite and name',
+      'benchmarks.0.id',
+      'throughput/other',
+      'base.json: benchmarks[0].id must be "throughput/moneyTransfer/c1/latency-p50" (its suite and name), got "throughput/other" (benchmark "throughput/other")',
+    ],
     ['an empty id', 'benchmarks.0.id', '', 'base.json: benchmarks[0].id must be a non-empty string without control characters, got ""'],
-    ['an id with a line break', 'benchmarks.0.id', 'throughput/a\nb', 'base.json: benchmarks[0].id must be a non-empty string without control characters, got "throughput/a\\nb"'],
-    ['an empty unit', 'benchmarks.0.unit', ' ', `base.json: benchmarks[0].unit must be a non-empty string without control characters, got " "${B}`],
-    ['a suite that is a number', 'benchmarks.0.suite', 7, `base.json: benchmarks[0].suite must be a non-empty string without control characters, got 7${B}`],
-    ['a param that overflowed to Infinity', 'benchmarks.0.params.maxCount', Infinity, `base.json: benchmarks[0].params.maxCount must be a string, finite number or boolean, got Infinity${B}`],
+    [
+      'an id with a line break',
+      'benchmarks.0.id',
+      'throughput/a\nb',
+      'base.json: benchmarks[0].id must be a non-empty string without control characters, got "throughput/a\\nb"',
+    ],
+    [
+      'an empty unit',
+      'benchmarks.0.unit',
+      ' ',
+      `base.json: benchmarks[0].unit must be a non-empty string without control characters, got " "${B}`,
+    ],
+    [
+      'a suite that is a number',
+      'benchmarks.0.suite',
+      7,
+      `base.json: benchmarks[0].suite must be a non-empty string without control characters, got 7${B}`,
+    ],
+    [
+      'a param that overflowed to Infinity',
+      'benchmarks.0.params.maxCount',
+      Infinity,
+      `base.json: benchmarks[0].params.maxCount must be a string, finite number or boolean, got Infinity${B}`,
+    ],
     ['a fractional core count', 'environment.cpuCores', 1.5, 'base.json: environment.cpuCores must be an integer >= 0, got 1.5'],
     ['a negative load average', 'environment.loadAverage.1', -0.4, 'base.json: environment.loadAverage[1] must be a number >= 0, got -0.4'],
     ['a date that is no date', 'environment.date', 'yesterday', 'base.json: environment.date must be an ISO 8601 date, got "yesterday"'],
     ['a negative run duration', 'run.durationMs', -1, 'base.json: run.durationMs must be a finite number >= 0, got -1'],
-    ['a suite list with an empty name', 'run.suites', [''], 'base.json: run.suites[0] must be a non-empty string without control characters, got ""'],
-    ['a summary value that is not a number', 'benchmarks.0.summary.median', 'fast', `base.json: benchmarks[0].summary.median must be a finite number, got "fast"${B}`],
+    [
+      'a suite list with an empty name',
+      'run.suites',
+      [''],
+      'base.json: run.suites[0] must be a non-empty string without control characters, got ""',
+    ],
+    [
+      'a summary value that is not a number',
+      'benchmarks.0.summary.median',
+      'fast',
+      `base.json: benchmarks[0].summary.median must be a finite number, got "fast"${B}`,
+    ],
     ['benchmarks that are an object', 'benchmarks', {}, 'base.json: benchmarks must be an array, got {}'],
     ['a benchmark that is a string', 'benchmarks.0', 'x', 'base.json: benchmarks[0] must be an object, got "x"'],
     ['quick that is text', 'run.quick', 'no', 'base.json: run.quick must be true or false, got "no"'],
@@ -76,7 +162,16 @@ describe('parseReport', () => {
   });
 
   it('cuts a long value short, so the error stays one line of readable length', () => {
-    const message = errorOf(() => parseReport(withField(valid(), 'benchmarks.0.samples', Array.from({ length: 500 }, () => 'x')), 'base.json'));
+    const message = errorOf(() =>
+      parseReport(
+        withField(
+          valid(),
+          'benchmarks.0.samples',
+          Array.from({ length: 500 }, () => 'x'),
+        ),
+        'base.json',
+      ),
+    );
     expect(message).toBe(`base.json: benchmarks[0].samples[0] must be a finite number, got "x"${B}`);
     const long = errorOf(() => parseReport(withField(valid(), 'run', 'y'.repeat(500)), 'base.json'));
     expect(long).toBe(`base.json: run must be an object, got "${'y'.repeat(76)}…`);
@@ -90,7 +185,9 @@ describe('parseReport', () => {
     const report = valid();
     const benchmarks = report.benchmarks as unknown[];
     benchmarks.push(benchmarks[0]);
-    expect(() => parseReport(report, 'base.json')).toThrow('base.json: benchmarks[1].id "throughput/moneyTransfer/c1/latency-p50" appears twice (ids must be unique)');
+    expect(() => parseReport(report, 'base.json')).toThrow(
+      'base.json: benchmarks[1].id "throughput/moneyTransfer/c1/latency-p50" appears twice (ids must be unique)',
+    );
   });
 
   it('reads a report written before percentiles needed enough samples and the dev server settings were recorded', () => {
@@ -103,18 +200,46 @@ describe('parseReport', () => {
 
   it('reads the dev server settings, warm-ups and omitted benchmarks', () => {
     const report = valid();
-    withField(report, 'environment.devServerConfig', { 'history.transferProcessorMaxPollRPS': 1000, 'history.timerProcessorMaxTimeShift': '10ms', 'frontend.enableServerVersionCheck': false });
-    withField(report, 'run.warmUps', [{ subject: 'throughput/moneyTransfer c16', steady: true, durationMs: 4210, rates: [30.1, 35.2, 35.9, 35.4] }]);
-    withField(report, 'omitted', [{ id: 'throughput/moneyTransfer/c1/latency-p99', reason: "a run's p99 needs at least 200 workflows, and these runs closed 40" }]);
+    withField(report, 'environment.devServerConfig', {
+      'history.transferProcessorMaxPollRPS': 1000,
+      'history.timerProcessorMaxTimeShift': '10ms',
+      'frontend.enableServerVersionCheck': false,
+    });
+    withField(report, 'run.warmUps', [
+      { subject: 'throughput/moneyTransfer c16', steady: true, durationMs: 4210, rates: [30.1, 35.2, 35.9, 35.4] },
+    ]);
+    withField(report, 'omitted', [
+      { id: 'throughput/moneyTransfer/c1/latency-p99', reason: "a run's p99 needs at least 200 workflows, and these runs closed 40" },
+    ]);
     expect(parseReport(report, 'head.json')).toEqual(report);
   });
 
   it.each([
-    ['a dev server setting that is an object', 'environment.devServerConfig', { 'history.rps': { x: 1 } }, 'head.json: environment.devServerConfig.history.rps must be a string, finite number or boolean, got {"x":1}'],
+    [
+      'a dev server setting that is an object',
+      'environment.devServerConfig',
+      { 'history.rps': { x: 1 } },
+      'head.json: environment.devServerConfig.history.rps must be a string, finite number or boolean, got {"x":1}',
+    ],
     ['warm-ups that are no list', 'run.warmUps', 'fast', 'head.json: run.warmUps must be an array, got "fast"'],
-    ['a warm-up without its verdict', 'run.warmUps', [{ subject: 'x', durationMs: 1, rates: [] }], 'head.json: run.warmUps[0].steady must be true or false, got nothing'],
-    ['an omission without a reason', 'omitted', [{ id: 'throughput/x' }], 'head.json: omitted[0].reason must be a non-empty string without control characters, got nothing'],
-    ['an omission of a benchmark the report has', 'omitted', [{ id: 'throughput/moneyTransfer/c1/latency-p50', reason: 'r' }], 'head.json: omitted[0].id "throughput/moneyTransfer/c1/latency-p50" is also a benchmark of the report; a benchmark is reported or omitted, not both'],
+    [
+      'a warm-up without its verdict',
+      'run.warmUps',
+      [{ subject: 'x', durationMs: 1, rates: [] }],
+      'head.json: run.warmUps[0].steady must be true or false, got nothing',
+    ],
+    [
+      'an omission without a reason',
+      'omitted',
+      [{ id: 'throughput/x' }],
+      'head.json: omitted[0].reason must be a non-empty string without control characters, got nothing',
+    ],
+    [
+      'an omission of a benchmark the report has',
+      'omitted',
+      [{ id: 'throughput/moneyTransfer/c1/latency-p50', reason: 'r' }],
+      'head.json: omitted[0].id "throughput/moneyTransfer/c1/latency-p50" is also a benchmark of the report; a benchmark is reported or omitted, not both',
+    ],
   ])('refuses %s, naming the field', (_what, field, value, message) => {
     expect(errorOf(() => parseReport(withField(valid(), field, value), 'head.json'))).toBe(message);
   });
@@ -126,7 +251,9 @@ describe('parseReport', () => {
 
 describe('readReport', () => {
   it('names the file that does not exist', () => {
-    expect(() => readReport(path.join(dir, 'missing.json'))).toThrow(`${path.join(dir, 'missing.json')}: cannot read the report (no such file)`);
+    expect(() => readReport(path.join(dir, 'missing.json'))).toThrow(
+      `${path.join(dir, 'missing.json')}: cannot read the report (no such file)`,
+    );
   });
 
   it('names the file that is not JSON', () => {

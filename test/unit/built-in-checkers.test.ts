@@ -10,14 +10,33 @@ import type { PlannedOperation } from '../../src/features/chaos/plan';
 const Cause = proto.temporal.api.enums.v1.WorkflowTaskFailedCause;
 
 /** A history of one activity: scheduled with this retry policy, then started at `attempt` after a failure of `type`. */
-function retried(workflowId: string, activity: string, attempt: number, type: string, policy: { maximumAttempts?: number; nonRetryableErrorTypes?: string[] } = {}): RecordedWorkflow {
+function retried(
+  workflowId: string,
+  activity: string,
+  attempt: number,
+  type: string,
+  policy: { maximumAttempts?: number; nonRetryableErrorTypes?: string[] } = {},
+): RecordedWorkflow {
   return {
     workflowId,
     runId: 'r',
     workflowType: 'w',
     events: [
-      { eventId: 5, activityTaskScheduledEventAttributes: { activityType: { name: activity }, retryPolicy: { maximumAttempts: policy.maximumAttempts ?? 0, nonRetryableErrorTypes: policy.nonRetryableErrorTypes ?? [] } } },
-      { eventId: 6, activityTaskStartedEventAttributes: { scheduledEventId: 5, attempt, lastFailure: { message: 'no', applicationFailureInfo: { type } } } },
+      {
+        eventId: 5,
+        activityTaskScheduledEventAttributes: {
+          activityType: { name: activity },
+          retryPolicy: { maximumAttempts: policy.maximumAttempts ?? 0, nonRetryableErrorTypes: policy.nonRetryableErrorTypes ?? [] },
+        },
+      },
+      {
+        eventId: 6,
+        activityTaskStartedEventAttributes: {
+          scheduledEventId: 5,
+          attempt,
+          lastFailure: { message: 'no', applicationFailureInfo: { type } },
+        },
+      },
     ],
   } as unknown as RecordedWorkflow;
 }
@@ -43,7 +62,12 @@ const evidenceOf = async (o: RunObservations, check: string) => (await runChecks
 describe('the built-in checkers, derived from the recorded histories', () => {
   it('name every invariant a run gets without asking the user for anything', () => {
     expect(BUILT_IN_CHECKERS.map((c) => c.name)).toEqual([
-      'all-finished', 'histories-replay', 'no-workflow-task-failures', 'business-errors-not-retried', 'retries-within-policy', 'client-agrees-with-outcome',
+      'all-finished',
+      'histories-replay',
+      'no-workflow-task-failures',
+      'business-errors-not-retried',
+      'retries-within-policy',
+      'client-agrees-with-outcome',
     ]);
   });
 
@@ -67,25 +91,53 @@ describe('the built-in checkers, derived from the recorded histories', () => {
       workflowId: 'transfer-t4',
       runId: 'r',
       workflowType: 'moneyTransfer',
-      events: [{ eventId: 5, activityTaskScheduledEventAttributes: { activityId: '1', activityType: { name: 'withdraw' }, retryPolicy: { maximumAttempts: 0, nonRetryableErrorTypes: [] } } }],
-      pendingActivities: [{ activityId: '1', activityType: { name: 'withdraw' }, attempt: 14, lastFailure: { message: 'declined', applicationFailureInfo: { type: 'InsufficientFundsError' } } }],
+      events: [
+        {
+          eventId: 5,
+          activityTaskScheduledEventAttributes: {
+            activityId: '1',
+            activityType: { name: 'withdraw' },
+            retryPolicy: { maximumAttempts: 0, nonRetryableErrorTypes: [] },
+          },
+        },
+      ],
+      pendingActivities: [
+        {
+          activityId: '1',
+          activityType: { name: 'withdraw' },
+          attempt: 14,
+          lastFailure: { message: 'declined', applicationFailureInfo: { type: 'InsufficientFundsError' } },
+        },
+      ],
     } as unknown as RecordedWorkflow;
     const o = run({ businessErrors: ['InsufficientFundsError'], workflows: [unlimited] });
-    expect(await evidenceOf(o, 'business-errors-not-retried')).toEqual(['transfer-t4: activity withdraw was retried after InsufficientFundsError (attempt 14, still retrying when the run ended)']);
+    expect(await evidenceOf(o, 'business-errors-not-retried')).toEqual([
+      'transfer-t4: activity withdraw was retried after InsufficientFundsError (attempt 14, still retrying when the run ended)',
+    ]);
     expect(await evidenceOf(o, 'retries-within-policy')).toEqual([]);
   });
 
   it('activityRetries counts an attempt seen both pending and then started in the history once', () => {
     const workflow = {
       ...retried('w', 'deposit', 3, 'Timeout'),
-      pendingActivities: [{ activityId: '1', activityType: { name: 'deposit' }, attempt: 3, lastFailure: { message: 'timed out', timeoutFailureInfo: {} } }],
+      pendingActivities: [
+        { activityId: '1', activityType: { name: 'deposit' }, attempt: 3, lastFailure: { message: 'timed out', timeoutFailureInfo: {} } },
+      ],
     } as RecordedWorkflow;
     (workflow.events[0]!.activityTaskScheduledEventAttributes as { activityId: string }).activityId = '1';
-    expect(activityRetries(workflow)).toEqual([{ workflowId: 'w', activity: 'deposit', attempt: 3, afterFailure: 'Timeout', nonRetryable: false, maximumAttempts: 0 }]);
+    expect(activityRetries(workflow)).toEqual([
+      { workflowId: 'w', activity: 'deposit', attempt: 3, afterFailure: 'Timeout', nonRetryable: false, maximumAttempts: 0 },
+    ]);
   });
 
   it('retries-within-policy: an attempt beyond the maximum is named; unlimited attempts are never too many', async () => {
-    const o = run({ workflows: [retried('a', 'deposit', 7, 'X', { maximumAttempts: 6 }), retried('b', 'deposit', 40, 'X', { maximumAttempts: 0 }), retried('c', 'deposit', 6, 'X', { maximumAttempts: 6 })] });
+    const o = run({
+      workflows: [
+        retried('a', 'deposit', 7, 'X', { maximumAttempts: 6 }),
+        retried('b', 'deposit', 40, 'X', { maximumAttempts: 0 }),
+        retried('c', 'deposit', 6, 'X', { maximumAttempts: 6 }),
+      ],
+    });
     expect(await evidenceOf(o, 'retries-within-policy')).toEqual(['a: activity deposit ran attempt 7, its retry policy allows 6']);
     expect(activityRetries(retried('c', 'deposit', 6, 'X', { maximumAttempts: 6 }))).toEqual([
       { workflowId: 'c', activity: 'deposit', attempt: 6, afterFailure: 'X', nonRetryable: false, maximumAttempts: 6 },
@@ -99,8 +151,20 @@ describe('the built-in checkers, derived from the recorded histories', () => {
       workflowType: 'w',
       events: [
         { eventId: 4, workflowTaskFailedEventAttributes: { cause: Cause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND } },
-        { eventId: 9, workflowTaskFailedEventAttributes: { cause: Cause.WORKFLOW_TASK_FAILED_CAUSE_NON_DETERMINISTIC_ERROR, failure: { message: '[TMPRL1100] Nondeterminism error\nmore' } } },
-        { eventId: 12, workflowTaskFailedEventAttributes: { cause: Cause.WORKFLOW_TASK_FAILED_CAUSE_WORKFLOW_WORKER_UNHANDLED_FAILURE, failure: { message: 'boom' } } },
+        {
+          eventId: 9,
+          workflowTaskFailedEventAttributes: {
+            cause: Cause.WORKFLOW_TASK_FAILED_CAUSE_NON_DETERMINISTIC_ERROR,
+            failure: { message: '[TMPRL1100] Nondeterminism error\nmore' },
+          },
+        },
+        {
+          eventId: 12,
+          workflowTaskFailedEventAttributes: {
+            cause: Cause.WORKFLOW_TASK_FAILED_CAUSE_WORKFLOW_WORKER_UNHANDLED_FAILURE,
+            failure: { message: 'boom' },
+          },
+        },
       ],
     } as unknown as RecordedWorkflow;
     expect(workflowTaskFailures(workflow).map((f) => f.cause)).toEqual(['NON_DETERMINISTIC_ERROR', 'WORKFLOW_WORKER_UNHANDLED_FAILURE']);
@@ -115,17 +179,49 @@ describe('the built-in checkers, derived from the recorded histories', () => {
       workflowId: 'w1',
       runId: 'r',
       workflowType: 'w',
-      events: [{ eventId: 12, workflowTaskFailedEventAttributes: { cause: Cause.WORKFLOW_TASK_FAILED_CAUSE_WORKFLOW_WORKER_UNHANDLED_FAILURE, failure: { message: 'Script execution timed out after 5000ms' } } }],
+      events: [
+        {
+          eventId: 12,
+          workflowTaskFailedEventAttributes: {
+            cause: Cause.WORKFLOW_TASK_FAILED_CAUSE_WORKFLOW_WORKER_UNHANDLED_FAILURE,
+            failure: { message: 'Script execution timed out after 5000ms' },
+          },
+        },
+      ],
     } as unknown as RecordedWorkflow;
-    const fault = (action: object) => ({ index: 1, timeMs: 300, process: 'nemesis', type: 'invoke' as const, f: 'fault', op: 'f0', value: action });
-    expect(await evidenceOf(run({ workflows: [workflow], history: [fault({ kind: 'pause', process: 'worker-2' })] }), 'no-workflow-task-failures')).toEqual([]);
+    const fault = (action: object) => ({
+      index: 1,
+      timeMs: 300,
+      process: 'nemesis',
+      type: 'invoke' as const,
+      f: 'fault',
+      op: 'f0',
+      value: action,
+    });
+    expect(
+      await evidenceOf(
+        run({ workflows: [workflow], history: [fault({ kind: 'pause', process: 'worker-2' })] }),
+        'no-workflow-task-failures',
+      ),
+    ).toEqual([]);
     const named = ['w1: workflow task failed at event 12 (WORKFLOW_WORKER_UNHANDLED_FAILURE): Script execution timed out after 5000ms'];
-    expect(await evidenceOf(run({ workflows: [workflow], history: [fault({ kind: 'pause', process: 'bank' })] }), 'no-workflow-task-failures')).toEqual(named);
+    expect(
+      await evidenceOf(run({ workflows: [workflow], history: [fault({ kind: 'pause', process: 'bank' })] }), 'no-workflow-task-failures'),
+    ).toEqual(named);
     expect(await evidenceOf(run({ workflows: [workflow] }), 'no-workflow-task-failures')).toEqual(named);
   });
 
   it('client-agrees-with-outcome: an ok must be a completed workflow, a fail a failed one with the failure the client saw; info promises nothing', async () => {
-    const op = (id: string): PlannedOperation => ({ id, kind: 'transfer', workflowId: `transfer-${id}`, workflowType: 'moneyTransfer', taskQueue: 'q', args: [], startAtMs: 0, steps: [] });
+    const op = (id: string): PlannedOperation => ({
+      id,
+      kind: 'transfer',
+      workflowId: `transfer-${id}`,
+      workflowType: 'moneyTransfer',
+      taskQueue: 'q',
+      args: [],
+      startAtMs: 0,
+      steps: [],
+    });
     const ended = (id: string, type: 'ok' | 'fail' | 'info', value?: unknown): HistoryEntry[] => [
       { index: 0, timeMs: 0, process: 'client-1', type: 'invoke', f: 'transfer', op: id },
       { index: 1, timeMs: 9, process: 'client-1', type, f: 'transfer', op: id, value },
@@ -156,7 +252,7 @@ describe('the built-in checkers, derived from the recorded histories', () => {
     ]);
   });
 
-  it('clientView reads an operation\'s completion and its steps, acknowledged or not, from the operation history', () => {
+  it("clientView reads an operation's completion and its steps, acknowledged or not, from the operation history", () => {
     const order = { id: 'o1', kind: 'order' };
     const history: HistoryEntry[] = [
       { index: 0, timeMs: 0, process: 'client-2', type: 'invoke', f: 'order', op: 'o1' },
@@ -167,36 +263,69 @@ describe('the built-in checkers, derived from the recorded histories', () => {
       { index: 5, timeMs: 9, process: 'client-2', type: 'info', f: 'order', op: 'o1', value: { error: 'cut off' } },
     ];
     expect(clientView({ history }, order)).toEqual({
-      op: 'o1', type: 'info', value: { error: 'cut off' }, failureTypes: [], steps: [{ name: 'approve', acknowledged: true }, { name: 'ship', acknowledged: false }],
+      op: 'o1',
+      type: 'info',
+      value: { error: 'cut off' },
+      failureTypes: [],
+      steps: [
+        { name: 'approve', acknowledged: true },
+        { name: 'ship', acknowledged: false },
+      ],
     });
     expect(clientView({ history: [] }, order)).toEqual({ op: 'o1', failureTypes: [], steps: [] });
   });
 
   it('all-finished and histories-replay name the workflow', async () => {
-    expect(await evidenceOf(run({ unsettled: ['transfer-t9'] }), 'all-finished')).toEqual(['transfer-t9 had not finished 60 s after the faults healed']);
-    expect(await evidenceOf(run({ replay: [{ workflowId: 'w', status: 'nondeterministic', detail: 'event 5' }] }), 'histories-replay')).toEqual(['w: nondeterministic: event 5']);
+    expect(await evidenceOf(run({ unsettled: ['transfer-t9'] }), 'all-finished')).toEqual([
+      'transfer-t9 had not finished 60 s after the faults healed',
+    ]);
+    expect(
+      await evidenceOf(run({ replay: [{ workflowId: 'w', status: 'nondeterministic', detail: 'event 5' }] }), 'histories-replay'),
+    ).toEqual(['w: nondeterministic: event 5']);
   });
 
   it('a checker that throws, or returns anything but evidence lines, is a harness error naming it, never a verdict', async () => {
-    const throwing = { name: 'explodes', check: () => { throw new Error('cannot read property x\nstack'); } };
+    const throwing = {
+      name: 'explodes',
+      check: () => {
+        throw new Error('cannot read property x\nstack');
+      },
+    };
     const returningJunk = { name: 'returns-junk', check: () => 42 as unknown as string[] };
     await expect(runChecks(['explodes'], [throwing], run({}))).rejects.toThrow(/^checker explodes threw: cannot read property x$/);
-    await expect(runChecks(['returns-junk'], [returningJunk], run({}))).rejects.toThrow(/^checker returns-junk returned 42; a checker returns a list of evidence lines/);
+    await expect(runChecks(['returns-junk'], [returningJunk], run({}))).rejects.toThrow(
+      /^checker returns-junk returned 42; a checker returns a list of evidence lines/,
+    );
   });
 });
 
 describe('checker helpers', () => {
   it('appliedAtMostOnce names each key applied more than once, with what applied it', () => {
-    const effects = [{ key: 'a', n: 1 }, { key: 'b', n: 2 }, { key: 'a', n: 3 }];
-    expect(appliedAtMostOnce(effects, (e) => e.key, (e) => `#${e.n}`)).toEqual(['key a applied 2 times (#1, #3)']);
+    const effects = [
+      { key: 'a', n: 1 },
+      { key: 'b', n: 2 },
+      { key: 'a', n: 3 },
+    ];
+    expect(
+      appliedAtMostOnce(
+        effects,
+        (e) => e.key,
+        (e) => `#${e.n}`,
+      ),
+    ).toEqual(['key a applied 2 times (#1, #3)']);
     expect(appliedAtMostOnce([{ key: 'a' }], (e) => e.key)).toEqual([]);
   });
 
   it('compensatedInReverse names compensations out of reverse order, ignoring what is no compensation', () => {
-    const steps = [{ step: 'book', compensation: 'unbook' }, { step: 'pay', compensation: 'refund' }];
+    const steps = [
+      { step: 'book', compensation: 'unbook' },
+      { step: 'pay', compensation: 'refund' },
+    ];
     expect(compensatedInReverse(steps, ['book', 'pay', 'refund', 'unbook'])).toEqual([]);
     expect(compensatedInReverse(steps, ['book', 'unbook'])).toEqual([]);
-    expect(compensatedInReverse(steps, ['book', 'pay', 'unbook', 'note', 'refund'])).toEqual(['compensations took effect as unbook, refund; in reverse order of its steps they are refund, unbook']);
+    expect(compensatedInReverse(steps, ['book', 'pay', 'unbook', 'note', 'refund'])).toEqual([
+      'compensations took effect as unbook, refund; in reverse order of its steps they are refund, unbook',
+    ]);
   });
 
   it('conserved names each quantity that changed, with both values and the difference', () => {

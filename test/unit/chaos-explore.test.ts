@@ -4,7 +4,10 @@ import { exploreSchedules, type GeneratedFault, scheduleArbitrary, withSchedule 
 import bankAndStore from '../../chaos/system';
 import { bindScenario, defineScenario } from '../../src/features/chaos/scenario';
 
-const scenario = bindScenario(defineScenario({ name: 'explore-me', description: 'a workload to explore', workload: { transfers: 5, concurrency: 2 }, faults: [] }), bankAndStore);
+const scenario = bindScenario(
+  defineScenario({ name: 'explore-me', description: 'a workload to explore', workload: { transfers: 5, concurrency: 2 }, faults: [] }),
+  bankAndStore,
+);
 
 /** A stand-in for a real run (pure logic under test): the "system" breaks whenever the bank is killed for over a second. */
 const breaksWhenBankDiesLong = async (_s: unknown, schedule: readonly GeneratedFault[]): Promise<boolean> =>
@@ -12,17 +15,24 @@ const breaksWhenBankDiesLong = async (_s: unknown, schedule: readonly GeneratedF
 
 /** For seeds 0 to 9, the number of the first schedule `holds` fails on (0: none in 100); the seeds fix the schedules, so this is deterministic. */
 function schedulesUntilFirstFailure(holds: (s: unknown, schedule: readonly GeneratedFault[]) => Promise<boolean>): Promise<number[]> {
-  return Promise.all(Array.from({ length: 10 }, async (_, seed) => {
-    let runs = 0;
-    let found = 0;
-    await exploreSchedules({ scenario, runs: 100, seed, run: async (s, schedule) => {
-      runs++;
-      const held = await holds(s, schedule);
-      if (!held && found === 0) found = runs;
-      return held;
-    } });
-    return found;
-  }));
+  return Promise.all(
+    Array.from({ length: 10 }, async (_, seed) => {
+      let runs = 0;
+      let found = 0;
+      await exploreSchedules({
+        scenario,
+        runs: 100,
+        seed,
+        run: async (s, schedule) => {
+          runs++;
+          const held = await holds(s, schedule);
+          if (!held && found === 0) found = runs;
+          return held;
+        },
+      });
+      return found;
+    }),
+  );
 }
 
 describe('exploreSchedules', () => {
@@ -37,7 +47,13 @@ describe('exploreSchedules', () => {
     const first = await exploreSchedules({ scenario, runs: 200, seed: 7, run: breaksWhenBankDiesLong });
     if (!first.failed) return expect.fail('expected a failure');
     const seen: GeneratedFault[][] = [];
-    const replayed = await exploreSchedules({ scenario, runs: 1, seed: first.seed, path: first.path, run: async (s, schedule) => (seen.push([...schedule]), breaksWhenBankDiesLong(s, schedule)) });
+    const replayed = await exploreSchedules({
+      scenario,
+      runs: 1,
+      seed: first.seed,
+      path: first.path,
+      run: async (s, schedule) => (seen.push([...schedule]), breaksWhenBankDiesLong(s, schedule)),
+    });
     expect(seen[0]).toEqual(first.shrunk);
     expect(replayed.failed).toBe(true);
   });
@@ -91,12 +107,45 @@ describe('the generated schedules', () => {
   });
 
   it('include partitions of one link after another, kill-restart cycles of a worker, bursts of lost responses, and lost responses followed by an outage of that link', () => {
-    const linkSequence = sample.some((s) => s.length > 1 && s.every((f) => f.action.kind === 'link-down') && new Set(s.map((f) => (f.action as { link: string }).link)).size === s.length);
-    const killCycle = sample.some((s) => s.length > 1 && s.every((f) => f.action.kind === 'kill' && f.action.process === 'worker') && s.every((f, i) => i === 0 || f.atMs >= s[i - 1]!.atMs + s[i - 1]!.forMs));
-    const burst = sample.some((s) => s.length > 1 && s.every((f) => f.action.kind === 'toxic' && f.action.toxic === 'reset_peer' && f.action.stream === 'downstream' && f.action.link === (s[0]!.action as { link: string }).link));
+    const linkSequence = sample.some(
+      (s) =>
+        s.length > 1 &&
+        s.every((f) => f.action.kind === 'link-down') &&
+        new Set(s.map((f) => (f.action as { link: string }).link)).size === s.length,
+    );
+    const killCycle = sample.some(
+      (s) =>
+        s.length > 1 &&
+        s.every((f) => f.action.kind === 'kill' && f.action.process === 'worker') &&
+        s.every((f, i) => i === 0 || f.atMs >= s[i - 1]!.atMs + s[i - 1]!.forMs),
+    );
+    const burst = sample.some(
+      (s) =>
+        s.length > 1 &&
+        s.every(
+          (f) =>
+            f.action.kind === 'toxic' &&
+            f.action.toxic === 'reset_peer' &&
+            f.action.stream === 'downstream' &&
+            f.action.link === (s[0]!.action as { link: string }).link,
+        ),
+    );
     const lostThenDown = sample.some((s) => {
       const last = s.at(-1)!;
-      return s.length > 1 && last.action.kind === 'link-down' && last.forMs > 25_000 && s.slice(0, -1).every((f) => f.action.kind === 'toxic' && f.action.toxic === 'reset_peer' && f.action.link === (last.action as { link: string }).link && f.atMs + f.forMs <= last.atMs);
+      return (
+        s.length > 1 &&
+        last.action.kind === 'link-down' &&
+        last.forMs > 25_000 &&
+        s
+          .slice(0, -1)
+          .every(
+            (f) =>
+              f.action.kind === 'toxic' &&
+              f.action.toxic === 'reset_peer' &&
+              f.action.link === (last.action as { link: string }).link &&
+              f.atMs + f.forMs <= last.atMs,
+          )
+      );
     });
     expect([linkSequence, killCycle, burst, lostThenDown]).toEqual([true, true, true, true]);
   });
@@ -115,7 +164,13 @@ describe('the generated schedules', () => {
 
   it('find a bug that needs a lost answer from the bank within a few schedules', async () => {
     const losesAnAnswer = async (_s: unknown, schedule: readonly GeneratedFault[]): Promise<boolean> =>
-      !schedule.some((f) => f.action.kind === 'toxic' && f.action.toxic === 'reset_peer' && f.action.stream === 'downstream' && f.action.link === 'worker-bank');
+      !schedule.some(
+        (f) =>
+          f.action.kind === 'toxic' &&
+          f.action.toxic === 'reset_peer' &&
+          f.action.stream === 'downstream' &&
+          f.action.link === 'worker-bank',
+      );
     const firstFailure = await schedulesUntilFirstFailure(losesAnAnswer);
     console.log(`schedules until a lost bank answer, seeds 0-9: ${firstFailure.join(', ')}`);
     expect(Math.max(...firstFailure)).toBeLessThanOrEqual(30);
@@ -128,8 +183,17 @@ describe('the generated schedules', () => {
   it('find a bug that needs a lost bank answer and then a bank outage past the retry budget, and shrink it to those two faults', async () => {
     // The tutorial transfer's bug: a withdraw applied but its answer lost, then the bank unreachable for longer than the withdraw's 6 attempts.
     const givesUpOnAnAppliedWithdraw = async (_s: unknown, schedule: readonly GeneratedFault[]): Promise<boolean> => {
-      const lost = schedule.find((f) => f.action.kind === 'toxic' && f.action.toxic === 'reset_peer' && f.action.stream === 'downstream' && f.action.link === 'worker-bank');
-      return !lost || !schedule.some((f) => f.action.kind === 'link-down' && f.action.link === 'worker-bank' && f.atMs >= lost.atMs && f.forMs >= 25_000);
+      const lost = schedule.find(
+        (f) =>
+          f.action.kind === 'toxic' &&
+          f.action.toxic === 'reset_peer' &&
+          f.action.stream === 'downstream' &&
+          f.action.link === 'worker-bank',
+      );
+      return (
+        !lost ||
+        !schedule.some((f) => f.action.kind === 'link-down' && f.action.link === 'worker-bank' && f.atMs >= lost.atMs && f.forMs >= 25_000)
+      );
     };
     const firstFailure = await schedulesUntilFirstFailure(givesUpOnAnAppliedWithdraw);
     console.log(`schedules until a lost bank answer then a long bank outage, seeds 0-9: ${firstFailure.join(', ')}`);

@@ -8,7 +8,14 @@ import type { OrderRequest, TransferDetails } from '../../workflows/types';
 const base: ScenarioSpec = {
   name: 'worker-dies',
   description: 'a worker is killed mid-transfer',
-  workload: { transfers: 20, sagas: 5, orders: 5, concurrency: 4, mix: { invalidAccount: 0.1, insufficientFunds: 0.1, cancel: 0.3 }, spreadOver: '3s' },
+  workload: {
+    transfers: 20,
+    sagas: 5,
+    orders: 5,
+    concurrency: 4,
+    mix: { invalidAccount: 0.1, insufficientFunds: 0.1, cancel: 0.3 },
+    spreadOver: '3s',
+  },
   faults: [
     { action: { kind: 'kill', process: 'worker' }, at: { between: ['1s', '2s'] }, for: '2s' },
     { action: { kind: 'toxic', link: 'worker-bank', toxic: 'latency', attributes: { latency: 300, jitter: 50 } }, at: '500ms' },
@@ -26,12 +33,23 @@ function problem(spec: unknown): string {
 }
 
 describe('defineScenario and bindScenario', () => {
-  it('fill in the defaults: every check of the system and the built-in ones, a 60 s settle bound, the system\'s worker count', () => {
+  it("fill in the defaults: every check of the system and the built-in ones, a 60 s settle bound, the system's worker count", () => {
     const scenario = bindScenario(defineScenario(base), bankAndStore);
     expect(scenario.checks).toEqual([
-      'all-finished', 'histories-replay', 'no-workflow-task-failures', 'business-errors-not-retried', 'retries-within-policy', 'client-agrees-with-outcome',
-      'money-conserved', 'transfers-ended-validly', 'keys-applied-once', 'sagas-completed-or-compensated', 'compensations-in-reverse',
-      'ok-operations-applied', 'failed-operations-applied-nothing', 'ended-as-intended',
+      'all-finished',
+      'histories-replay',
+      'no-workflow-task-failures',
+      'business-errors-not-retried',
+      'retries-within-policy',
+      'client-agrees-with-outcome',
+      'money-conserved',
+      'transfers-ended-validly',
+      'keys-applied-once',
+      'sagas-completed-or-compensated',
+      'compensations-in-reverse',
+      'ok-operations-applied',
+      'failed-operations-applied-nothing',
+      'ended-as-intended',
     ]);
     expect(scenario.settleWithinMs).toBe(60_000);
     expect(scenario.workers).toBe(2);
@@ -39,7 +57,17 @@ describe('defineScenario and bindScenario', () => {
       transfers: 20,
       sagas: 5,
       orders: 5,
-      mix: { invalidAccount: 0.1, insufficientFunds: 0.1, invalidTransfer: 0, sagaFailure: 0, outOfStock: 0, paymentDeclined: 0, cancel: 0.3, autoReject: 0, orderFailure: 0 },
+      mix: {
+        invalidAccount: 0.1,
+        insufficientFunds: 0.1,
+        invalidTransfer: 0,
+        sagaFailure: 0,
+        outOfStock: 0,
+        paymentDeclined: 0,
+        cancel: 0.3,
+        autoReject: 0,
+        orderFailure: 0,
+      },
     });
   });
 
@@ -47,29 +75,110 @@ describe('defineScenario and bindScenario', () => {
     [{ ...base, name: 'Worker Dies' }, 'name: expected kebab-case, got "Worker Dies"'],
     [{ ...base, workload: { ...base.workload, concurrency: 0 } }, 'workload.concurrency: expected a whole number from 1 to 1000, got 0'],
     [{ ...base, workload: { concurrency: 2 } }, 'workload.transfers: runs nothing: give transfers, sagas or orders'],
-    [{ ...base, workload: { ...base.workload, transfers: 100_000_000 } }, 'workload.transfers: 100000010 operations; a run takes at most 5000'],
+    [
+      { ...base, workload: { ...base.workload, transfers: 100_000_000 } },
+      'workload.transfers: 100000010 operations; a run takes at most 5000',
+    ],
     [{ ...base, workload: { ...base.workload, mix: { cancel: 2 } } }, 'workload.mix.cancel: expected a fraction from 0 to 1, got 2'],
-    [{ ...base, workload: { ...base.workload, mix: { cancel: 0.6, autoReject: 0.5 } } }, 'workload.mix: cancel + autoReject + orderFailure exceed 1'],
-    [{ ...base, workload: { ...base.workload, mix: { timeout: 0.5 } } }, 'workload.mix.timeout: expected invalidAccount, insufficientFunds, invalidTransfer, sagaFailure, outOfStock, paymentDeclined, cancel, autoReject, orderFailure'],
+    [
+      { ...base, workload: { ...base.workload, mix: { cancel: 0.6, autoReject: 0.5 } } },
+      'workload.mix: cancel + autoReject + orderFailure exceed 1',
+    ],
+    [
+      { ...base, workload: { ...base.workload, mix: { timeout: 0.5 } } },
+      'workload.mix.timeout: expected invalidAccount, insufficientFunds, invalidTransfer, sagaFailure, outOfStock, paymentDeclined, cancel, autoReject, orderFailure',
+    ],
     [{ ...base, workload: { ...base.workload, refunds: 3 } }, 'workload.refunds: not a workload field'],
-    [{ ...base, faults: [{ action: { kind: 'toxic', link: 'worker-db', toxic: 'latency' }, at: 0 }] }, 'faults[0].action.link: expected one of worker-temporal, client-temporal, worker-bank, worker-store, got "worker-db"'],
-    [{ ...base, faults: [{ action: { kind: 'toxic', link: 'worker-bank', toxic: 'jitter' }, at: 0 }] }, 'faults[0].action.toxic: expected one of latency, bandwidth, slow_close, timeout, reset_peer, slicer, limit_data, got "jitter"'],
-    [{ ...base, faults: [{ action: { kind: 'kill', process: 'db' }, at: 0 }] }, 'faults[0].action.process: expected one of temporal, bank, store, worker, worker-1, worker-2, got "db"'],
-    [{ ...base, faults: [{ action: { kind: 'kill', process: 'worker-3' }, at: 0 }] }, "faults[0].action.process: the scenario runs 2 worker(s): worker-1 to worker-2, or 'worker' for one picked by the seed; got \"worker-3\""],
-    [{ ...base, faults: [{ action: { kind: 'kill', process: 'bank' }, at: 'soon' }] }, `faults[0].at: expected a duration such as 500, '500ms', '2s' or '1m', got "soon"`],
-    [{ ...base, faults: [{ action: { kind: 'kill', process: 'bank' }, at: '25h' }] }, 'faults[0].at: "25h" is longer than a day; a run would not end'],
-    [{ ...base, faults: [{ action: { kind: 'pause', process: 'bank' }, at: { between: ['3s', '1s'] } }] }, 'faults[0].at.between: the window ends before it starts'],
-    [{ ...base, faults: [{ action: { kind: 'kill', process: 'bank' }, at: { between: ['1s', '10m'] } }] }, "faults[0].at: may start 600 s in, after the run's work is bounded to end (workload.spreadOver 3 s + settleWithin 60 s)"],
-    [{ ...base, faults: [{ action: { kind: 'explode' }, at: 0 }] }, 'faults[0].action.kind: expected toxic, link-down, kill, pause, restart, deploy or persistence, got "explode"'],
+    [
+      { ...base, faults: [{ action: { kind: 'toxic', link: 'worker-db', toxic: 'latency' }, at: 0 }] },
+      'faults[0].action.link: expected one of worker-temporal, client-temporal, worker-bank, worker-store, got "worker-db"',
+    ],
+    [
+      { ...base, faults: [{ action: { kind: 'toxic', link: 'worker-bank', toxic: 'jitter' }, at: 0 }] },
+      'faults[0].action.toxic: expected one of latency, bandwidth, slow_close, timeout, reset_peer, slicer, limit_data, got "jitter"',
+    ],
+    [
+      { ...base, faults: [{ action: { kind: 'kill', process: 'db' }, at: 0 }] },
+      'faults[0].action.process: expected one of temporal, bank, store, worker, worker-1, worker-2, got "db"',
+    ],
+    [
+      { ...base, faults: [{ action: { kind: 'kill', process: 'worker-3' }, at: 0 }] },
+      'faults[0].action.process: the scenario runs 2 worker(s): worker-1 to worker-2, or \'worker\' for one picked by the seed; got "worker-3"',
+    ],
+    [
+      { ...base, faults: [{ action: { kind: 'kill', process: 'bank' }, at: 'soon' }] },
+      `faults[0].at: expected a duration such as 500, '500ms', '2s' or '1m', got "soon"`,
+    ],
+    [
+      { ...base, faults: [{ action: { kind: 'kill', process: 'bank' }, at: '25h' }] },
+      'faults[0].at: "25h" is longer than a day; a run would not end',
+    ],
+    [
+      { ...base, faults: [{ action: { kind: 'pause', process: 'bank' }, at: { between: ['3s', '1s'] } }] },
+      'faults[0].at.between: the window ends before it starts',
+    ],
+    [
+      { ...base, faults: [{ action: { kind: 'kill', process: 'bank' }, at: { between: ['1s', '10m'] } }] },
+      "faults[0].at: may start 600 s in, after the run's work is bounded to end (workload.spreadOver 3 s + settleWithin 60 s)",
+    ],
+    [
+      { ...base, faults: [{ action: { kind: 'explode' }, at: 0 }] },
+      'faults[0].action.kind: expected toxic, link-down, kill, pause, restart, deploy or persistence, got "explode"',
+    ],
     [{ ...base, cluster: 'kubernetes' }, `cluster: expected 'services' (or leave it out for any cluster), got "kubernetes"`],
-    [{ ...base, faults: [{ action: { kind: 'kill', process: 'temporal-history' }, at: 0 }] }, 'faults[0].action.process: expected one of temporal, bank, store, worker, worker-1, worker-2, got "temporal-history"'],
-    [{ ...base, cluster: 'services', faults: [{ action: { kind: 'kill', process: 'temporal' }, at: 0 }] }, 'faults[0].action.process: expected one of postgres, temporal-frontend, temporal-history, temporal-matching, temporal-worker, bank, store, worker, worker-1, worker-2, got "temporal"'],
-    [{ ...base, cluster: 'services', faults: [{ action: { kind: 'link-down', link: 'history-db' }, at: 0 }] }, 'faults[0].action.link: expected one of worker-temporal, client-temporal, worker-bank, worker-store, temporal-frontend-postgres, temporal-history-postgres, temporal-matching-postgres, temporal-worker-postgres, temporal-worker-frontend, got "history-db"'],
-    [{ ...base, faults: [{ action: { kind: 'persistence', errors: { ExecutionStore: { UpdateWorkflowExecution: { Timeout: 0.1 } } } }, at: 0 }] }, "faults[0].action.kind: a persistence fault needs the services cluster: add cluster: 'services' to the scenario"],
-    [{ ...base, cluster: 'services', faults: [{ action: { kind: 'persistence', errors: { ExecutionStore: { UpdateWorkflowExecution: { Explode: 0.1 } } } }, at: 0 }] }, 'faults[0].action.errors.ExecutionStore.UpdateWorkflowExecution.Explode: expected one of Timeout, ExecuteAndTimeout, ResourceExhausted, Unavailable'],
-    [{ ...base, cluster: 'services', faults: [{ action: { kind: 'persistence', errors: { ExecutionStore: { UpdateWorkflowExecution: { Timeout: 2 } } } }, at: 0 }] }, 'faults[0].action.errors.ExecutionStore.UpdateWorkflowExecution.Timeout: expected a probability in (0, 1], got 2'],
-    [{ ...base, cluster: 'services', faults: [{ action: { kind: 'persistence', errors: { Executions: { Update: { Timeout: 0.5 } } } }, at: 0 }] }, 'faults[0].action.errors.Executions: expected a data store (ExecutionStore, TaskStore, ShardStore, ...)'],
-    [{ ...base, cluster: 'services', faults: [{ action: { kind: 'persistence', errors: { TaskStore: { CreateTasks: { Timeout: 0.5 } } }, services: ['gateway'] }, at: 0 }] }, 'faults[0].action.services: expected a non-empty list of frontend, history, matching, worker, got ["gateway"]'],
+    [
+      { ...base, faults: [{ action: { kind: 'kill', process: 'temporal-history' }, at: 0 }] },
+      'faults[0].action.process: expected one of temporal, bank, store, worker, worker-1, worker-2, got "temporal-history"',
+    ],
+    [
+      { ...base, cluster: 'services', faults: [{ action: { kind: 'kill', process: 'temporal' }, at: 0 }] },
+      'faults[0].action.process: expected one of postgres, temporal-frontend, temporal-history, temporal-matching, temporal-worker, bank, store, worker, worker-1, worker-2, got "temporal"',
+    ],
+    [
+      { ...base, cluster: 'services', faults: [{ action: { kind: 'link-down', link: 'history-db' }, at: 0 }] },
+      'faults[0].action.link: expected one of worker-temporal, client-temporal, worker-bank, worker-store, temporal-frontend-postgres, temporal-history-postgres, temporal-matching-postgres, temporal-worker-postgres, temporal-worker-frontend, got "history-db"',
+    ],
+    [
+      {
+        ...base,
+        faults: [{ action: { kind: 'persistence', errors: { ExecutionStore: { UpdateWorkflowExecution: { Timeout: 0.1 } } } }, at: 0 }],
+      },
+      "faults[0].action.kind: a persistence fault needs the services cluster: add cluster: 'services' to the scenario",
+    ],
+    [
+      {
+        ...base,
+        cluster: 'services',
+        faults: [{ action: { kind: 'persistence', errors: { ExecutionStore: { UpdateWorkflowExecution: { Explode: 0.1 } } } }, at: 0 }],
+      },
+      'faults[0].action.errors.ExecutionStore.UpdateWorkflowExecution.Explode: expected one of Timeout, ExecuteAndTimeout, ResourceExhausted, Unavailable',
+    ],
+    [
+      {
+        ...base,
+        cluster: 'services',
+        faults: [{ action: { kind: 'persistence', errors: { ExecutionStore: { UpdateWorkflowExecution: { Timeout: 2 } } } }, at: 0 }],
+      },
+      'faults[0].action.errors.ExecutionStore.UpdateWorkflowExecution.Timeout: expected a probability in (0, 1], got 2',
+    ],
+    [
+      {
+        ...base,
+        cluster: 'services',
+        faults: [{ action: { kind: 'persistence', errors: { Executions: { Update: { Timeout: 0.5 } } } }, at: 0 }],
+      },
+      'faults[0].action.errors.Executions: expected a data store (ExecutionStore, TaskStore, ShardStore, ...)',
+    ],
+    [
+      {
+        ...base,
+        cluster: 'services',
+        faults: [
+          { action: { kind: 'persistence', errors: { TaskStore: { CreateTasks: { Timeout: 0.5 } } }, services: ['gateway'] }, at: 0 },
+        ],
+      },
+      'faults[0].action.services: expected a non-empty list of frontend, history, matching, worker, got ["gateway"]',
+    ],
     [{ ...base, checks: ['money-conserved', 'vibes'] }, 'checks[1]: expected one of all-finished, histories-replay'],
   ])('refuse a bad scenario naming the field (%#)', (spec, message) => {
     expect(problem(spec)).toContain(message);
@@ -77,18 +186,26 @@ describe('defineScenario and bindScenario', () => {
 });
 
 describe('checkScenarioCluster', () => {
-  const services = defineScenario({ ...base, cluster: 'services', faults: [{ action: { kind: 'kill', process: 'temporal-history' }, at: '1s', for: '2s' }] });
+  const services = defineScenario({
+    ...base,
+    cluster: 'services',
+    faults: [{ action: { kind: 'kill', process: 'temporal-history' }, at: '1s', for: '2s' }],
+  });
   const devServerCrash = defineScenario({ ...base, faults: [{ action: { kind: 'kill', process: 'temporal' }, at: '1s', for: '2s' }] });
 
   it('runs a services scenario only on the services cluster, naming the flag', () => {
     expect(() => checkScenarioCluster(services, 'services')).not.toThrow();
-    expect(() => checkScenarioCluster(services, 'local')).toThrow('cluster: scenario worker-dies faults the inside of a Temporal cluster: run it with --cluster services (this run has local)');
+    expect(() => checkScenarioCluster(services, 'local')).toThrow(
+      'cluster: scenario worker-dies faults the inside of a Temporal cluster: run it with --cluster services (this run has local)',
+    );
   });
 
   it('refuses a scenario that kills the dev server on the services cluster, naming its Temporal processes', () => {
     expect(() => checkScenarioCluster(devServerCrash, 'local')).not.toThrow();
     expect(() => checkScenarioCluster(defineScenario(base), 'services')).not.toThrow();
-    expect(() => checkScenarioCluster(devServerCrash, 'services')).toThrow("faults[0].action.process: scenario worker-dies faults 'temporal', the dev server, which the services cluster does not run: run it on another cluster (its Temporal processes are postgres, temporal-frontend, temporal-history, temporal-matching, temporal-worker)");
+    expect(() => checkScenarioCluster(devServerCrash, 'services')).toThrow(
+      "faults[0].action.process: scenario worker-dies faults 'temporal', the dev server, which the services cluster does not run: run it on another cluster (its Temporal processes are postgres, temporal-frontend, temporal-history, temporal-matching, temporal-worker)",
+    );
   });
 });
 
@@ -103,7 +220,9 @@ describe('planScenario on the bank-and-store workload', () => {
 
   it('plans every operation with an intent, each start within the spread, and faults within their windows', () => {
     const plan = planScenario(scenario, 7, 'run');
-    expect(plan.operations.map((o) => o.kind).sort()).toEqual([...Array(20).fill('transfer'), ...Array(5).fill('saga'), ...Array(5).fill('order')].sort());
+    expect(plan.operations.map((o) => o.kind).sort()).toEqual(
+      [...Array(20).fill('transfer'), ...Array(5).fill('saga'), ...Array(5).fill('order')].sort(),
+    );
     expect(plan.operations.every((o) => o.startAtMs >= 0 && o.startAtMs <= 3000)).toBe(true);
     const [kill, latency] = plan.faults;
     expect(kill!.action).toEqual({ kind: 'kill', process: expect.stringMatching(/^worker-[12]$/) });
@@ -116,7 +235,14 @@ describe('planScenario on the bank-and-store workload', () => {
   });
 
   it('makes invalid-account transfers target an account that does not exist and oversized ones exceed every balance', () => {
-    const plan = planScenario(bindScenario(defineScenario({ ...base, workload: { transfers: 200, concurrency: 1, mix: { invalidAccount: 0.3, insufficientFunds: 0.3 } } }), bankAndStore), 1, 'run');
+    const plan = planScenario(
+      bindScenario(
+        defineScenario({ ...base, workload: { transfers: 200, concurrency: 1, mix: { invalidAccount: 0.3, insufficientFunds: 0.3 } } }),
+        bankAndStore,
+      ),
+      1,
+      'run',
+    );
     const setup = plan.setup as { accounts: { accountId: string; balance: number }[] };
     const accounts = new Set(setup.accounts.map((a) => a.accountId));
     const total = setup.accounts.reduce((sum, a) => sum + a.balance, 0);
@@ -130,8 +256,22 @@ describe('planScenario on the bank-and-store workload', () => {
   });
 
   it('reaches every ending of each workflow it drives, the automatic rejection included', () => {
-    const mix = { invalidAccount: 0.2, insufficientFunds: 0.2, invalidTransfer: 0.2, sagaFailure: 0.2, outOfStock: 0.2, paymentDeclined: 0.2, cancel: 0.2, autoReject: 0.2, orderFailure: 0.2 };
-    const plan = planScenario(bindScenario(defineScenario({ ...base, workload: { transfers: 60, sagas: 60, orders: 60, concurrency: 1, mix } }), bankAndStore), 3, 'run');
+    const mix = {
+      invalidAccount: 0.2,
+      insufficientFunds: 0.2,
+      invalidTransfer: 0.2,
+      sagaFailure: 0.2,
+      outOfStock: 0.2,
+      paymentDeclined: 0.2,
+      cancel: 0.2,
+      autoReject: 0.2,
+      orderFailure: 0.2,
+    };
+    const plan = planScenario(
+      bindScenario(defineScenario({ ...base, workload: { transfers: 60, sagas: 60, orders: 60, concurrency: 1, mix } }), bankAndStore),
+      3,
+      'run',
+    );
     const intents = (kind: string): Set<string | undefined> => new Set(plan.operations.filter((o) => o.kind === kind).map((o) => o.intent));
     expect(intents('transfer')).toEqual(new Set(['valid', 'invalid-account', 'insufficient-funds', 'invalid-transfer']));
     expect(intents('saga')).toEqual(new Set(['valid', 'invalid-address', 'out-of-stock', 'payment-declined']));
@@ -141,7 +281,8 @@ describe('planScenario on the bank-and-store workload', () => {
     for (const op of plan.operations) {
       const [args] = op.args as [TransferDetails & OrderRequest];
       if (op.intent === 'invalid-transfer') expect(args.targetAccount).toBe(args.sourceAccount);
-      if (op.intent === 'out-of-stock') expect(Math.max(...args.items.map((i) => i.quantity))).toBeGreaterThan(Math.max(...setup.stock.map((s) => s.available)));
+      if (op.intent === 'out-of-stock')
+        expect(Math.max(...args.items.map((i) => i.quantity))).toBeGreaterThan(Math.max(...setup.stock.map((s) => s.available)));
       if (op.intent === 'payment-declined') expect(args.amount).toBeGreaterThan(Math.max(...setup.customers.map((c) => c.credit)));
       if (op.kind !== 'order') continue;
       // Nobody decides an order left to time out, or one that fails before it waits; each other order gets its decision.
@@ -151,8 +292,21 @@ describe('planScenario on the bank-and-store workload', () => {
   });
 
   it('gives every intent with a share at least one operation, also in a run too small for the draws to reach each', () => {
-    const mix = { invalidAccount: 0.05, insufficientFunds: 0.05, invalidTransfer: 0.05, sagaFailure: 0.05, outOfStock: 0.05, paymentDeclined: 0.05, cancel: 0.05, autoReject: 0.05, orderFailure: 0.05 };
-    const scenario = bindScenario(defineScenario({ ...base, workload: { transfers: 5, sagas: 4, orders: 6, concurrency: 1, mix } }), bankAndStore);
+    const mix = {
+      invalidAccount: 0.05,
+      insufficientFunds: 0.05,
+      invalidTransfer: 0.05,
+      sagaFailure: 0.05,
+      outOfStock: 0.05,
+      paymentDeclined: 0.05,
+      cancel: 0.05,
+      autoReject: 0.05,
+      orderFailure: 0.05,
+    };
+    const scenario = bindScenario(
+      defineScenario({ ...base, workload: { transfers: 5, sagas: 4, orders: 6, concurrency: 1, mix } }),
+      bankAndStore,
+    );
     for (let seed = 1; seed <= 20; seed++) {
       const operations = planScenario(scenario, seed, 'run').operations;
       const intents = (kind: string): string[] => [...new Set(operations.filter((o) => o.kind === kind).map((o) => o.intent!))].sort();

@@ -8,7 +8,8 @@ describe('tempest CLI', () => {
     const { code, stdout } = tempest('--help');
     expect(code).toBe(0);
     expect(stdout).toContain('Usage: tempest');
-    for (const command of ['setup', 'toolchain', 'bench', 'replay', 'chaos', 'histories']) expect(stdout).toMatch(new RegExp(`\\n  ${command} `));
+    for (const command of ['setup', 'toolchain', 'bench', 'replay', 'chaos', 'histories'])
+      expect(stdout).toMatch(new RegExp(`\\n  ${command} `));
   });
 
   it('exits 2 and names the flag for an unknown option', () => {
@@ -34,11 +35,17 @@ describe('tempest CLI', () => {
     const present = tempest('setup', '--json');
     expect(present.code).toBe(0);
     expect((JSON.parse(present.stdout) as { tool: string; installed: boolean }[]).map((r) => [r.tool, r.installed])).toEqual([
-      ['temporal', false], ['temporal-test-server', false], ['toxiproxy', false], ['temporal-server', false], ['temporal-sql-tool', false],
+      ['temporal', false],
+      ['temporal-test-server', false],
+      ['toxiproxy', false],
+      ['temporal-server', false],
+      ['temporal-sql-tool', false],
     ]);
     const unknown = tempest('setup', 'postgres');
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toBe('tempest: unknown tool postgres (known: temporal, temporal-test-server, toxiproxy, temporal-server, temporal-sql-tool)\n');
+    expect(unknown.stderr).toBe(
+      'tempest: unknown tool postgres (known: temporal, temporal-test-server, toxiproxy, temporal-server, temporal-sql-tool)\n',
+    );
   });
 
   it('exits 2 naming the variable when a tool override points nowhere', () => {

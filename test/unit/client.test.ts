@@ -41,7 +41,9 @@ describe('service clients', () => {
 
   it('turn an ErrorBody into ServiceCallError with service, operation, status, type, message and field', async () => {
     answerWith(400, JSON.stringify({ error: { type: 'ValidationError', message: 'amount must be …', field: 'amount' } }));
-    const error = await rejectionOf(new BankClient({ baseUrl }).withdraw({ accountId: 'a', amount: -1, idempotencyKey: 'k', referenceId: 'r' }));
+    const error = await rejectionOf(
+      new BankClient({ baseUrl }).withdraw({ accountId: 'a', amount: -1, idempotencyKey: 'k', referenceId: 'r' }),
+    );
     expect(error).toBeInstanceOf(ServiceCallError);
     const { service, operation, status, type, message, field } = error as ServiceCallError;
     expect({ service, operation, status, type, message, field }).toEqual({

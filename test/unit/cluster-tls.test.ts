@@ -16,6 +16,8 @@ describe('TLS to an external cluster through a local proxy', () => {
   });
 
   it('keeps an explicit server name', () => {
-    expect(tlsThroughProxy({ address: '10.0.0.5:7233', tls: { serverName: 'temporal.internal' } }).workerTls).toEqual({ serverName: 'temporal.internal' });
+    expect(tlsThroughProxy({ address: '10.0.0.5:7233', tls: { serverName: 'temporal.internal' } }).workerTls).toEqual({
+      serverName: 'temporal.internal',
+    });
   });
 });

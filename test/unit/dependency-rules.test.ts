@@ -19,14 +19,28 @@ interface Violation {
 }
 
 function cruise(cwd: string, folders: string[]): { violations: Violation[]; modules: number } {
-  const result = spawnSync(process.execPath, [DEPCRUISE, '--config', CONFIG, '--output-type', 'json', ...folders], { cwd, encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
+  const result = spawnSync(process.execPath, [DEPCRUISE, '--config', CONFIG, '--output-type', 'json', ...folders], {
+    cwd,
+    encoding: 'utf8',
+    maxBuffer: 64 * 2 ** 20,
+  });
   const output = JSON.parse(result.stdout) as { summary: { violations: Violation[]; totalCruised: number } };
   return { violations: output.summary.violations, modules: output.summary.totalCruised };
 }
 
 describe('the dependency rules', () => {
   it('hold on this repository: the engine layers import downward only, the engine knows no example, the examples use the public API, workflows are deterministic', () => {
-    const { violations, modules } = cruise(REPO_ROOT, ['src', 'workflows', 'activities', 'services', 'chaos', 'scenarios', 'interleavings', 'bench', 'scripts']);
+    const { violations, modules } = cruise(REPO_ROOT, [
+      'src',
+      'workflows',
+      'activities',
+      'services',
+      'chaos',
+      'scenarios',
+      'interleavings',
+      'bench',
+      'scripts',
+    ]);
     expect(modules).toBeGreaterThan(150);
     expect(violations.map((v) => `${v.rule.name}: ${v.from} -> ${v.to}`)).toEqual([]);
   });

@@ -3,13 +3,7 @@ import type { MoneyMovementRequest } from '../../services/bank/api';
 import { BankClient } from '../../services/bank/client';
 import { ServiceUnreachableError } from '../../services/client';
 import type { FaultRule } from '../../services/contract';
-import {
-  type InProcessService,
-  SERVICE_START_TIMEOUT_MS,
-  expectServiceError,
-  startBank,
-  uniqueId,
-} from './support/services';
+import { type InProcessService, SERVICE_START_TIMEOUT_MS, expectServiceError, startBank, uniqueId } from './support/services';
 
 /** The fault switchboard (POST|GET|DELETE /_faults), exercised on the bank. */
 
@@ -84,9 +78,7 @@ describe('fail-after-commit (a lost response)', () => {
     const rule = await bank.addFault({ operation: 'withdraw', effect: 'fail-after-commit', count: 1 });
     const request = movement(accountId, 300);
     const error = await expectServiceError(bank.withdraw(request), { status: 503, type: 'InjectedFault' });
-    expect(error.message).toBe(
-      `injected fault: rule ${rule.id} (fail-after-commit) on withdraw; the operation was applied and committed`,
-    );
+    expect(error.message).toBe(`injected fault: rule ${rule.id} (fail-after-commit) on withdraw; the operation was applied and committed`);
     expect(await balanceOf(accountId)).toBe(700);
 
     expect(await bank.withdraw(request)).toMatchObject({ balance: 700, replayed: true });
@@ -194,7 +186,11 @@ describe('invalid rules: 400 ValidationError naming the field', () => {
     { problem: 'delayMs on a fail rule', rule: { operation: 'withdraw', effect: 'fail', delayMs: 10 }, field: 'delayMs' },
     { problem: 'a success status', rule: { operation: 'withdraw', effect: 'fail', status: 200 }, field: 'status' },
     { problem: 'an unknown match field', rule: { operation: 'withdraw', effect: 'fail', match: { sku: 'x' } }, field: 'match.sku' },
-    { problem: 'an empty match value', rule: { operation: 'withdraw', effect: 'fail', match: { referenceId: '' } }, field: 'match.referenceId' },
+    {
+      problem: 'an empty match value',
+      rule: { operation: 'withdraw', effect: 'fail', match: { referenceId: '' } },
+      field: 'match.referenceId',
+    },
     { problem: 'a misspelt field', rule: { operation: 'withdraw', effect: 'fail', cout: 1 }, field: 'cout' },
   ])('$problem ($field)', async ({ rule, field }) => {
     await expectServiceError(bank.addFault(rule as unknown as FaultRule), { status: 400, type: 'ValidationError', field });

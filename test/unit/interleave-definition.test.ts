@@ -1,14 +1,24 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import order from '../../interleavings/order';
-import { defineInterleavings, type InterleavingsDefinition, resolveInterleavings, virtualMs } from '../../src/features/interleave/definition';
+import {
+  defineInterleavings,
+  type InterleavingsDefinition,
+  resolveInterleavings,
+  virtualMs,
+} from '../../src/features/interleave/definition';
 import { historyShape, readHistoryState } from '../../src/features/interleave/history-state';
 import { RunCalls } from '../../src/features/interleave/doubles';
 import { possibleSteps } from '../../src/features/interleave/run';
 import { describeStep, formatOffset } from '../../src/features/interleave/timeline';
 import { parseHistory } from '../../src/base/history/history-file';
 
-const base: InterleavingsDefinition = { name: 'x', workflowType: 'order', args: [], activities: { charge: { returns: 'p-1', fails: [{ type: 'Declined' }] } } };
+const base: InterleavingsDefinition = {
+  name: 'x',
+  workflowType: 'order',
+  args: [],
+  activities: { charge: { returns: 'p-1', fails: [{ type: 'Declined' }] } },
+};
 
 describe('defineInterleavings', () => {
   it.each([
@@ -38,21 +48,35 @@ describe('defineInterleavings', () => {
 
 describe('possible steps', () => {
   const interleavings = resolveInterleavings({ ...base, events: [{ signal: 'approve' }, { signal: 'reject', after: '1h' }] });
-  const state = { outcome: { status: 'running' as const }, workflowTaskOutstanding: false, unanswered: [], timers: [{ timerId: '1', firesAtMs: 86_400_000 }] };
+  const state = {
+    outcome: { status: 'running' as const },
+    workflowTaskOutstanding: false,
+    unanswered: [],
+    timers: [{ timerId: '1', firesAtMs: 86_400_000 }],
+  };
 
   it('puts the canonical step first: answer the oldest call, then send, then move time, then fail', () => {
     const calls = new RunCalls(interleavings.activities);
     // Parked calls are answered by release() below; their promises are not this test's subject.
     calls.park('charge', [], 2).catch(() => undefined);
     calls.park('charge', [], 1).catch(() => undefined);
-    const steps = possibleSteps({ interleavings, calls, state, events: new Set([0, 1]), sent: new Set(), nowMs: 0, startMs: 0 }).map(describeStep);
-    expect(steps).toEqual(['charge completed', 'charge (call 2) completed', 'signal approve sent', 'charge failed: Declined', 'charge (call 2) failed: Declined']);
+    const steps = possibleSteps({ interleavings, calls, state, events: new Set([0, 1]), sent: new Set(), nowMs: 0, startMs: 0 }).map(
+      describeStep,
+    );
+    expect(steps).toEqual([
+      'charge completed',
+      'charge (call 2) completed',
+      'signal approve sent',
+      'charge failed: Declined',
+      'charge (call 2) failed: Declined',
+    ]);
     calls.release();
   });
 
   it('moves time only while no activity runs, to the next timer or event, within the time bound', () => {
     const calls = new RunCalls(interleavings.activities);
-    const at = (nowMs: number) => possibleSteps({ interleavings, calls, state, events: new Set([1]), sent: new Set(), nowMs, startMs: 0 }).map(describeStep);
+    const at = (nowMs: number) =>
+      possibleSteps({ interleavings, calls, state, events: new Set([1]), sent: new Set(), nowMs, startMs: 0 }).map(describeStep);
     expect(at(0)).toEqual(['time moved: reject may be sent']);
     expect(at(3_600_000)).toEqual(['signal reject sent', 'time moved: timer 1 fires']);
   });

@@ -12,7 +12,15 @@ import { createBankServer } from '../../services/bank/server';
 import { openDatabase } from '../../services/db';
 import { closeServer, listen } from '../../services/http';
 import type { StoreClient } from '../../services/store/client';
-import { expectServiceError, freshDataDir, type InProcessService, SERVICE_START_TIMEOUT_MS, startBank, startStore, uniqueId } from './support/services';
+import {
+  expectServiceError,
+  freshDataDir,
+  type InProcessService,
+  SERVICE_START_TIMEOUT_MS,
+  startBank,
+  startStore,
+  uniqueId,
+} from './support/services';
 
 const MAX = Number.MAX_SAFE_INTEGER;
 const key = () => uniqueId('key');
@@ -38,7 +46,11 @@ describe('the bank at 2^53 - 1', () => {
 
   it('refuses an opening balance that would take the total past it: 400 on balance, no account', async () => {
     const accountId = uniqueId('c');
-    const error = await expectServiceError(bank.openAccount({ accountId, balance: 1 }), { status: 400, type: 'ValidationError', field: 'balance' });
+    const error = await expectServiceError(bank.openAccount({ accountId, balance: 1 }), {
+      status: 400,
+      type: 'ValidationError',
+      field: 'balance',
+    });
     expect(error.message).toBe(
       "balance would take the bank's total (every balance plus what open transfers could refund) to 9007199254740992, past 9007199254740991 (the largest amount the service holds exactly)",
     );
@@ -80,7 +92,11 @@ describe('the bank at 2^53 - 1', () => {
   it('refuses a deposit beyond what its reference withdrew once the total is full: 400 on amount', async () => {
     const referenceId = uniqueId('ref');
     await bank.withdraw({ accountId: a, amount: 10, idempotencyKey: key(), referenceId });
-    await expectServiceError(bank.deposit({ accountId: b, amount: 11, idempotencyKey: key(), referenceId }), { status: 400, type: 'ValidationError', field: 'amount' });
+    await expectServiceError(bank.deposit({ accountId: b, amount: 11, idempotencyKey: key(), referenceId }), {
+      status: 400,
+      type: 'ValidationError',
+      field: 'amount',
+    });
     await bank.deposit({ accountId: b, amount: 10, idempotencyKey: key(), referenceId });
     expect((await bank.audit()).totalBalance).toBe(MAX);
   });
@@ -110,9 +126,15 @@ describe('a reference’s own sums', () => {
       type: 'ValidationError',
       field: 'amount',
     });
-    expect(error.message).toBe(`amount would take what reference '${referenceId}' withdrew to 9007199254740992, past 9007199254740991 (the largest amount the service holds exactly)`);
+    expect(error.message).toBe(
+      `amount would take what reference '${referenceId}' withdrew to 9007199254740992, past 9007199254740991 (the largest amount the service holds exactly)`,
+    );
     await bank.withdraw({ accountId, amount: half - 1, idempotencyKey: key(), referenceId });
-    await expectServiceError(bank.deposit({ accountId, amount: half, idempotencyKey: key(), referenceId }), { status: 400, type: 'ValidationError', field: 'amount' });
+    await expectServiceError(bank.deposit({ accountId, amount: half, idempotencyKey: key(), referenceId }), {
+      status: 400,
+      type: 'ValidationError',
+      field: 'amount',
+    });
     // Refunding what is left is exact, and so is the total.
     const refund = await bank.refund({ referenceId, idempotencyKey: key() });
     expect(refund.amount).toBe(half - 1);
@@ -121,36 +143,44 @@ describe('a reference’s own sums', () => {
 });
 
 describe('a bank database written before the total was kept', () => {
-  it('gets its potential total from its balances and open references when it opens', async () => {
-    const dataDir = freshDataDir('bank-upgrade');
-    try {
-      let db = await openDatabase(dataDir, bankSchema);
-      let server = createBankServer({ db });
-      let bank = new BankClient({ baseUrl: await listen(server, 0, '127.0.0.1') });
-      await bank.openAccount({ accountId: 'a', balance: MAX - 10 });
-      await bank.withdraw({ accountId: 'a', amount: 5, idempotencyKey: key(), referenceId: 'open-transfer' });
-      await closeServer(server, 0);
-      // What an older version left: the same tables without the kept total.
-      await db.transaction((tx) => tx.query('drop table bank_totals'));
-      await db.close();
-
-      db = await openDatabase(dataDir, bankSchema);
-      server = createBankServer({ db });
-      bank = new BankClient({ baseUrl: await listen(server, 0, '127.0.0.1') });
+  it(
+    'gets its potential total from its balances and open references when it opens',
+    async () => {
+      const dataDir = freshDataDir('bank-upgrade');
       try {
-        // MAX - 15 in the balance and 5 the open transfer could refund leave room for exactly 10.
-        await expectServiceError(bank.openAccount({ accountId: 'b', balance: 11 }), { status: 400, type: 'ValidationError', field: 'balance' });
-        await bank.openAccount({ accountId: 'b', balance: 10 });
-        await bank.refund({ referenceId: 'open-transfer', idempotencyKey: key() });
-        expect((await bank.audit()).totalBalance).toBe(MAX);
-      } finally {
+        let db = await openDatabase(dataDir, bankSchema);
+        let server = createBankServer({ db });
+        let bank = new BankClient({ baseUrl: await listen(server, 0, '127.0.0.1') });
+        await bank.openAccount({ accountId: 'a', balance: MAX - 10 });
+        await bank.withdraw({ accountId: 'a', amount: 5, idempotencyKey: key(), referenceId: 'open-transfer' });
         await closeServer(server, 0);
+        // What an older version left: the same tables without the kept total.
+        await db.transaction((tx) => tx.query('drop table bank_totals'));
         await db.close();
+
+        db = await openDatabase(dataDir, bankSchema);
+        server = createBankServer({ db });
+        bank = new BankClient({ baseUrl: await listen(server, 0, '127.0.0.1') });
+        try {
+          // MAX - 15 in the balance and 5 the open transfer could refund leave room for exactly 10.
+          await expectServiceError(bank.openAccount({ accountId: 'b', balance: 11 }), {
+            status: 400,
+            type: 'ValidationError',
+            field: 'balance',
+          });
+          await bank.openAccount({ accountId: 'b', balance: 10 });
+          await bank.refund({ referenceId: 'open-transfer', idempotencyKey: key() });
+          expect((await bank.audit()).totalBalance).toBe(MAX);
+        } finally {
+          await closeServer(server, 0);
+          await db.close();
+        }
+      } finally {
+        fs.rmSync(dataDir, { recursive: true, force: true });
       }
-    } finally {
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    }
-  }, SERVICE_START_TIMEOUT_MS);
+    },
+    SERVICE_START_TIMEOUT_MS,
+  );
 });
 
 describe('the store at 2^53 - 1', () => {
@@ -181,7 +211,11 @@ describe('the store at 2^53 - 1', () => {
 
   it('refuses credit that would take the money total past it: 400 on credit, no customer', async () => {
     const before = await store.audit();
-    await expectServiceError(store.openCustomer({ customerId: uniqueId('cust'), credit: 1 }), { status: 400, type: 'ValidationError', field: 'credit' });
+    await expectServiceError(store.openCustomer({ customerId: uniqueId('cust'), credit: 1 }), {
+      status: 400,
+      type: 'ValidationError',
+      field: 'credit',
+    });
     expect(await store.audit()).toEqual(before);
   });
 
@@ -189,8 +223,14 @@ describe('the store at 2^53 - 1', () => {
     const orderId = uniqueId('order');
     await store.reserveInventory({ orderId, items: [{ sku, quantity: MAX - 5 }], idempotencyKey: key() });
     const before = await store.audit();
-    const error = await expectServiceError(store.setStock({ sku, available: 6 }), { status: 400, type: 'ValidationError', field: 'available' });
-    expect(error.message).toBe(`available would take the total of sku '${sku}' (available plus reserved) to 9007199254740992, past 9007199254740991 (the largest amount the service holds exactly)`);
+    const error = await expectServiceError(store.setStock({ sku, available: 6 }), {
+      status: 400,
+      type: 'ValidationError',
+      field: 'available',
+    });
+    expect(error.message).toBe(
+      `available would take the total of sku '${sku}' (available plus reserved) to 9007199254740992, past 9007199254740991 (the largest amount the service holds exactly)`,
+    );
     expect(await store.audit()).toEqual(before);
     await store.setStock({ sku, available: 5 });
     await store.releaseInventory({ orderId, idempotencyKey: key() });
@@ -200,7 +240,15 @@ describe('the store at 2^53 - 1', () => {
   it('refuses an order whose quantities of one SKU sum past it: 400 on the item that passes it', async () => {
     const before = await store.audit();
     await expectServiceError(
-      store.reserveInventory({ orderId: uniqueId('order'), items: [{ sku, quantity: MAX }, { sku: uniqueId('other'), quantity: 1 }, { sku, quantity: 1 }], idempotencyKey: key() }),
+      store.reserveInventory({
+        orderId: uniqueId('order'),
+        items: [
+          { sku, quantity: MAX },
+          { sku: uniqueId('other'), quantity: 1 },
+          { sku, quantity: 1 },
+        ],
+        idempotencyKey: key(),
+      }),
       { status: 400, type: 'ValidationError', field: 'items[2].quantity' },
     );
     expect(await store.audit()).toEqual(before);

@@ -31,15 +31,24 @@ afterAll(() => Promise.all([bankService?.stop(), storeService?.stop()]));
 const MAX = Number.MAX_SAFE_INTEGER;
 
 /** A JSON value of the wrong type for any field here (numbers for strings, strings for numbers, ...). */
-const anyJson = fc.oneof(fc.constant(null), fc.boolean(), fc.array(fc.nat(), { maxLength: 2 }), fc.dictionary(fc.string({ maxLength: 3 }), fc.nat(), { maxKeys: 2 }));
+const anyJson = fc.oneof(
+  fc.constant(null),
+  fc.boolean(),
+  fc.array(fc.nat(), { maxLength: 2 }),
+  fc.dictionary(fc.string({ maxLength: 3 }), fc.nat(), { maxKeys: 2 }),
+);
 
 /** Placeholder for "leave the field out". */
 const MISSING = Symbol('missing');
 
 /** A string with `inserted` somewhere in it. */
 const withInside = (inserted: fc.Arbitrary<string>) =>
-  fc.tuple(fc.string({ unit: 'grapheme-ascii', maxLength: 20 }), inserted, fc.string({ unit: 'grapheme-ascii', maxLength: 20 })).map(([a, x, b]) => `a${a}${x}${b}`);
-const controlCharacter = fc.oneof(fc.integer({ min: 0, max: 0x1f }), fc.constant(0x7f), fc.integer({ min: 0x80, max: 0x9f })).map((code) => String.fromCharCode(code));
+  fc
+    .tuple(fc.string({ unit: 'grapheme-ascii', maxLength: 20 }), inserted, fc.string({ unit: 'grapheme-ascii', maxLength: 20 }))
+    .map(([a, x, b]) => `a${a}${x}${b}`);
+const controlCharacter = fc
+  .oneof(fc.integer({ min: 0, max: 0x1f }), fc.constant(0x7f), fc.integer({ min: 0x80, max: 0x9f }))
+  .map((code) => String.fromCharCode(code));
 const loneSurrogate = fc.integer({ min: 0xd800, max: 0xdfff }).map((code) => String.fromCharCode(code));
 
 const malformedString = fc.oneof(
@@ -47,12 +56,7 @@ const malformedString = fc.oneof(
   withInside(loneSurrogate),
   fc.string({ unit: 'grapheme-ascii', minLength: 201, maxLength: 260 }).map((text) => `x${text}`.padEnd(201, 'y')),
 );
-const malformedId = fc.oneof(
-  malformedString,
-  fc.constantFrom('', ' ', '\t\n', MISSING),
-  fc.integer(),
-  anyJson,
-);
+const malformedId = fc.oneof(malformedString, fc.constantFrom('', ' ', '\t\n', MISSING), fc.integer(), anyJson);
 /** For a field that may be absent or empty (an address part): only the wrong type and unstorable text. */
 const malformedText = fc.oneof(malformedString, fc.integer(), anyJson);
 const notAnInteger = fc.oneof(
@@ -71,7 +75,14 @@ const malformed = {
   /** Zero is valid too. */
   nonNegative: fc.oneof(notAnInteger, fc.integer({ min: -MAX, max: -1 })),
   object: fc.oneof(fc.string(), fc.integer(), fc.constant(null), fc.array(fc.nat(), { maxLength: 2 }), fc.constant(MISSING)),
-  list: fc.oneof(fc.string(), fc.integer(), fc.constant(null), fc.dictionary(fc.string({ maxLength: 3 }), fc.nat(), { maxKeys: 2 }), fc.constant(MISSING), fc.constant([])),
+  list: fc.oneof(
+    fc.string(),
+    fc.integer(),
+    fc.constant(null),
+    fc.dictionary(fc.string({ maxLength: 3 }), fc.nat(), { maxKeys: 2 }),
+    fc.constant(MISSING),
+    fc.constant([]),
+  ),
 };
 type Kind = keyof typeof malformed;
 
@@ -86,34 +97,101 @@ const key = () => uniqueId('key');
 const address = () => ({ name: 'Ada Lovelace', line1: '12 St James Sq', city: 'London', country: 'GB' });
 
 const BANK_ROUTES: RouteSpec[] = [
-  { path: '/accounts', valid: () => ({ accountId: uniqueId('acct'), balance: 100 }), fields: [['accountId', 'id'], ['balance', 'nonNegative']] },
+  {
+    path: '/accounts',
+    valid: () => ({ accountId: uniqueId('acct'), balance: 100 }),
+    fields: [
+      ['accountId', 'id'],
+      ['balance', 'nonNegative'],
+    ],
+  },
   ...['/withdraw', '/deposit'].map((path): RouteSpec => ({
     path,
     valid: () => ({ accountId: seeded.account, amount: 10, idempotencyKey: key(), referenceId: uniqueId('ref') }),
-    fields: [['accountId', 'id'], ['amount', 'positive'], ['idempotencyKey', 'id'], ['referenceId', 'id']],
+    fields: [
+      ['accountId', 'id'],
+      ['amount', 'positive'],
+      ['idempotencyKey', 'id'],
+      ['referenceId', 'id'],
+    ],
   })),
-  { path: '/refund', valid: () => ({ referenceId: uniqueId('ref'), idempotencyKey: key() }), fields: [['referenceId', 'id'], ['idempotencyKey', 'id']] },
+  {
+    path: '/refund',
+    valid: () => ({ referenceId: uniqueId('ref'), idempotencyKey: key() }),
+    fields: [
+      ['referenceId', 'id'],
+      ['idempotencyKey', 'id'],
+    ],
+  },
 ];
 
-const orderStep = (path: string): RouteSpec => ({ path, valid: () => ({ orderId: uniqueId('order'), idempotencyKey: key() }), fields: [['orderId', 'id'], ['idempotencyKey', 'id']] });
+const orderStep = (path: string): RouteSpec => ({
+  path,
+  valid: () => ({ orderId: uniqueId('order'), idempotencyKey: key() }),
+  fields: [
+    ['orderId', 'id'],
+    ['idempotencyKey', 'id'],
+  ],
+});
 
 const STORE_ROUTES: RouteSpec[] = [
-  { path: '/inventory', valid: () => ({ sku: uniqueId('sku'), available: 5 }), fields: [['sku', 'id'], ['available', 'nonNegative']] },
-  { path: '/customers', valid: () => ({ customerId: uniqueId('cust'), credit: 5 }), fields: [['customerId', 'id'], ['credit', 'nonNegative']] },
+  {
+    path: '/inventory',
+    valid: () => ({ sku: uniqueId('sku'), available: 5 }),
+    fields: [
+      ['sku', 'id'],
+      ['available', 'nonNegative'],
+    ],
+  },
+  {
+    path: '/customers',
+    valid: () => ({ customerId: uniqueId('cust'), credit: 5 }),
+    fields: [
+      ['customerId', 'id'],
+      ['credit', 'nonNegative'],
+    ],
+  },
   {
     path: '/inventory/reserve',
-    valid: () => ({ orderId: uniqueId('order'), items: [{ sku: seeded.sku, quantity: 1 }, { sku: seeded.sku, quantity: 2 }], idempotencyKey: key() }),
-    fields: [['orderId', 'id'], ['items', 'list'], ['items[0]', 'object'], ['items[1].sku', 'id'], ['items[0].quantity', 'positive'], ['idempotencyKey', 'id']],
+    valid: () => ({
+      orderId: uniqueId('order'),
+      items: [
+        { sku: seeded.sku, quantity: 1 },
+        { sku: seeded.sku, quantity: 2 },
+      ],
+      idempotencyKey: key(),
+    }),
+    fields: [
+      ['orderId', 'id'],
+      ['items', 'list'],
+      ['items[0]', 'object'],
+      ['items[1].sku', 'id'],
+      ['items[0].quantity', 'positive'],
+      ['idempotencyKey', 'id'],
+    ],
   },
   {
     path: '/payments/charge',
     valid: () => ({ orderId: uniqueId('order'), customerId: seeded.customer, amount: 10, idempotencyKey: key() }),
-    fields: [['orderId', 'id'], ['customerId', 'id'], ['amount', 'positive'], ['idempotencyKey', 'id']],
+    fields: [
+      ['orderId', 'id'],
+      ['customerId', 'id'],
+      ['amount', 'positive'],
+      ['idempotencyKey', 'id'],
+    ],
   },
   {
     path: '/shipments',
     valid: () => ({ orderId: uniqueId('order'), address: address(), idempotencyKey: key() }),
-    fields: [['orderId', 'id'], ['address', 'object'], ['address.name', 'text'], ['address.line1', 'text'], ['address.city', 'text'], ['address.country', 'text'], ['idempotencyKey', 'id']],
+    fields: [
+      ['orderId', 'id'],
+      ['address', 'object'],
+      ['address.name', 'text'],
+      ['address.line1', 'text'],
+      ['address.city', 'text'],
+      ['address.country', 'text'],
+      ['idempotencyKey', 'id'],
+    ],
   },
   ...['/inventory/release', '/payments/refund', '/shipments/cancel', '/orders/cancel'].map(orderStep),
 ];
@@ -132,9 +210,9 @@ function breakField(request: Record<string, unknown>, field: string, value: unkn
 
 /** Route, field and malformed value: plain data, so a counterexample prints readably. */
 const cases = (routes: RouteSpec[]) =>
-  fc.constantFrom(...routes.flatMap((route) => route.fields.map(([field, kind]) => ({ path: route.path, field, kind })))).chain(({ path, field, kind }) =>
-    malformed[kind].map((value) => ({ path, field, value })),
-  );
+  fc
+    .constantFrom(...routes.flatMap((route) => route.fields.map(([field, kind]) => ({ path: route.path, field, kind }))))
+    .chain(({ path, field, kind }) => malformed[kind].map((value) => ({ path, field, value })));
 
 async function checkProperty(service: () => InProcessService<BankClient | StoreClient>, routes: RouteSpec[]): Promise<void> {
   const stateOf = async () => ({ audit: await service().client.audit(), faults: await service().client.listFaults() });
@@ -143,9 +221,17 @@ async function checkProperty(service: () => InProcessService<BankClient | StoreC
     fc.asyncProperty(cases(routes), async ({ path, field, value }) => {
       const body = breakField(validRequest.get(path)!(), field, value);
       const before = await stateOf();
-      const response = await fetch(`${service().url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const response = await fetch(`${service().url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
       const answer = (await response.json()) as { error?: { type: string; field?: string } };
-      expect({ status: response.status, type: answer.error?.type, field: answer.error?.field }).toEqual({ status: 400, type: 'ValidationError', field });
+      expect({ status: response.status, type: answer.error?.type, field: answer.error?.field }).toEqual({
+        status: 400,
+        type: 'ValidationError',
+        field,
+      });
       expect(await stateOf()).toEqual(before);
     }),
     { numRuns: 500 },

@@ -1,13 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Address, LineItem, StoreAudit } from '../../services/store/api';
 import type { StoreClient } from '../../services/store/client';
-import {
-  type InProcessService,
-  SERVICE_START_TIMEOUT_MS,
-  expectServiceError,
-  startStore,
-  uniqueId,
-} from './support/services';
+import { type InProcessService, SERVICE_START_TIMEOUT_MS, expectServiceError, startStore, uniqueId } from './support/services';
 
 let service: InProcessService<StoreClient>;
 let store: StoreClient;
@@ -159,8 +153,18 @@ describe('reserveInventory', () => {
 
   it.each([
     { problem: 'no items', items: [], field: 'items', message: 'items must not be empty' },
-    { problem: 'a zero quantity', items: [{ sku: 'x', quantity: 0 }], field: 'items[0].quantity', message: 'items[0].quantity must be a positive integer, at most 9007199254740991' },
-    { problem: 'an item without a SKU', items: [{ quantity: 1 }], field: 'items[0].sku', message: 'items[0].sku must be a non-empty string' },
+    {
+      problem: 'a zero quantity',
+      items: [{ sku: 'x', quantity: 0 }],
+      field: 'items[0].quantity',
+      message: 'items[0].quantity must be a positive integer, at most 9007199254740991',
+    },
+    {
+      problem: 'an item without a SKU',
+      items: [{ quantity: 1 }],
+      field: 'items[0].sku',
+      message: 'items[0].sku must be a non-empty string',
+    },
     { problem: 'an item that is not an object', items: ['x'], field: 'items[0]', message: 'items[0] must be a JSON object' },
   ])('$problem is a ValidationError naming $field', async ({ items, field, message }) => {
     const error = await expectServiceError(
@@ -206,10 +210,11 @@ describe('chargePayment', () => {
 
   it('a fractional amount is a ValidationError on amount', async () => {
     const customerId = await openCustomer(100);
-    await expectServiceError(
-      store.chargePayment({ orderId: uniqueId('order'), customerId, amount: 1.5, idempotencyKey: key() }),
-      { status: 400, type: 'ValidationError', field: 'amount' },
-    );
+    await expectServiceError(store.chargePayment({ orderId: uniqueId('order'), customerId, amount: 1.5, idempotencyKey: key() }), {
+      status: 400,
+      type: 'ValidationError',
+      field: 'amount',
+    });
     expect(await credit(customerId)).toBe(100);
   });
 });
@@ -237,10 +242,10 @@ describe('createShipment', () => {
     },
   ])('an address $problem is InvalidAddressError and creates nothing', async ({ address, message }) => {
     const orderId = uniqueId('order');
-    const error = await expectServiceError(
-      store.createShipment({ orderId, address: address as Address, idempotencyKey: key() }),
-      { status: 422, type: 'InvalidAddressError' },
-    );
+    const error = await expectServiceError(store.createShipment({ orderId, address: address as Address, idempotencyKey: key() }), {
+      status: 422,
+      type: 'InvalidAddressError',
+    });
     expect(error.message).toBe(message);
     expect(statusesOf(await store.audit(), orderId).shipments).toEqual([]);
   });
@@ -252,10 +257,11 @@ describe('createShipment', () => {
       type: 'ValidationError',
       field: 'address',
     });
-    await expectServiceError(
-      store.createShipment({ orderId, address: { ...ADDRESS, city: 7 } as never, idempotencyKey: key() }),
-      { status: 400, type: 'ValidationError', field: 'address.city' },
-    );
+    await expectServiceError(store.createShipment({ orderId, address: { ...ADDRESS, city: 7 } as never, idempotencyKey: key() }), {
+      status: 400,
+      type: 'ValidationError',
+      field: 'address.city',
+    });
   });
 });
 
@@ -443,7 +449,11 @@ describe('audit', () => {
     expect([stockTotal(before), stockTotal(during), stockTotal(after)]).toEqual([20, 20, 20]);
     expect([await available(sku!), await credit(customerId)]).toEqual([[13], 4200]);
     expect(after.operations.map((operation) => operation.seq)).toEqual(after.operations.map((_, index) => index + 1));
-    expect(after.operations.filter((operation) => [first, second].includes(operation.orderId)).map((operation) => [operation.kind, operation.orderId])).toEqual([
+    expect(
+      after.operations
+        .filter((operation) => [first, second].includes(operation.orderId))
+        .map((operation) => [operation.kind, operation.orderId]),
+    ).toEqual([
       ['reserveInventory', first],
       ['chargePayment', first],
       ['reserveInventory', second],

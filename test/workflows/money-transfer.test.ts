@@ -37,10 +37,7 @@ async function ledger(details: TransferDetails): Promise<string[]> {
 }
 
 async function balances(details: TransferDetails): Promise<[number, number]> {
-  const [source, target] = await Promise.all([
-    world.bank.getAccount(details.sourceAccount),
-    world.bank.getAccount(details.targetAccount),
-  ]);
+  const [source, target] = await Promise.all([world.bank.getAccount(details.sourceAccount), world.bank.getAccount(details.targetAccount)]);
   return [source.balance, target.balance];
 }
 
@@ -125,7 +122,12 @@ describe('moneyTransfer', () => {
     // The Temporal tutorial's workflow fails here with "No money was moved" while the source has lost the amount.
     const details = await setUp(2_000);
     const attempts = TRANSFER_RETRY_POLICY.maximumAttempts;
-    await world.bank.addFault({ operation: 'withdraw', effect: 'fail-after-commit', count: 1, match: { referenceId: details.referenceId } });
+    await world.bank.addFault({
+      operation: 'withdraw',
+      effect: 'fail-after-commit',
+      count: 1,
+      match: { referenceId: details.referenceId },
+    });
     await world.bank.addFault({ operation: 'withdraw', effect: 'fail', count: attempts - 1, match: { referenceId: details.referenceId } });
     const handle = await start(details);
 
@@ -192,7 +194,13 @@ describe('moneyTransfer', () => {
   it('says the money could not be returned when the bank refuses the refund, naming its reason', async () => {
     const details = { ...(await setUp(1_500)), targetAccount: uniqueId('nobody') };
     // The workflow's refund is held back while someone else closes the transfer under another key.
-    const held = await world.bank.addFault({ operation: 'refund', effect: 'delay', delayMs: 2_000, count: 1, match: { referenceId: details.referenceId } });
+    const held = await world.bank.addFault({
+      operation: 'refund',
+      effect: 'delay',
+      delayMs: 2_000,
+      count: 1,
+      match: { referenceId: details.referenceId },
+    });
     const handle = await start(details);
     while (!(await world.bank.listFaults()).some((rule) => rule.id === held.id && rule.fired === 1)) await sleep(20);
     await world.bank.refund({ referenceId: details.referenceId, idempotencyKey: uniqueId('someone-else') });
@@ -200,7 +208,9 @@ describe('moneyTransfer', () => {
     const failure = await failureOf(handle.result());
 
     expect(failure.type).toBe('RefundFailed');
-    expect(failure.message).toContain(`The money could not be returned to ${details.sourceAccount}: reference '${details.referenceId}' was refunded and is closed`);
+    expect(failure.message).toContain(
+      `The money could not be returned to ${details.sourceAccount}: reference '${details.referenceId}' was refunded and is closed`,
+    );
     expect((await activityCalls(handle)).map((c) => [c.activity, c.attempt, c.outcome])).toEqual([
       ['withdraw', 1, 'completed'],
       ['deposit', 1, 'failed'],

@@ -40,14 +40,23 @@ describe('testWorkflow: actions on the workflow clock', () => {
     });
 
     expect(run.outcome.status).toBe('completed');
-    expect(run.outcome.status === 'completed' && (run.outcome.result as OrderStatus)).toMatchObject({ state: 'completed', approval: { decision: 'approved', by: 'ops' }, trackingNumber: 'TRACK-1' });
+    expect(run.outcome.status === 'completed' && (run.outcome.result as OrderStatus)).toMatchObject({
+      state: 'completed',
+      approval: { decision: 'approved', by: 'ops' },
+      trackingNumber: 'TRACK-1',
+    });
     const signal = run.events.find((event) => event.type === 'signalReceived')!;
     expect(signal.at).toBeGreaterThanOrEqual(23 * HOUR + 59 * 60_000);
     expect(signal.at).toBeLessThan(24 * HOUR);
     expect(heard).toEqual(run.events.map((event) => `${event.type} ${event.name ?? ''}`.trim()));
     const log = heard.filter((line) => !line.startsWith('activityStarted'));
     // Reserve and charge run in parallel: either may complete first.
-    expect(log.slice(0, 4).sort()).toEqual(['activityCompleted chargePayment', 'activityCompleted reserveInventory', 'activityScheduled chargePayment', 'activityScheduled reserveInventory']);
+    expect(log.slice(0, 4).sort()).toEqual([
+      'activityCompleted chargePayment',
+      'activityCompleted reserveInventory',
+      'activityScheduled chargePayment',
+      'activityScheduled reserveInventory',
+    ]);
     expect(log.slice(4)).toEqual([
       'timerStarted 1',
       'signalReceived approve',
@@ -63,13 +72,26 @@ describe('testWorkflow: actions on the workflow clock', () => {
       workflow: 'order',
       args: [orderRequest()],
       workflowsPath: WORKFLOWS,
-      activities: { ...orderDoubles(), createShipment: activity.returns(undefined).expectCalls(0), cancelOrder: activity.returns(undefined).expectCalls(1) },
+      activities: {
+        ...orderDoubles(),
+        createShipment: activity.returns(undefined).expectCalls(0),
+        cancelOrder: activity.returns(undefined).expectCalls(1),
+      },
       at: [at('+24h1m').signal('approve', 'ops')],
     });
 
-    expect(run.outcome.status === 'completed' && (run.outcome.result as OrderStatus)).toMatchObject({ state: 'rejected', approval: { decision: 'auto-rejected' } });
+    expect(run.outcome.status === 'completed' && (run.outcome.result as OrderStatus)).toMatchObject({
+      state: 'rejected',
+      approval: { decision: 'auto-rejected' },
+    });
     expect(run.events.find((event) => event.type === 'timerFired')!.at).toBeGreaterThanOrEqual(24 * HOUR);
-    expect(run.actions).toEqual([{ label: "at('+24h1m').signal(\"approve\", \"ops\")", at: expect.any(Number), error: expect.stringMatching(/completed|closed|not found/i) }]);
+    expect(run.actions).toEqual([
+      {
+        label: 'at(\'+24h1m\').signal("approve", "ops")',
+        at: expect.any(Number),
+        error: expect.stringMatching(/completed|closed|not found/i),
+      },
+    ]);
   });
 
   it('acts the moment the approval timer starts: a query there sees the order awaiting approval, before the clock moved', async () => {
@@ -81,10 +103,16 @@ describe('testWorkflow: actions on the workflow clock', () => {
       at: [at(timerStarted()).query('getStatus'), at(timerStarted()).signal('reject', 'no stock promise')],
     });
 
-    expect(run.actions.map((action) => action.label)).toEqual(['at(timerStarted()).query("getStatus")', 'at(timerStarted()).signal("reject", "no stock promise")']);
+    expect(run.actions.map((action) => action.label)).toEqual([
+      'at(timerStarted()).query("getStatus")',
+      'at(timerStarted()).signal("reject", "no stock promise")',
+    ]);
     expect(run.actions[0]!.result).toMatchObject({ state: 'awaiting-approval', reservationId: 'res-1', paymentId: 'pay-1' });
     expect(run.actions[1]!.at).toBeLessThan(HOUR);
-    expect(run.outcome.status === 'completed' && (run.outcome.result as OrderStatus)).toMatchObject({ state: 'rejected', approval: { decision: 'rejected', reason: 'no stock promise' } });
+    expect(run.outcome.status === 'completed' && (run.outcome.result as OrderStatus)).toMatchObject({
+      state: 'rejected',
+      approval: { decision: 'rejected', reason: 'no stock promise' },
+    });
   });
 
   it('waits out the retries of a failing charge for the approval timer to start, and approves there', async () => {
@@ -92,12 +120,20 @@ describe('testWorkflow: actions on the workflow clock', () => {
       workflow: 'order',
       args: [orderRequest()],
       workflowsPath: WORKFLOWS,
-      activities: { ...orderDoubles(), chargePayment: activity.failsFirst(2, new Error('gateway down')).thenReturns('pay-1').expectCalls(3) },
+      activities: {
+        ...orderDoubles(),
+        chargePayment: activity.failsFirst(2, new Error('gateway down')).thenReturns('pay-1').expectCalls(3),
+      },
       at: [at(timerStarted()).signal('approve', 'ops')],
     });
 
-    expect(run.outcome.status === 'completed' && (run.outcome.result as OrderStatus)).toMatchObject({ state: 'completed', approval: { decision: 'approved' } });
-    expect(run.events.filter((event) => event.type.startsWith('timer') || event.type === 'signalReceived').map((event) => event.type)).toEqual(['timerStarted', 'signalReceived', 'timerCancelled']);
+    expect(run.outcome.status === 'completed' && (run.outcome.result as OrderStatus)).toMatchObject({
+      state: 'completed',
+      approval: { decision: 'approved' },
+    });
+    expect(
+      run.events.filter((event) => event.type.startsWith('timer') || event.type === 'signalReceived').map((event) => event.type),
+    ).toEqual(['timerStarted', 'signalReceived', 'timerCancelled']);
   });
 
   it('a cancel at the moment chargePayment starts: the saga refunds and releases, in reverse order, and fails at chargePayment', async () => {
@@ -118,18 +154,27 @@ describe('testWorkflow: actions on the workflow clock', () => {
     expect(run.outcome.status).toBe('failed');
     const failure = run.outcome.status === 'failed' ? (run.outcome.error.cause as ApplicationFailure) : undefined;
     expect(failure?.type).toBe('OrderFailed');
-    expect(failure?.details?.[0] as SagaFailureDetails).toMatchObject({ failedStep: 'chargePayment', compensated: ['refundPayment', 'releaseInventory'] });
+    expect(failure?.details?.[0] as SagaFailureDetails).toMatchObject({
+      failedStep: 'chargePayment',
+      compensated: ['refundPayment', 'releaseInventory'],
+    });
     expect(run.calls.map((call) => call.activity)).toEqual(['reserveInventory', 'chargePayment', 'refundPayment', 'releaseInventory']);
     const cancel = run.events.find((event) => event.type === 'cancelRequested')!;
-    expect(cancel.eventId).toBeLessThan(run.events.find((event) => event.type === 'activityScheduled' && event.name === 'refundPayment')!.eventId);
+    expect(cancel.eventId).toBeLessThan(
+      run.events.find((event) => event.type === 'activityScheduled' && event.name === 'refundPayment')!.eventId,
+    );
   });
 
-  it('a terminate the moment the deposit starts ends the transfer terminated, and leaves the server\'s clock free for the next test', async () => {
+  it("a terminate the moment the deposit starts ends the transfer terminated, and leaves the server's clock free for the next test", async () => {
     const run = await testWorkflow(timeSkipping.env, {
       workflow: 'moneyTransfer',
       args: [transfer()],
       workflowsPath: WORKFLOWS,
-      activities: { withdraw: activity.returns('w-1'), deposit: activity.returns('d-1'), refund: activity.returns(undefined).expectCalls(0) },
+      activities: {
+        withdraw: activity.returns('w-1'),
+        deposit: activity.returns('d-1'),
+        refund: activity.returns(undefined).expectCalls(0),
+      },
       at: [at(activityStarted('deposit')).terminate('operator stopped it')],
     });
 
@@ -143,7 +188,10 @@ describe('testWorkflow: actions on the workflow clock', () => {
       activities: orderDoubles(),
       timeoutMs: 20_000,
     });
-    expect(next.outcome.status === 'completed' && (next.outcome.result as OrderStatus).approval).toEqual({ decision: 'auto-rejected', reason: 'no approval in time' });
+    expect(next.outcome.status === 'completed' && (next.outcome.result as OrderStatus).approval).toEqual({
+      decision: 'auto-rejected',
+      reason: 'no approval in time',
+    });
   });
 
   it('updates at offsets answer in run.actions, and the listener log has them accepted and completed in order', async () => {
@@ -159,7 +207,9 @@ describe('testWorkflow: actions on the workflow clock', () => {
       ['at(\'+20m\').update("add", 3)', 5],
       ['at(\'+30m\').signal("close")', undefined],
     ]);
-    expect(run.events.filter((event) => !event.type.startsWith('timer')).map((event) => `${event.type} ${event.name ?? ''}`.trim())).toEqual([
+    expect(
+      run.events.filter((event) => !event.type.startsWith('timer')).map((event) => `${event.type} ${event.name ?? ''}`.trim()),
+    ).toEqual([
       'updateAccepted add',
       'updateCompleted add',
       'updateAccepted add',
@@ -171,7 +221,7 @@ describe('testWorkflow: actions on the workflow clock', () => {
 });
 
 describe('testWorkflow: activity doubles', () => {
-  it('a deposit that fails its first 2 attempts is retried on the policy\'s backoff, and its calls say how', async () => {
+  it("a deposit that fails its first 2 attempts is retried on the policy's backoff, and its calls say how", async () => {
     const details = transfer();
     const run = await testWorkflow(timeSkipping.env, {
       workflow: 'moneyTransfer',
@@ -184,7 +234,10 @@ describe('testWorkflow: activity doubles', () => {
       },
     });
 
-    expect(run.outcome).toEqual({ status: 'completed', result: { referenceId: details.referenceId, withdrawalId: 'w-1', depositId: 'd-1' } });
+    expect(run.outcome).toEqual({
+      status: 'completed',
+      result: { referenceId: details.referenceId, withdrawalId: 'w-1', depositId: 'd-1' },
+    });
     expect(run.calls.map((call) => `${call.activity}#${call.attempt}`)).toEqual(['withdraw#1', 'deposit#1', 'deposit#2', 'deposit#3']);
     const [first, second, third] = run.activity('deposit').calls;
     // The retry policy's backoff (1 s, then 2 s) on the workflow clock.
@@ -220,7 +273,9 @@ describe('testWorkflow: activity doubles', () => {
     expect(run.outcome).toEqual({ status: 'completed', result: 'report for 2026-12-01' });
     const completed = run.events.find((event) => event.type === 'activityCompleted')!;
     expect(completed.at).toBeGreaterThanOrEqual(6 * HOUR);
-    console.log(`6-hour activity: ${(completed.at / HOUR).toFixed(3)} h on the workflow clock, ${Math.round(wallMs)} ms of wall time (replay included)`);
+    console.log(
+      `6-hour activity: ${(completed.at / HOUR).toFixed(3)} h on the workflow clock, ${Math.round(wallMs)} ms of wall time (replay included)`,
+    );
     expect(wallMs).toBeLessThan(60_000);
   });
 
@@ -238,8 +293,13 @@ describe('testWorkflow: activity doubles', () => {
       },
     });
 
-    expect(run.outcome.status === 'failed' && (run.outcome.error.cause as ApplicationFailure).details?.[0]).toMatchObject({ failedStep: 'chargePayment' });
-    expect(run.events.filter((event) => event.name === 'chargePayment').map((event) => event.type)).toEqual(['activityScheduled', 'activityTimedOut']);
+    expect(run.outcome.status === 'failed' && (run.outcome.error.cause as ApplicationFailure).details?.[0]).toMatchObject({
+      failedStep: 'chargePayment',
+    });
+    expect(run.events.filter((event) => event.name === 'chargePayment').map((event) => event.type)).toEqual([
+      'activityScheduled',
+      'activityTimedOut',
+    ]);
     const starts = run.activity('chargePayment').calls.map((call) => call.at);
     // Each attempt runs its 5 s and is timed out; the next starts after the policy's backoff (1 s, 2 s, 4 s, 8 s, 10 s).
     expect(starts.slice(1).map((at, i) => at - starts[i]!)).toEqual([6, 7, 9, 13, 15].map((seconds) => expect.closeTo(seconds * 1000, -3)));
@@ -257,10 +317,15 @@ describe('testWorkflow: activity doubles', () => {
       },
     });
 
-    const error = await failed.then(() => expect.fail('the run was expected to fail its expectations'), (e: unknown) => e as WorkflowTestError);
+    const error = await failed.then(
+      () => expect.fail('the run was expected to fail its expectations'),
+      (e: unknown) => e as WorkflowTestError,
+    );
     expect(error).toBeInstanceOf(WorkflowTestError);
     expect(error.problems).toEqual([
-      expect.stringMatching(/^activity withdraw: expected every call with arguments \[\{"sourceAccount":"carol"\}\], attempt 1 at \+\S+ had \[\{"sourceAccount":"alice",/),
+      expect.stringMatching(
+        /^activity withdraw: expected every call with arguments \[\{"sourceAccount":"carol"\}\], attempt 1 at \+\S+ had \[\{"sourceAccount":"alice",/,
+      ),
       expect.stringMatching(/^activity deposit: expected 1 call, got 2 \(attempt 1 at \+\S+, attempt 2 at \+\S+\)$/),
     ]);
     expect(error.run?.outcome.status).toBe('completed');
@@ -276,7 +341,9 @@ describe('testWorkflow: replay at the end of each run', () => {
       activities: { buildReport: activity.returns('report') },
     });
 
-    await expect(failed).rejects.toThrow(/^the run's history does not replay against test\/fixtures\/workflow-test\/workflows\.ts: nondeterministic at event \d+; history: started a 1min timer; code: scheduled activity buildReport; sdk: /);
+    await expect(failed).rejects.toThrow(
+      /^the run's history does not replay against test\/fixtures\/workflow-test\/workflows\.ts: nondeterministic at event \d+; history: started a 1min timer; code: scheduled activity buildReport; sdk: /,
+    );
   });
 
   it('replays nothing when the test opts out', async () => {
@@ -300,13 +367,19 @@ describe('testWorkflow: replay at the end of each run', () => {
       replay: { workflowsPath: 'test/fixtures/workflow-changes/timer-added.ts' },
     });
 
-    await expect(failed).rejects.toThrow(/^the run's history does not replay against test\/fixtures\/workflow-changes\/timer-added\.ts: nondeterministic at event \d+; history: scheduled activity withdraw; code: started a 1min timer; sdk: .*; hint: .*patched/);
+    await expect(failed).rejects.toThrow(
+      /^the run's history does not replay against test\/fixtures\/workflow-changes\/timer-added\.ts: nondeterministic at event \d+; history: scheduled activity withdraw; code: started a 1min timer; sdk: .*; hint: .*patched/,
+    );
   });
 });
 
 describe('testWorkflow: bad input and broken code', () => {
   it('a malformed offset is refused when written', () => {
-    expect(() => at('+3x')).toThrow(new WorkflowTestInputError("at(\"+3x\"): not an offset on the workflow clock; write '+' then numbers with units d, h, m, s or ms, such as '+3h', '+23h59m' or '+90s'"));
+    expect(() => at('+3x')).toThrow(
+      new WorkflowTestInputError(
+        "at(\"+3x\"): not an offset on the workflow clock; write '+' then numbers with units d, h, m, s or ms, such as '+3h', '+23h59m' or '+90s'",
+      ),
+    );
   });
 
   it('a signal the workflow does not define is named, with the ones it does', async () => {
@@ -318,13 +391,19 @@ describe('testWorkflow: bad input and broken code', () => {
       at: [at('+1h').signal('aprove', 'ops')],
     });
 
-    await expect(run).rejects.toThrow(new WorkflowTestInputError(`at('+1h').signal("aprove", "ops"): order defines no signal 'aprove' (it defines: approve, cancelOrder, reject)`));
+    await expect(run).rejects.toThrow(
+      new WorkflowTestInputError(
+        `at('+1h').signal("aprove", "ops"): order defines no signal 'aprove' (it defines: approve, cancelOrder, reject)`,
+      ),
+    );
   });
 
   it('workflow code that throws stops the run at once, with its message, instead of being retried until the bound', async () => {
     const run = testWorkflow(timeSkipping.env, { workflow: 'brokenReport', args: ['2026-12-01'], workflowsPath: FIXTURES });
 
-    await expect(run).rejects.toThrow(/^a workflow task of brokenReport failed \(the worker retries it forever\): Cannot read properties of undefined \(reading 'sum'\)$/);
+    await expect(run).rejects.toThrow(
+      /^a workflow task of brokenReport failed \(the worker retries it forever\): Cannot read properties of undefined \(reading 'sum'\)$/,
+    );
   });
 
   it('an activity the workflow calls without a double is named', async () => {
@@ -335,6 +414,10 @@ describe('testWorkflow: bad input and broken code', () => {
       activities: { withdraw: activity.returns('w-1'), refund: activity.returns(undefined) },
     });
 
-    await expect(run).rejects.toThrow(new WorkflowTestInputError('moneyTransfer scheduled activity \'deposit\', which has no double: give activities.deposit (doubles given: withdraw, refund)'));
+    await expect(run).rejects.toThrow(
+      new WorkflowTestInputError(
+        "moneyTransfer scheduled activity 'deposit', which has no double: give activities.deposit (doubles given: withdraw, refund)",
+      ),
+    );
   });
 });

@@ -39,7 +39,8 @@ export class ConfigError extends Error {
 
 /** Check a config (every field a path, no unknown field) and return it; throws ConfigError naming the field. */
 export function defineConfig(config: TempestConfig): TempestConfig {
-  if (!config || typeof config !== 'object' || Array.isArray(config)) throw new ConfigError(`expected an object, got ${JSON.stringify(config)}`);
+  if (!config || typeof config !== 'object' || Array.isArray(config))
+    throw new ConfigError(`expected an object, got ${JSON.stringify(config)}`);
   for (const [key, value] of Object.entries(config)) {
     if (!(KEYS as readonly string[]).includes(key)) throw new ConfigError(`${key}: not a config field (known: ${KEYS.join(', ')})`);
     const ok = value === undefined || value instanceof URL || (typeof value === 'string' && value.trim() !== '');
@@ -100,7 +101,8 @@ export async function loadProject(options: { configFile?: string; cwd?: string }
   const file = options.configFile ? path.resolve(cwd, options.configFile) : findConfigFile(cwd);
   if (!file) return projectFrom({}, cwd);
   const shown = path.relative(cwd, file) || file;
-  if (options.configFile && (!existsSync(file) || !statSync(file).isFile())) throw new ConfigError(`--config ${options.configFile}: no such file`);
+  if (options.configFile && (!existsSync(file) || !statSync(file).isFile()))
+    throw new ConfigError(`--config ${options.configFile}: no such file`);
   let config: unknown;
   try {
     config = exported(await importUserModule(file, { label: 'config', shown }), shown, ['default'], 'defineConfig({...})');

@@ -132,7 +132,9 @@ const ANSI = /\x1b\[[0-9;]*m/g;
 function lineNaming(file: string, request: string): number | undefined {
   try {
     const quoted = new RegExp(`['"\`]${request.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}['"\`]`);
-    const index = readFileSync(file, 'utf8').split('\n').findIndex((line) => quoted.test(line));
+    const index = readFileSync(file, 'utf8')
+      .split('\n')
+      .findIndex((line) => quoted.test(line));
     return index >= 0 ? index + 1 : undefined;
   } catch {
     return undefined;
@@ -140,11 +142,22 @@ function lineNaming(file: string, request: string): number | undefined {
 }
 
 /** What went wrong, from the disallowed imports seen and webpack's first error. */
-function bundleFailure(workflowsPath: string, disallowed: Map<string, string | undefined>, compilation: Compilation | undefined, error: unknown): WorkflowBundleError {
+function bundleFailure(
+  workflowsPath: string,
+  disallowed: Map<string, string | undefined>,
+  compilation: Compilation | undefined,
+  error: unknown,
+): WorkflowBundleError {
   const [first] = disallowed;
   if (first) {
     const [request, issuer] = first;
-    const others = disallowed.size > 1 ? ` (and ${[...disallowed.keys()].slice(1).map((r) => `'${r}'`).join(', ')})` : '';
+    const others =
+      disallowed.size > 1
+        ? ` (and ${[...disallowed.keys()]
+            .slice(1)
+            .map((r) => `'${r}'`)
+            .join(', ')})`
+        : '';
     return new WorkflowBundleError(
       workflowsPath,
       issuer,
@@ -158,12 +171,21 @@ function bundleFailure(workflowsPath: string, disallowed: Map<string, string | u
   const more = errors.length > 1 ? ` (and ${errors.length - 1} more error${errors.length > 2 ? 's' : ''})` : '';
   if (!webpackError) {
     const message = error instanceof Error ? error.message : String(error);
-    return new WorkflowBundleError(workflowsPath, undefined, undefined, message.split('\n').find((l) => l.trim())?.trim() ?? 'unknown error');
+    return new WorkflowBundleError(
+      workflowsPath,
+      undefined,
+      undefined,
+      message
+        .split('\n')
+        .find((l) => l.trim())
+        ?.trim() ?? 'unknown error',
+    );
   }
   const text = webpackError.message.replace(ANSI, '');
   const resource = webpackError.module?.resource;
   const notFound = /Can't resolve '([^']+)'/.exec(text);
-  if (notFound) return new WorkflowBundleError(workflowsPath, resource, webpackError.loc?.start?.line, `cannot find module '${notFound[1]}'${more}`);
+  if (notFound)
+    return new WorkflowBundleError(workflowsPath, resource, webpackError.loc?.start?.line, `cannot find module '${notFound[1]}'${more}`);
   // swc reports a syntax error as `x <what>` and then `,-[<file>:<line>:<column>]`.
   const swcWhat = /(?:^|Error:)\s*[x×] (.+)$/m.exec(text);
   const swcWhere = /[,╭]-\[(.+):(\d+):\d+\]/.exec(text);
@@ -175,7 +197,12 @@ function bundleFailure(workflowsPath: string, disallowed: Map<string, string | u
     .split('\n')
     .map((l) => l.replace(/^Module build failed( \(from [^)]*\))?:\s*/, '').trim())
     .find((l) => l !== '');
-  return new WorkflowBundleError(workflowsPath, resource && path.isAbsolute(resource) ? resource : undefined, webpackError.loc?.start?.line, `${line ?? 'unknown error'}${more}`);
+  return new WorkflowBundleError(
+    workflowsPath,
+    resource && path.isAbsolute(resource) ? resource : undefined,
+    webpackError.loc?.start?.line,
+    `${line ?? 'unknown error'}${more}`,
+  );
 }
 
 /**
@@ -191,14 +218,16 @@ export async function bundleWorkflowCodeChecked(request: BundleRequest): Promise
   };
   // Every disallowed module imported, with the first file that imports it (the SDK's own check names no file).
   const disallowed = new Map<string, string | undefined>();
-  const recordDisallowed = (externals: Externals): Externals => async (data, callback) => {
-    const request = data.request ?? '';
-    const bare = request.startsWith('node:') ? request.slice('node:'.length) : request;
-    if ((DISALLOWED.has(bare) || DISALLOWED.has(bare.split('/')[0]!)) && isBuiltin(request) && !disallowed.has(request)) {
-      disallowed.set(request, data.contextInfo?.issuer || undefined);
-    }
-    return externals(data, callback);
-  };
+  const recordDisallowed =
+    (externals: Externals): Externals =>
+    async (data, callback) => {
+      const request = data.request ?? '';
+      const bare = request.startsWith('node:') ? request.slice('node:'.length) : request;
+      if ((DISALLOWED.has(bare) || DISALLOWED.has(bare.split('/')[0]!)) && isBuiltin(request) && !disallowed.has(request)) {
+        disallowed.set(request, data.contextInfo?.issuer || undefined);
+      }
+      return externals(data, callback);
+    };
   let result: Awaited<ReturnType<typeof bundleWorkflowCode>>;
   try {
     result = await bundleWorkflowCode({
@@ -214,7 +243,9 @@ export async function bundleWorkflowCodeChecked(request: BundleRequest): Promise
   } catch (error) {
     throw bundleFailure(request.workflowsPath, disallowed, compilation, error);
   }
-  const inputs = [...(compilation?.fileDependencies ?? [])].filter((file) => path.isAbsolute(file) && existsSync(file) && statSync(file).isFile());
+  const inputs = [...(compilation?.fileDependencies ?? [])].filter(
+    (file) => path.isAbsolute(file) && existsSync(file) && statSync(file).isFile(),
+  );
   const missing = [...(compilation?.missingDependencies ?? [])].filter((file) => path.isAbsolute(file));
   return { code: result.code, inputs, missing };
 }

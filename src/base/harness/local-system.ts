@@ -67,7 +67,13 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
     });
     void workers.start();
     stoppers.push(() => workers.shutdown());
-    return { temporal: dev, parts: addresses, client: new Client({ connection, namespace: dev.namespace }), stop, [Symbol.asyncDispose]: stop };
+    return {
+      temporal: dev,
+      parts: addresses,
+      client: new Client({ connection, namespace: dev.namespace }),
+      stop,
+      [Symbol.asyncDispose]: stop,
+    };
   } catch (error) {
     await stop().catch(() => undefined); // the start failure is the error worth reporting
     throw error;

@@ -49,7 +49,12 @@ export function partCommand(name: string, spec: PartSpec, context: PartStartCont
   } catch (error) {
     throw new Error(`parts.${name}.start threw: ${(error as Error).message.split('\n')[0]}`, { cause: error });
   }
-  if (!command || typeof command.command !== 'string' || command.command === '' || (command.args !== undefined && !Array.isArray(command.args))) {
+  if (
+    !command ||
+    typeof command.command !== 'string' ||
+    command.command === '' ||
+    (command.args !== undefined && !Array.isArray(command.args))
+  ) {
     throw new Error(`parts.${name}.start must return { command, args? }, got ${JSON.stringify(command)}`);
   }
   return command;
@@ -79,16 +84,28 @@ async function answers(url: string): Promise<boolean> {
 }
 
 /** A readiness check as a probe over the part's output, its address polled where the check says. */
-export function readinessCheck(name: string, ready: Readiness | undefined, address: PartAddress, timeoutMs: number): (probe: ReadinessProbe) => Promise<unknown> {
+export function readinessCheck(
+  name: string,
+  ready: Readiness | undefined,
+  address: PartAddress,
+  timeoutMs: number,
+): (probe: ReadinessProbe) => Promise<unknown> {
   if (ready && 'log' in ready) {
-    const matches = typeof ready.log === 'string' ? (line: string) => line.includes(ready.log as string) : (line: string) => (ready.log as RegExp).test(line);
+    const matches =
+      typeof ready.log === 'string'
+        ? (line: string) => line.includes(ready.log as string)
+        : (line: string) => (ready.log as RegExp).test(line);
     return (probe) => probe.line((line) => (matches(line) ? line : undefined));
   }
   if (ready && 'http' in ready) {
     const url = `${address.url}${ready.http}`;
     return (probe) => waitUntil(`${name}: GET ${url} answering 2xx`, () => answers(url), timeoutMs, { abandon: probe.exited });
   }
-  return (probe) => waitUntil(`${name}: ${address.address} accepting connections`, () => accepts(address.port, address.host), timeoutMs, { intervalMs: 50, abandon: probe.exited });
+  return (probe) =>
+    waitUntil(`${name}: ${address.address} accepting connections`, () => accepts(address.port, address.host), timeoutMs, {
+      intervalMs: 50,
+      abandon: probe.exited,
+    });
 }
 
 export function readyTimeoutMs(name: string, spec: PartSpec): number {

@@ -4,7 +4,18 @@
  * local connections. Run as root (CI), it runs as the `postgres` user, or `nobody`, since PostgreSQL refuses root.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type ManagedProcess, type SpawnedProcess, startProcess } from './process.ts';
@@ -26,7 +37,9 @@ export function findPostgres(env: NodeJS.ProcessEnv = process.env): PostgresBina
   else {
     const debian = '/usr/lib/postgresql';
     if (existsSync(debian)) {
-      const versions = readdirSync(debian).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a));
+      const versions = readdirSync(debian)
+        .filter((v) => /^\d+$/.test(v))
+        .sort((a, b) => Number(b) - Number(a));
       candidates.push(...versions.map((v) => path.join(debian, v, 'bin')));
     }
     candidates.push('/usr/local/bin', '/opt/homebrew/bin', '/usr/bin');
@@ -82,7 +95,17 @@ function initialise(binaries: PostgresBinaries, options: PostgresOptions): void 
     const { uid, gid } = unprivilegedUser();
     chownSync(options.dataDir, uid, gid);
   }
-  const init = asUser(binaries.initdb, ['-D', options.dataDir, '-U', options.user, '--auth=trust', '-E', 'UTF8', '--locale=C', '--no-sync']);
+  const init = asUser(binaries.initdb, [
+    '-D',
+    options.dataDir,
+    '-U',
+    options.user,
+    '--auth=trust',
+    '-E',
+    'UTF8',
+    '--locale=C',
+    '--no-sync',
+  ]);
   const result = spawnSync(init.command, init.args, { encoding: 'utf8', timeout: 60_000 });
   if (result.status !== 0) {
     const output = `${result.stdout ?? ''}${result.stderr ?? ''}`.trim().split('\n').slice(-3).join(' | ');
@@ -208,15 +231,22 @@ export async function startPostgres(options: PostgresOptions): Promise<Postgres>
   const binaries = findPostgres();
   initialise(binaries, options);
   const server = asUser(binaries.postgres, [
-    '-D', options.dataDir,
-    '-p', String(options.port),
-    '-h', '127.0.0.1',
-    '-k', '', // no Unix socket: every client (the Temporal services, through their links) comes over TCP
-    '-c', 'max_connections=300',
+    '-D',
+    options.dataDir,
+    '-p',
+    String(options.port),
+    '-h',
+    '127.0.0.1',
+    '-k',
+    '', // no Unix socket: every client (the Temporal services, through their links) comes over TCP
+    '-c',
+    'max_connections=300',
     // The faults here are process faults (kill -9, pause), never a machine crash: the OS keeps what was written, so
     // skipping fsync loses nothing a fault can lose, and spares the shared disk.
-    '-c', 'fsync=off',
-    '-c', 'full_page_writes=off',
+    '-c',
+    'fsync=off',
+    '-c',
+    'full_page_writes=off',
   ]);
   const address = `127.0.0.1:${options.port}`;
   const { process } = await startProcess({

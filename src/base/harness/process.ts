@@ -165,14 +165,19 @@ export async function startProcess<T>(options: StartProcessOptions<T>): Promise<
 
   const outputClosed = new Promise((resolve) => child.once('close', resolve));
   const spawnFailed = new Promise<never>((_, reject) => {
-    child.once('error', (error) => reject(new ProcessStartError(options.name, `cannot start ${options.name} (${options.command}): ${error.message}`)));
+    child.once('error', (error) =>
+      reject(new ProcessStartError(options.name, `cannot start ${options.name} (${options.command}): ${error.message}`)),
+    );
   });
   const exited: Promise<never> = Promise.race([
     spawnFailed,
     managed.exited.then(async (status) => {
       // Its last words may still be in the pipes when it exits: wait for them (briefly) before quoting them.
       await Promise.race([outputClosed, new Promise((resolve) => setTimeout(resolve, 500))]);
-      throw new ProcessStartError(options.name, `${options.name} exited before it was ready (${status.signal ?? `code ${status.code}`})${lastWords(managed.recentOutput().split('\n'))}`);
+      throw new ProcessStartError(
+        options.name,
+        `${options.name} exited before it was ready (${status.signal ?? `code ${status.code}`})${lastWords(managed.recentOutput().split('\n'))}`,
+      );
     }),
   ]);
   try {
@@ -181,7 +186,11 @@ export async function startProcess<T>(options: StartProcessOptions<T>): Promise<
       exited,
       readyWhen: options.readyWhen,
       timeoutMs: options.readyTimeoutMs ?? 30_000,
-      timeoutError: (ms) => new ProcessStartError(options.name, `${options.name} was not ready within ${ms} ms${lastWords(managed.recentOutput().split('\n'))}`),
+      timeoutError: (ms) =>
+        new ProcessStartError(
+          options.name,
+          `${options.name} was not ready within ${ms} ms${lastWords(managed.recentOutput().split('\n'))}`,
+        ),
     });
     return { process: managed, ready };
   } catch (error) {
@@ -251,7 +260,10 @@ export async function awaitReadiness<T>(options: {
 
 /** The last lines a part printed, on one line (errors are one line): `; its last output: a | b | c`. */
 export function lastWords(recent: readonly string[], lines = 3): string {
-  const output = recent.map((line) => line.trim()).filter(Boolean).slice(-lines);
+  const output = recent
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .slice(-lines);
   return output.length > 0 ? `; its last output: ${output.join(' | ')}` : '; it printed nothing';
 }
 
@@ -303,7 +315,10 @@ export async function waitUntil(
 ): Promise<void> {
   const { intervalMs = 100, abandon } = options;
   let abandoned = false;
-  abandon?.then(() => (abandoned = true), () => (abandoned = true));
+  abandon?.then(
+    () => (abandoned = true),
+    () => (abandoned = true),
+  );
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check().catch(() => false)) return;

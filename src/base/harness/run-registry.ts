@@ -84,7 +84,12 @@ export class RunRegistry {
     if (!harness) throw new RunRegistryError(`cannot read this process's own identity (pid ${process.pid})`);
     mkdirSync(runsDir(stateDir), { recursive: true });
     const file = path.join(runsDir(stateDir), `${process.pid}-${Date.now().toString(36)}.json`);
-    const registry = new RunRegistry(file, { dataDir: path.resolve(dataDir), harness, processes: {}, ...(options.ownsDataDir ? { ownsDataDir: true } : {}) });
+    const registry = new RunRegistry(file, {
+      dataDir: path.resolve(dataDir),
+      harness,
+      processes: {},
+      ...(options.ownsDataDir ? { ownsDataDir: true } : {}),
+    });
     registry.write();
     return registry;
   }
@@ -158,7 +163,9 @@ function childProcesses(command: string): ProcessIdentity[] {
       .filter(([, ppid]) => ppid === process.pid)
       .map(([pid]) => pid!);
   }
-  return pids.map(identifyProcess).filter((identity): identity is ProcessIdentity => identity !== undefined && identity.commandLine.includes(command));
+  return pids
+    .map(identifyProcess)
+    .filter((identity): identity is ProcessIdentity => identity !== undefined && identity.commandLine.includes(command));
 }
 
 export interface StaleRunCleanup {
@@ -216,8 +223,14 @@ export async function cleanupStaleRuns(stateDir: string): Promise<StaleRunCleanu
 function removeContainers(run: string): string[] {
   const labelled = (kind: 'ps' | 'network'): string[] => {
     const args = kind === 'ps' ? ['ps', '--all'] : ['network', 'ls'];
-    const listed = execFileSync('docker', [...args, '--quiet', '--filter', `label=${RUN_LABEL}=${run}`], { encoding: 'utf8', timeout: 30_000 });
-    return listed.split('\n').map((id) => id.trim()).filter(Boolean);
+    const listed = execFileSync('docker', [...args, '--quiet', '--filter', `label=${RUN_LABEL}=${run}`], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    return listed
+      .split('\n')
+      .map((id) => id.trim())
+      .filter(Boolean);
   };
   const ids = labelled('ps');
   if (ids.length > 0) execFileSync('docker', ['rm', '--force', '--volumes', ...ids], { stdio: 'ignore', timeout: 60_000 });

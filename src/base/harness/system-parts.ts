@@ -81,7 +81,8 @@ export async function createSystemActivities(
     throw new ActivitiesModuleError(`${shown}: cannot load the activities: ${describeLoadError(error, activitiesPath)}`, { cause: error });
   }
   const create = module.createActivities ?? module.default;
-  if (typeof create !== 'function') throw new ActivitiesModuleError(`${shown}: must export createActivities({ parts }) (or a default export of it)`);
+  if (typeof create !== 'function')
+    throw new ActivitiesModuleError(`${shown}: must export createActivities({ parts }) (or a default export of it)`);
   const context: ActivityContext = { parts };
   let activities: unknown;
   try {
@@ -89,6 +90,9 @@ export async function createSystemActivities(
   } catch (error) {
     throw new ActivitiesModuleError(`${shown}: createActivities threw: ${(error as Error).message.split('\n')[0]}`, { cause: error });
   }
-  if (!activities || typeof activities !== 'object') throw new ActivitiesModuleError(`${shown}: createActivities returned ${JSON.stringify(activities)}, not an object of activity functions`);
+  if (!activities || typeof activities !== 'object')
+    throw new ActivitiesModuleError(
+      `${shown}: createActivities returned ${JSON.stringify(activities)}, not an object of activity functions`,
+    );
   return activities as Record<string, (...args: never[]) => unknown>;
 }

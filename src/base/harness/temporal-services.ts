@@ -65,15 +65,42 @@ export interface ServiceWiring {
 /** One service's config: the cluster's ports, and its wiring. */
 export function serviceConfig(config: ServicesConfig, wiring: ServiceWiring): object {
   const { database: databaseAddress, faults } = wiring;
-  const [host, port] = [databaseAddress.slice(0, databaseAddress.lastIndexOf(':')), databaseAddress.slice(databaseAddress.lastIndexOf(':') + 1)];
+  const [host, port] = [
+    databaseAddress.slice(0, databaseAddress.lastIndexOf(':')),
+    databaseAddress.slice(databaseAddress.lastIndexOf(':') + 1),
+  ];
   const store = (databaseName: string, maxConns: number) => ({
-    sql: { pluginName: 'postgres12', databaseName, connectAddr: `${host}:${port}`, connectProtocol: 'tcp', user: config.user, password: '', maxConns, maxIdleConns: maxConns, maxConnLifetime: '1h' },
+    sql: {
+      pluginName: 'postgres12',
+      databaseName,
+      connectAddr: `${host}:${port}`,
+      connectProtocol: 'tcp',
+      user: config.user,
+      password: '',
+      maxConns,
+      maxIdleConns: maxConns,
+      maxConnLifetime: '1h',
+    },
   });
-  const injected = faults && Object.keys(faults).length > 0
-    ? { faultInjection: { targets: { dataStores: Object.fromEntries(Object.entries(faults).map(([storeName, methods]) => [storeName, { methods: Object.fromEntries(Object.entries(methods).map(([method, errors]) => [method, { errors }])) }])) } } }
-    : {};
+  const injected =
+    faults && Object.keys(faults).length > 0
+      ? {
+          faultInjection: {
+            targets: {
+              dataStores: Object.fromEntries(
+                Object.entries(faults).map(([storeName, methods]) => [
+                  storeName,
+                  { methods: Object.fromEntries(Object.entries(methods).map(([method, errors]) => [method, { errors }])) },
+                ]),
+              ),
+            },
+          },
+        }
+      : {};
   const frontend = `127.0.0.1:${config.ports.frontend.grpc}`;
-  const rpc = (ports: ServicePorts) => ({ rpc: { grpcPort: ports.grpc, membershipPort: ports.membership, bindOnLocalHost: true, ...(ports.http ? { httpPort: ports.http } : {}) } });
+  const rpc = (ports: ServicePorts) => ({
+    rpc: { grpcPort: ports.grpc, membershipPort: ports.membership, bindOnLocalHost: true, ...(ports.http ? { httpPort: ports.http } : {}) },
+  });
   const disabled = { state: 'disabled' };
   return {
     log: { stdout: true, level: 'warn' },
@@ -105,7 +132,9 @@ function schemaDir(): string {
   const sqlTool = resolveTool('temporal-sql-tool');
   const dir = path.join(path.dirname(sqlTool.path), 'schema', 'postgresql', 'v12');
   if (!existsSync(dir)) {
-    throw new Error(`the PostgreSQL schemas are not next to the schema tool (looked for ${dir}); run \`npx tempest setup\` to install the pinned temporal-sql-tool with its schemas`);
+    throw new Error(
+      `the PostgreSQL schemas are not next to the schema tool (looked for ${dir}); run \`npx tempest setup\` to install the pinned temporal-sql-tool with its schemas`,
+    );
   }
   return dir;
 }
@@ -118,18 +147,20 @@ export async function setupSchemas(address: string, user: string, logFile: strin
   const sqlTool = resolveTool('temporal-sql-tool').path;
   const schemas = schemaDir();
   const [host, port] = [address.slice(0, address.lastIndexOf(':')), address.slice(address.lastIndexOf(':') + 1)];
-  for (const [name, database] of [['temporal', DATABASES.default], ['visibility', DATABASES.visibility]] as const) {
+  for (const [name, database] of [
+    ['temporal', DATABASES.default],
+    ['visibility', DATABASES.visibility],
+  ] as const) {
     const base = ['--plugin', 'postgres12', '--ep', host, '-p', port, '-u', user, '--db', database];
-    const steps = [
-      ['create-database'],
-      ['setup-schema', '-v', '0.0'],
-      ['update-schema', '-d', path.join(schemas, name, 'versioned')],
-    ];
+    const steps = [['create-database'], ['setup-schema', '-v', '0.0'], ['update-schema', '-d', path.join(schemas, name, 'versioned')]];
     for (const step of steps) {
       const args = [...base, ...step];
       const result = await execFileAsync(sqlTool, args, { encoding: 'utf8', timeout: 120_000 }).then(
         ({ stdout, stderr }) => ({ ok: true, output: `${stdout}${stderr}` }),
-        (error: { stdout?: string; stderr?: string; message: string }) => ({ ok: false, output: `${error.stdout ?? ''}${error.stderr ?? ''}` || error.message }),
+        (error: { stdout?: string; stderr?: string; message: string }) => ({
+          ok: false,
+          output: `${error.stdout ?? ''}${error.stderr ?? ''}` || error.message,
+        }),
       );
       writeFileSync(logFile, `$ temporal-sql-tool ${args.join(' ')}\n${result.output}\n`, { flag: 'a' });
       if (!result.ok) {
@@ -162,7 +193,15 @@ export async function startTemporalService(options: StartServiceOptions): Promis
     onSpawn: options.onSpawn,
     readyTimeoutMs: timeoutMs,
     readyWhen: (probe) =>
-      waitUntil(`${name} at ${options.address} answering`, () => (options.service === 'frontend' ? isServing(options.address) : accepts(Number(options.address.slice(options.address.lastIndexOf(':') + 1)), '127.0.0.1')), timeoutMs, { abandon: probe.exited }),
+      waitUntil(
+        `${name} at ${options.address} answering`,
+        () =>
+          options.service === 'frontend'
+            ? isServing(options.address)
+            : accepts(Number(options.address.slice(options.address.lastIndexOf(':') + 1)), '127.0.0.1'),
+        timeoutMs,
+        { abandon: probe.exited },
+      ),
   });
   return { process };
 }
@@ -179,14 +218,25 @@ export async function waitUntilServing(frontend: string, namespace: string, time
   const connection = await Connection.connect({ address: frontend, connectTimeout: 5000 });
   try {
     const { workflowService } = connection;
-    const notFound = (call: Promise<unknown>): Promise<boolean> => call.then(() => false, (error: { code?: number }) => error.code === 5);
-    await waitUntil(`Temporal at ${frontend} serving namespace ${namespace} on every shard`, async () => {
-      await workflowService.describeTaskQueue({ namespace, taskQueue: { name: 'tempest-readiness' } });
-      const shards = await Promise.all(
-        Array.from({ length: SHARD_PROBES }, (_, i) => notFound(workflowService.getWorkflowExecutionHistory({ namespace, execution: { workflowId: `tempest-readiness-${i}` } }))),
+    const notFound = (call: Promise<unknown>): Promise<boolean> =>
+      call.then(
+        () => false,
+        (error: { code?: number }) => error.code === 5,
       );
-      return shards.every(Boolean);
-    }, timeoutMs, { intervalMs: 250 });
+    await waitUntil(
+      `Temporal at ${frontend} serving namespace ${namespace} on every shard`,
+      async () => {
+        await workflowService.describeTaskQueue({ namespace, taskQueue: { name: 'tempest-readiness' } });
+        const shards = await Promise.all(
+          Array.from({ length: SHARD_PROBES }, (_, i) =>
+            notFound(workflowService.getWorkflowExecutionHistory({ namespace, execution: { workflowId: `tempest-readiness-${i}` } })),
+          ),
+        );
+        return shards.every(Boolean);
+      },
+      timeoutMs,
+      { intervalMs: 250 },
+    );
   } finally {
     await connection.close();
   }
@@ -196,14 +246,18 @@ export async function waitUntilServing(frontend: string, namespace: string, time
 export async function registerNamespace(frontend: string, namespace: string, timeoutMs = 60_000): Promise<void> {
   const connection = await Connection.connect({ address: frontend, connectTimeout: 5000 });
   try {
-    await waitUntil(`namespace ${namespace} registered at ${frontend}`, async () => {
-      try {
-        await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs('1 day') });
-        return true;
-      } catch (error) {
-        return (error as { code?: number }).code === 6; // ALREADY_EXISTS
-      }
-    }, timeoutMs);
+    await waitUntil(
+      `namespace ${namespace} registered at ${frontend}`,
+      async () => {
+        try {
+          await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs('1 day') });
+          return true;
+        } catch (error) {
+          return (error as { code?: number }).code === 6; // ALREADY_EXISTS
+        }
+      },
+      timeoutMs,
+    );
   } finally {
     await connection.close();
   }
@@ -243,10 +297,20 @@ export interface TemporalServicesLayout {
 
 export async function layoutTemporalServices(options: TemporalServicesOptions): Promise<TemporalServicesLayout> {
   const ports = {} as Record<TemporalService, ServicePorts>;
-  for (const service of TEMPORAL_SERVICES) ports[service] = { grpc: await freePort(), membership: await freePort(), ...(service === 'frontend' ? { http: await freePort() } : {}) };
+  for (const service of TEMPORAL_SERVICES)
+    ports[service] = {
+      grpc: await freePort(),
+      membership: await freePort(),
+      ...(service === 'frontend' ? { http: await freePort() } : {}),
+    };
   const databasePort = await freePort();
   mkdirSync(options.dir, { recursive: true });
-  const config: ServicesConfig = { ports, numHistoryShards: HISTORY_SHARDS, user: DATABASE_USER, dynamicConfigFile: path.join(options.dir, 'dynamic-config.yaml') };
+  const config: ServicesConfig = {
+    ports,
+    numHistoryShards: HISTORY_SHARDS,
+    user: DATABASE_USER,
+    dynamicConfigFile: path.join(options.dir, 'dynamic-config.yaml'),
+  };
   writeDynamicConfig(config.dynamicConfigFile);
   const frontend = `127.0.0.1:${ports.frontend.grpc}`;
   const database = `127.0.0.1:${databasePort}`;
@@ -254,13 +318,26 @@ export async function layoutTemporalServices(options: TemporalServicesOptions): 
   return {
     frontend,
     database,
-    startPostgres: () => startPostgres({ dataDir: data.dir, port: databasePort, user: DATABASE_USER, logFile: options.logFile('postgres'), onSpawn: options.onSpawn?.('postgres') }),
+    startPostgres: () =>
+      startPostgres({
+        dataDir: data.dir,
+        port: databasePort,
+        user: DATABASE_USER,
+        logFile: options.logFile('postgres'),
+        onSpawn: options.onSpawn?.('postgres'),
+      }),
     setupSchemas: () => setupSchemas(database, DATABASE_USER, options.logFile('schema')),
     startService: (service, wiring) => {
       const configFile = path.join(options.dir, `${service}.json`);
       writeFileSync(configFile, `${JSON.stringify(serviceConfig(config, wiring), null, 2)}\n`);
       const name = `temporal-${service}`;
-      return startTemporalService({ service, configFile, address: `127.0.0.1:${ports[service].grpc}`, logFile: options.logFile(name), onSpawn: options.onSpawn?.(name) });
+      return startTemporalService({
+        service,
+        configFile,
+        address: `127.0.0.1:${ports[service].grpc}`,
+        logFile: options.logFile(name),
+        onSpawn: options.onSpawn?.(name),
+      });
     },
     registerNamespace: () => registerNamespace(frontend, options.namespace),
     waitUntilServing: () => waitUntilServing(frontend, options.namespace),
@@ -273,7 +350,10 @@ export async function layoutTemporalServices(options: TemporalServicesOptions): 
  * cluster's metadata, and two at once race to, one failing), then the others together (each finds the others
  * through membership).
  */
-export async function startInOrder<T extends { service: TemporalService }>(services: readonly T[], start: (service: T) => Promise<unknown>): Promise<void> {
+export async function startInOrder<T extends { service: TemporalService }>(
+  services: readonly T[],
+  start: (service: T) => Promise<unknown>,
+): Promise<void> {
   const history = services.find((s) => s.service === 'history');
   if (history) await start(history);
   await Promise.all(services.filter((s) => s !== history).map(start));
@@ -297,7 +377,10 @@ export async function startTemporalServices(options: TemporalServicesOptions): P
   try {
     running.push((await layout.startPostgres()).process);
     await layout.setupSchemas();
-    await startInOrder(TEMPORAL_SERVICES.map((service) => ({ service })), async ({ service }) => void running.push((await layout.startService(service, { database: layout.database })).process));
+    await startInOrder(
+      TEMPORAL_SERVICES.map((service) => ({ service })),
+      async ({ service }) => void running.push((await layout.startService(service, { database: layout.database })).process),
+    );
     await layout.registerNamespace();
   } catch (error) {
     await stop().catch(() => undefined);

@@ -81,14 +81,27 @@ export const DEV_SERVER_DYNAMIC_CONFIG: Readonly<Record<string, string | number 
 };
 
 /** The arguments of `temporal` for a dev server listening on `ip` (the docker provider runs the same command in a container). */
-export function devServerArgs(options: { ip: string; port: number; namespace: string; uiPort?: number; dbFile?: string; httpPort?: number; metricsPort?: number }): string[] {
+export function devServerArgs(options: {
+  ip: string;
+  port: number;
+  namespace: string;
+  uiPort?: number;
+  dbFile?: string;
+  httpPort?: number;
+  metricsPort?: number;
+}): string[] {
   const { ip, port, namespace, uiPort, dbFile, httpPort, metricsPort } = options;
   return [
-    'server', 'start-dev',
-    '--ip', ip,
-    '--port', String(port),
-    '--namespace', namespace,
-    '--log-level', 'warn',
+    'server',
+    'start-dev',
+    '--ip',
+    ip,
+    '--port',
+    String(port),
+    '--namespace',
+    namespace,
+    '--log-level',
+    'warn',
     ...Object.entries(DEV_SERVER_DYNAMIC_CONFIG).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${JSON.stringify(value)}`]),
     ...(uiPort === undefined ? ['--headless'] : ['--ui-port', String(uiPort), '--ui-ip', ip, '--ui-disable-news-fetch']),
     ...(dbFile ? ['--db-filename', dbFile] : []),

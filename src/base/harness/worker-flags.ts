@@ -52,11 +52,15 @@ const TLS_VALUED = ['--tls-server-name', '--tls-ca', '--tls-cert', '--tls-key'] 
 /** The command line for `flags` (the inverse of parseWorkerFlags). */
 export function workerArgs(flags: WorkerFlags): string[] {
   const args = [
-    '--address', flags.address,
-    '--namespace', flags.namespace,
+    '--address',
+    flags.address,
+    '--namespace',
+    flags.namespace,
     ...flags.taskQueues.flatMap((queue) => ['--task-queue', queue]),
-    '--bundle', flags.bundle,
-    '--activities', flags.activities,
+    '--bundle',
+    flags.bundle,
+    '--activities',
+    flags.activities,
     ...Object.entries(flags.parts).flatMap(([name, address]) => ['--part', `${name}=${address}`]),
   ];
   const tls = flags.tls;
@@ -82,7 +86,11 @@ export function parseWorkerFlags(args: readonly string[]): WorkerFlags {
       tlsFlag = true;
       continue;
     }
-    const known = flag === '--task-queue' || flag === '--part' || (SINGLE_VALUED as readonly string[]).includes(flag) || (TLS_VALUED as readonly string[]).includes(flag);
+    const known =
+      flag === '--task-queue' ||
+      flag === '--part' ||
+      (SINGLE_VALUED as readonly string[]).includes(flag) ||
+      (TLS_VALUED as readonly string[]).includes(flag);
     if (!known) throw new WorkerFlagError(`unknown flag ${flag} (${USAGE})`);
     const value = args[++index];
     if (value === undefined || value === '' || value.startsWith('--')) throw new WorkerFlagError(`${flag} needs a value (${USAGE})`);
@@ -92,7 +100,8 @@ export function parseWorkerFlags(args: readonly string[]): WorkerFlags {
     }
     if (flag === '--part') {
       const [name, address] = [value.slice(0, value.indexOf('=')), value.slice(value.indexOf('=') + 1)];
-      if (!value.includes('=') || !name || !HOST_PORT.test(address)) throw new WorkerFlagError(`--part must be <name>=<host:port>, got '${value}'`);
+      if (!value.includes('=') || !name || !HOST_PORT.test(address))
+        throw new WorkerFlagError(`--part must be <name>=<host:port>, got '${value}'`);
       if (name in parts) throw new WorkerFlagError(`--part ${name} is given more than once`);
       parts[name] = address;
       continue;
@@ -106,8 +115,14 @@ export function parseWorkerFlags(args: readonly string[]): WorkerFlags {
   if (taskQueues.length === 0) throw new WorkerFlagError(`--task-queue is required, once per task queue (${USAGE})`);
   const address = values.get('--address') as string;
   if (!HOST_PORT.test(address)) throw new WorkerFlagError(`--address must be host:port, got '${address}'`);
-  if (values.has('--tls-cert') !== values.has('--tls-key')) throw new WorkerFlagError('--tls-cert and --tls-key go together: give both or neither');
-  const tlsFiles = { serverName: values.get('--tls-server-name'), caFile: values.get('--tls-ca'), certFile: values.get('--tls-cert'), keyFile: values.get('--tls-key') };
+  if (values.has('--tls-cert') !== values.has('--tls-key'))
+    throw new WorkerFlagError('--tls-cert and --tls-key go together: give both or neither');
+  const tlsFiles = {
+    serverName: values.get('--tls-server-name'),
+    caFile: values.get('--tls-ca'),
+    certFile: values.get('--tls-cert'),
+    keyFile: values.get('--tls-key'),
+  };
   const anyTls = tlsFlag || Object.values(tlsFiles).some((value) => value !== undefined);
   return {
     address,
@@ -129,7 +144,9 @@ export function parseWorkerReadyLine(line: string): WorkerReadyLine | undefined 
   if (!line.startsWith('{')) return undefined;
   try {
     const parsed = JSON.parse(line) as Partial<WorkerReadyLine>;
-    return parsed.event === 'polling' && typeof parsed.pid === 'number' && Array.isArray(parsed.taskQueues) ? (parsed as WorkerReadyLine) : undefined;
+    return parsed.event === 'polling' && typeof parsed.pid === 'number' && Array.isArray(parsed.taskQueues)
+      ? (parsed as WorkerReadyLine)
+      : undefined;
   } catch {
     return undefined;
   }

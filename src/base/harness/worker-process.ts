@@ -40,7 +40,10 @@ try {
 } catch (error) {
   fail((error as Error).message, EXIT_USAGE);
 }
-for (const [flag, file] of [['--bundle', flags.bundle], ['--activities', flags.activities]] as const) {
+for (const [flag, file] of [
+  ['--bundle', flags.bundle],
+  ['--activities', flags.activities],
+] as const) {
   if (!existsSync(file)) fail(`${flag} ${file}: no such file`, EXIT_USAGE);
 }
 const activities = await loadActivities(flags);

@@ -40,7 +40,6 @@ export async function bundleWorkflows(workflowsPath: string): Promise<WorkflowBu
   return { code: (await bundleWorkflowCodeChecked({ workflowsPath })).code };
 }
 
-
 export interface WorkerGroupOptions {
   connection: NativeConnection;
   namespace?: string;

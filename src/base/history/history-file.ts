@@ -43,7 +43,10 @@ export class HistoryFileError extends Error {
 export function eventTypeName(type: number | string | null | undefined): string {
   const constant = typeof type === 'number' ? EventType[type] : type;
   if (!constant) return `unknown event type ${JSON.stringify(type ?? null)}`;
-  return constant.replace(/^EVENT_TYPE_/, '').toLowerCase().replace(/(^|_)(.)/g, (_m, _s, c: string) => c.toUpperCase());
+  return constant
+    .replace(/^EVENT_TYPE_/, '')
+    .toLowerCase()
+    .replace(/(^|_)(.)/g, (_m, _s, c: string) => c.toUpperCase());
 }
 
 /** The attributes field an event of this type carries: `EVENT_TYPE_TIMER_STARTED` -> `timerStartedEventAttributes`. */
@@ -56,7 +59,9 @@ function attributesField(constant: string): string {
 function eventTypeConstant(type: unknown): string | undefined {
   if (typeof type === 'number') return EventType[type];
   if (typeof type !== 'string') return undefined;
-  const constant = type.startsWith('EVENT_TYPE') ? type : `EVENT_TYPE_${type.replace(/[^\b][A-Z]/g, (m) => `${m[0]}_${m[1]}`).toUpperCase()}`;
+  const constant = type.startsWith('EVENT_TYPE')
+    ? type
+    : `EVENT_TYPE_${type.replace(/[^\b][A-Z]/g, (m) => `${m[0]}_${m[1]}`).toUpperCase()}`;
   return constant in EventType ? constant : undefined;
 }
 
@@ -94,16 +99,21 @@ export function historyProblem(history: History): string | undefined {
   }
   for (let i = 0; i < events.length; i++) {
     const event = events[i]!;
-    if (Number(event.eventId) !== i + 1) return `events are not numbered 1..${events.length}: position ${i + 1} has eventId ${String(event.eventId)} (a hand-edited or spliced file?)`;
+    if (Number(event.eventId) !== i + 1)
+      return `events are not numbered 1..${events.length}: position ${i + 1} has eventId ${String(event.eventId)} (a hand-edited or spliced file?)`;
     const constant = typeof event.eventType === 'number' ? EventType[event.eventType] : undefined;
-    if (!constant || event.eventType === EventType.EVENT_TYPE_UNSPECIFIED) return `event ${i + 1}: unknown event type ${JSON.stringify(event.eventType ?? null)}`;
+    if (!constant || event.eventType === EventType.EVENT_TYPE_UNSPECIFIED)
+      return `event ${i + 1}: unknown event type ${JSON.stringify(event.eventType ?? null)}`;
     const expected = attributesField(constant);
     if (!(event as Record<string, unknown>)[expected]) return `event ${i + 1} (${eventTypeName(constant)}): has no ${expected}`;
     const next = events[i + 1];
     if (event.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED && next && !WORKFLOW_TASK_ENDS.has(next.eventType!)) {
       return `event ${i + 2} (${eventTypeName(next.eventType)}): a started workflow task must be followed by WorkflowTaskCompleted, WorkflowTaskFailed or WorkflowTaskTimedOut`;
     }
-    if (event.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED && events[i - 1]?.eventType !== EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED) {
+    if (
+      event.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED &&
+      events[i - 1]?.eventType !== EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED
+    ) {
       return `event ${i + 1} (WorkflowTaskCompleted): does not follow a WorkflowTaskStarted`;
     }
   }
@@ -134,19 +144,32 @@ export function parseHistory(file: string, text: string, workflowId?: string): L
   } catch (error) {
     // A parse that stops at the very end of the text means the text ended too early.
     const position = Number(/at position (\d+)/.exec((error as Error).message)?.[1] ?? Number.NaN);
-    const truncated = text.trim().length > 0 && (/end of JSON input|Unterminated string/.test((error as Error).message) || position >= text.trimEnd().length - 1);
+    const truncated =
+      text.trim().length > 0 &&
+      (/end of JSON input|Unterminated string/.test((error as Error).message) || position >= text.trimEnd().length - 1);
     throw new HistoryFileError(file, `not valid JSON${truncated ? ' (the file looks truncated)' : ''}: ${(error as Error).message}`);
   }
   const events = (json as { events?: unknown } | null)?.events;
-  if (!Array.isArray(events)) throw new HistoryFileError(file, 'not a Temporal history: there is no "events" array (expected the output of `temporal workflow show --output json`)');
+  if (!Array.isArray(events))
+    throw new HistoryFileError(
+      file,
+      'not a Temporal history: there is no "events" array (expected the output of `temporal workflow show --output json`)',
+    );
   if (events.length === 0) throw new HistoryFileError(file, 'not a Temporal history: "events" is empty');
   const first = events[0] as { eventType?: unknown; workflowExecutionStartedEventAttributes?: unknown } | null;
   if (eventTypeConstant(first?.eventType) !== 'EVENT_TYPE_WORKFLOW_EXECUTION_STARTED' || !first?.workflowExecutionStartedEventAttributes) {
-    throw new HistoryFileError(file, `not a Temporal history: the first event must be WorkflowExecutionStarted, found ${JSON.stringify(first?.eventType ?? null)}`);
+    throw new HistoryFileError(
+      file,
+      `not a Temporal history: the first event must be WorkflowExecutionStarted, found ${JSON.stringify(first?.eventType ?? null)}`,
+    );
   }
   for (let i = 0; i < events.length; i++) {
     const event = events[i] as Record<string, unknown> | null;
-    if (String(event?.eventId) !== String(i + 1)) throw new HistoryFileError(file, `events are not numbered 1..${events.length}: position ${i + 1} has eventId ${JSON.stringify(event?.eventId ?? null)} (a hand-edited or spliced file?)`);
+    if (String(event?.eventId) !== String(i + 1))
+      throw new HistoryFileError(
+        file,
+        `events are not numbered 1..${events.length}: position ${i + 1} has eventId ${JSON.stringify(event?.eventId ?? null)} (a hand-edited or spliced file?)`,
+      );
     const problem = jsonEventProblem(event!, i + 1);
     if (problem) throw new HistoryFileError(file, problem);
   }
@@ -160,7 +183,11 @@ export function parseHistory(file: string, text: string, workflowId?: string): L
 }
 
 /** Every history in a .jsonl export: one per non-empty line, each named `file:line`. */
-export function parseHistoryLines(file: string, text: string, workflowIdOf: (source: string) => string | undefined = () => undefined): LoadedHistory[] {
+export function parseHistoryLines(
+  file: string,
+  text: string,
+  workflowIdOf: (source: string) => string | undefined = () => undefined,
+): LoadedHistory[] {
   const histories: LoadedHistory[] = [];
   text.split('\n').forEach((line, i) => {
     if (line.trim() === '') return;
@@ -185,7 +212,10 @@ export async function loadHistoryFile(file: string, workflowId?: string): Promis
 }
 
 /** Every history a file holds: one for .json, one per line for .jsonl. */
-export async function loadHistories(file: string, workflowIdOf: (source: string) => string | undefined = () => undefined): Promise<LoadedHistory[]> {
+export async function loadHistories(
+  file: string,
+  workflowIdOf: (source: string) => string | undefined = () => undefined,
+): Promise<LoadedHistory[]> {
   const text = await readHistoryText(file);
   return file.endsWith('.jsonl') ? parseHistoryLines(file, text, workflowIdOf) : [parseHistory(file, text, workflowIdOf(file))];
 }

@@ -60,9 +60,17 @@ export async function probeModules(
     arm();
     createInterface({ input: child.stdout }).on('line', (line) => {
       try {
-        const event = JSON.parse(line) as { loading?: string; loaded?: string } & Partial<{ error: string; errorName: string; exports: Record<string, string> }>;
+        const event = JSON.parse(line) as { loading?: string; loaded?: string } & Partial<{
+          error: string;
+          errorName: string;
+          exports: Record<string, string>;
+        }>;
         if (event.loading) current = event.loading;
-        if (event.loaded) results.set(event.loaded, event.error !== undefined ? { error: event.error, errorName: event.errorName ?? 'Error' } : { exports: event.exports ?? {} });
+        if (event.loaded)
+          results.set(
+            event.loaded,
+            event.error !== undefined ? { error: event.error, errorName: event.errorName ?? 'Error' } : { exports: event.exports ?? {} },
+          );
       } catch {
         return; // a module's own output
       }
@@ -73,7 +81,10 @@ export async function probeModules(
   try {
     const file = await Promise.race([stuck, ended]);
     if (file !== undefined) {
-      throw new UserModuleError(show(file), `loading the ${options.label} did not finish within ${bound / 1000} s (a top-level await that never resolves, or a loop that never ends?)`);
+      throw new UserModuleError(
+        show(file),
+        `loading the ${options.label} did not finish within ${bound / 1000} s (a top-level await that never resolves, or a loop that never ends?)`,
+      );
     }
     return results;
   } finally {

@@ -36,7 +36,12 @@ export function describeLoadError(error: unknown, file?: string): string {
     const where = located[1] && file !== undefined && path.resolve(located[1]) !== path.resolve(file) ? ` of ${shownPath(located[1])}` : '';
     return `line ${located[2]}, column ${located[3]}${where}: ${located[4]}`;
   }
-  return message.split('\n').find((line) => line.trim() !== '')?.trim() ?? 'unknown error';
+  return (
+    message
+      .split('\n')
+      .find((line) => line.trim() !== '')
+      ?.trim() ?? 'unknown error'
+  );
 }
 
 /**
@@ -68,7 +73,10 @@ function esModuleExports(module: Record<string, unknown>): Record<string, unknow
  * Import a module of the user's by path (absolute, or relative to `from`). `label` says what it is, for messages
  * ("scenario", "system"); the file is named as the user gave it.
  */
-export async function importUserModule(file: string, options: { from?: string; label: string; shown?: string }): Promise<Record<string, unknown>> {
+export async function importUserModule(
+  file: string,
+  options: { from?: string; label: string; shown?: string },
+): Promise<Record<string, unknown>> {
   const absolute = path.resolve(options.from ?? process.cwd(), file);
   const shown = options.shown ?? file;
   if (!existsSync(absolute)) throw new UserModuleError(shown, `no such ${options.label} file`);
@@ -85,5 +93,8 @@ export function exported<T>(module: Record<string, unknown>, shown: string, name
   for (const name of names) {
     if (module[name] !== undefined) return module[name] as T;
   }
-  throw new UserModuleError(shown, `must export ${expected} (as ${names.map((n) => (n === 'default' ? 'the default export' : `\`${n}\``)).join(' or ')})`);
+  throw new UserModuleError(
+    shown,
+    `must export ${expected} (as ${names.map((n) => (n === 'default' ? 'the default export' : `\`${n}\``)).join(' or ')})`,
+  );
 }

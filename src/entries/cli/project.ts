@@ -27,7 +27,10 @@ export async function projectOf(flags: ProjectFlags): Promise<Project> {
  */
 export async function probed(files: readonly (string | undefined)[], label: string): Promise<void> {
   try {
-    await probeModules(files.filter((file): file is string => file !== undefined && existsSync(file)), { label, show: shownPath });
+    await probeModules(
+      files.filter((file): file is string => file !== undefined && existsSync(file)),
+      { label, show: shownPath },
+    );
   } catch (error) {
     if (error instanceof UserModuleError) throw new UsageError(error.message);
     throw error;
@@ -58,14 +61,18 @@ export async function checkWorkerCode(code: { workflowsPath: string; activitiesP
     throw error;
   }
   const activities = results.get(code.activitiesPath);
-  if (activities && 'error' in activities) throw new UsageError(`${shownPath(code.activitiesPath)}: cannot load the activities: ${activities.error}`);
+  if (activities && 'error' in activities)
+    throw new UsageError(`${shownPath(code.activitiesPath)}: cannot load the activities: ${activities.error}`);
   if (activities && activities.exports.createActivities !== 'function' && activities.exports.default !== 'function') {
     throw new UsageError(`${shownPath(code.activitiesPath)}: must export createActivities({ parts }) (or a default export of it)`);
   }
   const workflows = results.get(code.workflowsPath);
   if (!workflows || ('error' in workflows && workflows.errorName === 'IllegalStateError')) return [];
   if ('error' in workflows) throw new UsageError(`${shownPath(code.workflowsPath)}: cannot load the workflows: ${workflows.error}`);
-  const types = Object.entries(workflows.exports).filter(([, kind]) => kind === 'function').map(([name]) => name);
-  if (types.length === 0) throw new UsageError(`${shownPath(code.workflowsPath)}: exports no workflow function (each exported function is a workflow type)`);
+  const types = Object.entries(workflows.exports)
+    .filter(([, kind]) => kind === 'function')
+    .map(([name]) => name);
+  if (types.length === 0)
+    throw new UsageError(`${shownPath(code.workflowsPath)}: exports no workflow function (each exported function is a workflow type)`);
   return types;
 }

@@ -4,7 +4,14 @@
  * to a minimal timeline that replays exactly; and the histories it explored written into the replay corpus.
  */
 export { defineInterleavings } from '../../features/interleave/definition.ts';
-export type { ActivityDoubleSpec, ActivityFailureSpec, EventSpec, InterleavingsDefinition, PropertySpec, VirtualDuration } from '../../features/interleave/definition.ts';
+export type {
+  ActivityDoubleSpec,
+  ActivityFailureSpec,
+  EventSpec,
+  InterleavingsDefinition,
+  PropertySpec,
+  VirtualDuration,
+} from '../../features/interleave/definition.ts';
 export type { InterleavingCall, InterleavingRun, Step, TimedStep } from '../../features/interleave/run-record.ts';
 export type { Outcome } from '../../features/interleave/history-state.ts';
 export { exploreWorkflow, readOrdering, replayOrdering, saveOrdering, saveRegressionTest } from '../../features/interleave/api.ts';

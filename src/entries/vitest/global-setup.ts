@@ -27,7 +27,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
     const needsProject = options.parts || options.bundle;
     const tempestProject = needsProject ? await loadProject({ configFile: options.config, cwd: project.config.root }) : undefined;
     const system = options.parts || (options.bundle && !tempestProject?.workflows) ? await loadSystem(tempestProject!) : undefined;
-    const context: TempestContext = system ? { system: { taskQueues: system.workers.taskQueues, activitiesPath: system.activitiesPath } } : {};
+    const context: TempestContext = system
+      ? { system: { taskQueues: system.workers.taskQueues, activitiesPath: system.activitiesPath } }
+      : {};
     await Promise.all([
       (async () => {
         if (options.devServer === false) return;

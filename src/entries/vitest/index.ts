@@ -26,7 +26,10 @@ import { OPTIONS_KEY, type TempestContext, type TempestVitestOptions } from './c
 export type { TempestContext, TempestVitestOptions };
 
 /** The vite/vitest plugin: adds tempest's global setup, with `options`, to the project's config. */
-export function tempest(options: TempestVitestOptions = {}): { name: string; config(): { test: { globalSetup: string[]; provide: Record<string, unknown> } } } {
+export function tempest(options: TempestVitestOptions = {}): {
+  name: string;
+  config(): { test: { globalSetup: string[]; provide: Record<string, unknown> } };
+} {
   return {
     name: 'tempest',
     config: () => ({ test: { globalSetup: [ownModule(import.meta.url, './global-setup')], provide: { [OPTIONS_KEY]: options } } }),
@@ -36,7 +39,8 @@ export function tempest(options: TempestVitestOptions = {}): { name: string; con
 /** What the plugin's global setup provided; an error saying how to set it up when the plugin is not configured. */
 export function tempestContext(): TempestContext {
   const context = inject('tempest');
-  if (!context) throw new Error("tempest/vitest: nothing was provided; add `plugins: [tempest()]` (from 'tempest/vitest') to vitest.config.ts");
+  if (!context)
+    throw new Error("tempest/vitest: nothing was provided; add `plugins: [tempest()]` (from 'tempest/vitest') to vitest.config.ts");
   return context;
 }
 
@@ -124,10 +128,17 @@ export function useWorkers(connection: () => NativeConnection, options: UseWorke
     if (!taskQueues) throw new Error('tempest/vitest: no task queues; give useWorkers taskQueues, or the config a system');
     let activities = options.activities;
     if (!activities) {
-      if (!context.system || !context.parts) throw new Error('tempest/vitest: no activities; give useWorkers activities, or the plugin parts: true with a system');
+      if (!context.system || !context.parts)
+        throw new Error('tempest/vitest: no activities; give useWorkers activities, or the plugin parts: true with a system');
       activities = await createSystemActivities(context.system.activitiesPath, context.parts);
     }
-    holder.workers = await WorkerGroup.create({ connection: connection(), namespace: options.namespace, workflowBundle: { codePath: context.workflowBundlePath }, activities, taskQueues });
+    holder.workers = await WorkerGroup.create({
+      connection: connection(),
+      namespace: options.namespace,
+      workflowBundle: { codePath: context.workflowBundlePath },
+      activities,
+      taskQueues,
+    });
     void holder.workers.start();
   });
   afterAll(async () => {

@@ -114,7 +114,17 @@ export interface Comparison {
  */
 export const BUSY_LOAD_PER_CORE = 1.5;
 
-const COMPARED_ENVIRONMENT: readonly (keyof Environment)[] = ['cpuModel', 'cpuCores', 'nodeVersion', 'sdkVersion', 'temporalCliVersion', 'testServerVersion', 'platform', 'arch', 'devServerConfig'];
+const COMPARED_ENVIRONMENT: readonly (keyof Environment)[] = [
+  'cpuModel',
+  'cpuCores',
+  'nodeVersion',
+  'sdkVersion',
+  'temporalCliVersion',
+  'testServerVersion',
+  'platform',
+  'arch',
+  'devServerConfig',
+];
 
 export function compareReports(
   base: BenchReport,
@@ -130,16 +140,42 @@ export function compareReports(
     const h = headById.get(b.id);
     if (!h) {
       const reason = omittedInHead.get(b.id)!;
-      return { id: b.id, suite: b.suite, name: b.name, unit: b.unit, direction: b.direction, base: summarize(b.samples), baseSamples: b.samples, status: 'omitted-in-head', exceedsThreshold: false, note: `not reported by head: ${reason}` };
+      return {
+        id: b.id,
+        suite: b.suite,
+        name: b.name,
+        unit: b.unit,
+        direction: b.direction,
+        base: summarize(b.samples),
+        baseSamples: b.samples,
+        status: 'omitted-in-head',
+        exceedsThreshold: false,
+        note: `not reported by head: ${reason}`,
+      };
     }
-    const row = compareSamples({ id: b.id, suite: b.suite, name: b.name, unit: b.unit, direction: b.direction }, b.samples, h.samples, options);
+    const row = compareSamples(
+      { id: b.id, suite: b.suite, name: b.name, unit: b.unit, direction: b.direction },
+      b.samples,
+      h.samples,
+      options,
+    );
     const changed = changedParams(b.params, h.params);
     const note = [row.note, changed && `params changed between the runs (${changed})`].filter(Boolean).join('; ');
     return { ...row, ...(note ? { note } : {}) };
   });
   const added = head.benchmarks
     .filter((h) => !baseIds.has(h.id))
-    .map((h): ComparisonRow => ({ id: h.id, suite: h.suite, name: h.name, unit: h.unit, direction: h.direction, head: summarize(h.samples), headSamples: h.samples, status: 'only-in-head', exceedsThreshold: false }));
+    .map((h): ComparisonRow => ({
+      id: h.id,
+      suite: h.suite,
+      name: h.name,
+      unit: h.unit,
+      direction: h.direction,
+      head: summarize(h.samples),
+      headSamples: h.samples,
+      status: 'only-in-head',
+      exceedsThreshold: false,
+    }));
   const rows = [...compared, ...added];
   const failures = rows.filter((row) => row.exceedsThreshold).map((row) => row.id);
   return {
@@ -170,12 +206,24 @@ export function compareReports(
  * (silently skipping it would pass a benchmark that broke), a changed unit or direction, and sample counts with
  * which no change can be significant at alpha (the gate could never fail on them).
  */
-function assertJudgeable(base: BenchReport, head: BenchReport, options: CompareOptions, sources: ReportSources = { base: 'base', head: 'head' }): void {
+function assertJudgeable(
+  base: BenchReport,
+  head: BenchReport,
+  options: CompareOptions,
+  sources: ReportSources = { base: 'base', head: 'head' },
+): void {
   const headById = new Map(head.benchmarks.map((h) => [h.id, h]));
   const omittedInHead = new Set((head.omitted ?? []).map((o) => o.id));
   const missing = base.benchmarks.filter((b) => !headById.has(b.id) && !omittedInHead.has(b.id)).map((b) => b.id);
   if (missing.length > 0) {
-    const all = missing.length === base.benchmarks.length ? (missing.length === 1 ? 'the only benchmark' : `all ${missing.length} benchmarks`) : missing.length === 1 ? '1 benchmark' : `${missing.length} benchmarks`;
+    const all =
+      missing.length === base.benchmarks.length
+        ? missing.length === 1
+          ? 'the only benchmark'
+          : `all ${missing.length} benchmarks`
+        : missing.length === 1
+          ? '1 benchmark'
+          : `${missing.length} benchmarks`;
     const listed = missing.length > 5 ? `${missing.slice(0, 5).join(', ')} and ${missing.length - 5} more` : missing.join(', ');
     throw new ComparisonError(
       `${sources.head}: ${all} of ${sources.base} ${missing.length === 1 ? 'is' : 'are'} missing (${listed}); a gate cannot pass what was not measured: ` +

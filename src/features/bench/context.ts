@@ -100,7 +100,10 @@ export class BenchContext {
   /** The Temporal dev server. */
   devServer(): Promise<DevServer> {
     return this.once('devServer', async () => {
-      const server = await startDevServer({ logFile: path.join(this.dataDir, 'logs', 'temporal.log'), onSpawn: this.registry?.recorder('temporal') });
+      const server = await startDevServer({
+        logFile: path.join(this.dataDir, 'logs', 'temporal.log'),
+        onSpawn: this.registry?.recorder('temporal'),
+      });
       this.defer(() => server.stop());
       return server;
     });

@@ -66,7 +66,9 @@ export async function runClosedLoop(options: ClosedLoopOptions, execute: (index:
   const elapsedMs = performance.now() - started;
   signal?.throwIfAborted();
   if (failure !== undefined) {
-    throw new LoopFailed(`workflow #${failedIndex} of the loop failed: ${failure instanceof Error ? failure.message : String(failure)}`, { cause: failure });
+    throw new LoopFailed(`workflow #${failedIndex} of the loop failed: ${failure instanceof Error ? failure.message : String(failure)}`, {
+      cause: failure,
+    });
   }
   return { latenciesMs, completed: latenciesMs.length, elapsedMs, throughputPerSec: latenciesMs.length / (elapsedMs / 1000) };
 }
@@ -104,7 +106,9 @@ export async function warmUpUntilSteady(options: WarmUpOptions, execute: (index:
   for (;;) {
     const offset = next;
     // Bounded by time: enough calls that the window always ends by its duration.
-    const result = await runClosedLoop({ concurrency, maxCount: Number.MAX_SAFE_INTEGER, maxDurationMs: windowMs, signal }, (index) => execute(offset + index));
+    const result = await runClosedLoop({ concurrency, maxCount: Number.MAX_SAFE_INTEGER, maxDurationMs: windowMs, signal }, (index) =>
+      execute(offset + index),
+    );
     next += result.completed;
     rates.push(result.throughputPerSec);
     const durationMs = performance.now() - started;

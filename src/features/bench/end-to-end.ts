@@ -78,7 +78,10 @@ export async function warmUp(
   options: { concurrency: number; quick: boolean; progress: (line: string) => void },
   execute: (index: number) => Promise<unknown>,
 ): Promise<WarmUp> {
-  const result = await warmUpUntilSteady({ ...(options.quick ? WARM_UP.quick : WARM_UP.full), concurrency: options.concurrency, signal: context.signal }, execute);
+  const result = await warmUpUntilSteady(
+    { ...(options.quick ? WARM_UP.quick : WARM_UP.full), concurrency: options.concurrency, signal: context.signal },
+    execute,
+  );
   const rates = result.rates.map((rate) => Math.round(rate * 100) / 100);
   options.progress(
     `${subject}: warm-up ${result.steady ? 'steady' : 'NOT steady'} after ${(result.durationMs / 1000).toFixed(1)} s (${rates.map((r) => r.toFixed(1)).join(', ')} workflows/s)`,
@@ -106,7 +109,11 @@ export async function harnessWorkers(
   activities: (system: Activities) => object = (system) => system,
   on: BenchServer = 'dev',
 ): Promise<HarnessExecutor> {
-  const [connections, systemActivities, workflowBundle] = await Promise.all([context.connectToDevServer(on), context.activities(), context.workflowBundle()]);
+  const [connections, systemActivities, workflowBundle] = await Promise.all([
+    context.connectToDevServer(on),
+    context.activities(),
+    context.workflowBundle(),
+  ]);
   const { client, nativeConnection } = connections;
   const taskQueue = context.taskQueue(purpose);
   const workers = await WorkerGroup.create({
@@ -133,7 +140,11 @@ export async function harnessWorkers(
 }
 
 /** Prepare every workload of a suite once (seeding the parts); returns each workload's call factory, by name. */
-export async function prepareWorkloads(context: BenchContext, workloads: readonly Workload[], purpose: string): Promise<Map<string, CallFactory>> {
+export async function prepareWorkloads(
+  context: BenchContext,
+  workloads: readonly Workload[],
+  purpose: string,
+): Promise<Map<string, CallFactory>> {
   const parts = await context.parts();
   const prepared = await Promise.all(
     workloads.map(async (w) => {

@@ -115,15 +115,21 @@ export function comparisonNotes(comparison: Comparison): string[] {
         : `⚠ the reports were measured with different ${d.field}: base ${d.base}, head ${d.head}.`,
     ),
     ...comparison.busyMachine.map(
-      (b) => `⚠ ${b.report} was measured on a busy machine: the 1-minute load average reached ${b.loadAverageMax} on ${b.cpuCores} cores, so other work competed with the benchmark and its numbers are noisier than usual.`,
+      (b) =>
+        `⚠ ${b.report} was measured on a busy machine: the 1-minute load average reached ${b.loadAverageMax} on ${b.cpuCores} cores, so other work competed with the benchmark and its numbers are noisier than usual.`,
     ),
     ...(['base', 'head'] as const).flatMap((side) =>
       (comparison[side].run.warmUps ?? [])
         .filter((warmUp) => !warmUp.steady)
-        .map((warmUp) => `⚠ ${side}'s warm-up of ${warmUp.subject} did not reach a steady rate in ${(warmUp.durationMs / 1000).toFixed(0)} s (${warmUp.rates.map(formatValue).join(', ')} workflows/s): its first samples may still be warming up.`),
+        .map(
+          (warmUp) =>
+            `⚠ ${side}'s warm-up of ${warmUp.subject} did not reach a steady rate in ${(warmUp.durationMs / 1000).toFixed(0)} s (${warmUp.rates.map(formatValue).join(', ')} workflows/s): its first samples may still be warming up.`,
+        ),
     ),
     ...(comparison.quickMismatch
-      ? [`⚠ ${comparison.base.run.quick ? 'base' : 'head'} is a --quick run and the other is not: their counts differ, and so do their numbers.`]
+      ? [
+          `⚠ ${comparison.base.run.quick ? 'base' : 'head'} is a --quick run and the other is not: their counts differ, and so do their numbers.`,
+        ]
       : []),
     ...comparison.rows.filter((row) => row.note).map((row) => `${row.id}: ${row.note}.`),
   ];

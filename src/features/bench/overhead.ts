@@ -43,7 +43,11 @@ export function harnessOverhead(report: BenchReport): OverheadRow[] {
   const rows: OverheadRow[] = [];
   for (const harness of baseline.filter((b) => b.params.driver === 'harness')) {
     const raw = baseline.find(
-      (b) => b.params.driver === 'raw' && b.params.workflow === harness.params.workflow && b.params.concurrency === harness.params.concurrency && b.params.metric === harness.params.metric,
+      (b) =>
+        b.params.driver === 'raw' &&
+        b.params.workflow === harness.params.workflow &&
+        b.params.concurrency === harness.params.concurrency &&
+        b.params.metric === harness.params.metric,
     );
     if (!raw) continue;
     const harnessMedian = median(harness.samples);
@@ -67,7 +71,10 @@ export function harnessOverhead(report: BenchReport): OverheadRow[] {
 }
 
 /** The paired analysis, when sample i of each driver ran back to back (same count, every value above 0). */
-function paired(harness: Benchmark, raw: Benchmark): Pick<OverheadRow, 'overheadPercent' | 'p' | 'test' | 'pairs' | 'interval' | 'detectablePercent'> | undefined {
+function paired(
+  harness: Benchmark,
+  raw: Benchmark,
+): Pick<OverheadRow, 'overheadPercent' | 'p' | 'test' | 'pairs' | 'interval' | 'detectablePercent'> | undefined {
   const n = harness.samples.length;
   if (n < 2 || raw.samples.length !== n || [...harness.samples, ...raw.samples].some((v) => v <= 0)) return undefined;
   // The log of each pair's cost ratio: positive when the harness did worse.

@@ -25,7 +25,6 @@ import {
 import type { OverheadRow } from './overhead.ts';
 import { groupBySuite, verdictHeadline } from './render-markdown.ts';
 
-
 /** What the page's script draws, one entry per benchmark both reports have. */
 interface ChartRow {
   index: number;
@@ -233,4 +232,3 @@ const CHART_SCRIPT = `
 function plain(text: string): string {
   return text.replace(/[✅❌]\s*/gu, '');
 }
-

@@ -78,7 +78,9 @@ export function renderMarkdown(comparison: Comparison, overhead: OverheadRow[] =
   lines.push('<details><summary>Environment</summary>', '');
   lines.push('| | base | head |', '|---|---|---|');
   for (const [label, key] of ENVIRONMENT_ROWS) {
-    lines.push(`| ${label} | ${escape(formatEnvironmentValue(base.environment[key]))} | ${escape(formatEnvironmentValue(head.environment[key]))} |`);
+    lines.push(
+      `| ${label} | ${escape(formatEnvironmentValue(base.environment[key]))} | ${escape(formatEnvironmentValue(head.environment[key]))} |`,
+    );
   }
   lines.push(`| run | ${formatRun(base.run)} | ${formatRun(head.run)} |`);
   lines.push('', '</details>', '');

@@ -120,12 +120,15 @@ export function readReport(file: string): BenchReport {
   try {
     // A device such as /dev/zero would never end; a pipe (`<(git show main:base.json)`) is fine.
     const stat = statSync(file);
-    if (!stat.isFile() && !stat.isFIFO()) throw new ReportError(`${file}: cannot read the report (${stat.isDirectory() ? 'is a directory' : 'not a regular file'})`);
+    if (!stat.isFile() && !stat.isFIFO())
+      throw new ReportError(`${file}: cannot read the report (${stat.isDirectory() ? 'is a directory' : 'not a regular file'})`);
     text = readFileSync(file, 'utf8');
   } catch (error) {
     if (error instanceof ReportError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
-    throw new ReportError(`${file}: cannot read the report (${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (error as Error).message})`);
+    throw new ReportError(
+      `${file}: cannot read the report (${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (error as Error).message})`,
+    );
   }
   let value: unknown;
   try {
@@ -196,13 +199,22 @@ export function parseReport(value: unknown, source: string): BenchReport {
     typeof object[key] === 'string' ? (object[key] as string) : fail(`${path}.${key}`, 'a string', object[key]);
   /** An id, suite, name, unit or suite list entry: shown in one-line errors and table rows. */
   const label = (item: unknown, field: string): string =>
-    typeof item === 'string' && item.trim() !== '' && !CONTROL_CHARACTER.test(item) ? item : fail(field, 'a non-empty string without control characters', item);
+    typeof item === 'string' && item.trim() !== '' && !CONTROL_CHARACTER.test(item)
+      ? item
+      : fail(field, 'a non-empty string without control characters', item);
   const number = (object: Json, key: string, path: string, kind: 'finite' | 'non-negative' | 'count'): number => {
     const item = object[key];
-    const ok = typeof item === 'number' && Number.isFinite(item) && (kind === 'finite' || item >= 0) && (kind !== 'count' || Number.isInteger(item));
-    return ok ? item : fail(`${path}.${key}`, { finite: 'a finite number', 'non-negative': 'a finite number >= 0', count: 'an integer >= 0' }[kind], item);
+    const ok =
+      typeof item === 'number' && Number.isFinite(item) && (kind === 'finite' || item >= 0) && (kind !== 'count' || Number.isInteger(item));
+    return ok
+      ? item
+      : fail(`${path}.${key}`, { finite: 'a finite number', 'non-negative': 'a finite number >= 0', count: 'an integer >= 0' }[kind], item);
   };
-  const numbers = (list: unknown, path: string, { nonEmpty, nonNegative }: { nonEmpty: boolean; nonNegative: false | string }): number[] => {
+  const numbers = (
+    list: unknown,
+    path: string,
+    { nonEmpty, nonNegative }: { nonEmpty: boolean; nonNegative: false | string },
+  ): number[] => {
     if (!Array.isArray(list)) return fail(path, 'an array of numbers', list);
     if (nonEmpty && list.length === 0) return fail(path, 'a non-empty array of numbers', list);
     list.forEach((item, i) => {
@@ -217,7 +229,10 @@ export function parseReport(value: unknown, source: string): BenchReport {
   if (Number.isNaN(Date.parse(date))) fail('environment.date', 'an ISO 8601 date', date);
   const environment: Environment = {
     gitSha: string(env, 'gitSha', 'environment'),
-    gitDirty: env.gitDirty === null || typeof env.gitDirty === 'boolean' ? (env.gitDirty as boolean | null) : fail('environment.gitDirty', 'true, false or null', env.gitDirty),
+    gitDirty:
+      env.gitDirty === null || typeof env.gitDirty === 'boolean'
+        ? (env.gitDirty as boolean | null)
+        : fail('environment.gitDirty', 'true, false or null', env.gitDirty),
     packageVersion: string(env, 'packageVersion', 'environment'),
     sdkVersion: string(env, 'sdkVersion', 'environment'),
     temporalCliVersion: string(env, 'temporalCliVersion', 'environment'),
@@ -234,7 +249,9 @@ export function parseReport(value: unknown, source: string): BenchReport {
   };
 
   const runInfo = isObject(value.run) ? value.run : fail('run', 'an object', value.run);
-  const suites = Array.isArray(runInfo.suites) ? runInfo.suites.map((suite, i) => label(suite, `run.suites[${i}]`)) : fail('run.suites', 'an array of suite names', runInfo.suites);
+  const suites = Array.isArray(runInfo.suites)
+    ? runInfo.suites.map((suite, i) => label(suite, `run.suites[${i}]`))
+    : fail('run.suites', 'an array of suite names', runInfo.suites);
   const run: RunInfo = {
     suites,
     quick: typeof runInfo.quick === 'boolean' ? runInfo.quick : fail('run.quick', 'true or false', runInfo.quick),
@@ -245,7 +262,8 @@ export function parseReport(value: unknown, source: string): BenchReport {
   };
 
   if (!Array.isArray(value.benchmarks)) return fail('benchmarks', 'an array', value.benchmarks);
-  if (value.benchmarks.length === 0) return fail('benchmarks', 'a non-empty array (a report without benchmarks measured nothing)', value.benchmarks);
+  if (value.benchmarks.length === 0)
+    return fail('benchmarks', 'a non-empty array (a report without benchmarks measured nothing)', value.benchmarks);
   const seen = new Set<string>();
   const benchmarks = value.benchmarks.map((item, i): Benchmark => {
     const path = `benchmarks[${i}]`;
@@ -259,23 +277,36 @@ export function parseReport(value: unknown, source: string): BenchReport {
     const name = label(item.name, `${path}.name`);
     if (id !== `${suite}/${name}`) fail(`${path}.id`, `"${suite}/${name}" (its suite and name)`, id);
     const unit = label(item.unit, `${path}.unit`);
-    const direction = item.direction === 'lower-is-better' || item.direction === 'higher-is-better' ? item.direction : fail(`${path}.direction`, '"lower-is-better" or "higher-is-better"', item.direction);
-    const samples = numbers(item.samples, `${path}.samples`, { nonEmpty: true, nonNegative: 'a number >= 0 (a duration, rate or count is never negative)' });
+    const direction =
+      item.direction === 'lower-is-better' || item.direction === 'higher-is-better'
+        ? item.direction
+        : fail(`${path}.direction`, '"lower-is-better" or "higher-is-better"', item.direction);
+    const samples = numbers(item.samples, `${path}.samples`, {
+      nonEmpty: true,
+      nonNegative: 'a number >= 0 (a duration, rate or count is never negative)',
+    });
     if (samples.every((sample) => sample === 0)) fail(`${path}.samples`, 'measurements (all of them are 0: nothing was measured)', samples);
     const summaryObject = isObject(item.summary) ? item.summary : fail(`${path}.summary`, 'an object', item.summary);
     const summary = Object.fromEntries([
       ...SUMMARY_KEYS.map((key) => [key, number(summaryObject, key, `${path}.summary`, 'finite')]),
       // Reports written before percentiles needed enough samples carry them always; newer ones only when supported.
-      ...OPTIONAL_SUMMARY_KEYS.filter((key) => summaryObject[key] !== undefined).map((key) => [key, number(summaryObject, key, `${path}.summary`, 'finite')]),
+      ...OPTIONAL_SUMMARY_KEYS.filter((key) => summaryObject[key] !== undefined).map((key) => [
+        key,
+        number(summaryObject, key, `${path}.summary`, 'finite'),
+      ]),
     ]) as unknown as Summary;
     if (summary.n !== samples.length) {
-      throw new ReportError(`${source}: ${path}.summary.n is ${summary.n} but ${path}.samples holds ${samples.length} values${benchmarkLabel}`);
+      throw new ReportError(
+        `${source}: ${path}.summary.n is ${summary.n} but ${path}.samples holds ${samples.length} values${benchmarkLabel}`,
+      );
     }
     const paramsObject = item.params === undefined ? {} : settings(item.params, `${path}.params`);
     let raw: Record<string, number[]> | undefined;
     if (item.raw !== undefined) {
       const rawObject = isObject(item.raw) ? item.raw : fail(`${path}.raw`, 'an object of number arrays', item.raw);
-      raw = Object.fromEntries(Object.entries(rawObject).map(([key, list]) => [key, numbers(list, `${path}.raw.${key}`, { nonEmpty: false, nonNegative: false })]));
+      raw = Object.fromEntries(
+        Object.entries(rawObject).map(([key, list]) => [key, numbers(list, `${path}.raw.${key}`, { nonEmpty: false, nonNegative: false })]),
+      );
     }
     return {
       id,
@@ -298,7 +329,10 @@ export function parseReport(value: unknown, source: string): BenchReport {
       const omission = isObject(item) ? item : fail(path, 'an object', item);
       const id = label(omission.id, `${path}.id`);
       if (!id.includes('/')) fail(`${path}.id`, 'a benchmark id, <suite>/<name>', id);
-      if (seen.has(id)) throw new ReportError(`${source}: ${path}.id ${show(id)} is also a benchmark of the report; a benchmark is reported or omitted, not both`);
+      if (seen.has(id))
+        throw new ReportError(
+          `${source}: ${path}.id ${show(id)} is also a benchmark of the report; a benchmark is reported or omitted, not both`,
+        );
       return { id, reason: label(omission.reason, `${path}.reason`) };
     });
   }

@@ -31,7 +31,12 @@ export async function runBenchmarks(options: RunOptions): Promise<BenchReport> {
   const progress = options.progress ?? (() => undefined);
   const environment = captureEnvironment(options.target.project.root);
   const started = performance.now();
-  const context = BenchContext.create({ target: options.target, dataDir: options.dataDir, signal: options.signal, registry: options.registry });
+  const context = BenchContext.create({
+    target: options.target,
+    dataDir: options.dataDir,
+    signal: options.signal,
+    registry: options.registry,
+  });
   const benchmarks: Benchmark[] = [];
   const warmUps: WarmUp[] = [];
   const omitted: Omission[] = [];

@@ -44,14 +44,21 @@ const DEFAULT_SUITES: WorkloadSuite[] = ['throughput', 'baseline', 'time-skippin
 /** Check a workload and fill in its defaults. Throws DefinitionError naming the field. */
 export function defineWorkload(spec: WorkloadSpec): Workload {
   check(isRecord(spec), 'workload', 'expected { name, workflowType, prepare }');
-  check(typeof spec.name === 'string' && /^[A-Za-z][A-Za-z0-9-]*$/.test(spec.name), 'name', `expected a name of letters, digits and dashes, got ${JSON.stringify(spec.name)}`);
+  check(
+    typeof spec.name === 'string' && /^[A-Za-z][A-Za-z0-9-]*$/.test(spec.name),
+    'name',
+    `expected a name of letters, digits and dashes, got ${JSON.stringify(spec.name)}`,
+  );
   check(typeof spec.workflowType === 'string' && spec.workflowType !== '', 'workflowType', 'expected the workflow type to start');
   check(typeof spec.prepare === 'function', 'prepare', 'expected a function ({ parts, prefix }) => (run, index) => ({ workflowId, args })');
   check(spec.expect === undefined || typeof spec.expect === 'function', 'expect', 'expected a function (result) => void');
   const suites = spec.suites ?? (spec.retry ? [...DEFAULT_SUITES, 'retry-latency' as const] : DEFAULT_SUITES);
   check(Array.isArray(suites) && suites.length > 0, 'suites', `expected a non-empty list of ${SUITE_NAMES.join(', ')}`);
-  suites.forEach((suite, i) => check(SUITE_NAMES.includes(suite), `suites[${i}]`, `expected one of ${SUITE_NAMES.join(', ')}, got ${JSON.stringify(suite)}`));
-  if (spec.retry !== undefined) check(isRecord(spec.retry) && typeof spec.retry.activity === 'string', 'retry', "expected { activity: 'name' }");
+  suites.forEach((suite, i) =>
+    check(SUITE_NAMES.includes(suite), `suites[${i}]`, `expected one of ${SUITE_NAMES.join(', ')}, got ${JSON.stringify(suite)}`),
+  );
+  if (spec.retry !== undefined)
+    check(isRecord(spec.retry) && typeof spec.retry.activity === 'string', 'retry', "expected { activity: 'name' }");
   check(!suites.includes('retry-latency') || spec.retry !== undefined, 'retry', 'the retry-latency suite needs { activity } to fail');
   return { ...spec, suites };
 }
@@ -66,12 +73,18 @@ export async function loadWorkloads(project: Project): Promise<Workload[]> {
   const file = shownPath(project.benchmarks);
   let list: unknown;
   try {
-    list = exported(await importUserModule(project.benchmarks, { label: 'benchmarks', shown: file }), file, ['default', 'workloads'], 'a list of defineWorkload(...)');
+    list = exported(
+      await importUserModule(project.benchmarks, { label: 'benchmarks', shown: file }),
+      file,
+      ['default', 'workloads'],
+      'a list of defineWorkload(...)',
+    );
   } catch (error) {
     if (error instanceof UserModuleError) throw new WorkloadFileError(error.message, { cause: error });
     throw error;
   }
-  if (!Array.isArray(list) || list.length === 0) throw new WorkloadFileError(`${file}: must export a non-empty list of defineWorkload(...)`);
+  if (!Array.isArray(list) || list.length === 0)
+    throw new WorkloadFileError(`${file}: must export a non-empty list of defineWorkload(...)`);
   const names = new Set<string>();
   return list.map((spec, i) => {
     try {

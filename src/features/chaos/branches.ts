@@ -22,11 +22,20 @@ export type BranchOf = (operation: PlannedOperation, outcome: WorkflowOutcome) =
 export const defaultBranch: BranchOf = (_operation, outcome) => describeOutcome(outcome);
 
 /** Group the plan's operations by workflow type and intent, and count the endings each group reached. */
-export function branchesReached(plan: Pick<Plan, 'operations'>, outcomes: readonly WorkflowOutcome[], branchOf: BranchOf = defaultBranch): BranchesReached[] {
+export function branchesReached(
+  plan: Pick<Plan, 'operations'>,
+  outcomes: readonly WorkflowOutcome[],
+  branchOf: BranchOf = defaultBranch,
+): BranchesReached[] {
   const groups = new Map<string, { workflowType: string; intent?: string; planned: number; reached: Map<string, number> }>();
   for (const op of plan.operations) {
     const key = JSON.stringify([op.workflowType, op.intent ?? null]);
-    const group = groups.get(key) ?? { workflowType: op.workflowType, ...(op.intent === undefined ? {} : { intent: op.intent }), planned: 0, reached: new Map<string, number>() };
+    const group = groups.get(key) ?? {
+      workflowType: op.workflowType,
+      ...(op.intent === undefined ? {} : { intent: op.intent }),
+      planned: 0,
+      reached: new Map<string, number>(),
+    };
     const branch = branchOf(op, outcomeOf({ outcomes: [...outcomes] }, op));
     group.planned++;
     group.reached.set(branch, (group.reached.get(branch) ?? 0) + 1);
@@ -36,7 +45,9 @@ export function branchesReached(plan: Pick<Plan, 'operations'>, outcomes: readon
     .sort((a, b) => a.workflowType.localeCompare(b.workflowType) || (a.intent ?? '').localeCompare(b.intent ?? ''))
     .map(({ reached, ...group }) => ({
       ...group,
-      reached: [...reached].map(([branch, count]) => ({ branch, count })).sort((a, b) => b.count - a.count || a.branch.localeCompare(b.branch)),
+      reached: [...reached]
+        .map(([branch, count]) => ({ branch, count }))
+        .sort((a, b) => b.count - a.count || a.branch.localeCompare(b.branch)),
     }));
 }
 

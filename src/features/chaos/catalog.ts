@@ -53,7 +53,10 @@ export async function loadSystem(project: Project): Promise<LoadedSystem> {
   const workflows = system.workers.workflows ?? project.workflows;
   if (!workflows) throw new ScenarioFileError(`${file}: workers.workflows: name the workflows module (or set \`workflows\` in the config)`);
   const resolved = { workflowsPath: pathOf(workflows, project.root), activitiesPath: pathOf(system.workers.activities, project.root) };
-  for (const [field, modulePath] of [['workers.workflows', resolved.workflowsPath], ['workers.activities', resolved.activitiesPath]] as const) {
+  for (const [field, modulePath] of [
+    ['workers.workflows', resolved.workflowsPath],
+    ['workers.activities', resolved.activitiesPath],
+  ] as const) {
     if (!existsSync(modulePath)) throw new ScenarioFileError(`${file}: ${field}: ${shown(modulePath)}: no such file`);
   }
   return { ...system, file, ...resolved };
@@ -68,7 +71,8 @@ export async function loadScenarioFile(file: string, system: System): Promise<Bo
     if (error instanceof UserModuleError) throw new ScenarioFileError(error.message, { cause: error });
     throw error;
   }
-  if (!module.default || typeof module.default !== 'object') throw new ScenarioFileError(`${file}: must default-export defineScenario({...})`);
+  if (!module.default || typeof module.default !== 'object')
+    throw new ScenarioFileError(`${file}: must default-export defineScenario({...})`);
   try {
     // Checked again: a file may export a plain object instead of calling defineScenario.
     return bindScenario(defineScenario(module.default as ScenarioSpec), system);
@@ -78,8 +82,11 @@ export async function loadScenarioFile(file: string, system: System): Promise<Bo
 }
 
 function scenarioFiles(dir: string): string[] {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new ScenarioFileError(`${shown(dir)}: no scenarios folder (set \`scenarios\` in the config)`);
-  return readdirSync(dir).filter((f) => SCENARIO_EXTENSIONS.test(f) && !f.endsWith('.d.ts')).sort();
+  if (!existsSync(dir) || !statSync(dir).isDirectory())
+    throw new ScenarioFileError(`${shown(dir)}: no scenarios folder (set \`scenarios\` in the config)`);
+  return readdirSync(dir)
+    .filter((f) => SCENARIO_EXTENSIONS.test(f) && !f.endsWith('.d.ts'))
+    .sort();
 }
 
 /**
@@ -87,9 +94,12 @@ function scenarioFiles(dir: string): string[] {
  * be probed first); a name that matches no file gives none.
  */
 export function scenarioPaths(project: Project, which: string): string[] {
-  if (which === 'all') return existsSync(project.scenarios) ? scenarioFiles(project.scenarios).map((f) => path.join(project.scenarios, f)) : [];
+  if (which === 'all')
+    return existsSync(project.scenarios) ? scenarioFiles(project.scenarios).map((f) => path.join(project.scenarios, f)) : [];
   if (SCENARIO_EXTENSIONS.test(which) || which.includes('/')) return [path.resolve(which)];
-  const file = existsSync(project.scenarios) ? scenarioFiles(project.scenarios).find((f) => f.replace(SCENARIO_EXTENSIONS, '') === which) : undefined;
+  const file = existsSync(project.scenarios)
+    ? scenarioFiles(project.scenarios).find((f) => f.replace(SCENARIO_EXTENSIONS, '') === which)
+    : undefined;
   return file ? [path.join(project.scenarios, file)] : [];
 }
 
@@ -108,7 +118,9 @@ export async function findScenario(nameOrFile: string, project: Project, system:
   const file = files.find((f) => f.replace(SCENARIO_EXTENSIONS, '') === nameOrFile);
   if (!file) {
     const known = files.map((f) => f.replace(SCENARIO_EXTENSIONS, ''));
-    throw new ScenarioFileError(`no scenario named ${nameOrFile} in ${shown(project.scenarios)} (known: ${known.join(', ') || 'none'}; or give a file path)`);
+    throw new ScenarioFileError(
+      `no scenario named ${nameOrFile} in ${shown(project.scenarios)} (known: ${known.join(', ') || 'none'}; or give a file path)`,
+    );
   }
   return loadScenarioFile(shown(path.join(project.scenarios, file)), system);
 }

@@ -9,7 +9,10 @@ import { SERVICES_LINKS, SERVICES_PROCESSES } from './cluster/services-names.ts'
 import { bindScenario, type BoundScenario, defineScenario, type FaultAction, type FaultSpec, type Scenario, TOXICS } from './scenario.ts';
 import { linkNames, type System } from './system.ts';
 
-const clusterLinks = (system: Pick<System, 'partLinks'>, cluster: Scenario['cluster']): string[] => [...linkNames(system), ...(cluster === 'services' ? SERVICES_LINKS : [])];
+const clusterLinks = (system: Pick<System, 'partLinks'>, cluster: Scenario['cluster']): string[] => [
+  ...linkNames(system),
+  ...(cluster === 'services' ? SERVICES_LINKS : []),
+];
 
 /** One generated fault: what, when, for how long (milliseconds). */
 export interface GeneratedFault {
@@ -30,7 +33,12 @@ function actionArbitrary(system: Pick<System, 'parts' | 'partLinks'>, cluster: S
     fc.record({ kind: fc.constant('kill' as const), process: fc.constantFrom(...processes, ...temporal) }),
     fc.record({ kind: fc.constant('link-down' as const), link: fc.constantFrom(...links) }),
     fc.record({ kind: fc.constant('pause' as const), process: fc.constantFrom(...processes) }),
-    fc.record({ kind: fc.constant('toxic' as const), link: fc.constantFrom(...links), toxic: fc.constantFrom(...TOXICS), stream: fc.constantFrom('downstream' as const, 'upstream' as const) }),
+    fc.record({
+      kind: fc.constant('toxic' as const),
+      link: fc.constantFrom(...links),
+      toxic: fc.constantFrom(...TOXICS),
+      stream: fc.constantFrom('downstream' as const, 'upstream' as const),
+    }),
   );
 }
 
@@ -48,7 +56,11 @@ export interface ScheduleShape {
  * `longestMs`, past them), so that both sides of every budget get tried.
  */
 function durationArbitrary(longestMs: number): fc.Arbitrary<number> {
-  return fc.oneof({ withCrossShrink: true }, { arbitrary: fc.integer({ min: 300, max: 4000 }), weight: 3 }, { arbitrary: fc.integer({ min: 4001, max: Math.max(4001, longestMs) }), weight: 1 });
+  return fc.oneof(
+    { withCrossShrink: true },
+    { arbitrary: fc.integer({ min: 300, max: 4000 }), weight: 3 },
+    { arbitrary: fc.integer({ min: 4001, max: Math.max(4001, longestMs) }), weight: 1 },
+  );
 }
 
 /**
@@ -64,42 +76,98 @@ function durationArbitrary(longestMs: number): fc.Arbitrary<number> {
  *   workflow without compensation for uncertain steps has, which neither fault finds alone).
  * Every schedule holds 1 to `maxFaults` faults. Shrinks toward fewer, earlier, shorter faults.
  */
-export function scheduleArbitrary(system: Pick<System, 'parts' | 'partLinks'>, shape: ScheduleShape = {}, cluster?: Scenario['cluster']): fc.Arbitrary<GeneratedFault[]> {
+export function scheduleArbitrary(
+  system: Pick<System, 'parts' | 'partLinks'>,
+  shape: ScheduleShape = {},
+  cluster?: Scenario['cluster'],
+): fc.Arbitrary<GeneratedFault[]> {
   const maxFaults = shape.maxFaults ?? 3;
   const windowMs = shape.windowMs ?? 4000;
   const duration = durationArbitrary(shape.longestMs ?? 40_000);
   const links = clusterLinks(system, cluster);
   const partLinks = system.partLinks.filter((link) => link.from === 'worker').map((link) => link.name);
   const count = fc.integer({ min: 1, max: maxFaults });
-  const random = fc.array(fc.record({ action: actionArbitrary(system, cluster), atMs: fc.integer({ min: 0, max: windowMs }), forMs: duration }), { minLength: 1, maxLength: maxFaults });
+  const random = fc.array(
+    fc.record({ action: actionArbitrary(system, cluster), atMs: fc.integer({ min: 0, max: windowMs }), forMs: duration }),
+    { minLength: 1, maxLength: maxFaults },
+  );
   const partitions = fc
-    .record({ links: fc.shuffledSubarray(links, { minLength: 1, maxLength: Math.min(maxFaults, links.length) }), atMs: fc.integer({ min: 0, max: windowMs }), gapMs: fc.integer({ min: 0, max: 2000 }), forMs: duration, order: fc.nat() })
+    .record({
+      links: fc.shuffledSubarray(links, { minLength: 1, maxLength: Math.min(maxFaults, links.length) }),
+      atMs: fc.integer({ min: 0, max: windowMs }),
+      gapMs: fc.integer({ min: 0, max: 2000 }),
+      forMs: duration,
+      order: fc.nat(),
+    })
     .map(({ links: chosen, atMs, gapMs, forMs, order }) => {
       // Link i goes down at atMs + i * gap; they come back in a random order, one gap apart, after forMs.
-      const healOrder = rotate(chosen.map((_, i) => i), order);
-      return chosen.map((link, i): GeneratedFault => ({ action: { kind: 'link-down', link }, atMs: atMs + i * gapMs, forMs: forMs + (chosen.length - i + healOrder[i]!) * gapMs }));
-    });
-  const killCycles = fc.record({ cycles: count, atMs: fc.integer({ min: 0, max: windowMs }), forMs: fc.integer({ min: 300, max: 3000 }), gapMs: fc.integer({ min: 200, max: 3000 }) }).map(({ cycles, atMs, forMs, gapMs }) =>
-    Array.from({ length: cycles }, (_, i): GeneratedFault => ({ action: { kind: 'kill', process: 'worker' }, atMs: atMs + i * (forMs + gapMs), forMs })),
-  );
-  const bursts = partLinks.length === 0
-    ? random
-    : fc.record({ link: fc.constantFrom(...partLinks), pulses: count, atMs: fc.integer({ min: 0, max: windowMs }), forMs: fc.integer({ min: 300, max: 700 }), gapMs: fc.integer({ min: 300, max: 1500 }) }).map(({ link, pulses, atMs, forMs, gapMs }) =>
-        Array.from({ length: pulses }, (_, i): GeneratedFault => ({
-          action: { kind: 'toxic', link, toxic: 'reset_peer', stream: 'downstream' },
-          atMs: atMs + i * (forMs + gapMs),
-          forMs,
-        })),
+      const healOrder = rotate(
+        chosen.map((_, i) => i),
+        order,
       );
-  const lostThenDown = partLinks.length === 0
-    ? random
-    : fc.record({ link: fc.constantFrom(...partLinks), pulses: fc.integer({ min: 1, max: Math.max(1, maxFaults - 1) }), atMs: fc.integer({ min: 0, max: windowMs }), gapMs: fc.integer({ min: 300, max: 1500 }), outageMs: fc.integer({ min: 4001, max: Math.max(4001, shape.longestMs ?? 40_000) }) })
-        .map(({ link, pulses, atMs, gapMs, outageMs }) => {
-          const pulseMs = 500;
-          const lost = Array.from({ length: pulses }, (_, i): GeneratedFault => ({ action: { kind: 'toxic', link, toxic: 'reset_peer', stream: 'downstream' }, atMs: atMs + i * (pulseMs + gapMs), forMs: pulseMs }));
-          const outage: GeneratedFault = { action: { kind: 'link-down', link }, atMs: atMs + pulses * (pulseMs + gapMs), forMs: outageMs };
-          return [...lost, outage];
-        });
+      return chosen.map((link, i): GeneratedFault => ({
+        action: { kind: 'link-down', link },
+        atMs: atMs + i * gapMs,
+        forMs: forMs + (chosen.length - i + healOrder[i]!) * gapMs,
+      }));
+    });
+  const killCycles = fc
+    .record({
+      cycles: count,
+      atMs: fc.integer({ min: 0, max: windowMs }),
+      forMs: fc.integer({ min: 300, max: 3000 }),
+      gapMs: fc.integer({ min: 200, max: 3000 }),
+    })
+    .map(({ cycles, atMs, forMs, gapMs }) =>
+      Array.from({ length: cycles }, (_, i): GeneratedFault => ({
+        action: { kind: 'kill', process: 'worker' },
+        atMs: atMs + i * (forMs + gapMs),
+        forMs,
+      })),
+    );
+  const bursts =
+    partLinks.length === 0
+      ? random
+      : fc
+          .record({
+            link: fc.constantFrom(...partLinks),
+            pulses: count,
+            atMs: fc.integer({ min: 0, max: windowMs }),
+            forMs: fc.integer({ min: 300, max: 700 }),
+            gapMs: fc.integer({ min: 300, max: 1500 }),
+          })
+          .map(({ link, pulses, atMs, forMs, gapMs }) =>
+            Array.from({ length: pulses }, (_, i): GeneratedFault => ({
+              action: { kind: 'toxic', link, toxic: 'reset_peer', stream: 'downstream' },
+              atMs: atMs + i * (forMs + gapMs),
+              forMs,
+            })),
+          );
+  const lostThenDown =
+    partLinks.length === 0
+      ? random
+      : fc
+          .record({
+            link: fc.constantFrom(...partLinks),
+            pulses: fc.integer({ min: 1, max: Math.max(1, maxFaults - 1) }),
+            atMs: fc.integer({ min: 0, max: windowMs }),
+            gapMs: fc.integer({ min: 300, max: 1500 }),
+            outageMs: fc.integer({ min: 4001, max: Math.max(4001, shape.longestMs ?? 40_000) }),
+          })
+          .map(({ link, pulses, atMs, gapMs, outageMs }) => {
+            const pulseMs = 500;
+            const lost = Array.from({ length: pulses }, (_, i): GeneratedFault => ({
+              action: { kind: 'toxic', link, toxic: 'reset_peer', stream: 'downstream' },
+              atMs: atMs + i * (pulseMs + gapMs),
+              forMs: pulseMs,
+            }));
+            const outage: GeneratedFault = {
+              action: { kind: 'link-down', link },
+              atMs: atMs + pulses * (pulseMs + gapMs),
+              forMs: outageMs,
+            };
+            return [...lost, outage];
+          });
   return fc.oneof(random, partitions, killCycles, bursts, lostThenDown);
 }
 
@@ -151,10 +219,22 @@ export type ExploreResult =
 
 export async function exploreSchedules(options: ExploreOptions): Promise<ExploreResult> {
   const shape = { maxFaults: options.maxFaults, windowMs: Math.max(options.scenario.spreadOverMs, 4000), longestMs: options.longestMs };
-  const search = await searchOneAtATime(scheduleArbitrary(options.scenario.system, shape, options.scenario.cluster), (schedule) => options.run(withSchedule(options.scenario, schedule), schedule), options);
+  const search = await searchOneAtATime(
+    scheduleArbitrary(options.scenario.system, shape, options.scenario.cluster),
+    (schedule) => options.run(withSchedule(options.scenario, schedule), schedule),
+    options,
+  );
   if (!search.failed) return search;
   const shrunk = search.counterexample;
-  return { failed: true, runs: search.runs, seed: search.seed, path: search.path, shrunk, minimal: await dropUnneeded(shrunk, options), shrinks: search.shrinks };
+  return {
+    failed: true,
+    runs: search.runs,
+    seed: search.seed,
+    path: search.path,
+    shrunk,
+    minimal: await dropUnneeded(shrunk, options),
+    shrinks: search.shrinks,
+  };
 }
 
 /**

@@ -98,7 +98,15 @@ export function toJepsenHistory(entries: readonly HistoryEntry[]): JepsenOp[] {
   for (const entry of entries) {
     const time = entry.timeMs * 1_000_000;
     if (entry.process === 'nemesis') {
-      out.push({ type: 'info', f: entry.f, process: 'nemesis', time, ...(entry.type === 'invoke' ? { value: entry.value } : {}), ...(entry.type === 'fail' ? { error: entry.value } : {}), ...(entry.op ? { op: entry.op } : {}) });
+      out.push({
+        type: 'info',
+        f: entry.f,
+        process: 'nemesis',
+        time,
+        ...(entry.type === 'invoke' ? { value: entry.value } : {}),
+        ...(entry.type === 'fail' ? { error: entry.value } : {}),
+        ...(entry.op ? { op: entry.op } : {}),
+      });
       continue;
     }
     const client = /^client-(\d+)$/.exec(entry.process);
@@ -110,13 +118,24 @@ export function toJepsenHistory(entries: readonly HistoryEntry[]): JepsenOp[] {
     if (entry.type === 'invoke') {
       complete(thread, 'info', time, { error: 'the client moved on without a completion' });
       open.set(thread, { f: entry.f, value: entry.value, op: entry.op });
-      out.push({ type: 'invoke', f: entry.f, process: processOf(thread), time, ...(entry.value === undefined ? {} : { value: entry.value }), op: entry.op });
+      out.push({
+        type: 'invoke',
+        f: entry.f,
+        process: processOf(thread),
+        time,
+        ...(entry.value === undefined ? {} : { value: entry.value }),
+        op: entry.op,
+      });
       continue;
     }
     if (!isStep) complete(clients + n - 1, 'info', time, { error: `its operation ended (${entry.type}) before the step was answered` });
     const invoked = open.get(thread);
     if (entry.type === 'ok') complete(thread, 'ok', time, entry.value === undefined ? {} : { value: entry.value });
-    else complete(thread, entry.type, time, { ...(invoked?.value === undefined ? {} : { value: invoked.value }), ...(entry.value === undefined ? {} : { error: entry.value }) });
+    else
+      complete(thread, entry.type, time, {
+        ...(invoked?.value === undefined ? {} : { value: invoked.value }),
+        ...(entry.value === undefined ? {} : { error: entry.value }),
+      });
   }
   return out.map((op, index) => ({ index, ...op }));
 }

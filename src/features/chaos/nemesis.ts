@@ -66,13 +66,19 @@ export class Nemesis {
     for (const fault of faults) {
       const { action } = fault;
       if ((action.kind === 'kill' || action.kind === 'pause' || action.kind === 'restart') && !cluster.processes.has(action.process)) {
-        throw new Error(`fault ${fault.id} (${describeAction(action)}): the ${cluster.provider} cluster has no process ${action.process} (it has ${[...cluster.processes.keys()].join(', ')})`);
+        throw new Error(
+          `fault ${fault.id} (${describeAction(action)}): the ${cluster.provider} cluster has no process ${action.process} (it has ${[...cluster.processes.keys()].join(', ')})`,
+        );
       }
       if (action.kind === 'persistence' && !cluster.injectPersistenceFaults) {
-        throw new Error(`fault ${fault.id} (${describeAction(action)}): the ${cluster.provider} cluster cannot inject persistence faults (the services cluster can)`);
+        throw new Error(
+          `fault ${fault.id} (${describeAction(action)}): the ${cluster.provider} cluster cannot inject persistence faults (the services cluster can)`,
+        );
       }
       if ((action.kind === 'toxic' || action.kind === 'link-down') && !cluster.links[action.link]) {
-        throw new Error(`fault ${fault.id} (${describeAction(action)}): the cluster has no link ${action.link} (it has ${Object.keys(cluster.links).join(', ')})`);
+        throw new Error(
+          `fault ${fault.id} (${describeAction(action)}): the cluster has no link ${action.link} (it has ${Object.keys(cluster.links).join(', ')})`,
+        );
       }
     }
   }
@@ -81,7 +87,8 @@ export class Nemesis {
   start(faults: readonly PlannedFault[]): void {
     for (const fault of faults) {
       this.timers.push(setTimeout(() => this.track(fault, 'fault', () => this.apply(fault)), fault.atMs));
-      if (fault.healAtMs !== undefined) this.timers.push(setTimeout(() => this.track(fault, 'heal', () => this.heal(fault)), fault.healAtMs));
+      if (fault.healAtMs !== undefined)
+        this.timers.push(setTimeout(() => this.track(fault, 'heal', () => this.heal(fault)), fault.healAtMs));
     }
   }
 
@@ -115,11 +122,14 @@ export class Nemesis {
     const { action } = fault;
     switch (action.kind) {
       case 'toxic':
-        this.toxics.set(fault.id, await this.cluster.link(action.link).addToxic({
-          type: action.toxic,
-          stream: action.stream ?? 'downstream',
-          attributes: { ...TOXIC_DEFAULTS[action.toxic], ...action.attributes },
-        }));
+        this.toxics.set(
+          fault.id,
+          await this.cluster.link(action.link).addToxic({
+            type: action.toxic,
+            stream: action.stream ?? 'downstream',
+            attributes: { ...TOXIC_DEFAULTS[action.toxic], ...action.attributes },
+          }),
+        );
         return;
       case 'link-down':
         return this.cluster.link(action.link).down();

@@ -70,7 +70,12 @@ function checkOperations(operations: unknown, spreadMs: number, random: Random):
   return operations.map((op: unknown, i) => {
     const field = `operations[${i}]`;
     check(isRecord(op), field, 'expected { id, workflowType, workflowId, taskQueue, args }');
-    for (const key of ['id', 'workflowType', 'workflowId', 'taskQueue'] as const) check(typeof op[key] === 'string' && op[key] !== '', `${field}.${key}`, `expected a non-empty string, got ${JSON.stringify(op[key])}`);
+    for (const key of ['id', 'workflowType', 'workflowId', 'taskQueue'] as const)
+      check(
+        typeof op[key] === 'string' && op[key] !== '',
+        `${field}.${key}`,
+        `expected a non-empty string, got ${JSON.stringify(op[key])}`,
+      );
     check(!ids.has(op.id as string), `${field}.id`, `${op.id} is planned twice`);
     check(!workflowIds.has(op.workflowId as string), `${field}.workflowId`, `${op.workflowId} is planned twice`);
     ids.add(op.id as string);
@@ -84,7 +89,11 @@ function checkOperations(operations: unknown, spreadMs: number, random: Random):
       const actions = ['signal', 'update', 'query', 'cancel', 'terminate'].filter((key) => key in step);
       check(actions.length === 1, at, 'expected exactly one of signal, update, query, cancel, terminate');
       if (step.waitFor !== undefined) {
-        check(isRecord(step.waitFor) && typeof step.waitFor.query === 'string' && typeof step.waitFor.until === 'function', `${at}.waitFor`, 'expected { query, until(result) }');
+        check(
+          isRecord(step.waitFor) && typeof step.waitFor.query === 'string' && typeof step.waitFor.until === 'function',
+          `${at}.waitFor`,
+          'expected { query, until(result) }',
+        );
       }
       const spec = step as unknown as StepSpec;
       return { ...spec, name: stepName(spec), afterMs: spec.after === undefined ? 0 : durationMs(spec.after, `${at}.after`) };

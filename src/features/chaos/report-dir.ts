@@ -60,7 +60,9 @@ export interface StagedReportDir {
 export function stageReportDir(target: string): StagedReportDir {
   const resolved = path.resolve(target);
   if (!isReplaceable(resolved)) {
-    throw new ReportDirError(`${target} exists and is not a tempest report (no ${REPORT_MARKERS.join(' or ')}): choose an empty or new directory`);
+    throw new ReportDirError(
+      `${target} exists and is not a tempest report (no ${REPORT_MARKERS.join(' or ')}): choose an empty or new directory`,
+    );
   }
   removeStalePartials(resolved);
   const dir = path.join(path.dirname(resolved), `${partialPrefix(resolved)}${process.pid}-${Date.now().toString(36)}`);
@@ -68,7 +70,8 @@ export function stageReportDir(target: string): StagedReportDir {
   return {
     dir,
     publish: () => {
-      if (!isReplaceable(resolved)) throw new ReportDirError(`${target} was filled by something else during the run; the report stays in ${dir}`);
+      if (!isReplaceable(resolved))
+        throw new ReportDirError(`${target} was filled by something else during the run; the report stays in ${dir}`);
       rmSync(resolved, { recursive: true, force: true });
       renameSync(dir, resolved);
     },

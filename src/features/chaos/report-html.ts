@@ -22,25 +22,33 @@ export function progressSeries(report: ChaosReport): { t: number[]; inFlight: nu
 
 export function renderChaosHtml(report: ChaosReport): string {
   const { js, css } = uplotAssets();
-  const data = { series: progressSeries(report), faults: report.timeline.faults.map((f) => ({ what: f.what, start: f.startMs / 1000, end: (f.endMs ?? f.startMs) / 1000 })) };
+  const data = {
+    series: progressSeries(report),
+    faults: report.timeline.faults.map((f) => ({ what: f.what, start: f.startMs / 1000, end: (f.endMs ?? f.startMs) / 1000 })),
+  };
   const verdicts = report.verdicts
     .map(
-      (v) => `<tr class="${v.ok ? 'ok' : 'bad'}"><td>${v.ok ? 'held' : 'VIOLATED'}</td><td>${escapeHtml(v.checker)}</td><td>${
-        v.evidence.length === 0 ? '' : `<ul>${v.evidence.map((e) => `<li>${escapeHtml(e)}</li>`).join('')}</ul>`
-      }</td></tr>`,
+      (v) =>
+        `<tr class="${v.ok ? 'ok' : 'bad'}"><td>${v.ok ? 'held' : 'VIOLATED'}</td><td>${escapeHtml(v.checker)}</td><td>${
+          v.evidence.length === 0 ? '' : `<ul>${v.evidence.map((e) => `<li>${escapeHtml(e)}</li>`).join('')}</ul>`
+        }</td></tr>`,
     )
     .join('\n');
   const faults = report.timeline.faults
-    .map((f) => `<tr><td>${escapeHtml(f.id)}</td><td>${escapeHtml(f.what)}</td><td>${(f.startMs / 1000).toFixed(1)} s</td><td>${f.endMs === undefined ? 'permanent' : `${(f.endMs / 1000).toFixed(1)} s`}</td></tr>`)
+    .map(
+      (f) =>
+        `<tr><td>${escapeHtml(f.id)}</td><td>${escapeHtml(f.what)}</td><td>${(f.startMs / 1000).toFixed(1)} s</td><td>${f.endMs === undefined ? 'permanent' : `${(f.endMs / 1000).toFixed(1)} s`}</td></tr>`,
+    )
     .join('\n');
   const failing = report.failingWorkflows
     .map((w) => `<li>${w.webUi ? `<a href="${escapeHtml(w.webUi)}">${escapeHtml(w.workflowId)}</a>` : escapeHtml(w.workflowId)}</li>`)
     .join('');
   const branches = report.branches
     .map(
-      (g) => `<tr><td>${escapeHtml(g.workflowType)}</td><td>${g.intent === undefined ? '' : escapeHtml(g.intent)}</td><td>${g.planned}</td><td><ul>${g.reached
-        .map((r) => `<li>${escapeHtml(r.branch)}: ${r.count}</li>`)
-        .join('')}</ul></td></tr>`,
+      (g) =>
+        `<tr><td>${escapeHtml(g.workflowType)}</td><td>${g.intent === undefined ? '' : escapeHtml(g.intent)}</td><td>${g.planned}</td><td><ul>${g.reached
+          .map((r) => `<li>${escapeHtml(r.branch)}: ${r.count}</li>`)
+          .join('')}</ul></td></tr>`,
     )
     .join('\n');
   const t = report.timings;

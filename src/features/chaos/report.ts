@@ -56,21 +56,38 @@ function timeline(result: RunResult, history: readonly HistoryEntry[]): ChaosRep
     const start = mine.find((e) => e.type === 'invoke');
     const end = mine.find((e) => e.type !== 'invoke');
     const status = result.observations.outcomes.find((o) => o.workflowId === op.workflowId)?.status ?? 'unknown';
-    return { op: op.id, kind: op.kind, workflowId: op.workflowId, startMs: start?.timeMs ?? op.startAtMs, endMs: end?.timeMs, result: end?.type as TimelineOperation['result'], status };
+    return {
+      op: op.id,
+      kind: op.kind,
+      workflowId: op.workflowId,
+      startMs: start?.timeMs ?? op.startAtMs,
+      endMs: end?.timeMs,
+      result: end?.type as TimelineOperation['result'],
+      status,
+    };
   });
   const faults: TimelineFault[] = result.plan.faults.map((fault) => {
     const applied = history.find((e) => e.process === 'nemesis' && e.f === 'fault' && e.op === fault.id && e.type === 'invoke');
     const healed = history.find((e) => e.process === 'nemesis' && e.f === 'heal' && e.op === fault.id && e.type !== 'invoke');
-    return { id: fault.id, what: describeAction(fault.action), startMs: applied?.timeMs ?? fault.atMs, endMs: healed?.timeMs ?? fault.healAtMs };
+    return {
+      id: fault.id,
+      what: describeAction(fault.action),
+      startMs: applied?.timeMs ?? fault.atMs,
+      endMs: healed?.timeMs ?? fault.healAtMs,
+    };
   });
   return { operations, faults };
 }
 
-export function buildReport(result: RunResult, meta: { scenario: { name: string; description: string }; provider: string; replay: string }): ChaosReport {
+export function buildReport(
+  result: RunResult,
+  meta: { scenario: { name: string; description: string }; provider: string; replay: string },
+): ChaosReport {
   const ok = result.verdicts.every((v) => v.ok);
   const evidence = result.verdicts.flatMap((v) => v.evidence).join('\n');
   const failing = result.plan.operations.filter((op) => evidence.includes(op.workflowId) || evidence.includes(`${op.kind} ${op.id} `));
-  const ui = (workflowId: string): string | undefined => (result.webUiUrl ? `${result.webUiUrl}/namespaces/${result.namespace}/workflows/${encodeURIComponent(workflowId)}` : undefined);
+  const ui = (workflowId: string): string | undefined =>
+    result.webUiUrl ? `${result.webUiUrl}/namespaces/${result.namespace}/workflows/${encodeURIComponent(workflowId)}` : undefined;
   const tl = timeline(result, result.observations.history);
   return {
     schema: CHAOS_REPORT_SCHEMA,
@@ -106,14 +123,19 @@ export function renderText(report: ChaosReport, maxEvidence = 8): string[] {
   for (const verdict of report.verdicts) {
     lines.push(`  ${verdict.ok ? 'ok  ' : 'FAIL'} ${verdict.checker}`);
     for (const line of verdict.evidence.slice(0, maxEvidence)) lines.push(`         ${line}`);
-    if (verdict.evidence.length > maxEvidence) lines.push(`         ... and ${verdict.evidence.length - maxEvidence} more (see the report)`);
+    if (verdict.evidence.length > maxEvidence)
+      lines.push(`         ... and ${verdict.evidence.length - maxEvidence} more (see the report)`);
   }
   if (report.failingWorkflows.length > 0 && report.webUiUrl) {
-    lines.push("  failing workflows in the Temporal Web UI (up while the cluster runs: --keep-running; their histories are in the report's histories/):");
+    lines.push(
+      "  failing workflows in the Temporal Web UI (up while the cluster runs: --keep-running; their histories are in the report's histories/):",
+    );
     for (const w of report.failingWorkflows.slice(0, maxEvidence)) lines.push(`         ${w.webUi}`);
   }
   const t = report.timings;
-  lines.push(`  cluster start ${(t.clusterStartMs / 1000).toFixed(1)} s, workload ${(t.workloadMs / 1000).toFixed(1)} s, settle ${(t.settleMs / 1000).toFixed(1)} s, checks ${(t.checkMs / 1000).toFixed(1)} s, total ${(t.totalMs / 1000).toFixed(1)} s`);
+  lines.push(
+    `  cluster start ${(t.clusterStartMs / 1000).toFixed(1)} s, workload ${(t.workloadMs / 1000).toFixed(1)} s, settle ${(t.settleMs / 1000).toFixed(1)} s, checks ${(t.checkMs / 1000).toFixed(1)} s, total ${(t.totalMs / 1000).toFixed(1)} s`,
+  );
   lines.push(`  ${report.ok ? 'every invariant held' : 'AN INVARIANT WAS VIOLATED'}; replay this run exactly: ${report.replay}`);
   return lines;
 }

@@ -84,7 +84,12 @@ const STATUS: Record<string, WorkflowStatus> = {
 };
 
 /** Wait until every workflow is closed or the deadline passes; then read each one's outcome. */
-async function settle(client: Client, plan: Plan, deadline: number, signal?: AbortSignal): Promise<{ outcomes: WorkflowOutcome[]; unsettled: string[] }> {
+async function settle(
+  client: Client,
+  plan: Plan,
+  deadline: number,
+  signal?: AbortSignal,
+): Promise<{ outcomes: WorkflowOutcome[]; unsettled: string[] }> {
   const outcomes: WorkflowOutcome[] = [];
   const unsettled: string[] = [];
   for (const op of plan.operations) {
@@ -103,7 +108,10 @@ async function settle(client: Client, plan: Plan, deadline: number, signal?: Abo
     const outcome: WorkflowOutcome = { workflowId: op.workflowId, op: op.id, status };
     if (status === 'completed') outcome.result = await handle.result();
     if (status === 'failed') {
-      const error = await handle.result().then(() => undefined, (e: unknown) => e);
+      const error = await handle.result().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       if (error instanceof WorkflowFailedError) {
         if (error.cause instanceof ApplicationFailure) outcome.failureType = error.cause.type ?? undefined;
         outcome.failureMessage = error.cause?.message;
@@ -134,7 +142,10 @@ async function observeHistories(
   const client = new Client({ connection, namespace: cluster.namespace });
   const pending = new Map<string, temporal.api.workflow.v1.IPendingActivityInfo[]>();
   for (const workflowId of unsettled) {
-    const described = await client.workflow.getHandle(workflowId).describe().catch(() => undefined);
+    const described = await client.workflow
+      .getHandle(workflowId)
+      .describe()
+      .catch(() => undefined);
     if (described?.raw.pendingActivities?.length) pending.set(workflowId, described.raw.pendingActivities);
   }
   const summary = await recordHistories({
@@ -181,7 +192,8 @@ function namedBranch(branch: ((operation: PlannedOperation, outcome: WorkflowOut
   if (!branch) return undefined;
   return (operation, outcome) => {
     const name: unknown = branch(operation, outcome);
-    if (typeof name !== 'string' || name === '') throw new Error(`it returned ${JSON.stringify(name)} for operation ${operation.id}; expected the name of the ending it reached`);
+    if (typeof name !== 'string' || name === '')
+      throw new Error(`it returned ${JSON.stringify(name)} for operation ${operation.id}; expected the name of the ending it reached`);
     return name;
   };
 }
@@ -268,7 +280,12 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
   mkdirSync(options.reportDir, { recursive: true });
   checkScenarioCluster(scenario, options.provider.name);
   const plan = planRun(scenario, seed, options.workflowTypes, options.code.workflowsPath);
-  const session = await openSession({ ...options, system: scenario.system, workers: scenario.workers, dataDir: path.join(options.reportDir, 'cluster') });
+  const session = await openSession({
+    ...options,
+    system: scenario.system,
+    workers: scenario.workers,
+    dataDir: path.join(options.reportDir, 'cluster'),
+  });
   try {
     const result = await session.run({ scenario, seed, plan, reportDir: options.reportDir });
     return { ...result, timings: { ...result.timings, clusterStartMs: session.startMs, totalMs: Date.now() - started } };
@@ -277,7 +294,11 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
   }
 }
 
-async function runOnCluster(cluster: Cluster, session: SessionOptions, options: { scenario: BoundScenario; seed: number; plan: Plan; reportDir: string }): Promise<RunResult> {
+async function runOnCluster(
+  cluster: Cluster,
+  session: SessionOptions,
+  options: { scenario: BoundScenario; seed: number; plan: Plan; reportDir: string },
+): Promise<RunResult> {
   const { scenario, seed, plan } = options;
   const { system } = scenario;
   const { log, signal } = session;
@@ -291,7 +312,8 @@ async function runOnCluster(cluster: Cluster, session: SessionOptions, options: 
     Nemesis.validate(cluster, plan.faults);
     const hookContext = { parts: cluster.parts, setup: plan.setup, runId: plan.runId };
     if (system.workload.prepare) await systemHook('workload.prepare', () => system.workload.prepare!(hookContext));
-    const snapshot = (): Promise<unknown> => (system.snapshot ? systemHook('snapshot', () => system.snapshot!(hookContext)) : Promise.resolve(undefined));
+    const snapshot = (): Promise<unknown> =>
+      system.snapshot ? systemHook('snapshot', () => system.snapshot!(hookContext)) : Promise.resolve(undefined);
     const before = await snapshot();
 
     // An external cluster may need TLS or an API key; the provider says which.
@@ -300,8 +322,13 @@ async function runOnCluster(cluster: Cluster, session: SessionOptions, options: 
     connections.push(clientConnection, directConnection);
     const history = new OperationHistory(path.join(options.reportDir, 'history.jsonl'));
     nemesis = new Nemesis(cluster, history, log, session.code, session.projectRoot);
-    log(`running ${plan.operations.length} operations (concurrency ${scenario.workload.concurrency}) and ${plan.faults.length} faults, seed ${seed}`);
-    const progress = setInterval(() => log(`t+${(history.now() / 1000).toFixed(1)}s ${countDone(history.entries(), plan)}/${plan.operations.length} operations done`), 5000);
+    log(
+      `running ${plan.operations.length} operations (concurrency ${scenario.workload.concurrency}) and ${plan.faults.length} faults, seed ${seed}`,
+    );
+    const progress = setInterval(
+      () => log(`t+${(history.now() / 1000).toFixed(1)}s ${countDone(history.entries(), plan)}/${plan.operations.length} operations done`),
+      5000,
+    );
     nemesis.start(plan.faults);
     const workloadStarted = Date.now();
     // One deadline for every wait on a workflow, the workload's and the settle's: a stuck workflow costs the settle
@@ -344,10 +371,23 @@ async function runOnCluster(cluster: Cluster, session: SessionOptions, options: 
     signal?.throwIfAborted();
     const branches = await systemHook('workload.branch', async () => branchesReached(plan, outcomes, namedBranch(system.workload.branch)));
 
-    writeFileAtomic(path.join(options.reportDir, 'history.elle.json'), `[${toJepsenHistory(history.entries()).map((op) => JSON.stringify(op)).join(',\n')}]\n`);
+    writeFileAtomic(
+      path.join(options.reportDir, 'history.elle.json'),
+      `[${toJepsenHistory(history.entries())
+        .map((op) => JSON.stringify(op))
+        .join(',\n')}]\n`,
+    );
     const checkStarted = Date.now();
     const after = await snapshot();
-    const recorded = await observeHistories(cluster, directConnection, outcomes, unsettled, nemesis.code, path.join(options.reportDir, 'histories'), scenario.checks.includes('histories-replay'));
+    const recorded = await observeHistories(
+      cluster,
+      directConnection,
+      outcomes,
+      unsettled,
+      nemesis.code,
+      path.join(options.reportDir, 'histories'),
+      scenario.checks.includes('histories-replay'),
+    );
     const observations: RunObservations = {
       plan,
       history: history.entries(),
@@ -388,12 +428,21 @@ async function untilFaultsOver(plan: Plan, history: OperationHistory, nemesis: N
 }
 
 /** After a run: the cluster as the next run expects it (see ChaosSession). */
-async function restore(cluster: Cluster, code: WorkerCode, ranCode: WorkerCode | undefined, direct: Connection | undefined, unsettled: readonly string[]): Promise<void> {
+async function restore(
+  cluster: Cluster,
+  code: WorkerCode,
+  ranCode: WorkerCode | undefined,
+  direct: Connection | undefined,
+  unsettled: readonly string[],
+): Promise<void> {
   await cluster.healAll();
-  if (ranCode && (ranCode.workflowsPath !== code.workflowsPath || ranCode.activitiesPath !== code.activitiesPath)) await cluster.deployWorkers(code);
+  if (ranCode && (ranCode.workflowsPath !== code.workflowsPath || ranCode.activitiesPath !== code.activitiesPath))
+    await cluster.deployWorkers(code);
   if (!direct || unsettled.length === 0) return;
   const client = new Client({ connection: direct, namespace: cluster.namespace });
-  await Promise.allSettled(unsettled.map((id) => client.workflow.getHandle(id).terminate('tempest: the chaos run ended before this workflow finished')));
+  await Promise.allSettled(
+    unsettled.map((id) => client.workflow.getHandle(id).terminate('tempest: the chaos run ended before this workflow finished')),
+  );
 }
 
 function countDone(entries: readonly HistoryEntry[], plan: Plan): number {

@@ -5,9 +5,23 @@
  * links, processes, checkers and workload fields), before any cluster starts.
  */
 import { BUILT_IN_CHECKERS } from './checkers/built-in.ts';
-import { check, DefinitionError, type Duration, durationMs, isRecord, type Timing, timingWindow, withFieldPrefix } from '../../base/definition.ts';
+import {
+  check,
+  DefinitionError,
+  type Duration,
+  durationMs,
+  isRecord,
+  type Timing,
+  timingWindow,
+  withFieldPrefix,
+} from '../../base/definition.ts';
 import { linkNames, type System } from './system.ts';
-import { PERSISTENCE_ERRORS, TEMPORAL_SERVICES, type PersistenceFaults, type TemporalService } from '../../base/harness/temporal-services.ts';
+import {
+  PERSISTENCE_ERRORS,
+  TEMPORAL_SERVICES,
+  type PersistenceFaults,
+  type TemporalService,
+} from '../../base/harness/temporal-services.ts';
 import { SERVICES_LINKS, SERVICES_PROCESSES } from './cluster/services-names.ts';
 
 export { durationMs, timingWindow };
@@ -94,14 +108,24 @@ export interface BoundScenario<Params = unknown> extends Scenario {
 function checkAction(action: unknown, field: string): void {
   check(isRecord(action), field, 'expected an object with a kind');
   const a = action;
-  const name = (key: string): void => check(typeof a[key] === 'string' && a[key] !== '', `${field}.${key}`, `expected a name, got ${JSON.stringify(a[key])}`);
+  const name = (key: string): void =>
+    check(typeof a[key] === 'string' && a[key] !== '', `${field}.${key}`, `expected a name, got ${JSON.stringify(a[key])}`);
   switch (a.kind) {
     case 'toxic':
       name('link');
-      check(TOXICS.includes(a.toxic as ToxicType), `${field}.toxic`, `expected one of ${TOXICS.join(', ')}, got ${JSON.stringify(a.toxic)}`);
-      check(a.stream === undefined || a.stream === 'upstream' || a.stream === 'downstream', `${field}.stream`, `expected upstream or downstream, got ${JSON.stringify(a.stream)}`);
       check(
-        a.attributes === undefined || (isRecord(a.attributes) && Object.values(a.attributes).every((v) => typeof v === 'number' && Number.isFinite(v) && v >= 0)),
+        TOXICS.includes(a.toxic as ToxicType),
+        `${field}.toxic`,
+        `expected one of ${TOXICS.join(', ')}, got ${JSON.stringify(a.toxic)}`,
+      );
+      check(
+        a.stream === undefined || a.stream === 'upstream' || a.stream === 'downstream',
+        `${field}.stream`,
+        `expected upstream or downstream, got ${JSON.stringify(a.stream)}`,
+      );
+      check(
+        a.attributes === undefined ||
+          (isRecord(a.attributes) && Object.values(a.attributes).every((v) => typeof v === 'number' && Number.isFinite(v) && v >= 0)),
         `${field}.attributes`,
         'expected an object of non-negative numbers',
       );
@@ -115,18 +139,27 @@ function checkAction(action: unknown, field: string): void {
       name('process');
       return;
     case 'deploy':
-      check(typeof a.workflows === 'string' || typeof a.activities === 'string', field, 'a deploy names the new workflows and/or activities module');
+      check(
+        typeof a.workflows === 'string' || typeof a.activities === 'string',
+        field,
+        'a deploy names the new workflows and/or activities module',
+      );
       return;
     case 'persistence':
       checkPersistenceFaults(a.errors, `${field}.errors`);
       check(
-        a.services === undefined || (Array.isArray(a.services) && a.services.length > 0 && a.services.every((svc) => TEMPORAL_SERVICES.includes(svc as TemporalService))),
+        a.services === undefined ||
+          (Array.isArray(a.services) &&
+            a.services.length > 0 &&
+            a.services.every((svc) => TEMPORAL_SERVICES.includes(svc as TemporalService))),
         `${field}.services`,
         `expected a non-empty list of ${TEMPORAL_SERVICES.join(', ')}, got ${JSON.stringify(a.services)}`,
       );
       return;
     default:
-      throw new DefinitionError(`${field}.kind: expected toxic, link-down, kill, pause, restart, deploy or persistence, got ${JSON.stringify(a.kind)}`);
+      throw new DefinitionError(
+        `${field}.kind: expected toxic, link-down, kill, pause, restart, deploy or persistence, got ${JSON.stringify(a.kind)}`,
+      );
   }
 }
 
@@ -134,12 +167,24 @@ function checkPersistenceFaults(errors: unknown, field: string): void {
   const example = 'e.g. { ExecutionStore: { UpdateWorkflowExecution: { ExecuteAndTimeout: 0.1 } } }';
   check(isRecord(errors) && Object.keys(errors).length > 0, field, `expected data store -> method -> error -> probability, ${example}`);
   for (const [store, methods] of Object.entries(errors as Record<string, unknown>)) {
-    check(/^[A-Z][A-Za-z]*Store$|^Queue(V2)?$/.test(store) && isRecord(methods) && Object.keys(methods).length > 0, `${field}.${store}`, `expected a data store (ExecutionStore, TaskStore, ShardStore, ...) holding methods, ${example}`);
+    check(
+      /^[A-Z][A-Za-z]*Store$|^Queue(V2)?$/.test(store) && isRecord(methods) && Object.keys(methods).length > 0,
+      `${field}.${store}`,
+      `expected a data store (ExecutionStore, TaskStore, ShardStore, ...) holding methods, ${example}`,
+    );
     for (const [method, byError] of Object.entries(methods as Record<string, unknown>)) {
-      check(isRecord(byError) && Object.keys(byError).length > 0, `${field}.${store}.${method}`, `expected error -> probability, ${example}`);
+      check(
+        isRecord(byError) && Object.keys(byError).length > 0,
+        `${field}.${store}.${method}`,
+        `expected error -> probability, ${example}`,
+      );
       for (const [error, p] of Object.entries(byError as Record<string, unknown>)) {
         const at = `${field}.${store}.${method}.${error}`;
-        check(PERSISTENCE_ERRORS.includes(error as (typeof PERSISTENCE_ERRORS)[number]), at, `expected one of ${PERSISTENCE_ERRORS.join(', ')}`);
+        check(
+          PERSISTENCE_ERRORS.includes(error as (typeof PERSISTENCE_ERRORS)[number]),
+          at,
+          `expected one of ${PERSISTENCE_ERRORS.join(', ')}`,
+        );
         check(typeof p === 'number' && p > 0 && p <= 1, at, `expected a probability in (0, 1], got ${JSON.stringify(p)}`);
       }
     }
@@ -151,10 +196,18 @@ export function defineScenario(spec: ScenarioSpec): Scenario {
   check(isRecord(spec), 'scenario', 'expected an object: defineScenario({ name, description, workload, faults })');
   const s = spec as unknown as Record<string, unknown>;
   check(typeof s.name === 'string' && /^[a-z0-9][a-z0-9-]*$/.test(s.name), 'name', `expected kebab-case, got ${JSON.stringify(s.name)}`);
-  check(typeof s.description === 'string' && s.description.length > 0, 'description', 'expected a sentence saying what the scenario proves');
+  check(
+    typeof s.description === 'string' && s.description.length > 0,
+    'description',
+    'expected a sentence saying what the scenario proves',
+  );
   const w = s.workload;
   check(isRecord(w), 'workload', 'expected an object with concurrency (and the fields the system reads)');
-  check(Number.isSafeInteger(w.concurrency) && (w.concurrency as number) >= 1 && (w.concurrency as number) <= 1000, 'workload.concurrency', `expected a whole number from 1 to 1000, got ${JSON.stringify(w.concurrency)}`);
+  check(
+    Number.isSafeInteger(w.concurrency) && (w.concurrency as number) >= 1 && (w.concurrency as number) <= 1000,
+    'workload.concurrency',
+    `expected a whole number from 1 to 1000, got ${JSON.stringify(w.concurrency)}`,
+  );
   const spreadOverMs = w.spreadOver === undefined ? 0 : durationMs(w.spreadOver, 'workload.spreadOver');
   const settleWithinMs = durationMs(s.settleWithin ?? '60s', 'settleWithin');
   check(Array.isArray(s.faults), 'faults', 'expected a list (it may be empty)');
@@ -173,18 +226,33 @@ export function defineScenario(spec: ScenarioSpec): Scenario {
   });
   if (s.checks !== undefined) {
     check(Array.isArray(s.checks) && s.checks.length > 0, 'checks', 'expected a non-empty list of checker names (or leave it out for all)');
-    (s.checks as unknown[]).forEach((c, i) => check(typeof c === 'string' && c !== '', `checks[${i}]`, `expected a checker name, got ${JSON.stringify(c)}`));
-  }
-  check(s.cluster === undefined || s.cluster === 'services', 'cluster', `expected 'services' (or leave it out for any cluster), got ${JSON.stringify(s.cluster)}`);
-  if (s.cluster !== 'services') {
-    (s.faults as FaultSpec[]).forEach((fault, i) =>
-      check(fault.action.kind !== 'persistence', `faults[${i}].action.kind`, "a persistence fault needs the services cluster: add cluster: 'services' to the scenario"),
+    (s.checks as unknown[]).forEach((c, i) =>
+      check(typeof c === 'string' && c !== '', `checks[${i}]`, `expected a checker name, got ${JSON.stringify(c)}`),
     );
   }
-  check(s.workers === undefined || (Number.isSafeInteger(s.workers) && (s.workers as number) >= 1 && (s.workers as number) <= 8), 'workers', `expected 1 to 8, got ${JSON.stringify(s.workers)}`);
+  check(
+    s.cluster === undefined || s.cluster === 'services',
+    'cluster',
+    `expected 'services' (or leave it out for any cluster), got ${JSON.stringify(s.cluster)}`,
+  );
+  if (s.cluster !== 'services') {
+    (s.faults as FaultSpec[]).forEach((fault, i) =>
+      check(
+        fault.action.kind !== 'persistence',
+        `faults[${i}].action.kind`,
+        "a persistence fault needs the services cluster: add cluster: 'services' to the scenario",
+      ),
+    );
+  }
+  check(
+    s.workers === undefined || (Number.isSafeInteger(s.workers) && (s.workers as number) >= 1 && (s.workers as number) <= 8),
+    'workers',
+    `expected 1 to 8, got ${JSON.stringify(s.workers)}`,
+  );
   if (s.code !== undefined) {
     check(isRecord(s.code), 'code', 'expected { workflows?, activities? }');
-    for (const key of ['workflows', 'activities'] as const) check(s.code[key] === undefined || typeof s.code[key] === 'string', `code.${key}`, 'expected a module path');
+    for (const key of ['workflows', 'activities'] as const)
+      check(s.code[key] === undefined || typeof s.code[key] === 'string', `code.${key}`, 'expected a module path');
   }
   return { ...spec, settleWithinMs, spreadOverMs };
 }
@@ -217,7 +285,11 @@ function checkTargets(scenario: Scenario, system: System, workers: number): void
  */
 export function checkScenarioCluster(scenario: Scenario, provider: string): void {
   if (scenario.cluster === 'services') {
-    check(provider === 'services', 'cluster', `scenario ${scenario.name} faults the inside of a Temporal cluster: run it with --cluster services (this run has ${provider})`);
+    check(
+      provider === 'services',
+      'cluster',
+      `scenario ${scenario.name} faults the inside of a Temporal cluster: run it with --cluster services (this run has ${provider})`,
+    );
     return;
   }
   if (provider !== 'services') return;
@@ -241,7 +313,9 @@ export function bindScenario<Params>(scenario: Scenario, system: System<Params>)
   checkTargets(scenario, system as System, workers);
   const available = [...BUILT_IN_CHECKERS.map((c) => c.name), ...system.checkers.map((c) => c.name)];
   const checks = scenario.checks ?? available;
-  checks.forEach((name, i) => check(available.includes(name), `checks[${i}]`, `expected one of ${available.join(', ')}, got ${JSON.stringify(name)}`));
+  checks.forEach((name, i) =>
+    check(available.includes(name), `checks[${i}]`, `expected one of ${available.join(', ')}, got ${JSON.stringify(name)}`),
+  );
   const { concurrency: _concurrency, spreadOver: _spreadOver, ...fields } = scenario.workload;
   const params = withFieldPrefix('workload.', () => {
     try {

@@ -24,7 +24,13 @@ export type StepSpec = StepAction & {
    * Poll a query until `until` holds, then take the step only when `onlyIf` (if given) holds too: e.g. wait until an
    * order asks for approval, and skip the approval when it already ended another way.
    */
-  waitFor?: { query: string; args?: unknown[]; until: (result: unknown) => boolean; onlyIf?: (result: unknown) => boolean; everyMs?: number };
+  waitFor?: {
+    query: string;
+    args?: unknown[];
+    until: (result: unknown) => boolean;
+    onlyIf?: (result: unknown) => boolean;
+    everyMs?: number;
+  };
   /** The step's name in the operation history (default: the signal, update or query name; cancel; terminate). */
   name?: string;
 };
@@ -125,7 +131,9 @@ export type System<Params = Record<string, unknown>, Setup = unknown, Snapshot =
 export const TEMPORAL_LINKS = ['worker-temporal', 'client-temporal'] as const;
 
 /** Check a system definition and fill in its defaults. Throws DefinitionError naming the field. */
-export function defineSystem<Params = Record<string, unknown>, Setup = unknown, Snapshot = unknown>(spec: SystemSpec<Params, Setup, Snapshot>): System<Params, Setup, Snapshot> {
+export function defineSystem<Params = Record<string, unknown>, Setup = unknown, Snapshot = unknown>(
+  spec: SystemSpec<Params, Setup, Snapshot>,
+): System<Params, Setup, Snapshot> {
   check(isRecord(spec), 'system', 'expected an object: defineSystem({ name, parts, workers, workload, ... })');
   const s = spec as unknown as Record<string, unknown>;
   const { parts, workers, partLinks } = checkSystemParts(s);
@@ -133,20 +141,33 @@ export function defineSystem<Params = Record<string, unknown>, Setup = unknown, 
   const workload = s.workload as Record<string, unknown> | undefined;
   check(isRecord(workload), 'workload', 'expected { plan(context) => ({ operations }) }');
   check(typeof workload.plan === 'function', 'workload.plan', 'expected a function ({ params, random, id }) => ({ operations, setup })');
-  for (const hook of ['params', 'prepare', 'branch'] as const) check(workload[hook] === undefined || typeof workload[hook] === 'function', `workload.${hook}`, 'expected a function');
-  check(s.snapshot === undefined || typeof s.snapshot === 'function', 'snapshot', 'expected a function ({ parts, setup }) => Promise<state>');
+  for (const hook of ['params', 'prepare', 'branch'] as const)
+    check(workload[hook] === undefined || typeof workload[hook] === 'function', `workload.${hook}`, 'expected a function');
+  check(
+    s.snapshot === undefined || typeof s.snapshot === 'function',
+    'snapshot',
+    'expected a function ({ parts, setup }) => Promise<state>',
+  );
 
   const checkers = (s.checkers ?? []) as unknown[];
   check(Array.isArray(checkers), 'checkers', 'expected a list of defineChecker(...)');
   const seen = new Set<string>();
   checkers.forEach((checker, i) => {
-    check(isRecord(checker) && typeof checker.name === 'string' && KEBAB.test(checker.name), `checkers[${i}].name`, `expected a kebab-case name, got ${JSON.stringify(isRecord(checker) ? checker.name : checker)}`);
+    check(
+      isRecord(checker) && typeof checker.name === 'string' && KEBAB.test(checker.name),
+      `checkers[${i}].name`,
+      `expected a kebab-case name, got ${JSON.stringify(isRecord(checker) ? checker.name : checker)}`,
+    );
     check(typeof checker.check === 'function', `checkers[${i}].check`, 'expected a function (run) => evidence lines');
     check(!seen.has(checker.name), `checkers[${i}].name`, `${checker.name} is given twice`);
     seen.add(checker.name);
   });
   const businessErrors = (s.businessErrors ?? []) as unknown[];
-  check(Array.isArray(businessErrors) && businessErrors.every((t) => typeof t === 'string' && t !== ''), 'businessErrors', 'expected a list of failure type names');
+  check(
+    Array.isArray(businessErrors) && businessErrors.every((t) => typeof t === 'string' && t !== ''),
+    'businessErrors',
+    'expected a list of failure type names',
+  );
 
   return {
     ...spec,

@@ -56,7 +56,13 @@ async function takeStep(handle: WorkflowHandle, step: PlannedStep): Promise<unkn
   return handle.terminate((step as { terminate: string }).terminate);
 }
 
-async function execute(client: Client, op: PlannedOperation, history: OperationHistory, process: string, signal: AbortSignal): Promise<unknown> {
+async function execute(
+  client: Client,
+  op: PlannedOperation,
+  history: OperationHistory,
+  process: string,
+  signal: AbortSignal,
+): Promise<unknown> {
   const options = { taskQueue: op.taskQueue, workflowId: op.workflowId, args: op.args };
   if (op.steps.length === 0) return client.workflow.execute(op.workflowType, options);
   const handle = await client.workflow.start(op.workflowType, options);
@@ -74,7 +80,8 @@ async function execute(client: Client, op: PlannedOperation, history: OperationH
 /** The ApplicationFailure types down a failure's chain of causes: ['OrderFailed', 'InvalidAddressError']. */
 function failureTypes(failure: Error | undefined): string[] {
   const types: string[] = [];
-  for (let cause: unknown = failure; cause instanceof Error; cause = cause.cause) if (cause instanceof ApplicationFailure && cause.type) types.push(cause.type);
+  for (let cause: unknown = failure; cause instanceof Error; cause = cause.cause)
+    if (cause instanceof ApplicationFailure && cause.type) types.push(cause.type);
   return types;
 }
 
@@ -98,12 +105,18 @@ export async function runWorkload(operations: readonly PlannedOperation[], optio
       // a call started never cancels it, so a workflow that never ends would keep its driver polling forever.
       const deadline = options.deadline;
       try {
-        const result = await client.connection.withDeadline(deadline, () => client.connection.withAbortSignal(abort, () => execute(client, op, history, process, abort)));
+        const result = await client.connection.withDeadline(deadline, () =>
+          client.connection.withAbortSignal(abort, () => execute(client, op, history, process, abort)),
+        );
         history.record({ process, type: 'ok', f: op.kind, op: op.id, value: result });
       } catch (error) {
         if (error instanceof WorkflowFailedError) {
           const failure = error.cause instanceof ApplicationFailure ? error.cause : undefined;
-          const value = { failureType: failure?.type ?? error.cause?.name, failureTypes: failureTypes(error.cause), message: error.cause?.message };
+          const value = {
+            failureType: failure?.type ?? error.cause?.name,
+            failureTypes: failureTypes(error.cause),
+            message: error.cause?.message,
+          };
           history.record({ process, type: 'fail', f: op.kind, op: op.id, value });
         } else {
           history.record({ process, type: 'info', f: op.kind, op: op.id, value: { error: (error as Error).message.split('\n')[0] } });

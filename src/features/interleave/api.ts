@@ -64,7 +64,16 @@ export interface SavedOrdering {
 
 function savedOrdering(interleavings: InterleavingsDefinition, result: Extract<ExploreResult, { failed: true }>): SavedOrdering {
   const steps = result.run.timeline.flatMap(({ step }) => (step.kind === 'called' ? [] : [step]));
-  return { schema: ORDERING_SCHEMA, interleavings: interleavings.name, workflowType: interleavings.workflowType, seed: result.seed, path: result.path, steps, timeline: formatRun(result.run), violations: result.violations };
+  return {
+    schema: ORDERING_SCHEMA,
+    interleavings: interleavings.name,
+    workflowType: interleavings.workflowType,
+    seed: result.seed,
+    path: result.path,
+    steps,
+    timeline: formatRun(result.run),
+    violations: result.violations,
+  };
 }
 
 export function saveOrdering(file: string, interleavings: InterleavingsDefinition, result: Extract<ExploreResult, { failed: true }>): void {
@@ -81,7 +90,13 @@ function relativeSpecifier(file: string, from: string): string {
  * The failing ordering as a vitest regression test: it replays the ordering against the workflows and fails while
  * any property still breaks under it. `definitionFile` and `workflowsPath` are imported relative to the test file.
  */
-export function saveRegressionTest(file: string, definitionFile: string, workflowsPath: string, interleavings: InterleavingsDefinition, result: Extract<ExploreResult, { failed: true }>): void {
+export function saveRegressionTest(
+  file: string,
+  definitionFile: string,
+  workflowsPath: string,
+  interleavings: InterleavingsDefinition,
+  result: Extract<ExploreResult, { failed: true }>,
+): void {
   const saved = savedOrdering(interleavings, result);
   const broke = [...new Set(result.violations.map((v) => v.property))].join(', ');
   const text = [
@@ -111,18 +126,30 @@ export function readOrdering(file: string, interleavings: InterleavingsDefinitio
   } catch (error) {
     throw new InterleaveError(`${file}: not a saved ordering: ${(error as Error).message.split('\n')[0]}`);
   }
-  if (saved.schema !== ORDERING_SCHEMA || !Array.isArray(saved.steps)) throw new InterleaveError(`${file}: not a saved ordering (expected "schema": "${ORDERING_SCHEMA}" and its "steps")`);
-  if (saved.interleavings !== interleavings.name) throw new InterleaveError(`${file}: saved from the interleavings '${saved.interleavings}', not '${interleavings.name}'`);
+  if (saved.schema !== ORDERING_SCHEMA || !Array.isArray(saved.steps))
+    throw new InterleaveError(`${file}: not a saved ordering (expected "schema": "${ORDERING_SCHEMA}" and its "steps")`);
+  if (saved.interleavings !== interleavings.name)
+    throw new InterleaveError(`${file}: saved from the interleavings '${saved.interleavings}', not '${interleavings.name}'`);
   return saved as SavedOrdering;
 }
 
 /** Run one saved ordering again and judge it: its violations, none when the bug it caught is gone. */
-export async function replayOrdering(options: { interleavings: InterleavingsDefinition; workflowsPath: string; saved: SavedOrdering }): Promise<{ run: InterleavingRun; violations: Violation[] }> {
+export async function replayOrdering(options: {
+  interleavings: InterleavingsDefinition;
+  workflowsPath: string;
+  saved: SavedOrdering;
+}): Promise<{ run: InterleavingRun; violations: Violation[] }> {
   const interleavings = resolveInterleavings(options.interleavings);
   const session = await openSession({ workflowsPath: options.workflowsPath, activities: interleavings.activities });
   try {
     const events = new Set(options.saved.steps.flatMap((step) => (step.kind === 'send' ? [step.event] : [])));
-    const run = await runOrdering({ session, interleavings, workflowId: `${idPrefix(interleavings.name)}-saved`, events, choose: replayChooser(options.saved.steps, describeStep) });
+    const run = await runOrdering({
+      session,
+      interleavings,
+      workflowId: `${idPrefix(interleavings.name)}-saved`,
+      events,
+      choose: replayChooser(options.saved.steps, describeStep),
+    });
     return { run, violations: await judgeRun(run, interleavings, session) };
   } finally {
     await session.close();

@@ -7,7 +7,17 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../../base/files.ts';
-import { clearJournalEntry, findHistoryFiles, historyPath, journalEntry, type ManifestEntry, readManifest, repairManifest, sha256, writeManifest } from '../replay/corpus.ts';
+import {
+  clearJournalEntry,
+  findHistoryFiles,
+  historyPath,
+  journalEntry,
+  type ManifestEntry,
+  readManifest,
+  repairManifest,
+  sha256,
+  writeManifest,
+} from '../replay/corpus.ts';
 import { type History, historyFileText, loadHistoryFile } from '../../base/history/history-file.ts';
 import { producer } from '../replay/record.ts';
 import { treatStackTraces } from '../replay/redact.ts';
@@ -114,5 +124,12 @@ export async function synthesizeCorpus(options: SynthesizeOptions): Promise<Shap
     }
   }
   const after = options.write ? await corpusShapes(corpus, workflowType) : before;
-  return { workflowType, explored: shapes.size, corpusBefore: before.size, coveredBefore: shapes.size - missing.length, written, corpusAfter: after.size };
+  return {
+    workflowType,
+    explored: shapes.size,
+    corpusBefore: before.size,
+    coveredBefore: shapes.size - missing.length,
+    written,
+    corpusAfter: after.size,
+  };
 }

@@ -73,21 +73,37 @@ const DEFAULT_TIME_BOUND_MS = 7 * UNIT_MS.d;
 /** Parse a virtual duration; throws naming `field`. Virtual time is cheap: days are fine here. */
 export function virtualMs(value: unknown, field: string): number {
   const match = typeof value === 'string' ? /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/.exec(value.trim()) : null;
-  const ms = typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : match ? Math.round(Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS]) : undefined;
-  if (ms === undefined) throw new DefinitionError(`${field}: expected a duration of virtual time such as 500, '30s', '23h' or '7d', got ${JSON.stringify(value)}`);
+  const ms =
+    typeof value === 'number' && Number.isFinite(value) && value >= 0
+      ? value
+      : match
+        ? Math.round(Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS])
+        : undefined;
+  if (ms === undefined)
+    throw new DefinitionError(
+      `${field}: expected a duration of virtual time such as 500, '30s', '23h' or '7d', got ${JSON.stringify(value)}`,
+    );
   return ms;
 }
 
 function resolveEvent(event: unknown, field: string, timeBoundMs: number): ResolvedEvent {
   check(isRecord(event), field, `expected { signal: 'name', args?: [...] } or { cancel: true }, got ${JSON.stringify(event)}`);
   const afterMs = event.after === undefined ? 0 : virtualMs(event.after, `${field}.after`);
-  check(afterMs < timeBoundMs, `${field}.after`, `${JSON.stringify(event.after)} is at or past the time bound (${timeBoundMs} ms of virtual time): no run could send it`);
+  check(
+    afterMs < timeBoundMs,
+    `${field}.after`,
+    `${JSON.stringify(event.after)} is at or past the time bound (${timeBoundMs} ms of virtual time): no run could send it`,
+  );
   if ('cancel' in event) {
     check(event.cancel === true, `${field}.cancel`, 'must be true');
     return { kind: 'cancel', afterMs, label: 'cancel request' };
   }
-  check(typeof event.signal === 'string' && event.signal.trim() !== '', `${field}.signal`, `expected a signal name, got ${JSON.stringify(event.signal)}`);
-  check(event.args === undefined || Array.isArray(event.args), `${field}.args`, 'expected an array of the signal\'s arguments');
+  check(
+    typeof event.signal === 'string' && event.signal.trim() !== '',
+    `${field}.signal`,
+    `expected a signal name, got ${JSON.stringify(event.signal)}`,
+  );
+  check(event.args === undefined || Array.isArray(event.args), `${field}.args`, "expected an array of the signal's arguments");
   return { kind: 'signal', signal: event.signal, args: (event.args as unknown[] | undefined) ?? [], afterMs, label: event.signal };
 }
 
@@ -100,28 +116,52 @@ export function defineInterleavings(definition: InterleavingsDefinition): Interl
 /** A checked definition with its durations in milliseconds and its defaults filled in. */
 export function resolveInterleavings(definition: InterleavingsDefinition): Interleavings {
   check(isRecord(definition), 'interleavings', 'expected an object');
-  check(typeof definition.name === 'string' && /^[A-Za-z0-9._-]+$/.test(definition.name), 'name', `expected letters, digits, '.', '_' or '-', got ${JSON.stringify(definition.name)}`);
-  check(typeof definition.workflowType === 'string' && definition.workflowType !== '', 'workflowType', 'expected the workflow\'s type name');
-  check(Array.isArray(definition.args) || typeof definition.args === 'function', 'args', 'expected the workflow\'s arguments (an array), or a function of the workflow id returning them');
-  check(isRecord(definition.activities) && Object.keys(definition.activities).length > 0, 'activities', 'expected the activities the workflow calls, by name');
+  check(
+    typeof definition.name === 'string' && /^[A-Za-z0-9._-]+$/.test(definition.name),
+    'name',
+    `expected letters, digits, '.', '_' or '-', got ${JSON.stringify(definition.name)}`,
+  );
+  check(typeof definition.workflowType === 'string' && definition.workflowType !== '', 'workflowType', "expected the workflow's type name");
+  check(
+    Array.isArray(definition.args) || typeof definition.args === 'function',
+    'args',
+    "expected the workflow's arguments (an array), or a function of the workflow id returning them",
+  );
+  check(
+    isRecord(definition.activities) && Object.keys(definition.activities).length > 0,
+    'activities',
+    'expected the activities the workflow calls, by name',
+  );
   for (const [name, double] of Object.entries(definition.activities)) {
     check(isRecord(double), `activities.${name}`, 'expected { returns?, fails? }');
     check(double.fails === undefined || Array.isArray(double.fails), `activities.${name}.fails`, 'expected an array of { type, message? }');
     double.fails?.forEach((failure, i) =>
-      check(isRecord(failure) && typeof failure.type === 'string' && failure.type !== '', `activities.${name}.fails[${i}].type`, 'expected a failure type name'),
+      check(
+        isRecord(failure) && typeof failure.type === 'string' && failure.type !== '',
+        `activities.${name}.fails[${i}].type`,
+        'expected a failure type name',
+      ),
     );
   }
   const timeBoundMs = definition.timeBound === undefined ? DEFAULT_TIME_BOUND_MS : virtualMs(definition.timeBound, 'timeBound');
   check(timeBoundMs > 0, 'timeBound', 'must be longer than zero');
   check(definition.events === undefined || Array.isArray(definition.events), 'events', 'expected an array');
   const events = (definition.events ?? []).map((event, i) => resolveEvent(event, `events[${i}]`, timeBoundMs));
-  check(definition.properties === undefined || Array.isArray(definition.properties), 'properties', 'expected an array of { name, check(run) }');
+  check(
+    definition.properties === undefined || Array.isArray(definition.properties),
+    'properties',
+    'expected an array of { name, check(run) }',
+  );
   const properties = definition.properties ?? [];
   properties.forEach((property, i) => {
     check(isRecord(property) && typeof property.name === 'string' && property.name !== '', `properties[${i}].name`, 'expected a name');
     check(typeof property.check === 'function', `properties[${i}].check`, 'expected a function (run) => boolean | string');
   });
   const maxSteps = definition.maxSteps ?? 64;
-  check(Number.isInteger(maxSteps) && maxSteps > 0, 'maxSteps', `expected a whole number above zero, got ${JSON.stringify(definition.maxSteps)}`);
+  check(
+    Number.isInteger(maxSteps) && maxSteps > 0,
+    'maxSteps',
+    `expected a whole number above zero, got ${JSON.stringify(definition.maxSteps)}`,
+  );
   return { ...definition, events, properties, timeBoundMs, maxSteps };
 }

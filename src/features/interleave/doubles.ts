@@ -66,7 +66,8 @@ export class RunCalls {
 
   /** Answer every call still waiting, so the worker lets go of them; the run is over and the server ignores it. */
   release(): void {
-    for (const parked of this.parked.splice(0)) parked.reject(ApplicationFailure.create({ type: 'RunOver', message: 'the exploration run is over', nonRetryable: true }));
+    for (const parked of this.parked.splice(0))
+      parked.reject(ApplicationFailure.create({ type: 'RunOver', message: 'the exploration run is over', nonRetryable: true }));
   }
 }
 
@@ -84,7 +85,8 @@ export class ActivityDoubles {
     const { workflowExecution, activityId } = Context.current().info;
     const run = this.runs.get(workflowExecution?.workflowId ?? '');
     // A call of a run that is over (a retry the server sent late): nobody will answer it.
-    if (!run) return Promise.reject(ApplicationFailure.create({ type: 'RunOver', message: 'the exploration run is over', nonRetryable: true }));
+    if (!run)
+      return Promise.reject(ApplicationFailure.create({ type: 'RunOver', message: 'the exploration run is over', nonRetryable: true }));
     return run.park(activity, args, Number(activityId));
   }
 

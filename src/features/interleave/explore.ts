@@ -38,11 +38,18 @@ export async function judgeRun(run: InterleavingRun, interleavings: Interleaving
     try {
       verdict = property.check(run);
     } catch (error) {
-      throw new PropertyError(`property '${property.name}' threw instead of answering true, false or a message: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`, { cause: error });
+      throw new PropertyError(
+        `property '${property.name}' threw instead of answering true, false or a message: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
+        { cause: error },
+      );
     }
     if (verdict === true) continue;
-    if (verdict === false || typeof verdict === 'string') violations.push({ property: property.name, message: verdict === false ? 'did not hold' : verdict });
-    else throw new PropertyError(`property '${property.name}' answered ${JSON.stringify(verdict)}; expected true, false or a message saying what went wrong`);
+    if (verdict === false || typeof verdict === 'string')
+      violations.push({ property: property.name, message: verdict === false ? 'did not hold' : verdict });
+    else
+      throw new PropertyError(
+        `property '${property.name}' answered ${JSON.stringify(verdict)}; expected true, false or a message saying what went wrong`,
+      );
   }
   return violations;
 }
@@ -72,7 +79,8 @@ export function sameStep(a: Step, b: Step): boolean {
   if (a.kind !== b.kind) return false;
   if (a.kind === 'send' && b.kind === 'send') return a.event === b.event;
   if (a.kind === 'advance') return true;
-  if ((a.kind === 'complete' || a.kind === 'fail') && (b.kind === 'complete' || b.kind === 'fail')) return a.activity === b.activity && a.call === b.call && (a.kind === 'complete' || (b.kind === 'fail' && a.failure === b.failure));
+  if ((a.kind === 'complete' || a.kind === 'fail') && (b.kind === 'complete' || b.kind === 'fail'))
+    return a.activity === b.activity && a.call === b.call && (a.kind === 'complete' || (b.kind === 'fail' && a.failure === b.failure));
   return false;
 }
 
@@ -82,7 +90,10 @@ export function replayChooser(steps: readonly Step[], describe: (step: Step) => 
     const wanted = steps[taken];
     if (!wanted) return possible[0]!;
     const found = possible.find((step) => sameStep(step, wanted));
-    if (!found) throw new InterleaveError(`the saved ordering no longer applies: its step ${taken + 1} (${describe(wanted)}) is not possible here; possible: ${possible.map(describe).join(', ')}`);
+    if (!found)
+      throw new InterleaveError(
+        `the saved ordering no longer applies: its step ${taken + 1} (${describe(wanted)}) is not possible here; possible: ${possible.map(describe).join(', ')}`,
+      );
     return found;
   };
 }
@@ -113,7 +124,9 @@ export async function checkSignalsDefined(session: InterleaveSession, interleavi
   });
   const unknown = signals.find((signal) => !defined.has(signal.name));
   if (unknown) {
-    throw new InterleaveError(`events[${unknown.i}].signal: the workflow ${interleavings.workflowType} defines no signal '${unknown.name}' (it defines ${[...defined].sort().join(', ') || 'none'})`);
+    throw new InterleaveError(
+      `events[${unknown.i}].signal: the workflow ${interleavings.workflowType} defines no signal '${unknown.name}' (it defines ${[...defined].sort().join(', ') || 'none'})`,
+    );
   }
 }
 
@@ -188,7 +201,13 @@ export async function exploreInterleavings(options: ExploreOptions): Promise<Exp
   let lastFailure: { run: InterleavingRun; violations: Violation[] } | undefined;
   const runOnce = async (ordering: GeneratedOrdering): Promise<{ run: InterleavingRun; violations: Violation[] }> => {
     const events = new Set(ordering.events.flatMap((on, i) => (on ? [i] : [])));
-    const run = await runOrdering({ session, interleavings, workflowId: `${options.idPrefix}-${++counter}`, events, choose: chooserOf(ordering.choices) });
+    const run = await runOrdering({
+      session,
+      interleavings,
+      workflowId: `${options.idPrefix}-${++counter}`,
+      events,
+      choose: chooserOf(ordering.choices),
+    });
     const violations = await judgeRun(run, interleavings, session);
     const shape = historyShape(run.history);
     if (!shapes.has(shape)) shapes.set(shape, run);
@@ -197,19 +216,29 @@ export async function exploreInterleavings(options: ExploreOptions): Promise<Exp
   };
   const runSteps = async (steps: readonly Step[]): Promise<{ run: InterleavingRun; violations: Violation[] }> => {
     const events = new Set(steps.flatMap((step) => (step.kind === 'send' ? [step.event] : [])));
-    const run = await runOrdering({ session, interleavings, workflowId: `${options.idPrefix}-${++counter}`, events, choose: replayChooser(steps, (step) => step.kind) });
+    const run = await runOrdering({
+      session,
+      interleavings,
+      workflowId: `${options.idPrefix}-${++counter}`,
+      events,
+      choose: replayChooser(steps, (step) => step.kind),
+    });
     return { run, violations: await judgeRun(run, interleavings, session) };
   };
   // A run that throws (a harness problem, a property that throws, an activity the definition lacks) is no
   // counterexample: the search stops and throws it.
-  const search = await searchOneAtATime(orderingArbitrary(interleavings), async (ordering) => {
-    const judged = await runOnce(ordering);
-    if (judged.violations.length > 0) {
-      foundMs ??= performance.now() - started;
-      lastFailure = judged;
-    }
-    return judged.violations.length === 0;
-  }, options);
+  const search = await searchOneAtATime(
+    orderingArbitrary(interleavings),
+    async (ordering) => {
+      const judged = await runOnce(ordering);
+      if (judged.violations.length > 0) {
+        foundMs ??= performance.now() - started;
+        lastFailure = judged;
+      }
+      return judged.violations.length === 0;
+    },
+    options,
+  );
   const base = { runs: counter, seed: search.seed, shapes };
   if (!search.failed) return { ...base, ms: performance.now() - started, failed: false };
   const ordering = search.counterexample;

@@ -44,7 +44,11 @@ export interface HistoryState {
   timers: RunningTimer[];
 }
 
-const WORKFLOW_TASK_ENDS = new Set([EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED, EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED, EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT]);
+const WORKFLOW_TASK_ENDS = new Set([
+  EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
+  EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED,
+  EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT,
+]);
 const ACTIVITY_ENDS = new Map<number, keyof HistoryEvent>([
   [EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED, 'activityTaskCompletedEventAttributes'],
   [EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED, 'activityTaskFailedEventAttributes'],
@@ -57,7 +61,10 @@ type Seconds = number | string | { toNumber(): number } | null | undefined;
 /** A timestamp or duration in milliseconds, whether its seconds came as a Long (from the server) or a number (from JSON). */
 export function protoMs(value: { seconds?: Seconds; nanos?: number | null } | null | undefined): number {
   const seconds = value?.seconds;
-  return (typeof seconds === 'object' && seconds !== null ? seconds.toNumber() : Number(seconds ?? 0)) * 1000 + Math.floor((value?.nanos ?? 0) / 1e6);
+  return (
+    (typeof seconds === 'object' && seconds !== null ? seconds.toNumber() : Number(seconds ?? 0)) * 1000 +
+    Math.floor((value?.nanos ?? 0) / 1e6)
+  );
 }
 
 function eventType(event: HistoryEvent): number {
@@ -103,10 +110,16 @@ export function readHistoryState(history: History): HistoryState {
       endedTasks++;
       if (type === EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED) {
         const failure = event.workflowTaskFailedEventAttributes?.failure;
-        workflowTaskFailure ??= failure ? defaultFailureConverter.failureToError(failure, defaultPayloadConverter).message : 'workflow task failed';
+        workflowTaskFailure ??= failure
+          ? defaultFailureConverter.failureToError(failure, defaultPayloadConverter).message
+          : 'workflow task failed';
       }
     } else if (type === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) {
-      activities.set(id, { scheduledEventId: id, activityType: event.activityTaskScheduledEventAttributes?.activityType?.name ?? '', cancelRequested: false });
+      activities.set(id, {
+        scheduledEventId: id,
+        activityType: event.activityTaskScheduledEventAttributes?.activityType?.name ?? '',
+        cancelRequested: false,
+      });
     } else if (type === EventType.EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED) {
       const activity = activities.get(Number(event.activityTaskCancelRequestedEventAttributes?.scheduledEventId));
       if (activity) activity.cancelRequested = true;
@@ -139,7 +152,12 @@ export function historyShape(history: History): string {
   const parts: string[] = [];
   for (const event of history.events ?? []) {
     const type = eventType(event);
-    if (type === EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED || type === EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED || type === EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED) continue;
+    if (
+      type === EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED ||
+      type === EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED ||
+      type === EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED
+    )
+      continue;
     const name =
       event.activityTaskScheduledEventAttributes?.activityType?.name ??
       event.workflowExecutionSignaledEventAttributes?.signalName ??

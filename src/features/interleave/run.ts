@@ -44,18 +44,31 @@ interface Settled {
  * parked at its double, and (after time moved to `timersDueBeforeMs`) every timer due before then fired. A history
  * read a moment too early would otherwise offer steps that depend on the machine's speed, not on the ordering.
  */
-async function settle(handle: WorkflowHandle, calls: RunCalls, interleavings: Interleavings, timersDueBeforeMs = -Infinity): Promise<Settled> {
+async function settle(
+  handle: WorkflowHandle,
+  calls: RunCalls,
+  interleavings: Interleavings,
+  timersDueBeforeMs = -Infinity,
+): Promise<Settled> {
   const deadline = Date.now() + SETTLE_BOUND_MS;
   for (let wait = 1; ; wait = Math.min(wait * 2, 20)) {
     const history = await handle.fetchHistory();
     const state = readHistoryState(history);
     const unknown = state.unanswered.find((a) => !(a.activityType in interleavings.activities));
-    if (unknown) throw new InterleaveError(`the workflow called activity '${unknown.activityType}', which the definition's activities do not name (they name ${Object.keys(interleavings.activities).join(', ')})`);
+    if (unknown)
+      throw new InterleaveError(
+        `the workflow called activity '${unknown.activityType}', which the definition's activities do not name (they name ${Object.keys(interleavings.activities).join(', ')})`,
+      );
     const ended = state.outcome.status !== 'running' || state.workflowTaskFailure !== undefined;
     const timersFired = state.timers.every((t) => t.firesAtMs >= timersDueBeforeMs);
-    if (ended || (!state.workflowTaskOutstanding && state.unanswered.length === calls.parked.length && timersFired)) return { history, state };
+    if (ended || (!state.workflowTaskOutstanding && state.unanswered.length === calls.parked.length && timersFired))
+      return { history, state };
     if (Date.now() > deadline) {
-      const waitingFor = state.workflowTaskOutstanding ? 'a workflow task is outstanding' : !timersFired ? 'a timer due has not fired' : `${state.unanswered.length} activities scheduled, ${calls.parked.length} reached their doubles`;
+      const waitingFor = state.workflowTaskOutstanding
+        ? 'a workflow task is outstanding'
+        : !timersFired
+          ? 'a timer due has not fired'
+          : `${state.unanswered.length} activities scheduled, ${calls.parked.length} reached their doubles`;
       throw new Error(`workflow ${handle.workflowId} did not settle within ${SETTLE_BOUND_MS / 1000} s: ${waitingFor}`);
     }
     await new Promise((resolve) => setTimeout(resolve, wait));
@@ -63,24 +76,54 @@ async function settle(handle: WorkflowHandle, calls: RunCalls, interleavings: In
 }
 
 /** The steps possible now, the canonical one first: answer the oldest call, send the next event, move time, fail a call. */
-export function possibleSteps(options: { interleavings: Interleavings; calls: RunCalls; state: HistoryState; events: ReadonlySet<number>; sent: ReadonlySet<number>; nowMs: number; startMs: number }): Step[] {
+export function possibleSteps(options: {
+  interleavings: Interleavings;
+  calls: RunCalls;
+  state: HistoryState;
+  events: ReadonlySet<number>;
+  sent: ReadonlySet<number>;
+  nowMs: number;
+  startMs: number;
+}): Step[] {
   const { interleavings, calls, state, events, sent, nowMs, startMs } = options;
   const elapsed = nowMs - startMs;
   const completes: Step[] = calls.parked.map(({ call }) => ({ kind: 'complete', activity: call.activity, call: call.call }));
   const unsent = [...events].filter((i) => !sent.has(i)).sort((a, b) => a - b);
-  const sends: Step[] = unsent.filter((i) => interleavings.events[i]!.afterMs <= elapsed).map((i) => ({ kind: 'send', event: i, label: interleavings.events[i]!.label }));
+  const sends: Step[] = unsent
+    .filter((i) => interleavings.events[i]!.afterMs <= elapsed)
+    .map((i) => ({ kind: 'send', event: i, label: interleavings.events[i]!.label }));
   // Time moves only while no activity is running: the server would let it pass at the speed of real time.
   const points = [
     ...state.timers.map((t) => ({ at: t.firesAtMs, reason: `timer ${t.timerId} fires` })),
-    ...unsent.filter((i) => interleavings.events[i]!.afterMs > elapsed).map((i) => ({ at: startMs + interleavings.events[i]!.afterMs, reason: `${interleavings.events[i]!.label} may be sent` })),
+    ...unsent
+      .filter((i) => interleavings.events[i]!.afterMs > elapsed)
+      .map((i) => ({ at: startMs + interleavings.events[i]!.afterMs, reason: `${interleavings.events[i]!.label} may be sent` })),
   ].sort((a, b) => a.at - b.at);
   const next = points[0];
-  const advances: Step[] = calls.parked.length === 0 && next && next.at - startMs <= interleavings.timeBoundMs ? [{ kind: 'advance', toMs: next.at - startMs, reason: next.reason }] : [];
-  const fails: Step[] = calls.parked.flatMap(({ call }) => (interleavings.activities[call.activity]?.fails ?? []).map((f): Step => ({ kind: 'fail', activity: call.activity, call: call.call, failure: f.type })));
+  const advances: Step[] =
+    calls.parked.length === 0 && next && next.at - startMs <= interleavings.timeBoundMs
+      ? [{ kind: 'advance', toMs: next.at - startMs, reason: next.reason }]
+      : [];
+  const fails: Step[] = calls.parked.flatMap(({ call }) =>
+    (interleavings.activities[call.activity]?.fails ?? []).map((f): Step => ({
+      kind: 'fail',
+      activity: call.activity,
+      call: call.call,
+      failure: f.type,
+    })),
+  );
   return [...completes, ...sends, ...advances, ...fails];
 }
 
-async function take(step: Step, handle: WorkflowHandle, options: RunOptions, calls: RunCalls, taken: number, nowMs: number, startMs: number): Promise<void> {
+async function take(
+  step: Step,
+  handle: WorkflowHandle,
+  options: RunOptions,
+  calls: RunCalls,
+  taken: number,
+  nowMs: number,
+  startMs: number,
+): Promise<void> {
   switch (step.kind) {
     case 'complete':
       return calls.complete(step.activity, step.call, taken);
@@ -111,7 +154,8 @@ export async function runOrdering(options: RunOptions): Promise<InterleavingRun>
     let stuck: string | undefined;
     for (let taken = 0; ; taken++) {
       const nowMs = await session.env.currentTimeMs();
-      for (const call of calls.calls.slice(seenCalls)) timeline.push({ atMs: nowMs - startMs, step: { kind: 'called', activity: call.activity, call: call.call } });
+      for (const call of calls.calls.slice(seenCalls))
+        timeline.push({ atMs: nowMs - startMs, step: { kind: 'called', activity: call.activity, call: call.call } });
       seenCalls = calls.calls.length;
       if (settled.state.outcome.status !== 'running' || settled.state.workflowTaskFailure !== undefined) break;
       await options.onSettled?.(handle);
@@ -121,9 +165,10 @@ export async function runOrdering(options: RunOptions): Promise<InterleavingRun>
       }
       const possible = possibleSteps({ interleavings, calls, state: settled.state, events: options.events, sent, nowMs, startMs });
       if (possible.length === 0) {
-        stuck = settled.state.timers.length > 0
-          ? `still running at the time bound (${interleavings.timeBoundMs / 3_600_000} h of virtual time), its next timer later`
-          : 'still running with nothing left to happen: no activity to answer, no timer, no event left to send';
+        stuck =
+          settled.state.timers.length > 0
+            ? `still running at the time bound (${interleavings.timeBoundMs / 3_600_000} h of virtual time), its next timer later`
+            : 'still running with nothing left to happen: no activity to answer, no timer, no event left to send';
         break;
       }
       const step = options.choose(possible, taken);

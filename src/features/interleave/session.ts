@@ -40,7 +40,10 @@ export interface InterleaveSession extends AsyncDisposable {
 }
 
 /** Replays histories one after another on one long-lived replay worker (starting one per run costs more than the run). */
-function replayChannel(codePath: string): { replay(history: History, workflowId: string): Promise<string | undefined>; close(): Promise<void> } {
+function replayChannel(codePath: string): {
+  replay(history: History, workflowId: string): Promise<string | undefined>;
+  close(): Promise<void>;
+} {
   const queue: { history: History; workflowId: string }[] = [];
   const answers: ((error: string | undefined) => void)[] = [];
   let wake: (() => void) | undefined;
@@ -84,7 +87,13 @@ export async function openSession(options: SessionOptions): Promise<InterleaveSe
   const doubles = new ActivityDoubles(options.activities);
   let workers: WorkerGroup | undefined;
   try {
-    workers = await WorkerGroup.create({ connection: env.nativeConnection, workflowBundle: { codePath }, activities: doubles.activities(), taskQueues: [INTERLEAVE_TASK_QUEUE], sinks: QUIET_WORKFLOW_LOGS });
+    workers = await WorkerGroup.create({
+      connection: env.nativeConnection,
+      workflowBundle: { codePath },
+      activities: doubles.activities(),
+      taskQueues: [INTERLEAVE_TASK_QUEUE],
+      sinks: QUIET_WORKFLOW_LOGS,
+    });
   } catch (error) {
     await env.teardown();
     throw error;
@@ -100,5 +109,14 @@ export async function openSession(options: SessionOptions): Promise<InterleaveSe
   const releaseTimeLocks = async (count: number): Promise<void> => {
     for (let i = 0; i < count; i++) await env.connection.testService?.unlockTimeSkipping({});
   };
-  return { env, workflow: env.client.workflow, doubles, taskQueue: INTERLEAVE_TASK_QUEUE, releaseTimeLocks, replay: replays.replay, close, [Symbol.asyncDispose]: close };
+  return {
+    env,
+    workflow: env.client.workflow,
+    doubles,
+    taskQueue: INTERLEAVE_TASK_QUEUE,
+    releaseTimeLocks,
+    replay: replays.replay,
+    close,
+    [Symbol.asyncDispose]: close,
+  };
 }

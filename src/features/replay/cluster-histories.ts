@@ -13,7 +13,11 @@ export interface ClusterHistories {
   problems: HistoryFileError[];
 }
 
-export async function fetchClusterHistories(options: { cluster: ClusterOptions; selection: Selection; concurrency?: number }): Promise<ClusterHistories> {
+export async function fetchClusterHistories(options: {
+  cluster: ClusterOptions;
+  selection: Selection;
+  concurrency?: number;
+}): Promise<ClusterHistories> {
   const connection = await connectToCluster(options.cluster);
   try {
     const client = new Client({ connection, namespace: options.cluster.namespace });

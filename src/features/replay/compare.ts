@@ -115,7 +115,12 @@ export function protoDurationMs(duration: ProtoDuration): number | undefined {
 
 export function describeDuration(ms: number): string {
   if (ms === 0) return 'none';
-  const units: [number, string][] = [[86_400_000, 'd'], [3_600_000, 'h'], [60_000, 'min'], [1000, 's']];
+  const units: [number, string][] = [
+    [86_400_000, 'd'],
+    [3_600_000, 'h'],
+    [60_000, 'min'],
+    [1000, 's'],
+  ];
   for (const [size, unit] of units) if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
   return `${ms}ms`;
 }
@@ -167,7 +172,17 @@ export function describeCommand(view: CommandView): string {
 }
 
 /** Kinds whose name is part of the command's identity; for the others a different name is drift, not divergence. */
-const NAMED = new Set<CommandKind>(['activity', 'local-activity', 'child-workflow', 'signal-external', 'cancel-external', 'marker', 'nexus-operation', 'update-accepted', 'update-completed']);
+const NAMED = new Set<CommandKind>([
+  'activity',
+  'local-activity',
+  'child-workflow',
+  'signal-external',
+  'cancel-external',
+  'marker',
+  'nexus-operation',
+  'update-accepted',
+  'update-completed',
+]);
 
 function sameCommand(recorded: CommandView, code: CommandView): boolean {
   return recorded.kind === code.kind && (!NAMED.has(recorded.kind) || (recorded.name === code.name && recorded.target === code.target));
@@ -203,17 +218,26 @@ export function recordedCommands(events: readonly HistoryEvent[]): RecordedComma
   };
   for (const event of events) {
     const a = event;
-    if (a.activityTaskScheduledEventAttributes) add(a, { kind: 'activity', name: a.activityTaskScheduledEventAttributes.activityType?.name ?? '?' });
-    else if (a.timerStartedEventAttributes) add(a, { kind: 'timer', name: describeDuration(protoDurationMs(a.timerStartedEventAttributes.startToFireTimeout) ?? 0) });
+    if (a.activityTaskScheduledEventAttributes)
+      add(a, { kind: 'activity', name: a.activityTaskScheduledEventAttributes.activityType?.name ?? '?' });
+    else if (a.timerStartedEventAttributes)
+      add(a, { kind: 'timer', name: describeDuration(protoDurationMs(a.timerStartedEventAttributes.startToFireTimeout) ?? 0) });
     else if (a.timerCanceledEventAttributes) {
       const started = byId.get(Number(a.timerCanceledEventAttributes.startedEventId))?.timerStartedEventAttributes;
       add(a, { kind: 'cancel-timer', name: describeDuration(protoDurationMs(started?.startToFireTimeout) ?? 0) });
     } else if (a.activityTaskCancelRequestedEventAttributes) {
-      const scheduled = byId.get(Number(a.activityTaskCancelRequestedEventAttributes.scheduledEventId))?.activityTaskScheduledEventAttributes;
+      const scheduled = byId.get(
+        Number(a.activityTaskCancelRequestedEventAttributes.scheduledEventId),
+      )?.activityTaskScheduledEventAttributes;
       add(a, { kind: 'cancel-activity', name: scheduled?.activityType?.name ?? '?' });
-    } else if (a.startChildWorkflowExecutionInitiatedEventAttributes) add(a, { kind: 'child-workflow', name: a.startChildWorkflowExecutionInitiatedEventAttributes.workflowType?.name ?? '?' });
+    } else if (a.startChildWorkflowExecutionInitiatedEventAttributes)
+      add(a, { kind: 'child-workflow', name: a.startChildWorkflowExecutionInitiatedEventAttributes.workflowType?.name ?? '?' });
     else if (a.requestCancelExternalWorkflowExecutionInitiatedEventAttributes) {
-      add(a, { kind: 'cancel-external', name: '', target: a.requestCancelExternalWorkflowExecutionInitiatedEventAttributes.workflowExecution?.workflowId ?? '?' });
+      add(a, {
+        kind: 'cancel-external',
+        name: '',
+        target: a.requestCancelExternalWorkflowExecutionInitiatedEventAttributes.workflowExecution?.workflowId ?? '?',
+      });
     } else if (a.signalExternalWorkflowExecutionInitiatedEventAttributes) {
       const s = a.signalExternalWorkflowExecutionInitiatedEventAttributes;
       add(a, { kind: 'signal-external', name: s.signalName ?? '?', target: s.workflowExecution?.workflowId ?? '?' });
@@ -221,7 +245,12 @@ export function recordedCommands(events: readonly HistoryEvent[]): RecordedComma
       const name = a.markerRecordedEventAttributes.markerName ?? '?';
       if (name === 'core_local_activity') {
         const data = markerDetail(a, 'data');
-        add(a, { kind: 'local-activity', name: String(data?.activity_type ?? data?.activityType ?? '?') }, 'local-activity', Number(data?.seq));
+        add(
+          a,
+          { kind: 'local-activity', name: String(data?.activity_type ?? data?.activityType ?? '?') },
+          'local-activity',
+          Number(data?.seq),
+        );
       } else if (name === 'core_patch') {
         const data = markerDetail(a, 'patch_data');
         add(a, { kind: 'patch', name: String(data?.id ?? '?') }, 'ignored');
@@ -229,19 +258,27 @@ export function recordedCommands(events: readonly HistoryEvent[]): RecordedComma
     } else if (a.upsertWorkflowSearchAttributesEventAttributes) {
       const keys = Object.keys(a.upsertWorkflowSearchAttributesEventAttributes.searchAttributes?.indexedFields ?? {}).sort();
       // Core records the patches in effect this way on its own when the code calls patched(); the code never asks.
-      add(a, { kind: 'search-attributes', name: keys.join(', ') }, keys.every((key) => key === PATCH_SEARCH_ATTRIBUTE) ? 'ignored' : 'position');
+      add(
+        a,
+        { kind: 'search-attributes', name: keys.join(', ') },
+        keys.every((key) => key === PATCH_SEARCH_ATTRIBUTE) ? 'ignored' : 'position',
+      );
     } else if (a.workflowPropertiesModifiedEventAttributes) add(a, { kind: 'properties', name: 'memo' });
     else if (a.workflowExecutionUpdateAcceptedEventAttributes) {
       const accepted = a.workflowExecutionUpdateAcceptedEventAttributes;
       add(a, { kind: 'update-accepted', name: accepted.acceptedRequest?.meta?.updateId || accepted.protocolInstanceId || '?' });
-    } else if (a.workflowExecutionUpdateCompletedEventAttributes) add(a, { kind: 'update-completed', name: a.workflowExecutionUpdateCompletedEventAttributes.meta?.updateId ?? '?' });
+    } else if (a.workflowExecutionUpdateCompletedEventAttributes)
+      add(a, { kind: 'update-completed', name: a.workflowExecutionUpdateCompletedEventAttributes.meta?.updateId ?? '?' });
     else if (a.nexusOperationScheduledEventAttributes) {
       const n = a.nexusOperationScheduledEventAttributes;
       add(a, { kind: 'nexus-operation', name: `${n.service}/${n.operation}` });
-    } else if (a.nexusOperationCancelRequestedEventAttributes) add(a, { kind: 'cancel-nexus-operation', name: String(a.nexusOperationCancelRequestedEventAttributes.scheduledEventId) });
+    } else if (a.nexusOperationCancelRequestedEventAttributes)
+      add(a, { kind: 'cancel-nexus-operation', name: String(a.nexusOperationCancelRequestedEventAttributes.scheduledEventId) });
     else if (a.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED) add(a, { kind: 'complete', name: 'completed' });
-    else if (a.workflowExecutionFailedEventAttributes) add(a, { kind: 'fail', name: failureName(a.workflowExecutionFailedEventAttributes.failure) });
-    else if (a.workflowExecutionContinuedAsNewEventAttributes) add(a, { kind: 'continue-as-new', name: a.workflowExecutionContinuedAsNewEventAttributes.workflowType?.name ?? '?' });
+    else if (a.workflowExecutionFailedEventAttributes)
+      add(a, { kind: 'fail', name: failureName(a.workflowExecutionFailedEventAttributes.failure) });
+    else if (a.workflowExecutionContinuedAsNewEventAttributes)
+      add(a, { kind: 'continue-as-new', name: a.workflowExecutionContinuedAsNewEventAttributes.workflowType?.name ?? '?' });
     else if (a.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED) add(a, { kind: 'cancel-workflow', name: 'cancelled' });
   }
   return commands;
@@ -284,7 +321,10 @@ export function issuedCommands(run: CodeRun): IssuedCommand[] {
       const c = command;
       if (c.scheduleActivity) {
         const seq = Number(c.scheduleActivity.seq);
-        activities.set(seq, { type: c.scheduleActivity.activityType ?? '?', abandon: c.scheduleActivity.cancellationType === ACTIVITY_ABANDON });
+        activities.set(seq, {
+          type: c.scheduleActivity.activityType ?? '?',
+          abandon: c.scheduleActivity.cancellationType === ACTIVITY_ABANDON,
+        });
         push({ kind: 'activity', name: c.scheduleActivity.activityType ?? '?' }, 'position', seq);
       } else if (c.scheduleLocalActivity) {
         const seq = Number(c.scheduleLocalActivity.seq);
@@ -320,7 +360,12 @@ export function issuedCommands(run: CodeRun): IssuedCommand[] {
         push({ kind: 'signal-external', name: s.signalName ?? '?', target: s.childWorkflowId || s.workflowExecution?.workflowId || '?' });
       } else if (c.setPatchMarker) push({ kind: 'patch', name: c.setPatchMarker.patchId ?? '?' }, 'ignored');
       else if (c.upsertWorkflowSearchAttributes) {
-        push({ kind: 'search-attributes', name: Object.keys(c.upsertWorkflowSearchAttributes.searchAttributes ?? {}).sort().join(', ') });
+        push({
+          kind: 'search-attributes',
+          name: Object.keys(c.upsertWorkflowSearchAttributes.searchAttributes ?? {})
+            .sort()
+            .join(', '),
+        });
       } else if (c.modifyWorkflowProperties) push({ kind: 'properties', name: 'memo' });
       else if (c.updateResponse) {
         const id = c.updateResponse.protocolInstanceId ?? '?';
@@ -335,8 +380,10 @@ export function issuedCommands(run: CodeRun): IssuedCommand[] {
         if (cancelledBeforeSent('nexus-operation', seq)) continue;
         push({ kind: 'cancel-nexus-operation', name: nexus.get(seq) ?? '?' });
       } else if (c.completeWorkflowExecution) push({ kind: 'complete', name: 'completed' });
-      else if (c.failWorkflowExecution) push({ kind: 'fail', name: failureName(c.failWorkflowExecution.failure as temporal.api.failure.v1.IFailure) });
-      else if (c.continueAsNewWorkflowExecution) push({ kind: 'continue-as-new', name: c.continueAsNewWorkflowExecution.workflowType || '(same type)' });
+      else if (c.failWorkflowExecution)
+        push({ kind: 'fail', name: failureName(c.failWorkflowExecution.failure as temporal.api.failure.v1.IFailure) });
+      else if (c.continueAsNewWorkflowExecution)
+        push({ kind: 'continue-as-new', name: c.continueAsNewWorkflowExecution.workflowType || '(same type)' });
       else if (c.cancelWorkflowExecution) push({ kind: 'cancel-workflow', name: 'cancelled' });
     }
   }
@@ -491,16 +538,44 @@ const ms = (duration: ProtoDuration): number | undefined => {
 };
 
 /** The server's defaults for a retry policy's unset fields (temporal `EnsureRetryPolicyDefaults`). */
-function retryOptions(label: string, code: temporal.api.common.v1.IRetryPolicy | null | undefined, recorded: temporal.api.common.v1.IRetryPolicy | null | undefined): Option[] {
+function retryOptions(
+  label: string,
+  code: temporal.api.common.v1.IRetryPolicy | null | undefined,
+  recorded: temporal.api.common.v1.IRetryPolicy | null | undefined,
+): Option[] {
   const initial = ms(code?.initialInterval);
   const effectiveInitial = initial ?? 1000;
   const maxAttempts = code?.maximumAttempts || undefined;
   const backoff = code?.backoffCoefficient || undefined;
   return [
-    { what: `retry initialInterval of ${label}`, code: initial, effective: effectiveInitial, recorded: protoDurationMs(recorded?.initialInterval) ?? 0, show: showDuration },
-    { what: `retry backoffCoefficient of ${label}`, code: backoff, effective: backoff ?? 2, recorded: recorded?.backoffCoefficient ?? 0, show: showText },
-    { what: `retry maximumInterval of ${label}`, code: ms(code?.maximumInterval), effective: ms(code?.maximumInterval) ?? 100 * effectiveInitial, recorded: protoDurationMs(recorded?.maximumInterval) ?? 0, show: showDuration },
-    { what: `retry maximumAttempts of ${label}`, code: maxAttempts, effective: maxAttempts ?? 0, recorded: recorded?.maximumAttempts ?? 0, show: showAttempts },
+    {
+      what: `retry initialInterval of ${label}`,
+      code: initial,
+      effective: effectiveInitial,
+      recorded: protoDurationMs(recorded?.initialInterval) ?? 0,
+      show: showDuration,
+    },
+    {
+      what: `retry backoffCoefficient of ${label}`,
+      code: backoff,
+      effective: backoff ?? 2,
+      recorded: recorded?.backoffCoefficient ?? 0,
+      show: showText,
+    },
+    {
+      what: `retry maximumInterval of ${label}`,
+      code: ms(code?.maximumInterval),
+      effective: ms(code?.maximumInterval) ?? 100 * effectiveInitial,
+      recorded: protoDurationMs(recorded?.maximumInterval) ?? 0,
+      show: showDuration,
+    },
+    {
+      what: `retry maximumAttempts of ${label}`,
+      code: maxAttempts,
+      effective: maxAttempts ?? 0,
+      recorded: recorded?.maximumAttempts ?? 0,
+      show: showAttempts,
+    },
     {
       what: `retry nonRetryableErrorTypes of ${label}`,
       code: code?.nonRetryableErrorTypes?.length ? [...code.nonRetryableErrorTypes].sort() : undefined,
@@ -522,11 +597,22 @@ interface Context {
 /** A command's task queue as the server records it: the workflow's own when the code left it unset. */
 function taskQueueOption(label: string, code: string | null | undefined, recorded: string | null | undefined, context: Context): Option {
   const unset = !code || code === context.run.taskQueue;
-  return { what: `task queue of ${label}`, code: unset ? undefined : code!, effective: unset ? context.taskQueue : code!, recorded: recorded ?? '', show: showText };
+  return {
+    what: `task queue of ${label}`,
+    code: unset ? undefined : code!,
+    effective: unset ? context.taskQueue : code!,
+    recorded: recorded ?? '',
+    show: showText,
+  };
 }
 
 /** Activity options both ways, with the server's deduction of unset timeouts (temporal `validateActivityScheduleAttributes`). */
-function activityDrift(eventId: number, recorded: temporal.api.history.v1.IActivityTaskScheduledEventAttributes, command: coresdk.workflow_commands.IScheduleActivity, context: Context): Drift[] {
+function activityDrift(
+  eventId: number,
+  recorded: temporal.api.history.v1.IActivityTaskScheduledEventAttributes,
+  command: coresdk.workflow_commands.IScheduleActivity,
+  context: Context,
+): Drift[] {
   const label = `activity ${command.activityType}`;
   const run = context.runTimeoutMs;
   const code = {
@@ -543,7 +629,10 @@ function activityDrift(eventId: number, recorded: temporal.api.history.v1.IActiv
     scheduleToClose = run;
     if (!(scheduleToStart > 0)) scheduleToStart = run;
   }
-  if (run > 0) [scheduleToClose, scheduleToStart, startToClose, heartbeat] = [scheduleToClose, scheduleToStart, startToClose, heartbeat].map((t) => Math.min(t, run)) as [number, number, number, number];
+  if (run > 0)
+    [scheduleToClose, scheduleToStart, startToClose, heartbeat] = [scheduleToClose, scheduleToStart, startToClose, heartbeat].map((t) =>
+      Math.min(t, run),
+    ) as [number, number, number, number];
   heartbeat = Math.min(heartbeat, startToClose);
   const timeout = (name: string, set: number | undefined, effective: number, value: ProtoDuration): Option => ({
     what: `${name} of ${label}`,
@@ -553,7 +642,12 @@ function activityDrift(eventId: number, recorded: temporal.api.history.v1.IActiv
     show: showDuration,
   });
   return [
-    ...valueDrift(eventId, `arguments of ${label}`, context.values.history(recorded.input?.payloads), context.values.code(command.arguments)),
+    ...valueDrift(
+      eventId,
+      `arguments of ${label}`,
+      context.values.history(recorded.input?.payloads),
+      context.values.code(command.arguments),
+    ),
     ...optionDrift(eventId, [
       taskQueueOption(label, command.taskQueue, recorded.taskQueue?.name, context),
       timeout('scheduleToCloseTimeout', code.scheduleToClose, scheduleToClose, recorded.scheduleToCloseTimeout),
@@ -572,7 +666,12 @@ const parentClosePolicies = ['unspecified', 'terminate', 'abandon', 'request can
 const reusePolicies = ['unspecified', 'allow duplicate', 'allow duplicate failed only', 'reject duplicate', 'terminate if running'];
 
 /** Child workflow options both ways (temporal `validateStartChildExecutionAttributes` for the unset ones). */
-function childDrift(eventId: number, recorded: temporal.api.history.v1.IStartChildWorkflowExecutionInitiatedEventAttributes, command: coresdk.workflow_commands.IStartChildWorkflowExecution, context: Context): Drift[] {
+function childDrift(
+  eventId: number,
+  recorded: temporal.api.history.v1.IStartChildWorkflowExecutionInitiatedEventAttributes,
+  command: coresdk.workflow_commands.IStartChildWorkflowExecution,
+  context: Context,
+): Drift[] {
   const label = `child workflow ${command.workflowType}`;
   const execution = ms(command.workflowExecutionTimeout);
   const runSet = ms(command.workflowRunTimeout);
@@ -584,11 +683,35 @@ function childDrift(eventId: number, recorded: temporal.api.history.v1.IStartChi
   return [
     ...valueDrift(eventId, `arguments of ${label}`, context.values.history(recorded.input?.payloads), context.values.code(command.input)),
     ...optionDrift(eventId, [
-      { what: `workflow id of ${label}`, code: command.workflowId ?? '', effective: command.workflowId ?? '', recorded: recorded.workflowId ?? '', show: showText },
+      {
+        what: `workflow id of ${label}`,
+        code: command.workflowId ?? '',
+        effective: command.workflowId ?? '',
+        recorded: recorded.workflowId ?? '',
+        show: showText,
+      },
       taskQueueOption(label, command.taskQueue, recorded.taskQueue?.name, context),
-      { what: `workflowExecutionTimeout of ${label}`, code: execution, effective: execution ?? 0, recorded: protoDurationMs(recorded.workflowExecutionTimeout) ?? 0, show: showDuration },
-      { what: `workflowRunTimeout of ${label}`, code: runSet, effective: run, recorded: protoDurationMs(recorded.workflowRunTimeout) ?? 0, show: showDuration },
-      { what: `workflowTaskTimeout of ${label}`, code: taskSet, effective: task, recorded: protoDurationMs(recorded.workflowTaskTimeout) ?? 0, show: showDuration },
+      {
+        what: `workflowExecutionTimeout of ${label}`,
+        code: execution,
+        effective: execution ?? 0,
+        recorded: protoDurationMs(recorded.workflowExecutionTimeout) ?? 0,
+        show: showDuration,
+      },
+      {
+        what: `workflowRunTimeout of ${label}`,
+        code: runSet,
+        effective: run,
+        recorded: protoDurationMs(recorded.workflowRunTimeout) ?? 0,
+        show: showDuration,
+      },
+      {
+        what: `workflowTaskTimeout of ${label}`,
+        code: taskSet,
+        effective: task,
+        recorded: protoDurationMs(recorded.workflowTaskTimeout) ?? 0,
+        show: showDuration,
+      },
       {
         what: `parentClosePolicy of ${label}`,
         code: parentClose || undefined,
@@ -603,7 +726,13 @@ function childDrift(eventId: number, recorded: temporal.api.history.v1.IStartChi
         recorded: Number(recorded.workflowIdReusePolicy) || REUSE_ALLOW_DUPLICATE,
         show: (v) => reusePolicies[Number(v)] ?? String(v),
       },
-      { what: `cronSchedule of ${label}`, code: command.cronSchedule || undefined, effective: command.cronSchedule ?? '', recorded: recorded.cronSchedule ?? '', show: (v) => (v === '' ? 'none' : String(v)) },
+      {
+        what: `cronSchedule of ${label}`,
+        code: command.cronSchedule || undefined,
+        effective: command.cronSchedule ?? '',
+        recorded: recorded.cronSchedule ?? '',
+        show: (v) => (v === '' ? 'none' : String(v)),
+      },
       ...(command.retryPolicy || recorded.retryPolicy ? retryOptions(label, command.retryPolicy, recorded.retryPolicy) : []),
     ]),
   ];
@@ -615,31 +744,70 @@ function childDrift(eventId: number, recorded: temporal.api.history.v1.IStartChi
  */
 export function findDrift(events: readonly HistoryEvent[], run: CodeRun, values: PayloadValues): Drift[] {
   const started = events[0]?.workflowExecutionStartedEventAttributes;
-  const context: Context = { run, values, taskQueue: started?.taskQueue?.name ?? '', runTimeoutMs: protoDurationMs(started?.workflowRunTimeout) ?? 0 };
+  const context: Context = {
+    run,
+    values,
+    taskQueue: started?.taskQueue?.name ?? '',
+    runTimeoutMs: protoDurationMs(started?.workflowRunTimeout) ?? 0,
+  };
   const drifts: Drift[] = [];
   for (const [recorded, issued] of align(events, run).pairs) {
     const { eventId, event } = recorded;
     const c = issued.command;
-    if (c.scheduleActivity && event.activityTaskScheduledEventAttributes) drifts.push(...activityDrift(eventId, event.activityTaskScheduledEventAttributes, c.scheduleActivity, context));
+    if (c.scheduleActivity && event.activityTaskScheduledEventAttributes)
+      drifts.push(...activityDrift(eventId, event.activityTaskScheduledEventAttributes, c.scheduleActivity, context));
     else if (c.startTimer && event.timerStartedEventAttributes) {
-      const [history, code] = [protoDurationMs(event.timerStartedEventAttributes.startToFireTimeout) ?? 0, protoDurationMs(c.startTimer.startToFireTimeout) ?? 0];
-      if (history !== code) drifts.push({ eventId, what: 'timer duration', recorded: describeDuration(history), code: describeDuration(code) });
+      const [history, code] = [
+        protoDurationMs(event.timerStartedEventAttributes.startToFireTimeout) ?? 0,
+        protoDurationMs(c.startTimer.startToFireTimeout) ?? 0,
+      ];
+      if (history !== code)
+        drifts.push({ eventId, what: 'timer duration', recorded: describeDuration(history), code: describeDuration(code) });
     } else if (c.startChildWorkflowExecution && event.startChildWorkflowExecutionInitiatedEventAttributes) {
-      drifts.push(...childDrift(eventId, event.startChildWorkflowExecutionInitiatedEventAttributes, c.startChildWorkflowExecution, context));
+      drifts.push(
+        ...childDrift(eventId, event.startChildWorkflowExecutionInitiatedEventAttributes, c.startChildWorkflowExecution, context),
+      );
     } else if (c.signalExternalWorkflowExecution && event.signalExternalWorkflowExecutionInitiatedEventAttributes) {
       const what = `arguments of signal ${c.signalExternalWorkflowExecution.signalName}`;
-      drifts.push(...valueDrift(eventId, what, values.history(event.signalExternalWorkflowExecutionInitiatedEventAttributes.input?.payloads), values.code(c.signalExternalWorkflowExecution.args)));
+      drifts.push(
+        ...valueDrift(
+          eventId,
+          what,
+          values.history(event.signalExternalWorkflowExecutionInitiatedEventAttributes.input?.payloads),
+          values.code(c.signalExternalWorkflowExecution.args),
+        ),
+      );
     } else if (c.completeWorkflowExecution && event.workflowExecutionCompletedEventAttributes) {
       const result = c.completeWorkflowExecution.result;
-      drifts.push(...valueDrift(eventId, 'workflow result', values.history(event.workflowExecutionCompletedEventAttributes.result?.payloads)[0], result ? values.code([result])[0] : undefined));
+      drifts.push(
+        ...valueDrift(
+          eventId,
+          'workflow result',
+          values.history(event.workflowExecutionCompletedEventAttributes.result?.payloads)[0],
+          result ? values.code([result])[0] : undefined,
+        ),
+      );
     } else if (c.failWorkflowExecution && event.workflowExecutionFailedEventAttributes) {
-      if (recorded.view.name !== issued.view.name) drifts.push({ eventId, what: 'failure type of the workflow', recorded: recorded.view.name, code: issued.view.name });
+      if (recorded.view.name !== issued.view.name)
+        drifts.push({ eventId, what: 'failure type of the workflow', recorded: recorded.view.name, code: issued.view.name });
     } else if (c.continueAsNewWorkflowExecution && event.workflowExecutionContinuedAsNewEventAttributes) {
       const attrs = event.workflowExecutionContinuedAsNewEventAttributes;
       const type = c.continueAsNewWorkflowExecution.workflowType || started?.workflowType?.name;
-      if (type !== attrs.workflowType?.name) drifts.push({ eventId, what: 'workflow type continued as', recorded: attrs.workflowType?.name, code: type });
-      drifts.push(...optionDrift(eventId, [taskQueueOption('the continued run', c.continueAsNewWorkflowExecution.taskQueue, attrs.taskQueue?.name, context)]));
-      drifts.push(...valueDrift(eventId, 'arguments of the continued run', values.history(attrs.input?.payloads), values.code(c.continueAsNewWorkflowExecution.arguments)));
+      if (type !== attrs.workflowType?.name)
+        drifts.push({ eventId, what: 'workflow type continued as', recorded: attrs.workflowType?.name, code: type });
+      drifts.push(
+        ...optionDrift(eventId, [
+          taskQueueOption('the continued run', c.continueAsNewWorkflowExecution.taskQueue, attrs.taskQueue?.name, context),
+        ]),
+      );
+      drifts.push(
+        ...valueDrift(
+          eventId,
+          'arguments of the continued run',
+          values.history(attrs.input?.payloads),
+          values.code(c.continueAsNewWorkflowExecution.arguments),
+        ),
+      );
     } else if (c.updateResponse?.completed && event.workflowExecutionUpdateCompletedEventAttributes) {
       const outcome = event.workflowExecutionUpdateCompletedEventAttributes.outcome;
       const history = outcome?.success ? values.history(outcome.success.payloads)[0] : { failure: failureName(outcome?.failure) };
@@ -647,7 +815,8 @@ export function findDrift(events: readonly HistoryEvent[], run: CodeRun, values:
     } else if (c.upsertWorkflowSearchAttributes && event.upsertWorkflowSearchAttributesEventAttributes) {
       const history = event.upsertWorkflowSearchAttributesEventAttributes.searchAttributes?.indexedFields ?? {};
       const code = c.upsertWorkflowSearchAttributes.searchAttributes ?? {};
-      const decode = (fields: Record<string, Payload>, side: keyof PayloadValues) => Object.fromEntries(Object.entries(fields).map(([key, payload]) => [key, values[side]([payload])[0]]));
+      const decode = (fields: Record<string, Payload>, side: keyof PayloadValues) =>
+        Object.fromEntries(Object.entries(fields).map(([key, payload]) => [key, values[side]([payload])[0]]));
       drifts.push(...valueDrift(eventId, 'search attributes', decode(history, 'history'), decode(code as Record<string, Payload>, 'code')));
     }
   }

@@ -117,7 +117,13 @@ export function repairManifest(root: string): string[] {
       // a journal entry cut short: its file was not written yet either
     }
     const target = entry && path.join(root, entry.file);
-    if (entry && target && existsSync(target) && sha256(readFileSync(target, 'utf8')) === entry.sha256 && entries.get(entry.file)?.sha256 !== entry.sha256) {
+    if (
+      entry &&
+      target &&
+      existsSync(target) &&
+      sha256(readFileSync(target, 'utf8')) === entry.sha256 &&
+      entries.get(entry.file)?.sha256 !== entry.sha256
+    ) {
       entries.set(entry.file, entry);
       repaired.push(`${entry.file}: written by an interrupted run; its entry is now in ${MANIFEST_FILE}`);
     }

@@ -56,13 +56,18 @@ const isCodec = (value: unknown): value is PayloadCodec =>
 export async function loadReplayConverter(modulePath: string, flag = '--data-converter'): Promise<LoadedReplayConverter> {
   const file = path.resolve(modulePath);
   const module = await importModule(file, `${flag} ${modulePath}`);
-  const exported = (module.dataConverter ?? (module.default as Record<string, unknown> | undefined)?.dataConverter ?? module.default) as DataConverter | undefined;
+  const exported = (module.dataConverter ?? (module.default as Record<string, unknown> | undefined)?.dataConverter ?? module.default) as
+    DataConverter | undefined;
   if (!exported || typeof exported !== 'object') {
-    throw new DataConverterError(`${flag} ${modulePath}: exports no dataConverter (expected \`export const dataConverter = { payloadCodecs: [...], payloadConverterPath?: '...' }\`)`);
+    throw new DataConverterError(
+      `${flag} ${modulePath}: exports no dataConverter (expected \`export const dataConverter = { payloadCodecs: [...], payloadConverterPath?: '...' }\`)`,
+    );
   }
   const codecs = exported.payloadCodecs ?? [];
   if (!Array.isArray(codecs) || !codecs.every(isCodec)) {
-    throw new DataConverterError(`${flag} ${modulePath}: dataConverter.payloadCodecs must be an array of codecs, each with encode() and decode()`);
+    throw new DataConverterError(
+      `${flag} ${modulePath}: dataConverter.payloadCodecs must be an array of codecs, each with encode() and decode()`,
+    );
   }
   const resolveFrom = (field: 'payloadConverterPath' | 'failureConverterPath'): string | undefined => {
     const value = exported[field];
@@ -76,10 +81,15 @@ export async function loadReplayConverter(modulePath: string, flag = '--data-con
   const failureConverterPath = resolveFrom('failureConverterPath');
   let payloadConverter: PayloadConverter = defaultPayloadConverter;
   if (payloadConverterPath) {
-    const converterModule = await importModule(payloadConverterPath, `${flag} ${modulePath}: dataConverter.payloadConverterPath ${payloadConverterPath}`);
+    const converterModule = await importModule(
+      payloadConverterPath,
+      `${flag} ${modulePath}: dataConverter.payloadConverterPath ${payloadConverterPath}`,
+    );
     const candidate = converterModule.payloadConverter as PayloadConverter | undefined;
     if (!candidate || typeof candidate.fromPayload !== 'function' || typeof candidate.toPayload !== 'function') {
-      throw new DataConverterError(`${flag} ${modulePath}: dataConverter.payloadConverterPath ${payloadConverterPath} exports no payloadConverter (with toPayload and fromPayload)`);
+      throw new DataConverterError(
+        `${flag} ${modulePath}: dataConverter.payloadConverterPath ${payloadConverterPath} exports no payloadConverter (with toPayload and fromPayload)`,
+      );
     }
     payloadConverter = candidate;
   }
@@ -113,7 +123,10 @@ function valueOf(converter: PayloadConverter, payload: Payload): unknown {
  * Payload values for the comparison: the history's payloads go through the codecs (in reverse order) and then the
  * payload converter; the code's payloads are captured before any codec, so only the converter applies.
  */
-export async function payloadValues(history: History, converter?: Pick<LoadedReplayConverter, 'payloadConverter' | 'codecs'>): Promise<PayloadValues> {
+export async function payloadValues(
+  history: History,
+  converter?: Pick<LoadedReplayConverter, 'payloadConverter' | 'codecs'>,
+): Promise<PayloadValues> {
   const payloadConverter = converter?.payloadConverter ?? defaultPayloadConverter;
   const decoded = new Map<Payload, Payload | Error>();
   const codecs = converter?.codecs ?? [];

@@ -120,7 +120,9 @@ export async function replayLoop(init: LaneInit, inbox: Inbox, send: (message: F
     const run = current;
     current = { activations: [] };
     // Only strict mode compares payloads, and only then are they decoded (a codec may be slow: a key service).
-    const judging = init.strict ? { strict: true as const, values: await payloadValues(loaded.history, converter) } : { strict: false as const };
+    const judging = init.strict
+      ? { strict: true as const, values: await payloadValues(loaded.history, converter) }
+      : { strict: false as const };
     send({ type: 'outcome', index, outcome: explainReplay(loaded, run, result.error, judging) });
   }
 }

@@ -83,7 +83,9 @@ class LocalLane implements Lane {
       };
       this.done = init
         .then((message) => replayLoop(message, this.inbox, receive))
-        .catch((error: unknown) => receive({ type: 'failed', message: (error instanceof Error ? error.message : String(error)).split('\n')[0]! }));
+        .catch((error: unknown) =>
+          receive({ type: 'failed', message: (error instanceof Error ? error.message : String(error)).split('\n')[0]! }),
+        );
     });
     this.ready.catch(() => undefined);
   }
@@ -129,7 +131,11 @@ class ChildLane implements Lane {
   private readonly child: ChildProcess;
 
   constructor(init: Promise<LaneInit>, onMessage: OnMessage, onExit: (lane: ChildLane) => void) {
-    this.child = fork(LANE_ENTRY, [], { execArgv: ['--import', TSX_LOADER], serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    this.child = fork(LANE_ENTRY, [], {
+      execArgv: ['--import', TSX_LOADER],
+      serialization: 'advanced',
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    });
     children.add(this.child);
     let afterPanic = false;
     createInterface({ input: this.child.stderr! }).on('line', (raw) => {
@@ -205,7 +211,12 @@ export class LanePool {
   stuck = false;
 
   constructor(private readonly options: Promise<LaneOptions>) {
-    this.init = options.then(({ bundlePath, strict, dataConverterPath }): LaneInit => ({ type: 'init', bundlePath, strict, dataConverterPath }));
+    this.init = options.then(({ bundlePath, strict, dataConverterPath }): LaneInit => ({
+      type: 'init',
+      bundlePath,
+      strict,
+      dataConverterPath,
+    }));
     this.init.catch(() => undefined);
   }
 
@@ -245,7 +256,11 @@ export class LanePool {
     try {
       for (const lane of this.children) lane.hold(true);
       // Each lane takes work as soon as it is ready; the run fails only if none can start.
-      for (const lane of working()) lane.ready.then(() => run.dispatch(), () => undefined);
+      for (const lane of working())
+        lane.ready.then(
+          () => run.dispatch(),
+          () => undefined,
+        );
       run.dispatch();
       await Promise.any(working().map((lane) => lane.ready)).catch((error: AggregateError) => {
         throw error.errors[0] as Error;
@@ -324,7 +339,10 @@ class RunState {
       if (lane.inFlight.length > 0 && now - lane.lastProgress > this.stallTimeoutMs) {
         const seconds = Math.round(this.stallTimeoutMs / 100) / 10;
         lane.giveUp();
-        this.abandon(lane, `its replay made no progress for ${seconds} s and was cut off (the SDK's replayer stopped answering${lane.lastOutput()})`);
+        this.abandon(
+          lane,
+          `its replay made no progress for ${seconds} s and was cut off (the SDK's replayer stopped answering${lane.lastOutput()})`,
+        );
       }
     }
   }

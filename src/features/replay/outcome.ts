@@ -58,7 +58,10 @@ export function collapseEventDumps(text: string): string {
     out += `${text.slice(at, start)}event ${id ?? '?'}`;
     at = end + 1;
   }
-  return (out + text.slice(at)).replace(/(?:event )?HistoryEvent\(id: (\d+), ([A-Za-z]+)\)/g, (_m, id: string, type: string) => `event ${id} (${type})`);
+  return (out + text.slice(at)).replace(
+    /(?:event )?HistoryEvent\(id: (\d+), ([A-Za-z]+)\)/g,
+    (_m, id: string, type: string) => `event ${id} (${type})`,
+  );
 }
 
 /** A message of Core's on one line: dumps collapsed, at most a few hundred characters. */

@@ -115,7 +115,10 @@ export async function connectToCluster(cluster: ClusterOptions): Promise<Connect
     options.tls = {
       serverNameOverride: serverName,
       serverRootCACertificate: caFile ? tlsFile('--tls-ca', caFile, 'certificate') : undefined,
-      clientCertPair: certFile && keyFile ? { crt: tlsFile('--tls-cert', certFile, 'certificate'), key: tlsFile('--tls-key', keyFile, 'private key') } : undefined,
+      clientCertPair:
+        certFile && keyFile
+          ? { crt: tlsFile('--tls-cert', certFile, 'certificate'), key: tlsFile('--tls-key', keyFile, 'private key') }
+          : undefined,
     };
   }
   if (cluster.apiKey) options.apiKey = cluster.apiKey;
@@ -136,7 +139,14 @@ export async function connectToCluster(cluster: ClusterOptions): Promise<Connect
   }
 }
 
-const UNTRUSTED = new Set(['SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_SIGNATURE_FAILURE']);
+const UNTRUSTED = new Set([
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_SIGNATURE_FAILURE',
+]);
 
 /**
  * Why a TLS connection fails, from a TLS handshake of our own with the same files (the SDK only says it could not
@@ -170,19 +180,28 @@ async function diagnoseTls(cluster: ClusterOptions): Promise<string | undefined>
   });
   if (!code) return undefined;
   if (UNTRUSTED.has(code)) {
-    return files.caFile ? `the server's certificate is not signed by the CA in --tls-ca ${files.caFile}: ${code}` : `the server's certificate is not signed by a CA this machine trusts: ${code}; give its CA with --tls-ca`;
+    return files.caFile
+      ? `the server's certificate is not signed by the CA in --tls-ca ${files.caFile}: ${code}`
+      : `the server's certificate is not signed by a CA this machine trusts: ${code}; give its CA with --tls-ca`;
   }
-  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return `the server's certificate does not name ${servername}: give the name it has with --tls-server-name`;
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID')
+    return `the server's certificate does not name ${servername}: give the name it has with --tls-server-name`;
   if (code === 'CERT_HAS_EXPIRED') return "the server's certificate has expired";
   if (/ALERT_(CERTIFICATE_REQUIRED|BAD_CERTIFICATE|UNKNOWN_CA|CERTIFICATE_UNKNOWN)/.test(code)) {
-    return files.certFile ? `the server refused the client certificate in --tls-cert ${files.certFile}: ${code}` : `the server requires a client certificate: give --tls-cert and --tls-key (${code})`;
+    return files.certFile
+      ? `the server refused the client certificate in --tls-cert ${files.certFile}: ${code}`
+      : `the server requires a client certificate: give --tls-cert and --tls-key (${code})`;
   }
   return undefined;
 }
 
 /** What the server said, from an SDK error wrapping a gRPC one. */
 function serverSaid(error: unknown): { code?: number; details: string } {
-  for (let current = error as { cause?: unknown; code?: unknown; details?: unknown } | undefined; current; current = current.cause as typeof current) {
+  for (
+    let current = error as { cause?: unknown; code?: unknown; details?: unknown } | undefined;
+    current;
+    current = current.cause as typeof current
+  ) {
     if (typeof current.code === 'number' && typeof current.details === 'string') return { code: current.code, details: current.details };
   }
   return { details: firstLine(error) };
@@ -215,7 +234,8 @@ export async function selectExecutions(client: Client, selection: Selection): Pr
       }
     } catch (error) {
       const said = serverSaid(error);
-      if (said.code === INVALID_ARGUMENT) throw new SelectionError(`--query ${JSON.stringify(selection.query)}: the server rejected it: ${said.details}`);
+      if (said.code === INVALID_ARGUMENT)
+        throw new SelectionError(`--query ${JSON.stringify(selection.query)}: the server rejected it: ${said.details}`);
       throw new ClusterUnreachableError(`listing executions with --query ${JSON.stringify(selection.query)} failed: ${said.details}`);
     }
   }
@@ -280,7 +300,11 @@ export async function recordHistories(options: RecordOptions): Promise<RecordSum
               sdk,
               ...(buildId ? { buildId } : {}),
               ...(options.redaction ? { redactedFields: [...options.redaction.fields] } : {}),
-              ...(options.stackTraces === 'strip' ? { stackTraces: 'stripped' as const } : options.stackTraces === 'redact' ? { stackTraces: 'redacted' as const } : {}),
+              ...(options.stackTraces === 'strip'
+                ? { stackTraces: 'stripped' as const }
+                : options.stackTraces === 'redact'
+                  ? { stackTraces: 'redacted' as const }
+                  : {}),
             }
           : previous!;
         // Journal the entry before the file, so a kill between the file and the manifest is repaired next run.
@@ -298,7 +322,14 @@ export async function recordHistories(options: RecordOptions): Promise<RecordSum
       } catch (error) {
         const message = (error as Error).message.split('\n')[0]!;
         summary.failures.push({ workflowId: execution.workflowId, runId: execution.runId, error: message });
-        options.onEvent?.({ type: 'failed', workflowId: execution.workflowId, runId: execution.runId, error: message, done: ++done, total: executions.length });
+        options.onEvent?.({
+          type: 'failed',
+          workflowId: execution.workflowId,
+          runId: execution.runId,
+          error: message,
+          done: ++done,
+          total: executions.length,
+        });
       }
     };
 

@@ -28,7 +28,10 @@ function redactValue(value: unknown, redaction: Redaction, fields: ReadonlySet<s
   if (Array.isArray(value)) return value.map((item) => redactValue(item, redaction, fields));
   if (value && typeof value === 'object') {
     return Object.fromEntries(
-      Object.entries(value).map(([name, inner]) => [name, fields.has(name) ? redactionToken(inner, redaction.key) : redactValue(inner, redaction, fields)]),
+      Object.entries(value).map(([name, inner]) => [
+        name,
+        fields.has(name) ? redactionToken(inner, redaction.key) : redactValue(inner, redaction, fields),
+      ]),
     );
   }
   return value;

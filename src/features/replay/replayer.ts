@@ -82,7 +82,9 @@ export class Replayer implements Disposable {
     };
     const cacheDir = options.bundleCache === undefined ? path.join(cacheRoot(), 'bundles') : options.bundleCache;
     const bundling = (cacheDir === false ? freshBundle(request) : cachedBundle(request, cacheDir)).catch((error: unknown) => {
-      throw new WorkflowsModuleError(`--workflows ${options.workflowsPath}: cannot bundle it: ${(error as Error).message.split('\n')[0]!.trim()}`);
+      throw new WorkflowsModuleError(
+        `--workflows ${options.workflowsPath}: cannot bundle it: ${(error as Error).message.split('\n')[0]!.trim()}`,
+      );
     });
     // The first lane starts now and loads the SDK while the bundle is built or found.
     const lanes = new LanePool(

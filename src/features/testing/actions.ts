@@ -28,9 +28,15 @@ export interface WorkflowAction {
 /** The moment attempt `attempt` (default the first) of activity `activity` starts, before its double does anything. */
 export function activityStarted(activity: string, options: { attempt?: number } = {}): Trigger {
   const attempt = options.attempt ?? 1;
-  if (!activity) throw new WorkflowTestInputError('activityStarted(): give the activity type, such as activityStarted(\'chargePayment\')');
-  if (!Number.isSafeInteger(attempt) || attempt < 1) throw new WorkflowTestInputError(`activityStarted(${JSON.stringify(activity)}, { attempt: ${attempt} }): attempts count from 1`);
-  return { kind: 'activityStarted', activity, attempt, label: `activityStarted(${JSON.stringify(activity)}${attempt === 1 ? '' : `, { attempt: ${attempt} }`})` };
+  if (!activity) throw new WorkflowTestInputError("activityStarted(): give the activity type, such as activityStarted('chargePayment')");
+  if (!Number.isSafeInteger(attempt) || attempt < 1)
+    throw new WorkflowTestInputError(`activityStarted(${JSON.stringify(activity)}, { attempt: ${attempt} }): attempts count from 1`);
+  return {
+    kind: 'activityStarted',
+    activity,
+    attempt,
+    label: `activityStarted(${JSON.stringify(activity)}${attempt === 1 ? '' : `, { attempt: ${attempt} }`})`,
+  };
 }
 
 /** The moment the workflow starts its `nth` timer (default the first), before the clock moves on. */
@@ -70,13 +76,22 @@ export class ActionAt {
 
   private action(kind: ActionKind, name: string | undefined, args: unknown[]): WorkflowAction {
     if (name !== undefined && !name) throw new WorkflowTestInputError(`at(${this.trigger.label}).${kind}(): give the ${kind}'s name`);
-    const shown = [...(name === undefined ? [] : [name]), ...(kind === 'terminate' ? [] : args)].map((arg) => JSON.stringify(arg)).join(', ');
-    return { trigger: this.trigger, kind, ...(name === undefined ? {} : { name }), args, label: `at(${this.trigger.label}).${kind}(${shown})` };
+    const shown = [...(name === undefined ? [] : [name]), ...(kind === 'terminate' ? [] : args)]
+      .map((arg) => JSON.stringify(arg))
+      .join(', ');
+    return {
+      trigger: this.trigger,
+      kind,
+      ...(name === undefined ? {} : { name }),
+      args,
+      label: `at(${this.trigger.label}).${kind}(${shown})`,
+    };
   }
 }
 
 /** An action at an offset on the workflow clock ('+3h', '+23h59m') or at a moment of the run (activityStarted, timerStarted). */
 export function at(when: string | Trigger): ActionAt {
-  if (typeof when === 'string') return new ActionAt({ kind: 'offset', ms: parseOffset(when), label: JSON.stringify(when).replace(/"/g, "'") });
+  if (typeof when === 'string')
+    return new ActionAt({ kind: 'offset', ms: parseOffset(when), label: JSON.stringify(when).replace(/"/g, "'") });
   return new ActionAt(when);
 }

@@ -8,7 +8,8 @@ import { Context, type Info } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { formatOffset, parseDuration, WorkflowTestInputError } from './offsets.ts';
 
-type Behaviour = { kind: 'returns'; value: unknown } | { kind: 'fails'; error: Error } | { kind: 'calls'; fn: (...args: never[]) => unknown };
+type Behaviour =
+  { kind: 'returns'; value: unknown } | { kind: 'fails'; error: Error } | { kind: 'calls'; fn: (...args: never[]) => unknown };
 
 export interface FailureOptions {
   /** The failure's type (default: the error's name), as a workflow's retry policy names it in nonRetryableErrorTypes. */
@@ -48,7 +49,8 @@ export class ActivityDouble {
 
   /** The run fails unless the activity was called (attempts included) exactly `times` times. */
   expectCalls(times: number): ActivityDouble {
-    if (!Number.isSafeInteger(times) || times < 0) throw new WorkflowTestInputError(`expectCalls(${times}): give a whole number of calls, 0 or more`);
+    if (!Number.isSafeInteger(times) || times < 0)
+      throw new WorkflowTestInputError(`expectCalls(${times}): give a whole number of calls, 0 or more`);
     return new ActivityDouble({ ...this.spec, expectedCalls: times });
   }
 
@@ -74,8 +76,14 @@ export const activity = {
     new ActivityDouble({ failFirst: 0, then: { kind: 'fails', error: failureOf(error, options) }, takesMs: 0 }),
   /** The first `attempts` attempts fail with `error`; the later ones return undefined unless `.thenReturns(...)` says otherwise. */
   failsFirst: (attempts: number, error: Error | string, options: FailureOptions = {}): ActivityDouble => {
-    if (!Number.isSafeInteger(attempts) || attempts < 1) throw new WorkflowTestInputError(`failsFirst(${attempts}, ...): give the number of attempts that fail, 1 or more`);
-    return new ActivityDouble({ failFirst: attempts, failure: failureOf(error, options), then: { kind: 'returns', value: undefined }, takesMs: 0 });
+    if (!Number.isSafeInteger(attempts) || attempts < 1)
+      throw new WorkflowTestInputError(`failsFirst(${attempts}, ...): give the number of attempts that fail, 1 or more`);
+    return new ActivityDouble({
+      failFirst: attempts,
+      failure: failureOf(error, options),
+      then: { kind: 'returns', value: undefined },
+      takesMs: 0,
+    });
   },
   /** Every attempt runs `fn` with the activity's arguments. */
   calls: <A extends unknown[]>(fn: (...args: A) => unknown): ActivityDouble =>
@@ -187,16 +195,23 @@ export class DoubleInRun {
     const problems: string[] = [];
     const { expectedCalls, expectedArgs } = this.spec;
     if (expectedCalls !== undefined && this.calls.length !== expectedCalls) {
-      problems.push(`activity ${this.name}: expected ${expectedCalls} call${expectedCalls === 1 ? '' : 's'}, got ${this.calls.length}${this.describeCalls()}`);
+      problems.push(
+        `activity ${this.name}: expected ${expectedCalls} call${expectedCalls === 1 ? '' : 's'}, got ${this.calls.length}${this.describeCalls()}`,
+      );
     }
     if (expectedArgs !== undefined) {
       const other = this.calls.find((call) => !isDeepStrictEqual(call.args, expectedArgs));
-      if (other) problems.push(`activity ${this.name}: expected every call with arguments ${JSON.stringify(expectedArgs)}, attempt ${other.attempt} at ${formatOffset(other.at)} had ${JSON.stringify(other.args)}`);
+      if (other)
+        problems.push(
+          `activity ${this.name}: expected every call with arguments ${JSON.stringify(expectedArgs)}, attempt ${other.attempt} at ${formatOffset(other.at)} had ${JSON.stringify(other.args)}`,
+        );
     }
     return problems;
   }
 
   private describeCalls(): string {
-    return this.calls.length === 0 ? '' : ` (${this.calls.map((call) => `attempt ${call.attempt} at ${formatOffset(call.at)}`).join(', ')})`;
+    return this.calls.length === 0
+      ? ''
+      : ` (${this.calls.map((call) => `attempt ${call.attempt} at ${formatOffset(call.at)}`).join(', ')})`;
   }
 }

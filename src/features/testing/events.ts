@@ -80,18 +80,27 @@ export class HistoryReader {
       return named('activityScheduled', name);
     }
     if (event.activityTaskStartedEventAttributes) {
-      return named('activityStarted', activity(event.activityTaskStartedEventAttributes.scheduledEventId), { attempt: event.activityTaskStartedEventAttributes.attempt ?? undefined });
+      return named('activityStarted', activity(event.activityTaskStartedEventAttributes.scheduledEventId), {
+        attempt: event.activityTaskStartedEventAttributes.attempt ?? undefined,
+      });
     }
-    if (event.activityTaskCompletedEventAttributes) return named('activityCompleted', activity(event.activityTaskCompletedEventAttributes.scheduledEventId));
-    if (event.activityTaskFailedEventAttributes) return named('activityFailed', activity(event.activityTaskFailedEventAttributes.scheduledEventId));
-    if (event.activityTaskTimedOutEventAttributes) return named('activityTimedOut', activity(event.activityTaskTimedOutEventAttributes.scheduledEventId));
-    if (event.activityTaskCanceledEventAttributes) return named('activityCancelled', activity(event.activityTaskCanceledEventAttributes.scheduledEventId));
+    if (event.activityTaskCompletedEventAttributes)
+      return named('activityCompleted', activity(event.activityTaskCompletedEventAttributes.scheduledEventId));
+    if (event.activityTaskFailedEventAttributes)
+      return named('activityFailed', activity(event.activityTaskFailedEventAttributes.scheduledEventId));
+    if (event.activityTaskTimedOutEventAttributes)
+      return named('activityTimedOut', activity(event.activityTaskTimedOutEventAttributes.scheduledEventId));
+    if (event.activityTaskCanceledEventAttributes)
+      return named('activityCancelled', activity(event.activityTaskCanceledEventAttributes.scheduledEventId));
     if (event.timerStartedEventAttributes) {
-      return named('timerStarted', event.timerStartedEventAttributes.timerId ?? undefined, { durationMs: millisOf(event.timerStartedEventAttributes.startToFireTimeout) });
+      return named('timerStarted', event.timerStartedEventAttributes.timerId ?? undefined, {
+        durationMs: millisOf(event.timerStartedEventAttributes.startToFireTimeout),
+      });
     }
     if (event.timerFiredEventAttributes) return named('timerFired', event.timerFiredEventAttributes.timerId ?? undefined);
     if (event.timerCanceledEventAttributes) return named('timerCancelled', event.timerCanceledEventAttributes.timerId ?? undefined);
-    if (event.workflowExecutionSignaledEventAttributes) return named('signalReceived', event.workflowExecutionSignaledEventAttributes.signalName ?? undefined);
+    if (event.workflowExecutionSignaledEventAttributes)
+      return named('signalReceived', event.workflowExecutionSignaledEventAttributes.signalName ?? undefined);
     if (event.workflowExecutionUpdateAcceptedEventAttributes) {
       const attributes = event.workflowExecutionUpdateAcceptedEventAttributes;
       const name = attributes.acceptedRequest?.input?.name ?? '?';

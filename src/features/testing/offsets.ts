@@ -11,7 +11,9 @@ export class WorkflowTestInputError extends Error {
 /** Milliseconds of an offset written as '+' and one or more number-unit parts (units d, h, m, s, ms). */
 export function parseOffset(offset: string): number {
   if (!OFFSET.test(offset)) {
-    throw new WorkflowTestInputError(`at(${JSON.stringify(offset)}): not an offset on the workflow clock; write '+' then numbers with units d, h, m, s or ms, such as '+3h', '+23h59m' or '+90s'`);
+    throw new WorkflowTestInputError(
+      `at(${JSON.stringify(offset)}): not an offset on the workflow clock; write '+' then numbers with units d, h, m, s or ms, such as '+3h', '+23h59m' or '+90s'`,
+    );
   }
   let ms = 0;
   for (const [, amount, unit] of offset.matchAll(PART)) ms += Number(amount) * UNIT_MS[unit as keyof typeof UNIT_MS];
@@ -21,7 +23,9 @@ export function parseOffset(offset: string): number {
 /** A duration of an activity double ('2h', '30m', '1d12h'): the same parts as an offset, without the '+'. */
 export function parseDuration(duration: string, what: string): number {
   if (!OFFSET.test(`+${duration}`)) {
-    throw new WorkflowTestInputError(`${what}(${JSON.stringify(duration)}): not a duration; write numbers with units d, h, m, s or ms, such as '2h', '90s' or '1d12h'`);
+    throw new WorkflowTestInputError(
+      `${what}(${JSON.stringify(duration)}): not a duration; write numbers with units d, h, m, s or ms, such as '2h', '90s' or '1d12h'`,
+    );
   }
   return parseOffset(`+${duration}`);
 }

@@ -55,8 +55,7 @@ export interface WorkflowTestOptions {
 }
 
 export type WorkflowOutcome =
-  | { status: 'completed'; result: unknown }
-  | { status: 'failed' | 'cancelled' | 'terminated' | 'timed-out'; error: WorkflowFailedError };
+  { status: 'completed'; result: unknown } | { status: 'failed' | 'cancelled' | 'terminated' | 'timed-out'; error: WorkflowFailedError };
 
 /** One action as it happened: when (on the workflow clock, after the start), and what it answered or why it failed. */
 export interface ActionOutcome {
@@ -101,7 +100,10 @@ export class WorkflowTestError extends Error {
  * a double). Tests sharing an environment run serially (time skipping is global to the server).
  */
 export async function testWorkflow(env: TestWorkflowEnvironment, options: WorkflowTestOptions): Promise<WorkflowTestRun> {
-  if (!env.supportsTimeSkipping) throw new WorkflowTestInputError('testWorkflow: the environment does not skip time; give it a time-skipping one (createTimeSkippingEnvironment(), or useTimeSkipping().env)');
+  if (!env.supportsTimeSkipping)
+    throw new WorkflowTestInputError(
+      'testWorkflow: the environment does not skip time; give it a time-skipping one (createTimeSkippingEnvironment(), or useTimeSkipping().env)',
+    );
   const doubles = new Map(Object.entries(options.activities ?? {}).map(([name, double]) => [name, new DoubleInRun(name, double.spec)]));
   const codePath = await workflowBundleFile(options.workflowsPath);
   const run = new Run(env, options, doubles);
@@ -178,14 +180,24 @@ class Run {
     started: async (activity: string, call: ActivityCall) => {
       for (const action of this.options.at ?? []) {
         const { trigger } = action;
-        if (trigger.kind !== 'activityStarted' || trigger.activity !== activity || trigger.attempt !== call.attempt || this.fired.has(action)) continue;
+        if (
+          trigger.kind !== 'activityStarted' ||
+          trigger.activity !== activity ||
+          trigger.attempt !== call.attempt ||
+          this.fired.has(action)
+        )
+          continue;
         await this.perform(action);
       }
     },
   };
 
   async drive(): Promise<WorkflowTestRun> {
-    this.handle = await this.env.client.workflow.start(this.options.workflow, { taskQueue: this.taskQueue, workflowId: this.workflowId, args: this.options.args ?? [] });
+    this.handle = await this.env.client.workflow.start(this.options.workflow, {
+      taskQueue: this.taskQueue,
+      workflowId: this.workflowId,
+      args: this.options.args ?? [],
+    });
     const handle = this.handle;
     try {
       await this.readHistory();
@@ -235,7 +247,9 @@ class Run {
     return [...this.openActivities].every(([activityId, name]) => {
       const double = this.doubles.get(name);
       if (!double) return false;
-      return double.sleeping.has(activityId) || (!double.running.has(activityId) && double.calls.some((call) => call.activityId === activityId));
+      return (
+        double.sleeping.has(activityId) || (!double.running.has(activityId) && double.calls.some((call) => call.activityId === activityId))
+      );
     });
   }
 
@@ -247,7 +261,8 @@ class Run {
   private nextMoment(): number | undefined {
     const offset = this.offsetActions.find((action) => !this.fired.has(action));
     const candidates = offset ? [this.clockStart + offsetOf(offset)] : [];
-    for (const double of this.doubles.values()) candidates.push(...[...double.sleeping.values()].map((attempt) => this.clockStart + attempt.wakeAt));
+    for (const double of this.doubles.values())
+      candidates.push(...[...double.sleeping.values()].map((attempt) => this.clockStart + attempt.wakeAt));
     const awaitsTimer = (this.options.at ?? []).some((action) => action.trigger.kind === 'timerStarted' && !this.fired.has(action));
     if (awaitsTimer && !this.closed) {
       candidates.push(...this.pendingTimers.values());
@@ -279,7 +294,9 @@ class Run {
     const history = await this.handle!.fetchHistory();
     const fresh = (history.events ?? []).slice(this.seen);
     this.seen += fresh.length;
-    this.firedInBatch = new Set(fresh.flatMap((event) => (event.timerFiredEventAttributes ? [event.timerFiredEventAttributes.timerId ?? ''] : [])));
+    this.firedInBatch = new Set(
+      fresh.flatMap((event) => (event.timerFiredEventAttributes ? [event.timerFiredEventAttributes.timerId ?? ''] : [])),
+    );
     for (const event of fresh) await this.readEvent(event);
     this.history = history;
     return fresh.length;
@@ -288,10 +305,13 @@ class Run {
   private async readEvent(event: HistoryEvent): Promise<void> {
     const at = millisOf(event.eventTime);
     if (event.workflowTaskScheduledEventAttributes) this.workflowTaskPending = true;
-    if (event.workflowTaskCompletedEventAttributes || event.workflowTaskFailedEventAttributes || event.workflowTaskTimedOutEventAttributes) this.workflowTaskPending = false;
+    if (event.workflowTaskCompletedEventAttributes || event.workflowTaskFailedEventAttributes || event.workflowTaskTimedOutEventAttributes)
+      this.workflowTaskPending = false;
     const taskFailure = event.workflowTaskFailedEventAttributes;
     if (taskFailure && CODE_FAILURES.has(taskFailure.cause ?? 0)) {
-      this.stopError ??= new WorkflowTestError([`a workflow task of ${this.options.workflow} failed (the worker retries it forever): ${taskFailure.failure?.message ?? 'no message'}`]);
+      this.stopError ??= new WorkflowTestError([
+        `a workflow task of ${this.options.workflow} failed (the worker retries it forever): ${taskFailure.failure?.message ?? 'no message'}`,
+      ]);
     }
     const scheduled = event.activityTaskScheduledEventAttributes;
     if (scheduled) {
@@ -300,10 +320,16 @@ class Run {
       if (scheduled.retryPolicy) this.retryPolicies.set(scheduled.activityId ?? '', scheduled.retryPolicy);
       this.scheduledIds.set(String(event.eventId), scheduled.activityId ?? '');
       if (!this.doubles.has(name)) {
-        this.stopError ??= new WorkflowTestInputError(`${this.options.workflow} scheduled activity '${name}', which has no double: give activities.${name} (doubles given: ${[...this.doubles.keys()].join(', ') || 'none'})`);
+        this.stopError ??= new WorkflowTestInputError(
+          `${this.options.workflow} scheduled activity '${name}', which has no double: give activities.${name} (doubles given: ${[...this.doubles.keys()].join(', ') || 'none'})`,
+        );
       }
     }
-    const ended = event.activityTaskCompletedEventAttributes ?? event.activityTaskFailedEventAttributes ?? event.activityTaskTimedOutEventAttributes ?? event.activityTaskCanceledEventAttributes;
+    const ended =
+      event.activityTaskCompletedEventAttributes ??
+      event.activityTaskFailedEventAttributes ??
+      event.activityTaskTimedOutEventAttributes ??
+      event.activityTaskCanceledEventAttributes;
     if (ended) this.openActivities.delete(this.scheduledIds.get(String(ended.scheduledEventId)) ?? '');
     const timer = event.timerStartedEventAttributes;
     if (timer) this.pendingTimers.set(timer.timerId ?? '', at + millisOf(timer.startToFireTimeout));
@@ -322,7 +348,9 @@ class Run {
         if (this.firedInBatch.has(timer.timerId ?? '')) {
           // Never expected: the run stops the clock at every timer while an action waits for one. Said, not hidden.
           this.fired.add(action);
-          this.stopError ??= new WorkflowTestError([`${action.label} came too late: the run saw timer ${timer.timerId} start only after it had fired`]);
+          this.stopError ??= new WorkflowTestError([
+            `${action.label} came too late: the run saw timer ${timer.timerId} start only after it had fired`,
+          ]);
           continue;
         }
         await this.perform(action);
@@ -334,7 +362,8 @@ class Run {
     this.fired.add(action);
     const at = (await this.env.currentTimeMs()) - this.clockStart;
     try {
-      if (action.kind === 'signal' || action.kind === 'update' || action.kind === 'query') await this.checkDefined(action, action.kind, action.name ?? '');
+      if (action.kind === 'signal' || action.kind === 'update' || action.kind === 'query')
+        await this.checkDefined(action, action.kind, action.name ?? '');
       const result = await act(this.handle!, action);
       this.outcomes.push({ label: action.label, at, ...(result === undefined ? {} : { result }) });
     } catch (error) {
@@ -346,13 +375,17 @@ class Run {
     }
   }
 
-
   /** The workflow defines the signal, update or query by now (its own metadata query says which it does). */
   private async checkDefined(action: WorkflowAction, kind: 'signal' | 'update' | 'query', name: string): Promise<void> {
     const metadata = await this.handle!.query<WorkflowMetadata>('__temporal_workflow_metadata');
-    const defined = (metadata.definition?.[`${kind}Definitions`] ?? []).map((d) => d.name).filter((n) => !n.startsWith('__')).sort();
+    const defined = (metadata.definition?.[`${kind}Definitions`] ?? [])
+      .map((d) => d.name)
+      .filter((n) => !n.startsWith('__'))
+      .sort();
     if (!defined.includes(name)) {
-      throw new WorkflowTestInputError(`${action.label}: ${this.options.workflow} defines no ${kind} '${name}' (it defines: ${defined.join(', ') || 'none'})`);
+      throw new WorkflowTestInputError(
+        `${action.label}: ${this.options.workflow} defines no ${kind} '${name}' (it defines: ${defined.join(', ') || 'none'})`,
+      );
     }
   }
 
@@ -365,10 +398,12 @@ class Run {
     if (!this.handle) return;
     const doubles = [...this.doubles.values()];
     const busy = () => doubles.some((double) => [...double.running.keys()].some((id) => !double.sleeping.has(id)));
-    for (const stop = Date.now() + RELEASE_WAIT_MS; busy() && Date.now() < stop; ) await delay(POLL_MS);
+    for (const stop = Date.now() + RELEASE_WAIT_MS; busy() && Date.now() < stop;) await delay(POLL_MS);
     const { raw } = await this.handle.describe();
     const { PENDING_ACTIVITY_STATE_STARTED, PENDING_ACTIVITY_STATE_CANCEL_REQUESTED } = proto.temporal.api.enums.v1.PendingActivityState;
-    const held = (raw.pendingActivities ?? []).filter((a) => a.state === PENDING_ACTIVITY_STATE_STARTED || a.state === PENDING_ACTIVITY_STATE_CANCEL_REQUESTED).length;
+    const held = (raw.pendingActivities ?? []).filter(
+      (a) => a.state === PENDING_ACTIVITY_STATE_STARTED || a.state === PENDING_ACTIVITY_STATE_CANCEL_REQUESTED,
+    ).length;
     const sleeping = doubles.flatMap((double) => [...double.sleeping.values()]).sort((a, b) => a.wakeAt - b.wakeAt);
     const testService = this.env.connection.testService!;
     // The server refuses an unlock it has no lock for: harmless, so not an error of the run.
@@ -384,7 +419,10 @@ class Run {
   private unmet(): string[] {
     return (this.options.at ?? [])
       .filter((action) => !this.fired.has(action))
-      .map((action) => `${action.label} never happened: ${action.trigger.kind === 'timerStarted' ? `the workflow started ${this.timersStarted} timer(s)` : 'the activity never started that attempt'} before it closed`);
+      .map(
+        (action) =>
+          `${action.label} never happened: ${action.trigger.kind === 'timerStarted' ? `the workflow started ${this.timersStarted} timer(s)` : 'the activity never started that attempt'} before it closed`,
+      );
   }
 
   private async replayProblems(history: History): Promise<string[]> {
@@ -393,13 +431,18 @@ class Run {
     const replayer = await Replayer.create({ workflowsPath });
     try {
       const outcomes = [];
-      for await (const outcome of replayer.replay([loadedHistory(`run of ${this.options.workflow}`, history, this.workflowId)])) outcomes.push(outcome);
+      for await (const outcome of replayer.replay([loadedHistory(`run of ${this.options.workflow}`, history, this.workflowId)]))
+        outcomes.push(outcome);
       const [outcome] = outcomes;
       if (outcomes.length !== 1 || !outcome) return [`the replay against ${shown} gave ${outcomes.length} outcomes for one history`];
       if (outcome.status === 'passed') return [];
       const divergence = outcome.divergence;
       const parts = divergence
-        ? [`${outcome.status} at event ${divergence.eventId}`, `history: ${divergence.recorded ? describeCommand(divergence.recorded) : 'nothing more'}`, `code: ${divergence.code ? describeCommand(divergence.code) : 'nothing more'}`]
+        ? [
+            `${outcome.status} at event ${divergence.eventId}`,
+            `history: ${divergence.recorded ? describeCommand(divergence.recorded) : 'nothing more'}`,
+            `code: ${divergence.code ? describeCommand(divergence.code) : 'nothing more'}`,
+          ]
         : [outcome.status];
       if (outcome.message) parts.push(`sdk: ${outcome.message}`);
       if (outcome.hint) parts.push(`hint: ${outcome.hint}`);
@@ -410,7 +453,9 @@ class Run {
   }
 
   private result(outcome: WorkflowOutcome, history: History): WorkflowTestRun {
-    const calls = [...this.doubles.values()].flatMap((double) => double.calls.map((call) => ({ activity: double.name, ...call }))).sort((a, b) => a.at - b.at);
+    const calls = [...this.doubles.values()]
+      .flatMap((double) => double.calls.map((call) => ({ activity: double.name, ...call })))
+      .sort((a, b) => a.at - b.at);
     const doubles = this.doubles;
     return {
       workflowId: this.workflowId,
@@ -422,7 +467,10 @@ class Run {
       history,
       activity(name) {
         const double = doubles.get(name);
-        if (!double) throw new WorkflowTestInputError(`run.activity(${JSON.stringify(name)}): no double by that name (doubles: ${[...doubles.keys()].join(', ') || 'none'})`);
+        if (!double)
+          throw new WorkflowTestInputError(
+            `run.activity(${JSON.stringify(name)}): no double by that name (doubles: ${[...doubles.keys()].join(', ') || 'none'})`,
+          );
         return { calls: double.calls };
       },
     };
@@ -433,7 +481,9 @@ class Run {
   }
 
   private timedOut(what: string): WorkflowTestError {
-    return new WorkflowTestError([`timed out after ${this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms of wall time waiting for ${what}; events so far: ${this.events.map(describeEvent).join(', ') || 'none'}`]);
+    return new WorkflowTestError([
+      `timed out after ${this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms of wall time waiting for ${what}; events so far: ${this.events.map(describeEvent).join(', ') || 'none'}`,
+    ]);
   }
 
   /** `promise`, or a WorkflowTestError once the run's wall-clock bound has passed. */
@@ -486,7 +536,14 @@ async function outcomeOf(result: Promise<unknown>): Promise<WorkflowOutcome> {
   } catch (error) {
     if (!(error instanceof WorkflowFailedError)) throw error;
     const cause = error.cause;
-    const status = cause instanceof CancelledFailure ? 'cancelled' : cause instanceof TerminatedFailure ? 'terminated' : cause instanceof TimeoutFailure ? 'timed-out' : 'failed';
+    const status =
+      cause instanceof CancelledFailure
+        ? 'cancelled'
+        : cause instanceof TerminatedFailure
+          ? 'terminated'
+          : cause instanceof TimeoutFailure
+            ? 'timed-out'
+            : 'failed';
     return { status, error };
   }
 }

@@ -50,11 +50,7 @@ export async function startStore(): Promise<InProcessService<StoreClient>> {
   return { client: new StoreClient({ baseUrl: url }), url, stop: stopper(server, db, dataDir) };
 }
 
-function stopper(
-  server: Parameters<typeof closeServer>[0],
-  db: { close(): Promise<void> },
-  dataDir: string,
-): () => Promise<void> {
+function stopper(server: Parameters<typeof closeServer>[0], db: { close(): Promise<void> }, dataDir: string): () => Promise<void> {
   return async () => {
     await closeServer(server, 0);
     await db.close();

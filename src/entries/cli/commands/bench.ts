@@ -45,14 +45,19 @@ export interface BenchCompareOptions {
 }
 
 export function listSuites(): void {
-  for (const suite of SUITES) process.stdout.write(`${suite.name.padEnd(20)} ${suite.description}${suite.optIn ? ' (only with --suite)' : ''}\n`);
+  for (const suite of SUITES)
+    process.stdout.write(`${suite.name.padEnd(20)} ${suite.description}${suite.optIn ? ' (only with --suite)' : ''}\n`);
 }
 
 /** `--suite a,b`: every name must be a known suite; the default is all of them but the opt-in ones, in registry order. */
 export function parseSuites(value: string | undefined): BenchSuite[] {
   if (value === undefined) return SUITES.filter((suite) => !suite.optIn);
-  const names = value.split(',').map((name) => name.trim()).filter(Boolean);
-  if (names.length === 0) throw new UsageError(`--suite needs at least one suite name; known suites: ${SUITES.map((s) => s.name).join(', ')}`);
+  const names = value
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
+  if (names.length === 0)
+    throw new UsageError(`--suite needs at least one suite name; known suites: ${SUITES.map((s) => s.name).join(', ')}`);
   return names.map((name, index) => {
     const suite = findSuite(name);
     if (!suite) throw new UsageError(`unknown suite '${name}' in --suite; known suites: ${SUITES.map((s) => s.name).join(', ')}`);
@@ -68,7 +73,8 @@ export function parseConcurrency(value: string | undefined): number[] | undefine
   const items = value.split(',').map((item) => item.trim());
   const levels = items.map((item) => (/^[1-9]\d{0,3}$/.test(item) ? Number(item) : Number.NaN));
   const bad = items.find((_, i) => Number.isNaN(levels[i]!));
-  if (bad !== undefined || items.length === 0) throw new UsageError(`--concurrency must be comma-separated whole numbers from 1 to 9999, e.g. 1,4,16; got '${value}'`);
+  if (bad !== undefined || items.length === 0)
+    throw new UsageError(`--concurrency must be comma-separated whole numbers from 1 to 9999, e.g. 1,4,16; got '${value}'`);
   const twice = levels.find((level, i) => levels.indexOf(level) !== i);
   if (twice !== undefined) throw new UsageError(`--concurrency names ${twice} twice; name each level once`);
   return levels;
@@ -81,12 +87,21 @@ async function benchTarget(options: ProjectFlags & { activities?: string }, suit
   const needsSystem = suites.some((suite) => suite.name !== 'replay');
   try {
     const loaded = project.system ? await loadSystem(project) : undefined;
-    if (options.activities !== undefined && !loaded) throw new UsageError(`--activities replaces the system's activities, and ${project.configFile ?? 'the project'} sets no \`system\``);
-    const system = loaded && options.activities !== undefined ? { ...loaded, activitiesPath: existingFile('--activities', options.activities) } : loaded;
+    if (options.activities !== undefined && !loaded)
+      throw new UsageError(`--activities replaces the system's activities, and ${project.configFile ?? 'the project'} sets no \`system\``);
+    const system =
+      loaded && options.activities !== undefined ? { ...loaded, activitiesPath: existingFile('--activities', options.activities) } : loaded;
     const workloads = await loadWorkloads(project);
     if (needsSystem && (!system || workloads.length === 0)) {
       const missing = [...(system ? [] : ['`system`']), ...(workloads.length > 0 ? [] : ['`benchmarks`'])].join(' and ');
-      throw new UsageError(`the ${suites.filter((s) => s.name !== 'replay').map((s) => s.name).join(', ')} suites run your workloads on your system: set ${missing} in ${project.configFile ?? 'a tempest.config.ts'} (or run --suite replay)`);
+      throw new UsageError(
+        `the ${suites
+          .filter((s) => s.name !== 'replay')
+          .map((s) => s.name)
+          .join(
+            ', ',
+          )} suites run your workloads on your system: set ${missing} in ${project.configFile ?? 'a tempest.config.ts'} (or run --suite replay)`,
+      );
     }
     if (system && needsSystem) {
       const types = await checkWorkerCode(system);
@@ -114,7 +129,8 @@ function existingFile(flag: string, given: string): string {
 export async function runBench(options: BenchRunOptions): Promise<void> {
   const suites = parseSuites(options.suite);
   const concurrency = parseConcurrency(options.concurrency);
-  if (concurrency && !suites.some((suite) => suite.name.startsWith('throughput'))) throw new UsageError('--concurrency sets the throughput suite\'s levels, and --suite leaves it out');
+  if (concurrency && !suites.some((suite) => suite.name.startsWith('throughput')))
+    throw new UsageError("--concurrency sets the throughput suite's levels, and --suite leaves it out");
   // Flags first: a bad --out is refused before anything of the project loads.
   if (options.out) checkWritable(options.out, '--out');
   const target = await benchTarget(options, suites);
@@ -136,9 +152,21 @@ export async function runBench(options: BenchRunOptions): Promise<void> {
     if (ownsDataDir) rmSync(dataDir, { recursive: true, force: true });
     registry.close();
   };
-  progress(`tempest bench: ${suites.map((s) => s.name).join(', ')}${options.quick ? ' (quick)' : ''}; servers' state and logs in ${dataDir}`);
+  progress(
+    `tempest bench: ${suites.map((s) => s.name).join(', ')}${options.quick ? ' (quick)' : ''}; servers' state and logs in ${dataDir}`,
+  );
   let report: BenchReport;
-  const running = runBenchmarks({ target, suites, quick: options.quick ?? false, concurrency, activitiesShown: options.activities, dataDir, signal: interrupted, progress, registry });
+  const running = runBenchmarks({
+    target,
+    suites,
+    quick: options.quick ?? false,
+    concurrency,
+    activitiesShown: options.activities,
+    dataDir,
+    signal: interrupted,
+    progress,
+    registry,
+  });
   try {
     report = await unlessInterrupted(interrupted, running);
   } catch (error) {
@@ -164,14 +192,32 @@ export async function runBench(options: BenchRunOptions): Promise<void> {
 }
 
 export function compareBench(basePath: string, headPath: string, options: BenchCompareOptions): void {
-  const thresholdPercent = parseNumberFlag('--threshold', options.threshold, DEFAULT_COMPARE_OPTIONS.thresholdPercent, (v) => v > 0, 'a positive number of percent, e.g. 10');
-  const alpha = parseNumberFlag('--alpha', options.alpha, DEFAULT_COMPARE_OPTIONS.alpha, (v) => v > 0 && v < 1, 'a significance level between 0 and 1, e.g. 0.05');
-  const outputs: [flag: string, file: string | undefined][] = [['--markdown', options.markdown], ['--html', options.html]];
+  const thresholdPercent = parseNumberFlag(
+    '--threshold',
+    options.threshold,
+    DEFAULT_COMPARE_OPTIONS.thresholdPercent,
+    (v) => v > 0,
+    'a positive number of percent, e.g. 10',
+  );
+  const alpha = parseNumberFlag(
+    '--alpha',
+    options.alpha,
+    DEFAULT_COMPARE_OPTIONS.alpha,
+    (v) => v > 0 && v < 1,
+    'a significance level between 0 and 1, e.g. 0.05',
+  );
+  const outputs: [flag: string, file: string | undefined][] = [
+    ['--markdown', options.markdown],
+    ['--html', options.html],
+  ];
   const written: [flag: string, file: string][] = [];
   for (const [flag, file] of outputs) {
     if (file === undefined) continue;
     checkWritable(file, flag);
-    for (const [input, what] of [[basePath, 'the base report'], [headPath, 'the head report']] as const) {
+    for (const [input, what] of [
+      [basePath, 'the base report'],
+      [headPath, 'the head report'],
+    ] as const) {
       if (sameFile(file, input)) throw new UsageError(`${flag} ${file} is ${what}, which writing would overwrite; give another path`);
     }
     const earlier = written.find(([, other]) => sameFile(file, other));
@@ -195,7 +241,10 @@ export function compareBench(basePath: string, headPath: string, options: BenchC
   if (options.markdown !== undefined) writeFileAtomic(options.markdown, markdown);
   if (options.html !== undefined && html !== undefined) writeFileAtomic(options.html, html);
   // JSON has no Infinity (an unbounded change): it is written as the string "Infinity" rather than a silent null.
-  if (options.json) process.stdout.write(`${JSON.stringify(comparison, (_key, value: unknown) => (typeof value === 'number' && !Number.isFinite(value) ? String(value) : value), 2)}\n`);
+  if (options.json)
+    process.stdout.write(
+      `${JSON.stringify(comparison, (_key, value: unknown) => (typeof value === 'number' && !Number.isFinite(value) ? String(value) : value), 2)}\n`,
+    );
   else process.stdout.write(markdown);
   if (comparison.verdict === 'fail') {
     throw new VerdictFailed(`${verdictHeadline(comparison).replace(/^❌ /, '')}: ${comparison.failures.join(', ')}`);
@@ -203,7 +252,13 @@ export function compareBench(basePath: string, headPath: string, options: BenchC
 }
 
 /** A decimal number (no hex, no `Infinity`, no units), checked by `valid`. */
-function parseNumberFlag(flag: string, value: string | undefined, fallback: number, valid: (v: number) => boolean, expected: string): number {
+function parseNumberFlag(
+  flag: string,
+  value: string | undefined,
+  fallback: number,
+  valid: (v: number) => boolean,
+  expected: string,
+): number {
   if (value === undefined) return fallback;
   const number = Number(value);
   if (!/^\s*\+?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i.test(value) || !Number.isFinite(number) || !valid(number)) {
@@ -286,20 +341,27 @@ function defaultReportPath(project: Project): string {
 export function describeReport(report: BenchReport, file: string): string {
   const lines: string[] = [];
   const { environment: env } = report;
-  lines.push(`Benchmarks of ${shortSha(env.gitSha)}${env.gitDirty ? ' (with uncommitted changes)' : ''} on ${env.cpuModel} x${env.cpuCores}, Node ${env.nodeVersion}, SDK ${env.sdkVersion}, Temporal CLI ${env.temporalCliVersion}`);
-  lines.push(`Dev server settings: ${formatEnvironmentValue(env.devServerConfig)}${report.run.activities ? `; activities: ${report.run.activities}` : ''}`);
+  lines.push(
+    `Benchmarks of ${shortSha(env.gitSha)}${env.gitDirty ? ' (with uncommitted changes)' : ''} on ${env.cpuModel} x${env.cpuCores}, Node ${env.nodeVersion}, SDK ${env.sdkVersion}, Temporal CLI ${env.temporalCliVersion}`,
+  );
+  lines.push(
+    `Dev server settings: ${formatEnvironmentValue(env.devServerConfig)}${report.run.activities ? `; activities: ${report.run.activities}` : ''}`,
+  );
   lines.push('');
   const width = Math.max(...report.benchmarks.map((b) => b.id.length), 10);
   for (const b of report.benchmarks) {
     const s = b.summary;
     let extra = '';
-    if (b.raw?.latencyMs && b.raw.latencyMs.length > 0) extra = `  (all ${b.raw.latencyMs.length} workflows: ${pooledPercentiles(b.raw.latencyMs)} ms)`;
+    if (b.raw?.latencyMs && b.raw.latencyMs.length > 0)
+      extra = `  (all ${b.raw.latencyMs.length} workflows: ${pooledPercentiles(b.raw.latencyMs)} ms)`;
     if (b.unit === 'ms' && b.suite === 'time-skipping') extra = `  (${formatValue(1000 / s.median)} workflows/s)`;
     if (typeof b.params.configuredBackoffMs === 'number') {
       const interval = medianInterval(b.samples);
       extra = `  (configured backoff ${b.params.configuredBackoffMs} ms; median's ${Math.round(interval.level * 100)}% interval ${formatValue(interval.low)} to ${formatValue(interval.high)} ms)`;
     }
-    lines.push(`${b.id.padEnd(width)}  ${formatValue(s.median).padStart(8)} ${b.unit.padEnd(11)} IQR ${formatValue(s.iqr).padStart(7)}  n=${String(s.n).padEnd(4)}${extra}`);
+    lines.push(
+      `${b.id.padEnd(width)}  ${formatValue(s.median).padStart(8)} ${b.unit.padEnd(11)} IQR ${formatValue(s.iqr).padStart(7)}  n=${String(s.n).padEnd(4)}${extra}`,
+    );
   }
   const omitted = report.omitted ?? [];
   if (omitted.length > 0) {
@@ -312,7 +374,10 @@ export function describeReport(report: BenchReport, file: string): string {
   }
   const overhead = harnessOverhead(report);
   if (overhead.length > 0) {
-    lines.push('', 'Harness overhead against the bare SDK loop (same workload, pairs of samples back to back; "detects": the smallest overhead found 80% of the time):');
+    lines.push(
+      '',
+      'Harness overhead against the bare SDK loop (same workload, pairs of samples back to back; "detects": the smallest overhead found 80% of the time):',
+    );
     for (const row of overhead) {
       const cells = overheadCells(row);
       lines.push(
@@ -323,7 +388,10 @@ export function describeReport(report: BenchReport, file: string): string {
   const warmUps = report.run.warmUps ?? [];
   if (warmUps.length > 0) {
     lines.push('', 'Warm-ups (windows of the workload until their rates agree):');
-    for (const w of warmUps) lines.push(`  ${w.subject}: ${w.steady ? 'steady' : 'NOT steady'} after ${(w.durationMs / 1000).toFixed(1)} s (${w.rates.map(formatValue).join(', ')} workflows/s)`);
+    for (const w of warmUps)
+      lines.push(
+        `  ${w.subject}: ${w.steady ? 'steady' : 'NOT steady'} after ${(w.durationMs / 1000).toFixed(1)} s (${w.rates.map(formatValue).join(', ')} workflows/s)`,
+      );
   }
   lines.push('', `Run took ${(report.run.durationMs / 1000).toFixed(1)} s. Report written to ${file}`, '');
   return lines.join('\n');

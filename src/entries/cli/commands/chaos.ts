@@ -6,7 +6,14 @@
 import { randomInt } from 'node:crypto';
 import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { findScenario, type LoadedSystem, listScenarios, loadSystem, ScenarioFileError, scenarioPaths } from '../../../features/chaos/catalog.ts';
+import {
+  findScenario,
+  type LoadedSystem,
+  listScenarios,
+  loadSystem,
+  ScenarioFileError,
+  scenarioPaths,
+} from '../../../features/chaos/catalog.ts';
 import { CheckerError } from '../../../features/chaos/checkers/index.ts';
 import { cleanupStaleRuns, providerFor, type ProviderChoice } from '../../../features/chaos/cluster/index.ts';
 import { DefinitionError } from '../../../base/definition.ts';
@@ -69,16 +76,31 @@ export async function listCommand(options: { json?: boolean } & ProjectFlags): P
   const { project, system } = await loadChaos(options, 'all');
   const scenarios = await loadOrFail(() => listScenarios(project, system));
   if (options.json) {
-    process.stdout.write(`${JSON.stringify(scenarios.map((s) => ({ name: s.name, description: s.description, workload: s.workload, faults: s.faults, checks: s.checks, ...(s.cluster ? { cluster: s.cluster } : {}) })), null, 2)}\n`);
+    process.stdout.write(
+      `${JSON.stringify(
+        scenarios.map((s) => ({
+          name: s.name,
+          description: s.description,
+          workload: s.workload,
+          faults: s.faults,
+          checks: s.checks,
+          ...(s.cluster ? { cluster: s.cluster } : {}),
+        })),
+        null,
+        2,
+      )}\n`,
+    );
   } else {
-    for (const s of scenarios) process.stdout.write(`${s.name.padEnd(30)} ${s.description}${s.cluster ? ` (--cluster ${s.cluster})` : ''}\n`);
+    for (const s of scenarios)
+      process.stdout.write(`${s.name.padEnd(30)} ${s.description}${s.cluster ? ` (--cluster ${s.cluster})` : ''}\n`);
   }
   return EXIT.ok;
 }
 
 function parseSeed(text: string | undefined): number {
   if (text === undefined) return randomInt(1, 2 ** 31);
-  if (!/^\d+$/.test(text) || Number(text) > 2 ** 32 - 1) throw new UsageError(`--seed must be a whole number from 0 to 4294967295, got '${text}'`);
+  if (!/^\d+$/.test(text) || Number(text) > 2 ** 32 - 1)
+    throw new UsageError(`--seed must be a whole number from 0 to 4294967295, got '${text}'`);
   return Number(text);
 }
 
@@ -91,7 +113,10 @@ function modulePath(flag: string, given: string | undefined, fromScenario: strin
   }
   if (fromScenario !== undefined) {
     const resolved = path.resolve(project.root, fromScenario);
-    if (!existsSync(resolved)) throw new UsageError(`the scenario's code.${flag.slice(2)} ${fromScenario}: no such file (paths start at the project root, ${project.root})`);
+    if (!existsSync(resolved))
+      throw new UsageError(
+        `the scenario's code.${flag.slice(2)} ${fromScenario}: no such file (paths start at the project root, ${project.root})`,
+      );
     return resolved;
   }
   return fallback;
@@ -105,10 +130,12 @@ function providerChoice(options: ChaosRunOptions): ProviderChoice {
   const given = [...(options.address ? ['--address'] : []), ...(options.namespace ? ['--namespace'] : []), ...connectionFlagArgs(options)];
   const externalOnly = given.find((arg) => arg.startsWith('--'));
   if (externalOnly) throw new UsageError(`${externalOnly} is for --cluster external, not ${options.cluster}`);
-  if (options.network !== undefined && options.cluster !== 'docker') throw new UsageError(`--network is for --cluster docker, not ${options.cluster}`);
+  if (options.network !== undefined && options.cluster !== 'docker')
+    throw new UsageError(`--network is for --cluster docker, not ${options.cluster}`);
   if (options.cluster === 'docker') {
     if (options.network === undefined) return { kind: 'docker' };
-    if (options.network !== 'host' && options.network !== 'bridge') throw new UsageError(`--network must be host or bridge, got '${options.network}'`);
+    if (options.network !== 'host' && options.network !== 'bridge')
+      throw new UsageError(`--network must be host or bridge, got '${options.network}'`);
     return { kind: 'docker', network: options.network };
   }
   if (options.cluster === 'local') return { kind: 'local' };
@@ -149,7 +176,16 @@ function workerCode(chaos: Chaos, scenario: BoundScenario, options: ChaosRunOpti
  * Run one scenario, write its report, print its verdicts. Returns the report. `source` is how the user named the
  * scenario (a catalogue name or a file), for the command that replays it.
  */
-export async function runOne(chaos: Chaos, scenario: BoundScenario, source: string, seed: number, options: ChaosRunOptions, reportDir: string, signal: AbortSignal, reuse?: Reuse): Promise<ChaosReport> {
+export async function runOne(
+  chaos: Chaos,
+  scenario: BoundScenario,
+  source: string,
+  seed: number,
+  options: ChaosRunOptions,
+  reportDir: string,
+  signal: AbortSignal,
+  reuse?: Reuse,
+): Promise<ChaosReport> {
   const { project, system } = chaos;
   const choice = providerChoice(options);
   const code = workerCode(chaos, scenario, options);
@@ -170,13 +206,34 @@ export async function runOne(chaos: Chaos, scenario: BoundScenario, source: stri
   try {
     if (options.keepRunning && !session) {
       const plan = planRun(scenario, seed, workflowTypes, code.workflowsPath);
-      kept = await openSession({ provider, system: scenario.system, code, workers: scenario.workers, projectRoot: project.root, stateDir: stateDirOf(project), dataDir: path.join(staged.dir, 'cluster'), log, signal });
+      kept = await openSession({
+        provider,
+        system: scenario.system,
+        code,
+        workers: scenario.workers,
+        projectRoot: project.root,
+        stateDir: stateDirOf(project),
+        dataDir: path.join(staged.dir, 'cluster'),
+        log,
+        signal,
+      });
       result = await kept.run({ scenario, seed, plan, reportDir: staged.dir });
       result = { ...result, timings: { ...result.timings, clusterStartMs: kept.startMs } };
     } else {
       result = session
         ? await session.run({ scenario, seed, plan: planRun(scenario, seed, workflowTypes, code.workflowsPath), reportDir: staged.dir })
-        : await runScenario({ scenario, seed, provider, code, projectRoot: project.root, stateDir: stateDirOf(project), reportDir: staged.dir, log, signal, workflowTypes });
+        : await runScenario({
+            scenario,
+            seed,
+            provider,
+            code,
+            projectRoot: project.root,
+            stateDir: stateDirOf(project),
+            reportDir: staged.dir,
+            log,
+            signal,
+            workflowTypes,
+          });
     }
     signal.throwIfAborted(); // Ctrl-C as the run finished: it stops as promised, with no report and no verdict
   } catch (error) {
@@ -187,9 +244,12 @@ export async function runOne(chaos: Chaos, scenario: BoundScenario, source: stri
     if (signal.aborted) throw new Interrupted('interrupted; stopped the cluster');
     const message = (error as Error).message.split('\n')[0];
     // The system's own code failed (its workload, a hook, a checker): name it in the system's file.
-    if (error instanceof DefinitionError || error instanceof SystemHookError || error instanceof CheckerError) throw new UsageError(`${system.file}: ${message}`);
+    if (error instanceof DefinitionError || error instanceof SystemHookError || error instanceof CheckerError)
+      throw new UsageError(`${system.file}: ${message}`);
     if (error instanceof WorkflowBundleError) throw new UsageError(message);
-    throw new HarnessError(`chaos run ${scenario.name} (seed ${seed}) could not complete: ${message}${logs ? `; the cluster's logs are kept in ${shownPath(logs)}` : ''}`);
+    throw new HarnessError(
+      `chaos run ${scenario.name} (seed ${seed}) could not complete: ${message}${logs ? `; the cluster's logs are kept in ${shownPath(logs)}` : ''}`,
+    );
   }
   const report = buildReport(result, {
     scenario: { name: scenario.name, description: scenario.description },
@@ -199,7 +259,8 @@ export async function runOne(chaos: Chaos, scenario: BoundScenario, source: stri
   writeFileAtomic(path.join(staged.dir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
   writeFileAtomic(path.join(staged.dir, 'report.html'), renderChaosHtml(report));
   staged.publish();
-  if (!options.json) process.stdout.write(`${renderText(report).join('\n')}\n  report: ${shownPath(path.join(reportDir, 'report.html'))}\n`);
+  if (!options.json)
+    process.stdout.write(`${renderText(report).join('\n')}\n  report: ${shownPath(path.join(reportDir, 'report.html'))}\n`);
   if (kept) {
     log(`the cluster keeps running${report.webUiUrl ? `: Temporal Web UI ${report.webUiUrl}` : ''}; press Ctrl-C to stop it`);
     await whenAborted(signal);
@@ -228,13 +289,18 @@ export async function runCommand(nameOrFile: string | undefined, options: ChaosR
   await cleanupStaleRuns(stateDirOf(chaos.project));
   const reports: ChaosReport[] = [];
   for (const { scenario, source } of scenarios) {
-    const reportDir = path.resolve(options.report && !options.all ? options.report : path.join(options.report ?? path.join(chaos.project.outDir, 'reports'), `${scenario.name}-${seed}`));
+    const reportDir = path.resolve(
+      options.report && !options.all
+        ? options.report
+        : path.join(options.report ?? path.join(chaos.project.outDir, 'reports'), `${scenario.name}-${seed}`),
+    );
     reports.push(await runOne(chaos, scenario, source, seed, options, reportDir, signal));
   }
   if (options.json) process.stdout.write(`${JSON.stringify(options.all ? reports : reports[0], null, 2)}\n`);
   else if (options.all) {
     process.stdout.write(`\n${reports.filter((r) => r.ok).length}/${reports.length} scenarios held every invariant\n`);
-    for (const r of reports) process.stdout.write(`  ${r.ok ? 'ok  ' : 'FAIL'} ${r.scenario.name} (${(r.timings.totalMs / 1000).toFixed(0)} s)\n`);
+    for (const r of reports)
+      process.stdout.write(`  ${r.ok ? 'ok  ' : 'FAIL'} ${r.scenario.name} (${(r.timings.totalMs / 1000).toFixed(0)} s)\n`);
   }
   return reports.every((r) => r.ok) ? EXIT.ok : EXIT.verdictFailed;
 }
@@ -280,7 +346,8 @@ export async function exploreCommand(name: string, options: ChaosExploreOptions)
   const tries = wholeNumber('--tries', options.tries, 1);
   const longestMs = wholeNumber('--longest-outage', options.longestOutage, 5) * 1000;
   const timeLimitMs = wholeNumber('--time-limit', options.timeLimit, 1) * 1000;
-  if (options.path !== undefined && !/^\d+(:\d+)*$/.test(options.path)) throw new UsageError(`--path must look like 3:1:0 (as explore printed it), got '${options.path}'`);
+  if (options.path !== undefined && !/^\d+(:\d+)*$/.test(options.path))
+    throw new UsageError(`--path must look like 3:1:0 (as explore printed it), got '${options.path}'`);
   const code = workerCode(chaos, scenario, options);
   const workflowTypes = await checkWorkerCode(code);
   const signal = interruptSignal();
@@ -292,15 +359,31 @@ export async function exploreCommand(name: string, options: ChaosExploreOptions)
   const runSchedule = async (candidate: BoundScenario, schedule: readonly GeneratedFault[], label: string): Promise<boolean> => {
     if (signal.aborted) throw new Interrupted('interrupted; stopped the cluster');
     attempt++;
-    process.stderr.write(`\nschedule ${attempt}${label}: ${schedule.map((f) => `${describeAction(f.action)} at ${f.atMs} ms for ${f.forMs} ms`).join('; ')}\n`);
+    process.stderr.write(
+      `\nschedule ${attempt}${label}: ${schedule.map((f) => `${describeAction(f.action)} at ${f.atMs} ms for ${f.forMs} ms`).join('; ')}\n`,
+    );
     // Every schedule runs the same workload (the explore seed plans it), under fresh ids on the same cluster.
-    const report = await runOne(chaos, candidate, name, seed, { ...options, json: true }, path.join(base, `schedule-${attempt}`), signal, { session, workflowTypes });
-    process.stderr.write(`schedule ${attempt}: ${report.ok ? 'every invariant held' : `VIOLATED: ${report.verdicts.filter((v) => !v.ok).map((v) => v.checker).join(', ')}`}\n`);
+    const report = await runOne(chaos, candidate, name, seed, { ...options, json: true }, path.join(base, `schedule-${attempt}`), signal, {
+      session,
+      workflowTypes,
+    });
+    process.stderr.write(
+      `schedule ${attempt}: ${
+        report.ok
+          ? 'every invariant held'
+          : `VIOLATED: ${report.verdicts
+              .filter((v) => !v.ok)
+              .map((v) => v.checker)
+              .join(', ')}`
+      }\n`,
+    );
     if (report.ok) pruneSchedule(path.join(base, `schedule-${attempt}`));
     return report.ok;
   };
   try {
-    process.stderr.write(`exploring ${scenario.name}: up to ${runs} fault schedules (seed ${seed}) on one cluster, shrinking any failure for up to ${timeLimitMs / 1000} s\n`);
+    process.stderr.write(
+      `exploring ${scenario.name}: up to ${runs} fault schedules (seed ${seed}) on one cluster, shrinking any failure for up to ${timeLimitMs / 1000} s\n`,
+    );
     let failureSeen = false;
     const result = await exploreSchedules({
       scenario,
@@ -329,7 +412,10 @@ export async function exploreCommand(name: string, options: ChaosExploreOptions)
     // How often the smallest schedule fails: a seed fixes the plan, not what the cluster does with it.
     let failedAgain = 0;
     for (let i = 1; i <= tries; i++) {
-      if (!(await runSchedule(withSchedule(scenario, result.minimal), result.minimal, ` (re-run ${i} of ${tries} of the smallest schedule)`))) failedAgain++;
+      if (
+        !(await runSchedule(withSchedule(scenario, result.minimal), result.minimal, ` (re-run ${i} of ${tries} of the smallest schedule)`))
+      )
+        failedAgain++;
     }
     return reportExploreFailure(result, { scenario, name, seed, base, options, failedAgain, tries });
   } finally {
@@ -338,7 +424,14 @@ export async function exploreCommand(name: string, options: ChaosExploreOptions)
 }
 
 /** The cluster every schedule of an explore runs on: a failure to start it is a harness error naming its kept logs. */
-async function openExploreSession(chaos: Chaos, scenario: BoundScenario, code: WorkerCode, options: ChaosExploreOptions, dataDir: string, signal: AbortSignal): Promise<ChaosSession> {
+async function openExploreSession(
+  chaos: Chaos,
+  scenario: BoundScenario,
+  code: WorkerCode,
+  options: ChaosExploreOptions,
+  dataDir: string,
+  signal: AbortSignal,
+): Promise<ChaosSession> {
   const log = (line: string): void => void process.stderr.write(`${line}\n`);
   try {
     return await openSession({
@@ -356,7 +449,9 @@ async function openExploreSession(chaos: Chaos, scenario: BoundScenario, code: W
     if (signal.aborted) throw new Interrupted('interrupted; stopped the cluster');
     if (error instanceof WorkflowBundleError) throw new UsageError(error.message);
     const logs = keepFailureLogs(path.join(dataDir, 'logs'), stateDirOf(chaos.project));
-    throw new HarnessError(`chaos explore ${scenario.name} could not start its cluster: ${(error as Error).message.split('\n')[0]}${logs ? `; the cluster's logs are kept in ${shownPath(logs)}` : ''}`);
+    throw new HarnessError(
+      `chaos explore ${scenario.name} could not start its cluster: ${(error as Error).message.split('\n')[0]}${logs ? `; the cluster's logs are kept in ${shownPath(logs)}` : ''}`,
+    );
   }
 }
 
@@ -367,7 +462,15 @@ function pruneSchedule(dir: string): void {
 
 function reportExploreFailure(
   result: Extract<ExploreResult, { failed: true }>,
-  context: { scenario: BoundScenario; name: string; seed: number; base: string; options: ChaosExploreOptions; failedAgain: number; tries: number },
+  context: {
+    scenario: BoundScenario;
+    name: string;
+    seed: number;
+    base: string;
+    options: ChaosExploreOptions;
+    failedAgain: number;
+    tries: number;
+  },
 ): number {
   const { scenario, name, seed, base, options, failedAgain, tries } = context;
   const file = path.join(base, 'minimal-scenario.ts');

@@ -6,7 +6,15 @@ import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { installQuietRuntime } from '../../../base/harness/worker.ts';
 import type { ManifestEntry } from '../../../features/replay/corpus.ts';
-import { type ClusterOptions, ClusterUnreachableError, ConnectionOptionsError, type RecordEvent, recordHistories, type RecordSummary, SelectionError } from '../../../features/replay/record.ts';
+import {
+  type ClusterOptions,
+  ClusterUnreachableError,
+  ConnectionOptionsError,
+  type RecordEvent,
+  recordHistories,
+  type RecordSummary,
+  SelectionError,
+} from '../../../features/replay/record.ts';
 import { STACK_TRACE_MODES, type StackTraces } from '../../../features/replay/redact.ts';
 import { type ConnectionFlags, connectionFromFlags } from '../connection-flags.ts';
 import { EXIT, HarnessError, UsageError } from '../../../base/errors.ts';
@@ -43,17 +51,24 @@ function checkOutDir(out: string): void {
   let existing = path.resolve(out);
   while (!existsSync(existing)) existing = path.dirname(existing);
   if (!statSync(existing).isDirectory()) {
-    throw new UsageError(existing === path.resolve(out) ? `--out ${out}: is a file; the corpus is a directory` : `--out ${out}: ${existing} is a file, so no directory can be made there`);
+    throw new UsageError(
+      existing === path.resolve(out)
+        ? `--out ${out}: is a file; the corpus is a directory`
+        : `--out ${out}: ${existing} is a file, so no directory can be made there`,
+    );
   }
   try {
     accessSync(existing, constants.W_OK);
   } catch (error) {
-    throw new UsageError(`--out ${out}: ${existing === path.resolve(out) ? 'the directory' : existing} is not writable (${(error as NodeJS.ErrnoException).code})`);
+    throw new UsageError(
+      `--out ${out}: ${existing === path.resolve(out) ? 'the directory' : existing} is not writable (${(error as NodeJS.ErrnoException).code})`,
+    );
   }
 }
 
 function stackTraceMode(value: string): StackTraces {
-  if (!(STACK_TRACE_MODES as readonly string[]).includes(value)) throw new UsageError(`--stack-traces must be one of ${STACK_TRACE_MODES.join(', ')}, got '${value}'`);
+  if (!(STACK_TRACE_MODES as readonly string[]).includes(value))
+    throw new UsageError(`--stack-traces must be one of ${STACK_TRACE_MODES.join(', ')}, got '${value}'`);
   return value as StackTraces;
 }
 
@@ -74,19 +89,28 @@ function progressPrinter(json: boolean | undefined): (event: RecordEvent) => voi
       process.stderr.write(`repaired: ${event.what}\n`);
       return;
     }
-    const what = event.type === 'recorded' ? `${event.changed ? 'recorded ' : 'unchanged'} ${event.entry.workflowType} ${event.entry.workflowId}` : `FAILED ${event.workflowId}: ${event.error}`;
-    if (tty && event.type === 'recorded') process.stderr.write(`\r\u001b[2K[${event.done}/${event.total}] ${what}${event.done === event.total ? '\n' : ''}`);
+    const what =
+      event.type === 'recorded'
+        ? `${event.changed ? 'recorded ' : 'unchanged'} ${event.entry.workflowType} ${event.entry.workflowId}`
+        : `FAILED ${event.workflowId}: ${event.error}`;
+    if (tty && event.type === 'recorded')
+      process.stderr.write(`\r\u001b[2K[${event.done}/${event.total}] ${what}${event.done === event.total ? '\n' : ''}`);
     else process.stderr.write(`${tty ? '\r\u001b[2K' : ''}[${event.done}/${event.total}] ${what}\n`);
   };
 }
 
 function report(summary: RecordSummary, outDir: string, json: boolean | undefined): number {
   if (json) {
-    process.stdout.write(`${JSON.stringify({ outDir, recorded: summary.recorded.map(pick), unchanged: summary.unchanged, failures: summary.failures, skipped: summary.skipped }, null, 2)}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ outDir, recorded: summary.recorded.map(pick), unchanged: summary.unchanged, failures: summary.failures, skipped: summary.skipped }, null, 2)}\n`,
+    );
   } else {
     const skipped = summary.skipped > 0 ? `, ${summary.skipped} not recorded (interrupted)` : '';
-    process.stdout.write(`${summary.recorded.length} recorded, ${summary.unchanged} unchanged, ${summary.failures.length} failed${skipped} -> ${outDir}\n`);
-    for (const failure of summary.failures) process.stdout.write(`  failed ${failure.workflowId} (run ${failure.runId}): ${failure.error}\n`);
+    process.stdout.write(
+      `${summary.recorded.length} recorded, ${summary.unchanged} unchanged, ${summary.failures.length} failed${skipped} -> ${outDir}\n`,
+    );
+    for (const failure of summary.failures)
+      process.stdout.write(`  failed ${failure.workflowId} (run ${failure.runId}): ${failure.error}\n`);
   }
   if (summary.skipped > 0) return EXIT.interrupted;
   return summary.failures.length === 0 ? EXIT.ok : EXIT.usageOrHarness;
@@ -99,14 +123,21 @@ function pick(entry: ManifestEntry) {
 export async function runRecord(options: RecordCommandOptions): Promise<number> {
   const cluster = clusterFromFlags(options);
   if (options.query === undefined && !options.workflowId?.length) {
-    throw new UsageError("choose what to record: --query '<visibility query>' (e.g. \"WorkflowType = 'moneyTransfer'\") or --workflow-id <id> (repeatable)");
+    throw new UsageError(
+      "choose what to record: --query '<visibility query>' (e.g. \"WorkflowType = 'moneyTransfer'\") or --workflow-id <id> (repeatable)",
+    );
   }
-  const fields = options.redact?.split(',').map((f) => f.trim()).filter(Boolean);
+  const fields = options.redact
+    ?.split(',')
+    .map((f) => f.trim())
+    .filter(Boolean);
   if (options.redact !== undefined && !fields?.length) throw new UsageError('--redact needs a comma-separated list of payload field names');
   let key = process.env[options.redactKeyEnv];
   if (fields && !key) {
     key = randomBytes(32).toString('hex');
-    process.stderr.write(`warning: ${options.redactKeyEnv} is not set; redaction tokens use a one-off key, so re-recording will not reproduce identical files\n`);
+    process.stderr.write(
+      `warning: ${options.redactKeyEnv} is not set; redaction tokens use a one-off key, so re-recording will not reproduce identical files\n`,
+    );
   }
   const limit = positiveInteger('--limit', options.limit);
   const concurrency = positiveInteger('--concurrency', options.concurrency);

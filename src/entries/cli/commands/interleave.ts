@@ -32,7 +32,8 @@ export interface InterleaveOptions extends ProjectFlags {
 }
 
 function wholeNumber(flag: string, text: string, min: number, max: number): number {
-  if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) throw new UsageError(`${flag} must be a whole number from ${min} to ${max}, got '${text}'`);
+  if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max)
+    throw new UsageError(`${flag} must be a whole number from ${min} to ${max}, got '${text}'`);
   return Number(text);
 }
 
@@ -60,7 +61,8 @@ async function loadInterleavings(file: string): Promise<InterleavingsDefinition>
 async function workflowsModule(given: string | undefined, fallback: string | undefined, workflowType: string): Promise<string> {
   const file = given !== undefined ? path.resolve(given) : fallback;
   if (file === undefined) throw new UsageError('no workflows module: pass --workflows <module>, or set `workflows` in tempest.config.ts');
-  if (!existsSync(file)) throw new UsageError(`${given !== undefined ? '--workflows ' : 'the config\'s workflows '}${shownPath(file)}: no such file`);
+  if (!existsSync(file))
+    throw new UsageError(`${given !== undefined ? '--workflows ' : "the config's workflows "}${shownPath(file)}: no such file`);
   let probe;
   try {
     probe = (await probeModules([file], { label: 'workflows', show: shownPath })).get(file);
@@ -69,21 +71,39 @@ async function workflowsModule(given: string | undefined, fallback: string | und
     throw error;
   }
   if (probe && 'exports' in probe && probe.exports[workflowType] !== 'function') {
-    const types = Object.entries(probe.exports).filter(([, kind]) => kind === 'function').map(([name]) => name);
-    throw new UsageError(`workflowType '${workflowType}': ${shownPath(file)} exports no such workflow (it exports ${types.join(', ') || 'none'})`);
+    const types = Object.entries(probe.exports)
+      .filter(([, kind]) => kind === 'function')
+      .map(([name]) => name);
+    throw new UsageError(
+      `workflowType '${workflowType}': ${shownPath(file)} exports no such workflow (it exports ${types.join(', ') || 'none'})`,
+    );
   }
   return file;
 }
 
 function replayCommand(file: string, options: InterleaveOptions, seed: number, fcPath: string): string {
-  return ['tempest interleave', file, ...projectFlagArgs(options), options.workflows ? `--workflows ${options.workflows}` : '', `--seed ${seed}`, `--path ${fcPath}`].filter(Boolean).join(' ');
+  return [
+    'tempest interleave',
+    file,
+    ...projectFlagArgs(options),
+    options.workflows ? `--workflows ${options.workflows}` : '',
+    `--seed ${seed}`,
+    `--path ${fcPath}`,
+  ]
+    .filter(Boolean)
+    .join(' ');
 }
 
 const violationLines = (violations: readonly Violation[]): string[] => violations.map((v) => `  violated: ${v.property}: ${v.message}`);
 
 function shapeLines(count: ShapeCount): string[] {
-  const lines = [`shapes: ${count.explored} distinct histories of ${count.workflowType} explored; the corpus held ${count.coveredBefore} of them (${count.corpusBefore} shapes of ${count.workflowType} in all)`];
-  if (count.written.length > 0) lines.push(`corpus: ${count.written.length} histories of new shapes written; it now holds ${count.corpusAfter} shapes of ${count.workflowType}`);
+  const lines = [
+    `shapes: ${count.explored} distinct histories of ${count.workflowType} explored; the corpus held ${count.coveredBefore} of them (${count.corpusBefore} shapes of ${count.workflowType} in all)`,
+  ];
+  if (count.written.length > 0)
+    lines.push(
+      `corpus: ${count.written.length} histories of new shapes written; it now holds ${count.corpusAfter} shapes of ${count.workflowType}`,
+    );
   return lines;
 }
 
@@ -92,33 +112,68 @@ export async function runInterleave(file: string, options: InterleaveOptions): P
   const definition = await loadInterleavings(file);
   const runs = wholeNumber('--runs', options.runs, 1, 100_000);
   const seed = options.seed === undefined ? randomInt(1, 2 ** 31) : wholeNumber('--seed', options.seed, 0, 2 ** 32 - 1);
-  if (options.path !== undefined && options.seed === undefined) throw new UsageError('--path replays an ordering of one seed: give its --seed too');
-  if (options.path !== undefined && !/^\d+(:\d+)*$/.test(options.path)) throw new UsageError(`--path must be fast-check's path as explore printed it (numbers separated by ':'), got '${options.path}'`);
+  if (options.path !== undefined && options.seed === undefined)
+    throw new UsageError('--path replays an ordering of one seed: give its --seed too');
+  if (options.path !== undefined && !/^\d+(:\d+)*$/.test(options.path))
+    throw new UsageError(`--path must be fast-check's path as explore printed it (numbers separated by ':'), got '${options.path}'`);
   const timeLimitMs = options.timeLimit === undefined ? undefined : wholeNumber('--time-limit', options.timeLimit, 1, 86_400) * 1000;
   if (options.ordering !== undefined && !existsSync(options.ordering)) throw new UsageError(`--ordering ${options.ordering}: no such file`);
-  if (options.save !== undefined && !existsSync(path.dirname(path.resolve(options.save)))) throw new UsageError(`--save ${options.save}: its folder does not exist`);
+  if (options.save !== undefined && !existsSync(path.dirname(path.resolve(options.save))))
+    throw new UsageError(`--save ${options.save}: its folder does not exist`);
   const workflowsPath = await workflowsModule(options.workflows, project.workflows, definition.workflowType);
 
   try {
     if (options.ordering !== undefined) {
       const saved = readOrdering(options.ordering, definition);
       const { run, violations } = await replayOrdering({ interleavings: definition, workflowsPath, saved });
-      if (options.json) process.stdout.write(`${JSON.stringify({ ordering: options.ordering, violations, timeline: formatRun(run) }, null, 2)}\n`);
-      else process.stdout.write([`ordering ${options.ordering} (${definition.name}):`, ...formatRun(run).map((l) => `  ${l}`), ...(violations.length ? violationLines(violations) : ['  every property held'])].join('\n') + '\n');
+      if (options.json)
+        process.stdout.write(`${JSON.stringify({ ordering: options.ordering, violations, timeline: formatRun(run) }, null, 2)}\n`);
+      else
+        process.stdout.write(
+          [
+            `ordering ${options.ordering} (${definition.name}):`,
+            ...formatRun(run).map((l) => `  ${l}`),
+            ...(violations.length ? violationLines(violations) : ['  every property held']),
+          ].join('\n') + '\n',
+        );
       return violations.length === 0 ? EXIT.ok : EXIT.verdictFailed;
     }
-    const result: ExploreResult = await exploreWorkflow({ interleavings: definition, workflowsPath, runs, seed, path: options.path, timeLimitMs });
-    const shapes = await synthesizeCorpus({ corpus: project.corpus, workflowType: definition.workflowType, histories: [...result.shapes.values()].map((run) => run.history), write: options.corpus === true && !result.failed, codeVersion: `tempest interleave ${definition.name}` });
+    const result: ExploreResult = await exploreWorkflow({
+      interleavings: definition,
+      workflowsPath,
+      runs,
+      seed,
+      path: options.path,
+      timeLimitMs,
+    });
+    const shapes = await synthesizeCorpus({
+      corpus: project.corpus,
+      workflowType: definition.workflowType,
+      histories: [...result.shapes.values()].map((run) => run.history),
+      write: options.corpus === true && !result.failed,
+      codeVersion: `tempest interleave ${definition.name}`,
+    });
     if (result.failed && options.save !== undefined) {
-      if (/\.test\.[cm]?[jt]s$/.test(options.save)) saveRegressionTest(path.resolve(options.save), path.resolve(file), workflowsPath, definition, result);
+      if (/\.test\.[cm]?[jt]s$/.test(options.save))
+        saveRegressionTest(path.resolve(options.save), path.resolve(file), workflowsPath, definition, result);
       else saveOrdering(options.save, definition, result);
     }
     const perSecond = result.runs / (result.ms / 1000);
     if (options.json) {
       const failure = result.failed
-        ? { path: result.path, shrinks: result.shrinks, violations: result.violations, timeline: formatRun(result.run), foundMs: Math.round(result.foundMs), shrunkMs: Math.round(result.shrunkMs), replay: replayCommand(file, options, result.seed, result.path) }
+        ? {
+            path: result.path,
+            shrinks: result.shrinks,
+            violations: result.violations,
+            timeline: formatRun(result.run),
+            foundMs: Math.round(result.foundMs),
+            shrunkMs: Math.round(result.shrunkMs),
+            replay: replayCommand(file, options, result.seed, result.path),
+          }
         : undefined;
-      process.stdout.write(`${JSON.stringify({ interleavings: definition.name, runs: result.runs, seed: result.seed, ms: Math.round(result.ms), perSecond: Number(perSecond.toFixed(1)), failed: result.failed, failure, shapes }, null, 2)}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ interleavings: definition.name, runs: result.runs, seed: result.seed, ms: Math.round(result.ms), perSecond: Number(perSecond.toFixed(1)), failed: result.failed, failure, shapes }, null, 2)}\n`,
+      );
     } else {
       const head = `interleavings ${definition.name}: ${result.runs} ordering${result.runs === 1 ? '' : 's'} in ${(result.ms / 1000).toFixed(1)} s (${perSecond.toFixed(1)} a second), seed ${result.seed}`;
       const lines = result.failed
@@ -127,9 +182,15 @@ export async function runInterleave(file: string, options: InterleaveOptions): P
             ...formatRun(result.run).map((l) => `  ${l}`),
             ...violationLines(result.violations),
             `replay it: ${replayCommand(file, options, result.seed, result.path)}`,
-            ...(options.save ? [`saved: ${options.save} (${/\.test\.[cm]?[jt]s$/.test(options.save) ? 'a regression test: it fails until the bug is fixed' : `replay it with --ordering ${options.save}`})`] : []),
+            ...(options.save
+              ? [
+                  `saved: ${options.save} (${/\.test\.[cm]?[jt]s$/.test(options.save) ? 'a regression test: it fails until the bug is fixed' : `replay it with --ordering ${options.save}`})`,
+                ]
+              : []),
           ]
-        : [`${head}: every property held (${definition.properties?.length ?? 0} of the definition's, and ended, no-workflow-task-failure, replays-clean)`];
+        : [
+            `${head}: every property held (${definition.properties?.length ?? 0} of the definition's, and ended, no-workflow-task-failure, replays-clean)`,
+          ];
       process.stdout.write(`${[...lines, ...shapeLines(shapes)].join('\n')}\n`);
     }
     return result.failed ? EXIT.verdictFailed : EXIT.ok;

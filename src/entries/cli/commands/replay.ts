@@ -85,11 +85,15 @@ export function formatOutcome(outcome: ReplayOutcome, root: string): string[] {
           : `  DRIFT  ${where}: replays, but the code would now do something else`,
       ];
       if (d) {
-        lines.push(`         history: ${show(d.recorded, `nothing more: its workflow task completed at event ${d.eventId} without this command`)}${d.recorded ? ` (event ${d.eventId})` : ''}`);
+        lines.push(
+          `         history: ${show(d.recorded, `nothing more: its workflow task completed at event ${d.eventId} without this command`)}${d.recorded ? ` (event ${d.eventId})` : ''}`,
+        );
         lines.push(`         code:    ${show(d.code, 'nothing more: the code issued no further command here')}`);
       }
       for (const drift of outcome.drifts) {
-        const change = drift.differences?.length ? drift.differences.join('; ') : `history ${formatValue(drift.recorded)}, code ${formatValue(drift.code)}`;
+        const change = drift.differences?.length
+          ? drift.differences.join('; ')
+          : `history ${formatValue(drift.recorded)}, code ${formatValue(drift.code)}`;
         lines.push(`         event ${drift.eventId}, ${drift.what}: ${change}`);
       }
       if (outcome.message) lines.push(`         sdk:     ${outcome.message}`);
@@ -112,7 +116,11 @@ function positiveSeconds(flag: string, value: string): number {
 }
 
 /** The histories to replay: files, or (with --address) a cluster's executions. */
-async function historiesToReplay(inputs: readonly string[], options: ReplayCommandOptions, project: Project): Promise<{ histories: LoadedHistory[]; source: string }> {
+async function historiesToReplay(
+  inputs: readonly string[],
+  options: ReplayCommandOptions,
+  project: Project,
+): Promise<{ histories: LoadedHistory[]; source: string }> {
   const fromCluster = options.address !== undefined || options.query !== undefined || (options.workflowId?.length ?? 0) > 0;
   if (!fromCluster) {
     const connectionFlag = connectionFlagArgs(options)[0];
@@ -120,7 +128,8 @@ async function historiesToReplay(inputs: readonly string[], options: ReplayComma
     const paths = inputs.length > 0 ? inputs : [shownPath(project.corpus)];
     return { histories: await loadCorpusHistories(paths), source: paths.join(' ') };
   }
-  if (inputs.length > 0) throw new UsageError(`replay either files (${inputs.join(' ')}) or a cluster (--address with --query or --workflow-id), not both`);
+  if (inputs.length > 0)
+    throw new UsageError(`replay either files (${inputs.join(' ')}) or a cluster (--address with --query or --workflow-id), not both`);
   if (options.address === undefined) throw new UsageError('--query and --workflow-id replay from a cluster: give its --address too');
   if (options.query === undefined && !options.workflowId?.length) {
     throw new UsageError("with --address, choose what to replay: --query '<visibility query>' or --workflow-id <id> (repeatable)");
@@ -128,7 +137,10 @@ async function historiesToReplay(inputs: readonly string[], options: ReplayComma
   const cluster: ClusterOptions = { address: options.address, namespace: options.namespace ?? 'default', ...connectionFromFlags(options) };
   const limit = positiveInteger('--limit', options.limit ?? '100');
   try {
-    const { histories, problems } = await fetchClusterHistories({ cluster, selection: { query: options.query, workflowIds: options.workflowId, limit } });
+    const { histories, problems } = await fetchClusterHistories({
+      cluster,
+      selection: { query: options.query, workflowIds: options.workflowId, limit },
+    });
     if (problems.length > 0) throwHistoryProblems(problems);
     const what = options.query !== undefined ? `query ${JSON.stringify(options.query)}` : `workflow ids ${options.workflowId!.join(', ')}`;
     return { histories, source: `${cluster.address} (namespace ${cluster.namespace}), ${what}` };
@@ -141,10 +153,12 @@ async function historiesToReplay(inputs: readonly string[], options: ReplayComma
 
 export async function runReplay(inputs: readonly string[], options: ReplayCommandOptions): Promise<number> {
   const parallelism = options.parallel === undefined ? undefined : positiveInteger('--parallel', options.parallel);
-  const stallTimeoutMs = options.stallTimeout === undefined ? DEFAULT_STALL_TIMEOUT_MS : positiveSeconds('--stall-timeout', options.stallTimeout);
+  const stallTimeoutMs =
+    options.stallTimeout === undefined ? DEFAULT_STALL_TIMEOUT_MS : positiveSeconds('--stall-timeout', options.stallTimeout);
   const project = await projectOf(options);
   const workflowsPath = options.workflows ?? project.workflows;
-  if (!workflowsPath) throw new UsageError('name the workflows module to replay against: --workflows <module>, or `workflows` in tempest.config.ts');
+  if (!workflowsPath)
+    throw new UsageError('name the workflows module to replay against: --workflows <module>, or `workflows` in tempest.config.ts');
   const { histories, source } = await historiesToReplay(inputs, options, project);
   installQuietRuntime(); // one lane replays in this process
   let replayer: Replayer;
@@ -163,7 +177,9 @@ export async function runReplay(inputs: readonly string[], options: ReplayComman
   }
   try {
     const root = process.cwd();
-    process.stdout.write(`Replaying ${histories.length} histories against ${sourceOf(path.resolve(workflowsPath), root)}${options.strict ? ' (strict)' : ''}\n`);
+    process.stdout.write(
+      `Replaying ${histories.length} histories against ${sourceOf(path.resolve(workflowsPath), root)}${options.strict ? ' (strict)' : ''}\n`,
+    );
     const results: ReplayOutcome[] = [];
     const started = performance.now();
     for await (const outcome of replayer.replay(histories)) {
@@ -176,7 +192,9 @@ export async function runReplay(inputs: readonly string[], options: ReplayComman
       summary[r.status]++;
       if (r.unusable) summary.unusable++;
     }
-    const bundled = replayer.bundleFromCache ? `bundle from the cache in ${(replayer.bundleMs / 1000).toFixed(1)} s` : `bundled in ${(replayer.bundleMs / 1000).toFixed(1)} s`;
+    const bundled = replayer.bundleFromCache
+      ? `bundle from the cache in ${(replayer.bundleMs / 1000).toFixed(1)} s`
+      : `bundled in ${(replayer.bundleMs / 1000).toFixed(1)} s`;
     const unusable = summary.unusable > 0 ? ` (${summary.unusable} unusable)` : '';
     process.stdout.write(
       `${summary.total} histories: ${summary.passed} passed, ${summary.nondeterministic} non-deterministic, ${summary.drifted} drifted, ${summary.failed} failed${unusable} (${bundled}, replayed in ${(replayMs / 1000).toFixed(1)} s)\n`,

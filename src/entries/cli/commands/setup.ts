@@ -24,6 +24,12 @@ export function runSetup(tools: readonly string[], options: { json?: boolean }):
     throw new HarnessError((error as Error).message.replace(/\n\s*/g, '; '));
   }
   if (options.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
-  else say(`toolchain ready (${results.filter((r) => !r.skipped).map((r) => `${r.tool} ${r.version}`).join(', ')})`);
+  else
+    say(
+      `toolchain ready (${results
+        .filter((r) => !r.skipped)
+        .map((r) => `${r.tool} ${r.version}`)
+        .join(', ')})`,
+    );
   return EXIT.ok;
 }

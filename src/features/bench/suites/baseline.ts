@@ -39,13 +39,19 @@ export const baselineSuite: BenchSuite = {
     const plan = quick ? QUICK : FULL;
     const workloads = context.workloadsFor('baseline');
     if (workloads.length === 0) return { benchmarks: [] };
-    const [harness, raw, calls] = await Promise.all([harnessWorkers(context, 'baseline-harness'), startRawSdk(context), prepareWorkloads(context, workloads, 'bl')]);
+    const [harness, raw, calls] = await Promise.all([
+      harnessWorkers(context, 'baseline-harness'),
+      startRawSdk(context),
+      prepareWorkloads(context, workloads, 'bl'),
+    ]);
     try {
       const bounds = { maxCount: plan.maxCount, maxDurationMs: plan.maxDurationMs };
       const loop = (driver: Driver, workload: Workload, run: string): Promise<ClosedLoopResult> => {
         const call = calls.get(workload.name)!;
         return driver === 'harness'
-          ? runClosedLoop({ concurrency: plan.concurrency, ...bounds, signal: context.signal }, (i) => harness.run(workload, call(`h-${run}`, i)))
+          ? runClosedLoop({ concurrency: plan.concurrency, ...bounds, signal: context.signal }, (i) =>
+              harness.run(workload, call(`h-${run}`, i)),
+            )
           : raw.closedLoop(workload, call, `r-${run}`, plan.concurrency, bounds);
       };
       const results = new Map<string, ClosedLoopResult[]>();
@@ -53,8 +59,18 @@ export const baselineSuite: BenchSuite = {
       for (const workload of workloads) {
         const call = calls.get(workload.name)!;
         for (const driver of ['harness', 'raw'] as const) {
-          const execute = driver === 'harness' ? (i: number) => harness.run(workload, call('h-warmup', i)) : (i: number) => raw.execute(workload, call('r-warmup', i));
-          warmUps.push(await warmUp(context, `baseline/${workload.name} c${plan.concurrency} ${driver}`, { concurrency: plan.concurrency, quick, progress }, execute));
+          const execute =
+            driver === 'harness'
+              ? (i: number) => harness.run(workload, call('h-warmup', i))
+              : (i: number) => raw.execute(workload, call('r-warmup', i));
+          warmUps.push(
+            await warmUp(
+              context,
+              `baseline/${workload.name} c${plan.concurrency} ${driver}`,
+              { concurrency: plan.concurrency, quick, progress },
+              execute,
+            ),
+          );
         }
       }
       for (let pair = 0; pair < plan.pairs; pair++) {
@@ -73,7 +89,15 @@ export const baselineSuite: BenchSuite = {
       const omitted: Omission[] = [];
       const benchmarks = workloads.flatMap((workload) =>
         (['harness', 'raw'] as const).flatMap((driver) => {
-          const measured = loopBenchmarks('baseline', workload.name, plan.concurrency, results.get(`${workload.name}/${driver}`)!, bounds, { driver }, `${driver}/`);
+          const measured = loopBenchmarks(
+            'baseline',
+            workload.name,
+            plan.concurrency,
+            results.get(`${workload.name}/${driver}`)!,
+            bounds,
+            { driver },
+            `${driver}/`,
+          );
           omitted.push(...measured.omitted);
           return measured.benchmarks;
         }),
@@ -88,7 +112,13 @@ export const baselineSuite: BenchSuite = {
 interface RawSdk {
   /** One workflow through the bare client (for the warm-up). */
   execute(workload: Workload, call: { workflowId: string; args: unknown[] }): Promise<unknown>;
-  closedLoop(workload: Workload, call: CallFactory, run: string, concurrency: number, bounds: { maxCount: number; maxDurationMs: number }): Promise<ClosedLoopResult>;
+  closedLoop(
+    workload: Workload,
+    call: CallFactory,
+    run: string,
+    concurrency: number,
+    bounds: { maxCount: number; maxDurationMs: number },
+  ): Promise<ClosedLoopResult>;
   stop(): Promise<void>;
 }
 

@@ -28,7 +28,12 @@ function failIfNot(passed: boolean, variant: Variant, workflowId: string): void 
   if (!passed) throw new Error(`replay (${variant}): ${workflowId} did not replay clean; fix the corpus before benchmarking it`);
 }
 
-async function tempestPass(workflowsPath: string, histories: readonly LoadedHistory[], bundleCache: string, variant: Variant): Promise<void> {
+async function tempestPass(
+  workflowsPath: string,
+  histories: readonly LoadedHistory[],
+  bundleCache: string,
+  variant: Variant,
+): Promise<void> {
   const replayer = await Replayer.create({ workflowsPath, bundleCache });
   try {
     for await (const outcome of replayer.replay(histories)) failIfNot(outcome.status === 'passed', variant, outcome.workflowId);
@@ -37,14 +42,21 @@ async function tempestPass(workflowsPath: string, histories: readonly LoadedHist
   }
 }
 
-async function barePass(histories: readonly LoadedHistory[], workflows: { workflowsPath: string } | { workflowBundle: WorkflowBundle }): Promise<void> {
-  const results = Worker.runReplayHistories({ ...workflows, replayName: 'bench-bare-sdk' }, histories.map((h) => ({ workflowId: h.workflowId, history: h.history })));
+async function barePass(
+  histories: readonly LoadedHistory[],
+  workflows: { workflowsPath: string } | { workflowBundle: WorkflowBundle },
+): Promise<void> {
+  const results = Worker.runReplayHistories(
+    { ...workflows, replayName: 'bench-bare-sdk' },
+    histories.map((h) => ({ workflowId: h.workflowId, history: h.history })),
+  );
   for await (const result of results) failIfNot(result.error === undefined, 'bare-sdk', result.workflowId);
 }
 
 export const replaySuite: BenchSuite = {
   name: 'replay',
-  description: 'replay throughput in histories/s, tempest (cold and warm bundle cache) against the bare SDK, on the committed corpus and on at least 1000 histories',
+  description:
+    'replay throughput in histories/s, tempest (cold and warm bundle cache) against the bare SDK, on the committed corpus and on at least 1000 histories',
   async run(context, { quick, progress }) {
     const settings = quick ? QUICK : FULL;
     const corpus = await loadCorpusHistories([context.target.project.corpus]);
@@ -90,7 +102,12 @@ export const replaySuite: BenchSuite = {
               unit: 'histories/s',
               direction: 'higher-is-better',
               samples: values,
-              params: { histories: set.histories.length, cores: os.availableParallelism(), bundleCache: variant.startsWith('tempest') ? variant.slice('tempest-'.length) : 'none', timer: 'performance.now' },
+              params: {
+                histories: set.histories.length,
+                cores: os.availableParallelism(),
+                bundleCache: variant.startsWith('tempest') ? variant.slice('tempest-'.length) : 'none',
+                timer: 'performance.now',
+              },
             }),
           );
         }

@@ -80,7 +80,11 @@ export function recordedRetryPolicy(history: temporal.api.history.v1.IHistory, a
     const scheduled = event.activityTaskScheduledEventAttributes;
     if (scheduled?.activityType?.name !== activity || !scheduled.retryPolicy) continue;
     const policy = scheduled.retryPolicy;
-    return { initialIntervalMs: durationMs(policy.initialInterval), backoffCoefficient: policy.backoffCoefficient ?? 2, maximumIntervalMs: durationMs(policy.maximumInterval) };
+    return {
+      initialIntervalMs: durationMs(policy.initialInterval),
+      backoffCoefficient: policy.backoffCoefficient ?? 2,
+      maximumIntervalMs: durationMs(policy.maximumInterval),
+    };
   }
   return undefined;
 }
@@ -89,7 +93,8 @@ const nowMs = (): number => performance.timeOrigin + performance.now();
 
 export const retryLatencySuite: BenchSuite = {
   name: 'retry-latency',
-  description: "a workload's activity fails k times (retryably): observed delay between attempts vs the backoff its retry policy configures",
+  description:
+    "a workload's activity fails k times (retryably): observed delay between attempts vs the backoff its retry policy configures",
   async run(context, { quick, progress }) {
     const plan = quick ? QUICK : FULL;
     const benchmarks: Benchmark[] = [];
@@ -98,36 +103,54 @@ export const retryLatencySuite: BenchSuite = {
   },
 };
 
-async function measure(context: Parameters<BenchSuite['run']>[0], workload: Workload, plan: Plan, progress: (line: string) => void): Promise<Benchmark[]> {
+async function measure(
+  context: Parameters<BenchSuite['run']>[0],
+  workload: Workload,
+  plan: Plan,
+  progress: (line: string) => void,
+): Promise<Benchmark[]> {
   const activity = workload.retry!.activity;
   const attempts = new Map<string, Attempt[]>();
   /** The activity, failing its first `plan.failures` attempts and recording each attempt's timing. */
-  const timed = (run: (...args: never[]) => unknown) => async (...args: never[]): Promise<unknown> => {
-    const info = activityInfo();
-    const startedAtMs = nowMs();
-    const workflowId = info.workflowExecution?.workflowId ?? '';
-    const record = (failed: boolean): void => {
-      const list = attempts.get(workflowId) ?? [];
-      list.push({ attempt: info.attempt, scheduledAtMs: info.currentAttemptScheduledTimestampMs, startedAtMs, endedAtMs: nowMs(), failed });
-      attempts.set(workflowId, list);
+  const timed =
+    (run: (...args: never[]) => unknown) =>
+    async (...args: never[]): Promise<unknown> => {
+      const info = activityInfo();
+      const startedAtMs = nowMs();
+      const workflowId = info.workflowExecution?.workflowId ?? '';
+      const record = (failed: boolean): void => {
+        const list = attempts.get(workflowId) ?? [];
+        list.push({
+          attempt: info.attempt,
+          scheduledAtMs: info.currentAttemptScheduledTimestampMs,
+          startedAtMs,
+          endedAtMs: nowMs(),
+          failed,
+        });
+        attempts.set(workflowId, list);
+      };
+      if (info.attempt <= plan.failures) {
+        record(true);
+        throw ApplicationFailure.retryable(`tempest bench: attempt ${info.attempt} of ${activity} fails on purpose`, 'TempestBenchFailure');
+      }
+      const result = await run(...args);
+      record(false);
+      return result;
     };
-    if (info.attempt <= plan.failures) {
-      record(true);
-      throw ApplicationFailure.retryable(`tempest bench: attempt ${info.attempt} of ${activity} fails on purpose`, 'TempestBenchFailure');
-    }
-    const result = await run(...args);
-    record(false);
-    return result;
-  };
   const harness = await harnessWorkers(context, `retry-latency-${workload.name}`, (system) => {
     const run = system[activity];
-    if (typeof run !== 'function') throw new Error(`workload ${workload.name}: retry.activity ${activity} is not one of the system's activities (${Object.keys(system).join(', ')})`);
+    if (typeof run !== 'function')
+      throw new Error(
+        `workload ${workload.name}: retry.activity ${activity} is not one of the system's activities (${Object.keys(system).join(', ')})`,
+      );
     return { ...system, [activity]: timed(run) };
   });
   try {
     const call = (await prepareWorkloads(context, [workload], 'retry')).get(workload.name)!;
     const first = call('retry-warmup', 0);
-    progress(`retry-latency: one ${workload.name} workflow alone, whose ${activity} fails ${plan.failures} times (warm-up, and its retry policy)`);
+    progress(
+      `retry-latency: one ${workload.name} workflow alone, whose ${activity} fails ${plan.failures} times (warm-up, and its retry policy)`,
+    );
     await harness.run(workload, first);
     const history = await harness.client.workflow.getHandle(first.workflowId).fetchHistory();
     const policy = recordedRetryPolicy(history, activity);
@@ -147,11 +170,18 @@ async function measure(context: Parameters<BenchSuite['run']>[0], workload: Work
       }),
     );
 
-    const gaps = schedule.map(() => ({ observed: [] as number[], overhead: [] as number[], server: [] as number[], dispatch: [] as number[] }));
+    const gaps = schedule.map(() => ({
+      observed: [] as number[],
+      overhead: [] as number[],
+      server: [] as number[],
+      dispatch: [] as number[],
+    }));
     for (const { workflowId } of calls) {
       const list = (attempts.get(workflowId) ?? []).sort((a, b) => a.attempt - b.attempt);
       if (list.length !== plan.failures + 1 || list.slice(0, -1).some((a) => !a.failed) || list.at(-1)!.failed) {
-        throw new Error(`retry-latency: ${workflowId} made ${list.length} ${activity} attempts (${list.map((a) => (a.failed ? 'failed' : 'ok')).join(', ')}); expected ${plan.failures} failures then a success`);
+        throw new Error(
+          `retry-latency: ${workflowId} made ${list.length} ${activity} attempts (${list.map((a) => (a.failed ? 'failed' : 'ok')).join(', ')}); expected ${plan.failures} failures then a success`,
+        );
       }
       schedule.forEach((backoff, r) => {
         const failedAttempt = list[r]!;

@@ -37,13 +37,20 @@ function throughputOn(name: string, on: BenchServer, description: string): Bench
       const plan: Plan = { ...(quick ? QUICK : FULL), ...(concurrency ? { concurrency } : {}) };
       const workloads = context.workloadsFor('throughput');
       if (workloads.length === 0) return { benchmarks: [] };
-      const [execute, calls] = await Promise.all([harnessWorkers(context, name, undefined, on), prepareWorkloads(context, workloads, on === 'dev' ? 'tp' : 'tps')]);
+      const [execute, calls] = await Promise.all([
+        harnessWorkers(context, name, undefined, on),
+        prepareWorkloads(context, workloads, on === 'dev' ? 'tp' : 'tps'),
+      ]);
       try {
         const warmUps: WarmUp[] = [];
         const highest = Math.max(...plan.concurrency);
         for (const workload of workloads) {
           const call = calls.get(workload.name)!;
-          warmUps.push(await warmUp(context, `${name}/${workload.name} c${highest}`, { concurrency: highest, quick, progress }, (i) => execute.run(workload, call('warmup', i))));
+          warmUps.push(
+            await warmUp(context, `${name}/${workload.name} c${highest}`, { concurrency: highest, quick, progress }, (i) =>
+              execute.run(workload, call('warmup', i)),
+            ),
+          );
         }
         const results = new Map<string, ClosedLoopResult[]>();
         for (let sample = 0; sample < plan.samples; sample++) {
@@ -67,7 +74,10 @@ function throughputOn(name: string, on: BenchServer, description: string): Bench
         const benchmarks = workloads.flatMap((workload) =>
           plan.concurrency.flatMap((level) => {
             const maxCount = Math.max(plan.minCount, plan.perCaller * level);
-            const measured = loopBenchmarks(name, workload.name, level, results.get(`${workload.name}/c${level}`)!, { maxCount, maxDurationMs: plan.maxDurationMs });
+            const measured = loopBenchmarks(name, workload.name, level, results.get(`${workload.name}/c${level}`)!, {
+              maxCount,
+              maxDurationMs: plan.maxDurationMs,
+            });
             omitted.push(...measured.omitted);
             return measured.benchmarks;
           }),

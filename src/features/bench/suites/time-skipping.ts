@@ -43,7 +43,9 @@ export const timeSkippingSuite: BenchSuite = {
           workload.expect?.(result);
         });
       }
-      progress(`time-skipping: timing ${bench.tasks.length} workflow tests (${quick ? 'quick' : `at least ${options.iterations} iterations or ${options.time / 1000} s each`})`);
+      progress(
+        `time-skipping: timing ${bench.tasks.length} workflow tests (${quick ? 'quick' : `at least ${options.iterations} iterations or ${options.time / 1000} s each`})`,
+      );
       await bench.run();
       const benchmarks = bench.tasks.map((task) => {
         const result = task.result;
@@ -52,7 +54,9 @@ export const timeSkippingSuite: BenchSuite = {
         }
         const samples = [...(result.latency.samples ?? [])];
         const workload = workloads.find((w) => w.name === task.name)!;
-        progress(`time-skipping: ${task.name}: median ${result.latency.p50.toFixed(1)} ms per workflow (${(1000 / result.latency.p50).toFixed(1)} workflows/s, ${samples.length} iterations)`);
+        progress(
+          `time-skipping: ${task.name}: median ${result.latency.p50.toFixed(1)} ms per workflow (${(1000 / result.latency.p50).toFixed(1)} workflows/s, ${samples.length} iterations)`,
+        );
         return benchmark({
           suite: 'time-skipping',
           name: `${task.name}/latency`,

@@ -4,7 +4,15 @@
  */
 import proto, { type temporal } from '@temporalio/proto';
 import type { CheckerSpec } from '../system.ts';
-import { clientView, describeClientView, describeOutcome, outcomeOf, type RecordedWorkflow, type RunObservations, type WorkflowStatus } from '../observations.ts';
+import {
+  clientView,
+  describeClientView,
+  describeOutcome,
+  outcomeOf,
+  type RecordedWorkflow,
+  type RunObservations,
+  type WorkflowStatus,
+} from '../observations.ts';
 
 type Event = temporal.api.history.v1.IHistoryEvent;
 
@@ -44,7 +52,12 @@ export function activityRetries(workflow: Pick<RecordedWorkflow, 'workflowId' | 
   const byActivityId = new Map<string, temporal.api.history.v1.IActivityTaskScheduledEventAttributes>();
   const retries: ActivityRetry[] = [];
   const seen = new Set<string>();
-  const retry = (schedule: temporal.api.history.v1.IActivityTaskScheduledEventAttributes | undefined, attempt: number, failure: Failure, pending: boolean): void => {
+  const retry = (
+    schedule: temporal.api.history.v1.IActivityTaskScheduledEventAttributes | undefined,
+    attempt: number,
+    failure: Failure,
+    pending: boolean,
+  ): void => {
     const type = failureType(failure);
     seen.add(`${schedule?.activityId ?? '?'}#${attempt}`);
     retries.push({
@@ -52,7 +65,8 @@ export function activityRetries(workflow: Pick<RecordedWorkflow, 'workflowId' | 
       activity: schedule?.activityType?.name ?? '?',
       attempt,
       afterFailure: type,
-      nonRetryable: Boolean(failure.applicationFailureInfo?.nonRetryable) || (schedule?.retryPolicy?.nonRetryableErrorTypes ?? []).includes(type),
+      nonRetryable:
+        Boolean(failure.applicationFailureInfo?.nonRetryable) || (schedule?.retryPolicy?.nonRetryableErrorTypes ?? []).includes(type),
       maximumAttempts: schedule?.retryPolicy?.maximumAttempts ?? 0,
       ...(pending ? { pending: true as const } : {}),
     });
@@ -64,7 +78,8 @@ export function activityRetries(workflow: Pick<RecordedWorkflow, 'workflowId' | 
       if (attributes.activityId) byActivityId.set(attributes.activityId, attributes);
     }
     const started = event.activityTaskStartedEventAttributes;
-    if (started?.lastFailure && (started.attempt ?? 1) > 1) retry(scheduled.get(String(started.scheduledEventId)), started.attempt ?? 0, started.lastFailure, false);
+    if (started?.lastFailure && (started.attempt ?? 1) > 1)
+      retry(scheduled.get(String(started.scheduledEventId)), started.attempt ?? 0, started.lastFailure, false);
   }
   for (const pending of workflow.pendingActivities ?? []) {
     const attempt = pending.attempt ?? 1;
@@ -76,14 +91,25 @@ export function activityRetries(workflow: Pick<RecordedWorkflow, 'workflowId' | 
 }
 
 /** Workflow task failures that mean a bug in the workflow code, not the ordinary life of a worker. */
-const BENIGN_TASK_FAILURES = new Set(['UNHANDLED_COMMAND', 'RESET_STICKY_TASK_QUEUE', 'RESET_WORKFLOW', 'FORCE_CLOSE_COMMAND', 'FAILOVER_CLOSE_COMMAND']);
+const BENIGN_TASK_FAILURES = new Set([
+  'UNHANDLED_COMMAND',
+  'RESET_STICKY_TASK_QUEUE',
+  'RESET_WORKFLOW',
+  'FORCE_CLOSE_COMMAND',
+  'FAILOVER_CLOSE_COMMAND',
+]);
 
 /** The workflow task failures in a history that are not benign (a thrown error, non-determinism, a bad command). */
-export function workflowTaskFailures(workflow: Pick<RecordedWorkflow, 'workflowId' | 'events'>): { eventId: number; cause: string; message: string }[] {
+export function workflowTaskFailures(
+  workflow: Pick<RecordedWorkflow, 'workflowId' | 'events'>,
+): { eventId: number; cause: string; message: string }[] {
   return workflow.events.flatMap((event: Event) => {
     const failed = event.workflowTaskFailedEventAttributes;
     if (!failed) return [];
-    const cause = (proto.temporal.api.enums.v1.WorkflowTaskFailedCause[failed.cause ?? 0] ?? String(failed.cause)).replace(/^WORKFLOW_TASK_FAILED_CAUSE_/, '');
+    const cause = (proto.temporal.api.enums.v1.WorkflowTaskFailedCause[failed.cause ?? 0] ?? String(failed.cause)).replace(
+      /^WORKFLOW_TASK_FAILED_CAUSE_/,
+      '',
+    );
     if (BENIGN_TASK_FAILURES.has(cause)) return [];
     return [{ eventId: Number(event.eventId), cause, message: (failed.failure?.message ?? '').split('\n')[0]! }];
   });
@@ -92,13 +118,15 @@ export function workflowTaskFailures(workflow: Pick<RecordedWorkflow, 'workflowI
 export const allFinished: CheckerSpec = {
   name: 'all-finished',
   description: 'every workflow closed within the settle bound after the faults healed',
-  check: (run) => run.unsettled.map((workflowId) => `${workflowId} had not finished ${run.settleWithinMs / 1000} s after the faults healed`),
+  check: (run) =>
+    run.unsettled.map((workflowId) => `${workflowId} had not finished ${run.settleWithinMs / 1000} s after the faults healed`),
 };
 
 export const historiesReplay: CheckerSpec = {
   name: 'histories-replay',
   description: "the run's recorded histories replay clean against the code the workers ended with",
-  check: (run) => run.replay.filter((r) => r.status !== 'passed').map((r) => `${r.workflowId}: ${r.status}${r.detail ? `: ${r.detail}` : ''}`),
+  check: (run) =>
+    run.replay.filter((r) => r.status !== 'passed').map((r) => `${r.workflowId}: ${r.status}${r.detail ? `: ${r.detail}` : ''}`),
 };
 
 /** The workflow sandbox's limit on one activation (its deadlock detection), as the SDK words it. */
@@ -134,7 +162,10 @@ export const businessErrorsNotRetried: CheckerSpec = {
     run.workflows
       .flatMap(activityRetries)
       .filter((r) => r.nonRetryable || run.businessErrors.includes(r.afterFailure))
-      .map((r) => `${r.workflowId}: activity ${r.activity} was retried after ${r.afterFailure} (attempt ${r.attempt}${r.pending ? ', still retrying when the run ended' : ''})`),
+      .map(
+        (r) =>
+          `${r.workflowId}: activity ${r.activity} was retried after ${r.afterFailure} (attempt ${r.attempt}${r.pending ? ', still retrying when the run ended' : ''})`,
+      ),
 };
 
 export const retriesWithinPolicy: CheckerSpec = {
@@ -152,7 +183,8 @@ const FAILED_ENDINGS: readonly WorkflowStatus[] = ['failed', 'cancelled', 'termi
 
 export const clientAgreesWithOutcome: CheckerSpec = {
   name: 'client-agrees-with-outcome',
-  description: 'every operation the client saw complete completed, and every one it saw fail ended failed with the failure the client saw (from the operation history)',
+  description:
+    'every operation the client saw complete completed, and every one it saw fail ended failed with the failure the client saw (from the operation history)',
   check: (run) =>
     run.plan.operations.flatMap((op) => {
       const view = clientView(run, op);
@@ -162,10 +194,24 @@ export const clientAgreesWithOutcome: CheckerSpec = {
           ? outcome.status !== 'completed'
           : view.type === 'fail' &&
             (!FAILED_ENDINGS.includes(outcome.status) ||
-              (outcome.status === 'failed' && outcome.failureType !== undefined && view.failureTypes[0] !== undefined && view.failureTypes[0] !== outcome.failureType));
-      return disagrees ? [`${op.kind} ${op.id} (${op.workflowId}): the client saw ${describeClientView(view)}, but the workflow ended ${describeOutcome(outcome)}`] : [];
+              (outcome.status === 'failed' &&
+                outcome.failureType !== undefined &&
+                view.failureTypes[0] !== undefined &&
+                view.failureTypes[0] !== outcome.failureType));
+      return disagrees
+        ? [
+            `${op.kind} ${op.id} (${op.workflowId}): the client saw ${describeClientView(view)}, but the workflow ended ${describeOutcome(outcome)}`,
+          ]
+        : [];
     }),
 };
 
 /** In the order reports list them. */
-export const BUILT_IN_CHECKERS: readonly CheckerSpec[] = [allFinished, historiesReplay, noWorkflowTaskFailures, businessErrorsNotRetried, retriesWithinPolicy, clientAgreesWithOutcome];
+export const BUILT_IN_CHECKERS: readonly CheckerSpec[] = [
+  allFinished,
+  historiesReplay,
+  noWorkflowTaskFailures,
+  businessErrorsNotRetried,
+  retriesWithinPolicy,
+  clientAgreesWithOutcome,
+];

@@ -7,7 +7,11 @@
  * An effect applied at most once per key (an idempotency key, a business id and step): one line per key applied
  * more than once, naming the effects that applied it.
  */
-export function appliedAtMostOnce<T>(effects: readonly T[], key: (effect: T) => string, describe: (effect: T) => string = (e) => JSON.stringify(e)): string[] {
+export function appliedAtMostOnce<T>(
+  effects: readonly T[],
+  key: (effect: T) => string,
+  describe: (effect: T) => string = (e) => JSON.stringify(e),
+): string[] {
   const byKey = new Map<string, T[]>();
   for (const effect of effects) byKey.set(key(effect), [...(byKey.get(key(effect)) ?? []), effect]);
   return [...byKey]

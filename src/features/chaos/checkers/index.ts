@@ -27,7 +27,9 @@ export async function runChecks<Snapshot, Setup>(
       throw new CheckerError(`checker ${name} threw: ${(error as Error).message?.split('\n')[0] ?? String(error)}`, { cause: error });
     }
     if (!Array.isArray(evidence) || !evidence.every((line) => typeof line === 'string')) {
-      throw new CheckerError(`checker ${name} returned ${JSON.stringify(evidence)?.slice(0, 80)}; a checker returns a list of evidence lines (empty when the invariant held)`);
+      throw new CheckerError(
+        `checker ${name} returned ${JSON.stringify(evidence)?.slice(0, 80)}; a checker returns a list of evidence lines (empty when the invariant held)`,
+      );
     }
     verdicts.push(verdict(name, evidence));
   }

@@ -58,7 +58,9 @@ class PartContainer extends GenericContainer {
       this.createOpts.NetworkingConfig = { EndpointsConfig: { [network.name]: { Aliases: [network.alias] } } };
       const ports = network.ports.map((port) => `${port}/tcp`);
       this.createOpts.ExposedPorts = Object.fromEntries(ports.map((port) => [port, {}]));
-      this.hostConfig.PortBindings = Object.fromEntries(ports.map((port) => [port, [{ HostIp: '127.0.0.1', HostPort: port.split('/')[0] }]]));
+      this.hostConfig.PortBindings = Object.fromEntries(
+        ports.map((port) => [port, [{ HostIp: '127.0.0.1', HostPort: port.split('/')[0] }]]),
+      );
     }
     return this;
   }

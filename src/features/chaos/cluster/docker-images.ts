@@ -119,7 +119,9 @@ export async function clusterImages(set: ImageSet = imageSetFromEnv()): Promise<
   const toxiproxy = resolveTool('toxiproxy').path;
   const node = process.execPath;
   const addon = coreBridgeAddon();
-  const nodeFiles = [...new Set([node, ...sharedLibraries(node), ...(addon ? sharedLibraries(addon) : [])])].filter((file) => file !== addon);
+  const nodeFiles = [...new Set([node, ...sharedLibraries(node), ...(addon ? sharedLibraries(addon) : [])])].filter(
+    (file) => file !== addon,
+  );
   // Inside the images the binaries sit at fixed paths, whatever their names on this machine.
   const [temporalImage, toxiproxyImage, nodeImage] = await Promise.all([
     buildBinaryImage('tempest/temporal', temporal, '/temporal'),
@@ -138,7 +140,10 @@ export async function clusterImages(set: ImageSet = imageSetFromEnv()): Promise<
 
 /** One static binary at `target` in a scratch image. */
 async function buildBinaryImage(repository: string, binary: string, target: string): Promise<{ tag: string; built: boolean }> {
-  const hash = createHash('sha256').update(`${LAYOUT}\0${target}\0${await sha256(binary)}`).digest('hex').slice(0, 16);
+  const hash = createHash('sha256')
+    .update(`${LAYOUT}\0${target}\0${await sha256(binary)}`)
+    .digest('hex')
+    .slice(0, 16);
   const tag = `${repository}:${hash}`;
   const client = await getContainerRuntimeClient();
   if (await client.image.exists(ImageName.fromString(tag))) return { tag, built: false };

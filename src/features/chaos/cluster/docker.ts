@@ -99,7 +99,8 @@ class DockerParts {
     rest: Pick<ContainerSpec, 'image' | 'args' | 'readyWhen' | 'readyTimeoutMs'> & Partial<ContainerSpec>,
   ): Promise<ContainerSpec> {
     for (const port of ports) this.partByPort.set(port, name);
-    const network: ContainerSpec['network'] = this.mode === 'host' ? { mode: 'host' } : { mode: 'bridge', name: await this.bridge(context), alias: name, ports };
+    const network: ContainerSpec['network'] =
+      this.mode === 'host' ? { mode: 'host' } : { mode: 'bridge', name: await this.bridge(context), alias: name, ports };
     const labels = context.containerLabels();
     return {
       name,
@@ -180,7 +181,11 @@ class DockerParts {
           env: { LOG_LEVEL: 'warn' },
           mounts: [],
           readyTimeoutMs: 15_000,
-          readyWhen: (probe) => waitUntil(`Toxiproxy API at ${apiUrl} answering`, () => answersVersion(apiUrl), 15_000, { intervalMs: 50, abandon: probe.exited }),
+          readyWhen: (probe) =>
+            waitUntil(`Toxiproxy API at ${apiUrl} answering`, () => answersVersion(apiUrl), 15_000, {
+              intervalMs: 50,
+              abandon: probe.exited,
+            }),
         });
         const part = new ControlledProcess('toxiproxy', () => this.slot('toxiproxy').launch(spec));
         await part.start();
@@ -188,10 +193,19 @@ class DockerParts {
       },
       part: async ({ name, spec, port, dependencies }, context) => {
         // The port is fixed from the start: `docker start` reruns the same command.
-        const command = partCommand(name, spec, { port, host: this.bindIp, dataDir: context.partDir(name), dependencies, projectRoot: this.projectRoot });
+        const command = partCommand(name, spec, {
+          port,
+          host: this.bindIp,
+          dataDir: context.partDir(name),
+          dependencies,
+          projectRoot: this.projectRoot,
+        });
         const isNode = command.command === process.execPath || command.command === 'node';
         if (!isNode && !spec.docker) {
-          throw new ClusterStartError('docker', `part ${name} runs ${command.command}: the docker provider runs Node parts in its own image; give parts.${name}.docker.image for anything else`);
+          throw new ClusterStartError(
+            'docker',
+            `part ${name} runs ${command.command}: the docker provider runs Node parts in its own image; give parts.${name}.docker.image for anything else`,
+          );
         }
         const image = spec.docker ? { image: spec.docker.image, entrypoint: [command.command] } : undefined;
         const timeoutMs = readyTimeoutMs(name, spec);
@@ -199,7 +213,13 @@ class DockerParts {
           context,
           name,
           [port],
-          { image, args: command.args ?? [], env: command.env, workingDir: command.cwd ? path.resolve(this.projectRoot, command.cwd) : this.projectRoot, readyTimeoutMs: timeoutMs },
+          {
+            image,
+            args: command.args ?? [],
+            env: command.env,
+            workingDir: command.cwd ? path.resolve(this.projectRoot, command.cwd) : this.projectRoot,
+            readyTimeoutMs: timeoutMs,
+          },
           readinessCheck(name, spec.ready, partAddress('127.0.0.1', port), timeoutMs),
         );
         return this.slot(name).launch(containerSpec);
@@ -241,7 +261,8 @@ class DockerParts {
       // Without cgo, Go finds the current user only through $USER (the server's telemetry resource needs it).
       env: { USER: 'temporal', HOME: '/tmp' },
       readyTimeoutMs: 30_000,
-      readyWhen: (probe) => waitUntil(`Temporal dev server at ${address} answering`, () => isServing(address), 30_000, { abandon: probe.exited }),
+      readyWhen: (probe) =>
+        waitUntil(`Temporal dev server at ${address} answering`, () => isServing(address), 30_000, { abandon: probe.exited }),
     });
     const temporal = new ControlledProcess('temporal', () => this.slot('temporal').launch(spec));
     await temporal.start();
@@ -256,7 +277,8 @@ export const dockerProvider: ClusterProvider = {
     let images: ClusterImages;
     let mode: DockerNetworkMode;
     try {
-      const chosen = networkModeFrom(options.docker?.network, 'the docker network option') ?? networkModeFrom(process.env[NETWORK_ENV], NETWORK_ENV);
+      const chosen =
+        networkModeFrom(options.docker?.network, 'the docker network option') ?? networkModeFrom(process.env[NETWORK_ENV], NETWORK_ENV);
       const engine = await ensureDockerEngine();
       if (engine.started) log(`started a Docker engine ${engine.serverVersion} (storage ${engine.storageDriver})`);
       mode = chosen ?? (await engineDefaultNetwork());
@@ -266,7 +288,9 @@ export const dockerProvider: ClusterProvider = {
       throw new ClusterStartError('docker', (error as Error).message.split('\n')[0]!, { cause: error });
     }
     if (images.buildMs > 0) log(`built the cluster's images in ${(images.buildMs / 1000).toFixed(1)} s`);
-    log(`docker networking: ${mode === 'host' ? 'host (every part on 127.0.0.1)' : "bridge (the run's own network, ports published on 127.0.0.1)"}`);
+    log(
+      `docker networking: ${mode === 'host' ? 'host (every part on 127.0.0.1)' : "bridge (the run's own network, ports published on 127.0.0.1)"}`,
+    );
     const parts = new DockerParts(images, mode, options.projectRoot);
     return startProcessCluster('docker', options, (context) => parts.temporal(context), parts.launchers());
   },

@@ -13,7 +13,9 @@ import type { ClusterProvider, ExternalTemporal } from './types.ts';
  * TLS for connections that go through a local proxy: the certificate still names the cluster's host, not
  * 127.0.0.1, so the server name is the cluster's unless one is given. An API key implies TLS, as in the SDK.
  */
-export function tlsThroughProxy(external: ExternalTemporal): Pick<TemporalFrontend, 'workerTls'> & { client?: ReturnType<typeof tlsConfig> } {
+export function tlsThroughProxy(
+  external: ExternalTemporal,
+): Pick<TemporalFrontend, 'workerTls'> & { client?: ReturnType<typeof tlsConfig> } {
   const enabled = external.tls !== undefined ? external.tls !== false : external.apiKey !== undefined;
   if (!enabled) return {};
   const files = typeof external.tls === 'object' ? external.tls : {};

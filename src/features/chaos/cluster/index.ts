@@ -8,7 +8,12 @@ import { localProvider } from './local.ts';
 import { servicesProvider } from './services.ts';
 import type { ClusterProvider, DockerNetworkMode, ExternalTemporal } from './types.ts';
 
-export const providers = { local: localProvider, services: servicesProvider, docker: dockerProvider, external: externalProvider } as const satisfies Record<string, ClusterProvider>;
+export const providers = {
+  local: localProvider,
+  services: servicesProvider,
+  docker: dockerProvider,
+  external: externalProvider,
+} as const satisfies Record<string, ClusterProvider>;
 
 /** What a command line picks: a provider, and for `external` the cluster to put Toxiproxy in front of. */
 export type ProviderChoice =
@@ -36,6 +41,16 @@ export function providerFor(choice: ProviderChoice): ClusterProvider {
 }
 
 export { cleanupStaleRuns } from '../../../base/harness/run-registry.ts';
-export type { Cluster, ClusterOptions, ClusterProcess, ClusterProvider, DockerNetworkMode, ExternalTemporal, Link, ToxicSpec, WorkerCode } from './types.ts';
+export type {
+  Cluster,
+  ClusterOptions,
+  ClusterProcess,
+  ClusterProvider,
+  DockerNetworkMode,
+  ExternalTemporal,
+  Link,
+  ToxicSpec,
+  WorkerCode,
+} from './types.ts';
 export { TOXICS } from './types.ts';
 export { SERVICES_LINKS, SERVICES_PROCESSES } from './services-names.ts';

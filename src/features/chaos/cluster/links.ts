@@ -96,7 +96,8 @@ export async function createLinks(
   listenOn: (link: string) => string = () => '127.0.0.1:0',
 ): Promise<Record<string, Link>> {
   const create = async (name: string): Promise<Link> => {
-    const failed = (reason: string, cause?: unknown): LinkError => new LinkError(name, `cannot create its proxy to ${upstreams[name]}: ${reason}`, { cause });
+    const failed = (reason: string, cause?: unknown): LinkError =>
+      new LinkError(name, `cannot create its proxy to ${upstreams[name]}: ${reason}`, { cause });
     // Created through the API itself: the client library drops Toxiproxy's reason (a port in use, a bad address).
     const response = await fetch(`${toxiproxy.host}/proxies`, {
       method: 'POST',

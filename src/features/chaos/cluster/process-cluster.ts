@@ -98,7 +98,16 @@ export interface PartLaunchers {
 export const processLaunchers: PartLaunchers = {
   toxiproxy: (context) => startToxiproxy({ logFile: context.logFile('toxiproxy'), onSpawn: context.recorder('toxiproxy') }),
   part: ({ name, spec, port, dependencies }, context) =>
-    startPart({ name, spec, port, dependencies, dataDir: context.partDir(name), projectRoot: context.projectRoot, logFile: context.logFile(name), onSpawn: context.recorder(name) }),
+    startPart({
+      name,
+      spec,
+      port,
+      dependencies,
+      dataDir: context.partDir(name),
+      projectRoot: context.projectRoot,
+      logFile: context.logFile(name),
+      onSpawn: context.recorder(name),
+    }),
   worker: (options) => startWorkerProcess(options),
 };
 
@@ -242,7 +251,8 @@ export async function startProcessCluster(
   const stateDir = path.resolve(options.stateDir);
   const { count, taskQueues } = options.workers;
   const { parts: partSpecs, partLinks } = options.system;
-  if (!Number.isInteger(count) || count < 1) throw new ClusterStartError(provider, `workers.count must be a positive integer, got ${count}`);
+  if (!Number.isInteger(count) || count < 1)
+    throw new ClusterStartError(provider, `workers.count must be a positive integer, got ${count}`);
   if (taskQueues.length === 0) throw new ClusterStartError(provider, 'workers.taskQueues is empty: give at least one task queue');
   // Workflow code that does not bundle is said (file, line, cause) before anything starts or is written.
   const firstCode = await workflowBundleFile(options.workers.workflowsPath);
@@ -252,7 +262,10 @@ export async function startProcessCluster(
   mkdirSync(bundlesDir, { recursive: true });
 
   for (const stale of await cleanupStaleRuns(stateDir)) {
-    const left = [...stale.killed.map((p) => `${p.name} (pid ${p.pid})`), ...stale.removedContainers.map((id) => `container ${id.slice(0, 12)}`)];
+    const left = [
+      ...stale.killed.map((p) => `${p.name} (pid ${p.pid})`),
+      ...stale.removedContainers.map((id) => `container ${id.slice(0, 12)}`),
+    ];
     const killed = left.join(', ') || 'nothing was left running';
     log(`cleaned up a run whose harness was killed (${stale.dataDir}): ${killed}`);
   }
@@ -303,7 +316,9 @@ export async function startProcessCluster(
     const spec = partSpecs[name]!;
     // Its dependencies through their links, as the part reaches them (a container may reach them by another name).
     const dependencies = (): Record<string, PartAddress> =>
-      Object.fromEntries((spec.dependsOn ?? []).map((dependency) => [dependency, parseAddress(inside(links[`${name}-${dependency}`]!.listen))]));
+      Object.fromEntries(
+        (spec.dependsOn ?? []).map((dependency) => [dependency, parseAddress(inside(links[`${name}-${dependency}`]!.listen))]),
+      );
     return new ControlledProcess(name, () => launchers.part({ name, spec, port: ports.get(name)!, dependencies: dependencies() }, context));
   });
   const independent = parts.filter((part) => (partSpecs[part.name]!.dependsOn ?? []).length === 0);
@@ -349,7 +364,10 @@ export async function startProcessCluster(
       'client-temporal': inside(frontend.address),
       ...Object.fromEntries(partLinks.map((link) => [link.name, inside(partAddresses[link.to]!.address)])),
     };
-    links = { ...frontend.links, ...(await createLinks(toxiproxy.value.client, upstreams, toxiproxy.value.proxyListen?.bind(toxiproxy.value))) };
+    links = {
+      ...frontend.links,
+      ...(await createLinks(toxiproxy.value.client, upstreams, toxiproxy.value.proxyListen?.bind(toxiproxy.value))),
+    };
   } catch (error) {
     return fail('links', error);
   }
@@ -367,20 +385,23 @@ export async function startProcessCluster(
   const workers = Array.from({ length: count }, (_, index) => {
     const name = `worker-${index + 1}`;
     return new ControlledProcess(name, () =>
-      launchers.worker({
-        name,
-        cwd: options.projectRoot,
-        address: inside(links['worker-temporal']!.listen),
-        namespace,
-        taskQueues,
-        bundle: deployment.bundlePath,
-        activities: deployment.activitiesPath,
-        parts: Object.fromEntries(workerParts.map((part) => [part, inside(links[`worker-${part}`]!.listen)])),
-        tls: frontend.workerTls,
-        apiKey: frontend.connectionOptions?.apiKey,
-        logFile: context.logFile(name),
-        onSpawn: context.recorder(name),
-      }, context),
+      launchers.worker(
+        {
+          name,
+          cwd: options.projectRoot,
+          address: inside(links['worker-temporal']!.listen),
+          namespace,
+          taskQueues,
+          bundle: deployment.bundlePath,
+          activities: deployment.activitiesPath,
+          parts: Object.fromEntries(workerParts.map((part) => [part, inside(links[`worker-${part}`]!.listen)])),
+          tls: frontend.workerTls,
+          apiKey: frontend.connectionOptions?.apiKey,
+          logFile: context.logFile(name),
+          onSpawn: context.recorder(name),
+        },
+        context,
+      ),
     );
   });
   stoppers.push(...workers.map((worker) => () => worker.stop()));
@@ -396,7 +417,19 @@ export async function startProcessCluster(
     deployment = { bundlePath, activitiesPath: path.resolve(code.activitiesPath) };
     await attemptAll(workers.map((worker) => () => worker.start()));
   };
-  const cluster = new ProcessCluster({ provider, namespace, frontend, parts, partAddresses, toxiproxy: toxiproxy.value, links, workers, deploy, registry, dispose: launchers.dispose });
+  const cluster = new ProcessCluster({
+    provider,
+    namespace,
+    frontend,
+    parts,
+    partAddresses,
+    toxiproxy: toxiproxy.value,
+    links,
+    workers,
+    deploy,
+    registry,
+    dispose: launchers.dispose,
+  });
   const partList = order.map((name) => `${name} ${partAddresses[name]!.address}`).join(', ');
   log(
     `${provider} cluster up in ${((Date.now() - startedAt) / 1000).toFixed(1)} s: Temporal ${frontend.address}` +
