@@ -2,8 +2,9 @@
  * What every `defineX` of tempest shares: an error that names the field that is wrong and what would be right, and
  * durations given as numbers of milliseconds or as text ('500ms', '2s', '1.5m').
  */
+import { UsageError } from './errors.ts';
 
-export class DefinitionError extends Error {
+export class DefinitionError extends UsageError {
   override name = 'DefinitionError';
 }
 

@@ -1,35 +1,46 @@
 /**
- * Exit codes: 0 ok, 1 a verdict failed (a check found a problem), 2 a usage or harness error
- * (bad flag or input, a server that would not start, an unreachable cluster).
+ * One way to fail. Every error tempest means to raise is a TempestError: its message is the line a person reads
+ * (naming the file, field or flag that is wrong and what would be right), its exit code what `tempest` exits with,
+ * mapped once, in the CLI's main. A verdict (an invariant violated, a regression found) is a value a command
+ * returns, never an error. Anything else thrown is a bug of tempest's, and exits 2 too.
+ *
+ * Exit codes: 0 ok, 1 a verdict failed, 2 a usage or harness error, 130 interrupted (as a shell reports SIGINT).
  */
 export const EXIT = { ok: 0, verdictFailed: 1, usageOrHarness: 2, interrupted: 130 } as const;
 
-/** A wrong flag, argument or input file: the message names it and says what would be right. */
-export class UsageError extends Error {
-  readonly exitCode = EXIT.usageOrHarness;
+export abstract class TempestError extends Error {
+  abstract readonly exitCode: number;
+}
+
+/** Bad input: a flag, an argument, a file, a module or a definition field; the message names it. */
+export class UsageError extends TempestError {
+  readonly exitCode: number = EXIT.usageOrHarness;
   override name = 'UsageError';
 }
 
-/** The harness could not do its job (a server did not start, a tool is missing, a cluster is unreachable). */
-export class HarnessError extends Error {
-  readonly exitCode = EXIT.usageOrHarness;
+/** The harness could not do its job: a server did not start, a tool is missing, a cluster is unreachable. */
+export class HarnessError extends TempestError {
+  readonly exitCode: number = EXIT.usageOrHarness;
   override name = 'HarnessError';
 }
 
-/** A check ran and failed: the message carries the evidence. */
-export class VerdictFailed extends Error {
-  readonly exitCode = EXIT.verdictFailed;
-  override name = 'VerdictFailed';
-}
-
-/** Ctrl-C stopped the command (exit 130, as a shell reports SIGINT). */
-export class Interrupted extends Error {
-  readonly exitCode = EXIT.interrupted;
+/** Ctrl-C stopped the command. */
+export class Interrupted extends TempestError {
+  readonly exitCode: number = EXIT.interrupted;
   override name = 'Interrupted';
 }
 
+/** The exit code `error` stands for: its own when tempest raised it, 2 for anything else. */
 export function exitCodeOf(error: unknown): number {
-  return error instanceof UsageError || error instanceof HarnessError || error instanceof VerdictFailed || error instanceof Interrupted
-    ? error.exitCode
-    : EXIT.usageOrHarness;
+  return error instanceof TempestError ? error.exitCode : EXIT.usageOrHarness;
+}
+
+/** The first line of an error's message: what a one-line report quotes of an error it wraps. */
+export function firstLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
+}
+
+/** A message on one line: what a parser's error (quoting the text it choked on) becomes inside a one-line report. */
+export function oneLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, ' ');
 }

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { ComparisonError, compareReports, compareSamples } from '../../src/features/bench/compare';
+import { compareReports, compareSamples } from '../../src/features/bench/compare';
 import { harnessOverhead } from '../../src/features/bench/overhead';
 import { mannWhitneyU } from '../../src/features/bench/stats';
 import { latencySpec, lognormalSamples, seededRandom, syntheticReport, throughputSpec } from '../support/bench-reports';
+import { UsageError } from '../../src/base/errors.ts';
 
 const OPTIONS = { thresholdPercent: 10, alpha: 0.05 };
 const FILES = { base: 'base.json', head: 'head.json' };
@@ -125,7 +126,7 @@ describe('compareReports', () => {
     const base = syntheticReport([latencySpec('a', FIVE), latencySpec('gone', FIVE)]);
     const head = syntheticReport([latencySpec('a', FIVE), latencySpec('new', FIVE)]);
     expect(() => compareReports(base, head, OPTIONS, FILES)).toThrow(
-      new ComparisonError(
+      new UsageError(
         'head.json: 1 benchmark of base.json is missing (throughput/gone); a gate cannot pass what was not measured: run the same suites for both reports, or remove a retired benchmark from base.json',
       ),
     );
@@ -162,14 +163,14 @@ describe('compareReports', () => {
   ])('refuses a benchmark whose %s changed', (_, change, message) => {
     const base = syntheticReport([latencySpec('x', FIVE)]);
     const head = syntheticReport([{ ...latencySpec('x', FIVE), ...change }]);
-    expect(() => compareReports(base, head, OPTIONS, FILES)).toThrow(new ComparisonError(message));
+    expect(() => compareReports(base, head, OPTIONS, FILES)).toThrow(new UsageError(message));
   });
 
   it('refuses samples too few for any change to be significant: 3 against 3 could never fail the gate', () => {
     const base = syntheticReport([latencySpec('x', [1, 2, 3])]);
     const head = syntheticReport([latencySpec('x', [10, 20, 30])]);
     expect(() => compareReports(base, head, OPTIONS, FILES)).toThrow(
-      new ComparisonError(
+      new UsageError(
         'benchmark "throughput/x": 3 samples in base.json against 3 in head.json can never show a significant change at alpha 0.05 (the smallest possible p is 0.10), so the gate could not fail on it; measure more repetitions (a full run, not --quick)',
       ),
     );

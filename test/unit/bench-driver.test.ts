@@ -1,8 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { LoopFailed, runClosedLoop, warmUpUntilSteady } from '../../src/features/bench/driver';
+import { runClosedLoop, warmUpUntilSteady } from '../../src/features/bench/driver';
 import { loopBenchmarks } from '../../src/features/bench/end-to-end';
 import { configuredBackoffMs, recordedRetryPolicy, staggeredStarts } from '../../src/features/bench/suites/retry-latency';
+import { HarnessError } from '../../src/base/errors.ts';
 
 /** A stand-in workflow call that records how many calls were in flight at once. */
 function tracked(durationMs: number) {
@@ -58,7 +59,7 @@ describe('runClosedLoop', () => {
       await sleep(1);
       if (index === 3) throw new Error('WorkflowFailedError: deposit refused');
     });
-    await expect(loop).rejects.toThrow(LoopFailed);
+    await expect(loop).rejects.toThrow(HarnessError);
     await expect(loop).rejects.toThrow('workflow #3 of the loop failed: WorkflowFailedError: deposit refused');
     expect(started.length).toBeLessThanOrEqual(5);
   });

@@ -2,7 +2,7 @@
  * The catalogue of bad inputs to the benchmark gate (`tempest bench compare`, and the output flags of `bench run`):
  * each must end in one line naming the file and the field or benchmark (or the flag), exit 2, and nothing written;
  * or, where a regression is the truth, exit 1 naming the benchmark. `compareBench` runs in this process, and its
- * error is turned into an exit code and a line as `tempest` does (src/entries/cli/main.ts; bench-cli.test.ts runs the real
+ * exit code is the verdict, and an error is turned into an exit code and a line as `tempest` does (src/entries/cli/main.ts; bench-cli.test.ts runs the real
  * command for a few of these).
  */
 import { execFileSync } from 'node:child_process';
@@ -55,10 +55,12 @@ execFileSync('mkfifo', [pipe]);
 /** Runs the comparison as `tempest bench compare` would: its exit code, stdout and stderr. */
 function compare(basePath: string, headPath: string, options: BenchCompareOptions = {}): { code: number; stdout: string; stderr: string } {
   let stdout = '';
+  let stderr = '';
   vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
   try {
-    compareBench(basePath, headPath, options);
-    return { code: 0, stdout, stderr: '' };
+    const code = compareBench(basePath, headPath, options);
+    return { code, stdout, stderr };
   } catch (error) {
     return { code: exitCodeOf(error), stdout, stderr: `tempest: ${(error as Error).message}\n` };
   } finally {

@@ -2,7 +2,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFil
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ReportDirError, stageReportDir } from '../../src/features/chaos/report-dir';
+import { stageReportDir } from '../../src/features/chaos/report-dir';
+import { UsageError } from '../../src/base/errors.ts';
 
 const scratch = (): string => mkdtempSync(path.join(os.tmpdir(), 'tempest-report-dir-'));
 
@@ -40,9 +41,9 @@ describe('a run report directory: whole or not at all', () => {
   it('refuses a directory that is not a tempest report, and a file', () => {
     const parent = scratch();
     writeFileSync(path.join(parent, 'notes.txt'), 'mine');
-    expect(() => stageReportDir(parent)).toThrow(ReportDirError);
+    expect(() => stageReportDir(parent)).toThrow(UsageError);
     expect(() => stageReportDir(parent)).toThrow(`${parent} exists and is not a tempest report`);
-    expect(() => stageReportDir(path.join(parent, 'notes.txt'))).toThrow(ReportDirError);
+    expect(() => stageReportDir(path.join(parent, 'notes.txt'))).toThrow(UsageError);
     expect(readdirSync(parent)).toEqual(['notes.txt']);
   });
 

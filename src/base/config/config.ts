@@ -8,6 +8,7 @@ import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { exported, importUserModule, UserModuleError } from '../modules/user-module.ts';
+import { UsageError } from '../errors.ts';
 
 /** A path in a config: relative to the config file's folder, absolute, or a file URL. */
 export type ProjectPath = string | URL;
@@ -33,7 +34,7 @@ const KEYS: readonly (keyof TempestConfig)[] = ['workflows', 'dataConverter', 'c
 
 export const CONFIG_FILES = ['tempest.config.ts', 'tempest.config.mts', 'tempest.config.js', 'tempest.config.mjs'] as const;
 
-export class ConfigError extends Error {
+export class ConfigError extends UsageError {
   override name = 'ConfigError';
 }
 

@@ -22,6 +22,7 @@ import { type BundleOptions, bundleWorkflowCode, DefaultLogger } from '@temporal
 import { writeFileAtomic } from '../files.ts';
 import { shownPath } from '../modules/user-module.ts';
 import { cacheRoot } from '../toolchain/cache.ts';
+import { UsageError } from '../errors.ts';
 
 const INDEX_SCHEMA = 'tempest.bundle-cache/v1';
 /** Bundles kept per request: enough to switch between a few branches without rebundling. */
@@ -113,7 +114,7 @@ interface ExternalsData {
 type Externals = (data: ExternalsData, callback: unknown) => Promise<unknown>;
 
 /** A workflows module that does not bundle: the file, the line where known, and the cause, in one line. */
-export class WorkflowBundleError extends Error {
+export class WorkflowBundleError extends UsageError {
   constructor(
     readonly workflowsPath: string,
     readonly file: string | undefined,

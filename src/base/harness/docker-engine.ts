@@ -11,12 +11,9 @@ import { closeSync, mkdirSync, openSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { HarnessError } from '../errors.ts';
 
 const run = promisify(execFile);
-
-export class DockerEngineError extends Error {
-  override name = 'DockerEngineError';
-}
 
 /** Opt-in to starting an engine when none runs. */
 export const START_DOCKER_ENV = 'TEMPEST_START_DOCKER';
@@ -68,7 +65,7 @@ export async function ensureDockerEngine(options: { start: boolean } = { start: 
   const version = await engineVersion();
   if (version) return { serverVersion: version, started: false };
   if (!options.start) {
-    throw new DockerEngineError(
+    throw new HarnessError(
       `no Docker engine runs (docker info fails); start one, or set ${START_DOCKER_ENV}=1 to let tempest start dockerd`,
     );
   }
@@ -96,7 +93,7 @@ function tryLock(): boolean {
 
 async function startDockerd(): Promise<DockerEngine> {
   if (!(await onPath('dockerd'))) {
-    throw new DockerEngineError('no Docker engine runs and dockerd is not installed (Debian: apt-get install docker.io)');
+    throw new HarnessError('no Docker engine runs and dockerd is not installed (Debian: apt-get install docker.io)');
   }
   if (!tryLock()) {
     const deadline = Date.now() + 90_000;
@@ -105,7 +102,7 @@ async function startDockerd(): Promise<DockerEngine> {
       if (version) return { serverVersion: version, started: false };
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
-    throw new DockerEngineError(`another process was starting dockerd and no engine answered within 90 s; see ${DOCKERD_LOG}`);
+    throw new HarnessError(`another process was starting dockerd and no engine answered within 90 s; see ${DOCKERD_LOG}`);
   }
   try {
     return await launchWithFallback();
@@ -124,7 +121,7 @@ async function launchWithFallback(): Promise<DockerEngine> {
     if (child.exitCode === null) child.kill('SIGTERM');
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }
-  throw new DockerEngineError(`could not start dockerd (${failures.join('; ')}); see ${DOCKERD_LOG}`);
+  throw new HarnessError(`could not start dockerd (${failures.join('; ')}); see ${DOCKERD_LOG}`);
 }
 
 function launch(storageDriver: string) {

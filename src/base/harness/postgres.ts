@@ -20,10 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { type ManagedProcess, type SpawnedProcess, startProcess } from './process.ts';
 import { identifyProcess, type ProcessIdentity } from './run-registry.ts';
-
-export class PostgresNotFoundError extends Error {
-  override name = 'PostgresNotFoundError';
-}
+import { HarnessError } from '../errors.ts';
 
 export interface PostgresBinaries {
   initdb: string;
@@ -49,7 +46,7 @@ export function findPostgres(env: NodeJS.ProcessEnv = process.env): PostgresBina
     if (existsSync(binaries.initdb) && existsSync(binaries.postgres)) return binaries;
   }
   const looked = env.TEMPEST_POSTGRES_BIN ? `TEMPEST_POSTGRES_BIN=${env.TEMPEST_POSTGRES_BIN}` : candidates.join(', ');
-  throw new PostgresNotFoundError(
+  throw new HarnessError(
     `PostgreSQL (initdb and postgres) is not installed (looked in ${looked}); install it (Debian: sudo apt-get install -y postgresql) or set TEMPEST_POSTGRES_BIN to the directory holding initdb and postgres`,
   );
 }

@@ -8,16 +8,7 @@ import { EventEmitter } from 'node:events';
 import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
 import net from 'node:net';
 import { createInterface } from 'node:readline';
-
-export class ProcessStartError extends Error {
-  constructor(
-    readonly processName: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ProcessStartError';
-  }
-}
+import { HarnessError } from '../errors.ts';
 
 export interface ExitStatus {
   code: number | null;
@@ -165,17 +156,14 @@ export async function startProcess<T>(options: StartProcessOptions<T>): Promise<
 
   const outputClosed = new Promise((resolve) => child.once('close', resolve));
   const spawnFailed = new Promise<never>((_, reject) => {
-    child.once('error', (error) =>
-      reject(new ProcessStartError(options.name, `cannot start ${options.name} (${options.command}): ${error.message}`)),
-    );
+    child.once('error', (error) => reject(new HarnessError(`cannot start ${options.name} (${options.command}): ${error.message}`)));
   });
   const exited: Promise<never> = Promise.race([
     spawnFailed,
     managed.exited.then(async (status) => {
       // Its last words may still be in the pipes when it exits: wait for them (briefly) before quoting them.
       await Promise.race([outputClosed, new Promise((resolve) => setTimeout(resolve, 500))]);
-      throw new ProcessStartError(
-        options.name,
+      throw new HarnessError(
         `${options.name} exited before it was ready (${status.signal ?? `code ${status.code}`})${lastWords(managed.recentOutput().split('\n'))}`,
       );
     }),
@@ -187,10 +175,7 @@ export async function startProcess<T>(options: StartProcessOptions<T>): Promise<
       readyWhen: options.readyWhen,
       timeoutMs: options.readyTimeoutMs ?? 30_000,
       timeoutError: (ms) =>
-        new ProcessStartError(
-          options.name,
-          `${options.name} was not ready within ${ms} ms${lastWords(managed.recentOutput().split('\n'))}`,
-        ),
+        new HarnessError(`${options.name} was not ready within ${ms} ms${lastWords(managed.recentOutput().split('\n'))}`),
     });
     return { process: managed, ready };
   } catch (error) {

@@ -10,10 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { SpawnedProcess } from './process.ts';
-
-export class RunRegistryError extends Error {
-  override name = 'RunRegistryError';
-}
+import { HarnessError } from '../errors.ts';
 
 /** Who a process is: its pid plus what makes that pid unambiguous. */
 export interface ProcessIdentity {
@@ -81,7 +78,7 @@ export class RunRegistry {
    */
   static open(stateDir: string, dataDir: string, options: { ownsDataDir?: boolean } = {}): RunRegistry {
     const harness = identifyProcess(process.pid);
-    if (!harness) throw new RunRegistryError(`cannot read this process's own identity (pid ${process.pid})`);
+    if (!harness) throw new HarnessError(`cannot read this process's own identity (pid ${process.pid})`);
     mkdirSync(runsDir(stateDir), { recursive: true });
     const file = path.join(runsDir(stateDir), `${process.pid}-${Date.now().toString(36)}.json`);
     const registry = new RunRegistry(file, {
@@ -252,7 +249,7 @@ async function waitForExit(identities: ProcessIdentity[], timeoutMs = 5000): Pro
   while (identities.some(isSameProcess)) {
     if (Date.now() > deadline) {
       const left = identities.filter(isSameProcess).map((identity) => identity.pid);
-      throw new RunRegistryError(`stale processes ${left.join(', ')} are still running ${timeoutMs} ms after SIGKILL`);
+      throw new HarnessError(`stale processes ${left.join(', ')} are still running ${timeoutMs} ms after SIGKILL`);
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

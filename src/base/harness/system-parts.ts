@@ -9,6 +9,7 @@ import { type ActivityContext, type PartAddress, type PartSpec, startOrder } fro
 import { describeLoadError, importFile, shownPath } from '../modules/user-module.ts';
 import { freePort, type SpawnedProcess, stopAll } from './process.ts';
 import { type RunningPart, startPart } from './parts.ts';
+import { UsageError } from '../errors.ts';
 
 export interface StartedParts {
   /** Each part's address. */
@@ -61,10 +62,6 @@ export async function startParts(parts: Record<string, PartSpec>, options: Start
   return { addresses, running, stop, [Symbol.asyncDispose]: stop };
 }
 
-export class ActivitiesModuleError extends Error {
-  override name = 'ActivitiesModuleError';
-}
-
 /**
  * The activities of a system's activities module (its `createActivities({ parts })`), built in this process.
  * Errors name the module as `shown` (its path by default).
@@ -78,21 +75,18 @@ export async function createSystemActivities(
   try {
     module = (await importFile(path.resolve(activitiesPath))) as typeof module;
   } catch (error) {
-    throw new ActivitiesModuleError(`${shown}: cannot load the activities: ${describeLoadError(error, activitiesPath)}`, { cause: error });
+    throw new UsageError(`${shown}: cannot load the activities: ${describeLoadError(error, activitiesPath)}`, { cause: error });
   }
   const create = module.createActivities ?? module.default;
-  if (typeof create !== 'function')
-    throw new ActivitiesModuleError(`${shown}: must export createActivities({ parts }) (or a default export of it)`);
+  if (typeof create !== 'function') throw new UsageError(`${shown}: must export createActivities({ parts }) (or a default export of it)`);
   const context: ActivityContext = { parts };
   let activities: unknown;
   try {
     activities = await (create as (c: ActivityContext) => unknown)(context);
   } catch (error) {
-    throw new ActivitiesModuleError(`${shown}: createActivities threw: ${(error as Error).message.split('\n')[0]}`, { cause: error });
+    throw new UsageError(`${shown}: createActivities threw: ${(error as Error).message.split('\n')[0]}`, { cause: error });
   }
   if (!activities || typeof activities !== 'object')
-    throw new ActivitiesModuleError(
-      `${shown}: createActivities returned ${JSON.stringify(activities)}, not an object of activity functions`,
-    );
+    throw new UsageError(`${shown}: createActivities returned ${JSON.stringify(activities)}, not an object of activity functions`);
   return activities as Record<string, (...args: never[]) => unknown>;
 }

@@ -2,6 +2,7 @@
  * The command line of a worker process (harness/worker-process.ts) and the line it prints once polling: written
  * by the starter (harness/workers.ts), read by the process, so the two cannot drift apart.
  */
+import { UsageError } from '../errors.ts';
 
 export interface WorkerTls {
   /** Name the server's certificate is checked against (needed when connecting through a proxy). */
@@ -37,10 +38,6 @@ export interface WorkerReadyLine {
   taskQueues: string[];
 }
 
-export class WorkerFlagError extends Error {
-  override name = 'WorkerFlagError';
-}
-
 const USAGE =
   'usage: --address <host:port> --namespace <ns> --task-queue <q> [--task-queue <q> ...] --bundle <file> --activities <module> ' +
   '[--part <name>=<host:port> ...] [--tls] [--tls-server-name <name>] [--tls-ca <file>] [--tls-cert <file> --tls-key <file>]';
@@ -74,7 +71,7 @@ export function workerArgs(flags: WorkerFlags): string[] {
   return args;
 }
 
-/** Parse a worker process's flags; throws WorkerFlagError with a one-line message naming the flag. */
+/** Parse a worker process's flags; throws a UsageError with a one-line message naming the flag. */
 export function parseWorkerFlags(args: readonly string[]): WorkerFlags {
   const values = new Map<string, string>();
   const taskQueues: string[] = [];
@@ -91,9 +88,9 @@ export function parseWorkerFlags(args: readonly string[]): WorkerFlags {
       flag === '--part' ||
       (SINGLE_VALUED as readonly string[]).includes(flag) ||
       (TLS_VALUED as readonly string[]).includes(flag);
-    if (!known) throw new WorkerFlagError(`unknown flag ${flag} (${USAGE})`);
+    if (!known) throw new UsageError(`unknown flag ${flag} (${USAGE})`);
     const value = args[++index];
-    if (value === undefined || value === '' || value.startsWith('--')) throw new WorkerFlagError(`${flag} needs a value (${USAGE})`);
+    if (value === undefined || value === '' || value.startsWith('--')) throw new UsageError(`${flag} needs a value (${USAGE})`);
     if (flag === '--task-queue') {
       taskQueues.push(value);
       continue;
@@ -101,22 +98,22 @@ export function parseWorkerFlags(args: readonly string[]): WorkerFlags {
     if (flag === '--part') {
       const [name, address] = [value.slice(0, value.indexOf('=')), value.slice(value.indexOf('=') + 1)];
       if (!value.includes('=') || !name || !HOST_PORT.test(address))
-        throw new WorkerFlagError(`--part must be <name>=<host:port>, got '${value}'`);
-      if (name in parts) throw new WorkerFlagError(`--part ${name} is given more than once`);
+        throw new UsageError(`--part must be <name>=<host:port>, got '${value}'`);
+      if (name in parts) throw new UsageError(`--part ${name} is given more than once`);
       parts[name] = address;
       continue;
     }
-    if (values.has(flag)) throw new WorkerFlagError(`${flag} is given more than once`);
+    if (values.has(flag)) throw new UsageError(`${flag} is given more than once`);
     values.set(flag, value);
   }
   for (const flag of SINGLE_VALUED) {
-    if (!values.has(flag)) throw new WorkerFlagError(`${flag} is required (${USAGE})`);
+    if (!values.has(flag)) throw new UsageError(`${flag} is required (${USAGE})`);
   }
-  if (taskQueues.length === 0) throw new WorkerFlagError(`--task-queue is required, once per task queue (${USAGE})`);
+  if (taskQueues.length === 0) throw new UsageError(`--task-queue is required, once per task queue (${USAGE})`);
   const address = values.get('--address') as string;
-  if (!HOST_PORT.test(address)) throw new WorkerFlagError(`--address must be host:port, got '${address}'`);
+  if (!HOST_PORT.test(address)) throw new UsageError(`--address must be host:port, got '${address}'`);
   if (values.has('--tls-cert') !== values.has('--tls-key'))
-    throw new WorkerFlagError('--tls-cert and --tls-key go together: give both or neither');
+    throw new UsageError('--tls-cert and --tls-key go together: give both or neither');
   const tlsFiles = {
     serverName: values.get('--tls-server-name'),
     caFile: values.get('--tls-ca'),

@@ -10,10 +10,11 @@
  */
 import { existsSync } from 'node:fs';
 import { parseAddress } from './parts.ts';
-import { ActivitiesModuleError, createSystemActivities } from './system-parts.ts';
+import { createSystemActivities } from './system-parts.ts';
 import { tlsConfig } from './tls.ts';
 import { installQuietRuntime, NativeConnection, WorkerGroup } from './worker.ts';
 import { parseWorkerFlags, WORKER_API_KEY_ENV, type WorkerFlags, type WorkerReadyLine } from './worker-flags.ts';
+import { UsageError } from '../errors.ts';
 
 const EXIT_FAILED = 1;
 const EXIT_USAGE = 2;
@@ -28,7 +29,7 @@ async function loadActivities(flags: WorkerFlags): Promise<object> {
   try {
     return await createSystemActivities(flags.activities, parts, `--activities ${flags.activities}`);
   } catch (error) {
-    if (error instanceof ActivitiesModuleError) fail(error.message, EXIT_USAGE);
+    if (error instanceof UsageError) fail(error.message, EXIT_USAGE);
     throw error;
   }
 }

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import proto from '@temporalio/proto';
 import type { temporal } from '@temporalio/proto';
+import { oneLine, UsageError } from '../errors.ts';
 
 export type History = temporal.api.history.v1.IHistory;
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
@@ -29,7 +30,7 @@ export interface LoadedHistory {
   eventCount: number;
 }
 
-export class HistoryFileError extends Error {
+export class HistoryFileError extends UsageError {
   constructor(
     readonly file: string,
     reason: string,
@@ -147,7 +148,7 @@ export function parseHistory(file: string, text: string, workflowId?: string): L
     const truncated =
       text.trim().length > 0 &&
       (/end of JSON input|Unterminated string/.test((error as Error).message) || position >= text.trimEnd().length - 1);
-    throw new HistoryFileError(file, `not valid JSON${truncated ? ' (the file looks truncated)' : ''}: ${(error as Error).message}`);
+    throw new HistoryFileError(file, `not valid JSON${truncated ? ' (the file looks truncated)' : ''}: ${oneLine(error)}`);
   }
   const events = (json as { events?: unknown } | null)?.events;
   if (!Array.isArray(events))

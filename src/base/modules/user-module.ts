@@ -6,8 +6,9 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { UsageError } from '../errors.ts';
 
-export class UserModuleError extends Error {
+export class UserModuleError extends UsageError {
   override name = 'UserModuleError';
   constructor(
     readonly file: string,

@@ -30,8 +30,9 @@ import {
   type ToolName,
   type ToolSpec,
 } from './tools.ts';
+import { HarnessError } from '../errors.ts';
 
-export class ProvisionError extends Error {
+export class ProvisionError extends HarnessError {
   constructor(
     readonly tool: ToolName,
     readonly registry: string,

@@ -9,6 +9,7 @@ import { accessSync, constants, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cacheRoot } from './cache.ts';
+import { HarnessError } from '../errors.ts';
 
 export type ToolName = 'temporal' | 'temporal-test-server' | 'toxiproxy' | 'temporal-server' | 'temporal-sql-tool';
 
@@ -109,7 +110,7 @@ export interface ResolvedTool {
   pinnedVersion: string;
 }
 
-export class ToolNotFoundError extends Error {
+export class ToolNotFoundError extends HarnessError {
   constructor(
     readonly tool: ToolName,
     message: string,

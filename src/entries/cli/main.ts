@@ -84,7 +84,7 @@ export function buildProgram(): Command {
     .option('--json', 'print the comparison as JSON instead of Markdown')
     .action(async (base: string, head: string, options: import('./commands/bench.ts').BenchCompareOptions) => {
       const { compareBench } = await import('./commands/bench.ts');
-      compareBench(base, head, options);
+      process.exitCode = compareBench(base, head, options);
     });
   bench
     .command('suites')

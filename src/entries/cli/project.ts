@@ -1,9 +1,9 @@
 /** The project a command works on: `--config <file>`, else the tempest.config.ts found from the working directory. */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { ConfigError, findConfigFile, loadProject, type Project } from '../../base/config/config.ts';
-import { probeModules, type ProbeResult } from '../../base/modules/probe.ts';
-import { shownPath, UserModuleError } from '../../base/modules/user-module.ts';
+import { findConfigFile, loadProject, type Project } from '../../base/config/config.ts';
+import { probeModules } from '../../base/modules/probe.ts';
+import { shownPath } from '../../base/modules/user-module.ts';
 import { UsageError } from '../../base/errors.ts';
 
 export interface ProjectFlags {
@@ -12,13 +12,8 @@ export interface ProjectFlags {
 
 export async function projectOf(flags: ProjectFlags): Promise<Project> {
   const file = flags.config ? path.resolve(flags.config) : findConfigFile(process.cwd());
-  try {
-    if (file) await probeModules([file], { label: 'config', show: () => flags.config ?? shownPath(file) });
-    return await loadProject({ configFile: flags.config });
-  } catch (error) {
-    if (error instanceof ConfigError || error instanceof UserModuleError) throw new UsageError(error.message);
-    throw error;
-  }
+  if (file) await probeModules([file], { label: 'config', show: () => flags.config ?? shownPath(file) });
+  return loadProject({ configFile: flags.config });
 }
 
 /**
@@ -26,15 +21,10 @@ export async function projectOf(flags: ProjectFlags): Promise<Project> {
  * imported is a usage error naming it, never a hang or a silent exit.
  */
 export async function probed(files: readonly (string | undefined)[], label: string): Promise<void> {
-  try {
-    await probeModules(
-      files.filter((file): file is string => file !== undefined && existsSync(file)),
-      { label, show: shownPath },
-    );
-  } catch (error) {
-    if (error instanceof UserModuleError) throw new UsageError(error.message);
-    throw error;
-  }
+  await probeModules(
+    files.filter((file): file is string => file !== undefined && existsSync(file)),
+    { label, show: shownPath },
+  );
 }
 
 /** `--config <file>` as the user gave it, for a printed command that must work as printed. */
@@ -53,13 +43,7 @@ export { shownPath };
  * workflow context at its top level (IllegalStateError) is left to the sandbox to judge.
  */
 export async function checkWorkerCode(code: { workflowsPath: string; activitiesPath: string }): Promise<string[]> {
-  let results: Map<string, ProbeResult>;
-  try {
-    results = await probeModules([code.activitiesPath, code.workflowsPath], { label: 'worker code', show: shownPath });
-  } catch (error) {
-    if (error instanceof UserModuleError) throw new UsageError(error.message);
-    throw error;
-  }
+  const results = await probeModules([code.activitiesPath, code.workflowsPath], { label: 'worker code', show: shownPath });
   const activities = results.get(code.activitiesPath);
   if (activities && 'error' in activities)
     throw new UsageError(`${shownPath(code.activitiesPath)}: cannot load the activities: ${activities.error}`);

@@ -7,7 +7,7 @@
  * over every benchmark both reports have, and the verdict: fail when any significant regression exceeds the
  * threshold.
  *
- * A gate must be able to fail, so what it cannot judge is an error (ComparisonError, exit 2), never a pass: a
+ * A gate must be able to fail, so what it cannot judge is an error (a UsageError, exit 2), never a pass: a
  * benchmark of the base that the head lacks, a benchmark whose unit or direction changed, and samples too few for
  * any change to be significant. Reports are validated (report.ts) before they get here.
  */
@@ -22,6 +22,7 @@ import {
   type Summary,
   summarize,
 } from './stats.ts';
+import { UsageError } from '../../base/errors.ts';
 
 export interface CompareOptions {
   /** A significant regression larger than this (percent change of the median) fails the comparison. */
@@ -40,11 +41,6 @@ export const DEFAULT_COMPARE_OPTIONS: CompareOptions = { thresholdPercent: 10, a
  *   samples cannot support, say): shown with the reason, judged by nothing.
  */
 export type RowStatus = 'regression' | 'improvement' | 'unchanged' | 'only-in-head' | 'omitted-in-head';
-
-/** Two reports the gate cannot judge; the message is one line naming the file and the benchmark. */
-export class ComparisonError extends Error {
-  override name = 'ComparisonError';
-}
 
 /** The names of the compared files, for messages. */
 export interface ReportSources {
@@ -225,7 +221,7 @@ function assertJudgeable(
           ? '1 benchmark'
           : `${missing.length} benchmarks`;
     const listed = missing.length > 5 ? `${missing.slice(0, 5).join(', ')} and ${missing.length - 5} more` : missing.join(', ');
-    throw new ComparisonError(
+    throw new UsageError(
       `${sources.head}: ${all} of ${sources.base} ${missing.length === 1 ? 'is' : 'are'} missing (${listed}); a gate cannot pass what was not measured: ` +
         `run the same suites for both reports, or remove a retired benchmark from ${sources.base}`,
     );
@@ -235,14 +231,14 @@ function assertJudgeable(
     if (!h) continue; // omitted by the head, which says why
     for (const field of ['unit', 'direction'] as const) {
       if (h[field] !== b[field]) {
-        throw new ComparisonError(
+        throw new UsageError(
           `${sources.head}: benchmark "${b.id}" has ${field} "${h[field]}" but in ${sources.base} "${b[field]}"; the two cannot be compared (give a benchmark whose meaning changed a new name)`,
         );
       }
     }
     const floor = smallestPossibleP(b.samples.length, h.samples.length);
     if (floor >= options.alpha) {
-      throw new ComparisonError(
+      throw new UsageError(
         `benchmark "${b.id}": ${b.samples.length} samples in ${sources.base} against ${h.samples.length} in ${sources.head} can never show a significant change at alpha ${options.alpha} ` +
           `(the smallest possible p is ${floor.toPrecision(2)}), so the gate could not fail on it; measure more repetitions (a full run, not --quick)`,
       );

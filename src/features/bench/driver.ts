@@ -5,6 +5,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { isSteady } from './stats.ts';
+import { HarnessError } from '../../base/errors.ts';
 
 export interface ClosedLoopOptions {
   concurrency: number;
@@ -26,13 +27,8 @@ export interface ClosedLoopResult {
   throughputPerSec: number;
 }
 
-/** A workflow of the loop failed: a benchmark of a broken run is no benchmark, so the loop stops. */
-export class LoopFailed extends Error {
-  override name = 'LoopFailed';
-}
-
 /**
- * Run `execute(i)` (start workflow `i` and wait for its result) in a closed loop. Throws LoopFailed with the first
+ * Run `execute(i)` (start workflow `i` and wait for its result) in a closed loop. Throws a HarnessError with the first
  * failure after the calls in flight have settled.
  */
 export async function runClosedLoop(options: ClosedLoopOptions, execute: (index: number) => Promise<unknown>): Promise<ClosedLoopResult> {
@@ -66,7 +62,7 @@ export async function runClosedLoop(options: ClosedLoopOptions, execute: (index:
   const elapsedMs = performance.now() - started;
   signal?.throwIfAborted();
   if (failure !== undefined) {
-    throw new LoopFailed(`workflow #${failedIndex} of the loop failed: ${failure instanceof Error ? failure.message : String(failure)}`, {
+    throw new HarnessError(`workflow #${failedIndex} of the loop failed: ${failure instanceof Error ? failure.message : String(failure)}`, {
       cause: failure,
     });
   }

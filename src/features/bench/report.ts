@@ -4,6 +4,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { type Summary, summarize } from './stats.ts';
+import { oneLine, UsageError } from '../../base/errors.ts';
 
 export const REPORT_SCHEMA = 'tempest.bench/v1';
 
@@ -110,7 +111,7 @@ export function benchmark(spec: BenchmarkSpec): Benchmark {
 }
 
 /** A report file that cannot be used; the message names the file and the field. */
-export class ReportError extends Error {
+export class ReportError extends UsageError {
   override name = 'ReportError';
 }
 
@@ -135,7 +136,7 @@ export function readReport(file: string): BenchReport {
     // Editors on Windows may save a byte order mark, which JSON.parse refuses.
     value = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (error) {
-    throw new ReportError(`${file}: not valid JSON (${(error as Error).message})`);
+    throw new ReportError(`${file}: not valid JSON (${oneLine(error)})`, { cause: error });
   }
   return parseReport(value, file);
 }

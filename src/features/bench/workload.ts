@@ -7,6 +7,7 @@ import type { Project } from '../../base/config/config.ts';
 import { check, DefinitionError, isRecord } from '../../base/definition.ts';
 import type { PartAddress } from '../../base/system-spec.ts';
 import { exported, importUserModule, shownPath, UserModuleError } from '../../base/modules/user-module.ts';
+import { UsageError } from '../../base/errors.ts';
 
 export const SUITE_NAMES = ['throughput', 'baseline', 'retry-latency', 'time-skipping'] as const;
 export type WorkloadSuite = (typeof SUITE_NAMES)[number];
@@ -63,10 +64,6 @@ export function defineWorkload(spec: WorkloadSpec): Workload {
   return { ...spec, suites };
 }
 
-export class WorkloadFileError extends Error {
-  override name = 'WorkloadFileError';
-}
-
 /** The project's benchmark workloads: its `benchmarks` module's default export (a list) or `workloads`. */
 export async function loadWorkloads(project: Project): Promise<Workload[]> {
   if (!project.benchmarks) return [];
@@ -80,11 +77,10 @@ export async function loadWorkloads(project: Project): Promise<Workload[]> {
       'a list of defineWorkload(...)',
     );
   } catch (error) {
-    if (error instanceof UserModuleError) throw new WorkloadFileError(error.message, { cause: error });
+    if (error instanceof UserModuleError) throw new UsageError(error.message, { cause: error });
     throw error;
   }
-  if (!Array.isArray(list) || list.length === 0)
-    throw new WorkloadFileError(`${file}: must export a non-empty list of defineWorkload(...)`);
+  if (!Array.isArray(list) || list.length === 0) throw new UsageError(`${file}: must export a non-empty list of defineWorkload(...)`);
   const names = new Set<string>();
   return list.map((spec, i) => {
     try {
@@ -93,7 +89,7 @@ export async function loadWorkloads(project: Project): Promise<Workload[]> {
       names.add(workload.name);
       return workload;
     } catch (error) {
-      if (error instanceof DefinitionError) throw new WorkloadFileError(`${file}: workloads[${i}].${error.message}`, { cause: error });
+      if (error instanceof DefinitionError) throw new UsageError(`${file}: workloads[${i}].${error.message}`, { cause: error });
       throw error;
     }
   });

@@ -12,8 +12,9 @@ import { exported, importUserModule, shownPath, UserModuleError } from '../../ba
 import { DefinitionError } from '../../base/definition.ts';
 import { bindScenario, type BoundScenario, defineScenario, type ScenarioSpec } from './scenario.ts';
 import { defineSystem, type System, type SystemSpec } from './system.ts';
+import { UsageError } from '../../base/errors.ts';
 
-export class ScenarioFileError extends Error {
+export class ScenarioFileError extends UsageError {
   override name = 'ScenarioFileError';
 }
 

@@ -9,10 +9,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-
-export class ReportDirError extends Error {
-  override name = 'ReportDirError';
-}
+import { UsageError } from '../../base/errors.ts';
 
 /** The files that mark a directory as a tempest chaos report. */
 const REPORT_MARKERS = ['report.json', 'plan.json'];
@@ -60,7 +57,7 @@ export interface StagedReportDir {
 export function stageReportDir(target: string): StagedReportDir {
   const resolved = path.resolve(target);
   if (!isReplaceable(resolved)) {
-    throw new ReportDirError(
+    throw new UsageError(
       `${target} exists and is not a tempest report (no ${REPORT_MARKERS.join(' or ')}): choose an empty or new directory`,
     );
   }
@@ -71,7 +68,7 @@ export function stageReportDir(target: string): StagedReportDir {
     dir,
     publish: () => {
       if (!isReplaceable(resolved))
-        throw new ReportDirError(`${target} was filled by something else during the run; the report stays in ${dir}`);
+        throw new UsageError(`${target} was filled by something else during the run; the report stays in ${dir}`);
       rmSync(resolved, { recursive: true, force: true });
       renameSync(dir, resolved);
     },

@@ -25,12 +25,8 @@ import { Nemesis } from './nemesis.ts';
 import type { RecordedWorkflow, ReplayObservation, RunObservations, WorkflowOutcome, WorkflowStatus } from './observations.ts';
 import { type Plan, type PlannedOperation, planScenario } from './plan.ts';
 import { type BoundScenario, checkScenarioCluster } from './scenario.ts';
+import { SystemCodeError } from './system.ts';
 import { runWorkload, sleep } from './workload.ts';
-
-/** The system's own code (workload.prepare, snapshot) threw: a harness error naming the hook, never a verdict. */
-export class SystemHookError extends Error {
-  override name = 'SystemHookError';
-}
 
 export interface RunOptions {
   scenario: BoundScenario;
@@ -183,7 +179,7 @@ async function systemHook<T>(hook: string, run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (error) {
-    throw new SystemHookError(`${hook} threw: ${(error as Error).message?.split('\n')[0] ?? String(error)}`, { cause: error });
+    throw new SystemCodeError(`${hook} threw: ${(error as Error).message?.split('\n')[0] ?? String(error)}`, { cause: error });
   }
 }
 

@@ -8,11 +8,17 @@
  * The engine knows nothing of any particular system: the packaged bank and store are one user of this API.
  */
 import { check, type Duration, isRecord } from '../../base/definition.ts';
+import { UsageError } from '../../base/errors.ts';
 import type { Random } from '../../base/random.ts';
 import { checkSystemParts, KEBAB, type PartAddress, type PartLink, type PartSpec, type WorkersSpec } from '../../base/system-spec.ts';
 import type { Verdict } from './checkers/verdict.ts';
 import type { RunObservations, WorkflowOutcome } from './observations.ts';
 import type { PlannedOperation } from './plan.ts';
+
+/** The system's own code failed: its workload, a hook or a checker threw. The message says which; the CLI adds the system's file. */
+export class SystemCodeError extends UsageError {
+  override name = 'SystemCodeError';
+}
 
 /** Something the client does with a started workflow, in order. */
 export type StepSpec = StepAction & {

@@ -11,12 +11,13 @@ import type { RunCalls } from './doubles.ts';
 import { type HistoryState, protoMs, readHistoryState } from './history-state.ts';
 import type { InterleavingRun, Step, TimedStep } from './run-record.ts';
 import type { InterleaveSession } from './session.ts';
+import { UsageError } from '../../base/errors.ts';
 
 /** A workflow that takes longer than this (real time) to react to a step is a harness problem, not an ordering. */
 const SETTLE_BOUND_MS = 15_000;
 
 /** The explored workflow did something the definition cannot drive: a usage error naming what. */
-export class InterleaveError extends Error {
+export class InterleaveError extends UsageError {
   override name = 'InterleaveError';
 }
 

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { glob } from 'tinyglobby';
-import { UsageError } from '../../base/errors.ts';
+import { oneLine, UsageError } from '../../base/errors.ts';
 import { writeFileAtomic } from '../../base/files.ts';
 import { HistoryFileError, type LoadedHistory, loadHistories } from '../../base/history/history-file.ts';
 
@@ -63,7 +63,7 @@ export function readManifest(root: string): Manifest {
   try {
     parsed = JSON.parse(readFileSync(file, 'utf8')) as Partial<Manifest>;
   } catch (error) {
-    throw new Error(`${file}: not valid JSON: ${(error as Error).message}`);
+    throw new UsageError(`${file}: not valid JSON: ${oneLine(error)}`, { cause: error });
   }
   if (parsed.schema !== MANIFEST_SCHEMA || !Array.isArray(parsed.histories)) {
     throw new Error(`${file}: not a tempest history manifest (expected "schema": "${MANIFEST_SCHEMA}" and a "histories" array)`);

@@ -22,10 +22,11 @@ import { type DataConverter, defaultPayloadConverter, type PayloadCodec, type Pa
 import type { temporal } from '@temporalio/proto';
 import type { PayloadValues } from './compare.ts';
 import type { History } from '../../base/history/history-file.ts';
+import { UsageError } from '../../base/errors.ts';
 
 type Payload = temporal.api.common.v1.IPayload;
 
-export class DataConverterError extends Error {
+export class DataConverterError extends UsageError {
   override name = 'DataConverterError';
 }
 

@@ -18,6 +18,7 @@ import { ownModule } from '../../base/package-root.ts';
 import type { LoadedHistory } from '../../base/history/history-file.ts';
 import { type FromLane, Inbox, type LaneInit, replayLoop } from './lane-loop.ts';
 import { oneLine, type ReplayOutcome, unusableOutcome } from './outcome.ts';
+import { HarnessError } from '../../base/errors.ts';
 
 const LANE_ENTRY = ownModule(import.meta.url, './replay-lane');
 /** The TypeScript loader, so a child lane loads tempest's sources and the user's TypeScript data converter. */
@@ -28,10 +29,6 @@ const IN_FLIGHT = 4;
 const IDLE_MS = 15_000;
 /** Last lines of a child lane's stderr kept for messages. */
 const KEPT_LINES = 20;
-
-export class LaneError extends Error {
-  override name = 'LaneError';
-}
 
 export interface LaneOptions {
   bundlePath: string;
@@ -78,7 +75,7 @@ class LocalLane implements Lane {
           this.started = true;
           resolve();
         }
-        if (message.type === 'failed') reject(new LaneError(message.message));
+        if (message.type === 'failed') reject(new HarnessError(message.message));
         onMessage(this, message);
       };
       this.done = init
@@ -155,13 +152,13 @@ class ChildLane implements Lane {
           this.started = true;
           resolve();
         }
-        if (message.type === 'failed') reject(new LaneError(message.message));
+        if (message.type === 'failed') reject(new HarnessError(message.message));
         onMessage(this, message);
       });
       this.child.once('exit', (code, signal) => {
         this.exited = true;
         children.delete(this.child);
-        reject(new LaneError(`the replay process exited before it was ready (${signal ?? `exit code ${code}`})${this.lastOutput()}`));
+        reject(new HarnessError(`the replay process exited before it was ready (${signal ?? `exit code ${code}`})${this.lastOutput()}`));
         onExit(this);
       });
     });
@@ -237,7 +234,7 @@ export class LanePool {
   /** Replay every history on up to `lanes` lanes (this process's first); outcomes come in input order. */
   async *replay(histories: readonly LoadedHistory[], lanes: number): AsyncGenerator<ReplayOutcome> {
     if (histories.length === 0) return;
-    if (this.run) throw new LaneError('a replay is already running on these lanes');
+    if (this.run) throw new HarnessError('a replay is already running on these lanes');
     clearTimeout(this.idle);
     const { stallTimeoutMs } = await this.options;
     const local = this.stuck ? undefined : new LocalLane(this.init, (from, message) => this.run?.onMessage(from, message));
@@ -321,7 +318,7 @@ class RunState {
 
   onMessage(lane: Lane, message: FromLane): void {
     // A lane that cannot replay at all (its bundle or data converter does not load) fails the whole run.
-    if (message.type === 'failed') this.fail(new LaneError(message.message));
+    if (message.type === 'failed') this.fail(new HarnessError(message.message));
     if (message.type !== 'outcome') return;
     const at = lane.inFlight.indexOf(message.index);
     if (at >= 0) lane.inFlight.splice(at, 1);
@@ -361,7 +358,7 @@ class RunState {
   private replace(lane: Lane | undefined): void {
     if (this.queue.length === 0) return;
     if (++this.replacements > this.histories.length + 2) {
-      this.fail(new LaneError(`replay lanes keep failing to start${lane?.lastOutput() ?? ''}`));
+      this.fail(new HarnessError(`replay lanes keep failing to start${lane?.lastOutput() ?? ''}`));
       return;
     }
     this.startLane().ready.then(

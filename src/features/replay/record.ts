@@ -25,6 +25,7 @@ import {
 import { writeFileAtomic } from '../../base/files.ts';
 import { historyFileText } from '../../base/history/history-file.ts';
 import { type Redaction, redactHistoryJson, type StackTraces, treatStackTraces } from './redact.ts';
+import { HarnessError, UsageError } from '../../base/errors.ts';
 
 export interface ClusterOptions {
   address: string;
@@ -74,18 +75,8 @@ export interface RecordSummary {
   skipped: number;
 }
 
-export class ClusterUnreachableError extends Error {
+export class ClusterUnreachableError extends HarnessError {
   override name = 'ClusterUnreachableError';
-}
-
-/** A connection option that cannot work as given (a TLS file that is not what its flag needs): exit 2. */
-export class ConnectionOptionsError extends Error {
-  override name = 'ConnectionOptionsError';
-}
-
-/** A selection the cluster refuses (a malformed visibility query, an unknown search attribute): what it said. */
-export class SelectionError extends Error {
-  override name = 'SelectionError';
 }
 
 const firstLine = (error: unknown): string => (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
@@ -96,13 +87,13 @@ function tlsFile(flag: string, file: string, kind: 'certificate' | 'private key'
   try {
     data = readFileSync(file);
   } catch (error) {
-    throw new ConnectionOptionsError(`${flag} ${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? firstLine(error)})`);
+    throw new UsageError(`${flag} ${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? firstLine(error)})`);
   }
   try {
     if (kind === 'certificate') new X509Certificate(data);
     else createPrivateKey(data);
   } catch (error) {
-    throw new ConnectionOptionsError(`${flag} ${file}: not a PEM ${kind} (${firstLine(error)})`);
+    throw new UsageError(`${flag} ${file}: not a PEM ${kind} (${firstLine(error)})`);
   }
   return data;
 }
@@ -235,7 +226,7 @@ export async function selectExecutions(client: Client, selection: Selection): Pr
     } catch (error) {
       const said = serverSaid(error);
       if (said.code === INVALID_ARGUMENT)
-        throw new SelectionError(`--query ${JSON.stringify(selection.query)}: the server rejected it: ${said.details}`);
+        throw new UsageError(`--query ${JSON.stringify(selection.query)}: the server rejected it: ${said.details}`);
       throw new ClusterUnreachableError(`listing executions with --query ${JSON.stringify(selection.query)} failed: ${said.details}`);
     }
   }

@@ -18,6 +18,7 @@ import { loadReplayConverter } from './data-converter.ts';
 import type { LoadedHistory } from '../../base/history/history-file.ts';
 import { LanePool } from './lanes.ts';
 import type { ReplayOutcome } from './outcome.ts';
+import { UsageError } from '../../base/errors.ts';
 
 export { PATCH_HINT, type ReplayOutcome, type ReplayStatus } from './outcome.ts';
 
@@ -26,7 +27,7 @@ const CAPTURE_INTERCEPTOR = ownModule(import.meta.url, './capture-interceptor');
 const HISTORIES_PER_LANE = 64;
 export const DEFAULT_STALL_TIMEOUT_MS = 60_000;
 
-export class WorkflowsModuleError extends Error {
+export class WorkflowsModuleError extends UsageError {
   override name = 'WorkflowsModuleError';
 }
 

@@ -1,10 +1,12 @@
+import { UsageError } from '../../base/errors.ts';
+
 /** Offsets on the workflow clock ('+3h', '+23h59m', '+1d2h', '+90s', '+250ms'), as milliseconds after the start. */
 
 const UNIT_MS = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000, ms: 1 } as const;
 const OFFSET = /^\+(?:\d+(?:ms|d|h|m|s))+$/;
 const PART = /(\d+)(ms|d|h|m|s)/g;
 
-export class WorkflowTestInputError extends Error {
+export class WorkflowTestInputError extends UsageError {
   override name = 'WorkflowTestInputError';
 }
 

@@ -24,6 +24,7 @@ import type { WorkflowAction } from './actions.ts';
 import { type ActivityCall, type ActivityDouble, DoubleInRun } from './doubles.ts';
 import { describeEvent, HistoryReader, millisOf, type WorkflowTestEvent } from './events.ts';
 import { WorkflowTestInputError } from './offsets.ts';
+import { EXIT, TempestError } from '../../base/errors.ts';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
@@ -81,7 +82,8 @@ export interface WorkflowTestRun {
 }
 
 /** The run did what it was asked but broke an expectation, or its history did not replay: every problem listed. */
-export class WorkflowTestError extends Error {
+export class WorkflowTestError extends TempestError {
+  readonly exitCode = EXIT.verdictFailed;
   override name = 'WorkflowTestError';
   constructor(
     readonly problems: string[],

@@ -5,25 +5,24 @@
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { type Comparison, ComparisonError, compareReports, DEFAULT_COMPARE_OPTIONS } from '../../../features/bench/compare.ts';
+import { compareReports, DEFAULT_COMPARE_OPTIONS } from '../../../features/bench/compare.ts';
 import { keepFailureLogs, writeFileAtomic } from '../../../base/files.ts';
-import { WorkflowBundleError } from '../../../base/harness/bundle.ts';
 import { cleanupStaleRuns, RunRegistry } from '../../../base/harness/run-registry.ts';
 import { formatEnvironmentValue, formatValue, overheadCells, shortSha } from '../../../features/bench/format.ts';
 import { harnessOverhead } from '../../../features/bench/overhead.ts';
 import { renderHtml } from '../../../features/bench/render-html.ts';
 import { renderMarkdown, verdictHeadline } from '../../../features/bench/render-markdown.ts';
-import { type BenchReport, readReport, ReportError } from '../../../features/bench/report.ts';
+import { type BenchReport, readReport } from '../../../features/bench/report.ts';
 import { runBenchmarks } from '../../../features/bench/run.ts';
 import { medianInterval, minSamplesForPercentile, percentile } from '../../../features/bench/stats.ts';
 import type { BenchSuite } from '../../../features/bench/suite.ts';
 import { findSuite, SUITES } from '../../../features/bench/suites/index.ts';
 import type { BenchTarget } from '../../../features/bench/context.ts';
-import { loadWorkloads, WorkloadFileError } from '../../../features/bench/workload.ts';
-import { loadSystem, ScenarioFileError } from '../../../features/chaos/catalog.ts';
+import { loadWorkloads } from '../../../features/bench/workload.ts';
+import { loadSystem } from '../../../features/chaos/catalog.ts';
 import type { Project } from '../../../base/config/config.ts';
 import { checkWorkerCode, type ProjectFlags, probed, projectOf, shownPath } from '../project.ts';
-import { HarnessError, Interrupted, UsageError, VerdictFailed } from '../../../base/errors.ts';
+import { EXIT, firstLine, HarnessError, Interrupted, UsageError } from '../../../base/errors.ts';
 import { interruptSignal, unlessInterrupted } from '../interrupt.ts';
 
 export interface BenchRunOptions extends ProjectFlags {
@@ -85,38 +84,33 @@ async function benchTarget(options: ProjectFlags & { activities?: string }, suit
   const project = await projectOf(options);
   await probed([project.system, project.benchmarks], 'system or benchmarks');
   const needsSystem = suites.some((suite) => suite.name !== 'replay');
-  try {
-    const loaded = project.system ? await loadSystem(project) : undefined;
-    if (options.activities !== undefined && !loaded)
-      throw new UsageError(`--activities replaces the system's activities, and ${project.configFile ?? 'the project'} sets no \`system\``);
-    const system =
-      loaded && options.activities !== undefined ? { ...loaded, activitiesPath: existingFile('--activities', options.activities) } : loaded;
-    const workloads = await loadWorkloads(project);
-    if (needsSystem && (!system || workloads.length === 0)) {
-      const missing = [...(system ? [] : ['`system`']), ...(workloads.length > 0 ? [] : ['`benchmarks`'])].join(' and ');
+  const loaded = project.system ? await loadSystem(project) : undefined;
+  if (options.activities !== undefined && !loaded)
+    throw new UsageError(`--activities replaces the system's activities, and ${project.configFile ?? 'the project'} sets no \`system\``);
+  const system =
+    loaded && options.activities !== undefined ? { ...loaded, activitiesPath: existingFile('--activities', options.activities) } : loaded;
+  const workloads = await loadWorkloads(project);
+  if (needsSystem && (!system || workloads.length === 0)) {
+    const missing = [...(system ? [] : ['`system`']), ...(workloads.length > 0 ? [] : ['`benchmarks`'])].join(' and ');
+    throw new UsageError(
+      `the ${suites
+        .filter((s) => s.name !== 'replay')
+        .map((s) => s.name)
+        .join(
+          ', ',
+        )} suites run your workloads on your system: set ${missing} in ${project.configFile ?? 'a tempest.config.ts'} (or run --suite replay)`,
+    );
+  }
+  if (system && needsSystem) {
+    const types = await checkWorkerCode(system);
+    const unknown = workloads.find((workload) => types.length > 0 && !types.includes(workload.workflowType));
+    if (unknown) {
       throw new UsageError(
-        `the ${suites
-          .filter((s) => s.name !== 'replay')
-          .map((s) => s.name)
-          .join(
-            ', ',
-          )} suites run your workloads on your system: set ${missing} in ${project.configFile ?? 'a tempest.config.ts'} (or run --suite replay)`,
+        `${shownPath(project.benchmarks!)}: workload ${unknown.name} starts workflow type '${unknown.workflowType}', which ${shownPath(system.workflowsPath)} does not export (it exports ${types.join(', ')})`,
       );
     }
-    if (system && needsSystem) {
-      const types = await checkWorkerCode(system);
-      const unknown = workloads.find((workload) => types.length > 0 && !types.includes(workload.workflowType));
-      if (unknown) {
-        throw new UsageError(
-          `${shownPath(project.benchmarks!)}: workload ${unknown.name} starts workflow type '${unknown.workflowType}', which ${shownPath(system.workflowsPath)} does not export (it exports ${types.join(', ')})`,
-        );
-      }
-    }
-    return { project, system, workloads };
-  } catch (error) {
-    if (error instanceof ScenarioFileError || error instanceof WorkloadFileError) throw new UsageError(error.message);
-    throw error;
   }
+  return { project, system, workloads };
 }
 
 /** A module path the user gave, resolved from the working directory; refused when there is no such file. */
@@ -176,14 +170,18 @@ export async function runBench(options: BenchRunOptions): Promise<void> {
       removeState();
       throw error;
     }
-    if (error instanceof WorkflowBundleError) {
+    if (error instanceof UsageError) {
       removeState();
-      throw new UsageError(error.message);
+      throw error;
     }
     const logs = ownsDataDir ? keepFailureLogs(path.join(dataDir, 'logs'), stateDir) : path.join(dataDir, 'logs');
     removeState();
-    const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    throw new HarnessError(`benchmark run failed: ${message}${logs ? ` (the servers' logs are kept in ${shownPath(logs)})` : ''}`);
+    throw new HarnessError(
+      `benchmark run failed: ${firstLine(error)}${logs ? ` (the servers' logs are kept in ${shownPath(logs)})` : ''}`,
+      {
+        cause: error,
+      },
+    );
   }
   writeFileAtomic(out, `${JSON.stringify(report, null, 2)}\n`);
   removeState();
@@ -191,7 +189,8 @@ export async function runBench(options: BenchRunOptions): Promise<void> {
   else process.stdout.write(describeReport(report, out));
 }
 
-export function compareBench(basePath: string, headPath: string, options: BenchCompareOptions): void {
+/** Compare two reports; the verdict is the exit code (1 when a significant regression passed the threshold). */
+export function compareBench(basePath: string, headPath: string, options: BenchCompareOptions): number {
   const thresholdPercent = parseNumberFlag(
     '--threshold',
     options.threshold,
@@ -224,16 +223,9 @@ export function compareBench(basePath: string, headPath: string, options: BenchC
     if (earlier) throw new UsageError(`${flag} ${file} is also the ${earlier[0]} file; give each output its own path`);
     written.push([flag, file]);
   }
-  let head: BenchReport;
-  let comparison: Comparison;
-  try {
-    const base = readReport(basePath);
-    head = readReport(headPath);
-    comparison = compareReports(base, head, { thresholdPercent, alpha }, { base: basePath, head: headPath });
-  } catch (error) {
-    if (error instanceof ReportError || error instanceof ComparisonError) throw new UsageError(error.message);
-    throw error;
-  }
+  const base = readReport(basePath);
+  const head = readReport(headPath);
+  const comparison = compareReports(base, head, { thresholdPercent, alpha }, { base: basePath, head: headPath });
   const overhead = harnessOverhead(head);
   const markdown = renderMarkdown(comparison, overhead);
   // Render everything before writing anything, so a failure leaves no partial set of outputs.
@@ -246,9 +238,9 @@ export function compareBench(basePath: string, headPath: string, options: BenchC
       `${JSON.stringify(comparison, (_key, value: unknown) => (typeof value === 'number' && !Number.isFinite(value) ? String(value) : value), 2)}\n`,
     );
   else process.stdout.write(markdown);
-  if (comparison.verdict === 'fail') {
-    throw new VerdictFailed(`${verdictHeadline(comparison).replace(/^❌ /, '')}: ${comparison.failures.join(', ')}`);
-  }
+  if (comparison.verdict !== 'fail') return EXIT.ok;
+  process.stderr.write(`tempest: ${verdictHeadline(comparison).replace(/^❌ /, '')}: ${comparison.failures.join(', ')}\n`);
+  return EXIT.verdictFailed;
 }
 
 /** A decimal number (no hex, no `Infinity`, no units), checked by `valid`. */

@@ -6,30 +6,22 @@
 import { randomInt } from 'node:crypto';
 import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import {
-  findScenario,
-  type LoadedSystem,
-  listScenarios,
-  loadSystem,
-  ScenarioFileError,
-  scenarioPaths,
-} from '../../../features/chaos/catalog.ts';
-import { CheckerError } from '../../../features/chaos/checkers/index.ts';
+import { findScenario, type LoadedSystem, listScenarios, loadSystem, scenarioPaths } from '../../../features/chaos/catalog.ts';
 import { cleanupStaleRuns, providerFor, type ProviderChoice } from '../../../features/chaos/cluster/index.ts';
 import { DefinitionError } from '../../../base/definition.ts';
 import { type ExploreResult, exploreSchedules, type GeneratedFault, toFaultSpecs, withSchedule } from '../../../features/chaos/explore.ts';
 import { describeAction } from '../../../features/chaos/nemesis.ts';
 import { buildReport, type ChaosReport, renderText } from '../../../features/chaos/report.ts';
-import { ReportDirError, type StagedReportDir, stageReportDir } from '../../../features/chaos/report-dir.ts';
+import { type StagedReportDir, stageReportDir } from '../../../features/chaos/report-dir.ts';
 import { renderChaosHtml } from '../../../features/chaos/report-html.ts';
-import { type ChaosSession, openSession, planRun, runScenario, SystemHookError } from '../../../features/chaos/runner.ts';
+import { type ChaosSession, openSession, planRun, runScenario } from '../../../features/chaos/runner.ts';
 import type { WorkerCode } from '../../../features/chaos/cluster/types.ts';
 import { type BoundScenario, checkScenarioCluster } from '../../../features/chaos/scenario.ts';
+import { SystemCodeError } from '../../../features/chaos/system.ts';
 import type { Project } from '../../../base/config/config.ts';
 import { keepFailureLogs, writeFileAtomic } from '../../../base/files.ts';
-import { WorkflowBundleError } from '../../../base/harness/bundle.ts';
 import { type ConnectionFlags, connectionFlagArgs, connectionFromFlags } from '../connection-flags.ts';
-import { EXIT, HarnessError, Interrupted, UsageError } from '../../../base/errors.ts';
+import { EXIT, firstLine, HarnessError, Interrupted, UsageError } from '../../../base/errors.ts';
 import { interruptSignal, whenAborted } from '../interrupt.ts';
 import { checkWorkerCode, type ProjectFlags, probed, projectFlagArgs, projectOf, shownPath } from '../project.ts';
 
@@ -53,20 +45,11 @@ interface Chaos {
   system: LoadedSystem;
 }
 
-async function loadOrFail<T>(load: () => Promise<T>): Promise<T> {
-  try {
-    return await load();
-  } catch (error) {
-    if (error instanceof ScenarioFileError || error instanceof DefinitionError) throw new UsageError(error.message);
-    throw error;
-  }
-}
-
 /** The project and its system, once the system and the `scenarios` ('all', a name or a file) are known to load. */
 async function loadChaos(options: ProjectFlags, scenarios: string): Promise<Chaos> {
   const project = await projectOf(options);
   await probed([project.system, ...scenarioPaths(project, scenarios)], 'system or scenario');
-  return { project, system: await loadOrFail(() => loadSystem(project)) };
+  return { project, system: await loadSystem(project) };
 }
 
 /** The run registry of every chaos run of the project (see run-registry.ts). */
@@ -74,7 +57,7 @@ const stateDirOf = (project: Project): string => path.join(project.outDir, 'chao
 
 export async function listCommand(options: { json?: boolean } & ProjectFlags): Promise<number> {
   const { project, system } = await loadChaos(options, 'all');
-  const scenarios = await loadOrFail(() => listScenarios(project, system));
+  const scenarios = await listScenarios(project, system);
   if (options.json) {
     process.stdout.write(
       `${JSON.stringify(
@@ -197,7 +180,7 @@ export async function runOne(
   try {
     staged = stageReportDir(reportDir);
   } catch (error) {
-    if (error instanceof ReportDirError) throw new UsageError(`--report ${error.message}`);
+    if (error instanceof UsageError) throw new UsageError(`--report ${error.message}`, { cause: error });
     throw error;
   }
   let result;
@@ -242,13 +225,13 @@ export async function runOne(
     const logs = signal.aborted ? undefined : keepFailureLogs(path.join(staged.dir, 'cluster', 'logs'), stateDirOf(project));
     staged.discard();
     if (signal.aborted) throw new Interrupted('interrupted; stopped the cluster');
-    const message = (error as Error).message.split('\n')[0];
     // The system's own code failed (its workload, a hook, a checker): name it in the system's file.
-    if (error instanceof DefinitionError || error instanceof SystemHookError || error instanceof CheckerError)
-      throw new UsageError(`${system.file}: ${message}`);
-    if (error instanceof WorkflowBundleError) throw new UsageError(message);
+    if (error instanceof SystemCodeError || error instanceof DefinitionError)
+      throw new UsageError(`${system.file}: ${firstLine(error)}`, { cause: error });
+    if (error instanceof UsageError) throw error;
     throw new HarnessError(
-      `chaos run ${scenario.name} (seed ${seed}) could not complete: ${message}${logs ? `; the cluster's logs are kept in ${shownPath(logs)}` : ''}`,
+      `chaos run ${scenario.name} (seed ${seed}) could not complete: ${firstLine(error)}${logs ? `; the cluster's logs are kept in ${shownPath(logs)}` : ''}`,
+      { cause: error },
     );
   }
   const report = buildReport(result, {
@@ -280,11 +263,11 @@ export async function runCommand(nameOrFile: string | undefined, options: ChaosR
   const provider = providerFor(providerChoice(options)).name;
   // --all: the scenarios of the chosen cluster (the services cluster's own on it, every other one elsewhere).
   const scenarios = options.all
-    ? (await loadOrFail(() => listScenarios(chaos.project, chaos.system)))
+    ? (await listScenarios(chaos.project, chaos.system))
         .filter((scenario) => (scenario.cluster === 'services') === (provider === 'services'))
         .map((scenario) => ({ scenario, source: scenario.name }))
-    : [{ scenario: await loadOrFail(() => findScenario(nameOrFile!, chaos.project, chaos.system)), source: nameOrFile! }];
-  for (const { scenario } of scenarios) await loadOrFail(async () => checkScenarioCluster(scenario, provider));
+    : [{ scenario: await findScenario(nameOrFile!, chaos.project, chaos.system), source: nameOrFile! }];
+  for (const { scenario } of scenarios) checkScenarioCluster(scenario, provider);
   const signal = interruptSignal();
   await cleanupStaleRuns(stateDirOf(chaos.project));
   const reports: ChaosReport[] = [];
@@ -339,8 +322,8 @@ export async function exploreCommand(name: string, options: ChaosExploreOptions)
   const seed = parseSeed(options.seed);
   providerChoice(options);
   const chaos = await loadChaos(options, name);
-  const scenario = await loadOrFail(() => findScenario(name, chaos.project, chaos.system));
-  await loadOrFail(async () => checkScenarioCluster(scenario, providerFor(providerChoice(options)).name));
+  const scenario = await findScenario(name, chaos.project, chaos.system);
+  checkScenarioCluster(scenario, providerFor(providerChoice(options)).name);
   const runs = wholeNumber('--runs', options.runs, 1);
   const maxFaults = wholeNumber('--max-faults', options.maxFaults, 1);
   const tries = wholeNumber('--tries', options.tries, 1);
@@ -447,10 +430,11 @@ async function openExploreSession(
     });
   } catch (error) {
     if (signal.aborted) throw new Interrupted('interrupted; stopped the cluster');
-    if (error instanceof WorkflowBundleError) throw new UsageError(error.message);
+    if (error instanceof UsageError) throw error;
     const logs = keepFailureLogs(path.join(dataDir, 'logs'), stateDirOf(chaos.project));
     throw new HarnessError(
-      `chaos explore ${scenario.name} could not start its cluster: ${(error as Error).message.split('\n')[0]}${logs ? `; the cluster's logs are kept in ${shownPath(logs)}` : ''}`,
+      `chaos explore ${scenario.name} could not start its cluster: ${firstLine(error)}${logs ? `; the cluster's logs are kept in ${shownPath(logs)}` : ''}`,
+      { cause: error },
     );
   }
 }

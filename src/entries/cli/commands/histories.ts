@@ -6,18 +6,10 @@ import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { installQuietRuntime } from '../../../base/harness/worker.ts';
 import type { ManifestEntry } from '../../../features/replay/corpus.ts';
-import {
-  type ClusterOptions,
-  ClusterUnreachableError,
-  ConnectionOptionsError,
-  type RecordEvent,
-  recordHistories,
-  type RecordSummary,
-  SelectionError,
-} from '../../../features/replay/record.ts';
+import { type ClusterOptions, type RecordEvent, recordHistories, type RecordSummary } from '../../../features/replay/record.ts';
 import { STACK_TRACE_MODES, type StackTraces } from '../../../features/replay/redact.ts';
 import { type ConnectionFlags, connectionFromFlags } from '../connection-flags.ts';
-import { EXIT, HarnessError, UsageError } from '../../../base/errors.ts';
+import { EXIT, UsageError } from '../../../base/errors.ts';
 import { interruptSignal } from '../interrupt.ts';
 import { type ProjectFlags, projectOf, shownPath } from '../project.ts';
 
@@ -145,22 +137,16 @@ export async function runRecord(options: RecordCommandOptions): Promise<number> 
   const outDir = options.out ?? shownPath((await projectOf(options)).corpus);
   checkOutDir(outDir);
   installQuietRuntime();
-  try {
-    const summary = await recordHistories({
-      cluster,
-      selection: { query: options.query, workflowIds: options.workflowId, limit },
-      outDir,
-      concurrency,
-      redaction: fields && key ? { fields, key } : undefined,
-      stackTraces,
-      codeVersion: options.codeVersion,
-      onEvent: progressPrinter(options.json),
-      signal: interruptSignal(),
-    });
-    return report(summary, outDir, options.json);
-  } catch (error) {
-    if (error instanceof ClusterUnreachableError) throw new HarnessError(error.message);
-    if (error instanceof SelectionError || error instanceof ConnectionOptionsError) throw new UsageError(error.message);
-    throw error;
-  }
+  const summary = await recordHistories({
+    cluster,
+    selection: { query: options.query, workflowIds: options.workflowId, limit },
+    outDir,
+    concurrency,
+    redaction: fields && key ? { fields, key } : undefined,
+    stackTraces,
+    codeVersion: options.codeVersion,
+    onEvent: progressPrinter(options.json),
+    signal: interruptSignal(),
+  });
+  return report(summary, outDir, options.json);
 }

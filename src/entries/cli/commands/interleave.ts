@@ -15,7 +15,7 @@ import type { ExploreResult, Violation } from '../../../features/interleave/expl
 import { InterleaveError } from '../../../features/interleave/run.ts';
 import { formatRun } from '../../../features/interleave/timeline.ts';
 import { probeModules } from '../../../base/modules/probe.ts';
-import { importUserModule, UserModuleError } from '../../../base/modules/user-module.ts';
+import { importUserModule } from '../../../base/modules/user-module.ts';
 import { EXIT, UsageError } from '../../../base/errors.ts';
 import { type ProjectFlags, probed, projectFlagArgs, projectOf, shownPath } from '../project.ts';
 
@@ -39,19 +39,13 @@ function wholeNumber(flag: string, text: string, min: number, max: number): numb
 
 async function loadInterleavings(file: string): Promise<InterleavingsDefinition> {
   await probed([path.resolve(file)], 'interleavings');
-  let module: Record<string, unknown>;
-  try {
-    module = await importUserModule(file, { label: 'interleavings', shown: file });
-  } catch (error) {
-    if (error instanceof UserModuleError) throw new UsageError(error.message);
-    throw error;
-  }
+  const module = await importUserModule(file, { label: 'interleavings', shown: file });
   const definition = module.default as InterleavingsDefinition | undefined;
   if (!definition || typeof definition !== 'object') throw new UsageError(`${file}: must default-export defineInterleavings({...})`);
   try {
     resolveInterleavings(definition); // again: a file may export a plain object instead of calling defineInterleavings
   } catch (error) {
-    if (error instanceof DefinitionError) throw new UsageError(`${file}: ${error.message}`);
+    if (error instanceof DefinitionError) throw new UsageError(`${file}: ${error.message}`, { cause: error });
     throw error;
   }
   return definition;
@@ -63,13 +57,7 @@ async function workflowsModule(given: string | undefined, fallback: string | und
   if (file === undefined) throw new UsageError('no workflows module: pass --workflows <module>, or set `workflows` in tempest.config.ts');
   if (!existsSync(file))
     throw new UsageError(`${given !== undefined ? '--workflows ' : "the config's workflows "}${shownPath(file)}: no such file`);
-  let probe;
-  try {
-    probe = (await probeModules([file], { label: 'workflows', show: shownPath })).get(file);
-  } catch (error) {
-    if (error instanceof UserModuleError) throw new UsageError(error.message);
-    throw error;
-  }
+  const probe = (await probeModules([file], { label: 'workflows', show: shownPath })).get(file);
   if (probe && 'exports' in probe && probe.exports[workflowType] !== 'function') {
     const types = Object.entries(probe.exports)
       .filter(([, kind]) => kind === 'function')
@@ -195,7 +183,8 @@ export async function runInterleave(file: string, options: InterleaveOptions): P
     }
     return result.failed ? EXIT.verdictFailed : EXIT.ok;
   } catch (error) {
-    if (error instanceof InterleaveError || error instanceof WorkflowBundleError) throw new UsageError(`${file}: ${error.message}`);
+    if (error instanceof InterleaveError || error instanceof WorkflowBundleError)
+      throw new UsageError(`${file}: ${error.message}`, { cause: error });
     throw error;
   }
 }

@@ -12,11 +12,10 @@ import { type CommandView, describeCommand } from '../../../features/replay/comp
 import { writeFileAtomic } from '../../../base/files.ts';
 import type { LoadedHistory } from '../../../base/history/history-file.ts';
 import { loadCorpusHistories, throwHistoryProblems } from '../../../features/replay/corpus.ts';
-import { DataConverterError } from '../../../features/replay/data-converter.ts';
-import { type ClusterOptions, ClusterUnreachableError, ConnectionOptionsError, SelectionError } from '../../../features/replay/record.ts';
-import { DEFAULT_STALL_TIMEOUT_MS, type ReplayOutcome, Replayer, WorkflowsModuleError } from '../../../features/replay/replayer.ts';
+import { type ClusterOptions } from '../../../features/replay/record.ts';
+import { DEFAULT_STALL_TIMEOUT_MS, type ReplayOutcome, Replayer } from '../../../features/replay/replayer.ts';
 import { type ConnectionFlags, connectionFlagArgs, connectionFromFlags } from '../connection-flags.ts';
-import { EXIT, HarnessError, UsageError } from '../../../base/errors.ts';
+import { EXIT, UsageError } from '../../../base/errors.ts';
 import type { Project } from '../../../base/config/config.ts';
 import { type ProjectFlags, projectOf, shownPath } from '../project.ts';
 
@@ -136,19 +135,13 @@ async function historiesToReplay(
   }
   const cluster: ClusterOptions = { address: options.address, namespace: options.namespace ?? 'default', ...connectionFromFlags(options) };
   const limit = positiveInteger('--limit', options.limit ?? '100');
-  try {
-    const { histories, problems } = await fetchClusterHistories({
-      cluster,
-      selection: { query: options.query, workflowIds: options.workflowId, limit },
-    });
-    if (problems.length > 0) throwHistoryProblems(problems);
-    const what = options.query !== undefined ? `query ${JSON.stringify(options.query)}` : `workflow ids ${options.workflowId!.join(', ')}`;
-    return { histories, source: `${cluster.address} (namespace ${cluster.namespace}), ${what}` };
-  } catch (error) {
-    if (error instanceof ClusterUnreachableError) throw new HarnessError(error.message);
-    if (error instanceof SelectionError || error instanceof ConnectionOptionsError) throw new UsageError(error.message);
-    throw error;
-  }
+  const { histories, problems } = await fetchClusterHistories({
+    cluster,
+    selection: { query: options.query, workflowIds: options.workflowId, limit },
+  });
+  if (problems.length > 0) throwHistoryProblems(problems);
+  const what = options.query !== undefined ? `query ${JSON.stringify(options.query)}` : `workflow ids ${options.workflowId!.join(', ')}`;
+  return { histories, source: `${cluster.address} (namespace ${cluster.namespace}), ${what}` };
 }
 
 export async function runReplay(inputs: readonly string[], options: ReplayCommandOptions): Promise<number> {
@@ -161,20 +154,14 @@ export async function runReplay(inputs: readonly string[], options: ReplayComman
     throw new UsageError('name the workflows module to replay against: --workflows <module>, or `workflows` in tempest.config.ts');
   const { histories, source } = await historiesToReplay(inputs, options, project);
   installQuietRuntime(); // one lane replays in this process
-  let replayer: Replayer;
-  try {
-    replayer = await Replayer.create({
-      workflowsPath,
-      strict: options.strict,
-      dataConverterPath: options.dataConverter ?? project.dataConverter,
-      parallelism,
-      bundleCache: options.bundleCache === false ? false : undefined,
-      stallTimeoutMs,
-    });
-  } catch (error) {
-    if (error instanceof WorkflowsModuleError || error instanceof DataConverterError) throw new UsageError(error.message);
-    throw error;
-  }
+  const replayer = await Replayer.create({
+    workflowsPath,
+    strict: options.strict,
+    dataConverterPath: options.dataConverter ?? project.dataConverter,
+    parallelism,
+    bundleCache: options.bundleCache === false ? false : undefined,
+    stallTimeoutMs,
+  });
   try {
     const root = process.cwd();
     process.stdout.write(

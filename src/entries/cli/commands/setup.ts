@@ -20,8 +20,8 @@ export function runSetup(tools: readonly string[], options: { json?: boolean }):
       ),
     );
   } catch (error) {
-    // A ProvisionError names the tool, the registry, the command that failed and the remedy.
-    throw new HarnessError((error as Error).message.replace(/\n\s*/g, '; '));
+    // A ProvisionError names the tool, the registry, the command that failed and the remedy: on one line here.
+    throw new HarnessError((error as Error).message.replace(/\n\s*/g, '; '), { cause: error });
   }
   if (options.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
   else

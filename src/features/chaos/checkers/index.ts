@@ -1,15 +1,13 @@
 /** Running a scenario's checks: the built-in checkers and the system's, each to a verdict with its evidence. */
 import type { RunObservations } from '../observations.ts';
-import type { CheckerSpec } from '../system.ts';
+import { type CheckerSpec, SystemCodeError } from '../system.ts';
 import { BUILT_IN_CHECKERS } from './built-in.ts';
 import { type Verdict, verdict } from './verdict.ts';
 
-/** A checker threw (or returned something other than evidence lines): a harness error, never a verdict. */
-export class CheckerError extends Error {
-  override name = 'CheckerError';
-}
-
-/** Run the named checkers (built-in first, then the system's, in the order named). */
+/**
+ * Run the named checkers (built-in first, then the system's, in the order named). A checker that throws, or returns
+ * something other than evidence lines, is a SystemCodeError: never a verdict.
+ */
 export async function runChecks<Snapshot, Setup>(
   names: readonly string[],
   systemCheckers: readonly CheckerSpec<Snapshot, Setup>[],
@@ -19,15 +17,15 @@ export async function runChecks<Snapshot, Setup>(
   const verdicts: Verdict[] = [];
   for (const name of names) {
     const checker = all.find((c) => c.name === name);
-    if (!checker) throw new CheckerError(`no checker named ${name}`);
+    if (!checker) throw new SystemCodeError(`no checker named ${name}`);
     let evidence: unknown;
     try {
       evidence = await checker.check(run);
     } catch (error) {
-      throw new CheckerError(`checker ${name} threw: ${(error as Error).message?.split('\n')[0] ?? String(error)}`, { cause: error });
+      throw new SystemCodeError(`checker ${name} threw: ${(error as Error).message?.split('\n')[0] ?? String(error)}`, { cause: error });
     }
     if (!Array.isArray(evidence) || !evidence.every((line) => typeof line === 'string')) {
-      throw new CheckerError(
+      throw new SystemCodeError(
         `checker ${name} returned ${JSON.stringify(evidence)?.slice(0, 80)}; a checker returns a list of evidence lines (empty when the invariant held)`,
       );
     }

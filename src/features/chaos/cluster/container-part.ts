@@ -11,10 +11,7 @@ import { GenericContainer, getContainerRuntimeClient } from 'testcontainers';
 import { awaitReadiness, lastWords, type ReadinessProbe } from '../../../base/harness/process.ts';
 import type { LaunchedPart, PartHandle } from './controlled-process.ts';
 import type { PartImage } from './docker-images.ts';
-
-export class ContainerPartError extends Error {
-  override name = 'ContainerPartError';
-}
+import { HarnessError } from '../../../base/errors.ts';
 
 export interface ContainerSpec {
   /** The part's name, for messages and the container's name label. */
@@ -152,7 +149,7 @@ export class ContainerSlot {
       if (recent.length > 20) recent.shift();
     });
     const exited = handle.exited.then((): never => {
-      throw new ContainerPartError(`${spec.name} exited before it was ready${lastWords(recent)}`);
+      throw new HarnessError(`${spec.name} exited before it was ready${lastWords(recent)}`);
     });
     try {
       await awaitReadiness({
@@ -160,7 +157,7 @@ export class ContainerSlot {
         exited,
         readyWhen: spec.readyWhen,
         timeoutMs: spec.readyTimeoutMs,
-        timeoutError: (ms) => new ContainerPartError(`${spec.name} was not ready within ${ms} ms${lastWords(recent)}`),
+        timeoutError: (ms) => new HarnessError(`${spec.name} was not ready within ${ms} ms${lastWords(recent)}`),
       });
     } catch (error) {
       await handle.signal('SIGKILL').catch(() => undefined);

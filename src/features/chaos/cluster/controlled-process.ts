@@ -5,17 +5,7 @@
  * function), which is what makes a restart identical to the first start.
  */
 import type { ClusterProcess, ProcessName } from './types.ts';
-
-export class ClusterProcessError extends Error {
-  override name = 'ClusterProcessError';
-  constructor(
-    readonly processName: ProcessName,
-    message: string,
-    options?: ErrorOptions,
-  ) {
-    super(`${processName}: ${message}`, options);
-  }
-}
+import { HarnessError } from '../../../base/errors.ts';
 
 /** A started part: what ControlledProcess needs of it. ManagedProcess (a child process) is one. */
 export interface PartHandle {
@@ -75,13 +65,13 @@ export class ControlledProcess implements ClusterProcess {
   }
 
   private async startNow(): Promise<void> {
-    if (this.running) throw new ClusterProcessError(this.name, 'is already running');
+    if (this.running) throw new HarnessError(`${this.name}: is already running`);
     this.stopped = false;
     this.isPaused = false;
     try {
       this.current = (await this.launch()).process;
     } catch (error) {
-      throw new ClusterProcessError(this.name, `did not start: ${(error as Error).message.split('\n')[0]}`, { cause: error });
+      throw new HarnessError(`${this.name}: did not start: ${(error as Error).message.split('\n')[0]}`, { cause: error });
     }
   }
 
@@ -108,7 +98,7 @@ export class ControlledProcess implements ClusterProcess {
 
   pause(): Promise<void> {
     return this.serial(async () => {
-      if (!this.running) throw new ClusterProcessError(this.name, 'cannot be paused: it is not running');
+      if (!this.running) throw new HarnessError(`${this.name}: cannot be paused: it is not running`);
       await this.current?.signal('SIGSTOP');
       this.isPaused = true;
     });

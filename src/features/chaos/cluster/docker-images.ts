@@ -18,6 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { GenericContainer, getContainerRuntimeClient, ImageName } from 'testcontainers';
 import { resolveTool } from '../../../base/toolchain/tools.ts';
+import { HarnessError } from '../../../base/errors.ts';
 
 export type ImageSet = 'local' | 'official';
 
@@ -39,15 +40,11 @@ export interface ClusterImages {
   buildMs: number;
 }
 
-export class DockerImageError extends Error {
-  override name = 'DockerImageError';
-}
-
 export function imageSetFromEnv(env: NodeJS.ProcessEnv = process.env): ImageSet {
   const value = env[IMAGES_ENV];
   if (value === undefined || value === '' || value === 'local') return 'local';
   if (value === 'official') return 'official';
-  throw new DockerImageError(`${IMAGES_ENV} must be local or official, got '${value}'`);
+  throw new HarnessError(`${IMAGES_ENV} must be local or official, got '${value}'`);
 }
 
 const OFFICIAL: Omit<ClusterImages, 'set' | 'buildMs'> = {
@@ -104,7 +101,7 @@ async function buildScratchImage(repository: string, files: string[], extraKey: 
     writeFileSync(path.join(context, 'Dockerfile'), 'FROM scratch\nCOPY rootfs/ /\n');
     await GenericContainer.fromDockerfile(context).build(tag, { deleteOnExit: false });
   } catch (error) {
-    throw new DockerImageError(`cannot build ${tag}: ${(error as Error).message.split('\n')[0]}`, { cause: error });
+    throw new HarnessError(`cannot build ${tag}: ${(error as Error).message.split('\n')[0]}`, { cause: error });
   } finally {
     rmSync(context, { recursive: true, force: true });
   }
@@ -153,7 +150,7 @@ async function buildBinaryImage(repository: string, binary: string, target: stri
     writeFileSync(path.join(context, 'Dockerfile'), `FROM scratch\nCOPY ${path.basename(target)} ${target}\n`);
     await GenericContainer.fromDockerfile(context).build(tag, { deleteOnExit: false });
   } catch (error) {
-    throw new DockerImageError(`cannot build ${tag}: ${(error as Error).message.split('\n')[0]}`, { cause: error });
+    throw new HarnessError(`cannot build ${tag}: ${(error as Error).message.split('\n')[0]}`, { cause: error });
   } finally {
     rmSync(context, { recursive: true, force: true });
   }

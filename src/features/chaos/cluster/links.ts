@@ -6,17 +6,7 @@
  */
 import type { Proxy, Toxiproxy } from 'toxiproxy-node-client';
 import type { Link, ToxicSpec } from './types.ts';
-
-export class LinkError extends Error {
-  override name = 'LinkError';
-  constructor(
-    readonly link: string,
-    message: string,
-    options?: ErrorOptions,
-  ) {
-    super(`link ${link}: ${message}`, options);
-  }
-}
+import { HarnessError } from '../../../base/errors.ts';
 
 class ToxiproxyLink implements Link {
   private toxicsAdded = 0;
@@ -74,7 +64,7 @@ class ToxiproxyLink implements Link {
     try {
       return await request();
     } catch (error) {
-      throw new LinkError(this.name, `${what}: ${(error as Error).message}`, { cause: error });
+      throw new HarnessError(`link ${this.name}: ${what}: ${(error as Error).message}`, { cause: error });
     }
   }
 }
@@ -96,8 +86,8 @@ export async function createLinks(
   listenOn: (link: string) => string = () => '127.0.0.1:0',
 ): Promise<Record<string, Link>> {
   const create = async (name: string): Promise<Link> => {
-    const failed = (reason: string, cause?: unknown): LinkError =>
-      new LinkError(name, `cannot create its proxy to ${upstreams[name]}: ${reason}`, { cause });
+    const failed = (reason: string, cause?: unknown): HarnessError =>
+      new HarnessError(`link ${name}: cannot create its proxy to ${upstreams[name]}: ${reason}`, { cause });
     // Created through the API itself: the client library drops Toxiproxy's reason (a port in use, a bad address).
     const response = await fetch(`${toxiproxy.host}/proxies`, {
       method: 'POST',

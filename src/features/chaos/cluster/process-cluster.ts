@@ -25,8 +25,9 @@ import { ControlledProcess, type LaunchedPart } from './controlled-process.ts';
 import { createLinks } from './links.ts';
 import { cleanupStaleRuns, RunRegistry } from '../../../base/harness/run-registry.ts';
 import type { Cluster, ClusterOptions, ClusterProcess, Link, ProcessName, WorkerCode } from './types.ts';
+import { HarnessError } from '../../../base/errors.ts';
 
-export class ClusterStartError extends Error {
+export class ClusterStartError extends HarnessError {
   override name = 'ClusterStartError';
   constructor(
     readonly provider: Cluster['provider'],
