@@ -3,7 +3,7 @@ import { bankStoreCheckers, keysAppliedTwice, moneyEvidence } from '../../chaos/
 import type { Seeding } from '../../chaos/workload';
 import { runChecks } from '../../src/features/chaos/checkers';
 import type { HistoryEntry } from '../../src/features/chaos/history';
-import type { RunObservations, WorkflowOutcome } from '../../src/features/chaos/observations';
+import type { RunObservations, OperationOutcome } from '../../src/features/chaos/observations';
 import type { PlannedOperation } from '../../src/features/chaos/plan';
 import type { AppliedBankOperation, BankAudit } from '../../services/bank/api';
 import type { StoreAudit } from '../../services/store/api';
@@ -69,7 +69,7 @@ const emptyStore: StoreAudit = {
 /** A run of the bank-and-store system: what its checkers read. */
 function run(parts: {
   operations: PlannedOperation[];
-  outcomes: WorkflowOutcome[];
+  outcomes: OperationOutcome[];
   bankOps?: AppliedBankOperation[];
   total?: number;
   store?: Partial<StoreAudit>;
@@ -422,7 +422,7 @@ describe('ended-as-intended', () => {
     ...(acknowledged ? [{ index: 2, timeMs: 2, process: 'client-1', type: 'ok' as const, f: op.intent!, op: op.id }] : []),
   ];
   const withStep = (op: PlannedOperation): PlannedOperation => ({ ...op, steps: [{ signal: op.intent!, name: op.intent!, afterMs: 0 }] });
-  const completed = (op: PlannedOperation, state: string, decision?: string): WorkflowOutcome => ({
+  const completed = (op: PlannedOperation, state: string, decision?: string): OperationOutcome => ({
     workflowId: op.workflowId,
     op: op.id,
     status: 'completed',

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { branch } from '../../chaos/workload';
 import { branchesReached } from '../../src/features/chaos/branches';
-import type { WorkflowOutcome } from '../../src/features/chaos/observations';
+import type { OperationOutcome } from '../../src/features/chaos/observations';
 import type { PlannedOperation } from '../../src/features/chaos/plan';
 import { buildReport, renderText } from '../../src/features/chaos/report';
 import { renderChaosHtml } from '../../src/features/chaos/report-html';
@@ -19,12 +19,11 @@ const op = (id: string, workflowType: string, intent?: string): PlannedOperation
   steps: [],
   ...(intent ? { intent } : {}),
 });
-const ended = (o: PlannedOperation, status: WorkflowOutcome['status'], more: Partial<WorkflowOutcome> = {}): WorkflowOutcome => ({
-  workflowId: o.workflowId,
-  op: o.id,
-  status,
-  ...more,
-});
+const ended = (
+  o: PlannedOperation,
+  status: OperationOutcome['status'],
+  more: { failureType?: string; result?: unknown } = {},
+): OperationOutcome => ({ workflowId: o.workflowId, op: o.id, status, ...more }) as OperationOutcome;
 
 describe('the branches a run reached, per workflow type and intent', () => {
   const operations = [

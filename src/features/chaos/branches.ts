@@ -4,7 +4,7 @@
  * its intent, and may name the ending it reached (`workload.branch`); by default an ending is the workflow's status
  * and failure type.
  */
-import { describeOutcome, outcomeOf, type WorkflowOutcome } from './observations.ts';
+import { describeOutcome, outcomeOf, type OperationOutcome } from './observations.ts';
 import type { Plan, PlannedOperation } from './plan.ts';
 
 export interface BranchesReached {
@@ -17,14 +17,14 @@ export interface BranchesReached {
   reached: { branch: string; count: number }[];
 }
 
-export type BranchOf = (operation: PlannedOperation, outcome: WorkflowOutcome) => string;
+export type BranchOf = (operation: PlannedOperation, outcome: OperationOutcome) => string;
 
 export const defaultBranch: BranchOf = (_operation, outcome) => describeOutcome(outcome);
 
 /** Group the plan's operations by workflow type and intent, and count the endings each group reached. */
 export function branchesReached(
   plan: Pick<Plan, 'operations'>,
-  outcomes: readonly WorkflowOutcome[],
+  outcomes: readonly OperationOutcome[],
   branchOf: BranchOf = defaultBranch,
 ): BranchesReached[] {
   const groups = new Map<string, { workflowType: string; intent?: string; planned: number; reached: Map<string, number> }>();

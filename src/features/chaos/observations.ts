@@ -1,22 +1,16 @@
 /** What a chaos run observed once it settled: the input of every checker. Pure data. */
 import type { temporal } from '@temporalio/proto';
+import type { WorkflowOutcome } from '../../base/history/progress.ts';
 import type { HistoryEntry } from './history.ts';
 import type { Plan, PlannedOperation } from './plan.ts';
 
-export type WorkflowStatus = 'completed' | 'failed' | 'cancelled' | 'terminated' | 'timed-out' | 'running' | 'unknown';
+/** How the workflow of one planned operation ended: 'unknown' when its start never reached the server. */
+export type OperationOutcome = { workflowId: string; /** The planned operation this workflow ran. */ op: string } & (
+  | WorkflowOutcome
+  | { status: 'unknown'; result?: undefined; failureType?: undefined; failureMessage?: undefined; reason?: undefined; newRunId?: undefined }
+);
 
-export interface WorkflowOutcome {
-  workflowId: string;
-  /** The planned operation this workflow ran. */
-  op: string;
-  status: WorkflowStatus;
-  /** The ApplicationFailure type the workflow failed with (e.g. DepositFailed), when it failed with one. */
-  failureType?: string;
-  /** The failure's message, when it failed. */
-  failureMessage?: string;
-  /** The workflow's result when it completed. */
-  result?: unknown;
-}
+export type OperationStatus = OperationOutcome['status'];
 
 export interface ReplayObservation {
   workflowId: string;
@@ -43,7 +37,7 @@ export interface RunObservations<Snapshot = unknown, Setup = unknown> {
   /** The operation history: every client invocation and its completion, every fault and heal. */
   history: readonly HistoryEntry[];
   /** How each operation's workflow ended, after settling. */
-  outcomes: WorkflowOutcome[];
+  outcomes: OperationOutcome[];
   /** The system's snapshot after `prepare` (before the workload) and after settling; undefined without a snapshot. */
   before: Snapshot;
   after: Snapshot;
@@ -59,12 +53,12 @@ export interface RunObservations<Snapshot = unknown, Setup = unknown> {
 }
 
 /** The outcome of an operation's workflow ('unknown' when the run has none). */
-export function outcomeOf(run: Pick<RunObservations, 'outcomes'>, op: Pick<PlannedOperation, 'id' | 'workflowId'>): WorkflowOutcome {
+export function outcomeOf(run: Pick<RunObservations, 'outcomes'>, op: Pick<PlannedOperation, 'id' | 'workflowId'>): OperationOutcome {
   return run.outcomes.find((o) => o.workflowId === op.workflowId) ?? { workflowId: op.workflowId, op: op.id, status: 'unknown' };
 }
 
 /** "completed", or "failed (DepositFailed)". */
-export function describeOutcome(outcome: WorkflowOutcome): string {
+export function describeOutcome(outcome: OperationOutcome): string {
   return outcome.failureType ? `${outcome.status} (${outcome.failureType})` : outcome.status;
 }
 

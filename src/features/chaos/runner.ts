@@ -6,9 +6,8 @@
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
-import type { temporal } from '@temporalio/proto';
+import { Client, Connection } from '@temporalio/client';
+import proto, { type temporal } from '@temporalio/proto';
 import { writeFileAtomic } from '../../base/files.ts';
 import { installQuietRuntime } from '../../base/harness/worker.ts';
 import { shownPath } from '../../base/modules/user-module.ts';
@@ -22,7 +21,8 @@ import { DefinitionError } from '../../base/definition.ts';
 import type { Cluster, ClusterProvider, WorkerCode } from './cluster/types.ts';
 import { type HistoryEntry, OperationHistory, toJepsenHistory } from './history.ts';
 import { Nemesis } from './nemesis.ts';
-import type { RecordedWorkflow, ReplayObservation, RunObservations, WorkflowOutcome, WorkflowStatus } from './observations.ts';
+import type { OperationOutcome, RecordedWorkflow, ReplayObservation, RunObservations } from './observations.ts';
+import { outcomeOfEvent, type WorkflowOutcome } from '../../base/history/progress.ts';
 import { type Plan, type PlannedOperation, planScenario } from './plan.ts';
 import { type BoundScenario, checkScenarioCluster } from './scenario.ts';
 import { SystemCodeError } from './system.ts';
@@ -69,54 +69,48 @@ export interface RunResult {
   finalCode: WorkerCode;
 }
 
-const STATUS: Record<string, WorkflowStatus> = {
-  COMPLETED: 'completed',
-  FAILED: 'failed',
-  CANCELLED: 'cancelled',
-  TERMINATED: 'terminated',
-  TIMED_OUT: 'timed-out',
-  CONTINUED_AS_NEW: 'completed',
-  RUNNING: 'running',
-};
-
-/** Wait until every workflow is closed or the deadline passes; then read each one's outcome. */
+/** Wait until every workflow is closed or the deadline passes; then read each one's outcome from its close event. */
 async function settle(
   client: Client,
   plan: Plan,
   deadline: number,
   signal?: AbortSignal,
-): Promise<{ outcomes: WorkflowOutcome[]; unsettled: string[] }> {
-  const outcomes: WorkflowOutcome[] = [];
+): Promise<{ outcomes: OperationOutcome[]; unsettled: string[] }> {
+  const outcomes: OperationOutcome[] = [];
   const unsettled: string[] = [];
   for (const op of plan.operations) {
     const handle = client.workflow.getHandle(op.workflowId);
-    let status: WorkflowStatus = 'unknown';
+    let running: boolean | undefined;
     for (;;) {
       try {
-        status = STATUS[(await handle.describe()).status.name] ?? 'unknown';
+        running = (await handle.describe()).status.name === 'RUNNING';
       } catch {
-        status = 'unknown'; // never started: the client was cut off before the start reached the server
+        running = undefined; // never started: the client was cut off before the start reached the server
       }
-      if (status !== 'running' || Date.now() > deadline) break;
+      if (running !== true || Date.now() > deadline) break;
       await sleep(250, signal);
       signal?.throwIfAborted();
     }
-    const outcome: WorkflowOutcome = { workflowId: op.workflowId, op: op.id, status };
-    if (status === 'completed') outcome.result = await handle.result();
-    if (status === 'failed') {
-      const error = await handle.result().then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-      if (error instanceof WorkflowFailedError) {
-        if (error.cause instanceof ApplicationFailure) outcome.failureType = error.cause.type ?? undefined;
-        outcome.failureMessage = error.cause?.message;
-      }
-    }
-    if (status === 'running') unsettled.push(op.workflowId);
-    outcomes.push(outcome);
+    const ids = { workflowId: op.workflowId, op: op.id };
+    if (running === undefined) outcomes.push({ ...ids, status: 'unknown' });
+    else if (running) {
+      unsettled.push(op.workflowId);
+      outcomes.push({ ...ids, status: 'running' });
+    } else outcomes.push({ ...ids, ...(await closeOutcome(client, op.workflowId)) });
   }
   return { outcomes, unsettled };
+}
+
+/** How the workflow's latest run ended, as its close event says (the last run of a chain that continued as new). */
+async function closeOutcome(client: Client, workflowId: string): Promise<WorkflowOutcome> {
+  const { history } = await client.workflowService.getWorkflowExecutionHistory({
+    namespace: client.options.namespace,
+    execution: { workflowId },
+    historyEventFilterType: proto.temporal.api.enums.v1.HistoryEventFilterType.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT,
+    waitNewEvent: true,
+  });
+  const close = history?.events?.[0];
+  return (close && outcomeOfEvent(close)) ?? { status: 'running' };
 }
 
 /**
@@ -127,7 +121,7 @@ async function settle(
 async function observeHistories(
   cluster: Cluster,
   connection: Connection,
-  outcomes: readonly WorkflowOutcome[],
+  outcomes: readonly OperationOutcome[],
   unsettled: readonly string[],
   code: WorkerCode,
   dir: string,
@@ -184,7 +178,7 @@ async function systemHook<T>(hook: string, run: () => Promise<T>): Promise<T> {
 }
 
 /** The system's `workload.branch`, made to throw on anything but a name (default: status and failure type). */
-function namedBranch(branch: ((operation: PlannedOperation, outcome: WorkflowOutcome) => string) | undefined): BranchOf | undefined {
+function namedBranch(branch: ((operation: PlannedOperation, outcome: OperationOutcome) => string) | undefined): BranchOf | undefined {
   if (!branch) return undefined;
   return (operation, outcome) => {
     const name: unknown = branch(operation, outcome);
@@ -290,18 +284,23 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
   }
 }
 
+/** The run's two connections to Temporal: through the client link (faults hit it), and direct (the harness's own reads). */
+interface RunConnections {
+  client: Connection;
+  direct: Connection;
+}
+
 async function runOnCluster(
   cluster: Cluster,
   session: SessionOptions,
   options: { scenario: BoundScenario; seed: number; plan: Plan; reportDir: string },
 ): Promise<RunResult> {
-  const { scenario, seed, plan } = options;
+  const { scenario, plan } = options;
   const { system } = scenario;
-  const { log, signal } = session;
   const started = Date.now();
   mkdirSync(options.reportDir, { recursive: true });
   writeFileAtomic(path.join(options.reportDir, 'plan.json'), `${JSON.stringify(plan, null, 2)}\n`);
-  const connections: Connection[] = [];
+  let connections: RunConnections | undefined;
   let nemesis: Nemesis | undefined;
   let unsettled: string[] = plan.operations.map((op) => op.workflowId);
   try {
@@ -311,62 +310,19 @@ async function runOnCluster(
     const snapshot = (): Promise<unknown> =>
       system.snapshot ? systemHook('snapshot', () => system.snapshot!(hookContext)) : Promise.resolve(undefined);
     const before = await snapshot();
-
     // An external cluster may need TLS or an API key; the provider says which.
-    const clientConnection = await Connection.connect({ address: cluster.clientAddress, ...cluster.connectionOptions });
-    const directConnection = await Connection.connect({ address: cluster.directAddress, ...cluster.connectionOptions });
-    connections.push(clientConnection, directConnection);
+    connections = {
+      client: await Connection.connect({ address: cluster.clientAddress, ...cluster.connectionOptions }),
+      direct: await Connection.connect({ address: cluster.directAddress, ...cluster.connectionOptions }),
+    };
     const history = new OperationHistory(path.join(options.reportDir, 'history.jsonl'));
-    nemesis = new Nemesis(cluster, history, log, session.code, session.projectRoot);
-    log(
-      `running ${plan.operations.length} operations (concurrency ${scenario.workload.concurrency}) and ${plan.faults.length} faults, seed ${seed}`,
-    );
-    const progress = setInterval(
-      () => log(`t+${(history.now() / 1000).toFixed(1)}s ${countDone(history.entries(), plan)}/${plan.operations.length} operations done`),
-      5000,
-    );
-    nemesis.start(plan.faults);
-    const workloadStarted = Date.now();
-    // One deadline for every wait on a workflow, the workload's and the settle's: a stuck workflow costs the settle
-    // bound once, not twice.
-    const deadline = workloadStarted + plan.faultPhaseEndsMs + scenario.settleWithinMs;
-    const faultsOver = untilFaultsOver(plan, history, nemesis, signal);
-    faultsOver.catch(() => undefined); // awaited below, unless the workload failed first
-    let healedAt: number;
-    try {
-      await runWorkload(plan.operations, {
-        client: new Client({ connection: clientConnection, namespace: cluster.namespace }),
-        history,
-        concurrency: scenario.workload.concurrency,
-        deadline,
-        signal,
-      });
-      signal?.throwIfAborted();
-      healedAt = await faultsOver;
-      signal?.throwIfAborted();
-    } finally {
-      clearInterval(progress);
-      nemesis.cancel();
-    }
-    await cluster.healAll();
-    history.record({ process: 'harness', type: 'ok', f: 'heal-all' });
-    const workloadMs = Date.now() - workloadStarted;
-
-    // settleWithin after the faults were over (later than planned when a restart took long), counted from there
-    // even when the workload kept waiting past it.
-    const settleStarted = Date.now();
-    const settleBy = Math.max(deadline, healedAt + scenario.settleWithinMs);
-    log(`faults healed; waiting up to ${Math.max(0, Math.round((settleBy - settleStarted) / 1000))} s for every workflow to finish`);
-    const direct = new Client({ connection: directConnection, namespace: cluster.namespace });
-    const settled = await settle(direct, plan, settleBy, signal);
-    const { outcomes } = settled;
+    nemesis = new Nemesis(cluster, history, session.log, session.code, session.projectRoot);
+    const faultPhase = await runFaultPhase({ cluster, session, scenario, seed: options.seed, plan, history, nemesis, connections });
+    const settled = await settleAfterFaults({ cluster, session, scenario, plan, history, connections, ...faultPhase });
     unsettled = settled.unsettled;
-    history.record({ process: 'harness', type: unsettled.length === 0 ? 'ok' : 'fail', f: 'settle', value: { unsettled } });
-    const settleMs = Date.now() - settleStarted;
-    // Interrupted: no checks, no verdicts, whatever state the run reached (the caller writes no report).
-    signal?.throwIfAborted();
-    const branches = await systemHook('workload.branch', async () => branchesReached(plan, outcomes, namedBranch(system.workload.branch)));
-
+    const branches = await systemHook('workload.branch', async () =>
+      branchesReached(plan, settled.outcomes, namedBranch(system.workload.branch)),
+    );
     writeFileAtomic(
       path.join(options.reportDir, 'history.elle.json'),
       `[${toJepsenHistory(history.entries())
@@ -377,8 +333,8 @@ async function runOnCluster(
     const after = await snapshot();
     const recorded = await observeHistories(
       cluster,
-      directConnection,
-      outcomes,
+      connections.direct,
+      settled.outcomes,
       unsettled,
       nemesis.code,
       path.join(options.reportDir, 'histories'),
@@ -387,7 +343,7 @@ async function runOnCluster(
     const observations: RunObservations = {
       plan,
       history: history.entries(),
-      outcomes,
+      outcomes: settled.outcomes,
       before,
       after,
       unsettled,
@@ -396,21 +352,98 @@ async function runOnCluster(
       ...recorded,
     };
     const verdicts = await runChecks(scenario.checks, system.checkers, observations);
-    const checkMs = Date.now() - checkStarted;
     return {
       plan,
       verdicts,
       branches,
       observations,
-      timings: { clusterStartMs: 0, workloadMs, settleMs, checkMs, totalMs: Date.now() - started },
+      timings: {
+        clusterStartMs: 0,
+        workloadMs: faultPhase.workloadMs,
+        settleMs: settled.settleMs,
+        checkMs: Date.now() - checkStarted,
+        totalMs: Date.now() - started,
+      },
       webUiUrl: cluster.webUiUrl,
       namespace: cluster.namespace,
       finalCode: nemesis.code,
     };
   } finally {
-    if (!signal?.aborted) await restore(cluster, session.code, nemesis?.code, connections[1], unsettled);
-    await Promise.allSettled(connections.map((c) => c.close()));
+    if (!session.signal?.aborted) await restore(cluster, session.code, nemesis?.code, connections?.direct, unsettled);
+    await Promise.allSettled([connections?.client.close(), connections?.direct.close()]);
   }
+}
+
+interface FaultPhaseOptions {
+  cluster: Cluster;
+  session: SessionOptions;
+  scenario: BoundScenario;
+  seed: number;
+  plan: Plan;
+  history: OperationHistory;
+  nemesis: Nemesis;
+  connections: RunConnections;
+}
+
+/**
+ * The workload through the client link while the nemesis applies the plan's faults; then every fault healed.
+ * Returns the deadline every wait on a workflow shares, and when the faults were over.
+ */
+async function runFaultPhase(options: FaultPhaseOptions): Promise<{ deadline: number; healedAt: number; workloadMs: number }> {
+  const { cluster, session, scenario, plan, history, nemesis } = options;
+  const { log, signal } = session;
+  log(
+    `running ${plan.operations.length} operations (concurrency ${scenario.workload.concurrency}) and ${plan.faults.length} faults, seed ${options.seed}`,
+  );
+  const progress = setInterval(
+    () => log(`t+${(history.now() / 1000).toFixed(1)}s ${countDone(history.entries(), plan)}/${plan.operations.length} operations done`),
+    5000,
+  );
+  nemesis.start(plan.faults);
+  const workloadStarted = Date.now();
+  // One deadline for every wait on a workflow, the workload's and the settle's: a stuck workflow costs the settle
+  // bound once, not twice.
+  const deadline = workloadStarted + plan.faultPhaseEndsMs + scenario.settleWithinMs;
+  const faultsOver = untilFaultsOver(plan, history, nemesis, signal);
+  faultsOver.catch(() => undefined); // awaited below, unless the workload failed first
+  let healedAt: number;
+  try {
+    await runWorkload(plan.operations, {
+      client: new Client({ connection: options.connections.client, namespace: cluster.namespace }),
+      history,
+      concurrency: scenario.workload.concurrency,
+      deadline,
+      signal,
+    });
+    signal?.throwIfAborted();
+    healedAt = await faultsOver;
+    signal?.throwIfAborted();
+  } finally {
+    clearInterval(progress);
+    nemesis.cancel();
+  }
+  await cluster.healAll();
+  history.record({ process: 'harness', type: 'ok', f: 'heal-all' });
+  return { deadline, healedAt, workloadMs: Date.now() - workloadStarted };
+}
+
+/**
+ * Wait for every workflow to finish, up to settleWithin after the faults were over (later than planned when a
+ * restart took long), counted from there even when the workload kept waiting past it; each one's outcome.
+ */
+async function settleAfterFaults(
+  options: Omit<FaultPhaseOptions, 'nemesis' | 'seed'> & { deadline: number; healedAt: number },
+): Promise<{ outcomes: OperationOutcome[]; unsettled: string[]; settleMs: number }> {
+  const { cluster, session, scenario, plan, history } = options;
+  const settleStarted = Date.now();
+  const settleBy = Math.max(options.deadline, options.healedAt + scenario.settleWithinMs);
+  session.log(`faults healed; waiting up to ${Math.max(0, Math.round((settleBy - settleStarted) / 1000))} s for every workflow to finish`);
+  const direct = new Client({ connection: options.connections.direct, namespace: cluster.namespace });
+  const { outcomes, unsettled } = await settle(direct, plan, settleBy, session.signal);
+  history.record({ process: 'harness', type: unsettled.length === 0 ? 'ok' : 'fail', f: 'settle', value: { unsettled } });
+  // Interrupted: no checks, no verdicts, whatever state the run reached (the caller writes no report).
+  session.signal?.throwIfAborted();
+  return { outcomes, unsettled, settleMs: Date.now() - settleStarted };
 }
 
 /** Resolves when the plan's fault phase has passed and every fault the nemesis started has ended: that time. */

@@ -1,7 +1,7 @@
 /**
  * Corpus synthesis: the histories exploration produced, written into the replay corpus, one per shape the corpus
  * does not hold yet, so the replay gate covers orderings production has not recorded. A shape is a history's
- * event sequence (history-state.ts); the corpus's own histories are read to know which shapes it already has.
+ * event sequence (shape.ts); the corpus's own histories are read to know which shapes it already has.
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -21,7 +21,8 @@ import {
 import { type History, historyFileText, loadHistoryFile } from '../../base/history/history-file.ts';
 import { producer } from '../replay/record.ts';
 import { treatStackTraces } from '../replay/redact.ts';
-import { historyShape, type Outcome, readHistoryState } from './history-state.ts';
+import { type WorkflowStatus, WorkflowProgress } from '../../base/history/progress.ts';
+import { historyShape } from './shape.ts';
 
 /** The distinct shapes of the corpus's histories of one workflow type (none when there is no corpus yet). */
 export async function corpusShapes(corpus: string, workflowType: string): Promise<Set<string>> {
@@ -47,7 +48,7 @@ export interface ShapeCount {
   corpusAfter: number;
 }
 
-const STATUS: Record<Outcome['status'], string> = {
+const STATUS: Record<WorkflowStatus, string> = {
   completed: 'completed',
   failed: 'failed',
   cancelled: 'canceled',
@@ -106,7 +107,7 @@ export async function synthesizeCorpus(options: SynthesizeOptions): Promise<Shap
         workflowType,
         workflowId,
         runId,
-        status: STATUS[readHistoryState(history).outcome.status],
+        status: STATUS[WorkflowProgress.of(history).outcome.status],
         eventCount: history.events?.length ?? 0,
         sha256: sha256(text),
         recordedAt: new Date().toISOString(),

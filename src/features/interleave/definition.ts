@@ -3,11 +3,11 @@
  * decides), the events that can arrive while it runs (signals, a cancellation request), and the properties every
  * run must keep. Validated eagerly: a wrong field is a DefinitionError naming it.
  */
-import { check, DefinitionError, isRecord } from '../../base/definition.ts';
+import { type Duration, parseDuration } from '../../base/duration.ts';
+import { check, isRecord } from '../../base/definition.ts';
 import type { InterleavingRun } from './run-record.ts';
 
 /** Milliseconds, or text such as '30s', '23h', '7d'. */
-export type VirtualDuration = number | string;
 
 /** A failure an activity may answer with. It is final (non-retryable): the explorer is about orderings, not retries. */
 export interface ActivityFailureSpec {
@@ -25,9 +25,9 @@ export interface ActivityDoubleSpec {
 
 export type EventSpec =
   /** A signal, by name, with its arguments. */
-  | { signal: string; args?: readonly unknown[]; after?: VirtualDuration }
+  | { signal: string; args?: readonly unknown[]; after?: Duration }
   /** A cancellation request of the workflow (`handle.cancel()`). */
-  | { cancel: true; after?: VirtualDuration };
+  | { cancel: true; after?: Duration };
 
 /** A property of every run: true when it holds; false, or a sentence saying what went wrong, when not. */
 export interface PropertySpec {
@@ -47,7 +47,7 @@ export interface InterleavingsDefinition {
   events?: readonly EventSpec[];
   properties?: readonly PropertySpec[];
   /** A run that has not ended by this much virtual time is stuck (default 7 days). */
-  timeBound?: VirtualDuration;
+  timeBound?: Duration;
   /** Decisions in one run at most (default 64): past them the run counts as stuck. */
   maxSteps?: number;
 }
@@ -67,23 +67,11 @@ export type ResolvedEvent = ({ kind: 'signal'; signal: string; args: readonly un
   label: string;
 };
 
-const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
-const DEFAULT_TIME_BOUND_MS = 7 * UNIT_MS.d;
+const DEFAULT_TIME_BOUND_MS = 7 * 86_400_000;
 
-/** Parse a virtual duration; throws naming `field`. Virtual time is cheap: days are fine here. */
+/** A duration of virtual time (tempest's duration grammar; virtual time is cheap, so days are fine); throws naming `field`. */
 export function virtualMs(value: unknown, field: string): number {
-  const match = typeof value === 'string' ? /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/.exec(value.trim()) : null;
-  const ms =
-    typeof value === 'number' && Number.isFinite(value) && value >= 0
-      ? value
-      : match
-        ? Math.round(Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS])
-        : undefined;
-  if (ms === undefined)
-    throw new DefinitionError(
-      `${field}: expected a duration of virtual time such as 500, '30s', '23h' or '7d', got ${JSON.stringify(value)}`,
-    );
-  return ms;
+  return parseDuration(value, field);
 }
 
 function resolveEvent(event: unknown, field: string, timeBoundMs: number): ResolvedEvent {

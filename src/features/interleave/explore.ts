@@ -8,7 +8,7 @@
 import fc from 'fast-check';
 import { searchOneAtATime } from '../../base/search.ts';
 import type { Interleavings } from './definition.ts';
-import { historyShape } from './history-state.ts';
+import { historyShape } from './shape.ts';
 import { type Chooser, InterleaveError, runOrdering } from './run.ts';
 import type { InterleavingRun, Step } from './run-record.ts';
 import type { InterleaveSession } from './session.ts';

@@ -3,7 +3,7 @@
  * activity calls the workflow made and how each was answered, how the workflow ended, and its history.
  */
 import type { History } from '../../base/history/history-file.ts';
-import type { Outcome } from './history-state.ts';
+import type { WorkflowOutcome } from '../../base/history/progress.ts';
 
 /** One decision of the explorer. Activities are named by type and call number (the 2nd chargePayment is call 2). */
 export type Step =
@@ -38,7 +38,7 @@ export interface InterleavingCall {
 
 export interface InterleavingRun {
   workflowId: string;
-  outcome: Outcome;
+  outcome: WorkflowOutcome;
   calls: InterleavingCall[];
   timeline: TimedStep[];
   /** Labels of the events sent, in the order they were sent. */

@@ -8,7 +8,8 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { History } from '../../base/history/history-file.ts';
 import type { Interleavings } from './definition.ts';
 import type { RunCalls } from './doubles.ts';
-import { type HistoryState, protoMs, readHistoryState } from './history-state.ts';
+import { type RunningTimer, WorkflowProgress } from '../../base/history/progress.ts';
+import { protoMs } from '../../base/history/time.ts';
 import type { InterleavingRun, Step, TimedStep } from './run-record.ts';
 import type { InterleaveSession } from './session.ts';
 import { UsageError } from '../../base/errors.ts';
@@ -37,7 +38,7 @@ export interface RunOptions {
 
 interface Settled {
   history: History;
-  state: HistoryState;
+  state: WorkflowProgress;
 }
 
 /**
@@ -54,22 +55,22 @@ async function settle(
   const deadline = Date.now() + SETTLE_BOUND_MS;
   for (let wait = 1; ; wait = Math.min(wait * 2, 20)) {
     const history = await handle.fetchHistory();
-    const state = readHistoryState(history);
-    const unknown = state.unanswered.find((a) => !(a.activityType in interleavings.activities));
+    const state = WorkflowProgress.of(history);
+    const unanswered = state.openActivities();
+    const unknown = unanswered.find((a) => !(a.activityType in interleavings.activities));
     if (unknown)
       throw new InterleaveError(
         `the workflow called activity '${unknown.activityType}', which the definition's activities do not name (they name ${Object.keys(interleavings.activities).join(', ')})`,
       );
     const ended = state.outcome.status !== 'running' || state.workflowTaskFailure !== undefined;
-    const timersFired = state.timers.every((t) => t.firesAtMs >= timersDueBeforeMs);
-    if (ended || (!state.workflowTaskOutstanding && state.unanswered.length === calls.parked.length && timersFired))
-      return { history, state };
+    const timersFired = state.runningTimers().every((t) => t.firesAtMs >= timersDueBeforeMs);
+    if (ended || (!state.workflowTaskOutstanding && unanswered.length === calls.parked.length && timersFired)) return { history, state };
     if (Date.now() > deadline) {
       const waitingFor = state.workflowTaskOutstanding
         ? 'a workflow task is outstanding'
         : !timersFired
           ? 'a timer due has not fired'
-          : `${state.unanswered.length} activities scheduled, ${calls.parked.length} reached their doubles`;
+          : `${unanswered.length} activities scheduled, ${calls.parked.length} reached their doubles`;
       throw new Error(`workflow ${handle.workflowId} did not settle within ${SETTLE_BOUND_MS / 1000} s: ${waitingFor}`);
     }
     await new Promise((resolve) => setTimeout(resolve, wait));
@@ -80,13 +81,13 @@ async function settle(
 export function possibleSteps(options: {
   interleavings: Interleavings;
   calls: RunCalls;
-  state: HistoryState;
+  timers: readonly RunningTimer[];
   events: ReadonlySet<number>;
   sent: ReadonlySet<number>;
   nowMs: number;
   startMs: number;
 }): Step[] {
-  const { interleavings, calls, state, events, sent, nowMs, startMs } = options;
+  const { interleavings, calls, timers, events, sent, nowMs, startMs } = options;
   const elapsed = nowMs - startMs;
   const completes: Step[] = calls.parked.map(({ call }) => ({ kind: 'complete', activity: call.activity, call: call.call }));
   const unsent = [...events].filter((i) => !sent.has(i)).sort((a, b) => a - b);
@@ -95,7 +96,7 @@ export function possibleSteps(options: {
     .map((i) => ({ kind: 'send', event: i, label: interleavings.events[i]!.label }));
   // Time moves only while no activity is running: the server would let it pass at the speed of real time.
   const points = [
-    ...state.timers.map((t) => ({ at: t.firesAtMs, reason: `timer ${t.timerId} fires` })),
+    ...timers.map((t) => ({ at: t.firesAtMs, reason: `timer ${t.timerId} fires` })),
     ...unsent
       .filter((i) => interleavings.events[i]!.afterMs > elapsed)
       .map((i) => ({ at: startMs + interleavings.events[i]!.afterMs, reason: `${interleavings.events[i]!.label} may be sent` })),
@@ -164,10 +165,18 @@ export async function runOrdering(options: RunOptions): Promise<InterleavingRun>
         stuck = `still running after ${interleavings.maxSteps} steps (maxSteps)`;
         break;
       }
-      const possible = possibleSteps({ interleavings, calls, state: settled.state, events: options.events, sent, nowMs, startMs });
+      const possible = possibleSteps({
+        interleavings,
+        calls,
+        timers: settled.state.runningTimers(),
+        events: options.events,
+        sent,
+        nowMs,
+        startMs,
+      });
       if (possible.length === 0) {
         stuck =
-          settled.state.timers.length > 0
+          settled.state.runningTimers().length > 0
             ? `still running at the time bound (${interleavings.timeBoundMs / 3_600_000} h of virtual time), its next timer later`
             : 'still running with nothing left to happen: no activity to answer, no timer, no event left to send';
         break;
@@ -179,7 +188,7 @@ export async function runOrdering(options: RunOptions): Promise<InterleavingRun>
       settled = await settle(handle, calls, interleavings, step.kind === 'advance' ? startMs + step.toMs + 1 : undefined);
     }
     if (settled.state.outcome.status === 'running') await handle.terminate('exploration run over');
-    await session.releaseTimeLocks(settled.state.unanswered.length);
+    await session.releaseTimeLocks(settled.state.openActivities().length);
     return {
       workflowId,
       outcome: settled.state.outcome,
@@ -188,7 +197,7 @@ export async function runOrdering(options: RunOptions): Promise<InterleavingRun>
       sent: [...sent].map((i) => interleavings.events[i]!.label),
       history: settled.history,
       ...(stuck === undefined ? {} : { stuck }),
-      ...(settled.state.workflowTaskFailure === undefined ? {} : { workflowTaskFailure: settled.state.workflowTaskFailure }),
+      ...(settled.state.workflowTaskFailure === undefined ? {} : { workflowTaskFailure: settled.state.workflowTaskFailure.message }),
     };
   } finally {
     session.doubles.close(workflowId);

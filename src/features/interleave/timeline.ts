@@ -5,16 +5,9 @@
  *   +0s       reserveInventory completed
  *   +24h      time moved: timer 1 fires
  */
-import type { Outcome } from './history-state.ts';
+import { formatOffset } from '../../base/duration.ts';
+import type { WorkflowOutcome } from '../../base/history/progress.ts';
 import type { CallMade, InterleavingRun, Step, TimedStep } from './run-record.ts';
-
-/** `+0s`, `+1.5s`, `+23h 59m`, `+24h`: virtual time since the start, to the second. */
-export function formatOffset(ms: number): string {
-  const seconds = Math.round(ms / 1000);
-  const [d, h, m, s] = [Math.floor(seconds / 86_400), Math.floor(seconds / 3600) % 24, Math.floor(seconds / 60) % 60, seconds % 60];
-  const parts = [d ? `${d}d` : '', h ? `${h}h` : '', m ? `${m}m` : '', s ? `${s}s` : ''].filter(Boolean);
-  return `+${parts.length === 0 ? '0s' : parts.join(' ')}`;
-}
 
 const callName = (activity: string, call: number): string => (call > 1 ? `${activity} (call ${call})` : activity);
 
@@ -33,12 +26,12 @@ export function describeStep(step: Step | CallMade): string {
   }
 }
 
-export function describeOutcome(outcome: Outcome): string {
+export function describeOutcome(outcome: WorkflowOutcome): string {
   switch (outcome.status) {
     case 'completed':
       return `completed: ${JSON.stringify(outcome.result)}`;
     case 'failed':
-      return `failed: ${outcome.type}: ${outcome.message}`;
+      return `failed: ${outcome.failureType ?? 'Error'}: ${outcome.failureMessage ?? ''}`;
     case 'terminated':
       return `terminated: ${outcome.reason}`;
     default:
@@ -47,7 +40,8 @@ export function describeOutcome(outcome: Outcome): string {
 }
 
 export function timelineLines(timeline: readonly TimedStep[]): string[] {
-  return timeline.map(({ atMs, step }) => `${formatOffset(atMs).padEnd(10)}${describeStep(step)}`);
+  // To the second: the time-skipping server's clock still runs in real time between steps, by milliseconds.
+  return timeline.map(({ atMs, step }) => `${formatOffset(atMs, 1000).padEnd(10)}${describeStep(step)}`);
 }
 
 /** The run as a timeline, then how it ended. */

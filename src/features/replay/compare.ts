@@ -12,6 +12,7 @@
  *   child option both ways (an option the code no longer sets is compared with the default the server records
  *   for it), timer durations, the workflow's result and its failure type.
  */
+import { protoMs, type ProtoTime } from '../../base/history/time.ts';
 import proto from '@temporalio/proto';
 import type { coresdk, temporal } from '@temporalio/proto';
 import type { CapturedActivation, WorkflowCommand } from './capture-interceptor.ts';
@@ -106,11 +107,9 @@ interface IssuedCommand {
   seq?: number;
 }
 
-/** A protobuf Duration as milliseconds; seconds may be a Long, a number or a string depending on the decoder. */
+/** A protobuf Duration as milliseconds; undefined when absent. */
 export function protoDurationMs(duration: ProtoDuration): number | undefined {
-  if (!duration) return undefined;
-  const { seconds, nanos } = duration as { seconds?: { toString(): string } | number | null; nanos?: number | null };
-  return Number(seconds?.toString() ?? 0) * 1000 + Math.round((nanos ?? 0) / 1e6);
+  return duration ? protoMs(duration as ProtoTime) : undefined;
 }
 
 export function describeDuration(ms: number): string {

@@ -4,14 +4,10 @@
  * completed, cancel requested, and how the workflow closed).
  */
 import type { temporal } from '@temporalio/proto';
-import { formatOffset } from './offsets.ts';
+import { protoMs } from '../../base/history/time.ts';
+import { formatOffset } from '../../base/duration.ts';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
-
-/** Milliseconds of a protobuf Timestamp or Duration, whether its seconds came as a Long (from a server) or a string (from a JSON file). */
-export function millisOf(time: { seconds?: unknown; nanos?: number | null } | null | undefined): number {
-  return Number(String(time?.seconds ?? 0)) * 1000 + Math.floor((time?.nanos ?? 0) / 1e6);
-}
 
 export type WorkflowTestEventType =
   | 'activityScheduled'
@@ -66,7 +62,7 @@ export class HistoryReader {
 
   /** The events these history events stand for (most history events stand for none). */
   read(event: HistoryEvent): WorkflowTestEvent[] {
-    const time = millisOf(event.eventTime);
+    const time = protoMs(event.eventTime);
     this.startMs ??= time;
     const base = { at: time - this.startMs, eventId: Number(event.eventId) };
     const named = (type: WorkflowTestEventType, name?: string, extra: Partial<WorkflowTestEvent> = {}): WorkflowTestEvent[] => [
@@ -94,7 +90,7 @@ export class HistoryReader {
       return named('activityCancelled', activity(event.activityTaskCanceledEventAttributes.scheduledEventId));
     if (event.timerStartedEventAttributes) {
       return named('timerStarted', event.timerStartedEventAttributes.timerId ?? undefined, {
-        durationMs: millisOf(event.timerStartedEventAttributes.startToFireTimeout),
+        durationMs: protoMs(event.timerStartedEventAttributes.startToFireTimeout),
       });
     }
     if (event.timerFiredEventAttributes) return named('timerFired', event.timerFiredEventAttributes.timerId ?? undefined);

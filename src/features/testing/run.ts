@@ -12,7 +12,6 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { type WorkflowHandleWithFirstExecutionRunId, WorkflowFailedError } from '@temporalio/client';
-import { CancelledFailure, TerminatedFailure, TimeoutFailure } from '@temporalio/common';
 import proto, { type temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { workflowBundleFile } from '../../base/harness/bundle.ts';
@@ -22,7 +21,9 @@ import { type History, loadedHistory } from '../../base/history/history-file.ts'
 import { Replayer } from '../replay/replayer.ts';
 import type { WorkflowAction } from './actions.ts';
 import { type ActivityCall, type ActivityDouble, DoubleInRun } from './doubles.ts';
-import { describeEvent, HistoryReader, millisOf, type WorkflowTestEvent } from './events.ts';
+import { describeEvent, HistoryReader, type WorkflowTestEvent } from './events.ts';
+import { type OpenActivity, WorkflowProgress, type WorkflowOutcome as HistoryOutcome } from '../../base/history/progress.ts';
+import { protoMs } from '../../base/history/time.ts';
 import { WorkflowTestInputError } from './offsets.ts';
 import { EXIT, TempestError } from '../../base/errors.ts';
 
@@ -55,8 +56,13 @@ export interface WorkflowTestOptions {
   timeoutMs?: number;
 }
 
-export type WorkflowOutcome =
-  { status: 'completed'; result: unknown } | { status: 'failed' | 'cancelled' | 'terminated' | 'timed-out'; error: WorkflowFailedError };
+/**
+ * How the workflow ended, read from its history; when it did not complete, also the client's error for it (its
+ * `cause` carries the failure with its details, decoded).
+ */
+export type WorkflowTestOutcome =
+  | Extract<HistoryOutcome, { status: 'completed' }>
+  | (Extract<HistoryOutcome, { status: 'failed' | 'cancelled' | 'terminated' | 'timed-out' }> & { error: WorkflowFailedError });
 
 /** One action as it happened: when (on the workflow clock, after the start), and what it answered or why it failed. */
 export interface ActionOutcome {
@@ -69,7 +75,7 @@ export interface ActionOutcome {
 export interface WorkflowTestRun {
   workflowId: string;
   runId: string;
-  outcome: WorkflowOutcome;
+  outcome: WorkflowTestOutcome;
   /** The workflow's events in the order it saw them. */
   events: WorkflowTestEvent[];
   /** The actions, in the order they were taken. */
@@ -141,18 +147,12 @@ class Run {
     this.startClock = resolve;
   });
   private handle: WorkflowHandleWithFirstExecutionRunId | undefined;
-  private seen = 0;
-  private workflowTaskPending = false;
-  private closed = false;
+  /** Where the workflow stands, from the events read so far. */
+  private readonly progress = new WorkflowProgress();
   private timersStarted = 0;
-  /** Activities scheduled and not yet ended: activity id -> type; and the activity id of each scheduled event. */
-  private readonly openActivities = new Map<string, string>();
-  private readonly scheduledIds = new Map<string, string>();
-  private readonly retryPolicies = new Map<string, temporal.api.common.v1.IRetryPolicy>();
   private history: History = {};
   /** Timers that fired among the events being read: an action on their start would come too late. */
   private firedInBatch = new Set<string>();
-  private readonly pendingTimers = new Map<string, number>();
   /** Stops the run: bad input found while it ran, or workflow code that threw (its task would be retried forever). */
   private stopError: WorkflowTestInputError | WorkflowTestError | undefined;
 
@@ -172,7 +172,7 @@ class Run {
     attemptStartedAt: async (activityId: string) => {
       const { raw } = await this.handle!.describe();
       const pending = raw.pendingActivities?.find((activity) => activity.activityId === activityId);
-      return pending?.lastStartedTime ? millisOf(pending.lastStartedTime) : await this.env.currentTimeMs();
+      return pending?.lastStartedTime ? protoMs(pending.lastStartedTime) : await this.env.currentTimeMs();
     },
     elapsed: async () => {
       await this.clockStarted;
@@ -206,9 +206,10 @@ class Run {
       this.clockStart = this.reader.startedAt!;
       this.startClock();
       await this.untilOnlyTheEndRemains();
-      const outcome = await this.bounded('the workflow to close', outcomeOf(handle.result()));
+      const error = await this.bounded('the workflow to close', failureOf(handle.result()));
       await this.readHistory();
       const history = this.history;
+      const outcome = { ...this.progress.outcome, ...(error ? { error } : {}) } as WorkflowTestOutcome;
       if (this.stopError) throw this.stopError;
       const run = this.result(outcome, history);
       const problems = [...this.unmet(), ...[...this.doubles.values()].flatMap((d) => d.unmetExpectations())];
@@ -216,7 +217,7 @@ class Run {
       if (problems.length > 0) throw new WorkflowTestError(problems, run);
       return run;
     } catch (error) {
-      if (!this.closed) await handle.terminate('testWorkflow stopped the run').catch(() => undefined);
+      if (!this.progress.closed) await handle.terminate('testWorkflow stopped the run').catch(() => undefined);
       throw error;
     }
   }
@@ -228,7 +229,7 @@ class Run {
       this.checkDeadline('the workflow to reach its next action');
       quiet = (await this.readHistory()) === 0 ? quiet + 1 : 0;
       if (this.stopError) throw this.stopError;
-      if (!this.closed && !(quiet >= QUIET_POLLS && this.waiting())) {
+      if (!this.progress.closed && !(quiet >= QUIET_POLLS && this.waiting())) {
         await delay(POLL_MS);
         continue;
       }
@@ -245,9 +246,9 @@ class Run {
 
   /** Nothing runs but doubles waiting on the clock: no workflow task, and every open activity asleep or between attempts. */
   private waiting(): boolean {
-    if (this.workflowTaskPending) return false;
-    return [...this.openActivities].every(([activityId, name]) => {
-      const double = this.doubles.get(name);
+    if (this.progress.workflowTaskOutstanding) return false;
+    return this.progress.openActivities().every(({ activityId, activityType }) => {
+      const double = this.doubles.get(activityType);
       if (!double) return false;
       return (
         double.sleeping.has(activityId) || (!double.running.has(activityId) && double.calls.some((call) => call.activityId === activityId))
@@ -266,10 +267,10 @@ class Run {
     for (const double of this.doubles.values())
       candidates.push(...[...double.sleeping.values()].map((attempt) => this.clockStart + attempt.wakeAt));
     const awaitsTimer = (this.options.at ?? []).some((action) => action.trigger.kind === 'timerStarted' && !this.fired.has(action));
-    if (awaitsTimer && !this.closed) {
-      candidates.push(...this.pendingTimers.values());
-      for (const [activityId, name] of this.openActivities) {
-        const retry = this.nextRetry(activityId, name);
+    if (awaitsTimer && !this.progress.closed) {
+      candidates.push(...this.progress.runningTimers().map((timer) => timer.firesAtMs));
+      for (const activity of this.progress.openActivities()) {
+        const retry = this.nextRetry(activity);
         if (retry !== undefined) candidates.push(this.clockStart + retry);
       }
     }
@@ -280,22 +281,20 @@ class Run {
    * When an activity between attempts is retried (ms after the start): its last attempt's end plus the backoff its
    * retry policy gives (the test server does not tell).
    */
-  private nextRetry(activityId: string, name: string): number | undefined {
-    const double = this.doubles.get(name);
+  private nextRetry({ activityId, activityType, retryPolicy: policy }: OpenActivity): number | undefined {
+    const double = this.doubles.get(activityType);
     if (!double || double.running.has(activityId)) return undefined;
     const last = double.calls.filter((call) => call.activityId === activityId).at(-1);
-    const policy = this.retryPolicies.get(activityId);
     if (last?.endedAt === undefined || !policy) return undefined;
-    const initial = millisOf(policy.initialInterval);
-    const maximum = policy.maximumInterval ? millisOf(policy.maximumInterval) : 100 * initial;
+    const initial = protoMs(policy.initialInterval);
+    const maximum = policy.maximumInterval ? protoMs(policy.maximumInterval) : 100 * initial;
     return last.endedAt + Math.min(initial * (policy.backoffCoefficient ?? 2) ** (last.attempt - 1), maximum);
   }
 
   /** Read the events not read yet; returns how many there were. */
   private async readHistory(): Promise<number> {
     const history = await this.handle!.fetchHistory();
-    const fresh = (history.events ?? []).slice(this.seen);
-    this.seen += fresh.length;
+    const fresh = (history.events ?? []).slice(this.progress.eventsRead);
     this.firedInBatch = new Set(
       fresh.flatMap((event) => (event.timerFiredEventAttributes ? [event.timerFiredEventAttributes.timerId ?? ''] : [])),
     );
@@ -305,43 +304,23 @@ class Run {
   }
 
   private async readEvent(event: HistoryEvent): Promise<void> {
-    const at = millisOf(event.eventTime);
-    if (event.workflowTaskScheduledEventAttributes) this.workflowTaskPending = true;
-    if (event.workflowTaskCompletedEventAttributes || event.workflowTaskFailedEventAttributes || event.workflowTaskTimedOutEventAttributes)
-      this.workflowTaskPending = false;
+    this.progress.read(event);
     const taskFailure = event.workflowTaskFailedEventAttributes;
     if (taskFailure && CODE_FAILURES.has(taskFailure.cause ?? 0)) {
       this.stopError ??= new WorkflowTestError([
         `a workflow task of ${this.options.workflow} failed (the worker retries it forever): ${taskFailure.failure?.message ?? 'no message'}`,
       ]);
     }
-    const scheduled = event.activityTaskScheduledEventAttributes;
-    if (scheduled) {
-      const name = scheduled.activityType?.name ?? '';
-      this.openActivities.set(scheduled.activityId ?? '', name);
-      if (scheduled.retryPolicy) this.retryPolicies.set(scheduled.activityId ?? '', scheduled.retryPolicy);
-      this.scheduledIds.set(String(event.eventId), scheduled.activityId ?? '');
-      if (!this.doubles.has(name)) {
-        this.stopError ??= new WorkflowTestInputError(
-          `${this.options.workflow} scheduled activity '${name}', which has no double: give activities.${name} (doubles given: ${[...this.doubles.keys()].join(', ') || 'none'})`,
-        );
-      }
+    const name = event.activityTaskScheduledEventAttributes?.activityType?.name;
+    if (name !== undefined && name !== null && !this.doubles.has(name)) {
+      this.stopError ??= new WorkflowTestInputError(
+        `${this.options.workflow} scheduled activity '${name}', which has no double: give activities.${name} (doubles given: ${[...this.doubles.keys()].join(', ') || 'none'})`,
+      );
     }
-    const ended =
-      event.activityTaskCompletedEventAttributes ??
-      event.activityTaskFailedEventAttributes ??
-      event.activityTaskTimedOutEventAttributes ??
-      event.activityTaskCanceledEventAttributes;
-    if (ended) this.openActivities.delete(this.scheduledIds.get(String(ended.scheduledEventId)) ?? '');
     const timer = event.timerStartedEventAttributes;
-    if (timer) this.pendingTimers.set(timer.timerId ?? '', at + millisOf(timer.startToFireTimeout));
-    const timerEnded = event.timerFiredEventAttributes ?? event.timerCanceledEventAttributes;
-    if (timerEnded) this.pendingTimers.delete(timerEnded.timerId ?? '');
-
     for (const seen of this.reader.read(event)) {
       this.events.push(seen);
       this.options.onEvent?.(seen);
-      if (seen.type.startsWith('workflow')) this.closed = true;
     }
     if (timer) {
       this.timersStarted++;
@@ -454,7 +433,7 @@ class Run {
     }
   }
 
-  private result(outcome: WorkflowOutcome, history: History): WorkflowTestRun {
+  private result(outcome: WorkflowTestOutcome, history: History): WorkflowTestRun {
     const calls = [...this.doubles.values()]
       .flatMap((double) => double.calls.map((call) => ({ activity: double.name, ...call })))
       .sort((a, b) => a.at - b.at);
@@ -531,21 +510,13 @@ async function act(handle: WorkflowHandleWithFirstExecutionRunId, { kind, name =
   }
 }
 
-/** How the workflow ended: its result, or the failure with what kind of end it was. */
-async function outcomeOf(result: Promise<unknown>): Promise<WorkflowOutcome> {
+/** The client's error for a workflow that did not complete; undefined when it completed. */
+async function failureOf(result: Promise<unknown>): Promise<WorkflowFailedError | undefined> {
   try {
-    return { status: 'completed', result: await result };
+    await result;
+    return undefined;
   } catch (error) {
     if (!(error instanceof WorkflowFailedError)) throw error;
-    const cause = error.cause;
-    const status =
-      cause instanceof CancelledFailure
-        ? 'cancelled'
-        : cause instanceof TerminatedFailure
-          ? 'terminated'
-          : cause instanceof TimeoutFailure
-            ? 'timed-out'
-            : 'failed';
-    return { status, error };
+    return error;
   }
 }

@@ -9,11 +9,12 @@
  * do, so the figure is the retry's own cost, not queueing behind the others. One workflow runs alone first, to warm up
  * and to read the retry policy the schedule follows.
  */
+import { protoMs } from '../../../base/history/time.ts';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { activityInfo } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { google, temporal } from '@temporalio/proto';
+import type { temporal } from '@temporalio/proto';
 import { harnessWorkers, prepareWorkloads } from '../end-to-end.ts';
 import { type Benchmark, benchmark } from '../report.ts';
 import { median, medianInterval } from '../stats.ts';
@@ -71,9 +72,6 @@ export function configuredBackoffMs(policy: RetryPolicy, retry: number): number 
   return Math.min(policy.initialIntervalMs * policy.backoffCoefficient ** (retry - 1), policy.maximumIntervalMs);
 }
 
-const durationMs = (duration: google.protobuf.IDuration | null | undefined): number =>
-  Number(duration?.seconds ?? 0) * 1000 + Math.round((duration?.nanos ?? 0) / 1e6);
-
 /** The retry policy the server recorded for the first scheduling of `activity` in a history. */
 export function recordedRetryPolicy(history: temporal.api.history.v1.IHistory, activity: string): RetryPolicy | undefined {
   for (const event of history.events ?? []) {
@@ -81,9 +79,9 @@ export function recordedRetryPolicy(history: temporal.api.history.v1.IHistory, a
     if (scheduled?.activityType?.name !== activity || !scheduled.retryPolicy) continue;
     const policy = scheduled.retryPolicy;
     return {
-      initialIntervalMs: durationMs(policy.initialInterval),
+      initialIntervalMs: protoMs(policy.initialInterval),
       backoffCoefficient: policy.backoffCoefficient ?? 2,
-      maximumIntervalMs: durationMs(policy.maximumInterval),
+      maximumIntervalMs: protoMs(policy.maximumInterval),
     };
   }
   return undefined;

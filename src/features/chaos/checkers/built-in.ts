@@ -11,7 +11,7 @@ import {
   outcomeOf,
   type RecordedWorkflow,
   type RunObservations,
-  type WorkflowStatus,
+  type OperationStatus,
 } from '../observations.ts';
 
 type Event = temporal.api.history.v1.IHistoryEvent;
@@ -179,7 +179,7 @@ export const retriesWithinPolicy: CheckerSpec = {
 };
 
 /** How a workflow may have ended when its client saw it fail: WorkflowFailedError covers each. */
-const FAILED_ENDINGS: readonly WorkflowStatus[] = ['failed', 'cancelled', 'terminated', 'timed-out'];
+const FAILED_ENDINGS: readonly OperationStatus[] = ['failed', 'cancelled', 'terminated', 'timed-out'];
 
 export const clientAgreesWithOutcome: CheckerSpec = {
   name: 'client-agrees-with-outcome',
