@@ -13,13 +13,13 @@
  *   (`auto-reject`, with a short `approvalTimeout`), cancelled (`cancel`), or OrderFailed before it waits for an
  *   approval (`out-of-stock`).
  */
+import { check } from 'tempest';
 import {
-  check,
   describeOutcome,
   type OperationSpec,
   type PlanContext,
   type PlannedOperation,
-  type WorkflowOutcome,
+  type OperationOutcome,
   type WorkloadSpec,
 } from 'tempest/chaos';
 import { BankClient } from '../services/bank/client';
@@ -381,7 +381,7 @@ function pick(roll: number, shares: readonly [number, Intent][], otherwise: Inte
  * The ending an operation reached, for the report: its workflow's status and failure type, and for an order the
  * state it completed in and who decided ('completed (rejected, auto-rejected)').
  */
-export function branch(op: Pick<PlannedOperation, 'kind'>, outcome: WorkflowOutcome): string {
+export function branch(op: Pick<PlannedOperation, 'kind'>, outcome: OperationOutcome): string {
   const status = outcome.result as OrderStatus | undefined;
   if (op.kind !== 'order' || outcome.status !== 'completed' || !status?.state) return describeOutcome(outcome);
   return status.approval && status.state !== 'cancelled'

@@ -5,7 +5,8 @@
  * benchmarks and `tempest up` need only this. Checked eagerly: a bad part fails with the field that is wrong.
  */
 import type { ProjectPath } from './config/config.ts';
-import { check, DefinitionError, type Duration, durationMs, isRecord } from './definition.ts';
+import { check, DefinitionError, isRecord } from './definition.ts';
+import { type Duration, durationMs } from './duration.ts';
 
 /** Where a part listens, as the caller reaches it (directly, or through a link's proxy). */
 export interface PartAddress {

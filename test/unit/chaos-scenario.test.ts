@@ -107,7 +107,7 @@ describe('defineScenario and bindScenario', () => {
     ],
     [
       { ...base, faults: [{ action: { kind: 'kill', process: 'bank' }, at: 'soon' }] },
-      `faults[0].at: expected a duration such as 500, '500ms', '2s' or '1m', got "soon"`,
+      `faults[0].at: expected a duration such as 500, '500ms', '2s', '1.5m' or '23h59m' (units d, h, m, s, ms), got "soon"`,
     ],
     [
       { ...base, faults: [{ action: { kind: 'kill', process: 'bank' }, at: '25h' }] },

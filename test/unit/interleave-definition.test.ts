@@ -7,10 +7,12 @@ import {
   resolveInterleavings,
   virtualMs,
 } from '../../src/features/interleave/definition';
-import { historyShape, readHistoryState } from '../../src/features/interleave/history-state';
+import { WorkflowProgress } from '../../src/base/history/progress';
+import { historyShape } from '../../src/features/interleave/shape';
 import { RunCalls } from '../../src/features/interleave/doubles';
 import { possibleSteps } from '../../src/features/interleave/run';
-import { describeStep, formatOffset } from '../../src/features/interleave/timeline';
+import { formatOffset } from '../../src/base/duration';
+import { describeStep } from '../../src/features/interleave/timeline';
 import { parseHistory } from '../../src/base/history/history-file';
 
 const base: InterleavingsDefinition = {
@@ -26,7 +28,7 @@ describe('defineInterleavings', () => {
     [{ ...base, activities: {} }, /^activities: expected the activities/],
     [{ ...base, activities: { charge: { fails: [{}] } } }, /^activities\.charge\.fails\[0\]\.type: expected a failure type name/],
     [{ ...base, events: [{ signal: '' }] }, /^events\[0\]\.signal: expected a signal name/],
-    [{ ...base, events: [{ signal: 'approve', after: '-1h' }] }, /^events\[0\]\.after: expected a duration of virtual time/],
+    [{ ...base, events: [{ signal: 'approve', after: '-1h' }] }, /^events\[0\]\.after: expected a duration such as 500, /],
     [{ ...base, events: [{ signal: 'approve', after: '8d' }] }, /^events\[0\]\.after: "8d" is at or past the time bound/],
     [{ ...base, timeBound: 'soon' }, /^timeBound: expected a duration/],
     [{ ...base, properties: [{ name: 'p', check: 'yes' }] }, /^properties\[0\]\.check: expected a function/],
@@ -48,19 +50,14 @@ describe('defineInterleavings', () => {
 
 describe('possible steps', () => {
   const interleavings = resolveInterleavings({ ...base, events: [{ signal: 'approve' }, { signal: 'reject', after: '1h' }] });
-  const state = {
-    outcome: { status: 'running' as const },
-    workflowTaskOutstanding: false,
-    unanswered: [],
-    timers: [{ timerId: '1', firesAtMs: 86_400_000 }],
-  };
+  const timers = [{ timerId: '1', firesAtMs: 86_400_000 }];
 
   it('puts the canonical step first: answer the oldest call, then send, then move time, then fail', () => {
     const calls = new RunCalls(interleavings.activities);
     // Parked calls are answered by release() below; their promises are not this test's subject.
     calls.park('charge', [], 2).catch(() => undefined);
     calls.park('charge', [], 1).catch(() => undefined);
-    const steps = possibleSteps({ interleavings, calls, state, events: new Set([0, 1]), sent: new Set(), nowMs: 0, startMs: 0 }).map(
+    const steps = possibleSteps({ interleavings, calls, timers, events: new Set([0, 1]), sent: new Set(), nowMs: 0, startMs: 0 }).map(
       describeStep,
     );
     expect(steps).toEqual([
@@ -76,7 +73,7 @@ describe('possible steps', () => {
   it('moves time only while no activity runs, to the next timer or event, within the time bound', () => {
     const calls = new RunCalls(interleavings.activities);
     const at = (nowMs: number) =>
-      possibleSteps({ interleavings, calls, state, events: new Set([1]), sent: new Set(), nowMs, startMs: 0 }).map(describeStep);
+      possibleSteps({ interleavings, calls, timers, events: new Set([1]), sent: new Set(), nowMs, startMs: 0 }).map(describeStep);
     expect(at(0)).toEqual(['time moved: reject may be sent']);
     expect(at(3_600_000)).toEqual(['signal reject sent', 'time moved: timer 1 fires']);
   });
@@ -87,18 +84,20 @@ describe('reading a history', () => {
   const { history } = parseHistory(file, readFileSync(file, 'utf8'));
 
   it('says how it ended and that nothing is outstanding', () => {
-    const state = readHistoryState(history);
+    const state = WorkflowProgress.of(history);
     expect(state.outcome).toMatchObject({ status: 'completed', result: { state: 'rejected' } });
-    expect(state).toMatchObject({ workflowTaskOutstanding: false, unanswered: [], timers: [] });
+    expect(state.workflowTaskOutstanding).toBe(false);
+    expect(state.openActivities()).toEqual([]);
+    expect(state.runningTimers()).toEqual([]);
   });
 
   it('sees a workflow task, activities and a timer outstanding in a history cut short', () => {
     const events = history.events!;
     const cut = events.findIndex((e) => e.timerStartedEventAttributes) + 1;
-    const state = readHistoryState({ events: events.slice(0, cut) });
+    const state = WorkflowProgress.of({ events: events.slice(0, cut) });
     expect(state.outcome).toEqual({ status: 'running' });
-    expect(state.timers).toHaveLength(1);
-    const started = readHistoryState({ events: events.slice(0, 3) });
+    expect(state.runningTimers()).toHaveLength(1);
+    const started = WorkflowProgress.of({ events: events.slice(0, 3) });
     expect(started.workflowTaskOutstanding).toBe(true);
   });
 
@@ -110,8 +109,14 @@ describe('reading a history', () => {
 });
 
 describe('the timeline', () => {
-  it('says virtual time since the start to the second', () => {
-    expect([0, 1_400, 86_400_000, 23 * 3_600_000 + 59 * 60_000].map(formatOffset)).toEqual(['+0s', '+1s', '+1d', '+23h 59m']);
+  it('says virtual time since the start, to the millisecond or to the second', () => {
+    expect([0, 1_400, 86_400_000, 23 * 3_600_000 + 59 * 60_000].map((ms) => formatOffset(ms))).toEqual([
+      '+0s',
+      '+1s 400ms',
+      '+1d',
+      '+23h 59m',
+    ]);
+    expect([0, 1_400, 1_600, 23 * 3_600_000 + 59 * 60_000].map((ms) => formatOffset(ms, 1000))).toEqual(['+0s', '+1s', '+2s', '+23h 59m']);
   });
 
   it('is what the packaged order definition names', () => {

@@ -1,16 +1,9 @@
 import { loadHistoryFile } from 'tempest/replay';
-import {
-  activity,
-  activityStarted,
-  at,
-  describeEvent,
-  formatOffset,
-  parseOffset,
-  timerStarted,
-  WorkflowTestInputError,
-} from 'tempest/testing';
+import { activity, activityStarted, at, describeEvent, timerStarted, WorkflowTestInputError } from 'tempest/testing';
 import { describe, expect, it } from 'vitest';
+import { formatOffset } from '../../src/base/duration.ts';
 import { DoubleInRun } from '../../src/features/testing/doubles.ts';
+import { offsetOfAt } from '../../src/features/testing/offsets.ts';
 import { HistoryReader } from '../../src/features/testing/events.ts';
 
 const HOUR = 3_600_000;
@@ -23,21 +16,26 @@ describe('offsets on the workflow clock', () => {
     ['+250ms', 250],
     ['+90s', 90_000],
     ['+0s', 0],
+    ['+1d 2h', 26 * HOUR],
+    ['+1.5h', 90 * 60_000],
   ])('%s is %i ms after the start, and reads back the same', (offset, ms) => {
-    expect(parseOffset(offset)).toBe(ms);
-    expect(parseOffset(formatOffset(ms))).toBe(ms);
+    expect(offsetOfAt(offset)).toBe(ms);
+    expect(offsetOfAt(formatOffset(ms))).toBe(ms);
   });
 
-  it.each(['+3x', '3h', '+', '+h', '+3h ', '+-3h', '+3.5h'])('%j is refused with a message naming it and showing the form', (offset) => {
-    expect(() => parseOffset(offset)).toThrow(
-      new WorkflowTestInputError(
-        `at(${JSON.stringify(offset)}): not an offset on the workflow clock; write '+' then numbers with units d, h, m, s or ms, such as '+3h', '+23h59m' or '+90s'`,
-      ),
-    );
-  });
+  it.each(['+3x', '3h', '+', '+h', '+3h ', '+-3h', '+3h  2m', '+ 3h'])(
+    '%j is refused with a message naming it and showing the form',
+    (offset) => {
+      expect(() => offsetOfAt(offset)).toThrow(
+        new WorkflowTestInputError(
+          `at(${JSON.stringify(offset)}): not an offset on the workflow clock; write '+' then numbers with units d, h, m, s or ms, such as '+3h', '+23h59m' or '+90s'`,
+        ),
+      );
+    },
+  );
 
   it('formats the largest units first, and nothing as +0s', () => {
-    expect(formatOffset(26 * HOUR + 1)).toBe('+1d2h1ms');
+    expect(formatOffset(26 * HOUR + 1)).toBe('+1d 2h 1ms');
     expect(formatOffset(0)).toBe('+0s');
   });
 });
@@ -70,7 +68,7 @@ describe('activity doubles: bad input', () => {
   it('a duration that is not one names the builder and the value', () => {
     expect(() => activity.returns(1).takes('2 hours')).toThrow(
       new WorkflowTestInputError(
-        `takes("2 hours"): not a duration; write numbers with units d, h, m, s or ms, such as '2h', '90s' or '1d12h'`,
+        `takes("2 hours"): expected a duration such as 500, '500ms', '2s', '1.5m' or '23h59m' (units d, h, m, s, ms), got "2 hours"`,
       ),
     );
   });
@@ -106,7 +104,7 @@ describe('activity doubles: expectations', () => {
       { args: [], attempt: 1, at: 20 },
       { args: [], attempt: 2, at: 1020 },
     ]);
-    expect(double.unmetExpectations()).toEqual(['activity charge: expected 1 call, got 2 (attempt 1 at +20ms, attempt 2 at +1s20ms)']);
+    expect(double.unmetExpectations()).toEqual(['activity charge: expected 1 call, got 2 (attempt 1 at +20ms, attempt 2 at +1s 20ms)']);
   });
 
   it('wrong arguments name the first call that had others', () => {

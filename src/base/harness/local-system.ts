@@ -9,6 +9,7 @@ import type { PartAddress, RunnableSystem } from '../system-spec.ts';
 import { createSystemActivities, type StartedParts, startParts } from './system-parts.ts';
 import { type DevServer, startDevServer } from './temporal.ts';
 import { workflowBundleFile } from './bundle.ts';
+import { StopStack } from './stop-stack.ts';
 import { installQuietRuntime, NativeConnection, WorkerGroup } from './worker.ts';
 
 export interface LocalSystemOptions {
@@ -33,44 +34,36 @@ export interface LocalSystem {
 export async function startLocalSystem(options: LocalSystemOptions): Promise<LocalSystem> {
   installQuietRuntime();
   const { system } = options;
-  const stoppers: (() => Promise<unknown>)[] = [];
-  const stop = async (): Promise<void> => {
-    // Workers first, then connections, then the servers: the reverse of starting. Each is attempted; the first
-    // failure is thrown once all were.
-    const failures: unknown[] = [];
-    for (const stopper of stoppers.splice(0).reverse()) await stopper().catch((error: unknown) => void failures.push(error));
-    if (failures.length > 0) throw failures[0];
-  };
   // Workflow code that does not bundle is said (file, line, cause) before any server starts.
   const workflowBundle = { codePath: await workflowBundleFile(system.workflowsPath) };
+  // Stopped in reverse: the workers, then the connections, then the servers. Each is attempted; the first failure is thrown once all were.
+  const started = new StopStack();
+  const stop = (): Promise<void> => started.stopAll();
   try {
-    const started = await Promise.allSettled([
-      startDevServer({ ui: options.ui, logFile: path.join(options.dataDir, 'logs', 'temporal.log') }),
-      startParts(system.parts, { dataDir: options.dataDir, projectRoot: options.projectRoot }),
+    // Both settle before anything is judged, so that what one started is on the stack when the other failed.
+    const starts = await Promise.allSettled([
+      started.adopt(startDevServer({ ui: options.ui, logFile: path.join(options.dataDir, 'logs', 'temporal.log') }), (dev) => dev.stop()),
+      started.adopt(startParts(system.parts, { dataDir: options.dataDir, projectRoot: options.projectRoot }), (running) => running.stop()),
     ] as const);
-    const [temporal, parts] = started;
-    if (temporal.status === 'fulfilled') stoppers.push(() => temporal.value.stop());
-    if (parts.status === 'fulfilled') stoppers.push(() => parts.value.stop());
-    for (const result of started) if (result.status === 'rejected') throw result.reason;
-    const dev = (temporal as PromiseFulfilledResult<DevServer>).value;
-    const addresses = (parts as PromiseFulfilledResult<StartedParts>).value.addresses;
-    const connection = await Connection.connect({ address: dev.address });
-    stoppers.push(() => connection.close());
-    const nativeConnection = await NativeConnection.connect({ address: dev.address });
-    stoppers.push(() => nativeConnection.close());
+    const [temporal, parts] = starts.map((result) => {
+      if (result.status === 'rejected') throw result.reason;
+      return result.value;
+    }) as [DevServer, StartedParts];
+    const connection = await started.adopt(Connection.connect({ address: temporal.address }), (opened) => opened.close());
+    const nativeConnection = await started.adopt(NativeConnection.connect({ address: temporal.address }), (opened) => opened.close());
     const workers = await WorkerGroup.create({
       connection: nativeConnection,
-      namespace: dev.namespace,
+      namespace: temporal.namespace,
       workflowBundle,
-      activities: await createSystemActivities(system.activitiesPath, addresses),
+      activities: await createSystemActivities(system.activitiesPath, parts.addresses),
       taskQueues: system.workers.taskQueues,
     });
     void workers.start();
-    stoppers.push(() => workers.shutdown());
+    started.defer(() => workers.shutdown());
     return {
-      temporal: dev,
-      parts: addresses,
-      client: new Client({ connection, namespace: dev.namespace }),
+      temporal,
+      parts: parts.addresses,
+      client: new Client({ connection, namespace: temporal.namespace }),
       stop,
       [Symbol.asyncDispose]: stop,
     };

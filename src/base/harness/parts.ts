@@ -8,7 +8,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import { durationMs } from '../definition.ts';
+import { durationMs } from '../duration.ts';
 import type { PartAddress, PartCommand, PartSpec, PartStartContext, Readiness } from '../system-spec.ts';
 import { type ManagedProcess, type ReadinessProbe, type SpawnedProcess, startProcess, waitUntil } from './process.ts';
 

@@ -3,7 +3,7 @@
  * `histories record` and `chaos run|explore --cluster external`. Secrets are read here and nowhere else: an API
  * key comes from the environment variable the user names, and is never printed or written.
  */
-import { existsSync } from 'node:fs';
+import { existingFileFlag } from './flags.ts';
 import type { Command } from 'commander';
 import type { ClusterOptions } from '../../features/replay/record.ts';
 import { UsageError } from '../../base/errors.ts';
@@ -38,11 +38,6 @@ export function addConnectionFlags(command: Command, prefix = ''): Command {
     .option('--api-key-env <VAR>', `${prefix}read an API key from this environment variable (never written anywhere)`);
 }
 
-function existingFile(flag: string, file: string | undefined): string | undefined {
-  if (file !== undefined && !existsSync(file)) throw new UsageError(`${flag} ${file}: no such file`);
-  return file;
-}
-
 /** The connection flags that were given, as on a command line (the API key's variable name, never the key). */
 export function connectionFlagArgs(flags: ConnectionFlags): string[] {
   return (Object.keys(FLAGS) as (keyof ConnectionFlags)[]).flatMap((key) => {
@@ -55,9 +50,9 @@ export function connectionFlagArgs(flags: ConnectionFlags): string[] {
 /** Check the flags and turn them into TLS and an API key for a connection. */
 export function connectionFromFlags(flags: ConnectionFlags): Pick<ClusterOptions, 'tls' | 'apiKey'> {
   if (Boolean(flags.tlsCert) !== Boolean(flags.tlsKey)) throw new UsageError('--tls-cert and --tls-key go together (mTLS needs both)');
-  const certFile = existingFile('--tls-cert', flags.tlsCert);
-  const keyFile = existingFile('--tls-key', flags.tlsKey);
-  const caFile = existingFile('--tls-ca', flags.tlsCa);
+  const certFile = flags.tlsCert === undefined ? undefined : existingFileFlag('--tls-cert', flags.tlsCert);
+  const keyFile = flags.tlsKey === undefined ? undefined : existingFileFlag('--tls-key', flags.tlsKey);
+  const caFile = flags.tlsCa === undefined ? undefined : existingFileFlag('--tls-ca', flags.tlsCa);
   const tlsFiles = certFile || caFile || flags.tlsServerName;
   let apiKey: string | undefined;
   if (flags.apiKeyEnv) {

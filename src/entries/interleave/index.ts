@@ -10,10 +10,9 @@ export type {
   EventSpec,
   InterleavingsDefinition,
   PropertySpec,
-  VirtualDuration,
 } from '../../features/interleave/definition.ts';
 export type { InterleavingCall, InterleavingRun, Step, TimedStep } from '../../features/interleave/run-record.ts';
-export type { Outcome } from '../../features/interleave/history-state.ts';
+export type { WorkflowOutcome } from '../../base/history/progress.ts';
 export { exploreWorkflow, readOrdering, replayOrdering, saveOrdering, saveRegressionTest } from '../../features/interleave/api.ts';
 export type { ExploreWorkflowOptions, SavedOrdering } from '../../features/interleave/api.ts';
 export type { ExploreResult, Violation } from '../../features/interleave/explore.ts';

@@ -21,7 +21,7 @@ export interface WorkflowCall {
 /** The `index`-th call of a sample; `run` makes ids unique across samples and drivers. */
 export type CallFactory = (run: string, index: number) => WorkflowCall;
 
-export interface WorkloadSpec {
+export interface BenchWorkloadSpec {
   /** kebab-case or camelCase; benchmark ids are `<suite>/<name>/c<concurrency>/<metric>`. */
   name: string;
   workflowType: string;
@@ -38,12 +38,12 @@ export interface WorkloadSpec {
   retry?: { activity: string };
 }
 
-export type Workload = WorkloadSpec & { suites: WorkloadSuite[] };
+export type Workload = BenchWorkloadSpec & { suites: WorkloadSuite[] };
 
 const DEFAULT_SUITES: WorkloadSuite[] = ['throughput', 'baseline', 'time-skipping'];
 
 /** Check a workload and fill in its defaults. Throws DefinitionError naming the field. */
-export function defineWorkload(spec: WorkloadSpec): Workload {
+export function defineWorkload(spec: BenchWorkloadSpec): Workload {
   check(isRecord(spec), 'workload', 'expected { name, workflowType, prepare }');
   check(
     typeof spec.name === 'string' && /^[A-Za-z][A-Za-z0-9-]*$/.test(spec.name),
@@ -84,7 +84,7 @@ export async function loadWorkloads(project: Project): Promise<Workload[]> {
   const names = new Set<string>();
   return list.map((spec, i) => {
     try {
-      const workload = defineWorkload(spec as WorkloadSpec);
+      const workload = defineWorkload(spec as BenchWorkloadSpec);
       check(!names.has(workload.name), 'name', `${workload.name} is given twice`);
       names.add(workload.name);
       return workload;

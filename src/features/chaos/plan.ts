@@ -3,7 +3,8 @@
  * (from the system's workload), every fault (its target resolved, its start and heal times fixed), and the data to
  * seed the parts with. The same scenario and seed always give the same plan; the run id only namespaces the ids.
  */
-import { check, DefinitionError, durationMs, isRecord } from '../../base/definition.ts';
+import { check, DefinitionError, isRecord } from '../../base/definition.ts';
+import { durationMs } from '../../base/duration.ts';
 import { Random } from '../../base/random.ts';
 import type { BoundScenario, FaultAction } from './scenario.ts';
 import { timingWindow } from './scenario.ts';

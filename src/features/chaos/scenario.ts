@@ -5,16 +5,8 @@
  * links, processes, checkers and workload fields), before any cluster starts.
  */
 import { BUILT_IN_CHECKERS } from './checkers/built-in.ts';
-import {
-  check,
-  DefinitionError,
-  type Duration,
-  durationMs,
-  isRecord,
-  type Timing,
-  timingWindow,
-  withFieldPrefix,
-} from '../../base/definition.ts';
+import { check, DefinitionError, isRecord, withFieldPrefix } from '../../base/definition.ts';
+import { type Duration, durationMs, type Timing, timingWindow } from '../../base/duration.ts';
 import { linkNames, type System } from './system.ts';
 import {
   PERSISTENCE_ERRORS,

@@ -7,12 +7,13 @@
  *
  * The engine knows nothing of any particular system: the packaged bank and store are one user of this API.
  */
-import { check, type Duration, isRecord } from '../../base/definition.ts';
+import { check, isRecord } from '../../base/definition.ts';
+import { type Duration } from '../../base/duration.ts';
 import { UsageError } from '../../base/errors.ts';
 import type { Random } from '../../base/random.ts';
 import { checkSystemParts, KEBAB, type PartAddress, type PartLink, type PartSpec, type WorkersSpec } from '../../base/system-spec.ts';
 import type { Verdict } from './checkers/verdict.ts';
-import type { RunObservations, WorkflowOutcome } from './observations.ts';
+import type { RunObservations, OperationOutcome } from './observations.ts';
 import type { PlannedOperation } from './plan.ts';
 
 /** The system's own code failed: its workload, a hook or a checker threw. The message says which; the CLI adds the system's file. */
@@ -94,7 +95,7 @@ export interface WorkloadSpec<Params = Record<string, unknown>, Setup = unknown>
    * intent. By default its status and failure type ('completed', 'failed (DepositFailed)'); name here what those do
    * not tell apart, such as the state a workflow completed in ('completed (rejected, auto-rejected)').
    */
-  branch?(operation: PlannedOperation, outcome: WorkflowOutcome): string;
+  branch?(operation: PlannedOperation, outcome: OperationOutcome): string;
 }
 
 export interface CheckerSpec<Snapshot = unknown, Setup = unknown> {

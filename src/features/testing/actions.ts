@@ -6,7 +6,7 @@
  *   at(activityStarted('chargePayment')).cancel()
  *   at(timerStarted()).query('getStatus')
  */
-import { parseOffset, WorkflowTestInputError } from './offsets.ts';
+import { offsetOfAt, WorkflowTestInputError } from './offsets.ts';
 
 export type Trigger =
   | { kind: 'offset'; ms: number; label: string }
@@ -92,6 +92,6 @@ export class ActionAt {
 /** An action at an offset on the workflow clock ('+3h', '+23h59m') or at a moment of the run (activityStarted, timerStarted). */
 export function at(when: string | Trigger): ActionAt {
   if (typeof when === 'string')
-    return new ActionAt({ kind: 'offset', ms: parseOffset(when), label: JSON.stringify(when).replace(/"/g, "'") });
+    return new ActionAt({ kind: 'offset', ms: offsetOfAt(when), label: JSON.stringify(when).replace(/"/g, "'") });
   return new ActionAt(when);
 }

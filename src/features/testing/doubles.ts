@@ -6,7 +6,8 @@
 import { isDeepStrictEqual } from 'node:util';
 import { Context, type Info } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { formatOffset, parseDuration, WorkflowTestInputError } from './offsets.ts';
+import { formatOffset } from '../../base/duration.ts';
+import { durationOf, WorkflowTestInputError } from './offsets.ts';
 
 type Behaviour =
   { kind: 'returns'; value: unknown } | { kind: 'fails'; error: Error } | { kind: 'calls'; fn: (...args: never[]) => unknown };
@@ -44,7 +45,7 @@ export class ActivityDouble {
 
   /** Each attempt runs this long on the workflow clock ('2h', '90s', '1d12h'), at no cost in wall time. */
   takes(duration: string): ActivityDouble {
-    return new ActivityDouble({ ...this.spec, takesMs: parseDuration(duration, 'takes') });
+    return new ActivityDouble({ ...this.spec, takesMs: durationOf(duration, 'takes') });
   }
 
   /** The run fails unless the activity was called (attempts included) exactly `times` times. */

@@ -2,7 +2,7 @@
  * `tempest bench run` and `tempest bench compare`: measure the suites into a versioned JSON report, and compare two
  * reports with real statistics (exit 1 when a significant regression exceeds the threshold).
  */
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { compareReports, DEFAULT_COMPARE_OPTIONS } from '../../../features/bench/compare.ts';
@@ -22,6 +22,7 @@ import { loadWorkloads } from '../../../features/bench/workload.ts';
 import { loadSystem } from '../../../features/chaos/catalog.ts';
 import type { Project } from '../../../base/config/config.ts';
 import { checkWorkerCode, type ProjectFlags, probed, projectOf, shownPath } from '../project.ts';
+import { decimalFlag, existingFileFlag } from '../flags.ts';
 import { EXIT, firstLine, HarnessError, Interrupted, UsageError } from '../../../base/errors.ts';
 import { interruptSignal, unlessInterrupted } from '../interrupt.ts';
 
@@ -88,7 +89,9 @@ async function benchTarget(options: ProjectFlags & { activities?: string }, suit
   if (options.activities !== undefined && !loaded)
     throw new UsageError(`--activities replaces the system's activities, and ${project.configFile ?? 'the project'} sets no \`system\``);
   const system =
-    loaded && options.activities !== undefined ? { ...loaded, activitiesPath: existingFile('--activities', options.activities) } : loaded;
+    loaded && options.activities !== undefined
+      ? { ...loaded, activitiesPath: existingFileFlag('--activities', options.activities) }
+      : loaded;
   const workloads = await loadWorkloads(project);
   if (needsSystem && (!system || workloads.length === 0)) {
     const missing = [...(system ? [] : ['`system`']), ...(workloads.length > 0 ? [] : ['`benchmarks`'])].join(' and ');
@@ -111,13 +114,6 @@ async function benchTarget(options: ProjectFlags & { activities?: string }, suit
     }
   }
   return { project, system, workloads };
-}
-
-/** A module path the user gave, resolved from the working directory; refused when there is no such file. */
-function existingFile(flag: string, given: string): string {
-  const resolved = path.resolve(given);
-  if (!existsSync(resolved)) throw new UsageError(`${flag} ${given}: no such file`);
-  return resolved;
 }
 
 export async function runBench(options: BenchRunOptions): Promise<void> {
@@ -191,14 +187,14 @@ export async function runBench(options: BenchRunOptions): Promise<void> {
 
 /** Compare two reports; the verdict is the exit code (1 when a significant regression passed the threshold). */
 export function compareBench(basePath: string, headPath: string, options: BenchCompareOptions): number {
-  const thresholdPercent = parseNumberFlag(
+  const thresholdPercent = decimalFlag(
     '--threshold',
     options.threshold,
     DEFAULT_COMPARE_OPTIONS.thresholdPercent,
     (v) => v > 0,
     'a positive number of percent, e.g. 10',
   );
-  const alpha = parseNumberFlag(
+  const alpha = decimalFlag(
     '--alpha',
     options.alpha,
     DEFAULT_COMPARE_OPTIONS.alpha,
@@ -241,22 +237,6 @@ export function compareBench(basePath: string, headPath: string, options: BenchC
   if (comparison.verdict !== 'fail') return EXIT.ok;
   process.stderr.write(`tempest: ${verdictHeadline(comparison).replace(/^❌ /, '')}: ${comparison.failures.join(', ')}\n`);
   return EXIT.verdictFailed;
-}
-
-/** A decimal number (no hex, no `Infinity`, no units), checked by `valid`. */
-function parseNumberFlag(
-  flag: string,
-  value: string | undefined,
-  fallback: number,
-  valid: (v: number) => boolean,
-  expected: string,
-): number {
-  if (value === undefined) return fallback;
-  const number = Number(value);
-  if (!/^\s*\+?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i.test(value) || !Number.isFinite(number) || !valid(number)) {
-    throw new UsageError(`${flag} must be ${expected}, got '${value}'`);
-  }
-  return number;
 }
 
 /**

@@ -3,11 +3,10 @@
  * that every invariant held. Exit 0 every invariant held, 1 one was violated (with the minimal evidence), 2 a
  * usage or harness error.
  */
-import { randomInt } from 'node:crypto';
 import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { findScenario, type LoadedSystem, listScenarios, loadSystem, scenarioPaths } from '../../../features/chaos/catalog.ts';
-import { cleanupStaleRuns, providerFor, type ProviderChoice } from '../../../features/chaos/cluster/index.ts';
+import { providerFor, type ProviderChoice } from '../../../features/chaos/cluster/index.ts';
 import { DefinitionError } from '../../../base/definition.ts';
 import { type ExploreResult, exploreSchedules, type GeneratedFault, toFaultSpecs, withSchedule } from '../../../features/chaos/explore.ts';
 import { describeAction } from '../../../features/chaos/nemesis.ts';
@@ -21,6 +20,7 @@ import { SystemCodeError } from '../../../features/chaos/system.ts';
 import type { Project } from '../../../base/config/config.ts';
 import { keepFailureLogs, writeFileAtomic } from '../../../base/files.ts';
 import { type ConnectionFlags, connectionFlagArgs, connectionFromFlags } from '../connection-flags.ts';
+import { existingFileFlag, seedFlag, wholeNumber } from '../flags.ts';
 import { EXIT, firstLine, HarnessError, Interrupted, UsageError } from '../../../base/errors.ts';
 import { interruptSignal, whenAborted } from '../interrupt.ts';
 import { checkWorkerCode, type ProjectFlags, probed, projectFlagArgs, projectOf, shownPath } from '../project.ts';
@@ -80,18 +80,10 @@ export async function listCommand(options: { json?: boolean } & ProjectFlags): P
   return EXIT.ok;
 }
 
-function parseSeed(text: string | undefined): number {
-  if (text === undefined) return randomInt(1, 2 ** 31);
-  if (!/^\d+$/.test(text) || Number(text) > 2 ** 32 - 1)
-    throw new UsageError(`--seed must be a whole number from 0 to 4294967295, got '${text}'`);
-  return Number(text);
-}
-
 /** A module given by flag (from the working directory), by the scenario (from the project root), or the system's. */
 function modulePath(flag: string, given: string | undefined, fromScenario: string | undefined, project: Project, fallback: string): string {
   if (given !== undefined) {
-    const resolved = path.resolve(given);
-    if (!existsSync(resolved)) throw new UsageError(`${flag} ${given}: no such file`);
+    const resolved = existingFileFlag(flag, given);
     return resolved;
   }
   if (fromScenario !== undefined) {
@@ -155,20 +147,30 @@ function workerCode(chaos: Chaos, scenario: BoundScenario, options: ChaosRunOpti
   };
 }
 
-/**
- * Run one scenario, write its report, print its verdicts. Returns the report. `source` is how the user named the
- * scenario (a catalogue name or a file), for the command that replays it.
- */
-export async function runOne(
-  chaos: Chaos,
-  scenario: BoundScenario,
-  source: string,
-  seed: number,
-  options: ChaosRunOptions,
-  reportDir: string,
-  signal: AbortSignal,
-  reuse?: Reuse,
-): Promise<ChaosReport> {
+interface RunOneOptions {
+  chaos: Chaos;
+  scenario: BoundScenario;
+  /** How the user named the scenario (a catalogue name or a file), for the command that replays it. */
+  source: string;
+  seed: number;
+  flags: ChaosRunOptions;
+  reportDir: string;
+  signal: AbortSignal;
+  /** An explore session's cluster and checked worker code, to run on instead of a cluster of the run's own. */
+  reuse?: Reuse;
+}
+
+/** Run one scenario, write its report, print its verdicts. Returns the report. */
+export async function runOne({
+  chaos,
+  scenario,
+  source,
+  seed,
+  flags: options,
+  reportDir,
+  signal,
+  reuse,
+}: RunOneOptions): Promise<ChaosReport> {
   const { project, system } = chaos;
   const choice = providerChoice(options);
   const code = workerCode(chaos, scenario, options);
@@ -257,7 +259,7 @@ export async function runCommand(nameOrFile: string | undefined, options: ChaosR
   if (!nameOrFile && !options.all) throw new UsageError('name a scenario (tempest chaos list), give a scenario file, or use --all');
   if (nameOrFile && options.all) throw new UsageError('give a scenario or --all, not both');
   if (options.keepRunning && options.all) throw new UsageError('--keep-running keeps the cluster of one scenario: name one, not --all');
-  const seed = parseSeed(options.all && options.seed === undefined ? String(randomInt(1, 2 ** 31)) : options.seed);
+  const seed = seedFlag(options.seed);
   providerChoice(options); // a bad flag is reported before anything loads
   const chaos = await loadChaos(options, options.all ? 'all' : nameOrFile!);
   const provider = providerFor(providerChoice(options)).name;
@@ -269,7 +271,6 @@ export async function runCommand(nameOrFile: string | undefined, options: ChaosR
     : [{ scenario: await findScenario(nameOrFile!, chaos.project, chaos.system), source: nameOrFile! }];
   for (const { scenario } of scenarios) checkScenarioCluster(scenario, provider);
   const signal = interruptSignal();
-  await cleanupStaleRuns(stateDirOf(chaos.project));
   const reports: ChaosReport[] = [];
   for (const { scenario, source } of scenarios) {
     const reportDir = path.resolve(
@@ -277,7 +278,7 @@ export async function runCommand(nameOrFile: string | undefined, options: ChaosR
         ? options.report
         : path.join(options.report ?? path.join(chaos.project.outDir, 'reports'), `${scenario.name}-${seed}`),
     );
-    reports.push(await runOne(chaos, scenario, source, seed, options, reportDir, signal));
+    reports.push(await runOne({ chaos, scenario, source, seed, flags: options, reportDir, signal }));
   }
   if (options.json) process.stdout.write(`${JSON.stringify(options.all ? reports : reports[0], null, 2)}\n`);
   else if (options.all) {
@@ -297,11 +298,6 @@ export interface ChaosExploreOptions extends ChaosRunOptions {
   timeLimit: string;
 }
 
-function wholeNumber(flag: string, text: string, min: number): number {
-  if (!/^\d+$/.test(text) || Number(text) < min) throw new UsageError(`${flag} must be a whole number >= ${min}, got '${text}'`);
-  return Number(text);
-}
-
 /** A scenario module that replays the minimal schedule exactly: `tempest chaos run <file> --seed <seed>`. */
 function scenarioFileText(scenario: BoundScenario, faults: readonly GeneratedFault[]): string {
   const spec = {
@@ -319,22 +315,21 @@ function scenarioFileText(scenario: BoundScenario, faults: readonly GeneratedFau
 }
 
 export async function exploreCommand(name: string, options: ChaosExploreOptions): Promise<number> {
-  const seed = parseSeed(options.seed);
+  const seed = seedFlag(options.seed);
   providerChoice(options);
   const chaos = await loadChaos(options, name);
   const scenario = await findScenario(name, chaos.project, chaos.system);
   checkScenarioCluster(scenario, providerFor(providerChoice(options)).name);
-  const runs = wholeNumber('--runs', options.runs, 1);
-  const maxFaults = wholeNumber('--max-faults', options.maxFaults, 1);
-  const tries = wholeNumber('--tries', options.tries, 1);
-  const longestMs = wholeNumber('--longest-outage', options.longestOutage, 5) * 1000;
-  const timeLimitMs = wholeNumber('--time-limit', options.timeLimit, 1) * 1000;
+  const runs = wholeNumber('--runs', options.runs, { min: 1 });
+  const maxFaults = wholeNumber('--max-faults', options.maxFaults, { min: 1 });
+  const tries = wholeNumber('--tries', options.tries, { min: 1 });
+  const longestMs = wholeNumber('--longest-outage', options.longestOutage, { min: 5 }) * 1000;
+  const timeLimitMs = wholeNumber('--time-limit', options.timeLimit, { min: 1 }) * 1000;
   if (options.path !== undefined && !/^\d+(:\d+)*$/.test(options.path))
     throw new UsageError(`--path must look like 3:1:0 (as explore printed it), got '${options.path}'`);
   const code = workerCode(chaos, scenario, options);
   const workflowTypes = await checkWorkerCode(code);
   const signal = interruptSignal();
-  await cleanupStaleRuns(stateDirOf(chaos.project));
   const base = path.resolve(options.report ?? path.join(chaos.project.outDir, 'reports', `explore-${scenario.name}-${seed}`));
   const session = await openExploreSession(chaos, scenario, code, options, path.join(base, 'cluster'), signal);
   let attempt = 0;
@@ -346,9 +341,15 @@ export async function exploreCommand(name: string, options: ChaosExploreOptions)
       `\nschedule ${attempt}${label}: ${schedule.map((f) => `${describeAction(f.action)} at ${f.atMs} ms for ${f.forMs} ms`).join('; ')}\n`,
     );
     // Every schedule runs the same workload (the explore seed plans it), under fresh ids on the same cluster.
-    const report = await runOne(chaos, candidate, name, seed, { ...options, json: true }, path.join(base, `schedule-${attempt}`), signal, {
-      session,
-      workflowTypes,
+    const report = await runOne({
+      chaos,
+      scenario: candidate,
+      source: name,
+      seed,
+      flags: { ...options, json: true },
+      reportDir: path.join(base, `schedule-${attempt}`),
+      signal,
+      reuse: { session, workflowTypes },
     });
     process.stderr.write(
       `schedule ${attempt}: ${

@@ -9,6 +9,7 @@ import type { ManifestEntry } from '../../../features/replay/corpus.ts';
 import { type ClusterOptions, type RecordEvent, recordHistories, type RecordSummary } from '../../../features/replay/record.ts';
 import { STACK_TRACE_MODES, type StackTraces } from '../../../features/replay/redact.ts';
 import { type ConnectionFlags, connectionFromFlags } from '../connection-flags.ts';
+import { wholeNumber } from '../flags.ts';
 import { EXIT, UsageError } from '../../../base/errors.ts';
 import { interruptSignal } from '../interrupt.ts';
 import { type ProjectFlags, projectOf, shownPath } from '../project.ts';
@@ -27,12 +28,6 @@ export interface RecordCommandOptions extends ConnectionFlags, ProjectFlags {
   stackTraces: string;
   codeVersion?: string;
   json?: boolean;
-}
-
-function positiveInteger(flag: string, value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n < 1) throw new UsageError(`${flag} must be a positive integer, got '${value}'`);
-  return n;
 }
 
 /**
@@ -131,8 +126,8 @@ export async function runRecord(options: RecordCommandOptions): Promise<number> 
       `warning: ${options.redactKeyEnv} is not set; redaction tokens use a one-off key, so re-recording will not reproduce identical files\n`,
     );
   }
-  const limit = positiveInteger('--limit', options.limit);
-  const concurrency = positiveInteger('--concurrency', options.concurrency);
+  const limit = wholeNumber('--limit', options.limit, { min: 1 });
+  const concurrency = wholeNumber('--concurrency', options.concurrency, { min: 1 });
   const stackTraces = stackTraceMode(options.stackTraces);
   const outDir = options.out ?? shownPath((await projectOf(options)).corpus);
   checkOutDir(outDir);

@@ -3,7 +3,6 @@
  * and timers in virtual time, check every run's properties, and shrink a failure to a minimal timeline. Exit 0 every
  * property held, 1 one did not (with the timeline, seed and path), 2 a usage or harness error.
  */
-import { randomInt } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { DefinitionError } from '../../../base/definition.ts';
@@ -16,6 +15,7 @@ import { InterleaveError } from '../../../features/interleave/run.ts';
 import { formatRun } from '../../../features/interleave/timeline.ts';
 import { probeModules } from '../../../base/modules/probe.ts';
 import { importUserModule } from '../../../base/modules/user-module.ts';
+import { seedFlag, wholeNumber } from '../flags.ts';
 import { EXIT, UsageError } from '../../../base/errors.ts';
 import { type ProjectFlags, probed, projectFlagArgs, projectOf, shownPath } from '../project.ts';
 
@@ -29,12 +29,6 @@ export interface InterleaveOptions extends ProjectFlags {
   ordering?: string;
   corpus?: boolean;
   json?: boolean;
-}
-
-function wholeNumber(flag: string, text: string, min: number, max: number): number {
-  if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max)
-    throw new UsageError(`${flag} must be a whole number from ${min} to ${max}, got '${text}'`);
-  return Number(text);
 }
 
 async function loadInterleavings(file: string): Promise<InterleavingsDefinition> {
@@ -98,13 +92,14 @@ function shapeLines(count: ShapeCount): string[] {
 export async function runInterleave(file: string, options: InterleaveOptions): Promise<number> {
   const project = await projectOf(options);
   const definition = await loadInterleavings(file);
-  const runs = wholeNumber('--runs', options.runs, 1, 100_000);
-  const seed = options.seed === undefined ? randomInt(1, 2 ** 31) : wholeNumber('--seed', options.seed, 0, 2 ** 32 - 1);
+  const runs = wholeNumber('--runs', options.runs, { min: 1, max: 100_000 });
+  const seed = seedFlag(options.seed);
   if (options.path !== undefined && options.seed === undefined)
     throw new UsageError('--path replays an ordering of one seed: give its --seed too');
   if (options.path !== undefined && !/^\d+(:\d+)*$/.test(options.path))
     throw new UsageError(`--path must be fast-check's path as explore printed it (numbers separated by ':'), got '${options.path}'`);
-  const timeLimitMs = options.timeLimit === undefined ? undefined : wholeNumber('--time-limit', options.timeLimit, 1, 86_400) * 1000;
+  const timeLimitMs =
+    options.timeLimit === undefined ? undefined : wholeNumber('--time-limit', options.timeLimit, { min: 1, max: 86_400 }) * 1000;
   if (options.ordering !== undefined && !existsSync(options.ordering)) throw new UsageError(`--ordering ${options.ordering}: no such file`);
   if (options.save !== undefined && !existsSync(path.dirname(path.resolve(options.save))))
     throw new UsageError(`--save ${options.save}: its folder does not exist`);

@@ -15,6 +15,7 @@ import { loadCorpusHistories, throwHistoryProblems } from '../../../features/rep
 import { type ClusterOptions } from '../../../features/replay/record.ts';
 import { DEFAULT_STALL_TIMEOUT_MS, type ReplayOutcome, Replayer } from '../../../features/replay/replayer.ts';
 import { type ConnectionFlags, connectionFlagArgs, connectionFromFlags } from '../connection-flags.ts';
+import { secondsFlag, wholeNumber } from '../flags.ts';
 import { EXIT, UsageError } from '../../../base/errors.ts';
 import type { Project } from '../../../base/config/config.ts';
 import { type ProjectFlags, projectOf, shownPath } from '../project.ts';
@@ -102,18 +103,6 @@ export function formatOutcome(outcome: ReplayOutcome, root: string): string[] {
   }
 }
 
-function positiveInteger(flag: string, value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n < 1) throw new UsageError(`${flag} must be a positive integer, got '${value}'`);
-  return n;
-}
-
-function positiveSeconds(flag: string, value: string): number {
-  const seconds = Number(value);
-  if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`${flag} must be a positive number of seconds, got '${value}'`);
-  return seconds * 1000;
-}
-
 /** The histories to replay: files, or (with --address) a cluster's executions. */
 async function historiesToReplay(
   inputs: readonly string[],
@@ -134,7 +123,7 @@ async function historiesToReplay(
     throw new UsageError("with --address, choose what to replay: --query '<visibility query>' or --workflow-id <id> (repeatable)");
   }
   const cluster: ClusterOptions = { address: options.address, namespace: options.namespace ?? 'default', ...connectionFromFlags(options) };
-  const limit = positiveInteger('--limit', options.limit ?? '100');
+  const limit = wholeNumber('--limit', options.limit ?? '100', { min: 1 });
   const { histories, problems } = await fetchClusterHistories({
     cluster,
     selection: { query: options.query, workflowIds: options.workflowId, limit },
@@ -145,9 +134,9 @@ async function historiesToReplay(
 }
 
 export async function runReplay(inputs: readonly string[], options: ReplayCommandOptions): Promise<number> {
-  const parallelism = options.parallel === undefined ? undefined : positiveInteger('--parallel', options.parallel);
+  const parallelism = options.parallel === undefined ? undefined : wholeNumber('--parallel', options.parallel, { min: 1 });
   const stallTimeoutMs =
-    options.stallTimeout === undefined ? DEFAULT_STALL_TIMEOUT_MS : positiveSeconds('--stall-timeout', options.stallTimeout);
+    options.stallTimeout === undefined ? DEFAULT_STALL_TIMEOUT_MS : secondsFlag('--stall-timeout', options.stallTimeout);
   const project = await projectOf(options);
   const workflowsPath = options.workflows ?? project.workflows;
   if (!workflowsPath)

@@ -19,6 +19,7 @@ import { startToxiproxy, type ToxiproxyServer } from '../../../base/harness/toxi
 import { workflowBundleFile } from '../../../base/harness/bundle.ts';
 import type { WorkerTls } from '../../../base/harness/worker-flags.ts';
 import { startWorkerProcess, type WorkerProcessOptions } from '../../../base/harness/workers.ts';
+import { StopStack } from '../../../base/harness/stop-stack.ts';
 import { TEMPORAL_LINKS } from '../system.ts';
 import { type PartAddress, type PartSpec, startOrder } from '../../../base/system-spec.ts';
 import { ControlledProcess, type LaunchedPart } from './controlled-process.ts';
@@ -235,10 +236,50 @@ class ProcessCluster implements Cluster {
   }
 }
 
+/** Where everything of a cluster goes, decided before anything starts (pure, given the parts' ports). */
+export interface ClusterLayout {
+  /** The parts in start order: every part after the parts it depends on. */
+  order: string[];
+  /** Parts that depend on no other part: they start in parallel with Temporal and Toxiproxy. */
+  independent: string[];
+  /** The other parts, in start order, each once its links exist. */
+  dependent: string[];
+  partAddresses: Record<string, PartAddress>;
+  /** Every link: the two Temporal links, then worker-<part> and <part>-<dependency>. */
+  linkNames: string[];
+  workerNames: string[];
+  /** The parts the workers reach, each through its worker-<part> link. */
+  workerParts: string[];
+}
+
+/** Lay out a cluster of `system` with `workers` on the given ports; a ClusterStartError for an impossible one. */
+export function layOutCluster(
+  provider: Cluster['provider'],
+  system: ClusterOptions['system'],
+  workers: Pick<ClusterOptions['workers'], 'count' | 'taskQueues'>,
+  ports: Record<string, number>,
+): ClusterLayout {
+  if (!Number.isInteger(workers.count) || workers.count < 1)
+    throw new ClusterStartError(provider, `workers.count must be a positive integer, got ${workers.count}`);
+  if (workers.taskQueues.length === 0) throw new ClusterStartError(provider, 'workers.taskQueues is empty: give at least one task queue');
+  const order = startOrder(system.parts);
+  const independent = order.filter((name) => (system.parts[name]!.dependsOn ?? []).length === 0);
+  return {
+    order,
+    independent,
+    dependent: order.filter((name) => !independent.includes(name)),
+    partAddresses: Object.fromEntries(order.map((name) => [name, partAddress('127.0.0.1', ports[name]!)])),
+    linkNames: [...TEMPORAL_LINKS, ...system.partLinks.map((link) => link.name)],
+    workerNames: Array.from({ length: workers.count }, (_, index) => `worker-${index + 1}`),
+    workerParts: system.partLinks.filter((link) => link.from === 'worker').map((link) => link.to),
+  };
+}
+
 /**
- * Bundle the workflows (or find them in the bundle cache); start the shared parts and the provider's Temporal
- * (`startTemporal`, run in parallel with Toxiproxy and the parts that depend on nothing); then the links, the parts that depend on others (through their
- * links), and the workers. On any failure everything already started is stopped before the error is thrown.
+ * Lay the cluster out, then start it: bundle the workflows (or find them in the bundle cache); start the
+ * provider's Temporal (`startTemporal`) in parallel with Toxiproxy and the parts that depend on nothing; then the
+ * links, the parts that depend on others (through their links), and the workers. Everything started is on a stop
+ * stack: on any failure it is stopped, last first, before a ClusterStartError naming what failed is thrown.
  */
 export async function startProcessCluster(
   provider: Cluster['provider'],
@@ -247,194 +288,211 @@ export async function startProcessCluster(
   launchers: PartLaunchers = processLaunchers,
 ): Promise<Cluster> {
   const log = options.log ?? (() => undefined);
-  const namespace = options.namespace ?? 'default';
-  const dataDir = path.resolve(options.dataDir);
-  const stateDir = path.resolve(options.stateDir);
-  const { count, taskQueues } = options.workers;
-  const { parts: partSpecs, partLinks } = options.system;
-  if (!Number.isInteger(count) || count < 1)
-    throw new ClusterStartError(provider, `workers.count must be a positive integer, got ${count}`);
-  if (taskQueues.length === 0) throw new ClusterStartError(provider, 'workers.taskQueues is empty: give at least one task queue');
+  const { system } = options;
+  // Every part's port is fixed before anything starts: links forward to it, and a restart comes back on it.
+  const ports: Record<string, number> = {};
+  for (const name of startOrder(system.parts)) ports[name] = await freePort();
+  const layout = layOutCluster(provider, system, options.workers, ports);
+  for (const name of layout.order) launchers.announce?.(name, ports[name]!);
   // Workflow code that does not bundle is said (file, line, cause) before anything starts or is written.
   const firstCode = await workflowBundleFile(options.workers.workflowsPath);
+  const run = await openRun(options, log);
+  const started = new StopStack();
+  started.defer(async () => {
+    await launchers.dispose?.();
+    run.registry.close();
+  });
+  try {
+    return await startCluster(provider, options, layout, run, startTemporal, launchers, started, run.place(firstCode));
+  } catch (error) {
+    await started.stopAll().catch(() => undefined); // the start failure is the error worth reporting
+    throw error instanceof ClusterStartError ? error : new ClusterStartError(provider, errorLine(error), { cause: error });
+  }
+}
+
+/** A run's directories, its registry (after cleaning up runs whose harness was killed), and the context parts start in. */
+interface OpenRun {
+  dataDir: string;
+  registry: RunRegistry;
+  context: PartContext;
+  /** The run's Toxiproxy, once started (a provider's Temporal may need links before it starts). */
+  toxiproxy: Promise<LaunchedToxiproxy> | undefined;
+  /** A copy of a bundle in the run's data directory, where a worker in a container can read it too. */
+  place(codePath: string): string;
+}
+
+async function openRun(options: ClusterOptions, log: (line: string) => void): Promise<OpenRun> {
+  const dataDir = path.resolve(options.dataDir);
+  const stateDir = path.resolve(options.stateDir);
   const logsDir = path.join(dataDir, 'logs');
   const bundlesDir = path.join(dataDir, 'bundles');
   mkdirSync(logsDir, { recursive: true });
   mkdirSync(bundlesDir, { recursive: true });
-
   for (const stale of await cleanupStaleRuns(stateDir)) {
     const left = [
       ...stale.killed.map((p) => `${p.name} (pid ${p.pid})`),
       ...stale.removedContainers.map((id) => `container ${id.slice(0, 12)}`),
     ];
-    const killed = left.join(', ') || 'nothing was left running';
-    log(`cleaned up a run whose harness was killed (${stale.dataDir}): ${killed}`);
+    log(`cleaned up a run whose harness was killed (${stale.dataDir}): ${left.join(', ') || 'nothing was left running'}`);
   }
   const registry = RunRegistry.open(stateDir, dataDir);
-  const linkNames = [...TEMPORAL_LINKS, ...partLinks.map((link) => link.name)];
-  // Started first thing below; a provider's Temporal may need links before it starts (createLinks waits for it).
-  let toxiproxyStart: Promise<LaunchedToxiproxy> | undefined;
-  const context: PartContext = {
-    dataDir,
-    projectRoot: options.projectRoot,
-    namespace,
-    logFile: (part) => path.join(logsDir, `${part}.log`),
-    partDir: (part) => {
-      const dir = path.join(dataDir, 'parts', part);
-      mkdirSync(dir, { recursive: true });
-      return dir;
-    },
-    recorder: (part) => registry.recorder(part),
-    containerLabels: () => registry.containerLabels(),
-    createLinks: async (upstreams) => {
-      const started = await toxiproxyStart!;
-      return createLinks(started.client, upstreams, started.proxyListen?.bind(started));
-    },
-  };
-
-  // Each deploy's bundle is copied into the run's data directory, where a worker in a container can read it too.
   let bundles = 0;
-  const place = (codePath: string): string => {
-    const bundlePath = path.join(bundlesDir, `workflows-${bundles++}.js`);
-    copyFileSync(codePath, bundlePath);
-    return bundlePath;
+  const run: OpenRun = {
+    dataDir,
+    registry,
+    toxiproxy: undefined,
+    place: (codePath) => {
+      const bundlePath = path.join(bundlesDir, `workflows-${bundles++}.js`);
+      copyFileSync(codePath, bundlePath);
+      return bundlePath;
+    },
+    context: {
+      dataDir,
+      projectRoot: options.projectRoot,
+      namespace: options.namespace ?? 'default',
+      logFile: (part) => path.join(logsDir, `${part}.log`),
+      partDir: (part) => {
+        const dir = path.join(dataDir, 'parts', part);
+        mkdirSync(dir, { recursive: true });
+        return dir;
+      },
+      recorder: (part) => registry.recorder(part),
+      containerLabels: () => registry.containerLabels(),
+      createLinks: async (upstreams) => {
+        const toxiproxy = await run.toxiproxy!;
+        return createLinks(toxiproxy.client, upstreams, toxiproxy.proxyListen?.bind(toxiproxy));
+      },
+    },
   };
-  const bundle = async (workflowsPath: string): Promise<string> => place(await workflowBundleFile(workflowsPath));
-  const firstBundle = place(firstCode);
+  return run;
+}
 
-  // Every part's port is fixed before anything starts: links forward to it, and a restart comes back on it.
-  const order = startOrder(partSpecs);
-  const ports = new Map<string, number>();
-  for (const name of order) {
-    const port = await freePort();
-    ports.set(name, port);
-    launchers.announce?.(name, port);
+/** `promise`, its failure a ClusterStartError naming `what` failed to start. */
+async function starting<T>(provider: Cluster['provider'], what: string, promise: Promise<T>): Promise<T> {
+  try {
+    return await promise;
+  } catch (error) {
+    const message = errorLine(error);
+    throw new ClusterStartError(provider, message.startsWith(`${what}: `) ? message : `${what}: ${message}`, { cause: error });
   }
-  const partAddresses = Object.fromEntries(order.map((name) => [name, partAddress('127.0.0.1', ports.get(name)!)]));
+}
+
+async function startCluster(
+  provider: Cluster['provider'],
+  options: ClusterOptions,
+  layout: ClusterLayout,
+  run: OpenRun,
+  startTemporal: (context: PartContext) => Promise<TemporalFrontend>,
+  launchers: PartLaunchers,
+  started: StopStack,
+  firstBundle: string,
+): Promise<Cluster> {
+  const { context } = run;
+  const { parts: partSpecs, partLinks } = options.system;
   const inside = launchers.inside ?? ((address: string) => address);
+  const log = options.log ?? (() => undefined);
   let links: Record<string, Link> = {};
-  const parts = order.map((name) => {
-    const spec = partSpecs[name]!;
-    // Its dependencies through their links, as the part reaches them (a container may reach them by another name).
-    const dependencies = (): Record<string, PartAddress> =>
-      Object.fromEntries(
-        (spec.dependsOn ?? []).map((dependency) => [dependency, parseAddress(inside(links[`${name}-${dependency}`]!.listen))]),
-      );
-    return new ControlledProcess(name, () => launchers.part({ name, spec, port: ports.get(name)!, dependencies: dependencies() }, context));
-  });
-  const independent = parts.filter((part) => (partSpecs[part.name]!.dependsOn ?? []).length === 0);
-  const dependent = parts.filter((part) => !independent.includes(part));
+  const parts = new Map(
+    layout.order.map((name) => {
+      const spec = partSpecs[name]!;
+      // Its dependencies through their links, as the part reaches them (a container may reach them by another name).
+      const dependencies = (): Record<string, PartAddress> =>
+        Object.fromEntries(
+          (spec.dependsOn ?? []).map((dependency) => [dependency, parseAddress(inside(links[`${name}-${dependency}`]!.listen))]),
+        );
+      const port = layout.partAddresses[name]!.port;
+      return [name, new ControlledProcess(name, () => launchers.part({ name, spec, port, dependencies: dependencies() }, context))];
+    }),
+  );
+  const startPart = (name: string): Promise<void> =>
+    starting(
+      provider,
+      name,
+      started.adopt(parts.get(name)!.start(), () => parts.get(name)!.stop()),
+    );
 
   const startedAt = Date.now();
-  const stoppers: (() => Promise<unknown>)[] = [];
-  let disposeTemporal: (() => Promise<void>) | undefined;
-  const fail = async (part: string, error: unknown): Promise<never> => {
-    await stopAll(stoppers).catch(() => undefined); // the start failure is the error worth reporting
-    await launchers.dispose?.().catch(() => undefined);
-    await disposeTemporal?.().catch(() => undefined);
-    registry.close();
-    const message = errorLine(error);
-    throw new ClusterStartError(provider, message.startsWith(`${part}: `) ? message : `${part}: ${message}`, { cause: error });
+  log(`starting the ${provider} cluster (state and logs in ${run.dataDir}) ...`);
+  run.toxiproxy = launchers.toxiproxy(context, layout.linkNames);
+  const temporalStart = starting(
+    provider,
+    'Temporal',
+    started.adopt(startTemporal(context), async ({ process, processes = process ? [process] : [], dispose }) => {
+      await stopAll(processes.map((part) => () => part.stop()));
+      await dispose?.();
+    }),
+  );
+  const toxiproxyStart = starting(
+    provider,
+    'Toxiproxy',
+    started.adopt(run.toxiproxy, (toxiproxy) => toxiproxy.stop()),
+  );
+  const foundations = await Promise.allSettled([temporalStart, toxiproxyStart, ...layout.independent.map(startPart)]);
+  const failed = foundations.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failed) throw failed.reason;
+  const [frontend, toxiproxy] = [await temporalStart, await toxiproxyStart];
+
+  const upstreams: Record<string, string> = {
+    'worker-temporal': inside(frontend.address),
+    'client-temporal': inside(frontend.address),
+    ...Object.fromEntries(partLinks.map((link) => [link.name, inside(layout.partAddresses[link.to]!.address)])),
   };
-
-  log(`starting the ${provider} cluster (state and logs in ${dataDir}) ...`);
-  toxiproxyStart = launchers.toxiproxy(context, linkNames);
-  const [temporal, toxiproxy, ...independentStarts] = await Promise.allSettled([
-    startTemporal(context),
-    toxiproxyStart,
-    ...independent.map((part) => part.start()),
-  ]);
-  if (temporal.status === 'fulfilled') {
-    const { process, processes = process ? [process] : [], dispose } = temporal.value;
-    stoppers.push(...processes.map((part) => () => part.stop()));
-    disposeTemporal = dispose;
-  }
-  if (toxiproxy.status === 'fulfilled') stoppers.push(() => toxiproxy.value.stop());
-  independent.forEach((part, i) => {
-    if (independentStarts[i]!.status === 'fulfilled') stoppers.push(() => part.stop());
-  });
-  if (temporal.status === 'rejected') return fail('Temporal', temporal.reason);
-  if (toxiproxy.status === 'rejected') return fail('Toxiproxy', toxiproxy.reason);
-  const failedPart = independentStarts.findIndex((result) => result.status === 'rejected');
-  if (failedPart >= 0) return fail(independent[failedPart]!.name, (independentStarts[failedPart] as PromiseRejectedResult).reason);
-  const frontend = temporal.value;
-
-  try {
-    const upstreams: Record<string, string> = {
-      'worker-temporal': inside(frontend.address),
-      'client-temporal': inside(frontend.address),
-      ...Object.fromEntries(partLinks.map((link) => [link.name, inside(partAddresses[link.to]!.address)])),
-    };
-    links = {
-      ...frontend.links,
-      ...(await createLinks(toxiproxy.value.client, upstreams, toxiproxy.value.proxyListen?.bind(toxiproxy.value))),
-    };
-  } catch (error) {
-    return fail('links', error);
-  }
-  for (const part of dependent) {
-    try {
-      await part.start(); // in start order: each after the parts it depends on
-      stoppers.push(() => part.stop());
-    } catch (error) {
-      return fail(part.name, error);
-    }
-  }
+  links = {
+    ...frontend.links,
+    ...(await starting(provider, 'links', createLinks(toxiproxy.client, upstreams, toxiproxy.proxyListen?.bind(toxiproxy)))),
+  };
+  for (const name of layout.dependent) await startPart(name); // in start order: each after the parts it depends on
 
   let deployment: Deployment = { bundlePath: firstBundle, activitiesPath: path.resolve(options.workers.activitiesPath) };
-  const workerParts = partLinks.filter((link) => link.from === 'worker').map((link) => link.to);
-  const workers = Array.from({ length: count }, (_, index) => {
-    const name = `worker-${index + 1}`;
-    return new ControlledProcess(name, () =>
-      launchers.worker(
-        {
-          name,
-          cwd: options.projectRoot,
-          address: inside(links['worker-temporal']!.listen),
-          namespace,
-          taskQueues,
-          bundle: deployment.bundlePath,
-          activities: deployment.activitiesPath,
-          parts: Object.fromEntries(workerParts.map((part) => [part, inside(links[`worker-${part}`]!.listen)])),
-          tls: frontend.workerTls,
-          apiKey: frontend.connectionOptions?.apiKey,
-          logFile: context.logFile(name),
-          onSpawn: context.recorder(name),
-        },
-        context,
+  const workers = layout.workerNames.map(
+    (name) =>
+      new ControlledProcess(name, () =>
+        launchers.worker(
+          {
+            name,
+            cwd: options.projectRoot,
+            address: inside(links['worker-temporal']!.listen),
+            namespace: context.namespace,
+            taskQueues: options.workers.taskQueues,
+            bundle: deployment.bundlePath,
+            activities: deployment.activitiesPath,
+            parts: Object.fromEntries(layout.workerParts.map((part) => [part, inside(links[`worker-${part}`]!.listen)])),
+            tls: frontend.workerTls,
+            apiKey: frontend.connectionOptions?.apiKey,
+            logFile: context.logFile(name),
+            onSpawn: context.recorder(name),
+          },
+          context,
+        ),
       ),
-    );
-  });
-  stoppers.push(...workers.map((worker) => () => worker.stop()));
-  try {
-    await attemptAll(workers.map((worker) => () => worker.start()));
-  } catch (error) {
-    return fail('workers', error);
-  }
+  );
+  started.defer(() => stopAll(workers.map((worker) => () => worker.stop())));
+  await starting(provider, 'workers', attemptAll(workers.map((worker) => () => worker.start())));
 
   const deploy = async (code: WorkerCode): Promise<void> => {
-    const bundlePath = await bundle(code.workflowsPath); // a code that does not bundle leaves the old workers running
+    // A code that does not bundle leaves the old workers running.
+    const bundlePath = run.place(await workflowBundleFile(code.workflowsPath));
     await stopAll(workers.map((worker) => () => worker.stop()));
     deployment = { bundlePath, activitiesPath: path.resolve(code.activitiesPath) };
     await attemptAll(workers.map((worker) => () => worker.start()));
   };
   const cluster = new ProcessCluster({
     provider,
-    namespace,
+    namespace: context.namespace,
     frontend,
-    parts,
-    partAddresses,
-    toxiproxy: toxiproxy.value,
+    parts: [...parts.values()],
+    partAddresses: layout.partAddresses,
+    toxiproxy,
     links,
     workers,
     deploy,
-    registry,
+    registry: run.registry,
     dispose: launchers.dispose,
   });
-  const partList = order.map((name) => `${name} ${partAddresses[name]!.address}`).join(', ');
+  const partList = layout.order.map((name) => `${name} ${layout.partAddresses[name]!.address}`).join(', ');
   log(
     `${provider} cluster up in ${((Date.now() - startedAt) / 1000).toFixed(1)} s: Temporal ${frontend.address}` +
-      `${frontend.webUiUrl ? ` (Web UI ${frontend.webUiUrl})` : ''}${partList ? `, ${partList}` : ''}, ${count} worker(s)`,
+      `${frontend.webUiUrl ? ` (Web UI ${frontend.webUiUrl})` : ''}${partList ? `, ${partList}` : ''}, ${workers.length} worker(s)`,
   );
   return cluster;
 }
