@@ -25,6 +25,13 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
 
+  for (const add of [addToolCommands, addBenchCommands, addReplayCommand, addChaosCommands, addInterleaveCommand, addHistoriesCommands])
+    add(program);
+  return program;
+}
+
+/** `tempest setup` and `tempest toolchain`: the pinned binaries. */
+function addToolCommands(program: Command): void {
   program
     .command('setup')
     .description(
@@ -45,7 +52,10 @@ export function buildProgram(): Command {
       const { showToolchain } = await import('./commands/toolchain.ts');
       process.exitCode = showToolchain(options);
     });
+}
 
+/** `tempest bench run | compare | suites`. */
+function addBenchCommands(program: Command): void {
   const bench = program
     .command('bench')
     .description('Benchmark workflow throughput and retry latency; compare two reports with real statistics.');
@@ -93,7 +103,10 @@ export function buildProgram(): Command {
       const { listSuites } = await import('./commands/bench.ts');
       listSuites();
     });
+}
 
+/** `tempest replay`. */
+function addReplayCommand(program: Command): void {
   addConnectionFlags(
     withConfig(program.command('replay'))
       .description(
@@ -126,7 +139,10 @@ export function buildProgram(): Command {
     const { runReplay } = await import('./commands/replay.ts');
     process.exitCode = await runReplay(paths, options);
   });
+}
 
+/** `tempest chaos list | run | explore`. */
+function addChaosCommands(program: Command): void {
   const chaos = program
     .command('chaos')
     .description('Run chaos scenarios: real network and process faults, and checkers that prove invariants held.');
@@ -204,7 +220,10 @@ export function buildProgram(): Command {
       const { exploreCommand } = await import('./commands/chaos.ts');
       process.exitCode = await exploreCommand(scenario, options);
     });
+}
 
+/** `tempest interleave`. */
+function addInterleaveCommand(program: Command): void {
   withConfig(program.command('interleave'))
     .description(
       "Run a workflow under many orderings of its activity answers, signals, cancellation and timers in virtual time (a defineInterleavings file); check every run's properties and shrink a failure to a minimal timeline. Exit 0 all held, 1 one broke, 2 usage or harness error.",
@@ -226,7 +245,10 @@ export function buildProgram(): Command {
       const { runInterleave } = await import('./commands/interleave.ts');
       process.exitCode = await runInterleave(file, options);
     });
+}
 
+/** `tempest histories record`. */
+function addHistoriesCommands(program: Command): void {
   const histories = program.command('histories').description('Record workflow histories into the replay corpus.');
   addConnectionFlags(
     withConfig(histories.command('record'))
@@ -260,7 +282,6 @@ export function buildProgram(): Command {
       const { runRecord } = await import('./commands/histories.ts');
       process.exitCode = await runRecord(options);
     });
-  return program;
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -443,17 +443,58 @@ async function startCluster(
   };
   for (const name of layout.dependent) await startPart(name); // in start order: each after the parts it depends on
 
-  let deployment: Deployment = { bundlePath: firstBundle, activitiesPath: path.resolve(options.workers.activitiesPath) };
-  const workers = layout.workerNames.map(
+  const workers = workerProcesses({ options, layout, context, launchers, frontend, links: () => links, firstBundle, place: run.place });
+  started.defer(() => stopAll(workers.processes.map((worker) => () => worker.stop())));
+  await starting(provider, 'workers', attemptAll(workers.processes.map((worker) => () => worker.start())));
+  const cluster = new ProcessCluster({
+    provider,
+    namespace: context.namespace,
+    frontend,
+    parts: [...parts.values()],
+    partAddresses: layout.partAddresses,
+    toxiproxy,
+    links,
+    workers: workers.processes,
+    deploy: workers.deploy,
+    registry: run.registry,
+    dispose: launchers.dispose,
+  });
+  const partList = layout.order.map((name) => `${name} ${layout.partAddresses[name]!.address}`).join(', ');
+  log(
+    `${provider} cluster up in ${((Date.now() - startedAt) / 1000).toFixed(1)} s: Temporal ${frontend.address}` +
+      `${frontend.webUiUrl ? ` (Web UI ${frontend.webUiUrl})` : ''}${partList ? `, ${partList}` : ''}, ${workers.processes.length} worker(s)`,
+  );
+  return cluster;
+}
+
+/**
+ * The cluster's worker processes, each reaching Temporal and the parts through its links, and how new code is
+ * deployed to them (every worker restarted on the new bundle and activities).
+ */
+function workerProcesses(options: {
+  options: ClusterOptions;
+  layout: ClusterLayout;
+  context: PartContext;
+  launchers: PartLaunchers;
+  frontend: TemporalFrontend;
+  links: () => Record<string, Link>;
+  firstBundle: string;
+  place: (codePath: string) => string;
+}): { processes: ControlledProcess[]; deploy: (code: WorkerCode) => Promise<void> } {
+  const { layout, context, launchers, frontend } = options;
+  const inside = launchers.inside ?? ((address: string) => address);
+  let deployment: Deployment = { bundlePath: options.firstBundle, activitiesPath: path.resolve(options.options.workers.activitiesPath) };
+  const processes = layout.workerNames.map(
     (name) =>
-      new ControlledProcess(name, () =>
-        launchers.worker(
+      new ControlledProcess(name, () => {
+        const links = options.links();
+        return launchers.worker(
           {
             name,
-            cwd: options.projectRoot,
+            cwd: options.options.projectRoot,
             address: inside(links['worker-temporal']!.listen),
             namespace: context.namespace,
-            taskQueues: options.workers.taskQueues,
+            taskQueues: options.options.workers.taskQueues,
             bundle: deployment.bundlePath,
             activities: deployment.activitiesPath,
             parts: Object.fromEntries(layout.workerParts.map((part) => [part, inside(links[`worker-${part}`]!.listen)])),
@@ -463,36 +504,15 @@ async function startCluster(
             onSpawn: context.recorder(name),
           },
           context,
-        ),
-      ),
+        );
+      }),
   );
-  started.defer(() => stopAll(workers.map((worker) => () => worker.stop())));
-  await starting(provider, 'workers', attemptAll(workers.map((worker) => () => worker.start())));
-
   const deploy = async (code: WorkerCode): Promise<void> => {
     // A code that does not bundle leaves the old workers running.
-    const bundlePath = run.place(await workflowBundleFile(code.workflowsPath));
-    await stopAll(workers.map((worker) => () => worker.stop()));
+    const bundlePath = options.place(await workflowBundleFile(code.workflowsPath));
+    await stopAll(processes.map((worker) => () => worker.stop()));
     deployment = { bundlePath, activitiesPath: path.resolve(code.activitiesPath) };
-    await attemptAll(workers.map((worker) => () => worker.start()));
+    await attemptAll(processes.map((worker) => () => worker.start()));
   };
-  const cluster = new ProcessCluster({
-    provider,
-    namespace: context.namespace,
-    frontend,
-    parts: [...parts.values()],
-    partAddresses: layout.partAddresses,
-    toxiproxy,
-    links,
-    workers,
-    deploy,
-    registry: run.registry,
-    dispose: launchers.dispose,
-  });
-  const partList = layout.order.map((name) => `${name} ${layout.partAddresses[name]!.address}`).join(', ');
-  log(
-    `${provider} cluster up in ${((Date.now() - startedAt) / 1000).toFixed(1)} s: Temporal ${frontend.address}` +
-      `${frontend.webUiUrl ? ` (Web UI ${frontend.webUiUrl})` : ''}${partList ? `, ${partList}` : ''}, ${workers.length} worker(s)`,
-  );
-  return cluster;
+  return { processes, deploy };
 }
