@@ -76,7 +76,16 @@ describe('tempest installed into a separate project', () => {
     const manifest = JSON.parse(readFileSync(path.join(project, 'node_modules', 'tempest', 'package.json'), 'utf8')) as {
       exports: Record<string, unknown>;
     };
-    expect(Object.keys(manifest.exports)).toEqual(['.', './testing', './vitest', './replay', './chaos', './bench', './package.json']);
+    expect(Object.keys(manifest.exports)).toEqual([
+      '.',
+      './testing',
+      './interleave',
+      './vitest',
+      './replay',
+      './chaos',
+      './bench',
+      './package.json',
+    ]);
     const typecheck = run('npx', ['--no', 'tsc', '--noEmit']);
     expect(typecheck.code, typecheck.stdout).toBe(0);
     expect(tempest('--version').stdout.trim()).toBe('0.1.0');
