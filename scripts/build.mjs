@@ -17,5 +17,6 @@ if (tsc.status !== 0) {
   console.error('build: tsc failed (see above)');
   process.exit(tsc.status ?? 2);
 }
-cpSync(path.join(root, 'src', 'base', 'toolchain', 'manifest.json'), path.join(root, 'dist', 'base', 'toolchain', 'manifest.json'));
+for (const file of ['manifest.json', 'frozen-clock.c'])
+  cpSync(path.join(root, 'src', 'base', 'toolchain', file), path.join(root, 'dist', 'base', 'toolchain', file));
 console.log('build: dist/ written');

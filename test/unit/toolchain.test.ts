@@ -1,10 +1,19 @@
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { installTool, ProvisionError, setupTools } from '../../src/base/toolchain/install';
+import { frozenServerLauncher, installTool, ProvisionError, setupTools } from '../../src/base/toolchain/install';
 import { cacheRoot } from '../../src/base/toolchain/cache';
-import { installedPath, loadManifest, resolveTool, ToolNotFoundError, toolsDir } from '../../src/base/toolchain/tools';
+import {
+  installedPath,
+  isSourceTool,
+  loadManifest,
+  resolveTool,
+  ToolNotFoundError,
+  toolSourcePath,
+  toolsDir,
+} from '../../src/base/toolchain/tools';
 
 const saved = { ...process.env };
 afterEach(() => {
@@ -14,10 +23,17 @@ afterEach(() => {
 describe('toolchain manifest', () => {
   it('pins every tool with a version and a checksum', () => {
     const { tools } = loadManifest();
-    expect(Object.keys(tools).sort()).toEqual(['temporal', 'temporal-server', 'temporal-sql-tool', 'temporal-test-server', 'toxiproxy']);
+    expect(Object.keys(tools).sort()).toEqual([
+      'frozen-clock',
+      'temporal',
+      'temporal-server',
+      'temporal-sql-tool',
+      'temporal-test-server',
+      'toxiproxy',
+    ]);
     for (const spec of Object.values(tools)) {
       expect(spec.version).toMatch(/^\d+\.\d+\.\d+$/);
-      const checksums = 'sha256' in spec ? Object.values(spec.sha256) : [spec.moduleSum];
+      const checksums = 'sha256' in spec ? Object.values(spec.sha256) : 'sourceSha256' in spec ? [spec.sourceSha256] : [spec.moduleSum];
       for (const sum of checksums) expect(sum).toMatch(/^([0-9a-f]{64}|h1:[A-Za-z0-9+/]{43}=)$/);
     }
   });
@@ -102,7 +118,7 @@ describe('setupTools without names', () => {
     const { tools } = loadManifest();
     // The tools every use needs are in place (the real cache's); Go is nowhere, so building the optional server fails.
     mkdirSync(path.join(cache, 'tools'));
-    for (const name of ['temporal', 'temporal-test-server', 'toxiproxy'] as const) {
+    for (const name of ['temporal', 'temporal-test-server', 'frozen-clock', 'toxiproxy'] as const) {
       symlinkSync(
         path.dirname(installedPath(name, tools[name])),
         path.join(cache, 'tools', path.basename(path.dirname(installedPath(name, tools[name])))),
@@ -115,6 +131,7 @@ describe('setupTools without names', () => {
       expect(results.filter((r) => !r.skipped).map((r) => [r.tool, r.installed])).toEqual([
         ['temporal', false],
         ['temporal-test-server', false],
+        ['frozen-clock', false],
         ['toxiproxy', false],
       ]);
       const skipped = results.filter((r) => r.skipped);
@@ -125,6 +142,73 @@ describe('setupTools without names', () => {
       ]);
       expect(() => setupTools(['temporal-server'])).toThrow(ProvisionError);
     } finally {
+      rmSync(cache, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the frozen clock', () => {
+  const { tools } = loadManifest();
+  const spec = tools['frozen-clock'];
+
+  it('is built from the source that ships next to the manifest, whose sha256 the manifest pins', () => {
+    if (!isSourceTool(spec)) return expect.fail('frozen-clock is not built from source');
+    expect(
+      createHash('sha256')
+        .update(readFileSync(toolSourcePath(spec)))
+        .digest('hex'),
+    ).toBe(spec.sourceSha256);
+    expect(spec.platforms).toEqual(['linux-x64', 'linux-arm64']);
+  });
+
+  it("compiles with the machine's C compiler into the cache, next to the launcher the test server is started through", () => {
+    const cache = mkdtempSync(path.join(os.tmpdir(), 'tempest-cache-'));
+    process.env.TEMPEST_CACHE = cache;
+    try {
+      expect(installTool('frozen-clock', spec)).toBe(true);
+      const library = installedPath('frozen-clock', spec);
+      expect(readFileSync(library).subarray(0, 4).toString('latin1')).toBe('\x7fELF');
+      expect(resolveTool('frozen-clock')).toMatchObject({ path: library, origin: 'pinned' });
+      const launcher = frozenServerLauncher();
+      expect(launcher).toBe(path.join(path.dirname(library), 'frozen-test-server'));
+      expect(readFileSync(launcher, 'utf8')).toContain('exec "$2" "$1"');
+      expect(installTool('frozen-clock', spec)).toBe(false);
+    } finally {
+      rmSync(cache, { recursive: true, force: true });
+    }
+  });
+
+  it('without a C compiler, fails naming the compiler, the command, and the real clock to fall back on', () => {
+    const cache = mkdtempSync(path.join(os.tmpdir(), 'tempest-cache-'));
+    process.env.TEMPEST_CACHE = cache;
+    process.env.CC = '/nonexistent/cc';
+    try {
+      expect(() => installTool('frozen-clock', spec)).toThrow(
+        /^cannot install frozen-clock from the machine's C compiler: `\/nonexistent\/cc -O2 -shared -fPIC -o .*frozen-clock\.so .*frozen-clock\.c -ldl` failed: .*\n {2}install a C compiler \(Debian: apt-get install -y gcc; or set CC\), or run the time-skipping server with its real clock instead \(`--clock real`/,
+      );
+    } finally {
+      rmSync(cache, { recursive: true, force: true });
+    }
+  });
+
+  it('on a platform it is not built for, is skipped by setup and named as missing with the real clock to use instead', () => {
+    const cache = mkdtempSync(path.join(os.tmpdir(), 'tempest-cache-'));
+    process.env.TEMPEST_CACHE = cache;
+    const platform = Object.getOwnPropertyDescriptor(process, 'platform')!;
+    Object.defineProperty(process, 'platform', { value: 'darwin' });
+    try {
+      expect(() => resolveTool('frozen-clock')).toThrow(
+        `frozen-clock cannot run here: it is built only for linux-x64, linux-arm64, not darwin-${process.arch}; run the time-skipping server with its real clock instead`,
+      );
+      expect(setupTools(['frozen-clock'])).toEqual([
+        expect.objectContaining({
+          tool: 'frozen-clock',
+          installed: false,
+          skipped: expect.stringMatching(/^it is built only for linux-x64, linux-arm64/),
+        }),
+      ]);
+    } finally {
+      Object.defineProperty(process, 'platform', platform);
       rmSync(cache, { recursive: true, force: true });
     }
   });

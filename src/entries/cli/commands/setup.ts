@@ -15,7 +15,7 @@ export function runSetup(tools: readonly string[], options: { json?: boolean }):
     results = setupTools(tools as ToolName[], (result) =>
       say(
         result.skipped
-          ? `skipped   ${result.tool} ${result.version}, ${result.skipped}: \`tempest setup ${result.tool}\` installs it`
+          ? `skipped   ${result.tool} ${result.version}, ${result.skipped}${result.installWith ? `: \`${result.installWith}\` installs it` : ''}`
           : `${result.installed ? 'installed' : 'present  '} ${result.tool} ${result.version}${result.installed ? ` in ${(result.ms / 1000).toFixed(1)} s` : ''} -> ${result.path}`,
       ),
     );
