@@ -44,6 +44,11 @@ describe('tempest interleave: bad input is one line naming it, exit 2', () => {
       ['interleavings/order.ts', '--path', '1:2'],
       /^tempest: --path replays an ordering of one seed: give its --seed too$/,
     ],
+    [
+      'a --clock that is neither frozen nor real',
+      ['interleavings/order.ts', '--clock', 'fast'],
+      /^tempest: --clock must be frozen or real, got 'fast'$/,
+    ],
   ])('%s', async (_what, args, message) => {
     const { code, stderr, stdout } = await tempestAsync(['interleave', ...args]);
     expect(code).toBe(2);
@@ -121,5 +126,42 @@ describe('tempest interleave --save', () => {
     );
     expect(text).toContain('const { violations } = await replayOrdering({ interleavings, workflowsPath, saved });');
     expect(text).toContain('"kind": "send"');
+  });
+});
+
+describe('tempest interleave --json', () => {
+  it('says which run first broke a property, the shrunk timeline and the command that replays it', async () => {
+    const racy = 'test/fixtures/interleavings/racy';
+    const { code, stdout, stderr } = await tempestAsync([
+      'interleave',
+      `${racy}/seat-offer.ts`,
+      '--workflows',
+      `${racy}/workflows.ts`,
+      '--runs',
+      '200',
+      '--seed',
+      '3',
+      '--json',
+    ]);
+    expect(stderr).toBe('');
+    expect(code).toBe(1);
+    const result = JSON.parse(stdout) as {
+      clock: string;
+      failed: boolean;
+      firstFailedRun: number;
+      runs: number;
+      failure: { violations: { property: string }[]; timeline: string[]; replay: string; path: string };
+      harnessError?: unknown;
+    };
+    expect(result).toMatchObject({ clock: 'frozen', failed: true });
+    expect(result.firstFailedRun).toBeGreaterThanOrEqual(1);
+    expect(result.firstFailedRun).toBeLessThanOrEqual(result.runs);
+    expect(result.harnessError).toBeUndefined();
+    expect(result.failure.violations.map((v) => v.property)).toEqual(['no-deposit-for-an-expired-offer']);
+    expect(result.failure.replay).toBe(
+      `tempest interleave ${racy}/seat-offer.ts --workflows ${racy}/workflows.ts --seed 3 --path ${result.failure.path}`,
+    );
+    const replayed = await tempestAsync([...result.failure.replay.split(' ').slice(1), '--json']);
+    expect((JSON.parse(replayed.stdout) as { failure: { timeline: string[] } }).failure.timeline).toEqual(result.failure.timeline);
   });
 });

@@ -52,14 +52,27 @@ describe('possible steps', () => {
   const interleavings = resolveInterleavings({ ...base, events: [{ signal: 'approve' }, { signal: 'reject', after: '1h' }] });
   const timers = [{ timerId: '1', firesAtMs: 86_400_000 }];
 
+  const source = (activityId: string) => ({ workflowId: 'w', runId: 'r', activityId });
+  const place = { execution: '', executionRank: 0, run: 1 };
+  const timeBoundMs = 7 * 86_400_000;
+
   it('puts the canonical step first: answer the oldest call, then send, then move time, then fail', () => {
     const calls = new RunCalls(interleavings.activities);
     // Parked calls are answered by release() below; their promises are not this test's subject.
-    calls.park('charge', [], 2).catch(() => undefined);
-    calls.park('charge', [], 1).catch(() => undefined);
-    const steps = possibleSteps({ interleavings, calls, timers, events: new Set([0, 1]), sent: new Set(), nowMs: 0, startMs: 0 }).map(
-      describeStep,
-    );
+    calls.park('charge', [], source('2')).catch(() => undefined);
+    calls.park('charge', [], source('1')).catch(() => undefined);
+    calls.number(() => place);
+    const steps = possibleSteps({
+      interleavings,
+      calls,
+      timers,
+      events: new Set([0, 1]),
+      sent: new Set(),
+      nowMs: 0,
+      startMs: 0,
+      timeBoundMs,
+      callsDeadlineMs: 5000,
+    }).map(describeStep);
     expect(steps).toEqual([
       'charge completed',
       'charge (call 2) completed',
@@ -70,12 +83,54 @@ describe('possible steps', () => {
     calls.release();
   });
 
-  it('moves time only while no activity runs, to the next timer or event, within the time bound', () => {
+  it('moves time to the next timer or event, within the time bound', () => {
     const calls = new RunCalls(interleavings.activities);
-    const at = (nowMs: number) =>
-      possibleSteps({ interleavings, calls, timers, events: new Set([1]), sent: new Set(), nowMs, startMs: 0 }).map(describeStep);
+    const at = (nowMs: number, bound = timeBoundMs) =>
+      possibleSteps({ interleavings, calls, timers, events: new Set([1]), sent: new Set(), nowMs, startMs: 0, timeBoundMs: bound }).map(
+        describeStep,
+      );
     expect(at(0)).toEqual(['time moved: reject may be sent']);
     expect(at(3_600_000)).toEqual(['signal reject sent', 'time moved: timer 1 fires']);
+    expect(at(3_600_000, 3_600_000)).toEqual(['signal reject sent']);
+  });
+
+  it('moves time while calls wait for their answers, but only to points before the soonest of their timeouts', () => {
+    const calls = new RunCalls(interleavings.activities);
+    calls.park('charge', [], source('1')).catch(() => undefined);
+    calls.number(() => place);
+    const steps = (callsDeadlineMs: number) =>
+      possibleSteps({
+        interleavings,
+        calls,
+        timers,
+        events: new Set(),
+        sent: new Set(),
+        nowMs: 0,
+        startMs: 0,
+        timeBoundMs,
+        callsDeadlineMs,
+      }).map(describeStep);
+    expect(steps(2 * 86_400_000)).toEqual(['charge completed', 'time moved: timer 1 fires', 'charge failed: Declined']);
+    expect(steps(60_000)).toEqual(['charge completed', 'charge failed: Declined']);
+    calls.release();
+  });
+
+  it('numbers calls in the order the workflow made them, the explored workflow first, then each child', () => {
+    const calls = new RunCalls(interleavings.activities);
+    calls.park('charge', [], { workflowId: 'child', runId: 'c', activityId: '1' }).catch(() => undefined);
+    calls.park('charge', [], source('3')).catch(() => undefined);
+    calls.park('charge', [], { workflowId: 'w', runId: 'r2', activityId: '1' }).catch(() => undefined);
+    calls.number((s) =>
+      s.workflowId === 'child'
+        ? { execution: 'shipItem-1', executionRank: 1, run: 1 }
+        : { execution: '', executionRank: 0, run: s.runId === 'r2' ? 2 : 1 },
+    );
+    expect(calls.calls.map(({ call, execution, run, index }) => ({ call, execution, run, index }))).toEqual([
+      { call: 1, execution: undefined, run: undefined, index: 0 },
+      { call: 2, execution: undefined, run: 2, index: 1 },
+      { call: 1, execution: 'shipItem-1', run: undefined, index: 2 },
+    ]);
+    calls.release();
   });
 });
 
@@ -109,7 +164,7 @@ describe('reading a history', () => {
 });
 
 describe('the timeline', () => {
-  it('says virtual time since the start, to the millisecond or to the second', () => {
+  it('says virtual time since the start, to the millisecond', () => {
     expect([0, 1_400, 86_400_000, 23 * 3_600_000 + 59 * 60_000].map((ms) => formatOffset(ms))).toEqual([
       '+0s',
       '+1s 400ms',

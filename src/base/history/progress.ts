@@ -2,7 +2,9 @@
  * Where a workflow stands and how it ended, read from its history without I/O: the one reader testWorkflow, the
  * interleaving explorer, chaos runs and corpus synthesis share. It reads incrementally (`read` each event as it
  * arrives, or `WorkflowProgress.of(history)` at once): whether a workflow task is outstanding, which activities are
- * scheduled and not yet ended, which timers are running and when they fire, and the outcome once it closed.
+ * scheduled and not yet ended (and when their attempt times out), which timers are running and when they fire,
+ * which child workflows and signals to other workflows are on their way, which updates were accepted and how they
+ * ended, and the outcome once it closed (the run it continued as, when it did).
  */
 import { defaultFailureConverter, defaultPayloadConverter } from '@temporalio/common';
 import proto from '@temporalio/proto';
@@ -40,6 +42,32 @@ export interface OpenActivity {
   /** The workflow asked for its cancellation (it may have moved on without waiting). */
   cancelRequested: boolean;
   retryPolicy?: temporal.api.common.v1.IRetryPolicy;
+  /** Workflow-clock epoch ms it was scheduled at. */
+  scheduledAtMs: number;
+  /**
+   * When its first attempt times out if nobody answers (the soonest of start-to-close, heartbeat and
+   * schedule-to-close after the scheduling, for an attempt that starts at once), epoch ms; undefined without any.
+   */
+  firstAttemptDeadlineMs?: number;
+}
+
+/** A child workflow the workflow started (or is starting), in the order it asked for them. */
+export interface ChildWorkflow {
+  initiatedEventId: number;
+  workflowId: string;
+  workflowType: string;
+  /** Set once the server started it. */
+  runId?: string;
+  /** How it ended, once the parent's history recorded it; 'failed-to-start' when the server refused to start it. */
+  ended?: 'completed' | 'failed' | 'cancelled' | 'terminated' | 'timed-out' | 'failed-to-start';
+}
+
+/** An update the workflow accepted (a validator's rejection leaves no event), and how it ended. */
+export interface AcceptedUpdate {
+  updateId: string;
+  name: string;
+  /** Absent while its handler still runs. */
+  outcome?: { completed: unknown } | { failed: string };
 }
 
 export interface RunningTimer {
@@ -53,6 +81,15 @@ export interface WorkflowTaskFailure {
   /** The WorkflowTaskFailedCause the history recorded. */
   cause: number;
 }
+
+/**
+ * Workflow task failures that mean the code threw, or did something else than its history: a bug. The others
+ * (say UNHANDLED_COMMAND: new events arrived while the task completed the workflow) are the server's normal retry.
+ */
+export const CODE_FAILURES: ReadonlySet<number> = new Set([
+  proto.temporal.api.enums.v1.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_WORKFLOW_WORKER_UNHANDLED_FAILURE,
+  proto.temporal.api.enums.v1.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_NON_DETERMINISTIC_ERROR,
+]);
 
 const WORKFLOW_TASK_ENDS = new Set<number>([
   EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
@@ -106,11 +143,22 @@ export class WorkflowProgress {
   /** Workflow-clock epoch milliseconds of its first event, once read. */
   startedAtMs: number | undefined;
   outcome: WorkflowOutcome = { status: 'running' };
-  /** The first workflow task that failed (non-determinism, an error thrown in workflow code), if any. */
+  /** The first workflow task that failed because of the code (non-determinism, an error thrown in workflow code), if any. */
   workflowTaskFailure: WorkflowTaskFailure | undefined;
   eventsRead = 0;
+  /** Workflow-clock epoch ms of the last event read. */
+  lastEventAtMs: number | undefined;
+  /** The outstanding workflow task: the id of its scheduled event, and of its started event once a worker took it. */
+  workflowTask: { scheduledEventId: number; startedEventId?: number } | undefined;
+  /** Every child workflow it started or is starting, in the order it asked for them. */
+  readonly children: ChildWorkflow[] = [];
+  /** Updates it accepted, in the order it accepted them. */
+  readonly updates: AcceptedUpdate[] = [];
+  /** The longest timer it started, in milliseconds (0 without any). */
+  longestTimerMs = 0;
   private scheduledTasks = 0;
   private endedTasks = 0;
+  private signalsToOthers = 0;
   private readonly activities = new Map<number, OpenActivity>();
   private readonly timers = new Map<string, RunningTimer>();
 
@@ -140,15 +188,33 @@ export class WorkflowProgress {
     return [...this.timers.values()].sort((a, b) => a.firesAtMs - b.firesAtMs);
   }
 
+  /** Children asked for and not started yet (the server holds time still until it starts or refuses them). */
+  startingChildren(): ChildWorkflow[] {
+    return this.children.filter((child) => child.runId === undefined && child.ended === undefined);
+  }
+
+  /** Signals to other workflows sent and not yet delivered or refused. */
+  get signalsOnTheirWay(): number {
+    return this.signalsToOthers;
+  }
+
   read(event: HistoryEvent): void {
     this.eventsRead++;
     const time = protoMs(event.eventTime);
     this.startedAtMs ??= time;
+    this.lastEventAtMs = time;
     const type = eventTypeOf(event);
-    if (type === EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED) this.scheduledTasks++;
-    else if (WORKFLOW_TASK_ENDS.has(type)) this.endedTasks++;
+    const eventId = Number(event.eventId);
+    if (type === EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED) {
+      this.scheduledTasks++;
+      this.workflowTask = { scheduledEventId: eventId };
+    } else if (type === EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED && this.workflowTask) this.workflowTask.startedEventId = eventId;
+    else if (WORKFLOW_TASK_ENDS.has(type)) {
+      this.endedTasks++;
+      this.workflowTask = undefined;
+    }
     const taskFailure = event.workflowTaskFailedEventAttributes;
-    if (taskFailure && !this.workflowTaskFailure) {
+    if (taskFailure && !this.workflowTaskFailure && CODE_FAILURES.has(taskFailure.cause ?? 0)) {
       const failure = taskFailure.failure;
       this.workflowTaskFailure = {
         message: failure ? defaultFailureConverter.failureToError(failure, defaultPayloadConverter).message : 'workflow task failed',
@@ -157,13 +223,17 @@ export class WorkflowProgress {
     }
     const scheduled = event.activityTaskScheduledEventAttributes;
     if (scheduled) {
-      const id = Number(event.eventId);
-      this.activities.set(id, {
-        scheduledEventId: id,
+      const limits = [scheduled.startToCloseTimeout, scheduled.heartbeatTimeout, scheduled.scheduleToCloseTimeout]
+        .map((timeout) => protoMs(timeout))
+        .filter((ms) => ms > 0);
+      this.activities.set(eventId, {
+        scheduledEventId: eventId,
         activityId: scheduled.activityId ?? '',
         activityType: scheduled.activityType?.name ?? '',
         cancelRequested: false,
         ...(scheduled.retryPolicy ? { retryPolicy: scheduled.retryPolicy } : {}),
+        scheduledAtMs: time,
+        ...(limits.length > 0 ? { firstAttemptDeadlineMs: time + Math.min(...limits) } : {}),
       });
     }
     const cancelRequested = event.activityTaskCancelRequestedEventAttributes;
@@ -174,9 +244,65 @@ export class WorkflowProgress {
     const ended = activityEnd(event);
     if (ended) this.activities.delete(Number(ended.scheduledEventId));
     const timer = event.timerStartedEventAttributes;
-    if (timer) this.timers.set(timer.timerId ?? '', { timerId: timer.timerId ?? '', firesAtMs: time + protoMs(timer.startToFireTimeout) });
+    if (timer) {
+      const length = protoMs(timer.startToFireTimeout);
+      this.timers.set(timer.timerId ?? '', { timerId: timer.timerId ?? '', firesAtMs: time + length });
+      this.longestTimerMs = Math.max(this.longestTimerMs, length);
+    }
     const timerEnded = event.timerFiredEventAttributes ?? event.timerCanceledEventAttributes;
     if (timerEnded) this.timers.delete(timerEnded.timerId ?? '');
+    this.readChildren(event, eventId);
+    this.readUpdates(event);
+    if (event.signalExternalWorkflowExecutionInitiatedEventAttributes) this.signalsToOthers++;
+    if (event.externalWorkflowExecutionSignaledEventAttributes || event.signalExternalWorkflowExecutionFailedEventAttributes)
+      this.signalsToOthers--;
     this.outcome = outcomeOfEvent(event) ?? this.outcome;
+  }
+
+  private readChildren(event: HistoryEvent, eventId: number): void {
+    const initiated = event.startChildWorkflowExecutionInitiatedEventAttributes;
+    if (initiated)
+      this.children.push({
+        initiatedEventId: eventId,
+        workflowId: initiated.workflowId ?? '',
+        workflowType: initiated.workflowType?.name ?? '',
+      });
+    const child = (attributes: { initiatedEventId?: unknown } | null | undefined) =>
+      attributes ? this.children.find((c) => c.initiatedEventId === Number(attributes.initiatedEventId)) : undefined;
+    const started = event.childWorkflowExecutionStartedEventAttributes;
+    const startedChild = child(started);
+    if (startedChild) startedChild.runId = started?.workflowExecution?.runId ?? '';
+    const ends: [unknown, NonNullable<ChildWorkflow['ended']>][] = [
+      [event.childWorkflowExecutionCompletedEventAttributes, 'completed'],
+      [event.childWorkflowExecutionFailedEventAttributes, 'failed'],
+      [event.childWorkflowExecutionCanceledEventAttributes, 'cancelled'],
+      [event.childWorkflowExecutionTerminatedEventAttributes, 'terminated'],
+      [event.childWorkflowExecutionTimedOutEventAttributes, 'timed-out'],
+      [event.startChildWorkflowExecutionFailedEventAttributes, 'failed-to-start'],
+    ];
+    for (const [attributes, ended] of ends) {
+      const endedChild = child(attributes as { initiatedEventId?: unknown } | undefined);
+      if (endedChild) endedChild.ended = ended;
+    }
+  }
+
+  private readUpdates(event: HistoryEvent): void {
+    const accepted = event.workflowExecutionUpdateAcceptedEventAttributes;
+    if (accepted)
+      this.updates.push({
+        updateId: accepted.acceptedRequest?.meta?.updateId ?? accepted.protocolInstanceId ?? '',
+        name: accepted.acceptedRequest?.input?.name ?? '',
+      });
+    const completed = event.workflowExecutionUpdateCompletedEventAttributes;
+    if (completed) {
+      const update = this.updates.find((u) => u.updateId === completed.meta?.updateId);
+      const outcome = completed.outcome;
+      if (update && outcome) {
+        const payload = outcome.success?.payloads?.[0];
+        update.outcome = outcome.failure
+          ? { failed: defaultFailureConverter.failureToError(outcome.failure, defaultPayloadConverter).message }
+          : { completed: payload ? defaultPayloadConverter.fromPayload(payload) : undefined };
+      }
+    }
   }
 }

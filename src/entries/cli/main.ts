@@ -226,7 +226,7 @@ function addChaosCommands(program: Command): void {
 function addInterleaveCommand(program: Command): void {
   withConfig(program.command('interleave'))
     .description(
-      "Run a workflow under many orderings of its activity answers, signals, cancellation and timers in virtual time (a defineInterleavings file); check every run's properties and shrink a failure to a minimal timeline. Exit 0 all held, 1 one broke, 2 usage or harness error.",
+      "Run a workflow under many orderings of its activity answers, signals, updates, cancellation and timers in virtual time (a defineInterleavings file); check every run's properties and shrink a failure to a minimal timeline. Exit 0 all held, 1 one broke, 2 usage or harness error.",
     )
     .argument('<file>', 'a module default-exporting defineInterleavings({...})')
     .option('--runs <n>', 'orderings to try', '200')
@@ -240,6 +240,11 @@ function addInterleaveCommand(program: Command): void {
     )
     .option('--ordering <file>', 'replay one saved ordering instead of exploring: exit 1 while it still breaks a property')
     .option('--corpus', "write a history of each explored shape the replay corpus lacks into it (the config's corpus, replay-histories/)")
+    .option(
+      '--clock <frozen|real>',
+      "the time-skipping server's clock: frozen (virtual time moves only when the explorer moves it), or real where the frozen clock cannot run (timelines may then differ by milliseconds)",
+      'frozen',
+    )
     .option('--json', 'print the result as JSON')
     .action(async (file: string, options: import('./commands/interleave.ts').InterleaveOptions) => {
       const { runInterleave } = await import('./commands/interleave.ts');

@@ -14,7 +14,7 @@ export { describeEvent } from '../../features/testing/events.ts';
 export type { WorkflowTestEvent, WorkflowTestEventType } from '../../features/testing/events.ts';
 export { WorkflowTestInputError } from '../../features/testing/offsets.ts';
 export { createTimeSkippingEnvironment, startDevServer } from '../../base/harness/temporal.ts';
-export type { DevServer, DevServerOptions } from '../../base/harness/temporal.ts';
+export type { DevServer, DevServerOptions, TestServerClock, TimeSkippingOptions } from '../../base/harness/temporal.ts';
 export { bundleWorkflows, installQuietRuntime, WorkerGroup } from '../../base/harness/worker.ts';
 export type { WorkerGroupOptions } from '../../base/harness/worker.ts';
 export { createSystemActivities, startParts } from '../../base/harness/system-parts.ts';

@@ -1,18 +1,30 @@
 /**
- * Exploring a workflow's interleavings from a test or the CLI: one session (time-skipping server, worker, replay
- * worker) for the whole exploration, the definition's signals checked against the workflow first.
+ * Exploring a workflow's interleavings from a test or the CLI: one session (time-skipping server with its clock
+ * frozen, worker, replay worker) for the whole exploration, the definition's signals and updates checked against
+ * the workflow first.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../../base/files.ts';
 import { type InterleavingsDefinition, resolveInterleavings } from './definition.ts';
-import { checkSignalsDefined, exploreInterleavings, type ExploreResult, judgeRun, replayChooser, type Violation } from './explore.ts';
+import type { TestServerClock } from '../../base/harness/temporal.ts';
+import {
+  checkHandlersDefined,
+  decisions,
+  exploreInterleavings,
+  type ExploreResult,
+  judgeRun,
+  replayChooser,
+  type Violation,
+} from './explore.ts';
 import { InterleaveError, runOrdering } from './run.ts';
 import type { InterleavingRun, Step } from './run-record.ts';
 import { openSession } from './session.ts';
 import { describeStep, formatRun } from './timeline.ts';
 
-export const ORDERING_SCHEMA = 'tempest.interleaving/v1';
+export const ORDERING_SCHEMA = 'tempest.interleaving/v2';
+/** Orderings saved before updates, children and steps delivered together: their steps are a subset, so they still replay. */
+const EARLIER_SCHEMAS: readonly string[] = ['tempest.interleaving/v1'];
 
 export interface ExploreWorkflowOptions {
   interleavings: InterleavingsDefinition;
@@ -22,7 +34,9 @@ export interface ExploreWorkflowOptions {
   seed?: number;
   path?: string;
   timeLimitMs?: number;
-  onRun?: (run: InterleavingRun, violations: readonly Violation[]) => void;
+  onRun?: (run: InterleavingRun, violations: readonly Violation[], index: number) => void;
+  /** The test server's clock: frozen (the default), or real where the frozen clock cannot run. */
+  clock?: TestServerClock;
 }
 
 const idPrefix = (name: string): string => `${name}-${Date.now().toString(36)}`;
@@ -30,10 +44,10 @@ const idPrefix = (name: string): string => `${name}-${Date.now().toString(36)}`;
 /** Explore: hundreds of orderings a minute; a failure comes back shrunk, with its timeline, seed and path. */
 export async function exploreWorkflow(options: ExploreWorkflowOptions): Promise<ExploreResult> {
   const interleavings = resolveInterleavings(options.interleavings);
-  const session = await openSession({ workflowsPath: options.workflowsPath, activities: interleavings.activities });
+  const session = await openSession({ workflowsPath: options.workflowsPath, activities: interleavings.activities, clock: options.clock });
   try {
     const prefix = idPrefix(interleavings.name);
-    await checkSignalsDefined(session, interleavings, `${prefix}-signals`);
+    await checkHandlersDefined(session, interleavings, `${prefix}-handlers`);
     return await exploreInterleavings({
       session,
       interleavings,
@@ -51,7 +65,7 @@ export async function exploreWorkflow(options: ExploreWorkflowOptions): Promise<
 
 /** A failing ordering saved as a regression: its steps replay it on any later code, no fast-check involved. */
 export interface SavedOrdering {
-  schema: typeof ORDERING_SCHEMA;
+  schema: string;
   interleavings: string;
   workflowType: string;
   seed: number;
@@ -63,7 +77,7 @@ export interface SavedOrdering {
 }
 
 function savedOrdering(interleavings: InterleavingsDefinition, result: Extract<ExploreResult, { failed: true }>): SavedOrdering {
-  const steps = result.run.timeline.flatMap(({ step }) => (step.kind === 'called' ? [] : [step]));
+  const steps = decisions(result.run);
   return {
     schema: ORDERING_SCHEMA,
     interleavings: interleavings.name,
@@ -126,7 +140,7 @@ export function readOrdering(file: string, interleavings: InterleavingsDefinitio
   } catch (error) {
     throw new InterleaveError(`${file}: not a saved ordering: ${(error as Error).message.split('\n')[0]}`);
   }
-  if (saved.schema !== ORDERING_SCHEMA || !Array.isArray(saved.steps))
+  if ((saved.schema !== ORDERING_SCHEMA && !EARLIER_SCHEMAS.includes(saved.schema ?? '')) || !Array.isArray(saved.steps))
     throw new InterleaveError(`${file}: not a saved ordering (expected "schema": "${ORDERING_SCHEMA}" and its "steps")`);
   if (saved.interleavings !== interleavings.name)
     throw new InterleaveError(`${file}: saved from the interleavings '${saved.interleavings}', not '${interleavings.name}'`);
@@ -138,11 +152,16 @@ export async function replayOrdering(options: {
   interleavings: InterleavingsDefinition;
   workflowsPath: string;
   saved: SavedOrdering;
+  clock?: TestServerClock;
 }): Promise<{ run: InterleavingRun; violations: Violation[] }> {
   const interleavings = resolveInterleavings(options.interleavings);
-  const session = await openSession({ workflowsPath: options.workflowsPath, activities: interleavings.activities });
+  const session = await openSession({ workflowsPath: options.workflowsPath, activities: interleavings.activities, clock: options.clock });
   try {
-    const events = new Set(options.saved.steps.flatMap((step) => (step.kind === 'send' ? [step.event] : [])));
+    const events = new Set(
+      options.saved.steps
+        .flatMap((step) => (step.kind === 'together' ? step.steps : [step]))
+        .flatMap((step) => (step.kind === 'send' ? [step.event] : [])),
+    );
     const run = await runOrdering({
       session,
       interleavings,

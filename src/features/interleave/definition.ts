@@ -1,13 +1,12 @@
 /**
- * `defineInterleavings`: one workflow, one input, the activities it calls (each a double whose answer the explorer
- * decides), the events that can arrive while it runs (signals, a cancellation request), and the properties every
- * run must keep. Validated eagerly: a wrong field is a DefinitionError naming it.
+ * `defineInterleavings`: one workflow, one input, the activities it (and the child workflows it starts) calls (each
+ * a double whose answer the explorer decides), the events that can arrive while it runs (signals, updates, a
+ * cancellation request), and the properties every run must keep. Validated eagerly: a wrong field is a
+ * DefinitionError naming it.
  */
-import { type Duration, parseDuration } from '../../base/duration.ts';
+import { type Duration, formatDuration, parseDuration } from '../../base/duration.ts';
 import { check, isRecord } from '../../base/definition.ts';
 import type { InterleavingRun } from './run-record.ts';
-
-/** Milliseconds, or text such as '30s', '23h', '7d'. */
 
 /** A failure an activity may answer with. It is final (non-retryable): the explorer is about orderings, not retries. */
 export interface ActivityFailureSpec {
@@ -26,6 +25,8 @@ export interface ActivityDoubleSpec {
 export type EventSpec =
   /** A signal, by name, with its arguments. */
   | { signal: string; args?: readonly unknown[]; after?: Duration }
+  /** An update, by name, with its arguments: accepted or rejected by its validator, and its handler raced by the rest. */
+  | { update: string; args?: readonly unknown[]; after?: Duration }
   /** A cancellation request of the workflow (`handle.cancel()`). */
   | { cancel: true; after?: Duration };
 
@@ -46,45 +47,87 @@ export interface InterleavingsDefinition {
   /** What can arrive while it runs. Each run sends a subset, each at a point the explorer picks. */
   events?: readonly EventSpec[];
   properties?: readonly PropertySpec[];
-  /** A run that has not ended by this much virtual time is stuck (default 7 days). */
+  /**
+   * A run that has not ended by this much virtual time is stuck. Default: 7 days, or twice the longest timer the
+   * run has started when that is longer (a workflow with a 30-day timer gets 60 days).
+   */
   timeBound?: Duration;
   /** Decisions in one run at most (default 64): past them the run counts as stuck. */
   maxSteps?: number;
+  /**
+   * Workflow types of the children the workflow starts: they run on the same worker, their activities are doubles
+   * too, and their calls, timers and answers join the ordering. A child of a type not named here is an error.
+   */
+  children?: readonly string[];
+  /** Runs of a continue-as-new chain followed at most (default 10): a chain longer than that is stuck. */
+  maxRuns?: number;
 }
 
 /** A definition with its durations in milliseconds and its defaults filled in. */
-export interface Interleavings extends Omit<InterleavingsDefinition, 'events' | 'properties' | 'timeBound' | 'maxSteps'> {
+export interface Interleavings extends Omit<
+  InterleavingsDefinition,
+  'events' | 'properties' | 'timeBound' | 'maxSteps' | 'children' | 'maxRuns'
+> {
   events: readonly ResolvedEvent[];
   properties: readonly PropertySpec[];
-  timeBoundMs: number;
+  /** The definition's own time bound; undefined for the default, which follows the workflow's timers (timeBoundOf). */
+  timeBoundMs: number | undefined;
   maxSteps: number;
+  children: readonly string[];
+  maxRuns: number;
 }
 
-export type ResolvedEvent = ({ kind: 'signal'; signal: string; args: readonly unknown[] } | { kind: 'cancel' }) & {
+export type ResolvedEvent = (
+  | { kind: 'signal'; signal: string; args: readonly unknown[] }
+  | { kind: 'update'; update: string; args: readonly unknown[] }
+  | { kind: 'cancel' }
+) & {
   /** The earliest virtual time after the start at which it may be sent. */
   afterMs: number;
-  /** How the timeline names it: `approve`, `cancel request`. */
+  /** How the timeline names it: `approve` (`enqueue("a")` when the signal is listed more than once), `update setLimit(-1)`, `cancel request`. */
   label: string;
 };
 
-const DEFAULT_TIME_BOUND_MS = 7 * 86_400_000;
+/** The least time bound of the default: a week of virtual time. */
+export const DEFAULT_TIME_BOUND_MS = 7 * 86_400_000;
+
+/** The time bound of a run that has started timers of at most `longestTimerMs`: the definition's, or the default's. */
+export function timeBoundOf(interleavings: Interleavings, longestTimerMs: number): number {
+  return interleavings.timeBoundMs ?? Math.max(DEFAULT_TIME_BOUND_MS, 2 * longestTimerMs);
+}
 
 /** A duration of virtual time (tempest's duration grammar; virtual time is cheap, so days are fine); throws naming `field`. */
 export function virtualMs(value: unknown, field: string): number {
   return parseDuration(value, field);
 }
 
-function resolveEvent(event: unknown, field: string, timeBoundMs: number): ResolvedEvent {
-  check(isRecord(event), field, `expected { signal: 'name', args?: [...] } or { cancel: true }, got ${JSON.stringify(event)}`);
-  const afterMs = event.after === undefined ? 0 : virtualMs(event.after, `${field}.after`);
+function resolveEvent(event: unknown, field: string, timeBoundMs: number | undefined): ResolvedEvent {
   check(
-    afterMs < timeBoundMs,
+    isRecord(event),
+    field,
+    `expected { signal: 'name', args?: [...] }, { update: 'name', args?: [...] } or { cancel: true }, got ${JSON.stringify(event)}`,
+  );
+  const afterMs = event.after === undefined ? 0 : virtualMs(event.after, `${field}.after`);
+  const bound = timeBoundMs ?? DEFAULT_TIME_BOUND_MS;
+  check(
+    afterMs < bound,
     `${field}.after`,
-    `${JSON.stringify(event.after)} is at or past the time bound (${timeBoundMs} ms of virtual time): no run could send it`,
+    `${JSON.stringify(event.after)} is at or past the time bound (${formatDuration(bound)} of virtual time${timeBoundMs === undefined ? ', the default: set timeBound' : ''}): no run could send it`,
   );
   if ('cancel' in event) {
     check(event.cancel === true, `${field}.cancel`, 'must be true');
     return { kind: 'cancel', afterMs, label: 'cancel request' };
+  }
+  if ('update' in event) {
+    check(
+      typeof event.update === 'string' && event.update.trim() !== '',
+      `${field}.update`,
+      `expected an update name, got ${JSON.stringify(event.update)}`,
+    );
+    check(event.args === undefined || Array.isArray(event.args), `${field}.args`, "expected an array of the update's arguments");
+    const args = (event.args as unknown[] | undefined) ?? [];
+    const shown = args.length === 0 ? event.update : `${event.update}(${args.map((a) => JSON.stringify(a)).join(', ')})`;
+    return { kind: 'update', update: event.update, args, afterMs, label: `update ${shown}` };
   }
   check(
     typeof event.signal === 'string' && event.signal.trim() !== '',
@@ -131,10 +174,14 @@ export function resolveInterleavings(definition: InterleavingsDefinition): Inter
       ),
     );
   }
-  const timeBoundMs = definition.timeBound === undefined ? DEFAULT_TIME_BOUND_MS : virtualMs(definition.timeBound, 'timeBound');
-  check(timeBoundMs > 0, 'timeBound', 'must be longer than zero');
+  const timeBoundMs = definition.timeBound === undefined ? undefined : virtualMs(definition.timeBound, 'timeBound');
+  check(timeBoundMs === undefined || timeBoundMs > 0, 'timeBound', 'must be longer than zero');
   check(definition.events === undefined || Array.isArray(definition.events), 'events', 'expected an array');
   const events = (definition.events ?? []).map((event, i) => resolveEvent(event, `events[${i}]`, timeBoundMs));
+  // A signal listed more than once (with other arguments) is named with its arguments, so a run says which it sent.
+  for (const event of events)
+    if (event.kind === 'signal' && events.filter((e) => e.kind === 'signal' && e.signal === event.signal).length > 1)
+      event.label = `${event.signal}(${event.args.map((a) => JSON.stringify(a)).join(', ')})`;
   check(
     definition.properties === undefined || Array.isArray(definition.properties),
     'properties',
@@ -151,5 +198,17 @@ export function resolveInterleavings(definition: InterleavingsDefinition): Inter
     'maxSteps',
     `expected a whole number above zero, got ${JSON.stringify(definition.maxSteps)}`,
   );
-  return { ...definition, events, properties, timeBoundMs, maxSteps };
+  check(
+    definition.children === undefined ||
+      (Array.isArray(definition.children) && definition.children.every((c) => typeof c === 'string' && c !== '')),
+    'children',
+    "expected the workflow types of the children it starts, such as ['shipItem']",
+  );
+  const maxRuns = definition.maxRuns ?? 10;
+  check(
+    Number.isInteger(maxRuns) && maxRuns > 0,
+    'maxRuns',
+    `expected a whole number above zero, got ${JSON.stringify(definition.maxRuns)}`,
+  );
+  return { ...definition, events, properties, timeBoundMs, maxSteps, children: definition.children ?? [], maxRuns };
 }

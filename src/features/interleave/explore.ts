@@ -1,20 +1,22 @@
 /**
  * Exploring interleavings with fast-check: an ordering is which events a run sends and, at each point where the
  * workflow has settled, which of the possible next steps to take (as small numbers: 0 is the canonical step, the
- * oldest call answered first). fast-check generates orderings, each is run on the time-skipping server and judged,
- * and a failing one is shrunk toward fewer events and canonical steps: the minimal ordering that still fails.
- * Its seed and path replay it exactly.
+ * oldest call answered first) and whether to deliver another one with it in the same workflow task. fast-check
+ * generates orderings, each is run on the time-skipping server and judged, and a failing one is shrunk toward
+ * fewer events, canonical steps and one step at a time: the minimal ordering that still fails. Its seed and path
+ * replay it exactly, to the millisecond. A run that stops making progress is a finding like any other; a harness
+ * that breaks (the server gone) ends the search with everything found so far.
  */
 import fc from 'fast-check';
 import { searchOneAtATime } from '../../base/search.ts';
 import type { Interleavings } from './definition.ts';
 import { historyShape } from './shape.ts';
-import { type Chooser, InterleaveError, runOrdering } from './run.ts';
+import { type Chooser, canGoTogether, InterleaveError, RunBrokeError, runOrdering, together as togetherStep } from './run.ts';
 import type { InterleavingRun, Step } from './run-record.ts';
 import type { InterleaveSession } from './session.ts';
 
 /** The built-in properties, checked on every run besides the definition's. */
-export const BUILT_IN_PROPERTIES = ['ended', 'no-workflow-task-failure', 'replays-clean'] as const;
+export const BUILT_IN_PROPERTIES = ['ended', 'makes-progress', 'no-workflow-task-failure', 'replays-clean'] as const;
 
 export interface Violation {
   property: string;
@@ -29,10 +31,22 @@ export class PropertyError extends InterleaveError {
 /** Every property's verdict on a run: the violations (none when all held). */
 export async function judgeRun(run: InterleavingRun, interleavings: Interleavings, session: InterleaveSession): Promise<Violation[]> {
   const violations: Violation[] = [];
+  if (run.noProgress !== undefined) violations.push({ property: 'makes-progress', message: run.noProgress });
   if (run.stuck !== undefined) violations.push({ property: 'ended', message: run.stuck });
   if (run.workflowTaskFailure !== undefined) violations.push({ property: 'no-workflow-task-failure', message: run.workflowTaskFailure });
-  const replayError = await session.replay(run.history, run.workflowId);
-  if (replayError !== undefined) violations.push({ property: 'replays-clean', message: replayError });
+  const histories = [
+    ...run.runs.map((r, i) => ({ history: r.history, workflowId: run.workflowId, who: run.runs.length > 1 ? `run ${i + 1}: ` : '' })),
+    ...run.children.flatMap((child) =>
+      child.runs.map((r) => ({ history: r.history, workflowId: child.workflowId, who: `child ${child.label}: ` })),
+    ),
+  ];
+  for (const { history, workflowId, who } of histories) {
+    const replayError = await session.replay(history, workflowId);
+    if (replayError !== undefined) {
+      violations.push({ property: 'replays-clean', message: `${who}${replayError}` });
+      break;
+    }
+  }
   for (const property of interleavings.properties) {
     let verdict: boolean | string;
     try {
@@ -60,18 +74,31 @@ export interface GeneratedOrdering {
   events: boolean[];
   /** At each decision, which possible step (modulo how many there are); past the end, the canonical one. */
   choices: number[];
+  /** At each decision, whether another possible step goes with the chosen one, in the same workflow task (past the end: no). */
+  together?: boolean[];
 }
+
+/** One decision in five delivers two steps in one workflow task; shrinking goes toward one at a time. */
+const TOGETHER = fc.nat({ max: 4 }).map((n) => n === 4);
 
 export function orderingArbitrary(interleavings: Interleavings): fc.Arbitrary<GeneratedOrdering> {
   const count = interleavings.events.length;
   return fc.record({
     events: fc.array(fc.boolean(), { minLength: count, maxLength: count }),
     choices: fc.array(fc.nat({ max: 15 }), { maxLength: interleavings.maxSteps }),
+    together: fc.array(TOGETHER, { maxLength: interleavings.maxSteps }),
   });
 }
 
-export function chooserOf(choices: readonly number[]): Chooser {
-  return (possible, taken) => possible[(choices[taken] ?? 0) % possible.length]!;
+export function chooserOf(choices: readonly number[], togetherFlags: readonly boolean[] = []): Chooser {
+  return (possible, taken) => {
+    const choice = choices[taken] ?? 0;
+    const first = possible[choice % possible.length]!;
+    if (!togetherFlags[taken]) return first;
+    const others = possible.filter((step) => step !== first && canGoTogether(first, step));
+    if (others.length === 0) return first;
+    return togetherStep([first, others[(choice + 1) % others.length]!]);
+  };
 }
 
 /** The same step, as a saved ordering names it (an advance is the same when it moves to the same next point). */
@@ -79,8 +106,15 @@ export function sameStep(a: Step, b: Step): boolean {
   if (a.kind !== b.kind) return false;
   if (a.kind === 'send' && b.kind === 'send') return a.event === b.event;
   if (a.kind === 'advance') return true;
+  if (a.kind === 'together' && b.kind === 'together')
+    return a.steps.length === b.steps.length && a.steps.every((step, i) => sameStep(step, b.steps[i]!));
   if ((a.kind === 'complete' || a.kind === 'fail') && (b.kind === 'complete' || b.kind === 'fail'))
-    return a.activity === b.activity && a.call === b.call && (a.kind === 'complete' || (b.kind === 'fail' && a.failure === b.failure));
+    return (
+      a.activity === b.activity &&
+      a.call === b.call &&
+      (a.execution ?? '') === (b.execution ?? '') &&
+      (a.kind === 'complete' || (b.kind === 'fail' && a.failure === b.failure))
+    );
   return false;
 }
 
@@ -89,43 +123,52 @@ export function replayChooser(steps: readonly Step[], describe: (step: Step) => 
   return (possible, taken) => {
     const wanted = steps[taken];
     if (!wanted) return possible[0]!;
-    const found = possible.find((step) => sameStep(step, wanted));
-    if (!found)
+    const parts = wanted.kind === 'together' ? wanted.steps : [wanted];
+    const found = parts.map((part) => possible.find((step) => sameStep(step, part)));
+    if (found.some((step) => step === undefined))
       throw new InterleaveError(
         `the saved ordering no longer applies: its step ${taken + 1} (${describe(wanted)}) is not possible here; possible: ${possible.map(describe).join(', ')}`,
       );
-    return found;
+    return wanted.kind === 'together' ? togetherStep(found as Step[]) : found[0]!;
   };
 }
 
 interface WorkflowMetadata {
-  definition?: { signalDefinitions?: { name?: string }[] };
+  definition?: { signalDefinitions?: { name?: string }[]; updateDefinitions?: { name?: string }[] };
 }
 
 /**
- * Run the canonical ordering with every event once, asking the workflow at each settled point which signals it
- * defines (its built-in metadata query): an event naming a signal it never defines is a mistake in the definition,
- * which would otherwise only be buffered, unread, in every run.
+ * Run the canonical ordering with every event once, asking the workflow at each settled point which signals and
+ * updates it defines (its built-in metadata query): an event naming a handler it never defines is a mistake in the
+ * definition, which would otherwise be buffered unread (a signal) or refused (an update) in every run.
  */
-export async function checkSignalsDefined(session: InterleaveSession, interleavings: Interleavings, workflowId: string): Promise<void> {
-  const signals = interleavings.events.flatMap((event, i) => (event.kind === 'signal' ? [{ name: event.signal, i }] : []));
-  if (signals.length === 0) return;
-  const defined = new Set<string>();
+export async function checkHandlersDefined(session: InterleaveSession, interleavings: Interleavings, workflowId: string): Promise<void> {
+  const named = interleavings.events.flatMap((event, i): { kind: 'signal' | 'update'; name: string; i: number }[] =>
+    event.kind === 'signal'
+      ? [{ kind: 'signal', name: event.signal, i }]
+      : event.kind === 'update'
+        ? [{ kind: 'update', name: event.update, i }]
+        : [],
+  );
+  if (named.length === 0) return;
+  const defined = { signal: new Set<string>(), update: new Set<string>() };
   await runOrdering({
     session,
     interleavings,
     workflowId,
     events: new Set(interleavings.events.map((_, i) => i)),
     choose: chooserOf([]),
-    onSettled: async (handle) => {
-      const metadata = await handle.query<WorkflowMetadata>('__temporal_workflow_metadata');
-      for (const signal of metadata.definition?.signalDefinitions ?? []) if (signal.name) defined.add(signal.name);
+    onSettled: async (id) => {
+      const metadata = await session.workflow.getHandle(id).query<WorkflowMetadata>('__temporal_workflow_metadata');
+      for (const signal of metadata.definition?.signalDefinitions ?? []) if (signal.name) defined.signal.add(signal.name);
+      for (const update of metadata.definition?.updateDefinitions ?? []) if (update.name) defined.update.add(update.name);
     },
   });
-  const unknown = signals.find((signal) => !defined.has(signal.name));
+  const unknown = named.find((handler) => !defined[handler.kind].has(handler.name));
   if (unknown) {
+    const names = [...defined[unknown.kind]].filter((name) => !name.startsWith('__')).sort();
     throw new InterleaveError(
-      `events[${unknown.i}].signal: the workflow ${interleavings.workflowType} defines no signal '${unknown.name}' (it defines ${[...defined].sort().join(', ') || 'none'})`,
+      `events[${unknown.i}].${unknown.kind}: the workflow ${interleavings.workflowType} defines no ${unknown.kind} '${unknown.name}' (it defines ${names.join(', ') || 'none'})`,
     );
   }
 }
@@ -141,8 +184,16 @@ export interface ExploreOptions {
   timeLimitMs?: number;
   /** Every run's workflow id starts with this. */
   idPrefix: string;
-  /** Called after every run with its verdict (for shapes, progress). */
-  onRun?: (run: InterleavingRun, violations: readonly Violation[]) => void;
+  /** Called after every run with its verdict and its number (1 for the first run of the search). */
+  onRun?: (run: InterleavingRun, violations: readonly Violation[], index: number) => void;
+}
+
+/** The harness broke during a run (the server went away, the clock could not be balanced): the search stopped there. */
+export interface HarnessBreak {
+  message: string;
+  /** Its number among the runs, and what it had done when it broke (when it got that far). */
+  runIndex: number;
+  run?: InterleavingRun;
 }
 
 export type ExploreResult = {
@@ -151,6 +202,10 @@ export type ExploreResult = {
   ms: number;
   /** Distinct history shapes the runs produced, with one run of each. */
   shapes: Map<string, InterleavingRun>;
+  /** The number of the first run that broke a property (1 for the search's first run), when one did. */
+  firstFailedRun?: number;
+  /** Set when the harness broke and the search stopped early; what was found until then is reported as usual. */
+  harnessError?: HarnessBreak;
 } & (
   | { failed: false }
   | {
@@ -177,7 +232,6 @@ async function dropUnneededEvents(
   runSteps: (steps: readonly Step[]) => Promise<{ run: InterleavingRun; violations: Violation[] }>,
 ): Promise<{ run: InterleavingRun; violations: Violation[] }> {
   let best = failing;
-  const decisions = (run: InterleavingRun): Step[] => run.timeline.flatMap(({ step }) => (step.kind === 'called' ? [] : [step]));
   for (let i = decisions(best.run).length - 1; i >= 0; i--) {
     const steps = decisions(best.run);
     if (steps[i]?.kind !== 'send') continue;
@@ -192,30 +246,48 @@ async function dropUnneededEvents(
   return best;
 }
 
+/** The explorer's decisions in a run's timeline (what a saved ordering replays), without what it observed. */
+export function decisions(run: InterleavingRun): Step[] {
+  return run.timeline.flatMap(({ step }) => (step.kind === 'called' || step.kind === 'continued' || step.kind === 'update' ? [] : [step]));
+}
+
+/** An error that ends the search as a harness error rather than being thrown: not the definition's fault. */
+function isHarnessBreak(error: unknown): boolean {
+  return !(error instanceof InterleaveError) && !(error instanceof PropertyError);
+}
+
 export async function exploreInterleavings(options: ExploreOptions): Promise<ExploreResult> {
   const { session, interleavings } = options;
   const started = performance.now();
   const shapes = new Map<string, InterleavingRun>();
   let counter = 0;
   let foundMs: number | undefined;
+  let firstFailedRun: number | undefined;
+  let harnessError: HarnessBreak | undefined;
   let lastFailure: { run: InterleavingRun; violations: Violation[] } | undefined;
   const runOnce = async (ordering: GeneratedOrdering): Promise<{ run: InterleavingRun; violations: Violation[] }> => {
     const events = new Set(ordering.events.flatMap((on, i) => (on ? [i] : [])));
+    const index = ++counter;
     const run = await runOrdering({
       session,
       interleavings,
-      workflowId: `${options.idPrefix}-${++counter}`,
+      workflowId: `${options.idPrefix}-${index}`,
       events,
-      choose: chooserOf(ordering.choices),
+      choose: chooserOf(ordering.choices, ordering.together),
     });
     const violations = await judgeRun(run, interleavings, session);
     const shape = historyShape(run.history);
     if (!shapes.has(shape)) shapes.set(shape, run);
-    options.onRun?.(run, violations);
+    if (violations.length > 0) firstFailedRun ??= index;
+    options.onRun?.(run, violations, index);
     return { run, violations };
   };
   const runSteps = async (steps: readonly Step[]): Promise<{ run: InterleavingRun; violations: Violation[] }> => {
-    const events = new Set(steps.flatMap((step) => (step.kind === 'send' ? [step.event] : [])));
+    const events = new Set(
+      steps
+        .flatMap((step) => (step.kind === 'together' ? step.steps : [step]))
+        .flatMap((step) => (step.kind === 'send' ? [step.event] : [])),
+    );
     const run = await runOrdering({
       session,
       interleavings,
@@ -225,26 +297,53 @@ export async function exploreInterleavings(options: ExploreOptions): Promise<Exp
     });
     return { run, violations: await judgeRun(run, interleavings, session) };
   };
-  // A run that throws (a harness problem, a property that throws, an activity the definition lacks) is no
-  // counterexample: the search stops and throws it.
+  // A run that throws because of the definition (a property that throws, an activity it lacks) is no
+  // counterexample: the search stops and throws it. A harness that breaks stops the search too, but what was
+  // found until then is kept: the result says where it broke.
   const search = await searchOneAtATime(
     orderingArbitrary(interleavings),
     async (ordering) => {
-      const judged = await runOnce(ordering);
-      if (judged.violations.length > 0) {
-        foundMs ??= performance.now() - started;
-        lastFailure = judged;
+      if (harnessError) return true;
+      try {
+        const judged = await runOnce(ordering);
+        if (judged.violations.length > 0) {
+          foundMs ??= performance.now() - started;
+          lastFailure = judged;
+        }
+        return judged.violations.length === 0;
+      } catch (error) {
+        if (!isHarnessBreak(error)) throw error;
+        harnessError = {
+          message: error instanceof Error ? error.message : String(error),
+          runIndex: counter,
+          ...(error instanceof RunBrokeError && error.run ? { run: error.run } : {}),
+        };
+        return true;
       }
-      return judged.violations.length === 0;
     },
     options,
   );
-  const base = { runs: counter, seed: search.seed, shapes };
-  if (!search.failed) return { ...base, ms: performance.now() - started, failed: false };
+  const base = {
+    runs: counter,
+    seed: search.seed,
+    shapes,
+    ...(firstFailedRun === undefined ? {} : { firstFailedRun }),
+    ...(harnessError === undefined ? {} : { harnessError }),
+  };
+  if (!search.failed || !lastFailure) return { ...base, ms: performance.now() - started, failed: false };
   const ordering = search.counterexample;
   // The last run that failed is the shrunk counterexample's own run: start from it rather than run it again, so
-  // what is reported is a failure that happened (a run's timing under load can differ from one run to the next).
-  const again = await dropUnneededEvents(lastFailure ?? (await runOnce(ordering)), (steps) => runSteps(steps));
+  // what is reported is a failure that happened. Events it does not need are dropped, unless the harness broke.
+  let again = lastFailure;
+  if (!harnessError) {
+    try {
+      again = await dropUnneededEvents(lastFailure, (steps) => runSteps(steps));
+    } catch (error) {
+      if (!isHarnessBreak(error)) throw error;
+      const message = error instanceof Error ? error.message : String(error);
+      base.harnessError = { message, runIndex: counter, ...(error instanceof RunBrokeError && error.run ? { run: error.run } : {}) };
+    }
+  }
   const shrunkMs = performance.now() - started;
   return {
     ...base,

@@ -1,25 +1,49 @@
 /**
- * One run of the workflow under one ordering: start it, let it settle (every workflow task done, every activity it
- * scheduled parked at its double), ask the chooser which of the possible next steps to take (answer an activity,
- * send an event, move virtual time to the next timer or event), take it, and again, until the workflow ends or
- * nothing is left to happen.
+ * One run of the workflow under one ordering: start it, let it settle (every workflow task of it, of the runs it
+ * continued as and of its children done, every activity they scheduled parked at its double, every timer due
+ * fired), ask the chooser which of the possible next steps to take (answer an activity, send a signal, an update or
+ * a cancellation, move virtual time to the next timer or event, or two of these in one workflow task), take it,
+ * and again, until the workflow ends or nothing is left to happen.
+ *
+ * The server's clock is frozen: between steps nothing happens, and time moves only when a step moves it, exactly
+ * to the next point. Waiting is for events (the worker finished something, a call reached its double), never for
+ * time; a run in which nothing happens any more while something is still to happen stopped making progress: a
+ * finding, reported with its timeline, never a crash of the search.
  */
-import type { WorkflowHandle } from '@temporalio/client';
-import type { History } from '../../base/history/history-file.ts';
-import type { Interleavings } from './definition.ts';
+import { WorkflowUpdateStage } from '@temporalio/client';
+import { formatDuration } from '../../base/duration.ts';
+import { HarnessError, UsageError } from '../../base/errors.ts';
+import { ClockHeldError } from '../../base/harness/virtual-clock.ts';
+import type { RunningTimer } from '../../base/history/progress.ts';
+import { type Interleavings, type ResolvedEvent, timeBoundOf } from './definition.ts';
 import type { RunCalls } from './doubles.ts';
-import { type RunningTimer, WorkflowProgress } from '../../base/history/progress.ts';
-import { protoMs } from '../../base/history/time.ts';
-import type { InterleavingRun, Step, TimedStep } from './run-record.ts';
+import { ExecutionTree, type Waiting } from './executions.ts';
+import type { InterleavingRun, Step, TimedStep, UpdateRecord } from './run-record.ts';
 import type { InterleaveSession } from './session.ts';
-import { UsageError } from '../../base/errors.ts';
 
-/** A workflow that takes longer than this (real time) to react to a step is a harness problem, not an ordering. */
-const SETTLE_BOUND_MS = 15_000;
+/** Real time with no sign of progress while the run still waits for something: it stopped making progress. */
+const QUIET_MS = 2000;
+/** Re-reads of a run that is not settled while its worker is idle: the first after 1 ms, doubling up to this. */
+const MAX_REREAD_MS = 64;
 
 /** The explored workflow did something the definition cannot drive: a usage error naming what. */
 export class InterleaveError extends UsageError {
   override name = 'InterleaveError';
+}
+
+/** A run that stopped making progress: what it waited for. Caught by the run, recorded as a finding. */
+class NoProgress extends Error {}
+
+/** The harness broke during a run (the server went away, the clock could not be balanced): with what the run had done. */
+export class RunBrokeError extends HarnessError {
+  override name = 'RunBrokeError';
+  constructor(
+    message: string,
+    readonly run: InterleavingRun | undefined,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
 }
 
 /** Picks the next step among the possible ones (never empty), given how many steps were taken before. */
@@ -32,49 +56,8 @@ export interface RunOptions {
   /** Indexes of the definition's events this run may send; the others it never sends. */
   events: ReadonlySet<number>;
   choose: Chooser;
-  /** Called at each settled point with the workflow's handle (the first run checks the signals it defines). */
-  onSettled?: (handle: WorkflowHandle) => Promise<void>;
-}
-
-interface Settled {
-  history: History;
-  state: WorkflowProgress;
-}
-
-/**
- * Wait until the workflow has reacted to everything: no workflow task outstanding, every activity it scheduled
- * parked at its double, and (after time moved to `timersDueBeforeMs`) every timer due before then fired. A history
- * read a moment too early would otherwise offer steps that depend on the machine's speed, not on the ordering.
- */
-async function settle(
-  handle: WorkflowHandle,
-  calls: RunCalls,
-  interleavings: Interleavings,
-  timersDueBeforeMs = -Infinity,
-): Promise<Settled> {
-  const deadline = Date.now() + SETTLE_BOUND_MS;
-  for (let wait = 1; ; wait = Math.min(wait * 2, 20)) {
-    const history = await handle.fetchHistory();
-    const state = WorkflowProgress.of(history);
-    const unanswered = state.openActivities();
-    const unknown = unanswered.find((a) => !(a.activityType in interleavings.activities));
-    if (unknown)
-      throw new InterleaveError(
-        `the workflow called activity '${unknown.activityType}', which the definition's activities do not name (they name ${Object.keys(interleavings.activities).join(', ')})`,
-      );
-    const ended = state.outcome.status !== 'running' || state.workflowTaskFailure !== undefined;
-    const timersFired = state.runningTimers().every((t) => t.firesAtMs >= timersDueBeforeMs);
-    if (ended || (!state.workflowTaskOutstanding && unanswered.length === calls.parked.length && timersFired)) return { history, state };
-    if (Date.now() > deadline) {
-      const waitingFor = state.workflowTaskOutstanding
-        ? 'a workflow task is outstanding'
-        : !timersFired
-          ? 'a timer due has not fired'
-          : `${unanswered.length} activities scheduled, ${calls.parked.length} reached their doubles`;
-      throw new Error(`workflow ${handle.workflowId} did not settle within ${SETTLE_BOUND_MS / 1000} s: ${waitingFor}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, wait));
-  }
+  /** Called at each settled point with the explored workflow's id (the first run asks which handlers it defines). */
+  onSettled?: (workflowId: string) => Promise<void>;
 }
 
 /** The steps possible now, the canonical one first: answer the oldest call, send the next event, move time, fail a call. */
@@ -86,15 +69,24 @@ export function possibleSteps(options: {
   sent: ReadonlySet<number>;
   nowMs: number;
   startMs: number;
+  /** This run's time bound, in ms after the start. */
+  timeBoundMs: number;
+  /** When the soonest call waiting for an answer times out (epoch ms): time moves only to points before it. */
+  callsDeadlineMs?: number;
 }): Step[] {
-  const { interleavings, calls, timers, events, sent, nowMs, startMs } = options;
+  const { interleavings, calls, timers, events, sent, nowMs, startMs, timeBoundMs, callsDeadlineMs = Infinity } = options;
   const elapsed = nowMs - startMs;
-  const completes: Step[] = calls.parked.map(({ call }) => ({ kind: 'complete', activity: call.activity, call: call.call }));
+  const execution = (e: string | undefined) => (e === undefined ? {} : { execution: e });
+  const completes: Step[] = calls.parked.map(({ call }) => ({
+    kind: 'complete',
+    activity: call.activity,
+    call: call.call,
+    ...execution(call.execution),
+  }));
   const unsent = [...events].filter((i) => !sent.has(i)).sort((a, b) => a - b);
   const sends: Step[] = unsent
     .filter((i) => interleavings.events[i]!.afterMs <= elapsed)
     .map((i) => ({ kind: 'send', event: i, label: interleavings.events[i]!.label }));
-  // Time moves only while no activity is running: the server would let it pass at the speed of real time.
   const points = [
     ...timers.map((t) => ({ at: t.firesAtMs, reason: `timer ${t.timerId} fires` })),
     ...unsent
@@ -102,8 +94,9 @@ export function possibleSteps(options: {
       .map((i) => ({ at: startMs + interleavings.events[i]!.afterMs, reason: `${interleavings.events[i]!.label} may be sent` })),
   ].sort((a, b) => a.at - b.at);
   const next = points[0];
+  // Time moves while calls wait for their answers, but not as far as their timeouts: the explorer is about orderings.
   const advances: Step[] =
-    calls.parked.length === 0 && next && next.at - startMs <= interleavings.timeBoundMs
+    next && next.at - startMs <= timeBoundMs && next.at < callsDeadlineMs
       ? [{ kind: 'advance', toMs: next.at - startMs, reason: next.reason }]
       : [];
   const fails: Step[] = calls.parked.flatMap(({ call }) =>
@@ -112,94 +105,441 @@ export function possibleSteps(options: {
       activity: call.activity,
       call: call.call,
       failure: f.type,
+      ...execution(call.execution),
     })),
   );
   return [...completes, ...sends, ...advances, ...fails];
 }
 
-async function take(
-  step: Step,
-  handle: WorkflowHandle,
-  options: RunOptions,
-  calls: RunCalls,
-  taken: number,
-  nowMs: number,
-  startMs: number,
-): Promise<void> {
-  switch (step.kind) {
-    case 'complete':
-      return calls.complete(step.activity, step.call, taken);
-    case 'fail':
-      return calls.fail(step.activity, step.call, step.failure, taken);
-    case 'send': {
-      const event = options.interleavings.events[step.event]!;
-      if (event.kind === 'cancel') return handle.cancel().then(() => undefined);
-      return handle.signal(event.signal, ...event.args);
+/** Two steps that can be delivered in one workflow task: not two answers of one call. */
+export function canGoTogether(a: Step, b: Step): boolean {
+  if (a.kind === 'together' || b.kind === 'together') return false;
+  if ((a.kind === 'complete' || a.kind === 'fail') && (b.kind === 'complete' || b.kind === 'fail'))
+    return !(a.activity === b.activity && a.call === b.call && a.execution === b.execution);
+  return !(a.kind === 'advance' && b.kind === 'advance');
+}
+
+/** A together step's parts in the order they are taken: time moves first, so everything else happens at the point. */
+export function together(steps: readonly Step[]): Step {
+  return { kind: 'together', steps: [...steps.filter((s) => s.kind === 'advance'), ...steps.filter((s) => s.kind !== 'advance')] };
+}
+
+class Run {
+  readonly calls: RunCalls;
+  readonly timeline: TimedStep[] = [];
+  readonly sent = new Set<number>();
+  readonly updates: (UpdateRecord & { updateId?: string })[] = [];
+  tree!: ExecutionTree;
+  startMs = 0;
+  nowMs = 0;
+  private seenCalls = 0;
+  private seenRuns = 1;
+  /** Runs that closed: their calls are answered by nobody. */
+  private closedRuns = new Set<string>();
+
+  constructor(
+    readonly options: RunOptions,
+    readonly session: InterleaveSession,
+  ) {
+    this.calls = session.doubles.open();
+    this.calls.onPark = () => session.worker.progress.tick();
+  }
+
+  get interleavings(): Interleavings {
+    return this.options.interleavings;
+  }
+
+  /** Virtual time since the start: what the timeline shows. */
+  get atMs(): number {
+    return this.nowMs - this.startMs;
+  }
+
+  async start(): Promise<void> {
+    const { interleavings, workflowId } = this.options;
+    const args = typeof interleavings.args === 'function' ? interleavings.args(workflowId) : interleavings.args;
+    const handle = await this.session.workflow.start(interleavings.workflowType, {
+      workflowId,
+      taskQueue: this.session.taskQueue,
+      args: [...args],
+    });
+    this.tree = new ExecutionTree(this.session.workflow, {
+      workflowId,
+      runId: handle.firstExecutionRunId,
+      workflowType: interleavings.workflowType,
+    });
+    await this.read();
+    this.startMs = this.tree.root.runs[0]!.progress.startedAtMs ?? 0;
+    this.nowMs = this.startMs;
+    await this.settle();
+  }
+
+  /**
+   * Wait until everything reacted to the last step. Woken by the worker finishing something or a call parking;
+   * while the worker is idle and something is still to happen, read again after 1, 2, 4 ... ms (a completion on its
+   * way); after QUIET_MS of real time with nothing at all, the run stopped making progress.
+   */
+  async settle(): Promise<void> {
+    const { progress } = this.session.worker;
+    let quietSince: number | undefined;
+    for (let reread = 1; ;) {
+      const since = progress.version;
+      await this.read();
+      if (this.tree.ended || this.tree.workflowTaskFailure() !== undefined || !this.waitingFor()) return this.settled();
+      const woke = await progress.next(since, this.session.worker.idle ? reread : QUIET_MS);
+      if (woke) {
+        reread = 1;
+        quietSince = undefined;
+        continue;
+      }
+      quietSince ??= Date.now();
+      reread = Math.min(reread * 2, MAX_REREAD_MS);
+      if (Date.now() - quietSince >= QUIET_MS) {
+        await this.read();
+        const still = this.waitingFor();
+        if (still && !this.tree.ended) throw new NoProgress(still.stuck);
+        return this.settled();
+      }
     }
-    case 'advance':
-      // A millisecond past the point: a timer due then fires even where its history rounds its time down.
-      return options.session.env.sleep(Math.max(1, startMs + step.toMs - nowMs + 1));
+  }
+
+  private waitingFor(): Waiting | undefined {
+    const waiting = this.tree.waitingFor(this.calls, this.nowMs, this.startMs);
+    if (waiting) return waiting;
+    if (!this.session.worker.idle) return { reason: 'the worker is busy', stuck: 'the worker never finished what it was doing' };
+    return undefined;
+  }
+
+  /**
+   * Read the executions again, refuse what the definition cannot drive (a child or an activity it does not name),
+   * and give back the holds of runs that closed with activities open.
+   */
+  private async read(): Promise<void> {
+    await this.tree.read();
+    const unknown = this.tree.children.find((child) => !this.interleavings.children.includes(child.workflowType));
+    if (unknown)
+      throw new InterleaveError(
+        `the workflow started a child workflow of type '${unknown.workflowType}', which the definition's children do not name (${
+          this.interleavings.children.length > 0
+            ? `they name ${this.interleavings.children.join(', ')}`
+            : 'it names none: add children: [...]'
+        })`,
+      );
+    for (const execution of this.tree.executions) {
+      for (const run of execution.runs) {
+        const strange = run.progress.openActivities().find((a) => !(a.activityType in this.interleavings.activities));
+        if (strange)
+          throw new InterleaveError(
+            `the workflow called activity '${strange.activityType}', which the definition's activities do not name (they name ${Object.keys(this.interleavings.activities).join(', ')})`,
+          );
+      }
+    }
+    const abandoned = this.tree.takeAbandonedHolds();
+    this.closedRuns = new Set([...this.closedRuns, ...abandoned.runIds]);
+    await this.session.clock.release(abandoned.holds);
+  }
+
+  /**
+   * Once settled (every call of the step has arrived, every child is known): number the calls that arrived, let go
+   * of those of runs that closed without them, and note continued runs and new calls in the timeline.
+   */
+  settled(): void {
+    this.calls.number((source) => this.tree.placeOf(source));
+    this.calls.abandon((source) => this.closedRuns.has(source.runId));
+    for (; this.seenRuns < this.tree.root.runs.length; this.seenRuns++)
+      this.timeline.push({ atMs: this.atMs, step: { kind: 'continued', run: this.seenRuns + 1 } });
+    for (const call of this.calls.calls.slice(this.seenCalls))
+      this.timeline.push({
+        atMs: this.atMs,
+        step: { kind: 'called', activity: call.activity, call: call.call, ...(call.execution ? { execution: call.execution } : {}) },
+      });
+    this.seenCalls = this.calls.calls.length;
+  }
+
+  /** Where the run stands: ended, stuck (and why), or the steps possible now. */
+  possible(): Step[] | { stuck: string } {
+    const timeBoundMs = timeBoundOf(this.interleavings, this.tree.longestTimerMs());
+    const deadlines = this.calls.parked.flatMap(({ source }) => {
+      const run = this.tree.executions.flatMap((e) => e.runs).find((r) => r.runId === source.runId);
+      const deadline = run?.progress.openActivities().find((a) => a.activityId === source.activityId)?.firstAttemptDeadlineMs;
+      return deadline === undefined ? [] : [deadline];
+    });
+    const possible = possibleSteps({
+      interleavings: this.interleavings,
+      calls: this.calls,
+      timers: this.tree.runningTimers(),
+      events: this.options.events,
+      sent: this.sent,
+      nowMs: this.nowMs,
+      startMs: this.startMs,
+      timeBoundMs,
+      callsDeadlineMs: Math.min(Infinity, ...deadlines),
+    });
+    if (possible.length > 0) return possible;
+    const next = this.tree.runningTimers()[0];
+    if (!next) return { stuck: 'still running with nothing left to happen: no activity to answer, no timer, no event left to send' };
+    const bound =
+      this.interleavings.timeBoundMs === undefined
+        ? `${formatDuration(timeBoundMs)} of virtual time, the default: a week, or twice its longest timer; set timeBound to explore further`
+        : `${formatDuration(timeBoundMs)} of virtual time, timeBound`;
+    return { stuck: `still running at the time bound (${bound}), its next timer at +${formatDuration(next.firesAtMs - this.startMs)}` };
+  }
+
+  async take(step: Step, taken: number): Promise<void> {
+    if (step.kind === 'together') return this.takeTogether(step.steps, taken);
+    if (step.kind === 'advance') return this.advance(this.startMs + step.toMs);
+    const waitForUpdate = await this.act(step, taken);
+    await waitForUpdate?.();
+  }
+
+  /** Take one answer or send; an update's acceptance is waited for by the returned function. */
+  private async act(step: Step, taken: number): Promise<(() => Promise<void>) | undefined> {
+    switch (step.kind) {
+      case 'complete':
+        this.calls.complete(step.activity, step.call, step.execution, taken);
+        return undefined;
+      case 'fail':
+        this.calls.fail(step.activity, step.call, step.execution, step.failure, taken);
+        return undefined;
+      case 'send': {
+        this.sent.add(step.event);
+        const event = this.interleavings.events[step.event]!;
+        const handle = this.session.workflow.getHandle(this.options.workflowId);
+        if (event.kind === 'cancel') await handle.cancel();
+        else if (event.kind === 'signal') await handle.signal(event.signal, ...event.args);
+        else return this.sendUpdate(event);
+        return undefined;
+      }
+      default:
+        throw new Error(`a ${step.kind} step is not taken by act`);
+    }
+  }
+
+  /** Send an update; the returned function waits until the workflow accepted or rejected it, and records which. */
+  private sendUpdate(event: Extract<ResolvedEvent, { kind: 'update' }>): () => Promise<void> {
+    const record: UpdateRecord & { updateId?: string } = { label: event.label, result: 'accepted' };
+    this.updates.push(record);
+    const handle = this.session.workflow.getHandle(this.options.workflowId);
+    const started =
+      event.args.length > 0
+        ? handle.startUpdate(event.update, { args: event.args as [unknown, ...unknown[]], waitForStage: WorkflowUpdateStage.ACCEPTED })
+        : handle.startUpdate(event.update, { waitForStage: WorkflowUpdateStage.ACCEPTED });
+    const answered = started.then(
+      (update) => {
+        record.updateId = update.updateId;
+      },
+      (error: unknown) => {
+        const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+        record.result = { rejected: cause instanceof Error ? cause.message.split('\n')[0]! : String(cause) };
+      },
+    );
+    return async () => {
+      await answered;
+      const rejected = record.result === 'accepted' ? undefined : record.result.rejected;
+      this.timeline.push({
+        atMs: this.atMs,
+        step: {
+          kind: 'update',
+          label: event.label,
+          accepted: rejected === undefined,
+          ...(rejected === undefined ? {} : { reason: rejected }),
+        },
+      });
+    };
+  }
+
+  /**
+   * Move time exactly to `targetMs`. Timers due at the same instant fire on the server's threads in any order, so
+   * a move to a tie (or a batch) goes behind the barrier: the worker polls nothing while they fire, and takes them
+   * in one workflow task.
+   */
+  private async advance(targetMs: number, batch?: () => Promise<void>): Promise<void> {
+    const holds = this.tree.serverHolds();
+    const tie = this.tree.runningTimers().filter((timer) => timer.firesAtMs === targetMs).length > 1;
+    const clock = this.session.clock;
+    if (!batch && !tie) {
+      await clock.advanceTo(targetMs, { holds, fromMs: this.nowMs });
+      this.nowMs = targetMs;
+      return;
+    }
+    if (targetMs - 1 > this.nowMs) await clock.advanceTo(targetMs - 1, { holds, fromMs: this.nowMs });
+    await this.session.holdSlots();
+    try {
+      await clock.advanceTo(targetMs, { holds: holds + this.session.barrierHolds, fromMs: Math.max(this.nowMs, targetMs - 1) });
+      this.nowMs = targetMs;
+      await batch?.();
+    } finally {
+      this.session.releaseSlots();
+    }
+  }
+
+  /** Several steps in one workflow task: behind the barrier, time moved first, every answer delivered before letting go. */
+  private async takeTogether(steps: readonly Step[], taken: number): Promise<void> {
+    const waits: (() => Promise<void>)[] = [];
+    const rest = steps.filter((s) => s.kind !== 'advance');
+    const batch = async () => {
+      for (const step of rest) {
+        const wait = await this.act(step, taken);
+        if (wait) waits.push(wait);
+      }
+      await this.answersDelivered(rest);
+    };
+    const move = steps.find((s) => s.kind === 'advance');
+    if (move?.kind === 'advance') await this.advance(this.startMs + move.toMs, batch);
+    else {
+      await this.session.holdSlots();
+      try {
+        await batch();
+      } finally {
+        this.session.releaseSlots();
+      }
+    }
+    for (const wait of waits) await wait();
+  }
+
+  /** Wait until the server has every answer given in `steps` (the barrier must not let go before). */
+  private async answersDelivered(steps: readonly Step[]): Promise<void> {
+    const answered = steps.filter((s) => s.kind === 'complete' || s.kind === 'fail');
+    if (answered.length === 0) return;
+    const { progress } = this.session.worker;
+    for (let reread = 1; ; reread = Math.min(reread * 2, MAX_REREAD_MS)) {
+      const since = progress.version;
+      await this.tree.read();
+      const open = this.tree
+        .openRuns()
+        .flatMap(({ execution, run }) =>
+          run.progress.openActivities().map((a) => ({ workflowId: execution.workflowId, runId: run.runId, activityId: a.activityId })),
+        );
+      const pending = this.calls.calls.filter(
+        (c) =>
+          c.answer !== undefined &&
+          answered.some(
+            (s) =>
+              (s.kind === 'complete' || s.kind === 'fail') && s.activity === c.activity && s.call === c.call && s.execution === c.execution,
+          ),
+      );
+      const stillOpen = pending.some((call) => {
+        const source = this.calls.sourceOf(call);
+        return (
+          source !== undefined &&
+          open.some((o) => o.workflowId === source.workflowId && o.runId === source.runId && o.activityId === source.activityId)
+        );
+      });
+      if (!stillOpen) return;
+      if (!(await progress.next(since, reread)) && reread === MAX_REREAD_MS)
+        throw new NoProgress('an answer given inside a batch never reached the server');
+    }
+  }
+
+  record(extra: { stuck?: string; noProgress?: string }): InterleavingRun {
+    if (extra.noProgress !== undefined) this.settled(); // the calls that arrived before it stopped, in the record too
+    const root = this.tree.root;
+    const last = this.tree.current;
+    const accepted = root.runs.flatMap((run) => run.progress.updates);
+    const updates = this.updates.map(({ updateId, ...update }): UpdateRecord => {
+      if (update.result !== 'accepted') return update;
+      const seen = accepted.find((u) => u.updateId === updateId);
+      return { ...update, outcome: seen?.outcome ?? 'unfinished' };
+    });
+    const failure = this.tree.workflowTaskFailure();
+    return {
+      workflowId: this.options.workflowId,
+      outcome: last.progress.outcome,
+      calls: this.calls.calls,
+      timeline: this.timeline,
+      sent: [...this.sent].map((i) => this.interleavings.events[i]!.label),
+      history: last.history,
+      runs: ExecutionTree.runsOf(root),
+      children: this.tree.children.map((child) => ({
+        label: child.label,
+        workflowId: child.workflowId,
+        workflowType: child.workflowType,
+        outcome: child.runs.at(-1)?.progress.outcome ?? { status: 'running' },
+        runs: ExecutionTree.runsOf(child),
+      })),
+      updates,
+      ...(extra.stuck === undefined ? {} : { stuck: extra.stuck }),
+      ...(extra.noProgress === undefined ? {} : { noProgress: extra.noProgress }),
+      ...(failure === undefined ? {} : { workflowTaskFailure: failure }),
+    };
+  }
+
+  /**
+   * End the run: terminate whatever is still open, give back the holds of closed runs, and let go of every call.
+   * After a run that stopped making progress the clock is balanced again, or the session is broken.
+   */
+  async finish(broken: boolean): Promise<void> {
+    if (this.tree) {
+      for (const { execution } of this.tree.openRuns().reverse())
+        await this.session.workflow
+          .getHandle(execution.workflowId)
+          .terminate('exploration run over')
+          .catch(() => undefined);
+      await this.tree.read();
+      await this.session.clock.release(this.tree.takeAbandonedHolds().holds);
+    }
+    this.session.doubles.close(this.calls);
+    if (broken && !(await this.session.clock.rebalance()))
+      throw new HarnessError(
+        `the test server's clock could not be balanced again after run ${this.options.workflowId} stopped making progress`,
+      );
   }
 }
 
 export async function runOrdering(options: RunOptions): Promise<InterleavingRun> {
-  const { session, interleavings, workflowId } = options;
-  const calls = session.doubles.open(workflowId);
-  const timeline: TimedStep[] = [];
-  const sent = new Set<number>();
+  const run = new Run(options, options.session);
+  let stuck: string | undefined;
+  let noProgress: string | undefined;
+  let failed = true;
   try {
-    const args = typeof interleavings.args === 'function' ? interleavings.args(workflowId) : interleavings.args;
-    const handle = await session.workflow.start(interleavings.workflowType, { workflowId, taskQueue: session.taskQueue, args: [...args] });
-    let settled = await settle(handle, calls, interleavings);
-    const startMs = protoMs(settled.history.events?.[0]?.eventTime);
-    let seenCalls = 0;
-    let stuck: string | undefined;
-    for (let taken = 0; ; taken++) {
-      const nowMs = await session.env.currentTimeMs();
-      for (const call of calls.calls.slice(seenCalls))
-        timeline.push({ atMs: nowMs - startMs, step: { kind: 'called', activity: call.activity, call: call.call } });
-      seenCalls = calls.calls.length;
-      if (settled.state.outcome.status !== 'running' || settled.state.workflowTaskFailure !== undefined) break;
-      await options.onSettled?.(handle);
-      if (taken >= interleavings.maxSteps) {
-        stuck = `still running after ${interleavings.maxSteps} steps (maxSteps)`;
-        break;
+    try {
+      await run.start();
+      for (let taken = 0; ; taken++) {
+        if (run.tree.ended || run.tree.workflowTaskFailure() !== undefined) break;
+        if (run.tree.root.runs.length > options.interleavings.maxRuns) {
+          stuck = `continued as new ${options.interleavings.maxRuns} times and still running (maxRuns)`;
+          break;
+        }
+        await options.onSettled?.(options.workflowId);
+        if (taken >= options.interleavings.maxSteps) {
+          stuck = `still running after ${options.interleavings.maxSteps} steps (maxSteps)`;
+          break;
+        }
+        if (!run.session.clock.frozen) run.nowMs = await run.session.clock.now();
+        const possible = run.possible();
+        if (!Array.isArray(possible)) {
+          stuck = possible.stuck;
+          break;
+        }
+        const step = options.choose(possible, taken);
+        const move = step.kind === 'together' ? step.steps.find((s) => s.kind === 'advance') : step;
+        run.timeline.push({ atMs: move?.kind === 'advance' ? move.toMs : run.atMs, step });
+        await run.take(step, taken);
+        await run.settle();
       }
-      const possible = possibleSteps({
-        interleavings,
-        calls,
-        timers: settled.state.runningTimers(),
-        events: options.events,
-        sent,
-        nowMs,
-        startMs,
-      });
-      if (possible.length === 0) {
-        stuck =
-          settled.state.runningTimers().length > 0
-            ? `still running at the time bound (${interleavings.timeBoundMs / 3_600_000} h of virtual time), its next timer later`
-            : 'still running with nothing left to happen: no activity to answer, no timer, no event left to send';
-        break;
-      }
-      const step = options.choose(possible, taken);
-      if (step.kind === 'send') sent.add(step.event);
-      timeline.push({ atMs: step.kind === 'advance' ? step.toMs : nowMs - startMs, step });
-      await take(step, handle, options, calls, taken, nowMs, startMs);
-      settled = await settle(handle, calls, interleavings, step.kind === 'advance' ? startMs + step.toMs + 1 : undefined);
+    } catch (error) {
+      if (error instanceof NoProgress) noProgress = error.message;
+      else if (error instanceof ClockHeldError) {
+        noProgress = `the clock is held by something the explorer does not know: ${error.message}`;
+        await run.session.clock.reclaim(error);
+      } else throw error;
     }
-    if (settled.state.outcome.status === 'running') await handle.terminate('exploration run over');
-    await session.releaseTimeLocks(settled.state.openActivities().length);
-    return {
-      workflowId,
-      outcome: settled.state.outcome,
-      calls: calls.calls,
-      timeline,
-      sent: [...sent].map((i) => interleavings.events[i]!.label),
-      history: settled.history,
-      ...(stuck === undefined ? {} : { stuck }),
-      ...(settled.state.workflowTaskFailure === undefined ? {} : { workflowTaskFailure: settled.state.workflowTaskFailure.message }),
-    };
-  } finally {
-    session.doubles.close(workflowId);
+    const record = run.record({ stuck, noProgress });
+    failed = false;
+    try {
+      await run.finish(noProgress !== undefined);
+    } catch (error) {
+      throw new RunBrokeError((error as Error).message, record, { cause: error });
+    }
+    return record;
+  } catch (error) {
+    if (error instanceof RunBrokeError || !failed) throw error;
+    if (error instanceof InterleaveError) {
+      await run.finish(false).catch(() => undefined);
+      throw error;
+    }
+    const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+    const partial = run.tree ? run.record({ noProgress: `the harness broke: ${message}` }) : undefined;
+    await run.finish(true).catch(() => undefined);
+    throw new RunBrokeError(`run ${options.workflowId} broke: ${message}`, partial, { cause: error });
   }
 }

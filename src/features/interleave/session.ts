@@ -1,19 +1,36 @@
 /**
- * The parts one exploration runs on, started once for all its runs: the pinned time-skipping server, one bundle
- * of the workflows, one worker whose activities are the explorer's doubles, and one replay worker that replays
- * each run's history against the same bundle as soon as the run ends.
+ * The parts one exploration runs on, started once for all its runs and kept hot: the pinned time-skipping server
+ * (its clock frozen, so virtual time moves only when a run moves it), one bundle of the workflows (with the
+ * explorer's barrier workflow added), one worker whose activities are the explorer's doubles, the barrier's two
+ * workflows, and one replay worker that replays each run's histories against the same bundle as soon as the run
+ * ends (a history whose shape was replayed before is not replayed again).
  */
-import type { WorkflowClient } from '@temporalio/client';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { WorkflowClient, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { workflowBundleFile } from '../../base/harness/bundle.ts';
-import { createTimeSkippingEnvironment } from '../../base/harness/temporal.ts';
-import { installQuietRuntime, WorkerGroup } from '../../base/harness/worker.ts';
+import { HarnessError } from '../../base/errors.ts';
+import { writeFileAtomic } from '../../base/files.ts';
+import { WorkflowBundleError, workflowBundleFile } from '../../base/harness/bundle.ts';
+import { createTimeSkippingEnvironment, type TestServerClock } from '../../base/harness/temporal.ts';
+import { VirtualClock } from '../../base/harness/virtual-clock.ts';
+import { installQuietRuntime } from '../../base/harness/worker.ts';
 import type { History } from '../../base/history/history-file.ts';
+import { protoMs } from '../../base/history/time.ts';
+import { cacheRoot } from '../../base/toolchain/cache.ts';
+import { TEMPEST_BARRIER_WORKFLOW } from './barrier-workflow.ts';
 import type { ActivityDoubleSpec } from './definition.ts';
 import { ActivityDoubles } from './doubles.ts';
+import { ObservedWorker } from './worker.ts';
 
 export const INTERLEAVE_TASK_QUEUE = 'tempest-interleave';
+/** Workflow-task slots of the worker: the fewest Core takes with a workflow cache, each held by a barrier workflow when the explorer batches. */
+const WORKFLOW_TASK_SLOTS = 2;
+/** How long holding every slot may take in real time before it is a harness error. */
+const BARRIER_GUARD_MS = 5000;
 
 const silent = { fn: (): void => undefined };
 /** Workflow code's logs (`log.error(...)` in a saga's compensation), hundreds of runs of them: not for the terminal (the SDK takes its deprecated sink name for its logger sink). */
@@ -22,18 +39,23 @@ const QUIET_WORKFLOW_LOGS = { defaultWorkerLogger: { trace: silent, debug: silen
 export interface SessionOptions {
   workflowsPath: string;
   activities: Record<string, ActivityDoubleSpec>;
+  /** The test server's clock (default frozen; real where the frozen clock cannot run). */
+  clock?: TestServerClock;
 }
 
 export interface InterleaveSession extends AsyncDisposable {
   env: TestWorkflowEnvironment;
+  /** A plain client: the time-skipping one lets time run while it waits for a result. */
   workflow: WorkflowClient;
+  clock: VirtualClock;
+  worker: ObservedWorker;
   doubles: ActivityDoubles;
   taskQueue: string;
-  /**
-   * The test server holds time still while any activity it scheduled is unanswered, and forgets to let go of an
-   * activity that was still unanswered when its workflow closed: time would never move again. Let go of them.
-   */
-  releaseTimeLocks(count: number): Promise<void>;
+  /** Take every workflow-task slot of the worker: until `releaseSlots`, the worker polls no workflow task. */
+  holdSlots(): Promise<void>;
+  releaseSlots(): void;
+  /** The holds the server has on the clock while the slots are held (one per barrier workflow task). */
+  readonly barrierHolds: number;
   /** Replay a history against the explored code: undefined when it replays clean, else why not. */
   replay(history: History, workflowId: string): Promise<string | undefined>;
   close(): Promise<void>;
@@ -65,12 +87,19 @@ function replayChannel(codePath: string): {
     () => 'the replay worker stopped',
     (error: unknown) => `the replay worker failed: ${error instanceof Error ? error.message : String(error)}`,
   );
+  // A history of a shape replayed before replays the same way: only its first copy is replayed.
+  const known = new Map<string, Promise<string | undefined>>();
   return {
     replay: (history, workflowId) => {
+      const key = replayKey(history);
+      const seen = known.get(key);
+      if (seen) return seen;
       const answer = new Promise<string | undefined>((resolve) => answers.push(resolve));
       queue.push({ history, workflowId });
       wake?.();
-      return Promise.race([answer, failed.then((reason) => Promise.reject(new Error(reason)))]);
+      const verdict = Promise.race([answer, failed.then((reason) => Promise.reject(new HarnessError(reason)))]);
+      known.set(key, verdict);
+      return verdict;
     },
     close: async () => {
       closed = true;
@@ -80,41 +109,134 @@ function replayChannel(codePath: string): {
   };
 }
 
+/** Keys that differ between two runs of one ordering but never change how the code replays. */
+const RUN_SPECIFIC =
+  /^(workflowId|runId|originalExecutionRunId|firstExecutionRunId|continuedExecutionRunId|newExecutionRunId|identity|requestId|binaryChecksum|buildId|workerVersion|deploymentName|workflowTaskCompletedEventId|parentWorkflowExecution|rootWorkflowExecution|taskToken|protocolInstanceId|updateId|messageId|eagerExecutionAccepted|expirationTime)$/;
+
+/**
+ * A history without what differs between runs of one ordering (ids, identities, absolute times: kept relative to
+ * its start) and with each payload as text with the run's workflow id taken out: two histories with one key replay alike.
+ */
+export function replayKey(history: History): string {
+  const events = history.events ?? [];
+  const start = protoMs(events[0]?.eventTime);
+  const ids = new Set<string>();
+  for (const event of events) {
+    const started = event.workflowExecutionStartedEventAttributes;
+    if (started?.workflowId) ids.add(started.workflowId);
+  }
+  const idPattern = ids.size > 0 ? new RegExp([...ids].map((id) => id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g') : undefined;
+  const json = JSON.stringify(
+    events.map((event) => ({ ...event, eventTime: protoMs(event.eventTime) - start })),
+    (key, value: unknown) => {
+      if (RUN_SPECIFIC.test(key)) return undefined;
+      if (value instanceof Uint8Array) {
+        const text = Buffer.from(value).toString('utf8');
+        return idPattern ? text.replace(idPattern, '<workflow>') : text;
+      }
+      return value;
+    },
+  );
+  return createHash('sha256').update(json).digest('hex');
+}
+
+/** The barrier workflow's module, next to this one (TypeScript in the repository, JavaScript when installed). */
+function barrierModule(): string {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  return ['barrier-workflow.ts', 'barrier-workflow.js'].map((file) => path.join(here, file)).find((file) => existsSync(file))!;
+}
+
+/**
+ * The module the explorer bundles: the user's workflows and the barrier workflow. Written once per workflows
+ * module into the cache (its content names both by absolute path), so the bundle cache keeps working.
+ */
+function exploredEntry(workflowsPath: string): string {
+  const absolute = path.resolve(workflowsPath);
+  const dir = path.join(cacheRoot(), 'interleave', 'entries');
+  const file = path.join(dir, `${createHash('sha256').update(absolute).digest('hex').slice(0, 16)}.ts`);
+  const text = [
+    '// Generated by tempest interleave: the explored workflows and the explorer barrier workflow, bundled together.',
+    `export * from ${JSON.stringify(absolute)};`,
+    `export { ${TEMPEST_BARRIER_WORKFLOW} } from ${JSON.stringify(barrierModule())};`,
+    '',
+  ].join('\n');
+  mkdirSync(dir, { recursive: true });
+  if (!existsSync(file) || readFileSync(file, 'utf8') !== text) writeFileAtomic(file, text);
+  return file;
+}
+
+async function bundleWithBarrier(workflowsPath: string): Promise<string> {
+  // Code that does not bundle is said about the user's module, not the generated one.
+  try {
+    return await workflowBundleFile(exploredEntry(workflowsPath));
+  } catch (error) {
+    if (!(error instanceof WorkflowBundleError)) throw error;
+    await workflowBundleFile(workflowsPath); // throws the same error, said about the user's own module
+    throw error;
+  }
+}
+
 export async function openSession(options: SessionOptions): Promise<InterleaveSession> {
   installQuietRuntime();
-  const codePath = await workflowBundleFile(options.workflowsPath);
-  const env = await createTimeSkippingEnvironment();
+  const codePath = await bundleWithBarrier(options.workflowsPath);
+  const env = await createTimeSkippingEnvironment({ clock: options.clock });
   const doubles = new ActivityDoubles(options.activities);
-  let workers: WorkerGroup | undefined;
+  const workflow = new WorkflowClient({ connection: env.connection });
+  let worker: ObservedWorker;
   try {
-    workers = await WorkerGroup.create({
+    worker = (await ObservedWorker.create({
       connection: env.nativeConnection,
+      taskQueue: INTERLEAVE_TASK_QUEUE,
       workflowBundle: { codePath },
       activities: doubles.activities(),
-      taskQueues: [INTERLEAVE_TASK_QUEUE],
       sinks: QUIET_WORKFLOW_LOGS,
-    });
+      maxConcurrentWorkflowTaskExecutions: WORKFLOW_TASK_SLOTS,
+      maxConcurrentWorkflowTaskPolls: WORKFLOW_TASK_SLOTS,
+    })) as ObservedWorker;
   } catch (error) {
     await env.teardown();
     throw error;
   }
-  const running = workers.start();
+  const running = worker.run();
   const replays = replayChannel(codePath);
   const close = async (): Promise<void> => {
     await replays.close();
-    await workers.shutdown().catch(() => undefined);
+    if (worker.getState() === 'RUNNING') worker.shutdown();
     await running.catch(() => undefined);
     await env.teardown();
   };
-  const releaseTimeLocks = async (count: number): Promise<void> => {
-    for (let i = 0; i < count; i++) await env.connection.testService?.unlockTimeSkipping({});
+  let barriers: WorkflowHandleWithFirstExecutionRunId[];
+  try {
+    barriers = await Promise.all(
+      Array.from({ length: WORKFLOW_TASK_SLOTS }, (_, i) =>
+        workflow.start(TEMPEST_BARRIER_WORKFLOW, { taskQueue: INTERLEAVE_TASK_QUEUE, workflowId: `tempest-barrier-${i + 1}`, args: [] }),
+      ),
+    );
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  const holdSlots = async (): Promise<void> => {
+    worker.hold(barriers.map((b) => b.firstExecutionRunId));
+    await Promise.all(barriers.map((b) => b.signal('hold')));
+    let timer: NodeJS.Timeout | undefined;
+    const guard = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), BARRIER_GUARD_MS)));
+    const held = await Promise.race([worker.heldCount(barriers.length), guard]).finally(() => clearTimeout(timer));
+    if (held === 'late')
+      throw new HarnessError(
+        `the worker did not take the barrier's workflow tasks within ${BARRIER_GUARD_MS / 1000} s: another worker polls its task queue?`,
+      );
   };
   return {
     env,
-    workflow: env.client.workflow,
+    workflow,
+    clock: VirtualClock.of(env),
+    worker,
     doubles,
     taskQueue: INTERLEAVE_TASK_QUEUE,
-    releaseTimeLocks,
+    holdSlots,
+    releaseSlots: () => worker.release(),
+    barrierHolds: WORKFLOW_TASK_SLOTS,
     replay: replays.replay,
     close,
     [Symbol.asyncDispose]: close,

@@ -1,28 +1,37 @@
 /**
- * Orderings as people read them: what happened in which order, at which virtual time since the workflow started.
+ * Orderings as people read them: what happened in which order, at which virtual time since the workflow started,
+ * to the millisecond (the clock moves only when the explorer moves it, so the times are exact).
  *
  *   +0s       workflow called reserveInventory
  *   +0s       reserveInventory completed
- *   +24h      time moved: timer 1 fires
+ *   +1d       time moved: timer 1 fires
  */
 import { formatOffset } from '../../base/duration.ts';
 import type { WorkflowOutcome } from '../../base/history/progress.ts';
-import type { CallMade, InterleavingRun, Step, TimedStep } from './run-record.ts';
+import type { InterleavingRun, Observed, Step, TimedStep } from './run-record.ts';
 
-const callName = (activity: string, call: number): string => (call > 1 ? `${activity} (call ${call})` : activity);
+const callName = (activity: string, call: number, execution: string | undefined): string =>
+  `${activity}${call > 1 ? ` (call ${call})` : ''}${execution ? ` of child ${execution}` : ''}`;
 
-export function describeStep(step: Step | CallMade): string {
+export function describeStep(step: Step | Observed): string {
   switch (step.kind) {
     case 'called':
-      return `workflow called ${callName(step.activity, step.call)}`;
+      return `${step.execution ? `child ${step.execution}` : 'workflow'} called ${callName(step.activity, step.call, undefined)}`;
     case 'complete':
-      return `${callName(step.activity, step.call)} completed`;
+      return `${callName(step.activity, step.call, step.execution)} completed`;
     case 'fail':
-      return `${callName(step.activity, step.call)} failed: ${step.failure}`;
+      return `${callName(step.activity, step.call, step.execution)} failed: ${step.failure}`;
     case 'send':
-      return step.label === 'cancel request' ? 'cancellation requested' : `signal ${step.label} sent`;
+      if (step.label === 'cancel request') return 'cancellation requested';
+      return step.label.startsWith('update ') ? `${step.label} sent` : `signal ${step.label} sent`;
     case 'advance':
       return `time moved: ${step.reason}`;
+    case 'together':
+      return `together: ${step.steps.map(describeStep).join(', ')}`;
+    case 'continued':
+      return `continued as new (run ${step.run})`;
+    case 'update':
+      return step.accepted ? `${step.label} accepted` : `${step.label} rejected: ${step.reason ?? ''}`;
   }
 }
 
@@ -40,11 +49,15 @@ export function describeOutcome(outcome: WorkflowOutcome): string {
 }
 
 export function timelineLines(timeline: readonly TimedStep[]): string[] {
-  // To the second: the time-skipping server's clock still runs in real time between steps, by milliseconds.
-  return timeline.map(({ atMs, step }) => `${formatOffset(atMs, 1000).padEnd(10)}${describeStep(step)}`);
+  return timeline.map(({ atMs, step }) => `${formatOffset(atMs).padEnd(9)} ${describeStep(step)}`);
 }
 
 /** The run as a timeline, then how it ended. */
 export function formatRun(run: InterleavingRun): string[] {
-  return [...timelineLines(run.timeline), `${''.padEnd(10)}${run.stuck ? `stuck: ${run.stuck}` : `ended ${describeOutcome(run.outcome)}`}`];
+  const end = run.noProgress
+    ? `stopped making progress: ${run.noProgress}`
+    : run.stuck
+      ? `stuck: ${run.stuck}`
+      : `ended ${describeOutcome(run.outcome)}${run.runs.length > 1 ? ` (run ${run.runs.length})` : ''}`;
+  return [...timelineLines(run.timeline), `${''.padEnd(10)}${end}`];
 }

@@ -2,12 +2,14 @@
  * testWorkflow: one workflow run on a time-skipping test server, with activity doubles, actions at moments of
  * the run, the events the workflow saw, and its history replayed against the code at the end.
  *
- * How the clock moves: the test server skips time only while nothing holds it (a running activity, a workflow
- * task, or a client that has not released it all hold it). The run holds it while the workflow is busy, so
- * every action and listener sees the moment it asked for; once the workflow has nothing to do but wait, the run
- * lets the clock jump to the next moment that matters (the next action's offset, a sleeping double's wake, or the
- * next timer when an action waits for a timer to start), and at the end to the workflow's close. A double that
- * takes '6h' lets the clock move while it waits, so hours of activity cost no wall time.
+ * How the clock moves (through VirtualClock, as the interleaving explorer moves it): the test server skips time only
+ * while nothing holds it (a running activity, a workflow task, or a client that has not released it all hold it),
+ * and its clock is frozen otherwise (createTimeSkippingEnvironment's default), so every time the run reports is
+ * the virtual time it scheduled, to the millisecond. The run holds the clock while the workflow is busy, so every
+ * action and listener sees the moment it asked for; once the workflow has nothing to do but wait, the run moves the
+ * clock exactly to the next moment that matters (the next action's offset, a sleeping double's wake, or the next
+ * timer when an action waits for a timer to start), and at the end lets it run to the workflow's close. A double
+ * that takes '6h' lets the clock move while it waits, so hours of activity cost no wall time.
  */
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
@@ -15,6 +17,7 @@ import { type WorkflowHandleWithFirstExecutionRunId, WorkflowFailedError } from 
 import proto, { type temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { workflowBundleFile } from '../../base/harness/bundle.ts';
+import { VirtualClock } from '../../base/harness/virtual-clock.ts';
 import { WorkerGroup } from '../../base/harness/worker.ts';
 import { describeCommand } from '../replay/compare.ts';
 import { type History, loadedHistory } from '../../base/history/history-file.ts';
@@ -22,7 +25,7 @@ import { Replayer } from '../replay/replayer.ts';
 import type { WorkflowAction } from './actions.ts';
 import { type ActivityCall, type ActivityDouble, DoubleInRun } from './doubles.ts';
 import { describeEvent, HistoryReader, type WorkflowTestEvent } from './events.ts';
-import { type OpenActivity, WorkflowProgress, type WorkflowOutcome as HistoryOutcome } from '../../base/history/progress.ts';
+import { CODE_FAILURES, type OpenActivity, WorkflowProgress, type WorkflowOutcome as HistoryOutcome } from '../../base/history/progress.ts';
 import { protoMs } from '../../base/history/time.ts';
 import { WorkflowTestInputError } from './offsets.ts';
 import { EXIT, TempestError } from '../../base/errors.ts';
@@ -140,6 +143,7 @@ class Run {
   private readonly outcomes: ActionOutcome[] = [];
   private readonly fired = new Set<WorkflowAction>();
   private readonly offsetActions: WorkflowAction[];
+  private readonly clock: VirtualClock;
   /** Workflow-clock time of the workflow's start (its first event), once the run has read it. */
   private clockStart = 0;
   private startClock!: () => void;
@@ -164,21 +168,22 @@ class Run {
     this.taskQueue = options.taskQueue ?? `workflow-test-${randomUUID()}`;
     this.workflowId = options.workflowId ?? `${options.workflow}-${randomUUID()}`;
     this.deadline = Date.now() + (options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    this.clock = VirtualClock.of(env);
     this.offsetActions = (options.at ?? []).filter((a) => a.trigger.kind === 'offset').sort((a, b) => offsetOf(a) - offsetOf(b));
   }
 
   readonly hooks = {
-    now: () => this.env.currentTimeMs(),
+    now: () => this.clock.now(),
     attemptStartedAt: async (activityId: string) => {
       const { raw } = await this.handle!.describe();
       const pending = raw.pendingActivities?.find((activity) => activity.activityId === activityId);
-      return pending?.lastStartedTime ? protoMs(pending.lastStartedTime) : await this.env.currentTimeMs();
+      return pending?.lastStartedTime ? protoMs(pending.lastStartedTime) : await this.clock.now();
     },
     elapsed: async () => {
       await this.clockStarted;
-      return (await this.env.currentTimeMs()) - this.clockStart;
+      return (await this.clock.now()) - this.clockStart;
     },
-    sleep: (ms: number) => this.env.sleep(ms),
+    sleep: (ms: number) => this.clock.sleep(ms),
     started: async (activity: string, call: ActivityCall) => {
       for (const action of this.options.at ?? []) {
         const { trigger } = action;
@@ -235,8 +240,11 @@ class Run {
       }
       const target = this.nextMoment();
       if (target === undefined) return;
-      const now = await this.env.currentTimeMs();
-      if (target > now) await this.bounded('the workflow clock to reach the next action', this.env.sleep(target - now));
+      // Nothing holds the clock but the run: the move lands exactly on the target.
+      await this.bounded(
+        'the workflow clock to reach the next action',
+        this.clock.advanceTo(target, { guardMs: this.deadline - Date.now() }),
+      );
       for (const action of this.offsetActions) {
         if (!this.fired.has(action) && this.clockStart + offsetOf(action) <= target) await this.perform(action);
       }
@@ -341,7 +349,7 @@ class Run {
 
   private async perform(action: WorkflowAction): Promise<void> {
     this.fired.add(action);
-    const at = (await this.env.currentTimeMs()) - this.clockStart;
+    const at = (await this.clock.now()) - this.clockStart;
     try {
       if (action.kind === 'signal' || action.kind === 'update' || action.kind === 'query')
         await this.checkDefined(action, action.kind, action.name ?? '');
@@ -386,9 +394,7 @@ class Run {
       (a) => a.state === PENDING_ACTIVITY_STATE_STARTED || a.state === PENDING_ACTIVITY_STATE_CANCEL_REQUESTED,
     ).length;
     const sleeping = doubles.flatMap((double) => [...double.sleeping.values()]).sort((a, b) => a.wakeAt - b.wakeAt);
-    const testService = this.env.connection.testService!;
-    // The server refuses an unlock it has no lock for: harmless, so not an error of the run.
-    const release = () => testService.unlockTimeSkipping({}).catch(() => undefined);
+    const release = () => this.clock.releaseIfHeld();
     for (let i = sleeping.length; i < held; i++) await release();
     for (const attempt of sleeping) {
       await release();
@@ -484,12 +490,6 @@ class Run {
 interface WorkflowMetadata {
   definition?: Partial<Record<'signalDefinitions' | 'updateDefinitions' | 'queryDefinitions', { name: string }[]>>;
 }
-
-/** Workflow task failures that mean the code threw, or did something else than its history: a bug, not a race the server resolves. */
-const CODE_FAILURES: ReadonlySet<number> = new Set([
-  proto.temporal.api.enums.v1.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_WORKFLOW_WORKER_UNHANDLED_FAILURE,
-  proto.temporal.api.enums.v1.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_NON_DETERMINISTIC_ERROR,
-]);
 
 const offsetOf = (action: WorkflowAction): number => (action.trigger.kind === 'offset' ? action.trigger.ms : 0);
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

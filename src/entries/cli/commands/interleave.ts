@@ -1,7 +1,8 @@
 /**
- * `tempest interleave <file>`: run a workflow under many orderings of its activity answers, signals, cancellation
- * and timers in virtual time, check every run's properties, and shrink a failure to a minimal timeline. Exit 0 every
- * property held, 1 one did not (with the timeline, seed and path), 2 a usage or harness error.
+ * `tempest interleave <file>`: run a workflow under many orderings of its activity answers, signals, updates,
+ * cancellation and timers in virtual time, check every run's properties, and shrink a failure to a minimal
+ * timeline. Exit 0 every property held, 1 one did not (with the timeline, seed and path), 2 a usage or harness
+ * error (a harness that broke mid-search still prints what was found until then, and the run that broke).
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -10,7 +11,8 @@ import { WorkflowBundleError } from '../../../base/harness/bundle.ts';
 import { exploreWorkflow, readOrdering, replayOrdering, saveOrdering, saveRegressionTest } from '../../../features/interleave/api.ts';
 import { synthesizeCorpus, type ShapeCount } from '../../../features/interleave/corpus.ts';
 import { type InterleavingsDefinition, resolveInterleavings } from '../../../features/interleave/definition.ts';
-import type { ExploreResult, Violation } from '../../../features/interleave/explore.ts';
+import { BUILT_IN_PROPERTIES, type ExploreResult, type Violation } from '../../../features/interleave/explore.ts';
+import { REAL_CLOCK_CAVEAT, type TestServerClock } from '../../../base/harness/temporal.ts';
 import { InterleaveError } from '../../../features/interleave/run.ts';
 import { formatRun } from '../../../features/interleave/timeline.ts';
 import { probeModules } from '../../../base/modules/probe.ts';
@@ -28,6 +30,7 @@ export interface InterleaveOptions extends ProjectFlags {
   save?: string;
   ordering?: string;
   corpus?: boolean;
+  clock?: string;
   json?: boolean;
 }
 
@@ -103,12 +106,20 @@ export async function runInterleave(file: string, options: InterleaveOptions): P
   if (options.ordering !== undefined && !existsSync(options.ordering)) throw new UsageError(`--ordering ${options.ordering}: no such file`);
   if (options.save !== undefined && !existsSync(path.dirname(path.resolve(options.save))))
     throw new UsageError(`--save ${options.save}: its folder does not exist`);
+  const clock = options.clock ?? 'frozen';
+  if (clock !== 'frozen' && clock !== 'real') throw new UsageError(`--clock must be frozen or real, got '${clock}'`);
   const workflowsPath = await workflowsModule(options.workflows, project.workflows, definition.workflowType);
+  if (clock === 'real') process.stderr.write(`tempest: --clock real: ${REAL_CLOCK_CAVEAT}\n`);
 
   try {
     if (options.ordering !== undefined) {
       const saved = readOrdering(options.ordering, definition);
-      const { run, violations } = await replayOrdering({ interleavings: definition, workflowsPath, saved });
+      const { run, violations } = await replayOrdering({
+        interleavings: definition,
+        workflowsPath,
+        saved,
+        clock: clock as TestServerClock,
+      });
       if (options.json)
         process.stdout.write(`${JSON.stringify({ ordering: options.ordering, violations, timeline: formatRun(run) }, null, 2)}\n`);
       else
@@ -128,6 +139,7 @@ export async function runInterleave(file: string, options: InterleaveOptions): P
       seed,
       path: options.path,
       timeLimitMs,
+      clock: clock as TestServerClock,
     });
     const shapes = await synthesizeCorpus({
       corpus: project.corpus,
@@ -142,6 +154,7 @@ export async function runInterleave(file: string, options: InterleaveOptions): P
       else saveOrdering(options.save, definition, result);
     }
     const perSecond = result.runs / (result.ms / 1000);
+    const broke = result.harnessError;
     if (options.json) {
       const failure = result.failed
         ? {
@@ -154,14 +167,33 @@ export async function runInterleave(file: string, options: InterleaveOptions): P
             replay: replayCommand(file, options, result.seed, result.path),
           }
         : undefined;
+      const harnessError = broke
+        ? { message: broke.message, run: broke.runIndex, ...(broke.run ? { timeline: formatRun(broke.run) } : {}) }
+        : undefined;
       process.stdout.write(
-        `${JSON.stringify({ interleavings: definition.name, runs: result.runs, seed: result.seed, ms: Math.round(result.ms), perSecond: Number(perSecond.toFixed(1)), failed: result.failed, failure, shapes }, null, 2)}\n`,
+        `${JSON.stringify(
+          {
+            interleavings: definition.name,
+            runs: result.runs,
+            seed: result.seed,
+            ms: Math.round(result.ms),
+            perSecond: Number(perSecond.toFixed(1)),
+            clock,
+            failed: result.failed,
+            firstFailedRun: result.firstFailedRun ?? null,
+            failure,
+            harnessError,
+            shapes,
+          },
+          null,
+          2,
+        )}\n`,
       );
     } else {
       const head = `interleavings ${definition.name}: ${result.runs} ordering${result.runs === 1 ? '' : 's'} in ${(result.ms / 1000).toFixed(1)} s (${perSecond.toFixed(1)} a second), seed ${result.seed}`;
       const lines = result.failed
         ? [
-            `${head}: a property broke (found after ${(result.foundMs / 1000).toFixed(1)} s, shrunk ${result.shrinks} times by ${(result.shrunkMs / 1000).toFixed(1)} s) under this ordering:`,
+            `${head}: a property broke (first in run ${result.firstFailedRun ?? '?'}, found after ${(result.foundMs / 1000).toFixed(1)} s, shrunk ${result.shrinks} times by ${(result.shrunkMs / 1000).toFixed(1)} s) under this ordering:`,
             ...formatRun(result.run).map((l) => `  ${l}`),
             ...violationLines(result.violations),
             `replay it: ${replayCommand(file, options, result.seed, result.path)}`,
@@ -172,10 +204,16 @@ export async function runInterleave(file: string, options: InterleaveOptions): P
               : []),
           ]
         : [
-            `${head}: every property held (${definition.properties?.length ?? 0} of the definition's, and ended, no-workflow-task-failure, replays-clean)`,
+            `${head}: ${broke ? `no property broke in the ${result.runs - 1} runs before the harness broke` : `every property held (${definition.properties?.length ?? 0} of the definition's, and ${BUILT_IN_PROPERTIES.join(', ')})`}`,
           ];
+      if (broke)
+        lines.push(
+          `the harness broke in run ${broke.runIndex}, which stopped the search: ${broke.message}`,
+          ...(broke.run ? formatRun(broke.run).map((l) => `  ${l}`) : []),
+        );
       process.stdout.write(`${[...lines, ...shapeLines(shapes)].join('\n')}\n`);
     }
+    if (broke) return EXIT.usageOrHarness;
     return result.failed ? EXIT.verdictFailed : EXIT.ok;
   } catch (error) {
     if (error instanceof InterleaveError || error instanceof WorkflowBundleError)

@@ -1,0 +1,222 @@
+/**
+ * What the explorer can drive, one capability per test, each under one ordering written out step by step (the way
+ * a saved ordering replays) and its timeline asserted to the millisecond: updates, continue-as-new, child workflows,
+ * time moving while an activity is in flight, several events in one workflow task, timers due at one instant, a run
+ * that stops making progress, a timer longer than the default time bound, and a harness that breaks mid-search.
+ */
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ActivityDoubleSpec, InterleavingsDefinition, Step } from 'tempest/interleave';
+import { defineInterleavings } from 'tempest/interleave';
+import { HarnessError } from '../../src/base/errors';
+import { resolveInterleavings } from '../../src/features/interleave/definition';
+import { exploreInterleavings, judgeRun, replayChooser } from '../../src/features/interleave/explore';
+import { runOrdering } from '../../src/features/interleave/run';
+import { type InterleaveSession, openSession, replayKey } from '../../src/features/interleave/session';
+import { describeStep, formatRun } from '../../src/features/interleave/timeline';
+import expenseBudget from '../fixtures/interleavings/racy/expense-budget';
+import jobQueueCarried from '../fixtures/interleavings/racy/job-queue-carried';
+import paymentDispute from '../fixtures/interleavings/racy/payment-dispute';
+import cardCheckout from '../fixtures/interleavings/racy/card-checkout';
+import { REPO_ROOT } from '../support/repo';
+
+const fixtures = path.join(REPO_ROOT, 'test', 'fixtures', 'interleavings');
+let counter = 0;
+
+/** One session on a workflows module (its doubles answer as `activities` say), and a way to run one ordering of a definition on it. */
+function useSession(workflows: string, activities: Record<string, ActivityDoubleSpec>) {
+  let session: InterleaveSession;
+  beforeAll(async () => {
+    session = await openSession({ workflowsPath: path.join(fixtures, workflows), activities });
+  });
+  afterAll(async () => {
+    await session?.close();
+  });
+  return {
+    get session() {
+      return session;
+    },
+    async run(definition: InterleavingsDefinition, steps: Step[]) {
+      const interleavings = resolveInterleavings(definition);
+      const events = new Set(
+        steps.flatMap((s) => (s.kind === 'together' ? s.steps : [s])).flatMap((s) => (s.kind === 'send' ? [s.event] : [])),
+      );
+      const run = await runOrdering({
+        session,
+        interleavings,
+        workflowId: `capability-${++counter}`,
+        events,
+        choose: replayChooser(steps, describeStep),
+      });
+      return { run, violations: await judgeRun(run, interleavings, session), timeline: formatRun(run) };
+    },
+  };
+}
+
+const send = (event: number, label: string): Step => ({ kind: 'send', event, label });
+const complete = (activity: string, call = 1, execution?: string): Step => ({
+  kind: 'complete',
+  activity,
+  call,
+  ...(execution ? { execution } : {}),
+});
+const advance: Step = { kind: 'advance', toMs: 0, reason: '' };
+const together = (...steps: Step[]): Step => ({ kind: 'together', steps });
+
+describe('on the racy workflows', () => {
+  const racy = useSession('racy/workflows.ts', {
+    ...expenseBudget.activities,
+    ...jobQueueCarried.activities,
+    ...paymentDispute.activities,
+    ...cardCheckout.activities,
+  });
+
+  it('updates: two accepted while the first one still waits for its activity, a third refused by the validator; each ends as its handler did', async () => {
+    const { run, violations, timeline } = await racy.run(expenseBudget, [
+      send(0, 'update approve(60)'),
+      send(1, 'update approve(70)'),
+      send(2, 'update approve(-5)'),
+      complete('reserveFunds', 1),
+      complete('reserveFunds', 2),
+      send(3, 'close'),
+    ]);
+    expect(timeline).toMatchInlineSnapshot();
+    expect(run.updates).toMatchInlineSnapshot();
+    expect(violations.map((v) => v.property)).toEqual(['within-budget']);
+  });
+
+  it('continue-as-new: the chain of runs in the record and the timeline, calls numbered across it', async () => {
+    const { run, violations, timeline } = await racy.run(jobQueueCarried, [
+      send(0, 'enqueue("a")'),
+      complete('processJob', 1),
+      send(1, 'enqueue("b")'),
+      send(2, 'enqueue("c")'),
+      complete('processJob', 2),
+      complete('processJob', 3),
+      advance,
+    ]);
+    expect(timeline).toMatchInlineSnapshot();
+    expect(run.runs.map((r) => r.outcome.status)).toEqual(['continued-as-new', 'completed']);
+    expect(run.runs.map((r) => r.history.events?.length)).toEqual([expect.any(Number), expect.any(Number)]);
+    expect(run.calls.map(({ args, call, run: inRun }) => ({ args, call, run: inRun }))).toEqual([
+      { args: ['a'], call: 1, run: undefined },
+      { args: ['b'], call: 2, run: undefined },
+      { args: ['c'], call: 3, run: 2 },
+    ]);
+    expect(violations).toEqual([]);
+  });
+
+  it('time moves while an activity is in flight: the deadline passes before the refund answers', async () => {
+    const { violations, timeline } = await racy.run(paymentDispute, [
+      send(0, 'merchantRefund'),
+      advance,
+      complete('issueRefund', 1),
+      complete('issueRefund', 2),
+    ]);
+    expect(timeline).toMatchInlineSnapshot();
+    expect(violations.map((v) => v.property)).toEqual(['refunded-once']);
+  });
+
+  it('timers due at one instant land in one workflow task, the same history every time', async () => {
+    const histories = new Set<string>();
+    for (let i = 0; i < 4; i++) {
+      const { run, timeline } = await racy.run(cardCheckout, [
+        complete('authorizeCard'),
+        advance,
+        complete('captureFunds'),
+        complete('sendPaymentNudge'),
+      ]);
+      if (i === 0) expect(timeline).toMatchInlineSnapshot();
+      histories.add(replayKey(run.history));
+    }
+    expect(histories.size).toBe(1);
+  });
+});
+
+describe('on workflows that show one capability each', () => {
+  const base = { args: [], activities: { pack: { returns: (n: number) => n * 10 }, ship: { returns: 'shipment-1' }, renew: {} } };
+  const features = useSession('features/workflows.ts', base.activities);
+
+  it('child workflows: their calls join the ordering, named by child; the explorer answers the second child first', async () => {
+    const shipOrder = defineInterleavings({ ...base, name: 'ship-order', workflowType: 'shipOrder', children: ['packParcel'] });
+    const { run, violations, timeline } = await features.run(shipOrder, [
+      complete('pack', 1, 'packParcel-2'),
+      complete('pack', 1, 'packParcel-1'),
+      complete('ship'),
+    ]);
+    expect(timeline).toMatchInlineSnapshot();
+    expect(run.children.map(({ label, outcome }) => ({ label, outcome }))).toEqual([
+      { label: 'packParcel-1', outcome: { status: 'completed', result: 10 } },
+      { label: 'packParcel-2', outcome: { status: 'completed', result: 20 } },
+    ]);
+    expect(run.calls.find((c) => c.activity === 'ship')?.args).toEqual([[10, 20]]);
+    expect(violations).toEqual([]);
+  });
+
+  it('a child of a type the definition does not name is refused, naming it', async () => {
+    const shipOrder = defineInterleavings({ ...base, name: 'ship-order', workflowType: 'shipOrder' });
+    await expect(features.run(shipOrder, [])).rejects.toThrow(
+      "the workflow started a child workflow of type 'packParcel', which the definition's children do not name (it names none: add children: [...])",
+    );
+  });
+
+  const pokeAndTimer = defineInterleavings({ ...base, name: 'poke-and-timer', workflowType: 'pokeAndTimer', events: [{ signal: 'poke' }] });
+
+  it('several events in one workflow task: the timer firing and the signal, together', async () => {
+    const { run, timeline } = await features.run(pokeAndTimer, [together(advance, send(0, 'poke'))]);
+    expect(timeline).toMatchInlineSnapshot();
+    expect(run.outcome).toEqual({ status: 'completed', result: true });
+  });
+
+  it('the same two one after the other reach the workflow in two workflow tasks', async () => {
+    const { run } = await features.run(pokeAndTimer, [advance, send(0, 'poke')]);
+    expect(run.outcome).toEqual({ status: 'completed', result: false });
+  });
+
+  it('a run that stops making progress is a finding with its timeline, and the next run goes on', async () => {
+    const stray = defineInterleavings({ ...base, name: 'stray', workflowType: 'strayActivity' });
+    const { violations, timeline } = await features.run(stray, []);
+    expect(violations).toEqual([
+      {
+        property: 'makes-progress',
+        message: "the workflow's activity renew scheduled at event 5 never reached its double (another task queue?)",
+      },
+    ]);
+    expect(timeline).toMatchInlineSnapshot();
+    const renewal = defineInterleavings({ ...base, name: 'renewal', workflowType: 'monthlyRenewal' });
+    expect((await features.run(renewal, [advance, complete('renew')])).run.outcome).toEqual({ status: 'completed', result: 'renewed' });
+  });
+
+  it("the default time bound follows the workflow's timers; a bound of its own is named when a run reaches it", async () => {
+    const renewal = defineInterleavings({ ...base, name: 'renewal', workflowType: 'monthlyRenewal' });
+    const followed = await features.run(renewal, [advance, complete('renew')]);
+    expect(followed.timeline).toMatchInlineSnapshot();
+    expect(followed.violations).toEqual([]);
+    const bounded = await features.run({ ...renewal, timeBound: '10d' }, []);
+    expect(bounded.violations).toEqual([
+      { property: 'ended', message: 'still running at the time bound (10d of virtual time, timeBound), its next timer at +30d' },
+    ]);
+  });
+
+  it('a harness that breaks mid-search ends it with what was found so far and the number of the run that broke', async () => {
+    const { session } = features;
+    const renewal = resolveInterleavings(
+      defineInterleavings({ ...base, name: 'renewal', workflowType: 'monthlyRenewal', timeBound: '1d' }),
+    );
+    const replay = session.replay;
+    let replays = 0;
+    session.replay = (history, workflowId) => {
+      if (++replays === 3) return Promise.reject(new HarnessError('the replay worker failed: gone'));
+      return replay(history, workflowId);
+    };
+    try {
+      const result = await exploreInterleavings({ session, interleavings: renewal, runs: 20, seed: 1, idPrefix: `broken-${++counter}` });
+      expect(result.harnessError).toEqual({ message: 'the replay worker failed: gone', runIndex: 3 });
+      expect(result.runs).toBe(3);
+      expect(result.firstFailedRun).toBe(1);
+      expect(result.failed).toBe(true);
+    } finally {
+      session.replay = replay;
+    }
+  });
+});
