@@ -11,7 +11,7 @@ const scenario = bindScenario(
 
 /** A stand-in for a real run (pure logic under test): the "system" breaks whenever the bank is killed for over a second. */
 const breaksWhenBankDiesLong = async (_s: unknown, schedule: readonly GeneratedFault[]): Promise<boolean> =>
-  !schedule.some((f) => f.action.kind === 'kill' && f.action.process === 'bank' && f.forMs > 1000);
+  !schedule.some((f) => f.action.kind === 'kill' && f.action.process === 'bank' && (f.forMs ?? 0) > 1000);
 
 /** For seeds 0 to 9, the number of the first schedule `holds` fails on (0: none in 100); the seeds fix the schedules, so this is deterministic. */
 function schedulesUntilFirstFailure(holds: (s: unknown, schedule: readonly GeneratedFault[]) => Promise<boolean>): Promise<number[]> {
@@ -192,7 +192,15 @@ describe('the generated schedules', () => {
       );
       return (
         !lost ||
-        !schedule.some((f) => f.action.kind === 'link-down' && f.action.link === 'worker-bank' && f.atMs >= lost.atMs && f.forMs >= 25_000)
+        !schedule.some(
+          (f) =>
+            'atMs' in f &&
+            'atMs' in lost &&
+            f.action.kind === 'link-down' &&
+            f.action.link === 'worker-bank' &&
+            f.atMs >= lost.atMs &&
+            f.forMs >= 25_000,
+        )
       );
     };
     const firstFailure = await schedulesUntilFirstFailure(givesUpOnAnAppliedWithdraw);

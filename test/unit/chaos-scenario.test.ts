@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import bankAndStore from '../../chaos/system';
 import { planScenario } from '../../src/features/chaos/plan';
 import { bindScenario, checkScenarioCluster, defineScenario, type ScenarioSpec } from '../../src/features/chaos/scenario';
+import { providers } from '../../src/features/chaos/cluster';
 import { AUTO_REJECT_AFTER } from '../../chaos/workload';
 import type { OrderRequest, TransferDetails } from '../../workflows/types';
 
@@ -123,7 +124,7 @@ describe('defineScenario and bindScenario', () => {
     ],
     [
       { ...base, faults: [{ action: { kind: 'explode' }, at: 0 }] },
-      'faults[0].action.kind: expected toxic, link-down, kill, pause, restart, deploy or persistence, got "explode"',
+      'faults[0].action.kind: expected kill, link-down, pause, toxic, restart, deploy, persistence or drop, got "explode"',
     ],
     [{ ...base, cluster: 'kubernetes' }, `cluster: expected 'services' (or leave it out for any cluster), got "kubernetes"`],
     [
@@ -186,6 +187,7 @@ describe('defineScenario and bindScenario', () => {
 });
 
 describe('checkScenarioCluster', () => {
+  const [local, servicesCluster] = [providers.local, providers.services];
   const services = defineScenario({
     ...base,
     cluster: 'services',
@@ -194,17 +196,24 @@ describe('checkScenarioCluster', () => {
   const devServerCrash = defineScenario({ ...base, faults: [{ action: { kind: 'kill', process: 'temporal' }, at: '1s', for: '2s' }] });
 
   it('runs a services scenario only on the services cluster, naming the flag', () => {
-    expect(() => checkScenarioCluster(services, 'services')).not.toThrow();
-    expect(() => checkScenarioCluster(services, 'local')).toThrow(
+    expect(() => checkScenarioCluster(services, servicesCluster)).not.toThrow();
+    expect(() => checkScenarioCluster(services, local)).toThrow(
       'cluster: scenario worker-dies faults the inside of a Temporal cluster: run it with --cluster services (this run has local)',
     );
   });
 
-  it('refuses a scenario that kills the dev server on the services cluster, naming its Temporal processes', () => {
-    expect(() => checkScenarioCluster(devServerCrash, 'local')).not.toThrow();
-    expect(() => checkScenarioCluster(defineScenario(base), 'services')).not.toThrow();
-    expect(() => checkScenarioCluster(devServerCrash, 'services')).toThrow(
-      "faults[0].action.process: scenario worker-dies faults 'temporal', the dev server, which the services cluster does not run: run it on another cluster (its Temporal processes are postgres, temporal-frontend, temporal-history, temporal-matching, temporal-worker)",
+  it('refuses a fault where the cluster does not offer what it needs: the dev server on the services cluster, the probe on a cluster without it', () => {
+    expect(() => checkScenarioCluster(devServerCrash, local)).not.toThrow();
+    expect(() => checkScenarioCluster(defineScenario(base), servicesCluster)).not.toThrow();
+    expect(() => checkScenarioCluster(devServerCrash, servicesCluster)).toThrow(
+      "faults[0]: kill -9 temporal needs the Temporal dev server as one process ('temporal'), which the services cluster does not offer",
+    );
+    const atPoint = defineScenario({
+      ...base,
+      faults: [{ action: { kind: 'kill', process: 'worker' }, at: { activity: 'deposit', on: 'returned' }, for: '1s' }],
+    });
+    expect(() => checkScenarioCluster(atPoint, { name: 'docker', capabilities: ['links', 'processes'] })).toThrow(
+      'faults[0]: kill -9 worker needs the activity probe in the workers (points of activity attempts), which the docker cluster does not offer',
     );
   });
 });
@@ -226,9 +235,9 @@ describe('planScenario on the bank-and-store workload', () => {
     expect(plan.operations.every((o) => o.startAtMs >= 0 && o.startAtMs <= 3000)).toBe(true);
     const [kill, latency] = plan.faults;
     expect(kill!.action).toEqual({ kind: 'kill', process: expect.stringMatching(/^worker-[12]$/) });
-    expect(kill!.atMs).toBeGreaterThanOrEqual(1000);
+    expect(kill!.atMs!).toBeGreaterThanOrEqual(1000);
     expect(kill!.atMs).toBeLessThanOrEqual(2000);
-    expect(kill!.healAtMs).toBe(kill!.atMs + 2000);
+    expect(kill!.healAtMs).toBe(kill!.atMs! + 2000);
     // No duration: healed when the fault phase ends, after every other timed event.
     expect(latency!.healAtMs).toBe(plan.faultPhaseEndsMs);
     expect(plan.faultPhaseEndsMs).toBeGreaterThan(Math.max(kill!.healAtMs!, ...plan.operations.map((o) => o.startAtMs)));

@@ -26,6 +26,11 @@ export interface WorkerFlags {
   parts: Record<string, string>;
   /** TLS to the frontend (`--tls`, or any `--tls-*` file); plain TCP when absent. */
   tls?: WorkerTls;
+  /**
+   * The harness's progress channel (host:port), when it runs one: the worker's activity probe reports every attempt
+   * there and holds the ones it is asked to (activity-probe.ts), naming itself `name`.
+   */
+  progress?: { address: string; name: string };
 }
 
 /** The API key reaches the worker through this environment variable, never its command line (which `ps` shows). */
@@ -40,11 +45,13 @@ export interface WorkerReadyLine {
 
 const USAGE =
   'usage: --address <host:port> --namespace <ns> --task-queue <q> [--task-queue <q> ...] --bundle <file> --activities <module> ' +
-  '[--part <name>=<host:port> ...] [--tls] [--tls-server-name <name>] [--tls-ca <file>] [--tls-cert <file> --tls-key <file>]';
+  '[--part <name>=<host:port> ...] [--tls] [--tls-server-name <name>] [--tls-ca <file>] [--tls-cert <file> --tls-key <file>] ' +
+  '[--progress <host:port> --name <worker>]';
 
 const SINGLE_VALUED = ['--address', '--namespace', '--bundle', '--activities'] as const;
 const HOST_PORT = /^[^\s:]+:\d{1,5}$/;
 const TLS_VALUED = ['--tls-server-name', '--tls-ca', '--tls-cert', '--tls-key'] as const;
+const PROGRESS_VALUED = ['--progress', '--name'] as const;
 
 /** The command line for `flags` (the inverse of parseWorkerFlags). */
 export function workerArgs(flags: WorkerFlags): string[] {
@@ -68,6 +75,7 @@ export function workerArgs(flags: WorkerFlags): string[] {
     if (tls.certFile) args.push('--tls-cert', tls.certFile);
     if (tls.keyFile) args.push('--tls-key', tls.keyFile);
   }
+  if (flags.progress) args.push('--progress', flags.progress.address, '--name', flags.progress.name);
   return args;
 }
 
@@ -87,7 +95,8 @@ export function parseWorkerFlags(args: readonly string[]): WorkerFlags {
       flag === '--task-queue' ||
       flag === '--part' ||
       (SINGLE_VALUED as readonly string[]).includes(flag) ||
-      (TLS_VALUED as readonly string[]).includes(flag);
+      (TLS_VALUED as readonly string[]).includes(flag) ||
+      (PROGRESS_VALUED as readonly string[]).includes(flag);
     if (!known) throw new UsageError(`unknown flag ${flag} (${USAGE})`);
     const value = args[++index];
     if (value === undefined || value === '' || value.startsWith('--')) throw new UsageError(`${flag} needs a value (${USAGE})`);
@@ -121,6 +130,9 @@ export function parseWorkerFlags(args: readonly string[]): WorkerFlags {
     keyFile: values.get('--tls-key'),
   };
   const anyTls = tlsFlag || Object.values(tlsFiles).some((value) => value !== undefined);
+  if (values.has('--progress') !== values.has('--name')) throw new UsageError('--progress and --name go together: give both or neither');
+  const progress = values.get('--progress');
+  if (progress !== undefined && !HOST_PORT.test(progress)) throw new UsageError(`--progress must be host:port, got '${progress}'`);
   return {
     address,
     namespace: values.get('--namespace') as string,
@@ -129,6 +141,7 @@ export function parseWorkerFlags(args: readonly string[]): WorkerFlags {
     activities: values.get('--activities') as string,
     parts,
     ...(anyTls ? { tls: withoutUndefined(tlsFiles) } : {}),
+    ...(progress !== undefined ? { progress: { address: progress, name: values.get('--name') as string } } : {}),
   };
 }
 

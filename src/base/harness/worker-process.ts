@@ -2,13 +2,15 @@
  * A worker as its own process, so a chaos run can kill -9 it, pause it or restart it:
  *   node --import <tsx> worker-process.js --address <host:port> --namespace <ns> --task-queue <q> ...
  *     --bundle <file> --activities <module> [--part <name>=<host:port> ...] [--tls ...]
- * (flags: harness/worker-flags.ts; the API key, if any, comes from $TEMPEST_WORKER_API_KEY). Loads the activities
+ * (flags: harness/worker-flags.ts; the API key, if any, comes from $TEMPEST_WORKER_API_KEY). With --progress, an
+ * activity probe (activity-probe.ts) reports every activity attempt to the harness and holds those it is asked to. Loads the activities
  * module's createActivities({ parts }) (the user's TypeScript loads through tsx), runs one worker per task queue
  * from the pre-built bundle and prints one WorkerReadyLine once they poll. SIGTERM/SIGINT shut the workers down
  * gracefully (exit 0); a bad flag or activities module is a one-line error naming it (exit 2); a failure to
  * connect or run is exit 1.
  */
 import { existsSync } from 'node:fs';
+import { connectActivityProbe } from './activity-probe.ts';
 import { parseAddress } from './parts.ts';
 import { createSystemActivities } from './system-parts.ts';
 import { tlsConfig } from './tls.ts';
@@ -59,7 +61,13 @@ try {
 } catch (error) {
   fail(`cannot connect to Temporal at ${flags.address}: ${(error as Error).message.split('\n')[0]}`, EXIT_FAILED);
 }
+const probe = flags.progress
+  ? await connectActivityProbe(flags.progress.address, flags.progress.name).catch((error: unknown) =>
+      fail(`cannot reach the harness's progress channel at ${flags.progress!.address}: ${(error as Error).message}`, EXIT_FAILED),
+    )
+  : undefined;
 const workers = await WorkerGroup.create({
+  ...(probe ? { interceptors: { activity: [probe.interceptor] } } : {}),
   connection,
   namespace: flags.namespace,
   workflowBundle: { codePath: flags.bundle },

@@ -9,7 +9,8 @@ import type { ChaosReport } from './report.ts';
 /** Progress over time, sampled every 250 ms: workflows in flight, completed so far, errors so far (fail or info). */
 export function progressSeries(report: ChaosReport): { t: number[]; inFlight: number[]; completed: number[]; errors: number[] } {
   const ops = report.timeline.operations;
-  const end = Math.max(1000, ...ops.map((o) => o.endMs ?? o.startMs), ...report.timeline.faults.map((f) => f.endMs ?? f.startMs)) + 500;
+  const faults = report.timeline.faults.flatMap((f) => (f.startMs === undefined ? [] : [f.endMs ?? f.startMs]));
+  const end = Math.max(1000, ...ops.map((o) => o.endMs ?? o.startMs), ...faults) + 500;
   const series = { t: [] as number[], inFlight: [] as number[], completed: [] as number[], errors: [] as number[] };
   for (let ms = 0; ms <= end; ms += 250) {
     series.t.push(ms / 1000);
@@ -24,7 +25,9 @@ export function renderChaosHtml(report: ChaosReport): string {
   const { js, css } = uplotAssets();
   const data = {
     series: progressSeries(report),
-    faults: report.timeline.faults.map((f) => ({ what: f.what, start: f.startMs / 1000, end: (f.endMs ?? f.startMs) / 1000 })),
+    faults: report.timeline.faults.flatMap((f) =>
+      f.startMs === undefined ? [] : [{ what: f.what, start: f.startMs / 1000, end: (f.endMs ?? f.startMs) / 1000 }],
+    ),
   };
   const verdicts = report.verdicts
     .map(
@@ -37,7 +40,7 @@ export function renderChaosHtml(report: ChaosReport): string {
   const faults = report.timeline.faults
     .map(
       (f) =>
-        `<tr><td>${escapeHtml(f.id)}</td><td>${escapeHtml(f.what)}</td><td>${(f.startMs / 1000).toFixed(1)} s</td><td>${f.endMs === undefined ? 'permanent' : `${(f.endMs / 1000).toFixed(1)} s`}</td></tr>`,
+        `<tr><td>${escapeHtml(f.id)}</td><td>${escapeHtml(f.what)}</td><td>${f.startMs === undefined ? 'its point was never reached' : `${(f.startMs / 1000).toFixed(1)} s`}</td><td>${f.endMs === undefined ? (f.startMs === undefined ? '' : 'permanent') : `${(f.endMs / 1000).toFixed(1)} s`}</td></tr>`,
     )
     .join('\n');
   const failing = report.failingWorkflows

@@ -6,7 +6,8 @@
 import { type BranchesReached, describeBranches } from './branches.ts';
 import type { Verdict } from './checkers/verdict.ts';
 import type { HistoryEntry } from './history.ts';
-import { describeAction } from './nemesis.ts';
+import { catalogueOf, type PointCatalogue } from './explore-points.ts';
+import { describeOutcome } from './point-nemesis.ts';
 import type { RunResult, RunTimings } from './runner.ts';
 
 export const CHAOS_REPORT_SCHEMA = 'tempest.chaos/v1';
@@ -27,7 +28,8 @@ export interface TimelineOperation {
 export interface TimelineFault {
   id: string;
   what: string;
-  startMs: number;
+  /** When it was applied; undefined for a fault placed at a point the run never reached. */
+  startMs?: number;
   endMs?: number;
 }
 
@@ -48,6 +50,10 @@ export interface ChaosReport {
   counts: { operations: number; completed: number; failed: number; unknownToClient: number };
   /** The endings each workflow type and intent reached: which branches of the workflows the run exercised. */
   branches: BranchesReached[];
+  /** Each fault placed at a point: where it fired, or that its point was never reached (then the run proves nothing). */
+  pointFaults: { id: string; reached: boolean; line: string }[];
+  /** The points of the system's progress the run passed, and how many of each (first attempts of each activity type, requests by kind). */
+  pointsPassed: PointCatalogue;
 }
 
 function timeline(result: RunResult, history: readonly HistoryEntry[]): ChaosReport['timeline'] {
@@ -71,7 +77,7 @@ function timeline(result: RunResult, history: readonly HistoryEntry[]): ChaosRep
     const healed = history.find((e) => e.process === 'nemesis' && e.f === 'heal' && e.op === fault.id && e.type !== 'invoke');
     return {
       id: fault.id,
-      what: describeAction(fault.action),
+      what: fault.what,
       startMs: applied?.timeMs ?? fault.atMs,
       endMs: healed?.timeMs ?? fault.healAtMs,
     };
@@ -83,7 +89,7 @@ export function buildReport(
   result: RunResult,
   meta: { scenario: { name: string; description: string }; provider: string; replay: string },
 ): ChaosReport {
-  const ok = result.verdicts.every((v) => v.ok);
+  const ok = result.verdicts.every((v) => v.ok) && result.pointOutcomes.every((o) => o.reached);
   const evidence = result.verdicts.flatMap((v) => v.evidence).join('\n');
   const failing = result.plan.operations.filter((op) => evidence.includes(op.workflowId) || evidence.includes(`${op.kind} ${op.id} `));
   const ui = (workflowId: string): string | undefined =>
@@ -109,8 +115,13 @@ export function buildReport(
       unknownToClient: tl.operations.filter((o) => o.result === 'info' || o.result === undefined).length,
     },
     branches: result.branches,
+    pointFaults: result.pointOutcomes.map((o) => ({ id: o.id, reached: o.reached, line: describeOutcome(o) })),
+    pointsPassed: catalogueOf(result.points),
   };
 }
+
+/** The faults placed at points whose point the run never reached: a run that proves nothing about them. */
+export const unreachedPoints = (report: ChaosReport): string[] => report.pointFaults.filter((f) => !f.reached).map((f) => f.line);
 
 /** The lines printed at the end of a run. */
 export function renderText(report: ChaosReport, maxEvidence = 8): string[] {
@@ -120,6 +131,8 @@ export function renderText(report: ChaosReport, maxEvidence = 8): string[] {
   ];
   lines.push('  branches reached (workflow type, intent (planned): each ending and how many reached it):');
   for (const group of report.branches) lines.push(`         ${describeBranches(group)}`);
+  if (report.pointFaults.length > 0) lines.push('  faults placed at points:');
+  for (const fault of report.pointFaults) lines.push(`  ${fault.reached ? 'ok  ' : 'NONE'} ${fault.line}`);
   for (const verdict of report.verdicts) {
     lines.push(`  ${verdict.ok ? 'ok  ' : 'FAIL'} ${verdict.checker}`);
     for (const line of verdict.evidence.slice(0, maxEvidence)) lines.push(`         ${line}`);
@@ -136,6 +149,11 @@ export function renderText(report: ChaosReport, maxEvidence = 8): string[] {
   lines.push(
     `  cluster start ${(t.clusterStartMs / 1000).toFixed(1)} s, workload ${(t.workloadMs / 1000).toFixed(1)} s, settle ${(t.settleMs / 1000).toFixed(1)} s, checks ${(t.checkMs / 1000).toFixed(1)} s, total ${(t.totalMs / 1000).toFixed(1)} s`,
   );
-  lines.push(`  ${report.ok ? 'every invariant held' : 'AN INVARIANT WAS VIOLATED'}; replay this run exactly: ${report.replay}`);
+  const verdict = report.ok
+    ? 'every invariant held'
+    : report.verdicts.every((v) => v.ok)
+      ? 'INCONCLUSIVE: a fault never reached its point'
+      : 'AN INVARIANT WAS VIOLATED';
+  lines.push(`  ${verdict}; replay this run exactly: ${report.replay}`);
   return lines;
 }

@@ -21,6 +21,9 @@ import { DefinitionError } from '../../base/definition.ts';
 import type { Cluster, ClusterProvider, WorkerCode } from './cluster/types.ts';
 import { type HistoryEntry, OperationHistory, toJepsenHistory } from './history.ts';
 import { Nemesis } from './nemesis.ts';
+import { faultKindsOf } from './faults/index.ts';
+import { describeOutcome, PointNemesis, type PointOutcome } from './point-nemesis.ts';
+import type { ReachedPoint } from './cluster/progress.ts';
 import type { OperationOutcome, RecordedWorkflow, ReplayObservation, RunObservations } from './observations.ts';
 import { outcomeOfEvent, type WorkflowOutcome } from '../../base/history/progress.ts';
 import { type Plan, type PlannedOperation, planScenario } from './plan.ts';
@@ -67,6 +70,10 @@ export interface RunResult {
   namespace: string;
   /** The code the workers ran at the end (after any deploy). */
   finalCode: WorkerCode;
+  /** Each fault placed at a point: where it fired, or that the run never reached its point (the run then proves nothing). */
+  pointOutcomes: PointOutcome[];
+  /** Every point of the system's progress the run passed (activity attempts, requests through the gates), in order. */
+  points: ReachedPoint[];
 }
 
 /** Wait until every workflow is closed or the deadline passes; then read each one's outcome from its close event. */
@@ -233,7 +240,8 @@ export interface ChaosSession {
   readonly cluster: Cluster;
   /** How long the cluster took to start. */
   readonly startMs: number;
-  run(options: { scenario: BoundScenario; seed: number; plan: Plan; reportDir: string }): Promise<RunResult>;
+  /** One run; `code` runs instead of the session's (deployed first, when the workers run other code). */
+  run(options: { scenario: BoundScenario; seed: number; plan: Plan; reportDir: string; code?: WorkerCode }): Promise<RunResult>;
   /** Stop the cluster. */
   close(): Promise<void>;
 }
@@ -251,10 +259,18 @@ export async function openSession(options: SessionOptions): Promise<ChaosSession
   });
   const startMs = Date.now() - started;
   options.log(`cluster up in ${(startMs / 1000).toFixed(1)} s${cluster.webUiUrl ? `; Temporal Web UI ${cluster.webUiUrl}` : ''}`);
+  let deployed = options.code;
   return {
     cluster,
     startMs,
-    run: (run) => runOnCluster(cluster, options, run),
+    run: async (run) => {
+      const code = run.code ?? options.code;
+      if (code.workflowsPath !== deployed.workflowsPath || code.activitiesPath !== deployed.activitiesPath) {
+        await cluster.deployWorkers(code);
+        deployed = code;
+      }
+      return runOnCluster(cluster, { ...options, code }, run);
+    },
     close: async () => {
       await cluster.stop();
       // What a report keeps of its cluster: the logs and Temporal's database. The parts' own data (tens of MB each)
@@ -268,7 +284,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
   const { scenario, seed } = options;
   const started = Date.now();
   mkdirSync(options.reportDir, { recursive: true });
-  checkScenarioCluster(scenario, options.provider.name);
+  checkScenarioCluster(scenario, options.provider);
   const plan = planRun(scenario, seed, options.workflowTypes, options.code.workflowsPath);
   const session = await openSession({
     ...options,
@@ -303,8 +319,10 @@ async function runOnCluster(
   let connections: RunConnections | undefined;
   let nemesis: Nemesis | undefined;
   let unsettled: string[] = plan.operations.map((op) => op.workflowId);
+  const firstPoint = cluster.progress?.points.length ?? 0;
   try {
-    Nemesis.validate(cluster, plan.faults);
+    const kinds = faultKindsOf(system);
+    Nemesis.validate(cluster, kinds, plan.faults);
     const hookContext = { parts: cluster.parts, setup: plan.setup, runId: plan.runId };
     if (system.workload.prepare) await systemHook('workload.prepare', () => system.workload.prepare!(hookContext));
     const snapshot = (): Promise<unknown> =>
@@ -316,7 +334,7 @@ async function runOnCluster(
       direct: await Connection.connect({ address: cluster.directAddress, ...cluster.connectionOptions }),
     };
     const history = new OperationHistory(path.join(options.reportDir, 'history.jsonl'));
-    nemesis = new Nemesis(cluster, history, session.log, session.code, session.projectRoot);
+    nemesis = new Nemesis(cluster, kinds, history, session.log, session.code, session.projectRoot);
     const faultPhase = await runFaultPhase({ cluster, session, scenario, seed: options.seed, plan, history, nemesis, connections });
     const settled = await settleAfterFaults({ cluster, session, scenario, plan, history, connections, ...faultPhase });
     unsettled = settled.unsettled;
@@ -352,6 +370,8 @@ async function runOnCluster(
       ...recorded,
     };
     const verdicts = await runChecks(scenario.checks, system.checkers, observations);
+    const points = cluster.progress?.points.slice(firstPoint) ?? [];
+    writeFileAtomic(path.join(options.reportDir, 'points.jsonl'), points.map((p) => `${JSON.stringify(p)}\n`).join(''));
     return {
       plan,
       verdicts,
@@ -367,6 +387,8 @@ async function runOnCluster(
       webUiUrl: cluster.webUiUrl,
       namespace: cluster.namespace,
       finalCode: nemesis.code,
+      pointOutcomes: faultPhase.pointOutcomes,
+      points,
     };
   } finally {
     if (!session.signal?.aborted) await restore(cluster, session.code, nemesis?.code, connections?.direct, unsettled);
@@ -389,7 +411,9 @@ interface FaultPhaseOptions {
  * The workload through the client link while the nemesis applies the plan's faults; then every fault healed.
  * Returns the deadline every wait on a workflow shares, and when the faults were over.
  */
-async function runFaultPhase(options: FaultPhaseOptions): Promise<{ deadline: number; healedAt: number; workloadMs: number }> {
+async function runFaultPhase(
+  options: FaultPhaseOptions,
+): Promise<{ deadline: number; healedAt: number; workloadMs: number; pointOutcomes: PointOutcome[] }> {
   const { cluster, session, scenario, plan, history, nemesis } = options;
   const { log, signal } = session;
   log(
@@ -399,12 +423,15 @@ async function runFaultPhase(options: FaultPhaseOptions): Promise<{ deadline: nu
     () => log(`t+${(history.now() / 1000).toFixed(1)}s ${countDone(history.entries(), plan)}/${plan.operations.length} operations done`),
     5000,
   );
+  const points = new PointNemesis(plan, cluster.progress, history, nemesis, log, signal);
+  points.start();
   nemesis.start(plan.faults);
   const workloadStarted = Date.now();
   // One deadline for every wait on a workflow, the workload's and the settle's: a stuck workflow costs the settle
-  // bound once, not twice.
-  const deadline = workloadStarted + plan.faultPhaseEndsMs + scenario.settleWithinMs;
-  const faultsOver = untilFaultsOver(plan, history, nemesis, signal);
+  // bound once, not twice. Faults at points may last past the timed ones: their durations are added.
+  const pointFaultsMs = plan.faults.reduce((sum, f) => sum + (f.forMs ?? 0), 0);
+  const deadline = workloadStarted + plan.faultPhaseEndsMs + pointFaultsMs + scenario.settleWithinMs;
+  const faultsOver = untilFaultsOver(plan, history, nemesis, points, signal);
   faultsOver.catch(() => undefined); // awaited below, unless the workload failed first
   let healedAt: number;
   try {
@@ -420,11 +447,14 @@ async function runFaultPhase(options: FaultPhaseOptions): Promise<{ deadline: nu
     signal?.throwIfAborted();
   } finally {
     clearInterval(progress);
+    points.stop();
     nemesis.cancel();
   }
+  const pointOutcomes = points.outcomes();
+  for (const outcome of pointOutcomes) if (!outcome.reached) log(`fault ${describeOutcome(outcome)}`);
   await cluster.healAll();
   history.record({ process: 'harness', type: 'ok', f: 'heal-all' });
-  return { deadline, healedAt, workloadMs: Date.now() - workloadStarted };
+  return { deadline, healedAt, workloadMs: Date.now() - workloadStarted, pointOutcomes };
 }
 
 /**
@@ -446,12 +476,23 @@ async function settleAfterFaults(
   return { outcomes, unsettled, settleMs: Date.now() - settleStarted };
 }
 
-/** Resolves when the plan's fault phase has passed and every fault the nemesis started has ended: that time. */
-async function untilFaultsOver(plan: Plan, history: OperationHistory, nemesis: Nemesis, signal?: AbortSignal): Promise<number> {
+/**
+ * Resolves when the plan's timed fault phase has passed and every fault the nemesis started has ended, those placed
+ * at points included (each healed after its time; one that waits for its `until` point is healed with the rest once
+ * the workload is over): that time.
+ */
+async function untilFaultsOver(
+  plan: Plan,
+  history: OperationHistory,
+  nemesis: Nemesis,
+  points: PointNemesis,
+  signal?: AbortSignal,
+): Promise<number> {
   // Wait out the fault phase, but not an interrupt: no fault fires after one (cancel clears them).
   const untilHealed = plan.faultPhaseEndsMs - history.now();
   if (untilHealed > 0) await sleep(untilHealed, signal);
   signal?.throwIfAborted();
+  await points.settled();
   await nemesis.settled();
   return Date.now();
 }

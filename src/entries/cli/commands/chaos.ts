@@ -8,9 +8,16 @@ import path from 'node:path';
 import { findScenario, type LoadedSystem, listScenarios, loadSystem, scenarioPaths } from '../../../features/chaos/catalog.ts';
 import { providerFor, type ProviderChoice } from '../../../features/chaos/cluster/index.ts';
 import { DefinitionError } from '../../../base/definition.ts';
-import { type ExploreResult, exploreSchedules, type GeneratedFault, toFaultSpecs, withSchedule } from '../../../features/chaos/explore.ts';
-import { describeAction } from '../../../features/chaos/nemesis.ts';
-import { buildReport, type ChaosReport, renderText } from '../../../features/chaos/report.ts';
+import {
+  describeGenerated,
+  type ExploreResult,
+  exploreSchedules,
+  type GeneratedFault,
+  type PointCatalogue,
+  toFaultSpecs,
+  withSchedule,
+} from '../../../features/chaos/explore.ts';
+import { buildReport, type ChaosReport, renderText, unreachedPoints } from '../../../features/chaos/report.ts';
 import { type StagedReportDir, stageReportDir } from '../../../features/chaos/report-dir.ts';
 import { renderChaosHtml } from '../../../features/chaos/report-html.ts';
 import { type ChaosSession, openSession, planRun, runScenario } from '../../../features/chaos/runner.ts';
@@ -262,11 +269,11 @@ export async function runCommand(nameOrFile: string | undefined, options: ChaosR
   const seed = seedFlag(options.seed);
   providerChoice(options); // a bad flag is reported before anything loads
   const chaos = await loadChaos(options, options.all ? 'all' : nameOrFile!);
-  const provider = providerFor(providerChoice(options)).name;
+  const provider = providerFor(providerChoice(options));
   // --all: the scenarios of the chosen cluster (the services cluster's own on it, every other one elsewhere).
   const scenarios = options.all
     ? (await listScenarios(chaos.project, chaos.system))
-        .filter((scenario) => (scenario.cluster === 'services') === (provider === 'services'))
+        .filter((scenario) => (scenario.cluster === 'services') === (provider.name === 'services'))
         .map((scenario) => ({ scenario, source: scenario.name }))
     : [{ scenario: await findScenario(nameOrFile!, chaos.project, chaos.system), source: nameOrFile! }];
   for (const { scenario } of scenarios) checkScenarioCluster(scenario, provider);
@@ -286,6 +293,12 @@ export async function runCommand(nameOrFile: string | undefined, options: ChaosR
     for (const r of reports)
       process.stdout.write(`  ${r.ok ? 'ok  ' : 'FAIL'} ${r.scenario.name} (${(r.timings.totalMs / 1000).toFixed(0)} s)\n`);
   }
+  // A fault that never reached its point proved nothing: that is the scenario's problem, not a verdict on the system.
+  const unreached = reports.flatMap((r) => unreachedPoints(r).map((line) => `${r.scenario.name}: ${line}`));
+  if (unreached.length > 0 && reports.every((r) => r.verdicts.every((v) => v.ok)))
+    throw new UsageError(
+      `the run proves nothing: ${unreached.join('; ')} (its report is kept; place the fault at a point the workload reaches)`,
+    );
   return reports.every((r) => r.ok) ? EXIT.ok : EXIT.verdictFailed;
 }
 
@@ -295,6 +308,7 @@ export interface ChaosExploreOptions extends ChaosRunOptions {
   maxFaults: string;
   longestOutage: string;
   tries: string;
+  reruns: string;
   timeLimit: string;
 }
 
@@ -319,10 +333,11 @@ export async function exploreCommand(name: string, options: ChaosExploreOptions)
   providerChoice(options);
   const chaos = await loadChaos(options, name);
   const scenario = await findScenario(name, chaos.project, chaos.system);
-  checkScenarioCluster(scenario, providerFor(providerChoice(options)).name);
+  checkScenarioCluster(scenario, providerFor(providerChoice(options)));
   const runs = wholeNumber('--runs', options.runs, { min: 1 });
   const maxFaults = wholeNumber('--max-faults', options.maxFaults, { min: 1 });
   const tries = wholeNumber('--tries', options.tries, { min: 1 });
+  const reruns = wholeNumber('--reruns', options.reruns, { min: 1 });
   const longestMs = wholeNumber('--longest-outage', options.longestOutage, { min: 5 }) * 1000;
   const timeLimitMs = wholeNumber('--time-limit', options.timeLimit, { min: 1 }) * 1000;
   if (options.path !== undefined && !/^\d+(:\d+)*$/.test(options.path))
@@ -333,12 +348,16 @@ export async function exploreCommand(name: string, options: ChaosExploreOptions)
   const base = path.resolve(options.report ?? path.join(chaos.project.outDir, 'reports', `explore-${scenario.name}-${seed}`));
   const session = await openExploreSession(chaos, scenario, code, options, path.join(base, 'cluster'), signal);
   let attempt = 0;
-  /** Runs one schedule on the session's cluster; true when every invariant held. */
+  let passed: PointCatalogue | undefined;
+  /**
+   * Runs one schedule on the session's cluster; true when every invariant held. A schedule whose fault never reached
+   * its point held, vacuously: shrinking must not move a fault out of reach and call that the bug.
+   */
   const runSchedule = async (candidate: BoundScenario, schedule: readonly GeneratedFault[], label: string): Promise<boolean> => {
     if (signal.aborted) throw new Interrupted('interrupted; stopped the cluster');
     attempt++;
     process.stderr.write(
-      `\nschedule ${attempt}${label}: ${schedule.map((f) => `${describeAction(f.action)} at ${f.atMs} ms for ${f.forMs} ms`).join('; ')}\n`,
+      `\nschedule ${attempt}${label}: ${schedule.map((f) => describeGenerated(scenario.system, f)).join('; ') || 'no faults'}\n`,
     );
     // Every schedule runs the same workload (the explore seed plans it), under fresh ids on the same cluster.
     const report = await runOne({
@@ -351,23 +370,34 @@ export async function exploreCommand(name: string, options: ChaosExploreOptions)
       signal,
       reuse: { session, workflowTypes },
     });
+    const held = report.verdicts.every((v) => v.ok);
+    const unreached = unreachedPoints(report);
+    passed ??= report.pointsPassed;
     process.stderr.write(
       `schedule ${attempt}: ${
-        report.ok
-          ? 'every invariant held'
+        held
+          ? `every invariant held${unreached.length > 0 ? ` (vacuously: ${unreached.join('; ')})` : ''}`
           : `VIOLATED: ${report.verdicts
               .filter((v) => !v.ok)
               .map((v) => v.checker)
               .join(', ')}`
       }\n`,
     );
-    if (report.ok) pruneSchedule(path.join(base, `schedule-${attempt}`));
-    return report.ok;
+    if (held) pruneSchedule(path.join(base, `schedule-${attempt}`));
+    return held;
   };
   try {
     process.stderr.write(
       `exploring ${scenario.name}: up to ${runs} fault schedules (seed ${seed}) on one cluster, shrinking any failure for up to ${timeLimitMs / 1000} s\n`,
     );
+    // A fault-free run first: it says which points the workload passes (where the schedules place their faults).
+    if (!(await runSchedule(withSchedule(scenario, []), [], ' (no faults: the points the workload passes)')))
+      return reportExploreFailure(
+        { failed: true, runs: 0, seed, path: '', shrunk: [], minimal: [], shrinks: 0 },
+        { scenario, name, seed, base, options, failedAgain: 1, tries: 1 },
+      );
+    writeFileAtomic(path.join(base, 'points-passed.json'), `${JSON.stringify(passed, null, 2)}\n`);
+    process.stderr.write(`points the workload passes: ${describeCatalogue(passed!)}\n`);
     let failureSeen = false;
     const result = await exploreSchedules({
       scenario,
@@ -377,6 +407,7 @@ export async function exploreCommand(name: string, options: ChaosExploreOptions)
       maxFaults,
       longestMs,
       timeLimitMs,
+      catalogue: passed,
       // A violation is a violation: the first one found fails the search. After it, a smaller schedule counts as
       // holding only when it held `tries` times, so a failure that does not always repeat still shrinks.
       run: async (candidate, schedule) => {
@@ -393,15 +424,15 @@ export async function exploreCommand(name: string, options: ChaosExploreOptions)
       process.stdout.write(`\n${result.runs} fault schedules of ${scenario.name}: every invariant held in each (seed ${result.seed})\n`);
       return EXIT.ok;
     }
-    // How often the smallest schedule fails: a seed fixes the plan, not what the cluster does with it.
+    // How often the smallest schedule fails again: a fault at a point lands there every time; one at a time may not.
     let failedAgain = 0;
-    for (let i = 1; i <= tries; i++) {
+    for (let i = 1; i <= reruns; i++) {
       if (
-        !(await runSchedule(withSchedule(scenario, result.minimal), result.minimal, ` (re-run ${i} of ${tries} of the smallest schedule)`))
+        !(await runSchedule(withSchedule(scenario, result.minimal), result.minimal, ` (re-run ${i} of ${reruns} of the smallest schedule)`))
       )
         failedAgain++;
     }
-    return reportExploreFailure(result, { scenario, name, seed, base, options, failedAgain, tries });
+    return reportExploreFailure(result, { scenario, name, seed, base, options, failedAgain, tries: reruns });
   } finally {
     await session.close();
   }
@@ -440,6 +471,18 @@ async function openExploreSession(
   }
 }
 
+/** The catalogue in one line: "withdraw 6, deposit 5 attempts; worker-bank: POST /withdraw 6, POST /deposit 5". */
+function describeCatalogue(catalogue: PointCatalogue): string {
+  const activities = Object.entries(catalogue.activities).map(([type, n]) => `${type} ${n}`);
+  const requests = Object.entries(catalogue.requests).map(
+    ([link, kinds]) =>
+      `${link}: ${Object.entries(kinds)
+        .map(([kind, n]) => `${kind} ${n}`)
+        .join(', ')}`,
+  );
+  return [activities.length > 0 ? `${activities.join(', ')} attempts` : 'no activity attempts', ...requests].join('; ');
+}
+
 /** A schedule that held keeps its report, its plan and its operation history; its recorded histories go. */
 function pruneSchedule(dir: string): void {
   rmSync(path.join(dir, 'histories'), { recursive: true, force: true });
@@ -463,11 +506,17 @@ function reportExploreFailure(
   process.stdout.write(
     [
       '',
-      `An invariant broke. Smallest fault schedule found (${result.shrinks} shrinks, then unneeded faults dropped):`,
-      ...result.minimal.map((f) => `  ${describeAction(f.action)} at ${f.atMs} ms for ${f.forMs} ms`),
-      `Re-run ${tries} more times, it broke an invariant ${failedAgain} of ${tries} times${failedAgain < tries ? ' (a seed fixes the plan, not the timing of what the cluster does: re-run it to see it again)' : ''}.`,
+      result.minimal.length === 0
+        ? 'An invariant broke without any fault: the workload alone breaks it.'
+        : `An invariant broke. Smallest fault schedule found (${result.shrinks} shrinks, then unneeded faults dropped):`,
+      ...result.minimal.map((f) => `  ${describeGenerated(scenario.system, f)}`),
+      `Re-ran it ${tries} more times: it broke an invariant ${failedAgain} of ${tries} times${failedAgain < tries ? ' (a fault placed at a time lands where the cluster happens to be: one placed at a point lands there every time)' : ''}.`,
       `Run it again:             ${['tempest chaos run', shownPath(file), '--seed', String(seed), ...runFlags(options)].join(' ')}`,
-      `Run fast-check's case:    ${['tempest chaos explore', name, '--seed', String(result.seed), '--path', result.path, '--runs', '1', ...runFlags(options)].join(' ')}`,
+      ...(result.path
+        ? [
+            `Run fast-check's case:    ${['tempest chaos explore', name, '--seed', String(result.seed), '--path', result.path, '--runs', '1', ...runFlags(options)].join(' ')}`,
+          ]
+        : []),
       `Reports of every schedule: ${shownPath(base)}`,
       '',
     ].join('\n'),
