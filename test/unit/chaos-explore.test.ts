@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { exploreSchedules, type GeneratedFault, scheduleArbitrary, withSchedule } from '../../src/features/chaos/explore';
+import {
+  describeGenerated,
+  exploreSchedules,
+  type GeneratedFault,
+  type PointCatalogue,
+  scheduleArbitrary,
+  withSchedule,
+} from '../../src/features/chaos/explore';
+import { pointScheduleArbitrary } from '../../src/features/chaos/explore-points';
 import bankAndStore from '../../chaos/system';
 import { bindScenario, defineScenario } from '../../src/features/chaos/scenario';
 
@@ -209,5 +217,64 @@ describe('the generated schedules', () => {
     const result = await exploreSchedules({ scenario, runs: 100, seed: 1, run: givesUpOnAnAppliedWithdraw });
     expect(result.failed).toBe(true);
     if (result.failed) expect(result.minimal.map((f) => f.action.kind)).toEqual(['toxic', 'link-down']);
+  });
+});
+
+describe('schedules over points', () => {
+  /** The points a fault-free run of 6 transfers passes (as a warm-up's catalogue gives them). */
+  const catalogue: PointCatalogue = {
+    activities: { withdraw: 6, deposit: 5, refund: 1 },
+    requests: { 'worker-bank': { 'POST /withdraw': 6, 'POST /deposit': 5, 'POST /refund': 1 } },
+  };
+  /** A stand-in for a run: the per-attempt deposit key breaks when a deposit's answer is lost, or its worker dies after it returned. */
+  const breaksOnARetriedDeposit = async (_s: unknown, schedule: readonly GeneratedFault[]): Promise<boolean> =>
+    !schedule.some(
+      (f) =>
+        'point' in f &&
+        (('request' in f.point && f.point.kind === 'POST /deposit' && f.point.on === 'answered' && f.action.kind === 'drop') ||
+          ('activity' in f.point && f.point.activity === 'deposit' && f.point.on === 'returned' && f.action.kind === 'kill')),
+    );
+
+  it('place every fault at a point the catalogue has, within its count', () => {
+    const sample = fc.sample(pointScheduleArbitrary(catalogue, { links: ['worker-bank'] })!, { numRuns: 300, seed: 5 }).flat();
+    for (const fault of sample) {
+      const { point } = fault;
+      if ('request' in point) expect(point.nth!).toBeLessThanOrEqual(catalogue.requests[point.request]![point.kind!]!);
+      if ('activity' in point) expect(point.nth!).toBeLessThanOrEqual(catalogue.activities[point.activity as string]!);
+    }
+    expect(new Set(sample.map((f) => `${f.action.kind} ${'request' in f.point ? f.point.on : (f.point as { on: string }).on}`))).toEqual(
+      new Set(['drop answered', 'drop seen', 'kill returned', 'link-down started']),
+    );
+  });
+
+  it('find a bug that needs a retried deposit within a few schedules for any seed, and shrink it to the first such point', async () => {
+    const found: number[] = [];
+    const minimal: string[] = [];
+    for (let seed = 0; seed < 10; seed++) {
+      let runs = 0;
+      let first = 0;
+      const result = await exploreSchedules({
+        scenario,
+        runs: 50,
+        seed,
+        catalogue,
+        run: async (s, schedule) => {
+          runs++;
+          const held = await breaksOnARetriedDeposit(s, schedule);
+          if (!held && first === 0) first = runs;
+          return held;
+        },
+      });
+      found.push(first);
+      if (result.failed) minimal.push(result.minimal.map((f) => describeGenerated(bankAndStore, f)).join('; '));
+    }
+    console.log(`schedules until a retried deposit, seeds 0-9: ${found.join(', ')}`);
+    expect(found.every((n) => n > 0 && n <= 15)).toBe(true);
+    console.log(`smallest schedules: ${[...new Set(minimal)].join(' | ')}`);
+    for (const line of minimal)
+      expect([
+        'the answer to POST /deposit #1 on worker-bank lost after the part applied it',
+        'kill -9 the worker right after deposit attempt #1 returned, before its completion reached Temporal, for 300ms',
+      ]).toContain(line);
   });
 });

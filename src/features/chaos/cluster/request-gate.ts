@@ -61,7 +61,7 @@ export function frameHttp1(buffer: Buffer): FramedRequest | 'incomplete' | 'not-
   if (headEnd < 0) {
     if (buffer.length > 64 * 1024) return 'not-http';
     const start = buffer.toString('latin1', 0, Math.min(buffer.length, 16));
-    return /^[A-Z]+( |$)/.test(start) ? 'incomplete' : 'not-http';
+    return /^[A-Z]*( |$)/.test(start) ? 'incomplete' : 'not-http';
   }
   const [requestLine, ...headers] = buffer.toString('latin1', 0, headEnd).split('\r\n');
   const match = /^([A-Z]+) (\S+) HTTP\/1\.[01]$/.exec(requestLine!);
@@ -133,7 +133,7 @@ export async function startRequestGate(link: string, upstream: string): Promise<
         return;
       }
       pending = Buffer.concat([pending, chunk]);
-      for (;;) {
+      while (pending.length > 0) {
         const framed = frameHttp1(pending);
         if (framed === 'incomplete') return;
         if (framed === 'not-http') {
