@@ -55,7 +55,7 @@ describe('tempest chaos', () => {
     [['chaos', 'explore', 'postgres-stalled', '--cluster', 'docker'], 'run it with --cluster services (this run has docker)'],
     [
       ['chaos', 'run', 'server-crash-restart', '--cluster', 'services'],
-      "faults[0].action.process: scenario server-crash-restart faults 'temporal', the dev server, which the services cluster does not run",
+      "faults[0]: kill -9 temporal needs the Temporal dev server as one process ('temporal'), which the services cluster does not offer",
     ],
   ])('exits 2 with one line naming what is wrong: %j', (args, message) => {
     const { code, stderr } = tempest(...args);

@@ -170,6 +170,33 @@ describe('the local cluster: each link carries its own traffic through Toxiproxy
   });
 });
 
+describe('the local cluster: its progress channel', () => {
+  it('hears every activity attempt from the workers’ probes and every request through the gates, in order, and offers both', async () => {
+    const { cluster, client, bank } = world;
+    expect(cluster.capabilities).toEqual(expect.arrayContaining(['activity-probe', 'request-gates', 'temporal-process']));
+    expect(cluster.progress!.workers().sort()).toEqual(['worker-1', 'worker-2']);
+    const details = await newTransfer(bank);
+    const from = cluster.progress!.points.length;
+    const handle = await startTransfer(client, details);
+    await handle.result();
+    const points = cluster.progress!.points.slice(from);
+    const mine = points.filter((p) => p.source === 'request' || p.workflowId === handle.workflowId);
+    expect(
+      mine.map((p) => (p.source === 'activity' ? `${p.activityType} ${p.at} (attempt ${p.attempt})` : `${p.link} ${p.kind} ${p.at}`)),
+    ).toEqual([
+      'withdraw started (attempt 1)',
+      'worker-bank POST /withdraw seen',
+      'worker-bank POST /withdraw answered',
+      'withdraw returned (attempt 1)',
+      'deposit started (attempt 1)',
+      'worker-bank POST /deposit seen',
+      'worker-bank POST /deposit answered',
+      'deposit returned (attempt 1)',
+    ]);
+    expect(mine.every((p) => !p.held)).toBe(true);
+  });
+});
+
 describe('deployWorkers: the tutorial\'s "deploy a fixed worker"', () => {
   it('a transfer retries against workers with a broken withdraw, and completes once the fixed activities are deployed', async () => {
     const { client, bank, cluster } = world;
