@@ -58,7 +58,7 @@ describe('tempest chaos explore', () => {
     console.log(`the first violation came with schedule ${found![1]}`);
     expect(explored.stdout).toContain('An invariant broke. Smallest fault schedule found');
     expect(explored.stdout).toMatch(
-      /^ {2}(the answer to POST \/deposit #1 on worker-bank lost after the part applied it|kill -9 the worker right after deposit attempt #1 returned, before its completion reached Temporal, for \S+)$/m,
+      /^ {2}(the answer to POST \/deposit #1 on worker-bank lost after the part applied it|kill -9 the worker right after the 1st deposit attempt returned, before its completion reached Temporal, for \S+)$/m,
     );
     expect(explored.stdout).toContain('Re-ran it 5 more times: it broke an invariant 5 of 5 times.');
   });

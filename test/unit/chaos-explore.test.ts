@@ -274,7 +274,7 @@ describe('schedules over points', () => {
     for (const line of minimal)
       expect([
         'the answer to POST /deposit #1 on worker-bank lost after the part applied it',
-        'kill -9 the worker right after deposit attempt #1 returned, before its completion reached Temporal, for 300ms',
+        'kill -9 the worker right after the 1st deposit attempt returned, before its completion reached Temporal, for 300ms',
       ]).toContain(line);
   });
 });

@@ -113,15 +113,26 @@ export function pointNeeds(point: ProgressPoint): Capability[] {
   return [];
 }
 
-const nthText = (point: { nth?: number; op?: string }): string => `#${point.nth ?? 1}${point.op ? ` of ${point.op}` : ''}`;
+const nthText = (point: { nth?: number; op?: string }): string => `#${point.nth ?? 1}${opText(point.op)}`;
+const opText = (op: string | undefined): string => (op === undefined ? '' : op === '$point' ? ' of that operation' : ` of ${op}`);
 const activities = (point: ActivityPoint): string => ([] as string[]).concat(point.activity).join('|');
 
-/** A point as a person reads it: "right after deposit attempt #2 returned, before its completion reached Temporal". */
+/** 1st, 2nd, 3rd, 4th, 11th, 21st... */
+export function ordinal(n: number): string {
+  const tens = n % 100;
+  const suffix = tens >= 11 && tens <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th');
+  return `${n}${suffix}`;
+}
+
+/** "the 2nd deposit attempt", "the 1st withdraw attempt (try 2) of t3". */
+const attemptText = (point: ActivityPoint): string =>
+  `the ${ordinal(point.nth ?? 1)} ${activities(point)} attempt${point.attempt ? ` (try ${point.attempt})` : ''}${opText(point.op)}`;
+
+/** A point as a person reads it: "right after the 2nd deposit attempt returned, before its completion reached Temporal". */
 export function describePoint(point: ProgressPoint): string {
   if ('activity' in point) {
-    const which = `${activities(point)}${point.attempt ? ` (try ${point.attempt})` : ''} attempt ${nthText(point)}`;
-    if (point.on === 'started') return `when ${which} starts`;
-    return `right after ${which} ${point.on}, before its completion reached Temporal`;
+    if (point.on === 'started') return `when ${attemptText(point)} starts`;
+    return `right after ${attemptText(point)} ${point.on}, before its completion reached Temporal`;
   }
   if ('request' in point) {
     const kind = point.kind ?? 'request';
@@ -136,7 +147,7 @@ export function describePoint(point: ProgressPoint): string {
 
 /**
  * A point-placed fault as one line a person reads: "the answer to POST /deposit #2 on worker-bank lost after the part
- * applied it", "kill -9 the worker right after deposit attempt #1 returned, before its completion reached Temporal,
+ * applied it", "kill -9 the worker right after the 1st deposit attempt returned, before its completion reached Temporal,
  * for 1 s", "worker-bank down from the moment withdraw attempt #2 starts, for 30 s".
  */
 export function describePointFault(action: { kind: string }, what: string, point: ProgressPoint, lasting?: string): string {
@@ -148,8 +159,8 @@ export function describePointFault(action: { kind: string }, what: string, point
         : `${point.kind ?? 'request'} ${nthText(point)} on ${point.request} lost before the part saw it`;
     if ('activity' in point)
       return point.on === 'started'
-        ? `${activities(point)} attempt ${nthText(point)} lost before it ran`
-        : `the completion of ${activities(point)} attempt ${nthText(point)} lost after it ${point.on}`;
+        ? `${attemptText(point)} lost before it ran`
+        : `the completion of ${attemptText(point)} lost after it ${point.on}`;
   }
   if ((action as { process?: unknown }).process === 'worker' && 'activity' in point)
     return `${what.replace(/ worker$/, ' the worker')} ${describePoint(point)}${forText}`;
