@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -127,4 +128,24 @@ describe('the services’ HTTP server', () => {
       await closeServer(json, 0);
     }
   });
+
+  it('lets a caller that blocked its event loop past 5 s (a test running a CLI synchronously) send its next call on the connection it kept', async () => {
+    // With Node's defaults (kept 5 s, advertised 5 s) this call fails with UND_ERR_SOCKET "other side closed": the
+    // server closed the connection while the caller could not see it, and the caller sent a request down it.
+    let applied = 0;
+    const json = createJsonServer(
+      [{ method: 'POST', path: '/deposit', handler: async () => ({ body: { applied: ++applied } }) }],
+      () => undefined,
+    );
+    const url = await listen(json, 0, '127.0.0.1');
+    try {
+      const deposit = async (): Promise<unknown> => (await fetch(`${url}/deposit`, { method: 'POST', body: '{}' })).json();
+      expect(await deposit()).toEqual({ applied: 1 });
+      await new Promise((resolve) => setTimeout(resolve, 500)); // the connection is back in the pool, idle
+      execFileSync('sleep', ['6']);
+      expect(await deposit()).toEqual({ applied: 2 });
+    } finally {
+      await closeServer(json, 0);
+    }
+  }, 20_000);
 });
