@@ -201,7 +201,11 @@ function addChaosCommands(program: Command): void {
       .option('--path <path>', 'with --seed, replay the schedule fast-check reported (as explore printed it)')
       .option('--max-faults <n>', 'faults per schedule at most', '3')
       .option('--longest-outage <seconds>', 'the longest a generated fault may last: past every retry budget and timeout in play', '40')
-      .option('--tries <n>', 'once a schedule broke an invariant: runs of each smaller schedule before it counts as holding', '1')
+      .option(
+        '--confirm <n>',
+        'runs in a row a schedule must break an invariant in to count as a counterexample (one that does not repeat is not kept)',
+        '2',
+      )
       .option('--reruns <n>', 'times the smallest failing schedule is run again, to say how often it breaks an invariant', '10')
       .option('--time-limit <seconds>', 'stop exploring and shrinking after this long', '900')
       .option('--cluster <provider>', 'local, services, docker or external', 'local')

@@ -307,7 +307,7 @@ export interface ChaosExploreOptions extends ChaosRunOptions {
   path?: string;
   maxFaults: string;
   longestOutage: string;
-  tries: string;
+  confirm: string;
   reruns: string;
   timeLimit: string;
 }
@@ -336,7 +336,7 @@ export async function exploreCommand(name: string, options: ChaosExploreOptions)
   checkScenarioCluster(scenario, providerFor(providerChoice(options)));
   const runs = wholeNumber('--runs', options.runs, { min: 1 });
   const maxFaults = wholeNumber('--max-faults', options.maxFaults, { min: 1 });
-  const tries = wholeNumber('--tries', options.tries, { min: 1 });
+  const confirm = wholeNumber('--confirm', options.confirm, { min: 1 });
   const reruns = wholeNumber('--reruns', options.reruns, { min: 1 });
   const longestMs = wholeNumber('--longest-outage', options.longestOutage, { min: 5 }) * 1000;
   const timeLimitMs = wholeNumber('--time-limit', options.timeLimit, { min: 1 }) * 1000;
@@ -398,7 +398,6 @@ export async function exploreCommand(name: string, options: ChaosExploreOptions)
       );
     writeFileAtomic(path.join(base, 'points-passed.json'), `${JSON.stringify(passed, null, 2)}\n`);
     process.stderr.write(`points the workload passes: ${describeCatalogue(passed!)}\n`);
-    let failureSeen = false;
     const result = await exploreSchedules({
       scenario,
       runs,
@@ -408,16 +407,16 @@ export async function exploreCommand(name: string, options: ChaosExploreOptions)
       longestMs,
       timeLimitMs,
       catalogue: passed,
-      // A violation is a violation: the first one found fails the search. After it, a smaller schedule counts as
-      // holding only when it held `tries` times, so a failure that does not always repeat still shrinks.
+      // A schedule breaks an invariant when it broke one in `confirm` runs in a row: a counterexample that does not
+      // repeat is not kept, so the search and its shrinking keep to schedules that fail again when run again.
       run: async (candidate, schedule) => {
-        for (let i = 1; i <= (failureSeen ? tries : 1); i++) {
-          if (!(await runSchedule(candidate, schedule, failureSeen && i > 1 ? ` (try ${i} of ${tries})` : ''))) {
-            failureSeen = true;
-            return false;
+        for (let i = 1; i <= confirm; i++) {
+          if (await runSchedule(candidate, schedule, i > 1 ? ` (confirming: run ${i} of ${confirm})` : '')) {
+            if (i > 1) process.stderr.write(`schedule ${attempt}: it held this time: a failure that does not repeat is not counted\n`);
+            return true;
           }
         }
-        return true;
+        return false;
       },
     });
     if (!result.failed) {
