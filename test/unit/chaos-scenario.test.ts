@@ -181,8 +181,80 @@ describe('defineScenario and bindScenario', () => {
       'faults[0].action.services: expected a non-empty list of frontend, history, matching, worker, got ["gateway"]',
     ],
     [{ ...base, checks: ['money-conserved', 'vibes'] }, 'checks[1]: expected one of all-finished, histories-replay'],
+    [
+      { ...base, faults: [{ action: { kind: 'drop' }, at: '1s' }] },
+      "faults[0].at: a drop acts on what a point holds: place it at a point ({ request: link, kind, on: 'answered' } or { activity, on })",
+    ],
+    [
+      { ...base, faults: [{ action: { kind: 'kill', process: 'worker' }, at: { activity: 'deposit', on: 'returned' } }] },
+      "faults[0].for: a kill placed at a point needs to say how long it lasts: a time ('2s'), or { until: point }",
+    ],
+    [
+      { ...base, faults: [{ action: { kind: 'drop' }, at: { activity: 'deposit', on: 'finished' } }] },
+      'faults[0].at.on: expected started, returned or failed, got "finished"',
+    ],
+    [
+      { ...base, faults: [{ action: { kind: 'drop' }, at: { request: 'worker-bank', kind: 'deposit', on: 'answered' } }] },
+      'faults[0].at.kind: expected a method and path such as \'POST /deposit\', got "deposit"',
+    ],
+    [
+      { ...base, faults: [{ action: { kind: 'drop' }, at: { request: 'bank-db', on: 'seen' } }] },
+      'faults[0].at.request: expected a link from the workers to a part (worker-bank, worker-store), got "bank-db"',
+    ],
+    [
+      { ...base, faults: [{ action: { kind: 'pause', process: 'bank' }, at: { workflow: 'order', event: 'TimerBegan' }, for: '1s' }] },
+      'faults[0].at.event: expected an event type as Temporal names it without EVENT_TYPE_ (TimerStarted, TimerFired,',
+    ],
+    [
+      {
+        ...base,
+        faults: [
+          {
+            action: { kind: 'link-down', link: 'worker-bank' },
+            at: { activity: 'withdraw', on: 'started', nth: 0 },
+            for: { until: { op: 't1' } },
+          },
+        ],
+      },
+      'faults[0].at.nth: expected a whole number from 1, got 0',
+    ],
   ])('refuse a bad scenario naming the field (%#)', (spec, message) => {
     expect(problem(spec)).toContain(message);
+  });
+});
+
+describe('faults at points', () => {
+  it('plan a point-placed fault with its point and its lasting, and read as the bug does', () => {
+    const scenario = bindScenario(
+      defineScenario({
+        ...base,
+        faults: [
+          { action: { kind: 'drop' }, at: { request: 'worker-bank', kind: 'POST /deposit', on: 'answered', nth: 2 } },
+          { action: { kind: 'kill', process: 'worker' }, at: { activity: 'deposit', on: 'returned' }, for: { between: ['1s', '1s'] } },
+          {
+            action: { kind: 'link-down', link: 'worker-bank' },
+            at: { activity: 'withdraw', on: 'started', attempt: 2 },
+            for: { until: { activity: 'withdraw', on: 'failed', attempt: 6, op: '$point' } },
+          },
+          { action: { kind: 'pause', process: 'bank' }, at: { workflow: 'order', event: 'TimerStarted' }, for: '500ms' },
+        ],
+      }),
+      bankAndStore,
+    );
+    const plan = planScenario(scenario, 3, 'run');
+    expect(plan.faults.map((f) => [f.atMs, f.forMs, f.what])).toEqual([
+      [undefined, undefined, 'the answer to POST /deposit #2 on worker-bank lost after the part applied it'],
+      [undefined, 1000, 'kill -9 the worker right after the 1st deposit attempt returned, before its completion reached Temporal, for 1s'],
+      [
+        undefined,
+        undefined,
+        'worker-bank down from the moment the 1st withdraw attempt (try 2) starts, until right after the 1st withdraw attempt (try 6) of that operation failed, before its completion reached Temporal',
+      ],
+      [undefined, 500, 'pause bank from the moment the 1st TimerStarted of the order workflows is in a history, for 500ms'],
+    ]);
+    // At an activity point, 'worker' is the worker the point is in: the seed picks none.
+    expect(plan.faults[1]!.action).toEqual({ kind: 'kill', process: 'worker' });
+    expect(plan.faultPhaseEndsMs).toBe(3000); // the spread: no timed fault
   });
 });
 

@@ -11,7 +11,18 @@ import type { FiredPoint } from './faults/kind.ts';
 import type { HistoryEntry, OperationHistory } from './history.ts';
 import type { Nemesis } from './nemesis.ts';
 import type { Plan, PlannedFault } from './plan.ts';
-import { describePoint, isOperationPoint, opOfReached, type PointScope, pointMatches, type ProgressPoint } from './points.ts';
+import type { Client } from '@temporalio/client';
+import { watchHistories, type WatchedEvent } from './history-watcher.ts';
+import {
+  describePoint,
+  type HistoryPoint,
+  isHistoryPoint,
+  isOperationPoint,
+  opOfReached,
+  type PointScope,
+  pointMatches,
+  type ProgressPoint,
+} from './points.ts';
 import { sleep } from './workload.ts';
 
 /** What became of a fault placed at a point. */
@@ -60,6 +71,13 @@ export class PointNemesis {
   /** Each operation's kind: the history entries of the operation itself (not its steps) are its points. */
   private readonly kindOf: Map<string, string>;
 
+  private readonly plan: Plan;
+  /** Stops the history watch. */
+  private readonly watching = new AbortController();
+
+  /**
+   * @param client reads the workflows' histories, for faults placed at (or healed at) a history point.
+   */
   constructor(
     plan: Plan,
     private readonly progress: ProgressChannel | undefined,
@@ -67,7 +85,9 @@ export class PointNemesis {
     private readonly nemesis: Nemesis,
     private readonly log: (line: string) => void,
     private readonly signal?: AbortSignal,
+    private readonly client?: Client,
   ) {
+    this.plan = plan;
     const opOf = new Map(plan.operations.map((op) => [op.workflowId, op.id]));
     const workflowOf = new Map(plan.operations.map((op) => [op.id, op.workflowId]));
     this.scope = { runId: plan.runId, opOf: (id) => opOf.get(id), workflowOf: (op) => workflowOf.get(op) };
@@ -91,12 +111,19 @@ export class PointNemesis {
       armed.fired = {};
       armed.untilReached = false;
     }
+    const watched = this.armed.flatMap((a) => [a.fault.at, a.fault.until]).filter((p): p is HistoryPoint => !!p && isHistoryPoint(p));
+    if (watched.length > 0 && this.client) {
+      const types = new Set(watched.map((p) => p.workflow));
+      const workflowIds = this.plan.operations.filter((op) => types.has(op.workflowType)).map((op) => op.workflowId);
+      void watchHistories(this.client, workflowIds, (event) => this.onHistoryEvent(event), this.watching.signal);
+    }
   }
 
   /** Stop holding points: the workload is over. Points in hold now still get their decisions. */
   stop(): void {
     this.progress?.unhold();
     this.stopWatchingHistory?.();
+    this.watching.abort();
   }
 
   /** Resolves when every fault that fired has been applied and healed (each at its time or its point). */
@@ -178,6 +205,31 @@ export class PointNemesis {
       if (until.on !== on || (until.op === '$point' ? armed.fired.op : until.op) !== entry.op) continue;
       armed.untilReached = true;
       void this.heal(armed);
+    }
+  }
+
+  /** An event written to a workflow's history: the history points (reached just after, not held). */
+  private onHistoryEvent(event: WatchedEvent): void {
+    const operation = this.plan.operations.find((op) => op.workflowId === event.workflowId);
+    if (!operation) return;
+    const matches = (point: HistoryPoint, firedOp?: string): boolean =>
+      point.workflow === operation.workflowType &&
+      point.event === event.event &&
+      (point.op === undefined || (point.op === '$point' ? firedOp : point.op) === operation.id);
+    for (const armed of this.armed) {
+      const until = armed.fault.until;
+      if (!until || !armed.fired || armed.untilReached !== false || !isHistoryPoint(until) || !matches(until, armed.fired.op)) continue;
+      armed.untilReached = true;
+      void this.heal(armed);
+    }
+    for (const armed of this.armed) {
+      const at = armed.fault.at;
+      if (!at || armed.fired || !isHistoryPoint(at) || !matches(at)) continue;
+      armed.matched += 1;
+      if (armed.matched !== (at.nth ?? 1)) continue;
+      armed.fired = { op: operation.id };
+      if (armed.fault.until) armed.untilReached = false;
+      void this.fire(armed, undefined);
     }
   }
 

@@ -4,12 +4,30 @@
  *   holds it there while the fault is applied);
  * - the nth request of a kind through a worker-<part> link: `seen` before the part has it, or `answered` after the
  *   part answered it, before the caller has the answer (the link's request gate holds it);
+ * - an event written to a workflow's history (the nth TimerStarted of an order), soon after it is written;
  * - an operation of the workload `started` or `closed` (as its client saw it), from the workload driver.
  * Pure: shapes, names, descriptions and matching; the point nemesis (point-nemesis.ts) does the I/O.
  */
+import proto from '@temporalio/proto';
 import { check, isRecord } from '../../base/definition.ts';
 import type { ActivityPointAt, ReachedPoint, RequestPointAt } from './cluster/progress.ts';
 import type { Capability } from './faults/kind.ts';
+
+const { EventType } = proto.temporal.api.enums.v1;
+
+/** An event type's name as scenarios write it: 'TimerFired' for EVENT_TYPE_TIMER_FIRED. */
+export function eventName(type: number): string {
+  const name = EventType[type] ?? 'EVENT_TYPE_UNSPECIFIED';
+  return name
+    .replace(/^EVENT_TYPE_/, '')
+    .toLowerCase()
+    .replace(/(^|_)([a-z])/g, (_, __, letter: string) => letter.toUpperCase());
+}
+
+/** Every event type name a history point may name. */
+export const EVENT_NAMES: readonly string[] = Object.values(EventType)
+  .filter((value): value is number => typeof value === 'number' && value > 0)
+  .map(eventName);
 
 export interface ActivityPoint {
   /** The activity type (or any of several). */
@@ -35,6 +53,17 @@ export interface RequestPoint {
   op?: string;
 }
 
+export interface HistoryPoint {
+  /** The workflow type whose histories are watched. */
+  workflow: string;
+  /** The event's type, as Temporal names it without EVENT_TYPE_: 'TimerStarted', 'WorkflowExecutionSignaled'. */
+  event: string;
+  /** The nth such event, counted over the run's workflows of that type (default 1). */
+  nth?: number;
+  /** Only that operation's workflow; '$point' in `until`: the operation of the point the fault fired at. */
+  op?: string;
+}
+
 export interface OperationPoint {
   /** The plan's operation id; '$point' in `until`: the operation of the point the fault fired at. */
   op: string;
@@ -42,19 +71,27 @@ export interface OperationPoint {
   on: 'started' | 'closed';
 }
 
-/** Where a fault lands, as a scenario spells it. */
-export type ProgressPoint = ActivityPoint | RequestPoint | OperationPoint;
+/**
+ * Where a fault lands, as a scenario spells it. Activity and request points are held while the fault is applied:
+ * exact. History points are reached soon after the event is written (a poll's round trip), and operation points
+ * when the workload's client saw it: not held.
+ */
+export type ProgressPoint = ActivityPoint | RequestPoint | HistoryPoint | OperationPoint;
 
 const ACTIVITY_AT: readonly string[] = ['started', 'returned', 'failed'];
 const REQUEST_AT: readonly string[] = ['seen', 'answered'];
 
 /** Whether a fault's `at` (or `until`) is a point rather than a time. */
 export function isPoint(value: unknown): value is ProgressPoint {
-  return isRecord(value) && ('activity' in value || 'request' in value || ('op' in value && 'on' in value));
+  return isRecord(value) && ('activity' in value || 'request' in value || 'workflow' in value || ('op' in value && 'on' in value));
 }
 
 /** Whether a point is an operation's (started or closed, from the workload driver). */
-export const isOperationPoint = (point: ProgressPoint): point is OperationPoint => !('activity' in point) && !('request' in point);
+export const isOperationPoint = (point: ProgressPoint): point is OperationPoint =>
+  !('activity' in point) && !('request' in point) && !('workflow' in point);
+
+/** Whether a point is an event in a workflow's history. */
+export const isHistoryPoint = (point: ProgressPoint): point is HistoryPoint => 'workflow' in point;
 
 const positive = (value: unknown): boolean => value === undefined || (Number.isSafeInteger(value) && (value as number) >= 1);
 
@@ -63,7 +100,7 @@ export function checkPoint(value: unknown, field: string): ProgressPoint {
   check(
     isPoint(value),
     field,
-    "expected a point: { activity, on: 'started' | 'returned' | 'failed' }, { request: link, kind?, on: 'seen' | 'answered' } or { op, on: 'started' | 'closed' }",
+    "expected a point: { activity, on: 'started' | 'returned' | 'failed' }, { request: link, kind?, on: 'seen' | 'answered' }, { workflow: type, event } or { op, on: 'started' | 'closed' }",
   );
   const p = value as unknown as Record<string, unknown>;
   const named = (key: string): void =>
@@ -86,13 +123,20 @@ export function checkPoint(value: unknown, field: string): ProgressPoint {
         `expected a method and path such as 'POST /deposit', got ${JSON.stringify(p.kind)}`,
       );
     check(REQUEST_AT.includes(p.on as string), `${field}.on`, `expected seen or answered, got ${JSON.stringify(p.on)}`);
+  } else if ('workflow' in p) {
+    named('workflow');
+    check(
+      EVENT_NAMES.includes(p.event as string),
+      `${field}.event`,
+      `expected an event type as Temporal names it without EVENT_TYPE_ (TimerStarted, TimerFired, WorkflowExecutionSignaled, ActivityTaskScheduled, ...), got ${JSON.stringify(p.event)}`,
+    );
   } else {
     named('op');
     check(p.on === 'started' || p.on === 'closed', `${field}.on`, `expected started or closed, got ${JSON.stringify(p.on)}`);
     check(p.nth === undefined, `${field}.nth`, 'an operation starts and closes once: no nth');
   }
   check(positive(p.nth), `${field}.nth`, `expected a whole number from 1, got ${JSON.stringify(p.nth)}`);
-  if (('activity' in p || 'request' in p) && p.op !== undefined) named('op');
+  if (('activity' in p || 'request' in p || 'workflow' in p) && p.op !== undefined) named('op');
   return value as ProgressPoint;
 }
 
@@ -140,6 +184,8 @@ export function describePoint(point: ProgressPoint): string {
       ? `when ${kind} ${nthText(point)} reaches ${point.request}, before the part has it`
       : `when the answer to ${kind} ${nthText(point)} on ${point.request} comes back (the part applied it)`;
   }
+  if (isHistoryPoint(point))
+    return `when the ${ordinal(point.nth ?? 1)} ${point.event} of the ${point.workflow} workflows${opText(point.op)} is in a history`;
   return point.op === '$point'
     ? `when that operation ${point.on === 'started' ? 'starts' : 'ends'}`
     : `when operation ${point.op} ${point.on === 'started' ? 'starts' : 'ends'}`;

@@ -423,7 +423,8 @@ async function runFaultPhase(
     () => log(`t+${(history.now() / 1000).toFixed(1)}s ${countDone(history.entries(), plan)}/${plan.operations.length} operations done`),
     5000,
   );
-  const points = new PointNemesis(plan, cluster.progress, history, nemesis, log, signal);
+  const direct = new Client({ connection: options.connections.direct, namespace: cluster.namespace });
+  const points = new PointNemesis(plan, cluster.progress, history, nemesis, log, signal, direct);
   points.start();
   nemesis.start(plan.faults);
   const workloadStarted = Date.now();
