@@ -432,7 +432,7 @@ async function runFaultPhase(
   // bound once, not twice. Faults at points may last past the timed ones: their durations are added.
   const pointFaultsMs = plan.faults.reduce((sum, f) => sum + (f.forMs ?? 0), 0);
   const deadline = workloadStarted + plan.faultPhaseEndsMs + pointFaultsMs + scenario.settleWithinMs;
-  const faultsOver = untilFaultsOver(plan, history, nemesis, points, signal);
+  const faultsOver = untilFaultsOver(plan, history, nemesis, signal);
   faultsOver.catch(() => undefined); // awaited below, unless the workload failed first
   let healedAt: number;
   try {
@@ -445,6 +445,13 @@ async function runFaultPhase(
     });
     signal?.throwIfAborted();
     healedAt = await faultsOver;
+    // The faults placed at points that fired, applied and healed after their time (one that waits for an `until`
+    // point the workload never reached is healed with the rest below).
+    if (points.active) {
+      await points.settled();
+      await nemesis.settled();
+      healedAt = Math.max(healedAt, Date.now());
+    }
     signal?.throwIfAborted();
   } finally {
     clearInterval(progress);
@@ -477,23 +484,12 @@ async function settleAfterFaults(
   return { outcomes, unsettled, settleMs: Date.now() - settleStarted };
 }
 
-/**
- * Resolves when the plan's timed fault phase has passed and every fault the nemesis started has ended, those placed
- * at points included (each healed after its time; one that waits for its `until` point is healed with the rest once
- * the workload is over): that time.
- */
-async function untilFaultsOver(
-  plan: Plan,
-  history: OperationHistory,
-  nemesis: Nemesis,
-  points: PointNemesis,
-  signal?: AbortSignal,
-): Promise<number> {
+/** Resolves when the plan's timed fault phase has passed and every fault the nemesis started has ended: that time. */
+async function untilFaultsOver(plan: Plan, history: OperationHistory, nemesis: Nemesis, signal?: AbortSignal): Promise<number> {
   // Wait out the fault phase, but not an interrupt: no fault fires after one (cancel clears them).
   const untilHealed = plan.faultPhaseEndsMs - history.now();
   if (untilHealed > 0) await sleep(untilHealed, signal);
   signal?.throwIfAborted();
-  await points.settled();
   await nemesis.settled();
   return Date.now();
 }
