@@ -8,7 +8,7 @@ import path from 'node:path';
 import { findScenario, type LoadedSystem, listScenarios, loadSystem, scenarioPaths } from '../../../features/chaos/catalog.ts';
 import { providerFor, type ProviderChoice } from '../../../features/chaos/cluster/index.ts';
 import { DefinitionError } from '../../../base/definition.ts';
-import { type ExploreResult, exploreSchedules, type GeneratedFault, toFaultSpecs, withSchedule } from '../../../features/chaos/explore.ts';
+import { type ExploreResult, exploreSchedules, type GeneratedFault, toFaultSpecs } from '../../../features/chaos/explore.ts';
 import { describeAction } from '../../../features/chaos/nemesis.ts';
 import { buildReport, type ChaosReport, renderText } from '../../../features/chaos/report.ts';
 import { type StagedReportDir, stageReportDir } from '../../../features/chaos/report-dir.ts';
@@ -315,6 +315,8 @@ function scenarioFileText(scenario: BoundScenario, faults: readonly GeneratedFau
 }
 
 export async function exploreCommand(name: string, options: ChaosExploreOptions): Promise<number> {
+  // The time limit bounds the whole command: the cluster's start, exploring, shrinking and re-running.
+  const started = Date.now();
   const seed = seedFlag(options.seed);
   providerChoice(options);
   const chaos = await loadChaos(options, name);
@@ -334,11 +336,11 @@ export async function exploreCommand(name: string, options: ChaosExploreOptions)
   const session = await openExploreSession(chaos, scenario, code, options, path.join(base, 'cluster'), signal);
   let attempt = 0;
   /** Runs one schedule on the session's cluster; true when every invariant held. */
-  const runSchedule = async (candidate: BoundScenario, schedule: readonly GeneratedFault[], label: string): Promise<boolean> => {
+  const runSchedule = async (candidate: BoundScenario, schedule: readonly GeneratedFault[], note: string): Promise<boolean> => {
     if (signal.aborted) throw new Interrupted('interrupted; stopped the cluster');
     attempt++;
     process.stderr.write(
-      `\nschedule ${attempt}${label}: ${schedule.map((f) => `${describeAction(f.action)} at ${f.atMs} ms for ${f.forMs} ms`).join('; ')}\n`,
+      `\nschedule ${attempt}${note}: ${schedule.map((f) => `${describeAction(f.action)} at ${f.atMs} ms for ${f.forMs} ms`).join('; ')}\n`,
     );
     // Every schedule runs the same workload (the explore seed plans it), under fresh ids on the same cluster.
     const report = await runOne({
@@ -365,10 +367,10 @@ export async function exploreCommand(name: string, options: ChaosExploreOptions)
     return report.ok;
   };
   try {
+    const remainingMs = Math.max(0, started + timeLimitMs - Date.now());
     process.stderr.write(
-      `exploring ${scenario.name}: up to ${runs} fault schedules (seed ${seed}) on one cluster, shrinking any failure for up to ${timeLimitMs / 1000} s\n`,
+      `exploring ${scenario.name}: up to ${runs} fault schedules (seed ${seed}) on one cluster, shrinking any failure, within ${timeLimitMs / 1000} s in all\n`,
     );
-    let failureSeen = false;
     const result = await exploreSchedules({
       scenario,
       runs,
@@ -376,32 +378,18 @@ export async function exploreCommand(name: string, options: ChaosExploreOptions)
       path: options.path,
       maxFaults,
       longestMs,
-      timeLimitMs,
-      // A violation is a violation: the first one found fails the search. After it, a smaller schedule counts as
-      // holding only when it held `tries` times, so a failure that does not always repeat still shrinks.
-      run: async (candidate, schedule) => {
-        for (let i = 1; i <= (failureSeen ? tries : 1); i++) {
-          if (!(await runSchedule(candidate, schedule, failureSeen && i > 1 ? ` (try ${i} of ${tries})` : ''))) {
-            failureSeen = true;
-            return false;
-          }
-        }
-        return true;
-      },
+      timeLimitMs: remainingMs,
+      tries,
+      run: runSchedule,
     });
+    const limit = result.timeLimitReached ? ` (the time limit of ${timeLimitMs / 1000} s ended the search)` : '';
     if (!result.failed) {
-      process.stdout.write(`\n${result.runs} fault schedules of ${scenario.name}: every invariant held in each (seed ${result.seed})\n`);
+      process.stdout.write(
+        `\n${result.schedulesRun} fault schedules of ${scenario.name}: every invariant held in each (seed ${result.seed})${limit}\n`,
+      );
       return EXIT.ok;
     }
-    // How often the smallest schedule fails: a seed fixes the plan, not what the cluster does with it.
-    let failedAgain = 0;
-    for (let i = 1; i <= tries; i++) {
-      if (
-        !(await runSchedule(withSchedule(scenario, result.minimal), result.minimal, ` (re-run ${i} of ${tries} of the smallest schedule)`))
-      )
-        failedAgain++;
-    }
-    return reportExploreFailure(result, { scenario, name, seed, base, options, failedAgain, tries });
+    return reportExploreFailure(result, { scenario, name, seed, base, options, tries, limit });
   } finally {
     await session.close();
   }
@@ -453,19 +441,23 @@ function reportExploreFailure(
     seed: number;
     base: string;
     options: ChaosExploreOptions;
-    failedAgain: number;
     tries: number;
+    /** What the time limit cut short, or ''. */
+    limit: string;
   },
 ): number {
-  const { scenario, name, seed, base, options, failedAgain, tries } = context;
+  const { scenario, name, seed, base, options, tries, limit } = context;
+  const { ran, failed } = result.reruns;
   const file = path.join(base, 'minimal-scenario.ts');
   writeFileAtomic(file, scenarioFileText(scenario, result.minimal));
   process.stdout.write(
     [
       '',
-      `An invariant broke. Smallest fault schedule found (${result.shrinks} shrinks, then unneeded faults dropped):`,
+      `An invariant broke. Smallest fault schedule found (${result.shrinks} shrinks, then unneeded faults dropped)${limit}:`,
       ...result.minimal.map((f) => `  ${describeAction(f.action)} at ${f.atMs} ms for ${f.forMs} ms`),
-      `Re-run ${tries} more times, it broke an invariant ${failedAgain} of ${tries} times${failedAgain < tries ? ' (a seed fixes the plan, not the timing of what the cluster does: re-run it to see it again)' : ''}.`,
+      ran === 0
+        ? 'Not re-run: the time limit came first.'
+        : `Re-run ${ran} more time${ran === 1 ? '' : 's'}${ran < tries ? ` (of ${tries}, the time limit came first)` : ''}, it broke an invariant ${failed} of ${ran} times${failed < ran ? ' (a seed fixes the plan, not the timing of what the cluster does: re-run it to see it again)' : ''}.`,
       `Run it again:             ${['tempest chaos run', shownPath(file), '--seed', String(seed), ...runFlags(options)].join(' ')}`,
       `Run fast-check's case:    ${['tempest chaos explore', name, '--seed', String(result.seed), '--path', result.path, '--runs', '1', ...runFlags(options)].join(' ')}`,
       `Reports of every schedule: ${shownPath(base)}`,
