@@ -23,7 +23,7 @@ import { type ConnectionFlags, connectionFlagArgs, connectionFromFlags } from '.
 import { existingFileFlag, seedFlag, wholeNumber } from '../flags.ts';
 import { EXIT, firstLine, HarnessError, Interrupted, UsageError } from '../../../base/errors.ts';
 import { interruptSignal, whenAborted } from '../interrupt.ts';
-import { checkWorkerCode, type ProjectFlags, probed, projectFlagArgs, projectOf, shownPath } from '../project.ts';
+import { checkWorkerCode, printedCommand, type ProjectFlags, probed, projectFlagArgs, projectOf, shownPath } from '../project.ts';
 
 export interface ChaosRunOptions extends ConnectionFlags, ProjectFlags {
   cluster: string;
@@ -239,7 +239,7 @@ export async function runOne({
   const report = buildReport(result, {
     scenario: { name: scenario.name, description: scenario.description },
     provider: choice.kind,
-    replay: ['tempest chaos run', source, '--seed', String(seed), ...runFlags(options)].join(' '),
+    replay: printedCommand('chaos run', source, '--seed', String(seed), ...runFlags(options)),
   });
   writeFileAtomic(path.join(staged.dir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
   writeFileAtomic(path.join(staged.dir, 'report.html'), renderChaosHtml(report));
@@ -458,8 +458,8 @@ function reportExploreFailure(
       ran === 0
         ? 'Not re-run: the time limit came first.'
         : `Re-run ${ran} more time${ran === 1 ? '' : 's'}${ran < tries ? ` (of ${tries}, the time limit came first)` : ''}, it broke an invariant ${failed} of ${ran} times${failed < ran ? ' (a seed fixes the plan, not the timing of what the cluster does: re-run it to see it again)' : ''}.`,
-      `Run it again:             ${['tempest chaos run', shownPath(file), '--seed', String(seed), ...runFlags(options)].join(' ')}`,
-      `Run fast-check's case:    ${['tempest chaos explore', name, '--seed', String(result.seed), '--path', result.path, '--runs', '1', ...runFlags(options)].join(' ')}`,
+      `Run it again:             ${printedCommand('chaos run', shownPath(file), '--seed', String(seed), ...runFlags(options))}`,
+      `Run fast-check's case:    ${printedCommand('chaos explore', name, '--seed', String(result.seed), '--path', result.path, '--runs', '1', ...runFlags(options))}`,
       `Reports of every schedule: ${shownPath(base)}`,
       '',
     ].join('\n'),
