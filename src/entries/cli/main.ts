@@ -29,6 +29,7 @@ export function buildProgram(): Command {
 
   for (const add of [
     addToolCommands,
+    addInitCommand,
     addUpCommand,
     addBenchCommands,
     addReplayCommand,
@@ -61,6 +62,23 @@ function addToolCommands(program: Command): void {
     .action(async (options: { json?: boolean }) => {
       const { showToolchain } = await import('./commands/toolchain.ts');
       process.exitCode = showToolchain(options);
+    });
+}
+
+/** `tempest init`: tempest added to an existing Temporal project. */
+function addInitCommand(program: Command): void {
+  program
+    .command('init')
+    .description(
+      'Add tempest to the Temporal TypeScript project in the working directory: find its workflows and activities modules and task queue; write tempest.config.ts, vitest.config with the tempest plugin, a first testWorkflow test, a system skeleton (tempest/), a CI workflow; each printed, no existing file overwritten. npm test passes right after.',
+    )
+    .option('--workflows <module>', 'the workflows module, when init does not find it')
+    .option('--activities <module>', 'the activities module, when init does not find it')
+    .option('--task-queue <name>', "the workers' task queue, when init does not find it")
+    .option('--no-install', 'print the npm install of vitest instead of running it')
+    .action(async (options: import('./commands/init.ts').InitOptions) => {
+      const { runInit } = await import('./commands/init.ts');
+      process.exitCode = runInit(options);
     });
 }
 
