@@ -45,7 +45,14 @@ describe('tempest up', () => {
 
     const up = tempestRunning(['up', '--run', SCENARIO, '--seed', '5', ...(await ports())]);
     const record = await up.waitFor(/^ {2}(npx tempest histories record --address (\S+) --query '' --limit (\d+))$/m, 180_000);
-    expect(up.output()).toMatch(/cleaned up a run whose harness was killed \(.*\): temporal \(pid \d+\), (bank|store) \(pid \d+\)/);
+    const cleaned = /^cleaned up a run whose harness was killed \((\S+)\): (.*)$/m.exec(up.output());
+    expect(cleaned?.[1]).toBe(state);
+    expect(
+      cleaned?.[2]!
+        .split(', ')
+        .map((p) => p.replace(/ \(pid \d+\)$/, ''))
+        .sort(),
+    ).toEqual(['bank', 'store', 'temporal']);
     expect(processesMentioning(state)).toEqual([]);
     expect(up.output()).toMatch(
       /^Driving the workload of bank-and-store once \(the workload of scenario .*tiny-scenario\.ts\), seed 5 \.\.\.$/m,

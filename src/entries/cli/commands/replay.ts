@@ -164,9 +164,9 @@ export async function runReplay(inputs: readonly string[], options: ReplayComman
   });
   try {
     const root = process.cwd();
-    const part = shard ? ` of ${total} (shard ${shard.index}/${shard.count})` : '';
+    const part = shard ? ` of ${total} histories (shard ${shard.index}/${shard.count})` : ' histories';
     process.stdout.write(
-      `Replaying ${histories.length}${part} histories against ${sourceOf(path.resolve(workflowsPath), root)}${options.strict ? ' (strict)' : ''}\n`,
+      `Replaying ${histories.length}${part} against ${sourceOf(path.resolve(workflowsPath), root)}${options.strict ? ' (strict)' : ''}\n`,
     );
     const results: ReplayOutcome[] = [];
     const started = performance.now();
