@@ -64,8 +64,14 @@ const say = (line = ''): void => {
 const interrupted = new AbortController();
 // Every in-flight client call listens on it.
 setMaxListeners(0, interrupted.signal);
+let interruptedAt = 0;
 const onSignal = (): void => {
-  if (interrupted.signal.aborted) process.exit(130);
+  // One Ctrl-C can arrive twice at once (the terminal's, and the one npm run passes on): only a later one is a second.
+  if (interrupted.signal.aborted) {
+    if (Date.now() - interruptedAt < 1000) return;
+    process.exit(130);
+  }
+  interruptedAt = Date.now();
   process.stderr.write('\ndemo: stopping (press Ctrl-C again to exit at once)\n');
   interrupted.abort();
 };

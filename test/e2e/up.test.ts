@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { freePort } from '../../src/base/harness/process';
 import { tempestAsync, tempestRunning } from '../support/cli';
 
@@ -32,6 +32,7 @@ describe('tempest up', () => {
   it('after a run killed with -9, cleans up what it left; with --run, drives the workload once, whose executions record and replay; Ctrl-C stops everything', async () => {
     // A run killed with -9 while up leaves its dev server and parts running.
     const killed = tempestRunning(['up', ...(await ports())]);
+    onTestFinished(() => killed.interrupt('SIGKILL')); // a no-op once killed below
     const state = (await killed.waitFor(/\(state in (\S+)\):/))[1]!;
     await killed.waitFor(/Up until Ctrl-C: open http:\/\/127\.0\.0\.1:\d+\./);
     expect(killed.output()).toMatch(/^ {2}Temporal +127\.0\.0\.1:\d+ \(namespace default\), Web UI http:\/\/127\.0\.0\.1:\d+$/m);
@@ -39,11 +40,12 @@ describe('tempest up', () => {
     expect(killed.output()).toMatch(/^ {2}workers +task queues money-transfer, orders: workflows\/index\.ts, activities\/worker\.ts$/m);
     const orphans = processesMentioning(state);
     expect(orphans.length).toBeGreaterThanOrEqual(2); // the bank and the store, in their data directories
-    killed.child.kill('SIGKILL');
+    killed.child.kill('SIGKILL'); // the harness alone, as a kill -9 of it does
     await killed.exit;
     expect(processesMentioning(state)).toEqual(orphans);
 
     const up = tempestRunning(['up', '--run', SCENARIO, '--seed', '5', ...(await ports())]);
+    onTestFinished(() => up.interrupt('SIGINT')); // a no-op once stopped below
     const record = await up.waitFor(/^ {2}(npx tempest histories record --address (\S+) --query '' --limit (\d+))$/m, 180_000);
     const cleaned = /^cleaned up a run whose harness was killed \((\S+)\): (.*)$/m.exec(up.output());
     expect(cleaned?.[1]).toBe(state);
@@ -78,7 +80,7 @@ describe('tempest up', () => {
     expect(replayed.stdout).toMatch(/^6 histories: 6 passed,/m);
 
     const upState = (up.output().match(/\(state in (\S+)\):/g) ?? []).at(-1)!.slice('(state in '.length, -2);
-    up.child.kill('SIGINT');
+    up.interrupt('SIGINT');
     expect(await up.exit).toBe(0);
     expect(up.output()).toMatch(
       /Stopped: every server of bank-and-store ended \(the Web UI at http:\/\/127\.0\.0\.1:\d+ with them\), its state removed\./,

@@ -12,7 +12,7 @@ import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
 import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { type RunningCommand, startCommand } from '../support/cli';
 import { REPO_ROOT } from '../support/repo';
 
@@ -172,9 +172,10 @@ describe("the README's user guide, followed as written in the newsletter project
           return;
         }
         let running: { command: string; process: RunningCommand } | undefined;
+        onTestFinished(() => running?.process.interrupt('SIGINT')); // a no-op once it stopped below
         for (const { command, comment } of commandsOf(block)) {
           if (/until Ctrl-C/.test(comment)) {
-            running = { command, process: startCommand('bash', ['-c', `exec ${command}`], { cwd: project, env: userEnv }) };
+            running = { command, process: startCommand('bash', ['-c', command], { cwd: project, env: userEnv }) };
             await running.process.waitFor(/^Up until Ctrl-C/m, 300_000);
             continue;
           }
@@ -183,7 +184,7 @@ describe("the README's user guide, followed as written in the newsletter project
           for (const expected of EXPECTED.filter((e) => e.command.test(command))) expected.check(ran.output);
         }
         if (running) {
-          running.process.child.kill('SIGINT');
+          running.process.interrupt('SIGINT');
           expect(await running.process.exit, running.process.output()).toBe(0);
           for (const expected of EXPECTED.filter((e) => e.command.test(running!.command))) expected.check(running.process.output());
         }

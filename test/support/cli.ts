@@ -42,6 +42,11 @@ export function tempestAsync(args: string[], options: CliOptions = {}): Promise<
 /** A command that keeps running (`tempest up`): its output so far, a wait for a line of it, and its exit. */
 export interface RunningCommand {
   child: ChildProcess;
+  /**
+   * Send `signal` to the command's whole process group, as a terminal's Ctrl-C does (`npx` does not pass SIGINT on
+   * to the program it runs); nothing when it has exited.
+   */
+  interrupt(signal?: NodeJS.Signals): void;
   /** stdout and stderr so far, interleaved as they came. */
   output(): string;
   /** Resolves with the match once the output matches `pattern`; rejects when the command exits first or after `timeoutMs`. */
@@ -49,8 +54,23 @@ export interface RunningCommand {
   exit: Promise<number | null>;
 }
 
+/** Every command started here that has not exited: killed when this test process exits, so none outlives a failed test. */
+const running = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of running) {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+});
+
 export function startCommand(command: string, args: string[], options: CliOptions = {}): RunningCommand {
-  const child = spawn(command, args, { ...spawnOptions(options), stdio: ['ignore', 'pipe', 'pipe'] });
+  // A process group of its own, so Ctrl-C (interrupt) reaches every process of it, as in a terminal.
+  const child = spawn(command, args, { ...spawnOptions(options), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => void (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => void (output += chunk.toString()));
@@ -68,7 +88,11 @@ export function startCommand(command: string, args: string[], options: CliOption
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   };
-  return { child, output: () => output, waitFor, exit };
+  const interrupt = (signal: NodeJS.Signals = 'SIGINT'): void => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    process.kill(-child.pid!, signal);
+  };
+  return { child, interrupt, output: () => output, waitFor, exit };
 }
 
 /** `tempest <args>` that keeps running. */
