@@ -33,7 +33,10 @@ describe('what tempest init finds', () => {
     expect(found).toMatchObject({
       esm: false,
       workflowsFile: 'src/workflows.ts',
-      workflows: [{ name: 'signup', sampleArgs: ["'ada@example.com'"] }],
+      workflows: [
+        { name: 'signup', sampleArgs: ["'ada@example.com'"] },
+        { name: 'unsubscribe', sampleArgs: ["'ada@example.com'"] },
+      ],
       activitiesFile: 'src/activities.ts',
       activitiesShape: 'factory',
       activities: [
