@@ -10,6 +10,7 @@ import { type BranchesReached, branchesReached } from './branches.ts';
 import { OperationHistory } from './history.ts';
 import type { OperationOutcome } from './observations.ts';
 import { type Plan, planScenario } from './plan.ts';
+import { settle } from './runner.ts';
 import { bindScenario, defineScenario, type WorkloadFields } from './scenario.ts';
 import { type System, SystemCodeError } from './system.ts';
 import { runWorkload } from './workload.ts';
@@ -29,7 +30,7 @@ export interface DriveOptions {
 
 export interface DriveResult {
   plan: Plan;
-  /** How each operation's workflow ended, as its client saw it. */
+  /** How each operation's workflow ended, as its close event says ('running' when it had not by the deadline). */
   outcomes: OperationOutcome[];
   branches: BranchesReached[];
   ms: number;
@@ -47,20 +48,6 @@ export function planDrive(system: System, workload: WorkloadFields, seed: number
   return planScenario(scenario, seed, `up-${seed}-${Date.now().toString(36)}`);
 }
 
-/** The outcome of each operation, as the client saw it end (the workload driver's ok, fail and info). */
-function clientOutcomes(plan: Plan, history: OperationHistory): OperationOutcome[] {
-  return plan.operations.map((op) => {
-    const end = history.entries().find((e) => e.op === op.id && e.f === op.kind && e.type !== 'invoke');
-    const ids = { workflowId: op.workflowId, op: op.id };
-    if (end?.type === 'ok') return { ...ids, status: 'completed', result: end.value };
-    if (end?.type === 'fail') {
-      const failure = end.value as { failureType?: string; message?: string };
-      return { ...ids, status: 'failed', failureType: failure.failureType, failureMessage: failure.message };
-    }
-    return { ...ids, status: 'unknown' };
-  });
-}
-
 /** Drive the workload once; a hook of the system's that throws is a SystemCodeError naming it. */
 export async function driveWorkload(options: DriveOptions): Promise<DriveResult> {
   const started = Date.now();
@@ -75,15 +62,17 @@ export async function driveWorkload(options: DriveOptions): Promise<DriveResult>
     }
   }
   const history = new OperationHistory();
+  const deadline = Date.now() + plan.faultPhaseEndsMs + (options.settleWithinMs ?? 60_000);
   await runWorkload(plan.operations, {
     client: options.client,
     history,
     concurrency: workload.concurrency,
-    deadline: Date.now() + plan.faultPhaseEndsMs + (options.settleWithinMs ?? 60_000),
+    deadline,
     signal: options.signal,
   });
   options.signal?.throwIfAborted();
-  const outcomes = clientOutcomes(plan, history);
+  // Read from each workflow's close event, as a chaos run reads them: the same endings, the same branches.
+  const { outcomes } = await settle(options.client, plan, deadline, options.signal);
   let branches: BranchesReached[];
   try {
     branches = branchesReached(plan, outcomes, branch);

@@ -65,11 +65,10 @@ export async function runUp(options: UpOptions): Promise<number> {
       driveWorkload({ system, client: local.client, parts: local.parts, workload, seed, signal }),
     );
     for (const group of result.branches) say(`  ${describeBranches(group)}`);
-    const count = (status: string): number => result.outcomes.filter((o) => o.status === status).length;
-    const unknown = count('unknown');
-    say(
-      `${result.plan.operations.length} workflows in ${(result.ms / 1000).toFixed(1)} s: ${count('completed')} completed, ${count('failed')} failed${unknown ? `, ${unknown} unknown to the client` : ''}. Record their histories with`,
-    );
+    const statuses = new Map<string, number>();
+    for (const outcome of result.outcomes) statuses.set(outcome.status, (statuses.get(outcome.status) ?? 0) + 1);
+    const ended = [...statuses].map(([status, count]) => `${count} ${status}`).join(', ');
+    say(`${result.plan.operations.length} workflows in ${(result.ms / 1000).toFixed(1)} s: ${ended}. Record their histories with`);
     say(
       `  ${printedCommand('histories record', '--address', local.temporal.address, '--query', "''", '--limit', String(Math.max(1, result.plan.operations.length)), ...(options.config ? ['--config', options.config] : []))}`,
     );
