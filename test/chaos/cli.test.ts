@@ -70,7 +70,7 @@ describe('tempest chaos', () => {
 
     expect(code).toBe(0);
     // The command replays the run as printed: the scenario named as it was given (a file here), the same seed.
-    expect(stdout).toContain(`every invariant held; replay this run exactly: tempest chaos run ${fixture('tiny-scenario')} --seed 9`);
+    expect(stdout).toContain(`every invariant held; replay this run exactly: npx tempest chaos run ${fixture('tiny-scenario')} --seed 9`);
     const json = JSON.parse(readFileSync(path.join(report, 'report.json'), 'utf8')) as {
       schema: string;
       ok: boolean;

@@ -114,7 +114,7 @@ describe('tempest interleave --save', () => {
     expect(stdout).toContain(`saved: ${file} (a regression test: it fails until the bug is fixed)`);
     const text = readFileSync(file, 'utf8');
     expect(text).toContain(
-      `import interleavings from '${path.relative(path.dirname(file), path.join(REPO_ROOT, 'interleavings', 'order-saga'))}';`,
+      `import interleavings from '${path.relative(path.dirname(file), path.join(REPO_ROOT, 'interleavings', 'order-saga.js'))}';`,
     );
     expect(text).toContain(
       `new URL('${path.relative(path.dirname(file), path.join(REPO_ROOT, 'test', 'fixtures', 'interleavings', 'saga-compensation-after-step.ts'))}', import.meta.url)`,

@@ -139,7 +139,7 @@ describe('tempest installed into a separate project', () => {
       /trip t\d+ \(\S+\): hold \S+ of (flight|hotel|car) \S+ given back \d+ times by release(Flight|Hotel|Car): operation \d+ under key \S+:attempt-1/,
     );
     expect(first.stdout).toContain(
-      'replay this run exactly: tempest chaos run cancellations-lose-answers --seed 7 --activities src/activities-buggy.ts',
+      'replay this run exactly: npx tempest chaos run cancellations-lose-answers --seed 7 --activities src/activities-buggy.ts',
     );
     const again = buggy();
     expect(again.code).toBe(1);

@@ -95,7 +95,45 @@ describe('exploreSchedules', () => {
   });
 
   it('reports no failure when every schedule holds', async () => {
-    expect(await exploreSchedules({ scenario, runs: 20, seed: 1, run: async () => true })).toEqual({ failed: false, runs: 20, seed: 1 });
+    expect(await exploreSchedules({ scenario, runs: 20, seed: 1, run: async () => true })).toEqual({
+      failed: false,
+      runs: 20,
+      seed: 1,
+      schedulesRun: 20,
+      timeLimitReached: false,
+    });
+  });
+
+  it('ends within its time limit, shrinking, dropping unneeded faults and re-running included: no run starts that would not end in time', async () => {
+    // Each run takes 200 ms; the "system" breaks under any two faults, so the smallest failing schedule has two, and
+    // dropping either is tried, each three times, as are the re-runs of the smallest.
+    const notes: string[] = [];
+    const slowly = async (_s: unknown, schedule: readonly GeneratedFault[], note: string): Promise<boolean> => {
+      notes.push(note);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      return schedule.length < 2;
+    };
+    const started = Date.now();
+    const result = await exploreSchedules({ scenario, runs: 200, seed: 7, timeLimitMs: 1500, confirm: 3, reruns: 3, run: slowly });
+    const elapsed = Date.now() - started;
+    expect(elapsed).toBeLessThanOrEqual(1500 + 100);
+    expect(result).toMatchObject({ failed: true, timeLimitReached: true });
+    expect(result.schedulesRun).toBe(notes.length);
+    expect(result.schedulesRun).toBeLessThanOrEqual(7);
+  });
+
+  it('re-runs the smallest schedule `reruns` times when there is time, and says how often it failed', async () => {
+    let runs = 0;
+    const flaky = async (_s: unknown, schedule: readonly GeneratedFault[], note: string): Promise<boolean> => {
+      runs++;
+      if (note.includes('re-run 2')) return true; // the second re-run happens to hold
+      return breaksWhenBankDiesLong(_s, schedule);
+    };
+    const result = await exploreSchedules({ scenario, runs: 200, seed: 7, reruns: 3, run: flaky });
+    if (!result.failed) return expect.fail('expected a failure');
+    expect(result.reruns).toEqual({ ran: 3, failed: 2 });
+    expect(result.schedulesRun).toBe(runs);
+    expect(result.timeLimitReached).toBe(false);
   });
 });
 

@@ -23,9 +23,20 @@ export function buildProgram(): Command {
     .description('Prove Temporal workflows correct: time-skipping tests, replay, chaos under real faults, benchmarks.')
     .version(version)
     .showHelpAfterError('(run with --help for usage)')
+    // An option after a subcommand is the subcommand's: `replay merge ... --json m.json` is merge's --json, not replay's.
+    .enablePositionalOptions()
     .exitOverride();
 
-  for (const add of [addToolCommands, addBenchCommands, addReplayCommand, addChaosCommands, addInterleaveCommand, addHistoriesCommands])
+  for (const add of [
+    addToolCommands,
+    addInitCommand,
+    addUpCommand,
+    addBenchCommands,
+    addReplayCommand,
+    addChaosCommands,
+    addInterleaveCommand,
+    addHistoriesCommands,
+  ])
     add(program);
   return program;
 }
@@ -51,6 +62,43 @@ function addToolCommands(program: Command): void {
     .action(async (options: { json?: boolean }) => {
       const { showToolchain } = await import('./commands/toolchain.ts');
       process.exitCode = showToolchain(options);
+    });
+}
+
+/** `tempest init`: tempest added to an existing Temporal project. */
+function addInitCommand(program: Command): void {
+  program
+    .command('init')
+    .description(
+      'Add tempest to the Temporal TypeScript project in the working directory: find its workflows and activities modules and task queue; write tempest.config.ts, vitest.config with the tempest plugin, a first testWorkflow test, a system skeleton (tempest/), a CI workflow; each printed, no existing file overwritten. npm test passes right after.',
+    )
+    .option('--workflows <module>', 'the workflows module, when init does not find it')
+    .option('--activities <module>', 'the activities module, when init does not find it')
+    .option('--task-queue <name>', "the workers' task queue, when init does not find it")
+    .option('--no-install', 'print the npm install of vitest instead of running it')
+    .action(async (options: import('./commands/init.ts').InitOptions) => {
+      const { runInit } = await import('./commands/init.ts');
+      process.exitCode = runInit(options);
+    });
+}
+
+/** `tempest up`: the project's system, locally. */
+function addUpCommand(program: Command): void {
+  withConfig(program.command('up'))
+    .description(
+      "Start the project's system locally: the pinned Temporal dev server with its Web UI, the system's parts and workers on its workflows and activities (the config's system); print the addresses; keep it up until Ctrl-C, then stop everything. --run drives the system's workload once, so `tempest histories record` has executions to record.",
+    )
+    .option(
+      '--run [scenario]',
+      "drive the system's workload once when it is up (with this scenario's workload fields, by name or file; default: the workload's own defaults, 4 at a time)",
+    )
+    .option('--seed <n>', 'with --run: the seed of the workload plan (default: random, printed)')
+    .option('--port <n>', "the dev server's gRPC port (the Temporal CLI's, so the SDK's and histories record's defaults reach it)", '7233')
+    .option('--ui-port <n>', "the Web UI's port", '8233')
+    .option('--data-dir <dir>', "keep the parts' state and the servers' logs here (default: a temporary directory, removed when it stops)")
+    .action(async (options: import('./commands/up.ts').UpOptions) => {
+      const { runUp } = await import('./commands/up.ts');
+      process.exitCode = await runUp(options);
     });
 }
 
@@ -105,9 +153,9 @@ function addBenchCommands(program: Command): void {
     });
 }
 
-/** `tempest replay`. */
+/** `tempest replay`, and `tempest replay merge`. */
 function addReplayCommand(program: Command): void {
-  addConnectionFlags(
+  const replay = addConnectionFlags(
     withConfig(program.command('replay'))
       .description(
         "Replay recorded histories (or a cluster's, with --address) against workflow code; report where any diverges. Exit 0 all clean, 1 any not, 2 an unusable input.",
@@ -125,7 +173,14 @@ function addReplayCommand(program: Command): void {
         '--data-converter <module>',
         "a module exporting the dataConverter your workers use ({ payloadCodecs?, payloadConverterPath? }), for encrypted or custom-encoded payloads (default: the config's dataConverter)",
       )
-      .option('--json <file>', 'also write the results as JSON to this file')
+      .option(
+        '--json <file>',
+        'also write the results as JSON to this file (tempest.replay/v1: schema, workflows, strict, source, bundleMs, bundleFromCache, replayMs, summary, results[] of file, workflowType, workflowId, runId, eventCount, status, unusable, message, divergence, drifts, hint; shard when --shard)',
+      )
+      .option(
+        '--shard <i/n>',
+        "replay only this machine's part of the files, i of n (1/4 .. 4/4): the same inputs split the same way on every machine; merge the parts' --json reports with `tempest replay merge`",
+      )
       .option('--parallel <n>', 'replay in at most this many processes (default: one per core)')
       .option('--no-bundle-cache', 'bundle the workflows now instead of reusing a cached bundle of the same code')
       .option('--stall-timeout <seconds>', 'cut off a replay that makes no progress for this long, and report it unusable', '60')
@@ -135,10 +190,23 @@ function addReplayCommand(program: Command): void {
       .option('--workflow-id <id...>', 'with --address: executions to replay by workflow id (their latest run)')
       .option('--limit <n>', 'with --address and --query: replay at most this many executions', '100'),
     'with --address: ',
-  ).action(async (paths: string[], options: import('./commands/replay.ts').ReplayCommandOptions) => {
-    const { runReplay } = await import('./commands/replay.ts');
-    process.exitCode = await runReplay(paths, options);
-  });
+  )
+    .enablePositionalOptions()
+    .action(async (paths: string[], options: import('./commands/replay.ts').ReplayCommandOptions) => {
+      const { runReplay } = await import('./commands/replay.ts');
+      process.exitCode = await runReplay(paths, options);
+    });
+  replay
+    .command('merge')
+    .description(
+      "Merge the --json reports of a corpus replayed in shards (tempest replay --shard i/n on each machine) into one report: every history that did not replay clean, the summary of all, and replay's exit code (0 all clean, 1 any not, 2 unusable input, or shards that do not make one whole corpus).",
+    )
+    .argument('<reports...>', "the shards' reports (tempest.replay/v1 JSON)")
+    .option('--json <file>', 'also write the merged report here (tempest.replay/v1, with mergedFrom: each part and its times)')
+    .action(async (reports: string[], options: import('./commands/replay.ts').ReplayMergeOptions) => {
+      const { runReplayMerge } = await import('./commands/replay.ts');
+      process.exitCode = runReplayMerge(reports, options);
+    });
 }
 
 /** `tempest chaos list | run | explore`. */

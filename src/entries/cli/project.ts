@@ -27,6 +27,14 @@ export async function probed(files: readonly (string | undefined)[], label: stri
   );
 }
 
+/**
+ * A tempest command as the output prints it for the user to run: `npx tempest ...`, which runs the project's own
+ * installed tempest from its root, where a bare `tempest` is not on the PATH.
+ */
+export function printedCommand(...words: string[]): string {
+  return ['npx tempest', ...words].filter(Boolean).join(' ');
+}
+
 /** `--config <file>` as the user gave it, for a printed command that must work as printed. */
 export function projectFlagArgs(flags: ProjectFlags): string[] {
   return flags.config ? ['--config', flags.config] : [];

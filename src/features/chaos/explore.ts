@@ -230,20 +230,43 @@ export interface ExploreOptions {
   maxFaults?: number;
   /** The longest outage a generated fault may be (ms); see ScheduleShape. */
   longestMs?: number;
-  /** Stop shrinking after this long and report the smallest failing schedule found so far. */
+  /**
+   * The whole search's time: exploring, shrinking, dropping unneeded faults and re-running the smallest schedule.
+   * No run starts that would not end within it, judged by the longest run so far; what was found by then is the
+   * result (the smallest failing schedule so far).
+   */
   timeLimitMs?: number;
   /** The points a fault-free run of the workload passed: schedules then place most faults there. */
   catalogue?: PointCatalogue;
-  /** Run the scenario under a schedule; true when every invariant held. */
-  run: (scenario: BoundScenario, schedule: readonly GeneratedFault[]) => Promise<boolean>;
+  /**
+   * A schedule breaks an invariant when it broke one in this many runs in a row (default 1): a failure that does not
+   * repeat is not kept, so the search and its shrinking keep to schedules that fail again when run again.
+   */
+  confirm?: number;
+  /** How many times the smallest schedule is run again, to say how often it fails (default 0). */
+  reruns?: number;
+  /**
+   * Run the scenario under a schedule, once; true when every invariant held. `note` says which run it is, for
+   * people: '' while exploring, ' (confirming: run 2 of 2)', ' (re-run 1 of 3 of the smallest schedule)'.
+   */
+  run: (scenario: BoundScenario, schedule: readonly GeneratedFault[], note: string) => Promise<boolean>;
+  /** Told when a schedule that failed held when run again to confirm it. */
+  onUnconfirmed?: () => void;
+}
+
+interface SearchEnd {
+  seed: number;
+  /** Runs on the cluster, each confirming run and re-run counted. */
+  schedulesRun: number;
+  /** The time limit ended the search before it had tried, shrunk, dropped and re-run all it would have. */
+  timeLimitReached: boolean;
 }
 
 export type ExploreResult =
-  | { failed: false; runs: number; seed: number }
-  | {
+  | (SearchEnd & { failed: false; runs: number })
+  | (SearchEnd & {
       failed: true;
       runs: number;
-      seed: number;
       /** fast-check's path to its shrunk counterexample: with the seed, it replays that schedule. */
       path: string;
       /** fast-check's shrunk counterexample. */
@@ -251,37 +274,93 @@ export type ExploreResult =
       /** The shrunk schedule with every fault that is not needed for the failure removed. */
       minimal: GeneratedFault[];
       shrinks: number;
-    };
+      /** The smallest schedule run again `reruns` times (fewer when the time limit came first): how often it failed. */
+      reruns: { ran: number; failed: number };
+    });
+
+/**
+ * The runs of one search under its time limit: a run that would not end within it (by the longest run so far) is
+ * not started, and counts as holding, which ends shrinking and dropping where they are.
+ */
+class RunBudget {
+  private longestMs = 0;
+  schedulesRun = 0;
+  limitReached = false;
+
+  constructor(
+    private readonly deadline: number,
+    private readonly run: ExploreOptions['run'],
+  ) {}
+
+  /** Run one schedule; undefined when it was not run, for lack of time. */
+  async once(scenario: BoundScenario, schedule: readonly GeneratedFault[], note: string): Promise<boolean | undefined> {
+    if (Date.now() + this.longestMs > this.deadline) {
+      this.limitReached = true;
+      return undefined;
+    }
+    const started = Date.now();
+    const held = await this.run(scenario, schedule, note);
+    this.schedulesRun++;
+    this.longestMs = Math.max(this.longestMs, Date.now() - started);
+    return held;
+  }
+}
 
 export async function exploreSchedules(options: ExploreOptions): Promise<ExploreResult> {
+  const deadline = options.timeLimitMs === undefined ? Infinity : Date.now() + options.timeLimitMs;
+  const budget = new RunBudget(deadline, options.run);
+  const confirm = options.confirm ?? 1;
+  const holds = async (schedule: readonly GeneratedFault[]): Promise<boolean> => {
+    const scenario = withSchedule(options.scenario, schedule);
+    for (let i = 1; i <= confirm; i++) {
+      const held = await budget.once(scenario, schedule, i > 1 ? ` (confirming: run ${i} of ${confirm})` : '');
+      if (held === undefined) return true; // not run: out of time
+      if (held) {
+        if (i > 1) options.onUnconfirmed?.();
+        return true;
+      }
+    }
+    return false;
+  };
   const shape = { maxFaults: options.maxFaults, windowMs: Math.max(options.scenario.spreadOverMs, 4000), longestMs: options.longestMs };
   const search = await searchOneAtATime(
     exploredArbitrary(options.scenario.system, shape, options.scenario.cluster, options.catalogue),
-    (schedule) => options.run(withSchedule(options.scenario, schedule), schedule),
-    options,
+    holds,
+    {
+      runs: options.runs,
+      seed: options.seed,
+      path: options.path,
+      timeLimitMs: options.timeLimitMs,
+    },
   );
-  if (!search.failed) return search;
+  const end = (): SearchEnd => ({ seed: search.seed, schedulesRun: budget.schedulesRun, timeLimitReached: budget.limitReached });
+  if (!search.failed) return { failed: false, runs: search.runs, ...end() };
   const shrunk = search.counterexample;
-  return {
-    failed: true,
-    runs: search.runs,
-    seed: search.seed,
-    path: search.path,
-    shrunk,
-    minimal: await dropUnneeded(shrunk, options),
-    shrinks: search.shrinks,
-  };
+  const minimal = await dropUnneeded(shrunk, holds);
+  // How often the smallest schedule fails again: a fault at a point lands there every time; one at a time may not.
+  const reruns = { ran: 0, failed: 0 };
+  const total = options.reruns ?? 0;
+  for (let i = 1; i <= total; i++) {
+    const held = await budget.once(withSchedule(options.scenario, minimal), minimal, ` (re-run ${i} of ${total} of the smallest schedule)`);
+    if (held === undefined) break;
+    reruns.ran++;
+    if (!held) reruns.failed++;
+  }
+  return { failed: true, runs: search.runs, path: search.path, shrunk, minimal, shrinks: search.shrinks, reruns, ...end() };
 }
 
 /**
  * fast-check shrinks to a local minimum: a fault that does not matter can survive next to one that does. Try
  * the schedule without each fault in turn, and keep it out when the run still fails.
  */
-async function dropUnneeded(schedule: GeneratedFault[], options: ExploreOptions): Promise<GeneratedFault[]> {
+async function dropUnneeded(
+  schedule: GeneratedFault[],
+  holds: (schedule: readonly GeneratedFault[]) => Promise<boolean>,
+): Promise<GeneratedFault[]> {
   let minimal = schedule;
   for (let i = minimal.length - 1; i >= 0 && minimal.length > 1; i--) {
     const without = minimal.filter((_, j) => j !== i);
-    if (!(await options.run(withSchedule(options.scenario, without), without))) minimal = without;
+    if (!(await holds(without))) minimal = without;
   }
   return minimal;
 }

@@ -8,6 +8,7 @@ import type { Verdict } from './checkers/verdict.ts';
 import type { HistoryEntry } from './history.ts';
 import { catalogueOf, type PointCatalogue } from './explore-points.ts';
 import { describeOutcome } from './point-nemesis.ts';
+import type { PlannedOperation } from './plan.ts';
 import type { RunResult, RunTimings } from './runner.ts';
 
 export const CHAOS_REPORT_SCHEMA = 'tempest.chaos/v1';
@@ -85,13 +86,33 @@ function timeline(result: RunResult, history: readonly HistoryEntry[]): ChaosRep
   return { operations, faults };
 }
 
+/** Characters a workflow id or operation id is made of next to each other: a mention ends where these do. */
+const ID_CHARACTER = /[A-Za-z0-9_-]/;
+
+/** Whether `text` names `name` as a whole: `hold-1` in "hold-1 released twice", not in "hold-17 released twice". */
+function mentions(text: string, name: string): boolean {
+  for (let at = text.indexOf(name); at >= 0; at = text.indexOf(name, at + 1)) {
+    const before = text[at - 1];
+    const after = text[at + name.length];
+    if ((before === undefined || !ID_CHARACTER.test(before)) && (after === undefined || !ID_CHARACTER.test(after))) return true;
+  }
+  return false;
+}
+
+/** The operations whose workflow the evidence names (by workflow id, or as `<kind> <op id>`). */
+function operationsNamedIn(evidence: readonly string[], operations: readonly PlannedOperation[]): PlannedOperation[] {
+  return operations.filter((op) => evidence.some((line) => mentions(line, op.workflowId) || mentions(line, `${op.kind} ${op.id}`)));
+}
+
 export function buildReport(
   result: RunResult,
   meta: { scenario: { name: string; description: string }; provider: string; replay: string },
 ): ChaosReport {
   const ok = result.verdicts.every((v) => v.ok) && result.pointOutcomes.every((o) => o.reached);
-  const evidence = result.verdicts.flatMap((v) => v.evidence).join('\n');
-  const failing = result.plan.operations.filter((op) => evidence.includes(op.workflowId) || evidence.includes(`${op.kind} ${op.id} `));
+  const failing = operationsNamedIn(
+    result.verdicts.flatMap((v) => v.evidence),
+    result.plan.operations,
+  );
   const ui = (workflowId: string): string | undefined =>
     result.webUiUrl ? `${result.webUiUrl}/namespaces/${result.namespace}/workflows/${encodeURIComponent(workflowId)}` : undefined;
   const tl = timeline(result, result.observations.history);

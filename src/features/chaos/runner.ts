@@ -77,7 +77,7 @@ export interface RunResult {
 }
 
 /** Wait until every workflow is closed or the deadline passes; then read each one's outcome from its close event. */
-async function settle(
+export async function settle(
   client: Client,
   plan: Plan,
   deadline: number,

@@ -3,7 +3,7 @@
  * decides), the events that can arrive while it runs (signals, a cancellation request), and the properties every
  * run must keep. Validated eagerly: a wrong field is a DefinitionError naming it.
  */
-import { type Duration, parseDuration } from '../../base/duration.ts';
+import { type Duration, parseClockTime, parseDuration } from '../../base/duration.ts';
 import { check, isRecord } from '../../base/definition.ts';
 import type { InterleavingRun } from './run-record.ts';
 
@@ -23,6 +23,7 @@ export interface ActivityDoubleSpec {
   fails?: readonly ActivityFailureSpec[];
 }
 
+/** `after`: not before this point on the workflow clock, as an offset ('+23h59m', as at() takes it) or a duration ('23h59m'). */
 export type EventSpec =
   /** A signal, by name, with its arguments. */
   | { signal: string; args?: readonly unknown[]; after?: Duration }
@@ -76,7 +77,7 @@ export function virtualMs(value: unknown, field: string): number {
 
 function resolveEvent(event: unknown, field: string, timeBoundMs: number): ResolvedEvent {
   check(isRecord(event), field, `expected { signal: 'name', args?: [...] } or { cancel: true }, got ${JSON.stringify(event)}`);
-  const afterMs = event.after === undefined ? 0 : virtualMs(event.after, `${field}.after`);
+  const afterMs = event.after === undefined ? 0 : parseClockTime(event.after, `${field}.after`);
   check(
     afterMs < timeBoundMs,
     `${field}.after`,

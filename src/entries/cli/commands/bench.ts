@@ -2,7 +2,7 @@
  * `tempest bench run` and `tempest bench compare`: measure the suites into a versioned JSON report, and compare two
  * reports with real statistics (exit 1 when a significant regression exceeds the threshold).
  */
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { compareReports, DEFAULT_COMPARE_OPTIONS } from '../../../features/bench/compare.ts';
@@ -22,7 +22,7 @@ import { loadWorkloads } from '../../../features/bench/workload.ts';
 import { loadSystem } from '../../../features/chaos/catalog.ts';
 import type { Project } from '../../../base/config/config.ts';
 import { checkWorkerCode, type ProjectFlags, probed, projectOf, shownPath } from '../project.ts';
-import { decimalFlag, existingFileFlag } from '../flags.ts';
+import { checkWritable, decimalFlag, existingFileFlag } from '../flags.ts';
 import { EXIT, firstLine, HarnessError, Interrupted, UsageError } from '../../../base/errors.ts';
 import { interruptSignal, unlessInterrupted } from '../interrupt.ts';
 
@@ -237,58 +237,6 @@ export function compareBench(basePath: string, headPath: string, options: BenchC
   if (comparison.verdict !== 'fail') return EXIT.ok;
   process.stderr.write(`tempest: ${verdictHeadline(comparison).replace(/^❌ /, '')}: ${comparison.failures.join(', ')}\n`);
   return EXIT.verdictFailed;
-}
-
-/**
- * Fail before any work when an output path cannot be written: empty, ending in a separator, a directory or another
- * file that is not a regular one (writing renames a new file over it: a device such as /dev/stdout would be
- * replaced), under a file, or in a directory where no file can be created (read-only, no permission). The last is
- * probed by creating and removing a file in the nearest existing directory, where writeFileAtomic will write.
- */
-export function checkWritable(file: string, flag: string): void {
-  if (file.trim() === '') throw new UsageError(`${flag} needs a file path, got ''`);
-  if (/[\\/]$/.test(file)) throw new UsageError(`${flag} ${file} ends in a path separator, so it names a directory; give a file path`);
-  const stat = statOrUndefined(file, flag);
-  if (stat?.isDirectory()) throw new UsageError(`${flag} ${file} is a directory; give a file path`);
-  if (stat && !stat.isFile()) throw new UsageError(`${flag} ${file} is not a regular file, and writing would replace it; give a file path`);
-  let dir = path.dirname(path.resolve(file));
-  for (;;) {
-    const parent = statOrUndefined(dir, flag);
-    if (parent) {
-      if (!parent.isDirectory()) throw new UsageError(`${flag} ${file}: ${dir} is not a directory`);
-      probeWritable(dir, file, flag);
-      return;
-    }
-    dir = path.dirname(dir); // the root exists, so this ends
-  }
-}
-
-function probeWritable(dir: string, file: string, flag: string): void {
-  const probe = path.join(dir, `.tempest-probe.${process.pid}.${Date.now().toString(36)}.tmp`);
-  try {
-    writeFileSync(probe, '', { flag: 'wx' });
-  } catch (error) {
-    throw new UsageError(`${flag} ${file}: cannot create a file in ${dir} (${reasonOf(error)})`);
-  }
-  rmSync(probe, { force: true });
-}
-
-/** The file's stat; undefined when it does not exist (or a parent is a file); any other failure is refused. */
-function statOrUndefined(file: string, flag: string): ReturnType<typeof statSync> | undefined {
-  try {
-    return statSync(file);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    throw new UsageError(`${flag}: cannot check ${file} (${reasonOf(error)})`);
-  }
-}
-
-function reasonOf(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
-  if (code === 'EROFS') return 'read-only file system';
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** The same file: the same inode when both exist, else the same absolute path. */

@@ -30,7 +30,7 @@ import { type ConnectionFlags, connectionFlagArgs, connectionFromFlags } from '.
 import { existingFileFlag, seedFlag, wholeNumber } from '../flags.ts';
 import { EXIT, firstLine, HarnessError, Interrupted, UsageError } from '../../../base/errors.ts';
 import { interruptSignal, whenAborted } from '../interrupt.ts';
-import { checkWorkerCode, type ProjectFlags, probed, projectFlagArgs, projectOf, shownPath } from '../project.ts';
+import { checkWorkerCode, printedCommand, type ProjectFlags, probed, projectFlagArgs, projectOf, shownPath } from '../project.ts';
 
 export interface ChaosRunOptions extends ConnectionFlags, ProjectFlags {
   cluster: string;
@@ -246,7 +246,7 @@ export async function runOne({
   const report = buildReport(result, {
     scenario: { name: scenario.name, description: scenario.description },
     provider: choice.kind,
-    replay: ['tempest chaos run', source, '--seed', String(seed), ...runFlags(options)].join(' '),
+    replay: printedCommand('chaos run', source, '--seed', String(seed), ...runFlags(options)),
   });
   writeFileAtomic(path.join(staged.dir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
   writeFileAtomic(path.join(staged.dir, 'report.html'), renderChaosHtml(report));
@@ -329,6 +329,8 @@ function scenarioFileText(scenario: BoundScenario, faults: readonly GeneratedFau
 }
 
 export async function exploreCommand(name: string, options: ChaosExploreOptions): Promise<number> {
+  // The time limit bounds the whole command: the cluster's start, the fault-free run, exploring, shrinking, re-running.
+  const started = Date.now();
   const seed = seedFlag(options.seed);
   providerChoice(options);
   const chaos = await loadChaos(options, name);
@@ -388,13 +390,24 @@ export async function exploreCommand(name: string, options: ChaosExploreOptions)
   };
   try {
     process.stderr.write(
-      `exploring ${scenario.name}: up to ${runs} fault schedules (seed ${seed}) on one cluster, shrinking any failure for up to ${timeLimitMs / 1000} s\n`,
+      `exploring ${scenario.name}: up to ${runs} fault schedules (seed ${seed}) on one cluster, shrinking any failure, within ${timeLimitMs / 1000} s in all\n`,
     );
     // A fault-free run first: it says which points the workload passes (where the schedules place their faults).
     if (!(await runSchedule(withSchedule(scenario, []), [], ' (no faults: the points the workload passes)')))
       return reportExploreFailure(
-        { failed: true, runs: 0, seed, path: '', shrunk: [], minimal: [], shrinks: 0 },
-        { scenario, name, seed, base, options, failedAgain: 1, tries: 1 },
+        {
+          failed: true,
+          runs: 0,
+          seed,
+          path: '',
+          shrunk: [],
+          minimal: [],
+          shrinks: 0,
+          reruns: { ran: 0, failed: 0 },
+          schedulesRun: 1,
+          timeLimitReached: false,
+        },
+        { scenario, name, seed, base, options, reruns: 0, limit: '' },
       );
     writeFileAtomic(path.join(base, 'points-passed.json'), `${JSON.stringify(passed, null, 2)}\n`);
     process.stderr.write(`points the workload passes: ${describeCatalogue(passed!)}\n`);
@@ -405,33 +418,21 @@ export async function exploreCommand(name: string, options: ChaosExploreOptions)
       path: options.path,
       maxFaults,
       longestMs,
-      timeLimitMs,
+      timeLimitMs: Math.max(0, started + timeLimitMs - Date.now()),
       catalogue: passed,
-      // A schedule breaks an invariant when it broke one in `confirm` runs in a row: a counterexample that does not
-      // repeat is not kept, so the search and its shrinking keep to schedules that fail again when run again.
-      run: async (candidate, schedule) => {
-        for (let i = 1; i <= confirm; i++) {
-          if (await runSchedule(candidate, schedule, i > 1 ? ` (confirming: run ${i} of ${confirm})` : '')) {
-            if (i > 1) process.stderr.write(`schedule ${attempt}: it held this time: a failure that does not repeat is not counted\n`);
-            return true;
-          }
-        }
-        return false;
-      },
+      confirm,
+      reruns,
+      run: runSchedule,
+      onUnconfirmed: () => process.stderr.write(`schedule ${attempt}: it held this time: a failure that does not repeat is not counted\n`),
     });
+    const limit = result.timeLimitReached ? ` (the time limit of ${timeLimitMs / 1000} s ended the search)` : '';
     if (!result.failed) {
-      process.stdout.write(`\n${result.runs} fault schedules of ${scenario.name}: every invariant held in each (seed ${result.seed})\n`);
+      process.stdout.write(
+        `\n${result.schedulesRun} fault schedules of ${scenario.name}: every invariant held in each (seed ${result.seed})${limit}\n`,
+      );
       return EXIT.ok;
     }
-    // How often the smallest schedule fails again: a fault at a point lands there every time; one at a time may not.
-    let failedAgain = 0;
-    for (let i = 1; i <= reruns; i++) {
-      if (
-        !(await runSchedule(withSchedule(scenario, result.minimal), result.minimal, ` (re-run ${i} of ${reruns} of the smallest schedule)`))
-      )
-        failedAgain++;
-    }
-    return reportExploreFailure(result, { scenario, name, seed, base, options, failedAgain, tries: reruns });
+    return reportExploreFailure(result, { scenario, name, seed, base, options, reruns, limit });
   } finally {
     await session.close();
   }
@@ -495,11 +496,13 @@ function reportExploreFailure(
     seed: number;
     base: string;
     options: ChaosExploreOptions;
-    failedAgain: number;
-    tries: number;
+    reruns: number;
+    /** What the time limit cut short, or ''. */
+    limit: string;
   },
 ): number {
-  const { scenario, name, seed, base, options, failedAgain, tries } = context;
+  const { scenario, name, seed, base, options, reruns, limit } = context;
+  const { ran, failed } = result.reruns;
   const file = path.join(base, 'minimal-scenario.ts');
   writeFileAtomic(file, scenarioFileText(scenario, result.minimal));
   process.stdout.write(
@@ -507,13 +510,13 @@ function reportExploreFailure(
       '',
       result.minimal.length === 0
         ? 'An invariant broke without any fault: the workload alone breaks it.'
-        : `An invariant broke. Smallest fault schedule found (${result.shrinks} shrinks, then unneeded faults dropped):`,
+        : `An invariant broke. Smallest fault schedule found (${result.shrinks} shrinks, then unneeded faults dropped)${limit}:`,
       ...result.minimal.map((f) => `  ${describeGenerated(scenario.system, f)}`),
-      `Re-ran it ${tries} more times: it broke an invariant ${failedAgain} of ${tries} times${failedAgain < tries ? ' (a fault placed at a time lands where the cluster happens to be: one placed at a point lands there every time)' : ''}.`,
-      `Run it again:             ${['tempest chaos run', shownPath(file), '--seed', String(seed), ...runFlags(options)].join(' ')}`,
+      ...(result.minimal.length === 0 ? [] : [rerunLine(ran, failed, reruns)]),
+      `Run it again:             ${printedCommand('chaos run', shownPath(file), '--seed', String(seed), ...runFlags(options))}`,
       ...(result.path
         ? [
-            `Run fast-check's case:    ${['tempest chaos explore', name, '--seed', String(result.seed), '--path', result.path, '--runs', '1', ...runFlags(options)].join(' ')}`,
+            `Run fast-check's case:    ${printedCommand('chaos explore', name, '--seed', String(result.seed), '--path', result.path, '--runs', '1', ...runFlags(options))}`,
           ]
         : []),
       `Reports of every schedule: ${shownPath(base)}`,
@@ -521,4 +524,13 @@ function reportExploreFailure(
     ].join('\n'),
   );
   return EXIT.verdictFailed;
+}
+
+/** How often the smallest schedule broke an invariant again. */
+function rerunLine(ran: number, failed: number, of: number): string {
+  if (ran === 0) return 'Not re-run: the time limit came first.';
+  const cut = ran < of ? ` (of ${of}, the time limit came first)` : '';
+  const why =
+    failed < ran ? ' (a fault placed at a time lands where the cluster happens to be: one placed at a point lands there every time)' : '';
+  return `Re-ran it ${ran} more time${ran === 1 ? '' : 's'}${cut}: it broke an invariant ${failed} of ${ran} times${why}.`;
 }
