@@ -105,7 +105,8 @@ async function benchTarget(options: ProjectFlags & { activities?: string }, suit
     );
   }
   if (system && needsSystem) {
-    const types = await checkWorkerCode(system);
+    // A bench's workers get every part (startParts), in this process.
+    const types = await checkWorkerCode({ ...system, parts: Object.keys(system.parts), corpus: project.corpus });
     const unknown = workloads.find((workload) => types.length > 0 && !types.includes(workload.workflowType));
     if (unknown) {
       throw new UsageError(
