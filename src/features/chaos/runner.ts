@@ -23,9 +23,11 @@ import { type HistoryEntry, OperationHistory, toJepsenHistory } from './history.
 import { Nemesis } from './nemesis.ts';
 import type { OperationOutcome, RecordedWorkflow, ReplayObservation, RunObservations } from './observations.ts';
 import { outcomeOfEvent, type WorkflowOutcome } from '../../base/history/progress.ts';
+import { describeNeverWorked, neverWorked, type NeverWorkedModules, type WorkedTypes } from '../../base/history/never-worked.ts';
 import { type Plan, type PlannedOperation, planScenario } from './plan.ts';
 import { type BoundScenario, checkScenarioCluster } from './scenario.ts';
 import { SystemCodeError } from './system.ts';
+import { modulesOf, runWarmUp, type WarmUpResult, type WarmUpSummary } from './warm-up.ts';
 import { runWorkload, sleep } from './workload.ts';
 
 export interface RunOptions {
@@ -46,10 +48,14 @@ export interface RunOptions {
    * is refused before any cluster starts, instead of leaving its workflows waiting for a worker that never comes.
    */
   workflowTypes?: readonly string[];
+  /** Run a fault-free slice of the workload first (runWarmUp); default true, as for any scenario run alone. */
+  warmUp?: boolean;
 }
 
 export interface RunTimings {
   clusterStartMs: number;
+  /** The fault-free warm-up before the faults (0 without one). */
+  warmUpMs: number;
   workloadMs: number;
   settleMs: number;
   checkMs: number;
@@ -67,6 +73,13 @@ export interface RunResult {
   namespace: string;
   /** The code the workers ran at the end (after any deploy). */
   finalCode: WorkerCode;
+  /** The fault-free warm-up before the faults, when the run had one. */
+  warmUp?: WarmUpSummary;
+  /**
+   * The system never worked (never-worked.ts): the one line of the harness error a command exits 2 with, and where it
+   * showed. The run then has no verdicts: the checkers would only have named its symptoms.
+   */
+  neverWorked?: { line: string; during: 'warm-up' | 'run' };
 }
 
 /** Wait until every workflow is closed or the deadline passes; then read each one's outcome from its close event. */
@@ -233,9 +246,18 @@ export interface ChaosSession {
   readonly cluster: Cluster;
   /** How long the cluster took to start. */
   readonly startMs: number;
-  run(options: { scenario: BoundScenario; seed: number; plan: Plan; reportDir: string }): Promise<RunResult>;
+  run(options: SessionRunOptions): Promise<RunResult>;
   /** Stop the cluster. */
   close(): Promise<void>;
+}
+
+export interface SessionRunOptions {
+  scenario: BoundScenario;
+  seed: number;
+  plan: Plan;
+  reportDir: string;
+  /** Run a fault-free slice of the workload before the faults (runWarmUp): on for a scenario run alone, off for explore's later schedules. */
+  warmUp?: boolean;
 }
 
 export async function openSession(options: SessionOptions): Promise<ChaosSession> {
@@ -277,7 +299,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     dataDir: path.join(options.reportDir, 'cluster'),
   });
   try {
-    const result = await session.run({ scenario, seed, plan, reportDir: options.reportDir });
+    const result = await session.run({ scenario, seed, plan, reportDir: options.reportDir, warmUp: options.warmUp ?? true });
     return { ...result, timings: { ...result.timings, clusterStartMs: session.startMs, totalMs: Date.now() - started } };
   } finally {
     await session.close();
@@ -290,11 +312,7 @@ interface RunConnections {
   direct: Connection;
 }
 
-async function runOnCluster(
-  cluster: Cluster,
-  session: SessionOptions,
-  options: { scenario: BoundScenario; seed: number; plan: Plan; reportDir: string },
-): Promise<RunResult> {
+async function runOnCluster(cluster: Cluster, session: SessionOptions, options: SessionRunOptions): Promise<RunResult> {
   const { scenario, plan } = options;
   const { system } = scenario;
   const started = Date.now();
@@ -305,16 +323,22 @@ async function runOnCluster(
   let unsettled: string[] = plan.operations.map((op) => op.workflowId);
   try {
     Nemesis.validate(cluster, plan.faults);
-    const hookContext = { parts: cluster.parts, setup: plan.setup, runId: plan.runId };
-    if (system.workload.prepare) await systemHook('workload.prepare', () => system.workload.prepare!(hookContext));
-    const snapshot = (): Promise<unknown> =>
-      system.snapshot ? systemHook('snapshot', () => system.snapshot!(hookContext)) : Promise.resolve(undefined);
-    const before = await snapshot();
+    const prepare = async (prepared: Plan): Promise<void> => {
+      const context = { parts: cluster.parts, setup: prepared.setup, runId: prepared.runId };
+      if (system.workload.prepare) await systemHook('workload.prepare', () => system.workload.prepare!(context));
+    };
     // An external cluster may need TLS or an API key; the provider says which.
     connections = {
       client: await Connection.connect({ address: cluster.clientAddress, ...cluster.connectionOptions }),
       direct: await Connection.connect({ address: cluster.directAddress, ...cluster.connectionOptions }),
     };
+    const warmUp = options.warmUp ? await warmUpBeforeFaults(cluster, session, options, connections, prepare) : undefined;
+    if (warmUp?.summary.neverWorked) return await warmUpResult(cluster, session, options, connections.direct, warmUp, started);
+    await prepare(plan);
+    const hookContext = { parts: cluster.parts, setup: plan.setup, runId: plan.runId };
+    const snapshot = (): Promise<unknown> =>
+      system.snapshot ? systemHook('snapshot', () => system.snapshot!(hookContext)) : Promise.resolve(undefined);
+    const before = await snapshot();
     const history = new OperationHistory(path.join(options.reportDir, 'history.jsonl'));
     nemesis = new Nemesis(cluster, history, session.log, session.code, session.projectRoot);
     const faultPhase = await runFaultPhase({ cluster, session, scenario, seed: options.seed, plan, history, nemesis, connections });
@@ -351,14 +375,23 @@ async function runOnCluster(
       businessErrors: system.businessErrors,
       ...recorded,
     };
-    const verdicts = await runChecks(scenario.checks, system.checkers, observations);
+    // A system that never worked gets no verdict: the checkers would name its symptoms as violations.
+    const broken = judgeRun(recorded.workflows, {
+      faultFree: plan.faults.length === 0,
+      worked: warmUp?.summary.worked,
+      modules: modulesOf(session.code, cluster, scenario),
+    });
+    const verdicts = broken ? [] : await runChecks(scenario.checks, system.checkers, observations);
     return {
       plan,
       verdicts,
       branches,
       observations,
+      ...(warmUp ? { warmUp: warmUp.summary } : {}),
+      ...(broken ? { neverWorked: { line: broken, during: 'run' as const } } : {}),
       timings: {
         clusterStartMs: 0,
+        warmUpMs: warmUp?.summary.durationMs ?? 0,
         workloadMs: faultPhase.workloadMs,
         settleMs: settled.settleMs,
         checkMs: Date.now() - checkStarted,
@@ -372,6 +405,92 @@ async function runOnCluster(
     if (!session.signal?.aborted) await restore(cluster, session.code, nemesis?.code, connections?.direct, unsettled);
     await Promise.allSettled([connections?.client.close(), connections?.direct.close()]);
   }
+}
+
+/** The warm-up on this run's cluster, its files under <reportDir>/warm-up. */
+function warmUpBeforeFaults(
+  cluster: Cluster,
+  session: SessionOptions,
+  options: SessionRunOptions,
+  connections: RunConnections,
+  prepare: (plan: Plan) => Promise<void>,
+): Promise<WarmUpResult> {
+  return runWarmUp({
+    cluster,
+    scenario: options.scenario,
+    seed: options.seed,
+    runId: options.plan.runId,
+    code: session.code,
+    connections,
+    prepare,
+    dir: path.join(options.reportDir, 'warm-up'),
+    logsDir: path.join(session.dataDir, 'logs'),
+    log: session.log,
+    signal: session.signal,
+  });
+}
+
+/**
+ * A run whose warm-up showed that the system never worked: no faults, no verdicts. Its report is the warm-up's
+ * (its operations, their histories under histories/) with the harness error's line.
+ */
+async function warmUpResult(
+  cluster: Cluster,
+  session: SessionOptions,
+  options: SessionRunOptions,
+  direct: Connection,
+  warmUp: WarmUpResult,
+  started: number,
+): Promise<RunResult> {
+  const { plan, outcomes } = warmUp;
+  const unsettled = outcomes.filter((o) => o.status === 'running').map((o) => o.workflowId);
+  const recorded = await observeHistories(
+    cluster,
+    direct,
+    outcomes,
+    unsettled,
+    session.code,
+    path.join(options.reportDir, 'histories'),
+    false,
+  );
+  return {
+    plan,
+    verdicts: [],
+    branches: [],
+    observations: {
+      plan,
+      history: warmUp.history.entries(),
+      outcomes,
+      before: undefined,
+      after: undefined,
+      unsettled,
+      settleWithinMs: options.scenario.settleWithinMs,
+      businessErrors: options.scenario.system.businessErrors,
+      ...recorded,
+    },
+    warmUp: warmUp.summary,
+    neverWorked: { line: warmUp.summary.neverWorked!, during: 'warm-up' },
+    timings: {
+      clusterStartMs: 0,
+      warmUpMs: warmUp.summary.durationMs,
+      workloadMs: 0,
+      settleMs: 0,
+      checkMs: 0,
+      totalMs: Date.now() - started,
+    },
+    webUiUrl: cluster.webUiUrl,
+    namespace: cluster.namespace,
+    finalCode: session.code,
+  };
+}
+
+/** The never-worked line of a run that settled (neverWorked), judging only the types its warm-up did not see work. */
+function judgeRun(
+  workflows: readonly RecordedWorkflow[],
+  options: { faultFree: boolean; worked?: WorkedTypes; modules: NeverWorkedModules },
+): string | undefined {
+  const finding = neverWorked(workflows, options);
+  return finding && describeNeverWorked(finding, options.modules);
 }
 
 interface FaultPhaseOptions {

@@ -37,6 +37,8 @@ export interface ChaosRunOptions extends ConnectionFlags, ProjectFlags {
   json?: boolean;
   all?: boolean;
   keepRunning?: boolean;
+  /** false with --no-warm-up. */
+  warmUp?: boolean;
 }
 
 /** The project and its system, loaded once per command: a bad config, system or scenario is a usage error naming it. */
@@ -147,6 +149,12 @@ function workerCode(chaos: Chaos, scenario: BoundScenario, options: ChaosRunOpti
   };
 }
 
+/** The workers' code checked before any cluster starts, its activities called with the parts a worker gets (checkWorkerCode). */
+function checkCode(chaos: Chaos, code: WorkerCode): Promise<string[]> {
+  const parts = chaos.system.partLinks.filter((link) => link.from === 'worker').map((link) => link.to);
+  return checkWorkerCode({ ...code, parts, corpus: chaos.project.corpus });
+}
+
 interface RunOneOptions {
   chaos: Chaos;
   scenario: BoundScenario;
@@ -158,6 +166,8 @@ interface RunOneOptions {
   signal: AbortSignal;
   /** An explore session's cluster and checked worker code, to run on instead of a cluster of the run's own. */
   reuse?: Reuse;
+  /** Run the workload without faults first (see runWarmUp). */
+  warmUp: boolean;
 }
 
 /** Run one scenario, write its report, print its verdicts. Returns the report. */
@@ -170,11 +180,12 @@ export async function runOne({
   reportDir,
   signal,
   reuse,
+  warmUp,
 }: RunOneOptions): Promise<ChaosReport> {
   const { project, system } = chaos;
   const choice = providerChoice(options);
   const code = workerCode(chaos, scenario, options);
-  const workflowTypes = reuse?.workflowTypes ?? (await checkWorkerCode(code));
+  const workflowTypes = reuse?.workflowTypes ?? (await checkCode(chaos, code));
   const session = reuse?.session;
   const log = (line: string): void => void process.stderr.write(`${line}\n`);
   const provider = providerFor(choice);
@@ -202,11 +213,17 @@ export async function runOne({
         log,
         signal,
       });
-      result = await kept.run({ scenario, seed, plan, reportDir: staged.dir });
+      result = await kept.run({ scenario, seed, plan, reportDir: staged.dir, warmUp });
       result = { ...result, timings: { ...result.timings, clusterStartMs: kept.startMs } };
     } else {
       result = session
-        ? await session.run({ scenario, seed, plan: planRun(scenario, seed, workflowTypes, code.workflowsPath), reportDir: staged.dir })
+        ? await session.run({
+            scenario,
+            seed,
+            plan: planRun(scenario, seed, workflowTypes, code.workflowsPath),
+            reportDir: staged.dir,
+            warmUp,
+          })
         : await runScenario({
             scenario,
             seed,
@@ -218,6 +235,7 @@ export async function runOne({
             log,
             signal,
             workflowTypes,
+            warmUp,
           });
     }
     signal.throwIfAborted(); // Ctrl-C as the run finished: it stops as promised, with no report and no verdict
@@ -272,13 +290,20 @@ export async function runCommand(nameOrFile: string | undefined, options: ChaosR
   for (const { scenario } of scenarios) checkScenarioCluster(scenario, provider);
   const signal = interruptSignal();
   const reports: ChaosReport[] = [];
+  let broken: { report: ChaosReport; reportDir: string } | undefined;
   for (const { scenario, source } of scenarios) {
     const reportDir = path.resolve(
       options.report && !options.all
         ? options.report
         : path.join(options.report ?? path.join(chaos.project.outDir, 'reports'), `${scenario.name}-${seed}`),
     );
-    reports.push(await runOne({ chaos, scenario, source, seed, flags: options, reportDir, signal }));
+    const report = await runOne({ chaos, scenario, source, seed, flags: options, reportDir, signal, warmUp: options.warmUp !== false });
+    reports.push(report);
+    // A system that never worked fails every scenario the same way: the first says so.
+    if (report.neverWorked) {
+      broken = { report, reportDir };
+      break;
+    }
   }
   if (options.json) process.stdout.write(`${JSON.stringify(options.all ? reports : reports[0], null, 2)}\n`);
   else if (options.all) {
@@ -286,7 +311,13 @@ export async function runCommand(nameOrFile: string | undefined, options: ChaosR
     for (const r of reports)
       process.stdout.write(`  ${r.ok ? 'ok  ' : 'FAIL'} ${r.scenario.name} (${(r.timings.totalMs / 1000).toFixed(0)} s)\n`);
   }
+  if (broken) throw neverWorkedError(broken.report, broken.reportDir);
   return reports.every((r) => r.ok) ? EXIT.ok : EXIT.verdictFailed;
+}
+
+/** The harness error of a run whose system never worked (exit 2): its line, and where its report is kept. */
+function neverWorkedError(report: ChaosReport, reportDir: string): HarnessError {
+  return new HarnessError(`${report.neverWorked!.line}; the report is kept in ${shownPath(reportDir)}`);
 }
 
 export interface ChaosExploreOptions extends ChaosRunOptions {
@@ -328,7 +359,7 @@ export async function exploreCommand(name: string, options: ChaosExploreOptions)
   if (options.path !== undefined && !/^\d+(:\d+)*$/.test(options.path))
     throw new UsageError(`--path must look like 3:1:0 (as explore printed it), got '${options.path}'`);
   const code = workerCode(chaos, scenario, options);
-  const workflowTypes = await checkWorkerCode(code);
+  const workflowTypes = await checkCode(chaos, code);
   const signal = interruptSignal();
   const base = path.resolve(options.report ?? path.join(chaos.project.outDir, 'reports', `explore-${scenario.name}-${seed}`));
   const session = await openExploreSession(chaos, scenario, code, options, path.join(base, 'cluster'), signal);
@@ -350,7 +381,10 @@ export async function exploreCommand(name: string, options: ChaosExploreOptions)
       reportDir: path.join(base, `schedule-${attempt}`),
       signal,
       reuse: { session, workflowTypes },
+      // The first schedule establishes that the system works without faults; the same cluster and code serve the rest.
+      warmUp: attempt === 1 && options.warmUp !== false,
     });
+    if (report.neverWorked) throw neverWorkedError(report, path.join(base, `schedule-${attempt}`));
     process.stderr.write(
       `schedule ${attempt}: ${
         report.ok
