@@ -10,7 +10,7 @@ import { buildReport, renderText } from '../../src/features/chaos/report';
 import { renderChaosHtml } from '../../src/features/chaos/report-html';
 import type { RunResult } from '../../src/features/chaos/runner';
 import { bindScenario, defineScenario } from '../../src/features/chaos/scenario';
-import { describeWarmUp, warmUpPlan, type WarmUpSummary } from '../../src/features/chaos/warm-up';
+import { describeWarmUp, noWarmUpFor, warmUpPlan, type WarmUpSummary } from '../../src/features/chaos/warm-up';
 
 const scenario = bindScenario(
   defineScenario({
@@ -108,5 +108,27 @@ describe('what a report says of the warm-up', () => {
       '<p class="banner harness">Harness error: the system never worked without faults (in the warm-up), so nothing was judged.',
     );
     expect(html).not.toContain('An invariant was violated.');
+  });
+});
+
+describe('when a run has no warm-up, although asked', () => {
+  it('a scenario that deploys other code: its starting code is meant to be replaced', () => {
+    const deploys = bindScenario(
+      defineScenario({
+        name: 'fixed-by-deploy',
+        description: 'd',
+        workload: { transfers: 4, concurrency: 4 },
+        faults: [{ action: { kind: 'deploy', activities: 'activities/worker.ts' }, at: '4s' }],
+      }),
+      bankAndStore,
+    );
+    expect(noWarmUpFor(planScenario(deploys, 1, 'r'))).toBe('the scenario deploys other code during the run');
+    expect(noWarmUpFor(planScenario(scenario, 1, 'r'))).toBeUndefined();
+  });
+
+  it('a warm-up whose slice did not all end says what made progress, not that the system works', () => {
+    expect(describeWarmUp(summary({ completed: 0, failed: 0, running: 4, operations: 4, durationMs: 20_000 }))).toBe(
+      '4 operations without faults in 20.0 s: 0 completed, 0 failed, 4 not ended when the warm-up did (terminated); the system made progress without faults (activities withdraw completed)',
+    );
   });
 });

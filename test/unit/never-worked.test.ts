@@ -42,8 +42,9 @@ function workflow(
 ): WorkflowRecord {
   let id = 0;
   const events: Event[] = [];
-  const add = (eventType: number, attributes: Event): number => {
-    events.push({ eventId: ++id, eventType, ...attributes } as Event);
+  // Plain numbers where a server sends Longs: the judgement reads either.
+  const add = (eventType: number, attributes: Record<string, unknown>): number => {
+    events.push({ eventId: ++id, eventType, ...attributes } as unknown as Event);
     return id;
   };
   add(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED, {
@@ -165,7 +166,11 @@ describe('what is never judged as a system that never worked', () => {
     const later = workflow('t1', [{ type: 'withdraw', end: 'completed' }]);
     later.events = [
       ...later.events,
-      { eventId: 99, eventType: EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED, workflowTaskFailedEventAttributes: { failure: typeError } },
+      {
+        eventId: 99,
+        eventType: EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED,
+        workflowTaskFailedEventAttributes: { failure: typeError },
+      } as unknown as Event,
     ];
     expect(neverWorked([later], { faultFree: false })).toBeUndefined();
   });

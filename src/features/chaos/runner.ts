@@ -27,7 +27,7 @@ import { describeNeverWorked, neverWorked, type NeverWorkedModules, type WorkedT
 import { type Plan, type PlannedOperation, planScenario } from './plan.ts';
 import { type BoundScenario, checkScenarioCluster } from './scenario.ts';
 import { SystemCodeError } from './system.ts';
-import { modulesOf, runWarmUp, type WarmUpResult, type WarmUpSummary } from './warm-up.ts';
+import { modulesOf, noWarmUpFor, runWarmUp, type WarmUpResult, type WarmUpSummary } from './warm-up.ts';
 import { runWorkload, sleep } from './workload.ts';
 
 export interface RunOptions {
@@ -332,7 +332,9 @@ async function runOnCluster(cluster: Cluster, session: SessionOptions, options: 
       client: await Connection.connect({ address: cluster.clientAddress, ...cluster.connectionOptions }),
       direct: await Connection.connect({ address: cluster.directAddress, ...cluster.connectionOptions }),
     };
-    const warmUp = options.warmUp ? await warmUpBeforeFaults(cluster, session, options, connections, prepare) : undefined;
+    const skipped = options.warmUp ? noWarmUpFor(plan) : undefined;
+    if (skipped) session.log(`warm-up: skipped, ${skipped}`);
+    const warmUp = options.warmUp && !skipped ? await warmUpBeforeFaults(cluster, session, options, connections, prepare) : undefined;
     if (warmUp?.summary.neverWorked) return await warmUpResult(cluster, session, options, connections.direct, warmUp, started);
     await prepare(plan);
     const hookContext = { parts: cluster.parts, setup: plan.setup, runId: plan.runId };

@@ -33,6 +33,13 @@ export const WARM_UP_OPERATIONS_PER_TYPE = 4;
 /** How often the warm-up reads its workflows while they run. */
 const WATCH_EVERY_MS = 500;
 
+/**
+ * The longest a warm-up waits for its workflows (or the scenario's settle bound, when shorter): long enough for
+ * every retry of a programming error to show (3 attempts take 3 s with Temporal's default backoff), short enough that
+ * a slice that waits for good (a retry policy without limit, a signal nobody sends) costs little.
+ */
+export const WARM_UP_BOUND_MS = 20_000;
+
 /** What the warm-up established, for the run's result and its report. */
 export interface WarmUpSummary {
   runId: string;
@@ -99,7 +106,7 @@ export async function runWarmUp(options: WarmUpOptions): Promise<WarmUpResult> {
   log(`warm-up: ${plan.operations.length} operations without faults, to establish that the system works`);
   await options.prepare(plan);
   const history = new OperationHistory(path.join(options.dir, 'history.jsonl'));
-  const deadline = started + scenario.settleWithinMs;
+  const deadline = started + Math.min(scenario.settleWithinMs, WARM_UP_BOUND_MS);
   const stop = new AbortController();
   const direct = new Client({ connection: options.connections.direct, namespace: cluster.namespace });
   const workload = runWorkload(plan.operations, {
@@ -149,8 +156,21 @@ export async function runWarmUp(options: WarmUpOptions): Promise<WarmUpResult> {
 export function describeWarmUp(summary: WarmUpSummary): string {
   const seconds = `${(summary.durationMs / 1000).toFixed(1)} s`;
   if (summary.neverWorked) return `the system never worked without faults (${seconds}): ${summary.neverWorked}`;
-  const ended = `${summary.completed} completed, ${summary.failed} failed${summary.running > 0 ? `, ${summary.running} still running at the settle bound (terminated)` : ''}`;
-  return `${summary.operations} operations without faults in ${seconds}: ${ended}; the system works without faults`;
+  const ended = `${summary.operations} operations without faults in ${seconds}: ${summary.completed} completed, ${summary.failed} failed`;
+  if (summary.running === 0) return `${ended}; the system works without faults`;
+  const unended = `${ended}, ${summary.running} not ended when the warm-up did (terminated)`;
+  const { activities } = summary.worked;
+  if (activities.length > 0) return `${unended}; the system made progress without faults (activities ${activities.join(', ')} completed)`;
+  if (summary.completed + summary.failed > 0) return `${unended}; the system made progress without faults`;
+  return `${unended}; no activity completed either: the warm-up could not establish that the system works`;
+}
+
+/**
+ * Why a run has no warm-up although one was asked for, if it has none: a scenario that deploys other code starts
+ * from code meant to be replaced (the tutorial's "deploy a fix"), so "works without faults" is not its premise.
+ */
+export function noWarmUpFor(plan: Plan): string | undefined {
+  return plan.faults.some((fault) => fault.action.kind === 'deploy') ? 'the scenario deploys other code during the run' : undefined;
 }
 
 /** The modules and part addresses a never-worked line names. */
