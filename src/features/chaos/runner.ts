@@ -212,11 +212,22 @@ function checkWorkflowTypes(plan: Plan, types: readonly string[] | undefined, wo
   }
 }
 
-/** The plan of a run, checked against the workflow types the workers export: refused before any cluster starts. */
+/** Every operation of the plan starts on a task queue the workers poll: one they do not would wait for a worker that never comes. */
+function checkTaskQueues(plan: Plan, taskQueues: readonly string[]): void {
+  const unpolled = plan.operations.find((op) => !taskQueues.includes(op.taskQueue));
+  if (unpolled) {
+    throw new DefinitionError(
+      `workload.plan: operation ${unpolled.id} starts ${unpolled.workflowType} on task queue '${unpolled.taskQueue}', which no worker polls (workers.taskQueues: ${taskQueues.join(', ')})`,
+    );
+  }
+}
+
+/** The plan of a run, checked against the workflow types the workers export and the task queues they poll: refused before any cluster starts. */
 export function planRun(scenario: BoundScenario, seed: number, workflowTypes: readonly string[] | undefined, workflowsPath: string): Plan {
   const runId = `${scenario.name}-${seed}-${Date.now().toString(36)}`;
   const plan = planScenario(scenario, seed, runId);
   checkWorkflowTypes(plan, workflowTypes, workflowsPath);
+  checkTaskQueues(plan, scenario.system.workers.taskQueues);
   return plan;
 }
 
