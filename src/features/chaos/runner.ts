@@ -23,7 +23,13 @@ import { type HistoryEntry, OperationHistory, toJepsenHistory } from './history.
 import { Nemesis } from './nemesis.ts';
 import type { OperationOutcome, RecordedWorkflow, ReplayObservation, RunObservations } from './observations.ts';
 import { outcomeOfEvent, type WorkflowOutcome } from '../../base/history/progress.ts';
-import { describeNeverWorked, neverWorked, type NeverWorkedModules, type WorkedTypes } from '../../base/history/never-worked.ts';
+import {
+  describeNeverWorked,
+  neverWorked,
+  type NeverWorkedModules,
+  type WorkedTypes,
+  workedTypes,
+} from '../../base/history/never-worked.ts';
 import { type Plan, type PlannedOperation, planScenario } from './plan.ts';
 import { type BoundScenario, checkScenarioCluster } from './scenario.ts';
 import { SystemCodeError } from './system.ts';
@@ -283,11 +289,13 @@ export async function openSession(options: SessionOptions): Promise<ChaosSession
     log: options.log,
   });
   const startMs = Date.now() - started;
+  // The types seen working on this cluster with the session's code, by any run: never judged as never working.
+  const worked: WorkedTypes = { activities: [], workflows: [] };
   options.log(`cluster up in ${(startMs / 1000).toFixed(1)} s${cluster.webUiUrl ? `; Temporal Web UI ${cluster.webUiUrl}` : ''}`);
   return {
     cluster,
     startMs,
-    run: (run) => runOnCluster(cluster, options, run),
+    run: (run) => runOnCluster(cluster, { ...options, worked }, run),
     close: async () => {
       await cluster.stop();
       // What a report keeps of its cluster: the logs and Temporal's database. The parts' own data (tens of MB each)
@@ -323,7 +331,11 @@ interface RunConnections {
   direct: Connection;
 }
 
-async function runOnCluster(cluster: Cluster, session: SessionOptions, options: SessionRunOptions): Promise<RunResult> {
+async function runOnCluster(
+  cluster: Cluster,
+  session: SessionOptions & { worked: WorkedTypes },
+  options: SessionRunOptions,
+): Promise<RunResult> {
   const { scenario, plan } = options;
   const { system } = scenario;
   const started = Date.now();
@@ -389,11 +401,13 @@ async function runOnCluster(cluster: Cluster, session: SessionOptions, options: 
       ...recorded,
     };
     // A system that never worked gets no verdict: the checkers would name its symptoms as violations.
+    if (warmUp) addWorked(session.worked, warmUp.summary.worked);
     const broken = judgeRun(recorded.workflows, {
       faultFree: plan.faults.length === 0,
-      worked: warmUp?.summary.worked,
+      worked: session.worked,
       modules: modulesOf(session.code, cluster, scenario),
     });
+    if (!noWarmUpFor(plan)) addWorked(session.worked, workedTypes(recorded.workflows));
     const verdicts = broken ? [] : await runChecks(scenario.checks, system.checkers, observations);
     return {
       plan,
@@ -495,6 +509,12 @@ async function warmUpResult(
     namespace: cluster.namespace,
     finalCode: session.code,
   };
+}
+
+/** Add what `more` saw working to `worked` (each type once). */
+function addWorked(worked: WorkedTypes, more: WorkedTypes): void {
+  worked.activities = [...new Set([...worked.activities, ...more.activities])].sort();
+  worked.workflows = [...new Set([...worked.workflows, ...more.workflows])].sort();
 }
 
 /** The never-worked line of a run that settled (neverWorked), judging only the types its warm-up did not see work. */
