@@ -228,7 +228,7 @@ describe.each(['local', 'services'] as const)(
         { TEMPEST_TEST_WORKFLOWS: 'workflows-fail-first-task.ts' },
         (file: string) =>
           new RegExp(
-            `^tempest: ${escape(file)}: workflow moneyTransfer failed its first workflow task and never completed one: TypeError: Cannot read properties of undefined \\(reading 'perTransfer'\\) \\(at moneyTransfer \\(.*workflows-fail-first-task\\.ts:9:\\d+\\)\\); the report is kept in report$`,
+            `^tempest: ${escape(file)}: workflow moneyTransfer failed its first workflow task and never completed one: TypeError: Cannot read properties of undefined \\(reading 'perTransfer'\\) \\(at \\S+ \\(.*workflows-fail-first-task\\.ts:9:\\d+\\)\\); the report is kept in report$`,
           ),
         code('workflows-fail-first-task.ts'),
       ],
@@ -267,6 +267,23 @@ describe('a system that never worked, run without the warm-up', () => {
     expect(kept).toMatchObject({ ok: false, verdicts: [], neverWorked: { during: 'run' } });
     expect(kept.warmUp).toBeUndefined();
     expect(kept.timeline.faults).toHaveLength(1);
+  });
+});
+
+describe('bench run --activities a module that cannot serve: exit 2, never a slow or failing benchmark', () => {
+  it("each workload's first workflow, watched, names the activity, the error and its frame within seconds", async () => {
+    const file = path.join(REPO_ROOT, 'test', 'fixtures', 'bad-systems', 'code', 'activities-throw-type-error.ts');
+    const out = path.join(mkdtempSync(path.join(os.tmpdir(), 'tempest-bench-never-')), 'never.json');
+    const started = Date.now();
+    const { code, stderr } = await tempestAsync(['bench', 'run', '--quick', '--suite', 'throughput', '--activities', file, '--out', out]);
+    expect(code).toBe(2);
+    expect(stderr.trim().split('\n').at(-1)).toMatch(
+      new RegExp(
+        `^tempest: test/fixtures/bad-systems/code/activities-throw-type-error\\.ts: activity withdraw failed with TypeError on all \\d+ attempts and never completed: TypeError: Cannot read properties of undefined \\(reading 'withdraw'\\) \\(at withdraw \\(test/fixtures/bad-systems/code/activities-throw-type-error\\.ts:14:\\d+\\)\\); the servers' logs are kept in \\.tempest/bench/last-failure/logs$`,
+      ),
+    );
+    expect(Date.now() - started).toBeLessThan(90_000);
+    expect(existsSync(out)).toBe(false);
   });
 });
 

@@ -45,7 +45,7 @@ describe('tempest interleave: bad input is one line naming it, exit 2', () => {
         '--seed',
         '1',
       ],
-      /^tempest: test\/fixtures\/bad-systems\/code\/workflows-fail-first-task\.ts: workflow moneyTransfer failed its first workflow task and never completed one: TypeError: Cannot read properties of undefined \(reading 'perTransfer'\) \(at moneyTransfer \(.*workflows-fail-first-task\.ts:9:\d+\)\)$/,
+      /^tempest: test\/fixtures\/bad-systems\/code\/workflows-fail-first-task\.ts: workflow moneyTransfer failed its first workflow task and never completed one: TypeError: Cannot read properties of undefined \(reading 'perTransfer'\) \(at \S+ \(.*workflows-fail-first-task\.ts:9:\d+\)\)$/,
     ],
     [
       'a --runs that is no number',

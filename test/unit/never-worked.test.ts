@@ -115,11 +115,11 @@ describe('a system that never worked', () => {
   });
 
   it('a workflow type whose workflows failed their first workflow task and never completed one', () => {
+    // A workflow task's failure carries no type: its stack's first line names the error.
     const failure: Failure = {
       message: "Cannot read properties of undefined (reading 'perTransfer')",
       stackTrace:
         "TypeError: Cannot read properties of undefined (reading 'perTransfer')\n    at moneyTransfer (webpack-internal:///./workflows/bad.ts:9:42)",
-      applicationFailureInfo: { type: 'TypeError' },
     };
     const finding = neverWorked([workflow('t1', [], { workflowTask: failure })], { faultFree: false });
 

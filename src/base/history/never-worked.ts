@@ -98,10 +98,15 @@ export function firstFrame(stack: string | null | undefined): string | undefined
   return own?.replace(/(file:\/\/)?(\/[^\s():]+)(?=:\d+:\d+)/, (_, _scheme: string, file: string) => shownPath(file));
 }
 
+/**
+ * The error a failure records: its type is the ApplicationFailure's, else the name its stack starts with (a workflow
+ * task's failure carries no type, and its stack says `TypeError: ...`).
+ */
 export function recordedError(failure: Failure): RecordedError {
   const frame = firstFrame(failure.stackTrace);
+  const named = /^([A-Za-z_$][\w$]*): /.exec(failure.stackTrace ?? '')?.[1];
   return {
-    type: failure.applicationFailureInfo?.type || 'Error',
+    type: failure.applicationFailureInfo?.type || named || 'Error',
     message: (failure.message ?? '').split('\n')[0]!,
     ...(frame ? { frame } : {}),
   };

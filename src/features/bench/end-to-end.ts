@@ -3,7 +3,7 @@
  * server, seeding them, and turning repeated closed-loop runs into benchmark entries.
  */
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { HarnessError } from '../../base/errors.ts';
+import { NeverWorkedError } from '../../base/errors.ts';
 import { describeNeverWorked, neverWorked, type NeverWorkedModules } from '../../base/history/never-worked.ts';
 import { WorkflowProgress } from '../../base/history/progress.ts';
 import { shownPath } from '../../base/modules/user-module.ts';
@@ -189,7 +189,7 @@ async function resultUnlessNeverWorked(handle: WorkflowHandle, modules: NeverWor
     );
     if (finding) {
       await handle.terminate('tempest: the system never worked').catch(() => undefined);
-      throw new HarnessError(describeNeverWorked(finding, modules));
+      throw new NeverWorkedError(describeNeverWorked(finding, modules));
     }
     if (!running) break;
     await new Promise((resolve) => setTimeout(resolve, WATCH_EVERY_MS));

@@ -12,7 +12,7 @@ import { type RunningTimer, WorkflowProgress } from '../../base/history/progress
 import { protoMs } from '../../base/history/time.ts';
 import type { InterleavingRun, Step, TimedStep } from './run-record.ts';
 import type { InterleaveSession } from './session.ts';
-import { HarnessError, UsageError } from '../../base/errors.ts';
+import { NeverWorkedError, UsageError } from '../../base/errors.ts';
 import { describeNeverWorked, neverWorked, workedTypes } from '../../base/history/never-worked.ts';
 import { shownPath } from '../../base/modules/user-module.ts';
 
@@ -158,7 +158,7 @@ async function neverServed(session: InterleaveSession, handle: WorkflowHandle, h
     return;
   }
   await handle.terminate('tempest: the workflow code never worked').catch(() => undefined);
-  throw new HarnessError(describeNeverWorked(finding, { activities: 'the activity doubles', workflows: shownPath(session.workflowsPath) }));
+  throw new NeverWorkedError(describeNeverWorked(finding, { activities: 'the activity doubles', workflows: shownPath(session.workflowsPath) }));
 }
 
 export async function runOrdering(options: RunOptions): Promise<InterleavingRun> {

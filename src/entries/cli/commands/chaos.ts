@@ -21,7 +21,7 @@ import type { Project } from '../../../base/config/config.ts';
 import { keepFailureLogs, writeFileAtomic } from '../../../base/files.ts';
 import { type ConnectionFlags, connectionFlagArgs, connectionFromFlags } from '../connection-flags.ts';
 import { existingFileFlag, seedFlag, wholeNumber } from '../flags.ts';
-import { EXIT, firstLine, HarnessError, Interrupted, UsageError } from '../../../base/errors.ts';
+import { EXIT, firstLine, HarnessError, Interrupted, NeverWorkedError, UsageError } from '../../../base/errors.ts';
 import { interruptSignal, whenAborted } from '../interrupt.ts';
 import { checkWorkerCode, type ProjectFlags, probed, projectFlagArgs, projectOf, shownPath } from '../project.ts';
 
@@ -316,8 +316,8 @@ export async function runCommand(nameOrFile: string | undefined, options: ChaosR
 }
 
 /** The harness error of a run whose system never worked (exit 2): its line, and where its report is kept. */
-function neverWorkedError(report: ChaosReport, reportDir: string): HarnessError {
-  return new HarnessError(`${report.neverWorked!.line}; the report is kept in ${shownPath(reportDir)}`);
+function neverWorkedError(report: ChaosReport, reportDir: string): NeverWorkedError {
+  return new NeverWorkedError(`${report.neverWorked!.line}; the report is kept in ${shownPath(reportDir)}`);
 }
 
 export interface ChaosExploreOptions extends ChaosRunOptions {
