@@ -140,6 +140,24 @@ describe('tempest bench run', () => {
     expect([code, stderr]).toEqual([2, 'tempest: --activities no-such-activities.ts: no such file\n']);
   });
 
+  it('exits 2 naming an --activities module a worker could not serve from (the issue 25 mistake), before any server starts', () => {
+    const { code, stderr } = tempestSync([
+      'bench',
+      'run',
+      '--suite',
+      'throughput',
+      '--activities',
+      'activities/index.ts',
+      '--out',
+      path.join(dir, 'never.json'),
+    ]);
+    expect([code, stderr]).toEqual([
+      2,
+      'tempest: activities/index.ts: createActivities read context.bank, context.store, which its context does not have (a worker calls createActivities({ parts }) with parts bank, store); is this the module your workers load?\n',
+    ]);
+    expect(existsSync(path.join(dir, 'never.json'))).toBe(false);
+  });
+
   it('exits 2 for an unknown flag', () => {
     const { code, stderr } = tempest('bench', 'run', '--fast');
     expect(code).toBe(2);

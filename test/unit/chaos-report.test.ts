@@ -33,7 +33,7 @@ function runWithEvidence(evidence: string[]): RunResult {
       settleWithinMs: 60_000,
       businessErrors: [],
     },
-    timings: { clusterStartMs: 0, workloadMs: 0, settleMs: 0, checkMs: 0, totalMs: 0 },
+    timings: { clusterStartMs: 0, warmUpMs: 0, workloadMs: 0, settleMs: 0, checkMs: 0, totalMs: 0 },
     webUiUrl: 'http://127.0.0.1:8233',
     namespace: 'default',
     finalCode: { workflowsPath: 'w.ts', activitiesPath: 'a.ts' },

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import bankAndStore from '../../chaos/system';
 import { planScenario } from '../../src/features/chaos/plan';
+import { planRun } from '../../src/features/chaos/runner';
+import { defineSystem } from '../../src/features/chaos/system';
 import { bindScenario, checkScenarioCluster, defineScenario, type ScenarioSpec } from '../../src/features/chaos/scenario';
 import { providers } from '../../src/features/chaos/cluster';
 import { AUTO_REJECT_AFTER } from '../../chaos/workload';
@@ -405,5 +407,21 @@ describe('planScenario on the bank-and-store workload', () => {
     expect(step!.waitFor!.until({ state: 'reserving' })).toBe(false);
     expect(step!.waitFor!.until({ state: 'awaiting-approval' })).toBe(true);
     expect(step!.waitFor!.onlyIf!({ state: 'failed' })).toBe(false);
+  });
+});
+
+describe('workers that could never take an operation', () => {
+  it('an operation on a task queue no worker polls is refused before any cluster starts, naming the operation and the queues', () => {
+    const elsewhere = defineSystem({
+      ...bankAndStore,
+      workers: { ...bankAndStore.workers, taskQueues: ['orders'] },
+    });
+    const bound = bindScenario(
+      defineScenario({ name: 's', description: 'd', workload: { transfers: 2, concurrency: 1 }, faults: [] }),
+      elsewhere,
+    );
+    expect(() => planRun(bound, 1, undefined, 'workflows/index.ts')).toThrow(
+      /^workload\.plan: operation t0 starts moneyTransfer on task queue 'money-transfer', which no worker polls \(workers\.taskQueues: orders\)$/,
+    );
   });
 });

@@ -252,6 +252,10 @@ function addChaosCommands(program: Command): void {
     )
     .option('--activities <module>', "run this activities module instead of the system's (it must export createActivities({ parts }))")
     .option('--report <dir>', 'where to write the report (default: <outDir>/reports/<scenario>-<seed>, outDir .tempest)')
+    .option(
+      '--no-warm-up',
+      'skip the warm-up: a short slice of the workload without faults, on the same cluster, that establishes the system works before the faults are judged',
+    )
     .option('--json', 'print the report as JSON')
     .action(async (scenario: string | undefined, options: import('./commands/chaos.ts').ChaosRunOptions) => {
       const { runCommand } = await import('./commands/chaos.ts');
@@ -285,6 +289,7 @@ function addChaosCommands(program: Command): void {
     .option('--workflows <module>', "run this workflows module instead of the system's")
     .option('--activities <module>', "run this activities module instead of the system's")
     .option('--report <dir>', 'where to write the reports of every schedule')
+    .option('--no-warm-up', "skip the first schedule's warm-up without faults (the later schedules never have one)")
     .action(async (scenario: string, options: import('./commands/chaos.ts').ChaosExploreOptions) => {
       const { exploreCommand } = await import('./commands/chaos.ts');
       process.exitCode = await exploreCommand(scenario, options);

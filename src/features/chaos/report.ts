@@ -10,6 +10,7 @@ import { catalogueOf, type PointCatalogue } from './explore-points.ts';
 import { describeOutcome } from './point-nemesis.ts';
 import type { PlannedOperation } from './plan.ts';
 import type { RunResult, RunTimings } from './runner.ts';
+import { describeWarmUp, type WarmUpSummary } from './warm-up.ts';
 
 export const CHAOS_REPORT_SCHEMA = 'tempest.chaos/v1';
 
@@ -40,8 +41,16 @@ export interface ChaosReport {
   seed: number;
   runId: string;
   provider: string;
+  /** Every invariant held (false too when the system never worked: see neverWorked). */
   ok: boolean;
   verdicts: Verdict[];
+  /** The fault-free warm-up before the faults, when the run had one: what it established. */
+  warmUp?: WarmUpSummary;
+  /**
+   * The system never worked, in the warm-up or in the run: a harness error (exit 2), never a verdict. `line` names
+   * the module, the activity or workflow, the error and its first stack frame; the run has no verdicts then.
+   */
+  neverWorked?: { line: string; during: 'warm-up' | 'run' };
   /** The command that replays this run exactly. */
   replay: string;
   timings: RunTimings;
@@ -108,7 +117,7 @@ export function buildReport(
   result: RunResult,
   meta: { scenario: { name: string; description: string }; provider: string; replay: string },
 ): ChaosReport {
-  const ok = result.verdicts.every((v) => v.ok) && result.pointOutcomes.every((o) => o.reached);
+  const ok = result.neverWorked === undefined && result.verdicts.every((v) => v.ok) && result.pointOutcomes.every((o) => o.reached);
   const failing = operationsNamedIn(
     result.verdicts.flatMap((v) => v.evidence),
     result.plan.operations,
@@ -124,6 +133,8 @@ export function buildReport(
     provider: meta.provider,
     ok,
     verdicts: result.verdicts,
+    ...(result.warmUp ? { warmUp: result.warmUp } : {}),
+    ...(result.neverWorked ? { neverWorked: result.neverWorked } : {}),
     replay: meta.replay,
     timings: result.timings,
     webUiUrl: result.webUiUrl,
@@ -150,6 +161,7 @@ export function renderText(report: ChaosReport, maxEvidence = 8): string[] {
     '',
     `${report.scenario.name} (seed ${report.seed}, ${report.provider}): ${report.counts.operations} workflows, ${report.counts.completed} completed, ${report.counts.failed} failed, ${report.counts.unknownToClient} unknown to the client; ${report.timeline.faults.length} faults`,
   ];
+  if (report.warmUp) lines.push(`  warm-up: ${describeWarmUp(report.warmUp)}`);
   lines.push('  branches reached (workflow type, intent (planned): each ending and how many reached it):');
   for (const group of report.branches) lines.push(`         ${describeBranches(group)}`);
   if (report.pointFaults.length > 0) lines.push('  faults placed at points:');
@@ -168,13 +180,16 @@ export function renderText(report: ChaosReport, maxEvidence = 8): string[] {
   }
   const t = report.timings;
   lines.push(
-    `  cluster start ${(t.clusterStartMs / 1000).toFixed(1)} s, workload ${(t.workloadMs / 1000).toFixed(1)} s, settle ${(t.settleMs / 1000).toFixed(1)} s, checks ${(t.checkMs / 1000).toFixed(1)} s, total ${(t.totalMs / 1000).toFixed(1)} s`,
+    `  cluster start ${(t.clusterStartMs / 1000).toFixed(1)} s, warm-up ${(t.warmUpMs / 1000).toFixed(1)} s, workload ${(t.workloadMs / 1000).toFixed(1)} s, settle ${(t.settleMs / 1000).toFixed(1)} s, checks ${(t.checkMs / 1000).toFixed(1)} s, total ${(t.totalMs / 1000).toFixed(1)} s`,
   );
-  const verdict = report.ok
-    ? 'every invariant held'
-    : report.verdicts.every((v) => v.ok)
-      ? 'INCONCLUSIVE: a fault never reached its point'
-      : 'AN INVARIANT WAS VIOLATED';
-  lines.push(`  ${verdict}; replay this run exactly: ${report.replay}`);
+  lines.push(`  ${verdictLine(report)}; replay this run exactly: ${report.replay}`);
   return lines;
+}
+
+/** What the run established, in capitals when it is not good news. */
+function verdictLine(report: ChaosReport): string {
+  if (report.neverWorked)
+    return `HARNESS ERROR: the system never worked${report.neverWorked.during === 'warm-up' ? ' without faults (in the warm-up)' : ''}, so nothing was judged: ${report.neverWorked.line}`;
+  if (report.ok) return 'every invariant held';
+  return report.verdicts.every((v) => v.ok) ? 'INCONCLUSIVE: a fault never reached its point' : 'AN INVARIANT WAS VIOLATED';
 }

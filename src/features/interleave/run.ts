@@ -12,7 +12,9 @@ import { type RunningTimer, WorkflowProgress } from '../../base/history/progress
 import { protoMs } from '../../base/history/time.ts';
 import type { InterleavingRun, Step, TimedStep } from './run-record.ts';
 import type { InterleaveSession } from './session.ts';
-import { UsageError } from '../../base/errors.ts';
+import { NeverWorkedError, UsageError } from '../../base/errors.ts';
+import { describeNeverWorked, neverWorked, workedTypes } from '../../base/history/never-worked.ts';
+import { shownPath } from '../../base/modules/user-module.ts';
 
 /** A workflow that takes longer than this (real time) to react to a step is a harness problem, not an ordering. */
 const SETTLE_BOUND_MS = 15_000;
@@ -142,6 +144,25 @@ async function take(
   }
 }
 
+/**
+ * The first workflow task runs before any ordering's choice, so it is the same in every ordering: until one run's
+ * first task completed, a first task that fails means the workflow code never works, a harness error naming the
+ * module, the workflow, the error and its first frame (exit 2), never a property of an ordering.
+ */
+async function neverServed(session: InterleaveSession, handle: WorkflowHandle, history: History, workflowType: string): Promise<void> {
+  if (session.served) return;
+  const record = { workflowId: handle.workflowId, workflowType, events: history.events ?? [] };
+  const finding = neverWorked([record], { faultFree: true });
+  if (!finding) {
+    session.served = workedTypes([record]).workflows.length > 0;
+    return;
+  }
+  await handle.terminate('tempest: the workflow code never worked').catch(() => undefined);
+  throw new NeverWorkedError(
+    describeNeverWorked(finding, { activities: 'the activity doubles', workflows: shownPath(session.workflowsPath) }),
+  );
+}
+
 export async function runOrdering(options: RunOptions): Promise<InterleavingRun> {
   const { session, interleavings, workflowId } = options;
   const calls = session.doubles.open(workflowId);
@@ -151,6 +172,7 @@ export async function runOrdering(options: RunOptions): Promise<InterleavingRun>
     const args = typeof interleavings.args === 'function' ? interleavings.args(workflowId) : interleavings.args;
     const handle = await session.workflow.start(interleavings.workflowType, { workflowId, taskQueue: session.taskQueue, args: [...args] });
     let settled = await settle(handle, calls, interleavings);
+    await neverServed(session, handle, settled.history, interleavings.workflowType);
     const startMs = protoMs(settled.history.events?.[0]?.eventTime);
     let seenCalls = 0;
     let stuck: string | undefined;

@@ -25,6 +25,10 @@ export interface SessionOptions {
 }
 
 export interface InterleaveSession extends AsyncDisposable {
+  /** The explored workflows module, as the session bundled it. */
+  workflowsPath: string;
+  /** Some run's first workflow task completed: the workflow code works, whatever a later ordering does to it. */
+  served: boolean;
   env: TestWorkflowEnvironment;
   workflow: WorkflowClient;
   doubles: ActivityDoubles;
@@ -110,6 +114,8 @@ export async function openSession(options: SessionOptions): Promise<InterleaveSe
     for (let i = 0; i < count; i++) await env.connection.testService?.unlockTimeSkipping({});
   };
   return {
+    workflowsPath: options.workflowsPath,
+    served: false,
     env,
     workflow: env.client.workflow,
     doubles,

@@ -23,7 +23,7 @@ import { loadSystem } from '../../../features/chaos/catalog.ts';
 import type { Project } from '../../../base/config/config.ts';
 import { checkWorkerCode, type ProjectFlags, probed, projectOf, shownPath } from '../project.ts';
 import { checkWritable, decimalFlag, existingFileFlag } from '../flags.ts';
-import { EXIT, firstLine, HarnessError, Interrupted, UsageError } from '../../../base/errors.ts';
+import { EXIT, firstLine, HarnessError, Interrupted, NeverWorkedError, UsageError } from '../../../base/errors.ts';
 import { interruptSignal, unlessInterrupted } from '../interrupt.ts';
 
 export interface BenchRunOptions extends ProjectFlags {
@@ -105,7 +105,8 @@ async function benchTarget(options: ProjectFlags & { activities?: string }, suit
     );
   }
   if (system && needsSystem) {
-    const types = await checkWorkerCode(system);
+    // A bench's workers get every part (startParts), in this process.
+    const types = await checkWorkerCode({ ...system, parts: Object.keys(system.parts), corpus: project.corpus });
     const unknown = workloads.find((workload) => types.length > 0 && !types.includes(workload.workflowType));
     if (unknown) {
       throw new UsageError(
@@ -172,6 +173,8 @@ export async function runBench(options: BenchRunOptions): Promise<void> {
     }
     const logs = ownsDataDir ? keepFailureLogs(path.join(dataDir, 'logs'), stateDir) : path.join(dataDir, 'logs');
     removeState();
+    if (error instanceof NeverWorkedError)
+      throw new NeverWorkedError(`${error.message}${logs ? `; the servers' logs are kept in ${shownPath(logs)}` : ''}`, { cause: error });
     throw new HarnessError(
       `benchmark run failed: ${firstLine(error)}${logs ? ` (the servers' logs are kept in ${shownPath(logs)})` : ''}`,
       {

@@ -28,7 +28,7 @@ import type { Project } from '../../../base/config/config.ts';
 import { keepFailureLogs, writeFileAtomic } from '../../../base/files.ts';
 import { type ConnectionFlags, connectionFlagArgs, connectionFromFlags } from '../connection-flags.ts';
 import { existingFileFlag, seedFlag, wholeNumber } from '../flags.ts';
-import { EXIT, firstLine, HarnessError, Interrupted, UsageError } from '../../../base/errors.ts';
+import { EXIT, firstLine, HarnessError, Interrupted, NeverWorkedError, UsageError } from '../../../base/errors.ts';
 import { interruptSignal, whenAborted } from '../interrupt.ts';
 import { checkWorkerCode, printedCommand, type ProjectFlags, probed, projectFlagArgs, projectOf, shownPath } from '../project.ts';
 
@@ -44,6 +44,8 @@ export interface ChaosRunOptions extends ConnectionFlags, ProjectFlags {
   json?: boolean;
   all?: boolean;
   keepRunning?: boolean;
+  /** false with --no-warm-up. */
+  warmUp?: boolean;
 }
 
 /** The project and its system, loaded once per command: a bad config, system or scenario is a usage error naming it. */
@@ -154,6 +156,12 @@ function workerCode(chaos: Chaos, scenario: BoundScenario, options: ChaosRunOpti
   };
 }
 
+/** The workers' code checked before any cluster starts, its activities called with the parts a worker gets (checkWorkerCode). */
+function checkCode(chaos: Chaos, code: WorkerCode): Promise<string[]> {
+  const parts = chaos.system.partLinks.filter((link) => link.from === 'worker').map((link) => link.to);
+  return checkWorkerCode({ ...code, parts, corpus: chaos.project.corpus });
+}
+
 interface RunOneOptions {
   chaos: Chaos;
   scenario: BoundScenario;
@@ -165,6 +173,8 @@ interface RunOneOptions {
   signal: AbortSignal;
   /** An explore session's cluster and checked worker code, to run on instead of a cluster of the run's own. */
   reuse?: Reuse;
+  /** Run the workload without faults first (see runWarmUp). */
+  warmUp: boolean;
 }
 
 /** Run one scenario, write its report, print its verdicts. Returns the report. */
@@ -177,11 +187,12 @@ export async function runOne({
   reportDir,
   signal,
   reuse,
+  warmUp,
 }: RunOneOptions): Promise<ChaosReport> {
   const { project, system } = chaos;
   const choice = providerChoice(options);
   const code = workerCode(chaos, scenario, options);
-  const workflowTypes = reuse?.workflowTypes ?? (await checkWorkerCode(code));
+  const workflowTypes = reuse?.workflowTypes ?? (await checkCode(chaos, code));
   const session = reuse?.session;
   const log = (line: string): void => void process.stderr.write(`${line}\n`);
   const provider = providerFor(choice);
@@ -209,11 +220,17 @@ export async function runOne({
         log,
         signal,
       });
-      result = await kept.run({ scenario, seed, plan, reportDir: staged.dir });
+      result = await kept.run({ scenario, seed, plan, reportDir: staged.dir, warmUp });
       result = { ...result, timings: { ...result.timings, clusterStartMs: kept.startMs } };
     } else {
       result = session
-        ? await session.run({ scenario, seed, plan: planRun(scenario, seed, workflowTypes, code.workflowsPath), reportDir: staged.dir })
+        ? await session.run({
+            scenario,
+            seed,
+            plan: planRun(scenario, seed, workflowTypes, code.workflowsPath),
+            reportDir: staged.dir,
+            warmUp,
+          })
         : await runScenario({
             scenario,
             seed,
@@ -225,6 +242,7 @@ export async function runOne({
             log,
             signal,
             workflowTypes,
+            warmUp,
           });
     }
     signal.throwIfAborted(); // Ctrl-C as the run finished: it stops as promised, with no report and no verdict
@@ -279,13 +297,20 @@ export async function runCommand(nameOrFile: string | undefined, options: ChaosR
   for (const { scenario } of scenarios) checkScenarioCluster(scenario, provider);
   const signal = interruptSignal();
   const reports: ChaosReport[] = [];
+  let broken: { report: ChaosReport; reportDir: string } | undefined;
   for (const { scenario, source } of scenarios) {
     const reportDir = path.resolve(
       options.report && !options.all
         ? options.report
         : path.join(options.report ?? path.join(chaos.project.outDir, 'reports'), `${scenario.name}-${seed}`),
     );
-    reports.push(await runOne({ chaos, scenario, source, seed, flags: options, reportDir, signal }));
+    const report = await runOne({ chaos, scenario, source, seed, flags: options, reportDir, signal, warmUp: options.warmUp !== false });
+    reports.push(report);
+    // A system that never worked fails every scenario the same way: the first says so.
+    if (report.neverWorked) {
+      broken = { report, reportDir };
+      break;
+    }
   }
   if (options.json) process.stdout.write(`${JSON.stringify(options.all ? reports : reports[0], null, 2)}\n`);
   else if (options.all) {
@@ -293,6 +318,7 @@ export async function runCommand(nameOrFile: string | undefined, options: ChaosR
     for (const r of reports)
       process.stdout.write(`  ${r.ok ? 'ok  ' : 'FAIL'} ${r.scenario.name} (${(r.timings.totalMs / 1000).toFixed(0)} s)\n`);
   }
+  if (broken) throw neverWorkedError(broken.report, broken.reportDir);
   // A fault that never reached its point proved nothing: that is the scenario's problem, not a verdict on the system.
   const unreached = reports.flatMap((r) => unreachedPoints(r).map((line) => `${r.scenario.name}: ${line}`));
   if (unreached.length > 0 && reports.every((r) => r.verdicts.every((v) => v.ok)))
@@ -300,6 +326,11 @@ export async function runCommand(nameOrFile: string | undefined, options: ChaosR
       `the run proves nothing: ${unreached.join('; ')} (its report is kept; place the fault at a point the workload reaches)`,
     );
   return reports.every((r) => r.ok) ? EXIT.ok : EXIT.verdictFailed;
+}
+
+/** The harness error of a run whose system never worked (exit 2): its line, and where its report is kept. */
+function neverWorkedError(report: ChaosReport, reportDir: string): NeverWorkedError {
+  return new NeverWorkedError(`${report.neverWorked!.line}; the report is kept in ${shownPath(reportDir)}`);
 }
 
 export interface ChaosExploreOptions extends ChaosRunOptions {
@@ -345,7 +376,7 @@ export async function exploreCommand(name: string, options: ChaosExploreOptions)
   if (options.path !== undefined && !/^\d+(:\d+)*$/.test(options.path))
     throw new UsageError(`--path must look like 3:1:0 (as explore printed it), got '${options.path}'`);
   const code = workerCode(chaos, scenario, options);
-  const workflowTypes = await checkWorkerCode(code);
+  const workflowTypes = await checkCode(chaos, code);
   const signal = interruptSignal();
   const base = path.resolve(options.report ?? path.join(chaos.project.outDir, 'reports', `explore-${scenario.name}-${seed}`));
   const session = await openExploreSession(chaos, scenario, code, options, path.join(base, 'cluster'), signal);
@@ -371,7 +402,10 @@ export async function exploreCommand(name: string, options: ChaosExploreOptions)
       reportDir: path.join(base, `schedule-${attempt}`),
       signal,
       reuse: { session, workflowTypes },
+      // The first schedule establishes that the system works without faults; the same cluster and code serve the rest.
+      warmUp: attempt === 1 && options.warmUp !== false,
     });
+    if (report.neverWorked) throw neverWorkedError(report, path.join(base, `schedule-${attempt}`));
     const held = report.verdicts.every((v) => v.ok);
     const unreached = unreachedPoints(report);
     passed ??= report.pointsPassed;

@@ -50,7 +50,7 @@ export async function runUp(options: UpOptions): Promise<number> {
   const scenarioName = typeof options.run === 'string' ? options.run : undefined;
   await probed([project.system, ...(scenarioName ? scenarioPaths(project, scenarioName) : [])], 'system or scenario');
   const system = await loadSystem(project);
-  await checkWorkerCode(system);
+  await checkWorkerCode({ ...system, parts: Object.keys(system.parts), corpus: project.corpus });
   const workload: WorkloadFields = scenarioName ? (await findScenario(scenarioName, project, system)).workload : DEFAULT_DRIVE_WORKLOAD;
   // A plan that is wrong is said before any server starts.
   if (options.run !== undefined) inSystemFile(system, () => planDrive(system, workload, seed));
