@@ -49,6 +49,8 @@ export interface WorkerGroupOptions {
   taskQueues: readonly string[];
   /** Sinks of the workers' workflow code (e.g. one that silences workflow logs); the SDK's own when absent. */
   sinks?: WorkerOptions['sinks'];
+  /** Interceptors of every worker (a benchmark's meter, say). */
+  interceptors?: WorkerOptions['interceptors'];
 }
 
 /** One worker per task queue, run and shut down together. */
@@ -67,6 +69,7 @@ export class WorkerGroup {
           workflowBundle: options.workflowBundle,
           activities: options.activities,
           ...(options.sinks ? { sinks: options.sinks } : {}),
+          ...(options.interceptors ? { interceptors: options.interceptors } : {}),
         }),
       ),
     );

@@ -58,41 +58,72 @@ function addToolCommands(program: Command): void {
 function addBenchCommands(program: Command): void {
   const bench = program
     .command('bench')
-    .description('Benchmark workflow throughput and retry latency; compare two reports with real statistics.');
-  withConfig(bench.command('run'))
-    .description(
-      "Run benchmark suites of your workloads on your system (the config's system and benchmarks) against real servers; write a versioned JSON report (tempest.bench/v1).",
-    )
-    .option('--suite <names>', 'comma-separated suites to run (default: all; see `tempest bench suites`)')
-    .option('--out <file>', 'write the report here (default: <outDir>/bench/bench-<time>.json, outDir .tempest)')
-    .option('--quick', 'tiny counts: proves the suites work in seconds; numbers are rough')
-    .option('--concurrency <levels>', 'comma-separated concurrency levels of the throughput suite (default: 1,4,16; quick 1,4)')
-    .option(
-      '--activities <module>',
-      "measure with this activities module instead of the system's (it must export createActivities({ parts })), e.g. a changed one",
-    )
-    .option(
-      '--data-dir <dir>',
-      "keep the parts' state and the servers' logs here (default: a temporary directory, removed after a successful run)",
-    )
-    .option('--json', 'print the report as JSON instead of a summary')
-    .action(async (options: import('./commands/bench.ts').BenchRunOptions) => {
-      const { runBench } = await import('./commands/bench.ts');
-      await runBench(options);
-    });
+    .description('Benchmark workflow throughput and retry latency; compare versions A/B in one run, or two reports, with real statistics.');
+  addConnectionFlags(
+    withConfig(bench.command('run'))
+      .description(
+        "Run benchmark suites of your workloads on your system (the config's system and benchmarks) against real servers; write a versioned JSON report (tempest.bench/v2). With --base, an A/B run: base and head in alternating pairs of rounds on the same servers, judged at once (exit 0 pass, 1 a regression, 2 cannot judge).",
+      )
+      .option('--suite <names>', 'comma-separated suites to run (default: all; see `tempest bench suites`; A/B: throughput)')
+      .option('--out <file>', 'write the report here (default: <outDir>/bench/bench-<time>.json, outDir .tempest)')
+      .option(
+        '--quick',
+        'tiny counts: proves the suites work in seconds; numbers are rough. A/B: 4 pairs of 3 workflows at the lowest level, which judge counted costs only',
+      )
+      .option('--concurrency <levels>', 'comma-separated concurrency levels of the throughput suite (default: 1,4,16; quick 1,4)')
+      .option(
+        '--activities <module>',
+        "measure with this activities module instead of the system's (it must export createActivities({ parts })), e.g. a changed one; A/B: the head's",
+      )
+      .option('--workflows <module>', "A/B: the head's workflows module instead of the system's")
+      .option('--base <ref-or-dir>', 'A/B against the project at this git ref (checked out for the run) or in this directory')
+      .option('--base-activities <module>', "A/B: the base's activities module (the head's tree otherwise)")
+      .option('--base-workflows <module>', "A/B: the base's workflows module (the head's tree otherwise)")
+      .option(
+        '--pairs <n>',
+        'A/B: pairs of rounds per workload and level: auto (the default: 20, then until every primary row detects 0.8 x the threshold, at most 60) or a number',
+      )
+      .option('--max-duration <seconds>', 'A/B: stop adding pairs to a workload and level after this long (default 120)')
+      .option('--threshold <percent>', 'A/B: fail on a significant regression larger than this (default 10)')
+      .option('--alpha <p>', 'A/B: significance level (default 0.05)')
+      .option('--seed <n>', "A/B: the seed of the rounds' order (default: random, printed)")
+      .option('--markdown <file>', 'A/B: also write the judgement as Markdown to this file')
+      .option('--html <file>', 'A/B: also write the judgement as a self-contained HTML page')
+      .option(
+        '--cluster <kind>',
+        "dev (a dev server of the run's own, the default) or external (an existing cluster: --address, --namespace)",
+      )
+      .option('--address <host:port>', 'for --cluster external: the frontend')
+      .option('--namespace <name>', 'for --cluster external: the namespace (default: default)')
+      .option('--part <name=host:port...>', "use the system's parts already running at these addresses instead of starting them")
+      .option(
+        '--data-dir <dir>',
+        "keep the parts' state and the servers' logs here (default: a temporary directory, removed after a successful run)",
+      )
+      .option('--json', 'print the report as JSON instead of a summary'),
+    'for --cluster external: ',
+  ).action(async (options: import('./commands/bench.ts').BenchRunOptions) => {
+    const { runBench } = await import('./commands/bench.ts');
+    process.exitCode = await runBench(options);
+  });
   bench
     .command('compare')
     .description(
-      'Compare two reports: medians with spread, change, Mann-Whitney U (~ when not significant), geometric mean. Exit 1 when a significant regression exceeds the threshold.',
+      'Judge an A/B report alone, or compare two reports: medians with spread, change, Mann-Whitney U (~ when not significant), what the run could detect, counted costs exactly. Exit 1 a significant regression beyond the threshold, 2 cannot judge (too noisy, or a busy machine), 0 pass.',
     )
-    .argument('<base>', 'the baseline report (e.g. from main)')
-    .argument('<head>', 'the report to judge (e.g. from your branch)')
+    .argument('<base>', 'the baseline report (e.g. from main), or an A/B report alone')
+    .argument('[head]', 'the report to judge (e.g. from your branch)')
     .option('--threshold <percent>', 'fail on a significant regression larger than this', '10')
-    .option('--alpha <p>', 'significance level of the Mann-Whitney U test', '0.05')
+    .option('--alpha <p>', 'significance level of the tests', '0.05')
+    .option(
+      '--max-other-work <share>',
+      'two reports: a run whose other work (CPU not its own) took more than this share of its cores cannot be judged on wall clock',
+      '0.25',
+    )
     .option('--markdown <file>', 'also write the comparison as Markdown to this file (for a CI step summary, append stdout instead)')
     .option('--html <file>', 'also write a self-contained HTML page with charts')
     .option('--json', 'print the comparison as JSON instead of Markdown')
-    .action(async (base: string, head: string, options: import('./commands/bench.ts').BenchCompareOptions) => {
+    .action(async (base: string, head: string | undefined, options: import('./commands/bench.ts').BenchCompareOptions) => {
       const { compareBench } = await import('./commands/bench.ts');
       process.exitCode = compareBench(base, head, options);
     });

@@ -10,8 +10,13 @@ import { type ClosedLoopResult, runClosedLoop } from '../driver.ts';
 import { harnessWorkers, loopBenchmarks, prepareWorkloads, warmUp } from '../end-to-end.ts';
 import type { Omission, WarmUp } from '../report.ts';
 import { quantile } from '../stats.ts';
-import type { BenchServer } from '../context.ts';
-import type { BenchSuite } from '../suite.ts';
+import type { BenchContext, BenchServer } from '../context.ts';
+import type { AbSettings, BenchSuite, SuiteResult, SuiteSettings } from '../suite.ts';
+import { measureAb, type LevelMeasurement, startSideWorkers, HOST } from '../ab.ts';
+import { otherWorkOf, pairedBenchmarks, primaryMetric } from '../ab-benchmarks.ts';
+import { countedBenchmarks, countWorkflows, sampleIds } from '../costs.ts';
+import { OtherWork } from '../cpu.ts';
+import type { Side } from '../rounds.ts';
 
 interface Plan {
   concurrency: readonly number[];
@@ -82,12 +87,102 @@ function throughputOn(name: string, on: BenchServer, description: string): Bench
             return measured.benchmarks;
           }),
         );
-        return { benchmarks, warmUps, omitted };
+        return { benchmarks, warmUps, omitted, cluster: context.clusterInfo(on) };
       } finally {
         await execute.stop();
       }
     },
+    ...(on === 'dev' ? { ab: (context: BenchContext, settings: SuiteSettings & AbSettings) => throughputAb(context, settings) } : {}),
   };
+}
+
+/**
+ * The suite A/B: every workload at every level (quick: the lowest only) in pairs of rounds, then each side's sampled
+ * workflows counted. Processes: this driver, each side's worker, the server and the parts, with their CPU time.
+ */
+async function throughputAb(context: BenchContext, settings: SuiteSettings & AbSettings): Promise<SuiteResult> {
+  const workloads = context.workloadsFor('throughput');
+  if (workloads.length === 0) return { benchmarks: [] };
+  const levels = settings.concurrency ?? FULL.concurrency;
+  const concurrency = settings.quick ? [Math.min(...levels)] : levels;
+  const [connections, workers] = await Promise.all([context.connectToDevServer('dev'), startSideWorkers(context, settings.sides)]);
+  const parts = Object.keys(context.system.parts);
+  try {
+    const rounds = {
+      client: connections.client,
+      workers,
+      serverPids: await context.serverPids('dev'),
+      partPids: context.partPids(),
+      otherWork: new OtherWork(),
+      signal: context.signal,
+    };
+    const driverBefore = process.cpuUsage();
+    const measured = await measureAb(context, rounds, workloads, {
+      plan: settings.plan,
+      concurrency,
+      seed: settings.seed,
+      progress: settings.progress,
+      primary: primaryMetric,
+    });
+    const driverCpu = process.cpuUsage(driverBefore);
+    settings.progress(`throughput: counting the histories of up to ${2 * 160} workflows per workload`);
+    const counted = [];
+    for (const workload of workloads) {
+      const ids = (side: Side): string[] =>
+        sampleIds(
+          measured
+            .filter((level) => level.workload === workload.name)
+            .flatMap((level) => level.pairs.flatMap((pair) => pair[side].workflowIds)),
+        );
+      const [base, head] = await Promise.all(
+        (['base', 'head'] as const).map((side) => countWorkflows(connections.client, ids(side), workers[side].meters)),
+      );
+      counted.push(...countedBenchmarks(workload.name, { base: base!, head: head! }, parts));
+    }
+    const all = (from: (level: LevelMeasurement) => number[]): number => measured.flatMap(from).reduce((a, v) => a + v, 0);
+    const roundsOf = (level: LevelMeasurement) => level.pairs.flatMap((pair) => [pair.base, pair.head]);
+    const other = otherWorkOf(measured);
+    return {
+      benchmarks: measured.flatMap((level) => pairedBenchmarks(level, parts)),
+      counted,
+      warmUps: measured.flatMap((level) => level.warmUps),
+      cluster: context.clusterInfo('dev'),
+      ...(other
+        ? {
+            otherWorkCores: measured.flatMap((level) =>
+              roundsOf(level).flatMap((r) => (r.otherWorkCores === undefined ? [] : [r.otherWorkCores])),
+            ),
+          }
+        : {}),
+      processes: [
+        { id: 'driver', role: 'driver', host: HOST, pid: process.pid, cpuMs: Math.round((driverCpu.user + driverCpu.system) / 1000) },
+        ...(['base', 'head'] as const).map((side) => ({
+          id: `worker-${side}`,
+          role: 'worker' as const,
+          side,
+          host: HOST,
+          pid: workers[side].process.pid,
+          cpuMs: Math.round(all((level) => level.pairs.map((pair) => pair[side].workerCpuMs))),
+        })),
+        ...rounds.serverPids.map((pid, i) => ({
+          id: rounds.serverPids.length === 1 ? 'server' : `server-${i + 1}`,
+          role: 'server' as const,
+          host: HOST,
+          pid,
+          ...(i === 0 ? { cpuMs: Math.round(all((level) => roundsOf(level).map((r) => r.serverCpuMs ?? 0))) } : {}),
+        })),
+        ...Object.entries(rounds.partPids).map(([part, pid]) => ({
+          id: `part-${part}`,
+          role: 'part' as const,
+          host: HOST,
+          pid,
+          cpuMs: Math.round(all((level) => roundsOf(level).map((r) => r.partCpuMs[part] ?? 0))),
+        })),
+      ],
+    };
+  } finally {
+    await connections.close();
+  }
 }
 
 export const throughputSuite = throughputOn(
