@@ -127,6 +127,58 @@ function addBenchCommands(program: Command): void {
       const { compareBench } = await import('./commands/bench.ts');
       process.exitCode = compareBench(base, head, options);
     });
+  addConnectionFlags(
+    withConfig(bench.command('worker'))
+      .description(
+        "Run the system's workflows and activities for a benchmark run spread over hosts: poll the run's task queue on an existing cluster, meter this process (CPU, each workflow's activities and requests to each part) and answer the driver's meter reads through the cluster. Stops when the driver ends the run (or on Ctrl-C).",
+      )
+      .option('--run <id>', 'the run to work for (the id `tempest bench drive` printed)')
+      .option('--side <side>', 'in an A/B run: base or head (the code this worker runs)')
+      .option('--worker-id <id>', 'how the driver and the report name this worker (default: <host>-<pid>)')
+      .option('--workflows <module>', "run this workflows module instead of the system's")
+      .option('--activities <module>', "run this activities module instead of the system's")
+      .option('--address <host:port>', "the cluster's frontend")
+      .option('--namespace <name>', 'the namespace (default: default)')
+      .option('--part <name=host:port...>', "the system's parts at these addresses (default: where the driver published them)")
+      .option('--wait <seconds>', 'how long to wait for the driver to publish the run (default 600)'),
+  ).action(async (options: import('./commands/bench-remote.ts').BenchWorkerOptions) => {
+    const { runWorkerCommand } = await import('./commands/bench-remote.ts');
+    process.exitCode = await runWorkerCommand(options);
+  });
+  addConnectionFlags(
+    withConfig(bench.command('drive'))
+      .description(
+        'Drive a benchmark run spread over hosts: publish the run on an existing cluster, wait for its `bench worker` processes, and start workflows in a closed loop (--concurrency), an open loop at rising rates (--rates, --hold) or A/B (--ab, workers of both sides); write one report with what every process measured and where. A/B: exit 0 pass, 1 a regression, 2 cannot judge.',
+      )
+      .option('--run <id>', 'the run id the workers join with (default: a new one, printed)')
+      .option('--workers <n>', 'worker processes to wait for (per side with --ab; default 1)')
+      .option('--ab', 'A/B: workers of --side base and --side head, alternating pairs of rounds')
+      .option('--concurrency <levels>', 'closed loop: comma-separated concurrency levels (default 1,4,16; quick 1,4; A/B 1)')
+      .option('--rates <per-second>', 'open loop: comma-separated start rates, each held for --hold, rising until not kept up with')
+      .option('--hold <seconds>', 'open loop: how long each rate is held (default 20)')
+      .option(
+        '--max-in-flight <n>',
+        'open loop: at most this many workflows open at once; a start beyond it is skipped and counted (default 2000)',
+      )
+      .option('--pairs <n>', 'A/B: pairs of rounds per workload and level (auto or a number)')
+      .option('--max-duration <seconds>', 'A/B: stop adding pairs after this long per workload and level (default 120)')
+      .option('--threshold <percent>', 'A/B: fail on a significant regression larger than this (default 10)')
+      .option('--alpha <p>', 'A/B: significance level (default 0.05)')
+      .option('--seed <n>', "A/B: the seed of the rounds' order")
+      .option('--quick', 'tiny counts: proves the run works; numbers are rough')
+      .option('--address <host:port>', "the cluster's frontend")
+      .option('--namespace <name>', 'the namespace (default: default)')
+      .option('--part <name=host:port...>', "the system's parts already running here (default: start them on this host)")
+      .option('--wait <seconds>', 'how long to wait for the workers (default 120)')
+      .option('--out <file>', 'write the report here (default: <outDir>/bench/bench-<time>.json)')
+      .option('--markdown <file>', 'A/B: also write the judgement as Markdown')
+      .option('--html <file>', 'A/B: also write the judgement as HTML')
+      .option('--data-dir <dir>', "keep the parts' state and logs here")
+      .option('--json', 'print the report as JSON'),
+  ).action(async (options: import('./commands/bench-remote.ts').BenchDriveOptions) => {
+    const { runDriveCommand } = await import('./commands/bench-remote.ts');
+    process.exitCode = await runDriveCommand(options);
+  });
   bench
     .command('suites')
     .description('List the benchmark suites.')

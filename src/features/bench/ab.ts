@@ -11,8 +11,8 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Client } from '@temporalio/client';
 import { workflowBundleFile } from '../../base/harness/bundle.ts';
-import type { WorkflowMeter } from '../../base/harness/worker-meter.ts';
-import { type RunningWorkerProcess, startWorkerProcess } from '../../base/harness/workers.ts';
+import type { MeterReading, WorkflowMeter } from '../../base/harness/worker-meter.ts';
+import { startWorkerProcess } from '../../base/harness/workers.ts';
 import type { BenchContext } from './context.ts';
 import { OtherWork, processCpuMs } from './cpu.ts';
 import { runClosedLoop } from './driver.ts';
@@ -86,12 +86,15 @@ export interface LevelMeasurement {
   warmUps: WarmUp[];
 }
 
+/** The workers of one side: their task queue and their meter (summed over them, when the side has several). */
 export interface SideWorker {
-  side: BenchSide;
   taskQueue: string;
-  process: RunningWorkerProcess;
-  /** What the worker's meter said of each workflow it ran, by workflow id. */
+  /** CPU so far (summed), and per workflow what happened since the previous read. */
+  readMeter(): Promise<MeterReading>;
+  /** What the meters said of each workflow the side ran, by workflow id. */
   meters: Map<string, WorkflowMeter>;
+  /** The worker process's pid, when it is one of this host's. */
+  pid?: number;
 }
 
 /** Start one metered worker process per side, in the side's root, on a task queue of its own. */
@@ -118,7 +121,7 @@ export async function startSideWorkers(context: BenchContext, sides: Record<Side
       onSpawn: context.recorder(`worker-${role}`),
     });
     context.defer(() => worker.stop());
-    return { side, taskQueue, process: worker, meters: new Map() };
+    return { taskQueue, readMeter: () => worker.readMeter(), meters: new Map(), pid: worker.pid };
   };
   const [base, head] = await Promise.all([start('base'), start('head')]);
   return { base, head };
@@ -241,7 +244,7 @@ async function runRound(
 ): Promise<Round> {
   const worker = context.workers[side];
   const workflowIds: string[] = [];
-  const before = await worker.process.readMeter();
+  const before = await worker.readMeter();
   const cpu = (): { server?: number; parts: Record<string, number | undefined> } => ({
     ...(context.serverPids.length > 0 ? { server: sum(context.serverPids.map(processCpuMs)) } : {}),
     parts: Object.fromEntries(Object.entries(context.partPids).map(([part, pid]) => [part, processCpuMs(pid)])),
@@ -256,7 +259,7 @@ async function runRound(
   });
   const cpuAfter = cpu();
   const otherWorkCores = OtherWork.between(otherBefore, context.otherWork.mark());
-  const after = await worker.process.readMeter();
+  const after = await worker.readMeter();
   for (const [id, meter] of Object.entries({ ...before.perWorkflow, ...after.perWorkflow })) worker.meters.set(id, meter);
   const partCpuMs: Record<string, number> = {};
   for (const [part, value] of Object.entries(cpuAfter.parts))

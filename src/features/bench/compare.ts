@@ -242,14 +242,17 @@ export function compareReports(
 }
 
 /**
- * Why wall-clock rows of these two reports cannot carry a verdict, if they cannot: a report measured while other
- * work took more than a share of its cores (its median over the samples), or, for a report that did not measure
- * other work (v1, macOS), whose load average went above BUSY_LOAD_PER_CORE times its cores.
+ * Why wall-clock rows of these two reports cannot carry a verdict, if they cannot: a report measured on a shared
+ * cluster (an external one), or while other work took more than a share of its cores (its median over the samples),
+ * or, for a report that did not measure other work (v1, macOS), whose load average went above BUSY_LOAD_PER_CORE
+ * times its cores.
  */
 function busyReports(base: BenchReport, head: BenchReport, options: CompareOptions): string | undefined {
   const share = options.maxOtherWorkShare ?? DEFAULT_MAX_OTHER_WORK_SHARE;
   const reasons = (['base', 'head'] as const).flatMap((side) => {
     const { run, environment } = side === 'base' ? base : head;
+    if (run.cluster?.shared)
+      return [`${side} ran on a shared cluster (${run.cluster.address ?? run.cluster.kind}), whose other work no run sees`];
     const limit = share * environment.cpuCores;
     if (run.otherWorkCores)
       return run.otherWorkCores.median > limit

@@ -47,7 +47,14 @@ export interface GateFlags {
   json?: boolean;
 }
 
-export interface BenchRunOptions extends ProjectFlags, AbFlags, GateFlags, ConnectionFlags {
+/** `--cluster external --address <host:port> [--namespace]` and the connection flags. */
+export interface ExternalFlags extends ConnectionFlags {
+  cluster?: string;
+  address?: string;
+  namespace?: string;
+}
+
+export interface BenchRunOptions extends ProjectFlags, AbFlags, GateFlags, ExternalFlags {
   suite?: string;
   out?: string;
   quick?: boolean;
@@ -56,9 +63,6 @@ export interface BenchRunOptions extends ProjectFlags, AbFlags, GateFlags, Conne
   pairs?: string;
   maxDuration?: string;
   seed?: string;
-  cluster?: string;
-  address?: string;
-  namespace?: string;
   part?: string[];
 }
 
@@ -103,7 +107,7 @@ export function parseConcurrency(value: string | undefined): number[] | undefine
 }
 
 /** What the suites measure: the project's system and workloads (a bad module is a usage error naming it). */
-async function benchTarget(options: ProjectFlags & { activities?: string }, suites: readonly BenchSuite[]): Promise<BenchTarget> {
+export async function benchTarget(options: ProjectFlags & { activities?: string }, suites: readonly BenchSuite[]): Promise<BenchTarget> {
   const project = await projectOf(options);
   await probed([project.system, project.benchmarks], 'system or benchmarks');
   const needsSystem = suites.some((suite) => suite.name !== 'replay');
@@ -174,7 +178,7 @@ function checkRunFlags(options: BenchRunOptions, suites: readonly BenchSuite[]):
 }
 
 /** `--cluster external --address ... [--namespace] [--tls...] [--api-key-env]`: the cluster to measure on. */
-function externalCluster(options: BenchRunOptions): ClusterOptions | undefined {
+export function externalCluster(options: ExternalFlags): ClusterOptions | undefined {
   if ((options.cluster ?? 'dev') !== 'external') return undefined;
   if (!/^[^\s]+:\d{1,5}$/.test(options.address!)) throw new UsageError(`--address must be host:port, got '${options.address}'`);
   return { address: options.address!, namespace: options.namespace ?? 'default', ...connectionFromFlags(options) };
@@ -194,7 +198,7 @@ export function parsePartFlags(values: readonly string[] | undefined): Record<st
 }
 
 /** `--threshold`, `--alpha` (and for compare `--max-other-work`): the gate's options. */
-function gateOptions(options: GateFlags & { maxOtherWork?: string }): CompareOptions {
+export function gateOptions(options: GateFlags & { maxOtherWork?: string }): CompareOptions {
   return {
     thresholdPercent: decimalFlag(
       '--threshold',
@@ -221,7 +225,7 @@ function gateOptions(options: GateFlags & { maxOtherWork?: string }): CompareOpt
 }
 
 /** `--pairs auto|<n>`: undefined for auto. */
-function pairsFlag(value: string | undefined): number | undefined {
+export function pairsFlag(value: string | undefined): number | undefined {
   if (value === undefined || value === 'auto') return undefined;
   return wholeNumber('--pairs', value, { min: 2, max: 1000 });
 }
@@ -308,7 +312,7 @@ export async function runBench(options: BenchRunOptions): Promise<number> {
 }
 
 /** Wait for the run; an interruption or failure stops the servers, keeps a failed run's logs and removes the state. */
-async function awaitRun(
+export async function awaitRun(
   running: Promise<BenchReport>,
   interrupted: AbortSignal,
   state: { dataDir: string; stateDir: string; ownsDataDir: boolean; removeState(): void },
@@ -338,7 +342,7 @@ async function awaitRun(
 }
 
 /** `--markdown` and `--html`: each writable, neither an input nor the other. */
-function checkOutputs(options: GateFlags, inputs: readonly [file: string, what: string][]): { markdown?: string; html?: string } {
+export function checkOutputs(options: GateFlags, inputs: readonly [file: string, what: string][]): { markdown?: string; html?: string } {
   const written: [flag: string, file: string][] = [];
   for (const [flag, file] of [
     ['--markdown', options.markdown],
@@ -360,7 +364,7 @@ function checkOutputs(options: GateFlags, inputs: readonly [file: string, what: 
  * Print a comparison (Markdown, or `json` instead: the comparison, or the report of a run) and write its outputs;
  * the verdict is the exit code: 1 a regression beyond the threshold, 2 cannot judge, 0 pass, each said on stderr.
  */
-function judged(
+export function judged(
   comparison: Comparison,
   outputs: { markdown?: string; html?: string },
   json?: unknown,
@@ -476,7 +480,7 @@ function sameFile(a: string, b: string): boolean {
   }
 }
 
-function defaultReportPath(project: Project): string {
+export function defaultReportPath(project: Project): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
   return shownPath(path.join(project.outDir, 'bench', `bench-${stamp}.json`));
 }

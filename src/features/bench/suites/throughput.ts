@@ -18,7 +18,7 @@ import { countedBenchmarks, countWorkflows, sampleIds } from '../costs.ts';
 import { OtherWork } from '../cpu.ts';
 import type { Side } from '../rounds.ts';
 
-interface Plan {
+export interface ThroughputPlan {
   concurrency: readonly number[];
   samples: number;
   /** Each sample starts max(minCount, perCaller * concurrency) workflows, or stops at maxDurationMs. */
@@ -28,8 +28,10 @@ interface Plan {
 }
 
 // 40 workflows a run at least: enough for each run's p95 (minSamplesForPercentile).
-const FULL: Plan = { concurrency: [1, 4, 16], samples: 6, minCount: 40, perCaller: 6, maxDurationMs: 6_000 };
-const QUICK: Plan = { concurrency: [1, 4], samples: 3, minCount: 4, perCaller: 2, maxDurationMs: 2_000 };
+export const THROUGHPUT_PLANS: { full: ThroughputPlan; quick: ThroughputPlan } = {
+  full: { concurrency: [1, 4, 16], samples: 6, minCount: 40, perCaller: 6, maxDurationMs: 6_000 },
+  quick: { concurrency: [1, 4], samples: 3, minCount: 4, perCaller: 2, maxDurationMs: 2_000 },
+};
 
 /** The throughput suite on one Temporal: `name` is the suite's, and its benchmarks' prefix. */
 function throughputOn(name: string, on: BenchServer, description: string): BenchSuite {
@@ -39,7 +41,7 @@ function throughputOn(name: string, on: BenchServer, description: string): Bench
     // The services cluster is five more processes and a PostgreSQL: measured when asked for, next to the dev server.
     optIn: on === 'services',
     async run(context, { quick, concurrency, progress }) {
-      const plan: Plan = { ...(quick ? QUICK : FULL), ...(concurrency ? { concurrency } : {}) };
+      const plan: ThroughputPlan = { ...(quick ? THROUGHPUT_PLANS.quick : THROUGHPUT_PLANS.full), ...(concurrency ? { concurrency } : {}) };
       const workloads = context.workloadsFor('throughput');
       if (workloads.length === 0) return { benchmarks: [] };
       const [execute, calls] = await Promise.all([
@@ -103,7 +105,7 @@ function throughputOn(name: string, on: BenchServer, description: string): Bench
 async function throughputAb(context: BenchContext, settings: SuiteSettings & AbSettings): Promise<SuiteResult> {
   const workloads = context.workloadsFor('throughput');
   if (workloads.length === 0) return { benchmarks: [] };
-  const levels = settings.concurrency ?? FULL.concurrency;
+  const levels = settings.concurrency ?? THROUGHPUT_PLANS.full.concurrency;
   const concurrency = settings.quick ? [Math.min(...levels)] : levels;
   const [connections, workers] = await Promise.all([context.connectToDevServer('dev'), startSideWorkers(context, settings.sides)]);
   const parts = Object.keys(context.system.parts);
@@ -161,7 +163,7 @@ async function throughputAb(context: BenchContext, settings: SuiteSettings & AbS
           role: 'worker' as const,
           side,
           host: HOST,
-          pid: workers[side].process.pid,
+          pid: workers[side].pid ?? 0,
           cpuMs: Math.round(all((level) => level.pairs.map((pair) => pair[side].workerCpuMs))),
         })),
         ...rounds.serverPids.map((pid, i) => ({
