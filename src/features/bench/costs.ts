@@ -79,13 +79,15 @@ function countedMetrics(parts: readonly string[]): CountedMetric[] {
 }
 
 /**
- * A workload's counted costs as report entries: `costs/<workload>/<metric>`. `base` is given in an A/B run. A
+ * A workload's counted costs as report entries: `<suite>/<workload>/<metric>` (suite `costs`, or `costs-services` for
+ * the services cluster's throughput suite). `base` is given in an A/B run. A
  * metric is left out when a workflow has no value for it (no meter: a worker that was not metered).
  */
 export function countedBenchmarks(
   workload: string,
   sides: { head: readonly WorkflowCost[]; base?: readonly WorkflowCost[] },
   parts: readonly string[],
+  suite = 'costs',
 ): CountedBenchmark[] {
   return countedMetrics(parts).flatMap((metric): CountedBenchmark[] => {
     const values = (costs: readonly WorkflowCost[]): number[] | undefined => {
@@ -97,8 +99,8 @@ export function countedBenchmarks(
     if (!head || head.length === 0 || (sides.base && (!base || base.length === 0))) return [];
     return [
       {
-        id: `costs/${workload}/${metric.name}`,
-        suite: 'costs',
+        id: `${suite}/${workload}/${metric.name}`,
+        suite,
         name: `${workload}/${metric.name}`,
         unit: metric.unit,
         workflows: histogramOf(head),

@@ -45,7 +45,7 @@ function throughputOn(name: string, on: BenchServer, description: string): Bench
       const workloads = context.workloadsFor('throughput');
       if (workloads.length === 0) return { benchmarks: [] };
       const [execute, calls] = await Promise.all([
-        harnessWorkers(context, name, undefined, on),
+        harnessWorkers(context, name, undefined, on, { meter: true }),
         prepareWorkloads(context, workloads, on === 'dev' ? 'tp' : 'tps'),
       ]);
       try {
@@ -60,14 +60,21 @@ function throughputOn(name: string, on: BenchServer, description: string): Bench
           );
         }
         const results = new Map<string, ClosedLoopResult[]>();
+        const measuredIds = new Map<string, string[]>();
         for (let sample = 0; sample < plan.samples; sample++) {
           for (const workload of workloads) {
             for (const level of plan.concurrency) {
               const maxCount = Math.max(plan.minCount, plan.perCaller * level);
               const call = calls.get(workload.name)!;
+              const ids = measuredIds.get(workload.name) ?? [];
+              measuredIds.set(workload.name, ids);
               const result = await runClosedLoop(
                 { concurrency: level, maxCount, maxDurationMs: plan.maxDurationMs, signal: context.signal },
-                (i) => execute.run(workload, call(`s${sample}c${level}`, i)),
+                (i) => {
+                  const next = call(`s${sample}c${level}`, i);
+                  ids.push(next.workflowId);
+                  return execute.run(workload, next);
+                },
               );
               const key = `${workload.name}/c${level}`;
               results.set(key, [...(results.get(key) ?? []), result]);
@@ -89,7 +96,13 @@ function throughputOn(name: string, on: BenchServer, description: string): Bench
             return measured.benchmarks;
           }),
         );
-        return { benchmarks, warmUps, omitted, cluster: context.clusterInfo(on) };
+        const parts = Object.keys(context.system.parts);
+        const counted = [];
+        for (const workload of workloads) {
+          const costs = await countWorkflows(execute.client, sampleIds(measuredIds.get(workload.name) ?? []), execute.meters());
+          counted.push(...countedBenchmarks(workload.name, { head: costs }, parts, on === 'dev' ? 'costs' : 'costs-services'));
+        }
+        return { benchmarks, counted, warmUps, omitted, cluster: context.clusterInfo(on) };
       } finally {
         await execute.stop();
       }
