@@ -140,12 +140,13 @@ export function comparisonNotes(comparison: Comparison): string[] {
       (b) =>
         `⚠ ${b.report} was measured on a busy machine: the 1-minute load average reached ${b.loadAverageMax} on ${b.cpuCores} cores, so other work competed with the benchmark and its numbers are noisier than usual.`,
     ),
-    ...(['base', 'head'] as const).flatMap((side) =>
+    // An A/B report's base and head are one run: its warm-ups are said once, and not for --quick's fixed two pairs.
+    ...(comparison.mode === 'ab' ? (comparison.head.run.quick ? [] : (['head'] as const)) : (['base', 'head'] as const)).flatMap((side) =>
       (comparison[side].run.warmUps ?? [])
         .filter((warmUp) => !warmUp.steady)
         .map(
           (warmUp) =>
-            `⚠ ${side}'s warm-up of ${warmUp.subject} did not reach a steady rate in ${(warmUp.durationMs / 1000).toFixed(0)} s (${warmUp.rates.map(formatValue).join(', ')} workflows/s): its first samples may still be warming up.`,
+            `⚠ ${comparison.mode === 'ab' ? 'the run' : side}'s warm-up of ${warmUp.subject} did not reach a steady rate in ${(warmUp.durationMs / 1000).toFixed(0)} s (${warmUp.rates.map(formatValue).join(', ')} workflows/s): its first samples may still be warming up.`,
         ),
     ),
     ...(comparison.quickMismatch

@@ -31,9 +31,14 @@ export function verdictHeadline(comparison: Comparison): string {
     const rows = comparison.cannotJudge.length;
     return `⚠ cannot judge: no regression found, but ${rows} row${rows === 1 ? '' : 's'} could not have detected ${thresholdPercent}%`;
   }
-  return count === 0
-    ? `✅ no significant regression beyond ${thresholdPercent}%`
-    : `❌ ${count} significant regression${count === 1 ? '' : 's'} beyond ${thresholdPercent}%`;
+  if (count === 0) return `✅ no significant regression beyond ${thresholdPercent}%`;
+  const counted = comparison.rows.filter((row) => row.exceedsThreshold && row.kind === 'counted').length;
+  const measured = count - counted;
+  const parts = [
+    measured > 0 && `${measured} significant regression${measured === 1 ? '' : 's'} beyond ${thresholdPercent}%`,
+    counted > 0 && `${counted} counted cost${counted === 1 ? '' : 's'} up`,
+  ].filter(Boolean);
+  return `❌ ${parts.join(', ')}`;
 }
 
 /** What the tables show and how they are judged, under the headline. */
@@ -62,7 +67,9 @@ export function countedCells(row: ComparisonRow): { base: string; head: string }
   const counts = row.counts;
   if (!counts) return { base: '', head: '' };
   const side = (median: number, off: number, workflows: number): string =>
-    workflows === 0 ? 'none' : `${formatValue(median)}${off > 0 ? ` (${(off * 100).toFixed(0)}% off)` : ''} (n=${workflows})`;
+    workflows === 0
+      ? 'none'
+      : `${Number.isInteger(median) ? median : formatValue(median)}${off > 0 ? ` (${(off * 100).toFixed(0)}% off)` : ''} (n=${workflows})`;
   return {
     base: side(counts.baseMedian, counts.offMedian.base, counts.workflows.base),
     head: side(counts.headMedian, counts.offMedian.head, counts.workflows.head),
