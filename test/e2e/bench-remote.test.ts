@@ -78,7 +78,7 @@ describe('tempest bench drive --rates (open loop, one worker)', () => {
     expect(drive.code, drive.stderr).toBe(0);
     expect(await exit).toBe(0);
     const report = JSON.parse(readFileSync(out, 'utf8')) as BenchReport;
-    const levels = report.run.openLoop!.levels;
+    const levels = report.run.openLoop![0]!.levels;
     expect(levels[0]).toMatchObject({ rate: 2, started: 6 });
     expect(drive.stdout).toMatch(/Highest rate kept up with: (none|\d+\/s); p95 left its plateau at: /);
   });

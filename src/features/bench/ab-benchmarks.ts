@@ -10,7 +10,8 @@
  * with pure waits too.
  */
 import type { LevelMeasurement, Pair, PrimaryMetric, Round } from './ab.ts';
-import { type Benchmark, type BenchmarkRole, benchmark, type Direction } from './report.ts';
+import { type Benchmark, type BenchmarkRole, benchmark, type Direction, type ProcessInfo } from './report.ts';
+import type { Side } from './rounds.ts';
 import { minSamplesForPercentile, quantile } from './stats.ts';
 
 interface Metric {
@@ -115,10 +116,47 @@ function latencies(pairs: readonly Pair[]): Record<string, number[]> {
   };
 }
 
-/** Median and maximum of the rounds' other work, over every level (undefined when none was measured). */
-export function otherWorkOf(levels: readonly LevelMeasurement[]): { median: number; max: number } | undefined {
-  const cores = levels.flatMap((level) => level.pairs.flatMap((pair) => [pair.base.otherWorkCores, pair.head.otherWorkCores]));
-  const known = cores.filter((c): c is number => c !== undefined);
-  if (known.length === 0) return undefined;
-  return { median: Math.round(quantile(known, 0.5) * 100) / 100, max: Math.round(Math.max(...known) * 100) / 100 };
+/**
+ * The processes of a local A/B run and the CPU each used during the measured rounds: the driver (`driverCpuMs`), each
+ * side's worker, the server and each part.
+ */
+export function abProcesses(
+  levels: readonly LevelMeasurement[],
+  processes: { host: string; driver: { pid: number; cpuMs: number }; workers: Record<Side, number>; server: number[]; parts: Record<string, number> },
+): ProcessInfo[] {
+  const rounds = levels.flatMap((level) => level.pairs.flatMap((pair) => [pair.base, pair.head]));
+  const total = (values: readonly number[]): number => Math.round(values.reduce((a, v) => a + v, 0));
+  const { host } = processes;
+  return [
+    { id: 'driver', role: 'driver', host, pid: processes.driver.pid, cpuMs: processes.driver.cpuMs },
+    ...(['base', 'head'] as const).map((side) => ({
+      id: `worker-${side}`,
+      role: 'worker' as const,
+      side,
+      host,
+      pid: processes.workers[side],
+      cpuMs: total(rounds.filter((round) => round.side === side).map((round) => round.workerCpuMs)),
+    })),
+    ...processes.server.map((pid, i) => ({
+      id: processes.server.length === 1 ? 'server' : `server-${i + 1}`,
+      role: 'server' as const,
+      host,
+      pid,
+      ...(processes.server.length === 1 ? { cpuMs: total(rounds.map((round) => round.serverCpuMs ?? 0)) } : {}),
+    })),
+    ...Object.entries(processes.parts).map(([part, pid]) => ({
+      id: `part-${part}`,
+      role: 'part' as const,
+      host,
+      pid,
+      cpuMs: total(rounds.map((round) => round.partCpuMs[part] ?? 0)),
+    })),
+  ];
+}
+
+/** Every round's other work, in cores (the rounds that measured it). */
+export function roundsOtherWork(levels: readonly LevelMeasurement[]): number[] {
+  return levels.flatMap((level) =>
+    level.pairs.flatMap((pair) => [pair.base.otherWorkCores, pair.head.otherWorkCores].filter((c): c is number => c !== undefined)),
+  );
 }

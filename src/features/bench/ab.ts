@@ -21,7 +21,8 @@ import { comparePaired, enoughPairs } from './paired.ts';
 import { type PairOrder, planPairs, type Side, sidesOf } from './rounds.ts';
 import type { BenchSide } from './sides.ts';
 import { isSteady, quantile } from './stats.ts';
-import type { WarmUp } from './report.ts';
+import type { CountedBenchmark, WarmUp } from './report.ts';
+import { countedBenchmarks, countWorkflows, sampleIds } from './costs.ts';
 import type { CallFactory, Workload } from './workload.ts';
 
 export interface AbPlan {
@@ -282,3 +283,21 @@ function sum(values: readonly (number | undefined)[]): number | undefined {
 
 /** This host's name, for the processes of the report. */
 export const HOST = os.hostname();
+
+/** Count each workload's sampled workflows of both sides (histories and what each side's meter saw). */
+export async function countAbSides(
+  client: Client,
+  measured: readonly LevelMeasurement[],
+  workloads: readonly Workload[],
+  workers: Record<Side, SideWorker>,
+  parts: readonly string[],
+): Promise<CountedBenchmark[]> {
+  const counted: CountedBenchmark[] = [];
+  for (const workload of workloads) {
+    const ids = (side: Side): string[] =>
+      sampleIds(measured.filter((level) => level.workload === workload.name).flatMap((level) => level.pairs.flatMap((pair) => pair[side].workflowIds)));
+    const [base, head] = await Promise.all((['base', 'head'] as const).map((side) => countWorkflows(client, ids(side), workers[side].meters)));
+    counted.push(...countedBenchmarks(workload.name, { base: base!, head: head! }, parts));
+  }
+  return counted;
+}

@@ -179,21 +179,7 @@ export function compareReports(
   const busy = busyReports(base, head, options);
   const compared = base.benchmarks.map((b): ComparisonRow => {
     const h = headById.get(b.id);
-    if (!h) {
-      const reason = omittedInHead.get(b.id)!;
-      return {
-        id: b.id,
-        suite: b.suite,
-        name: b.name,
-        unit: b.unit,
-        direction: b.direction,
-        base: summarize(b.samples),
-        baseSamples: b.samples,
-        status: 'omitted-in-head',
-        exceedsThreshold: false,
-        note: `not reported by head: ${reason}`,
-      };
-    }
+    if (!h) return omittedRow(b, omittedInHead.get(b.id)!);
     const row = compareSamples(
       { id: b.id, suite: b.suite, name: b.name, unit: b.unit, direction: b.direction },
       b.samples,
@@ -204,19 +190,7 @@ export function compareReports(
     const note = [row.note, changed && `params changed between the runs (${changed})`].filter(Boolean).join('; ');
     return gateSeparate({ ...row, role: h.role ?? 'primary', ...(note ? { note } : {}) }, options, busy);
   });
-  const added = head.benchmarks
-    .filter((h) => !baseIds.has(h.id))
-    .map((h): ComparisonRow => ({
-      id: h.id,
-      suite: h.suite,
-      name: h.name,
-      unit: h.unit,
-      direction: h.direction,
-      head: summarize(h.samples),
-      headSamples: h.samples,
-      status: 'only-in-head',
-      exceedsThreshold: false,
-    }));
+  const added = head.benchmarks.filter((h) => !baseIds.has(h.id)).map(addedRow);
   const rows = [...compared, ...added, ...countedRows(base.counted, head.counted)];
   return {
     base: { environment: base.environment, run: base.run },
@@ -239,6 +213,18 @@ export function compareReports(
     mode: 'separate',
     ...verdictOf(rows),
   };
+}
+
+/** A base benchmark the head did not report, with the head's reason: shown, judged by nothing. */
+function omittedRow(b: Benchmark, reason: string): ComparisonRow {
+  const common = { id: b.id, suite: b.suite, name: b.name, unit: b.unit, direction: b.direction };
+  return { ...common, base: summarize(b.samples), baseSamples: b.samples, status: 'omitted-in-head', exceedsThreshold: false, note: `not reported by head: ${reason}` };
+}
+
+/** A benchmark only the head has: new, judged by nothing. */
+function addedRow(h: Benchmark): ComparisonRow {
+  const common = { id: h.id, suite: h.suite, name: h.name, unit: h.unit, direction: h.direction };
+  return { ...common, head: summarize(h.samples), headSamples: h.samples, status: 'only-in-head', exceedsThreshold: false };
 }
 
 /**

@@ -77,34 +77,12 @@ export function countedCells(row: ComparisonRow): { base: string; head: string }
 }
 
 export function renderMarkdown(comparison: Comparison, overhead: OverheadRow[] = []): string {
-  const { base, head, options } = comparison;
+  const { options } = comparison;
   const lines: string[] = [];
   lines.push(`## Benchmarks: ${verdictHeadline(comparison)}`, '');
   lines.push(methodLine(comparison), '');
   for (const [suite, rows] of groupBySuite(comparison.rows)) {
-    lines.push(`### ${suite}`, '');
-    const measured = rows.filter((row) => row.kind !== 'counted');
-    if (measured.length > 0) {
-      lines.push('| benchmark | unit | base | head | change | 95% interval | p | detects | |');
-      lines.push('|---|---|--:|--:|--:|:-:|--:|--:|---|');
-      for (const row of measured) {
-        lines.push(
-          `| ${escape(row.name)} | ${escape(row.unit)}, ${directionLabel(row.direction)} | ${row.base ? formatMedian(row.base) : ''} | ${row.head ? formatMedian(row.head) : ''} | ${formatChange(row)} | ${formatInterval(row)} | ${row.p === undefined ? '' : formatP(row.p)} | ${formatDetects(row)} | ${escape(statusLabel(row, options.thresholdPercent))} |`,
-        );
-      }
-      lines.push('');
-    }
-    const counted = rows.filter((row) => row.kind === 'counted');
-    if (counted.length > 0) {
-      lines.push('| counted cost | unit | base | head | |', '|---|---|--:|--:|---|');
-      for (const row of counted) {
-        const cells = countedCells(row);
-        lines.push(
-          `| ${escape(row.name)} | ${escape(row.unit)} | ${cells.base} | ${cells.head} | ${escape(statusLabel(row, options.thresholdPercent))} |`,
-        );
-      }
-      lines.push('');
-    }
+    lines.push(`### ${suite}`, '', ...measuredTable(rows, options.thresholdPercent), ...countedTable(rows, options.thresholdPercent));
   }
   if (comparison.geomean) {
     const { changePercent, count } = comparison.geomean;
@@ -130,23 +108,58 @@ export function renderMarkdown(comparison: Comparison, overhead: OverheadRow[] =
   if (notes.length > 0) {
     lines.push('### Notes', '', ...notes.map((note) => `- ${escape(note)}`), '');
   }
-  lines.push('<details><summary>Environment</summary>', '');
-  if (comparison.mode === 'ab') {
-    lines.push('| | this run |', '|---|---|');
-    for (const [label, key] of ENVIRONMENT_ROWS) lines.push(`| ${label} | ${escape(formatEnvironmentValue(head.environment[key]))} |`);
-    lines.push(`| run | ${escape(formatRun(head.run))} |`);
-    for (const process of head.run.processes ?? []) lines.push(`| process ${escape(process.id)} | ${escape(formatProcess(process))} |`);
-  } else {
-    lines.push('| | base | head |', '|---|---|---|');
-    for (const [label, key] of ENVIRONMENT_ROWS) {
-      lines.push(
-        `| ${label} | ${escape(formatEnvironmentValue(base.environment[key]))} | ${escape(formatEnvironmentValue(head.environment[key]))} |`,
-      );
-    }
-    lines.push(`| run | ${escape(formatRun(base.run))} | ${escape(formatRun(head.run))} |`);
-  }
+  lines.push('<details><summary>Environment</summary>', '', ...environmentTable(comparison));
   lines.push('', '</details>', '');
   return lines.join('\n');
+}
+
+function measuredTable(rows: readonly ComparisonRow[], threshold: number): string[] {
+  const measured = rows.filter((row) => row.kind !== 'counted');
+  if (measured.length === 0) return [];
+  return [
+    '| benchmark | unit | base | head | change | 95% interval | p | detects | |',
+    '|---|---|--:|--:|--:|:-:|--:|--:|---|',
+    ...measured.map(
+      (row) =>
+        `| ${escape(row.name)} | ${escape(row.unit)}, ${directionLabel(row.direction)} | ${row.base ? formatMedian(row.base) : ''} | ${row.head ? formatMedian(row.head) : ''} | ${formatChange(row)} | ${formatInterval(row)} | ${row.p === undefined ? '' : formatP(row.p)} | ${formatDetects(row)} | ${escape(statusLabel(row, threshold))} |`,
+    ),
+    '',
+  ];
+}
+
+function countedTable(rows: readonly ComparisonRow[], threshold: number): string[] {
+  const counted = rows.filter((row) => row.kind === 'counted');
+  if (counted.length === 0) return [];
+  return [
+    '| counted cost | unit | base | head | |',
+    '|---|---|--:|--:|---|',
+    ...counted.map((row) => {
+      const cells = countedCells(row);
+      return `| ${escape(row.name)} | ${escape(row.unit)} | ${cells.base} | ${cells.head} | ${escape(statusLabel(row, threshold))} |`;
+    }),
+    '',
+  ];
+}
+
+/** Both environments side by side; an A/B report's one run, with every process that measured. */
+function environmentTable(comparison: Comparison): string[] {
+  const { base, head } = comparison;
+  if (comparison.mode === 'ab')
+    return [
+      '| | this run |',
+      '|---|---|',
+      ...ENVIRONMENT_ROWS.map(([label, key]) => `| ${label} | ${escape(formatEnvironmentValue(head.environment[key]))} |`),
+      `| run | ${escape(formatRun(head.run))} |`,
+      ...(head.run.processes ?? []).map((process) => `| process ${escape(process.id)} | ${escape(formatProcess(process))} |`),
+    ];
+  return [
+    '| | base | head |',
+    '|---|---|---|',
+    ...ENVIRONMENT_ROWS.map(
+      ([label, key]) => `| ${label} | ${escape(formatEnvironmentValue(base.environment[key]))} | ${escape(formatEnvironmentValue(head.environment[key]))} |`,
+    ),
+    `| run | ${escape(formatRun(base.run))} | ${escape(formatRun(head.run))} |`,
+  ];
 }
 
 export function groupBySuite(rows: ComparisonRow[]): Map<string, ComparisonRow[]> {

@@ -201,7 +201,9 @@ function parseRun(f: Fields, value: unknown): RunInfo {
     ...f.optional(run, 'cpuAccounting', (item) => f.oneOf(item, 'run.cpuAccounting', ['linux-proc', 'unavailable'] as const)),
     ...f.optional(run, 'cluster', (item) => parseCluster(f, item)),
     ...f.optional(run, 'processes', (list) => parseProcesses(f, list)),
-    ...f.optional(run, 'openLoop', (item) => parseOpenLoop(f, item)),
+    ...f.optional(run, 'openLoop', (list) =>
+      Array.isArray(list) ? list.map((item, i) => parseOpenLoop(f, item, `run.openLoop[${i}]`)) : f.fail('run.openLoop', 'an array', list),
+    ),
   };
 }
 
@@ -262,11 +264,11 @@ function parseProcesses(f: Fields, list: unknown): ProcessInfo[] {
   });
 }
 
-function parseOpenLoop(f: Fields, value: unknown): OpenLoopSummary {
-  const open = f.object(value, 'run.openLoop');
-  if (!Array.isArray(open.levels)) return f.fail('run.openLoop.levels', 'an array', open.levels);
+function parseOpenLoop(f: Fields, value: unknown, at: string): OpenLoopSummary {
+  const open = f.object(value, at);
+  if (!Array.isArray(open.levels)) return f.fail(`${at}.levels`, 'an array', open.levels);
   const levels = open.levels.map((item, i): OpenLoopLevel => {
-    const path = `run.openLoop.levels[${i}]`;
+    const path = `${at}.levels[${i}]`;
     const level = f.object(item, path);
     const n = (key: string, kind: NumberKind = 'non-negative'): number => f.number(level, key, path, kind);
     return {
@@ -285,10 +287,10 @@ function parseOpenLoop(f: Fields, value: unknown): OpenLoopSummary {
     };
   });
   return {
-    workload: f.label(open.workload, 'run.openLoop.workload'),
+    workload: f.label(open.workload, `${at}.workload`),
     levels,
-    ...f.optional(open, 'keptUpTo', () => f.number(open, 'keptUpTo', 'run.openLoop', 'non-negative')),
-    ...f.optional(open, 'knee', () => f.number(open, 'knee', 'run.openLoop', 'non-negative')),
+    ...f.optional(open, 'keptUpTo', () => f.number(open, 'keptUpTo', at, 'non-negative')),
+    ...f.optional(open, 'knee', () => f.number(open, 'knee', at, 'non-negative')),
   };
 }
 

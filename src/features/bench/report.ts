@@ -139,8 +139,8 @@ export interface RunInfo {
   cluster?: ClusterInfo;
   /** The processes that measured (the driver, each worker, the server and parts tempest started): who, where, how much CPU. */
   processes?: ProcessInfo[];
-  /** Open-loop levels (bench drive --rates): each rate held, and the highest one the system kept up with. */
-  openLoop?: OpenLoopSummary;
+  /** Open-loop levels per workload (bench drive --rates): each rate held, and the highest one the system kept up with. */
+  openLoop?: OpenLoopSummary[];
 }
 
 export interface SideInfo {

@@ -3,11 +3,8 @@
  * coordinated through the cluster by a run id (features/bench/remote). On one machine, N worker processes stand in
  * for N hosts.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { EXIT, UsageError } from '../../../base/errors.ts';
-import { RunRegistry } from '../../../base/harness/run-registry.ts';
 import { writeFileAtomic } from '../../../base/files.ts';
 import { abPlan } from '../../../features/bench/ab.ts';
 import { judgeAbReport } from '../../../features/bench/judge-ab.ts';
@@ -28,6 +25,7 @@ import {
   gateOptions,
   type GateFlags,
   judged,
+  openRunState,
   pairsFlag,
   parseConcurrency,
   parsePartFlags,
@@ -164,14 +162,8 @@ export async function runDriveCommand(options: BenchDriveOptions): Promise<numbe
   const out = options.out ?? defaultReportPath(target.project);
   checkWritable(out, '--out');
   const progress = (line: string): void => void process.stderr.write(`${line}\n`);
-  const stateDir = path.join(target.project.outDir, 'bench');
-  const ownsDataDir = options.dataDir === undefined;
-  const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'tempest-drive-'));
-  const registry = RunRegistry.open(stateDir, dataDir, { ownsDataDir });
-  const removeState = (): void => {
-    if (ownsDataDir) rmSync(dataDir, { recursive: true, force: true });
-    registry.close();
-  };
+  const state = await openRunState(target.project, options.dataDir, progress);
+  const { dataDir, registry } = state;
   progress(
     `tempest bench drive: run ${run} on ${cluster.address} (${load.kind === 'open' ? `open loop at ${load.rates.join(', ')}/s` : load.kind === 'ab' ? 'A/B' : 'closed loop'}); start ${workers} worker${workers === 1 ? '' : 's'}${load.kind === 'ab' ? ' per side' : ''} with: tempest bench worker --run ${run} --address ${cluster.address}${load.kind === 'ab' ? ' --side base|head' : ''}`,
   );
@@ -190,9 +182,9 @@ export async function runDriveCommand(options: BenchDriveOptions): Promise<numbe
     registry,
     progress,
   });
-  const report = await awaitRun(running, interrupted, { dataDir, stateDir, ownsDataDir, removeState });
+  const report = await awaitRun(running, interrupted, state);
   writeFileAtomic(out, `${JSON.stringify(report, null, 2)}\n`);
-  removeState();
+  state.removeState();
   if (load.kind === 'ab') return judged(judgeAbReport(report, gate), outputs, options.json ? report : undefined);
   if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else process.stdout.write(`${describeReport(report, out)}${describeOpenLoop(report)}`);
@@ -201,16 +193,18 @@ export async function runDriveCommand(options: BenchDriveOptions): Promise<numbe
 
 /** The open-loop levels and where the system stopped keeping up, for people. */
 export function describeOpenLoop(report: BenchReport): string {
-  const open = report.run.openLoop;
-  if (!open) return '';
-  const lines = ['', `Open loop, ${open.workload} (each rate held ${(open.levels[0]?.durationMs ?? 0) / 1000} s):`];
-  for (const level of open.levels)
-    lines.push(
-      `  ${String(level.rate).padStart(6)}/s: started ${level.startRate}/s, closed ${level.completionRate}/s, p50 ${level.p50} ms, p95 ${level.p95} ms (x${level.growth} over the hold)${level.keptUp ? '' : `: NOT kept up (${level.reason})`}`,
-    );
-  lines.push(
-    `Highest rate kept up with: ${open.keptUpTo === undefined ? 'none' : `${open.keptUpTo}/s`}; p95 left its plateau at: ${open.knee === undefined ? 'no rate tried' : `${open.knee}/s`}`,
-    '',
-  );
-  return lines.join('\n');
+  return (report.run.openLoop ?? [])
+    .map((open) =>
+      [
+        '',
+        `Open loop, ${open.workload} (each rate held ${(open.levels[0]?.durationMs ?? 0) / 1000} s):`,
+        ...open.levels.map(
+          (level) =>
+            `  ${String(level.rate).padStart(6)}/s: started ${level.startRate}/s, closed ${level.completionRate}/s, p50 ${level.p50} ms, p95 ${level.p95} ms (x${level.growth} over the hold)${level.keptUp ? '' : `: NOT kept up (${level.reason})`}`,
+        ),
+        `Highest rate kept up with: ${open.keptUpTo === undefined ? 'none' : `${open.keptUpTo}/s`}; p95 left its plateau at: ${open.knee === undefined ? 'no rate tried' : `${open.knee}/s`}`,
+        '',
+      ].join('\n'),
+    )
+    .join('');
 }

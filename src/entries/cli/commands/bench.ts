@@ -230,7 +230,8 @@ export function pairsFlag(value: string | undefined): number | undefined {
   return wholeNumber('--pairs', value, { min: 2, max: 1000 });
 }
 
-export async function runBench(options: BenchRunOptions): Promise<number> {
+/** Every flag of `bench run`, checked before anything of the project loads. */
+function runSettings(options: BenchRunOptions) {
   const ab = isAb(options);
   const suites = parseSuites(options.suite ?? (ab ? 'throughput' : undefined));
   const concurrency = parseConcurrency(options.concurrency);
@@ -240,83 +241,95 @@ export async function runBench(options: BenchRunOptions): Promise<number> {
   const gate = gateOptions(options);
   const pairs = pairsFlag(options.pairs);
   const maxDurationMs = options.maxDuration === undefined ? undefined : secondsFlag('--max-duration', options.maxDuration);
-  const seed = seedFlag(options.seed);
+  const plan = abPlan({ quick: options.quick ?? false, pairs, maxDurationMs, thresholdPercent: gate.thresholdPercent });
   const external = externalCluster(options);
   const parts = parsePartFlags(options.part);
-  // Flags first: a bad --out is refused before anything of the project loads.
   if (options.out) checkWritable(options.out, '--out');
   const outputs = checkOutputs(options, options.out === undefined ? [] : [[options.out, 'the --out report']]);
+  return { ab, suites, concurrency, gate, plan, seed: seedFlag(options.seed), external, parts, outputs };
+}
+
+export async function runBench(options: BenchRunOptions): Promise<number> {
+  const { ab, suites, concurrency, gate, plan, seed, external, parts, outputs } = runSettings(options);
   const target = await benchTarget(options, suites);
   const out = options.out ?? defaultReportPath(target.project);
   checkWritable(out, '--out');
   const interrupted = interruptSignal();
   const progress = (line: string): void => void process.stderr.write(`${line}\n`);
-  // Like chaos runs, bench runs record every server they start: a run killed with -9 is cleaned up by the next.
-  const stateDir = path.join(target.project.outDir, 'bench');
-  for (const stale of await cleanupStaleRuns(stateDir)) {
-    const killed = stale.killed.map((p) => `${p.name} (pid ${p.pid})`).join(', ') || 'nothing was left running';
-    progress(`cleaned up a benchmark run whose harness was killed (${stale.dataDir}): ${killed}`);
-  }
-  const ownsDataDir = options.dataDir === undefined;
-  const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'tempest-bench-'));
-  const registry = RunRegistry.open(stateDir, dataDir, { ownsDataDir });
+  const state = await openRunState(target.project, options.dataDir, progress);
   let removeCheckout = (): void => undefined;
   // Every exit path removes a temporary data directory (and a base checked out into it).
   const removeState = (): void => {
     removeCheckout();
-    if (ownsDataDir) rmSync(dataDir, { recursive: true, force: true });
-    registry.close();
+    state.removeState();
   };
   let sides;
   try {
-    if (ab) ({ sides, remove: removeCheckout } = await resolveSides(target, options, dataDir, progress));
+    if (ab) ({ sides, remove: removeCheckout } = await resolveSides(target, options, state.dataDir, progress));
   } catch (error) {
     removeState();
     throw error;
   }
-  progress(
-    `tempest bench: ${suites.map((s) => s.name).join(', ')}${options.quick ? ' (quick)' : ''}${ab ? `, A/B: base ${sides!.base.label}, head ${sides!.head.label}, seed ${seed}` : ''}; servers' state and logs in ${dataDir}`,
-  );
+  const abLabel = sides ? `, A/B: base ${sides.base.label}, head ${sides.head.label}, seed ${seed}` : '';
+  progress(`tempest bench: ${suites.map((s) => s.name).join(', ')}${options.quick ? ' (quick)' : ''}${abLabel}; servers' state and logs in ${state.dataDir}`);
   const running = runBenchmarks({
     target,
     suites,
     quick: options.quick ?? false,
     concurrency,
     activitiesShown: ab ? undefined : options.activities,
-    ...(ab
-      ? {
-          ab: {
-            sides: sides!,
-            seed,
-            plan: abPlan({ quick: options.quick ?? false, pairs, maxDurationMs, thresholdPercent: gate.thresholdPercent }),
-          },
-        }
-      : {}),
+    ...(sides ? { ab: { sides, seed, plan } } : {}),
     external,
     parts,
-    dataDir,
+    dataDir: state.dataDir,
     signal: interrupted,
     progress,
-    registry,
+    registry: state.registry,
   });
-  const report = await awaitRun(running, interrupted, { dataDir, stateDir, ownsDataDir, removeState });
+  const report = await awaitRun(running, interrupted, { ...state, removeState });
   writeFileAtomic(out, `${JSON.stringify(report, null, 2)}\n`);
   removeState();
   if (!ab) {
-    if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-    else process.stdout.write(describeReport(report, out));
+    process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : describeReport(report, out));
     return EXIT.ok;
   }
   progress(`Report written to ${out} (run took ${(report.run.durationMs / 1000).toFixed(1)} s)`);
   return judged(judgeAbReport(report, gate), outputs, options.json ? report : undefined);
 }
 
+export interface RunState {
+  /** The parts' state and the servers' logs. */
+  dataDir: string;
+  /** `<outDir>/bench`: run records and a failed run's logs. */
+  stateDir: string;
+  ownsDataDir: boolean;
+  registry: RunRegistry;
+  /** Remove a temporary data directory and close the registry: on every exit path. */
+  removeState(): void;
+}
+
+/**
+ * The state of a run: its data directory (`--data-dir`, else a temporary one) and its record of every server it
+ * starts. Like chaos runs, bench runs record every server they start: a run killed with -9 is cleaned up by the next.
+ */
+export async function openRunState(project: Project, dataDirFlag: string | undefined, progress: (line: string) => void): Promise<RunState> {
+  const stateDir = path.join(project.outDir, 'bench');
+  for (const stale of await cleanupStaleRuns(stateDir)) {
+    const killed = stale.killed.map((p) => `${p.name} (pid ${p.pid})`).join(', ') || 'nothing was left running';
+    progress(`cleaned up a benchmark run whose harness was killed (${stale.dataDir}): ${killed}`);
+  }
+  const ownsDataDir = dataDirFlag === undefined;
+  const dataDir = dataDirFlag ?? mkdtempSync(path.join(os.tmpdir(), 'tempest-bench-'));
+  const registry = RunRegistry.open(stateDir, dataDir, { ownsDataDir });
+  const removeState = (): void => {
+    if (ownsDataDir) rmSync(dataDir, { recursive: true, force: true });
+    registry.close();
+  };
+  return { dataDir, stateDir, ownsDataDir, registry, removeState };
+}
+
 /** Wait for the run; an interruption or failure stops the servers, keeps a failed run's logs and removes the state. */
-export async function awaitRun(
-  running: Promise<BenchReport>,
-  interrupted: AbortSignal,
-  state: { dataDir: string; stateDir: string; ownsDataDir: boolean; removeState(): void },
-): Promise<BenchReport> {
+export async function awaitRun(running: Promise<BenchReport>, interrupted: AbortSignal, state: Omit<RunState, 'registry'>): Promise<BenchReport> {
   try {
     return await unlessInterrupted(interrupted, running);
   } catch (error) {

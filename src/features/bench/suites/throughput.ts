@@ -12,11 +12,10 @@ import type { Omission, WarmUp } from '../report.ts';
 import { quantile } from '../stats.ts';
 import type { BenchContext, BenchServer } from '../context.ts';
 import type { AbSettings, BenchSuite, SuiteResult, SuiteSettings } from '../suite.ts';
-import { measureAb, type LevelMeasurement, startSideWorkers, HOST } from '../ab.ts';
-import { otherWorkOf, pairedBenchmarks, primaryMetric } from '../ab-benchmarks.ts';
-import { countedBenchmarks, countWorkflows, sampleIds } from '../costs.ts';
+import { countAbSides, HOST, measureAb, startSideWorkers } from '../ab.ts';
+import { abProcesses, pairedBenchmarks, primaryMetric, roundsOtherWork } from '../ab-benchmarks.ts';
+import { COUNTED_WORKFLOWS, countedBenchmarks, countWorkflows, sampleIds } from '../costs.ts';
 import { OtherWork } from '../cpu.ts';
-import type { Side } from '../rounds.ts';
 
 export interface ThroughputPlan {
   concurrency: readonly number[];
@@ -123,83 +122,31 @@ async function throughputAb(context: BenchContext, settings: SuiteSettings & AbS
   const [connections, workers] = await Promise.all([context.connectToDevServer('dev'), startSideWorkers(context, settings.sides)]);
   const parts = Object.keys(context.system.parts);
   try {
-    const rounds = {
-      client: connections.client,
-      workers,
-      serverPids: await context.serverPids('dev'),
-      partPids: context.partPids(),
-      otherWork: new OtherWork(),
-      signal: context.signal,
-    };
+    const serverPids = await context.serverPids('dev');
+    const rounds = { client: connections.client, workers, serverPids, partPids: context.partPids(), otherWork: new OtherWork(), signal: context.signal };
     const driverBefore = process.cpuUsage();
-    const measured = await measureAb(context, rounds, workloads, {
-      plan: settings.plan,
-      concurrency,
-      seed: settings.seed,
-      progress: settings.progress,
-      primary: primaryMetric,
-    });
+    const measured = await measureAb(context, rounds, workloads, { ...settings, concurrency, primary: primaryMetric });
     const driverCpu = process.cpuUsage(driverBefore);
-    settings.progress(`throughput: counting the histories of up to ${2 * 160} workflows per workload`);
-    const counted = [];
-    for (const workload of workloads) {
-      const ids = (side: Side): string[] =>
-        sampleIds(
-          measured
-            .filter((level) => level.workload === workload.name)
-            .flatMap((level) => level.pairs.flatMap((pair) => pair[side].workflowIds)),
-        );
-      const [base, head] = await Promise.all(
-        (['base', 'head'] as const).map((side) => countWorkflows(connections.client, ids(side), workers[side].meters)),
-      );
-      counted.push(...countedBenchmarks(workload.name, { base: base!, head: head! }, parts));
-    }
-    const all = (from: (level: LevelMeasurement) => number[]): number => measured.flatMap(from).reduce((a, v) => a + v, 0);
-    const roundsOf = (level: LevelMeasurement) => level.pairs.flatMap((pair) => [pair.base, pair.head]);
-    const other = otherWorkOf(measured);
+    settings.progress(`throughput: counting the histories of up to ${COUNTED_WORKFLOWS} workflows per side and workload`);
+    const counted = await countAbSides(connections.client, measured, workloads, workers, parts);
     return {
       benchmarks: measured.flatMap((level) => pairedBenchmarks(level, parts)),
       counted,
       warmUps: measured.flatMap((level) => level.warmUps),
       cluster: context.clusterInfo('dev'),
-      ...(other
-        ? {
-            otherWorkCores: measured.flatMap((level) =>
-              roundsOf(level).flatMap((r) => (r.otherWorkCores === undefined ? [] : [r.otherWorkCores])),
-            ),
-          }
-        : {}),
-      processes: [
-        { id: 'driver', role: 'driver', host: HOST, pid: process.pid, cpuMs: Math.round((driverCpu.user + driverCpu.system) / 1000) },
-        ...(['base', 'head'] as const).map((side) => ({
-          id: `worker-${side}`,
-          role: 'worker' as const,
-          side,
-          host: HOST,
-          pid: workers[side].pid ?? 0,
-          cpuMs: Math.round(all((level) => level.pairs.map((pair) => pair[side].workerCpuMs))),
-        })),
-        ...rounds.serverPids.map((pid, i) => ({
-          id: rounds.serverPids.length === 1 ? 'server' : `server-${i + 1}`,
-          role: 'server' as const,
-          host: HOST,
-          pid,
-          ...(i === 0 ? { cpuMs: Math.round(all((level) => roundsOf(level).map((r) => r.serverCpuMs ?? 0))) } : {}),
-        })),
-        ...Object.entries(rounds.partPids).map(([part, pid]) => ({
-          id: `part-${part}`,
-          role: 'part' as const,
-          host: HOST,
-          pid,
-          cpuMs: Math.round(all((level) => roundsOf(level).map((r) => r.partCpuMs[part] ?? 0))),
-        })),
-      ],
+      otherWorkCores: roundsOtherWork(measured),
+      processes: abProcesses(measured, {
+        host: HOST,
+        driver: { pid: process.pid, cpuMs: Math.round((driverCpu.user + driverCpu.system) / 1000) },
+        workers: { base: workers.base.pid ?? 0, head: workers.head.pid ?? 0 },
+        server: serverPids,
+        parts: rounds.partPids,
+      }),
     };
   } finally {
     await connections.close();
   }
 }
-
 export const throughputSuite = throughputOn(
   'throughput',
   'dev',
