@@ -113,9 +113,9 @@ const REPORT_FILES: BadInput[] = [
 const SCHEMA: BadInput[] = [
   { name: 'no schema', run: () => [base, head((r) => delete r.schema)], names: headNames('schema') },
   {
-    name: 'a base and head of different schema versions',
-    run: () => [base, head((r) => (r.schema = 'tempest.bench/v2'))],
-    names: headNames('"tempest.bench/v2" is not supported'),
+    name: 'a newer schema version',
+    run: () => [base, head((r) => (r.schema = 'tempest.bench/v3'))],
+    names: headNames('"tempest.bench/v3" is not supported'),
   },
   {
     name: 'an older schema version',

@@ -3,6 +3,7 @@
  * by the starter (harness/workers.ts), read by the process, so the two cannot drift apart.
  */
 import { UsageError } from '../errors.ts';
+import type { MeterReading } from './worker-meter.ts';
 
 export interface WorkerTls {
   /** Name the server's certificate is checked against (needed when connecting through a proxy). */
@@ -31,6 +32,11 @@ export interface WorkerFlags {
    * there and holds the ones it is asked to (activity-probe.ts), naming itself `name`.
    */
   progress?: { address: string; name: string };
+  /**
+   * `--meter`: count its own CPU time and, per workflow, activities and requests to each part; each `read` line on
+   * stdin is answered by one WorkerMeterLine on stdout.
+   */
+  meter?: boolean;
 }
 
 /** The API key reaches the worker through this environment variable, never its command line (which `ps` shows). */
@@ -43,9 +49,14 @@ export interface WorkerReadyLine {
   taskQueues: string[];
 }
 
+/** What a metered worker process prints on stdout, as one JSON line, for each `read` line on its stdin. */
+export interface WorkerMeterLine extends MeterReading {
+  event: 'meter';
+}
+
 const USAGE =
   'usage: --address <host:port> --namespace <ns> --task-queue <q> [--task-queue <q> ...] --bundle <file> --activities <module> ' +
-  '[--part <name>=<host:port> ...] [--tls] [--tls-server-name <name>] [--tls-ca <file>] [--tls-cert <file> --tls-key <file>] ' +
+  '[--part <name>=<host:port> ...] [--meter] [--tls] [--tls-server-name <name>] [--tls-ca <file>] [--tls-cert <file> --tls-key <file>] ' +
   '[--progress <host:port> --name <worker>]';
 
 const SINGLE_VALUED = ['--address', '--namespace', '--bundle', '--activities'] as const;
@@ -67,6 +78,7 @@ export function workerArgs(flags: WorkerFlags): string[] {
     flags.activities,
     ...Object.entries(flags.parts).flatMap(([name, address]) => ['--part', `${name}=${address}`]),
   ];
+  if (flags.meter) args.push('--meter');
   const tls = flags.tls;
   if (tls) {
     args.push('--tls');
@@ -85,10 +97,12 @@ export function parseWorkerFlags(args: readonly string[]): WorkerFlags {
   const taskQueues: string[] = [];
   const parts: Record<string, string> = {};
   let tlsFlag = false;
+  let meter = false;
   for (let index = 0; index < args.length; index++) {
     const flag = args[index] as string;
-    if (flag === '--tls') {
-      tlsFlag = true;
+    if (flag === '--tls' || flag === '--meter') {
+      if (flag === '--tls') tlsFlag = true;
+      else meter = true;
       continue;
     }
     const known =
@@ -142,6 +156,7 @@ export function parseWorkerFlags(args: readonly string[]): WorkerFlags {
     parts,
     ...(anyTls ? { tls: withoutUndefined(tlsFiles) } : {}),
     ...(progress !== undefined ? { progress: { address: progress, name: values.get('--name') as string } } : {}),
+    ...(meter ? { meter } : {}),
   };
 }
 
@@ -156,6 +171,19 @@ export function parseWorkerReadyLine(line: string): WorkerReadyLine | undefined 
     const parsed = JSON.parse(line) as Partial<WorkerReadyLine>;
     return parsed.event === 'polling' && typeof parsed.pid === 'number' && Array.isArray(parsed.taskQueues)
       ? (parsed as WorkerReadyLine)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A meter line, or undefined for any other output. */
+export function parseWorkerMeterLine(line: string): WorkerMeterLine | undefined {
+  if (!line.startsWith('{"event":"meter"')) return undefined;
+  try {
+    const parsed = JSON.parse(line) as Partial<WorkerMeterLine>;
+    return parsed.event === 'meter' && typeof parsed.cpuUs === 'number' && typeof parsed.perWorkflow === 'object'
+      ? (parsed as WorkerMeterLine)
       : undefined;
   } catch {
     return undefined;

@@ -49,8 +49,10 @@ export interface WorkerGroupOptions {
   taskQueues: readonly string[];
   /** Sinks of the workers' workflow code (e.g. one that silences workflow logs); the SDK's own when absent. */
   sinks?: WorkerOptions['sinks'];
-  /** Interceptors of the workers (the chaos harness's activity probe). */
+  /** Interceptors of every worker (a benchmark's meter, say). */
   interceptors?: WorkerOptions['interceptors'];
+  /** How the workers name themselves to the server (its pollers list shows it). */
+  identity?: string;
 }
 
 /** One worker per task queue, run and shut down together. */
@@ -70,6 +72,7 @@ export class WorkerGroup {
           activities: options.activities,
           ...(options.sinks ? { sinks: options.sinks } : {}),
           ...(options.interceptors ? { interceptors: options.interceptors } : {}),
+          ...(options.identity ? { identity: options.identity } : {}),
         }),
       ),
     );

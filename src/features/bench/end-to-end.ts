@@ -8,6 +8,7 @@ import { describeNeverWorked, neverWorked, type NeverWorkedModules } from '../..
 import { WorkflowProgress } from '../../base/history/progress.ts';
 import { shownPath } from '../../base/modules/user-module.ts';
 import { WorkerGroup } from '../../base/harness/worker.ts';
+import { createWorkerMeter, type WorkflowMeter } from '../../base/harness/worker-meter.ts';
 import type { BenchContext, BenchServer } from './context.ts';
 import { type ClosedLoopResult, warmUpUntilSteady } from './driver.ts';
 import { type Benchmark, benchmark, type Omission, type WarmUp } from './report.ts';
@@ -98,6 +99,8 @@ export interface HarnessExecutor {
   client: Client;
   /** Start the workload's workflow through the harness's client and wait for its result (checked by the workload's `expect`). */
   run(workload: Workload, call: WorkflowCall): Promise<unknown>;
+  /** With `meter`: what the workers' meter counted of each workflow so far, by workflow id. */
+  meters(): ReadonlyMap<string, WorkflowMeter>;
   stop(): Promise<void>;
 }
 
@@ -112,26 +115,33 @@ export async function harnessWorkers(
   purpose: string,
   activities: (system: Activities) => object = (system) => system,
   on: BenchServer = 'dev',
+  options: { meter?: boolean } = {},
 ): Promise<HarnessExecutor> {
-  const [connections, systemActivities, workflowBundle] = await Promise.all([
+  const [connections, systemActivities, workflowBundle, parts] = await Promise.all([
     context.connectToDevServer(on),
     context.activities(),
     context.workflowBundle(),
+    context.parts(),
   ]);
   const { client, nativeConnection } = connections;
   const taskQueue = context.taskQueue(purpose);
+  const meter = options.meter
+    ? createWorkerMeter(Object.fromEntries(Object.entries(parts).map(([name, part]) => [name, part.address])))
+    : undefined;
   const workers = await WorkerGroup.create({
     connection: nativeConnection,
     namespace: connections.server.namespace,
     workflowBundle,
     activities: activities(systemActivities),
     taskQueues: [taskQueue],
+    ...(meter ? { interceptors: meter.interceptors } : {}),
   });
   const stopWorkers = context.defer(() => workers.shutdown());
   void workers.start();
-  const modules = modulesOf(context, await context.parts());
+  const modules = modulesOf(context, parts);
   // Each workload's first workflow runs alone and watched: the rest wait until it proved the system serves it.
   const proven = new Map<string, Promise<unknown>>();
+  const counted = new Map<string, WorkflowMeter>();
   return {
     client,
     run: async (workload, call) => {
@@ -150,7 +160,12 @@ export async function harnessWorkers(
       workload.expect?.(result);
       return result;
     },
+    meters: () => {
+      for (const [id, workflow] of Object.entries(meter?.read().perWorkflow ?? {})) counted.set(id, workflow);
+      return counted;
+    },
     stop: async () => {
+      meter?.close();
       await stopWorkers();
       await connections.close();
     },
