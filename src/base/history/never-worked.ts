@@ -121,8 +121,7 @@ function errorNameIn(stack: string, message: string): string | undefined {
   const lines = stack.split('\n');
   const named = (line: string): string | undefined => /^([A-Za-z_$][\w$]*): /.exec(line)?.[1];
   return (
-    named(lines[0] ?? '') ??
-    lines.map((line) => (firstLine && line.endsWith(`: ${firstLine}`) ? named(line) : undefined)).find(Boolean)
+    named(lines[0] ?? '') ?? lines.map((line) => (firstLine && line.endsWith(`: ${firstLine}`) ? named(line) : undefined)).find(Boolean)
   );
 }
 
