@@ -12,13 +12,13 @@ import { type CliResult, tempestSync } from '../support/cli';
 
 const buggyDeposit = path.join('test', 'fixtures', 'chaos', 'deposit-key-per-attempt.ts');
 
-/** The command after `label` in explore's output, as words (it prints `tempest ...`; the tests run bin/tempest). */
+/** The command after `label` in explore's output, as words (it prints `npx tempest ...`; the tests run bin/tempest). */
 function printed(stdout: string, label: string): string[] {
   const line = stdout.split('\n').find((l) => l.startsWith(label));
   expect(line, `explore printed no "${label}" line:\n${stdout}`).toBeDefined();
   const words = line!.slice(label.length).trim().split(/\s+/);
-  expect(words[0]).toBe('tempest');
-  return words.slice(1);
+  expect(words.slice(0, 2)).toEqual(['npx', 'tempest']);
+  return words.slice(2);
 }
 
 describe('tempest chaos explore', () => {

@@ -128,6 +128,17 @@ describe('a system that never worked', () => {
     );
   });
 
+  it('a workflow task failure whose stack Node decorated with the line that rethrew it: the error still named', () => {
+    const failure: Failure = {
+      message: "Cannot read properties of undefined (reading 'perTransfer')",
+      stackTrace:
+        "/cache/bundles/1e1a73.js:6627\n            throw this.workflowTaskError;\n            ^\n\nTypeError: Cannot read properties of undefined (reading 'perTransfer')\n    at perTransfer (/p/workflows/bad.ts:9:31)",
+    };
+    const finding = neverWorked([workflow('t1', [], { workflowTask: failure })], { faultFree: false });
+
+    expect(describeNeverWorked(finding!, modules)).toMatch(/never completed one: TypeError: Cannot read properties/);
+  });
+
   it('without faults, an activity that never reached its part on any attempt: that part named', () => {
     const finding = neverWorked([retrying('t1', 4, refused)], { faultFree: true });
 

@@ -104,12 +104,25 @@ export function firstFrame(stack: string | null | undefined): string | undefined
  */
 export function recordedError(failure: Failure): RecordedError {
   const frame = firstFrame(failure.stackTrace);
-  const named = /^([A-Za-z_$][\w$]*): /.exec(failure.stackTrace ?? '')?.[1];
+  const named = errorNameIn(failure.stackTrace ?? '', failure.message ?? '');
   return {
     type: failure.applicationFailureInfo?.type || named || 'Error',
     message: (failure.message ?? '').split('\n')[0]!,
     ...(frame ? { frame } : {}),
   };
+}
+
+/**
+ * The error's name as its stack says it: the line `<Name>: <message>`, which Node puts first, or after the source
+ * line it decorates a rethrown error with (`bundle.js:6627\n  throw this.workflowTaskError;\n  ^\n\nTypeError: ...`).
+ */
+function errorNameIn(stack: string, message: string): string | undefined {
+  const firstLine = message.split('\n')[0]!;
+  const lines = stack.split('\n');
+  const named = (line: string): string | undefined => /^([A-Za-z_$][\w$]*): /.exec(line)?.[1];
+  return (
+    named(lines[0] ?? '') ?? lines.map((line) => (firstLine && line.endsWith(`: ${firstLine}`) ? named(line) : undefined)).find(Boolean)
+  );
 }
 
 interface ActivityEvidence {

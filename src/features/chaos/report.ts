@@ -172,6 +172,11 @@ export function renderText(report: ChaosReport, maxEvidence = 8): string[] {
     if (verdict.evidence.length > maxEvidence)
       lines.push(`         ... and ${verdict.evidence.length - maxEvidence} more (see the report)`);
   }
+  const warmUpId = report.warmUp?.runId;
+  if (warmUpId && report.verdicts.some((v) => !v.ok && v.evidence.some((line) => line.includes(warmUpId))))
+    lines.push(
+      `  note: the evidence names the warm-up's state (${warmUpId}): the system's snapshot reads more than the run's own (filter it by runId)`,
+    );
   if (report.failingWorkflows.length > 0 && report.webUiUrl) {
     lines.push(
       "  failing workflows in the Temporal Web UI (up while the cluster runs: --keep-running; their histories are in the report's histories/):",
