@@ -140,16 +140,6 @@ describe('the services cluster: Temporal as separate services on PostgreSQL, eac
     }
     await expect(handle.result()).resolves.toMatchObject({ referenceId: details.referenceId });
   });
-
-  it('stop leaves no process behind: every service, postgres and each of its backends', async () => {
-    const { cluster } = world;
-    const backends = postgresChildren(cluster.processes.get('postgres')!.pid!);
-    expect(backends.length).toBeGreaterThan(3);
-    const pids = [...[...cluster.processes.values()].map((part) => part.pid!), ...backends];
-    expect(pids.every(alive)).toBe(true);
-    await cluster.stop();
-    await waitUntil('every process of the cluster gone', async () => pids.every((pid) => !alive(pid)), 10_000);
-  });
 });
 
 describe('a harness of the services cluster killed with -9', () => {
@@ -230,5 +220,18 @@ describe('scenarios on the services cluster, through the runner (on the file’s
       .map((v) => v.checker)
       .sort();
     expect(failing).toEqual(['money-conserved', 'transfers-ended-validly']);
+  });
+});
+
+// Last: it stops the file's cluster, which the scenarios above run on.
+describe('stopping the services cluster', () => {
+  it('stop leaves no process behind: every service, postgres and each of its backends', async () => {
+    const { cluster } = world;
+    const backends = postgresChildren(cluster.processes.get('postgres')!.pid!);
+    expect(backends.length).toBeGreaterThan(3);
+    const pids = [...[...cluster.processes.values()].map((part) => part.pid!), ...backends];
+    expect(pids.every(alive)).toBe(true);
+    await cluster.stop();
+    await waitUntil('every process of the cluster gone', async () => pids.every((pid) => !alive(pid)), 10_000);
   });
 });

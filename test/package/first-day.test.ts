@@ -129,6 +129,7 @@ const EXPECTED: { command: RegExp; check: (output: string) => void }[] = [
       );
     },
   },
+  { command: /^npx tempest bench run --base \. --quick/, check: (out) => expect(out).toContain('no significant regression') },
   { command: /^npx tempest replay --shard 1\/2/, check: (out) => expect(out).toMatch(/^Replaying 3 of 6 histories \(shard 1\/2\)/m) },
   { command: /^npx tempest replay merge/, check: (out) => expect(out).toMatch(/^6 histories: 6 passed/m) },
 ];
