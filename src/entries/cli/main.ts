@@ -469,3 +469,8 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 });
 
 process.exitCode = await main(process.argv.slice(2));
+// Exit once stdout and stderr are written, rather than when Node finds nothing left to do: a native handle of the
+// SDK's core still closing (after an in-process replay, say) can keep Node's exit cleanup spinning for ever, a
+// command that printed its verdict and never ends (seen on a loaded machine after a chaos run).
+await Promise.all([process.stdout, process.stderr].map((stream) => new Promise<void>((resolve) => stream.write('', () => resolve()))));
+process.exit(process.exitCode);
