@@ -95,7 +95,8 @@ export class RemoteWorkers {
 
   /** Each worker's process for the report: its host and machine, and the CPU it used while measured. */
   processes(): ProcessInfo[] {
-    return [...this.sides].map(([id, side]) => {
+    // By name, not by which polled first: the report reads the same from run to run.
+    return [...this.sides].sort(([a], [b]) => a.localeCompare(b)).map(([id, side]) => {
       const reading = this.last.get(id)!;
       return {
         id: `worker-${id}`,
