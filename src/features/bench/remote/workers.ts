@@ -96,18 +96,20 @@ export class RemoteWorkers {
   /** Each worker's process for the report: its host and machine, and the CPU it used while measured. */
   processes(): ProcessInfo[] {
     // By name, not by which polled first: the report reads the same from run to run.
-    return [...this.sides].sort(([a], [b]) => a.localeCompare(b)).map(([id, side]) => {
-      const reading = this.last.get(id)!;
-      return {
-        id: `worker-${id}`,
-        role: 'worker',
-        ...(side ? { side } : {}),
-        host: reading.host,
-        pid: reading.pid,
-        cpuMs: Math.round((this.measuredCpuUs.get(id) ?? 0) / 1000),
-        environment: reading.environment,
-      };
-    });
+    return [...this.sides]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([id, side]) => {
+        const reading = this.last.get(id)!;
+        return {
+          id: `worker-${id}`,
+          role: 'worker',
+          ...(side ? { side } : {}),
+          host: reading.host,
+          pid: reading.pid,
+          cpuMs: Math.round((this.measuredCpuUs.get(id) ?? 0) / 1000),
+          environment: reading.environment,
+        };
+      });
   }
 
   /** The pids of the workers on this host (their CPU is the run's, not other work). */
