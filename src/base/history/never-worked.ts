@@ -223,25 +223,14 @@ export function neverWorked(workflows: readonly WorkflowRecord[], options: Never
   for (const { type, failures } of judged) {
     const attempts = failures.reduce((sum, f) => sum + f.attempts, 0);
     if (attempts < minAttempts) continue;
+    const reason = failures.every(({ failure }) => programmingError(failure))
+      ? ('programming-error' as const)
+      : options.faultFree && failures.every(({ failure }) => transportShaped(failure))
+        ? ('unreachable' as const)
+        : undefined;
+    if (!reason) continue;
     const [first] = failures;
-    if (failures.every(({ failure }) => programmingError(failure)))
-      return {
-        kind: 'activity',
-        activityType: type,
-        reason: 'programming-error',
-        attempts,
-        error: recordedError(first!.failure),
-        workflowId: first!.workflowId,
-      };
-    if (options.faultFree && failures.every(({ failure }) => transportShaped(failure)))
-      return {
-        kind: 'activity',
-        activityType: type,
-        reason: 'unreachable',
-        attempts,
-        error: recordedError(first!.failure),
-        workflowId: first!.workflowId,
-      };
+    return { kind: 'activity', activityType: type, reason, attempts, error: recordedError(first!.failure), workflowId: first!.workflowId };
   }
   return undefined;
 }
