@@ -9,14 +9,12 @@
  * 130 on Ctrl-C. Its temporary state is removed on every exit path (unless --data-dir names where to keep it).
  */
 import { setMaxListeners } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Client, WorkflowFailedError } from '@temporalio/client';
 import { loadProject } from 'tempest';
 import { loadSystem } from 'tempest/chaos';
-import { type LocalSystem, startLocalSystem } from 'tempest/testing';
+import { type LocalSystem, runLocalSystem } from 'tempest/testing';
 import type { BankAudit } from '../services/bank/api';
 import { BankClient } from '../services/bank/client';
 import type { StoreAudit } from '../services/store/api';
@@ -66,40 +64,40 @@ const say = (line = ''): void => {
 const interrupted = new AbortController();
 // Every in-flight client call listens on it.
 setMaxListeners(0, interrupted.signal);
+let interruptedAt = 0;
 const onSignal = (): void => {
-  if (interrupted.signal.aborted) process.exit(130);
+  // One Ctrl-C can arrive twice at once (the terminal's, and the one npm run passes on): only a later one is a second.
+  if (interrupted.signal.aborted) {
+    if (Date.now() - interruptedAt < 1000) return;
+    process.exit(130);
+  }
+  interruptedAt = Date.now();
   process.stderr.write('\ndemo: stopping (press Ctrl-C again to exit at once)\n');
   interrupted.abort();
 };
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
 
-const dataDir = flags.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'tempest-demo-'));
-let local: LocalSystem | undefined;
+// What `tempest up` does (runLocalSystem): the system up, its addresses said, then the demo's own workflows, up
+// until Ctrl-C with --keep-running, and nothing left behind.
 try {
   const project = await loadProject();
   const system = await loadSystem(project);
-  say(`Starting ${system.name} locally (state in ${dataDir}) ...`);
-  local = await startLocalSystem({ system, projectRoot: project.root, dataDir, ui: true });
-  interrupted.signal.throwIfAborted();
-  say(`  Temporal dev server ${local.temporal.address}, Web UI ${local.temporal.uiUrl}`);
-  say(`  bank ${local.parts.bank!.url}, store ${local.parts.store!.url}`);
-  const code = await runDemo(local);
-  if (flags.keepRunning && !interrupted.signal.aborted) {
-    say(`\nServers are up: open ${local.temporal.uiUrl} . Press Ctrl-C to stop.`);
-    await new Promise((resolve) => interrupted.signal.addEventListener('abort', resolve, { once: true }));
-  }
-  process.exitCode = interrupted.signal.aborted ? 130 : code;
+  process.exitCode = await runLocalSystem({
+    system,
+    projectRoot: project.root,
+    dataDir: flags.dataDir,
+    ui: true,
+    stateDir: path.join(project.outDir, 'demo'),
+    log: say,
+    signal: interrupted.signal,
+    use: runDemo,
+    keepRunning: flags.keepRunning,
+  });
+  if (!flags.keepRunning) say('Add --keep-running to keep the servers up and explore the Web UI.');
 } catch (error) {
   process.exitCode = interrupted.signal.aborted ? 130 : 2;
   if (!interrupted.signal.aborted) process.stderr.write(`demo: ${(error as Error).message.split('\n')[0]}\n`);
-} finally {
-  await local?.stop();
-  if (local)
-    say(
-      `The servers have stopped${flags.keepRunning ? '' : ` (the Web UI at ${local.temporal.uiUrl} is gone with them; add --keep-running to keep it up)`}.`,
-    );
-  if (!flags.dataDir) rmSync(dataDir, { recursive: true, force: true });
 }
 
 async function runDemo({ client, parts, temporal }: LocalSystem): Promise<number> {

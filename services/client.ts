@@ -84,19 +84,30 @@ export abstract class ServiceClient {
     return this.call('health', 'GET', '/health');
   }
 
-  /** One JSON request. `operation` names the call in errors. */
+  /**
+   * One JSON request. `operation` names the call in errors. A read (GET) that meets a connection closed under it is
+   * sent once more, on a new one. A call that changes state is not: whether it applied is its caller's question (the
+   * activity's retry policy and idempotency key), and an answer lost after the service applied a call must reach it.
+   */
   protected async call<T>(operation: string, method: Method, path: string, body?: unknown): Promise<T> {
     const service = this.#service;
-    let response: Response;
-    let text: string;
-    try {
-      response = await fetch(`${this.baseUrl}${path}`, {
+    const deadline = AbortSignal.timeout(this.timeoutMs);
+    const send = async (): Promise<[Response, string]> => {
+      const response = await fetch(`${this.baseUrl}${path}`, {
         method,
         headers: body === undefined ? {} : { 'content-type': 'application/json' },
         body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(this.timeoutMs),
+        signal: deadline,
       });
-      text = await response.text();
+      return [response, await response.text()];
+    };
+    let response: Response;
+    let text: string;
+    try {
+      [response, text] = await send().catch((cause: unknown) => {
+        if (method === 'GET' && closedUnderneath(cause)) return send();
+        throw cause;
+      });
     } catch (cause) {
       throw new ServiceUnreachableError({ service, operation, message: unreachableMessage(this, operation, cause), cause });
     }
@@ -112,6 +123,12 @@ export abstract class ServiceClient {
       ...(error?.field === undefined ? {} : { field: error.field }),
     });
   }
+}
+
+/** The connection was closed or reset under the call (not a timeout, not a refusal). */
+function closedUnderneath(cause: unknown): boolean {
+  const code = (cause as { cause?: { code?: string } } | undefined)?.cause?.code;
+  return code === 'UND_ERR_SOCKET' || code === 'ECONNRESET';
 }
 
 function unreachableMessage(client: ServiceClient, operation: string, cause: unknown): string {

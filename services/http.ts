@@ -49,9 +49,19 @@ export type Log = (message: string) => void;
 
 export const logToStderr: Log = (message) => process.stderr.write(`${message}\n`);
 
+/**
+ * How long an idle kept-alive connection lives: the server keeps it 30 s but tells clients 5 s. Node's fetch (undici)
+ * drops an idle connection 2 s before the time the server advertises, so a client is done with a connection 27 s
+ * before the server closes it, even when either process stalls for seconds (a busy event loop, a loaded machine, a
+ * test blocked in a synchronous child process). With Node's default (5 s kept, 5 s advertised) a caller that stalled
+ * across those 2 s sent its next request down a connection the server had just closed: `UND_ERR_SOCKET other side
+ * closed`, for a call that never reached the server.
+ */
+export const KEEP_ALIVE = { enforcedMs: 30_000, advertisedS: 5 } as const;
+
 export function createJsonServer(routes: Route[], log: Log = logToStderr): http.Server {
   const table = routes.map((route) => ({ ...route, segments: route.path.split('/').filter(Boolean) }));
-  return http.createServer((req, res) => {
+  const server = http.createServer((req, res) => {
     void handle(req)
       .catch((error: unknown) => errorResponse(error, log))
       .then((response) => writeJson(res, response.status ?? 200, response.body))
@@ -61,6 +71,9 @@ export function createJsonServer(routes: Route[], log: Log = logToStderr): http.
         writeJson(res, response.status ?? 500, response.body);
       });
   });
+  server.keepAliveTimeout = KEEP_ALIVE.enforcedMs;
+  server.headersTimeout = KEEP_ALIVE.enforcedMs + 1000; // Node requires it above keepAliveTimeout
+  return server;
 
   async function handle(req: http.IncomingMessage): Promise<JsonResponse> {
     const method = req.method ?? 'GET';
@@ -141,6 +154,9 @@ function writeJson(res: http.ServerResponse, status: number, body: unknown): voi
   res.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(text),
+    // Set here, Node adds no Keep-Alive header of its own (which would advertise the 30 s the server enforces).
+    connection: 'keep-alive',
+    'keep-alive': `timeout=${KEEP_ALIVE.advertisedS}`,
   });
   res.end(text);
 }

@@ -51,6 +51,15 @@ export function parseOffset(value: unknown, field: string): number {
 }
 
 /**
+ * Milliseconds after a workflow's start of a point on its clock written either way: as an offset ('+23h59m', as
+ * `at()` takes it) or as the duration since the start ('23h59m'), so a time copied from a workflow test reads the
+ * same in an interleaving's `after` and the other way round.
+ */
+export function parseClockTime(value: unknown, field: string): number {
+  return typeof value === 'string' && value.startsWith('+') ? parseOffset(value, field) : parseDuration(value, field);
+}
+
+/**
  * '1d 2h 3m 4s 5ms' for a number of milliseconds ('0s' for none): how durations read in messages and timelines;
  * rounded to `resolutionMs` first (1000: to the second).
  */

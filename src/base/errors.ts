@@ -24,6 +24,14 @@ export class HarnessError extends TempestError {
   override name = 'HarnessError';
 }
 
+/**
+ * The system under test never worked (never-worked.ts): a harness error, never a verdict. Its message is the one
+ * line naming the module, the activity or workflow, the error and its first stack frame; wrappers pass it on whole.
+ */
+export class NeverWorkedError extends HarnessError {
+  override name = 'NeverWorkedError';
+}
+
 /** Ctrl-C stopped the command. */
 export class Interrupted extends TempestError {
   readonly exitCode: number = EXIT.interrupted;

@@ -1,13 +1,17 @@
 /**
  * What tempest says about a project that goes wrong: a config that does not parse or names an unknown field, a
  * system missing a field, a workload or a checker that throws, a part that never becomes ready. Each is one line
- * naming the file and the field (or hook), exit 2, no report written, nothing left running.
+ * naming the file and the field (or hook), exit 2, no report written, nothing left running. And a system that never
+ * worked (issue 25): a harness error (exit 2) in one line naming the module, the activity or workflow, the error and
+ * its first frame, never a verdict; caught when the module loads where it can be, else by the warm-up without
+ * faults, else once the run settled, with the report kept.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { ChaosReport } from '../../src/features/chaos/report';
 import { tempestAsync } from '../support/cli';
 import { REPO_ROOT } from '../support/repo';
 
@@ -35,10 +39,14 @@ function processesMentioning(text: string): string[] {
   }
 }
 
-/** Run `tempest chaos run <tiny> --seed 3 --report <dir>` in the project; the report directory must never appear. */
-async function runIn(project: string, env: Record<string, string> = {}): Promise<{ code: number | null; stderr: string; report: string }> {
+/** Run `tempest chaos run <tiny> --seed 3 --report <dir> [args]` in the project. */
+async function runIn(
+  project: string,
+  env: Record<string, string> = {},
+  args: string[] = [],
+): Promise<{ code: number | null; stderr: string; report: string }> {
   const report = path.join(project, 'report');
-  const { code, stderr } = await tempestAsync(['chaos', 'run', TINY, '--seed', '3', '--report', report], { cwd: project, env });
+  const { code, stderr } = await tempestAsync(['chaos', 'run', TINY, '--seed', '3', '--report', report, ...args], { cwd: project, env });
   return { code, stderr, report };
 }
 
@@ -174,18 +182,111 @@ describe('worker code that is broken: the file, the line and the cause in one li
     expectOneLine(stderr, `tempest: ${workflows}: cannot load the workflows: line 3, column 22 of ${helper}: Unexpected ";"`);
   });
 
-  it('a createActivities that throws: found by the worker, its last output shown and the logs kept', async () => {
+  it('a createActivities that throws: called as a worker calls it, its message and first frame', async () => {
     const project = projectWith(fixture('broken-code'));
     const { code: exit, stderr, report } = await runIn(project, { TEMPEST_TEST_ACTIVITIES: 'create-activities-throws.ts' });
     expect(exit).toBe(2);
-    const last = stderr.trim().split('\n').at(-1)!;
-    expect(last).toContain('worker-1 exited before it was ready');
-    expect(last).toContain('createActivities threw: no database configured');
-    expect(last).toContain("the cluster's logs are kept in .tempest/chaos/last-failure/logs");
-    expect(readFileSync(path.join(project, '.tempest', 'chaos', 'last-failure', 'logs', 'worker-1.log'), 'utf8')).toContain(
-      'no database configured',
+    expectOneLine(
+      stderr,
+      `tempest: ${code('create-activities-throws.ts')}: createActivities threw: no database configured (at createActivities (${code('create-activities-throws.ts')}:3:9))`,
     );
     expect(existsSync(report)).toBe(false);
     expect(processesMentioning(project)).toEqual([]);
   });
 });
+
+describe.each(['local', 'services'] as const)(
+  'a system that never worked, on the %s cluster: exit 2, one line, never a verdict',
+  (cluster) => {
+    const code = (name: string): string => path.join(REPO_ROOT, 'test', 'fixtures', 'bad-systems', 'code', name);
+    const clusterArgs = cluster === 'local' ? [] : ['--cluster', cluster];
+
+    it("the issue's mistake: --activities the module that builds activities from clients, not the one workers load: before any cluster starts", async () => {
+      const project = projectWith(fixture('broken-code'));
+      const activities = path.join(REPO_ROOT, 'activities', 'index.ts');
+      const { code: exit, stderr, report } = await runIn(project, {}, ['--activities', activities, ...clusterArgs]);
+      expect(exit).toBe(2);
+      expectOneLine(
+        stderr,
+        `tempest: ${activities}: createActivities read context.bank, context.store, which its context does not have (a worker calls createActivities({ parts }) with parts bank, store); is this the module your workers load?`,
+      );
+      expect(existsSync(report)).toBe(false);
+    });
+
+    it.each([
+      [
+        'activities whose withdraw throws a TypeError on every call',
+        { TEMPEST_TEST_ACTIVITIES: 'activities-throw-type-error.ts' },
+        (file: string) =>
+          new RegExp(
+            `^tempest: ${escape(file)}: activity withdraw failed with TypeError on all \\d+ attempts and never completed: TypeError: Cannot read properties of undefined \\(reading 'withdraw'\\) \\(at withdraw \\(${escape(file)}:14:\\d+\\)\\); the report is kept in report$`,
+          ),
+        code('activities-throw-type-error.ts'),
+      ],
+      [
+        'workflows that fail their first workflow task',
+        { TEMPEST_TEST_WORKFLOWS: 'workflows-fail-first-task.ts' },
+        (file: string) =>
+          new RegExp(
+            `^tempest: ${escape(file)}: workflow moneyTransfer failed its first workflow task and never completed one: TypeError: Cannot read properties of undefined \\(reading 'perTransfer'\\) \\(at \\S+ \\(.*workflows-fail-first-task\\.ts:9:\\d+\\)\\); the report is kept in report$`,
+          ),
+        code('workflows-fail-first-task.ts'),
+      ],
+    ])('%s: the warm-up without faults finds it in seconds, and the report says so', async (_, env, line, file) => {
+      const project = projectWith(fixture('broken-code'));
+      const { code: exit, stderr, report } = await runIn(project, env, clusterArgs);
+      expect(exit).toBe(2);
+      expect(stderr.trim().split('\n').at(-1)).toMatch(line(file));
+      const kept = JSON.parse(readFileSync(path.join(report, 'report.json'), 'utf8')) as ChaosReport;
+      expect(kept).toMatchObject({ ok: false, verdicts: [], neverWorked: { during: 'warm-up' }, timeline: { faults: [] } });
+      expect(kept.warmUp!.neverWorked).toBe(kept.neverWorked!.line);
+      expect(kept.timings.warmUpMs).toBeLessThan(15_000);
+      expect(readFileSync(path.join(report, 'report.html'), 'utf8')).toContain('Harness error: the system never worked without faults');
+      expect(readdirSync(path.join(report, 'histories')).length).toBeGreaterThan(0);
+      expect(processesMentioning(project)).toEqual([]);
+    });
+  },
+);
+
+describe('a system that never worked, run without the warm-up', () => {
+  it('is found once the run settled, from its histories: the same line, the report kept, no verdict', async () => {
+    const project = projectWith(fixture('broken-code'));
+    const file = path.join(REPO_ROOT, 'test', 'fixtures', 'bad-systems', 'code', 'activities-throw-type-error.ts');
+    const {
+      code: exit,
+      stderr,
+      report,
+    } = await runIn(project, { TEMPEST_TEST_ACTIVITIES: 'activities-throw-type-error.ts' }, ['--no-warm-up']);
+    expect(exit).toBe(2);
+    expect(stderr.trim().split('\n').at(-1)).toMatch(
+      new RegExp(
+        `^tempest: ${escape(file)}: activity withdraw failed with TypeError on all \\d+ attempts and never completed: .+; the report is kept in report$`,
+      ),
+    );
+    const kept = JSON.parse(readFileSync(path.join(report, 'report.json'), 'utf8')) as ChaosReport;
+    expect(kept).toMatchObject({ ok: false, verdicts: [], neverWorked: { during: 'run' } });
+    expect(kept.warmUp).toBeUndefined();
+    expect(kept.timeline.faults).toHaveLength(1);
+  });
+});
+
+describe('bench run --activities a module that cannot serve: exit 2, never a slow or failing benchmark', () => {
+  it("each workload's first workflow, watched, names the activity, the error and its frame within seconds", async () => {
+    const file = path.join(REPO_ROOT, 'test', 'fixtures', 'bad-systems', 'code', 'activities-throw-type-error.ts');
+    const out = path.join(mkdtempSync(path.join(os.tmpdir(), 'tempest-bench-never-')), 'never.json');
+    const started = Date.now();
+    const { code, stderr } = await tempestAsync(['bench', 'run', '--quick', '--suite', 'throughput', '--activities', file, '--out', out]);
+    expect(code).toBe(2);
+    expect(stderr.trim().split('\n').at(-1)).toMatch(
+      new RegExp(
+        `^tempest: test/fixtures/bad-systems/code/activities-throw-type-error\\.ts: activity withdraw failed with TypeError on all \\d+ attempts and never completed: TypeError: Cannot read properties of undefined \\(reading 'withdraw'\\) \\(at withdraw \\(test/fixtures/bad-systems/code/activities-throw-type-error\\.ts:14:\\d+\\)\\); the servers' logs are kept in \\.tempest/bench/last-failure/logs$`,
+      ),
+    );
+    expect(Date.now() - started).toBeLessThan(90_000);
+    expect(existsSync(out)).toBe(false);
+  });
+});
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

@@ -55,7 +55,7 @@ describe('tempest chaos', () => {
     [['chaos', 'explore', 'postgres-stalled', '--cluster', 'docker'], 'run it with --cluster services (this run has docker)'],
     [
       ['chaos', 'run', 'server-crash-restart', '--cluster', 'services'],
-      "faults[0].action.process: scenario server-crash-restart faults 'temporal', the dev server, which the services cluster does not run",
+      "faults[0]: kill -9 temporal needs the Temporal dev server as one process ('temporal'), which the services cluster does not offer",
     ],
   ])('exits 2 with one line naming what is wrong: %j', (args, message) => {
     const { code, stderr } = tempest(...args);
@@ -70,7 +70,7 @@ describe('tempest chaos', () => {
 
     expect(code).toBe(0);
     // The command replays the run as printed: the scenario named as it was given (a file here), the same seed.
-    expect(stdout).toContain(`every invariant held; replay this run exactly: tempest chaos run ${fixture('tiny-scenario')} --seed 9`);
+    expect(stdout).toContain(`every invariant held; replay this run exactly: npx tempest chaos run ${fixture('tiny-scenario')} --seed 9`);
     const json = JSON.parse(readFileSync(path.join(report, 'report.json'), 'utf8')) as {
       schema: string;
       ok: boolean;

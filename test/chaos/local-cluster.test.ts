@@ -96,8 +96,9 @@ describe('the local cluster: each link carries its own traffic through Toxiproxy
     const handle = await startTransfer(client, details);
     try {
       const pending = await waitForPendingActivity(handle, 'withdraw', (a) => a.attempt >= 2 && a.lastFailure !== undefined);
-      // The worker called the bank through the link's proxy, not directly.
-      expect(pending.lastFailure).toBe(`no answer from http://${link.listen} (withdraw) within 4000 ms`);
+      // The worker called the bank through the link (its request gate, then its proxy), not directly: the toxic held it.
+      expect(pending.lastFailure).toMatch(/^no answer from http:\/\/127\.0\.0\.1:\d+ \(withdraw\) within 4000 ms$/);
+      expect(pending.lastFailure).not.toContain(cluster.parts.bank!.url);
     } finally {
       await link.removeToxic(name);
     }
@@ -167,6 +168,33 @@ describe('the local cluster: each link carries its own traffic through Toxiproxy
         intervalMs: 250,
       },
     );
+  });
+});
+
+describe('the local cluster: its progress channel', () => {
+  it('hears every activity attempt from the workers’ probes and every request through the gates, in order, and offers both', async () => {
+    const { cluster, client, bank } = world;
+    expect(cluster.capabilities).toEqual(expect.arrayContaining(['activity-probe', 'request-gates', 'temporal-process']));
+    expect(cluster.progress!.workers().sort()).toEqual(['worker-1', 'worker-2']);
+    const details = await newTransfer(bank);
+    const from = cluster.progress!.points.length;
+    const handle = await startTransfer(client, details);
+    await handle.result();
+    const points = cluster.progress!.points.slice(from);
+    const mine = points.filter((p) => p.source === 'request' || p.workflowId === handle.workflowId);
+    expect(
+      mine.map((p) => (p.source === 'activity' ? `${p.activityType} ${p.at} (attempt ${p.attempt})` : `${p.link} ${p.kind} ${p.at}`)),
+    ).toEqual([
+      'withdraw started (attempt 1)',
+      'worker-bank POST /withdraw seen',
+      'worker-bank POST /withdraw answered',
+      'withdraw returned (attempt 1)',
+      'deposit started (attempt 1)',
+      'worker-bank POST /deposit seen',
+      'worker-bank POST /deposit answered',
+      'deposit returned (attempt 1)',
+    ]);
+    expect(mine.every((p) => !p.held)).toBe(true);
   });
 });
 

@@ -5,18 +5,19 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { providers } from '../../src/features/chaos/cluster';
 import { servicesProvider } from '../../src/features/chaos/cluster/services';
 import { startProcess, waitUntil } from '../../src/base/harness/process';
 import { cleanupStaleRuns, identifyProcess, type RunRecord } from '../../src/base/harness/run-registry';
 import { postgresChildren, postgresDataDir } from '../../src/base/harness/postgres';
 import { REPO_ROOT as PROJECT_ROOT } from '../support/repo';
-import { newTransfer, packagedScenario, runPackaged, startTransfer, useChaosCluster } from '../support/chaos-cluster';
+import { newTransfer, packagedScenario, startTransfer, useChaosCluster, usePackagedSession } from '../support/chaos-cluster';
 
 // The services cluster (Temporal as separate services on PostgreSQL): its processes and links under faults, what a
 // harness killed with -9 leaves (and the next run ends), then a scenario inside it through the runner, and a checker
-// that still names a bug there. Four clusters, one at a time.
-const world = useChaosCluster(servicesProvider, { workers: 1 });
+// that still names a bug there. Two clusters: the file's (the scenarios run on it too), and the one whose harness is
+// killed.
+const world = useChaosCluster(servicesProvider, { workers: 2 });
+const scenarios = usePackagedSession({ on: world });
 
 /** The state letter (ps) of PostgreSQL's postmaster `pid` and of each process it forked (its backends). */
 function postgresStates(pid: number): string[] {
@@ -89,6 +90,7 @@ describe('the services cluster: Temporal as separate services on PostgreSQL, eac
       'bank',
       'store',
       'worker-1',
+      'worker-2',
     ]);
     const database = cluster.link('temporal-history-postgres').upstream;
     for (const service of ['frontend', 'history', 'matching', 'worker'])
@@ -137,16 +139,6 @@ describe('the services cluster: Temporal as separate services on PostgreSQL, eac
       await cluster.injectPersistenceFaults!(undefined, ['history']);
     }
     await expect(handle.result()).resolves.toMatchObject({ referenceId: details.referenceId });
-  });
-
-  it('stop leaves no process behind: every service, postgres and each of its backends', async () => {
-    const { cluster } = world;
-    const backends = postgresChildren(cluster.processes.get('postgres')!.pid!);
-    expect(backends.length).toBeGreaterThan(3);
-    const pids = [...[...cluster.processes.values()].map((part) => part.pid!), ...backends];
-    expect(pids.every(alive)).toBe(true);
-    await cluster.stop();
-    await waitUntil('every process of the cluster gone', async () => pids.every((pid) => !alive(pid)), 10_000);
   });
 });
 
@@ -212,26 +204,34 @@ describe('a harness of the services cluster killed with -9', () => {
   });
 });
 
-describe('scenarios on the services cluster, through the runner', () => {
+describe('scenarios on the services cluster, through the runner (on the file’s cluster)', () => {
   it('temporal-history-killed: every invariant holds', async () => {
-    const result = await runPackaged(await packagedScenario('temporal-history-killed'), 1, { provider: providers.services });
+    const result = await scenarios.run(await packagedScenario('temporal-history-killed'), 1);
     expect(result.verdicts.length).toBeGreaterThan(0);
     expect(result.verdicts.filter((v) => !v.ok)).toEqual([]);
-    console.log(
-      `temporal-history-killed on the services cluster: start ${(result.timings.clusterStartMs / 1000).toFixed(1)} s, total ${(result.timings.totalMs / 1000).toFixed(1)} s`,
-    );
+    console.log(`temporal-history-killed on the services cluster: total ${(result.timings.totalMs / 1000).toFixed(1)} s`);
   });
 
   it('a deposit whose idempotency key changes on every attempt still breaks money-conserved there (the checkers bite)', async () => {
     const fixture = path.join(PROJECT_ROOT, 'test', 'fixtures', 'chaos', 'deposit-key-per-attempt.ts');
-    const result = await runPackaged(await packagedScenario('bank-responses-lost'), 2, {
-      provider: providers.services,
-      code: { activitiesPath: fixture },
-    });
+    const result = await scenarios.run(await packagedScenario('deposit-answer-lost'), 1, { code: { activitiesPath: fixture } });
     const failing = result.verdicts
       .filter((v) => !v.ok)
       .map((v) => v.checker)
       .sort();
     expect(failing).toEqual(['money-conserved', 'transfers-ended-validly']);
+  });
+});
+
+// Last: it stops the file's cluster, which the scenarios above run on.
+describe('stopping the services cluster', () => {
+  it('stop leaves no process behind: every service, postgres and each of its backends', async () => {
+    const { cluster } = world;
+    const backends = postgresChildren(cluster.processes.get('postgres')!.pid!);
+    expect(backends.length).toBeGreaterThan(3);
+    const pids = [...[...cluster.processes.values()].map((part) => part.pid!), ...backends];
+    expect(pids.every(alive)).toBe(true);
+    await cluster.stop();
+    await waitUntil('every process of the cluster gone', async () => pids.every((pid) => !alive(pid)), 10_000);
   });
 });

@@ -68,10 +68,10 @@ describe('the demo (npm run demo): the packaged system through the public API', 
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     expect(code, output).toBe(0);
     const stateDir = /\(state in ([^)]+)\)/.exec(output)?.[1];
-    expect(stateDir).toMatch(/tempest-demo-/);
+    expect(stateDir).toMatch(/tempest-local-/);
     expect(existsSync(stateDir!)).toBe(false);
     expect(output).toMatch(
-      /The servers have stopped \(the Web UI at http:\/\/127\.0\.0\.1:\d+ is gone with them; add --keep-running to keep it up\)\./,
+      /Stopped: every server of bank-and-store ended \(the Web UI at http:\/\/127\.0\.0\.1:\d+ with them\), its state removed\.\nAdd --keep-running to keep the servers up and explore the Web UI\./,
     );
   });
 
@@ -81,7 +81,7 @@ describe('the demo (npm run demo): the packaged system through the public API', 
       if (demo.child.exitCode !== null) expect.fail(`demo exited early:\n${demo.output()}`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    const devServerPort = /Temporal dev server 127\.0\.0\.1:(\d+)/.exec(demo.output())?.[1];
+    const devServerPort = /Temporal +127\.0\.0\.1:(\d+)/.exec(demo.output())?.[1];
     expect(processesMentioning(demo.dataDir, demo.child.pid)).toHaveLength(2); // bank and store
     expect(processesMentioning(`--port ${devServerPort}`, demo.child.pid)).toHaveLength(1);
 
@@ -89,7 +89,7 @@ describe('the demo (npm run demo): the packaged system through the public API', 
 
     expect(await demo.exit).toBe(130);
     expect(demo.output()).toContain('demo: stopping');
-    expect(demo.output()).toContain('The servers have stopped');
+    expect(demo.output()).toContain('Stopped: every server of bank-and-store ended');
     expect(processesMentioning(demo.dataDir, demo.child.pid)).toEqual([]);
     expect(processesMentioning(`--port ${devServerPort}`, demo.child.pid)).toEqual([]);
   });

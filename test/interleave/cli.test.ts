@@ -35,6 +35,19 @@ describe('tempest interleave: bad input is one line naming it, exit 2', () => {
       /^tempest: workflowType 'order': test\/fixtures\/interleavings\/saga-compensation-after-step\.ts exports no such workflow \(it exports orderSaga\)$/,
     ],
     [
+      'workflow code that fails its first workflow task: a harness error naming the module, the workflow, the error and its frame',
+      [
+        'interleavings/money-transfer.ts',
+        '--workflows',
+        'test/fixtures/bad-systems/code/workflows-fail-first-task.ts',
+        '--runs',
+        '5',
+        '--seed',
+        '1',
+      ],
+      /^tempest: test\/fixtures\/bad-systems\/code\/workflows-fail-first-task\.ts: workflow moneyTransfer failed its first workflow task and never completed one: TypeError: Cannot read properties of undefined \(reading 'perTransfer'\) \(at \S+ \(.*workflows-fail-first-task\.ts:9:\d+\)\)$/,
+    ],
+    [
       'a --runs that is no number',
       ['interleavings/order.ts', '--runs', 'many'],
       /^tempest: --runs must be a whole number from 1 to 100000, got 'many'$/,
@@ -119,7 +132,7 @@ describe('tempest interleave --save', () => {
     expect(stdout).toContain(`saved: ${file} (a regression test: it fails until the bug is fixed)`);
     const text = readFileSync(file, 'utf8');
     expect(text).toContain(
-      `import interleavings from '${path.relative(path.dirname(file), path.join(REPO_ROOT, 'interleavings', 'order-saga'))}';`,
+      `import interleavings from '${path.relative(path.dirname(file), path.join(REPO_ROOT, 'interleavings', 'order-saga.js'))}';`,
     );
     expect(text).toContain(
       `new URL('${path.relative(path.dirname(file), path.join(REPO_ROOT, 'test', 'fixtures', 'interleavings', 'saga-compensation-after-step.ts'))}', import.meta.url)`,

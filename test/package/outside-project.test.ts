@@ -139,7 +139,7 @@ describe('tempest installed into a separate project', () => {
       /trip t\d+ \(\S+\): hold \S+ of (flight|hotel|car) \S+ given back \d+ times by release(Flight|Hotel|Car): operation \d+ under key \S+:attempt-1/,
     );
     expect(first.stdout).toContain(
-      'replay this run exactly: tempest chaos run cancellations-lose-answers --seed 7 --activities src/activities-buggy.ts',
+      'replay this run exactly: npx tempest chaos run cancellations-lose-answers --seed 7 --activities src/activities-buggy.ts',
     );
     const again = buggy();
     expect(again.code).toBe(1);
@@ -149,12 +149,16 @@ describe('tempest installed into a separate project', () => {
     expect(correct.code, correct.stdout).toBe(0);
   });
 
-  it('benchmarks its workloads and compares two reports', () => {
+  it('benchmarks its workloads, and judges its code A/B in one run', () => {
     const bench = tempest('bench', 'run', '--quick', '--suite', 'throughput,baseline,retry-latency,time-skipping', '--out', 'a.json');
     expect(bench.code, bench.stderr).toBe(0);
-    // A quick run takes 3 samples where it repeats loops: at alpha 0.2 a change among them can still be significant.
+    // Two quick reports cannot carry a wall-clock verdict (3 samples cannot see 10%): the gate says so, exit 2.
     const compared = tempest('bench', 'compare', 'a.json', 'a.json', '--alpha', '0.2', '--markdown', 'compare.md');
-    expect(compared.code, compared.stderr).toBe(0);
-    expect(compared.stdout).toContain('no significant regression');
+    expect(compared.code, compared.stderr).toBe(2);
+    expect(compared.stdout).toContain('⚠ cannot judge');
+    // A/B against its own tree: counted costs equal, wall clock not judged from --quick's 4 pairs: a pass.
+    const ab = tempest('bench', 'run', '--base', '.', '--quick', '--out', 'ab.json');
+    expect(ab.code, ab.stderr).toBe(0);
+    expect(ab.stdout).toContain('no significant regression');
   });
 });

@@ -38,6 +38,27 @@ describe('tempest replay', () => {
     });
   });
 
+  it('replays the corpus in 3 shards whose merged reports are the whole replay: every history once, the same verdict', () => {
+    const whole = tempest(['replay', 'replay-histories', '--json', path.join(tmp, 'whole.json')]);
+    expect(whole.code).toBe(0);
+    const shards = [1, 2, 3].map((index) => {
+      const report = path.join(tmp, `shard-${index}.json`);
+      const run = tempest(['replay', '--shard', `${index}/3`, '--json', report, '--parallel', '1']);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stdout).toMatch(new RegExp(`^Replaying [78] of 21 histories \\(shard ${index}/3\\) against workflows/index\\.ts`));
+      return report;
+    });
+    const merged = path.join(tmp, 'merged.json');
+    const run = tempest(['replay', 'merge', ...shards, '--json', merged]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(
+      /^21 histories: 21 passed, 0 non-deterministic, 0 drifted, 0 failed \(the longest part replayed in [\d.]+ s\)$/m,
+    );
+    const ids = (file: string): string[] =>
+      (JSON.parse(readFileSync(file, 'utf8')) as { results: { file: string }[] }).results.map((r) => r.file).sort();
+    expect(ids(merged)).toEqual(ids(path.join(tmp, 'whole.json')));
+  });
+
   it('exits 1 and explains the divergence when the code is incompatible', () => {
     const { code, stdout } = tempest([
       'replay',

@@ -7,7 +7,7 @@ import bankAndStore from '../../chaos/system';
 import { findScenario, loadSystem } from '../../src/features/chaos/catalog';
 import { providers } from '../../src/features/chaos/cluster';
 import type { Cluster, ClusterOptions, ClusterProvider, WorkerCode } from '../../src/features/chaos/cluster/types';
-import { runScenario, type RunResult } from '../../src/features/chaos/runner';
+import { type ChaosSession, openSession, planRun, runScenario, type RunResult } from '../../src/features/chaos/runner';
 import { type BoundScenario, bindScenario, defineScenario, type ScenarioSpec } from '../../src/features/chaos/scenario';
 import { loadProject } from '../../src/base/config/config';
 import { installQuietRuntime } from '../../src/base/harness/worker';
@@ -52,6 +52,64 @@ export function runPackaged(
     reportDir: path.join(dir, 'report'),
     log: () => undefined,
   });
+}
+
+export interface PackagedSession {
+  /** The session (its cluster), once beforeAll has opened it. */
+  session: ChaosSession;
+  /**
+   * Run a scenario of the packaged system on the file's cluster, as `tempest chaos run` would on a cluster of its
+   * own; `code` names modules that replace the packaged ones for this run (the workers are redeployed when it differs
+   * from what they run).
+   */
+  run(scenario: BoundScenario, seed: number, options?: { code?: Partial<WorkerCode> }): Promise<RunResult>;
+}
+
+/**
+ * One chaos session (one cluster: dev server, bank, store, Toxiproxy, request gates, two workers) for the calling
+ * test file, opened in beforeAll with the packaged code and closed in afterAll: each test's run gets fresh ids, and
+ * fixture code is swapped in by redeploying the workers, not by starting another cluster.
+ */
+export function usePackagedSession(options: { provider?: ClusterProvider; workers?: number; on?: ChaosWorld } = {}): PackagedSession {
+  const workers = options.workers ?? 2;
+  // On the file's world: its cluster, already started (and stopped by the world).
+  const on = options.on;
+  const provider: ClusterProvider | undefined = on && {
+    name: 'local',
+    capabilities: [],
+    start: async () => on.cluster,
+  };
+  let dir: string | undefined;
+  const world: PackagedSession = {
+    session: undefined as unknown as ChaosSession,
+    run: async (scenario, seed, { code } = {}) => {
+      if (scenario.workers !== workers)
+        throw new Error(`scenario ${scenario.name} runs ${scenario.workers} workers; this file's cluster has ${workers}`);
+      const report = mkdtempSync(path.join(dir!, `${scenario.name}-`));
+      // A world's cluster may come from other tests' faults: the run starts from a healed one.
+      if (on) await on.cluster.healAll();
+      const plan = planRun(scenario, seed, undefined, PACKAGED_CODE.workflowsPath);
+      return world.session.run({ scenario, seed, plan, reportDir: report, code: { ...PACKAGED_CODE, ...code } });
+    },
+  };
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'tempest-session-'));
+    world.session = await openSession({
+      provider: provider ?? options.provider ?? providers.local,
+      system: bankAndStore,
+      code: PACKAGED_CODE,
+      workers,
+      projectRoot: PROJECT_ROOT,
+      stateDir: path.join(dir, 'state'),
+      dataDir: path.join(dir, 'cluster'),
+      log: () => undefined,
+    });
+  });
+  afterAll(async () => {
+    if (!on) await world.session?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+  return world;
 }
 
 export interface ChaosWorld {

@@ -92,6 +92,34 @@ describe('tempest bench compare', () => {
   });
 });
 
+describe('tempest bench worker and bench drive', () => {
+  it.each([
+    [
+      ['worker', '--address', '127.0.0.1:7233'],
+      'tempest: --run <id> is required: the id the driver printed (tempest bench drive --run <id>)\n',
+    ],
+    [['worker', '--run', 'r1'], "tempest: --address <host:port> is required: the cluster's frontend\n"],
+    [
+      ['worker', '--run', 'a b', '--address', '127.0.0.1:7233'],
+      "tempest: --run must be letters, digits and dashes (at most 63), got 'a b'\n",
+    ],
+    [['worker', '--run', 'r1', '--side', 'left', '--address', '127.0.0.1:7233'], "tempest: --side must be base or head, got 'left'\n"],
+    [
+      ['drive', '--address', '127.0.0.1:7233', '--rates', '5,0'],
+      "tempest: --rates must be comma-separated workflows per second above 0, e.g. 5,10,20,40; got '5,0'\n",
+    ],
+    [
+      ['drive', '--address', '127.0.0.1:7233', '--rates', '5', '--ab'],
+      'tempest: --rates drives an open loop, which is not A/B: leave out --ab, or drive --concurrency\n',
+    ],
+    [['drive', '--address', '127.0.0.1:7233', '--hold', '5'], 'tempest: --hold and --max-in-flight shape an open loop: give --rates too\n'],
+    [['drive', '--address', '127.0.0.1:7233', '--workers', '0'], "tempest: --workers must be a whole number from 1 to 1000, got '0'\n"],
+  ])('exits 2 for bench %j before connecting to anything', (args, message) => {
+    const { code, stderr } = tempest('bench', ...args);
+    expect([code, stderr]).toEqual([2, message]);
+  });
+});
+
 describe('tempest bench run', () => {
   it('exits 2 naming an unknown suite before starting anything, and writes no report', () => {
     const out = path.join(dir, 'never.json');
@@ -138,6 +166,46 @@ describe('tempest bench run', () => {
       path.join(dir, 'never.json'),
     ]);
     expect([code, stderr]).toEqual([2, 'tempest: --activities no-such-activities.ts: no such file\n']);
+  });
+
+  it('exits 2 naming an --activities module a worker could not serve from (the issue 25 mistake), before any server starts', () => {
+    const { code, stderr } = tempestSync([
+      'bench',
+      'run',
+      '--suite',
+      'throughput',
+      '--activities',
+      'activities/index.ts',
+      '--out',
+      path.join(dir, 'never.json'),
+    ]);
+    expect([code, stderr]).toEqual([
+      2,
+      'tempest: activities/index.ts: createActivities read context.bank, context.store, which its context does not have (a worker calls createActivities({ parts }) with parts bank, store); is this the module your workers load?\n',
+    ]);
+    expect(existsSync(path.join(dir, 'never.json'))).toBe(false);
+  });
+
+  it.each([
+    [['--pairs', '30'], 'tempest: --pairs applies to an A/B run: give --base <ref|dir>, --base-activities or --base-workflows\n'],
+    [['--threshold', '5'], 'tempest: --threshold applies to an A/B run: give --base <ref|dir>, --base-activities or --base-workflows\n'],
+    [['--base', '.', '--suite', 'replay'], 'tempest: --base measures A/B, which the replay suite cannot; run --suite throughput\n'],
+    [['--base', '.', '--pairs', 'many'], "tempest: --pairs must be a whole number from 2 to 1000, got 'many'\n"],
+    [['--cluster', 'cloud'], "tempest: --cluster must be dev (a dev server of the run's own) or external, got 'cloud'\n"],
+    [['--cluster', 'external'], "tempest: --cluster external needs --address <host:port> of the cluster's frontend\n"],
+    [['--address', '127.0.0.1:7233'], 'tempest: --address and --namespace name an existing cluster: give --cluster external too\n'],
+    [['--part', 'bank'], "tempest: --part must be <name>=<host:port>, got 'bank'\n"],
+  ])('exits 2 for %j before starting anything', (args, message) => {
+    const { code, stderr } = tempest('bench', 'run', ...args, '--out', path.join(dir, 'never.json'));
+    expect([code, stderr]).toEqual([2, message]);
+  });
+
+  it('exits 2 naming a --base that is neither a directory nor a git ref', () => {
+    const { code, stderr } = tempestSync(['bench', 'run', '--base', 'no-such-ref-xyz', '--quick', '--out', path.join(dir, 'never.json')]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(
+      /^tempest: --base no-such-ref-xyz: neither a directory nor a git ref of .* \(git rev-parse --verify found no commit\)\n$/,
+    );
   });
 
   it('exits 2 for an unknown flag', () => {

@@ -9,6 +9,8 @@ const OPTIONS = { thresholdPercent: 10, alpha: 0.05 };
 const FILES = { base: 'base.json', head: 'head.json' };
 /** Five samples: enough for a change to be significant at alpha 0.05 (the smallest possible p is 2/252). */
 const FIVE = [10, 11, 12, 13, 14];
+/** Five samples within 4% of each other: quiet enough that 5 against 5 could see a 10% change. */
+const QUIET = [100, 101, 102, 103, 104];
 const LATENCY = { id: 'throughput/x/latency', suite: 'throughput', name: 'x/latency', unit: 'ms', direction: 'lower-is-better' } as const;
 const THROUGHPUT = {
   id: 'throughput/x/throughput',
@@ -90,7 +92,7 @@ describe('two runs of the same code (A/A)', () => {
   });
 
   it('identical reports show `~` everywhere, a geomean of exactly 0% and pass', () => {
-    const report = syntheticReport([latencySpec('x/latency', [10, 11, 12, 13, 14]), throughputSpec('x/throughput', [50, 51, 49, 52, 48])]);
+    const report = syntheticReport([latencySpec('x/latency', QUIET), throughputSpec('x/throughput', [50, 50.5, 49.5, 51, 49])]);
     const comparison = compareReports(report, report, OPTIONS);
     expect(comparison.rows.map((r) => [r.status, r.p, r.changePercent])).toEqual([
       ['unchanged', 1, 0],
@@ -111,8 +113,8 @@ describe('compareReports', () => {
   });
 
   it('lists a benchmark only the head has as new, which neither fails nor counts in the geomean', () => {
-    const base = syntheticReport([latencySpec('a', FIVE)]);
-    const head = syntheticReport([latencySpec('a', FIVE), latencySpec('new', FIVE)]);
+    const base = syntheticReport([latencySpec('a', QUIET)]);
+    const head = syntheticReport([latencySpec('a', QUIET), latencySpec('new', QUIET)]);
     const comparison = compareReports(base, head, OPTIONS);
     expect(comparison.rows.map((r) => [r.id, r.status])).toEqual([
       ['throughput/a', 'unchanged'],
@@ -214,8 +216,8 @@ describe('compareReports', () => {
   });
 
   it('compares a report from before the dev server settings were recorded, saying the settings differ', () => {
-    const base = syntheticReport([latencySpec('a', FIVE)]);
-    const head = syntheticReport([latencySpec('a', FIVE)], {
+    const base = syntheticReport([latencySpec('a', QUIET)]);
+    const head = syntheticReport([latencySpec('a', QUIET)], {
       devServerConfig: { 'history.transferProcessorMaxPollRPS': 1000, 'frontend.enableServerVersionCheck': false },
     });
     const comparison = compareReports(base, head, OPTIONS);
@@ -231,9 +233,9 @@ describe('compareReports', () => {
   });
 
   it('shows a base benchmark the head omitted with the head’s reason, instead of refusing it', () => {
-    const base = syntheticReport([latencySpec('a', FIVE), latencySpec('moneyTransfer/c1/latency-p99', FIVE)]);
+    const base = syntheticReport([latencySpec('a', QUIET), latencySpec('moneyTransfer/c1/latency-p99', QUIET)]);
     const reason = "a run's p99 needs at least 200 workflows, and these runs closed 40";
-    const head = { ...syntheticReport([latencySpec('a', FIVE)]), omitted: [{ id: 'throughput/moneyTransfer/c1/latency-p99', reason }] };
+    const head = { ...syntheticReport([latencySpec('a', QUIET)]), omitted: [{ id: 'throughput/moneyTransfer/c1/latency-p99', reason }] };
     const comparison = compareReports(base, head, OPTIONS, FILES);
     expect(comparison.rows.map((r) => [r.id, r.status, r.exceedsThreshold])).toEqual([
       ['throughput/a', 'unchanged', false],
@@ -303,6 +305,76 @@ describe('a busy machine', () => {
     const busy = { ...quiet, run: { ...quiet.run, loadAverageMax: 5.96 } };
     expect(compareReports(base, quiet, OPTIONS).busyMachine).toEqual([]);
     expect(compareReports(base, busy, OPTIONS).busyMachine).toEqual([{ report: 'head', loadAverageMax: 5.96, cpuCores: 2 }]);
+  });
+});
+
+describe('two reports taken apart: the gate is honest about noise', () => {
+  it('cannot judge (never passes) a row whose samples could not have seen the threshold', () => {
+    const report = syntheticReport([latencySpec('a', FIVE)]);
+    const comparison = compareReports(report, report, OPTIONS);
+    expect(comparison.rows[0]).toMatchObject({ status: 'cannot-judge', kind: 'measured' });
+    expect(comparison.rows[0]!.reason).toMatch(/^the samples could detect \d+\.\d%, not the 10% threshold$/);
+    expect(comparison.verdict).toBe('cannot-judge');
+    expect(comparison.cannotJudge.map((c) => c.id)).toEqual(['throughput/a']);
+  });
+
+  it('cannot judge a report measured while other work took more than a quarter of its cores', () => {
+    const base = syntheticReport([latencySpec('a', QUIET)]);
+    const quiet = { ...base, run: { ...base.run, otherWorkCores: { median: 0.1, max: 0.4 } } };
+    const busy = { ...base, run: { ...base.run, otherWorkCores: { median: 1.4, max: 1.6 } } };
+    expect(compareReports(quiet, quiet, OPTIONS).verdict).toBe('pass');
+    const comparison = compareReports(quiet, busy, OPTIONS);
+    expect(comparison.verdict).toBe('cannot-judge');
+    expect(comparison.rows[0]!.reason).toBe(
+      "other work on head's machine took 1.40 cores (median), more than 0.50: two runs apart on a busy machine differ by more than their samples show",
+    );
+    expect(compareReports(quiet, busy, { ...OPTIONS, maxOtherWorkShare: 0.8 }).verdict).toBe('pass');
+  });
+
+  it('falls back to the load average for a report that did not measure other work (v1): above 1.5 times the cores', () => {
+    const base = syntheticReport([latencySpec('a', QUIET)]);
+    const busy = { ...base, run: { ...base.run, loadAverageMax: 5.96 } };
+    expect(compareReports(base, busy, OPTIONS).rows[0]!.reason).toMatch(
+      /^head's load average reached 5\.96 on 2 cores \(other work unmeasured\)/,
+    );
+  });
+
+  it('still fails a regression from a busy run: its p-value holds', () => {
+    const { base, head } = trial(42, 10, 0.07, 1.3);
+    const baseReport = syntheticReport([latencySpec('x', base)]);
+    const headReport = {
+      ...syntheticReport([latencySpec('x', head)]),
+      run: { ...baseReport.run, otherWorkCores: { median: 1.5, max: 1.9 } },
+    };
+    expect(compareReports(baseReport, headReport, OPTIONS).verdict).toBe('fail');
+  });
+
+  it('compares counted costs exactly whatever the load, and refuses an A/B report, which is judged alone', () => {
+    const counted = (workflows: Record<string, number>) => [
+      {
+        id: 'costs/x/activities',
+        suite: 'costs',
+        name: 'x/activities',
+        unit: 'activities/workflow',
+        workflows,
+        tolerancePercent: 0,
+        params: {},
+      },
+    ];
+    const busy = syntheticReport([latencySpec('a', QUIET)]);
+    const base = { ...busy, counted: counted({ '2': 40 }) };
+    const head = { ...busy, run: { ...busy.run, otherWorkCores: { median: 1.5, max: 1.9 } }, counted: counted({ '3': 40 }) };
+    const comparison = compareReports(base, head, OPTIONS);
+    expect(comparison.rows.find((r) => r.kind === 'counted')).toMatchObject({
+      status: 'regression',
+      exceedsThreshold: true,
+      reason: 'median 2 -> 3 per workflow',
+    });
+    expect(comparison.verdict).toBe('fail');
+    const ab = { ...base, run: { ...base.run, mode: 'ab' as const } };
+    expect(() => compareReports(base, ab, OPTIONS, FILES)).toThrow(
+      'head.json is an A/B report, which holds its own base and head: judge it alone (bench compare head.json)',
+    );
   });
 });
 

@@ -11,7 +11,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { type BenchmarkSpec, REPORT_SCHEMA } from '../../src/features/bench/report';
-import { type BenchCompareOptions, checkWritable, compareBench } from '../../src/entries/cli/commands/bench';
+import { type BenchCompareOptions, compareBench } from '../../src/entries/cli/commands/bench';
+import { checkWritable } from '../../src/entries/cli/flags';
 import { exitCodeOf } from '../../src/base/errors';
 import { tempestSync } from '../support/cli';
 import { latencySpec, syntheticReport, throughputSpec } from '../support/bench-reports';
@@ -112,9 +113,9 @@ const REPORT_FILES: BadInput[] = [
 const SCHEMA: BadInput[] = [
   { name: 'no schema', run: () => [base, head((r) => delete r.schema)], names: headNames('schema') },
   {
-    name: 'a base and head of different schema versions',
-    run: () => [base, head((r) => (r.schema = 'tempest.bench/v2'))],
-    names: headNames('"tempest.bench/v2" is not supported'),
+    name: 'a newer schema version',
+    run: () => [base, head((r) => (r.schema = 'tempest.bench/v3'))],
+    names: headNames('"tempest.bench/v3" is not supported'),
   },
   {
     name: 'an older schema version',

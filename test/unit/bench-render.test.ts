@@ -33,7 +33,7 @@ describe('renderMarkdown', () => {
     expect(markdown).toContain('**base** `0123456789` (2026-11-23T12:00:00.000Z) → **head** `fedcba9876`');
     const latencyRow = lines.find((line) => line.startsWith('| moneyTransfer/c4/latency-p50 |'))!;
     expect(latencyRow).toMatch(
-      /^\| moneyTransfer\/c4\/latency-p50 \| ms, lower is better \| [\d.]+ ± [\d.]+ \(n=10\) \| [\d.]+ ± [\d.]+ \(n=10\) \| \+\d+\.\d% \| [−+]\d+% … \+\d+% \| [\d.<]+ \| ❌ regression beyond 10% \|$/,
+      /^\| moneyTransfer\/c4\/latency-p50 \| ms, lower is better \| [\d.]+ ± [\d.]+ \(n=10\) \| [\d.]+ ± [\d.]+ \(n=10\) \| \+\d+\.\d% \| [−+]\d+% … \+\d+% \| [\d.<]+ \| ±\d+\.\d% \| ❌ regression beyond 10% \|$/,
     );
     const throughputRow = lines.find((line) => line.startsWith('| moneyTransfer/c4/throughput |'))!;
     expect(throughputRow).toContain('| ~ |');
@@ -81,7 +81,9 @@ describe('renderMarkdown', () => {
     expect(markdown).toContain(
       "- ⚠ head's warm-up of throughput/moneyTransfer c16 did not reach a steady rate in 30 s (22.0, 31.0, 26.0, 35.0 workflows/s): its first samples may still be warming up.",
     );
-    expect(markdown).toContain('| a-p99 | ms, lower is better | 3.00 ± 2.00 (n=5) |  | not reported |  |  | omitted by head (see notes) |');
+    expect(markdown).toContain(
+      '| a-p99 | ms, lower is better | 3.00 ± 2.00 (n=5) |  | not reported |  |  |  | omitted by head (see notes) |',
+    );
     expect(markdown).toContain(
       "- throughput/a-p99: not reported by head: a run's p99 needs at least 200 workflows, and these runs closed 40.",
     );
@@ -102,7 +104,7 @@ describe('renderMarkdown of what the gate flags', () => {
     const head = syntheticReport([latencySpec('x', [100, 101, 102, 103, 104, 105, 106, 107])]);
     const markdown = renderMarkdown(compareReports(base, head, OPTIONS));
     expect(markdown.split('\n').find((line) => line.startsWith('| x |'))).toBe(
-      '| x | ms, lower is better | 0.00 ± 1.00 (n=8) | 104 ± 3.50 (n=8) | +∞% |  | <0.001 | ❌ regression beyond 10% |',
+      '| x | ms, lower is better | 0.00 ± 1.00 (n=8) | 104 ± 3.50 (n=8) | +∞% |  | <0.001 | - | ❌ regression beyond 10% |',
     );
     expect(markdown).toContain('- throughput/x: the base median is 0, so the change is unbounded.');
   });

@@ -20,6 +20,35 @@ function errorOf(run: () => unknown): string {
   throw new Error('expected an error, but none was thrown');
 }
 
+/** An A/B report with one paired benchmark and one counted cost, as `bench run --base` writes it. */
+const abReport = (): Json => {
+  const report = valid();
+  withField(report, 'run.mode', 'ab');
+  withField(report, 'run.seed', 7);
+  withField(report, 'run.otherWorkCores', { median: 1.4, max: 1.7 });
+  const side = { label: 'working tree', gitSha: 'unknown', gitDirty: null, workflows: 'w.ts', activities: 'a.ts' };
+  withField(report, 'run.sides', { base: side, head: { ...side, label: 'working tree, activities x.ts' } });
+  withField(report, 'benchmarks.0.role', 'primary');
+  withField(report, 'benchmarks.0.pairs', {
+    base: [140, 141, 139],
+    head: [150, 151, 149],
+    order: ['base-first', 'head-first', 'head-first'],
+  });
+  withField(report, 'counted', [
+    {
+      id: 'costs/x/activities',
+      suite: 'costs',
+      name: 'x/activities',
+      unit: 'activities/workflow',
+      workflows: { '3': 24 },
+      baseWorkflows: { '2': 24 },
+      tolerancePercent: 0,
+      params: {},
+    },
+  ]);
+  return report;
+};
+
 const valid = (): Json =>
   JSON.parse(JSON.stringify(syntheticReport([latencySpec('moneyTransfer/c1/latency-p50', [150, 151, 149])]))) as Json;
 
@@ -43,12 +72,12 @@ describe('parseReport', () => {
 
   const B = ' (benchmark "throughput/moneyTransfer/c1/latency-p50")';
   it.each([
-    ['no schema', 'schema', undefined, 'base.json: schema must be "tempest.bench/v1", got nothing'],
+    ['no schema', 'schema', undefined, 'base.json: schema must be "tempest.bench/v2" or "tempest.bench/v1", got nothing'],
     [
       'another schema version',
       'schema',
-      'tempest.bench/v2',
-      'base.json: schema "tempest.bench/v2" is not supported (this tempest reads tempest.bench/v1)',
+      'tempest.bench/v3',
+      'base.json: schema "tempest.bench/v3" is not supported (this tempest reads tempest.bench/v2 and tempest.bench/v1)',
     ],
     [
       'a sample that is a string',
@@ -242,6 +271,67 @@ describe('parseReport', () => {
     ],
   ])('refuses %s, naming the field', (_what, field, value, message) => {
     expect(errorOf(() => parseReport(withField(valid(), field, value), 'head.json'))).toBe(message);
+  });
+
+  it('reads a tempest.bench/v1 report as it was written: a single run, other work unmeasured', () => {
+    const v1 = withField(valid(), 'schema', 'tempest.bench/v1');
+    const report = parseReport(v1, 'old.json');
+    expect(report.schema).toBe('tempest.bench/v1');
+    expect(report.run.mode).toBeUndefined();
+    expect(report.run.otherWorkCores).toBeUndefined();
+  });
+
+  it('reads an A/B report: its sides, pairs, roles and counted costs', () => {
+    const report = abReport();
+    expect(parseReport(report, 'ab.json')).toEqual(report);
+  });
+
+  it.each([
+    [
+      'pairs of unequal length',
+      'benchmarks.0.pairs.head',
+      [1, 2],
+      `ab.json: benchmarks[0].pairs.head must be as many rounds as benchmarks[0].pairs.base (3), got [1,2]${B}`,
+    ],
+    [
+      'an order that is no side',
+      'benchmarks.0.pairs.order.1',
+      'sideways',
+      `ab.json: benchmarks[0].pairs.order[1] must be "base-first" or "head-first", got "sideways"${B}`,
+    ],
+    [
+      'a benchmark without its pairs',
+      'benchmarks.0.pairs',
+      undefined,
+      `ab.json: benchmarks[0].pairs must be the base's and head's rounds (an A/B report pairs every benchmark), got nothing${B}`,
+    ],
+    [
+      'a role that is unknown',
+      'benchmarks.0.role',
+      'main',
+      `ab.json: benchmarks[0].role must be "primary" or "supporting" or "informational", got "main"${B}`,
+    ],
+    [
+      'a counted value that is no number',
+      'counted.0.workflows',
+      { two: 3 },
+      'ab.json: counted[0].workflows key "two" must be a decimal number >= 0 (the value counted), got "two" (benchmark "costs/x/activities")',
+    ],
+    [
+      'a counted cost without the base side',
+      'counted.0.baseWorkflows',
+      undefined,
+      'ab.json: counted[0].baseWorkflows must be the base\'s counts (an A/B report counts both sides), got nothing (benchmark "costs/x/activities")',
+    ],
+    ['a mode that is unknown', 'run.mode', 'both', 'ab.json: run.mode must be "single" or "ab", got "both"'],
+    [
+      'other work that is negative',
+      'run.otherWorkCores',
+      { median: -1, max: 0 },
+      'ab.json: run.otherWorkCores.median must be a finite number >= 0, got -1',
+    ],
+  ])('refuses an A/B report with %s, naming the field', (_what, field, value, message) => {
+    expect(errorOf(() => parseReport(withField(abReport(), field, value), 'ab.json'))).toBe(message);
   });
 
   it('says what a report must be when it is not an object', () => {

@@ -80,6 +80,8 @@ describe('the branches a run reached, per workflow type and intent', () => {
       observations: { history: [], outcomes },
       timings: { clusterStartMs: 0, workloadMs: 0, settleMs: 0, checkMs: 0, totalMs: 0 },
       namespace: 'default',
+      pointOutcomes: [],
+      points: [],
     } as unknown as RunResult;
     const report = buildReport(result, {
       scenario: { name: 's', description: 'd' },

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { exploreSchedules, type GeneratedFault, scheduleArbitrary, withSchedule } from '../../src/features/chaos/explore';
+import {
+  describeGenerated,
+  exploreSchedules,
+  type GeneratedFault,
+  type PointCatalogue,
+  scheduleArbitrary,
+  withSchedule,
+} from '../../src/features/chaos/explore';
+import { pointScheduleArbitrary } from '../../src/features/chaos/explore-points';
 import bankAndStore from '../../chaos/system';
 import { bindScenario, defineScenario } from '../../src/features/chaos/scenario';
 
@@ -11,7 +19,7 @@ const scenario = bindScenario(
 
 /** A stand-in for a real run (pure logic under test): the "system" breaks whenever the bank is killed for over a second. */
 const breaksWhenBankDiesLong = async (_s: unknown, schedule: readonly GeneratedFault[]): Promise<boolean> =>
-  !schedule.some((f) => f.action.kind === 'kill' && f.action.process === 'bank' && f.forMs > 1000);
+  !schedule.some((f) => f.action.kind === 'kill' && f.action.process === 'bank' && (f.forMs ?? 0) > 1000);
 
 /** For seeds 0 to 9, the number of the first schedule `holds` fails on (0: none in 100); the seeds fix the schedules, so this is deterministic. */
 function schedulesUntilFirstFailure(holds: (s: unknown, schedule: readonly GeneratedFault[]) => Promise<boolean>): Promise<number[]> {
@@ -87,7 +95,45 @@ describe('exploreSchedules', () => {
   });
 
   it('reports no failure when every schedule holds', async () => {
-    expect(await exploreSchedules({ scenario, runs: 20, seed: 1, run: async () => true })).toEqual({ failed: false, runs: 20, seed: 1 });
+    expect(await exploreSchedules({ scenario, runs: 20, seed: 1, run: async () => true })).toEqual({
+      failed: false,
+      runs: 20,
+      seed: 1,
+      schedulesRun: 20,
+      timeLimitReached: false,
+    });
+  });
+
+  it('ends within its time limit, shrinking, dropping unneeded faults and re-running included: no run starts that would not end in time', async () => {
+    // Each run takes 200 ms; the "system" breaks under any two faults, so the smallest failing schedule has two, and
+    // dropping either is tried, each three times, as are the re-runs of the smallest.
+    const notes: string[] = [];
+    const slowly = async (_s: unknown, schedule: readonly GeneratedFault[], note: string): Promise<boolean> => {
+      notes.push(note);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      return schedule.length < 2;
+    };
+    const started = Date.now();
+    const result = await exploreSchedules({ scenario, runs: 200, seed: 7, timeLimitMs: 1500, confirm: 3, reruns: 3, run: slowly });
+    const elapsed = Date.now() - started;
+    expect(elapsed).toBeLessThanOrEqual(1500 + 100);
+    expect(result).toMatchObject({ failed: true, timeLimitReached: true });
+    expect(result.schedulesRun).toBe(notes.length);
+    expect(result.schedulesRun).toBeLessThanOrEqual(7);
+  });
+
+  it('re-runs the smallest schedule `reruns` times when there is time, and says how often it failed', async () => {
+    let runs = 0;
+    const flaky = async (_s: unknown, schedule: readonly GeneratedFault[], note: string): Promise<boolean> => {
+      runs++;
+      if (note.includes('re-run 2')) return true; // the second re-run happens to hold
+      return breaksWhenBankDiesLong(_s, schedule);
+    };
+    const result = await exploreSchedules({ scenario, runs: 200, seed: 7, reruns: 3, run: flaky });
+    if (!result.failed) return expect.fail('expected a failure');
+    expect(result.reruns).toEqual({ ran: 3, failed: 2 });
+    expect(result.schedulesRun).toBe(runs);
+    expect(result.timeLimitReached).toBe(false);
   });
 });
 
@@ -192,7 +238,15 @@ describe('the generated schedules', () => {
       );
       return (
         !lost ||
-        !schedule.some((f) => f.action.kind === 'link-down' && f.action.link === 'worker-bank' && f.atMs >= lost.atMs && f.forMs >= 25_000)
+        !schedule.some(
+          (f) =>
+            'atMs' in f &&
+            'atMs' in lost &&
+            f.action.kind === 'link-down' &&
+            f.action.link === 'worker-bank' &&
+            f.atMs >= lost.atMs &&
+            f.forMs >= 25_000,
+        )
       );
     };
     const firstFailure = await schedulesUntilFirstFailure(givesUpOnAnAppliedWithdraw);
@@ -201,5 +255,64 @@ describe('the generated schedules', () => {
     const result = await exploreSchedules({ scenario, runs: 100, seed: 1, run: givesUpOnAnAppliedWithdraw });
     expect(result.failed).toBe(true);
     if (result.failed) expect(result.minimal.map((f) => f.action.kind)).toEqual(['toxic', 'link-down']);
+  });
+});
+
+describe('schedules over points', () => {
+  /** The points a fault-free run of 6 transfers passes (as a warm-up's catalogue gives them). */
+  const catalogue: PointCatalogue = {
+    activities: { withdraw: 6, deposit: 5, refund: 1 },
+    requests: { 'worker-bank': { 'POST /withdraw': 6, 'POST /deposit': 5, 'POST /refund': 1 } },
+  };
+  /** A stand-in for a run: the per-attempt deposit key breaks when a deposit's answer is lost, or its worker dies after it returned. */
+  const breaksOnARetriedDeposit = async (_s: unknown, schedule: readonly GeneratedFault[]): Promise<boolean> =>
+    !schedule.some(
+      (f) =>
+        'point' in f &&
+        (('request' in f.point && f.point.kind === 'POST /deposit' && f.point.on === 'answered' && f.action.kind === 'drop') ||
+          ('activity' in f.point && f.point.activity === 'deposit' && f.point.on === 'returned' && f.action.kind === 'kill')),
+    );
+
+  it('place every fault at a point the catalogue has, within its count', () => {
+    const sample = fc.sample(pointScheduleArbitrary(catalogue, { links: ['worker-bank'] })!, { numRuns: 300, seed: 5 }).flat();
+    for (const fault of sample) {
+      const { point } = fault;
+      if ('request' in point) expect(point.nth!).toBeLessThanOrEqual(catalogue.requests[point.request]![point.kind!]!);
+      if ('activity' in point) expect(point.nth!).toBeLessThanOrEqual(catalogue.activities[point.activity as string]!);
+    }
+    expect(new Set(sample.map((f) => `${f.action.kind} ${'request' in f.point ? f.point.on : (f.point as { on: string }).on}`))).toEqual(
+      new Set(['drop answered', 'drop seen', 'kill returned', 'link-down started']),
+    );
+  });
+
+  it('find a bug that needs a retried deposit within a few schedules for any seed, and shrink it to the first such point', async () => {
+    const found: number[] = [];
+    const minimal: string[] = [];
+    for (let seed = 0; seed < 10; seed++) {
+      let runs = 0;
+      let first = 0;
+      const result = await exploreSchedules({
+        scenario,
+        runs: 50,
+        seed,
+        catalogue,
+        run: async (s, schedule) => {
+          runs++;
+          const held = await breaksOnARetriedDeposit(s, schedule);
+          if (!held && first === 0) first = runs;
+          return held;
+        },
+      });
+      found.push(first);
+      if (result.failed) minimal.push(result.minimal.map((f) => describeGenerated(bankAndStore, f)).join('; '));
+    }
+    console.log(`schedules until a retried deposit, seeds 0-9: ${found.join(', ')}`);
+    expect(found.every((n) => n > 0 && n <= 15)).toBe(true);
+    console.log(`smallest schedules: ${[...new Set(minimal)].join(' | ')}`);
+    for (const line of minimal)
+      expect([
+        'the answer to POST /deposit #1 on worker-bank lost after the part applied it',
+        'kill -9 the worker right after the 1st deposit attempt returned, before its completion reached Temporal, for 300ms',
+      ]).toContain(line);
   });
 });

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import bankAndStore from '../../chaos/system';
 import { planScenario } from '../../src/features/chaos/plan';
+import { planRun } from '../../src/features/chaos/runner';
+import { defineSystem } from '../../src/features/chaos/system';
 import { bindScenario, checkScenarioCluster, defineScenario, type ScenarioSpec } from '../../src/features/chaos/scenario';
+import { providers } from '../../src/features/chaos/cluster';
 import { AUTO_REJECT_AFTER } from '../../chaos/workload';
 import type { OrderRequest, TransferDetails } from '../../workflows/types';
 
@@ -123,7 +126,7 @@ describe('defineScenario and bindScenario', () => {
     ],
     [
       { ...base, faults: [{ action: { kind: 'explode' }, at: 0 }] },
-      'faults[0].action.kind: expected toxic, link-down, kill, pause, restart, deploy or persistence, got "explode"',
+      'faults[0].action.kind: expected kill, link-down, pause, toxic, restart, deploy, persistence or drop, got "explode"',
     ],
     [{ ...base, cluster: 'kubernetes' }, `cluster: expected 'services' (or leave it out for any cluster), got "kubernetes"`],
     [
@@ -180,12 +183,85 @@ describe('defineScenario and bindScenario', () => {
       'faults[0].action.services: expected a non-empty list of frontend, history, matching, worker, got ["gateway"]',
     ],
     [{ ...base, checks: ['money-conserved', 'vibes'] }, 'checks[1]: expected one of all-finished, histories-replay'],
+    [
+      { ...base, faults: [{ action: { kind: 'drop' }, at: '1s' }] },
+      "faults[0].at: a drop acts on what a point holds: place it at a point ({ request: link, kind, on: 'answered' } or { activity, on })",
+    ],
+    [
+      { ...base, faults: [{ action: { kind: 'kill', process: 'worker' }, at: { activity: 'deposit', on: 'returned' } }] },
+      "faults[0].for: a kill placed at a point needs to say how long it lasts: a time ('2s'), or { until: point }",
+    ],
+    [
+      { ...base, faults: [{ action: { kind: 'drop' }, at: { activity: 'deposit', on: 'finished' } }] },
+      'faults[0].at.on: expected started, returned or failed, got "finished"',
+    ],
+    [
+      { ...base, faults: [{ action: { kind: 'drop' }, at: { request: 'worker-bank', kind: 'deposit', on: 'answered' } }] },
+      'faults[0].at.kind: expected a method and path such as \'POST /deposit\', got "deposit"',
+    ],
+    [
+      { ...base, faults: [{ action: { kind: 'drop' }, at: { request: 'bank-db', on: 'seen' } }] },
+      'faults[0].at.request: expected a link from the workers to a part (worker-bank, worker-store), got "bank-db"',
+    ],
+    [
+      { ...base, faults: [{ action: { kind: 'pause', process: 'bank' }, at: { workflow: 'order', event: 'TimerBegan' }, for: '1s' }] },
+      'faults[0].at.event: expected an event type as Temporal names it without EVENT_TYPE_ (TimerStarted, TimerFired,',
+    ],
+    [
+      {
+        ...base,
+        faults: [
+          {
+            action: { kind: 'link-down', link: 'worker-bank' },
+            at: { activity: 'withdraw', on: 'started', nth: 0 },
+            for: { until: { op: 't1' } },
+          },
+        ],
+      },
+      'faults[0].at.nth: expected a whole number from 1, got 0',
+    ],
   ])('refuse a bad scenario naming the field (%#)', (spec, message) => {
     expect(problem(spec)).toContain(message);
   });
 });
 
+describe('faults at points', () => {
+  it('plan a point-placed fault with its point and its lasting, and read as the bug does', () => {
+    const scenario = bindScenario(
+      defineScenario({
+        ...base,
+        faults: [
+          { action: { kind: 'drop' }, at: { request: 'worker-bank', kind: 'POST /deposit', on: 'answered', nth: 2 } },
+          { action: { kind: 'kill', process: 'worker' }, at: { activity: 'deposit', on: 'returned' }, for: { between: ['1s', '1s'] } },
+          {
+            action: { kind: 'link-down', link: 'worker-bank' },
+            at: { activity: 'withdraw', on: 'started', attempt: 2 },
+            for: { until: { activity: 'withdraw', on: 'failed', attempt: 6, op: '$point' } },
+          },
+          { action: { kind: 'pause', process: 'bank' }, at: { workflow: 'order', event: 'TimerStarted' }, for: '500ms' },
+        ],
+      }),
+      bankAndStore,
+    );
+    const plan = planScenario(scenario, 3, 'run');
+    expect(plan.faults.map((f) => [f.atMs, f.forMs, f.what])).toEqual([
+      [undefined, undefined, 'the answer to POST /deposit #2 on worker-bank lost after the part applied it'],
+      [undefined, 1000, 'kill -9 the worker right after the 1st deposit attempt returned, before its completion reached Temporal, for 1s'],
+      [
+        undefined,
+        undefined,
+        'worker-bank down from the moment the 1st withdraw attempt (try 2) starts, until right after the 1st withdraw attempt (try 6) of that operation failed, before its completion reached Temporal',
+      ],
+      [undefined, 500, 'pause bank from the moment the 1st TimerStarted of the order workflows is in a history, for 500ms'],
+    ]);
+    // At an activity point, 'worker' is the worker the point is in: the seed picks none.
+    expect(plan.faults[1]!.action).toEqual({ kind: 'kill', process: 'worker' });
+    expect(plan.faultPhaseEndsMs).toBe(3000); // the spread: no timed fault
+  });
+});
+
 describe('checkScenarioCluster', () => {
+  const [local, servicesCluster] = [providers.local, providers.services];
   const services = defineScenario({
     ...base,
     cluster: 'services',
@@ -194,17 +270,24 @@ describe('checkScenarioCluster', () => {
   const devServerCrash = defineScenario({ ...base, faults: [{ action: { kind: 'kill', process: 'temporal' }, at: '1s', for: '2s' }] });
 
   it('runs a services scenario only on the services cluster, naming the flag', () => {
-    expect(() => checkScenarioCluster(services, 'services')).not.toThrow();
-    expect(() => checkScenarioCluster(services, 'local')).toThrow(
+    expect(() => checkScenarioCluster(services, servicesCluster)).not.toThrow();
+    expect(() => checkScenarioCluster(services, local)).toThrow(
       'cluster: scenario worker-dies faults the inside of a Temporal cluster: run it with --cluster services (this run has local)',
     );
   });
 
-  it('refuses a scenario that kills the dev server on the services cluster, naming its Temporal processes', () => {
-    expect(() => checkScenarioCluster(devServerCrash, 'local')).not.toThrow();
-    expect(() => checkScenarioCluster(defineScenario(base), 'services')).not.toThrow();
-    expect(() => checkScenarioCluster(devServerCrash, 'services')).toThrow(
-      "faults[0].action.process: scenario worker-dies faults 'temporal', the dev server, which the services cluster does not run: run it on another cluster (its Temporal processes are postgres, temporal-frontend, temporal-history, temporal-matching, temporal-worker)",
+  it('refuses a fault where the cluster does not offer what it needs: the dev server on the services cluster, the probe on a cluster without it', () => {
+    expect(() => checkScenarioCluster(devServerCrash, local)).not.toThrow();
+    expect(() => checkScenarioCluster(defineScenario(base), servicesCluster)).not.toThrow();
+    expect(() => checkScenarioCluster(devServerCrash, servicesCluster)).toThrow(
+      "faults[0]: kill -9 temporal needs the Temporal dev server as one process ('temporal'), which the services cluster does not offer",
+    );
+    const atPoint = defineScenario({
+      ...base,
+      faults: [{ action: { kind: 'kill', process: 'worker' }, at: { activity: 'deposit', on: 'returned' }, for: '1s' }],
+    });
+    expect(() => checkScenarioCluster(atPoint, { name: 'docker', capabilities: ['links', 'processes'] })).toThrow(
+      'faults[0]: kill -9 worker needs the activity probe in the workers (points of activity attempts), which the docker cluster does not offer',
     );
   });
 });
@@ -226,9 +309,9 @@ describe('planScenario on the bank-and-store workload', () => {
     expect(plan.operations.every((o) => o.startAtMs >= 0 && o.startAtMs <= 3000)).toBe(true);
     const [kill, latency] = plan.faults;
     expect(kill!.action).toEqual({ kind: 'kill', process: expect.stringMatching(/^worker-[12]$/) });
-    expect(kill!.atMs).toBeGreaterThanOrEqual(1000);
+    expect(kill!.atMs!).toBeGreaterThanOrEqual(1000);
     expect(kill!.atMs).toBeLessThanOrEqual(2000);
-    expect(kill!.healAtMs).toBe(kill!.atMs + 2000);
+    expect(kill!.healAtMs).toBe(kill!.atMs! + 2000);
     // No duration: healed when the fault phase ends, after every other timed event.
     expect(latency!.healAtMs).toBe(plan.faultPhaseEndsMs);
     expect(plan.faultPhaseEndsMs).toBeGreaterThan(Math.max(kill!.healAtMs!, ...plan.operations.map((o) => o.startAtMs)));
@@ -324,5 +407,21 @@ describe('planScenario on the bank-and-store workload', () => {
     expect(step!.waitFor!.until({ state: 'reserving' })).toBe(false);
     expect(step!.waitFor!.until({ state: 'awaiting-approval' })).toBe(true);
     expect(step!.waitFor!.onlyIf!({ state: 'failed' })).toBe(false);
+  });
+});
+
+describe('workers that could never take an operation', () => {
+  it('an operation on a task queue no worker polls is refused before any cluster starts, naming the operation and the queues', () => {
+    const elsewhere = defineSystem({
+      ...bankAndStore,
+      workers: { ...bankAndStore.workers, taskQueues: ['orders'] },
+    });
+    const bound = bindScenario(
+      defineScenario({ name: 's', description: 'd', workload: { transfers: 2, concurrency: 1 }, faults: [] }),
+      elsewhere,
+    );
+    expect(() => planRun(bound, 1, undefined, 'workflows/index.ts')).toThrow(
+      /^workload\.plan: operation t0 starts moneyTransfer on task queue 'money-transfer', which no worker polls \(workers\.taskQueues: orders\)$/,
+    );
   });
 });

@@ -1,4 +1,8 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadManifest } from '../../src/base/toolchain/tools';
 import { tempestSync } from '../support/cli';
 
 const tempest = (...args: string[]) => tempestSync(args);
@@ -54,6 +58,37 @@ describe('tempest CLI', () => {
     expect(unknown.stderr).toBe(
       'tempest: unknown tool postgres (known: temporal, temporal-test-server, frozen-clock, toxiproxy, temporal-server, temporal-sql-tool)\n',
     );
+  });
+
+  it('exits 0 right after `tempest setup` when only the optional services-cluster tools are missing, and lists them as optional', () => {
+    const cache = mkdtempSync(path.join(os.tmpdir(), 'tempest-toolchain-'));
+    try {
+      // A cache holding what `tempest setup` installs without names: everything but the services cluster's tools.
+      for (const tool of ['temporal', 'temporal-test-server', 'frozen-clock', 'toxiproxy']) {
+        const spec = loadManifest().tools[tool as 'temporal'];
+        const dir = path.join(cache, 'tools', `${tool}-${spec.version}`);
+        mkdirSync(dir, { recursive: true });
+        writeFileSync(path.join(dir, spec.binary), '#!/bin/sh\n', { mode: 0o755 });
+      }
+      const env = { TEMPEST_CACHE: cache, PATH: '/usr/bin:/bin' };
+      const text = tempestSync(['toolchain'], { env });
+      expect(text.code, text.stdout + text.stderr).toBe(0);
+      expect(text.stdout).toMatch(
+        /^temporal-server +\S+ +missing +not installed \(optional: the services cluster .*\); `npx tempest setup temporal-server`$/m,
+      );
+      const json = tempestSync(['toolchain', '--json'], { env });
+      expect(json.code).toBe(0);
+      const rows = JSON.parse(json.stdout) as { tool: string; origin: string; optional?: string }[];
+      expect(rows.filter((r) => r.origin === 'missing').map((r) => [r.tool, Boolean(r.optional)])).toEqual([
+        ['temporal-server', true],
+        ['temporal-sql-tool', true],
+      ]);
+      // A tool every project needs, missing: exit 2.
+      rmSync(path.join(cache, 'tools', `toxiproxy-${loadManifest().tools.toxiproxy.version}`), { recursive: true });
+      expect(tempestSync(['toolchain'], { env }).code).toBe(2);
+    } finally {
+      rmSync(cache, { recursive: true, force: true });
+    }
   });
 
   it('exits 2 naming the variable when a tool override points nowhere', () => {

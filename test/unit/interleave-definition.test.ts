@@ -12,6 +12,7 @@ import { historyShape } from '../../src/features/interleave/shape';
 import { RunCalls } from '../../src/features/interleave/doubles';
 import { possibleSteps } from '../../src/features/interleave/run';
 import { formatOffset } from '../../src/base/duration';
+import { offsetOfAt } from '../../src/features/testing/offsets';
 import { describeStep } from '../../src/features/interleave/timeline';
 import { parseHistory } from '../../src/base/history/history-file';
 
@@ -45,6 +46,14 @@ describe('defineInterleavings', () => {
       { kind: 'signal', signal: 'approve', args: [], afterMs: 23 * 3_600_000, label: 'approve' },
       { kind: 'cancel', afterMs: 0, label: 'cancel request' },
     ]);
+  });
+
+  it("reads an event's `after` in the workflow test's grammar too: '+23h59m' as at() writes it, and '23h59m'", () => {
+    const afterMs = (after: string): number => resolveInterleavings({ ...base, events: [{ signal: 'approve', after }] }).events[0]!.afterMs;
+    expect(afterMs('+23h59m')).toBe(offsetOfAt('+23h59m'));
+    expect(afterMs('23h59m')).toBe(offsetOfAt('+23h59m'));
+    expect(afterMs('+1d 2h')).toBe(26 * 3_600_000);
+    expect(() => afterMs('+')).toThrow(/^events\[0\]\.after: not an offset on the workflow clock/);
   });
 });
 

@@ -2,7 +2,8 @@
  * Workflow code that does not bundle is one line a person can act on (bundleWorkflowCodeChecked): the file, the
  * line and the cause, never webpack's report or the SDK's "Webpack finished with errors".
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bundleWorkflowCodeChecked, WorkflowBundleError } from '../../src/base/harness/bundle';
@@ -74,5 +75,19 @@ describe('workflow code that does not bundle', () => {
     const { code, inputs } = await bundleWorkflowCodeChecked({ workflowsPath: workflows });
     expect(code).toContain('__TEMPORAL__');
     expect(inputs).toContain(workflows);
+  });
+});
+
+describe('workflow code outside the project folder', () => {
+  it("bundles: @temporalio/workflow resolves from the project's node_modules, not only from folders above the file", async () => {
+    const outside = mkdtempSync(path.join(os.tmpdir(), 'tempest-outside-workflows-'));
+    try {
+      const workflows = path.join(outside, 'workflows.ts');
+      writeFileSync(workflows, `${SLEEP}export async function napper(): Promise<string> { await sleep('1s'); return 'rested'; }\n`);
+      const { code } = await bundleWorkflowCodeChecked({ workflowsPath: workflows });
+      expect(code).toContain('napper');
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
   });
 });

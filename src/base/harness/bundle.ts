@@ -113,6 +113,23 @@ interface ExternalsData {
 }
 type Externals = (data: ExternalsData, callback: unknown) => Promise<unknown>;
 
+/**
+ * Where webpack looks for packages after the folders above each file: the node_modules folders from the working
+ * directory (the project) up, and the one the SDK's workflow package is in as tempest resolves it. A workflows
+ * module outside the project's folder (a sibling package, a shared folder, a temporary copy) finds
+ * `@temporalio/workflow` and the project's packages there, as the project's own modules do.
+ */
+function fallbackModuleFolders(): string[] {
+  const folders: string[] = [];
+  for (let dir = process.cwd(); ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, 'node_modules');
+    if (existsSync(candidate)) folders.push(candidate);
+    if (path.dirname(dir) === dir) break;
+  }
+  const sdk = path.dirname(path.dirname(path.dirname(require.resolve('@temporalio/workflow/package.json'))));
+  return [...new Set([...folders, sdk])];
+}
+
 /** A workflows module that does not bundle: the file, the line where known, and the cause, in one line. */
 export class WorkflowBundleError extends UsageError {
   constructor(
@@ -237,6 +254,7 @@ export async function bundleWorkflowCodeChecked(request: BundleRequest): Promise
       logger: new DefaultLogger('ERROR', () => undefined),
       webpackConfigHook: (config: WebpackConfig) => ({
         ...config,
+        resolve: { ...config.resolve, modules: [...(config.resolve?.modules ?? ['node_modules']), ...fallbackModuleFolders()] },
         externals: recordDisallowed(config.externals as unknown as Externals) as never,
         plugins: [...(config.plugins ?? []), recordCompilation as never],
       }),

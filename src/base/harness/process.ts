@@ -34,6 +34,8 @@ export interface StartProcessOptions<T> {
   onSpawn?: (spawned: SpawnedProcess) => void;
   /** What asks it to stop (default SIGTERM; PostgreSQL's fast shutdown is SIGINT). */
   stopSignal?: NodeJS.Signals;
+  /** Keep a pipe to its stdin (ManagedProcess.send); by default it reads nothing. */
+  stdin?: 'pipe';
 }
 
 /** A process that was just spawned: its pid and the exact command line it runs. */
@@ -68,6 +70,7 @@ export class ManagedProcess {
   /** Settles once its output pipes are closed too (after `exited`): nothing more can reach the log. */
   private readonly outputClosed: Promise<void>;
   private readonly recent: string[] = [];
+  private readonly lineListeners = new Set<(line: string) => void>();
 
   constructor(
     readonly name: string,
@@ -92,11 +95,24 @@ export class ManagedProcess {
     return this.child.exitCode === null && this.child.signalCode === null;
   }
 
-  /** @internal collects output for error messages */
+  /** @internal collects output for error messages, and hands it to the line listeners */
   remember(line: string): void {
     this.recent.push(line);
     if (this.recent.length > 20) this.recent.shift();
     if (this.log && !this.log.writableEnded) this.log.write(`${line}\n`);
+    for (const listener of this.lineListeners) listener(line);
+  }
+
+  /** Call `listener` with each line it prints (stdout or stderr) from now on; returns what unsubscribes it. */
+  onLine(listener: (line: string) => void): () => void {
+    this.lineListeners.add(listener);
+    return () => void this.lineListeners.delete(listener);
+  }
+
+  /** Write a line to its stdin (started with `stdin: 'pipe'`). */
+  send(line: string): void {
+    if (!this.child.stdin) throw new Error(`${this.name} was started without a pipe to its stdin`);
+    this.child.stdin.write(`${line}\n`);
   }
 
   /** The last lines the process printed, for error messages. */
@@ -137,8 +153,10 @@ export async function startProcess<T>(options: StartProcessOptions<T>): Promise<
   const child = spawn(options.command, options.args, {
     cwd: options.cwd,
     env: options.env ?? process.env,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe'],
   });
+  // A child that exits while a line is on its way to it must not crash this process.
+  child.stdin?.on('error', () => undefined);
   live.add(child);
   if (child.pid !== undefined) options.onSpawn?.({ pid: child.pid, command: options.command, args: options.args });
   const log = options.logFile ? createWriteStream(options.logFile, { flags: 'a' }) : undefined;

@@ -362,13 +362,15 @@ export async function startInOrder<T extends { service: TemporalService }>(
 export interface TemporalServices {
   address: string;
   namespace: string;
+  /** The pids of PostgreSQL and each service (for a benchmark's CPU accounting). */
+  pids(): number[];
   stop(): Promise<void>;
 }
 
 /** A whole services cluster, each service reaching PostgreSQL directly (the benchmarks' server); stop ends it all. */
 export async function startTemporalServices(options: TemporalServicesOptions): Promise<TemporalServices> {
   const layout = await layoutTemporalServices(options);
-  const running: { stop(): Promise<unknown> }[] = [];
+  const running: { pid: number; stop(): Promise<unknown> }[] = [];
   const stop = async (): Promise<void> => {
     await stopAll(running.slice(1).map((part) => () => part.stop()));
     await running[0]?.stop(); // the database last, once no service holds a connection
@@ -386,5 +388,5 @@ export async function startTemporalServices(options: TemporalServicesOptions): P
     await stop().catch(() => undefined);
     throw error;
   }
-  return { address: layout.frontend, namespace: options.namespace, stop };
+  return { address: layout.frontend, namespace: options.namespace, pids: () => running.map((part) => part.pid), stop };
 }

@@ -3,6 +3,7 @@
  * by the starter (harness/workers.ts), read by the process, so the two cannot drift apart.
  */
 import { UsageError } from '../errors.ts';
+import type { MeterReading } from './worker-meter.ts';
 
 export interface WorkerTls {
   /** Name the server's certificate is checked against (needed when connecting through a proxy). */
@@ -26,6 +27,16 @@ export interface WorkerFlags {
   parts: Record<string, string>;
   /** TLS to the frontend (`--tls`, or any `--tls-*` file); plain TCP when absent. */
   tls?: WorkerTls;
+  /**
+   * The harness's progress channel (host:port), when it runs one: the worker's activity probe reports every attempt
+   * there and holds the ones it is asked to (activity-probe.ts), naming itself `name`.
+   */
+  progress?: { address: string; name: string };
+  /**
+   * `--meter`: count its own CPU time and, per workflow, activities and requests to each part; each `read` line on
+   * stdin is answered by one WorkerMeterLine on stdout.
+   */
+  meter?: boolean;
 }
 
 /** The API key reaches the worker through this environment variable, never its command line (which `ps` shows). */
@@ -38,13 +49,20 @@ export interface WorkerReadyLine {
   taskQueues: string[];
 }
 
+/** What a metered worker process prints on stdout, as one JSON line, for each `read` line on its stdin. */
+export interface WorkerMeterLine extends MeterReading {
+  event: 'meter';
+}
+
 const USAGE =
   'usage: --address <host:port> --namespace <ns> --task-queue <q> [--task-queue <q> ...] --bundle <file> --activities <module> ' +
-  '[--part <name>=<host:port> ...] [--tls] [--tls-server-name <name>] [--tls-ca <file>] [--tls-cert <file> --tls-key <file>]';
+  '[--part <name>=<host:port> ...] [--meter] [--tls] [--tls-server-name <name>] [--tls-ca <file>] [--tls-cert <file> --tls-key <file>] ' +
+  '[--progress <host:port> --name <worker>]';
 
 const SINGLE_VALUED = ['--address', '--namespace', '--bundle', '--activities'] as const;
 const HOST_PORT = /^[^\s:]+:\d{1,5}$/;
 const TLS_VALUED = ['--tls-server-name', '--tls-ca', '--tls-cert', '--tls-key'] as const;
+const PROGRESS_VALUED = ['--progress', '--name'] as const;
 
 /** The command line for `flags` (the inverse of parseWorkerFlags). */
 export function workerArgs(flags: WorkerFlags): string[] {
@@ -60,6 +78,7 @@ export function workerArgs(flags: WorkerFlags): string[] {
     flags.activities,
     ...Object.entries(flags.parts).flatMap(([name, address]) => ['--part', `${name}=${address}`]),
   ];
+  if (flags.meter) args.push('--meter');
   const tls = flags.tls;
   if (tls) {
     args.push('--tls');
@@ -68,6 +87,7 @@ export function workerArgs(flags: WorkerFlags): string[] {
     if (tls.certFile) args.push('--tls-cert', tls.certFile);
     if (tls.keyFile) args.push('--tls-key', tls.keyFile);
   }
+  if (flags.progress) args.push('--progress', flags.progress.address, '--name', flags.progress.name);
   return args;
 }
 
@@ -77,17 +97,20 @@ export function parseWorkerFlags(args: readonly string[]): WorkerFlags {
   const taskQueues: string[] = [];
   const parts: Record<string, string> = {};
   let tlsFlag = false;
+  let meter = false;
   for (let index = 0; index < args.length; index++) {
     const flag = args[index] as string;
-    if (flag === '--tls') {
-      tlsFlag = true;
+    if (flag === '--tls' || flag === '--meter') {
+      if (flag === '--tls') tlsFlag = true;
+      else meter = true;
       continue;
     }
     const known =
       flag === '--task-queue' ||
       flag === '--part' ||
       (SINGLE_VALUED as readonly string[]).includes(flag) ||
-      (TLS_VALUED as readonly string[]).includes(flag);
+      (TLS_VALUED as readonly string[]).includes(flag) ||
+      (PROGRESS_VALUED as readonly string[]).includes(flag);
     if (!known) throw new UsageError(`unknown flag ${flag} (${USAGE})`);
     const value = args[++index];
     if (value === undefined || value === '' || value.startsWith('--')) throw new UsageError(`${flag} needs a value (${USAGE})`);
@@ -121,6 +144,9 @@ export function parseWorkerFlags(args: readonly string[]): WorkerFlags {
     keyFile: values.get('--tls-key'),
   };
   const anyTls = tlsFlag || Object.values(tlsFiles).some((value) => value !== undefined);
+  if (values.has('--progress') !== values.has('--name')) throw new UsageError('--progress and --name go together: give both or neither');
+  const progress = values.get('--progress');
+  if (progress !== undefined && !HOST_PORT.test(progress)) throw new UsageError(`--progress must be host:port, got '${progress}'`);
   return {
     address,
     namespace: values.get('--namespace') as string,
@@ -129,6 +155,8 @@ export function parseWorkerFlags(args: readonly string[]): WorkerFlags {
     activities: values.get('--activities') as string,
     parts,
     ...(anyTls ? { tls: withoutUndefined(tlsFiles) } : {}),
+    ...(progress !== undefined ? { progress: { address: progress, name: values.get('--name') as string } } : {}),
+    ...(meter ? { meter } : {}),
   };
 }
 
@@ -143,6 +171,19 @@ export function parseWorkerReadyLine(line: string): WorkerReadyLine | undefined 
     const parsed = JSON.parse(line) as Partial<WorkerReadyLine>;
     return parsed.event === 'polling' && typeof parsed.pid === 'number' && Array.isArray(parsed.taskQueues)
       ? (parsed as WorkerReadyLine)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A meter line, or undefined for any other output. */
+export function parseWorkerMeterLine(line: string): WorkerMeterLine | undefined {
+  if (!line.startsWith('{"event":"meter"')) return undefined;
+  try {
+    const parsed = JSON.parse(line) as Partial<WorkerMeterLine>;
+    return parsed.event === 'meter' && typeof parsed.cpuUs === 'number' && typeof parsed.perWorkflow === 'object'
+      ? (parsed as WorkerMeterLine)
       : undefined;
   } catch {
     return undefined;

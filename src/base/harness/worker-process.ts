@@ -1,19 +1,24 @@
 /**
  * A worker as its own process, so a chaos run can kill -9 it, pause it or restart it:
  *   node --import <tsx> worker-process.js --address <host:port> --namespace <ns> --task-queue <q> ...
- *     --bundle <file> --activities <module> [--part <name>=<host:port> ...] [--tls ...]
- * (flags: harness/worker-flags.ts; the API key, if any, comes from $TEMPEST_WORKER_API_KEY). Loads the activities
+ *     --bundle <file> --activities <module> [--part <name>=<host:port> ...] [--meter] [--tls ...]
+ * (flags: harness/worker-flags.ts; the API key, if any, comes from $TEMPEST_WORKER_API_KEY). With --progress, an
+ * activity probe (activity-probe.ts) reports every activity attempt to the harness and holds those it is asked to. Loads the activities
  * module's createActivities({ parts }) (the user's TypeScript loads through tsx), runs one worker per task queue
  * from the pre-built bundle and prints one WorkerReadyLine once they poll. SIGTERM/SIGINT shut the workers down
  * gracefully (exit 0); a bad flag or activities module is a one-line error naming it (exit 2); a failure to
- * connect or run is exit 1.
+ * connect or run is exit 1. With --meter it counts its CPU time and each workflow's activities and requests
+ * (harness/worker-meter.ts) and answers each `read` line on stdin with one WorkerMeterLine.
  */
+import { createInterface } from 'node:readline';
 import { existsSync } from 'node:fs';
+import { connectActivityProbe } from './activity-probe.ts';
 import { parseAddress } from './parts.ts';
 import { createSystemActivities } from './system-parts.ts';
 import { tlsConfig } from './tls.ts';
 import { installQuietRuntime, NativeConnection, WorkerGroup } from './worker.ts';
-import { parseWorkerFlags, WORKER_API_KEY_ENV, type WorkerFlags, type WorkerReadyLine } from './worker-flags.ts';
+import { parseWorkerFlags, WORKER_API_KEY_ENV, type WorkerFlags, type WorkerMeterLine, type WorkerReadyLine } from './worker-flags.ts';
+import { createWorkerMeter } from './worker-meter.ts';
 import { UsageError } from '../errors.ts';
 
 const EXIT_FAILED = 1;
@@ -59,7 +64,15 @@ try {
 } catch (error) {
   fail(`cannot connect to Temporal at ${flags.address}: ${(error as Error).message.split('\n')[0]}`, EXIT_FAILED);
 }
+const probe = flags.progress
+  ? await connectActivityProbe(flags.progress.address, flags.progress.name).catch((error: unknown) =>
+      fail(`cannot reach the harness's progress channel at ${flags.progress!.address}: ${(error as Error).message}`, EXIT_FAILED),
+    )
+  : undefined;
+const meter = flags.meter ? createWorkerMeter(flags.parts) : undefined;
 const workers = await WorkerGroup.create({
+  // The probe first: an attempt it holds is not yet metered as run.
+  interceptors: { activity: [...(probe ? [probe.interceptor] : []), ...(meter?.interceptors.activity ?? [])] },
   connection,
   namespace: flags.namespace,
   workflowBundle: { codePath: flags.bundle },
@@ -83,6 +96,14 @@ const shutdown = (): void => {
 };
 process.on('SIGTERM', shutdown);
 process.on('SIGINT', shutdown);
+
+if (meter) {
+  createInterface({ input: process.stdin }).on('line', (line) => {
+    if (line.trim() !== 'read') return;
+    const answer: WorkerMeterLine = { event: 'meter', ...meter.read() };
+    process.stdout.write(`${JSON.stringify(answer)}\n`);
+  });
+}
 
 const ready: WorkerReadyLine = { event: 'polling', pid: process.pid, taskQueues: [...flags.taskQueues] };
 process.stdout.write(`${JSON.stringify(ready)}\n`);

@@ -49,6 +49,10 @@ export interface WorkerGroupOptions {
   taskQueues: readonly string[];
   /** Sinks of the workers' workflow code (e.g. one that silences workflow logs); the SDK's own when absent. */
   sinks?: WorkerOptions['sinks'];
+  /** Interceptors of every worker (a benchmark's meter, say). */
+  interceptors?: WorkerOptions['interceptors'];
+  /** How the workers name themselves to the server (its pollers list shows it). */
+  identity?: string;
 }
 
 /** One worker per task queue, run and shut down together. */
@@ -67,6 +71,8 @@ export class WorkerGroup {
           workflowBundle: options.workflowBundle,
           activities: options.activities,
           ...(options.sinks ? { sinks: options.sinks } : {}),
+          ...(options.interceptors ? { interceptors: options.interceptors } : {}),
+          ...(options.identity ? { identity: options.identity } : {}),
         }),
       ),
     );

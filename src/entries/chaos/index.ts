@@ -27,6 +27,10 @@ export type {
 } from '../../base/system-spec.ts';
 export { defineScenario, TOXICS } from '../../features/chaos/scenario.ts';
 export type { FaultAction, FaultSpec, Scenario, ScenarioSpec, ToxicType, WorkloadFields } from '../../features/chaos/scenario.ts';
+export type { ActivityPoint, OperationPoint, ProgressPoint, RequestPoint } from '../../features/chaos/points.ts';
+export type { ReachedPoint } from '../../features/chaos/cluster/progress.ts';
+export { defineFaultKind } from '../../features/chaos/faults/kind.ts';
+export type { Capability, FaultContext, FaultKind, FaultTargets, FiredPoint, PlanChoices } from '../../features/chaos/faults/kind.ts';
 export type { Random } from '../../base/random.ts';
 export { appliedAtMostOnce, compensatedInReverse, conserved, signed } from '../../features/chaos/checkers/helpers.ts';
 export { activityRetries, workflowTaskFailures } from '../../features/chaos/checkers/built-in.ts';

@@ -3,7 +3,7 @@
  * it must be, and what it got.
  */
 import { randomInt } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../../base/errors.ts';
 
@@ -53,4 +53,56 @@ export function existingFileFlag(flag: string, given: string): string {
   const resolved = path.resolve(given);
   if (!existsSync(resolved)) throw new UsageError(`${flag} ${given}: no such file`);
   return resolved;
+}
+
+/**
+ * Fail before any work when an output path cannot be written: empty, ending in a separator, a directory or another
+ * file that is not a regular one (writing renames a new file over it: a device such as /dev/stdout would be
+ * replaced), under a file, or in a directory where no file can be created (read-only, no permission). The last is
+ * probed by creating and removing a file in the nearest existing directory, where writeFileAtomic will write.
+ */
+export function checkWritable(file: string, flag: string): void {
+  if (file.trim() === '') throw new UsageError(`${flag} needs a file path, got ''`);
+  if (/[\\/]$/.test(file)) throw new UsageError(`${flag} ${file} ends in a path separator, so it names a directory; give a file path`);
+  const stat = statOrUndefined(file, flag);
+  if (stat?.isDirectory()) throw new UsageError(`${flag} ${file} is a directory; give a file path`);
+  if (stat && !stat.isFile()) throw new UsageError(`${flag} ${file} is not a regular file, and writing would replace it; give a file path`);
+  let dir = path.dirname(path.resolve(file));
+  for (;;) {
+    const parent = statOrUndefined(dir, flag);
+    if (parent) {
+      if (!parent.isDirectory()) throw new UsageError(`${flag} ${file}: ${dir} is not a directory`);
+      probeWritable(dir, file, flag);
+      return;
+    }
+    dir = path.dirname(dir); // the root exists, so this ends
+  }
+}
+
+function probeWritable(dir: string, file: string, flag: string): void {
+  const probe = path.join(dir, `.tempest-probe.${process.pid}.${Date.now().toString(36)}.tmp`);
+  try {
+    writeFileSync(probe, '', { flag: 'wx' });
+  } catch (error) {
+    throw new UsageError(`${flag} ${file}: cannot create a file in ${dir} (${reasonOf(error)})`);
+  }
+  rmSync(probe, { force: true });
+}
+
+/** The file's stat; undefined when it does not exist (or a parent is a file); any other failure is refused. */
+function statOrUndefined(file: string, flag: string): ReturnType<typeof statSync> | undefined {
+  try {
+    return statSync(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw new UsageError(`${flag}: cannot check ${file} (${reasonOf(error)})`);
+  }
+}
+
+function reasonOf(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'EROFS') return 'read-only file system';
+  return error instanceof Error ? error.message : String(error);
 }

@@ -23,9 +23,20 @@ export function buildProgram(): Command {
     .description('Prove Temporal workflows correct: time-skipping tests, replay, chaos under real faults, benchmarks.')
     .version(version)
     .showHelpAfterError('(run with --help for usage)')
+    // An option after a subcommand is the subcommand's: `replay merge ... --json m.json` is merge's --json, not replay's.
+    .enablePositionalOptions()
     .exitOverride();
 
-  for (const add of [addToolCommands, addBenchCommands, addReplayCommand, addChaosCommands, addInterleaveCommand, addHistoriesCommands])
+  for (const add of [
+    addToolCommands,
+    addInitCommand,
+    addUpCommand,
+    addBenchCommands,
+    addReplayCommand,
+    addChaosCommands,
+    addInterleaveCommand,
+    addHistoriesCommands,
+  ])
     add(program);
   return program;
 }
@@ -54,48 +65,168 @@ function addToolCommands(program: Command): void {
     });
 }
 
+/** `tempest init`: tempest added to an existing Temporal project. */
+function addInitCommand(program: Command): void {
+  program
+    .command('init')
+    .description(
+      'Add tempest to the Temporal TypeScript project in the working directory: find its workflows and activities modules and task queue; write tempest.config.ts, vitest.config with the tempest plugin, a first testWorkflow test, a system skeleton (tempest/), a CI workflow; each printed, no existing file overwritten. npm test passes right after.',
+    )
+    .option('--workflows <module>', 'the workflows module, when init does not find it')
+    .option('--activities <module>', 'the activities module, when init does not find it')
+    .option('--task-queue <name>', "the workers' task queue, when init does not find it")
+    .option('--no-install', 'print the npm install of vitest instead of running it')
+    .action(async (options: import('./commands/init.ts').InitOptions) => {
+      const { runInit } = await import('./commands/init.ts');
+      process.exitCode = runInit(options);
+    });
+}
+
+/** `tempest up`: the project's system, locally. */
+function addUpCommand(program: Command): void {
+  withConfig(program.command('up'))
+    .description(
+      "Start the project's system locally: the pinned Temporal dev server with its Web UI, the system's parts and workers on its workflows and activities (the config's system); print the addresses; keep it up until Ctrl-C, then stop everything. --run drives the system's workload once, so `tempest histories record` has executions to record.",
+    )
+    .option(
+      '--run [scenario]',
+      "drive the system's workload once when it is up (with this scenario's workload fields, by name or file; default: the workload's own defaults, 4 at a time)",
+    )
+    .option('--seed <n>', 'with --run: the seed of the workload plan (default: random, printed)')
+    .option('--port <n>', "the dev server's gRPC port (the Temporal CLI's, so the SDK's and histories record's defaults reach it)", '7233')
+    .option('--ui-port <n>', "the Web UI's port", '8233')
+    .option('--data-dir <dir>', "keep the parts' state and the servers' logs here (default: a temporary directory, removed when it stops)")
+    .action(async (options: import('./commands/up.ts').UpOptions) => {
+      const { runUp } = await import('./commands/up.ts');
+      process.exitCode = await runUp(options);
+    });
+}
+
 /** `tempest bench run | compare | suites`. */
 function addBenchCommands(program: Command): void {
   const bench = program
     .command('bench')
-    .description('Benchmark workflow throughput and retry latency; compare two reports with real statistics.');
-  withConfig(bench.command('run'))
-    .description(
-      "Run benchmark suites of your workloads on your system (the config's system and benchmarks) against real servers; write a versioned JSON report (tempest.bench/v1).",
-    )
-    .option('--suite <names>', 'comma-separated suites to run (default: all; see `tempest bench suites`)')
-    .option('--out <file>', 'write the report here (default: <outDir>/bench/bench-<time>.json, outDir .tempest)')
-    .option('--quick', 'tiny counts: proves the suites work in seconds; numbers are rough')
-    .option('--concurrency <levels>', 'comma-separated concurrency levels of the throughput suite (default: 1,4,16; quick 1,4)')
-    .option(
-      '--activities <module>',
-      "measure with this activities module instead of the system's (it must export createActivities({ parts })), e.g. a changed one",
-    )
-    .option(
-      '--data-dir <dir>',
-      "keep the parts' state and the servers' logs here (default: a temporary directory, removed after a successful run)",
-    )
-    .option('--json', 'print the report as JSON instead of a summary')
-    .action(async (options: import('./commands/bench.ts').BenchRunOptions) => {
-      const { runBench } = await import('./commands/bench.ts');
-      await runBench(options);
-    });
+    .description('Benchmark workflow throughput and retry latency; compare versions A/B in one run, or two reports, with real statistics.');
+  addConnectionFlags(
+    withConfig(bench.command('run'))
+      .description(
+        "Run benchmark suites of your workloads on your system (the config's system and benchmarks) against real servers; write a versioned JSON report (tempest.bench/v2). With --base, an A/B run: base and head in alternating pairs of rounds on the same servers, judged at once (exit 0 pass, 1 a regression, 2 cannot judge).",
+      )
+      .option('--suite <names>', 'comma-separated suites to run (default: all; see `tempest bench suites`; A/B: throughput)')
+      .option('--out <file>', 'write the report here (default: <outDir>/bench/bench-<time>.json, outDir .tempest)')
+      .option(
+        '--quick',
+        'tiny counts: proves the suites work in seconds; numbers are rough. A/B: 4 pairs of 3 workflows at the lowest level, which judge counted costs only',
+      )
+      .option('--concurrency <levels>', 'comma-separated concurrency levels of the throughput suite (default: 1,4,16; quick 1,4)')
+      .option(
+        '--activities <module>',
+        "measure with this activities module instead of the system's (it must export createActivities({ parts })), e.g. a changed one; A/B: the head's",
+      )
+      .option('--workflows <module>', "A/B: the head's workflows module instead of the system's")
+      .option('--base <ref-or-dir>', 'A/B against the project at this git ref (checked out for the run) or in this directory')
+      .option('--base-activities <module>', "A/B: the base's activities module (the head's tree otherwise)")
+      .option('--base-workflows <module>', "A/B: the base's workflows module (the head's tree otherwise)")
+      .option(
+        '--pairs <n>',
+        'A/B: pairs of rounds per workload and level: auto (the default: 20, then until every primary row detects 0.8 x the threshold, at most 60) or a number',
+      )
+      .option('--max-duration <seconds>', 'A/B: stop adding pairs to a workload and level after this long (default 120)')
+      .option('--threshold <percent>', 'A/B: fail on a significant regression larger than this (default 10)')
+      .option('--alpha <p>', 'A/B: significance level (default 0.05)')
+      .option('--seed <n>', "A/B: the seed of the rounds' order (default: random, printed)")
+      .option('--markdown <file>', 'A/B: also write the judgement as Markdown to this file')
+      .option('--html <file>', 'A/B: also write the judgement as a self-contained HTML page')
+      .option(
+        '--cluster <kind>',
+        "dev (a dev server of the run's own, the default) or external (an existing cluster: --address, --namespace)",
+      )
+      .option('--address <host:port>', 'for --cluster external: the frontend')
+      .option('--namespace <name>', 'for --cluster external: the namespace (default: default)')
+      .option('--part <name=host:port...>', "use the system's parts already running at these addresses instead of starting them")
+      .option(
+        '--data-dir <dir>',
+        "keep the parts' state and the servers' logs here (default: a temporary directory, removed after a successful run)",
+      )
+      .option('--json', 'print the report as JSON instead of a summary'),
+    'for --cluster external: ',
+  ).action(async (options: import('./commands/bench.ts').BenchRunOptions) => {
+    const { runBench } = await import('./commands/bench.ts');
+    process.exitCode = await runBench(options);
+  });
   bench
     .command('compare')
     .description(
-      'Compare two reports: medians with spread, change, Mann-Whitney U (~ when not significant), geometric mean. Exit 1 when a significant regression exceeds the threshold.',
+      'Judge an A/B report alone, or compare two reports: medians with spread, change, Mann-Whitney U (~ when not significant), what the run could detect, counted costs exactly. Exit 1 a significant regression beyond the threshold, 2 cannot judge (too noisy, or a busy machine), 0 pass.',
     )
-    .argument('<base>', 'the baseline report (e.g. from main)')
-    .argument('<head>', 'the report to judge (e.g. from your branch)')
+    .argument('<base>', 'the baseline report (e.g. from main), or an A/B report alone')
+    .argument('[head]', 'the report to judge (e.g. from your branch)')
     .option('--threshold <percent>', 'fail on a significant regression larger than this', '10')
-    .option('--alpha <p>', 'significance level of the Mann-Whitney U test', '0.05')
+    .option('--alpha <p>', 'significance level of the tests', '0.05')
+    .option(
+      '--max-other-work <share>',
+      'two reports: a run whose other work (CPU not its own) took more than this share of its cores cannot be judged on wall clock',
+      '0.25',
+    )
     .option('--markdown <file>', 'also write the comparison as Markdown to this file (for a CI step summary, append stdout instead)')
     .option('--html <file>', 'also write a self-contained HTML page with charts')
     .option('--json', 'print the comparison as JSON instead of Markdown')
-    .action(async (base: string, head: string, options: import('./commands/bench.ts').BenchCompareOptions) => {
+    .action(async (base: string, head: string | undefined, options: import('./commands/bench.ts').BenchCompareOptions) => {
       const { compareBench } = await import('./commands/bench.ts');
       process.exitCode = compareBench(base, head, options);
     });
+  addConnectionFlags(
+    withConfig(bench.command('worker'))
+      .description(
+        "Run the system's workflows and activities for a benchmark run spread over hosts: poll the run's task queue on an existing cluster, meter this process (CPU, each workflow's activities and requests to each part) and answer the driver's meter reads through the cluster. Stops when the driver ends the run (or on Ctrl-C).",
+      )
+      .option('--run <id>', 'the run to work for (the id `tempest bench drive` printed)')
+      .option('--side <side>', 'in an A/B run: base or head (the code this worker runs)')
+      .option('--worker-id <id>', 'how the driver and the report name this worker (default: <host>-<pid>)')
+      .option('--workflows <module>', "run this workflows module instead of the system's")
+      .option('--activities <module>', "run this activities module instead of the system's")
+      .option('--address <host:port>', "the cluster's frontend")
+      .option('--namespace <name>', 'the namespace (default: default)')
+      .option('--part <name=host:port...>', "the system's parts at these addresses (default: where the driver published them)")
+      .option('--wait <seconds>', 'how long to wait for the driver to publish the run (default 600)'),
+  ).action(async (options: import('./commands/bench-remote.ts').BenchWorkerOptions) => {
+    const { runWorkerCommand } = await import('./commands/bench-remote.ts');
+    process.exitCode = await runWorkerCommand(options);
+  });
+  addConnectionFlags(
+    withConfig(bench.command('drive'))
+      .description(
+        'Drive a benchmark run spread over hosts: publish the run on an existing cluster, wait for its `bench worker` processes, and start workflows in a closed loop (--concurrency), an open loop at rising rates (--rates, --hold) or A/B (--ab, workers of both sides); write one report with what every process measured and where. A/B: exit 0 pass, 1 a regression, 2 cannot judge.',
+      )
+      .option('--run <id>', 'the run id the workers join with (default: a new one, printed)')
+      .option('--workers <n>', 'worker processes to wait for (per side with --ab; default 1)')
+      .option('--ab', 'A/B: workers of --side base and --side head, alternating pairs of rounds')
+      .option('--concurrency <levels>', 'closed loop: comma-separated concurrency levels (default 1,4,16; quick 1,4; A/B 1)')
+      .option('--rates <per-second>', 'open loop: comma-separated start rates, each held for --hold, rising until not kept up with')
+      .option('--hold <seconds>', 'open loop: how long each rate is held (default 20)')
+      .option(
+        '--max-in-flight <n>',
+        'open loop: at most this many workflows open at once; a start beyond it is skipped and counted (default 2000)',
+      )
+      .option('--pairs <n>', 'A/B: pairs of rounds per workload and level (auto or a number)')
+      .option('--max-duration <seconds>', 'A/B: stop adding pairs after this long per workload and level (default 120)')
+      .option('--threshold <percent>', 'A/B: fail on a significant regression larger than this (default 10)')
+      .option('--alpha <p>', 'A/B: significance level (default 0.05)')
+      .option('--seed <n>', "A/B: the seed of the rounds' order")
+      .option('--quick', 'tiny counts: proves the run works; numbers are rough')
+      .option('--address <host:port>', "the cluster's frontend")
+      .option('--namespace <name>', 'the namespace (default: default)')
+      .option('--part <name=host:port...>', "the system's parts already running here (default: start them on this host)")
+      .option('--wait <seconds>', 'how long to wait for the workers (default 120)')
+      .option('--out <file>', 'write the report here (default: <outDir>/bench/bench-<time>.json)')
+      .option('--markdown <file>', 'A/B: also write the judgement as Markdown')
+      .option('--html <file>', 'A/B: also write the judgement as HTML')
+      .option('--data-dir <dir>', "keep the parts' state and logs here")
+      .option('--json', 'print the report as JSON'),
+  ).action(async (options: import('./commands/bench-remote.ts').BenchDriveOptions) => {
+    const { runDriveCommand } = await import('./commands/bench-remote.ts');
+    process.exitCode = await runDriveCommand(options);
+  });
   bench
     .command('suites')
     .description('List the benchmark suites.')
@@ -105,9 +236,9 @@ function addBenchCommands(program: Command): void {
     });
 }
 
-/** `tempest replay`. */
+/** `tempest replay`, and `tempest replay merge`. */
 function addReplayCommand(program: Command): void {
-  addConnectionFlags(
+  const replay = addConnectionFlags(
     withConfig(program.command('replay'))
       .description(
         "Replay recorded histories (or a cluster's, with --address) against workflow code; report where any diverges. Exit 0 all clean, 1 any not, 2 an unusable input.",
@@ -125,7 +256,14 @@ function addReplayCommand(program: Command): void {
         '--data-converter <module>',
         "a module exporting the dataConverter your workers use ({ payloadCodecs?, payloadConverterPath? }), for encrypted or custom-encoded payloads (default: the config's dataConverter)",
       )
-      .option('--json <file>', 'also write the results as JSON to this file')
+      .option(
+        '--json <file>',
+        'also write the results as JSON to this file (tempest.replay/v1: schema, workflows, strict, source, bundleMs, bundleFromCache, replayMs, summary, results[] of file, workflowType, workflowId, runId, eventCount, status, unusable, message, divergence, drifts, hint; shard when --shard)',
+      )
+      .option(
+        '--shard <i/n>',
+        "replay only this machine's part of the files, i of n (1/4 .. 4/4): the same inputs split the same way on every machine; merge the parts' --json reports with `tempest replay merge`",
+      )
       .option('--parallel <n>', 'replay in at most this many processes (default: one per core)')
       .option('--no-bundle-cache', 'bundle the workflows now instead of reusing a cached bundle of the same code')
       .option('--stall-timeout <seconds>', 'cut off a replay that makes no progress for this long, and report it unusable', '60')
@@ -135,10 +273,23 @@ function addReplayCommand(program: Command): void {
       .option('--workflow-id <id...>', 'with --address: executions to replay by workflow id (their latest run)')
       .option('--limit <n>', 'with --address and --query: replay at most this many executions', '100'),
     'with --address: ',
-  ).action(async (paths: string[], options: import('./commands/replay.ts').ReplayCommandOptions) => {
-    const { runReplay } = await import('./commands/replay.ts');
-    process.exitCode = await runReplay(paths, options);
-  });
+  )
+    .enablePositionalOptions()
+    .action(async (paths: string[], options: import('./commands/replay.ts').ReplayCommandOptions) => {
+      const { runReplay } = await import('./commands/replay.ts');
+      process.exitCode = await runReplay(paths, options);
+    });
+  replay
+    .command('merge')
+    .description(
+      "Merge the --json reports of a corpus replayed in shards (tempest replay --shard i/n on each machine) into one report: every history that did not replay clean, the summary of all, and replay's exit code (0 all clean, 1 any not, 2 unusable input, or shards that do not make one whole corpus).",
+    )
+    .argument('<reports...>', "the shards' reports (tempest.replay/v1 JSON)")
+    .option('--json <file>', 'also write the merged report here (tempest.replay/v1, with mergedFrom: each part and its times)')
+    .action(async (reports: string[], options: import('./commands/replay.ts').ReplayMergeOptions) => {
+      const { runReplayMerge } = await import('./commands/replay.ts');
+      process.exitCode = runReplayMerge(reports, options);
+    });
 }
 
 /** `tempest chaos list | run | explore`. */
@@ -184,6 +335,10 @@ function addChaosCommands(program: Command): void {
     )
     .option('--activities <module>', "run this activities module instead of the system's (it must export createActivities({ parts }))")
     .option('--report <dir>', 'where to write the report (default: <outDir>/reports/<scenario>-<seed>, outDir .tempest)')
+    .option(
+      '--no-warm-up',
+      'skip the warm-up: a short slice of the workload without faults, on the same cluster, that establishes the system works before the faults are judged',
+    )
     .option('--json', 'print the report as JSON')
     .action(async (scenario: string | undefined, options: import('./commands/chaos.ts').ChaosRunOptions) => {
       const { runCommand } = await import('./commands/chaos.ts');
@@ -202,10 +357,11 @@ function addChaosCommands(program: Command): void {
       .option('--max-faults <n>', 'faults per schedule at most', '3')
       .option('--longest-outage <seconds>', 'the longest a generated fault may last: past every retry budget and timeout in play', '40')
       .option(
-        '--tries <n>',
-        'once a schedule broke an invariant: runs of each smaller schedule before it counts as holding, and re-runs of the smallest one',
-        '3',
+        '--confirm <n>',
+        'runs in a row a schedule must break an invariant in to count as a counterexample (one that does not repeat is not kept)',
+        '2',
       )
+      .option('--reruns <n>', 'times the smallest failing schedule is run again, to say how often it breaks an invariant', '10')
       .option('--time-limit <seconds>', 'stop exploring and shrinking after this long', '900')
       .option('--cluster <provider>', 'local, services, docker or external', 'local')
       .option('--address <host:port>', 'the Temporal frontend, for --cluster external')
@@ -216,6 +372,7 @@ function addChaosCommands(program: Command): void {
     .option('--workflows <module>', "run this workflows module instead of the system's")
     .option('--activities <module>', "run this activities module instead of the system's")
     .option('--report <dir>', 'where to write the reports of every schedule')
+    .option('--no-warm-up', "skip the first schedule's warm-up without faults (the later schedules never have one)")
     .action(async (scenario: string, options: import('./commands/chaos.ts').ChaosExploreOptions) => {
       const { exploreCommand } = await import('./commands/chaos.ts');
       process.exitCode = await exploreCommand(scenario, options);
@@ -317,3 +474,8 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 });
 
 process.exitCode = await main(process.argv.slice(2));
+// Exit once stdout and stderr are written, rather than when Node finds nothing left to do: a native handle of the
+// SDK's core still closing (after an in-process replay, say) can keep Node's exit cleanup spinning for ever, a
+// command that printed its verdict and never ends (seen on a loaded machine after a chaos run).
+await Promise.all([process.stdout, process.stderr].map((stream) => new Promise<void>((resolve) => stream.write('', () => resolve()))));
+process.exit(process.exitCode);

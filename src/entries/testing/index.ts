@@ -2,7 +2,8 @@
  * `tempest/testing`: a team's own tests on real parts. `testWorkflow` runs one workflow on the time-skipping server
  * with activity doubles and actions at moments of its run; and the real parts themselves, each started the one way
  * tempest starts it: the pinned time-skipping test server and dev server (never the SDK's download), workers over a
- * bundle built once, and the system's own parts, activities, or all of it at once (`startLocalSystem`).
+ * bundle built once, and the system's own parts, activities, or all of it at once (`startLocalSystem`; `runLocalSystem`
+ * is `tempest up`: started, its addresses said, used, kept up until Ctrl-C, stopped).
  */
 export { testWorkflow, WorkflowTestError } from '../../features/testing/run.ts';
 export type { ActionOutcome, WorkflowTestOptions, WorkflowTestOutcome, WorkflowTestRun } from '../../features/testing/run.ts';
@@ -19,6 +20,6 @@ export { bundleWorkflows, installQuietRuntime, WorkerGroup } from '../../base/ha
 export type { WorkerGroupOptions } from '../../base/harness/worker.ts';
 export { createSystemActivities, startParts } from '../../base/harness/system-parts.ts';
 export type { StartedParts, StartPartsOptions } from '../../base/harness/system-parts.ts';
-export { startLocalSystem } from '../../base/harness/local-system.ts';
-export type { LocalSystem, LocalSystemOptions } from '../../base/harness/local-system.ts';
+export { runLocalSystem, startLocalSystem } from '../../base/harness/local-system.ts';
+export type { LocalSystem, LocalSystemOptions, RunLocalSystemOptions } from '../../base/harness/local-system.ts';
 export { resolveTool, ToolNotFoundError } from '../../base/toolchain/tools.ts';

@@ -10,13 +10,18 @@ import { Client, Connection } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { PartAddress, RunnableSystem } from '../../base/system-spec.ts';
 import type { Project } from '../../base/config/config.ts';
-import { createSystemActivities, startParts } from '../../base/harness/system-parts.ts';
+import { createSystemActivities, type StartedParts, startParts } from '../../base/harness/system-parts.ts';
 import { createTimeSkippingEnvironment, type DevServer, startDevServer } from '../../base/harness/temporal.ts';
 import { startTemporalServices, type TemporalServices } from '../../base/harness/temporal-services.ts';
 import { workflowBundleFile } from '../../base/harness/bundle.ts';
 import { installQuietRuntime, NativeConnection } from '../../base/harness/worker.ts';
 import type { RunRegistry } from '../../base/harness/run-registry.ts';
+import type { SpawnedProcess } from '../../base/harness/process.ts';
 import { resolveTool } from '../../base/toolchain/tools.ts';
+import { tlsConfig } from '../../base/harness/tls.ts';
+import type { WorkerTls } from '../../base/harness/worker-flags.ts';
+import { type ClusterOptions, connectToCluster } from '../replay/record.ts';
+import type { ClusterInfo } from './report.ts';
 import type { Workload, WorkloadSuite } from './workload.ts';
 
 /** What a benchmark run measures: the project, its system (when it has one) and its workloads. */
@@ -26,8 +31,19 @@ export interface BenchTarget {
   workloads: readonly Workload[];
 }
 
-/** Which Temporal a suite runs on: the dev server, or the services cluster (separate services on PostgreSQL). */
+/**
+ * Which Temporal a suite runs on: the run's server (the dev server tempest starts, or the external cluster of
+ * `--cluster external`), or the services cluster (separate services on PostgreSQL).
+ */
 export type BenchServer = 'dev' | 'services';
+
+/** How a worker process reaches the run's Temporal: its flags (worker-flags.ts) and the API key, passed apart. */
+export interface WorkerConnection {
+  address: string;
+  namespace: string;
+  tls?: WorkerTls;
+  apiKey?: string;
+}
 
 export interface DevServerConnections {
   server: { address: string; namespace: string };
@@ -45,6 +61,7 @@ export class BenchContext {
   private readonly started = new Map<string, Promise<unknown>>();
   private readonly cleanups: Cleanup[] = [];
   private closed = false;
+  private startedParts: StartedParts | undefined;
 
   private constructor(
     readonly target: BenchTarget,
@@ -52,13 +69,35 @@ export class BenchContext {
     readonly dataDir: string,
     readonly signal: AbortSignal,
     private readonly registry: RunRegistry | undefined,
+    /** An existing cluster the run measures on instead of a dev server of its own (`bench run --cluster external`). */
+    readonly external: ClusterOptions | undefined,
+    /** Parts that already run (their addresses), instead of starting the system's. */
+    private readonly givenParts: Record<string, PartAddress> | undefined,
   ) {}
 
-  /** `registry`: where the run records every server it starts, so a later run ends them if this one is killed. */
-  static create(options: { target: BenchTarget; dataDir: string; signal?: AbortSignal; registry?: RunRegistry }): BenchContext {
+  /**
+   * `registry`: where the run records every server it starts, so a later run ends them if this one is killed.
+   * `external`: the cluster to measure on instead of a dev server of the run's own. `parts`: the system's parts at
+   * these addresses, already running, instead of starting them.
+   */
+  static create(options: {
+    target: BenchTarget;
+    dataDir: string;
+    signal?: AbortSignal;
+    registry?: RunRegistry;
+    external?: ClusterOptions;
+    parts?: Record<string, PartAddress>;
+  }): BenchContext {
     installQuietRuntime();
     mkdirSync(path.join(options.dataDir, 'logs'), { recursive: true });
-    return new BenchContext(options.target, options.dataDir, options.signal ?? new AbortController().signal, options.registry);
+    return new BenchContext(
+      options.target,
+      options.dataDir,
+      options.signal ?? new AbortController().signal,
+      options.registry,
+      options.external,
+      options.parts,
+    );
   }
 
   /** The system, which every suite but replay needs. */
@@ -82,14 +121,45 @@ export class BenchContext {
   /** The system's parts, each its own process, and their addresses. */
   parts(): Promise<Record<string, PartAddress>> {
     return this.once('parts', async () => {
+      if (this.givenParts) return this.givenParts;
       const started = await startParts(this.system.parts, {
         dataDir: path.join(this.dataDir, 'parts'),
         projectRoot: this.target.project.root,
         recorder: this.registry && ((part) => this.registry!.recorder(part)),
       });
+      this.startedParts = started;
       this.defer(() => started.stop());
       return started.addresses;
     });
+  }
+
+  /** The pid of each part the run started (none when the parts were given). */
+  partPids(): Record<string, number> {
+    return Object.fromEntries(Object.entries(this.startedParts?.running ?? {}).map(([name, part]) => [name, part.process.pid]));
+  }
+
+  /** The pids of the Temporal server processes the run started, for CPU accounting (none on an external cluster). */
+  async serverPids(on: BenchServer = 'dev'): Promise<number[]> {
+    if (on === 'dev') return this.external ? [] : [(await this.devServer()).process.pid];
+    return (await this.temporalServices()).pids();
+  }
+
+  /** What the run measured on, for the report. */
+  clusterInfo(on: BenchServer = 'dev'): ClusterInfo {
+    if (on === 'dev' && this.external)
+      return { kind: 'external', address: this.external.address, namespace: this.external.namespace, shared: true };
+    return { kind: on, shared: false };
+  }
+
+  /** How a worker process reaches the Temporal of `on`. */
+  async workerConnection(on: BenchServer = 'dev'): Promise<WorkerConnection> {
+    if (on === 'dev' && this.external) {
+      const { address, namespace, tls, apiKey } = this.external;
+      const workerTls: WorkerTls | undefined = tls === true || (tls === undefined && apiKey) ? {} : tls || undefined;
+      return { address, namespace, ...(workerTls ? { tls: workerTls } : {}), ...(apiKey ? { apiKey } : {}) };
+    }
+    const server = on === 'dev' ? await this.devServer() : await this.temporalServices();
+    return { address: server.address, namespace: server.namespace };
   }
 
   /** The system's activities, built in this process and talking to its parts. */
@@ -129,10 +199,16 @@ export class BenchContext {
    * when done (they are also closed with the run).
    */
   async connectToDevServer(on: BenchServer = 'dev'): Promise<DevServerConnections> {
-    const server = on === 'dev' ? await this.devServer() : await this.temporalServices();
-    const connection = await Connection.connect({ address: server.address });
+    const worker = await this.workerConnection(on);
+    const server = { address: worker.address, namespace: worker.namespace };
+    const connection =
+      on === 'dev' && this.external ? await connectToCluster(this.external) : await Connection.connect({ address: server.address });
     const closeConnection = this.defer(() => connection.close());
-    const nativeConnection = await NativeConnection.connect({ address: server.address }).catch(async (error: unknown) => {
+    const nativeConnection = await NativeConnection.connect({
+      address: server.address,
+      ...(worker.tls ? { tls: tlsConfig(worker.tls) } : {}),
+      ...(worker.apiKey ? { apiKey: worker.apiKey } : {}),
+    }).catch(async (error: unknown) => {
       await closeConnection();
       throw error;
     });
@@ -161,6 +237,11 @@ export class BenchContext {
   /** The system's workflows, bundled once per run (or found in the bundle cache), as a file workers load. */
   workflowBundle(): Promise<{ codePath: string }> {
     return this.once('workflowBundle', async () => ({ codePath: await workflowBundleFile(this.system.workflowsPath) }));
+  }
+
+  /** What records a process the run starts (the run registry's recorder), so a later run ends it if this one is killed. */
+  recorder(name: string): ((spawned: SpawnedProcess) => void) | undefined {
+    return this.registry?.recorder(name);
   }
 
   /** A task queue unique to this run and purpose, so workers of different drivers never take each other's tasks. */

@@ -5,7 +5,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { isSteady } from './stats.ts';
-import { HarnessError } from '../../base/errors.ts';
+import { HarnessError, NeverWorkedError } from '../../base/errors.ts';
 
 export interface ClosedLoopOptions {
   concurrency: number;
@@ -61,6 +61,7 @@ export async function runClosedLoop(options: ClosedLoopOptions, execute: (index:
   await Promise.all(Array.from({ length: Math.min(concurrency, maxCount) }, caller));
   const elapsedMs = performance.now() - started;
   signal?.throwIfAborted();
+  if (failure instanceof NeverWorkedError) throw failure; // its own line says it all
   if (failure !== undefined) {
     throw new HarnessError(`workflow #${failedIndex} of the loop failed: ${failure instanceof Error ? failure.message : String(failure)}`, {
       cause: failure,

@@ -2,8 +2,13 @@
  * What the end-to-end suites (throughput, baseline) share: the harness's way of running the workloads on the dev
  * server, seeding them, and turning repeated closed-loop runs into benchmark entries.
  */
-import type { Client } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import { NeverWorkedError } from '../../base/errors.ts';
+import { describeNeverWorked, neverWorked, type NeverWorkedModules } from '../../base/history/never-worked.ts';
+import { WorkflowProgress } from '../../base/history/progress.ts';
+import { shownPath } from '../../base/modules/user-module.ts';
 import { WorkerGroup } from '../../base/harness/worker.ts';
+import { createWorkerMeter, type WorkflowMeter } from '../../base/harness/worker-meter.ts';
 import type { BenchContext, BenchServer } from './context.ts';
 import { type ClosedLoopResult, warmUpUntilSteady } from './driver.ts';
 import { type Benchmark, benchmark, type Omission, type WarmUp } from './report.ts';
@@ -94,6 +99,8 @@ export interface HarnessExecutor {
   client: Client;
   /** Start the workload's workflow through the harness's client and wait for its result (checked by the workload's `expect`). */
   run(workload: Workload, call: WorkflowCall): Promise<unknown>;
+  /** With `meter`: what the workers' meter counted of each workflow so far, by workflow id. */
+  meters(): ReadonlyMap<string, WorkflowMeter>;
   stop(): Promise<void>;
 }
 
@@ -108,34 +115,109 @@ export async function harnessWorkers(
   purpose: string,
   activities: (system: Activities) => object = (system) => system,
   on: BenchServer = 'dev',
+  options: { meter?: boolean } = {},
 ): Promise<HarnessExecutor> {
-  const [connections, systemActivities, workflowBundle] = await Promise.all([
+  const [connections, systemActivities, workflowBundle, parts] = await Promise.all([
     context.connectToDevServer(on),
     context.activities(),
     context.workflowBundle(),
+    context.parts(),
   ]);
   const { client, nativeConnection } = connections;
   const taskQueue = context.taskQueue(purpose);
+  const meter = options.meter
+    ? createWorkerMeter(Object.fromEntries(Object.entries(parts).map(([name, part]) => [name, part.address])))
+    : undefined;
   const workers = await WorkerGroup.create({
     connection: nativeConnection,
     namespace: connections.server.namespace,
     workflowBundle,
     activities: activities(systemActivities),
     taskQueues: [taskQueue],
+    ...(meter ? { interceptors: meter.interceptors } : {}),
   });
   const stopWorkers = context.defer(() => workers.shutdown());
   void workers.start();
+  const modules = modulesOf(context, parts);
+  // Each workload's first workflow runs alone and watched: the rest wait until it proved the system serves it.
+  const proven = new Map<string, Promise<unknown>>();
+  const counted = new Map<string, WorkflowMeter>();
   return {
     client,
     run: async (workload, call) => {
-      const result = await client.workflow.execute(workload.workflowType, { taskQueue, workflowId: call.workflowId, args: call.args });
+      const start = (): Promise<WorkflowHandle> =>
+        client.workflow.start(workload.workflowType, { taskQueue, workflowId: call.workflowId, args: call.args });
+      const first = proven.get(workload.name);
+      let result: unknown;
+      if (first) {
+        await first;
+        result = await client.workflow.execute(workload.workflowType, { taskQueue, workflowId: call.workflowId, args: call.args });
+      } else {
+        const watched = start().then((handle) => resultUnlessNeverWorked(handle, modules, context.signal));
+        proven.set(workload.name, watched);
+        result = await watched;
+      }
       workload.expect?.(result);
       return result;
     },
+    meters: () => {
+      for (const [id, workflow] of Object.entries(meter?.read().perWorkflow ?? {})) counted.set(id, workflow);
+      return counted;
+    },
     stop: async () => {
+      meter?.close();
       await stopWorkers();
       await connections.close();
     },
+  };
+}
+
+/** How long a watched workflow waits between two looks at its history. */
+const WATCH_EVERY_MS = 250;
+
+/**
+ * A workflow's result, watched while it runs: a system that never worked (neverWorked: a TypeError on every attempt,
+ * an activity the workers do not register, a first workflow task that fails, a part never reached) is a
+ * HarnessError naming the module, the activity, the error and its first frame, as soon as it shows, instead of a
+ * benchmark that waits out retries or measures failures.
+ */
+async function resultUnlessNeverWorked(handle: WorkflowHandle, modules: NeverWorkedModules, signal: AbortSignal): Promise<unknown> {
+  const result = handle.result();
+  result.catch(() => undefined); // judged below, once the watch is over
+  let settled = false;
+  void result.finally(() => (settled = true)).catch(() => undefined);
+  while (!settled) {
+    signal.throwIfAborted();
+    const history = await handle.fetchHistory();
+    const running = !WorkflowProgress.of(history).closed;
+    const pendingActivities = running ? ((await handle.describe()).raw.pendingActivities ?? undefined) : undefined;
+    const finding = neverWorked(
+      [
+        {
+          workflowId: handle.workflowId,
+          workflowType: '',
+          events: history.events ?? [],
+          ...(pendingActivities ? { pendingActivities } : {}),
+        },
+      ],
+      { faultFree: true },
+    );
+    if (finding) {
+      await handle.terminate('tempest: the system never worked').catch(() => undefined);
+      throw new NeverWorkedError(describeNeverWorked(finding, modules));
+    }
+    if (!running) break;
+    await new Promise((resolve) => setTimeout(resolve, WATCH_EVERY_MS));
+  }
+  return result;
+}
+
+/** The modules and part addresses a never-worked line names. */
+function modulesOf(context: BenchContext, parts: Record<string, { address: string }>): NeverWorkedModules {
+  return {
+    activities: shownPath(context.system.activitiesPath),
+    workflows: shownPath(context.system.workflowsPath),
+    parts: Object.fromEntries(Object.entries(parts).map(([name, part]) => [part.address, name])),
   };
 }
 

@@ -9,7 +9,21 @@ import { createRequire } from 'node:module';
 import { DEV_SERVER_DYNAMIC_CONFIG } from '../../base/harness/temporal.ts';
 import { PACKAGE_ROOT } from '../../base/package-root.ts';
 import { loadManifest, resolveTool } from '../../base/toolchain/tools.ts';
-import type { Environment } from './report.ts';
+import type { Environment, HostEnvironment } from './report.ts';
+
+/** The machine and runtime this process runs on (what a worker on another host reports of itself). */
+export function captureHost(): HostEnvironment {
+  const cpus = os.cpus();
+  return {
+    nodeVersion: process.version,
+    platform: process.platform,
+    arch: process.arch,
+    cpuModel: cpus[0]?.model.trim() ?? 'unknown',
+    cpuCores: cpus.length,
+    totalMemoryMb: Math.round(os.totalmem() / 2 ** 20),
+    loadAverage: os.loadavg().map((load) => Math.round(load * 100) / 100),
+  };
+}
 
 /** The environment of a run of the project at `projectRoot` (its git version is the project's, not tempest's). */
 export function captureEnvironment(projectRoot: string, now: Date = new Date()): Environment {

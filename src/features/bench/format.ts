@@ -1,7 +1,7 @@
 /** Number and label formatting shared by the text, Markdown and HTML renderings of reports and comparisons. */
 import type { Comparison, ComparisonRow } from './compare.ts';
 import type { OverheadRow } from './overhead.ts';
-import type { Direction, Environment, RunInfo } from './report.ts';
+import type { Direction, Environment, ProcessInfo, RunInfo } from './report.ts';
 
 /** About three significant figures: 1234, 123.4 -> 123, 12.34 -> 12.3, 1.234 -> 1.23. */
 export function formatValue(value: number): string {
@@ -40,6 +40,18 @@ export function formatChange(row: ComparisonRow): string {
   return formatPercent(row.changePercent);
 }
 
+/** The smallest change the row could detect: `±6.4%`, `-` when it could not say (too few pairs or samples). */
+export function formatDetects(row: ComparisonRow): string {
+  if (row.detectablePercent === undefined) return '';
+  return Number.isFinite(row.detectablePercent) ? `±${row.detectablePercent.toFixed(1)}%` : '-';
+}
+
+/** A process of the run: `worker on ci-1 (pid 4711), 5130 ms CPU`, with the host's machine when it is another's. */
+export function formatProcess(process: ProcessInfo): string {
+  const env = process.environment;
+  return `${process.role}${process.side ? ` (${process.side})` : ''} on ${process.host} (pid ${process.pid})${process.cpuMs === undefined ? '' : `, ${process.cpuMs} ms CPU`}${env ? `; ${env.cpuModel} x${env.cpuCores}, Node ${env.nodeVersion}` : ''}`;
+}
+
 export function formatInterval(row: ComparisonRow): string {
   return row.interval ? `${formatPercent(row.interval.low, 0)} … ${formatPercent(row.interval.high, 0)}` : '';
 }
@@ -47,18 +59,23 @@ export function formatInterval(row: ComparisonRow): string {
 export function statusLabel(row: ComparisonRow, thresholdPercent: number): string {
   switch (row.status) {
     case 'regression': {
+      if (row.kind === 'counted') return `❌ regression: ${row.reason ?? ''}`;
       // The threshold applies to the cost, which for a higher-is-better row is not the change shown beside it.
       const cost = row.direction === 'higher-is-better' && row.costPercent !== undefined ? ` (cost ${formatPercent(row.costPercent)})` : '';
       return row.exceedsThreshold ? `❌ regression beyond ${thresholdPercent}%${cost}` : `regression within ${thresholdPercent}%${cost}`;
     }
     case 'improvement':
-      return '✅ improvement';
+      return row.kind === 'counted' ? `✅ improvement: ${row.reason ?? ''}` : '✅ improvement';
     case 'unchanged':
-      return '';
+      return row.kind === 'counted' ? (row.reason ?? '') : '';
     case 'only-in-head':
       return 'only in head';
     case 'omitted-in-head':
       return 'omitted by head (see notes)';
+    case 'cannot-judge':
+      return `⚠ cannot judge: ${row.reason ?? ''}`;
+    case 'not-judged':
+      return `not judged: ${row.reason ?? ''}`;
   }
 }
 
@@ -103,7 +120,12 @@ export function formatSettings(settings: Record<string, string | number | boolea
 }
 
 export function formatRun(run: RunInfo): string {
-  return `${run.suites.join(', ')}${run.quick ? ' (quick)' : ''} in ${(run.durationMs / 1000).toFixed(0)} s${run.loadAverageMax === undefined ? '' : `, highest load average ${run.loadAverageMax}`}`;
+  const other = run.otherWorkCores ? `, other work ${run.otherWorkCores.median} cores (median; max ${run.otherWorkCores.max})` : '';
+  const cluster =
+    run.cluster?.kind === 'external'
+      ? `, on ${run.cluster.address} (${run.cluster.shared ? 'shared: not the run’s alone' : 'the run’s alone'})`
+      : '';
+  return `${run.suites.join(', ')}${run.quick ? ' (quick)' : ''}${run.mode === 'ab' ? ' A/B' : ''} in ${(run.durationMs / 1000).toFixed(0)} s${run.loadAverageMax === undefined ? '' : `, highest load average ${run.loadAverageMax}`}${other}${cluster}`;
 }
 
 /** The notes under a comparison: environments that differ, busy machines, rows that cannot be judged. */
@@ -118,12 +140,13 @@ export function comparisonNotes(comparison: Comparison): string[] {
       (b) =>
         `⚠ ${b.report} was measured on a busy machine: the 1-minute load average reached ${b.loadAverageMax} on ${b.cpuCores} cores, so other work competed with the benchmark and its numbers are noisier than usual.`,
     ),
-    ...(['base', 'head'] as const).flatMap((side) =>
+    // An A/B report's base and head are one run: its warm-ups are said once, and not for --quick's fixed two pairs.
+    ...(comparison.mode === 'ab' ? (comparison.head.run.quick ? [] : (['head'] as const)) : (['base', 'head'] as const)).flatMap((side) =>
       (comparison[side].run.warmUps ?? [])
         .filter((warmUp) => !warmUp.steady)
         .map(
           (warmUp) =>
-            `⚠ ${side}'s warm-up of ${warmUp.subject} did not reach a steady rate in ${(warmUp.durationMs / 1000).toFixed(0)} s (${warmUp.rates.map(formatValue).join(', ')} workflows/s): its first samples may still be warming up.`,
+            `⚠ ${comparison.mode === 'ab' ? 'the run' : side}'s warm-up of ${warmUp.subject} did not reach a steady rate in ${(warmUp.durationMs / 1000).toFixed(0)} s (${warmUp.rates.map(formatValue).join(', ')} workflows/s): its first samples may still be warming up.`,
         ),
     ),
     ...(comparison.quickMismatch

@@ -4,13 +4,14 @@
  * from a CI artifact or an e-mail attachment.
  */
 import { escapeHtml as esc, jsonForScript, uplotAssets } from '../../base/report-assets.ts';
-import type { Comparison } from './compare.ts';
+import type { Comparison, ComparisonRow } from './compare.ts';
 import {
   comparisonNotes,
   directionLabel,
   ENVIRONMENT_ROWS,
   formatChange,
   formatEnvironmentValue,
+  formatDetects,
   formatInterval,
   formatMedian,
   formatP,
@@ -23,7 +24,7 @@ import {
   statusLabel,
 } from './format.ts';
 import type { OverheadRow } from './overhead.ts';
-import { groupBySuite, verdictHeadline } from './render-markdown.ts';
+import { countedCells, groupBySuite, methodLine, verdictHeadline } from './render-markdown.ts';
 
 /** What the page's script draws, one entry per benchmark both reports have. */
 interface ChartRow {
@@ -59,26 +60,12 @@ export function renderHtml(comparison: Comparison, overhead: OverheadRow[] = [])
   const data = { threshold: options.thresholdPercent, rows: chartRows };
 
   const tables = [...groupBySuite(comparison.rows)]
-    .map(
-      ([suite, rows]) => `
-  <h3>${esc(suite)}</h3>
-  <table>
-    <thead><tr><th>#</th><th>benchmark</th><th>unit</th><th>base</th><th>head</th><th>change</th><th>95% interval</th><th>p</th><th></th></tr></thead>
-    <tbody>${rows
-      .map((row) => {
-        const index = indexOf.get(row.id);
-        return `
-      <tr class="${row.exceedsThreshold ? 'fail' : row.status}">
-        <td>${index === undefined ? '' : `<a href="#chart-${index}">${index}</a>`}</td><td>${esc(row.name)}</td><td>${esc(row.unit)}, ${directionLabel(row.direction)}</td>
-        <td class="num">${row.base ? esc(formatMedian(row.base)) : ''}</td><td class="num">${row.head ? esc(formatMedian(row.head)) : ''}</td>
-        <td class="num">${esc(formatChange(row))}</td><td class="num">${esc(formatInterval(row))}</td><td class="num">${row.p === undefined ? '' : formatP(row.p)}</td>
-        <td>${esc(plain(statusLabel(row, options.thresholdPercent)))}</td>
-      </tr>`;
-      })
-      .join('')}
-    </tbody>
-  </table>`,
-    )
+    .map(([suite, rows]) => {
+      const measured = rows.filter((row) => row.kind !== 'counted');
+      const counted = rows.filter((row) => row.kind === 'counted');
+      return `
+  <h3>${esc(suite)}</h3>${measured.length === 0 ? '' : measuredTable(measured, indexOf, options.thresholdPercent)}${counted.length === 0 ? '' : countedTable(counted, options.thresholdPercent)}`;
+    })
     .join('\n');
 
   const geomean = comparison.geomean
@@ -112,11 +99,11 @@ export function renderHtml(comparison: Comparison, overhead: OverheadRow[] = [])
   body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: #1f2328; margin: 24px auto; max-width: 1180px; padding: 0 16px; }
   h1 { font-size: 22px; margin-bottom: 4px; } h2 { font-size: 18px; margin-top: 28px; } h3 { font-size: 15px; margin: 18px 0 6px; }
   .verdict { font-size: 18px; padding: 10px 14px; border-radius: 6px; }
-  .verdict.pass { background: #dafbe1; } .verdict.fail { background: #ffebe9; }
+  .verdict.pass { background: #dafbe1; } .verdict.fail { background: #ffebe9; } .verdict.cannot-judge { background: #fff8c5; }
   table { border-collapse: collapse; width: 100%; margin: 6px 0 12px; }
   th, td { border-bottom: 1px solid #d0d7de; padding: 4px 8px; text-align: left; vertical-align: top; }
   th { background: #f6f8fa; font-weight: 600; } td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-  tr.fail td { background: #ffebe9; } tr.regression td { background: #fff8c5; } tr.improvement td { background: #dafbe1; }
+  tr.fail td { background: #ffebe9; } tr.regression td { background: #fff8c5; } tr.improvement td { background: #dafbe1; } tr.cannot-judge td { background: #fff8c5; }
   .muted { color: #59636e; }
   .charts { display: flex; flex-wrap: wrap; gap: 12px; }
   .chart { border: 1px solid #d0d7de; border-radius: 6px; padding: 6px; }
@@ -126,8 +113,8 @@ export function renderHtml(comparison: Comparison, overhead: OverheadRow[] = [])
 <body>
   <h1>tempest benchmark comparison</h1>
   <p class="muted">base <code>${esc(shortSha(base.environment.gitSha))}</code> (${esc(base.environment.date)}) → head <code>${esc(shortSha(head.environment.gitSha))}</code> (${esc(head.environment.date)})</p>
-  <p class="verdict ${comparison.verdict}"><strong>${comparison.verdict === 'pass' ? 'Pass' : 'Fail'}:</strong> ${esc(plain(verdictHeadline(comparison)))}</p>
-  <p class="muted">Medians ± IQR; change of the median; 95% bootstrap interval of the change; two-sided Mann-Whitney U, <code>~</code> when p ≥ ${options.alpha}. Fails on a significant regression beyond ${options.thresholdPercent}%.</p>
+  <p class="verdict ${comparison.verdict}"><strong>${{ pass: 'Pass', fail: 'Fail', 'cannot-judge': 'Cannot judge' }[comparison.verdict]}:</strong> ${esc(plain(verdictHeadline(comparison)))}</p>
+  <p class="muted">${esc(methodLine(comparison).replace(/[*`]/g, ''))}</p>
 
   <h2>Change per benchmark</h2>
   <p class="muted">Change of cost in percent (positive is worse; throughput inverted), by benchmark number; dashed lines at ±${options.thresholdPercent}%.</p>
@@ -230,5 +217,40 @@ const CHART_SCRIPT = `
 
 /** The Markdown's emoji marks, dropped: the page says the same with colour, and needs no emoji font. */
 function plain(text: string): string {
-  return text.replace(/[✅❌]\s*/gu, '');
+  return text.replace(/[✅❌⚠]\s*/gu, '');
+}
+
+function measuredTable(rows: readonly ComparisonRow[], indexOf: ReadonlyMap<string, number>, threshold: number): string {
+  return `
+  <table>
+    <thead><tr><th>#</th><th>benchmark</th><th>unit</th><th>base</th><th>head</th><th>change</th><th>95% interval</th><th>p</th><th>detects</th><th></th></tr></thead>
+    <tbody>${rows
+      .map((row) => {
+        const index = indexOf.get(row.id);
+        return `
+      <tr class="${row.exceedsThreshold ? 'fail' : row.status}">
+        <td>${index === undefined ? '' : `<a href="#chart-${index}">${index}</a>`}</td><td>${esc(row.name)}</td><td>${esc(row.unit)}, ${directionLabel(row.direction)}</td>
+        <td class="num">${row.base ? esc(formatMedian(row.base)) : ''}</td><td class="num">${row.head ? esc(formatMedian(row.head)) : ''}</td>
+        <td class="num">${esc(formatChange(row))}</td><td class="num">${esc(formatInterval(row))}</td><td class="num">${row.p === undefined ? '' : formatP(row.p)}</td>
+        <td class="num">${esc(formatDetects(row))}</td><td>${esc(plain(statusLabel(row, threshold)))}</td>
+      </tr>`;
+      })
+      .join('')}
+    </tbody>
+  </table>`;
+}
+
+function countedTable(rows: readonly ComparisonRow[], threshold: number): string {
+  return `
+  <table>
+    <thead><tr><th>counted cost</th><th>unit</th><th>base</th><th>head</th><th></th></tr></thead>
+    <tbody>${rows
+      .map((row) => {
+        const cells = countedCells(row);
+        return `
+      <tr class="${row.exceedsThreshold ? 'fail' : row.status}"><td>${esc(row.name)}</td><td>${esc(row.unit)}</td><td class="num">${esc(cells.base)}</td><td class="num">${esc(cells.head)}</td><td>${esc(plain(statusLabel(row, threshold)))}</td></tr>`;
+      })
+      .join('')}
+    </tbody>
+  </table>`;
 }

@@ -410,6 +410,16 @@ export function standardDeviation(samples: readonly number[]): number {
 }
 
 /**
+ * A standard deviation that one outlier does not move: 1.4826 times the median absolute deviation (equal to the sd on
+ * normal data). One round hit by a neighbour's burst inflates the plain sd; it leaves this where the other rounds put it.
+ */
+export function robustSd(samples: readonly number[]): number {
+  assertSamples(samples);
+  const mid = median(samples);
+  return 1.4826 * median(samples.map((value) => Math.abs(value - mid)));
+}
+
+/**
  * Whether the last `windows` rates agree within `tolerance`: their range is at most `tolerance` times their median.
  * A warm-up runs until this holds (or its bound).
  */

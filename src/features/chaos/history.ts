@@ -25,6 +25,7 @@ export interface HistoryEntry {
 export class OperationHistory {
   private readonly list: HistoryEntry[] = [];
   private readonly started = performance.now();
+  private readonly watchers = new Set<(entry: HistoryEntry) => void>();
 
   /** @param file JSON-lines file to append to as entries arrive (so a crashed run still leaves its history). */
   constructor(private readonly file?: string) {
@@ -39,7 +40,14 @@ export class OperationHistory {
     const full: HistoryEntry = { index: this.list.length, timeMs: this.now(), ...entry };
     this.list.push(full);
     if (this.file) appendFileSync(this.file, `${JSON.stringify(full)}\n`);
+    for (const watcher of this.watchers) watcher(full);
     return full;
+  }
+
+  /** Be told of each entry as it is recorded; returns the function that stops it. */
+  watch(listener: (entry: HistoryEntry) => void): () => void {
+    this.watchers.add(listener);
+    return () => void this.watchers.delete(listener);
   }
 
   entries(): readonly HistoryEntry[] {

@@ -1,13 +1,17 @@
 /**
  * Planning a chaos run (pure): a scenario bound to its system, and a seed -> every operation the workload will run
- * (from the system's workload), every fault (its target resolved, its start and heal times fixed), and the data to
- * seed the parts with. The same scenario and seed always give the same plan; the run id only namespaces the ids.
+ * (from the system's workload), every fault (its target resolved, its start and heal times fixed, or the points it
+ * is placed at and heals at), and the data to seed the parts with. The same scenario and seed always give the same
+ * plan; the run id only namespaces the ids.
  */
 import { check, DefinitionError, isRecord } from '../../base/definition.ts';
-import { durationMs } from '../../base/duration.ts';
+import { durationMs, formatDuration } from '../../base/duration.ts';
 import { Random } from '../../base/random.ts';
-import type { BoundScenario, FaultAction } from './scenario.ts';
-import { timingWindow } from './scenario.ts';
+import { type FaultAction, faultKindsOf } from './faults/index.ts';
+import type { AnyFaultKind } from './faults/kind.ts';
+import { describePoint, describePointFault, isPoint, type ProgressPoint } from './points.ts';
+import type { BoundScenario } from './scenario.ts';
+import { timingWindow, untilPoint } from './scenario.ts';
 import type { OperationSpec, StepSpec } from './system.ts';
 
 export type PlannedStep = StepSpec & {
@@ -22,13 +26,26 @@ export interface PlannedOperation extends Omit<OperationSpec, 'steps' | 'atMs' |
   steps: PlannedStep[];
 }
 
-/** A fault with its target resolved ('worker' becomes a particular worker) and its times fixed. */
+/**
+ * A fault with its target resolved ('worker' becomes a particular worker, unless it is placed at an activity point,
+ * where it is the worker the point is in) and its times fixed: placed at a time (`atMs`) or at a point (`at`), healed
+ * at a time (`healAtMs`), a time after it was applied (`forMs`), or at a point (`until`).
+ */
 export interface PlannedFault {
   id: string;
   action: FaultAction;
-  atMs: number;
-  /** When the harness heals it; undefined for a deploy, which is permanent. */
+  /** What it does, where and for how long, as a person reads it. */
+  what: string;
+  /** When it starts, from the beginning of the workload; absent for a fault placed at a point. */
+  atMs?: number;
+  /** The point it is placed at. */
+  at?: ProgressPoint;
+  /** When the harness heals it; absent for a fault with nothing to heal (deploy, restart, drop) and for one healed otherwise. */
   healAtMs?: number;
+  /** How long after it was applied it is healed (a fault placed at a point). */
+  forMs?: number;
+  /** The point it is healed at. */
+  until?: ProgressPoint;
 }
 
 export interface Plan<Setup = unknown> {
@@ -45,13 +62,6 @@ export interface Plan<Setup = unknown> {
 
 /** The most operations one run may plan: more would not finish in any sensible time. */
 export const MAX_OPERATIONS = 10_000;
-
-function resolveAction(action: FaultAction, workers: number, random: Random): FaultAction {
-  if ((action.kind === 'kill' || action.kind === 'pause' || action.kind === 'restart') && action.process === 'worker') {
-    return { ...action, process: `worker-${random.int(1, workers)}` };
-  }
-  return action;
-}
 
 function stepName(step: StepSpec): string {
   if (step.name) return step.name;
@@ -124,19 +134,56 @@ export function planScenario<Params>(scenario: BoundScenario<Params>, seed: numb
   })();
   operations.sort((a, b) => a.startAtMs - b.startAtMs || a.id.localeCompare(b.id));
 
-  const faults: PlannedFault[] = scenario.faults.map((fault, i) => {
-    const [atLow, atHigh] = timingWindow(fault.at, `faults[${i}].at`);
-    const atMs = random.int(atLow, atHigh);
-    const action = resolveAction(fault.action, scenario.workers, random);
-    if (action.kind === 'deploy' || action.kind === 'restart') return { id: `f${i}`, action, atMs };
-    const lasting = fault.for === undefined ? undefined : timingWindow(fault.for, `faults[${i}].for`);
-    return { id: `f${i}`, action, atMs, healAtMs: lasting ? atMs + random.int(lasting[0], lasting[1]) : undefined };
-  });
-  const lastTimed = Math.max(scenario.spreadOverMs, ...operations.map((op) => op.startAtMs), ...faults.map((f) => f.healAtMs ?? f.atMs));
-  // A fault without a duration lasts until the fault phase ends: a second after everything else.
-  const lasts = (fault: PlannedFault): boolean => fault.action.kind !== 'deploy' && fault.action.kind !== 'restart';
-  const faultPhaseEndsMs = faults.some((f) => f.healAtMs === undefined && lasts(f)) ? lastTimed + 1000 : lastTimed;
-  for (const fault of faults) if (fault.healAtMs === undefined && lasts(fault)) fault.healAtMs = faultPhaseEndsMs;
+  const kinds = faultKindsOf(scenario.system);
+  const faults: PlannedFault[] = scenario.faults.map((fault, i) => planFault(fault, i, kinds.of(fault.action), scenario.workers, random));
+  const timed = faults.filter((f) => f.atMs !== undefined);
+  const lastTimed = Math.max(scenario.spreadOverMs, ...operations.map((op) => op.startAtMs), ...timed.map((f) => f.healAtMs ?? f.atMs!));
+  // A timed fault without a duration lasts until the fault phase ends: a second after everything else.
+  const open = timed.filter((f) => f.healAtMs === undefined && f.until === undefined && lasts(kinds.of(f.action)));
+  const faultPhaseEndsMs = open.length > 0 ? lastTimed + 1000 : lastTimed;
+  for (const fault of open) fault.healAtMs = faultPhaseEndsMs;
 
   return { scenario: scenario.name, seed, runId, setup: planned.setup, operations, faults, faultPhaseEndsMs };
+}
+
+/** Whether a kind's faults last until healed (not a deploy, a restart, a drop). */
+const lasts = (kind: AnyFaultKind): boolean => kind.heal !== undefined;
+
+function planFault(fault: BoundScenario['faults'][number], i: number, kind: AnyFaultKind, workers: number, random: Random): PlannedFault {
+  const id = `f${i}`;
+  const point = isPoint(fault.at) ? fault.at : undefined;
+  const atMs = point ? undefined : random.int(...timingWindow(fault.at as Exclude<typeof fault.at, ProgressPoint>, `faults[${i}].at`));
+  // At an activity point, 'worker' is the worker the point is in: chosen by the run, not the seed.
+  const action = kind.resolve && !(point && 'activity' in point) ? kind.resolve(fault.action, { random, workers }) : fault.action;
+  const until = untilPoint(fault.for);
+  const window =
+    fault.for !== undefined && !until
+      ? timingWindow(fault.for as Exclude<typeof fault.for, { until: unknown }>, `faults[${i}].for`)
+      : undefined;
+  const lastingMs = window && lasts(kind) ? random.int(window[0], window[1]) : undefined;
+  const described = kind.describe(action);
+  const lasting =
+    lastingMs !== undefined
+      ? `for ${formatDuration(lastingMs, 100)}`
+      : until
+        ? `until ${describePoint(until).replace(/^when /, '')}`
+        : undefined;
+  if (point) {
+    return {
+      id,
+      action,
+      what: describePointFault(action, described, point, lasting),
+      at: point,
+      ...(lastingMs !== undefined ? { forMs: lastingMs } : {}),
+      ...(until && lasts(kind) ? { until } : {}),
+    };
+  }
+  return {
+    id,
+    action,
+    what: until && lasts(kind) ? `${described}, ${lasting}` : described,
+    atMs,
+    ...(lastingMs !== undefined ? { healAtMs: atMs! + lastingMs } : {}),
+    ...(until && lasts(kind) ? { until } : {}),
+  };
 }

@@ -5,11 +5,13 @@
  */
 import { escapeHtml, jsonForScript, uplotAssets } from '../../base/report-assets.ts';
 import type { ChaosReport } from './report.ts';
+import { describeWarmUp } from './warm-up.ts';
 
 /** Progress over time, sampled every 250 ms: workflows in flight, completed so far, errors so far (fail or info). */
 export function progressSeries(report: ChaosReport): { t: number[]; inFlight: number[]; completed: number[]; errors: number[] } {
   const ops = report.timeline.operations;
-  const end = Math.max(1000, ...ops.map((o) => o.endMs ?? o.startMs), ...report.timeline.faults.map((f) => f.endMs ?? f.startMs)) + 500;
+  const faults = report.timeline.faults.flatMap((f) => (f.startMs === undefined ? [] : [f.endMs ?? f.startMs]));
+  const end = Math.max(1000, ...ops.map((o) => o.endMs ?? o.startMs), ...faults) + 500;
   const series = { t: [] as number[], inFlight: [] as number[], completed: [] as number[], errors: [] as number[] };
   for (let ms = 0; ms <= end; ms += 250) {
     series.t.push(ms / 1000);
@@ -24,7 +26,9 @@ export function renderChaosHtml(report: ChaosReport): string {
   const { js, css } = uplotAssets();
   const data = {
     series: progressSeries(report),
-    faults: report.timeline.faults.map((f) => ({ what: f.what, start: f.startMs / 1000, end: (f.endMs ?? f.startMs) / 1000 })),
+    faults: report.timeline.faults.flatMap((f) =>
+      f.startMs === undefined ? [] : [{ what: f.what, start: f.startMs / 1000, end: (f.endMs ?? f.startMs) / 1000 }],
+    ),
   };
   const verdicts = report.verdicts
     .map(
@@ -37,7 +41,7 @@ export function renderChaosHtml(report: ChaosReport): string {
   const faults = report.timeline.faults
     .map(
       (f) =>
-        `<tr><td>${escapeHtml(f.id)}</td><td>${escapeHtml(f.what)}</td><td>${(f.startMs / 1000).toFixed(1)} s</td><td>${f.endMs === undefined ? 'permanent' : `${(f.endMs / 1000).toFixed(1)} s`}</td></tr>`,
+        `<tr><td>${escapeHtml(f.id)}</td><td>${escapeHtml(f.what)}</td><td>${f.startMs === undefined ? 'its point was never reached' : `${(f.startMs / 1000).toFixed(1)} s`}</td><td>${f.endMs === undefined ? (f.startMs === undefined ? '' : 'permanent') : `${(f.endMs / 1000).toFixed(1)} s`}</td></tr>`,
     )
     .join('\n');
   const failing = report.failingWorkflows
@@ -52,6 +56,14 @@ export function renderChaosHtml(report: ChaosReport): string {
     )
     .join('\n');
   const t = report.timings;
+  const banner = report.neverWorked
+    ? `<p class="banner harness">Harness error: the system never worked${report.neverWorked.during === 'warm-up' ? ' without faults (in the warm-up)' : ''}, so nothing was judged. ${escapeHtml(report.neverWorked.line)}</p>`
+    : '';
+  const warmUp = report.warmUp
+    ? `<h2>Warm-up</h2>
+<p class="sub">A short slice of the workload on the same cluster with no fault at all, before the faults: it establishes that the system works without them.</p>
+<p class="warm-up">${escapeHtml(describeWarmUp(report.warmUp))}</p>`
+    : '';
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -62,6 +74,7 @@ body { font: 14px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 1100
 h1 { font-size: 1.5rem; margin-bottom: .2rem; } .sub { color: #566; margin-top: 0; }
 .banner { padding: .7rem 1rem; border-radius: 6px; font-weight: 600; }
 .banner.ok { background: #e3f6e8; color: #135c2b; } .banner.bad { background: #fde6e6; color: #8a1010; }
+.banner.harness { background: #fff1d6; color: #7a4a00; }
 table { border-collapse: collapse; width: 100%; margin: .5rem 0 1.5rem; } td, th { border-bottom: 1px solid #e2e6ea; padding: .35rem .5rem; text-align: left; vertical-align: top; }
 tr.bad td:first-child { color: #b00020; font-weight: 700; } tr.ok td:first-child { color: #1b7f3a; }
 code { background: #f1f3f5; padding: .1rem .3rem; border-radius: 3px; } ul { margin: 0; padding-left: 1.1rem; }
@@ -71,9 +84,11 @@ code { background: #f1f3f5; padding: .1rem .3rem; border-radius: 3px; } ul { mar
 <body>
 <h1>${escapeHtml(report.scenario.name)}</h1>
 <p class="sub">${escapeHtml(report.scenario.description)}</p>
-<p class="banner ${report.ok ? 'ok' : 'bad'}">${report.ok ? 'Every invariant held.' : 'An invariant was violated.'} Seed ${report.seed}, ${escapeHtml(report.provider)} cluster,
+${banner}
+<p class="banner ${report.ok ? 'ok' : report.neverWorked ? 'harness' : 'bad'}">${report.ok ? 'Every invariant held.' : report.neverWorked ? 'No verdict.' : 'An invariant was violated.'} Seed ${report.seed}, ${escapeHtml(report.provider)} cluster,
 ${report.counts.operations} workflows (${report.counts.completed} completed, ${report.counts.failed} failed, ${report.counts.unknownToClient} unknown to the client), ${report.timeline.faults.length} faults.</p>
 <p>Replay this run exactly: <code>${escapeHtml(report.replay)}</code></p>
+${warmUp}
 <h2>Timeline</h2>
 <p class="sub">Shaded bands are faults (hover a band for its name). Lines: workflows in flight, completed, and errors (failed or unknown) as the client saw them.</p>
 <div id="timeline"></div>
@@ -91,7 +106,7 @@ ${failing ? `<h2>Failing workflows</h2><p class="sub">Temporal Web UI addresses 
 <table><thead><tr><th>id</th><th>fault</th><th>from</th><th>until</th></tr></thead><tbody>
 ${faults || '<tr><td colspan="4">none</td></tr>'}
 </tbody></table>
-<p class="sub">Cluster start ${(t.clusterStartMs / 1000).toFixed(1)} s, workload ${(t.workloadMs / 1000).toFixed(1)} s, settle ${(t.settleMs / 1000).toFixed(1)} s, checks ${(t.checkMs / 1000).toFixed(1)} s, total ${(t.totalMs / 1000).toFixed(1)} s. Run ${escapeHtml(report.runId)}.</p>
+<p class="sub">Cluster start ${(t.clusterStartMs / 1000).toFixed(1)} s, warm-up ${(t.warmUpMs / 1000).toFixed(1)} s, workload ${(t.workloadMs / 1000).toFixed(1)} s, settle ${(t.settleMs / 1000).toFixed(1)} s, checks ${(t.checkMs / 1000).toFixed(1)} s, total ${(t.totalMs / 1000).toFixed(1)} s. Run ${escapeHtml(report.runId)}.</p>
 <script>${js}</script>
 <script>
 const data = ${jsonForScript(data)};

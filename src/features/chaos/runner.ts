@@ -21,11 +21,22 @@ import { DefinitionError } from '../../base/definition.ts';
 import type { Cluster, ClusterProvider, WorkerCode } from './cluster/types.ts';
 import { type HistoryEntry, OperationHistory, toJepsenHistory } from './history.ts';
 import { Nemesis } from './nemesis.ts';
+import { faultKindsOf } from './faults/index.ts';
+import { describeOutcome, PointNemesis, type PointOutcome } from './point-nemesis.ts';
+import type { ReachedPoint } from './cluster/progress.ts';
 import type { OperationOutcome, RecordedWorkflow, ReplayObservation, RunObservations } from './observations.ts';
 import { outcomeOfEvent, type WorkflowOutcome } from '../../base/history/progress.ts';
+import {
+  describeNeverWorked,
+  neverWorked,
+  type NeverWorkedModules,
+  type WorkedTypes,
+  workedTypes,
+} from '../../base/history/never-worked.ts';
 import { type Plan, type PlannedOperation, planScenario } from './plan.ts';
 import { type BoundScenario, checkScenarioCluster } from './scenario.ts';
 import { SystemCodeError } from './system.ts';
+import { modulesOf, noWarmUpFor, runWarmUp, type WarmUpResult, type WarmUpSummary } from './warm-up.ts';
 import { runWorkload, sleep } from './workload.ts';
 
 export interface RunOptions {
@@ -46,10 +57,14 @@ export interface RunOptions {
    * is refused before any cluster starts, instead of leaving its workflows waiting for a worker that never comes.
    */
   workflowTypes?: readonly string[];
+  /** Run a fault-free slice of the workload first (runWarmUp); default true, as for any scenario run alone. */
+  warmUp?: boolean;
 }
 
 export interface RunTimings {
   clusterStartMs: number;
+  /** The fault-free warm-up before the faults (0 without one). */
+  warmUpMs: number;
   workloadMs: number;
   settleMs: number;
   checkMs: number;
@@ -67,10 +82,21 @@ export interface RunResult {
   namespace: string;
   /** The code the workers ran at the end (after any deploy). */
   finalCode: WorkerCode;
+  /** Each fault placed at a point: where it fired, or that the run never reached its point (the run then proves nothing). */
+  pointOutcomes: PointOutcome[];
+  /** Every point of the system's progress the run passed (activity attempts, requests through the gates), in order. */
+  points: ReachedPoint[];
+  /** The fault-free warm-up before the faults, when the run had one. */
+  warmUp?: WarmUpSummary;
+  /**
+   * The system never worked (never-worked.ts): the one line of the harness error a command exits 2 with, and where it
+   * showed. The run then has no verdicts: the checkers would only have named its symptoms.
+   */
+  neverWorked?: { line: string; during: 'warm-up' | 'run' };
 }
 
 /** Wait until every workflow is closed or the deadline passes; then read each one's outcome from its close event. */
-async function settle(
+export async function settle(
   client: Client,
   plan: Plan,
   deadline: number,
@@ -199,11 +225,22 @@ function checkWorkflowTypes(plan: Plan, types: readonly string[] | undefined, wo
   }
 }
 
-/** The plan of a run, checked against the workflow types the workers export: refused before any cluster starts. */
+/** Every operation of the plan starts on a task queue the workers poll: one they do not would wait for a worker that never comes. */
+function checkTaskQueues(plan: Plan, taskQueues: readonly string[]): void {
+  const unpolled = plan.operations.find((op) => !taskQueues.includes(op.taskQueue));
+  if (unpolled) {
+    throw new DefinitionError(
+      `workload.plan: operation ${unpolled.id} starts ${unpolled.workflowType} on task queue '${unpolled.taskQueue}', which no worker polls (workers.taskQueues: ${taskQueues.join(', ')})`,
+    );
+  }
+}
+
+/** The plan of a run, checked against the workflow types the workers export and the task queues they poll: refused before any cluster starts. */
 export function planRun(scenario: BoundScenario, seed: number, workflowTypes: readonly string[] | undefined, workflowsPath: string): Plan {
   const runId = `${scenario.name}-${seed}-${Date.now().toString(36)}`;
   const plan = planScenario(scenario, seed, runId);
   checkWorkflowTypes(plan, workflowTypes, workflowsPath);
+  checkTaskQueues(plan, scenario.system.workers.taskQueues);
   return plan;
 }
 
@@ -233,9 +270,20 @@ export interface ChaosSession {
   readonly cluster: Cluster;
   /** How long the cluster took to start. */
   readonly startMs: number;
-  run(options: { scenario: BoundScenario; seed: number; plan: Plan; reportDir: string }): Promise<RunResult>;
+  run(options: SessionRunOptions): Promise<RunResult>;
   /** Stop the cluster. */
   close(): Promise<void>;
+}
+
+export interface SessionRunOptions {
+  scenario: BoundScenario;
+  seed: number;
+  plan: Plan;
+  reportDir: string;
+  /** Run a fault-free slice of the workload before the faults (runWarmUp): on for a scenario run alone, off for explore's later schedules. */
+  warmUp?: boolean;
+  /** Code to run instead of the session's (deployed first, when the workers run other code). */
+  code?: WorkerCode;
 }
 
 export async function openSession(options: SessionOptions): Promise<ChaosSession> {
@@ -250,11 +298,24 @@ export async function openSession(options: SessionOptions): Promise<ChaosSession
     log: options.log,
   });
   const startMs = Date.now() - started;
+  // The types seen working on this cluster with the session's code, by any run: never judged as never working.
+  const worked: WorkedTypes = { activities: [], workflows: [] };
   options.log(`cluster up in ${(startMs / 1000).toFixed(1)} s${cluster.webUiUrl ? `; Temporal Web UI ${cluster.webUiUrl}` : ''}`);
+  let deployed = options.code;
   return {
     cluster,
     startMs,
-    run: (run) => runOnCluster(cluster, options, run),
+    run: async (run) => {
+      const code = run.code ?? options.code;
+      if (code.workflowsPath !== deployed.workflowsPath || code.activitiesPath !== deployed.activitiesPath) {
+        await cluster.deployWorkers(code);
+        deployed = code;
+        // What worked, worked with other code.
+        worked.activities = [];
+        worked.workflows = [];
+      }
+      return runOnCluster(cluster, { ...options, code, worked }, run);
+    },
     close: async () => {
       await cluster.stop();
       // What a report keeps of its cluster: the logs and Temporal's database. The parts' own data (tens of MB each)
@@ -268,7 +329,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
   const { scenario, seed } = options;
   const started = Date.now();
   mkdirSync(options.reportDir, { recursive: true });
-  checkScenarioCluster(scenario, options.provider.name);
+  checkScenarioCluster(scenario, options.provider);
   const plan = planRun(scenario, seed, options.workflowTypes, options.code.workflowsPath);
   const session = await openSession({
     ...options,
@@ -277,7 +338,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     dataDir: path.join(options.reportDir, 'cluster'),
   });
   try {
-    const result = await session.run({ scenario, seed, plan, reportDir: options.reportDir });
+    const result = await session.run({ scenario, seed, plan, reportDir: options.reportDir, warmUp: options.warmUp ?? true });
     return { ...result, timings: { ...result.timings, clusterStartMs: session.startMs, totalMs: Date.now() - started } };
   } finally {
     await session.close();
@@ -292,8 +353,8 @@ interface RunConnections {
 
 async function runOnCluster(
   cluster: Cluster,
-  session: SessionOptions,
-  options: { scenario: BoundScenario; seed: number; plan: Plan; reportDir: string },
+  session: SessionOptions & { worked: WorkedTypes },
+  options: SessionRunOptions,
 ): Promise<RunResult> {
   const { scenario, plan } = options;
   const { system } = scenario;
@@ -303,20 +364,31 @@ async function runOnCluster(
   let connections: RunConnections | undefined;
   let nemesis: Nemesis | undefined;
   let unsettled: string[] = plan.operations.map((op) => op.workflowId);
+  let firstPoint = cluster.progress?.points.length ?? 0;
   try {
-    Nemesis.validate(cluster, plan.faults);
-    const hookContext = { parts: cluster.parts, setup: plan.setup, runId: plan.runId };
-    if (system.workload.prepare) await systemHook('workload.prepare', () => system.workload.prepare!(hookContext));
-    const snapshot = (): Promise<unknown> =>
-      system.snapshot ? systemHook('snapshot', () => system.snapshot!(hookContext)) : Promise.resolve(undefined);
-    const before = await snapshot();
+    const kinds = faultKindsOf(system);
+    Nemesis.validate(cluster, kinds, plan.faults);
+    const prepare = async (prepared: Plan): Promise<void> => {
+      const context = { parts: cluster.parts, setup: prepared.setup, runId: prepared.runId };
+      if (system.workload.prepare) await systemHook('workload.prepare', () => system.workload.prepare!(context));
+    };
     // An external cluster may need TLS or an API key; the provider says which.
     connections = {
       client: await Connection.connect({ address: cluster.clientAddress, ...cluster.connectionOptions }),
       direct: await Connection.connect({ address: cluster.directAddress, ...cluster.connectionOptions }),
     };
+    const skipped = options.warmUp ? noWarmUpFor(plan) : undefined;
+    if (skipped) session.log(`warm-up: skipped, ${skipped}`);
+    const warmUp = options.warmUp && !skipped ? await warmUpBeforeFaults(cluster, session, options, connections, prepare) : undefined;
+    if (warmUp?.summary.neverWorked) return await warmUpResult(cluster, session, options, connections.direct, warmUp, started);
+    firstPoint = cluster.progress?.points.length ?? 0; // the points this run passed: the warm-up's are not its own
+    await prepare(plan);
+    const hookContext = { parts: cluster.parts, setup: plan.setup, runId: plan.runId };
+    const snapshot = (): Promise<unknown> =>
+      system.snapshot ? systemHook('snapshot', () => system.snapshot!(hookContext)) : Promise.resolve(undefined);
+    const before = await snapshot();
     const history = new OperationHistory(path.join(options.reportDir, 'history.jsonl'));
-    nemesis = new Nemesis(cluster, history, session.log, session.code, session.projectRoot);
+    nemesis = new Nemesis(cluster, kinds, history, session.log, session.code, session.projectRoot);
     const faultPhase = await runFaultPhase({ cluster, session, scenario, seed: options.seed, plan, history, nemesis, connections });
     const settled = await settleAfterFaults({ cluster, session, scenario, plan, history, connections, ...faultPhase });
     unsettled = settled.unsettled;
@@ -351,14 +423,27 @@ async function runOnCluster(
       businessErrors: system.businessErrors,
       ...recorded,
     };
-    const verdicts = await runChecks(scenario.checks, system.checkers, observations);
+    // A system that never worked gets no verdict: the checkers would name its symptoms as violations.
+    if (warmUp) addWorked(session.worked, warmUp.summary.worked);
+    const broken = judgeRun(recorded.workflows, {
+      faultFree: plan.faults.length === 0,
+      worked: session.worked,
+      modules: modulesOf(session.code, cluster, scenario),
+    });
+    if (!noWarmUpFor(plan)) addWorked(session.worked, workedTypes(recorded.workflows));
+    const verdicts = broken ? [] : await runChecks(scenario.checks, system.checkers, observations);
+    const points = cluster.progress?.points.slice(firstPoint) ?? [];
+    writeFileAtomic(path.join(options.reportDir, 'points.jsonl'), points.map((p) => `${JSON.stringify(p)}\n`).join(''));
     return {
       plan,
       verdicts,
       branches,
       observations,
+      ...(warmUp ? { warmUp: warmUp.summary } : {}),
+      ...(broken ? { neverWorked: { line: broken, during: 'run' as const } } : {}),
       timings: {
         clusterStartMs: 0,
+        warmUpMs: warmUp?.summary.durationMs ?? 0,
         workloadMs: faultPhase.workloadMs,
         settleMs: settled.settleMs,
         checkMs: Date.now() - checkStarted,
@@ -367,11 +452,107 @@ async function runOnCluster(
       webUiUrl: cluster.webUiUrl,
       namespace: cluster.namespace,
       finalCode: nemesis.code,
+      pointOutcomes: faultPhase.pointOutcomes,
+      points,
     };
   } finally {
     if (!session.signal?.aborted) await restore(cluster, session.code, nemesis?.code, connections?.direct, unsettled);
     await Promise.allSettled([connections?.client.close(), connections?.direct.close()]);
   }
+}
+
+/** The warm-up on this run's cluster, its files under <reportDir>/warm-up. */
+function warmUpBeforeFaults(
+  cluster: Cluster,
+  session: SessionOptions,
+  options: SessionRunOptions,
+  connections: RunConnections,
+  prepare: (plan: Plan) => Promise<void>,
+): Promise<WarmUpResult> {
+  return runWarmUp({
+    cluster,
+    scenario: options.scenario,
+    seed: options.seed,
+    runId: options.plan.runId,
+    code: session.code,
+    connections,
+    prepare,
+    dir: path.join(options.reportDir, 'warm-up'),
+    logsDir: path.join(session.dataDir, 'logs'),
+    log: session.log,
+    signal: session.signal,
+  });
+}
+
+/**
+ * A run whose warm-up showed that the system never worked: no faults, no verdicts. Its report is the warm-up's
+ * (its operations, their histories under histories/) with the harness error's line.
+ */
+async function warmUpResult(
+  cluster: Cluster,
+  session: SessionOptions,
+  options: SessionRunOptions,
+  direct: Connection,
+  warmUp: WarmUpResult,
+  started: number,
+): Promise<RunResult> {
+  const { plan, outcomes } = warmUp;
+  const unsettled = outcomes.filter((o) => o.status === 'running').map((o) => o.workflowId);
+  const recorded = await observeHistories(
+    cluster,
+    direct,
+    outcomes,
+    unsettled,
+    session.code,
+    path.join(options.reportDir, 'histories'),
+    false,
+  );
+  return {
+    plan,
+    verdicts: [],
+    branches: [],
+    observations: {
+      plan,
+      history: warmUp.history.entries(),
+      outcomes,
+      before: undefined,
+      after: undefined,
+      unsettled,
+      settleWithinMs: options.scenario.settleWithinMs,
+      businessErrors: options.scenario.system.businessErrors,
+      ...recorded,
+    },
+    warmUp: warmUp.summary,
+    neverWorked: { line: warmUp.summary.neverWorked!, during: 'warm-up' },
+    pointOutcomes: [],
+    points: [],
+    timings: {
+      clusterStartMs: 0,
+      warmUpMs: warmUp.summary.durationMs,
+      workloadMs: 0,
+      settleMs: 0,
+      checkMs: 0,
+      totalMs: Date.now() - started,
+    },
+    webUiUrl: cluster.webUiUrl,
+    namespace: cluster.namespace,
+    finalCode: session.code,
+  };
+}
+
+/** Add what `more` saw working to `worked` (each type once). */
+function addWorked(worked: WorkedTypes, more: WorkedTypes): void {
+  worked.activities = [...new Set([...worked.activities, ...more.activities])].sort();
+  worked.workflows = [...new Set([...worked.workflows, ...more.workflows])].sort();
+}
+
+/** The never-worked line of a run that settled (neverWorked), judging only the types its warm-up did not see work. */
+function judgeRun(
+  workflows: readonly RecordedWorkflow[],
+  options: { faultFree: boolean; worked?: WorkedTypes; modules: NeverWorkedModules },
+): string | undefined {
+  const finding = neverWorked(workflows, options);
+  return finding && describeNeverWorked(finding, options.modules);
 }
 
 interface FaultPhaseOptions {
@@ -389,7 +570,9 @@ interface FaultPhaseOptions {
  * The workload through the client link while the nemesis applies the plan's faults; then every fault healed.
  * Returns the deadline every wait on a workflow shares, and when the faults were over.
  */
-async function runFaultPhase(options: FaultPhaseOptions): Promise<{ deadline: number; healedAt: number; workloadMs: number }> {
+async function runFaultPhase(
+  options: FaultPhaseOptions,
+): Promise<{ deadline: number; healedAt: number; workloadMs: number; pointOutcomes: PointOutcome[] }> {
   const { cluster, session, scenario, plan, history, nemesis } = options;
   const { log, signal } = session;
   log(
@@ -399,11 +582,15 @@ async function runFaultPhase(options: FaultPhaseOptions): Promise<{ deadline: nu
     () => log(`t+${(history.now() / 1000).toFixed(1)}s ${countDone(history.entries(), plan)}/${plan.operations.length} operations done`),
     5000,
   );
+  const direct = new Client({ connection: options.connections.direct, namespace: cluster.namespace });
+  const points = new PointNemesis(plan, cluster.progress, history, nemesis, log, signal, direct);
+  points.start();
   nemesis.start(plan.faults);
   const workloadStarted = Date.now();
   // One deadline for every wait on a workflow, the workload's and the settle's: a stuck workflow costs the settle
-  // bound once, not twice.
-  const deadline = workloadStarted + plan.faultPhaseEndsMs + scenario.settleWithinMs;
+  // bound once, not twice. Faults at points may last past the timed ones: their durations are added.
+  const pointFaultsMs = plan.faults.reduce((sum, f) => sum + (f.forMs ?? 0), 0);
+  const deadline = workloadStarted + plan.faultPhaseEndsMs + pointFaultsMs + scenario.settleWithinMs;
   const faultsOver = untilFaultsOver(plan, history, nemesis, signal);
   faultsOver.catch(() => undefined); // awaited below, unless the workload failed first
   let healedAt: number;
@@ -417,14 +604,24 @@ async function runFaultPhase(options: FaultPhaseOptions): Promise<{ deadline: nu
     });
     signal?.throwIfAborted();
     healedAt = await faultsOver;
+    // The faults placed at points that fired, applied and healed after their time (one that waits for an `until`
+    // point the workload never reached is healed with the rest below).
+    if (points.active) {
+      await points.settled();
+      await nemesis.settled();
+      healedAt = Math.max(healedAt, Date.now());
+    }
     signal?.throwIfAborted();
   } finally {
     clearInterval(progress);
+    points.stop();
     nemesis.cancel();
   }
+  const pointOutcomes = points.outcomes();
+  for (const outcome of pointOutcomes) if (!outcome.reached) log(`fault ${describeOutcome(outcome)}`);
   await cluster.healAll();
   history.record({ process: 'harness', type: 'ok', f: 'heal-all' });
-  return { deadline, healedAt, workloadMs: Date.now() - workloadStarted };
+  return { deadline, healedAt, workloadMs: Date.now() - workloadStarted, pointOutcomes };
 }
 
 /**
@@ -446,7 +643,7 @@ async function settleAfterFaults(
   return { outcomes, unsettled, settleMs: Date.now() - settleStarted };
 }
 
-/** Resolves when the plan's fault phase has passed and every fault the nemesis started has ended: that time. */
+/** Resolves when the plan's timed fault phase has passed and every fault the nemesis started has ended: that time. */
 async function untilFaultsOver(plan: Plan, history: OperationHistory, nemesis: Nemesis, signal?: AbortSignal): Promise<number> {
   // Wait out the fault phase, but not an interrupt: no fault fires after one (cancel clears them).
   const untilHealed = plan.faultPhaseEndsMs - history.now();

@@ -8,48 +8,31 @@ import { BUILT_IN_CHECKERS } from './checkers/built-in.ts';
 import { check, DefinitionError, isRecord, withFieldPrefix } from '../../base/definition.ts';
 import { type Duration, durationMs, type Timing, timingWindow } from '../../base/duration.ts';
 import { linkNames, type System } from './system.ts';
-import {
-  PERSISTENCE_ERRORS,
-  TEMPORAL_SERVICES,
-  type PersistenceFaults,
-  type TemporalService,
-} from '../../base/harness/temporal-services.ts';
 import { SERVICES_LINKS, SERVICES_PROCESSES } from './cluster/services-names.ts';
+import { BUILT_IN, type FaultAction, faultKindsOf } from './faults/index.ts';
+import { type AnyFaultKind, type Capability, CAPABILITY_MEANS, type FaultTargets } from './faults/kind.ts';
+import { TOXICS, type ToxicType } from './faults/links.ts';
+import type { ProcessTarget } from './faults/processes.ts';
+import { bindPoint, checkPoint, isPoint, pointNeeds, type ProgressPoint } from './points.ts';
 
 export { durationMs, timingWindow };
 export type { Duration, Timing };
 
-/** Every Toxiproxy toxic (toxiproxy 2.12). Attributes are the toxic's own, in its units (ms, KB/s, bytes, µs). */
-export const TOXICS = ['latency', 'bandwidth', 'slow_close', 'timeout', 'reset_peer', 'slicer', 'limit_data'] as const;
-export type ToxicType = (typeof TOXICS)[number];
-
-/** A process of the cluster: 'temporal', a part of the system, 'worker' (one the seeded generator picks) or 'worker-<n>'. */
-export type ProcessTarget = string;
-
-export type FaultAction =
-  | { kind: 'toxic'; link: string; toxic: ToxicType; stream?: 'upstream' | 'downstream'; attributes?: Record<string, number> }
-  | { kind: 'link-down'; link: string }
-  /** kill -9; healed by restarting it. */
-  | { kind: 'kill'; process: ProcessTarget }
-  /** SIGSTOP; healed by SIGCONT. */
-  | { kind: 'pause'; process: ProcessTarget }
-  /** A graceful restart (SIGTERM, wait for it to exit, start it again), as an operator's rolling restart does; nothing to heal. */
-  | { kind: 'restart'; process: ProcessTarget }
-  /** Replace every worker's code (e.g. deploy a fix); permanent. Paths are relative to the project root. */
-  | { kind: 'deploy'; workflows?: string; activities?: string }
-  /**
-   * The services cluster only: the server's own persistence fault injection. Each of `services` (default: history)
-   * restarts with `errors` (data store -> method -> error -> probability; e.g. ExecutionStore.UpdateWorkflowExecution
-   * ExecuteAndTimeout: 0.1 commits the write and answers with a timeout); healed by restarting without them.
-   */
-  | { kind: 'persistence'; errors: PersistenceFaults; services?: TemporalService[] };
+export { TOXICS, type ToxicType };
+export type { FaultAction, ProcessTarget, ProgressPoint };
 
 export interface FaultSpec {
   action: FaultAction;
-  /** When it starts, from the beginning of the workload. */
-  at: Timing;
-  /** How long it lasts before the harness heals it; until the end of the fault phase when absent. */
-  for?: Timing;
+  /**
+   * When it starts: a time from the beginning of the workload (fixed, or a window the seed picks from), or a point of
+   * the system's progress, where it lands exactly whatever the machine's speed (points.ts).
+   */
+  at: Timing | ProgressPoint;
+  /**
+   * How long it lasts before the harness heals it: a time (from when it was applied), or until a point. A fault at a
+   * time lasts until the fault phase ends when this is absent; a fault at a point must say.
+   */
+  for?: Timing | { until: ProgressPoint };
 }
 
 export interface WorkloadFields {
@@ -97,90 +80,27 @@ export interface BoundScenario<Params = unknown> extends Scenario {
   params: Params;
 }
 
-function checkAction(action: unknown, field: string): void {
-  check(isRecord(action), field, 'expected an object with a kind');
-  const a = action;
-  const name = (key: string): void =>
-    check(typeof a[key] === 'string' && a[key] !== '', `${field}.${key}`, `expected a name, got ${JSON.stringify(a[key])}`);
-  switch (a.kind) {
-    case 'toxic':
-      name('link');
-      check(
-        TOXICS.includes(a.toxic as ToxicType),
-        `${field}.toxic`,
-        `expected one of ${TOXICS.join(', ')}, got ${JSON.stringify(a.toxic)}`,
-      );
-      check(
-        a.stream === undefined || a.stream === 'upstream' || a.stream === 'downstream',
-        `${field}.stream`,
-        `expected upstream or downstream, got ${JSON.stringify(a.stream)}`,
-      );
-      check(
-        a.attributes === undefined ||
-          (isRecord(a.attributes) && Object.values(a.attributes).every((v) => typeof v === 'number' && Number.isFinite(v) && v >= 0)),
-        `${field}.attributes`,
-        'expected an object of non-negative numbers',
-      );
-      return;
-    case 'link-down':
-      name('link');
-      return;
-    case 'kill':
-    case 'pause':
-    case 'restart':
-      name('process');
-      return;
-    case 'deploy':
-      check(
-        typeof a.workflows === 'string' || typeof a.activities === 'string',
-        field,
-        'a deploy names the new workflows and/or activities module',
-      );
-      return;
-    case 'persistence':
-      checkPersistenceFaults(a.errors, `${field}.errors`);
-      check(
-        a.services === undefined ||
-          (Array.isArray(a.services) &&
-            a.services.length > 0 &&
-            a.services.every((svc) => TEMPORAL_SERVICES.includes(svc as TemporalService))),
-        `${field}.services`,
-        `expected a non-empty list of ${TEMPORAL_SERVICES.join(', ')}, got ${JSON.stringify(a.services)}`,
-      );
-      return;
-    default:
-      throw new DefinitionError(
-        `${field}.kind: expected toxic, link-down, kill, pause, restart, deploy or persistence, got ${JSON.stringify(a.kind)}`,
-      );
-  }
-}
+/** A fault's `for`, when it is `{ until: point }`. */
+export const untilPoint = (lasting: FaultSpec['for']): ProgressPoint | undefined =>
+  isRecord(lasting) && 'until' in lasting ? (lasting as { until: ProgressPoint }).until : undefined;
 
-function checkPersistenceFaults(errors: unknown, field: string): void {
-  const example = 'e.g. { ExecutionStore: { UpdateWorkflowExecution: { ExecuteAndTimeout: 0.1 } } }';
-  check(isRecord(errors) && Object.keys(errors).length > 0, field, `expected data store -> method -> error -> probability, ${example}`);
-  for (const [store, methods] of Object.entries(errors as Record<string, unknown>)) {
+/** The checks of one fault that need its kind: its action's shape, and how a kind may be placed and last. */
+function checkFaultOfKind(fault: FaultSpec, i: number, kind: AnyFaultKind): void {
+  const field = `faults[${i}]`;
+  kind.validate(fault.action as Record<string, unknown>, `${field}.action`);
+  const atPoint = isPoint(fault.at);
+  if (kind.atPointOnly)
     check(
-      /^[A-Z][A-Za-z]*Store$|^Queue(V2)?$/.test(store) && isRecord(methods) && Object.keys(methods).length > 0,
-      `${field}.${store}`,
-      `expected a data store (ExecutionStore, TaskStore, ShardStore, ...) holding methods, ${example}`,
+      atPoint,
+      `${field}.at`,
+      `a ${kind.kind} acts on what a point holds: place it at a point ({ request: link, kind, on: 'answered' } or { activity, on })`,
     );
-    for (const [method, byError] of Object.entries(methods as Record<string, unknown>)) {
-      check(
-        isRecord(byError) && Object.keys(byError).length > 0,
-        `${field}.${store}.${method}`,
-        `expected error -> probability, ${example}`,
-      );
-      for (const [error, p] of Object.entries(byError as Record<string, unknown>)) {
-        const at = `${field}.${store}.${method}.${error}`;
-        check(
-          PERSISTENCE_ERRORS.includes(error as (typeof PERSISTENCE_ERRORS)[number]),
-          at,
-          `expected one of ${PERSISTENCE_ERRORS.join(', ')}`,
-        );
-        check(typeof p === 'number' && p > 0 && p <= 1, at, `expected a probability in (0, 1], got ${JSON.stringify(p)}`);
-      }
-    }
-  }
+  if (atPoint && kind.heal)
+    check(
+      fault.for !== undefined,
+      `${field}.for`,
+      `a ${kind.kind} placed at a point needs to say how long it lasts: a time ('2s'), or { until: point }`,
+    );
 }
 
 /** Check a scenario's shape and fill in its defaults. Throws DefinitionError naming the field. */
@@ -205,16 +125,28 @@ export function defineScenario(spec: ScenarioSpec): Scenario {
   check(Array.isArray(s.faults), 'faults', 'expected a list (it may be empty)');
   (s.faults as unknown[]).forEach((fault, i) => {
     check(isRecord(fault), `faults[${i}]`, 'expected an object with action and at');
-    checkAction(fault.action, `faults[${i}].action`);
-    const [, latest] = timingWindow(fault.at, `faults[${i}].at`);
-    // The workload starts within spreadOver and must settle within settleWithin after that: a fault that may start
-    // later would land on a finished run (or keep a finished run waiting for it), and prove nothing.
     check(
-      latest <= spreadOverMs + settleWithinMs,
-      `faults[${i}].at`,
-      `may start ${latest / 1000} s in, after the run's work is bounded to end (workload.spreadOver ${spreadOverMs / 1000} s + settleWithin ${settleWithinMs / 1000} s); start it earlier or raise settleWithin`,
+      isRecord(fault.action) && typeof fault.action.kind === 'string' && fault.action.kind !== '',
+      `faults[${i}].action`,
+      'expected an object with a kind',
     );
-    if (fault.for !== undefined) timingWindow(fault.for, `faults[${i}].for`);
+    if (isPoint(fault.at)) checkPoint(fault.at, `faults[${i}].at`);
+    else {
+      const [, latest] = timingWindow(fault.at, `faults[${i}].at`);
+      // The workload starts within spreadOver and must settle within settleWithin after that: a fault that may start
+      // later would land on a finished run (or keep a finished run waiting for it), and prove nothing.
+      check(
+        latest <= spreadOverMs + settleWithinMs,
+        `faults[${i}].at`,
+        `may start ${latest / 1000} s in, after the run's work is bounded to end (workload.spreadOver ${spreadOverMs / 1000} s + settleWithin ${settleWithinMs / 1000} s); start it earlier or raise settleWithin`,
+      );
+    }
+    const until = untilPoint(fault.for as FaultSpec['for']);
+    if (until !== undefined) checkPoint(until, `faults[${i}].for.until`);
+    else if (fault.for !== undefined) timingWindow(fault.for, `faults[${i}].for`);
+    // A kind of the system's own is checked when the scenario meets its system (bindScenario).
+    if (BUILT_IN.has(fault.action.kind as string))
+      checkFaultOfKind(fault as unknown as FaultSpec, i, BUILT_IN.of(fault.action as { kind: string }));
   });
   if (s.checks !== undefined) {
     check(Array.isArray(s.checks) && s.checks.length > 0, 'checks', 'expected a non-empty list of checker names (or leave it out for all)');
@@ -227,15 +159,6 @@ export function defineScenario(spec: ScenarioSpec): Scenario {
     'cluster',
     `expected 'services' (or leave it out for any cluster), got ${JSON.stringify(s.cluster)}`,
   );
-  if (s.cluster !== 'services') {
-    (s.faults as FaultSpec[]).forEach((fault, i) =>
-      check(
-        fault.action.kind !== 'persistence',
-        `faults[${i}].action.kind`,
-        "a persistence fault needs the services cluster: add cluster: 'services' to the scenario",
-      ),
-    );
-  }
   check(
     s.workers === undefined || (Number.isSafeInteger(s.workers) && (s.workers as number) >= 1 && (s.workers as number) <= 8),
     'workers',
@@ -249,48 +172,66 @@ export function defineScenario(spec: ScenarioSpec): Scenario {
   return { ...spec, settleWithinMs, spreadOverMs };
 }
 
-/** Where each fault's target must be found, as names the system and its cluster give. */
+/** The names a scenario's faults may target on the system, given the cluster it needs and the workers it runs. */
+export function faultTargets(system: Pick<System, 'parts' | 'partLinks'>, cluster: Scenario['cluster'], workers: number): FaultTargets {
+  const services = cluster === 'services';
+  return {
+    links: [...linkNames(system), ...(services ? SERVICES_LINKS : [])],
+    parts: Object.keys(system.parts),
+    temporal: services ? SERVICES_PROCESSES : ['temporal'],
+    workers,
+    ...(services ? { cluster: 'services' as const } : {}),
+  };
+}
+
+/** Each fault's kind, names and points checked against the system (bindScenario). */
 function checkTargets(scenario: Scenario, system: System, workers: number): void {
-  const services = scenario.cluster === 'services';
-  const links = [...linkNames(system), ...(services ? SERVICES_LINKS : [])];
-  const temporal = services ? SERVICES_PROCESSES : ['temporal'];
-  const processes = [...temporal, ...Object.keys(system.parts), 'worker', ...Array.from({ length: workers }, (_, i) => `worker-${i + 1}`)];
+  const kinds = faultKindsOf(system);
+  const targets = faultTargets(system, scenario.cluster, workers);
+  const gated = system.partLinks.filter((link) => link.from === 'worker').map((link) => link.name);
   scenario.faults.forEach((fault, i) => {
-    const action = fault.action;
-    const field = `faults[${i}].action`;
-    if (action.kind === 'toxic' || action.kind === 'link-down') {
-      check(links.includes(action.link), `${field}.link`, `expected one of ${links.join(', ')}, got ${JSON.stringify(action.link)}`);
-    }
-    if (action.kind === 'kill' || action.kind === 'pause' || action.kind === 'restart') {
-      const worker = /^worker-(\d+)$/.exec(action.process);
-      const message = worker
-        ? `the scenario runs ${workers} worker(s): worker-1 to worker-${workers}, or 'worker' for one picked by the seed; got ${JSON.stringify(action.process)}`
-        : `expected one of ${processes.join(', ')}, got ${JSON.stringify(action.process)}`;
-      check(processes.includes(action.process), `${field}.process`, message);
-    }
+    const kind = kinds.of(fault.action, `faults[${i}].action`);
+    checkFaultOfKind(fault, i, kind);
+    kind.bind?.(fault.action as never, `faults[${i}].action`, targets);
+    if (isPoint(fault.at)) bindPoint(fault.at, `faults[${i}].at`, gated);
+    const until = untilPoint(fault.for);
+    if (until) bindPoint(until, `faults[${i}].for.until`, gated);
   });
 }
 
+/** What a cluster provider offers, as checkScenarioCluster reads it. */
+export interface ProviderOffer {
+  name: string;
+  capabilities: readonly Capability[];
+}
+
 /**
- * Check that a scenario can run on the cluster a provider gives: a services scenario only on the services
- * cluster, and a scenario that kills or pauses the dev server ('temporal') not there. Throws DefinitionError.
+ * Check that a scenario can run on the cluster a provider gives: a services scenario only on the services cluster,
+ * and each fault only where the cluster offers what its kind and its points need (the dev server to kill, the
+ * activity probe, request gates...). Throws DefinitionError naming the fault.
  */
-export function checkScenarioCluster(scenario: Scenario, provider: string): void {
+export function checkScenarioCluster(scenario: Scenario & { system?: Pick<System, 'faultKinds'> }, provider: ProviderOffer): void {
   if (scenario.cluster === 'services') {
     check(
-      provider === 'services',
+      provider.name === 'services',
       'cluster',
-      `scenario ${scenario.name} faults the inside of a Temporal cluster: run it with --cluster services (this run has ${provider})`,
+      `scenario ${scenario.name} faults the inside of a Temporal cluster: run it with --cluster services (this run has ${provider.name})`,
     );
-    return;
   }
-  if (provider !== 'services') return;
+  const kinds = scenario.system ? faultKindsOf(scenario.system) : BUILT_IN;
   scenario.faults.forEach((fault, i) => {
-    const { action } = fault;
+    const kind = kinds.of(fault.action, `faults[${i}].action`);
+    const until = untilPoint(fault.for);
+    const needs = [
+      ...kind.needs(fault.action as never),
+      ...(isPoint(fault.at) ? pointNeeds(fault.at) : []),
+      ...(until ? pointNeeds(until) : []),
+    ];
+    const missing = needs.find((capability) => !provider.capabilities.includes(capability));
     check(
-      !((action.kind === 'kill' || action.kind === 'pause' || action.kind === 'restart') && action.process === 'temporal'),
-      `faults[${i}].action.process`,
-      `scenario ${scenario.name} faults 'temporal', the dev server, which the services cluster does not run: run it on another cluster (its Temporal processes are ${SERVICES_PROCESSES.join(', ')})`,
+      missing === undefined,
+      `faults[${i}]`,
+      `${kind.describe(fault.action as never)} needs ${CAPABILITY_MEANS[missing!]}, which the ${provider.name} cluster does not offer`,
     );
   });
 }

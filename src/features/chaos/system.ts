@@ -7,7 +7,7 @@
  *
  * The engine knows nothing of any particular system: the packaged bank and store are one user of this API.
  */
-import { check, isRecord } from '../../base/definition.ts';
+import { check, isRecord, withFieldPrefix } from '../../base/definition.ts';
 import { type Duration } from '../../base/duration.ts';
 import { UsageError } from '../../base/errors.ts';
 import type { Random } from '../../base/random.ts';
@@ -15,6 +15,8 @@ import { checkSystemParts, KEBAB, type PartAddress, type PartLink, type PartSpec
 import type { Verdict } from './checkers/verdict.ts';
 import type { RunObservations, OperationOutcome } from './observations.ts';
 import type { PlannedOperation } from './plan.ts';
+import { BUILT_IN } from './faults/index.ts';
+import { type AnyFaultKind, defineFaultKind, type FaultKind } from './faults/kind.ts';
 
 /** The system's own code failed: its workload, a hook or a checker threw. The message says which; the CLI adds the system's file. */
 export class SystemCodeError extends UsageError {
@@ -123,6 +125,8 @@ export interface SystemSpec<Params = Record<string, unknown>, Setup = unknown, S
    * an activity retried after one is a bug whatever its retry policy says (checked by business-errors-not-retried).
    */
   businessErrors?: string[];
+  /** Fault kinds of the system's own (`defineFaultKind`), which its scenarios may use next to the built-in ones. */
+  faultKinds?: FaultKind[];
 }
 
 /** A checked system definition. */
@@ -130,6 +134,7 @@ export type System<Params = Record<string, unknown>, Setup = unknown, Snapshot =
   parts: Record<string, PartSpec>;
   checkers: CheckerSpec<Snapshot, Setup>[];
   businessErrors: string[];
+  faultKinds: AnyFaultKind[];
   /** The links of this system, beyond worker-temporal and client-temporal: worker-<part> and <part>-<dependency>. */
   partLinks: PartLink[];
 };
@@ -176,12 +181,23 @@ export function defineSystem<Params = Record<string, unknown>, Setup = unknown, 
     'expected a list of failure type names',
   );
 
+  const faultKinds = (s.faultKinds ?? []) as unknown[];
+  check(Array.isArray(faultKinds), 'faultKinds', 'expected a list of defineFaultKind(...)');
+  const kindNames = new Set(BUILT_IN.names);
+  faultKinds.forEach((kind, i) => {
+    withFieldPrefix(`faultKinds[${i}]: `, () => defineFaultKind(kind as FaultKind));
+    const name = (kind as FaultKind).kind;
+    check(!kindNames.has(name), `faultKinds[${i}].kind`, `${name} is ${BUILT_IN.has(name) ? 'a built-in fault kind' : 'given twice'}`);
+    kindNames.add(name);
+  });
+
   return {
     ...spec,
     parts,
     workers,
     checkers: checkers as CheckerSpec<Snapshot, Setup>[],
     businessErrors: businessErrors as string[],
+    faultKinds: faultKinds as AnyFaultKind[],
     partLinks,
   };
 }

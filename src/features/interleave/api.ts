@@ -101,6 +101,14 @@ function relativeSpecifier(file: string, from: string): string {
 }
 
 /**
+ * A TypeScript module's import specifier as every module setting resolves it: with the extension of its output
+ * (`order.ts` as `order.js`), which NodeNext requires (TS2835 without one) and Bundler, vitest and tsx accept.
+ */
+function importSpecifier(file: string, from: string): string {
+  return relativeSpecifier(file, from).replace(/\.([cm]?)tsx?$/, (_, kind: string) => `.${kind}js`);
+}
+
+/**
  * The failing ordering as a vitest regression test: it replays the ordering against the workflows and fails while
  * any property still breaks under it. `definitionFile` and `workflowsPath` are imported relative to the test file.
  */
@@ -119,7 +127,7 @@ export function saveRegressionTest(
     "import { fileURLToPath } from 'node:url';",
     "import { replayOrdering, type SavedOrdering } from 'tempest/interleave';",
     "import { expect, it } from 'vitest';",
-    `import interleavings from '${relativeSpecifier(file, definitionFile).replace(/\.ts$/, '')}';`,
+    `import interleavings from '${importSpecifier(file, definitionFile)}';`,
     '',
     `const workflowsPath = fileURLToPath(new URL('${relativeSpecifier(file, workflowsPath)}', import.meta.url));`,
     `const saved: SavedOrdering = ${JSON.stringify(saved, null, 2)};`,

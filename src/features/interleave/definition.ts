@@ -4,7 +4,7 @@
  * cancellation request), and the properties every run must keep. Validated eagerly: a wrong field is a
  * DefinitionError naming it.
  */
-import { type Duration, formatDuration, parseDuration } from '../../base/duration.ts';
+import { type Duration, formatDuration, parseClockTime, parseDuration } from '../../base/duration.ts';
 import { check, isRecord } from '../../base/definition.ts';
 import type { InterleavingRun } from './run-record.ts';
 
@@ -22,6 +22,7 @@ export interface ActivityDoubleSpec {
   fails?: readonly ActivityFailureSpec[];
 }
 
+/** `after`: not before this point on the workflow clock, as an offset ('+23h59m', as at() takes it) or a duration ('23h59m'). */
 export type EventSpec =
   /** A signal, by name, with its arguments. */
   | { signal: string; args?: readonly unknown[]; after?: Duration }
@@ -107,7 +108,7 @@ function resolveEvent(event: unknown, field: string, timeBoundMs: number | undef
     field,
     `expected { signal: 'name', args?: [...] }, { update: 'name', args?: [...] } or { cancel: true }, got ${JSON.stringify(event)}`,
   );
-  const afterMs = event.after === undefined ? 0 : virtualMs(event.after, `${field}.after`);
+  const afterMs = event.after === undefined ? 0 : parseClockTime(event.after, `${field}.after`);
   const bound = timeBoundMs ?? DEFAULT_TIME_BOUND_MS;
   check(
     afterMs < bound,

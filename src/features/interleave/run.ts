@@ -12,7 +12,7 @@
  */
 import { WorkflowUpdateStage } from '@temporalio/client';
 import { formatDuration } from '../../base/duration.ts';
-import { HarnessError, UsageError } from '../../base/errors.ts';
+import { HarnessError, NeverWorkedError, UsageError } from '../../base/errors.ts';
 import { ClockHeldError } from '../../base/harness/virtual-clock.ts';
 import type { RunningTimer } from '../../base/history/progress.ts';
 import { type Interleavings, type ResolvedEvent, timeBoundOf } from './definition.ts';
@@ -20,6 +20,8 @@ import type { RunCalls } from './doubles.ts';
 import { ExecutionTree, type Waiting } from './executions.ts';
 import type { InterleavingRun, Step, TimedStep, UpdateRecord } from './run-record.ts';
 import type { InterleaveSession } from './session.ts';
+import { describeNeverWorked, neverWorked, workedTypes } from '../../base/history/never-worked.ts';
+import { shownPath } from '../../base/modules/user-module.ts';
 
 /** Real time with no sign of progress while the run still waits for something: it stopped making progress. */
 const QUIET_MS = 2000;
@@ -171,6 +173,7 @@ class Run {
     this.startMs = this.tree.root.runs[0]!.progress.startedAtMs ?? 0;
     this.nowMs = this.startMs;
     await this.settle();
+    await neverServed(this.session, this.tree);
   }
 
   /**
@@ -485,6 +488,29 @@ class Run {
   }
 }
 
+/**
+ * The first workflow task runs before any ordering's choice, so it is the same in every ordering: until one run's
+ * first task completed, a first task that fails means the workflow code never works, a harness error naming the
+ * module, the workflow, the error and its first frame (exit 2), never a property of an ordering.
+ */
+async function neverServed(session: InterleaveSession, tree: ExecutionTree): Promise<void> {
+  if (session.served) return;
+  const { workflowId, workflowType } = tree.root;
+  const record = { workflowId, workflowType, events: tree.root.runs[0]!.history.events ?? [] };
+  const finding = neverWorked([record], { faultFree: true });
+  if (!finding) {
+    session.served = workedTypes([record]).workflows.length > 0;
+    return;
+  }
+  await session.workflow
+    .getHandle(workflowId)
+    .terminate('tempest: the workflow code never worked')
+    .catch(() => undefined);
+  throw new NeverWorkedError(
+    describeNeverWorked(finding, { activities: 'the activity doubles', workflows: shownPath(session.workflowsPath) }),
+  );
+}
+
 export async function runOrdering(options: RunOptions): Promise<InterleavingRun> {
   const run = new Run(options, options.session);
   let stuck: string | undefined;
@@ -533,7 +559,7 @@ export async function runOrdering(options: RunOptions): Promise<InterleavingRun>
     return record;
   } catch (error) {
     if (error instanceof RunBrokeError || !failed) throw error;
-    if (error instanceof InterleaveError) {
+    if (error instanceof InterleaveError || error instanceof NeverWorkedError) {
       await run.finish(false).catch(() => undefined);
       throw error;
     }

@@ -44,6 +44,10 @@ export interface SessionOptions {
 }
 
 export interface InterleaveSession extends AsyncDisposable {
+  /** The explored workflows module, as the session bundled it. */
+  workflowsPath: string;
+  /** Some run's first workflow task completed: the workflow code works, whatever a later ordering does to it. */
+  served: boolean;
   env: TestWorkflowEnvironment;
   /** A plain client: the time-skipping one lets time run while it waits for a result. */
   workflow: WorkflowClient;
@@ -228,6 +232,8 @@ export async function openSession(options: SessionOptions): Promise<InterleaveSe
       );
   };
   return {
+    workflowsPath: options.workflowsPath,
+    served: false,
     env,
     workflow,
     clock: VirtualClock.of(env),

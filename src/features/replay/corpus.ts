@@ -9,7 +9,7 @@ import path from 'node:path';
 import { glob } from 'tinyglobby';
 import { oneLine, UsageError } from '../../base/errors.ts';
 import { writeFileAtomic } from '../../base/files.ts';
-import { HistoryFileError, type LoadedHistory, loadHistories } from '../../base/history/history-file.ts';
+import { HistoryFileError, type LoadedHistory, loadHistoryFile, parseHistory } from '../../base/history/history-file.ts';
 
 export const MANIFEST_FILE = 'manifest.json';
 export const MANIFEST_SCHEMA = 'tempest.histories/v1';
@@ -197,17 +197,89 @@ export function throwHistoryProblems(problems: readonly Error[]): never {
   throw new UsageError(problems.map((p) => p.message).join('\n'), { cause: problems[0] });
 }
 
-/** The histories of files, directories and globs, every one loaded first: a file that is not a usable history stops the run before anything is replayed. */
-export async function loadCorpusHistories(inputs: readonly string[]): Promise<LoadedHistory[]> {
+/**
+ * One of `count` parts of a corpus (index 1 to count), for a CI matrix: every machine lists the same histories in
+ * the same order (the sorted files, each line of a .jsonl export on its own) and replays every count-th one, starting
+ * at its index. The same inputs split the same way on every machine, the parts never overlap, and together they are
+ * the whole corpus; their sizes differ by one at most.
+ */
+export interface Shard {
+  index: number;
+  count: number;
+}
+
+/** `--shard 2/4`, checked: a UsageError naming the flag when it is not i/n with 1 <= i <= n. */
+export function parseShard(text: string): Shard {
+  const match = /^(\d+)\/(\d+)$/.exec(text);
+  const [index, count] = match ? [Number(match[1]), Number(match[2])] : [NaN, NaN];
+  if (!match || count < 1 || count > 10_000 || index < 1 || index > count)
+    throw new UsageError(`--shard must be i/n, this machine's part of n (1 <= i <= n <= 10000), such as 1/4, got '${text}'`);
+  return { index, count };
+}
+
+/** The history sources of `files` in the one order every shard agrees on: a .json file, or each non-empty line of a .jsonl. */
+type HistorySource = { file: string } | { file: string; line: number; text: string };
+
+async function historySources(files: readonly string[]): Promise<{ sources: HistorySource[]; problems: Error[] }> {
+  const sources: HistorySource[] = [];
+  const problems: Error[] = [];
+  for (const file of files) {
+    if (!file.endsWith('.jsonl')) {
+      sources.push({ file });
+      continue;
+    }
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      problems.push(new HistoryFileError(file, `cannot read: ${(error as NodeJS.ErrnoException).code ?? oneLine(error)}`));
+      continue;
+    }
+    const lines = text.split('\n').flatMap((line, i) => (line.trim() === '' ? [] : [{ file, line: i + 1, text: line }]));
+    if (lines.length === 0) problems.push(new HistoryFileError(file, 'not a Temporal history export: the file has no lines'));
+    sources.push(...lines);
+  }
+  return { sources, problems };
+}
+
+/** The sources of one shard: every count-th, from its index. */
+export function shardOf<T>(sources: readonly T[], shard: Shard | undefined): T[] {
+  return shard ? sources.filter((_, i) => i % shard.count === shard.index - 1) : [...sources];
+}
+
+export interface CorpusPart {
+  histories: LoadedHistory[];
+  /** How many histories the inputs hold in all shards together. */
+  total: number;
+}
+
+/**
+ * The histories of files, directories and globs (only `shard`'s part of them, when given), every one loaded
+ * first: a file that is not a usable history stops the run before anything is replayed.
+ */
+export async function loadCorpusPart(inputs: readonly string[], options: { shard?: Shard } = {}): Promise<CorpusPart> {
   let files: string[];
   try {
     files = await findHistoryFiles(inputs);
   } catch (error) {
     throw new UsageError((error as Error).message, { cause: error });
   }
-  const manifest = manifestIndex(files);
-  const loaded = await Promise.allSettled(files.map((file) => loadHistories(file, (source) => manifest.get(source)?.workflowId)));
-  const problems = loaded.flatMap((r) => (r.status === 'rejected' ? [r.reason as Error] : []));
+  const { sources, problems } = await historySources(files);
+  const mine = shardOf(sources, options.shard);
+  const manifest = manifestIndex(files.filter((file) => !file.endsWith('.jsonl')));
+  const loaded = await Promise.allSettled(
+    mine.map(async (source) =>
+      'line' in source
+        ? parseHistory(`${source.file}:${source.line}`, source.text)
+        : loadHistoryFile(source.file, manifest.get(source.file)?.workflowId),
+    ),
+  );
+  problems.push(...loaded.flatMap((r) => (r.status === 'rejected' ? [r.reason as Error] : [])));
   if (problems.length > 0) throwHistoryProblems(problems);
-  return loaded.flatMap((r) => (r as PromiseFulfilledResult<LoadedHistory[]>).value);
+  return { histories: loaded.map((r) => (r as PromiseFulfilledResult<LoadedHistory>).value), total: sources.length };
+}
+
+/** Every history of files, directories and globs, loaded first: a file that is not a usable history stops the run before anything is replayed. */
+export async function loadCorpusHistories(inputs: readonly string[]): Promise<LoadedHistory[]> {
+  return (await loadCorpusPart(inputs)).histories;
 }

@@ -2,14 +2,27 @@
  * `tempest bench run` and `tempest bench compare`: measure the suites into a versioned JSON report, and compare two
  * reports with real statistics (exit 1 when a significant regression exceeds the threshold).
  */
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { compareReports, DEFAULT_COMPARE_OPTIONS } from '../../../features/bench/compare.ts';
+import {
+  type CompareOptions,
+  compareReports,
+  type Comparison,
+  DEFAULT_COMPARE_OPTIONS,
+  DEFAULT_MAX_OTHER_WORK_SHARE,
+} from '../../../features/bench/compare.ts';
+import { judgeAbReport } from '../../../features/bench/judge-ab.ts';
+import { abPlan } from '../../../features/bench/ab.ts';
+import { parseAddress } from '../../../base/harness/parts.ts';
+import type { PartAddress } from '../../../base/system-spec.ts';
+import type { ClusterOptions } from '../../../features/replay/record.ts';
+import { type ConnectionFlags, connectionFromFlags } from '../connection-flags.ts';
+import { type AbFlags, isAb, resolveSides } from './bench-sides.ts';
 import { keepFailureLogs, writeFileAtomic } from '../../../base/files.ts';
 import { cleanupStaleRuns, RunRegistry } from '../../../base/harness/run-registry.ts';
 import { formatEnvironmentValue, formatValue, overheadCells, shortSha } from '../../../features/bench/format.ts';
-import { harnessOverhead } from '../../../features/bench/overhead.ts';
+import { harnessOverhead, type OverheadRow } from '../../../features/bench/overhead.ts';
 import { renderHtml } from '../../../features/bench/render-html.ts';
 import { renderMarkdown, verdictHeadline } from '../../../features/bench/render-markdown.ts';
 import { type BenchReport, readReport } from '../../../features/bench/report.ts';
@@ -22,26 +35,39 @@ import { loadWorkloads } from '../../../features/bench/workload.ts';
 import { loadSystem } from '../../../features/chaos/catalog.ts';
 import type { Project } from '../../../base/config/config.ts';
 import { checkWorkerCode, type ProjectFlags, probed, projectOf, shownPath } from '../project.ts';
-import { decimalFlag, existingFileFlag } from '../flags.ts';
-import { EXIT, firstLine, HarnessError, Interrupted, UsageError } from '../../../base/errors.ts';
+import { checkWritable, decimalFlag, existingFileFlag, secondsFlag, seedFlag, wholeNumber } from '../flags.ts';
+import { EXIT, firstLine, HarnessError, Interrupted, NeverWorkedError, UsageError } from '../../../base/errors.ts';
 import { interruptSignal, unlessInterrupted } from '../interrupt.ts';
 
-export interface BenchRunOptions extends ProjectFlags {
-  suite?: string;
-  out?: string;
-  quick?: boolean;
-  json?: boolean;
-  dataDir?: string;
-  concurrency?: string;
-  activities?: string;
-}
-
-export interface BenchCompareOptions {
+export interface GateFlags {
   threshold?: string;
   alpha?: string;
   markdown?: string;
   html?: string;
   json?: boolean;
+}
+
+/** `--cluster external --address <host:port> [--namespace]` and the connection flags. */
+export interface ExternalFlags extends ConnectionFlags {
+  cluster?: string;
+  address?: string;
+  namespace?: string;
+}
+
+export interface BenchRunOptions extends ProjectFlags, AbFlags, GateFlags, ExternalFlags {
+  suite?: string;
+  out?: string;
+  quick?: boolean;
+  dataDir?: string;
+  concurrency?: string;
+  pairs?: string;
+  maxDuration?: string;
+  seed?: string;
+  part?: string[];
+}
+
+export interface BenchCompareOptions extends GateFlags {
+  maxOtherWork?: string;
 }
 
 export function listSuites(): void {
@@ -81,7 +107,7 @@ export function parseConcurrency(value: string | undefined): number[] | undefine
 }
 
 /** What the suites measure: the project's system and workloads (a bad module is a usage error naming it). */
-async function benchTarget(options: ProjectFlags & { activities?: string }, suites: readonly BenchSuite[]): Promise<BenchTarget> {
+export async function benchTarget(options: ProjectFlags & { activities?: string }, suites: readonly BenchSuite[]): Promise<BenchTarget> {
   const project = await projectOf(options);
   await probed([project.system, project.benchmarks], 'system or benchmarks');
   const needsSystem = suites.some((suite) => suite.name !== 'replay');
@@ -105,7 +131,8 @@ async function benchTarget(options: ProjectFlags & { activities?: string }, suit
     );
   }
   if (system && needsSystem) {
-    const types = await checkWorkerCode(system);
+    // A bench's workers get every part (startParts), in this process.
+    const types = await checkWorkerCode({ ...system, parts: Object.keys(system.parts), corpus: project.corpus });
     const unknown = workloads.find((workload) => types.length > 0 && !types.includes(workload.workflowType));
     if (unknown) {
       throw new UsageError(
@@ -116,62 +143,217 @@ async function benchTarget(options: ProjectFlags & { activities?: string }, suit
   return { project, system, workloads };
 }
 
-export async function runBench(options: BenchRunOptions): Promise<void> {
-  const suites = parseSuites(options.suite);
+/** The flags of `bench run` that only an A/B run (`--base...`) or only an external cluster takes. */
+function checkRunFlags(options: BenchRunOptions, suites: readonly BenchSuite[]): void {
+  const ab = isAb(options);
+  const abOnly: [string, unknown][] = [
+    ['--pairs', options.pairs],
+    ['--max-duration', options.maxDuration],
+    ['--threshold', options.threshold],
+    ['--alpha', options.alpha],
+    ['--markdown', options.markdown],
+    ['--html', options.html],
+    ['--workflows', options.workflows],
+    ['--seed', options.seed],
+  ];
+  const given = abOnly.find(([, value]) => value !== undefined);
+  if (!ab && given) throw new UsageError(`${given[0]} applies to an A/B run: give --base <ref|dir>, --base-activities or --base-workflows`);
+  if (ab) {
+    const without = suites.filter((suite) => !suite.ab).map((suite) => suite.name);
+    if (without.length > 0)
+      throw new UsageError(
+        `--base measures A/B, which the ${without.join(', ')} suite${without.length === 1 ? '' : 's'} cannot; run --suite throughput`,
+      );
+  }
+  const cluster = options.cluster ?? 'dev';
+  if (cluster !== 'dev' && cluster !== 'external')
+    throw new UsageError(`--cluster must be dev (a dev server of the run's own) or external, got '${cluster}'`);
+  if (cluster === 'external' && options.address === undefined)
+    throw new UsageError("--cluster external needs --address <host:port> of the cluster's frontend");
+  if (cluster !== 'external' && (options.address !== undefined || options.namespace !== undefined))
+    throw new UsageError('--address and --namespace name an existing cluster: give --cluster external too');
+  if (cluster === 'external' && suites.some((suite) => suite.name === 'throughput-services'))
+    throw new UsageError(
+      '--cluster external measures on that cluster: the throughput-services suite starts a cluster of its own; leave it out',
+    );
+}
+
+/** `--cluster external --address ... [--namespace] [--tls...] [--api-key-env]`: the cluster to measure on. */
+export function externalCluster(options: ExternalFlags): ClusterOptions | undefined {
+  if ((options.cluster ?? 'dev') !== 'external') return undefined;
+  if (!/^[^\s]+:\d{1,5}$/.test(options.address!)) throw new UsageError(`--address must be host:port, got '${options.address}'`);
+  return { address: options.address!, namespace: options.namespace ?? 'default', ...connectionFromFlags(options) };
+}
+
+/** `--part <name>=<host:port>`, once per part: parts that already run, used instead of starting the system's. */
+export function parsePartFlags(values: readonly string[] | undefined): Record<string, PartAddress> | undefined {
+  if (!values || values.length === 0) return undefined;
+  const parts: Record<string, PartAddress> = {};
+  for (const value of values) {
+    const match = /^([A-Za-z][\w-]*)=([^\s:]+:\d{1,5})$/.exec(value);
+    if (!match) throw new UsageError(`--part must be <name>=<host:port>, got '${value}'`);
+    if (match[1]! in parts) throw new UsageError(`--part ${match[1]} is given more than once`);
+    parts[match[1]!] = parseAddress(match[2]!);
+  }
+  return parts;
+}
+
+/** `--threshold`, `--alpha` (and for compare `--max-other-work`): the gate's options. */
+export function gateOptions(options: GateFlags & { maxOtherWork?: string }): CompareOptions {
+  return {
+    thresholdPercent: decimalFlag(
+      '--threshold',
+      options.threshold,
+      DEFAULT_COMPARE_OPTIONS.thresholdPercent,
+      (v) => v > 0,
+      'a positive number of percent, e.g. 10',
+    ),
+    alpha: decimalFlag(
+      '--alpha',
+      options.alpha,
+      DEFAULT_COMPARE_OPTIONS.alpha,
+      (v) => v > 0 && v < 1,
+      'a significance level between 0 and 1, e.g. 0.05',
+    ),
+    maxOtherWorkShare: decimalFlag(
+      '--max-other-work',
+      options.maxOtherWork,
+      DEFAULT_MAX_OTHER_WORK_SHARE,
+      (v) => v >= 0 && v <= 1,
+      'a share of the cores between 0 and 1, e.g. 0.25',
+    ),
+  };
+}
+
+/** `--pairs auto|<n>`: undefined for auto. */
+export function pairsFlag(value: string | undefined): number | undefined {
+  if (value === undefined || value === 'auto') return undefined;
+  return wholeNumber('--pairs', value, { min: 2, max: 1000 });
+}
+
+/** Every flag of `bench run`, checked before anything of the project loads. */
+function runSettings(options: BenchRunOptions) {
+  const ab = isAb(options);
+  const suites = parseSuites(options.suite ?? (ab ? 'throughput' : undefined));
   const concurrency = parseConcurrency(options.concurrency);
   if (concurrency && !suites.some((suite) => suite.name.startsWith('throughput')))
     throw new UsageError("--concurrency sets the throughput suite's levels, and --suite leaves it out");
-  // Flags first: a bad --out is refused before anything of the project loads.
+  checkRunFlags(options, suites);
+  const gate = gateOptions(options);
+  const pairs = pairsFlag(options.pairs);
+  const maxDurationMs = options.maxDuration === undefined ? undefined : secondsFlag('--max-duration', options.maxDuration);
+  const plan = abPlan({ quick: options.quick ?? false, pairs, maxDurationMs, thresholdPercent: gate.thresholdPercent });
+  const external = externalCluster(options);
+  const parts = parsePartFlags(options.part);
   if (options.out) checkWritable(options.out, '--out');
+  const outputs = checkOutputs(options, options.out === undefined ? [] : [[options.out, 'the --out report']]);
+  return { ab, suites, concurrency, gate, plan, seed: seedFlag(options.seed), external, parts, outputs };
+}
+
+export async function runBench(options: BenchRunOptions): Promise<number> {
+  const { ab, suites, concurrency, gate, plan, seed, external, parts, outputs } = runSettings(options);
   const target = await benchTarget(options, suites);
   const out = options.out ?? defaultReportPath(target.project);
   checkWritable(out, '--out');
   const interrupted = interruptSignal();
   const progress = (line: string): void => void process.stderr.write(`${line}\n`);
-  // Like chaos runs, bench runs record every server they start: a run killed with -9 is cleaned up by the next.
-  const stateDir = path.join(target.project.outDir, 'bench');
-  for (const stale of await cleanupStaleRuns(stateDir)) {
-    const killed = stale.killed.map((p) => `${p.name} (pid ${p.pid})`).join(', ') || 'nothing was left running';
-    progress(`cleaned up a benchmark run whose harness was killed (${stale.dataDir}): ${killed}`);
-  }
-  const ownsDataDir = options.dataDir === undefined;
-  const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'tempest-bench-'));
-  const registry = RunRegistry.open(stateDir, dataDir, { ownsDataDir });
-  // Every exit path removes a temporary data directory; a failed run keeps its servers' logs aside first.
+  const state = await openRunState(target.project, options.dataDir, progress);
+  let removeCheckout = (): void => undefined;
+  // Every exit path removes a temporary data directory (and a base checked out into it).
   const removeState = (): void => {
-    if (ownsDataDir) rmSync(dataDir, { recursive: true, force: true });
-    registry.close();
+    removeCheckout();
+    state.removeState();
   };
+  let sides;
+  try {
+    if (ab) ({ sides, remove: removeCheckout } = await resolveSides(target, options, state.dataDir, progress));
+  } catch (error) {
+    removeState();
+    throw error;
+  }
+  const abLabel = sides ? `, A/B: base ${sides.base.label}, head ${sides.head.label}, seed ${seed}` : '';
   progress(
-    `tempest bench: ${suites.map((s) => s.name).join(', ')}${options.quick ? ' (quick)' : ''}; servers' state and logs in ${dataDir}`,
+    `tempest bench: ${suites.map((s) => s.name).join(', ')}${options.quick ? ' (quick)' : ''}${abLabel}; servers' state and logs in ${state.dataDir}`,
   );
-  let report: BenchReport;
   const running = runBenchmarks({
     target,
     suites,
     quick: options.quick ?? false,
     concurrency,
-    activitiesShown: options.activities,
-    dataDir,
+    activitiesShown: ab ? undefined : options.activities,
+    ...(sides ? { ab: { sides, seed, plan } } : {}),
+    external,
+    parts,
+    dataDir: state.dataDir,
     signal: interrupted,
     progress,
-    registry,
+    registry: state.registry,
   });
+  const report = await awaitRun(running, interrupted, { ...state, removeState });
+  writeFileAtomic(out, `${JSON.stringify(report, null, 2)}\n`);
+  removeState();
+  if (!ab) {
+    process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : describeReport(report, out));
+    return EXIT.ok;
+  }
+  progress(`Report written to ${out} (run took ${(report.run.durationMs / 1000).toFixed(1)} s)`);
+  return judged(judgeAbReport(report, gate), outputs, options.json ? report : undefined);
+}
+
+export interface RunState {
+  /** The parts' state and the servers' logs. */
+  dataDir: string;
+  /** `<outDir>/bench`: run records and a failed run's logs. */
+  stateDir: string;
+  ownsDataDir: boolean;
+  registry: RunRegistry;
+  /** Remove a temporary data directory and close the registry: on every exit path. */
+  removeState(): void;
+}
+
+/**
+ * The state of a run: its data directory (`--data-dir`, else a temporary one) and its record of every server it
+ * starts. Like chaos runs, bench runs record every server they start: a run killed with -9 is cleaned up by the next.
+ */
+export async function openRunState(project: Project, dataDirFlag: string | undefined, progress: (line: string) => void): Promise<RunState> {
+  const stateDir = path.join(project.outDir, 'bench');
+  for (const stale of await cleanupStaleRuns(stateDir)) {
+    const killed = stale.killed.map((p) => `${p.name} (pid ${p.pid})`).join(', ') || 'nothing was left running';
+    progress(`cleaned up a benchmark run whose harness was killed (${stale.dataDir}): ${killed}`);
+  }
+  const ownsDataDir = dataDirFlag === undefined;
+  const dataDir = dataDirFlag ?? mkdtempSync(path.join(os.tmpdir(), 'tempest-bench-'));
+  const registry = RunRegistry.open(stateDir, dataDir, { ownsDataDir });
+  const removeState = (): void => {
+    if (ownsDataDir) rmSync(dataDir, { recursive: true, force: true });
+    registry.close();
+  };
+  return { dataDir, stateDir, ownsDataDir, registry, removeState };
+}
+
+/** Wait for the run; an interruption or failure stops the servers, keeps a failed run's logs and removes the state. */
+export async function awaitRun(
+  running: Promise<BenchReport>,
+  interrupted: AbortSignal,
+  state: Omit<RunState, 'registry'>,
+): Promise<BenchReport> {
   try {
-    report = await unlessInterrupted(interrupted, running);
+    return await unlessInterrupted(interrupted, running);
   } catch (error) {
     if (error instanceof Interrupted) {
       // The suites stop at their next step once aborted; wait for them to stop the servers before saying so.
       await running.catch(() => undefined);
-      removeState();
+      state.removeState();
       throw error;
     }
     if (error instanceof UsageError) {
-      removeState();
+      state.removeState();
       throw error;
     }
-    const logs = ownsDataDir ? keepFailureLogs(path.join(dataDir, 'logs'), stateDir) : path.join(dataDir, 'logs');
-    removeState();
+    const logs = state.ownsDataDir ? keepFailureLogs(path.join(state.dataDir, 'logs'), state.stateDir) : path.join(state.dataDir, 'logs');
+    state.removeState();
+    if (error instanceof NeverWorkedError)
+      throw new NeverWorkedError(`${error.message}${logs ? `; the servers' logs are kept in ${shownPath(logs)}` : ''}`, { cause: error });
     throw new HarnessError(
       `benchmark run failed: ${firstLine(error)}${logs ? ` (the servers' logs are kept in ${shownPath(logs)})` : ''}`,
       {
@@ -179,116 +361,83 @@ export async function runBench(options: BenchRunOptions): Promise<void> {
       },
     );
   }
-  writeFileAtomic(out, `${JSON.stringify(report, null, 2)}\n`);
-  removeState();
-  if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-  else process.stdout.write(describeReport(report, out));
 }
 
-/** Compare two reports; the verdict is the exit code (1 when a significant regression passed the threshold). */
-export function compareBench(basePath: string, headPath: string, options: BenchCompareOptions): number {
-  const thresholdPercent = decimalFlag(
-    '--threshold',
-    options.threshold,
-    DEFAULT_COMPARE_OPTIONS.thresholdPercent,
-    (v) => v > 0,
-    'a positive number of percent, e.g. 10',
-  );
-  const alpha = decimalFlag(
-    '--alpha',
-    options.alpha,
-    DEFAULT_COMPARE_OPTIONS.alpha,
-    (v) => v > 0 && v < 1,
-    'a significance level between 0 and 1, e.g. 0.05',
-  );
-  const outputs: [flag: string, file: string | undefined][] = [
+/** `--markdown` and `--html`: each writable, neither an input nor the other. */
+export function checkOutputs(options: GateFlags, inputs: readonly [file: string, what: string][]): { markdown?: string; html?: string } {
+  const written: [flag: string, file: string][] = [];
+  for (const [flag, file] of [
     ['--markdown', options.markdown],
     ['--html', options.html],
-  ];
-  const written: [flag: string, file: string][] = [];
-  for (const [flag, file] of outputs) {
+  ] as const) {
     if (file === undefined) continue;
     checkWritable(file, flag);
-    for (const [input, what] of [
-      [basePath, 'the base report'],
-      [headPath, 'the head report'],
-    ] as const) {
+    for (const [input, what] of inputs) {
       if (sameFile(file, input)) throw new UsageError(`${flag} ${file} is ${what}, which writing would overwrite; give another path`);
     }
     const earlier = written.find(([, other]) => sameFile(file, other));
     if (earlier) throw new UsageError(`${flag} ${file} is also the ${earlier[0]} file; give each output its own path`);
     written.push([flag, file]);
   }
-  const base = readReport(basePath);
-  const head = readReport(headPath);
-  const comparison = compareReports(base, head, { thresholdPercent, alpha }, { base: basePath, head: headPath });
-  const overhead = harnessOverhead(head);
-  const markdown = renderMarkdown(comparison, overhead);
-  // Render everything before writing anything, so a failure leaves no partial set of outputs.
-  const html = options.html === undefined ? undefined : renderHtml(comparison, overhead);
-  if (options.markdown !== undefined) writeFileAtomic(options.markdown, markdown);
-  if (options.html !== undefined && html !== undefined) writeFileAtomic(options.html, html);
-  // JSON has no Infinity (an unbounded change): it is written as the string "Infinity" rather than a silent null.
-  if (options.json)
-    process.stdout.write(
-      `${JSON.stringify(comparison, (_key, value: unknown) => (typeof value === 'number' && !Number.isFinite(value) ? String(value) : value), 2)}\n`,
-    );
-  else process.stdout.write(markdown);
-  if (comparison.verdict !== 'fail') return EXIT.ok;
-  process.stderr.write(`tempest: ${verdictHeadline(comparison).replace(/^❌ /, '')}: ${comparison.failures.join(', ')}\n`);
-  return EXIT.verdictFailed;
+  return { markdown: options.markdown, html: options.html };
 }
 
 /**
- * Fail before any work when an output path cannot be written: empty, ending in a separator, a directory or another
- * file that is not a regular one (writing renames a new file over it: a device such as /dev/stdout would be
- * replaced), under a file, or in a directory where no file can be created (read-only, no permission). The last is
- * probed by creating and removing a file in the nearest existing directory, where writeFileAtomic will write.
+ * Print a comparison (Markdown, or `json` instead: the comparison, or the report of a run) and write its outputs;
+ * the verdict is the exit code: 1 a regression beyond the threshold, 2 cannot judge, 0 pass, each said on stderr.
  */
-export function checkWritable(file: string, flag: string): void {
-  if (file.trim() === '') throw new UsageError(`${flag} needs a file path, got ''`);
-  if (/[\\/]$/.test(file)) throw new UsageError(`${flag} ${file} ends in a path separator, so it names a directory; give a file path`);
-  const stat = statOrUndefined(file, flag);
-  if (stat?.isDirectory()) throw new UsageError(`${flag} ${file} is a directory; give a file path`);
-  if (stat && !stat.isFile()) throw new UsageError(`${flag} ${file} is not a regular file, and writing would replace it; give a file path`);
-  let dir = path.dirname(path.resolve(file));
-  for (;;) {
-    const parent = statOrUndefined(dir, flag);
-    if (parent) {
-      if (!parent.isDirectory()) throw new UsageError(`${flag} ${file}: ${dir} is not a directory`);
-      probeWritable(dir, file, flag);
-      return;
-    }
-    dir = path.dirname(dir); // the root exists, so this ends
-  }
+export function judged(
+  comparison: Comparison,
+  outputs: { markdown?: string; html?: string },
+  json?: unknown,
+  overhead: OverheadRow[] = [],
+): number {
+  const markdown = renderMarkdown(comparison, overhead);
+  // Render everything before writing anything, so a failure leaves no partial set of outputs.
+  const html = outputs.html === undefined ? undefined : renderHtml(comparison, overhead);
+  if (outputs.markdown !== undefined) writeFileAtomic(outputs.markdown, markdown);
+  if (outputs.html !== undefined && html !== undefined) writeFileAtomic(outputs.html, html);
+  // JSON has no Infinity (an unbounded change): it is written as the string "Infinity" rather than a silent null.
+  if (json !== undefined)
+    process.stdout.write(
+      `${JSON.stringify(json, (_key, value: unknown) => (typeof value === 'number' && !Number.isFinite(value) ? String(value) : value), 2)}\n`,
+    );
+  else process.stdout.write(markdown);
+  return verdictExit(comparison);
 }
 
-function probeWritable(dir: string, file: string, flag: string): void {
-  const probe = path.join(dir, `.tempest-probe.${process.pid}.${Date.now().toString(36)}.tmp`);
-  try {
-    writeFileSync(probe, '', { flag: 'wx' });
-  } catch (error) {
-    throw new UsageError(`${flag} ${file}: cannot create a file in ${dir} (${reasonOf(error)})`);
-  }
-  rmSync(probe, { force: true });
+/** The exit code of a verdict, with its one-line headline on stderr. */
+function verdictExit(comparison: Comparison): number {
+  if (comparison.verdict === 'pass') return EXIT.ok;
+  process.stderr.write(`tempest: ${verdictHeadline(comparison).replace(/^(❌|⚠) /, '')}: ${comparisonCulprits(comparison)}\n`);
+  return comparison.verdict === 'fail' ? EXIT.verdictFailed : EXIT.usageOrHarness;
 }
 
-/** The file's stat; undefined when it does not exist (or a parent is a file); any other failure is refused. */
-function statOrUndefined(file: string, flag: string): ReturnType<typeof statSync> | undefined {
-  try {
-    return statSync(file);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    throw new UsageError(`${flag}: cannot check ${file} (${reasonOf(error)})`);
-  }
+function comparisonCulprits(comparison: Comparison): string {
+  if (comparison.verdict === 'fail') return comparison.failures.join(', ');
+  return comparison.cannotJudge.map((row) => `${row.id} (${row.reason})`).join('; ');
 }
 
-function reasonOf(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
-  if (code === 'EROFS') return 'read-only file system';
-  return error instanceof Error ? error.message : String(error);
+/**
+ * Compare two reports taken apart, or judge an A/B report alone (one argument); the verdict is the exit code (1 a
+ * significant regression beyond the threshold, 2 cannot judge, 0 pass).
+ */
+export function compareBench(basePath: string, headPath: string | undefined, options: BenchCompareOptions): number {
+  const gate = gateOptions(options);
+  const outputs = checkOutputs(options, [
+    [basePath, headPath === undefined ? 'the report' : 'the base report'],
+    ...(headPath === undefined ? [] : [[headPath, 'the head report'] as [string, string]]),
+  ]);
+  const base = readReport(basePath);
+  if (headPath === undefined) {
+    if (base.run.mode !== 'ab')
+      throw new UsageError(`${basePath} is the report of a single run: compare it with another (bench compare <base.json> <head.json>)`);
+    const comparison = judgeAbReport(base, gate);
+    return judged(comparison, outputs, options.json ? comparison : undefined);
+  }
+  const head = readReport(headPath);
+  const comparison = compareReports(base, head, gate, { base: basePath, head: headPath });
+  return judged(comparison, outputs, options.json ? comparison : undefined, harnessOverhead(head));
 }
 
 /** The same file: the same inode when both exist, else the same absolute path. */
@@ -301,7 +450,7 @@ function sameFile(a: string, b: string): boolean {
   }
 }
 
-function defaultReportPath(project: Project): string {
+export function defaultReportPath(project: Project): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
   return shownPath(path.join(project.outDir, 'bench', `bench-${stamp}.json`));
 }

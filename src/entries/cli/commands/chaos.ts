@@ -8,9 +8,16 @@ import path from 'node:path';
 import { findScenario, type LoadedSystem, listScenarios, loadSystem, scenarioPaths } from '../../../features/chaos/catalog.ts';
 import { providerFor, type ProviderChoice } from '../../../features/chaos/cluster/index.ts';
 import { DefinitionError } from '../../../base/definition.ts';
-import { type ExploreResult, exploreSchedules, type GeneratedFault, toFaultSpecs, withSchedule } from '../../../features/chaos/explore.ts';
-import { describeAction } from '../../../features/chaos/nemesis.ts';
-import { buildReport, type ChaosReport, renderText } from '../../../features/chaos/report.ts';
+import {
+  describeGenerated,
+  type ExploreResult,
+  exploreSchedules,
+  type GeneratedFault,
+  type PointCatalogue,
+  toFaultSpecs,
+  withSchedule,
+} from '../../../features/chaos/explore.ts';
+import { buildReport, type ChaosReport, renderText, unreachedPoints } from '../../../features/chaos/report.ts';
 import { type StagedReportDir, stageReportDir } from '../../../features/chaos/report-dir.ts';
 import { renderChaosHtml } from '../../../features/chaos/report-html.ts';
 import { type ChaosSession, openSession, planRun, runScenario } from '../../../features/chaos/runner.ts';
@@ -21,9 +28,9 @@ import type { Project } from '../../../base/config/config.ts';
 import { keepFailureLogs, writeFileAtomic } from '../../../base/files.ts';
 import { type ConnectionFlags, connectionFlagArgs, connectionFromFlags } from '../connection-flags.ts';
 import { existingFileFlag, seedFlag, wholeNumber } from '../flags.ts';
-import { EXIT, firstLine, HarnessError, Interrupted, UsageError } from '../../../base/errors.ts';
+import { EXIT, firstLine, HarnessError, Interrupted, NeverWorkedError, UsageError } from '../../../base/errors.ts';
 import { interruptSignal, whenAborted } from '../interrupt.ts';
-import { checkWorkerCode, type ProjectFlags, probed, projectFlagArgs, projectOf, shownPath } from '../project.ts';
+import { checkWorkerCode, printedCommand, type ProjectFlags, probed, projectFlagArgs, projectOf, shownPath } from '../project.ts';
 
 export interface ChaosRunOptions extends ConnectionFlags, ProjectFlags {
   cluster: string;
@@ -37,6 +44,8 @@ export interface ChaosRunOptions extends ConnectionFlags, ProjectFlags {
   json?: boolean;
   all?: boolean;
   keepRunning?: boolean;
+  /** false with --no-warm-up. */
+  warmUp?: boolean;
 }
 
 /** The project and its system, loaded once per command: a bad config, system or scenario is a usage error naming it. */
@@ -147,6 +156,12 @@ function workerCode(chaos: Chaos, scenario: BoundScenario, options: ChaosRunOpti
   };
 }
 
+/** The workers' code checked before any cluster starts, its activities called with the parts a worker gets (checkWorkerCode). */
+function checkCode(chaos: Chaos, code: WorkerCode): Promise<string[]> {
+  const parts = chaos.system.partLinks.filter((link) => link.from === 'worker').map((link) => link.to);
+  return checkWorkerCode({ ...code, parts, corpus: chaos.project.corpus });
+}
+
 interface RunOneOptions {
   chaos: Chaos;
   scenario: BoundScenario;
@@ -158,6 +173,8 @@ interface RunOneOptions {
   signal: AbortSignal;
   /** An explore session's cluster and checked worker code, to run on instead of a cluster of the run's own. */
   reuse?: Reuse;
+  /** Run the workload without faults first (see runWarmUp). */
+  warmUp: boolean;
 }
 
 /** Run one scenario, write its report, print its verdicts. Returns the report. */
@@ -170,11 +187,12 @@ export async function runOne({
   reportDir,
   signal,
   reuse,
+  warmUp,
 }: RunOneOptions): Promise<ChaosReport> {
   const { project, system } = chaos;
   const choice = providerChoice(options);
   const code = workerCode(chaos, scenario, options);
-  const workflowTypes = reuse?.workflowTypes ?? (await checkWorkerCode(code));
+  const workflowTypes = reuse?.workflowTypes ?? (await checkCode(chaos, code));
   const session = reuse?.session;
   const log = (line: string): void => void process.stderr.write(`${line}\n`);
   const provider = providerFor(choice);
@@ -202,11 +220,17 @@ export async function runOne({
         log,
         signal,
       });
-      result = await kept.run({ scenario, seed, plan, reportDir: staged.dir });
+      result = await kept.run({ scenario, seed, plan, reportDir: staged.dir, warmUp });
       result = { ...result, timings: { ...result.timings, clusterStartMs: kept.startMs } };
     } else {
       result = session
-        ? await session.run({ scenario, seed, plan: planRun(scenario, seed, workflowTypes, code.workflowsPath), reportDir: staged.dir })
+        ? await session.run({
+            scenario,
+            seed,
+            plan: planRun(scenario, seed, workflowTypes, code.workflowsPath),
+            reportDir: staged.dir,
+            warmUp,
+          })
         : await runScenario({
             scenario,
             seed,
@@ -218,6 +242,7 @@ export async function runOne({
             log,
             signal,
             workflowTypes,
+            warmUp,
           });
     }
     signal.throwIfAborted(); // Ctrl-C as the run finished: it stops as promised, with no report and no verdict
@@ -239,7 +264,7 @@ export async function runOne({
   const report = buildReport(result, {
     scenario: { name: scenario.name, description: scenario.description },
     provider: choice.kind,
-    replay: ['tempest chaos run', source, '--seed', String(seed), ...runFlags(options)].join(' '),
+    replay: printedCommand('chaos run', source, '--seed', String(seed), ...runFlags(options)),
   });
   writeFileAtomic(path.join(staged.dir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
   writeFileAtomic(path.join(staged.dir, 'report.html'), renderChaosHtml(report));
@@ -262,23 +287,30 @@ export async function runCommand(nameOrFile: string | undefined, options: ChaosR
   const seed = seedFlag(options.seed);
   providerChoice(options); // a bad flag is reported before anything loads
   const chaos = await loadChaos(options, options.all ? 'all' : nameOrFile!);
-  const provider = providerFor(providerChoice(options)).name;
+  const provider = providerFor(providerChoice(options));
   // --all: the scenarios of the chosen cluster (the services cluster's own on it, every other one elsewhere).
   const scenarios = options.all
     ? (await listScenarios(chaos.project, chaos.system))
-        .filter((scenario) => (scenario.cluster === 'services') === (provider === 'services'))
+        .filter((scenario) => (scenario.cluster === 'services') === (provider.name === 'services'))
         .map((scenario) => ({ scenario, source: scenario.name }))
     : [{ scenario: await findScenario(nameOrFile!, chaos.project, chaos.system), source: nameOrFile! }];
   for (const { scenario } of scenarios) checkScenarioCluster(scenario, provider);
   const signal = interruptSignal();
   const reports: ChaosReport[] = [];
+  let broken: { report: ChaosReport; reportDir: string } | undefined;
   for (const { scenario, source } of scenarios) {
     const reportDir = path.resolve(
       options.report && !options.all
         ? options.report
         : path.join(options.report ?? path.join(chaos.project.outDir, 'reports'), `${scenario.name}-${seed}`),
     );
-    reports.push(await runOne({ chaos, scenario, source, seed, flags: options, reportDir, signal }));
+    const report = await runOne({ chaos, scenario, source, seed, flags: options, reportDir, signal, warmUp: options.warmUp !== false });
+    reports.push(report);
+    // A system that never worked fails every scenario the same way: the first says so.
+    if (report.neverWorked) {
+      broken = { report, reportDir };
+      break;
+    }
   }
   if (options.json) process.stdout.write(`${JSON.stringify(options.all ? reports : reports[0], null, 2)}\n`);
   else if (options.all) {
@@ -286,7 +318,19 @@ export async function runCommand(nameOrFile: string | undefined, options: ChaosR
     for (const r of reports)
       process.stdout.write(`  ${r.ok ? 'ok  ' : 'FAIL'} ${r.scenario.name} (${(r.timings.totalMs / 1000).toFixed(0)} s)\n`);
   }
+  if (broken) throw neverWorkedError(broken.report, broken.reportDir);
+  // A fault that never reached its point proved nothing: that is the scenario's problem, not a verdict on the system.
+  const unreached = reports.flatMap((r) => unreachedPoints(r).map((line) => `${r.scenario.name}: ${line}`));
+  if (unreached.length > 0 && reports.every((r) => r.verdicts.every((v) => v.ok)))
+    throw new UsageError(
+      `the run proves nothing: ${unreached.join('; ')} (its report is kept; place the fault at a point the workload reaches)`,
+    );
   return reports.every((r) => r.ok) ? EXIT.ok : EXIT.verdictFailed;
+}
+
+/** The harness error of a run whose system never worked (exit 2): its line, and where its report is kept. */
+function neverWorkedError(report: ChaosReport, reportDir: string): NeverWorkedError {
+  return new NeverWorkedError(`${report.neverWorked!.line}; the report is kept in ${shownPath(reportDir)}`);
 }
 
 export interface ChaosExploreOptions extends ChaosRunOptions {
@@ -294,7 +338,8 @@ export interface ChaosExploreOptions extends ChaosRunOptions {
   path?: string;
   maxFaults: string;
   longestOutage: string;
-  tries: string;
+  confirm: string;
+  reruns: string;
   timeLimit: string;
 }
 
@@ -315,30 +360,37 @@ function scenarioFileText(scenario: BoundScenario, faults: readonly GeneratedFau
 }
 
 export async function exploreCommand(name: string, options: ChaosExploreOptions): Promise<number> {
+  // The time limit bounds the whole command: the cluster's start, the fault-free run, exploring, shrinking, re-running.
+  const started = Date.now();
   const seed = seedFlag(options.seed);
   providerChoice(options);
   const chaos = await loadChaos(options, name);
   const scenario = await findScenario(name, chaos.project, chaos.system);
-  checkScenarioCluster(scenario, providerFor(providerChoice(options)).name);
+  checkScenarioCluster(scenario, providerFor(providerChoice(options)));
   const runs = wholeNumber('--runs', options.runs, { min: 1 });
   const maxFaults = wholeNumber('--max-faults', options.maxFaults, { min: 1 });
-  const tries = wholeNumber('--tries', options.tries, { min: 1 });
+  const confirm = wholeNumber('--confirm', options.confirm, { min: 1 });
+  const reruns = wholeNumber('--reruns', options.reruns, { min: 1 });
   const longestMs = wholeNumber('--longest-outage', options.longestOutage, { min: 5 }) * 1000;
   const timeLimitMs = wholeNumber('--time-limit', options.timeLimit, { min: 1 }) * 1000;
   if (options.path !== undefined && !/^\d+(:\d+)*$/.test(options.path))
     throw new UsageError(`--path must look like 3:1:0 (as explore printed it), got '${options.path}'`);
   const code = workerCode(chaos, scenario, options);
-  const workflowTypes = await checkWorkerCode(code);
+  const workflowTypes = await checkCode(chaos, code);
   const signal = interruptSignal();
   const base = path.resolve(options.report ?? path.join(chaos.project.outDir, 'reports', `explore-${scenario.name}-${seed}`));
   const session = await openExploreSession(chaos, scenario, code, options, path.join(base, 'cluster'), signal);
   let attempt = 0;
-  /** Runs one schedule on the session's cluster; true when every invariant held. */
+  let passed: PointCatalogue | undefined;
+  /**
+   * Runs one schedule on the session's cluster; true when every invariant held. A schedule whose fault never reached
+   * its point held, vacuously: shrinking must not move a fault out of reach and call that the bug.
+   */
   const runSchedule = async (candidate: BoundScenario, schedule: readonly GeneratedFault[], label: string): Promise<boolean> => {
     if (signal.aborted) throw new Interrupted('interrupted; stopped the cluster');
     attempt++;
     process.stderr.write(
-      `\nschedule ${attempt}${label}: ${schedule.map((f) => `${describeAction(f.action)} at ${f.atMs} ms for ${f.forMs} ms`).join('; ')}\n`,
+      `\nschedule ${attempt}${label}: ${schedule.map((f) => describeGenerated(scenario.system, f)).join('; ') || 'no faults'}\n`,
     );
     // Every schedule runs the same workload (the explore seed plans it), under fresh ids on the same cluster.
     const report = await runOne({
@@ -350,25 +402,49 @@ export async function exploreCommand(name: string, options: ChaosExploreOptions)
       reportDir: path.join(base, `schedule-${attempt}`),
       signal,
       reuse: { session, workflowTypes },
+      // The first schedule establishes that the system works without faults; the same cluster and code serve the rest.
+      warmUp: attempt === 1 && options.warmUp !== false,
     });
+    if (report.neverWorked) throw neverWorkedError(report, path.join(base, `schedule-${attempt}`));
+    const held = report.verdicts.every((v) => v.ok);
+    const unreached = unreachedPoints(report);
+    passed ??= report.pointsPassed;
     process.stderr.write(
       `schedule ${attempt}: ${
-        report.ok
-          ? 'every invariant held'
+        held
+          ? `every invariant held${unreached.length > 0 ? ` (vacuously: ${unreached.join('; ')})` : ''}`
           : `VIOLATED: ${report.verdicts
               .filter((v) => !v.ok)
               .map((v) => v.checker)
               .join(', ')}`
       }\n`,
     );
-    if (report.ok) pruneSchedule(path.join(base, `schedule-${attempt}`));
-    return report.ok;
+    if (held) pruneSchedule(path.join(base, `schedule-${attempt}`));
+    return held;
   };
   try {
     process.stderr.write(
-      `exploring ${scenario.name}: up to ${runs} fault schedules (seed ${seed}) on one cluster, shrinking any failure for up to ${timeLimitMs / 1000} s\n`,
+      `exploring ${scenario.name}: up to ${runs} fault schedules (seed ${seed}) on one cluster, shrinking any failure, within ${timeLimitMs / 1000} s in all\n`,
     );
-    let failureSeen = false;
+    // A fault-free run first: it says which points the workload passes (where the schedules place their faults).
+    if (!(await runSchedule(withSchedule(scenario, []), [], ' (no faults: the points the workload passes)')))
+      return reportExploreFailure(
+        {
+          failed: true,
+          runs: 0,
+          seed,
+          path: '',
+          shrunk: [],
+          minimal: [],
+          shrinks: 0,
+          reruns: { ran: 0, failed: 0 },
+          schedulesRun: 1,
+          timeLimitReached: false,
+        },
+        { scenario, name, seed, base, options, reruns: 0, limit: '' },
+      );
+    writeFileAtomic(path.join(base, 'points-passed.json'), `${JSON.stringify(passed, null, 2)}\n`);
+    process.stderr.write(`points the workload passes: ${describeCatalogue(passed!)}\n`);
     const result = await exploreSchedules({
       scenario,
       runs,
@@ -376,32 +452,21 @@ export async function exploreCommand(name: string, options: ChaosExploreOptions)
       path: options.path,
       maxFaults,
       longestMs,
-      timeLimitMs,
-      // A violation is a violation: the first one found fails the search. After it, a smaller schedule counts as
-      // holding only when it held `tries` times, so a failure that does not always repeat still shrinks.
-      run: async (candidate, schedule) => {
-        for (let i = 1; i <= (failureSeen ? tries : 1); i++) {
-          if (!(await runSchedule(candidate, schedule, failureSeen && i > 1 ? ` (try ${i} of ${tries})` : ''))) {
-            failureSeen = true;
-            return false;
-          }
-        }
-        return true;
-      },
+      timeLimitMs: Math.max(0, started + timeLimitMs - Date.now()),
+      catalogue: passed,
+      confirm,
+      reruns,
+      run: runSchedule,
+      onUnconfirmed: () => process.stderr.write(`schedule ${attempt}: it held this time: a failure that does not repeat is not counted\n`),
     });
+    const limit = result.timeLimitReached ? ` (the time limit of ${timeLimitMs / 1000} s ended the search)` : '';
     if (!result.failed) {
-      process.stdout.write(`\n${result.runs} fault schedules of ${scenario.name}: every invariant held in each (seed ${result.seed})\n`);
+      process.stdout.write(
+        `\n${result.schedulesRun} fault schedules of ${scenario.name}: every invariant held in each (seed ${result.seed})${limit}\n`,
+      );
       return EXIT.ok;
     }
-    // How often the smallest schedule fails: a seed fixes the plan, not what the cluster does with it.
-    let failedAgain = 0;
-    for (let i = 1; i <= tries; i++) {
-      if (
-        !(await runSchedule(withSchedule(scenario, result.minimal), result.minimal, ` (re-run ${i} of ${tries} of the smallest schedule)`))
-      )
-        failedAgain++;
-    }
-    return reportExploreFailure(result, { scenario, name, seed, base, options, failedAgain, tries });
+    return reportExploreFailure(result, { scenario, name, seed, base, options, reruns, limit });
   } finally {
     await session.close();
   }
@@ -440,6 +505,18 @@ async function openExploreSession(
   }
 }
 
+/** The catalogue in one line: "withdraw 6, deposit 5 attempts; worker-bank: POST /withdraw 6, POST /deposit 5". */
+function describeCatalogue(catalogue: PointCatalogue): string {
+  const activities = Object.entries(catalogue.activities).map(([type, n]) => `${type} ${n}`);
+  const requests = Object.entries(catalogue.requests).map(
+    ([link, kinds]) =>
+      `${link}: ${Object.entries(kinds)
+        .map(([kind, n]) => `${kind} ${n}`)
+        .join(', ')}`,
+  );
+  return [activities.length > 0 ? `${activities.join(', ')} attempts` : 'no activity attempts', ...requests].join('; ');
+}
+
 /** A schedule that held keeps its report, its plan and its operation history; its recorded histories go. */
 function pruneSchedule(dir: string): void {
   rmSync(path.join(dir, 'histories'), { recursive: true, force: true });
@@ -453,24 +530,41 @@ function reportExploreFailure(
     seed: number;
     base: string;
     options: ChaosExploreOptions;
-    failedAgain: number;
-    tries: number;
+    reruns: number;
+    /** What the time limit cut short, or ''. */
+    limit: string;
   },
 ): number {
-  const { scenario, name, seed, base, options, failedAgain, tries } = context;
+  const { scenario, name, seed, base, options, reruns, limit } = context;
+  const { ran, failed } = result.reruns;
   const file = path.join(base, 'minimal-scenario.ts');
   writeFileAtomic(file, scenarioFileText(scenario, result.minimal));
   process.stdout.write(
     [
       '',
-      `An invariant broke. Smallest fault schedule found (${result.shrinks} shrinks, then unneeded faults dropped):`,
-      ...result.minimal.map((f) => `  ${describeAction(f.action)} at ${f.atMs} ms for ${f.forMs} ms`),
-      `Re-run ${tries} more times, it broke an invariant ${failedAgain} of ${tries} times${failedAgain < tries ? ' (a seed fixes the plan, not the timing of what the cluster does: re-run it to see it again)' : ''}.`,
-      `Run it again:             ${['tempest chaos run', shownPath(file), '--seed', String(seed), ...runFlags(options)].join(' ')}`,
-      `Run fast-check's case:    ${['tempest chaos explore', name, '--seed', String(result.seed), '--path', result.path, '--runs', '1', ...runFlags(options)].join(' ')}`,
+      result.minimal.length === 0
+        ? 'An invariant broke without any fault: the workload alone breaks it.'
+        : `An invariant broke. Smallest fault schedule found (${result.shrinks} shrinks, then unneeded faults dropped)${limit}:`,
+      ...result.minimal.map((f) => `  ${describeGenerated(scenario.system, f)}`),
+      ...(result.minimal.length === 0 ? [] : [rerunLine(ran, failed, reruns)]),
+      `Run it again:             ${printedCommand('chaos run', shownPath(file), '--seed', String(seed), ...runFlags(options))}`,
+      ...(result.path
+        ? [
+            `Run fast-check's case:    ${printedCommand('chaos explore', name, '--seed', String(result.seed), '--path', result.path, '--runs', '1', ...runFlags(options))}`,
+          ]
+        : []),
       `Reports of every schedule: ${shownPath(base)}`,
       '',
     ].join('\n'),
   );
   return EXIT.verdictFailed;
+}
+
+/** How often the smallest schedule broke an invariant again. */
+function rerunLine(ran: number, failed: number, of: number): string {
+  if (ran === 0) return 'Not re-run: the time limit came first.';
+  const cut = ran < of ? ` (of ${of}, the time limit came first)` : '';
+  const why =
+    failed < ran ? ' (a fault placed at a time lands where the cluster happens to be: one placed at a point lands there every time)' : '';
+  return `Re-ran it ${ran} more time${ran === 1 ? '' : 's'}${cut}: it broke an invariant ${failed} of ${ran} times${why}.`;
 }

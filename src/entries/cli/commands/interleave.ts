@@ -19,7 +19,7 @@ import { probeModules } from '../../../base/modules/probe.ts';
 import { importUserModule } from '../../../base/modules/user-module.ts';
 import { seedFlag, wholeNumber } from '../flags.ts';
 import { EXIT, UsageError } from '../../../base/errors.ts';
-import { type ProjectFlags, probed, projectFlagArgs, projectOf, shownPath } from '../project.ts';
+import { printedCommand, type ProjectFlags, probed, projectFlagArgs, projectOf, shownPath } from '../project.ts';
 
 export interface InterleaveOptions extends ProjectFlags {
   runs: string;
@@ -66,17 +66,21 @@ async function workflowsModule(given: string | undefined, fallback: string | und
   return file;
 }
 
-function replayCommand(file: string, options: InterleaveOptions, seed: number, fcPath: string): string {
-  return [
-    'tempest interleave',
+/** The command that replays a failure exactly, as printed for the user to run. */
+export function replayCommand(
+  file: string,
+  options: Pick<InterleaveOptions, 'config' | 'workflows'>,
+  seed: number,
+  fcPath: string,
+): string {
+  return printedCommand(
+    'interleave',
     file,
     ...projectFlagArgs(options),
     options.workflows ? `--workflows ${options.workflows}` : '',
     `--seed ${seed}`,
     `--path ${fcPath}`,
-  ]
-    .filter(Boolean)
-    .join(' ');
+  );
 }
 
 const violationLines = (violations: readonly Violation[]): string[] => violations.map((v) => `  violated: ${v.property}: ${v.message}`);

@@ -2,6 +2,7 @@
 import { setupTools } from '../../../base/toolchain/install.ts';
 import { loadManifest, type ToolName } from '../../../base/toolchain/tools.ts';
 import { EXIT, HarnessError, UsageError } from '../../../base/errors.ts';
+import { printedCommand } from '../project.ts';
 
 export function runSetup(tools: readonly string[], options: { json?: boolean }): number {
   const known = Object.keys(loadManifest().tools);
@@ -15,7 +16,7 @@ export function runSetup(tools: readonly string[], options: { json?: boolean }):
     results = setupTools(tools as ToolName[], (result) =>
       say(
         result.skipped
-          ? `skipped   ${result.tool} ${result.version}, ${result.skipped}${result.installWith ? `: \`${result.installWith}\` installs it` : ''}`
+          ? `skipped   ${result.tool} ${result.version}, ${result.skipped}${result.installWith ? `: \`${printedCommand('setup', result.tool)}\` installs it` : ''}`
           : `${result.installed ? 'installed' : 'present  '} ${result.tool} ${result.version}${result.installed ? ` in ${(result.ms / 1000).toFixed(1)} s` : ''} -> ${result.path}`,
       ),
     );

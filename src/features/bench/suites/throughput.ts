@@ -10,10 +10,14 @@ import { type ClosedLoopResult, runClosedLoop } from '../driver.ts';
 import { harnessWorkers, loopBenchmarks, prepareWorkloads, warmUp } from '../end-to-end.ts';
 import type { Omission, WarmUp } from '../report.ts';
 import { quantile } from '../stats.ts';
-import type { BenchServer } from '../context.ts';
-import type { BenchSuite } from '../suite.ts';
+import type { BenchContext, BenchServer } from '../context.ts';
+import type { AbSettings, BenchSuite, SuiteResult, SuiteSettings } from '../suite.ts';
+import { countAbSides, HOST, measureAb, startSideWorkers } from '../ab.ts';
+import { abProcesses, pairedBenchmarks, primaryMetric, roundsOtherWork } from '../ab-benchmarks.ts';
+import { COUNTED_WORKFLOWS, countedBenchmarks, countWorkflows, sampleIds } from '../costs.ts';
+import { OtherWork } from '../cpu.ts';
 
-interface Plan {
+export interface ThroughputPlan {
   concurrency: readonly number[];
   samples: number;
   /** Each sample starts max(minCount, perCaller * concurrency) workflows, or stops at maxDurationMs. */
@@ -23,8 +27,10 @@ interface Plan {
 }
 
 // 40 workflows a run at least: enough for each run's p95 (minSamplesForPercentile).
-const FULL: Plan = { concurrency: [1, 4, 16], samples: 6, minCount: 40, perCaller: 6, maxDurationMs: 6_000 };
-const QUICK: Plan = { concurrency: [1, 4], samples: 3, minCount: 4, perCaller: 2, maxDurationMs: 2_000 };
+export const THROUGHPUT_PLANS: { full: ThroughputPlan; quick: ThroughputPlan } = {
+  full: { concurrency: [1, 4, 16], samples: 6, minCount: 40, perCaller: 6, maxDurationMs: 6_000 },
+  quick: { concurrency: [1, 4], samples: 3, minCount: 4, perCaller: 2, maxDurationMs: 2_000 },
+};
 
 /** The throughput suite on one Temporal: `name` is the suite's, and its benchmarks' prefix. */
 function throughputOn(name: string, on: BenchServer, description: string): BenchSuite {
@@ -34,11 +40,11 @@ function throughputOn(name: string, on: BenchServer, description: string): Bench
     // The services cluster is five more processes and a PostgreSQL: measured when asked for, next to the dev server.
     optIn: on === 'services',
     async run(context, { quick, concurrency, progress }) {
-      const plan: Plan = { ...(quick ? QUICK : FULL), ...(concurrency ? { concurrency } : {}) };
+      const plan: ThroughputPlan = { ...(quick ? THROUGHPUT_PLANS.quick : THROUGHPUT_PLANS.full), ...(concurrency ? { concurrency } : {}) };
       const workloads = context.workloadsFor('throughput');
       if (workloads.length === 0) return { benchmarks: [] };
       const [execute, calls] = await Promise.all([
-        harnessWorkers(context, name, undefined, on),
+        harnessWorkers(context, name, undefined, on, { meter: true }),
         prepareWorkloads(context, workloads, on === 'dev' ? 'tp' : 'tps'),
       ]);
       try {
@@ -53,14 +59,21 @@ function throughputOn(name: string, on: BenchServer, description: string): Bench
           );
         }
         const results = new Map<string, ClosedLoopResult[]>();
+        const measuredIds = new Map<string, string[]>();
         for (let sample = 0; sample < plan.samples; sample++) {
           for (const workload of workloads) {
             for (const level of plan.concurrency) {
               const maxCount = Math.max(plan.minCount, plan.perCaller * level);
               const call = calls.get(workload.name)!;
+              const ids = measuredIds.get(workload.name) ?? [];
+              measuredIds.set(workload.name, ids);
               const result = await runClosedLoop(
                 { concurrency: level, maxCount, maxDurationMs: plan.maxDurationMs, signal: context.signal },
-                (i) => execute.run(workload, call(`s${sample}c${level}`, i)),
+                (i) => {
+                  const next = call(`s${sample}c${level}`, i);
+                  ids.push(next.workflowId);
+                  return execute.run(workload, next);
+                },
               );
               const key = `${workload.name}/c${level}`;
               results.set(key, [...(results.get(key) ?? []), result]);
@@ -82,14 +95,65 @@ function throughputOn(name: string, on: BenchServer, description: string): Bench
             return measured.benchmarks;
           }),
         );
-        return { benchmarks, warmUps, omitted };
+        const parts = Object.keys(context.system.parts);
+        const counted = [];
+        for (const workload of workloads) {
+          const costs = await countWorkflows(execute.client, sampleIds(measuredIds.get(workload.name) ?? []), execute.meters());
+          counted.push(...countedBenchmarks(workload.name, { head: costs }, parts, on === 'dev' ? 'costs' : 'costs-services'));
+        }
+        return { benchmarks, counted, warmUps, omitted, cluster: context.clusterInfo(on) };
       } finally {
         await execute.stop();
       }
     },
+    ...(on === 'dev' ? { ab: (context: BenchContext, settings: SuiteSettings & AbSettings) => throughputAb(context, settings) } : {}),
   };
 }
 
+/**
+ * The suite A/B: every workload at every level (quick: the lowest only) in pairs of rounds, then each side's sampled
+ * workflows counted. Processes: this driver, each side's worker, the server and the parts, with their CPU time.
+ */
+async function throughputAb(context: BenchContext, settings: SuiteSettings & AbSettings): Promise<SuiteResult> {
+  const workloads = context.workloadsFor('throughput');
+  if (workloads.length === 0) return { benchmarks: [] };
+  const levels = settings.concurrency ?? THROUGHPUT_PLANS.full.concurrency;
+  const concurrency = settings.quick ? [Math.min(...levels)] : levels;
+  const [connections, workers] = await Promise.all([context.connectToDevServer('dev'), startSideWorkers(context, settings.sides)]);
+  const parts = Object.keys(context.system.parts);
+  try {
+    const serverPids = await context.serverPids('dev');
+    const rounds = {
+      client: connections.client,
+      workers,
+      serverPids,
+      partPids: context.partPids(),
+      otherWork: new OtherWork(),
+      signal: context.signal,
+    };
+    const driverBefore = process.cpuUsage();
+    const measured = await measureAb(context, rounds, workloads, { ...settings, concurrency, primary: primaryMetric });
+    const driverCpu = process.cpuUsage(driverBefore);
+    settings.progress(`throughput: counting the histories of up to ${COUNTED_WORKFLOWS} workflows per side and workload`);
+    const counted = await countAbSides(connections.client, measured, workloads, workers, parts);
+    return {
+      benchmarks: measured.flatMap((level) => pairedBenchmarks(level, parts)),
+      counted,
+      warmUps: measured.flatMap((level) => level.warmUps),
+      cluster: context.clusterInfo('dev'),
+      otherWorkCores: roundsOtherWork(measured),
+      processes: abProcesses(measured, {
+        host: HOST,
+        driver: { pid: process.pid, cpuMs: Math.round((driverCpu.user + driverCpu.system) / 1000) },
+        workers: { base: workers.base.pid ?? 0, head: workers.head.pid ?? 0 },
+        server: serverPids,
+        parts: rounds.partPids,
+      }),
+    };
+  } finally {
+    await connections.close();
+  }
+}
 export const throughputSuite = throughputOn(
   'throughput',
   'dev',

@@ -31,7 +31,14 @@ import { ContainerSlot, type ContainerSpec } from './container-part.ts';
 import { ControlledProcess } from './controlled-process.ts';
 import { clusterImages, type ClusterImages } from './docker-images.ts';
 import { portOf } from './links.ts';
-import { ClusterStartError, type PartContext, type PartLaunchers, startProcessCluster, type TemporalFrontend } from './process-cluster.ts';
+import {
+  ClusterStartError,
+  type PartContext,
+  type PartLaunchers,
+  PROCESS_CLUSTER_CAPABILITIES,
+  startProcessCluster,
+  type TemporalFrontend,
+} from './process-cluster.ts';
 import { RUN_LABEL } from '../../../base/harness/run-registry.ts';
 import type { ClusterProvider, DockerNetworkMode } from './types.ts';
 
@@ -235,6 +242,7 @@ class DockerParts {
         return this.slot(name).launch(spec, `${flags.bundle}\0${flags.activities}`);
       },
       inside: (address) => this.inside(address),
+      reachesHarness: this.mode === 'host',
       dispose: async () => {
         const failures: unknown[] = [];
         await Promise.all([...this.slots.values()].map((slot) => slot.remove().catch((error: unknown) => void failures.push(error))));
@@ -272,6 +280,8 @@ class DockerParts {
 
 export const dockerProvider: ClusterProvider = {
   name: 'docker',
+  // On a bridge network the workers cannot reach the harness: such a cluster offers no probe and no gates.
+  capabilities: [...PROCESS_CLUSTER_CAPABILITIES, 'temporal-process'],
   start: async (options) => {
     const log = options.log ?? (() => undefined);
     let images: ClusterImages;

@@ -6,7 +6,7 @@
 import { connectToCluster } from '../../replay/record.ts';
 import { tlsConfig } from '../../../base/harness/tls.ts';
 import type { WorkerTls } from '../../../base/harness/worker-flags.ts';
-import { ClusterStartError, startProcessCluster, type TemporalFrontend } from './process-cluster.ts';
+import { ClusterStartError, PROCESS_CLUSTER_CAPABILITIES, startProcessCluster, type TemporalFrontend } from './process-cluster.ts';
 import type { ClusterProvider, ExternalTemporal } from './types.ts';
 
 /**
@@ -45,6 +45,8 @@ async function checkReachable(external: ExternalTemporal, namespace: string): Pr
 
 export const externalProvider: ClusterProvider = {
   name: 'external',
+  // Not its server: an existing cluster's Temporal is not the harness's to kill.
+  capabilities: PROCESS_CLUSTER_CAPABILITIES,
   start: async (options) => {
     const external = options.external;
     if (!external?.address) {

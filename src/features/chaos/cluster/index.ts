@@ -31,11 +31,14 @@ export function providerFor(choice: ProviderChoice): ClusterProvider {
   if (choice.kind === 'services') return providers.services;
   if (choice.kind === 'docker') {
     const { network } = choice;
-    return network ? { name: 'docker', start: (options) => providers.docker.start({ ...options, docker: { network } }) } : providers.docker;
+    return network
+      ? { ...providers.docker, start: (options) => providers.docker.start({ ...options, docker: { network } }) }
+      : providers.docker;
   }
   const { kind, namespace, ...external } = choice;
   return {
     name: kind,
+    capabilities: providers.external.capabilities,
     start: (options) => providers.external.start({ ...options, namespace: namespace ?? options.namespace, external }),
   };
 }

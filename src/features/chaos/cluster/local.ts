@@ -8,11 +8,12 @@ import path from 'node:path';
 import { freePort } from '../../../base/harness/process.ts';
 import { startDevServer } from '../../../base/harness/temporal.ts';
 import { ControlledProcess } from './controlled-process.ts';
-import { startProcessCluster } from './process-cluster.ts';
+import { PROCESS_CLUSTER_CAPABILITIES, startProcessCluster } from './process-cluster.ts';
 import type { ClusterProvider } from './types.ts';
 
 export const localProvider: ClusterProvider = {
   name: 'local',
+  capabilities: [...PROCESS_CLUSTER_CAPABILITIES, 'temporal-process'],
   start: (options) =>
     startProcessCluster('local', options, async (context) => {
       // Fixed up front, so a restart comes back where the links and the Web UI expect it.

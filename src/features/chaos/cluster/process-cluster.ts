@@ -25,7 +25,9 @@ import { type PartAddress, type PartSpec, startOrder } from '../../../base/syste
 import { ControlledProcess, type LaunchedPart } from './controlled-process.ts';
 import { createLinks } from './links.ts';
 import { cleanupStaleRuns, RunRegistry } from '../../../base/harness/run-registry.ts';
-import type { Cluster, ClusterOptions, ClusterProcess, Link, ProcessName, WorkerCode } from './types.ts';
+import { ProgressServer } from './progress.ts';
+import { type RequestGate, startRequestGate } from './request-gate.ts';
+import type { Capability, Cluster, ClusterOptions, ClusterProcess, Link, ProcessName, WorkerCode } from './types.ts';
 import { HarnessError } from '../../../base/errors.ts';
 
 export class ClusterStartError extends HarnessError {
@@ -94,7 +96,15 @@ export interface PartLaunchers {
   inside?(address: string): string;
   /** Called once every part has stopped (cluster stop, or a failed start): remove what the launchers keep. */
   dispose?(): Promise<void>;
+  /**
+   * Whether the workers reach what listens on the harness's 127.0.0.1 (its progress channel, the request gates):
+   * true for child processes and containers on the host's network (the default), false on a bridge network.
+   */
+  reachesHarness?: boolean;
 }
+
+/** What every cluster of the shared part offers: its links, its parts and workers as processes, deploys, and (when the workers reach the harness) the probe and the gates. */
+export const PROCESS_CLUSTER_CAPABILITIES: readonly Capability[] = ['links', 'processes', 'deploy', 'activity-probe', 'request-gates'];
 
 /** The parts as child processes of this harness. */
 export const processLaunchers: PartLaunchers = {
@@ -160,11 +170,16 @@ interface ClusterParts {
   workers: ControlledProcess[];
   deploy: (code: WorkerCode) => Promise<void>;
   registry: RunRegistry;
+  /** The progress channel and the gates in front of the worker-<part> links, when the workers reach the harness. */
+  progress?: ProgressServer;
+  gates: RequestGate[];
   dispose?: () => Promise<void>;
 }
 
 class ProcessCluster implements Cluster {
   readonly provider: Cluster['provider'];
+  readonly capabilities: readonly Capability[];
+  readonly progress?: ProgressServer;
   readonly namespace: string;
   readonly clientAddress: string;
   readonly directAddress: string;
@@ -192,6 +207,17 @@ class ProcessCluster implements Cluster {
     this.workers = cluster.workers;
     this.processes = new Map([...this.servers, ...this.workers].map((part) => [part.name, part]));
     this.injectPersistenceFaults = frontend.injectPersistenceFaults;
+    this.progress = cluster.progress;
+    // What it offers, from what it has: Temporal as one process or as services, persistence faults, the probe and gates.
+    this.capabilities = [
+      'links',
+      'processes',
+      'deploy',
+      ...(frontend.process ? (['temporal-process'] as const) : []),
+      ...(frontend.processes ? (['temporal-services'] as const) : []),
+      ...(frontend.injectPersistenceFaults ? (['persistence-faults'] as const) : []),
+      ...(cluster.progress ? (['activity-probe', 'request-gates'] as const) : []),
+    ];
   }
 
   readonly injectPersistenceFaults?: Cluster['injectPersistenceFaults'];
@@ -209,6 +235,7 @@ class ProcessCluster implements Cluster {
   async healAll(): Promise<void> {
     await attemptInOrder([
       () => this.cluster.toxiproxy.client.reset(), // every proxy enabled, every toxic removed
+      () => attemptAll(this.cluster.gates.map((gate) => () => gate.up())),
       () => attemptAll([...this.servers, ...this.workers].map((part) => () => part.resume())),
       // Servers first, each after what it depends on: a worker cannot start without its Temporal.
       ...this.servers.map((part) => () => (part.needsRestart ? part.start() : Promise.resolve())),
@@ -228,6 +255,8 @@ class ProcessCluster implements Cluster {
       () => this.cluster.toxiproxy.client.reset(),
       () => attemptAll(this.servers.map((part) => () => part.resume())),
       () => stopAll(this.workers.map((worker) => () => worker.stop())),
+      () =>
+        attemptAll([...this.cluster.gates.map((gate) => () => gate.close()), () => this.cluster.progress?.close() ?? Promise.resolve()]),
       () => stopAll([...this.servers.map((part) => () => part.stop()), () => this.cluster.toxiproxy.stop()]),
       () => this.cluster.dispose?.() ?? Promise.resolve(),
       () => this.cluster.frontend.dispose?.() ?? Promise.resolve(),
@@ -443,7 +472,35 @@ async function startCluster(
   };
   for (const name of layout.dependent) await startPart(name); // in start order: each after the parts it depends on
 
-  const workers = workerProcesses({ options, layout, context, launchers, frontend, links: () => links, firstBundle, place: run.place });
+  // Where the system is, when the workers can tell the harness: the probes' channel, and a gate in front of each
+  // worker-<part> link (worker -> gate -> Toxiproxy -> part), which a link's down and up take down and up too.
+  let progress: ProgressServer | undefined;
+  const gates: Record<string, RequestGate> = {};
+  if (launchers.reachesHarness ?? true) {
+    progress = await starting(provider, 'progress channel', ProgressServer.start());
+    started.defer(() => progress!.close());
+    for (const part of layout.workerParts) {
+      const name = `worker-${part}`;
+      const gate = await starting(provider, `request gate of ${name}`, startRequestGate(name, links[name]!.listen));
+      started.defer(() => gate.close());
+      progress.attach(gate);
+      gates[name] = gate;
+      links[name] = gatedLink(links[name]!, gate);
+    }
+  }
+
+  const workers = workerProcesses({
+    options,
+    layout,
+    context,
+    launchers,
+    frontend,
+    links: () => links,
+    gates,
+    progress,
+    firstBundle,
+    place: run.place,
+  });
   started.defer(() => stopAll(workers.processes.map((worker) => () => worker.stop())));
   await starting(provider, 'workers', attemptAll(workers.processes.map((worker) => () => worker.start())));
   const cluster = new ProcessCluster({
@@ -457,6 +514,8 @@ async function startCluster(
     workers: workers.processes,
     deploy: workers.deploy,
     registry: run.registry,
+    progress,
+    gates: Object.values(gates),
     dispose: launchers.dispose,
   });
   const partList = layout.order.map((name) => `${name} ${layout.partAddresses[name]!.address}`).join(', ');
@@ -478,6 +537,8 @@ function workerProcesses(options: {
   launchers: PartLaunchers;
   frontend: TemporalFrontend;
   links: () => Record<string, Link>;
+  gates: Record<string, RequestGate>;
+  progress?: ProgressServer;
   firstBundle: string;
   place: (codePath: string) => string;
 }): { processes: ControlledProcess[]; deploy: (code: WorkerCode) => Promise<void> } {
@@ -497,7 +558,11 @@ function workerProcesses(options: {
             taskQueues: options.options.workers.taskQueues,
             bundle: deployment.bundlePath,
             activities: deployment.activitiesPath,
-            parts: Object.fromEntries(layout.workerParts.map((part) => [part, inside(links[`worker-${part}`]!.listen)])),
+            // Through the link's gate when it has one (the gate relays to the link's proxy).
+            parts: Object.fromEntries(
+              layout.workerParts.map((part) => [part, inside((options.gates[`worker-${part}`] ?? links[`worker-${part}`]!).listen)]),
+            ),
+            ...(options.progress ? { progress: { address: options.progress.address, name } } : {}),
             tls: frontend.workerTls,
             apiKey: frontend.connectionOptions?.apiKey,
             logFile: context.logFile(name),
@@ -515,4 +580,29 @@ function workerProcesses(options: {
     await attemptAll(processes.map((worker) => () => worker.start()));
   };
   return { processes, deploy };
+}
+
+/** A link with a request gate in front of it: taking it down takes the gate down too, so new connections are refused as before. */
+function gatedLink(link: Link, gate: RequestGate): Link {
+  return {
+    name: link.name,
+    get listen() {
+      return link.listen;
+    },
+    upstream: link.upstream,
+    addToxic: (spec) => link.addToxic(spec),
+    removeToxic: (name) => link.removeToxic(name),
+    down: async () => {
+      await gate.down();
+      await link.down();
+    },
+    up: async () => {
+      await link.up();
+      await gate.up();
+    },
+    heal: async () => {
+      await link.heal();
+      await gate.up();
+    },
+  };
 }

@@ -24,7 +24,7 @@ import {
 } from '../../../base/harness/temporal-services.ts';
 import { ControlledProcess } from './controlled-process.ts';
 import { databaseLink, INTERNAL_WORKER_LINK, serviceProcess } from './services-names.ts';
-import { type PartContext, startProcessCluster, type TemporalFrontend } from './process-cluster.ts';
+import { type PartContext, PROCESS_CLUSTER_CAPABILITIES, startProcessCluster, type TemporalFrontend } from './process-cluster.ts';
 import type { ClusterProvider } from './types.ts';
 
 async function startServices(context: PartContext): Promise<TemporalFrontend> {
@@ -99,5 +99,6 @@ async function startServices(context: PartContext): Promise<TemporalFrontend> {
 
 export const servicesProvider: ClusterProvider = {
   name: 'services',
+  capabilities: [...PROCESS_CLUSTER_CAPABILITIES, 'temporal-services', 'persistence-faults'],
   start: (options) => startProcessCluster('services', options, startServices),
 };

@@ -8,12 +8,15 @@
  */
 import type { TLSConfig } from '@temporalio/client';
 import type { ClusterOptions as TemporalClusterOptions } from '../../replay/record.ts';
-import type { ToxicType } from '../scenario.ts';
+import type { ToxicType } from '../faults/links.ts';
+import type { Capability } from '../faults/kind.ts';
 import type { System } from '../system.ts';
 import type { PartAddress } from '../../../base/system-spec.ts';
 import type { PersistenceFaults, TemporalService } from '../../../base/harness/temporal-services.ts';
+import type { ProgressChannel } from './progress.ts';
 
-export { TOXICS, type ToxicType } from '../scenario.ts';
+export { TOXICS, type ToxicType } from '../faults/links.ts';
+export type { Capability };
 
 export interface ToxicSpec {
   type: ToxicType;
@@ -100,6 +103,14 @@ export type ExternalTemporal = Omit<TemporalClusterOptions, 'namespace'>;
 
 export interface Cluster {
   provider: 'local' | 'docker' | 'external' | 'services';
+  /** What this cluster offers faults to act on (a fault that needs more is refused before the workload starts). */
+  capabilities: readonly Capability[];
+  /**
+   * Where the system is: each activity attempt the workers' probes report and each request the gates in front of the
+   * worker-<part> links see; held where a holder asks (points.ts). Absent when the workers cannot reach the harness
+   * (containers on a bridge network).
+   */
+  progress?: ProgressChannel;
   namespace: string;
   /** Temporal frontend for the workload driver (through the client-temporal link). */
   clientAddress: string;
@@ -131,5 +142,7 @@ export interface Cluster {
 
 export interface ClusterProvider {
   name: Cluster['provider'];
+  /** What its clusters offer faults to act on (a docker cluster on a bridge network offers no probe and no gates). */
+  capabilities: readonly Capability[];
   start(options: ClusterOptions): Promise<Cluster>;
 }
