@@ -92,8 +92,8 @@ export const activity = {
 };
 
 /**
- * How long before its timeout an attempt that outlives it wakes: more than the calls between reading the clock and
- * starting the sleep take, which the clock counts in real time.
+ * How long before its timeout an attempt that outlives it wakes on a clock that runs in real time while held: more
+ * than the calls between reading the clock and starting the sleep take. A frozen clock needs none.
  */
 const OUTLIVED_WAKE_MARGIN_MS = 200;
 
@@ -128,6 +128,8 @@ export interface DoubleHooks {
   elapsed(): Promise<number>;
   /** Let the workflow clock move on by `ms` while this attempt runs. */
   sleep(ms: number): Promise<void>;
+  /** The clock stands still unless moved (a frozen test server): sleeps land exactly, so no margin is needed. */
+  frozen(): boolean;
   /** Called as each attempt starts, before it does anything: the run's actions on activity starts happen here. */
   started(activity: string, call: ActivityCall): Promise<void>;
 }
@@ -164,18 +166,19 @@ export class DoubleInRun {
         await hooks.started(this.name, call);
         if (this.spec.takesMs > 0) {
           const remaining = attemptDeadline(context.info, await hooks.attemptStartedAt(call.activityId)) - (await hooks.now());
-          // An attempt that outlives its timeout wakes shortly before it and never answers: the server times it out. A
-          // sleep still running then, or an answer the server could take for the next attempt's, would leave the
-          // server's clock held for good.
-          const outlives = this.spec.takesMs >= remaining - OUTLIVED_WAKE_MARGIN_MS;
-          const sleepMs = outlives ? Math.max(0, remaining - OUTLIVED_WAKE_MARGIN_MS) : this.spec.takesMs;
+          // An attempt that outlives its timeout wakes at it (on a clock that creeps, shortly before it) and never
+          // answers: the server times it out. A sleep still running after it, or an answer the server could take for
+          // the next attempt's, would leave the server's clock held for good.
+          const margin = hooks.frozen() ? 0 : OUTLIVED_WAKE_MARGIN_MS;
+          const outlives = this.spec.takesMs >= remaining - margin;
+          const sleepMs = outlives ? Math.max(0, remaining - margin) : this.spec.takesMs;
           const wakeAt = (await hooks.elapsed()) + sleepMs;
           const woke = hooks.sleep(sleepMs).finally(() => this.sleeping.delete(call.activityId));
           this.sleeping.set(call.activityId, { wakeAt, woke });
           // A worker shutting down stops waiting (the run lets sleeping attempts wake before it shuts its worker down).
           await Promise.race([woke, context.cancelled]);
           if (outlives) {
-            call.endedAt = wakeAt + OUTLIVED_WAKE_MARGIN_MS;
+            call.endedAt = wakeAt + margin;
             done();
             await context.cancelled;
           }

@@ -184,6 +184,7 @@ class Run {
       return (await this.clock.now()) - this.clockStart;
     },
     sleep: (ms: number) => this.clock.sleep(ms),
+    frozen: () => this.clock.frozen,
     started: async (activity: string, call: ActivityCall) => {
       for (const action of this.options.at ?? []) {
         const { trigger } = action;
