@@ -172,9 +172,9 @@ describe('tempest interleave --json', () => {
     expect(result.harnessError).toBeUndefined();
     expect(result.failure.violations.map((v) => v.property)).toEqual(['no-deposit-for-an-expired-offer']);
     expect(result.failure.replay).toBe(
-      `tempest interleave ${racy}/seat-offer.ts --workflows ${racy}/workflows.ts --seed 3 --path ${result.failure.path}`,
+      `npx tempest interleave ${racy}/seat-offer.ts --workflows ${racy}/workflows.ts --seed 3 --path ${result.failure.path}`,
     );
-    const replayed = await tempestAsync([...result.failure.replay.split(' ').slice(1), '--json']);
+    const replayed = await tempestAsync([...result.failure.replay.split(' ').slice(2), '--json']);
     expect((JSON.parse(replayed.stdout) as { failure: { timeline: string[] } }).failure.timeline).toEqual(result.failure.timeline);
   });
 });

@@ -23,7 +23,7 @@ import { openSession } from './session.ts';
 import { describeStep, formatRun } from './timeline.ts';
 
 export const ORDERING_SCHEMA = 'tempest.interleaving/v2';
-/** Orderings saved before updates, children and steps delivered together: their steps are a subset, so they still replay. */
+/** Orderings saved before updates and children: their steps are a subset, so they still replay. */
 const EARLIER_SCHEMAS: readonly string[] = ['tempest.interleaving/v1'];
 
 export interface ExploreWorkflowOptions {
@@ -165,11 +165,7 @@ export async function replayOrdering(options: {
   const interleavings = resolveInterleavings(options.interleavings);
   const session = await openSession({ workflowsPath: options.workflowsPath, activities: interleavings.activities, clock: options.clock });
   try {
-    const events = new Set(
-      options.saved.steps
-        .flatMap((step) => (step.kind === 'together' ? step.steps : [step]))
-        .flatMap((step) => (step.kind === 'send' ? [step.event] : [])),
-    );
+    const events = new Set(options.saved.steps.flatMap((step) => (step.kind === 'send' ? [step.event] : [])));
     const run = await runOrdering({
       session,
       interleavings,

@@ -9,9 +9,10 @@
  */
 import fc from 'fast-check';
 import { searchOneAtATime } from '../../base/search.ts';
+import { NeverWorkedError } from '../../base/errors.ts';
 import type { Interleavings } from './definition.ts';
 import { historyShape } from './shape.ts';
-import { type Chooser, canGoTogether, InterleaveError, RunBrokeError, runOrdering, together as togetherStep } from './run.ts';
+import { type Chooser, InterleaveError, RunBrokeError, runOrdering } from './run.ts';
 import type { InterleavingRun, Step } from './run-record.ts';
 import type { InterleaveSession } from './session.ts';
 
@@ -74,31 +75,18 @@ export interface GeneratedOrdering {
   events: boolean[];
   /** At each decision, which possible step (modulo how many there are); past the end, the canonical one. */
   choices: number[];
-  /** At each decision, whether another possible step goes with the chosen one, in the same workflow task (past the end: no). */
-  together?: boolean[];
 }
-
-/** One decision in five delivers two steps in one workflow task; shrinking goes toward one at a time. */
-const TOGETHER = fc.nat({ max: 4 }).map((n) => n === 4);
 
 export function orderingArbitrary(interleavings: Interleavings): fc.Arbitrary<GeneratedOrdering> {
   const count = interleavings.events.length;
   return fc.record({
     events: fc.array(fc.boolean(), { minLength: count, maxLength: count }),
     choices: fc.array(fc.nat({ max: 15 }), { maxLength: interleavings.maxSteps }),
-    together: fc.array(TOGETHER, { maxLength: interleavings.maxSteps }),
   });
 }
 
-export function chooserOf(choices: readonly number[], togetherFlags: readonly boolean[] = []): Chooser {
-  return (possible, taken) => {
-    const choice = choices[taken] ?? 0;
-    const first = possible[choice % possible.length]!;
-    if (!togetherFlags[taken]) return first;
-    const others = possible.filter((step) => step !== first && canGoTogether(first, step));
-    if (others.length === 0) return first;
-    return togetherStep([first, others[(choice + 1) % others.length]!]);
-  };
+export function chooserOf(choices: readonly number[]): Chooser {
+  return (possible, taken) => possible[(choices[taken] ?? 0) % possible.length]!;
 }
 
 /** The same step, as a saved ordering names it (an advance is the same when it moves to the same next point). */
@@ -106,8 +94,6 @@ export function sameStep(a: Step, b: Step): boolean {
   if (a.kind !== b.kind) return false;
   if (a.kind === 'send' && b.kind === 'send') return a.event === b.event;
   if (a.kind === 'advance') return true;
-  if (a.kind === 'together' && b.kind === 'together')
-    return a.steps.length === b.steps.length && a.steps.every((step, i) => sameStep(step, b.steps[i]!));
   if ((a.kind === 'complete' || a.kind === 'fail') && (b.kind === 'complete' || b.kind === 'fail'))
     return (
       a.activity === b.activity &&
@@ -123,13 +109,12 @@ export function replayChooser(steps: readonly Step[], describe: (step: Step) => 
   return (possible, taken) => {
     const wanted = steps[taken];
     if (!wanted) return possible[0]!;
-    const parts = wanted.kind === 'together' ? wanted.steps : [wanted];
-    const found = parts.map((part) => possible.find((step) => sameStep(step, part)));
-    if (found.some((step) => step === undefined))
+    const found = possible.find((step) => sameStep(step, wanted));
+    if (!found)
       throw new InterleaveError(
         `the saved ordering no longer applies: its step ${taken + 1} (${describe(wanted)}) is not possible here; possible: ${possible.map(describe).join(', ')}`,
       );
-    return wanted.kind === 'together' ? togetherStep(found as Step[]) : found[0]!;
+    return found;
   };
 }
 
@@ -253,7 +238,7 @@ export function decisions(run: InterleavingRun): Step[] {
 
 /** An error that ends the search as a harness error rather than being thrown: not the definition's fault. */
 function isHarnessBreak(error: unknown): boolean {
-  return !(error instanceof InterleaveError) && !(error instanceof PropertyError);
+  return !(error instanceof InterleaveError) && !(error instanceof PropertyError) && !(error instanceof NeverWorkedError);
 }
 
 export async function exploreInterleavings(options: ExploreOptions): Promise<ExploreResult> {
@@ -273,7 +258,7 @@ export async function exploreInterleavings(options: ExploreOptions): Promise<Exp
       interleavings,
       workflowId: `${options.idPrefix}-${index}`,
       events,
-      choose: chooserOf(ordering.choices, ordering.together),
+      choose: chooserOf(ordering.choices),
     });
     const violations = await judgeRun(run, interleavings, session);
     const shape = historyShape(run.history);
@@ -283,11 +268,7 @@ export async function exploreInterleavings(options: ExploreOptions): Promise<Exp
     return { run, violations };
   };
   const runSteps = async (steps: readonly Step[]): Promise<{ run: InterleavingRun; violations: Violation[] }> => {
-    const events = new Set(
-      steps
-        .flatMap((step) => (step.kind === 'together' ? step.steps : [step]))
-        .flatMap((step) => (step.kind === 'send' ? [step.event] : [])),
-    );
+    const events = new Set(steps.flatMap((step) => (step.kind === 'send' ? [step.event] : [])));
     const run = await runOrdering({
       session,
       interleavings,

@@ -9,14 +9,13 @@ import type { WorkflowOutcome } from '../../base/history/progress.ts';
 /**
  * One decision of the explorer. Activities are named by type and call number (the 2nd chargePayment is call 2),
  * and `execution` names a child workflow's call (its type and number: 'childWork-2'); absent, the explored
- * workflow's. `together` delivers its steps in one workflow task.
+ * workflow's.
  */
 export type Step =
   | { kind: 'complete'; activity: string; call: number; execution?: string }
   | { kind: 'fail'; activity: string; call: number; failure: string; execution?: string }
   | { kind: 'send'; event: number; label: string }
-  | { kind: 'advance'; toMs: number; reason: string }
-  | { kind: 'together'; steps: Step[] };
+  | { kind: 'advance'; toMs: number; reason: string };
 
 /** What the timeline shows besides the decisions. */
 export type Observed =

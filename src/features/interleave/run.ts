@@ -2,8 +2,8 @@
  * One run of the workflow under one ordering: start it, let it settle (every workflow task of it, of the runs it
  * continued as and of its children done, every activity they scheduled parked at its double, every timer due
  * fired), ask the chooser which of the possible next steps to take (answer an activity, send a signal, an update or
- * a cancellation, move virtual time to the next timer or event, or two of these in one workflow task), take it,
- * and again, until the workflow ends or nothing is left to happen.
+ * a cancellation, or move virtual time to the next timer or event), take it, and again, until the workflow ends or
+ * nothing is left to happen.
  *
  * The server's clock is frozen: between steps nothing happens, and time moves only when a step moves it, exactly
  * to the next point. Waiting is for events (the worker finished something, a call reached its double), never for
@@ -31,6 +31,12 @@ const MAX_REREAD_MS = 64;
 /** The explored workflow did something the definition cannot drive: a usage error naming what. */
 export class InterleaveError extends UsageError {
   override name = 'InterleaveError';
+}
+
+/** The first line of an error's message, its cause's when it wraps one (the SDK's update errors do). */
+function firstLine(error: unknown): string {
+  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+  return (cause instanceof Error ? cause.message : String(cause)).split('\n')[0]!;
 }
 
 /** A run that stopped making progress: what it waited for. Caught by the run, recorded as a finding. */
@@ -111,19 +117,6 @@ export function possibleSteps(options: {
     })),
   );
   return [...completes, ...sends, ...advances, ...fails];
-}
-
-/** Two steps that can be delivered in one workflow task: not two answers of one call. */
-export function canGoTogether(a: Step, b: Step): boolean {
-  if (a.kind === 'together' || b.kind === 'together') return false;
-  if ((a.kind === 'complete' || a.kind === 'fail') && (b.kind === 'complete' || b.kind === 'fail'))
-    return !(a.activity === b.activity && a.call === b.call && a.execution === b.execution);
-  return !(a.kind === 'advance' && b.kind === 'advance');
-}
-
-/** A together step's parts in the order they are taken: time moves first, so everything else happens at the point. */
-export function together(steps: readonly Step[]): Step {
-  return { kind: 'together', steps: [...steps.filter((s) => s.kind === 'advance'), ...steps.filter((s) => s.kind !== 'advance')] };
 }
 
 class Run {
@@ -288,149 +281,65 @@ class Run {
   }
 
   async take(step: Step, taken: number): Promise<void> {
-    if (step.kind === 'together') return this.takeTogether(step.steps, taken);
-    if (step.kind === 'advance') return this.advance(this.startMs + step.toMs);
-    const waitForUpdate = await this.act(step, taken);
-    await waitForUpdate?.();
-  }
-
-  /** Take one answer or send; an update's acceptance is waited for by the returned function. */
-  private async act(step: Step, taken: number): Promise<(() => Promise<void>) | undefined> {
     switch (step.kind) {
+      case 'advance':
+        return this.advance(this.startMs + step.toMs);
       case 'complete':
-        this.calls.complete(step.activity, step.call, step.execution, taken);
-        return undefined;
+        return this.calls.complete(step.activity, step.call, step.execution, taken);
       case 'fail':
-        this.calls.fail(step.activity, step.call, step.execution, step.failure, taken);
-        return undefined;
+        return this.calls.fail(step.activity, step.call, step.execution, step.failure, taken);
       case 'send': {
         this.sent.add(step.event);
         const event = this.interleavings.events[step.event]!;
         const handle = this.session.workflow.getHandle(this.options.workflowId);
         if (event.kind === 'cancel') await handle.cancel();
         else if (event.kind === 'signal') await handle.signal(event.signal, ...event.args);
-        else return this.sendUpdate(event);
-        return undefined;
+        else await this.sendUpdate(event);
       }
-      default:
-        throw new Error(`a ${step.kind} step is not taken by act`);
     }
-  }
-
-  /** Send an update; the returned function waits until the workflow accepted or rejected it, and records which. */
-  private sendUpdate(event: Extract<ResolvedEvent, { kind: 'update' }>): () => Promise<void> {
-    const record: UpdateRecord & { updateId?: string } = { label: event.label, result: 'accepted' };
-    this.updates.push(record);
-    const handle = this.session.workflow.getHandle(this.options.workflowId);
-    const started =
-      event.args.length > 0
-        ? handle.startUpdate(event.update, { args: event.args as [unknown, ...unknown[]], waitForStage: WorkflowUpdateStage.ACCEPTED })
-        : handle.startUpdate(event.update, { waitForStage: WorkflowUpdateStage.ACCEPTED });
-    const answered = started.then(
-      (update) => {
-        record.updateId = update.updateId;
-      },
-      (error: unknown) => {
-        const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
-        record.result = { rejected: cause instanceof Error ? cause.message.split('\n')[0]! : String(cause) };
-      },
-    );
-    return async () => {
-      await answered;
-      const rejected = record.result === 'accepted' ? undefined : record.result.rejected;
-      this.timeline.push({
-        atMs: this.atMs,
-        step: {
-          kind: 'update',
-          label: event.label,
-          accepted: rejected === undefined,
-          ...(rejected === undefined ? {} : { reason: rejected }),
-        },
-      });
-    };
   }
 
   /**
-   * Move time exactly to `targetMs`. Timers due at the same instant fire on the server's threads in any order, so
-   * a move to a tie (or a batch) goes behind the barrier: the worker polls nothing while they fire, and takes them
-   * in one workflow task.
+   * Send an update and wait until the workflow accepted or rejected it. Accepted shows in the history; a rejection
+   * (by its validator, or a workflow that closed) leaves none, and the update's result then says why at once.
    */
-  private async advance(targetMs: number, batch?: () => Promise<void>): Promise<void> {
-    const holds = this.tree.serverHolds();
-    const tie = this.tree.runningTimers().filter((timer) => timer.firesAtMs === targetMs).length > 1;
-    const clock = this.session.clock;
-    if (!batch && !tie) {
-      await clock.advanceTo(targetMs, { holds, fromMs: this.nowMs });
-      this.nowMs = targetMs;
-      return;
-    }
-    if (targetMs - 1 > this.nowMs) await clock.advanceTo(targetMs - 1, { holds, fromMs: this.nowMs });
-    await this.session.holdSlots();
+  private async sendUpdate(event: Extract<ResolvedEvent, { kind: 'update' }>): Promise<void> {
+    const record: UpdateRecord & { updateId?: string } = { label: event.label, result: 'accepted' };
+    this.updates.push(record);
+    const handle = this.session.workflow.getHandle(this.options.workflowId);
+    const stage = { waitForStage: WorkflowUpdateStage.ACCEPTED } as const;
+    let reason: string | undefined;
     try {
-      await clock.advanceTo(targetMs, { holds: holds + this.session.barrierHolds, fromMs: Math.max(this.nowMs, targetMs - 1) });
-      this.nowMs = targetMs;
-      await batch?.();
-    } finally {
-      this.session.releaseSlots();
-    }
-  }
-
-  /** Several steps in one workflow task: behind the barrier, time moved first, every answer delivered before letting go. */
-  private async takeTogether(steps: readonly Step[], taken: number): Promise<void> {
-    const waits: (() => Promise<void>)[] = [];
-    const rest = steps.filter((s) => s.kind !== 'advance');
-    const batch = async () => {
-      for (const step of rest) {
-        const wait = await this.act(step, taken);
-        if (wait) waits.push(wait);
-      }
-      await this.answersDelivered(rest);
-    };
-    const move = steps.find((s) => s.kind === 'advance');
-    if (move?.kind === 'advance') await this.advance(this.startMs + move.toMs, batch);
-    else {
-      await this.session.holdSlots();
-      try {
-        await batch();
-      } finally {
-        this.session.releaseSlots();
-      }
-    }
-    for (const wait of waits) await wait();
-  }
-
-  /** Wait until the server has every answer given in `steps` (the barrier must not let go before). */
-  private async answersDelivered(steps: readonly Step[]): Promise<void> {
-    const answered = steps.filter((s) => s.kind === 'complete' || s.kind === 'fail');
-    if (answered.length === 0) return;
-    const { progress } = this.session.worker;
-    for (let reread = 1; ; reread = Math.min(reread * 2, MAX_REREAD_MS)) {
-      const since = progress.version;
+      const update = await (event.args.length > 0
+        ? handle.startUpdate(event.update, { args: event.args as [unknown, ...unknown[]], ...stage })
+        : handle.startUpdate(event.update, stage));
+      record.updateId = update.updateId;
       await this.tree.read();
-      const open = this.tree
-        .openRuns()
-        .flatMap(({ execution, run }) =>
-          run.progress.openActivities().map((a) => ({ workflowId: execution.workflowId, runId: run.runId, activityId: a.activityId })),
-        );
-      const pending = this.calls.calls.filter(
-        (c) =>
-          c.answer !== undefined &&
-          answered.some(
-            (s) =>
-              (s.kind === 'complete' || s.kind === 'fail') && s.activity === c.activity && s.call === c.call && s.execution === c.execution,
-          ),
-      );
-      const stillOpen = pending.some((call) => {
-        const source = this.calls.sourceOf(call);
-        return (
-          source !== undefined &&
-          open.some((o) => o.workflowId === source.workflowId && o.runId === source.runId && o.activityId === source.activityId)
-        );
-      });
-      if (!stillOpen) return;
-      if (!(await progress.next(since, reread)) && reread === MAX_REREAD_MS)
-        throw new NoProgress('an answer given inside a batch never reached the server');
+      const accepted = this.tree.root.runs.some((run) => run.progress.updates.some((u) => u.updateId === update.updateId));
+      if (!accepted) {
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), QUIET_MS)));
+        const answer = await Promise.race([update.result().then(() => 'completed' as const), late])
+          .catch((error: unknown) => error)
+          .finally(() => clearTimeout(timer));
+        if (answer === 'late') throw new NoProgress(`${event.label} was neither accepted in the history nor rejected`);
+        if (answer !== 'completed') reason = firstLine(answer);
+      }
+    } catch (error) {
+      if (error instanceof NoProgress) throw error;
+      reason = firstLine(error);
     }
+    if (reason !== undefined) record.result = { rejected: reason };
+    this.timeline.push({
+      atMs: this.atMs,
+      step: { kind: 'update', label: event.label, accepted: reason === undefined, ...(reason === undefined ? {} : { reason }) },
+    });
+  }
+
+  /** Move time exactly to `targetMs`, giving the server's own holds (the calls parked at their doubles) back for the move. */
+  private async advance(targetMs: number): Promise<void> {
+    await this.session.clock.advanceTo(targetMs, { holds: this.tree.serverHolds(), fromMs: this.nowMs });
+    this.nowMs = targetMs;
   }
 
   record(extra: { stuck?: string; noProgress?: string }): InterleavingRun {
@@ -537,8 +446,7 @@ export async function runOrdering(options: RunOptions): Promise<InterleavingRun>
           break;
         }
         const step = options.choose(possible, taken);
-        const move = step.kind === 'together' ? step.steps.find((s) => s.kind === 'advance') : step;
-        run.timeline.push({ atMs: move?.kind === 'advance' ? move.toMs : run.atMs, step });
+        run.timeline.push({ atMs: step.kind === 'advance' ? step.toMs : run.atMs, step });
         await run.take(step, taken);
         await run.settle();
       }

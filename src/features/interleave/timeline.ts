@@ -26,8 +26,6 @@ export function describeStep(step: Step | Observed): string {
       return step.label.startsWith('update ') ? `${step.label} sent` : `signal ${step.label} sent`;
     case 'advance':
       return `time moved: ${step.reason}`;
-    case 'together':
-      return `together: ${step.steps.map(describeStep).join(', ')}`;
     case 'continued':
       return `continued as new (run ${step.run})`;
     case 'update':

@@ -1,6 +1,6 @@
 /**
  * The explorer's worker: an SDK Worker that says when it is done with something (so a run waits for events, never
- * for time) and can hold workflow tasks (the barrier that lands several events in one workflow task).
+ * for time).
  *
  * It counts the activations it got from Core and has not yet completed, and the activity completions on their way
  * to the server; Core answers a completion only once the server has it, so when both counts are zero the server's
@@ -40,22 +40,16 @@ export class Progress {
   }
 }
 
-type Activation = Parameters<Worker['handleActivation']>[1];
-
 export class ObservedWorker extends Worker {
   /** Ticks whenever the worker finished something (an activation completed, an activity's answer delivered). */
   readonly progress = new Progress();
   private activationsInFlight = 0;
   private activityCompletionsInFlight = 0;
-  /** Runs whose activations are held, and how to let each held one go. */
-  private readonly holding = new Set<string>();
-  private held: { runId: string; release: () => void }[] = [];
-  private readonly heldWaiters: (() => void)[] = [];
   private readonly observing = this.observe();
 
-  /** Nothing on its way: every activation Core gave it is completed (held ones aside), every answer delivered. */
+  /** Nothing on its way: every activation Core gave it is completed, every answer delivered. */
   get idle(): boolean {
-    return this.activationsInFlight - this.held.length === 0 && this.activityCompletionsInFlight === 0;
+    return this.observing && this.activationsInFlight === 0 && this.activityCompletionsInFlight === 0;
   }
 
   private observe(): true {
@@ -90,33 +84,5 @@ export class ObservedWorker extends Worker {
       }
     };
     return true;
-  }
-
-  protected override async handleActivation(...args: Parameters<Worker['handleActivation']>): ReturnType<Worker['handleActivation']> {
-    const { activation } = args[1] as Activation;
-    const runId = activation.runId ?? '';
-    if (this.observing && this.holding.has(runId)) {
-      await new Promise<void>((release) => {
-        this.held.push({ runId, release });
-        for (const wake of this.heldWaiters.splice(0)) wake();
-      });
-    }
-    return super.handleActivation(...args);
-  }
-
-  /** Hold every activation of these runs from now on, until `release`. */
-  hold(runIds: readonly string[]): void {
-    for (const runId of runIds) this.holding.add(runId);
-  }
-
-  /** Resolves once `count` activations are held. */
-  async heldCount(count: number): Promise<void> {
-    while (this.held.length < count) await new Promise<void>((wake) => this.heldWaiters.push(wake));
-  }
-
-  /** Stop holding, and let every held activation go on. */
-  release(): void {
-    this.holding.clear();
-    for (const { release } of this.held.splice(0)) release();
   }
 }
