@@ -39,14 +39,14 @@ export interface ExploreWorkflowOptions {
   clock?: TestServerClock;
 }
 
-const idPrefix = (name: string): string => `${name}-${Date.now().toString(36)}`;
-
 /** Explore: hundreds of orderings a minute; a failure comes back shrunk, with its timeline, seed and path. */
 export async function exploreWorkflow(options: ExploreWorkflowOptions): Promise<ExploreResult> {
   const interleavings = resolveInterleavings(options.interleavings);
   const session = await openSession({ workflowsPath: options.workflowsPath, activities: interleavings.activities, clock: options.clock });
   try {
-    const prefix = idPrefix(interleavings.name);
+    // Every exploration has a server of its own, so run ids repeat across explorations: one seed, the same ids (they
+    // show in the workflow's own messages, so in the timeline).
+    const prefix = interleavings.name;
     await checkHandlersDefined(session, interleavings, `${prefix}-handlers`);
     return await exploreInterleavings({
       session,
@@ -169,7 +169,7 @@ export async function replayOrdering(options: {
     const run = await runOrdering({
       session,
       interleavings,
-      workflowId: `${idPrefix(interleavings.name)}-saved`,
+      workflowId: `${interleavings.name}-saved`,
       events,
       choose: replayChooser(options.saved.steps, describeStep),
     });
