@@ -178,3 +178,38 @@ describe('tempest interleave --json', () => {
     expect((JSON.parse(replayed.stdout) as { failure: { timeline: string[] } }).failure.timeline).toEqual(result.failure.timeline);
   });
 });
+
+describe('tempest interleave: a run that stops making progress', () => {
+  it('is a finding with its timeline and the command that replays it, never a crash of the search', async () => {
+    const features = 'test/fixtures/interleavings/features';
+    const { code, stdout, stderr } = await tempestAsync([
+      'interleave',
+      `${features}/stuck-on-reminder.ts`,
+      '--workflows',
+      `${features}/workflows.ts`,
+      '--runs',
+      '20',
+      '--seed',
+      '1',
+      '--json',
+    ]);
+    expect(stderr).toBe('');
+    expect(code).toBe(1);
+    const result = JSON.parse(stdout) as {
+      firstFailedRun: number;
+      failure: { violations: { property: string; message: string }[]; timeline: string[]; replay: string };
+      harnessError?: unknown;
+    };
+    const stuck = "the workflow's activity renew scheduled at event 11 never reached its double (another task queue?)";
+    expect(result.harnessError).toBeUndefined();
+    expect(result.firstFailedRun).toBe(5);
+    expect(result.failure.violations).toEqual([{ property: 'makes-progress', message: stuck }]);
+    expect(result.failure.timeline).toEqual(['+0s       signal remind sent', `          stopped making progress: ${stuck}`]);
+    expect(result.failure.replay).toMatch(/^npx tempest interleave .*stuck-on-reminder\.ts --workflows .* --seed 1 --path \S+$/);
+    for (let i = 0; i < 2; i++) {
+      const replayed = await tempestAsync([...result.failure.replay.split(' ').slice(2), '--json']);
+      expect(replayed.code).toBe(1);
+      expect((JSON.parse(replayed.stdout) as { failure: { timeline: string[] } }).failure.timeline).toEqual(result.failure.timeline);
+    }
+  });
+});
