@@ -105,7 +105,7 @@ const RUN_SPECIFIC =
  * A history without what differs between runs of one ordering (ids, identities, absolute times: kept relative to
  * its start) and with each payload as text with the run's workflow id taken out: two histories with one key replay alike.
  */
-export function replayKey(history: History): string {
+function replayKey(history: History): string {
   const events = history.events ?? [];
   const start = protoMs(events[0]?.eventTime);
   const ids = new Set<string>();
