@@ -167,8 +167,8 @@ describe('tempest interleave --json', () => {
       harnessError?: unknown;
     };
     expect(result).toMatchObject({ clock: 'frozen', failed: true });
-    expect(result.firstFailedRun).toBeGreaterThanOrEqual(1);
-    expect(result.firstFailedRun).toBeLessThanOrEqual(result.runs);
+    // The clock moves only when the explorer moves it, so seed 3 meets its first failure in the same run every time.
+    expect(result.firstFailedRun).toBe(12);
     expect(result.harnessError).toBeUndefined();
     expect(result.failure.violations.map((v) => v.property)).toEqual(['no-deposit-for-an-expired-offer']);
     expect(result.failure.replay).toBe(
