@@ -140,9 +140,11 @@ describe('loopBenchmarks', () => {
   });
 
   it('reports p50 and p95 of runs of 40 workflows, and omits p99 saying why', () => {
-    const { benchmarks, omitted } = loopBenchmarks('throughput', 'moneyTransfer', 1, [run(40), run(40), run(41)], {
-      maxCount: 40,
-      maxDurationMs: 6000,
+    const { benchmarks, omitted } = loopBenchmarks([run(40), run(40), run(41)], {
+      suite: 'throughput',
+      workflow: 'moneyTransfer',
+      concurrency: 1,
+      bounds: { maxCount: 40, maxDurationMs: 6000 },
     });
     expect(benchmarks.map((b) => b.id)).toEqual([
       'throughput/moneyTransfer/c1/throughput',
@@ -155,15 +157,14 @@ describe('loopBenchmarks', () => {
   });
 
   it('goes by the shortest run: one run of 20 leaves p95 out', () => {
-    const { omitted } = loopBenchmarks(
-      'baseline',
-      'w',
-      4,
-      [run(40), run(20)],
-      { maxCount: 40, maxDurationMs: 6000 },
-      { driver: 'raw' },
-      'raw/',
-    );
+    const { omitted } = loopBenchmarks([run(40), run(20)], {
+      suite: 'baseline',
+      workflow: 'w',
+      concurrency: 4,
+      bounds: { maxCount: 40, maxDurationMs: 6000 },
+      extraParams: { driver: 'raw' },
+      namePrefix: 'raw/',
+    });
     expect(omitted.map((o) => o.id)).toEqual(['baseline/w/c4/raw/latency-p95', 'baseline/w/c4/raw/latency-p99']);
   });
 });

@@ -107,7 +107,12 @@ describe('the point nemesis', () => {
       what: 'lost',
       at: { request: 'worker-bank', kind: 'POST /deposit', on: 'answered', nth: 2 },
     };
-    const points = new PointNemesis(plan([drop]), channel, new OperationHistory(), fakeNemesis(done), () => undefined);
+    const points = new PointNemesis(plan([drop]), {
+      progress: channel,
+      history: new OperationHistory(),
+      nemesis: fakeNemesis(done),
+      log: () => undefined,
+    });
     points.start();
     expect(channel.patterns).toEqual([{ source: 'request', link: 'worker-bank', at: 'answered', kinds: ['POST /deposit'] }]);
 
@@ -133,7 +138,12 @@ describe('the point nemesis', () => {
       },
       { id: 'f1', action: { kind: 'drop' }, what: 'd', at: { request: 'worker-bank', on: 'seen', op: 't2' } },
     ];
-    const points = new PointNemesis(plan(faults), channel, new OperationHistory(), fakeNemesis(done), () => undefined);
+    const points = new PointNemesis(plan(faults), {
+      progress: channel,
+      history: new OperationHistory(),
+      nemesis: fakeNemesis(done),
+      log: () => undefined,
+    });
     points.start();
     await channel.reach(activity('deposit', 'returned', 't0'));
     await channel.reach(activity('deposit', 'returned', 't1'));
@@ -168,7 +178,7 @@ describe('the point nemesis', () => {
       history.record({ process: 'nemesis', type: 'invoke', f: 'fault', op: fault.id });
       return record(fault, point);
     };
-    const points = new PointNemesis(plan(faults), channel, history, nemesis, () => undefined);
+    const points = new PointNemesis(plan(faults), { progress: channel, history: history, nemesis: nemesis, log: () => undefined });
     points.start();
     await channel.reach(activity('withdraw', 'started', 't1', 2));
     await channel.reach(activity('withdraw', 'failed', 't0', 3)); // another operation's third attempt: not the one
@@ -185,7 +195,12 @@ describe('the point nemesis', () => {
   it('says which faults never reached their point, and how many points matched', async () => {
     const channel = new FakeChannel();
     const fault: PlannedFault = { id: 'f0', action: { kind: 'drop' }, what: 'lost', at: { activity: 'deposit', on: 'returned', nth: 5 } };
-    const points = new PointNemesis(plan([fault]), channel, new OperationHistory(), fakeNemesis([]), () => undefined);
+    const points = new PointNemesis(plan([fault]), {
+      progress: channel,
+      history: new OperationHistory(),
+      nemesis: fakeNemesis([]),
+      log: () => undefined,
+    });
     points.start();
     for (const op of ['t0', 't1', 't2']) await channel.reach(activity('deposit', 'returned', op));
     points.stop();

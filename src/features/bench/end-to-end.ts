@@ -24,14 +24,19 @@ const LATENCY_PERCENTILES = [50, 95, 99] as const;
  * p99); otherwise it is omitted, with the reason.
  */
 export function loopBenchmarks(
-  suite: string,
-  workflow: string,
-  concurrency: number,
   runs: ClosedLoopResult[],
-  bounds: { maxCount: number; maxDurationMs: number },
-  extraParams: Benchmark['params'] = {},
-  namePrefix = '',
+  loop: {
+    suite: string;
+    workflow: string;
+    concurrency: number;
+    bounds: { maxCount: number; maxDurationMs: number };
+    /** Parameters beside the loop's own (the baseline's driver). */
+    extraParams?: Benchmark['params'];
+    /** Put before each metric's name ("raw/" for the baseline's bare-SDK driver). */
+    namePrefix?: string;
+  },
 ): { benchmarks: Benchmark[]; omitted: Omission[] } {
+  const { suite, workflow, concurrency, bounds, extraParams = {}, namePrefix = '' } = loop;
   const params = { workflow, concurrency, ...bounds, ...extraParams };
   const name = (metric: string): string => `${workflow}/c${concurrency}/${namePrefix}${metric}`;
   const micro = (ms: number): number => Math.round(ms * 1000) / 1000;

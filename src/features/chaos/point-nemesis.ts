@@ -63,6 +63,19 @@ export function describeOutcome(outcome: PointOutcome): string {
   return `${outcome.id} fired at ${where}: ${outcome.what}`;
 }
 
+/** What the point nemesis watches and acts through. */
+export interface PointNemesisOptions {
+  /** The workers' activity probes and request gates report the points they pass here. */
+  progress: ProgressChannel | undefined;
+  history: OperationHistory;
+  /** Applies and heals the faults once their points are reached. */
+  nemesis: Nemesis;
+  log: (line: string) => void;
+  signal?: AbortSignal;
+  /** Reads the workflows' histories, for faults placed at (or healed at) a history point. */
+  client?: Client;
+}
+
 export class PointNemesis {
   private readonly armed: Armed[];
   private readonly scope: PointScope;
@@ -75,19 +88,23 @@ export class PointNemesis {
   /** Stops the history watch. */
   private readonly watching = new AbortController();
 
-  /**
-   * @param client reads the workflows' histories, for faults placed at (or healed at) a history point.
-   */
-  constructor(
-    plan: Plan,
-    private readonly progress: ProgressChannel | undefined,
-    private readonly history: OperationHistory,
-    private readonly nemesis: Nemesis,
-    private readonly log: (line: string) => void,
-    private readonly signal?: AbortSignal,
-    private readonly client?: Client,
-  ) {
+  private readonly progress: ProgressChannel | undefined;
+  private readonly history: OperationHistory;
+  private readonly nemesis: Nemesis;
+  private readonly log: (line: string) => void;
+  private readonly signal: AbortSignal | undefined;
+  private readonly client: Client | undefined;
+
+  constructor(plan: Plan, options: PointNemesisOptions) {
     this.plan = plan;
+    ({
+      progress: this.progress,
+      history: this.history,
+      nemesis: this.nemesis,
+      log: this.log,
+      signal: this.signal,
+      client: this.client,
+    } = options);
     const opOf = new Map(plan.operations.map((op) => [op.workflowId, op.id]));
     const workflowOf = new Map(plan.operations.map((op) => [op.id, op.workflowId]));
     this.scope = { runId: plan.runId, opOf: (id) => opOf.get(id), workflowOf: (op) => workflowOf.get(op) };

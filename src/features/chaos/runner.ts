@@ -147,12 +147,18 @@ async function closeOutcome(client: Client, workflowId: string): Promise<Workflo
 async function observeHistories(
   cluster: Cluster,
   connection: Connection,
-  outcomes: readonly OperationOutcome[],
-  unsettled: readonly string[],
-  code: WorkerCode,
-  dir: string,
-  replay: boolean,
+  observed: {
+    outcomes: readonly OperationOutcome[];
+    /** The workflows still running: their pending activities are read too. */
+    unsettled: readonly string[];
+    code: WorkerCode;
+    /** Where the histories are written. */
+    dir: string;
+    /** Whether they are replayed against `code`. */
+    replay: boolean;
+  },
 ): Promise<Pick<RunObservations, 'replay' | 'workflows'>> {
+  const { outcomes, unsettled, code, dir, replay } = observed;
   const ids = outcomes.filter((o) => o.status !== 'unknown').map((o) => o.workflowId);
   // Before the histories: an attempt seen pending here and then in its history is counted once (activityRetries).
   const client = new Client({ connection, namespace: cluster.namespace });
@@ -403,15 +409,13 @@ async function runOnCluster(
     );
     const checkStarted = Date.now();
     const after = await snapshot();
-    const recorded = await observeHistories(
-      cluster,
-      connections.direct,
-      settled.outcomes,
+    const recorded = await observeHistories(cluster, connections.direct, {
+      outcomes: settled.outcomes,
       unsettled,
-      nemesis.code,
-      path.join(options.reportDir, 'histories'),
-      scenario.checks.includes('histories-replay'),
-    );
+      code: nemesis.code,
+      dir: path.join(options.reportDir, 'histories'),
+      replay: scenario.checks.includes('histories-replay'),
+    });
     const observations: RunObservations = {
       plan,
       history: history.entries(),
@@ -498,15 +502,13 @@ async function warmUpResult(
 ): Promise<RunResult> {
   const { plan, outcomes } = warmUp;
   const unsettled = outcomes.filter((o) => o.status === 'running').map((o) => o.workflowId);
-  const recorded = await observeHistories(
-    cluster,
-    direct,
+  const recorded = await observeHistories(cluster, direct, {
     outcomes,
     unsettled,
-    session.code,
-    path.join(options.reportDir, 'histories'),
-    false,
-  );
+    code: session.code,
+    dir: path.join(options.reportDir, 'histories'),
+    replay: false,
+  });
   return {
     plan,
     verdicts: [],
@@ -583,7 +585,7 @@ async function runFaultPhase(
     5000,
   );
   const direct = new Client({ connection: options.connections.direct, namespace: cluster.namespace });
-  const points = new PointNemesis(plan, cluster.progress, history, nemesis, log, signal, direct);
+  const points = new PointNemesis(plan, { progress: cluster.progress, history, nemesis, log, signal, client: direct });
   points.start();
   nemesis.start(plan.faults);
   const workloadStarted = Date.now();

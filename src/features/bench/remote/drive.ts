@@ -269,7 +269,12 @@ function closedBenchmarks(
   const maxCount = Math.max(plan.minCount, plan.perCaller * level);
   const loops = samples.map((s) => s.loop);
   return [
-    ...loopBenchmarks('throughput', workload, level, loops, { maxCount, maxDurationMs: plan.maxDurationMs }).benchmarks,
+    ...loopBenchmarks(loops, {
+      suite: 'throughput',
+      workflow: workload,
+      concurrency: level,
+      bounds: { maxCount, maxDurationMs: plan.maxDurationMs },
+    }).benchmarks,
     benchmark({
       suite: 'costs',
       name: `${workload}/c${level}/worker-cpu`,

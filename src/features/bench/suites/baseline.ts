@@ -89,15 +89,14 @@ export const baselineSuite: BenchSuite = {
       const omitted: Omission[] = [];
       const benchmarks = workloads.flatMap((workload) =>
         (['harness', 'raw'] as const).flatMap((driver) => {
-          const measured = loopBenchmarks(
-            'baseline',
-            workload.name,
-            plan.concurrency,
-            results.get(`${workload.name}/${driver}`)!,
+          const measured = loopBenchmarks(results.get(`${workload.name}/${driver}`)!, {
+            suite: 'baseline',
+            workflow: workload.name,
+            concurrency: plan.concurrency,
             bounds,
-            { driver },
-            `${driver}/`,
-          );
+            extraParams: { driver },
+            namePrefix: `${driver}/`,
+          });
           omitted.push(...measured.omitted);
           return measured.benchmarks;
         }),

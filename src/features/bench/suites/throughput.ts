@@ -87,9 +87,11 @@ function throughputOn(name: string, on: BenchServer, description: string): Bench
         const benchmarks = workloads.flatMap((workload) =>
           plan.concurrency.flatMap((level) => {
             const maxCount = Math.max(plan.minCount, plan.perCaller * level);
-            const measured = loopBenchmarks(name, workload.name, level, results.get(`${workload.name}/c${level}`)!, {
-              maxCount,
-              maxDurationMs: plan.maxDurationMs,
+            const measured = loopBenchmarks(results.get(`${workload.name}/c${level}`)!, {
+              suite: name,
+              workflow: workload.name,
+              concurrency: level,
+              bounds: { maxCount, maxDurationMs: plan.maxDurationMs },
             });
             omitted.push(...measured.omitted);
             return measured.benchmarks;

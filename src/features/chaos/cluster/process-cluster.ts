@@ -332,7 +332,7 @@ export async function startProcessCluster(
     run.registry.close();
   });
   try {
-    return await startCluster(provider, options, layout, run, startTemporal, launchers, started, run.place(firstCode));
+    return await startCluster({ provider, options, layout, run, startTemporal, launchers, started, firstBundle: run.place(firstCode) });
   } catch (error) {
     await started.stopAll().catch(() => undefined); // the start failure is the error worth reporting
     throw error instanceof ClusterStartError ? error : new ClusterStartError(provider, errorLine(error), { cause: error });
@@ -406,16 +406,21 @@ async function starting<T>(provider: Cluster['provider'], what: string, promise:
   }
 }
 
-async function startCluster(
-  provider: Cluster['provider'],
-  options: ClusterOptions,
-  layout: ClusterLayout,
-  run: OpenRun,
-  startTemporal: (context: PartContext) => Promise<TemporalFrontend>,
-  launchers: PartLaunchers,
-  started: StopStack,
-  firstBundle: string,
-): Promise<Cluster> {
+/** What starting a laid-out cluster takes: everything it starts goes on `started`. */
+interface ClusterStart {
+  provider: Cluster['provider'];
+  options: ClusterOptions;
+  layout: ClusterLayout;
+  run: OpenRun;
+  startTemporal: (context: PartContext) => Promise<TemporalFrontend>;
+  launchers: PartLaunchers;
+  started: StopStack;
+  /** The workflow bundle the first workers load. */
+  firstBundle: string;
+}
+
+async function startCluster(start: ClusterStart): Promise<Cluster> {
+  const { provider, options, layout, run, startTemporal, launchers, started, firstBundle } = start;
   const { context } = run;
   const { parts: partSpecs, partLinks } = options.system;
   const inside = launchers.inside ?? ((address: string) => address);
