@@ -146,22 +146,16 @@ describe('eight races, each found and shrunk to the ordering that breaks it, whi
     `);
   });
 
+  // The hold's expiry and the nudge are timers due at the same instant: which of the two the server fires first is
+  // its own choice (the one order the frozen clock cannot fix), so the path the search takes, and the shrunk run's
+  // lines after the ten minutes, may differ. What the bug needs is asserted: cancelled first, nudged after.
   it('8. a Promise.race whose losing timer still acts: the nudge fires for a cancelled checkout', async () => {
     const { properties, timeline } = await found('card-checkout', 1);
     expect(properties).toEqual(['no-nudge-after-cancel']);
-    expect(timeline).toMatchInlineSnapshot(`
-      [
-        "+0s       workflow called authorizeCard",
-        "+0s       authorizeCard completed",
-        "+0s       signal cancelCheckout sent",
-        "+0s       workflow called voidAuthorization",
-        "+0s       voidAuthorization completed",
-        "+10m      time moved: timer 1 fires",
-        "+10m      workflow called sendPaymentNudge",
-        "+10m      sendPaymentNudge completed",
-        "          ended completed: "cancelled"",
-      ]
-    `);
+    const at = (line: RegExp): number => timeline.findIndex((l) => line.test(l));
+    expect(at(/^\+0s +signal cancelCheckout sent$/), timeline.join('\n')).toBeGreaterThanOrEqual(0);
+    expect(at(/^\+10m +workflow called sendPaymentNudge$/), timeline.join('\n')).toBeGreaterThan(at(/signal cancelCheckout sent/));
+    expect(timeline.at(-1)).toBe('          ended completed: "cancelled"');
   });
 });
 
