@@ -87,6 +87,8 @@ export type ResolvedEvent = (
   afterMs: number;
   /** How the timeline names it: `approve` (`enqueue("a")` when the signal is listed more than once), `update setLimit(-1)`, `cancel request`. */
   label: string;
+  /** How `run.sent` names it, whatever else is listed: the signal's name, `update setLimit(-1)`, `cancel request`. */
+  name: string;
 };
 
 /** The least time bound of the default: a week of virtual time. */
@@ -117,7 +119,7 @@ function resolveEvent(event: unknown, field: string, timeBoundMs: number | undef
   );
   if ('cancel' in event) {
     check(event.cancel === true, `${field}.cancel`, 'must be true');
-    return { kind: 'cancel', afterMs, label: 'cancel request' };
+    return { kind: 'cancel', afterMs, label: 'cancel request', name: 'cancel request' };
   }
   if ('update' in event) {
     check(
@@ -128,7 +130,7 @@ function resolveEvent(event: unknown, field: string, timeBoundMs: number | undef
     check(event.args === undefined || Array.isArray(event.args), `${field}.args`, "expected an array of the update's arguments");
     const args = (event.args as unknown[] | undefined) ?? [];
     const shown = args.length === 0 ? event.update : `${event.update}(${args.map((a) => JSON.stringify(a)).join(', ')})`;
-    return { kind: 'update', update: event.update, args, afterMs, label: `update ${shown}` };
+    return { kind: 'update', update: event.update, args, afterMs, label: `update ${shown}`, name: `update ${shown}` };
   }
   check(
     typeof event.signal === 'string' && event.signal.trim() !== '',
@@ -136,7 +138,8 @@ function resolveEvent(event: unknown, field: string, timeBoundMs: number | undef
     `expected a signal name, got ${JSON.stringify(event.signal)}`,
   );
   check(event.args === undefined || Array.isArray(event.args), `${field}.args`, "expected an array of the signal's arguments");
-  return { kind: 'signal', signal: event.signal, args: (event.args as unknown[] | undefined) ?? [], afterMs, label: event.signal };
+  const args = (event.args as unknown[] | undefined) ?? [];
+  return { kind: 'signal', signal: event.signal, args, afterMs, label: event.signal, name: event.signal };
 }
 
 /** Check a definition eagerly (a DefinitionError names the wrong field) and return it as given. */

@@ -82,7 +82,7 @@ export interface InterleavingRun {
   /** Every call, in order: the explored workflow's across its continue-as-new chain, and its children's. */
   calls: InterleavingCall[];
   timeline: TimedStep[];
-  /** Labels of the events sent, in the order they were sent. */
+  /** The events sent, in the order they were sent: a signal by its name (however many times it is listed), `update approve(60)`, `cancel request`. */
   sent: string[];
   /** The last run's history (the only one, unless it continued as new). */
   history: History;

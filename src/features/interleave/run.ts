@@ -358,7 +358,7 @@ class Run {
       outcome: last.progress.outcome,
       calls: this.calls.calls,
       timeline: this.timeline,
-      sent: [...this.sent].map((i) => this.interleavings.events[i]!.label),
+      sent: [...this.sent].map((i) => this.interleavings.events[i]!.name),
       history: last.history,
       runs: ExecutionTree.runsOf(root),
       children: this.tree.children.map((child) => ({
