@@ -144,6 +144,8 @@ class Run {
   private readonly fired = new Set<WorkflowAction>();
   private readonly offsetActions: WorkflowAction[];
   private readonly clock: VirtualClock;
+  /** Every attempt, in the order they started: on a frozen clock many start at the same virtual instant. */
+  private readonly startOrder = new Map<ActivityCall, number>();
   /** Workflow-clock time of the workflow's start (its first event), once the run has read it. */
   private clockStart = 0;
   private startClock!: () => void;
@@ -186,6 +188,7 @@ class Run {
     sleep: (ms: number) => this.clock.sleep(ms),
     frozen: () => this.clock.frozen,
     started: async (activity: string, call: ActivityCall) => {
+      this.startOrder.set(call, this.startOrder.size);
       for (const action of this.options.at ?? []) {
         const { trigger } = action;
         if (
@@ -441,9 +444,11 @@ class Run {
   }
 
   private result(outcome: WorkflowTestOutcome, history: History): WorkflowTestRun {
+    const order = (call: ActivityCall): number => this.startOrder.get(call) ?? Number.MAX_SAFE_INTEGER;
     const calls = [...this.doubles.values()]
-      .flatMap((double) => double.calls.map((call) => ({ activity: double.name, ...call })))
-      .sort((a, b) => a.at - b.at);
+      .flatMap((double) => double.calls.map((call) => ({ activity: double.name, call })))
+      .sort((a, b) => a.call.at - b.call.at || order(a.call) - order(b.call))
+      .map(({ activity, call }) => ({ activity, ...call }));
     const doubles = this.doubles;
     return {
       workflowId: this.workflowId,
