@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parsePartFlags } from '../../src/entries/cli/commands/bench';
 import { SUITES } from '../../src/features/bench/suites';
 import { tempestSync } from '../support/cli';
 import { latencySpec, lognormalSamples, seededRandom, syntheticReport } from '../support/bench-reports';
@@ -117,6 +118,18 @@ describe('tempest bench worker and bench drive', () => {
   ])('exits 2 for bench %j before connecting to anything', (args, message) => {
     const { code, stderr } = tempest('bench', ...args);
     expect([code, stderr]).toEqual([2, message]);
+  });
+});
+
+describe('--part', () => {
+  it('takes host:port, or the address as tempest up prints it', () => {
+    expect(parsePartFlags(['bank=127.0.0.1:4000', 'store=http://127.0.0.1:4001/'])).toEqual({
+      bank: expect.objectContaining({ host: '127.0.0.1', port: 4000 }),
+      store: expect.objectContaining({ host: '127.0.0.1', port: 4001 }),
+    });
+    expect(() => parsePartFlags(['bank=https://127.0.0.1:4000'])).toThrow(
+      "--part must be <name>=<host:port>, got 'bank=https://127.0.0.1:4000'",
+    );
   });
 });
 

@@ -102,11 +102,26 @@ function addUpCommand(program: Command): void {
     });
 }
 
-/** `tempest bench run | compare | suites`. */
+/** `tempest bench run | compare | worker | drive | suites`. */
 function addBenchCommands(program: Command): void {
   const bench = program
     .command('bench')
     .description('Benchmark workflow throughput and retry latency; compare versions A/B in one run, or two reports, with real statistics.');
+  addBenchRun(bench);
+  addBenchCompare(bench);
+  addBenchWorker(bench);
+  addBenchDrive(bench);
+  bench
+    .command('suites')
+    .description('List the benchmark suites.')
+    .action(async () => {
+      const { listSuites } = await import('./commands/bench.ts');
+      listSuites();
+    });
+}
+
+/** `tempest bench run`: the suites on servers of the run's own (or an external cluster), or A/B with --base. */
+function addBenchRun(bench: Command): void {
   addConnectionFlags(
     withConfig(bench.command('run'))
       .description(
@@ -154,6 +169,10 @@ function addBenchCommands(program: Command): void {
     const { runBench } = await import('./commands/bench.ts');
     process.exitCode = await runBench(options);
   });
+}
+
+/** `tempest bench compare`: an A/B report judged alone, or two reports. */
+function addBenchCompare(bench: Command): void {
   bench
     .command('compare')
     .description(
@@ -175,6 +194,10 @@ function addBenchCommands(program: Command): void {
       const { compareBench } = await import('./commands/bench.ts');
       process.exitCode = compareBench(base, head, options);
     });
+}
+
+/** `tempest bench worker`: the system's workers for a run spread over hosts. */
+function addBenchWorker(bench: Command): void {
   addConnectionFlags(
     withConfig(bench.command('worker'))
       .description(
@@ -193,6 +216,10 @@ function addBenchCommands(program: Command): void {
     const { runWorkerCommand } = await import('./commands/bench-remote.ts');
     process.exitCode = await runWorkerCommand(options);
   });
+}
+
+/** `tempest bench drive`: the load of a run spread over hosts. */
+function addBenchDrive(bench: Command): void {
   addConnectionFlags(
     withConfig(bench.command('drive'))
       .description(
@@ -227,13 +254,6 @@ function addBenchCommands(program: Command): void {
     const { runDriveCommand } = await import('./commands/bench-remote.ts');
     process.exitCode = await runDriveCommand(options);
   });
-  bench
-    .command('suites')
-    .description('List the benchmark suites.')
-    .action(async () => {
-      const { listSuites } = await import('./commands/bench.ts');
-      listSuites();
-    });
 }
 
 /** `tempest replay`, and `tempest replay merge`. */

@@ -22,6 +22,53 @@ export function progressSeries(report: ChaosReport): { t: number[]; inFlight: nu
   return series;
 }
 
+/** The page's own style, after uPlot's. */
+const CHAOS_CSS = `body { font: 14px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 1100px; color: #1d2330; }
+h1 { font-size: 1.5rem; margin-bottom: .2rem; } .sub { color: #566; margin-top: 0; }
+.banner { padding: .7rem 1rem; border-radius: 6px; font-weight: 600; }
+.banner.ok { background: #e3f6e8; color: #135c2b; } .banner.bad { background: #fde6e6; color: #8a1010; }
+.banner.harness { background: #fff1d6; color: #7a4a00; }
+table { border-collapse: collapse; width: 100%; margin: .5rem 0 1.5rem; } td, th { border-bottom: 1px solid #e2e6ea; padding: .35rem .5rem; text-align: left; vertical-align: top; }
+tr.bad td:first-child { color: #b00020; font-weight: 700; } tr.ok td:first-child { color: #1b7f3a; }
+code { background: #f1f3f5; padding: .1rem .3rem; border-radius: 3px; } ul { margin: 0; padding-left: 1.1rem; }
+#timeline { margin: 1rem 0; }`;
+
+/** Draws the timeline from `data` (the progress series and the faults as shaded bands) with uPlot. */
+const TIMELINE_SCRIPT = `const s = data.series;
+const bands = {
+  hooks: {
+    drawClear: [(u) => {
+      const ctx = u.ctx;
+      ctx.save();
+      data.faults.forEach((f, i) => {
+        const x0 = u.valToPos(f.start, 'x', true);
+        const x1 = Math.max(x0 + 2, u.valToPos(f.end, 'x', true));
+        ctx.fillStyle = i % 2 ? 'rgba(220, 60, 60, 0.14)' : 'rgba(230, 140, 20, 0.16)';
+        ctx.fillRect(x0, u.bbox.top, x1 - x0, u.bbox.height);
+      });
+      ctx.restore();
+    }],
+  },
+};
+const chart = new uPlot({
+  width: Math.min(1060, document.body.clientWidth),
+  height: 320,
+  plugins: [bands],
+  scales: { x: { time: false } },
+  axes: [{ label: 'seconds since the workload started' }, { label: 'workflows' }],
+  series: [
+    {},
+    { label: 'in flight', stroke: '#2f6fd6', width: 2 },
+    { label: 'completed', stroke: '#1b7f3a', width: 2 },
+    { label: 'errors (fail or unknown)', stroke: '#c0262d', width: 2 },
+  ],
+}, [s.t, s.inFlight, s.completed, s.errors], document.getElementById('timeline'));
+chart.over.addEventListener('mousemove', (e) => {
+  const at = chart.posToVal(e.offsetX, 'x');
+  const hit = data.faults.filter((f) => at >= f.start && at <= f.end).map((f) => f.what);
+  chart.over.title = hit.join('\\n');
+});`;
+
 export function renderChaosHtml(report: ChaosReport): string {
   const { js, css } = uplotAssets();
   const data = {
@@ -70,15 +117,7 @@ export function renderChaosHtml(report: ChaosReport): string {
 <meta charset="utf-8">
 <title>tempest chaos: ${escapeHtml(report.scenario.name)} (seed ${report.seed})</title>
 <style>${css}
-body { font: 14px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 1100px; color: #1d2330; }
-h1 { font-size: 1.5rem; margin-bottom: .2rem; } .sub { color: #566; margin-top: 0; }
-.banner { padding: .7rem 1rem; border-radius: 6px; font-weight: 600; }
-.banner.ok { background: #e3f6e8; color: #135c2b; } .banner.bad { background: #fde6e6; color: #8a1010; }
-.banner.harness { background: #fff1d6; color: #7a4a00; }
-table { border-collapse: collapse; width: 100%; margin: .5rem 0 1.5rem; } td, th { border-bottom: 1px solid #e2e6ea; padding: .35rem .5rem; text-align: left; vertical-align: top; }
-tr.bad td:first-child { color: #b00020; font-weight: 700; } tr.ok td:first-child { color: #1b7f3a; }
-code { background: #f1f3f5; padding: .1rem .3rem; border-radius: 3px; } ul { margin: 0; padding-left: 1.1rem; }
-#timeline { margin: 1rem 0; }
+${CHAOS_CSS}
 </style>
 </head>
 <body>
@@ -110,40 +149,7 @@ ${faults || '<tr><td colspan="4">none</td></tr>'}
 <script>${js}</script>
 <script>
 const data = ${jsonForScript(data)};
-const s = data.series;
-const bands = {
-  hooks: {
-    drawClear: [(u) => {
-      const ctx = u.ctx;
-      ctx.save();
-      data.faults.forEach((f, i) => {
-        const x0 = u.valToPos(f.start, 'x', true);
-        const x1 = Math.max(x0 + 2, u.valToPos(f.end, 'x', true));
-        ctx.fillStyle = i % 2 ? 'rgba(220, 60, 60, 0.14)' : 'rgba(230, 140, 20, 0.16)';
-        ctx.fillRect(x0, u.bbox.top, x1 - x0, u.bbox.height);
-      });
-      ctx.restore();
-    }],
-  },
-};
-const chart = new uPlot({
-  width: Math.min(1060, document.body.clientWidth),
-  height: 320,
-  plugins: [bands],
-  scales: { x: { time: false } },
-  axes: [{ label: 'seconds since the workload started' }, { label: 'workflows' }],
-  series: [
-    {},
-    { label: 'in flight', stroke: '#2f6fd6', width: 2 },
-    { label: 'completed', stroke: '#1b7f3a', width: 2 },
-    { label: 'errors (fail or unknown)', stroke: '#c0262d', width: 2 },
-  ],
-}, [s.t, s.inFlight, s.completed, s.errors], document.getElementById('timeline'));
-chart.over.addEventListener('mousemove', (e) => {
-  const at = chart.posToVal(e.offsetX, 'x');
-  const hit = data.faults.filter((f) => at >= f.start && at <= f.end).map((f) => f.what);
-  chart.over.title = hit.join('\\n');
-});
+${TIMELINE_SCRIPT}
 </script>
 </body>
 </html>

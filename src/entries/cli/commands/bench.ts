@@ -185,12 +185,15 @@ export function externalCluster(options: ExternalFlags): ClusterOptions | undefi
   return { address: options.address!, namespace: options.namespace ?? 'default', ...connectionFromFlags(options) };
 }
 
-/** `--part <name>=<host:port>`, once per part: parts that already run, used instead of starting the system's. */
+/**
+ * `--part <name>=<host:port>`, once per part: parts that already run, used instead of starting the system's. The
+ * address may be given as `tempest up` prints it (`http://127.0.0.1:4000`).
+ */
 export function parsePartFlags(values: readonly string[] | undefined): Record<string, PartAddress> | undefined {
   if (!values || values.length === 0) return undefined;
   const parts: Record<string, PartAddress> = {};
   for (const value of values) {
-    const match = /^([A-Za-z][\w-]*)=([^\s:]+:\d{1,5})$/.exec(value);
+    const match = /^([A-Za-z][\w-]*)=(?:http:\/\/)?([^\s:/]+:\d{1,5})\/?$/.exec(value);
     if (!match) throw new UsageError(`--part must be <name>=<host:port>, got '${value}'`);
     if (match[1]! in parts) throw new UsageError(`--part ${match[1]} is given more than once`);
     parts[match[1]!] = parseAddress(match[2]!);

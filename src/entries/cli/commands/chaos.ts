@@ -359,6 +359,27 @@ function scenarioFileText(scenario: BoundScenario, faults: readonly GeneratedFau
   return `// Written by tempest chaos explore: the smallest fault schedule found that breaks an invariant.\nimport { defineScenario } from 'tempest/chaos';\n\nexport default defineScenario(${JSON.stringify(spec, null, 2)});\n`;
 }
 
+/** explore's numeric flags, checked, and its --path's shape. */
+function exploreFlags(options: ChaosExploreOptions) {
+  if (options.path !== undefined && !/^\d+(:\d+)*$/.test(options.path))
+    throw new UsageError(`--path must look like 3:1:0 (as explore printed it), got '${options.path}'`);
+  return {
+    runs: wholeNumber('--runs', options.runs, { min: 1 }),
+    maxFaults: wholeNumber('--max-faults', options.maxFaults, { min: 1 }),
+    confirm: wholeNumber('--confirm', options.confirm, { min: 1 }),
+    reruns: wholeNumber('--reruns', options.reruns, { min: 1 }),
+    longestMs: wholeNumber('--longest-outage', options.longestOutage, { min: 5 }) * 1000,
+    timeLimitMs: wholeNumber('--time-limit', options.timeLimit, { min: 1 }) * 1000,
+  };
+}
+
+/** How a schedule ended, in a line: held (vacuously, when a fault never reached its point), or the invariants it broke. */
+function scheduleVerdict(report: ChaosReport, unreached: readonly string[]): string {
+  const broken = report.verdicts.filter((v) => !v.ok).map((v) => v.checker);
+  if (broken.length > 0) return `VIOLATED: ${broken.join(', ')}`;
+  return `every invariant held${unreached.length > 0 ? ` (vacuously: ${unreached.join('; ')})` : ''}`;
+}
+
 export async function exploreCommand(name: string, options: ChaosExploreOptions): Promise<number> {
   // The time limit bounds the whole command: the cluster's start, the fault-free run, exploring, shrinking, re-running.
   const started = Date.now();
@@ -367,14 +388,7 @@ export async function exploreCommand(name: string, options: ChaosExploreOptions)
   const chaos = await loadChaos(options, name);
   const scenario = await findScenario(name, chaos.project, chaos.system);
   checkScenarioCluster(scenario, providerFor(providerChoice(options)));
-  const runs = wholeNumber('--runs', options.runs, { min: 1 });
-  const maxFaults = wholeNumber('--max-faults', options.maxFaults, { min: 1 });
-  const confirm = wholeNumber('--confirm', options.confirm, { min: 1 });
-  const reruns = wholeNumber('--reruns', options.reruns, { min: 1 });
-  const longestMs = wholeNumber('--longest-outage', options.longestOutage, { min: 5 }) * 1000;
-  const timeLimitMs = wholeNumber('--time-limit', options.timeLimit, { min: 1 }) * 1000;
-  if (options.path !== undefined && !/^\d+(:\d+)*$/.test(options.path))
-    throw new UsageError(`--path must look like 3:1:0 (as explore printed it), got '${options.path}'`);
+  const { runs, maxFaults, confirm, reruns, longestMs, timeLimitMs } = exploreFlags(options);
   const code = workerCode(chaos, scenario, options);
   const workflowTypes = await checkCode(chaos, code);
   const signal = interruptSignal();
@@ -409,16 +423,7 @@ export async function exploreCommand(name: string, options: ChaosExploreOptions)
     const held = report.verdicts.every((v) => v.ok);
     const unreached = unreachedPoints(report);
     passed ??= report.pointsPassed;
-    process.stderr.write(
-      `schedule ${attempt}: ${
-        held
-          ? `every invariant held${unreached.length > 0 ? ` (vacuously: ${unreached.join('; ')})` : ''}`
-          : `VIOLATED: ${report.verdicts
-              .filter((v) => !v.ok)
-              .map((v) => v.checker)
-              .join(', ')}`
-      }\n`,
-    );
+    process.stderr.write(`schedule ${attempt}: ${scheduleVerdict(report, unreached)}\n`);
     if (held) pruneSchedule(path.join(base, `schedule-${attempt}`));
     return held;
   };

@@ -109,32 +109,7 @@ async function measure(
 ): Promise<Benchmark[]> {
   const activity = workload.retry!.activity;
   const attempts = new Map<string, Attempt[]>();
-  /** The activity, failing its first `plan.failures` attempts and recording each attempt's timing. */
-  const timed =
-    (run: (...args: never[]) => unknown) =>
-    async (...args: never[]): Promise<unknown> => {
-      const info = activityInfo();
-      const startedAtMs = nowMs();
-      const workflowId = info.workflowExecution?.workflowId ?? '';
-      const record = (failed: boolean): void => {
-        const list = attempts.get(workflowId) ?? [];
-        list.push({
-          attempt: info.attempt,
-          scheduledAtMs: info.currentAttemptScheduledTimestampMs,
-          startedAtMs,
-          endedAtMs: nowMs(),
-          failed,
-        });
-        attempts.set(workflowId, list);
-      };
-      if (info.attempt <= plan.failures) {
-        record(true);
-        throw ApplicationFailure.retryable(`tempest bench: attempt ${info.attempt} of ${activity} fails on purpose`, 'TempestBenchFailure');
-      }
-      const result = await run(...args);
-      record(false);
-      return result;
-    };
+  const timed = failingFirst(activity, plan.failures, attempts);
   const harness = await harnessWorkers(context, `retry-latency-${workload.name}`, (system) => {
     const run = system[activity];
     if (typeof run !== 'function')
@@ -168,29 +143,11 @@ async function measure(
       }),
     );
 
-    const gaps = schedule.map(() => ({
-      observed: [] as number[],
-      overhead: [] as number[],
-      server: [] as number[],
-      dispatch: [] as number[],
-    }));
-    for (const { workflowId } of calls) {
-      const list = (attempts.get(workflowId) ?? []).sort((a, b) => a.attempt - b.attempt);
-      if (list.length !== plan.failures + 1 || list.slice(0, -1).some((a) => !a.failed) || list.at(-1)!.failed) {
-        throw new Error(
-          `retry-latency: ${workflowId} made ${list.length} ${activity} attempts (${list.map((a) => (a.failed ? 'failed' : 'ok')).join(', ')}); expected ${plan.failures} failures then a success`,
-        );
-      }
-      schedule.forEach((backoff, r) => {
-        const failedAttempt = list[r]!;
-        const retry = list[r + 1]!;
-        const observed = retry.startedAtMs - failedAttempt.endedAtMs;
-        gaps[r]!.observed.push(round(observed));
-        gaps[r]!.overhead.push(round(observed - backoff));
-        gaps[r]!.server.push(round(retry.scheduledAtMs - failedAttempt.endedAtMs));
-        gaps[r]!.dispatch.push(round(retry.startedAtMs - retry.scheduledAtMs));
-      });
-    }
+    const gaps = retryGaps(
+      calls.map((c) => c.workflowId),
+      attempts,
+      { activity, failures: plan.failures, schedule },
+    );
     return schedule.map((backoff, r): Benchmark => {
       const gap = gaps[r]!;
       const interval = medianInterval(gap.overhead);
@@ -223,6 +180,70 @@ async function measure(
   } finally {
     await harness.stop();
   }
+}
+
+/** An activity wrapper that fails the first `failures` attempts (retryably) and records each attempt's timing in `attempts`. */
+function failingFirst(
+  activity: string,
+  failures: number,
+  attempts: Map<string, Attempt[]>,
+): (run: (...args: never[]) => unknown) => (...args: never[]) => Promise<unknown> {
+  return (run: (...args: never[]) => unknown) =>
+    async (...args: never[]): Promise<unknown> => {
+      const info = activityInfo();
+      const startedAtMs = nowMs();
+      const workflowId = info.workflowExecution?.workflowId ?? '';
+      const record = (failed: boolean): void => {
+        const list = attempts.get(workflowId) ?? [];
+        list.push({
+          attempt: info.attempt,
+          scheduledAtMs: info.currentAttemptScheduledTimestampMs,
+          startedAtMs,
+          endedAtMs: nowMs(),
+          failed,
+        });
+        attempts.set(workflowId, list);
+      };
+      if (info.attempt <= failures) {
+        record(true);
+        throw ApplicationFailure.retryable(`tempest bench: attempt ${info.attempt} of ${activity} fails on purpose`, 'TempestBenchFailure');
+      }
+      const result = await run(...args);
+      record(false);
+      return result;
+    };
+}
+
+/** Each retry's gaps, over the workflows: observed, its overhead over the backoff, the server's and the dispatch's share. */
+function retryGaps(
+  workflowIds: readonly string[],
+  attempts: Map<string, Attempt[]>,
+  { activity, failures, schedule }: { activity: string; failures: number; schedule: readonly number[] },
+): { observed: number[]; overhead: number[]; server: number[]; dispatch: number[] }[] {
+  const gaps = schedule.map(() => ({
+    observed: [] as number[],
+    overhead: [] as number[],
+    server: [] as number[],
+    dispatch: [] as number[],
+  }));
+  for (const workflowId of workflowIds) {
+    const list = (attempts.get(workflowId) ?? []).sort((a, b) => a.attempt - b.attempt);
+    if (list.length !== failures + 1 || list.slice(0, -1).some((a) => !a.failed) || list.at(-1)!.failed) {
+      throw new Error(
+        `retry-latency: ${workflowId} made ${list.length} ${activity} attempts (${list.map((a) => (a.failed ? 'failed' : 'ok')).join(', ')}); expected ${failures} failures then a success`,
+      );
+    }
+    schedule.forEach((backoff, r) => {
+      const failedAttempt = list[r]!;
+      const retry = list[r + 1]!;
+      const observed = retry.startedAtMs - failedAttempt.endedAtMs;
+      gaps[r]!.observed.push(round(observed));
+      gaps[r]!.overhead.push(round(observed - backoff));
+      gaps[r]!.server.push(round(retry.scheduledAtMs - failedAttempt.endedAtMs));
+      gaps[r]!.dispatch.push(round(retry.startedAtMs - retry.scheduledAtMs));
+    });
+  }
+  return gaps;
 }
 
 function round(ms: number): number {

@@ -89,6 +89,93 @@ export function frameHttp1(buffer: Buffer): FramedRequest | 'incomplete' | 'not-
   return length > buffer.length ? 'incomplete' : { kind, length };
 }
 
+/** How a relayed connection asks its gate what to do at a point: forward, or drop (reset the connection). */
+type Decide = (at: RequestPointAt, kind: string, text: string) => Promise<GateDecision>;
+
+/**
+ * Relay one worker connection to its part, framing the worker's HTTP/1 requests so that each can be held (or
+ * dropped) when it is seen and when its answer's first bytes come back. Anything that is not HTTP/1 passes through.
+ */
+function relayConnection(client: net.Socket, part: net.Socket, sockets: Set<net.Socket>, decide: Decide): void {
+  for (const socket of [client, part]) {
+    sockets.add(socket);
+    socket.setNoDelay(true);
+  }
+  let pending = Buffer.alloc(0);
+  let opaque = false;
+  /** The request whose answer is awaited: its answer's first bytes are the `answered` point. */
+  let inFlight: { kind: string; text: string } | undefined;
+  /** Answer bytes held while the harness decides. */
+  let holding: Buffer[] | undefined;
+  let closed = false;
+  // A held request holds those behind it on the same connection: they are forwarded one after another.
+  let queue: Promise<void> = Promise.resolve();
+  const reset = (): void => {
+    if (closed) return;
+    closed = true;
+    client.resetAndDestroy();
+    part.destroy();
+  };
+  client.on('data', (chunk: Buffer) => {
+    if (opaque) {
+      part.write(chunk);
+      return;
+    }
+    pending = Buffer.concat([pending, chunk]);
+    while (pending.length > 0) {
+      const framed = frameHttp1(pending);
+      if (framed === 'incomplete') return;
+      if (framed === 'not-http') {
+        opaque = true; // not ours to frame: pass it through as it is
+        const bytes = pending;
+        pending = Buffer.alloc(0);
+        queue = queue.then(() => void part.write(bytes));
+        return;
+      }
+      const bytes = pending.subarray(0, framed.length);
+      pending = pending.subarray(framed.length);
+      const text = bytes.toString('utf8', 0, Math.min(bytes.length, 4096));
+      queue = queue.then(async () => {
+        if ((await decide('seen', framed.kind, text)) === 'drop') return reset();
+        inFlight = { kind: framed.kind, text };
+        part.write(bytes);
+      });
+    }
+  });
+  part.on('data', (chunk: Buffer) => {
+    if (holding) {
+      holding.push(chunk);
+      return;
+    }
+    const answering = inFlight;
+    inFlight = undefined;
+    if (!answering) {
+      client.write(chunk);
+      return;
+    }
+    holding = [chunk];
+    void decide('answered', answering.kind, answering.text).then((decision) => {
+      const held = holding!;
+      holding = undefined;
+      if (decision === 'drop') return reset();
+      for (const bytes of held) client.write(bytes);
+      if (part.readableEnded) client.end();
+    });
+  });
+  client.on('end', () => void queue.then(() => part.end()));
+  part.on('end', () => {
+    if (!holding) client.end();
+  });
+  for (const socket of [client, part]) {
+    socket.on('error', reset);
+    socket.on('close', () => {
+      sockets.delete(socket);
+      if (socket === part && !holding) client.destroy();
+      if (socket === client) part.destroy();
+    });
+  }
+}
+
 /** Start a gate for `link` on a free port of 127.0.0.1, relaying to `upstream` (the link's Toxiproxy listener). */
 export async function startRequestGate(link: string, upstream: string): Promise<RequestGate> {
   let armed: GatePattern[] = [];
@@ -102,89 +189,11 @@ export async function startRequestGate(link: string, upstream: string): Promise<
   const relay = (client: net.Socket): void => {
     const connection = ++connections;
     const part = net.connect({ host: upHost, port: upPort });
-    for (const socket of [client, part]) {
-      sockets.add(socket);
-      socket.setNoDelay(true);
-    }
-    let pending = Buffer.alloc(0);
-    let opaque = false;
-    /** The request whose answer is awaited: its answer's first bytes are the `answered` point. */
-    let inFlight: { kind: string; text: string } | undefined;
-    /** Answer bytes held while the harness decides. */
-    let holding: Buffer[] | undefined;
-    let closed = false;
-    // A held request holds those behind it on the same connection: they are forwarded one after another.
-    let queue: Promise<void> = Promise.resolve();
-    const reset = (): void => {
-      if (closed) return;
-      closed = true;
-      client.resetAndDestroy();
-      part.destroy();
-    };
-    const decide = async (at: RequestPointAt, kind: string, text: string): Promise<GateDecision> => {
+    relayConnection(client, part, sockets, async (at, kind, text) => {
       const held = isArmed(at, kind);
       const decision = listener({ link, at, kind, text, connection, held });
       return held ? await decision : 'forward';
-    };
-
-    client.on('data', (chunk: Buffer) => {
-      if (opaque) {
-        part.write(chunk);
-        return;
-      }
-      pending = Buffer.concat([pending, chunk]);
-      while (pending.length > 0) {
-        const framed = frameHttp1(pending);
-        if (framed === 'incomplete') return;
-        if (framed === 'not-http') {
-          opaque = true; // not ours to frame: pass it through as it is
-          const bytes = pending;
-          pending = Buffer.alloc(0);
-          queue = queue.then(() => void part.write(bytes));
-          return;
-        }
-        const bytes = pending.subarray(0, framed.length);
-        pending = pending.subarray(framed.length);
-        const text = bytes.toString('utf8', 0, Math.min(bytes.length, 4096));
-        queue = queue.then(async () => {
-          if ((await decide('seen', framed.kind, text)) === 'drop') return reset();
-          inFlight = { kind: framed.kind, text };
-          part.write(bytes);
-        });
-      }
     });
-    part.on('data', (chunk: Buffer) => {
-      if (holding) {
-        holding.push(chunk);
-        return;
-      }
-      const answering = inFlight;
-      inFlight = undefined;
-      if (!answering) {
-        client.write(chunk);
-        return;
-      }
-      holding = [chunk];
-      void decide('answered', answering.kind, answering.text).then((decision) => {
-        const held = holding!;
-        holding = undefined;
-        if (decision === 'drop') return reset();
-        for (const bytes of held) client.write(bytes);
-        if (part.readableEnded) client.end();
-      });
-    });
-    client.on('end', () => void queue.then(() => part.end()));
-    part.on('end', () => {
-      if (!holding) client.end();
-    });
-    for (const socket of [client, part]) {
-      socket.on('error', reset);
-      socket.on('close', () => {
-        sockets.delete(socket);
-        if (socket === part && !holding) client.destroy();
-        if (socket === client) part.destroy();
-      });
-    }
   };
 
   let server = net.createServer(relay);
