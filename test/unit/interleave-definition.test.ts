@@ -43,8 +43,22 @@ describe('defineInterleavings', () => {
     expect(virtualMs('23h', 'f')).toBe(23 * 3_600_000);
     expect(virtualMs('7d', 'f')).toBe(7 * 86_400_000);
     expect(resolveInterleavings({ ...base, events: [{ signal: 'approve', after: '23h' }, { cancel: true }] }).events).toEqual([
-      { kind: 'signal', signal: 'approve', args: [], afterMs: 23 * 3_600_000, label: 'approve' },
-      { kind: 'cancel', afterMs: 0, label: 'cancel request' },
+      { kind: 'signal', signal: 'approve', args: [], afterMs: 23 * 3_600_000, label: 'approve', name: 'approve' },
+      { kind: 'cancel', afterMs: 0, label: 'cancel request', name: 'cancel request' },
+    ]);
+  });
+
+  it('labels a signal listed twice with its arguments, and names it by its signal for run.sent', () => {
+    const events = resolveInterleavings({
+      ...base,
+      events: [
+        { signal: 'enqueue', args: ['a'] },
+        { signal: 'enqueue', args: ['b'] },
+      ],
+    }).events;
+    expect(events.map((e) => [e.label, e.name])).toEqual([
+      ['enqueue("a")', 'enqueue'],
+      ['enqueue("b")', 'enqueue'],
     ]);
   });
 
