@@ -11,6 +11,7 @@ import type { TestServerClock } from '../../base/harness/temporal.ts';
 import {
   checkHandlersDefined,
   decisions,
+  eventsSent,
   exploreInterleavings,
   type ExploreResult,
   judgeRun,
@@ -165,7 +166,7 @@ export async function replayOrdering(options: {
   const interleavings = resolveInterleavings(options.interleavings);
   const session = await openSession({ workflowsPath: options.workflowsPath, activities: interleavings.activities, clock: options.clock });
   try {
-    const events = new Set(options.saved.steps.flatMap((step) => (step.kind === 'send' ? [step.event] : [])));
+    const events = eventsSent(options.saved.steps);
     const run = await runOrdering({
       session,
       interleavings,

@@ -13,7 +13,7 @@ import { NeverWorkedError } from '../../base/errors.ts';
 import type { Interleavings } from './definition.ts';
 import { historyShape } from './shape.ts';
 import { type Chooser, InterleaveError, RunBrokeError, runOrdering } from './run.ts';
-import type { InterleavingRun, Step } from './run-record.ts';
+import type { InterleavingRun, SingleStep, Step } from './run-record.ts';
 import type { InterleaveSession } from './session.ts';
 
 /** The built-in properties, checked on every run besides the definition's. */
@@ -75,24 +75,51 @@ export interface GeneratedOrdering {
   events: boolean[];
   /** At each decision, which possible step (modulo how many there are); past the end, the canonical one. */
   choices: number[];
+  /**
+   * At each decision, whether to deliver another step with the chosen one in the same workflow task: below
+   * TOGETHER_FROM alone (so it shrinks toward one step at a time), else which of the steps that may share its task.
+   */
+  together: number[];
 }
+
+/** `together` values from here on pair the chosen step with another (a quarter of them). */
+const TOGETHER_FROM = 12;
 
 export function orderingArbitrary(interleavings: Interleavings): fc.Arbitrary<GeneratedOrdering> {
   const count = interleavings.events.length;
   return fc.record({
     events: fc.array(fc.boolean(), { minLength: count, maxLength: count }),
     choices: fc.array(fc.nat({ max: 15 }), { maxLength: interleavings.maxSteps }),
+    together: fc.array(fc.nat({ max: 15 }), { maxLength: interleavings.maxSteps }),
   });
 }
 
-export function chooserOf(choices: readonly number[]): Chooser {
-  return (possible, taken) => possible[(choices[taken] ?? 0) % possible.length]!;
+export function chooserOf(choices: readonly number[], together: readonly number[] = []): Chooser {
+  return (possible, taken, partners) => {
+    const step = possible[(choices[taken] ?? 0) % possible.length]!;
+    const pair = (together[taken] ?? 0) - TOGETHER_FROM;
+    if (pair < 0 || step.kind === 'together') return step;
+    const others = partners(step);
+    const other = others[pair % others.length];
+    if (!other) return step;
+    // a move of time comes first in a together step (its timer fires while the task is held), so pair it first
+    return { kind: 'together', steps: other.kind === 'advance' ? [other, step as SingleStep] : [step as SingleStep, other] };
+  };
+}
+
+/** The events a list of steps sends, together steps included. */
+export function eventsSent(steps: readonly Step[]): Set<number> {
+  return new Set(
+    steps.flatMap((step) => (step.kind === 'together' ? step.steps : [step])).flatMap((step) => (step.kind === 'send' ? [step.event] : [])),
+  );
 }
 
 /** The same step, as a saved ordering names it (an advance is the same when it moves to the same next point). */
 export function sameStep(a: Step, b: Step): boolean {
   if (a.kind !== b.kind) return false;
   if (a.kind === 'send' && b.kind === 'send') return a.event === b.event;
+  if (a.kind === 'together' && b.kind === 'together')
+    return a.steps.length === b.steps.length && a.steps.every((step, i) => sameStep(step, b.steps[i]!));
   if (a.kind === 'advance') return true;
   if ((a.kind === 'complete' || a.kind === 'fail') && (b.kind === 'complete' || b.kind === 'fail'))
     return (
@@ -106,10 +133,14 @@ export function sameStep(a: Step, b: Step): boolean {
 
 /** Follows saved steps one by one; a step no longer possible is an error naming it. Past the end, the canonical step. */
 export function replayChooser(steps: readonly Step[], describe: (step: Step) => string): Chooser {
-  return (possible, taken) => {
+  return (possible, taken, partners) => {
     const wanted = steps[taken];
     if (!wanted) return possible[0]!;
-    const found = possible.find((step) => sameStep(step, wanted));
+    const candidates =
+      wanted.kind === 'together'
+        ? possible.flatMap((step) => partners(step).map((other): Step => ({ kind: 'together', steps: [step as SingleStep, other] })))
+        : possible;
+    const found = candidates.find((step) => sameStep(step, wanted));
     if (!found)
       throw new InterleaveError(
         `the saved ordering no longer applies: its step ${taken + 1} (${describe(wanted)}) is not possible here; possible: ${possible.map(describe).join(', ')}`,
@@ -258,7 +289,7 @@ export async function exploreInterleavings(options: ExploreOptions): Promise<Exp
       interleavings,
       workflowId: `${options.idPrefix}-${index}`,
       events,
-      choose: chooserOf(ordering.choices),
+      choose: chooserOf(ordering.choices, ordering.together),
     });
     const violations = await judgeRun(run, interleavings, session);
     const shape = historyShape(run.history);
@@ -268,7 +299,7 @@ export async function exploreInterleavings(options: ExploreOptions): Promise<Exp
     return { run, violations };
   };
   const runSteps = async (steps: readonly Step[]): Promise<{ run: InterleavingRun; violations: Violation[] }> => {
-    const events = new Set(steps.flatMap((step) => (step.kind === 'send' ? [step.event] : [])));
+    const events = eventsSent(steps);
     const run = await runOrdering({
       session,
       interleavings,

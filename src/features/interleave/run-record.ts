@@ -15,7 +15,12 @@ export type Step =
   | { kind: 'complete'; activity: string; call: number; execution?: string }
   | { kind: 'fail'; activity: string; call: number; failure: string; execution?: string }
   | { kind: 'send'; event: number; label: string }
-  | { kind: 'advance'; toMs: number; reason: string };
+  | { kind: 'advance'; toMs: number; reason: string }
+  /** Several of the above delivered while one workflow task of the explored workflow runs: its next task sees them all. */
+  | { kind: 'together'; steps: SingleStep[] };
+
+/** A decision that is not several at once. */
+export type SingleStep = Exclude<Step, { kind: 'together' }>;
 
 /** What the timeline shows besides the decisions. */
 export type Observed =

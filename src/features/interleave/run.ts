@@ -18,7 +18,7 @@ import type { RunningTimer } from '../../base/history/progress.ts';
 import { type Interleavings, type ResolvedEvent, timeBoundOf } from './definition.ts';
 import type { RunCalls } from './doubles.ts';
 import { ExecutionTree, type Waiting } from './executions.ts';
-import type { InterleavingRun, Step, TimedStep, UpdateRecord } from './run-record.ts';
+import type { InterleavingRun, SingleStep, Step, TimedStep, UpdateRecord } from './run-record.ts';
 import type { InterleaveSession } from './session.ts';
 import { describeNeverWorked, neverWorked, workedTypes } from '../../base/history/never-worked.ts';
 import { shownPath } from '../../base/modules/user-module.ts';
@@ -31,6 +31,13 @@ const MAX_REREAD_MS = 64;
 /** The explored workflow did something the definition cannot drive: a usage error naming what. */
 export class InterleaveError extends UsageError {
   override name = 'InterleaveError';
+}
+
+/** Whether `promise` settles within QUIET_MS of real time. */
+async function withinQuiet(promise: Promise<unknown>): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), QUIET_MS)));
+  return Promise.race([promise.then(() => true), late]).finally(() => clearTimeout(timer));
 }
 
 /** The first line of an error's message, its cause's when it wraps one (the SDK's update errors do). */
@@ -54,8 +61,23 @@ export class RunBrokeError extends HarnessError {
   }
 }
 
-/** Picks the next step among the possible ones (never empty), given how many steps were taken before. */
-export type Chooser = (possible: readonly Step[], taken: number) => Step;
+/**
+ * Picks the next step among the possible ones (never empty), given how many steps were taken before; `partners`
+ * says which other possible steps may be delivered with a step in the same workflow task (a `together` step).
+ */
+export type Chooser = (possible: readonly Step[], taken: number, partners: (step: Step) => SingleStep[]) => Step;
+
+/**
+ * The signal that opens a workflow task for several steps at once: the workflow has no handler for it, so the SDK
+ * buffers it unread; while the worker holds that task's completion, the steps reach the server, and the next
+ * task carries them all.
+ */
+export const TOGETHER_SIGNAL = '__tempest_together';
+
+/** The steps of a `together` step could not be put in one workflow task: a harness error, naming what failed. */
+export class TogetherError extends HarnessError {
+  override name = 'TogetherError';
+}
 
 export interface RunOptions {
   session: InterleaveSession;
@@ -131,6 +153,8 @@ class Run {
   private seenRuns = 1;
   /** Runs that closed: their calls are answered by nobody. */
   private closedRuns = new Set<string>();
+  /** The together steps taken, to check once settled that each one's steps reached the workflow in one task. */
+  private togethers: { runId: string; count: number }[] = [];
 
   constructor(
     readonly options: RunOptions,
@@ -239,6 +263,7 @@ class Run {
    * of those of runs that closed without them, and note continued runs and new calls in the timeline.
    */
   settled(): void {
+    for (const together of this.togethers.splice(0)) this.checkTogether(together);
     this.calls.number((source) => this.tree.placeOf(source));
     this.calls.abandon((source) => this.closedRuns.has(source.runId));
     for (; this.seenRuns < this.tree.root.runs.length; this.seenRuns++)
@@ -249,6 +274,39 @@ class Run {
         step: { kind: 'called', activity: call.activity, call: call.call, ...(call.execution ? { execution: call.execution } : {}) },
       });
     this.seenCalls = this.calls.calls.length;
+  }
+
+  /**
+   * A together step's steps all reached the workflow in the task after the one that carried the together signal:
+   * between that task's start and the next task's start, the history shows at least one event per step.
+   */
+  private checkTogether({ runId, count }: { runId: string; count: number }): void {
+    const events = this.tree.root.runs.find((run) => run.runId === runId)?.history.events ?? [];
+    const carrier = events.findLastIndex((e) => e.workflowExecutionSignaledEventAttributes?.signalName === TOGETHER_SIGNAL);
+    const held = events.findIndex((e, i) => i > carrier && e.workflowTaskStartedEventAttributes);
+    const next = events.findIndex((e, i) => i > held && e.workflowTaskStartedEventAttributes);
+    const between = events
+      .slice(held + 1, next < 0 ? undefined : next)
+      .filter(
+        (e) =>
+          e.workflowExecutionSignaledEventAttributes ||
+          e.workflowExecutionCancelRequestedEventAttributes ||
+          e.activityTaskCompletedEventAttributes ||
+          e.activityTaskFailedEventAttributes ||
+          e.timerFiredEventAttributes,
+      ).length;
+    if (carrier < 0 || held < 0 || next < 0 || between < count)
+      throw new TogetherError(
+        `${count} steps were to share one workflow task, but the history of run ${runId} shows ${
+          carrier < 0
+            ? `no ${TOGETHER_SIGNAL} signal`
+            : held < 0
+              ? 'no task carrying the together signal'
+              : next < 0
+                ? 'no task after it'
+                : `${between} of them in it`
+        }`,
+      );
   }
 
   /** Where the run stands: ended, stuck (and why), or the steps possible now. */
@@ -280,23 +338,110 @@ class Run {
     return { stuck: `still running at the time bound (${bound}), its next timer at +${formatDuration(next.firesAtMs - this.startMs)}` };
   }
 
+  /**
+   * The steps that may share a workflow task with `step`: answers to the explored workflow's own calls, signals and
+   * the cancellation (an update waits for a task of its own before it returns), and a move of time that fires one
+   * of its timers.
+   */
+  partners(possible: readonly Step[], step: Step): SingleStep[] {
+    if (step.kind === 'together' || !this.canShare(step)) return [];
+    return possible.flatMap((other): SingleStep[] => {
+      if (other === step || other.kind === 'together' || !this.canShare(other)) return [];
+      const sameCall =
+        (other.kind === 'complete' || other.kind === 'fail') &&
+        (step.kind === 'complete' || step.kind === 'fail') &&
+        other.activity === step.activity &&
+        other.call === step.call;
+      return sameCall ? [] : [other];
+    });
+  }
+
+  private canShare(step: SingleStep): boolean {
+    switch (step.kind) {
+      case 'complete':
+      case 'fail':
+        return (
+          step.execution === undefined &&
+          this.calls.parked.some(
+            (p) => p.source.runId === this.tree.current.runId && p.call.activity === step.activity && p.call.call === step.call,
+          )
+        );
+      case 'send':
+        return this.interleavings.events[step.event]!.kind !== 'update';
+      case 'advance': {
+        const timer = this.tree.runningTimers()[0];
+        return timer !== undefined && timer.execution === '' && timer.firesAtMs === this.startMs + step.toMs;
+      }
+    }
+  }
+
   async take(step: Step, taken: number): Promise<void> {
     switch (step.kind) {
+      case 'together':
+        return this.together(step.steps, taken);
       case 'advance':
         return this.advance(this.startMs + step.toMs);
       case 'complete':
         return this.calls.complete(step.activity, step.call, step.execution, taken);
       case 'fail':
         return this.calls.fail(step.activity, step.call, step.execution, step.failure, taken);
-      case 'send': {
-        this.sent.add(step.event);
-        const event = this.interleavings.events[step.event]!;
-        const handle = this.session.workflow.getHandle(this.options.workflowId);
-        if (event.kind === 'cancel') await handle.cancel();
-        else if (event.kind === 'signal') await handle.signal(event.signal, ...event.args);
-        else await this.sendUpdate(event);
-      }
+      case 'send':
+        return this.send(step.event);
     }
+  }
+
+  private async send(index: number): Promise<void> {
+    this.sent.add(index);
+    const event = this.interleavings.events[index]!;
+    const handle = this.session.workflow.getHandle(this.options.workflowId);
+    if (event.kind === 'cancel') await handle.cancel();
+    else if (event.kind === 'signal') await handle.signal(event.signal, ...event.args);
+    else await this.sendUpdate(event);
+  }
+
+  /**
+   * Deliver several steps in one workflow task of the explored workflow: send it the together signal, hold the
+   * completion of the task that carries it (the server sees that task running and keeps what arrives for the next
+   * one), deliver each step, and let the task complete: the server gives the workflow its next task with every step
+   * in it. A running task times out when time moves past its timeout (seconds), so a step that moves time to a
+   * timer sends the together signal 1 ms before the timer and comes first: the timer fires while the task is held,
+   * the other steps follow at its instant. Each wait has a real-time guard; a step that could not be set up is a
+   * TogetherError.
+   */
+  private async together(steps: readonly SingleStep[], taken: number): Promise<void> {
+    const { worker } = this.session;
+    const advance = steps.find((step) => step.kind === 'advance');
+    const rest = steps.filter((step) => step !== advance);
+    const cannot = `the steps ${steps.map((s) => s.kind).join(' + ')} could not share one workflow task`;
+    if (advance) await this.advance(this.startMs + advance.toMs - 1);
+    const runId = this.tree.current.runId;
+    const hold = worker.holdNextCompletion(runId);
+    try {
+      await this.session.workflow.getHandle(this.options.workflowId, runId).signal(TOGETHER_SIGNAL);
+      if (!(await withinQuiet(hold.reached)))
+        throw new TogetherError(
+          `${cannot}: the task carrying the ${TOGETHER_SIGNAL} signal never reached the worker within ${QUIET_MS / 1000} s`,
+        );
+      if (advance) {
+        await this.read();
+        // the held workflow task holds the clock too
+        await this.session.clock.advanceTo(this.startMs + advance.toMs, { holds: this.tree.serverHolds() + 1, fromMs: this.nowMs });
+        this.nowMs = this.startMs + advance.toMs;
+      }
+      for (const step of rest) {
+        if (step.kind === 'send') await this.send(step.event);
+        else if (step.kind === 'complete' || step.kind === 'fail') {
+          const delivered = worker.activityAnswersDelivered;
+          if (step.kind === 'complete') this.calls.complete(step.activity, step.call, step.execution, taken);
+          else this.calls.fail(step.activity, step.call, step.execution, step.failure, taken);
+          if (!(await withinQuiet(worker.progress.until(() => worker.activityAnswersDelivered > delivered))))
+            throw new TogetherError(`${cannot}: the answer to ${step.activity} never reached the server within ${QUIET_MS / 1000} s`);
+        }
+      }
+    } finally {
+      hold.release();
+    }
+    this.togethers.push({ runId, count: steps.length });
   }
 
   /**
@@ -445,8 +590,9 @@ export async function runOrdering(options: RunOptions): Promise<InterleavingRun>
           stuck = possible.stuck;
           break;
         }
-        const step = options.choose(possible, taken);
-        run.timeline.push({ atMs: step.kind === 'advance' ? step.toMs : run.atMs, step });
+        const step = options.choose(possible, taken, (chosen) => run.partners(possible, chosen));
+        const advance = step.kind === 'together' ? step.steps.find((s) => s.kind === 'advance') : step;
+        run.timeline.push({ atMs: advance?.kind === 'advance' ? advance.toMs : run.atMs, step });
         await run.take(step, taken);
         await run.settle();
       }

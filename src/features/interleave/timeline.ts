@@ -26,6 +26,8 @@ export function describeStep(step: Step | Observed): string {
       return step.label.startsWith('update ') ? `${step.label} sent` : `signal ${step.label} sent`;
     case 'advance':
       return `time moved: ${step.reason}`;
+    case 'together':
+      return `${step.steps.map(describeStep).join(' + ')} (one workflow task)`;
     case 'continued':
       return `continued as new (run ${step.run})`;
     case 'update':

@@ -1,0 +1,69 @@
+/**
+ * Several events in one workflow task: a race that needs the workflow's code not to run between two signals is
+ * found, shrunk to the together step that delivers both in one task, and replayed exactly by its seed and path; its
+ * correct control is explored as long with together steps and never flagged; and a together step that cannot be
+ * set up ends the search as a harness error naming it, instead of hanging.
+ */
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { exploreWorkflow, formatRun, type InterleavingRun } from 'tempest/interleave';
+import { resolveInterleavings } from '../../src/features/interleave/definition';
+import { exploreInterleavings } from '../../src/features/interleave/explore';
+import { openSession } from '../../src/features/interleave/session';
+import approvalAtDeadline from '../fixtures/interleavings/together/approval-at-deadline';
+import approvalAtDeadlineChecked from '../fixtures/interleavings/together/approval-at-deadline-checked';
+import { REPO_ROOT } from '../support/repo';
+
+const workflowsPath = path.join(REPO_ROOT, 'test', 'fixtures', 'interleavings', 'together', 'workflows.ts');
+const tookTogether = (run: InterleavingRun): boolean => run.timeline.some(({ step }) => step.kind === 'together');
+
+describe('several events in one workflow task', () => {
+  it('finds a room opened and closed in one task, shrunk to that together step, and its seed and path replay it twice exactly', async () => {
+    const result = await exploreWorkflow({ interleavings: approvalAtDeadline, workflowsPath, runs: 200, seed: 1 });
+    if (!result.failed) return expect.fail(`no ordering broke a property in ${result.runs} runs`);
+    expect(result.violations.map((v) => v.property)).toEqual(['an-opened-room-is-seen-open']);
+    const timeline = formatRun(result.run);
+    expect(timeline).toMatchInlineSnapshot();
+    for (const _ of [1, 2]) {
+      const replayed = await exploreWorkflow({
+        interleavings: approvalAtDeadline,
+        workflowsPath,
+        runs: 1,
+        seed: result.seed,
+        path: result.path,
+      });
+      if (!replayed.failed) return expect.fail(`seed ${result.seed} and path ${result.path} did not replay the failure`);
+      expect(formatRun(replayed.run)).toEqual(timeline);
+    }
+  });
+
+  it('raises no alarm on the control, whose runs take together steps too', async () => {
+    let together = 0;
+    const result = await exploreWorkflow({
+      interleavings: approvalAtDeadlineChecked,
+      workflowsPath,
+      runs: 100,
+      seed: 1,
+      onRun: (run) => void (together += tookTogether(run) ? 1 : 0),
+    });
+    expect(result.failed).toBe(false);
+    expect(result.runs).toBe(100);
+    expect(together).toBeGreaterThan(0);
+  });
+
+  it('a together step whose held workflow task never reaches the worker ends the search as a harness error naming it', async () => {
+    const session = await openSession({ workflowsPath, activities: approvalAtDeadline.activities });
+    try {
+      // the task carrying the together signal is taken, but its completion is never seen: as if another worker took it
+      session.worker.holdNextCompletion = () => ({ reached: new Promise<void>(() => undefined), release: () => undefined });
+      const interleavings = resolveInterleavings(approvalAtDeadline);
+      const result = await exploreInterleavings({ session, interleavings, runs: 50, seed: 1, idPrefix: 'together-broken' });
+      expect(result.harnessError?.message).toMatch(
+        /^run together-broken-\d+ broke: the steps advance \+ send could not share one workflow task: the task carrying the __tempest_together signal never reached the worker within 2 s$/,
+      );
+      expect(tookTogether(result.harnessError!.run!)).toBe(true);
+    } finally {
+      await session.close();
+    }
+  });
+});
