@@ -262,6 +262,36 @@ async function dropUnneededEvents(
   return best;
 }
 
+/**
+ * fast-check's shrinking keeps a together step when delivering its steps one at a time shifts which step each later
+ * choice picks: try the failing run's own steps with each together step split into its steps, one task each (in
+ * either order), and keep the split when the run still breaks a property. What is left together needs to be.
+ */
+async function splitTogetherSteps(
+  failing: { run: InterleavingRun; violations: Violation[] },
+  runSteps: (steps: readonly Step[]) => Promise<{ run: InterleavingRun; violations: Violation[] }>,
+): Promise<{ run: InterleavingRun; violations: Violation[] }> {
+  let best = failing;
+  for (let i = decisions(best.run).length - 1; i >= 0; i--) {
+    const steps = decisions(best.run);
+    const together = steps[i];
+    if (together?.kind !== 'together') continue;
+    // in one task the SDK runs a signal's handler first, whatever order the steps were delivered in: try both orders
+    for (const order of [together.steps, [...together.steps].reverse()]) {
+      try {
+        const split = await runSteps([...steps.slice(0, i), ...order, ...steps.slice(i + 1)]);
+        if (split.violations.length === 0) continue;
+        best = split;
+        break;
+      } catch (error) {
+        if (!(error instanceof InterleaveError) || error instanceof PropertyError) throw error;
+        // split so, the rest of the ordering is no longer possible
+      }
+    }
+  }
+  return best;
+}
+
 /** The explorer's decisions in a run's timeline (what a saved ordering replays), without what it observed. */
 export function decisions(run: InterleavingRun): Step[] {
   return run.timeline.flatMap(({ step }) => (step.kind === 'called' || step.kind === 'continued' || step.kind === 'update' ? [] : [step]));
@@ -345,11 +375,12 @@ export async function exploreInterleavings(options: ExploreOptions): Promise<Exp
   if (!search.failed || !lastFailure) return { ...base, ms: performance.now() - started, failed: false };
   const ordering = search.counterexample;
   // The last run that failed is the shrunk counterexample's own run: start from it rather than run it again, so
-  // what is reported is a failure that happened. Events it does not need are dropped, unless the harness broke.
+  // what is reported is a failure that happened. Together steps it does not need are split and events it does not
+  // need are dropped, unless the harness broke.
   let again = lastFailure;
   if (!harnessError) {
     try {
-      again = await dropUnneededEvents(lastFailure, (steps) => runSteps(steps));
+      again = await dropUnneededEvents(await splitTogetherSteps(lastFailure, runSteps), runSteps);
     } catch (error) {
       if (!isHarnessBreak(error)) throw error;
       const message = error instanceof Error ? error.message : String(error);
