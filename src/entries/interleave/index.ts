@@ -17,6 +17,7 @@ export type {
   InterleavingCall,
   InterleavingRun,
   Observed,
+  SingleStep,
   Step,
   TimedStep,
   UpdateRecord,
