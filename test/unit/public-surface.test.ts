@@ -115,6 +115,7 @@ const SURFACE: Record<string, { entry: string; names: string[] }> = {
       'PropertySpec',
       'SavedOrdering',
       'ShapeCount',
+      'SingleStep',
       'Step',
       'SynthesizeOptions',
       'TimedStep',
