@@ -42,3 +42,35 @@ describe('one seed, two explorations on two servers: the same runs, to the milli
     expect(await explore(interleavings, workflowsPath, 7)).toEqual(first);
   });
 });
+
+/** The timers that fired in a run's history: where each is among the events, and when. */
+function timersFired(run: InterleavingRun): { index: number; atMs: number }[] {
+  const events = run.runs.at(-1)!.history.events ?? [];
+  return events.flatMap((event, index) => (event.timerFiredEventAttributes ? [{ index, atMs: protoMs(event.eventTime) }] : []));
+}
+
+/** Both timers fired at one instant with no workflow task started between them: they reached the workflow in one task. */
+function firedInOneTask(run: InterleavingRun): boolean {
+  const [a, b] = timersFired(run);
+  return !run.runs
+    .at(-1)!
+    .history.events!.slice(a!.index, b!.index)
+    .some((event) => event.workflowTaskStartedEventAttributes);
+}
+
+describe('timers due at one instant', () => {
+  it('card-checkout-scoped: two 10-minute timers started at +0 reach the workflow in one task, every time', async () => {
+    const interleavings = ((await import(path.join(racy, 'card-checkout-scoped.ts'))) as { default: InterleavingsDefinition }).default;
+    const workflowsPath = path.join(racy, 'workflows.ts');
+    const runs: InterleavingRun[] = [];
+    const first: string[] = [];
+    await exploreWorkflow({ interleavings, workflowsPath, runs: 30, seed: 11, onRun: (run) => (runs.push(run), first.push(exactly(run))) });
+    const tied = runs.filter((run) => {
+      const fired = timersFired(run);
+      return fired.length === 2 && fired[0]!.atMs === fired[1]!.atMs;
+    });
+    expect(tied.length).toBeGreaterThan(0);
+    expect(tied.every(firedInOneTask)).toBe(true);
+    expect(await explore(interleavings, workflowsPath, 11)).toEqual(first);
+  });
+});

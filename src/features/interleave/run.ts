@@ -379,8 +379,13 @@ class Run {
     switch (step.kind) {
       case 'together':
         return this.together(step.steps, taken);
-      case 'advance':
-        return this.advance(this.startMs + step.toMs);
+      case 'advance': {
+        // Timers of the workflow due at one instant fire on two server threads and would reach it in one task or in
+        // two, as the threads race: they fire while a task is held, so they always reach it in one.
+        const targetMs = this.startMs + step.toMs;
+        const tied = this.tree.runningTimers().filter((timer) => timer.execution === '' && timer.firesAtMs === targetMs).length;
+        return tied > 1 ? this.together([step], taken, tied) : this.advance(targetMs);
+      }
       case 'complete':
         return this.calls.complete(step.activity, step.call, step.execution, taken);
       case 'fail':
@@ -406,9 +411,9 @@ class Run {
    * in it. A running task times out when time moves past its timeout (seconds), so a step that moves time to a
    * timer sends the together signal 1 ms before the timer and comes first: the timer fires while the task is held,
    * the other steps follow at its instant. Each wait has a real-time guard; a step that could not be set up is a
-   * TogetherError.
+   * TogetherError. `events` is how many events the task gets (a move of time may fire several timers).
    */
-  private async together(steps: readonly SingleStep[], taken: number): Promise<void> {
+  private async together(steps: readonly SingleStep[], taken: number, events = steps.length): Promise<void> {
     const { worker } = this.session;
     const advance = steps.find((step) => step.kind === 'advance');
     const rest = steps.filter((step) => step !== advance);
@@ -441,7 +446,7 @@ class Run {
     } finally {
       hold.release();
     }
-    this.togethers.push({ runId, count: steps.length });
+    this.togethers.push({ runId, count: events });
   }
 
   /**
