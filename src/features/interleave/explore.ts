@@ -238,26 +238,35 @@ export type ExploreResult = {
     }
 );
 
+type Failing = { run: InterleavingRun; violations: Violation[] };
+type RunSteps = (steps: readonly Step[]) => Promise<Failing>;
+
+/** The run of `steps` when it still breaks a property; undefined when it holds, or when the steps are no longer possible. */
+async function stillFails(runSteps: RunSteps, steps: readonly Step[]): Promise<Failing | undefined> {
+  try {
+    const run = await runSteps(steps);
+    return run.violations.length > 0 ? run : undefined;
+  } catch (error) {
+    if (!(error instanceof InterleaveError) || error instanceof PropertyError) throw error;
+    return undefined; // the rest of the ordering is no longer possible so
+  }
+}
+
 /**
  * fast-check shrinks to a local minimum: an event that does not matter can survive, because dropping it shifts
  * which step each later choice picks. Try the failing run's own steps without each event sent, and keep it out
  * when the run still breaks a property.
  */
-async function dropUnneededEvents(
-  failing: { run: InterleavingRun; violations: Violation[] },
-  runSteps: (steps: readonly Step[]) => Promise<{ run: InterleavingRun; violations: Violation[] }>,
-): Promise<{ run: InterleavingRun; violations: Violation[] }> {
+async function dropUnneededEvents(failing: Failing, runSteps: RunSteps): Promise<Failing> {
   let best = failing;
   for (let i = decisions(best.run).length - 1; i >= 0; i--) {
     const steps = decisions(best.run);
     if (steps[i]?.kind !== 'send') continue;
-    try {
-      const without = await runSteps(steps.filter((_, j) => j !== i));
-      if (without.violations.length > 0) best = without;
-    } catch (error) {
-      if (!(error instanceof InterleaveError) || error instanceof PropertyError) throw error;
-      // without it, the rest of the ordering is no longer possible: it is needed
-    }
+    best =
+      (await stillFails(
+        runSteps,
+        steps.filter((_, j) => j !== i),
+      )) ?? best;
   }
   return best;
 }
@@ -267,10 +276,7 @@ async function dropUnneededEvents(
  * choice picks: try the failing run's own steps with each together step split into its steps, one task each (in
  * either order), and keep the split when the run still breaks a property. What is left together needs to be.
  */
-async function splitTogetherSteps(
-  failing: { run: InterleavingRun; violations: Violation[] },
-  runSteps: (steps: readonly Step[]) => Promise<{ run: InterleavingRun; violations: Violation[] }>,
-): Promise<{ run: InterleavingRun; violations: Violation[] }> {
+async function splitTogetherSteps(failing: Failing, runSteps: RunSteps): Promise<Failing> {
   let best = failing;
   for (let i = decisions(best.run).length - 1; i >= 0; i--) {
     const steps = decisions(best.run);
@@ -278,14 +284,10 @@ async function splitTogetherSteps(
     if (together?.kind !== 'together') continue;
     // in one task the SDK runs a signal's handler first, whatever order the steps were delivered in: try both orders
     for (const order of [together.steps, [...together.steps].reverse()]) {
-      try {
-        const split = await runSteps([...steps.slice(0, i), ...order, ...steps.slice(i + 1)]);
-        if (split.violations.length === 0) continue;
+      const split = await stillFails(runSteps, [...steps.slice(0, i), ...order, ...steps.slice(i + 1)]);
+      if (split) {
         best = split;
         break;
-      } catch (error) {
-        if (!(error instanceof InterleaveError) || error instanceof PropertyError) throw error;
-        // split so, the rest of the ordering is no longer possible
       }
     }
   }
