@@ -1,7 +1,7 @@
 /**
  * What the explorer can drive, one capability per test, each under one ordering written out step by step (the way
  * a saved ordering replays) and its timeline asserted to the millisecond: updates, continue-as-new, child workflows,
- * time moving while an activity is in flight, a run that stops making progress, a timer longer than the default time bound, and a harness that breaks mid-search.
+ * time moving while an activity is in flight, a run that stops making progress, a timer longer than the default time bound, a harness that breaks mid-search, and a worker that stops.
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -270,5 +270,36 @@ describe('on workflows that show one capability each', () => {
     } finally {
       session.replay = replay;
     }
+  });
+});
+
+describe('a worker that stops mid-search', () => {
+  const activities = { pack: {}, ship: {}, renew: {} };
+  const stopping = useSession('features/workflows.ts', activities);
+
+  it('ends the search as a harness error saying why, naming the run it broke, never a hang or a finding', async () => {
+    const { session } = stopping;
+    const renewal = resolveInterleavings(defineInterleavings({ args: [], activities, name: 'renewal', workflowType: 'monthlyRenewal' }));
+    // from the fourth run on, Core refuses the worker's completions (as it does one for a task it no longer expects): the worker stops
+    const native = (session.worker as unknown as { nativeWorker: { completeWorkflowActivation: (completion: Buffer) => Promise<void> } })
+      .nativeWorker;
+    const complete = native.completeWorkflowActivation;
+    let runs = 0;
+    native.completeWorkflowActivation = async (completion) => {
+      if (runs >= 3) throw new Error('Core refused the completion');
+      return complete(completion);
+    };
+    const result = await exploreInterleavings({
+      session,
+      interleavings: renewal,
+      runs: 20,
+      seed: 1,
+      idPrefix: 'stopping',
+      onRun: () => void runs++,
+    });
+    expect(result.harnessError?.message).toMatch(/^run stopping-4 broke: the explorer's worker stopped: .*Core refused the completion/);
+    expect(result.harnessError?.runIndex).toBe(4);
+    expect(result.runs).toBe(4);
+    expect(result.failed).toBe(false);
   });
 });

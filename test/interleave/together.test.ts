@@ -1,7 +1,8 @@
 /**
  * Several events in one workflow task: a race that needs a signal and a timer in one task (the SDK runs the
  * handler first, so an approval at the deadline counts as in time) is found, shrunk to the together step that delivers both in one task, and replayed exactly by its seed and path; its
- * correct control is explored as long with together steps and never flagged; and a together step that cannot be
+ * correct control is explored as long with together steps and never flagged; a definition can turn them off (for a
+ * workflow with a default signal handler, which would see the explorer's signal); and a together step that cannot be
  * set up ends the search as a harness error naming it, instead of hanging.
  */
 import path from 'node:path';
@@ -9,13 +10,17 @@ import { describe, expect, it } from 'vitest';
 import { exploreWorkflow, formatRun, type InterleavingRun } from 'tempest/interleave';
 import { resolveInterleavings } from '../../src/features/interleave/definition';
 import { exploreInterleavings } from '../../src/features/interleave/explore';
+import { TOGETHER_SIGNAL } from '../../src/features/interleave/run';
 import { openSession } from '../../src/features/interleave/session';
 import approvalAtDeadline from '../fixtures/interleavings/together/approval-at-deadline';
 import approvalAtDeadlineChecked from '../fixtures/interleavings/together/approval-at-deadline-checked';
+import approvalWindowStrict from '../fixtures/interleavings/together/approval-window-strict';
 import { REPO_ROOT } from '../support/repo';
 
 const workflowsPath = path.join(REPO_ROOT, 'test', 'fixtures', 'interleavings', 'together', 'workflows.ts');
 const tookTogether = (run: InterleavingRun): boolean => run.timeline.some(({ step }) => step.kind === 'together');
+const carriesTogetherSignal = (run: InterleavingRun): boolean =>
+  run.runs.some(({ history }) => JSON.stringify(history).includes(TOGETHER_SIGNAL));
 
 describe('several events in one workflow task', () => {
   it('finds an approval taken as in time in the task where its deadline fired, shrunk to that together step, and its seed and path replay it twice exactly', async () => {
@@ -56,6 +61,24 @@ describe('several events in one workflow task', () => {
     expect(result.failed).toBe(false);
     expect(result.runs).toBe(100);
     expect(together).toBeGreaterThan(0);
+  });
+
+  it('with together: false, a workflow with a default signal handler never sees the together signal; with it on, it does', async () => {
+    let carried = 0;
+    const off = await exploreWorkflow({
+      interleavings: approvalWindowStrict,
+      workflowsPath,
+      runs: 100,
+      seed: 1,
+      onRun: (run) => void (carried += carriesTogetherSignal(run) || tookTogether(run) ? 1 : 0),
+    });
+    expect(off.failed).toBe(false);
+    expect(off.runs).toBe(100);
+    expect(carried).toBe(0);
+    // the same definition with together steps on: the default handler sees the explorer's signal
+    const on = await exploreWorkflow({ interleavings: { ...approvalWindowStrict, together: true }, workflowsPath, runs: 100, seed: 1 });
+    if (!on.failed) return expect.fail(`no ordering broke a property in ${on.runs} runs`);
+    expect(on.violations).toEqual([{ property: 'no-unexpected-signals', message: `the default signal handler saw ${TOGETHER_SIGNAL}` }]);
   });
 
   it('a together step whose held workflow task never reaches the worker ends the search as a harness error naming it', async () => {

@@ -34,6 +34,7 @@ describe('defineInterleavings', () => {
     [{ ...base, timeBound: 'soon' }, /^timeBound: expected a duration/],
     [{ ...base, properties: [{ name: 'p', check: 'yes' }] }, /^properties\[0\]\.check: expected a function/],
     [{ ...base, maxSteps: 0 }, /^maxSteps: expected a whole number above zero/],
+    [{ ...base, together: 'no' }, /^together: expected true or false, got "no"/],
   ])('refuses a wrong field, naming it (%#)', (definition, message) => {
     expect(() => defineInterleavings(definition as InterleavingsDefinition)).toThrow(message);
   });

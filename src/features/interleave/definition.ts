@@ -62,12 +62,19 @@ export interface InterleavingsDefinition {
   children?: readonly string[];
   /** Runs of a continue-as-new chain followed at most (default 10): a chain longer than that is stuck. */
   maxRuns?: number;
+  /**
+   * Whether several steps may share one workflow task (default true). The explorer opens such a task with a signal
+   * of its own, `__tempest_together`, which a workflow with a default signal handler (`setDefaultSignalHandler`)
+   * would see: set false for it. Off, every step gets a task of its own, and timers of the workflow due at one
+   * instant reach it in one task or two, as the server's threads race.
+   */
+  together?: boolean;
 }
 
 /** A definition with its durations in milliseconds and its defaults filled in. */
 export interface Interleavings extends Omit<
   InterleavingsDefinition,
-  'events' | 'properties' | 'timeBound' | 'maxSteps' | 'children' | 'maxRuns'
+  'events' | 'properties' | 'timeBound' | 'maxSteps' | 'children' | 'maxRuns' | 'together'
 > {
   events: readonly ResolvedEvent[];
   properties: readonly PropertySpec[];
@@ -76,6 +83,7 @@ export interface Interleavings extends Omit<
   maxSteps: number;
   children: readonly string[];
   maxRuns: number;
+  together: boolean;
 }
 
 export type ResolvedEvent = (
@@ -214,5 +222,11 @@ export function resolveInterleavings(definition: InterleavingsDefinition): Inter
     'maxRuns',
     `expected a whole number above zero, got ${JSON.stringify(definition.maxRuns)}`,
   );
-  return { ...definition, events, properties, timeBoundMs, maxSteps, children: definition.children ?? [], maxRuns };
+  check(
+    definition.together === undefined || typeof definition.together === 'boolean',
+    'together',
+    `expected true or false, got ${JSON.stringify(definition.together)}`,
+  );
+  const together = definition.together ?? true;
+  return { ...definition, events, properties, timeBoundMs, maxSteps, children: definition.children ?? [], maxRuns, together };
 }

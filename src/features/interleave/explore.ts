@@ -90,7 +90,7 @@ export function orderingArbitrary(interleavings: Interleavings): fc.Arbitrary<Ge
   return fc.record({
     events: fc.array(fc.boolean(), { minLength: count, maxLength: count }),
     choices: fc.array(fc.nat({ max: 15 }), { maxLength: interleavings.maxSteps }),
-    together: fc.array(fc.nat({ max: 15 }), { maxLength: interleavings.maxSteps }),
+    together: interleavings.together ? fc.array(fc.nat({ max: 15 }), { maxLength: interleavings.maxSteps }) : fc.constant([]),
   });
 }
 

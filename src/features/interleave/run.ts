@@ -344,7 +344,7 @@ class Run {
    * of its timers.
    */
   partners(possible: readonly Step[], step: Step): SingleStep[] {
-    if (step.kind === 'together' || !this.canShare(step)) return [];
+    if (!this.interleavings.together || step.kind === 'together' || !this.canShare(step)) return [];
     return possible.flatMap((other): SingleStep[] => {
       if (other === step || other.kind === 'together' || !this.canShare(other)) return [];
       const sameCall =
@@ -381,10 +381,11 @@ class Run {
         return this.together(step.steps, taken);
       case 'advance': {
         // Timers of the workflow due at one instant fire on two server threads and would reach it in one task or in
-        // two, as the threads race: they fire while a task is held, so they always reach it in one.
+        // two, as the threads race: they fire while a task is held, so they always reach it in one (unless the
+        // definition turned together steps off).
         const targetMs = this.startMs + step.toMs;
         const tied = this.tree.runningTimers().filter((timer) => timer.execution === '' && timer.firesAtMs === targetMs).length;
-        return tied > 1 ? this.together([step], taken, tied) : this.advance(targetMs);
+        return tied > 1 && this.interleavings.together ? this.together([step], taken, tied) : this.advance(targetMs);
       }
       case 'complete':
         return this.calls.complete(step.activity, step.call, step.execution, taken);
@@ -423,7 +424,8 @@ class Run {
     const hold = worker.holdNextCompletion(runId);
     try {
       await this.session.workflow.getHandle(this.options.workflowId, runId).signal(TOGETHER_SIGNAL);
-      if (!(await withinQuiet(hold.reached)))
+      // a worker that stopped breaks its progress: that ends the wait at once, with why it stopped
+      if (!(await withinQuiet(Promise.race([hold.reached, worker.progress.broke]))))
         throw new TogetherError(
           `${cannot}: the task carrying the ${TOGETHER_SIGNAL} signal never reached the worker within ${QUIET_MS / 1000} s`,
         );

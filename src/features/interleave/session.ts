@@ -142,14 +142,24 @@ export async function openSession(options: SessionOptions): Promise<InterleaveSe
       workflowBundle: { codePath },
       activities: doubles.activities(),
       sinks: QUIET_WORKFLOW_LOGS,
+      // a worker that failed (Core refused a completion) may wait forever on the task it could not complete
+      shutdownForceTime: '5s',
     })) as ObservedWorker;
   } catch (error) {
     await env.teardown();
     throw error;
   }
   const running = worker.run();
+  let closing = false;
+  // A worker that stops while the session is open (Core refused a completion, say) ends every wait of the run
+  // under way, and of any later one, with a harness error that says why: never a hang, never a run without progress.
+  running.then(
+    () => closing || worker.stopped(''),
+    (error: unknown) => closing || worker.stopped(error instanceof Error ? error.message.split('\n')[0]! : String(error), error),
+  );
   const replays = replayChannel(codePath);
   const close = async (): Promise<void> => {
+    closing = true;
     await replays.close();
     if (worker.getState() === 'RUNNING') worker.shutdown();
     await running.catch(() => undefined);

@@ -11,11 +11,25 @@
  */
 import proto from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
+import { HarnessError } from '../../base/errors.ts';
 
-/** A counter of things that happened, and a way to wait for the next one. */
+const firstLine = (error: unknown): string => (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
+
+/**
+ * A counter of things that happened, and a way to wait for the next one. Once it is broken (what made things
+ * happen is gone), every wait, current or later, throws its error instead of waiting for what cannot come.
+ */
 export class Progress {
   private ticks = 0;
   private waiters: (() => void)[] = [];
+  private broken: Error | undefined;
+  private onBreak!: (error: Error) => void;
+  /** Rejects with the error once broken: race it with a wait that nothing else would end. */
+  readonly broke = new Promise<never>((_, reject) => (this.onBreak = reject));
+
+  constructor() {
+    this.broke.catch(() => undefined); // awaited only by those racing it
+  }
 
   /** How many things happened so far: pass it to `next` to wait for one more. */
   get version(): number {
@@ -27,14 +41,36 @@ export class Progress {
     for (const wake of this.waiters.splice(0)) wake();
   }
 
+  /** Nothing will happen any more: wake every wait, which throws `error`, as later ones do. */
+  break(error: Error): void {
+    this.broken ??= error;
+    this.onBreak(this.broken);
+    this.tick();
+  }
+
+  private check(): void {
+    if (this.broken) throw this.broken;
+  }
+
   /** Resolves once `condition` holds, checked now and after each thing that happens. */
   async until(condition: () => boolean): Promise<void> {
-    while (!condition()) await new Promise<void>((resolve) => this.waiters.push(resolve));
+    for (;;) {
+      this.check();
+      if (condition()) return;
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    }
   }
 
   /** Resolves true once something happened after `since`, or false after `timeoutMs` of real time without. */
-  next(since: number, timeoutMs: number): Promise<boolean> {
-    if (this.ticks > since) return Promise.resolve(true);
+  async next(since: number, timeoutMs: number): Promise<boolean> {
+    this.check();
+    if (this.ticks > since) return true;
+    const woke = await this.wait(timeoutMs);
+    this.check();
+    return woke;
+  }
+
+  private wait(timeoutMs: number): Promise<boolean> {
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w !== wake);
@@ -64,6 +100,11 @@ export class ObservedWorker extends Worker {
     return this.observing && this.activationsInFlight === 0 && this.activityCompletionsInFlight === 0;
   }
 
+  /** The worker stopped while a run may still wait on it: every wait on its progress throws a harness error saying why. */
+  stopped(reason: string, cause?: unknown): void {
+    this.progress.break(new HarnessError(`the explorer's worker stopped${reason ? `: ${reason}` : ''}`, { cause }));
+  }
+
   /**
    * Hold back the completion of the next activation of run `runId` until `release` is called: `reached` resolves
    * once the worker finished that activation and is holding it (its workflow task stays running at the server).
@@ -84,6 +125,9 @@ export class ObservedWorker extends Worker {
   }
 
   private observe(): true {
+    // An error the SDK cannot recover from (Core refused a workflow task's completion) shuts the worker down, and a
+    // run may be waiting on the task it could not complete: say so at once, not once the shutdown is over.
+    this.unexpectedErrorSubject.subscribe({ error: (error: unknown) => this.stopped(firstLine(error), error) });
     const native = this.nativeWorker as {
       pollWorkflowActivation: () => Promise<Buffer>;
       completeWorkflowActivation: (completion: Buffer) => Promise<void>;
