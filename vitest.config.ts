@@ -14,7 +14,7 @@ const sources = fileURLToPath(new URL('./src/entries/', import.meta.url));
  * - e2e: the real dev server, services as processes, and workers.
  * - chaos: chaos clusters (dev server, services, Toxiproxy, worker processes), one per file, faulted for real.
  * - package: tempest packed and installed into a separate project, which it proves from there.
- * Servers are started once per project (the tempest/vitest plugin, as a team's suite would use it) or once per file
+ * Two files run at once. Servers are started once per project (the tempest/vitest plugin, as a team's suite would use it) or once per file
  * (the time-skipping server: time skipping is global to a server, so files that run in parallel each need their
  * own), never per test.
  */
@@ -27,6 +27,9 @@ export default defineConfig({
   },
   test: {
     reporters: ['verbose'],
+    // Two files at a time, on any machine: the suites mostly wait on servers and processes (vitest's default on two
+    // cores is one file at a time). Each file starts its own servers, so files never share state.
+    maxWorkers: 2,
     projects: [
       {
         extends: true,
@@ -66,7 +69,14 @@ export default defineConfig({
       },
       {
         extends: true,
-        test: { name: 'package', include: ['test/package/**/*.test.ts'], testTimeout: 900_000, hookTimeout: 900_000 },
+        test: {
+          name: 'package',
+          include: ['test/package/**/*.test.ts'],
+          // tempest packed once for the project's files (packing builds dist/, which two files must not do at once)
+          globalSetup: ['test/support/packed.global.ts'],
+          testTimeout: 900_000,
+          hookTimeout: 900_000,
+        },
       },
     ],
   },

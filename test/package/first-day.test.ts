@@ -9,10 +9,10 @@
  * and `tempest init` wrote typechecks in the project.
  */
 import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, onTestFinished } from 'vitest';
 import { type RunningCommand, startCommand } from '../support/cli';
 import { REPO_ROOT } from '../support/repo';
 
@@ -135,15 +135,12 @@ const EXPECTED: { command: RegExp; check: (output: string) => void }[] = [
 ];
 
 beforeAll(() => {
-  const packed = run(`npm pack --pack-destination ${work} --loglevel=error`, REPO_ROOT);
-  expect(packed.code, packed.output).toBe(0);
-  const tarball = readdirSync(work).find((f) => f.endsWith('.tgz'))!;
   // The project as the team has it: its own dependencies installed, the tarball next to it.
   cpSync(path.join(REPO_ROOT, 'test', 'fixtures', 'newsletter'), project, {
     recursive: true,
     filter: (source) => !/[/\\](node_modules|\.tempest|replay-histories|\.mail)([/\\]|$)/.test(source),
   });
-  copyFileSync(path.join(work, tarball), path.join(project, 'tempest-0.1.0.tgz'));
+  copyFileSync(inject('tarball'), path.join(project, 'tempest-0.1.0.tgz'));
   const installed = run('npm install --prefer-offline --no-audit --no-fund --loglevel=error');
   expect(installed.code, installed.output).toBe(0);
 }, 900_000);

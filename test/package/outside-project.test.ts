@@ -6,10 +6,10 @@
  * a seeded bug caught with evidence from its seed, and a benchmark run and comparison.
  */
 import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { REPO_ROOT } from '../support/repo';
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'tempest-outside-'));
@@ -52,12 +52,7 @@ const tempest = (...args: string[]): Ran => run('npx', ['--no', '--', 'tempest',
 let tarball = '';
 
 beforeAll(() => {
-  const packed = run('npm', ['pack', '--pack-destination', work, '--loglevel=error'], { cwd: REPO_ROOT });
-  expect(packed.code, packed.stderr).toBe(0);
-  tarball = path.join(
-    work,
-    readdirSync(work).find((f) => f.endsWith('.tgz'))!,
-  );
+  tarball = inject('tarball');
   console.log(`[outside] tarball ${path.basename(tarball)}: ${(statSync(tarball).size / 1024).toFixed(0)} KB`);
 
   cpSync(path.join(REPO_ROOT, 'test', 'fixtures', 'trip-booking'), project, {
