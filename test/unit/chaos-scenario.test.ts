@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import bankAndStore from '../../chaos/system';
 import { planScenario } from '../../src/features/chaos/plan';
+import { describePointFault, pointMatches } from '../../src/features/chaos/points';
 import { planRun } from '../../src/features/chaos/runner';
 import { defineSystem } from '../../src/features/chaos/system';
 import { bindScenario, checkScenarioCluster, defineScenario, type ScenarioSpec } from '../../src/features/chaos/scenario';
@@ -200,6 +201,10 @@ describe('defineScenario and bindScenario', () => {
       'faults[0].at.kind: expected a method and path such as \'POST /deposit\', got "deposit"',
     ],
     [
+      { ...base, faults: [{ action: { kind: 'drop' }, at: { request: 'worker-bank', on: 'answered', containing: '' } }] },
+      'faults[0].at.containing: expected text the request contains, such as \'"kind":"flight"\', got ""',
+    ],
+    [
       { ...base, faults: [{ action: { kind: 'drop' }, at: { request: 'bank-db', on: 'seen' } }] },
       'faults[0].at.request: expected a link from the workers to a part (worker-bank, worker-store), got "bank-db"',
     ],
@@ -257,6 +262,28 @@ describe('faults at points', () => {
     // At an activity point, 'worker' is the worker the point is in: the seed picks none.
     expect(plan.faults[1]!.action).toEqual({ kind: 'kill', process: 'worker' });
     expect(plan.faultPhaseEndsMs).toBe(3000); // the spread: no timed fault
+  });
+
+  it('a request point containing a text matches only requests that contain it, and says so', () => {
+    const point = { request: 'worker-bank', kind: 'POST /deposit', on: 'answered', containing: '"amount":500' } as const;
+    const scope = { runId: 'run', opOf: () => undefined, workflowOf: () => undefined };
+    const reached = {
+      source: 'request',
+      link: 'worker-bank',
+      kind: 'POST /deposit',
+      at: 'answered',
+      connection: 1,
+      seq: 1,
+      atMs: 0,
+      held: true,
+    } as const;
+    const request = (body: string): string => `POST /deposit HTTP/1.1\r\ncontent-type: application/json\r\n\r\n${body}`;
+    expect(pointMatches(point, reached, scope, request('{"account":"a","amount":500}'))).toBe(true);
+    expect(pointMatches(point, reached, scope, request('{"account":"a","amount":50}'))).toBe(false);
+    expect(pointMatches(point, reached, scope, undefined)).toBe(false);
+    expect(describePointFault({ kind: 'drop' }, 'drop', { ...point, nth: 2 })).toBe(
+      'the answer to POST /deposit #2 containing "amount":500 on worker-bank lost after the part applied it',
+    );
   });
 });
 

@@ -51,6 +51,8 @@ export interface RequestPoint {
   nth?: number;
   /** Only requests that mention this operation: the ids its plan made (`${runId}-<op>`) or its workflow id. */
   op?: string;
+  /** Only requests whose text (head and body, the first 4 KB) contains this, e.g. '"kind":"flight"'. */
+  containing?: string;
 }
 
 export interface HistoryPoint {
@@ -123,6 +125,11 @@ export function checkPoint(value: unknown, field: string): ProgressPoint {
         `expected a method and path such as 'POST /deposit', got ${JSON.stringify(p.kind)}`,
       );
     check(REQUEST_AT.includes(p.on as string), `${field}.on`, `expected seen or answered, got ${JSON.stringify(p.on)}`);
+    check(
+      p.containing === undefined || (typeof p.containing === 'string' && p.containing !== ''),
+      `${field}.containing`,
+      `expected text the request contains, such as '"kind":"flight"', got ${JSON.stringify(p.containing)}`,
+    );
   } else if ('workflow' in p) {
     named('workflow');
     check(
@@ -157,7 +164,8 @@ export function pointNeeds(point: ProgressPoint): Capability[] {
   return [];
 }
 
-const nthText = (point: { nth?: number; op?: string }): string => `#${point.nth ?? 1}${opText(point.op)}`;
+const nthText = (point: { nth?: number; op?: string; containing?: string }): string =>
+  `#${point.nth ?? 1}${point.containing === undefined ? '' : ` containing ${point.containing}`}${opText(point.op)}`;
 const opText = (op: string | undefined): string => (op === undefined ? '' : op === '$point' ? ' of that operation' : ` of ${op}`);
 const activities = (point: ActivityPoint): string => ([] as string[]).concat(point.activity).join('|');
 
@@ -234,6 +242,7 @@ export function pointMatches(point: ProgressPoint, reached: ReachedPoint, scope:
   if ('request' in point) {
     if (reached.source !== 'request' || reached.at !== point.on || reached.link !== point.request) return false;
     if (point.kind !== undefined && reached.kind !== point.kind) return false;
+    if (point.containing !== undefined && !text?.includes(point.containing)) return false;
     return op === undefined || (text !== undefined && mentions(text, op, scope));
   }
   return false;
