@@ -1,7 +1,7 @@
 /**
  * What the explorer can drive, one capability per test, each under one ordering written out step by step (the way
  * a saved ordering replays) and its timeline asserted to the millisecond: updates, continue-as-new, child workflows,
- * time moving while an activity is in flight, a run that stops making progress, a timer longer than the default time bound, a harness that breaks mid-search, and a worker that stops.
+ * time moving while an activity is in flight, a child's timers due at one instant, a run that stops making progress, a timer longer than the default time bound, a harness that breaks mid-search, and a worker that stops.
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -205,6 +205,19 @@ describe('on workflows that show one capability each', () => {
     ]);
     expect(run.calls.find((c) => c.activity === 'ship')?.args).toEqual([[10, 20]]);
     expect(violations).toEqual([]);
+  });
+
+  it("a child's timers due at one instant reach it in one workflow task, every time", async () => {
+    const remind = defineInterleavings({ ...base, name: 'remind', workflowType: 'remindViaChild', children: ['twoReminders'] });
+    // the server fires tied timers on two threads: unheld, they reach the child in one task or two, as the threads race
+    for (let i = 0; i < 10; i++) {
+      const { run, timeline } = await features.run(remind, [advance]);
+      expect(timeline).toEqual(['+10m      time moved: timer 1 fires', '          ended completed: 2']);
+      const events = run.children[0]!.runs[0]!.history.events!;
+      const fired = events.flatMap((event, index) => (event.timerFiredEventAttributes ? [index] : []));
+      expect(fired).toHaveLength(2);
+      expect(events.slice(fired[0], fired[1]).some((event) => event.workflowTaskStartedEventAttributes)).toBe(false);
+    }
   });
 
   it('a child of a type the definition does not name is refused, naming it', async () => {

@@ -74,6 +74,13 @@ export type Chooser = (possible: readonly Step[], taken: number, partners: (step
  */
 export const TOGETHER_SIGNAL = '__tempest_together';
 
+/** A workflow run whose next task a together step holds, and how many events that task is to carry. */
+interface TogetherTarget {
+  workflowId: string;
+  runId: string;
+  events: number;
+}
+
 /** The steps of a `together` step could not be put in one workflow task: a harness error, naming what failed. */
 export class TogetherError extends HarnessError {
   override name = 'TogetherError';
@@ -281,7 +288,7 @@ class Run {
    * between that task's start and the next task's start, the history shows at least one event per step.
    */
   private checkTogether({ runId, count }: { runId: string; count: number }): void {
-    const events = this.tree.root.runs.find((run) => run.runId === runId)?.history.events ?? [];
+    const events = this.tree.executions.flatMap((execution) => execution.runs).find((run) => run.runId === runId)?.history.events ?? [];
     const carrier = events.findLastIndex((e) => e.workflowExecutionSignaledEventAttributes?.signalName === TOGETHER_SIGNAL);
     const held = events.findIndex((e, i) => i > carrier && e.workflowTaskStartedEventAttributes);
     const next = events.findIndex((e, i) => i > held && e.workflowTaskStartedEventAttributes);
@@ -380,12 +387,11 @@ class Run {
       case 'together':
         return this.together(step.steps, taken);
       case 'advance': {
-        // Timers of the workflow due at one instant fire on two server threads and would reach it in one task or in
-        // two, as the threads race: they fire while a task is held, so they always reach it in one (unless the
-        // definition turned together steps off).
-        const targetMs = this.startMs + step.toMs;
-        const tied = this.tree.runningTimers().filter((timer) => timer.execution === '' && timer.firesAtMs === targetMs).length;
-        return tied > 1 && this.interleavings.together ? this.together([step], taken, tied) : this.advance(targetMs);
+        // Timers of one workflow (the explored one or a child) due at one instant fire on two server threads and
+        // would reach it in one task or in two, as the threads race: they fire while a task of each such workflow
+        // is held, so they always reach it in one (unless the definition turned together steps off).
+        const tied = this.tiedTimers(this.startMs + step.toMs);
+        return tied.length > 0 && this.interleavings.together ? this.together([step], taken, tied) : this.advance(this.startMs + step.toMs);
       }
       case 'complete':
         return this.calls.complete(step.activity, step.call, step.execution, taken);
@@ -412,27 +418,36 @@ class Run {
    * in it. A running task times out when time moves past its timeout (seconds), so a step that moves time to a
    * timer sends the together signal 1 ms before the timer and comes first: the timer fires while the task is held,
    * the other steps follow at its instant. Each wait has a real-time guard; a step that could not be set up is a
-   * TogetherError. `events` is how many events the task gets (a move of time may fire several timers).
+   * TogetherError. `targets` are the runs whose tasks are held, each with how many events its next task gets: the
+   * explored workflow's by default; for a move of time that fires several timers of one workflow at once, each
+   * workflow with such timers (a child's too).
    */
-  private async together(steps: readonly SingleStep[], taken: number, events = steps.length): Promise<void> {
+  private async together(
+    steps: readonly SingleStep[],
+    taken: number,
+    targets: readonly TogetherTarget[] = [{ workflowId: this.options.workflowId, runId: this.tree.current.runId, events: steps.length }],
+  ): Promise<void> {
     const { worker } = this.session;
     const advance = steps.find((step) => step.kind === 'advance');
     const rest = steps.filter((step) => step !== advance);
     const cannot = `the steps ${steps.map((s) => s.kind).join(' + ')} could not share one workflow task`;
     if (advance) await this.advance(this.startMs + advance.toMs - 1);
-    const runId = this.tree.current.runId;
-    const hold = worker.holdNextCompletion(runId);
+    const holds = targets.map((target) => ({ ...target, hold: worker.holdNextCompletion(target.runId) }));
     try {
-      await this.session.workflow.getHandle(this.options.workflowId, runId).signal(TOGETHER_SIGNAL);
+      for (const { workflowId, runId } of holds) await this.session.workflow.getHandle(workflowId, runId).signal(TOGETHER_SIGNAL);
       // a worker that stopped breaks its progress: that ends the wait at once, with why it stopped
-      if (!(await withinQuiet(Promise.race([hold.reached, worker.progress.broke]))))
-        throw new TogetherError(
-          `${cannot}: the task carrying the ${TOGETHER_SIGNAL} signal never reached the worker within ${QUIET_MS / 1000} s`,
-        );
+      for (const { hold } of holds)
+        if (!(await withinQuiet(Promise.race([hold.reached, worker.progress.broke]))))
+          throw new TogetherError(
+            `${cannot}: the task carrying the ${TOGETHER_SIGNAL} signal never reached the worker within ${QUIET_MS / 1000} s`,
+          );
       if (advance) {
         await this.read();
-        // the held workflow task holds the clock too
-        await this.session.clock.advanceTo(this.startMs + advance.toMs, { holds: this.tree.serverHolds() + 1, fromMs: this.nowMs });
+        // each held workflow task holds the clock too
+        await this.session.clock.advanceTo(this.startMs + advance.toMs, {
+          holds: this.tree.serverHolds() + holds.length,
+          fromMs: this.nowMs,
+        });
         this.nowMs = this.startMs + advance.toMs;
       }
       for (const step of rest) {
@@ -446,9 +461,19 @@ class Run {
         }
       }
     } finally {
-      hold.release();
+      for (const { hold } of holds) hold.release();
     }
-    this.togethers.push({ runId, count: events });
+    for (const { runId, events } of holds) this.togethers.push({ runId, count: events });
+  }
+
+  /** The workflows (the explored one, children) with two or more timers due at `targetMs`: each a together target. */
+  private tiedTimers(targetMs: number): TogetherTarget[] {
+    const due = this.tree.runningTimers().filter((timer) => timer.firesAtMs === targetMs);
+    return this.tree.executions.flatMap((execution): TogetherTarget[] => {
+      const events = due.filter((timer) => timer.execution === execution.label).length;
+      const run = execution.runs.at(-1);
+      return events > 1 && run ? [{ workflowId: execution.workflowId, runId: run.runId, events }] : [];
+    });
   }
 
   /**

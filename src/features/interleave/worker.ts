@@ -6,7 +6,7 @@
  * to the server; Core answers a completion only once the server has it, so when both counts are zero the server's
  * history shows everything the worker did. Each change is a `Progress` tick a waiting run wakes on.
  *
- * It can also hold back the completion of one run's next activation (`holdNextCompletion`): while the server sees
+ * It can also hold back the completion of a run's next activation (`holdNextCompletion`, of several runs at once): while the server sees
  * that workflow task running, whatever reaches the workflow waits for its next task, all in one.
  */
 import proto from '@temporalio/proto';
@@ -92,7 +92,8 @@ export class ObservedWorker extends Worker {
   private activityCompletionsInFlight = 0;
   /** Activity answers the server has taken, so far: one more once a double's answer reached it. */
   activityAnswersDelivered = 0;
-  private hold: { runId: string; reached: () => void; released: Promise<void> } | undefined;
+  /** The runs whose next completion is to be held, by run id. */
+  private holds = new Map<string, { reached: () => void; released: Promise<void> }>();
   private readonly observing = this.observe();
 
   /** Nothing on its way: every activation Core gave it is completed, every answer delivered. */
@@ -114,11 +115,11 @@ export class ObservedWorker extends Worker {
     let reached!: () => void;
     const released = new Promise<void>((resolve) => (release = resolve));
     const reachedPromise = new Promise<void>((resolve) => (reached = resolve));
-    this.hold = { runId, reached, released };
+    this.holds.set(runId, { reached, released });
     return {
       reached: reachedPromise,
       release: () => {
-        if (this.hold?.released === released) this.hold = undefined;
+        if (this.holds.get(runId)?.released === released) this.holds.delete(runId);
         release();
       },
     };
@@ -141,9 +142,11 @@ export class ObservedWorker extends Worker {
     };
     const complete = native.completeWorkflowActivation;
     native.completeWorkflowActivation = async (completion) => {
-      const hold = this.hold;
-      if (hold && proto.coresdk.workflow_completion.WorkflowActivationCompletion.decodeDelimited(completion).runId === hold.runId) {
-        this.hold = undefined;
+      const runId =
+        this.holds.size > 0 ? proto.coresdk.workflow_completion.WorkflowActivationCompletion.decodeDelimited(completion).runId : '';
+      const hold = this.holds.get(runId);
+      if (hold) {
+        this.holds.delete(runId);
         hold.reached();
         await hold.released;
       }
