@@ -7,7 +7,7 @@
  */
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { exploreWorkflow, formatRun, type InterleavingRun } from 'tempest/interleave';
+import { type ExploreResult, exploreWorkflow, formatRun, type InterleavingRun, type InterleavingsDefinition } from 'tempest/interleave';
 import { resolveInterleavings } from '../../src/features/interleave/definition';
 import { exploreInterleavings } from '../../src/features/interleave/explore';
 import { TOGETHER_SIGNAL } from '../../src/features/interleave/run';
@@ -21,6 +21,22 @@ const workflowsPath = path.join(REPO_ROOT, 'test', 'fixtures', 'interleavings', 
 const tookTogether = (run: InterleavingRun): boolean => run.timeline.some(({ step }) => step.kind === 'together');
 const carriesTogetherSignal = (run: InterleavingRun): boolean =>
   run.runs.some(({ history }) => JSON.stringify(history).includes(TOGETHER_SIGNAL));
+
+/** Explore 100 runs from seed 1, counting the runs `count` holds for. */
+async function exploreCounting(
+  interleavings: InterleavingsDefinition,
+  count: (run: InterleavingRun) => boolean,
+): Promise<{ result: ExploreResult; counted: number }> {
+  let counted = 0;
+  const result = await exploreWorkflow({
+    interleavings,
+    workflowsPath,
+    runs: 100,
+    seed: 1,
+    onRun: (run) => void (counted += count(run) ? 1 : 0),
+  });
+  return { result, counted };
+}
 
 describe('several events in one workflow task', () => {
   it('finds an approval taken as in time in the task where its deadline fired, shrunk to that together step, and its seed and path replay it twice exactly', async () => {
@@ -50,28 +66,17 @@ describe('several events in one workflow task', () => {
   });
 
   it('raises no alarm on the control, whose runs take together steps too', async () => {
-    let together = 0;
-    const result = await exploreWorkflow({
-      interleavings: approvalAtDeadlineChecked,
-      workflowsPath,
-      runs: 100,
-      seed: 1,
-      onRun: (run) => void (together += tookTogether(run) ? 1 : 0),
-    });
+    const { result, counted: together } = await exploreCounting(approvalAtDeadlineChecked, tookTogether);
     expect(result.failed).toBe(false);
     expect(result.runs).toBe(100);
     expect(together).toBeGreaterThan(0);
   });
 
   it('with together: false, a workflow with a default signal handler never sees the together signal; with it on, it does', async () => {
-    let carried = 0;
-    const off = await exploreWorkflow({
-      interleavings: approvalWindowStrict,
-      workflowsPath,
-      runs: 100,
-      seed: 1,
-      onRun: (run) => void (carried += carriesTogetherSignal(run) || tookTogether(run) ? 1 : 0),
-    });
+    const { result: off, counted: carried } = await exploreCounting(
+      approvalWindowStrict,
+      (run) => carriesTogetherSignal(run) || tookTogether(run),
+    );
     expect(off.failed).toBe(false);
     expect(off.runs).toBe(100);
     expect(carried).toBe(0);

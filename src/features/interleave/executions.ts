@@ -109,6 +109,15 @@ export class ExecutionTree {
     }
   }
 
+  /** The run with this id, of any execution. */
+  runOf(runId: string): RunState | undefined {
+    for (const execution of this.executions) {
+      const run = execution.runs.find((r) => r.runId === runId);
+      if (run) return run;
+    }
+    return undefined;
+  }
+
   /** Runs still open, of every execution. */
   openRuns(): { execution: Execution; run: RunState }[] {
     return this.executions.flatMap((execution) => execution.runs.filter((run) => !run.progress.closed).map((run) => ({ execution, run })));

@@ -288,7 +288,7 @@ class Run {
    * between that task's start and the next task's start, the history shows at least one event per step.
    */
   private checkTogether({ runId, count }: { runId: string; count: number }): void {
-    const events = this.tree.executions.flatMap((execution) => execution.runs).find((run) => run.runId === runId)?.history.events ?? [];
+    const events = this.tree.runOf(runId)?.history.events ?? [];
     const carrier = events.findLastIndex((e) => e.workflowExecutionSignaledEventAttributes?.signalName === TOGETHER_SIGNAL);
     const held = events.findIndex((e, i) => i > carrier && e.workflowTaskStartedEventAttributes);
     const next = events.findIndex((e, i) => i > held && e.workflowTaskStartedEventAttributes);
@@ -320,7 +320,7 @@ class Run {
   possible(): Step[] | { stuck: string } {
     const timeBoundMs = timeBoundOf(this.interleavings, this.tree.longestTimerMs());
     const deadlines = this.calls.parked.flatMap(({ source }) => {
-      const run = this.tree.executions.flatMap((e) => e.runs).find((r) => r.runId === source.runId);
+      const run = this.tree.runOf(source.runId);
       const deadline = run?.progress.openActivities().find((a) => a.activityId === source.activityId)?.firstAttemptDeadlineMs;
       return deadline === undefined ? [] : [deadline];
     });
@@ -390,8 +390,9 @@ class Run {
         // Timers of one workflow (the explored one or a child) due at one instant fire on two server threads and
         // would reach it in one task or in two, as the threads race: they fire while a task of each such workflow
         // is held, so they always reach it in one (unless the definition turned together steps off).
-        const tied = this.tiedTimers(this.startMs + step.toMs);
-        return tied.length > 0 && this.interleavings.together ? this.together([step], taken, tied) : this.advance(this.startMs + step.toMs);
+        const targetMs = this.startMs + step.toMs;
+        const tied = this.interleavings.together ? this.tiedTimers(targetMs) : [];
+        return tied.length > 0 ? this.together([step], taken, tied) : this.advance(targetMs);
       }
       case 'complete':
         return this.calls.complete(step.activity, step.call, step.execution, taken);

@@ -154,8 +154,8 @@ export async function openSession(options: SessionOptions): Promise<InterleaveSe
   // A worker that stops while the session is open (Core refused a completion, say) ends every wait of the run
   // under way, and of any later one, with a harness error that says why: never a hang, never a run without progress.
   running.then(
-    () => closing || worker.stopped(''),
-    (error: unknown) => closing || worker.stopped(error instanceof Error ? error.message.split('\n')[0]! : String(error), error),
+    () => closing || worker.stopped(),
+    (error: unknown) => closing || worker.stopped(error),
   );
   const replays = replayChannel(codePath);
   const close = async (): Promise<void> => {

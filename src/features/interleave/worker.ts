@@ -13,8 +13,6 @@ import proto from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { HarnessError } from '../../base/errors.ts';
 
-const firstLine = (error: unknown): string => (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
-
 /**
  * A counter of things that happened, and a way to wait for the next one. Once it is broken (what made things
  * happen is gone), every wait, current or later, throws its error instead of waiting for what cannot come.
@@ -101,9 +99,13 @@ export class ObservedWorker extends Worker {
     return this.observing && this.activationsInFlight === 0 && this.activityCompletionsInFlight === 0;
   }
 
-  /** The worker stopped while a run may still wait on it: every wait on its progress throws a harness error saying why. */
-  stopped(reason: string, cause?: unknown): void {
-    this.progress.break(new HarnessError(`the explorer's worker stopped${reason ? `: ${reason}` : ''}`, { cause }));
+  /**
+   * The worker stopped while a run may still wait on it (`cause`: the error that stopped it, if one did): every wait
+   * on its progress throws a harness error saying why.
+   */
+  stopped(cause?: unknown): void {
+    const why = cause === undefined ? '' : `: ${(cause instanceof Error ? cause.message : String(cause)).split('\n')[0]}`;
+    this.progress.break(new HarnessError(`the explorer's worker stopped${why}`, { cause }));
   }
 
   /**
@@ -128,7 +130,7 @@ export class ObservedWorker extends Worker {
   private observe(): true {
     // An error the SDK cannot recover from (Core refused a workflow task's completion) shuts the worker down, and a
     // run may be waiting on the task it could not complete: say so at once, not once the shutdown is over.
-    this.unexpectedErrorSubject.subscribe({ error: (error: unknown) => this.stopped(firstLine(error), error) });
+    this.unexpectedErrorSubject.subscribe({ error: (error: unknown) => this.stopped(error) });
     const native = this.nativeWorker as {
       pollWorkflowActivation: () => Promise<Buffer>;
       completeWorkflowActivation: (completion: Buffer) => Promise<void>;
