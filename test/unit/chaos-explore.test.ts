@@ -105,21 +105,32 @@ describe('exploreSchedules', () => {
   });
 
   it('ends within its time limit, shrinking, dropping unneeded faults and re-running included: no run starts that would not end in time', async () => {
-    // Each run takes 200 ms; the "system" breaks under any two faults, so the smallest failing schedule has two, and
-    // dropping either is tried, each three times, as are the re-runs of the smallest.
+    // Each run takes 200 ms of a clock that moves only with the runs (a busy machine cannot stretch it); the
+    // "system" breaks under any two faults, so the smallest failing schedule has two, and dropping either is tried,
+    // each three times, as are the re-runs of the smallest: far more runs than fit in 1500 ms.
+    let clock = 0;
     const notes: string[] = [];
-    const slowly = async (_s: unknown, schedule: readonly GeneratedFault[], note: string): Promise<boolean> => {
+    const taking200ms = async (_s: unknown, schedule: readonly GeneratedFault[], note: string): Promise<boolean> => {
       notes.push(note);
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await Promise.resolve();
+      clock += 200;
       return schedule.length < 2;
     };
-    const started = Date.now();
-    const result = await exploreSchedules({ scenario, runs: 200, seed: 7, timeLimitMs: 1500, confirm: 3, reruns: 3, run: slowly });
-    const elapsed = Date.now() - started;
-    expect(elapsed).toBeLessThanOrEqual(1500 + 100);
+    const result = await exploreSchedules({
+      scenario,
+      runs: 200,
+      seed: 7,
+      timeLimitMs: 1500,
+      now: () => clock,
+      confirm: 3,
+      reruns: 3,
+      run: taking200ms,
+    });
     expect(result).toMatchObject({ failed: true, timeLimitReached: true });
-    expect(result.schedulesRun).toBe(notes.length);
-    expect(result.schedulesRun).toBeLessThanOrEqual(7);
+    // runs started at 0, 200, ..., 1200: the eighth would have ended at 1600
+    expect(result.schedulesRun).toBe(7);
+    expect(notes).toHaveLength(7);
+    expect(clock).toBe(1400);
   });
 
   it('re-runs the smallest schedule `reruns` times when there is time, and says how often it failed', async () => {

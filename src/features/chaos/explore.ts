@@ -236,6 +236,8 @@ export interface ExploreOptions {
    * result (the smallest failing schedule so far).
    */
   timeLimitMs?: number;
+  /** The clock the time limit is kept by (default Date.now). */
+  now?: () => number;
   /** The points a fault-free run of the workload passed: schedules then place most faults there. */
   catalogue?: PointCatalogue;
   /**
@@ -290,25 +292,27 @@ class RunBudget {
   constructor(
     private readonly deadline: number,
     private readonly run: ExploreOptions['run'],
+    private readonly now: () => number,
   ) {}
 
   /** Run one schedule; undefined when it was not run, for lack of time. */
   async once(scenario: BoundScenario, schedule: readonly GeneratedFault[], note: string): Promise<boolean | undefined> {
-    if (Date.now() + this.longestMs > this.deadline) {
+    if (this.now() + this.longestMs > this.deadline) {
       this.limitReached = true;
       return undefined;
     }
-    const started = Date.now();
+    const started = this.now();
     const held = await this.run(scenario, schedule, note);
     this.schedulesRun++;
-    this.longestMs = Math.max(this.longestMs, Date.now() - started);
+    this.longestMs = Math.max(this.longestMs, this.now() - started);
     return held;
   }
 }
 
 export async function exploreSchedules(options: ExploreOptions): Promise<ExploreResult> {
-  const deadline = options.timeLimitMs === undefined ? Infinity : Date.now() + options.timeLimitMs;
-  const budget = new RunBudget(deadline, options.run);
+  const now = options.now ?? Date.now;
+  const deadline = options.timeLimitMs === undefined ? Infinity : now() + options.timeLimitMs;
+  const budget = new RunBudget(deadline, options.run, now);
   const confirm = options.confirm ?? 1;
   const holds = async (schedule: readonly GeneratedFault[]): Promise<boolean> => {
     const scenario = withSchedule(options.scenario, schedule);
