@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { type Client, WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
 import { type TransferDetails, transferWorkflowId } from '../../workflows/types';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -128,13 +128,13 @@ describe('the services cluster: Temporal as separate services on PostgreSQL, eac
     let handle;
     try {
       handle = await startEventually(client, details);
-      await new Promise((resolve) => setTimeout(resolve, 2000));
+      // The history service tried to record a step and the fault refused it (waited for in its log, never for a time).
+      const log = path.join(world.dataDir, 'logs', 'temporal-history.log');
+      const refused = (): number =>
+        Number(spawnSync('grep', ['-c', 'fault injection error at UpdateWorkflowExecution', log], { encoding: 'utf8' }).stdout.trim() || 0);
+      await waitUntil('the history service refused an UpdateWorkflowExecution', async () => refused() > 0, 60_000);
       // Created, but no step could be recorded: nothing reached the bank.
       expect((await bank.audit()).operations.filter((op) => op.referenceId === details.referenceId)).toEqual([]);
-      const log = path.join(world.dataDir, 'logs', 'temporal-history.log');
-      expect(execFileSync('grep', ['-c', 'fault injection error at UpdateWorkflowExecution', log], { encoding: 'utf8' }).trim()).not.toBe(
-        '0',
-      );
     } finally {
       await cluster.injectPersistenceFaults!(undefined, ['history']);
     }

@@ -57,7 +57,9 @@ async function driveIntoEveryState(): Promise<string[]> {
     client.workflow.start(type, { taskQueue, workflowId: id(state), args });
   let release!: () => void;
   const released = new Promise<void>((resolve) => (release = resolve));
-  const blockingStep = { step: async (name: string) => (await released, `done ${name}`) };
+  let pickedUp!: () => void;
+  const activityRunning = new Promise<void>((resolve) => (pickedUp = resolve));
+  const blockingStep = { step: async (name: string) => (pickedUp(), await released, `done ${name}`) };
 
   // No worker ever polls this queue: the first workflow task stays scheduled.
   await start('awaitsActivity', 'workflow-task-scheduled', ['x'], queue('nobody'));
@@ -112,7 +114,7 @@ async function driveIntoEveryState(): Promise<string[]> {
   await running.runUntil(async () => {
     await start('awaitsActivity', 'activity-running', ['x'], queue('running'));
     await until(id('activity-running'), has('ActivityTaskScheduled'));
-    await new Promise((resolve) => setTimeout(resolve, 500)); // the worker has picked the activity up
+    await activityRunning; // the worker has picked the activity up
     await recordHistories({
       cluster: { address: tempestContext().devServer!.address, namespace: 'default' },
       connection,

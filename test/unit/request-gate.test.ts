@@ -111,13 +111,18 @@ describe('a request gate', () => {
     gate.arm([{ at: 'answered' }]);
     let release!: () => void;
     const decided = new Promise<void>((resolve) => (release = resolve));
+    let heldAt!: () => void;
+    const held = new Promise<void>((resolve) => (heldAt = resolve));
     gate.onPoint(async (point): Promise<GateDecision> => {
-      if (point.held) await decided;
+      if (point.held) {
+        heldAt();
+        await decided;
+      }
       return 'forward';
     });
     let answered = false;
     const call = post('/deposit', 'f').then(async (response) => ((answered = true), response.json()));
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await held;
     expect([applied, answered]).toEqual([['POST /deposit f'], false]);
     release();
     expect(await call).toEqual({ ok: 'f' });

@@ -56,6 +56,16 @@ export function identifyProcess(pid: number): ProcessIdentity | undefined {
   }
 }
 
+/** A process with this pid exists (a zombie included: it is read again until it is reaped). */
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function isSameProcess(recorded: ProcessIdentity): boolean {
   const now = identifyProcess(recorded.pid);
   return now !== undefined && now.startedAt === recorded.startedAt && now.commandLine === recorded.commandLine;
@@ -67,26 +77,35 @@ function runsDir(stateDir: string): string {
 
 /** The record of one cluster run: written on every change, removed when the run has stopped everything. */
 export class RunRegistry {
+  /** The latest pid spawned under each name. */
+  private readonly spawned = new Map<string, number>();
+  private closed = false;
+
   private constructor(
     readonly file: string,
     private readonly record: RunRecord,
+    private readonly identify: (pid: number) => ProcessIdentity | undefined,
   ) {}
 
   /**
    * Register this process as the harness of a run keeping its state in `dataDir` (`ownsDataDir`: a temporary
-   * directory of the run's own, removed by the cleanup after a kill).
+   * directory of the run's own, removed by the cleanup after a kill; `identify`: how a process's identity is read,
+   * identifyProcess unless a test says otherwise).
    */
-  static open(stateDir: string, dataDir: string, options: { ownsDataDir?: boolean } = {}): RunRegistry {
+  static open(
+    stateDir: string,
+    dataDir: string,
+    options: { ownsDataDir?: boolean; identify?: (pid: number) => ProcessIdentity | undefined } = {},
+  ): RunRegistry {
     const harness = identifyProcess(process.pid);
     if (!harness) throw new HarnessError(`cannot read this process's own identity (pid ${process.pid})`);
     mkdirSync(runsDir(stateDir), { recursive: true });
     const file = path.join(runsDir(stateDir), `${process.pid}-${Date.now().toString(36)}.json`);
-    const registry = new RunRegistry(file, {
-      dataDir: path.resolve(dataDir),
-      harness,
-      processes: {},
-      ...(options.ownsDataDir ? { ownsDataDir: true } : {}),
-    });
+    const registry = new RunRegistry(
+      file,
+      { dataDir: path.resolve(dataDir), harness, processes: {}, ...(options.ownsDataDir ? { ownsDataDir: true } : {}) },
+      options.identify ?? identifyProcess,
+    );
     registry.write();
     return registry;
   }
@@ -94,11 +113,26 @@ export class RunRegistry {
   /** A callback for StartProcessOptions.onSpawn that records the process under `name` (a restart replaces it). */
   recorder(name: string): (spawned: SpawnedProcess) => void {
     return (spawned) => {
-      const identity = identifyProcess(spawned.pid);
-      if (!identity) return; // already gone
+      this.spawned.set(name, spawned.pid);
+      this.recordOnceReadable(name, spawned.pid, 0);
+    };
+  }
+
+  /**
+   * Node can hand back a spawned child while its exec is still under way, before the kernel has set up the new
+   * program's command line (1 spawn in 400 beside four busy loops): read then, it is empty, and the process went
+   * unrecorded, so a harness killed with -9 left it running. It is read again every few milliseconds until it is
+   * there, for as long as the process lives, it is still the latest under its name and the run is not closed.
+   */
+  private recordOnceReadable(name: string, pid: number, tries: number): void {
+    if (this.closed || this.spawned.get(name) !== pid) return;
+    const identity = this.identify(pid);
+    if (identity) {
       this.record.processes[name] = identity;
       this.write();
-    };
+    } else if (tries < 400 && isRunning(pid)) {
+      setTimeout(() => this.recordOnceReadable(name, pid, tries + 1), 5).unref();
+    }
   }
 
   /**
@@ -127,6 +161,7 @@ export class RunRegistry {
 
   /** The run stopped every process it started: forget it. */
   close(): void {
+    this.closed = true;
     rmSync(this.file, { force: true });
   }
 
