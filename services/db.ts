@@ -36,7 +36,7 @@ const PGLITE_VERSION = (
  * crash or power loss may still lose the last commits. `relaxedDurability` stays off.
  */
 export async function openDatabase(dataDir: string, schema: string): Promise<Database> {
-  if (!existsSync(path.join(dataDir, 'PG_VERSION')) && isEmpty(dataDir)) {
+  if (isEmpty(dataDir)) {
     // a cache that cannot be written costs only the initdb: PGlite runs it in the empty folder as it always did
     const from = await template(schema).catch(() => undefined);
     if (from) cpSync(from, dataDir, { recursive: true });
