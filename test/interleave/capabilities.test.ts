@@ -233,14 +233,23 @@ describe('on workflows that show one capability each', () => {
     expect(violations).toEqual([
       {
         property: 'makes-progress',
-        message: "the workflow's activity renew scheduled at event 5 never reached its double (another task queue?)",
+        message:
+          "the workflow's activity renew scheduled at event 5 never reaches its double: it was scheduled on task queue 'nobody-polls-this', which the explorer's worker does not poll (it polls 'tempest-interleave')",
       },
     ]);
     expect(timeline).toMatchInlineSnapshot(`
       [
-        "          stopped making progress: the workflow's activity renew scheduled at event 5 never reached its double (another task queue?)",
+        "          stopped making progress: the workflow's activity renew scheduled at event 5 never reaches its double: it was scheduled on task queue 'nobody-polls-this', which the explorer's worker does not poll (it polls 'tempest-interleave')",
       ]
     `);
+    const strayChild = defineInterleavings({ ...base, name: 'stray-child', workflowType: 'strayChild', children: ['packParcel'] });
+    expect((await features.run(strayChild, [])).violations).toEqual([
+      {
+        property: 'makes-progress',
+        message:
+          "child packParcel-1's workflow task scheduled at event 2 is never picked up: its workflow runs on task queue 'nobody-polls-this', which the explorer's worker does not poll (it polls 'tempest-interleave')",
+      },
+    ]);
     const renewal = defineInterleavings({ ...base, name: 'renewal', workflowType: 'monthlyRenewal' });
     expect((await features.run(renewal, [advance, complete('renew')])).run.outcome).toEqual({ status: 'completed', result: 'renewed' });
   });

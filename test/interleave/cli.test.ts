@@ -200,7 +200,8 @@ describe('tempest interleave: a run that stops making progress', () => {
       failure: { violations: { property: string; message: string }[]; timeline: string[]; replay: string };
       harnessError?: unknown;
     };
-    const stuck = "the workflow's activity renew scheduled at event 11 never reached its double (another task queue?)";
+    const stuck =
+      "the workflow's activity renew scheduled at event 11 never reaches its double: it was scheduled on task queue 'nobody-polls-this', which the explorer's worker does not poll (it polls 'tempest-interleave')";
     expect(result.harnessError).toBeUndefined();
     expect(result.firstFailedRun).toBe(5);
     expect(result.failure.violations).toEqual([{ property: 'makes-progress', message: stuck }]);

@@ -163,6 +163,7 @@ describe('three correct controls: no false alarm under as many orderings', () =>
   it.each(['expense-budget-counted', 'job-queue-carried', 'card-checkout-scoped'])('%s keeps every property', async (name) => {
     const result = await exploreWorkflow({ interleavings: await definition(name), workflowsPath, runs: 150, seed: 20261207 });
     expect(result.failed ? formatRun(result.run) : []).toEqual([]);
+    expect(result.harnessError?.message).toBeUndefined();
     expect(result.runs).toBe(150);
   });
 });

@@ -39,6 +39,8 @@ export interface OpenActivity {
   scheduledEventId: number;
   activityId: string;
   activityType: string;
+  /** The task queue it was scheduled on. */
+  taskQueue: string;
   /** The workflow asked for its cancellation (it may have moved on without waiting). */
   cancelRequested: boolean;
   retryPolicy?: temporal.api.common.v1.IRetryPolicy;
@@ -56,6 +58,8 @@ export interface ChildWorkflow {
   initiatedEventId: number;
   workflowId: string;
   workflowType: string;
+  /** The task queue its workflow tasks go to. */
+  taskQueue: string;
   /** Set once the server started it. */
   runId?: string;
   /** How it ended, once the parent's history recorded it; 'failed-to-start' when the server refused to start it. */
@@ -230,6 +234,7 @@ export class WorkflowProgress {
         scheduledEventId: eventId,
         activityId: scheduled.activityId ?? '',
         activityType: scheduled.activityType?.name ?? '',
+        taskQueue: scheduled.taskQueue?.name ?? '',
         cancelRequested: false,
         ...(scheduled.retryPolicy ? { retryPolicy: scheduled.retryPolicy } : {}),
         scheduledAtMs: time,
@@ -266,6 +271,7 @@ export class WorkflowProgress {
         initiatedEventId: eventId,
         workflowId: initiated.workflowId ?? '',
         workflowType: initiated.workflowType?.name ?? '',
+        taskQueue: initiated.taskQueue?.name ?? '',
       });
     const child = (attributes: { initiatedEventId?: unknown } | null | undefined) =>
       attributes ? this.children.find((c) => c.initiatedEventId === Number(attributes.initiatedEventId)) : undefined;

@@ -26,6 +26,8 @@ export interface Execution {
   rank: number;
   workflowId: string;
   workflowType: string;
+  /** A child's task queue, as its parent started it. */
+  taskQueue?: string;
   /** Its chain of runs, first to last (none for a child the server has not started yet). */
   runs: RunState[];
 }
@@ -35,6 +37,8 @@ export interface Waiting {
   reason: string;
   /** What it means when nothing changes any more. */
   stuck: string;
+  /** It can never come (an activity or a child on a task queue no worker of the explorer polls): stuck at once. */
+  never?: true;
 }
 
 export class ExecutionTree {
@@ -100,6 +104,7 @@ export class ExecutionTree {
             rank: this.children.length + 1,
             workflowId: child.workflowId,
             workflowType: child.workflowType,
+            taskQueue: child.taskQueue,
             runs: [],
           };
           this.children.push(execution);
@@ -171,13 +176,28 @@ export class ExecutionTree {
   /**
    * What the tree still has to do before it has reacted to the last step: undefined when every open run has no
    * workflow task outstanding, no child or signal on its way, every open activity parked at its double, and every
-   * timer due by `dueByMs` fired.
+   * timer due by `dueByMs` fired. What went to a task queue the explorer's worker does not poll (it polls
+   * `taskQueue`) never comes: that is what it waits for once nothing else is on its way, marked `never`.
    */
-  waitingFor(calls: RunCalls, dueByMs: number, startMs: number): Waiting | undefined {
+  waitingFor(calls: RunCalls, dueByMs: number, startMs: number, taskQueue: string): Waiting | undefined {
+    const elsewhere = (queue: string) =>
+      queue !== '' && queue !== taskQueue
+        ? ` on task queue '${queue}', which the explorer's worker does not poll (it polls '${taskQueue}')`
+        : undefined;
+    let never: Waiting | undefined;
     for (const { execution, run } of this.openRuns()) {
       const who = execution.label === '' ? 'the workflow' : `child ${execution.label}`;
       const { progress } = run;
       const task = progress.workflowTask;
+      const taskElsewhere = elsewhere(execution.taskQueue ?? '');
+      if (task && task.startedEventId === undefined && taskElsewhere) {
+        never ??= {
+          reason: 'a workflow task is scheduled',
+          stuck: `${who}'s workflow task scheduled at event ${task.scheduledEventId} is never picked up: its workflow runs${taskElsewhere}`,
+          never: true,
+        };
+        continue;
+      }
       if (task) {
         return task.startedEventId === undefined
           ? {
@@ -198,11 +218,20 @@ export class ExecutionTree {
       if (progress.signalsOnTheirWay > 0)
         return { reason: 'a signal to another workflow is on its way', stuck: `${who}'s signal to another workflow was never delivered` };
       for (const activity of progress.openActivities()) {
-        if (!calls.hasParked({ workflowId: execution.workflowId, runId: run.runId, activityId: activity.activityId }))
-          return {
-            reason: `${activity.activityType} has not reached its double`,
-            stuck: `${who}'s activity ${activity.activityType} scheduled at event ${activity.scheduledEventId} never reached its double (another task queue?)`,
+        if (calls.hasParked({ workflowId: execution.workflowId, runId: run.runId, activityId: activity.activityId })) continue;
+        const activityElsewhere = elsewhere(activity.taskQueue);
+        if (activityElsewhere) {
+          never ??= {
+            reason: `${activity.activityType} went to another task queue`,
+            stuck: `${who}'s activity ${activity.activityType} scheduled at event ${activity.scheduledEventId} never reaches its double: it was scheduled${activityElsewhere}`,
+            never: true,
           };
+          continue;
+        }
+        return {
+          reason: `${activity.activityType} has not reached its double`,
+          stuck: `${who}'s activity ${activity.activityType} scheduled at event ${activity.scheduledEventId} never reached its double`,
+        };
       }
       const due = progress.runningTimers().find((timer) => timer.firesAtMs <= dueByMs);
       if (due)
@@ -224,7 +253,7 @@ export class ExecutionTree {
       if (parentOpen && !parentHeard)
         return { reason: `child ${execution.label} closed`, stuck: `child ${execution.label} closed and its parent never heard of it` };
     }
-    return undefined;
+    return never;
   }
 
   /** The first workflow task failure of any run (code that threw, non-determinism). */

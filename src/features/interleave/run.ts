@@ -11,6 +11,7 @@
  * finding, reported with its timeline, never a crash of the search.
  */
 import { WorkflowUpdateStage } from '@temporalio/client';
+import type { temporal } from '@temporalio/proto';
 import { formatDuration } from '../../base/duration.ts';
 import { HarnessError, NeverWorkedError, UsageError } from '../../base/errors.ts';
 import { ClockHeldError } from '../../base/harness/virtual-clock.ts';
@@ -23,8 +24,12 @@ import type { InterleaveSession } from './session.ts';
 import { describeNeverWorked, neverWorked, workedTypes } from '../../base/history/never-worked.ts';
 import { shownPath } from '../../base/modules/user-module.ts';
 
-/** Real time with no sign of progress while the run still waits for something: it stopped making progress. */
-const QUIET_MS = 2000;
+/**
+ * Real time with no sign of progress at all (no activation, no call reaching its double) while the run waits for
+ * something that has to come: a task on the worker's own queue, a timer that is due. Far above any stall of a busy
+ * machine: a guard against a hang, not a measure; what can never come (another task queue) is said at once.
+ */
+const STALL_MS = 30_000;
 /** Re-reads of a run that is not settled while its worker is idle: the first after 1 ms, doubling up to this. */
 const MAX_REREAD_MS = 64;
 
@@ -33,10 +38,10 @@ export class InterleaveError extends UsageError {
   override name = 'InterleaveError';
 }
 
-/** Whether `promise` settles within QUIET_MS of real time. */
-async function withinQuiet(promise: Promise<unknown>): Promise<boolean> {
+/** Whether `promise` settles within STALL_MS of real time. */
+async function withinStall(promise: Promise<unknown>): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), QUIET_MS)));
+  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), STALL_MS)));
   return Promise.race([promise.then(() => true), late]).finally(() => clearTimeout(timer));
 }
 
@@ -148,6 +153,25 @@ export function possibleSteps(options: {
   return [...completes, ...sends, ...advances, ...fails];
 }
 
+type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+
+/**
+ * Where the task carrying the last together signal stands in a history, as indexes (-1: not there): the signal, the
+ * task that carries it (the first to start after it: a task running when it came completes first, and the server
+ * writes the signal after that), that task's completion, and the start of the task after it.
+ */
+function carrierTask(events: readonly HistoryEvent[]): { carrier: number; held: number; completed: number; next: number } {
+  const carrier = events.findLastIndex((e) => e.workflowExecutionSignaledEventAttributes?.signalName === TOGETHER_SIGNAL);
+  const after = (from: number, has: (e: HistoryEvent) => unknown) => (from < 0 ? -1 : events.findIndex((e, i) => i > from && has(e)));
+  const held = after(carrier, (e) => e.workflowTaskStartedEventAttributes);
+  return {
+    carrier,
+    held,
+    completed: after(held, (e) => e.workflowTaskCompletedEventAttributes),
+    next: after(held, (e) => e.workflowTaskStartedEventAttributes),
+  };
+}
+
 class Run {
   readonly calls: RunCalls;
   readonly timeline: TimedStep[] = [];
@@ -203,7 +227,8 @@ class Run {
   /**
    * Wait until everything reacted to the last step. Woken by the worker finishing something or a call parking;
    * while the worker is idle and something is still to happen, read again after 1, 2, 4 ... ms (a completion on its
-   * way); after QUIET_MS of real time with nothing at all, the run stopped making progress.
+   * way). A run waiting only for what never comes stopped making progress; so did one with nothing at all for
+   * STALL_MS of real time.
    */
   async settle(): Promise<void> {
     const { progress } = this.session.worker;
@@ -211,8 +236,11 @@ class Run {
     for (let reread = 1; ;) {
       const since = progress.version;
       await this.read();
-      if (this.tree.ended || this.tree.workflowTaskFailure() !== undefined || !this.waitingFor()) return this.settled();
-      const woke = await progress.next(since, this.session.worker.idle ? reread : QUIET_MS);
+      if (this.tree.ended || this.tree.workflowTaskFailure() !== undefined) return this.settled();
+      const waiting = this.waitingFor();
+      if (!waiting) return this.settled();
+      if (waiting.never) throw new NoProgress(waiting.stuck);
+      const woke = await progress.next(since, this.session.worker.idle ? reread : STALL_MS);
       if (woke) {
         reread = 1;
         quietSince = undefined;
@@ -220,7 +248,7 @@ class Run {
       }
       quietSince ??= Date.now();
       reread = Math.min(reread * 2, MAX_REREAD_MS);
-      if (Date.now() - quietSince >= QUIET_MS) {
+      if (Date.now() - quietSince >= STALL_MS) {
         await this.read();
         const still = this.waitingFor();
         if (still && !this.tree.ended) throw new NoProgress(still.stuck);
@@ -230,10 +258,10 @@ class Run {
   }
 
   private waitingFor(): Waiting | undefined {
-    const waiting = this.tree.waitingFor(this.calls, this.nowMs, this.startMs);
-    if (waiting) return waiting;
+    const waiting = this.tree.waitingFor(this.calls, this.nowMs, this.startMs, this.session.taskQueue);
+    if (waiting && !waiting.never) return waiting;
     if (!this.session.worker.idle) return { reason: 'the worker is busy', stuck: 'the worker never finished what it was doing' };
-    return undefined;
+    return waiting;
   }
 
   /**
@@ -289,9 +317,7 @@ class Run {
    */
   private checkTogether({ runId, count }: { runId: string; count: number }): void {
     const events = this.tree.runOf(runId)?.history.events ?? [];
-    const carrier = events.findLastIndex((e) => e.workflowExecutionSignaledEventAttributes?.signalName === TOGETHER_SIGNAL);
-    const held = events.findIndex((e, i) => i > carrier && e.workflowTaskStartedEventAttributes);
-    const next = events.findIndex((e, i) => i > held && e.workflowTaskStartedEventAttributes);
+    const { carrier, held, next } = carrierTask(events);
     const between = events
       .slice(held + 1, next < 0 ? undefined : next)
       .filter(
@@ -436,12 +462,7 @@ class Run {
     const holds = targets.map((target) => ({ ...target, hold: worker.holdNextCompletion(target.runId) }));
     try {
       for (const { workflowId, runId } of holds) await this.session.workflow.getHandle(workflowId, runId).signal(TOGETHER_SIGNAL);
-      // a worker that stopped breaks its progress: that ends the wait at once, with why it stopped
-      for (const { hold } of holds)
-        if (!(await withinQuiet(Promise.race([hold.reached, worker.progress.broke]))))
-          throw new TogetherError(
-            `${cannot}: the task carrying the ${TOGETHER_SIGNAL} signal never reached the worker within ${QUIET_MS / 1000} s`,
-          );
+      for (const { runId, hold } of holds) await this.held(runId, hold.reached, cannot);
       if (advance) {
         await this.read();
         // each held workflow task holds the clock too
@@ -457,14 +478,52 @@ class Run {
           const delivered = worker.activityAnswersDelivered;
           if (step.kind === 'complete') this.calls.complete(step.activity, step.call, step.execution, taken);
           else this.calls.fail(step.activity, step.call, step.execution, step.failure, taken);
-          if (!(await withinQuiet(worker.progress.until(() => worker.activityAnswersDelivered > delivered))))
-            throw new TogetherError(`${cannot}: the answer to ${step.activity} never reached the server within ${QUIET_MS / 1000} s`);
+          if (!(await withinStall(worker.progress.until(() => worker.activityAnswersDelivered > delivered))))
+            throw new TogetherError(`${cannot}: the answer to ${step.activity} never reached the server within ${STALL_MS / 1000} s`);
         }
       }
     } finally {
       for (const { hold } of holds) hold.release();
     }
     for (const { runId, events } of holds) this.togethers.push({ runId, count: events });
+  }
+
+  /**
+   * Wait until the task carrying the together signal to run `runId` reached the worker's hold (`reached`). While the
+   * worker is idle, its history is read at every wake-up (1, 2, 4 ... ms): a task carrying the signal that completed
+   * without the hold (another worker polls the task queue) can never be held, a TogetherError at once. A worker that
+   * stopped ends the wait with why it stopped; STALL_MS with nothing at all is a hang.
+   */
+  private async held(runId: string, reached: Promise<void>, cannot: string): Promise<void> {
+    const { worker } = this.session;
+    let isHeld = false;
+    void reached.then(() => (isHeld = true));
+    let quietSince: number | undefined;
+    for (let reread = 1; ;) {
+      const since = worker.progress.version;
+      if (isHeld) return;
+      if (worker.idle) {
+        await this.tree.read();
+        if (isHeld) return;
+        const task = carrierTask(this.tree.runOf(runId)?.history.events ?? []);
+        if (task.completed >= 0)
+          throw new TogetherError(
+            `${cannot}: the task carrying the ${TOGETHER_SIGNAL} signal completed without reaching the explorer's worker's hold (does another worker poll its task queue?)`,
+          );
+      }
+      const woke = await Promise.race([reached.then(() => true), worker.progress.next(since, worker.idle ? reread : STALL_MS)]);
+      if (woke) {
+        reread = 1;
+        quietSince = undefined;
+        continue;
+      }
+      quietSince ??= Date.now();
+      reread = Math.min(reread * 2, MAX_REREAD_MS);
+      if (Date.now() - quietSince >= STALL_MS)
+        throw new TogetherError(
+          `${cannot}: the task carrying the ${TOGETHER_SIGNAL} signal never reached the worker in ${STALL_MS / 1000} s with nothing else happening`,
+        );
+    }
   }
 
   /** The workflows (the explored one, children) with two or more timers due at `targetMs`: each a together target. */
@@ -496,7 +555,7 @@ class Run {
       const accepted = this.tree.root.runs.some((run) => run.progress.updates.some((u) => u.updateId === update.updateId));
       if (!accepted) {
         let timer: NodeJS.Timeout | undefined;
-        const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), QUIET_MS)));
+        const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), STALL_MS)));
         const answer = await Promise.race([update.result().then(() => 'completed' as const), late])
           .catch((error: unknown) => error)
           .finally(() => clearTimeout(timer));
