@@ -61,8 +61,6 @@ describe('tempest chaos explore', () => {
       /^ {2}(the answer to POST \/deposit #1 on worker-bank lost after the part applied it|kill -9 the worker right after the 1st deposit attempt returned, before its completion reached Temporal, for \S+)$/m,
     );
     expect(explored.stdout).toContain('Re-ran it 5 more times: it broke an invariant 5 of 5 times.');
-    // The time limit bounds the whole command (no schedule starts that would not end in time, by the longest so far).
-    expect(minutes * 60).toBeLessThan(300 + 60);
   });
 
   it('runs every schedule on one cluster, and keeps little of the schedules that held', () => {

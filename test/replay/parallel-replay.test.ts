@@ -56,7 +56,6 @@ describe('a replay that stops making progress', () => {
     json.events[3]!.eventType = 'EVENT_TYPE_FROBNICATED';
     const hanging: LoadedHistory = { ...good!, file: 'hangs-the-sdk.json', history: historyFromJSON(json) };
 
-    const started = performance.now();
     const outcomes = await replayAll([good!, hanging, good!]);
 
     expect(outcomes.map((o) => [o.file, o.status, o.unusable ?? false])).toEqual([
@@ -67,7 +66,6 @@ describe('a replay that stops making progress', () => {
     expect(outcomes[1]!.message).toMatch(
       /^its replay made no progress for 3 s and was cut off \(the SDK's replayer stopped answering(; its last output: .+)?\)$/,
     );
-    expect(performance.now() - started).toBeLessThan(30_000);
 
     // The replay worker in this process cannot be stopped: from now on child processes replay, and one that
     // stalls is killed, its last words (Core's panic) in the message.
