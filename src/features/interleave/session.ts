@@ -101,9 +101,11 @@ function replayChannel(codePath: string): {
 const RUN_SPECIFIC =
   /^(workflowId|runId|originalExecutionRunId|firstExecutionRunId|continuedExecutionRunId|newExecutionRunId|identity|requestId|binaryChecksum|buildId|workerVersion|deploymentName|workflowTaskCompletedEventId|parentWorkflowExecution|rootWorkflowExecution|taskToken|protocolInstanceId|updateId|messageId|eagerExecutionAccepted|expirationTime)$/;
 
+const USED_FLAGS = /^(coreUsedFlags|langUsedFlags)$/;
+
 /**
  * A history without what differs between runs of one ordering (ids, identities, absolute times: kept relative to
- * its start) and with each payload as text with the run's workflow id taken out: two histories with one key replay alike.
+ * its start; the order of the SDK's used flags) and with each payload as text with the run's workflow id taken out: two histories with one key replay alike.
  */
 function replayKey(history: History): string {
   const events = history.events ?? [];
@@ -118,6 +120,8 @@ function replayKey(history: History): string {
     events.map((event) => ({ ...event, eventTime: protoMs(event.eventTime) - start })),
     (key, value: unknown) => {
       if (RUN_SPECIFIC.test(key)) return undefined;
+      // the SDK's flags are a set, written in any order
+      if (USED_FLAGS.test(key) && Array.isArray(value)) return [...(value as number[])].sort((a, b) => a - b);
       if (value instanceof Uint8Array) {
         const text = Buffer.from(value).toString('utf8');
         return idPattern ? text.replace(idPattern, '<workflow>') : text;
