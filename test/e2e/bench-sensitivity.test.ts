@@ -40,9 +40,13 @@ beforeAll(async () => {
 }, 600_000);
 
 describe('a deposit 20 ms slower, A/B at concurrency 1 (real dev server and services)', () => {
-  it('is a significant regression beyond 10% of the rounds’ latency: exit 1, naming it', () => {
+  // At concurrency 1 the rounds' throughput is the inverse of their latency: either is the regression, whichever the
+  // noise beside it lets through (four busy loops once left p25 short of significance, and throughput flagged it).
+  it('is a significant regression beyond 10% of the rounds’ latency or throughput: exit 1, naming it', () => {
     expect(run.code, run.stderr).toBe(1);
-    expect(run.stderr).toMatch(/^tempest: \d+ significant regressions? beyond 10%: .*throughput\/moneyTransfer\/c1\/latency-p(25|50)/m);
+    expect(run.stderr).toMatch(
+      /^tempest: \d+ significant regressions? beyond 10%: .*throughput\/moneyTransfer\/c1\/(latency-p(25|50)|throughput)\b/m,
+    );
     expect(run.stdout).toContain('## Benchmarks: ❌');
   });
 
