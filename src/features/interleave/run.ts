@@ -21,6 +21,7 @@ import type { RunCalls } from './doubles.ts';
 import { ExecutionTree, type Waiting } from './executions.ts';
 import type { InterleavingRun, SingleStep, Step, TimedStep, UpdateRecord } from './run-record.ts';
 import type { InterleaveSession } from './session.ts';
+import type { ObservedWorker } from './worker.ts';
 import { describeNeverWorked, neverWorked, workedTypes } from '../../base/history/never-worked.ts';
 import { shownPath } from '../../base/modules/user-module.ts';
 
@@ -43,6 +44,33 @@ async function withinStall(promise: Promise<unknown>): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), STALL_MS)));
   return Promise.race([promise.then(() => true), late]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Wait on the worker until `done` says so, asking it again at each wake-up: the next thing the worker did (or `also`
+ * settling), or, while the worker is idle and something may still be on its way, after 1, 2, 4 ... MAX_REREAD_MS of
+ * real time. After STALL_MS with no sign of progress at all, `stalled` ends the wait (it throws, or returns to end it).
+ */
+async function untilDone(
+  worker: ObservedWorker,
+  done: () => Promise<boolean>,
+  stalled: () => Promise<void> | void,
+  also?: Promise<unknown>,
+): Promise<void> {
+  let quietSince: number | undefined;
+  for (let reread = 1; ;) {
+    const since = worker.progress.version;
+    if (await done()) return;
+    const next = worker.progress.next(since, worker.idle ? reread : STALL_MS);
+    if (await (also ? Promise.race([also.then(() => true), next]) : next)) {
+      reread = 1;
+      quietSince = undefined;
+      continue;
+    }
+    quietSince ??= Date.now();
+    reread = Math.min(reread * 2, MAX_REREAD_MS);
+    if (Date.now() - quietSince >= STALL_MS) return stalled();
+  }
 }
 
 /** The first line of an error's message, its cause's when it wraps one (the SDK's update errors do). */
@@ -231,30 +259,22 @@ class Run {
    * STALL_MS of real time.
    */
   async settle(): Promise<void> {
-    const { progress } = this.session.worker;
-    let quietSince: number | undefined;
-    for (let reread = 1; ;) {
-      const since = progress.version;
-      await this.read();
-      if (this.tree.ended || this.tree.workflowTaskFailure() !== undefined) return this.settled();
-      const waiting = this.waitingFor();
-      if (!waiting) return this.settled();
-      if (waiting.never) throw new NoProgress(waiting.stuck);
-      const woke = await progress.next(since, this.session.worker.idle ? reread : STALL_MS);
-      if (woke) {
-        reread = 1;
-        quietSince = undefined;
-        continue;
-      }
-      quietSince ??= Date.now();
-      reread = Math.min(reread * 2, MAX_REREAD_MS);
-      if (Date.now() - quietSince >= STALL_MS) {
+    await untilDone(
+      this.session.worker,
+      async () => {
+        await this.read();
+        if (this.tree.ended || this.tree.workflowTaskFailure() !== undefined) return true;
+        const waiting = this.waitingFor();
+        if (waiting?.never) throw new NoProgress(waiting.stuck);
+        return !waiting;
+      },
+      async () => {
         await this.read();
         const still = this.waitingFor();
         if (still && !this.tree.ended) throw new NoProgress(still.stuck);
-        return this.settled();
-      }
-    }
+      },
+    );
+    this.settled();
   }
 
   private waitingFor(): Waiting | undefined {
@@ -498,32 +518,26 @@ class Run {
     const { worker } = this.session;
     let isHeld = false;
     void reached.then(() => (isHeld = true));
-    let quietSince: number | undefined;
-    for (let reread = 1; ;) {
-      const since = worker.progress.version;
-      if (isHeld) return;
-      if (worker.idle) {
+    await untilDone(
+      worker,
+      async () => {
+        if (isHeld) return true;
+        if (!worker.idle) return false;
         await this.tree.read();
-        if (isHeld) return;
-        const task = carrierTask(this.tree.runOf(runId)?.history.events ?? []);
-        if (task.completed >= 0)
+        if (isHeld) return true;
+        if (carrierTask(this.tree.runOf(runId)?.history.events ?? []).completed >= 0)
           throw new TogetherError(
             `${cannot}: the task carrying the ${TOGETHER_SIGNAL} signal completed without reaching the explorer's worker's hold (does another worker poll its task queue?)`,
           );
-      }
-      const woke = await Promise.race([reached.then(() => true), worker.progress.next(since, worker.idle ? reread : STALL_MS)]);
-      if (woke) {
-        reread = 1;
-        quietSince = undefined;
-        continue;
-      }
-      quietSince ??= Date.now();
-      reread = Math.min(reread * 2, MAX_REREAD_MS);
-      if (Date.now() - quietSince >= STALL_MS)
+        return false;
+      },
+      () => {
         throw new TogetherError(
           `${cannot}: the task carrying the ${TOGETHER_SIGNAL} signal never reached the worker in ${STALL_MS / 1000} s with nothing else happening`,
         );
-    }
+      },
+      reached,
+    );
   }
 
   /** The workflows (the explored one, children) with two or more timers due at `targetMs`: each a together target. */
